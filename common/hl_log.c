@@ -1,0 +1,94 @@
+/*  hl_log: levelled logging. See hl_log.h. */
+#include "hl_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <time.h>
+
+static hl_log_level_t s_level = HL_LOG_INFO;
+static char s_ident[32] = "hotline";
+static FILE *s_file = NULL;
+
+static const char *s_names[] = { "debug", "info", "notice", "warning", "error" };
+
+void
+hl_log_set_ident (const char *ident)
+{
+    snprintf (s_ident, sizeof s_ident, "%s", ident);
+}
+
+void
+hl_log_set_level (hl_log_level_t level)
+{
+    s_level = level;
+}
+
+int
+hl_log_level_parse (const char *name)
+{
+    for (int i = 0; i < (int) (sizeof s_names / sizeof s_names[0]); i++)
+        if (strcasecmp (name, s_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+int
+hl_log_open_file (const char *path)
+{
+    FILE *f = fopen (path, "a");
+    if (!f)
+        return -1;
+    setvbuf (f, NULL, _IOLBF, 0);
+    if (s_file)
+        fclose (s_file);
+    s_file = f;
+    return 0;
+}
+
+int
+hl_log_enabled (hl_log_level_t level)
+{
+    return level >= s_level;
+}
+
+//  The whole line is formatted into one buffer and written with a single
+//  call so that lines of concurrent processes sharing a file do not
+//  interleave.
+void
+hl_log (hl_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    char line[1024];
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    struct tm tm;
+    gmtime_r (&tv.tv_sec, &tm);
+    int n = snprintf (line, sizeof line, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ %s %s: ",
+                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                      tm.tm_min, tm.tm_sec, (int) (tv.tv_usec / 1000), s_ident,
+                      s_names[level]);
+    va_list ap;
+    va_start (ap, fmt);
+    if (n > 0 && (size_t) n < sizeof line)
+        vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
+    va_end (ap);
+    fprintf (s_file ? s_file : stderr, "%s\n", line);
+}
+
+char *
+hl_log_mask_phone (const char *phone, size_t len, char *out, size_t outlen)
+{
+    if (outlen == 0)
+        return out;
+    size_t n = len < outlen - 1 ? len : outlen - 1;
+    for (size_t i = 0; i < n; i++) {
+        int keep = len >= 8 && (i < 3 || i >= len - 4);
+        out[i] = keep ? phone[i] : '*';
+    }
+    out[n] = 0;
+    return out;
+}

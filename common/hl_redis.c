@@ -1,0 +1,373 @@
+/*  hl_redis: self-healing asynchronous Redis connection. See hl_redis.h. */
+#include "hl_redis.h"
+#include "hl_log.h"
+
+#include <assert.h>
+#include <hiredis/adapters/libevent.h>
+#include <hiredis/async.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef enum {
+    S_DOWN,          //  no context; reconnect timer armed
+    S_CONNECTING,    //  context exists, TCP/unix connect in progress
+    S_OPENING,       //  connected; "up" notification not delivered yet
+    S_UP             //  accepting commands
+} s_state_t;
+
+//  A command waiting for its reply. Replies come back in the order the
+//  commands were sent, so the waiting commands form a FIFO ring.
+typedef struct {
+    hl_redis_reply_fn *fn;   //  NULL for internal PINGs
+    void *arg;
+    int64_t sent_us;
+} s_waiter_t;
+
+struct hl_redis {
+    struct event_base *base;
+    hl_redis_opts_t opts;
+    char address[256];
+    char host[200];
+    int port;                    //  0 for a unix socket (path in host)
+    hl_redis_state_fn *state_fn;
+    void *state_arg;
+
+    redisAsyncContext *ac;       //  current context, NULL when S_DOWN
+    s_state_t state;
+    int64_t connect_started_us;
+    int64_t last_traffic_us;
+    int64_t last_rtt_us;
+    int backoff_ms;              //  next reconnect delay
+
+    s_waiter_t *ring;            //  waiting commands, FIFO
+    size_t head, count, cap;
+
+    struct event *watchdog;      //  periodic: timeouts and idle PING
+    struct event *reconnect;     //  one-shot: backoff expiry
+    struct event *opened;        //  one-shot: deliver "up" from the loop
+};
+
+int64_t
+hl_monotonic_us (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void
+hl_redis_opts_default (hl_redis_opts_t *opts)
+{
+    memset (opts, 0, sizeof *opts);
+    opts->address = "127.0.0.1:6379";
+    opts->timeout_ms = 2000;
+    opts->backoff_min_ms = 50;
+    opts->backoff_max_ms = 2000;
+    opts->ping_idle_ms = 1000;
+}
+
+static int
+s_parse_address (hl_redis_t *self, const char *address)
+{
+    snprintf (self->address, sizeof self->address, "%s", address);
+    if (strncmp (address, "unix:", 5) == 0) {
+        if (strlen (address + 5) == 0 || strlen (address + 5) >= sizeof self->host)
+            return -1;
+        snprintf (self->host, sizeof self->host, "%s", address + 5);
+        self->port = 0;
+        return 0;
+    }
+    const char *colon = strrchr (address, ':');
+    if (!colon || colon == address || (size_t) (colon - address) >= sizeof self->host)
+        return -1;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    if (*end || port <= 0 || port > 65535)
+        return -1;
+    memcpy (self->host, address, (size_t) (colon - address));
+    self->host[colon - address] = 0;
+    self->port = (int) port;
+    return 0;
+}
+
+static void
+s_push (hl_redis_t *self, hl_redis_reply_fn *fn, void *arg)
+{
+    if (self->count == self->cap) {
+        size_t cap = self->cap ? self->cap * 2 : 256;
+        s_waiter_t *ring = malloc (cap * sizeof *ring);
+        if (!ring)
+            abort ();
+        for (size_t i = 0; i < self->count; i++)
+            ring[i] = self->ring[(self->head + i) % self->cap];
+        free (self->ring);
+        self->ring = ring;
+        self->head = 0;
+        self->cap = cap;
+    }
+    s_waiter_t *w = &self->ring[(self->head + self->count) % self->cap];
+    w->fn = fn;
+    w->arg = arg;
+    w->sent_us = hl_monotonic_us ();
+    self->count++;
+}
+
+static s_waiter_t
+s_pop (hl_redis_t *self)
+{
+    assert (self->count > 0);
+    s_waiter_t w = self->ring[self->head];
+    self->head = (self->head + 1) % self->cap;
+    self->count--;
+    return w;
+}
+
+//  Every hiredis reply, including the NULLs hiredis delivers when a context
+//  dies, passes through here, so the FIFO and the user's callbacks stay in
+//  step whatever ended the connection.
+static void
+s_on_reply (redisAsyncContext *ac, void *reply, void *privdata)
+{
+    (void) privdata;
+    hl_redis_t *self = ac->data;
+    s_waiter_t w = s_pop (self);
+    int64_t now = hl_monotonic_us ();
+    if (reply) {
+        self->last_rtt_us = now - w.sent_us;
+        self->last_traffic_us = now;
+    }
+    if (w.fn)
+        w.fn (self, reply, w.arg);
+}
+
+static void
+s_schedule_reconnect (hl_redis_t *self)
+{
+    struct timeval tv = { self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000 };
+    evtimer_add (self->reconnect, &tv);
+    self->backoff_ms *= 2;
+    if (self->backoff_ms > self->opts.backoff_max_ms)
+        self->backoff_ms = self->opts.backoff_max_ms;
+}
+
+//  The connection is gone (or given up on). The owner hears "down" once,
+//  and only if it had heard "up".
+static void
+s_went_down (hl_redis_t *self, const char *why)
+{
+    int was_up = self->state == S_UP;
+    self->ac = NULL;
+    self->state = S_DOWN;
+    event_del (self->opened);
+    if (was_up)
+        hl_warning ("redis %s: connection lost: %s", self->address, why);
+    else
+        hl_debug ("redis %s: connect failed: %s", self->address, why);
+    s_schedule_reconnect (self);
+    if (was_up && self->state_fn)
+        self->state_fn (self, 0, self->state_arg);
+}
+
+static void
+s_on_connect (const redisAsyncContext *ac, int status)
+{
+    hl_redis_t *self = ac->data;
+    if (self->ac != ac)
+        return;             //  already given up on by the watchdog
+    if (status != REDIS_OK) {
+        //  hiredis frees the context after this returns and will not call
+        //  the disconnect callback: the reconnect must be scheduled here.
+        s_went_down (self, ac->errstr);
+        return;
+    }
+    self->state = S_OPENING;
+    self->last_traffic_us = hl_monotonic_us ();
+    event_active (self->opened, EV_TIMEOUT, 0);
+}
+
+static void
+s_on_disconnect (const redisAsyncContext *ac, int status)
+{
+    hl_redis_t *self = ac->data;
+    if (self->ac != ac)
+        return;             //  dropped on purpose; already handled
+    s_went_down (self, status == REDIS_OK ? "closed" : ac->errstr);
+}
+
+//  Delivered from the loop after a successful connect: only now may the
+//  owner send its first commands (e.g. FUNCTION LOAD), ahead of any other.
+static void
+s_on_opened (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_redis_t *self = arg;
+    if (self->state != S_OPENING)
+        return;
+    self->state = S_UP;
+    self->backoff_ms = self->opts.backoff_min_ms;
+    hl_info ("redis %s: connected", self->address);
+    if (self->state_fn)
+        self->state_fn (self, 1, self->state_arg);
+}
+
+static void
+s_connect (hl_redis_t *self)
+{
+    assert (self->state == S_DOWN && !self->ac);
+    redisAsyncContext *ac = self->port ? redisAsyncConnect (self->host, self->port)
+                                       : redisAsyncConnectUnix (self->host);
+    if (!ac)
+        abort ();
+    if (ac->err) {
+        char why[128];
+        snprintf (why, sizeof why, "%s", ac->errstr);
+        redisAsyncFree (ac);
+        s_went_down (self, why);
+        return;
+    }
+    ac->data = self;
+    redisLibeventAttach (ac, self->base);
+    redisAsyncSetConnectCallback (ac, s_on_connect);
+    redisAsyncSetDisconnectCallback (ac, s_on_disconnect);
+    self->ac = ac;
+    self->state = S_CONNECTING;
+    self->connect_started_us = hl_monotonic_us ();
+}
+
+static void
+s_on_reconnect (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_connect (arg);
+}
+
+//  Gives up on the current context: every waiting callback fires with
+//  NULL (inside redisAsyncFree), then a reconnect is scheduled. Called
+//  from the watchdog timer, never from inside a hiredis callback.
+static void
+s_drop (hl_redis_t *self, const char *why)
+{
+    redisAsyncContext *ac = self->ac;
+    assert (ac);
+    s_went_down (self, why);
+    redisAsyncFree (ac);
+}
+
+static void
+s_on_watchdog (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_redis_t *self = arg;
+    int64_t now = hl_monotonic_us ();
+    int64_t limit = (int64_t) self->opts.timeout_ms * 1000;
+    if (self->state == S_CONNECTING && now - self->connect_started_us > limit)
+        s_drop (self, "connect timed out");
+    else
+    if (self->state >= S_OPENING && self->count > 0
+        && now - self->ring[self->head].sent_us > limit) {
+        char why[64];
+        snprintf (why, sizeof why, "no reply within %d ms", self->opts.timeout_ms);
+        s_drop (self, why);
+    }
+    else
+    if (self->state == S_UP && self->count == 0
+        && now - self->last_traffic_us > (int64_t) self->opts.ping_idle_ms * 1000) {
+        const char *argv[] = { "PING" };
+        hl_redis_command (self, 1, argv, NULL, NULL, NULL);
+    }
+}
+
+hl_redis_t *
+hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
+              hl_redis_state_fn *state_fn, void *arg, char *err, size_t errlen)
+{
+    assert (base && opts && opts->address);
+    assert (opts->timeout_ms > 0 && opts->backoff_min_ms > 0);
+    hl_redis_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    if (s_parse_address (self, opts->address) != 0) {
+        snprintf (err, errlen, "bad redis address '%s' (want host:port or unix:/path)",
+                  opts->address);
+        free (self);
+        return NULL;
+    }
+    self->base = base;
+    self->opts = *opts;
+    self->opts.address = self->address;
+    self->state_fn = state_fn;
+    self->state_arg = arg;
+    self->backoff_ms = opts->backoff_min_ms;
+    self->watchdog = event_new (base, -1, EV_PERSIST, s_on_watchdog, self);
+    self->reconnect = evtimer_new (base, s_on_reconnect, self);
+    self->opened = event_new (base, -1, 0, s_on_opened, self);
+    if (!self->watchdog || !self->reconnect || !self->opened)
+        abort ();
+    int tick_ms = opts->timeout_ms / 4 < 100 ? opts->timeout_ms / 4 + 1 : 100;
+    struct timeval tick = { 0, tick_ms * 1000 };
+    event_add (self->watchdog, &tick);
+    s_connect (self);
+    return self;
+}
+
+void
+hl_redis_destroy (hl_redis_t **self_p)
+{
+    assert (self_p);
+    hl_redis_t *self = *self_p;
+    if (!self)
+        return;
+    self->state_fn = NULL;
+    if (self->ac) {
+        redisAsyncContext *ac = self->ac;
+        self->ac = NULL;
+        redisAsyncFree (ac);
+    }
+    event_free (self->watchdog);
+    event_free (self->reconnect);
+    event_free (self->opened);
+    free (self->ring);
+    free (self);
+    *self_p = NULL;
+}
+
+int
+hl_redis_command (hl_redis_t *self, int argc, const char **argv, const size_t *lens,
+                  hl_redis_reply_fn *fn, void *arg)
+{
+    if (self->state != S_UP)
+        return -1;
+    if (redisAsyncCommandArgv (self->ac, s_on_reply, NULL, argc, argv, lens) != REDIS_OK)
+        return -1;
+    s_push (self, fn, arg);
+    return 0;
+}
+
+int
+hl_redis_is_up (const hl_redis_t *self)
+{
+    return self->state == S_UP;
+}
+
+size_t
+hl_redis_pending (const hl_redis_t *self)
+{
+    return self->count;
+}
+
+int64_t
+hl_redis_last_rtt_us (const hl_redis_t *self)
+{
+    return self->last_rtt_us;
+}
+
+const char *
+hl_redis_address (const hl_redis_t *self)
+{
+    return self->address;
+}

@@ -1,0 +1,77 @@
+/*  hl_redis: one asynchronous Redis connection that stays up by itself.
+ *
+ *  hiredis 0.14 has no timeouts and no reconnect. This class adds both:
+ *
+ *   * a watchdog timer measures the age of the oldest command still
+ *     waiting for its reply (replies arrive in order, so that is the head
+ *     of a FIFO); past timeout_ms the connection is declared stalled and
+ *     dropped, and every waiting callback fires with a NULL reply;
+ *   * an idle connection is probed with PING so a dead server is noticed
+ *     before the next request needs it;
+ *   * a lost or failed connection is rebuilt with exponential backoff;
+ *   * the owner hears about each transition through a state callback, and
+ *     is told "up" only from the loop, never from inside hiredis's connect
+ *     callback (where issuing commands is unsafe in 0.14).
+ *
+ *  Contract (as in libuv): hl_redis_command returns 0 and then its
+ *  callback fires exactly once, with the reply or with NULL; or it returns
+ *  -1 and the callback never fires. A reply is valid only during the
+ *  callback. Single thread: the loop that owns BASE.
+ */
+#ifndef HL_REDIS_H_INCLUDED
+#define HL_REDIS_H_INCLUDED
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hl_redis hl_redis_t;
+
+typedef struct {
+    const char *address;     //  "host:port" (numeric host) or "unix:/path"
+    int timeout_ms;          //  a command older than this drops the connection
+    int backoff_min_ms;      //  first reconnect delay
+    int backoff_max_ms;      //  longest reconnect delay
+    int ping_idle_ms;        //  PING after this long without traffic
+} hl_redis_opts_t;
+
+//  Fills OPTS with defaults: 2000 ms timeout, 50..2000 ms backoff, 1000 ms
+//  idle ping.
+void hl_redis_opts_default (hl_redis_opts_t *opts);
+
+//  REPLY is NULL if the connection was lost or timed out before a reply.
+typedef void (hl_redis_reply_fn) (hl_redis_t *redis, redisReply *reply, void *arg);
+
+//  UP is 1 when a connection becomes usable, 0 when it is lost.
+typedef void (hl_redis_state_fn) (hl_redis_t *redis, int up, void *arg);
+
+//  Create the connection object and start connecting. Returns NULL only
+//  if the address is malformed (message in ERR).
+hl_redis_t *hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
+                          hl_redis_state_fn *state_fn, void *arg,
+                          char *err, size_t errlen);
+
+//  Disconnect and free; waiting callbacks fire with NULL first.
+void hl_redis_destroy (hl_redis_t **self_p);
+
+//  Send a command (binary-safe arguments). See the contract above.
+int hl_redis_command (hl_redis_t *self, int argc, const char **argv,
+                      const size_t *lens, hl_redis_reply_fn *fn, void *arg);
+
+//  True when commands are accepted.
+int hl_redis_is_up (const hl_redis_t *self);
+
+//  Commands sent and not yet answered.
+size_t hl_redis_pending (const hl_redis_t *self);
+
+//  Round-trip time of the most recent reply, in microseconds.
+int64_t hl_redis_last_rtt_us (const hl_redis_t *self);
+
+//  The configured address, for messages.
+const char *hl_redis_address (const hl_redis_t *self);
+
+//  Monotonic clock in microseconds (shared helper).
+int64_t hl_monotonic_us (void);
+
+#endif

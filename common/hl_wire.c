@@ -1,0 +1,166 @@
+/*  hl_wire: shared wire helpers. See hl_wire.h. */
+#include "hl_wire.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *s_channels[] = {
+    NULL, "phone", "web", "app", "enterprise", "sms", "mailbox"
+};
+static const char *s_request_types[] = {
+    NULL, "inquiry", "help", "complaint", "report", "suggestion", "thanks", "other"
+};
+static const char *s_request_labels[] = {
+    NULL, "咨询", "求助", "投诉", "举报", "建议", "感谢", "其他"
+};
+static const char *s_states[] = {
+    NULL, "to_dispatch", "dispatched", "signed", "in_progress", "replied",
+    "visited", "closed", "answered_directly", "transferred", "out_of_scope",
+    "returned", "merged"
+};
+static const char *s_state_labels[] = {
+    NULL, "待派单", "已派单", "已签收", "办理中", "已答复", "已回访", "已办结",
+    "直接答复", "紧急转接", "不予受理", "退单待审", "已并单"
+};
+
+#define S_COUNT(a) ((int) (sizeof (a) / sizeof ((a)[0])))
+
+static const char *
+s_name (const char **table, int count, int value)
+{
+    return value > 0 && value < count ? table[value] : NULL;
+}
+
+static int
+s_parse (const char **table, int count, const char *name)
+{
+    for (int i = 1; i < count; i++)
+        if (strcmp (table[i], name) == 0)
+            return i;
+    return 0;
+}
+
+void
+hl_wire_pack (const Hotline__Envelope *env, hl_buf_t *out)
+{
+    size_t size = hotline__envelope__get_packed_size (env);
+    hl_buf_reset (out);
+    hl_buf_reserve (out, size);
+    hotline__envelope__pack (env, (uint8_t *) out->data);
+    out->len = size;
+    out->data[size] = 0;
+}
+
+Hotline__Envelope *
+hl_wire_unpack (const void *data, size_t len, size_t max_len, Hotline__ErrorCode *code)
+{
+    if (len > max_len) {
+        *code = HOTLINE__ERROR_CODE__ERROR_TOO_LARGE;
+        return NULL;
+    }
+    Hotline__Envelope *env = hotline__envelope__unpack (NULL, len, data);
+    if (!env)
+        *code = HOTLINE__ERROR_CODE__ERROR_BAD_FRAME;
+    return env;
+}
+
+void
+hl_wire_free (Hotline__Envelope **env_p)
+{
+    assert (env_p);
+    if (*env_p)
+        hotline__envelope__free_unpacked (*env_p, NULL);
+    *env_p = NULL;
+}
+
+const char *
+hl_wire_channel_name (int value)
+{
+    return s_name (s_channels, S_COUNT (s_channels), value);
+}
+
+const char *
+hl_wire_request_type_name (int value)
+{
+    return s_name (s_request_types, S_COUNT (s_request_types), value);
+}
+
+const char *
+hl_wire_request_type_label (int value)
+{
+    return s_name (s_request_labels, S_COUNT (s_request_labels), value);
+}
+
+const char *
+hl_wire_state_name (int value)
+{
+    return s_name (s_states, S_COUNT (s_states), value);
+}
+
+const char *
+hl_wire_state_label (int value)
+{
+    return s_name (s_state_labels, S_COUNT (s_state_labels), value);
+}
+
+//  Error names are the enum's own names without the prefix, lower case:
+//  ERROR_BAD_UTF8 becomes "bad_utf8". They are part of the public
+//  interface (scripts match on them), so they come from the descriptor
+//  rather than a second hand-kept list.
+const char *
+hl_wire_error_name (int value)
+{
+    static char names[64][32];
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value (&hotline__error_code__descriptor, value);
+    if (!v || value <= 0 || value >= 64)
+        return NULL;
+    char *out = names[value];
+    if (!out[0]) {
+        const char *src = v->name + strlen ("ERROR_");
+        size_t i = 0;
+        for (; src[i] && i < sizeof names[0] - 1; i++)
+            out[i] = (char) (src[i] >= 'A' && src[i] <= 'Z' ? src[i] + 32 : src[i]);
+        out[i] = 0;
+    }
+    return out;
+}
+
+int
+hl_wire_channel_parse (const char *name)
+{
+    return s_parse (s_channels, S_COUNT (s_channels), name);
+}
+
+int
+hl_wire_request_type_parse (const char *name)
+{
+    int v = s_parse (s_request_types, S_COUNT (s_request_types), name);
+    return v ? v : s_parse (s_request_labels, S_COUNT (s_request_labels), name);
+}
+
+int
+hl_wire_state_parse (const char *name)
+{
+    return s_parse (s_states, S_COUNT (s_states), name);
+}
+
+ProtobufCBinaryData
+hl_wire_bytes (const char *str)
+{
+    ProtobufCBinaryData data = { strlen (str), (uint8_t *) str };
+    return data;
+}
+
+char *
+hl_wire_strdup (ProtobufCBinaryData data)
+{
+    char *s = malloc (data.len + 1);
+    if (!s)
+        abort ();
+    if (data.len)
+        memcpy (s, data.data, data.len);
+    s[data.len] = 0;
+    return s;
+}

@@ -1,0 +1,54 @@
+/*  hl_wire: the shared half of the wire protocol (proto/hotline.proto).
+ *
+ *  Packing and safe unpacking of Envelopes, the names of enum values as
+ *  people and JSON see them, and small helpers for `bytes` fields. Both
+ *  hotlined and every client use these, so a name or a limit is defined
+ *  once.
+ */
+#ifndef HL_WIRE_H_INCLUDED
+#define HL_WIRE_H_INCLUDED
+
+#include "hotline.pb-c.h"
+#include "hl_buf.h"
+
+#include <stddef.h>
+
+//  The protocol version this build speaks.
+#define HL_WIRE_VERSION 1
+
+//  Default cap on one frame. hotlined refuses larger frames with
+//  ERROR_TOO_LARGE; the transport cap (ZMQ_MAXMSGSIZE) is set higher so
+//  that such frames still arrive and can be answered.
+#define HL_WIRE_MAX_MESSAGE 65536
+
+//  Serialise ENV into OUT (replacing its contents).
+void hl_wire_pack (const Hotline__Envelope *env, hl_buf_t *out);
+
+//  Unpack a frame. Returns the envelope (free with hl_wire_free) or NULL
+//  with *code set to ERROR_TOO_LARGE or ERROR_BAD_FRAME.
+Hotline__Envelope *hl_wire_unpack (const void *data, size_t len, size_t max_len,
+                                   Hotline__ErrorCode *code);
+void hl_wire_free (Hotline__Envelope **env_p);
+
+//  Names of enum values ("phone", "complaint", "to_dispatch", ...), NULL
+//  for values outside the enum.
+const char *hl_wire_channel_name (int value);
+const char *hl_wire_request_type_name (int value);
+const char *hl_wire_request_type_label (int value);   //  咨询, 求助, ...
+const char *hl_wire_state_name (int value);
+const char *hl_wire_state_label (int value);          //  待派单, ...
+const char *hl_wire_error_name (int value);
+
+//  Reverse lookups: the enum value for NAME, or 0 (UNSPECIFIED) if none.
+//  Request types also accept their Chinese label.
+int hl_wire_channel_parse (const char *name);
+int hl_wire_request_type_parse (const char *name);
+int hl_wire_state_parse (const char *name);
+
+//  A `bytes` field viewing the NUL-terminated STR (no copy).
+ProtobufCBinaryData hl_wire_bytes (const char *str);
+
+//  Copy a `bytes` field into a NUL-terminated heap string.
+char *hl_wire_strdup (ProtobufCBinaryData data);
+
+#endif

@@ -1,0 +1,171 @@
+/*  hl_zsock: ZeroMQ socket in a libevent loop. See hl_zsock.h. */
+#include "hl_zsock.h"
+#include "hl_log.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+
+//  Messages handled per wakeup before yielding to other events. Large
+//  enough to amortise the wakeup, small enough that a flood on one socket
+//  cannot starve Redis replies or timers.
+#define HL_ZSOCK_BATCH 256
+
+struct hl_zsock {
+    void *socket;              //  the ZeroMQ socket (owned)
+    struct event *ev;          //  read event on ZMQ_FD
+    hl_zsock_msg_fn *fn;       //  message callback
+    void *arg;                 //  callback argument
+    int paused;                //  true: deliver nothing
+};
+
+//  Receives one whole multipart message. Frames beyond the first
+//  HL_ZSOCK_MAX_FRAMES are received into a scratch frame and dropped, so
+//  that a malformed message is consumed completely and cannot wedge the
+//  socket.
+static int
+s_recv_message (hl_zsock_t *self, zmq_msg_t *frames, size_t *nframes, int *truncated)
+{
+    *nframes = 0;
+    *truncated = 0;
+    int more = 1;
+    while (more) {
+        zmq_msg_t scratch;
+        zmq_msg_t *frame = *nframes < HL_ZSOCK_MAX_FRAMES ? &frames[*nframes] : &scratch;
+        zmq_msg_init (frame);
+        if (zmq_msg_recv (frame, self->socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (frame);
+            for (size_t i = 0; i < *nframes; i++)
+                zmq_msg_close (&frames[i]);
+            return -1;
+        }
+        more = zmq_msg_more (frame);
+        if (frame == &scratch) {
+            *truncated = 1;
+            zmq_msg_close (frame);
+        }
+        else
+            (*nframes)++;
+    }
+    return 0;
+}
+
+static int
+s_events (hl_zsock_t *self)
+{
+    int events = 0;
+    size_t len = sizeof events;
+    if (zmq_getsockopt (self->socket, ZMQ_EVENTS, &events, &len) != 0)
+        return 0;
+    return events;
+}
+
+//  Drains up to a batch of messages. ZMQ_EVENTS is read before every
+//  receive because reading it is what lets libzmq process its command
+//  mailbox; a wakeup whose ZMQ_EVENTS is never read can leave the socket
+//  silent for good.
+static void
+s_on_ready (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_zsock_t *self = arg;
+    for (int budget = HL_ZSOCK_BATCH; budget > 0; budget--) {
+        if (self->paused || !(s_events (self) & ZMQ_POLLIN))
+            return;
+        zmq_msg_t frames[HL_ZSOCK_MAX_FRAMES];
+        size_t nframes;
+        int truncated;
+        if (s_recv_message (self, frames, &nframes, &truncated) != 0) {
+            if (errno != EAGAIN)
+                hl_warning ("zmq receive: %s", zmq_strerror (errno));
+            return;
+        }
+        self->fn (self, frames, nframes, truncated, self->arg);
+        for (size_t i = 0; i < nframes; i++)
+            zmq_msg_close (&frames[i]);
+    }
+    event_active (self->ev, EV_READ, 0);
+}
+
+hl_zsock_t *
+hl_zsock_new (struct event_base *base, void *socket, hl_zsock_msg_fn *fn, void *arg)
+{
+    assert (base && socket && fn);
+    int fd;
+    size_t len = sizeof fd;
+    if (zmq_getsockopt (socket, ZMQ_FD, &fd, &len) != 0)
+        return NULL;
+    hl_zsock_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->socket = socket;
+    self->fn = fn;
+    self->arg = arg;
+    self->ev = event_new (base, fd, EV_READ | EV_PERSIST, s_on_ready, self);
+    if (!self->ev || event_add (self->ev, NULL) != 0) {
+        if (self->ev)
+            event_free (self->ev);
+        free (self);
+        return NULL;
+    }
+    //  Messages may already be queued, and their edge may be gone.
+    hl_zsock_kick (self);
+    return self;
+}
+
+void
+hl_zsock_destroy (hl_zsock_t **self_p, int linger_ms)
+{
+    assert (self_p);
+    hl_zsock_t *self = *self_p;
+    if (!self)
+        return;
+    event_free (self->ev);
+    zmq_setsockopt (self->socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    zmq_close (self->socket);
+    free (self);
+    *self_p = NULL;
+}
+
+void *
+hl_zsock_socket (hl_zsock_t *self)
+{
+    return self->socket;
+}
+
+int
+hl_zsock_send (hl_zsock_t *self, const void *const *parts, const size_t *lens, size_t nparts)
+{
+    assert (nparts > 0);
+    int rc = 0;
+    for (size_t i = 0; i < nparts && rc == 0; i++) {
+        int flags = ZMQ_DONTWAIT | (i + 1 < nparts ? ZMQ_SNDMORE : 0);
+        if (zmq_send (self->socket, parts[i], lens[i], flags) < 0)
+            rc = -1;
+    }
+    int saved = errno;
+    hl_zsock_kick (self);
+    errno = saved;
+    return rc;
+}
+
+void
+hl_zsock_kick (hl_zsock_t *self)
+{
+    if (!self->paused && (s_events (self) & ZMQ_POLLIN))
+        event_active (self->ev, EV_READ, 0);
+}
+
+void
+hl_zsock_pause (hl_zsock_t *self)
+{
+    self->paused = 1;
+}
+
+void
+hl_zsock_resume (hl_zsock_t *self)
+{
+    self->paused = 0;
+    hl_zsock_kick (self);
+}

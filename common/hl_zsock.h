@@ -1,0 +1,56 @@
+/*  hl_zsock: a ZeroMQ socket driven by a libevent loop.
+ *
+ *  ZMQ_FD is edge-triggered and is not the socket's data: it only says
+ *  "look at ZMQ_EVENTS". This class owns that dance so no other code has
+ *  to: it drains whole multipart messages in a bounded batch per wakeup,
+ *  re-arms itself with event_active() when the batch runs out, and offers
+ *  hl_zsock_kick() for code that sent on the socket outside the callback
+ *  (a send can swallow the edge that announced incoming messages).
+ *
+ *  The loop thread owns the socket; nothing here is thread-safe.
+ */
+#ifndef HL_ZSOCK_H_INCLUDED
+#define HL_ZSOCK_H_INCLUDED
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <zmq.h>
+
+typedef struct hl_zsock hl_zsock_t;
+
+//  Most frames delivered for one message; longer messages are delivered
+//  with TRUNCATED set (their extra frames are read and dropped).
+#define HL_ZSOCK_MAX_FRAMES 4
+
+//  Called once per received message. FRAMES are valid only during the
+//  call. TRUNCATED is true if the message had more than
+//  HL_ZSOCK_MAX_FRAMES frames.
+typedef void (hl_zsock_msg_fn) (hl_zsock_t *zsock, zmq_msg_t *frames,
+                                size_t nframes, int truncated, void *arg);
+
+//  Wrap SOCKET (ownership passes to the new object, which closes it).
+//  The callback fires from BASE's loop only.
+hl_zsock_t *hl_zsock_new (struct event_base *base, void *socket,
+                          hl_zsock_msg_fn *fn, void *arg);
+
+//  Close the socket with the given linger and free the object.
+void hl_zsock_destroy (hl_zsock_t **self_p, int linger_ms);
+
+//  The wrapped ZeroMQ socket, for sending.
+void *hl_zsock_socket (hl_zsock_t *self);
+
+//  Send a multipart message without blocking. Returns 0, or -1 with errno
+//  (EAGAIN: peer's queue full; EHOSTUNREACH: peer gone on a ROUTER).
+//  Re-checks the socket's events afterwards.
+int hl_zsock_send (hl_zsock_t *self, const void *const *parts,
+                   const size_t *lens, size_t nparts);
+
+//  Re-check ZMQ_EVENTS after sending or receiving outside the callback and
+//  schedule the callback if messages are waiting.
+void hl_zsock_kick (hl_zsock_t *self);
+
+//  Stop or restart delivering messages (they queue in ZeroMQ meanwhile).
+void hl_zsock_pause (hl_zsock_t *self);
+void hl_zsock_resume (hl_zsock_t *self);
+
+#endif
