@@ -1,0 +1,458 @@
+/*  hotline: the command-line client of hotlined.
+ *
+ *      hotline submit --channel phone --phone 13800138000 --type 投诉 \
+ *                     --category CG.01 --area 441702 --content "..."
+ *      hotline show YJ20261127000001
+ *      hotline status
+ *
+ *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
+ *  2 refused by hotlined (the message says why), 3 hotlined unreachable
+ *  or unable to confirm in time.
+ */
+#include "hl_buf.h"
+#include "hl_client.h"
+#include "hl_wire.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
+
+typedef struct {
+    const char *endpoint;
+    int json;
+    int timeout_ms;
+} s_opts_t;
+
+static void
+s_usage (void)
+{
+    fprintf (stderr,
+        "usage: hotline [--endpoint E] [--timeout SEC] [--json] COMMAND ...\n"
+        "\n"
+        "commands:\n"
+        "  submit   take a request; prints the ticket number\n"
+        "           --channel phone|web|app|enterprise|sms|mailbox  (required)\n"
+        "           --type 咨询|求助|投诉|举报|建议|感谢|其他 (or inquiry, help,\n"
+        "                  complaint, report, suggestion, thanks, other) (required)\n"
+        "           --category CODE --area CODE --content TEXT      (required)\n"
+        "           --phone NUMBER (required unless --anonymous) --name NAME\n"
+        "           --address TEXT --lat DEG --lon DEG (WGS84)\n"
+        "           --enterprise --credit-code CODE --enterprise-name NAME\n"
+        "           --confidential --anonymous --ref CHANNEL_REF\n"
+        "           --request-id ID (default: random; reuse it to retry safely)\n"
+        "  show TICKET   the ticket and its history\n"
+        "  status        hotlined's health\n"
+        "\n"
+        "HOTLINE_ENDPOINT sets the default endpoint (tcp://127.0.0.1:7101).\n");
+}
+
+//  ---------------------------------------------------------------------
+//  Printing
+
+static void
+s_print_time (uint64_t ms, char *out, size_t outlen)
+{
+    //  Beijing time (UTC+8, no daylight saving) for people.
+    time_t t = (time_t) (ms / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&t, &tm);
+    strftime (out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+static void
+s_json_bytes (hl_buf_t *b, const char *key, int has, ProtobufCBinaryData d)
+{
+    if (has && d.len)
+        hl_json_kv_str (b, key, d.data, d.len, 0);
+}
+
+static void
+s_json_complaint (hl_buf_t *b, const Hotline__Complaint *c)
+{
+    hl_json_kv_str (b, "channel", hl_wire_channel_name (c->channel) ?: "", 
+                    strlen (hl_wire_channel_name (c->channel) ?: ""), 0);
+    const char *type = hl_wire_request_type_name (c->request_type) ?: "";
+    hl_json_kv_str (b, "request_type", type, strlen (type), 0);
+    s_json_bytes (b, "channel_ref", c->has_channel_ref, c->channel_ref);
+    s_json_bytes (b, "caller_phone", c->has_caller_phone, c->caller_phone);
+    s_json_bytes (b, "caller_name", c->has_caller_name, c->caller_name);
+    s_json_bytes (b, "category", c->has_category, c->category);
+    s_json_bytes (b, "area", c->has_area, c->area);
+    s_json_bytes (b, "address", c->has_address, c->address);
+    if (c->location) {
+        hl_json_key (b, "location", 0);
+        hl_buf_printf (b, "{\"lat\":%.7f,\"lon\":%.7f}", c->location->lat, c->location->lon);
+    }
+    hl_json_kv_bool (b, "enterprise", c->enterprise, 0);
+    s_json_bytes (b, "credit_code", c->has_credit_code, c->credit_code);
+    s_json_bytes (b, "enterprise_name", c->has_enterprise_name, c->enterprise_name);
+    hl_json_kv_bool (b, "confidential", c->confidential, 0);
+    hl_json_kv_bool (b, "anonymous", c->anonymous, 0);
+    s_json_bytes (b, "request_id", c->has_request_id, c->request_id);
+    s_json_bytes (b, "content", c->has_content, c->content);
+}
+
+static void
+s_json_history (hl_buf_t *b, const Hotline__TicketView *v)
+{
+    hl_json_key (b, "history", 0);
+    hl_buf_puts (b, "[");
+    for (size_t i = 0; i < v->n_history; i++) {
+        const Hotline__HistoryEntry *e = v->history[i];
+        const char *from = hl_wire_state_name (e->from_state) ?: "";
+        const char *to = hl_wire_state_name (e->to_state) ?: "";
+        hl_buf_puts (b, i ? ",{" : "{");
+        hl_json_kv_int (b, "at_ms", (int64_t) e->at_ms, 1);
+        hl_json_kv_str (b, "actor", e->actor.data, e->actor.len, 0);
+        hl_json_kv_str (b, "action", e->action.data, e->action.len, 0);
+        hl_json_kv_str (b, "from", from, strlen (from), 0);
+        hl_json_kv_str (b, "to", to, strlen (to), 0);
+        hl_json_kv_str (b, "note", e->note.data, e->note.len, 0);
+        hl_buf_puts (b, "}");
+    }
+    hl_buf_puts (b, "]");
+}
+
+static void
+s_print_view_json (const Hotline__TicketView *v)
+{
+    hl_buf_t b = HL_BUF_INIT;
+    const char *state = hl_wire_state_name (v->state) ?: "";
+    hl_buf_puts (&b, "{");
+    hl_json_kv_str (&b, "ticket", v->ticket ?: "", strlen (v->ticket ?: ""), 1);
+    hl_json_kv_str (&b, "state", state, strlen (state), 0);
+    hl_json_kv_int (&b, "created_ms", (int64_t) v->created_ms, 0);
+    s_json_bytes (&b, "actor", v->has_actor, v->actor);
+    if (v->complaint)
+        s_json_complaint (&b, v->complaint);
+    s_json_history (&b, v);
+    hl_buf_puts (&b, "}");
+    printf ("%s\n", b.data);
+    hl_buf_free (&b);
+}
+
+static void
+s_line (const char *label, int has, ProtobufCBinaryData d)
+{
+    if (has && d.len)
+        printf ("%-10s %.*s\n", label, (int) d.len, d.data);
+}
+
+static void
+s_print_view_text (const Hotline__TicketView *v)
+{
+    const Hotline__Complaint *c = v->complaint;
+    char when[32];
+    s_print_time (v->created_ms, when, sizeof when);
+    printf ("工单 %s  %s (%s)  受理于 %s\n", v->ticket ?: "?",
+            hl_wire_state_label (v->state) ?: "?", hl_wire_state_name (v->state) ?: "?", when);
+    if (c) {
+        printf ("%-10s %s\n", "渠道", hl_wire_channel_name (c->channel) ?: "?");
+        printf ("%-10s %s\n", "类型", hl_wire_request_type_label (c->request_type) ?: "?");
+        s_line ("分类", c->has_category, c->category);
+        s_line ("区域", c->has_area, c->area);
+        s_line ("来电", c->has_caller_phone, c->caller_phone);
+        s_line ("姓名", c->has_caller_name, c->caller_name);
+        s_line ("地址", c->has_address, c->address);
+        if (c->location)
+            printf ("%-10s %.6f, %.6f\n", "位置", c->location->lat, c->location->lon);
+        if (c->enterprise) {
+            s_line ("企业", c->has_enterprise_name, c->enterprise_name);
+            s_line ("信用代码", c->has_credit_code, c->credit_code);
+        }
+        if (c->confidential || c->anonymous)
+            printf ("%-10s %s%s\n", "标记", c->confidential ? "保密 " : "",
+                    c->anonymous ? "匿名" : "");
+        s_line ("渠道编号", c->has_channel_ref, c->channel_ref);
+        s_line ("内容", c->has_content, c->content);
+    }
+    printf ("\n历史\n");
+    for (size_t i = 0; i < v->n_history; i++) {
+        const Hotline__HistoryEntry *e = v->history[i];
+        s_print_time (e->at_ms, when, sizeof when);
+        printf ("  %s  %.*s  %.*s  %s -> %s  %.*s\n", when, (int) e->actor.len,
+                e->actor.data, (int) e->action.len, e->action.data,
+                hl_wire_state_name (e->from_state) ?: "-", hl_wire_state_name (e->to_state) ?: "-",
+                (int) e->note.len, e->note.data);
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Requests
+
+//  Sends ENV and returns the answer, or NULL after printing why not.
+static Hotline__Envelope *
+s_call (const s_opts_t *o, Hotline__Envelope *env)
+{
+    char err[512];
+    Hotline__Envelope *reply = NULL;
+    hl_client_t *client = hl_client_new (o->endpoint);
+    if (!client) {
+        fprintf (stderr, "hotline: bad endpoint '%s'\n", o->endpoint);
+        return NULL;
+    }
+    if (hl_client_request (client, env, &reply, o->timeout_ms, 1000, err, sizeof err) != 0)
+        fprintf (stderr, "hotline: %s\n", err);
+    hl_client_destroy (&client);
+    return reply;
+}
+
+//  Reports a Nack and returns the exit status it calls for.
+static int
+s_report_nack (const s_opts_t *o, const Hotline__Nack *n)
+{
+    const char *code = hl_wire_error_name (n->code) ?: "unknown";
+    if (o->json) {
+        hl_buf_t b = HL_BUF_INIT;
+        hl_buf_puts (&b, "{\"error\":{");
+        hl_json_kv_str (&b, "code", code, strlen (code), 1);
+        hl_json_kv_str (&b, "message", n->message ?: "", strlen (n->message ?: ""), 0);
+        hl_json_kv_bool (&b, "retryable", n->retryable, 0);
+        if (n->field)
+            hl_json_kv_str (&b, "field", n->field, strlen (n->field), 0);
+        hl_buf_puts (&b, "}}");
+        printf ("%s\n", b.data);
+        hl_buf_free (&b);
+    }
+    fprintf (stderr, "hotline: refused (%s): %s\n", code, n->message ?: "");
+    return n->retryable ? EXIT_UNREACHABLE : EXIT_REFUSED;
+}
+
+static int
+s_finish (const s_opts_t *o, Hotline__Envelope *reply, Hotline__Envelope__BodyCase want,
+          void (*print) (const s_opts_t *, const Hotline__Envelope *))
+{
+    int rc = 0;
+    if (!reply)
+        return EXIT_UNREACHABLE;
+    if (reply->body_case == HOTLINE__ENVELOPE__BODY_NACK)
+        rc = s_report_nack (o, reply->nack);
+    else
+    if (reply->body_case != want) {
+        fprintf (stderr, "hotline: unexpected answer from hotlined\n");
+        rc = EXIT_UNREACHABLE;
+    }
+    else
+        print (o, reply);
+    hl_wire_free (&reply);
+    return rc;
+}
+
+static void
+s_print_ack (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    const Hotline__Ack *a = r->ack;
+    if (o->json) {
+        hl_buf_t b = HL_BUF_INIT;
+        const char *state = hl_wire_state_name (a->state) ?: "";
+        hl_buf_puts (&b, "{");
+        hl_json_kv_str (&b, "ticket", a->ticket ?: "", strlen (a->ticket ?: ""), 1);
+        hl_json_kv_str (&b, "state", state, strlen (state), 0);
+        hl_json_kv_int (&b, "created_ms", (int64_t) a->created_ms, 0);
+        hl_json_kv_bool (&b, "duplicate", a->duplicate, 0);
+        hl_buf_puts (&b, "}");
+        printf ("%s\n", b.data);
+        hl_buf_free (&b);
+    }
+    else
+        printf ("%s\n", a->ticket ?: "");
+}
+
+static void
+s_print_view (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    if (o->json)
+        s_print_view_json (r->ticket_view);
+    else
+        s_print_view_text (r->ticket_view);
+}
+
+static void
+s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    const Hotline__Status *s = r->status;
+    if (o->json)
+        printf ("{\"version\":\"%s\",\"instance\":\"%s\",\"store_up\":%s,\"inflight\":%u,"
+                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu}\n",
+                s->version ?: "", s->instance ?: "", s->store_up ? "true" : "false",
+                s->inflight, (unsigned long long) s->uptime_ms,
+                (unsigned long long) s->accepted, (unsigned long long) s->rejected);
+    else
+        printf ("hotlined %s (%s): store %s, %u in flight, up %llu s, %llu accepted, "
+                "%llu refused\n", s->version ?: "?", s->instance ?: "?",
+                s->store_up ? "up" : "DOWN", s->inflight,
+                (unsigned long long) s->uptime_ms / 1000, (unsigned long long) s->accepted,
+                (unsigned long long) s->rejected);
+}
+
+//  ---------------------------------------------------------------------
+//  Commands
+
+//  Parses submit's options into C. Text options point into argv.
+static int
+s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint *pt)
+{
+    enum { O_CHANNEL = 256, O_TYPE, O_CATEGORY, O_AREA, O_CONTENT, O_PHONE, O_NAME,
+           O_ADDRESS, O_LAT, O_LON, O_ENTERPRISE, O_CREDIT, O_ENAME, O_CONF, O_ANON,
+           O_REF, O_RID };
+    static const struct option longopts[] = {
+        { "channel", 1, 0, O_CHANNEL }, { "type", 1, 0, O_TYPE },
+        { "category", 1, 0, O_CATEGORY }, { "area", 1, 0, O_AREA },
+        { "content", 1, 0, O_CONTENT }, { "phone", 1, 0, O_PHONE },
+        { "name", 1, 0, O_NAME }, { "address", 1, 0, O_ADDRESS },
+        { "lat", 1, 0, O_LAT }, { "lon", 1, 0, O_LON },
+        { "enterprise", 0, 0, O_ENTERPRISE }, { "credit-code", 1, 0, O_CREDIT },
+        { "enterprise-name", 1, 0, O_ENAME }, { "confidential", 0, 0, O_CONF },
+        { "anonymous", 0, 0, O_ANON }, { "ref", 1, 0, O_REF },
+        { "request-id", 1, 0, O_RID }, { 0, 0, 0, 0 }
+    };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+            case O_CHANNEL:
+                c->has_channel = 1;
+                if (!(c->channel = hl_wire_channel_parse (optarg))) {
+                    fprintf (stderr, "hotline: unknown channel '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_TYPE:
+                c->has_request_type = 1;
+                if (!(c->request_type = hl_wire_request_type_parse (optarg))) {
+                    fprintf (stderr, "hotline: unknown request type '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_CATEGORY: c->has_category = 1; c->category = hl_wire_bytes (optarg); break;
+            case O_AREA: c->has_area = 1; c->area = hl_wire_bytes (optarg); break;
+            case O_CONTENT: c->has_content = 1; c->content = hl_wire_bytes (optarg); break;
+            case O_PHONE: c->has_caller_phone = 1; c->caller_phone = hl_wire_bytes (optarg); break;
+            case O_NAME: c->has_caller_name = 1; c->caller_name = hl_wire_bytes (optarg); break;
+            case O_ADDRESS: c->has_address = 1; c->address = hl_wire_bytes (optarg); break;
+            case O_LAT: pt->has_lat = 1; pt->lat = atof (optarg); c->location = pt; break;
+            case O_LON: pt->has_lon = 1; pt->lon = atof (optarg); c->location = pt; break;
+            case O_ENTERPRISE: c->has_enterprise = 1; c->enterprise = 1; break;
+            case O_CREDIT: c->has_credit_code = 1; c->credit_code = hl_wire_bytes (optarg); break;
+            case O_ENAME:
+                c->has_enterprise_name = 1;
+                c->enterprise_name = hl_wire_bytes (optarg);
+                break;
+            case O_CONF: c->has_confidential = 1; c->confidential = 1; break;
+            case O_ANON: c->has_anonymous = 1; c->anonymous = 1; break;
+            case O_REF: c->has_channel_ref = 1; c->channel_ref = hl_wire_bytes (optarg); break;
+            case O_RID: c->has_request_id = 1; c->request_id = hl_wire_bytes (optarg); break;
+            default: return -1;
+        }
+    }
+    if (optind != argc) {
+        fprintf (stderr, "hotline: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_cmd_submit (const s_opts_t *o, int argc, char **argv)
+{
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    Hotline__GeoPoint pt = HOTLINE__GEO_POINT__INIT;
+    if (s_parse_submit (argc, argv, &c, &pt) != 0) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    char rid[33];
+    if (!c.has_request_id) {
+        hl_client_new_request_id (rid);
+        c.has_request_id = 1;
+        c.request_id = hl_wire_bytes (rid);
+    }
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.has_request_id = 1;
+    env.request_id = c.request_id;
+    env.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    env.complaint = &c;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_ACK, s_print_ack);
+}
+
+static int
+s_cmd_show (const s_opts_t *o, int argc, char **argv)
+{
+    if (argc != 2) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (argv[1]);
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    env.ticket_query = &q;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_TICKET_VIEW, s_print_view);
+}
+
+static int
+s_cmd_status (const s_opts_t *o, int argc, char **argv)
+{
+    (void) argv;
+    if (argc != 1) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    Hotline__StatusQuery q = HOTLINE__STATUS_QUERY__INIT;
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_STATUS, s_print_status);
+}
+
+//  Takes the global options out of ARGV wherever they stand, leaving the
+//  command and its own options in order. Returns the new argc.
+static int
+s_global_options (s_opts_t *o, int argc, char **argv)
+{
+    int out = 1;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp (argv[i], "--json") == 0)
+            o->json = 1;
+        else
+        if (strcmp (argv[i], "--endpoint") == 0 && i + 1 < argc)
+            o->endpoint = argv[++i];
+        else
+        if (strcmp (argv[i], "--timeout") == 0 && i + 1 < argc)
+            o->timeout_ms = (int) (atof (argv[++i]) * 1000);
+        else
+            argv[out++] = argv[i];
+    }
+    argv[out] = NULL;
+    return out;
+}
+
+int
+main (int argc, char **argv)
+{
+    s_opts_t o = { getenv ("HOTLINE_ENDPOINT") ?: "tcp://127.0.0.1:7101", 0, 5000 };
+    argc = s_global_options (&o, argc, argv);
+    if (argc < 2 || o.timeout_ms <= 0) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp (cmd, "submit") == 0)
+        return s_cmd_submit (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "show") == 0)
+        return s_cmd_show (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "status") == 0)
+        return s_cmd_status (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "help") == 0 || strcmp (cmd, "--help") == 0) {
+        s_usage ();
+        return 0;
+    }
+    fprintf (stderr, "hotline: unknown command '%s'\n", cmd);
+    s_usage ();
+    return EXIT_USAGE;
+}

@@ -1,0 +1,188 @@
+/*  hl_config: hotlined settings. See hl_config.h. */
+#include "hl_config.h"
+#include "hl_conf.h"
+#include "hl_log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef enum { S_STRING, S_NUMBER, S_ENDPOINT } s_kind_t;
+
+//  The table of settings: name, kind, where it lives, and its range.
+typedef struct {
+    const char *name;
+    s_kind_t kind;
+    size_t offset;
+    size_t size;          //  for strings
+    long min, max;        //  for numbers
+    const char *help;
+} s_setting_t;
+
+#define S_STR(f, help) { #f, S_STRING, offsetof (hl_config_t, f), sizeof ((hl_config_t *) 0)->f, 0, 0, help }
+#define S_NUM(f, lo, hi, help) { #f, S_NUMBER, offsetof (hl_config_t, f), 0, lo, hi, help }
+
+static const s_setting_t s_settings[] = {
+    { "endpoint", S_ENDPOINT, 0, 0, 0, 0, "ZeroMQ endpoint to bind for intake (repeatable)" },
+    S_STR (redis, "Redis address, host:port or unix:/path"),
+    S_STR (codes, "category and area catalogue file"),
+    S_STR (city_prefix, "ticket number prefix (letters)"),
+    S_STR (instance, "name of this daemon instance"),
+    S_STR (log_level, "debug, info, notice, warning or error"),
+    S_STR (log_file, "append logs to this file instead of stderr"),
+    S_STR (pidfile, "write the process id here"),
+    S_NUM (tz_offset_min, -720, 840, "local time offset from UTC in minutes"),
+    S_NUM (redis_timeout_ms, 10, 600000, "Redis reply deadline before retryable nacks"),
+    S_NUM (redis_backoff_max_ms, 10, 60000, "longest Redis reconnect delay"),
+    S_NUM (max_inflight, 1, 1000000, "requests in flight before 'overloaded' nacks"),
+    S_NUM (max_message_bytes, 1024, 16777216, "largest accepted frame"),
+    S_NUM (idempotency_ttl_days, 1, 3650, "days a request id is remembered"),
+    S_NUM (drain_timeout_ms, 0, 600000, "on SIGTERM, longest wait for in-flight work"),
+    S_NUM (test_clock_ms, 0, 4102444800000, "tests only: fixed current time"),
+};
+#define S_SETTINGS (sizeof s_settings / sizeof s_settings[0])
+
+void
+hl_config_defaults (hl_config_t *cfg)
+{
+    memset (cfg, 0, sizeof *cfg);
+    snprintf (cfg->redis, sizeof cfg->redis, "127.0.0.1:6379");
+    snprintf (cfg->codes, sizeof cfg->codes, "deploy/etc/codes.conf");
+    snprintf (cfg->city_prefix, sizeof cfg->city_prefix, "YJ");
+    snprintf (cfg->instance, sizeof cfg->instance, "hotlined");
+    snprintf (cfg->log_level, sizeof cfg->log_level, "info");
+    cfg->tz_offset_min = 480;
+    cfg->redis_timeout_ms = 2000;
+    cfg->redis_backoff_max_ms = 1000;
+    cfg->max_inflight = 20000;
+    cfg->max_message_bytes = 65536;
+    cfg->idempotency_ttl_days = 30;
+    cfg->drain_timeout_ms = 10000;
+}
+
+static int
+s_set_endpoint (hl_config_t *cfg, const char *value, char *err, size_t errlen)
+{
+    if (cfg->n_endpoints >= HL_CONFIG_ENDPOINTS_MAX) {
+        snprintf (err, errlen, "endpoint: at most %d endpoints", HL_CONFIG_ENDPOINTS_MAX);
+        return -1;
+    }
+    if (strncmp (value, "tcp://", 6) && strncmp (value, "ipc://", 6)) {
+        snprintf (err, errlen, "endpoint: '%s' is neither tcp:// nor ipc://", value);
+        return -1;
+    }
+    snprintf (cfg->endpoints[cfg->n_endpoints++], HL_CONFIG_PATH_MAX, "%s", value);
+    return 0;
+}
+
+int
+hl_config_set (hl_config_t *cfg, const char *key, const char *value, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < S_SETTINGS; i++) {
+        const s_setting_t *s = &s_settings[i];
+        if (strcmp (s->name, key) != 0)
+            continue;
+        if (s->kind == S_ENDPOINT)
+            return s_set_endpoint (cfg, value, err, errlen);
+        if (s->kind == S_NUMBER)
+            return hl_conf_int (key, value, s->min, s->max,
+                                (long *) ((char *) cfg + s->offset), err, errlen);
+        if (strlen (value) >= s->size) {
+            snprintf (err, errlen, "%s: value too long", key);
+            return -1;
+        }
+        snprintf ((char *) cfg + s->offset, s->size, "%s", value);
+        return 0;
+    }
+    snprintf (err, errlen, "unknown setting '%s'", key);
+    return -1;
+}
+
+//  Cross-field checks, run after the file and the flags are applied.
+static int
+s_validate (hl_config_t *cfg, char *err, size_t errlen)
+{
+    if (hl_log_level_parse (cfg->log_level) < 0) {
+        snprintf (err, errlen, "log_level: unknown level '%s'", cfg->log_level);
+        return -1;
+    }
+    size_t n = strlen (cfg->city_prefix);
+    for (size_t i = 0; i < n; i++)
+        if (cfg->city_prefix[i] < 'A' || cfg->city_prefix[i] > 'Z') {
+            snprintf (err, errlen, "city_prefix: capital letters only, got '%s'",
+                      cfg->city_prefix);
+            return -1;
+        }
+    if (n == 0 || n > 8) {
+        snprintf (err, errlen, "city_prefix: 1 to 8 capital letters");
+        return -1;
+    }
+    if (cfg->n_endpoints == 0)
+        return s_set_endpoint (cfg, "tcp://127.0.0.1:7101", err, errlen);
+    return 0;
+}
+
+static int
+s_on_line (const char *section, const char *key, const char *value, void *arg,
+           char *err, size_t errlen)
+{
+    (void) section;
+    return hl_config_set (arg, key, value, err, errlen);
+}
+
+int
+hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen)
+{
+    return hl_conf_parse_file (path, s_on_line, cfg, err, errlen);
+}
+
+int
+hl_config_from_args (hl_config_t *cfg, int argc, char **argv, char *err, size_t errlen)
+{
+    for (int i = 1; i < argc; i++) {
+        if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0)
+            return 1;
+        if (strcmp (argv[i], "--config") == 0 && i + 1 < argc
+            && hl_config_load (cfg, argv[i + 1], err, errlen) != 0)
+            return -1;
+    }
+    int cli_endpoints = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strncmp (argv[i], "--", 2) != 0 || i + 1 >= argc) {
+            snprintf (err, errlen, "unexpected argument '%s' (flags are --key value)", argv[i]);
+            return -1;
+        }
+        char key[64];
+        snprintf (key, sizeof key, "%s", argv[i] + 2);
+        for (char *p = key; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        const char *value = argv[++i];
+        if (strcmp (key, "config") == 0)
+            continue;
+        if (strcmp (key, "endpoint") == 0 && !cli_endpoints++)
+            cfg->n_endpoints = 0;     //  flags replace the file's endpoints
+        if (hl_config_set (cfg, key, value, err, errlen) != 0)
+            return -1;
+    }
+    return s_validate (cfg, err, errlen);
+}
+
+void
+hl_config_usage (const char *prog)
+{
+    hl_config_t def;
+    hl_config_defaults (&def);
+    printf ("usage: %s [--config FILE] [--KEY VALUE ...]\n\n"
+            "Every setting of the configuration file is also a flag (KEY with\n"
+            "'-' or '_'); flags override the file.\n\n", prog);
+    for (size_t i = 0; i < S_SETTINGS; i++) {
+        const s_setting_t *s = &s_settings[i];
+        printf ("  --%-22s %s", s->name, s->help);
+        if (s->kind == S_NUMBER)
+            printf (" [%ld]", *(const long *) ((const char *) &def + s->offset));
+        else
+        if (s->kind == S_STRING && *((const char *) &def + s->offset))
+            printf (" [%s]", (const char *) &def + s->offset);
+        printf ("\n");
+    }
+}

@@ -1,0 +1,52 @@
+/*  hl_config: hotlined's settings, from hotlined.conf and the command line.
+ *
+ *  Every key of the file can also be given as a flag: `--redis-timeout-ms
+ *  500` sets `redis_timeout_ms = 500`. Flags win over the file. Defaults
+ *  suit a single-machine installation (deploy/up).
+ */
+#ifndef HL_CONFIG_H_INCLUDED
+#define HL_CONFIG_H_INCLUDED
+
+#include <stddef.h>
+
+#define HL_CONFIG_ENDPOINTS_MAX 8
+#define HL_CONFIG_PATH_MAX 512
+
+typedef struct {
+    char endpoints[HL_CONFIG_ENDPOINTS_MAX][HL_CONFIG_PATH_MAX];
+    int n_endpoints;
+    char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
+    char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
+    char city_prefix[16];                    //  ticket number prefix
+    char instance[64];                       //  this daemon's name in logs/status
+    char log_level[16];
+    char log_file[HL_CONFIG_PATH_MAX];       //  "" = stderr
+    char pidfile[HL_CONFIG_PATH_MAX];        //  "" = none
+    long tz_offset_min;                      //  local time zone (480 = UTC+8)
+    long redis_timeout_ms;                   //  no reply by then = retryable nack
+    long redis_backoff_max_ms;
+    long max_inflight;                       //  above: retryable "overloaded"
+    long max_message_bytes;                  //  above: "too large" nack
+    long idempotency_ttl_days;               //  how long request ids are kept
+    long drain_timeout_ms;                   //  SIGTERM: longest wait for replies
+    long test_clock_ms;                      //  tests only: fixed "now" (0 = real)
+} hl_config_t;
+
+//  Fill CFG with defaults.
+void hl_config_defaults (hl_config_t *cfg);
+
+//  Apply the file PATH. 0, or -1 with "PATH:LINE: message" in ERR.
+int hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen);
+
+//  Apply one setting. 0, or -1 with a message in ERR.
+int hl_config_set (hl_config_t *cfg, const char *key, const char *value,
+                   char *err, size_t errlen);
+
+//  Apply argv: --config FILE first, then every --key value in order.
+//  Returns 0, 1 if --help was asked, or -1 with a message in ERR.
+int hl_config_from_args (hl_config_t *cfg, int argc, char **argv, char *err, size_t errlen);
+
+//  Print the flags and their defaults.
+void hl_config_usage (const char *prog);
+
+#endif

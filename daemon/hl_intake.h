@@ -1,0 +1,46 @@
+/*  hl_intake: the front door of hotlined.
+ *
+ *  A ZeroMQ ROUTER socket bound on the configured endpoints receives
+ *  Envelopes from every channel (agents' terminals, the web portal, the
+ *  app, enterprise systems). Each request is decoded and validated; a bad
+ *  one is answered at once with a Nack naming the problem. A good
+ *  complaint is handed to the ticket store and answered only when Redis
+ *  has confirmed it: an Ack with the ticket number, or a retryable Nack
+ *  if the store could not confirm in time. Many requests are in flight at
+ *  once; nothing here blocks.
+ *
+ *  Clients may use DEALER (one frame: the envelope) or REQ (an empty
+ *  delimiter, then the envelope) sockets.
+ */
+#ifndef HL_INTAKE_H_INCLUDED
+#define HL_INTAKE_H_INCLUDED
+
+#include "hl_codes.h"
+#include "hl_config.h"
+#include "hl_store.h"
+
+#include <event2/event.h>
+#include <stdint.h>
+
+typedef struct hl_intake hl_intake_t;
+
+//  Bind the intake socket on CFG's endpoints. NULL with ERR on failure.
+//  CODES stays owned by the caller (see hl_intake_set_codes).
+hl_intake_t *hl_intake_new (struct event_base *base, void *zmq_ctx,
+                            const hl_config_t *cfg, hl_store_t *store,
+                            const hl_codes_t *codes, char *err, size_t errlen);
+
+//  Close the socket, letting queued replies out for up to LINGER_MS.
+void hl_intake_destroy (hl_intake_t **self_p, int linger_ms);
+
+//  Use a new catalogue from now on (after a reload).
+void hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes);
+
+//  Stop accepting new complaints (they get a retryable "shutting down"
+//  Nack) and call DONE once nothing is in flight any more.
+void hl_intake_drain (hl_intake_t *self, void (*done) (void *arg), void *arg);
+
+//  Complaints waiting for the store.
+size_t hl_intake_inflight (const hl_intake_t *self);
+
+#endif

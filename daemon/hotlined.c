@@ -1,0 +1,200 @@
+/*  hotlined: the hotline daemon.
+ *
+ *  One thread, one libevent loop, owned here. Everything else (the intake
+ *  socket, the Redis connection and its watchdog) registers events on this
+ *  loop and never blocks it.
+ *
+ *  Signals:
+ *    SIGTERM, SIGINT  drain: refuse new complaints with a retryable nack,
+ *                     answer every complaint already in flight, exit 0
+ *    SIGHUP           reload the code catalogue (a bad file is refused
+ *                     and the old catalogue stays in force)
+ */
+#include "hl_codes.h"
+#include "hl_config.h"
+#include "hl_intake.h"
+#include "hl_log.h"
+#include "hl_store.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct {
+    hl_config_t cfg;
+    struct event_base *base;
+    void *zmq_ctx;
+    hl_store_t *store;
+    hl_intake_t *intake;
+    hl_codes_t *codes;
+    struct event *sig_term, *sig_int, *sig_hup;
+    struct event *drain_timer;
+    int draining;
+} s_daemon_t;
+
+static void
+s_on_drained (void *arg)
+{
+    s_daemon_t *d = arg;
+    hl_info ("drained: nothing in flight; exiting");
+    event_base_loopexit (d->base, NULL);
+}
+
+static void
+s_on_drain_timeout (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_daemon_t *d = arg;
+    hl_warning ("drain timeout: %zu requests still in flight; exiting",
+                hl_intake_inflight (d->intake));
+    event_base_loopexit (d->base, NULL);
+}
+
+static void
+s_on_stop (evutil_socket_t sig, short what, void *arg)
+{
+    (void) what;
+    s_daemon_t *d = arg;
+    if (d->draining)
+        return;
+    d->draining = 1;
+    hl_notice ("signal %d: draining %zu requests in flight", (int) sig,
+               hl_intake_inflight (d->intake));
+    struct timeval tv = { d->cfg.drain_timeout_ms / 1000, (d->cfg.drain_timeout_ms % 1000) * 1000 };
+    evtimer_add (d->drain_timer, &tv);
+    hl_intake_drain (d->intake, s_on_drained, d);
+}
+
+static void
+s_on_reload (evutil_socket_t sig, short what, void *arg)
+{
+    (void) sig;
+    (void) what;
+    s_daemon_t *d = arg;
+    char err[512];
+    hl_codes_t *codes = hl_codes_load (d->cfg.codes, err, sizeof err);
+    if (!codes) {
+        hl_error ("reload refused, keeping the current catalogue: %s", err);
+        return;
+    }
+    hl_intake_set_codes (d->intake, codes);
+    hl_codes_destroy (&d->codes);
+    d->codes = codes;
+    hl_notice ("reloaded %s: %zu categories, %zu areas", d->cfg.codes,
+               hl_codes_count (codes, HL_CODES_CATEGORY), hl_codes_count (codes, HL_CODES_AREA));
+}
+
+static int
+s_write_pidfile (const char *path)
+{
+    FILE *f = fopen (path, "w");
+    if (!f)
+        return -1;
+    fprintf (f, "%d\n", (int) getpid ());
+    return fclose (f);
+}
+
+static int
+s_start (s_daemon_t *d, char *err, size_t errlen)
+{
+    d->codes = hl_codes_load (d->cfg.codes, err, errlen);
+    if (!d->codes)
+        return -1;
+    d->base = event_base_new ();
+    d->zmq_ctx = zmq_ctx_new ();
+    if (!d->base || !d->zmq_ctx) {
+        snprintf (err, errlen, "cannot create the event loop");
+        return -1;
+    }
+    hl_store_opts_t so;
+    hl_redis_opts_default (&so.redis);
+    so.redis.address = d->cfg.redis;
+    so.redis.timeout_ms = (int) d->cfg.redis_timeout_ms;
+    so.redis.backoff_max_ms = (int) d->cfg.redis_backoff_max_ms;
+    so.city_prefix = d->cfg.city_prefix;
+    so.tz_offset_min = (int) d->cfg.tz_offset_min;
+    so.idempotency_ttl_s = (int) d->cfg.idempotency_ttl_days * 86400;
+    d->store = hl_store_new (d->base, &so, err, errlen);
+    if (!d->store)
+        return -1;
+    d->intake = hl_intake_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->codes, err, errlen);
+    if (!d->intake)
+        return -1;
+    d->sig_term = evsignal_new (d->base, SIGTERM, s_on_stop, d);
+    d->sig_int = evsignal_new (d->base, SIGINT, s_on_stop, d);
+    d->sig_hup = evsignal_new (d->base, SIGHUP, s_on_reload, d);
+    d->drain_timer = evtimer_new (d->base, s_on_drain_timeout, d);
+    event_add (d->sig_term, NULL);
+    event_add (d->sig_int, NULL);
+    event_add (d->sig_hup, NULL);
+    if (*d->cfg.pidfile && s_write_pidfile (d->cfg.pidfile) != 0) {
+        snprintf (err, errlen, "cannot write pidfile %.300s: %s", d->cfg.pidfile, strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
+//  Teardown order matters: the store goes first so that any request still
+//  waiting for Redis gets its (retryable) answer queued on the intake
+//  socket, which then lingers briefly to let those answers out.
+static void
+s_stop (s_daemon_t *d)
+{
+    hl_store_destroy (&d->store);
+    hl_intake_destroy (&d->intake, 1000);
+    if (d->sig_term) {
+        event_free (d->sig_term);
+        event_free (d->sig_int);
+        event_free (d->sig_hup);
+        event_free (d->drain_timer);
+    }
+    if (d->zmq_ctx)
+        zmq_ctx_term (d->zmq_ctx);
+    if (d->base)
+        event_base_free (d->base);
+    hl_codes_destroy (&d->codes);
+    if (*d->cfg.pidfile)
+        unlink (d->cfg.pidfile);
+}
+
+int
+main (int argc, char **argv)
+{
+    static s_daemon_t d;
+    char err[512];
+    hl_log_set_ident ("hotlined");
+    hl_config_defaults (&d.cfg);
+    int rc = hl_config_from_args (&d.cfg, argc, argv, err, sizeof err);
+    if (rc == 1) {
+        hl_config_usage (argv[0]);
+        return 0;
+    }
+    if (rc != 0) {
+        fprintf (stderr, "hotlined: %s\n", err);
+        return 2;
+    }
+    hl_log_set_level (hl_log_level_parse (d.cfg.log_level));
+    if (*d.cfg.log_file && hl_log_open_file (d.cfg.log_file) != 0) {
+        fprintf (stderr, "hotlined: cannot open log file %s: %s\n", d.cfg.log_file,
+                 strerror (errno));
+        return 2;
+    }
+    signal (SIGPIPE, SIG_IGN);
+    if (s_start (&d, err, sizeof err) != 0) {
+        hl_error ("cannot start: %s", err);
+        s_stop (&d);
+        return 1;
+    }
+    hl_notice ("hotlined %s (%s) serving %s%s, ticket store %s", HL_VERSION, d.cfg.instance,
+               d.cfg.endpoints[0], d.cfg.n_endpoints > 1 ? " and more" : "", d.cfg.redis);
+    event_base_dispatch (d.base);
+    s_stop (&d);
+    hl_notice ("stopped");
+    return 0;
+}
