@@ -1,0 +1,793 @@
+/*  hl_xapian: the knowledge base's full-text index. See hl_xapian.h.
+
+    Xapian 1.4.22 notes that shape this file:
+    - FLAG_CJK_NGRAM must be set on both the TermGenerator and the
+      QueryParser; a CJK span becomes its unigrams and bigrams, and the
+      parser always ANDs those, whatever the default operator.
+    - The parser throws QueryParserError on some mixed Latin/CJK input
+      ("abc 北京 def"); we then parse chunk by chunk.
+    - FLAG_AUTO_SYNONYMS ignores CJK spans, so synonym groups are found in
+      the query text here and expanded with OP_SYNONYM.
+    - MSet::snippet highlights CJK matches per character; adjacent
+      highlights are merged.
+*/
+#include "hl_xapian.h"
+
+#include <xapian.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <functional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+//  Value slots of an article document.
+enum {
+    SLOT_VALID_FROM = 0,
+    SLOT_VALID_UNTIL = 1,
+    SLOT_CHECKSUM = 2,
+    SLOT_TITLE = 3,
+    SLOT_UNIT = 4,
+    SLOT_CATEGORIES = 5,
+    SLOT_TAGS = 6,
+    SLOT_UPDATED = 7,
+    SLOT_SOURCE = 8,
+    SLOT_ID = 9
+};
+
+//  Term prefixes (boolean terms).
+static const char PREFIX_ID[] = "Q";
+static const char PREFIX_UNIT[] = "XU";
+static const char PREFIX_CATEGORY[] = "XC";
+
+//  Within-document frequency increments: a word in the title counts as
+//  much as several in the body, tags and categories somewhat more.
+static const unsigned WDF_TITLE = 5;
+static const unsigned WDF_TAGS = 3;
+static const unsigned WDF_CATEGORIES = 2;
+static const unsigned WDF_BODY = 1;
+
+//  In the relaxed pass a single Chinese character says little on its own.
+static const double UNIGRAM_WEIGHT = 0.25;
+
+static const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_DEFAULT
+                               | Xapian::QueryParser::FLAG_CJK_NGRAM;
+
+//  Words callers wrap their question in. They are cut out of the query
+//  text before parsing, so that "公积金怎么取出来" is matched as
+//  "公积金 取出来" rather than needing the bigram 金怎 to occur.
+static const char *const s_stop_phrases[] = {
+    "请问一下", "请问", "问一下", "想问问", "想问", "咨询一下", "咨询下",
+    "怎么办理", "怎么办", "怎么样", "怎么弄", "怎么搞", "怎么", "怎样",
+    "如何", "什么", "哪里", "哪儿", "哪个", "哪些", "能不能", "可不可以",
+    "可以", "是不是", "有没有", "要不要", "我想", "我要", "我们", "我家",
+    "我的", "你们", "你好", "您好", "一下", "的话", "需要", "应该",
+    "吗", "呢", "啊", "吧", "呀", "嘛", "哦", "？", "?", "！", "!",
+    "，", "。", "、", NULL
+};
+
+//  Single characters too common to rank by in the relaxed pass.
+static const char *const s_stop_chars[] = {
+    "的", "了", "我", "你", "他", "她", "是", "在", "有", "和", "就", "不",
+    "也", "都", "要", "去", "说", "这", "那", "个", "么", "怎", "吗", "呢",
+    "能", "会", "把", "被", "给", "让", "还", "没", "很", "得", "着", "过",
+    "啥", "咋", "谁", "几", "多", "些", "一", "上", "下", "里", "办", NULL
+};
+
+struct hl_kb_writer {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;
+};
+
+struct hl_kb {
+    Xapian::Database db;
+    std::string path;
+    //  word -> the other words of its synonym group
+    std::unordered_map<std::string, std::vector<std::string>> synonyms;
+    size_t synonym_chars_max;
+    Xapian::rev revision;
+};
+
+//  Owns the strings a hl_kb_hit_t points into.
+struct s_hit_store {
+    std::string id, title, unit, categories, tags, updated, source, body,
+                snippet;
+    double weight;
+    int strict;
+};
+
+struct hl_kb_results {
+    std::vector<s_hit_store> store;
+    std::vector<hl_kb_hit_t> hits;
+};
+
+//  ---------------------------------------------------------------------
+//  Error handling: every exported function runs its body through s_guard,
+//  so no exception ever reaches C.
+
+static void
+s_set_err (char *err, size_t errlen, const std::string &msg)
+{
+    if (err && errlen) {
+        size_t n = std::min (msg.size (), errlen - 1);
+        memcpy (err, msg.data (), n);
+        err[n] = 0;
+    }
+}
+
+static int
+s_guard (char *err, size_t errlen, const std::function<void ()> &body)
+{
+    try {
+        body ();
+        return 0;
+    }
+    catch (const Xapian::Error &e) {
+        s_set_err (err, errlen, e.get_description ());
+    }
+    catch (const std::exception &e) {
+        s_set_err (err, errlen, e.what ());
+    }
+    catch (...) {
+        s_set_err (err, errlen, "unknown error in the search library");
+    }
+    return -1;
+}
+
+//  ---------------------------------------------------------------------
+//  Text helpers
+
+//  Number of bytes of the UTF-8 sequence starting with byte C (1 for
+//  anything malformed, so a walk always advances).
+static size_t
+s_utf8_len (unsigned char c)
+{
+    if (c >= 0xF0 && c < 0xF8)
+        return 4;
+    if (c >= 0xE0)
+        return c < 0xF0 ? 3 : 1;
+    if (c >= 0xC0)
+        return 2;
+    return 1;
+}
+
+//  Fold text the way it is both indexed and searched: full-width ASCII
+//  forms (ＡＢＣ１２３) and the ideographic space become plain ASCII, and
+//  ASCII letters become lower case, so that synonym matching and terms
+//  agree whichever input method the caller used.
+static std::string
+s_normalize (const char *text)
+{
+    std::string out;
+    size_t len = strlen (text);
+    out.reserve (len);
+    for (size_t i = 0; i < len;) {
+        const unsigned char *p = (const unsigned char *) text + i;
+        size_t n = std::min (s_utf8_len (p[0]), len - i);
+        unsigned cp = n == 3 ? ((p[0] & 0x0Fu) << 12) | ((p[1] & 0x3Fu) << 6) | (p[2] & 0x3Fu)
+                             : p[0];
+        if (n == 3 && cp >= 0xFF01 && cp <= 0xFF5E)
+            cp = cp - 0xFF01 + 0x21;
+        else
+        if (n == 3 && cp == 0x3000)
+            cp = ' ';
+        else
+        if (n != 1) {
+            out.append (text + i, n);
+            i += n;
+            continue;
+        }
+        out += (char) (cp >= 'A' && cp <= 'Z' ? cp - 'A' + 'a' : cp);
+        i += n;
+    }
+    return out;
+}
+
+static bool
+s_is_ascii_alnum (char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+//  Replace every occurrence of WHAT in TEXT with a space.
+static void
+s_blank_out (std::string &text, const char *what)
+{
+    size_t wlen = strlen (what);
+    for (size_t at = text.find (what); at != std::string::npos;
+         at = text.find (what, at + 1))
+        text.replace (at, wlen, " ");
+}
+
+//  True if TERM is one CJK character (a unigram of the n-gram indexer).
+static bool
+s_is_cjk_unigram (const std::string &term)
+{
+    return term.size () == 3 && s_utf8_len ((unsigned char) term[0]) == 3
+        && (unsigned char) term[0] >= 0xE3;
+}
+
+static bool
+s_in_list (const char *const *list, const std::string &word)
+{
+    for (; *list; list++)
+        if (word == *list)
+            return true;
+    return false;
+}
+
+//  Join LIST[0..size) with ", ".
+static std::string
+s_join (const char *const *list, size_t size)
+{
+    std::string out;
+    for (size_t i = 0; i < size; i++) {
+        if (i)
+            out += ", ";
+        out += list[i];
+    }
+    return out;
+}
+
+//  ---------------------------------------------------------------------
+//  Writer
+
+static void
+s_writer_setup (hl_kb_writer_t *self)
+{
+    self->tg.set_flags (Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    self->db.begin_transaction (true);
+}
+
+hl_kb_writer_t *
+hl_kb_writer_new (const char *path, char *err, size_t errlen)
+{
+    assert (path);
+    hl_kb_writer_t *self = NULL;
+    int rc = s_guard (err, errlen, [&] {
+        self = new hl_kb_writer ();
+        self->db = Xapian::WritableDatabase (path, Xapian::DB_CREATE_OR_OPEN);
+        s_writer_setup (self);
+    });
+    if (rc) {
+        delete self;
+        self = NULL;
+    }
+    return self;
+}
+
+void
+hl_kb_writer_destroy (hl_kb_writer_t **self_p)
+{
+    assert (self_p);
+    hl_kb_writer_t *self = *self_p;
+    if (!self)
+        return;
+    s_guard (NULL, 0, [&] {
+        self->db.cancel_transaction ();
+    });
+    s_guard (NULL, 0, [&] {
+        self->db.close ();
+    });
+    delete self;
+    *self_p = NULL;
+}
+
+//  Index TEXT with the given weight, keeping phrases from spanning fields.
+static void
+s_index_field (Xapian::TermGenerator &tg, const char *text, unsigned wdf)
+{
+    if (text && *text) {
+        tg.index_text (s_normalize (text), wdf);
+        tg.increase_termpos (100);
+    }
+}
+
+int
+hl_kb_writer_put (hl_kb_writer_t *self, const hl_kb_doc_t *doc,
+                  char *err, size_t errlen)
+{
+    assert (self && doc);
+    if (!doc->id || !*doc->id || !doc->title || !doc->unit || !doc->body) {
+        s_set_err (err, errlen, "article needs id, title, unit and body");
+        return -1;
+    }
+    return s_guard (err, errlen, [&] {
+        Xapian::Document d;
+        self->tg.set_document (d);
+        s_index_field (self->tg, doc->title, WDF_TITLE);
+        for (size_t i = 0; i < doc->tags_size; i++)
+            s_index_field (self->tg, doc->tags[i], WDF_TAGS);
+        for (size_t i = 0; i < doc->categories_size; i++) {
+            s_index_field (self->tg, doc->categories[i], WDF_CATEGORIES);
+            d.add_boolean_term (PREFIX_CATEGORY + std::string (doc->categories[i]));
+        }
+        s_index_field (self->tg, doc->body, WDF_BODY);
+
+        std::string idterm = PREFIX_ID + std::string (doc->id);
+        d.add_boolean_term (idterm);
+        d.add_boolean_term (PREFIX_UNIT + std::string (doc->unit));
+        double until = doc->valid_until ? (double) doc->valid_until : 9e18;
+        d.add_value (SLOT_VALID_FROM, Xapian::sortable_serialise ((double) doc->valid_from));
+        d.add_value (SLOT_VALID_UNTIL, Xapian::sortable_serialise (until));
+        d.add_value (SLOT_CHECKSUM, doc->checksum ? doc->checksum : "");
+        d.add_value (SLOT_TITLE, doc->title);
+        d.add_value (SLOT_UNIT, doc->unit);
+        d.add_value (SLOT_CATEGORIES, s_join (doc->categories, doc->categories_size));
+        d.add_value (SLOT_TAGS, s_join (doc->tags, doc->tags_size));
+        d.add_value (SLOT_UPDATED, doc->updated ? doc->updated : "");
+        d.add_value (SLOT_SOURCE, doc->source ? doc->source : "");
+        d.add_value (SLOT_ID, doc->id);
+        d.set_data (doc->body);
+        self->db.replace_document (idterm, d);
+    });
+}
+
+int
+hl_kb_writer_delete (hl_kb_writer_t *self, const char *id,
+                     char *err, size_t errlen)
+{
+    assert (self && id);
+    return s_guard (err, errlen, [&] {
+        self->db.delete_document (PREFIX_ID + std::string (id));
+    });
+}
+
+int
+hl_kb_writer_each (hl_kb_writer_t *self, hl_kb_stored_fn *fn, void *arg,
+                   char *err, size_t errlen)
+{
+    assert (self && fn);
+    return s_guard (err, errlen, [&] {
+        //  Collect first: FN may change the database.
+        std::vector<std::string> ids;
+        for (auto t = self->db.allterms_begin (PREFIX_ID);
+             t != self->db.allterms_end (PREFIX_ID); ++t)
+            ids.push_back (*t);
+        for (const std::string &term: ids) {
+            auto p = self->db.postlist_begin (term);
+            if (p == self->db.postlist_end (term))
+                continue;
+            Xapian::Document d = self->db.get_document (*p);
+            std::string sum = d.get_value (SLOT_CHECKSUM);
+            std::string source = d.get_value (SLOT_SOURCE);
+            if (fn (term.c_str () + strlen (PREFIX_ID), sum.c_str (),
+                    source.c_str (), arg))
+                break;
+        }
+    });
+}
+
+int
+hl_kb_writer_clear_synonyms (hl_kb_writer_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    return s_guard (err, errlen, [&] {
+        std::vector<std::string> keys (self->db.synonym_keys_begin (),
+                                       self->db.synonym_keys_end ());
+        for (const std::string &key: keys)
+            self->db.clear_synonyms (key);
+    });
+}
+
+int
+hl_kb_writer_add_synonyms (hl_kb_writer_t *self, const char *const *words,
+                           size_t size, char *err, size_t errlen)
+{
+    assert (self && (words || !size));
+    return s_guard (err, errlen, [&] {
+        std::vector<std::string> group;
+        for (size_t i = 0; i < size; i++) {
+            std::string w = s_normalize (words[i]);
+            if (!w.empty () && std::find (group.begin (), group.end (), w) == group.end ())
+                group.push_back (w);
+        }
+        for (const std::string &a: group)
+            for (const std::string &b: group)
+                if (a != b)
+                    self->db.add_synonym (a, b);
+    });
+}
+
+int
+hl_kb_writer_get_meta (hl_kb_writer_t *self, const char *key, char **value,
+                       char *err, size_t errlen)
+{
+    assert (self && key && value);
+    *value = NULL;
+    return s_guard (err, errlen, [&] {
+        std::string v = self->db.get_metadata (key);
+        char *copy = (char *) malloc (v.size () + 1);
+        if (!copy)
+            throw std::bad_alloc ();
+        memcpy (copy, v.c_str (), v.size () + 1);
+        *value = copy;
+    });
+}
+
+int
+hl_kb_writer_set_meta (hl_kb_writer_t *self, const char *key,
+                       const char *value, char *err, size_t errlen)
+{
+    assert (self && key && value);
+    return s_guard (err, errlen, [&] {
+        self->db.set_metadata (key, value);
+    });
+}
+
+int
+hl_kb_writer_commit (hl_kb_writer_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    return s_guard (err, errlen, [&] {
+        self->db.commit_transaction ();
+        self->db.begin_transaction (true);
+    });
+}
+
+//  ---------------------------------------------------------------------
+//  Reader
+
+//  Load the synonym table into memory; queries look words up in it for
+//  every position of the query text.
+static void
+s_load_synonyms (hl_kb_t *self)
+{
+    self->synonyms.clear ();
+    self->synonym_chars_max = 0;
+    for (auto k = self->db.synonym_keys_begin (); k != self->db.synonym_keys_end (); ++k) {
+        std::vector<std::string> &alts = self->synonyms[*k];
+        for (auto s = self->db.synonyms_begin (*k); s != self->db.synonyms_end (*k); ++s)
+            alts.push_back (*s);
+        size_t chars = 0;
+        for (size_t i = 0; i < (*k).size (); i += s_utf8_len ((unsigned char) (*k)[i]))
+            chars++;
+        self->synonym_chars_max = std::max (self->synonym_chars_max, chars);
+    }
+    self->revision = self->db.get_revision ();
+}
+
+hl_kb_t *
+hl_kb_new (const char *path, char *err, size_t errlen)
+{
+    assert (path);
+    hl_kb_t *self = NULL;
+    int rc = s_guard (err, errlen, [&] {
+        self = new hl_kb ();
+        self->path = path;
+        self->db = Xapian::Database (path);
+        s_load_synonyms (self);
+    });
+    if (rc) {
+        delete self;
+        self = NULL;
+    }
+    return self;
+}
+
+void
+hl_kb_destroy (hl_kb_t **self_p)
+{
+    assert (self_p);
+    delete *self_p;
+    *self_p = NULL;
+}
+
+int
+hl_kb_reopen (hl_kb_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    return s_guard (err, errlen, [&] {
+        self->db.reopen ();
+        if (self->db.get_revision () != self->revision)
+            s_load_synonyms (self);
+    });
+}
+
+size_t
+hl_kb_size (hl_kb_t *self)
+{
+    assert (self);
+    size_t size = 0;
+    s_guard (NULL, 0, [&] {
+        size = self->db.get_doccount ();
+    });
+    return size;
+}
+
+//  A piece of the query text: either plain text or a word with synonyms.
+struct s_segment {
+    std::string text;
+    const std::vector<std::string> *alternatives;
+};
+
+//  The synonym group word starting at TEXT[at], longest first, or NULL.
+//  Latin words only match whole (no "app" inside "apple").
+static const std::string *
+s_synonym_at (const hl_kb_t *self, const std::string &text, size_t at, size_t *len)
+{
+    size_t ends[64];
+    size_t n = 0;
+    for (size_t i = at; i < text.size () && n < self->synonym_chars_max && n < 64;) {
+        i += s_utf8_len ((unsigned char) text[i]);
+        ends[n++] = std::min (i, text.size ());
+    }
+    while (n--) {
+        auto it = self->synonyms.find (text.substr (at, ends[n] - at));
+        if (it == self->synonyms.end ())
+            continue;
+        const std::string &word = it->first;
+        bool latin_start = s_is_ascii_alnum (word.front ());
+        bool latin_end = s_is_ascii_alnum (word.back ());
+        if ((latin_start && at > 0 && s_is_ascii_alnum (text[at - 1]))
+        ||  (latin_end && ends[n] < text.size () && s_is_ascii_alnum (text[ends[n]])))
+            continue;
+        *len = ends[n] - at;
+        return &word;
+    }
+    return NULL;
+}
+
+//  Split TEXT into plain pieces and synonym words.
+static std::vector<s_segment>
+s_segment_text (const hl_kb_t *self, const std::string &text)
+{
+    std::vector<s_segment> segments;
+    std::string plain;
+    for (size_t at = 0; at < text.size ();) {
+        size_t len = 0;
+        const std::string *word = s_synonym_at (self, text, at, &len);
+        if (word) {
+            if (!plain.empty ())
+                segments.push_back ({plain, NULL});
+            plain.clear ();
+            segments.push_back ({*word, &self->synonyms.at (*word)});
+            at += len;
+        }
+        else {
+            size_t n = s_utf8_len ((unsigned char) text[at]);
+            plain.append (text, at, n);
+            at += n;
+        }
+    }
+    if (!plain.empty ())
+        segments.push_back ({plain, NULL});
+    return segments;
+}
+
+//  Combine QUERIES with OP, skipping empty ones.
+static Xapian::Query
+s_combine (Xapian::Query::op op, const std::vector<Xapian::Query> &queries)
+{
+    std::vector<Xapian::Query> parts;
+    for (const Xapian::Query &q: queries)
+        if (!q.empty ())
+            parts.push_back (q);
+    if (parts.size () == 1)
+        return parts[0];
+    return Xapian::Query (op, parts.begin (), parts.end ());
+}
+
+//  Parse plain text. Xapian 1.4.22 throws on some mixed Latin/CJK input;
+//  then each whitespace-separated chunk is parsed on its own, and a chunk
+//  that still fails is dropped.
+static Xapian::Query
+s_parse (Xapian::QueryParser &qp, const std::string &text)
+{
+    try {
+        return qp.parse_query (text, QP_FLAGS);
+    }
+    catch (const Xapian::QueryParserError &) {
+    }
+    std::vector<Xapian::Query> parts;
+    size_t at = 0;
+    while (at < text.size ()) {
+        size_t start = text.find_first_not_of (" \t\r\n", at);
+        if (start == std::string::npos)
+            break;
+        size_t end = text.find_first_of (" \t\r\n", start);
+        if (end == std::string::npos)
+            end = text.size ();
+        try {
+            parts.push_back (qp.parse_query (text.substr (start, end - start), QP_FLAGS));
+        }
+        catch (const Xapian::QueryParserError &) {
+        }
+        at = end;
+    }
+    return s_combine (Xapian::Query::OP_AND, parts);
+}
+
+//  The strict query: every piece of the text must match; a synonym word
+//  matches any word of its group.
+static Xapian::Query
+s_strict_query (const hl_kb_t *self, Xapian::QueryParser &qp, const std::string &text)
+{
+    std::vector<Xapian::Query> parts;
+    for (const s_segment &seg: s_segment_text (self, text)) {
+        if (seg.alternatives) {
+            std::vector<Xapian::Query> alts;
+            alts.push_back (s_parse (qp, seg.text));
+            for (const std::string &alt: *seg.alternatives)
+                alts.push_back (s_parse (qp, alt));
+            parts.push_back (s_combine (Xapian::Query::OP_SYNONYM, alts));
+        }
+        else {
+            std::string plain = seg.text;
+            for (const char *const *stop = s_stop_phrases; *stop; stop++)
+                s_blank_out (plain, *stop);
+            parts.push_back (s_parse (qp, plain));
+        }
+    }
+    return s_combine (Xapian::Query::OP_AND, parts);
+}
+
+//  Sort the leaves of Q into words (terms, synonym groups, phrases) and
+//  single Chinese characters, dropping the commonest characters.
+static void
+s_split_leaves (const Xapian::Query &q, std::vector<Xapian::Query> &words,
+                std::vector<Xapian::Query> &chars)
+{
+    if (q.get_type () == Xapian::Query::OP_AND) {
+        for (size_t i = 0; i < q.get_num_subqueries (); i++)
+            s_split_leaves (q.get_subquery (i), words, chars);
+        return;
+    }
+    if (q.get_type () == Xapian::Query::LEAF_TERM) {
+        std::string term = *q.get_terms_begin ();
+        if (s_is_cjk_unigram (term)) {
+            if (!s_in_list (s_stop_chars, term))
+                chars.push_back (Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT, q,
+                                                UNIGRAM_WEIGHT));
+            return;
+        }
+    }
+    words.push_back (q);
+}
+
+//  The relaxed query: any word of the strict one may match, ranked by
+//  relevance. A document must match at least one word; single characters
+//  only add a little weight, unless the query has nothing else.
+static Xapian::Query
+s_relax (const Xapian::Query &strict)
+{
+    std::vector<Xapian::Query> words, chars;
+    s_split_leaves (strict, words, chars);
+    Xapian::Query any_char = s_combine (Xapian::Query::OP_OR, chars);
+    if (words.empty ())
+        return any_char;
+    Xapian::Query any_word = s_combine (Xapian::Query::OP_OR, words);
+    if (any_char.empty ())
+        return any_word;
+    return Xapian::Query (Xapian::Query::OP_AND_MAYBE, any_word, any_char);
+}
+
+//  Unit, category and validity at NOW.
+static Xapian::Query
+s_filter (const hl_kb_query_t *options)
+{
+    int64_t now = options->now ? options->now : (int64_t) time (NULL);
+    std::string at = Xapian::sortable_serialise ((double) now);
+    std::vector<Xapian::Query> parts;
+    parts.push_back (Xapian::Query (Xapian::Query::OP_VALUE_LE, SLOT_VALID_FROM, at));
+    parts.push_back (Xapian::Query (Xapian::Query::OP_VALUE_GE, SLOT_VALID_UNTIL, at));
+    if (options->unit && *options->unit)
+        parts.push_back (Xapian::Query (PREFIX_UNIT + std::string (options->unit)));
+    if (options->category && *options->category)
+        parts.push_back (Xapian::Query (PREFIX_CATEGORY + std::string (options->category)));
+    return s_combine (Xapian::Query::OP_AND, parts);
+}
+
+//  Snippets highlight CJK text character by character; join the runs.
+static std::string
+s_merge_highlights (std::string text, const std::string &start, const std::string &end)
+{
+    std::string seam = end + start;
+    for (size_t at = text.find (seam); at != std::string::npos; at = text.find (seam, at))
+        text.erase (at, seam.size ());
+    return text;
+}
+
+//  Run QUERY and append hits not yet in SEEN, up to LIMIT in total.
+static void
+s_collect (hl_kb_t *self, const Xapian::Query &query, const hl_kb_query_t *options,
+           bool strict, hl_kb_results_t *results, std::set<Xapian::docid> &seen)
+{
+    size_t limit = options->limit ? options->limit : 10;
+    size_t bytes = options->snippet_bytes ? options->snippet_bytes : 240;
+    std::string hi_start = options->hi_start ? options->hi_start : "<b>";
+    std::string hi_end = options->hi_end ? options->hi_end : "</b>";
+    if (query.empty () || results->store.size () >= limit)
+        return;
+
+    Xapian::Enquire enquire (self->db);
+    enquire.set_query (Xapian::Query (Xapian::Query::OP_FILTER, query, s_filter (options)));
+    Xapian::MSet mset = enquire.get_mset (0, (Xapian::doccount) (limit + seen.size ()));
+    for (auto m = mset.begin (); m != mset.end () && results->store.size () < limit; ++m) {
+        if (!seen.insert (*m).second)
+            continue;
+        Xapian::Document d = m.get_document ();
+        s_hit_store h;
+        h.id = d.get_value (SLOT_ID);
+        h.title = d.get_value (SLOT_TITLE);
+        h.unit = d.get_value (SLOT_UNIT);
+        h.categories = d.get_value (SLOT_CATEGORIES);
+        h.tags = d.get_value (SLOT_TAGS);
+        h.updated = d.get_value (SLOT_UPDATED);
+        h.source = d.get_value (SLOT_SOURCE);
+        h.body = d.get_data ();
+        h.snippet = s_merge_highlights (
+            mset.snippet (h.body, bytes, Xapian::Stem (), Xapian::MSet::SNIPPET_CJK_NGRAM,
+                          hi_start, hi_end, "..."),
+            hi_start, hi_end);
+        h.weight = m.get_weight ();
+        h.strict = strict;
+        results->store.push_back (std::move (h));
+    }
+}
+
+int
+hl_kb_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
+              hl_kb_results_t **results, char *err, size_t errlen)
+{
+    assert (self && query && results);
+    hl_kb_query_t defaults = {};
+    if (!options)
+        options = &defaults;
+    *results = NULL;
+    hl_kb_results_t *r = NULL;
+    int rc = s_guard (err, errlen, [&] {
+        r = new hl_kb_results ();
+        Xapian::QueryParser qp;
+        qp.set_database (self->db);
+        qp.set_default_op (Xapian::Query::OP_AND);
+        std::string text = s_normalize (query);
+        Xapian::Query strict = s_strict_query (self, qp, text);
+        std::set<Xapian::docid> seen;
+        s_collect (self, strict, options, true, r, seen);
+        s_collect (self, s_relax (strict), options, false, r, seen);
+        for (const s_hit_store &h: r->store)
+            r->hits.push_back ({h.id.c_str (), h.title.c_str (), h.unit.c_str (),
+                                h.categories.c_str (), h.tags.c_str (), h.updated.c_str (),
+                                h.source.c_str (), h.body.c_str (), h.snippet.c_str (),
+                                h.weight, h.strict});
+    });
+    if (rc)
+        delete r;
+    else
+        *results = r;
+    return rc;
+}
+
+size_t
+hl_kb_results_size (const hl_kb_results_t *self)
+{
+    assert (self);
+    return self->hits.size ();
+}
+
+const hl_kb_hit_t *
+hl_kb_results_hit (const hl_kb_results_t *self, size_t index)
+{
+    assert (self && index < self->hits.size ());
+    return &self->hits[index];
+}
+
+void
+hl_kb_results_destroy (hl_kb_results_t **self_p)
+{
+    assert (self_p);
+    delete *self_p;
+    *self_p = NULL;
+}
+
+void
+hl_kb_free (void *ptr)
+{
+    free (ptr);
+}
