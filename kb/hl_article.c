@@ -373,12 +373,12 @@ s_fail (char *err, size_t errlen, const char *name, size_t line, const char *fmt
 }
 
 //  Cut the next line off *cursor (NUL-terminating it in place); NULL at
-//  the end of the text.
+//  the end of the text (a final newline does not start another line).
 static char *
 s_next_line (char **cursor)
 {
     char *line = *cursor;
-    if (!line)
+    if (!line || !*line)
         return NULL;
     char *nl = strchr (line, '\n');
     if (nl) {

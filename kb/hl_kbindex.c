@@ -82,6 +82,14 @@ s_compare_str (const void *a, const void *b)
     return strcmp (*(char *const *) a, *(char *const *) b);
 }
 
+//  qsort that accepts an empty (NULL) array.
+static void
+s_sort (void *base, size_t size, size_t width, int (*compare) (const void *, const void *))
+{
+    if (size)
+        qsort (base, size, width, compare);
+}
+
 static void
 s_report (s_run_t *self, const char *message)
 {
@@ -174,7 +182,7 @@ s_parse_all (s_run_t *self)
             self->stats->rejected++;
         }
     }
-    qsort (self->entries, self->entries_size, sizeof *self->entries, s_compare_entry);
+    s_sort (self->entries, self->entries_size, sizeof *self->entries, s_compare_entry);
 }
 
 //  Reject every article whose id an earlier file already uses.
@@ -376,9 +384,9 @@ hl_kbindex_run (const char *dir, const char *db_path, const char *synonyms_path,
     }
     if (s_walk (&run, "", err, errlen))
         goto done;
-    qsort (run.files.items, run.files.size, sizeof (char *), s_compare_str);
+    s_sort (run.files.items, run.files.size, sizeof (char *), s_compare_str);
     s_parse_all (&run);
-    qsort (run.failed.items, run.failed.size, sizeof (char *), s_compare_str);
+    s_sort (run.failed.items, run.failed.size, sizeof (char *), s_compare_str);
     s_drop_duplicates (&run);
 
     char reason[512];
@@ -389,7 +397,7 @@ hl_kbindex_run (const char *dir, const char *db_path, const char *synonyms_path,
     }
     if (hl_kb_writer_each (writer, s_collect_stored, &run, err, errlen))
         goto done;
-    qsort (run.stored, run.stored_size, sizeof *run.stored, s_compare_stored);
+    s_sort (run.stored, run.stored_size, sizeof *run.stored, s_compare_stored);
     if (s_apply (&run, writer, err, errlen)
     ||  s_sync_synonyms (&run, writer, synonyms, err, errlen)
     ||  hl_kb_writer_commit (writer, err, errlen))
