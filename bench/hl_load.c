@@ -1,0 +1,299 @@
+/*  hl_load: intake load generator. See hl_load.h. */
+#include "hl_load.h"
+#include "hl_redis.h"
+#include "hl_wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef enum { S_WAITING, S_IN_FLIGHT, S_RETRY, S_DONE } s_state_t;
+
+typedef struct {
+    s_state_t state;
+    int64_t due_us;          //  when it was scheduled (latency origin)
+    int64_t sent_us;         //  last send
+} s_request_t;
+
+typedef struct {
+    const hl_load_opts_t *o;
+    hl_load_result_t *r;
+    void *ctx;
+    void **sockets;
+    int *inflight;           //  per socket
+    s_request_t *req;
+    long next;               //  next request never sent
+    long finished;           //  acked + refused
+    int64_t start_us;
+    uint8_t frame[8192];
+} s_run_t;
+
+static const char *s_categories[] = { "HB.03", "GA.03", "ZJ.01", "SB.01", "YB.02", "LD.01",
+                                      "SC.01", "GY.01", "CG.01", "JY.01" };
+static const char *s_areas[] = { "441702", "441704", "441721", "441781", "441790" };
+static const char *s_texts[] = {
+    "小区楼下的烧烤摊每天营业到凌晨两点，油烟和噪音严重影响居民休息，多次劝说无果，请相关部门尽快处理。",
+    "我在公司工作了八个月，老板已经拖欠三个月工资共计一万二千元，多次讨要都说没钱，请帮忙维权。",
+    "我们小区物业费年年上涨，但电梯经常故障、绿化无人打理，业主多次反映没有改善，请求监管。",
+    "想咨询一下异地就医备案怎么办理，我母亲在广州住院，医保能不能直接结算，需要带什么材料。",
+    "我家这一片从昨天晚上开始停水，到现在已经十几个小时了，没有任何通知，老人小孩生活很不方便。",
+    "在某商场买的电饭煲用了三天就坏了，商家拒绝退换，只同意维修，请问这种情况怎么维护权益。",
+    "孩子今年九月要上小学，户口在江城区但房产在阳东区，请问应该去哪里报名，需要准备哪些证明。",
+    "路口的红绿灯坏了好几天，早晚高峰车辆乱成一团，非常危险，希望交警部门尽快派人维修。",
+};
+
+void
+hl_load_opts_default (hl_load_opts_t *o)
+{
+    memset (o, 0, sizeof *o);
+    o->endpoint = "tcp://127.0.0.1:7101";
+    o->clients = 8;
+    o->window = 32;
+    o->total = 10000;
+    o->resend_ms = 2000;
+    o->deadline_ms = 120000;
+    o->run_id = "load";
+}
+
+size_t
+hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen)
+{
+    char rid[64], phone[16], content[512];
+    snprintf (rid, sizeof rid, "%s-%ld", run_id, i);
+    snprintf (phone, sizeof phone, "139%08ld", i % 100000000);
+    snprintf (content, sizeof content, "%s（编号%ld）", s_texts[i % 8], i);
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = 1;
+    c.channel = (Hotline__Channel) (1 + i % 6);
+    c.has_request_type = 1;
+    c.request_type = (Hotline__RequestType) (1 + i % 7);
+    c.has_category = 1;
+    c.category = hl_wire_bytes (s_categories[i % 10]);
+    c.has_area = 1;
+    c.area = hl_wire_bytes (s_areas[i % 5]);
+    c.has_caller_phone = 1;
+    c.caller_phone = hl_wire_bytes (phone);
+    c.has_content = 1;
+    c.content = hl_wire_bytes (content);
+    c.has_request_id = 1;
+    c.request_id = hl_wire_bytes (rid);
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.has_version = 1;
+    env.version = HL_WIRE_VERSION;
+    env.has_request_id = 1;
+    env.request_id = c.request_id;
+    env.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    env.complaint = &c;
+    size_t size = hotline__envelope__get_packed_size (&env);
+    if (size > outlen)
+        return 0;
+    return hotline__envelope__pack (&env, out);
+}
+
+static void
+s_send (s_run_t *run, long i)
+{
+    size_t len = hl_load_pack_request (run->o->run_id, i, run->frame, sizeof run->frame);
+    void *socket = run->sockets[i % run->o->clients];
+    zmq_send (socket, run->frame, len, ZMQ_DONTWAIT);
+    if (run->req[i].state != S_IN_FLIGHT)
+        run->inflight[i % run->o->clients]++;
+    run->req[i].state = S_IN_FLIGHT;
+    run->req[i].sent_us = hl_monotonic_us ();
+}
+
+//  Sends new requests that are due and fit their socket's window, and
+//  resends those whose answer is overdue or that were refused for now.
+static void
+s_pump (s_run_t *run, int64_t now, int scan_resends)
+{
+    const hl_load_opts_t *o = run->o;
+    while (run->next < o->total) {
+        long i = run->next;
+        int64_t due = o->rate > 0 ? run->start_us + (int64_t) (i * 1e6 / o->rate) : now;
+        if (due > now || run->inflight[i % o->clients] >= o->window)
+            break;
+        run->req[i].due_us = due;
+        s_send (run, i);
+        run->next++;
+    }
+    if (!scan_resends)
+        return;
+    for (long i = 0; i < run->next; i++) {
+        s_request_t *q = &run->req[i];
+        int overdue = q->state == S_IN_FLIGHT && now - q->sent_us > (int64_t) o->resend_ms * 1000;
+        int retry = q->state == S_RETRY && now - q->sent_us > 50000;
+        if (overdue || retry) {
+            run->r->resends++;
+            s_send (run, i);
+        }
+    }
+}
+
+static long
+s_request_index (const Hotline__Envelope *env, const char *run_id)
+{
+    size_t plen = strlen (run_id);
+    if (!env->has_request_id || env->request_id.len <= plen + 1 || env->request_id.len > 60
+        || memcmp (env->request_id.data, run_id, plen) != 0)
+        return -1;
+    char digits[64];
+    snprintf (digits, sizeof digits, "%.*s", (int) (env->request_id.len - plen - 1),
+              env->request_id.data + plen + 1);
+    return strtol (digits, NULL, 10);
+}
+
+static void
+s_on_reply (s_run_t *run, const Hotline__Envelope *env)
+{
+    long i = s_request_index (env, run->o->run_id);
+    if (i < 0 || i >= run->o->total || run->req[i].state != S_IN_FLIGHT)
+        return;                       //  stale answer to an earlier send
+    s_request_t *q = &run->req[i];
+    int socket = (int) (i % run->o->clients);
+    if (env->body_case == HOTLINE__ENVELOPE__BODY_ACK) {
+        snprintf (run->r->tickets[i], 48, "%s", env->ack->ticket ? env->ack->ticket : "");
+        run->r->latency_us[run->r->n_latency++] = (double) (hl_monotonic_us () - q->due_us);
+        run->r->acked++;
+        run->r->duplicates += env->ack->duplicate;
+        q->state = S_DONE;
+        run->finished++;
+        run->inflight[socket]--;
+    }
+    else
+    if (env->body_case == HOTLINE__ENVELOPE__BODY_NACK && env->nack->retryable) {
+        q->state = S_RETRY;
+        run->inflight[socket]--;
+    }
+    else {
+        run->r->refused++;
+        q->state = S_DONE;
+        run->finished++;
+        run->inflight[socket]--;
+    }
+}
+
+static void
+s_drain_socket (s_run_t *run, void *socket)
+{
+    for (;;) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        if (zmq_msg_recv (&msg, socket, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close (&msg);
+            return;
+        }
+        Hotline__Envelope *env = hotline__envelope__unpack (NULL, zmq_msg_size (&msg),
+                                                            zmq_msg_data (&msg));
+        zmq_msg_close (&msg);
+        if (env) {
+            s_on_reply (run, env);
+            hotline__envelope__free_unpacked (env, NULL);
+        }
+    }
+}
+
+static int
+s_compare_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static int
+s_setup (s_run_t *run)
+{
+    const hl_load_opts_t *o = run->o;
+    run->ctx = zmq_ctx_new ();
+    run->sockets = calloc ((size_t) o->clients, sizeof *run->sockets);
+    run->inflight = calloc ((size_t) o->clients, sizeof *run->inflight);
+    run->req = calloc ((size_t) o->total, sizeof *run->req);
+    run->r->latency_us = calloc ((size_t) o->total + 1, sizeof (double));
+    run->r->tickets = calloc ((size_t) o->total + 1, 48);
+    if (!run->sockets || !run->inflight || !run->req || !run->r->latency_us || !run->r->tickets)
+        return -1;
+    for (int c = 0; c < o->clients; c++) {
+        run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);
+        int zero = 0, hwm = 0;
+        zmq_setsockopt (run->sockets[c], ZMQ_LINGER, &zero, sizeof zero);
+        zmq_setsockopt (run->sockets[c], ZMQ_SNDHWM, &hwm, sizeof hwm);
+        zmq_setsockopt (run->sockets[c], ZMQ_RCVHWM, &hwm, sizeof hwm);
+        if (zmq_connect (run->sockets[c], o->endpoint) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void
+s_teardown (s_run_t *run)
+{
+    for (int c = 0; run->sockets && c < run->o->clients; c++)
+        if (run->sockets[c])
+            zmq_close (run->sockets[c]);
+    zmq_ctx_term (run->ctx);
+    free (run->sockets);
+    free (run->inflight);
+    free (run->req);
+}
+
+int
+hl_load_run (const hl_load_opts_t *o, hl_load_result_t *r)
+{
+    memset (r, 0, sizeof *r);
+    r->total = o->total;
+    s_run_t run = { .o = o, .r = r };
+    if (s_setup (&run) != 0) {
+        s_teardown (&run);
+        return -1;
+    }
+    zmq_pollitem_t *items = calloc ((size_t) o->clients, sizeof *items);
+    for (int c = 0; c < o->clients; c++)
+        items[c] = (zmq_pollitem_t) { run.sockets[c], 0, ZMQ_POLLIN, 0 };
+    run.start_us = hl_monotonic_us ();
+    int64_t last_scan = run.start_us;
+    int64_t end = run.start_us + (int64_t) o->deadline_ms * 1000;
+    while (run.finished < o->total) {
+        int64_t now = hl_monotonic_us ();
+        if (now > end)
+            break;
+        int scan = now - last_scan > 20000;
+        if (scan)
+            last_scan = now;
+        s_pump (&run, now, scan);
+        //  At a fixed rate the next request is due within a fraction of a
+        //  millisecond (zmq_poll's unit), so nap briefly and poll without
+        //  waiting: requests leave close to their due time without the
+        //  generator spinning on a core the daemon needs.
+        if (o->rate > 0)
+            usleep (100);
+        if (zmq_poll (items, o->clients, o->rate > 0 ? 0 : 1) < 0)
+            break;
+        for (int c = 0; c < o->clients; c++)
+            s_drain_socket (&run, run.sockets[c]);
+    }
+    r->elapsed_s = (double) (hl_monotonic_us () - run.start_us) / 1e6;
+    qsort (r->latency_us, r->n_latency, sizeof (double), s_compare_double);
+    free (items);
+    s_teardown (&run);
+    return 0;
+}
+
+void
+hl_load_result_free (hl_load_result_t *r)
+{
+    free (r->latency_us);
+    free (r->tickets);
+    r->latency_us = NULL;
+    r->tickets = NULL;
+}
+
+double
+hl_load_percentile (const hl_load_result_t *r, double p)
+{
+    if (r->n_latency == 0)
+        return 0;
+    size_t k = (size_t) (p / 100.0 * (double) (r->n_latency - 1) + 0.5);
+    return r->latency_us[k < r->n_latency ? k : r->n_latency - 1];
+}

@@ -1,0 +1,56 @@
+/*  hl_load: an intake load generator, shared by bench/intake and the
+ *  crash tests.
+ *
+ *  CLIENTS DEALER sockets, each keeping up to WINDOW complaints in flight,
+ *  send TOTAL complaints, as fast as possible or at a fixed offered RATE.
+ *  Request i carries the request id "<run_id>-<i>" and keeps it across
+ *  resends, so a resend after a lost reply (daemon killed, Redis down)
+ *  can never create a second ticket. Latency is measured from the moment
+ *  a request was due (its scheduled time at a fixed rate), so a stall is
+ *  charged to the requests it delayed.
+ */
+#ifndef HL_LOAD_H_INCLUDED
+#define HL_LOAD_H_INCLUDED
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *endpoint;
+    int clients;              //  DEALER sockets
+    int window;               //  requests in flight per socket
+    long total;               //  requests to complete
+    double rate;              //  offered requests/s in all; 0 = unlimited
+    int resend_ms;            //  resend a request unanswered this long
+    int deadline_ms;          //  stop after this long in any case
+    const char *run_id;       //  request id prefix, unique per run
+} hl_load_opts_t;
+
+typedef struct {
+    long acked;               //  requests acknowledged
+    long refused;             //  final (non-retryable) refusals
+    long resends;             //  resends after timeouts or retryable nacks
+    long duplicates;          //  acks flagged as replays of a stored request
+    double elapsed_s;
+    double *latency_us;       //  per acknowledged request, sorted
+    size_t n_latency;
+    char (*tickets)[48];      //  ticket of request i ("" if none)
+    long total;
+} hl_load_result_t;
+
+void hl_load_opts_default (hl_load_opts_t *opts);
+
+//  Run the load. 0, or -1 if the sockets could not be set up.
+int hl_load_run (const hl_load_opts_t *opts, hl_load_result_t *result);
+
+void hl_load_result_free (hl_load_result_t *result);
+
+//  The P-th percentile (0..100) of the sorted latencies, in microseconds.
+double hl_load_percentile (const hl_load_result_t *result, double p);
+
+//  Fill the complaint body of request I (deterministic, varied Chinese
+//  text, valid codes of deploy/etc/codes.conf) and pack it as an
+//  envelope into OUT; returns the packed length, or 0 if OUT is too small.
+size_t hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen);
+
+#endif

@@ -1,0 +1,207 @@
+/*  bench/intake: intake throughput and acknowledgement latency, with the
+ *  Redis ceiling measured in the same run.
+ *
+ *      intake --endpoint tcp://127.0.0.1:7101 --redis 127.0.0.1:6390 \
+ *             [--clients 8] [--window 32] [--total 100000] [--rate 0]
+ *
+ *  1. Ceiling: the hl_intake Redis Function called directly, through the
+ *     same store code hotlined uses (same arguments, same pipelining depth
+ *     clients x window), no ZeroMQ and no daemon.
+ *  2. Through hotlined: CLIENTS DEALER sockets, WINDOW requests in flight
+ *     each, as fast as possible or at RATE requests/s offered.
+ *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1.
+ *  bench/run-intake starts a private Redis and hotlined and calls this.
+ */
+#include "hl_load.h"
+#include "hl_store.h"
+#include "hl_wire.h"
+
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    struct event_base *base;
+    hl_store_t *store;
+    long total, sent, done, failed;
+    int depth;
+    char run_id[64];
+    int64_t *sent_us;
+    double *latency_us;
+    size_t n_latency;
+    int64_t start_us;
+} s_ceiling_t;
+
+static void s_ceiling_send (s_ceiling_t *c);
+
+//  The run in progress; the store's callback argument carries the request
+//  index, so the run itself is reached through here.
+static s_ceiling_t *s_current;
+
+static void
+s_ceiling_stored (const hl_store_result_t *res, void *arg)
+{
+    long i = (long) (intptr_t) arg;
+    s_ceiling_t *c = s_current;
+    if (res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
+        c->latency_us[c->n_latency++] = (double) (hl_monotonic_us () - c->sent_us[i]);
+    else
+        c->failed++;
+    if (++c->done == c->total)
+        event_base_loopbreak (c->base);
+    else
+        s_ceiling_send (c);
+}
+
+//  Sends request c->sent: decoded from the very bytes a client would send,
+//  so the store receives exactly what it receives inside hotlined.
+static void
+s_ceiling_send (s_ceiling_t *c)
+{
+    if (c->sent >= c->total)
+        return;
+    long i = c->sent++;
+    uint8_t frame[8192];
+    size_t len = hl_load_pack_request (c->run_id, i, frame, sizeof frame);
+    Hotline__Envelope *env = hotline__envelope__unpack (NULL, len, frame);
+    c->sent_us[i] = hl_monotonic_us ();
+    if (hl_store_intake (c->store, env->complaint, "intake:bench", 0, s_ceiling_stored,
+                         (void *) (intptr_t) i) != 0) {
+        c->failed++;
+        c->done++;
+    }
+    hotline__envelope__free_unpacked (env, NULL);
+}
+
+static void
+s_on_tick (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_ceiling_t *c = arg;
+    if (c->start_us == 0 && hl_store_is_ready (c->store)) {
+        c->start_us = hl_monotonic_us ();
+        for (int k = 0; k < c->depth; k++)
+            s_ceiling_send (c);
+    }
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static double
+s_pct (const double *v, size_t n, double p)
+{
+    if (n == 0)
+        return 0;
+    size_t k = (size_t) (p / 100.0 * (double) (n - 1) + 0.5);
+    return v[k];
+}
+
+static double
+s_run_ceiling (const char *redis, long total, int depth, double *p50, double *p99,
+               double *p999)
+{
+    static s_ceiling_t c;
+    memset (&c, 0, sizeof c);
+    s_current = &c;
+    c.base = event_base_new ();
+    c.total = total;
+    c.depth = depth;
+    snprintf (c.run_id, sizeof c.run_id, "ceil%lld", (long long) time (NULL));
+    c.sent_us = calloc ((size_t) total, sizeof *c.sent_us);
+    c.latency_us = calloc ((size_t) total, sizeof *c.latency_us);
+    hl_store_opts_t so;
+    hl_redis_opts_default (&so.redis);
+    so.redis.address = redis;
+    so.redis.timeout_ms = 10000;
+    so.city_prefix = "BC";
+    so.tz_offset_min = 480;
+    so.idempotency_ttl_s = 3600;
+    char err[256];
+    c.store = hl_store_new (c.base, &so, err, sizeof err);
+    if (!c.store) {
+        fprintf (stderr, "intake: %s\n", err);
+        exit (1);
+    }
+    struct event *tick = event_new (c.base, -1, EV_PERSIST, s_on_tick, &c);
+    struct timeval tv = { 0, 10000 };
+    event_add (tick, &tv);
+    event_base_dispatch (c.base);
+    double elapsed = (double) (hl_monotonic_us () - c.start_us) / 1e6;
+    qsort (c.latency_us, c.n_latency, sizeof (double), s_compare);
+    *p50 = s_pct (c.latency_us, c.n_latency, 50);
+    *p99 = s_pct (c.latency_us, c.n_latency, 99);
+    *p999 = s_pct (c.latency_us, c.n_latency, 99.9);
+    if (c.failed)
+        fprintf (stderr, "intake: ceiling run: %ld failures\n", c.failed);
+    event_free (tick);
+    hl_store_destroy (&c.store);
+    event_base_free (c.base);
+    free (c.sent_us);
+    free (c.latency_us);
+    return (double) c.n_latency / elapsed;
+}
+
+int
+main (int argc, char **argv)
+{
+    hl_load_opts_t o;
+    hl_load_opts_default (&o);
+    const char *redis = "127.0.0.1:6390";
+    int skip_ceiling = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : "";
+        if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
+        else if (!strcmp (argv[i], "--redis")) redis = v, i++;
+        else if (!strcmp (argv[i], "--clients")) o.clients = atoi (v), i++;
+        else if (!strcmp (argv[i], "--window")) o.window = atoi (v), i++;
+        else if (!strcmp (argv[i], "--total")) o.total = atol (v), i++;
+        else if (!strcmp (argv[i], "--rate")) o.rate = atof (v), i++;
+        else if (!strcmp (argv[i], "--no-ceiling")) skip_ceiling = 1;
+        else {
+            fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
+                     "[--window W] [--total N] [--rate R] [--no-ceiling]\n");
+            return 1;
+        }
+    }
+    if (o.clients <= 0 || o.window <= 0 || o.total <= 0) {
+        fprintf (stderr, "intake: clients, window and total must be positive\n");
+        return 1;
+    }
+    char run_id[64];
+    snprintf (run_id, sizeof run_id, "bench%lld", (long long) time (NULL));
+    o.run_id = run_id;
+    int depth = o.clients * o.window;
+    double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
+    if (!skip_ceiling) {
+        ceiling = s_run_ceiling (redis, o.total, depth, &c50, &c99, &c999);
+        printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
+                "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
+                c99 / 1000, c999 / 1000);
+    }
+    hl_load_result_t r;
+    if (hl_load_run (&o, &r) != 0) {
+        fprintf (stderr, "intake: cannot set up clients\n");
+        return 1;
+    }
+    double rate = (double) r.acked / r.elapsed_s;
+    printf ("hotlined (%d clients x %d in flight%s): %8.0f tickets/s  p50 %.2f ms  "
+            "p99 %.2f ms  p999 %.2f ms  (%ld acked, %ld refused, %ld resent)\n",
+            o.clients, o.window, o.rate > 0 ? ", fixed rate" : "", rate,
+            hl_load_percentile (&r, 50) / 1000, hl_load_percentile (&r, 99) / 1000,
+            hl_load_percentile (&r, 99.9) / 1000, r.acked, r.refused, r.resends);
+    if (o.rate > 0)
+        printf ("offered  %.0f tickets/s\n", o.rate);
+    if (!skip_ceiling)
+        printf ("ratio    %.2f (hotlined / ceiling)\n", rate / ceiling);
+    int ok = r.acked == o.total;
+    hl_load_result_free (&r);
+    return ok ? 0 : 1;
+}
