@@ -38,10 +38,11 @@ static const s_text_field_t s_text_fields[] = {
 //  Boolean flags, stored as "1" when set.
 typedef struct {
     const char *name;
+    size_t has_offset;
     size_t offset;
 } s_flag_field_t;
 
-#define S_FLAG(f) { #f, offsetof (Hotline__Complaint, f) }
+#define S_FLAG(f) { #f, offsetof (Hotline__Complaint, has_##f), offsetof (Hotline__Complaint, f) }
 static const s_flag_field_t s_flag_fields[] = {
     S_FLAG (enterprise), S_FLAG (confidential), S_FLAG (anonymous),
 };
@@ -367,6 +368,7 @@ s_view_field (Hotline__TicketView *view, Hotline__Complaint *c, Hotline__GeoPoin
         }
     for (size_t i = 0; i < S_FLAG_COUNT; i++)
         if (s_reply_is (name, s_flag_fields[i].name)) {
+            *(protobuf_c_boolean *) ((char *) c + s_flag_fields[i].has_offset) = 1;
             *(protobuf_c_boolean *) ((char *) c + s_flag_fields[i].offset) = text[0] == '1';
             return;
         }

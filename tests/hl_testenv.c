@@ -1,0 +1,350 @@
+/*  hl_testenv: real processes for black-box tests. See hl_testenv.h. */
+#include "hl_testenv.h"
+#include "hl_client.h"
+#include "hl_wire.h"
+
+#include <arpa/inet.h>
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+struct hl_testenv {
+    char dir[256];
+    int redis_port;
+    int intake_port;
+    char redis_address[64];
+    char endpoint[64];
+    char log[300];
+    pid_t redis_pid;
+    pid_t daemon_pid;
+    redisContext *redis;
+};
+
+long long
+hl_testenv_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+hl_testenv_free_port (void)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int port = -1;
+    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
+        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
+        port = ntohs (addr.sin_port);
+    close (fd);
+    return port;
+}
+
+static void
+s_sleep_ms (int ms)
+{
+    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+    nanosleep (&ts, NULL);
+}
+
+//  fork + exec with stdout and stderr to LOG; or, when PIPE_FD is not
+//  NULL, stdout to a pipe read by the caller and stderr to LOG. The child
+//  dies with the test process.
+static pid_t
+s_spawn (const char *const *argv, const char *log, int *pipe_fd)
+{
+    int fds[2] = { -1, -1 };
+    if (pipe_fd && pipe (fds) != 0)
+        return -1;
+    pid_t pid = fork ();
+    if (pid == 0) {
+        prctl (PR_SET_PDEATHSIG, SIGKILL);
+        int err = log ? open (log, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
+        int out = pipe_fd ? fds[1] : err;
+        if (out >= 0)
+            dup2 (out, 1);
+        if (err >= 0)
+            dup2 (err, 2);
+        if (pipe_fd)
+            close (fds[0]);
+        execvp (argv[0], (char *const *) argv);
+        _exit (127);
+    }
+    if (pipe_fd) {
+        close (fds[1]);
+        *pipe_fd = fds[0];
+    }
+    return pid;
+}
+
+hl_testenv_t *
+hl_testenv_new (const char *name)
+{
+    hl_testenv_t *self = calloc (1, sizeof *self);
+    assert (self);
+    const char *base = getenv ("HL_TEST_TMPDIR") ? getenv ("HL_TEST_TMPDIR") : "/tmp";
+    snprintf (self->dir, sizeof self->dir, "%s/hl-%s-XXXXXX", base, name);
+    if (!mkdtemp (self->dir)) {
+        free (self);
+        return NULL;
+    }
+    self->redis_port = hl_testenv_free_port ();
+    self->intake_port = hl_testenv_free_port ();
+    snprintf (self->redis_address, sizeof self->redis_address, "127.0.0.1:%d", self->redis_port);
+    snprintf (self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->intake_port);
+    snprintf (self->log, sizeof self->log, "%s/hotlined.log", self->dir);
+    signal (SIGPIPE, SIG_IGN);
+    return self;
+}
+
+static void
+s_reap (pid_t *pid, int sig)
+{
+    if (*pid > 0) {
+        kill (*pid, SIGCONT);
+        kill (*pid, sig);
+        waitpid (*pid, NULL, 0);
+    }
+    *pid = 0;
+}
+
+void
+hl_testenv_destroy (hl_testenv_t **self_p)
+{
+    hl_testenv_t *self = *self_p;
+    if (!self)
+        return;
+    s_reap (&self->daemon_pid, SIGKILL);
+    if (self->redis)
+        redisFree (self->redis);
+    s_reap (&self->redis_pid, SIGKILL);
+    char cmd[300];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", self->dir);
+    if (!getenv ("HL_TEST_KEEP") && system (cmd) != 0)
+        fprintf (stderr, "testenv: could not remove %s\n", self->dir);
+    free (self);
+    *self_p = NULL;
+}
+
+static int
+s_redis_ping (int port)
+{
+    struct timeval tv = { 0, 200000 };
+    redisContext *c = redisConnectWithTimeout ("127.0.0.1", port, tv);
+    int ok = 0;
+    if (c && !c->err) {
+        redisSetTimeout (c, tv);
+        redisReply *r = redisCommand (c, "PING");
+        ok = r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject (r);
+    }
+    if (c)
+        redisFree (c);
+    return ok;
+}
+
+int
+hl_testenv_redis_start (hl_testenv_t *self)
+{
+    char port[16], log[300];
+    snprintf (port, sizeof port, "%d", self->redis_port);
+    snprintf (log, sizeof log, "%s/redis.log", self->dir);
+    const char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+                           "--dir", self->dir, "--appendonly", "yes",
+                           "--appendfsync", "everysec", "--save", "",
+                           "--logfile", log, NULL };
+    self->redis_pid = s_spawn (argv, log, NULL);
+    for (int i = 0; i < 100; i++) {
+        if (s_redis_ping (self->redis_port))
+            return 0;
+        s_sleep_ms (50);
+    }
+    fprintf (stderr, "testenv: redis-server did not start on port %d\n", self->redis_port);
+    return -1;
+}
+
+void
+hl_testenv_redis_stop (hl_testenv_t *self)
+{
+    if (self->redis) {
+        redisFree (self->redis);
+        self->redis = NULL;
+    }
+    s_reap (&self->redis_pid, SIGTERM);
+}
+
+void
+hl_testenv_redis_pause (hl_testenv_t *self, int paused)
+{
+    if (self->redis_pid > 0)
+        kill (self->redis_pid, paused ? SIGSTOP : SIGCONT);
+}
+
+pid_t
+hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
+{
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = getenv ("HL_HOTLINED") ? getenv ("HL_HOTLINED") : "hotlined";
+    argv[n++] = "--endpoint";
+    argv[n++] = self->endpoint;
+    argv[n++] = "--redis";
+    argv[n++] = self->redis_address;
+    argv[n++] = "--codes";
+    argv[n++] = getenv ("HL_CODES") ? getenv ("HL_CODES") : "deploy/etc/codes.conf";
+    argv[n++] = "--log-level";
+    argv[n++] = "debug";
+    for (int i = 0; args && args[i] && n < 62; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    self->daemon_pid = s_spawn (argv, self->log, NULL);
+    return self->daemon_pid;
+}
+
+//  Ready means: answers a status query and reports the store up.
+static int
+s_daemon_ready (hl_testenv_t *self)
+{
+    hl_client_t *client = hl_client_new (self->endpoint);
+    Hotline__StatusQuery q = HOTLINE__STATUS_QUERY__INIT;
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT, *reply = NULL;
+    env.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
+    env.status_query = &q;
+    char err[256];
+    int ready = hl_client_request (client, &env, &reply, 300, 300, err, sizeof err) == 0
+             && reply->body_case == HOTLINE__ENVELOPE__BODY_STATUS && reply->status->store_up;
+    hl_wire_free (&reply);
+    hl_client_destroy (&client);
+    return ready;
+}
+
+int
+hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args)
+{
+    if (hl_testenv_daemon_spawn (self, args) < 0)
+        return -1;
+    for (int i = 0; i < 50; i++) {
+        if (s_daemon_ready (self))
+            return 0;
+        int status;
+        if (waitpid (self->daemon_pid, &status, WNOHANG) == self->daemon_pid) {
+            fprintf (stderr, "testenv: hotlined exited at start (log %s)\n", self->log);
+            self->daemon_pid = 0;
+            return -1;
+        }
+    }
+    fprintf (stderr, "testenv: hotlined not ready (log %s)\n", self->log);
+    return -1;
+}
+
+void
+hl_testenv_daemon_signal (hl_testenv_t *self, int sig)
+{
+    if (self->daemon_pid > 0)
+        kill (self->daemon_pid, sig);
+}
+
+int
+hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms)
+{
+    long long until = hl_testenv_now_ms () + timeout_ms;
+    while (self->daemon_pid > 0) {
+        int status;
+        pid_t r = waitpid (self->daemon_pid, &status, WNOHANG);
+        if (r == self->daemon_pid) {
+            self->daemon_pid = 0;
+            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+        }
+        if (hl_testenv_now_ms () > until) {
+            s_reap (&self->daemon_pid, SIGKILL);
+            return -1;
+        }
+        s_sleep_ms (10);
+    }
+    return -1;
+}
+
+const char *
+hl_testenv_endpoint (const hl_testenv_t *self)
+{
+    return self->endpoint;
+}
+
+const char *
+hl_testenv_redis_address (const hl_testenv_t *self)
+{
+    return self->redis_address;
+}
+
+const char *
+hl_testenv_daemon_log (const hl_testenv_t *self)
+{
+    return self->log;
+}
+
+const char *
+hl_testenv_dir (const hl_testenv_t *self)
+{
+    return self->dir;
+}
+
+redisContext *
+hl_testenv_redis (hl_testenv_t *self)
+{
+    if (!self->redis) {
+        struct timeval tv = { 2, 0 };
+        self->redis = redisConnectWithTimeout ("127.0.0.1", self->redis_port, tv);
+        if (self->redis)
+            redisSetTimeout (self->redis, tv);
+    }
+    return self->redis;
+}
+
+int
+hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out)
+{
+    const char *argv[64];
+    int n = 0;
+    argv[n++] = getenv ("HL_HOTLINE") ? getenv ("HL_HOTLINE") : "hotline";
+    argv[n++] = "--endpoint";
+    argv[n++] = self->endpoint;
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    int fd;
+    char errlog[300];
+    snprintf (errlog, sizeof errlog, "%s/client.err", self->dir);
+    unlink (errlog);
+    pid_t pid = s_spawn (argv, errlog, &fd);
+    char *buf = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&buf, &size);
+    char chunk[4096];
+    ssize_t got;
+    while ((got = read (fd, chunk, sizeof chunk)) > 0)
+        fwrite (chunk, 1, (size_t) got, mem);
+    close (fd);
+    fclose (mem);
+    int status;
+    waitpid (pid, &status, 0);
+    if (out)
+        *out = buf;
+    else
+        free (buf);
+    return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}

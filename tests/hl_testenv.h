@@ -1,0 +1,64 @@
+/*  hl_testenv: real processes for black-box tests.
+ *
+ *  A private redis-server on a free loopback port with its data in a
+ *  scratch directory (AOF on, so a restart keeps what was acknowledged),
+ *  and the real hotlined built by this tree, started and stopped the way
+ *  an operator would. Children die with the test (PR_SET_PDEATHSIG), so a
+ *  crashed test leaves no processes behind.
+ *
+ *  Binaries come from the environment meson sets: HL_HOTLINED, HL_HOTLINE,
+ *  HL_CODES; redis-server from PATH.
+ */
+#ifndef HL_TESTENV_H_INCLUDED
+#define HL_TESTENV_H_INCLUDED
+
+#include <hiredis/hiredis.h>
+#include <sys/types.h>
+
+typedef struct hl_testenv hl_testenv_t;
+
+//  A scratch directory and two free ports (Redis, intake).
+hl_testenv_t *hl_testenv_new (const char *name);
+void hl_testenv_destroy (hl_testenv_t **self_p);
+
+//  Start redis-server (same port and data directory every time) and wait
+//  until it answers PING. 0 or -1.
+int hl_testenv_redis_start (hl_testenv_t *self);
+//  Stop it cleanly (SIGTERM, waits).
+void hl_testenv_redis_stop (hl_testenv_t *self);
+//  Freeze / thaw it (SIGSTOP / SIGCONT): a Redis that accepts connections
+//  but never answers.
+void hl_testenv_redis_pause (hl_testenv_t *self, int paused);
+
+//  Start hotlined with ARGS (NULL-terminated extra flags) and wait until
+//  its status says the store is ready. 0 or -1.
+int hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args);
+//  Start hotlined without waiting for readiness.
+pid_t hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args);
+//  Send SIG to hotlined.
+void hl_testenv_daemon_signal (hl_testenv_t *self, int sig);
+//  Wait for hotlined to exit; its exit status, or 128+signal, or -1 if it
+//  did not exit within TIMEOUT_MS (then it is killed).
+int hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms);
+
+//  The intake endpoint, the Redis address, the daemon's log file, the
+//  scratch directory.
+const char *hl_testenv_endpoint (const hl_testenv_t *self);
+const char *hl_testenv_redis_address (const hl_testenv_t *self);
+const char *hl_testenv_daemon_log (const hl_testenv_t *self);
+const char *hl_testenv_dir (const hl_testenv_t *self);
+
+//  A synchronous connection to the private Redis, for assertions.
+redisContext *hl_testenv_redis (hl_testenv_t *self);
+
+//  Run the hotline client with ARGS; its stdout (NUL-terminated, caller
+//  frees) in *out, its stderr in DIR/client.err; returns its exit status.
+int hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out);
+
+//  A free TCP port on 127.0.0.1.
+int hl_testenv_free_port (void);
+
+//  Milliseconds on a monotonic clock.
+long long hl_testenv_now_ms (void);
+
+#endif

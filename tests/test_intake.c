@@ -1,0 +1,802 @@
+/*  Black-box tests of intake: a real redis-server, the real hotlined and
+ *  real clients, as an operator and an integrator would meet them.
+ */
+#include "hl_client.h"
+#include "hl_load.h"
+#include "hl_test.h"
+#include "hl_testenv.h"
+#include "hl_wire.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+//  A complete, valid complaint with every field set. STORAGE keeps the
+//  request id alive.
+static void
+s_full_complaint (Hotline__Complaint *c, Hotline__GeoPoint *pt, const char *rid)
+{
+    hotline__complaint__init (c);
+    hotline__geo_point__init (pt);
+    c->has_channel = 1;
+    c->channel = HOTLINE__CHANNEL__CHANNEL_ENTERPRISE;
+    c->has_channel_ref = 1;
+    c->channel_ref = hl_wire_bytes ("CALL-2026-000042");
+    c->has_caller_phone = 1;
+    c->caller_phone = hl_wire_bytes ("138-0013-8000");
+    c->has_caller_name = 1;
+    c->caller_name = hl_wire_bytes ("李女士");
+    c->has_request_type = 1;
+    c->request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
+    c->has_category = 1;
+    c->category = hl_wire_bytes ("SC.04");
+    c->has_area = 1;
+    c->area = hl_wire_bytes ("441702");
+    c->has_address = 1;
+    c->address = hl_wire_bytes ("阳江市江城区东风三路 88 号 2 栋 1203");
+    pt->has_lat = 1;
+    pt->lat = 21.8579;
+    pt->has_lon = 1;
+    pt->lon = 111.9822;
+    c->location = pt;
+    c->has_enterprise = 1;
+    c->enterprise = 1;
+    c->has_credit_code = 1;
+    c->credit_code = hl_wire_bytes ("91441700MA4UL0BU5M");
+    c->has_enterprise_name = 1;
+    c->enterprise_name = hl_wire_bytes ("阳江市海陵岛渔业发展有限公司");
+    c->has_content = 1;
+    c->content = hl_wire_bytes ("企业开办登记提交材料后十个工作日仍未办结，\n"
+                                "窗口说系统故障。请核实原因 & 给出办理时限 \"尽快\"。");
+    c->has_confidential = 1;
+    c->confidential = 1;
+    c->has_anonymous = 1;
+    c->anonymous = 0;
+    c->has_request_id = 1;
+    c->request_id = hl_wire_bytes (rid);
+}
+
+static Hotline__Envelope *
+s_request (hl_testenv_t *env, Hotline__Envelope *req)
+{
+    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
+    Hotline__Envelope *reply = NULL;
+    char err[256];
+    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
+        fprintf (stderr, "request: %s\n", err);
+    hl_client_destroy (&client);
+    return reply;
+}
+
+static Hotline__Envelope *
+s_submit (hl_testenv_t *env, Hotline__Complaint *c)
+{
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.has_request_id = c->has_request_id;
+    req.request_id = c->request_id;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = c;
+    return s_request (env, &req);
+}
+
+static Hotline__Envelope *
+s_show (hl_testenv_t *env, const char *ticket)
+{
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (ticket);
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    return s_request (env, &req);
+}
+
+static int
+s_bytes_eq (ProtobufCBinaryData a, ProtobufCBinaryData b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp (a.data, b.data, a.len) == 0);
+}
+
+static long long
+s_redis_int (hl_testenv_t *env, const char *cmd)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), cmd);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
+static hl_testenv_t *
+s_env_up (const char *name, const char *const *daemon_args)
+{
+    hl_testenv_t *env = hl_testenv_new (name);
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, daemon_args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+    }
+    return env;
+}
+
+//  ---------------------------------------------------------------------
+
+static void
+test_roundtrip (void)
+{
+    hl_testenv_t *env = s_env_up ("roundtrip", NULL);
+    if (!env)
+        return;
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "rt-0001");
+    Hotline__Envelope *ack = s_submit (env, &c);
+    HL_CHECK (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    HL_CHECK (ack && s_bytes_eq (ack->request_id, hl_wire_bytes ("rt-0001")));
+    if (!ack || ack->body_case != HOTLINE__ENVELOPE__BODY_ACK) {
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *ticket = ack->ack->ticket;
+    HL_CHECK (strncmp (ticket, "YJ20", 4) == 0 && strlen (ticket) == 16);
+    HL_CHECK (ack->ack->state == HOTLINE__STATE__STATE_TO_DISPATCH);
+    HL_CHECK (ack->ack->created_ms > 1700000000000ULL);
+    HL_CHECK (!ack->ack->duplicate);
+
+    Hotline__Envelope *view = s_show (env, ticket);
+    HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW);
+    if (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW) {
+        const Hotline__TicketView *v = view->ticket_view;
+        const Hotline__Complaint *s = v->complaint;
+        HL_CHECK_STR (v->ticket, ticket);
+        HL_CHECK (v->state == HOTLINE__STATE__STATE_TO_DISPATCH);
+        HL_CHECK (v->created_ms == ack->ack->created_ms);
+        HL_CHECK (s->channel == c.channel && s->request_type == c.request_type);
+        HL_CHECK (s_bytes_eq (s->channel_ref, c.channel_ref));
+        HL_CHECK (s_bytes_eq (s->caller_phone, hl_wire_bytes ("13800138000")));
+        HL_CHECK (s_bytes_eq (s->caller_name, c.caller_name));
+        HL_CHECK (s_bytes_eq (s->category, c.category));
+        HL_CHECK (s_bytes_eq (s->area, c.area));
+        HL_CHECK (s_bytes_eq (s->address, c.address));
+        HL_CHECK (s->location && s->location->lat == 21.8579 && s->location->lon == 111.9822);
+        HL_CHECK (s->enterprise && s_bytes_eq (s->credit_code, c.credit_code));
+        HL_CHECK (s_bytes_eq (s->enterprise_name, c.enterprise_name));
+        HL_CHECK (s_bytes_eq (s->content, c.content));
+        HL_CHECK (s->confidential && !s->anonymous);
+        HL_CHECK (s_bytes_eq (s->request_id, c.request_id));
+        HL_CHECK (v->n_history == 1);
+        if (v->n_history == 1) {
+            HL_CHECK (s_bytes_eq (v->history[0]->action, hl_wire_bytes ("intake")));
+            HL_CHECK (s_bytes_eq (v->history[0]->actor, hl_wire_bytes ("intake:enterprise")));
+            HL_CHECK (v->history[0]->to_state == HOTLINE__STATE__STATE_TO_DISPATCH);
+            HL_CHECK (v->history[0]->at_ms == v->created_ms);
+        }
+    }
+    //  The indexes by caller and by state hold the ticket.
+    char cmd[128];
+    snprintf (cmd, sizeof cmd, "ZSCORE hl:caller:13800138000 %s", ticket);
+    redisReply *r = redisCommand (hl_testenv_redis (env), cmd);
+    HL_CHECK (r && r->type == REDIS_REPLY_STRING);
+    if (r)
+        freeReplyObject (r);
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 1);
+    HL_CHECK (s_redis_int (env, "XLEN hl:events") == 1);
+
+    //  Unknown ticket: a clear not_found.
+    Hotline__Envelope *none = s_show (env, "YJ20260101999999");
+    HL_CHECK (none && none->body_case == HOTLINE__ENVELOPE__BODY_NACK
+              && none->nack->code == HOTLINE__ERROR_CODE__ERROR_NOT_FOUND);
+    hl_wire_free (&none);
+    hl_wire_free (&view);
+    hl_wire_free (&ack);
+    hl_testenv_destroy (&env);
+}
+
+//  Two tickets in a row get consecutive numbers of the same day.
+static void
+test_ticket_numbers (void)
+{
+    hl_testenv_t *env = s_env_up ("numbers", NULL);
+    if (!env)
+        return;
+    char prev[48] = "";
+    for (int i = 0; i < 3; i++) {
+        Hotline__Complaint c;
+        Hotline__GeoPoint pt;
+        char rid[32];
+        snprintf (rid, sizeof rid, "num-%d", i);
+        s_full_complaint (&c, &pt, rid);
+        Hotline__Envelope *ack = s_submit (env, &c);
+        HL_CHECK (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+        if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK) {
+            HL_CHECK (strcmp (prev, ack->ack->ticket) < 0);
+            HL_CHECK (strncmp (ack->ack->ticket + 10, "00000", 5) == 0);
+            HL_CHECK (ack->ack->ticket[15] == '1' + i);
+            snprintf (prev, sizeof prev, "%s", ack->ack->ticket);
+        }
+        hl_wire_free (&ack);
+    }
+    hl_testenv_destroy (&env);
+}
+
+static void
+test_cli (void)
+{
+    hl_testenv_t *env = s_env_up ("cli", NULL);
+    if (!env)
+        return;
+    char *out = NULL;
+    const char *submit[] = { "--json", "submit", "--channel", "web", "--type", "咨询",
+                             "--category", "GJ.01", "--area", "441781",
+                             "--phone", "13912345678", "--name", "王五",
+                             "--content", "公积金怎么提取？租房可以提吗", "--request-id",
+                             "cli-1", NULL };
+    HL_CHECK (hl_testenv_client (env, submit, &out) == 0);
+    HL_CHECK (out && strstr (out, "\"ticket\":\"YJ") && strstr (out, "\"duplicate\":false"));
+    char ticket[48] = "";
+    const char *at = out ? strstr (out, "\"ticket\":\"") : NULL;
+    if (at)
+        snprintf (ticket, sizeof ticket, "%.16s", at + 10);
+    free (out);
+
+    const char *show[] = { "--json", "show", ticket, NULL };
+    HL_CHECK (hl_testenv_client (env, show, &out) == 0);
+    HL_CHECK (out && strstr (out, "公积金怎么提取？租房可以提吗"));
+    HL_CHECK (out && strstr (out, "\"request_type\":\"inquiry\""));
+    HL_CHECK (out && strstr (out, "\"caller_name\":\"王五\""));
+    HL_CHECK (out && strstr (out, "\"history\":[{"));
+    free (out);
+
+    const char *show_text[] = { "show", ticket, NULL };
+    HL_CHECK (hl_testenv_client (env, show_text, &out) == 0);
+    HL_CHECK (out && strstr (out, "待派单") && strstr (out, "咨询"));
+    free (out);
+
+    //  Plain submit prints just the ticket number; a refusal exits 2.
+    const char *plain[] = { "submit", "--channel", "app", "--type", "help", "--category",
+                            "GY.01", "--area", "441704", "--anonymous", "--content",
+                            "停水了", NULL };
+    HL_CHECK (hl_testenv_client (env, plain, &out) == 0);
+    HL_CHECK (out && strncmp (out, "YJ", 2) == 0 && strlen (out) == 17);
+    free (out);
+    const char *bad[] = { "--json", "submit", "--channel", "app", "--type", "help",
+                          "--category", "NOPE", "--area", "441704", "--anonymous",
+                          "--content", "x", NULL };
+    HL_CHECK (hl_testenv_client (env, bad, &out) == 2);
+    HL_CHECK (out && strstr (out, "\"code\":\"unknown_code\"") && strstr (out, "\"field\":\"category\""));
+    free (out);
+
+    //  The log never holds a raw phone number.
+    char cmd[400];
+    snprintf (cmd, sizeof cmd, "grep -q 13912345678 '%s'", hl_testenv_daemon_log (env));
+    HL_CHECK (system (cmd) != 0);
+    hl_testenv_destroy (&env);
+}
+
+//  A daemon that is not there: a clear message and exit 3, quickly.
+static void
+test_cli_unreachable (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("unreachable");
+    const char *args[] = { "--timeout", "2", "status", NULL };
+    long long t0 = hl_testenv_now_ms ();
+    HL_CHECK (hl_testenv_client (env, args, NULL) == 3);
+    long long took = hl_testenv_now_ms () - t0;
+    HL_CHECK (took >= 1500 && took < 4000);
+    char path[400], text[512] = "";
+    snprintf (path, sizeof path, "%s/client.err", hl_testenv_dir (env));
+    FILE *f = fopen (path, "r");
+    if (f) {
+        size_t n = fread (text, 1, sizeof text - 1, f);
+        text[n] = 0;
+        fclose (f);
+    }
+    HL_CHECK (strstr (text, "no answer from hotlined") != NULL);
+    hl_testenv_destroy (&env);
+}
+
+
+//  The same request id gives the same ticket, also after a restart; the
+//  same id with other content is refused.
+static void
+test_idempotency (void)
+{
+    hl_testenv_t *env = s_env_up ("idem", NULL);
+    if (!env)
+        return;
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "idem-1");
+    Hotline__Envelope *first = s_submit (env, &c);
+    Hotline__Envelope *again = s_submit (env, &c);
+    HL_CHECK (first && first->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    HL_CHECK (again && again->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    if (first && again && first->ack && again->ack) {
+        HL_CHECK_STR (first->ack->ticket, again->ack->ticket);
+        HL_CHECK (again->ack->duplicate && !first->ack->duplicate);
+        HL_CHECK (again->ack->created_ms == first->ack->created_ms);
+    }
+    //  Another channel may use the same request id for its own request.
+    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
+    Hotline__Envelope *other = s_submit (env, &c);
+    HL_CHECK (other && other->ack && !other->ack->duplicate);
+    c.channel = HOTLINE__CHANNEL__CHANNEL_ENTERPRISE;
+    //  Same id, different content: a conflict, nothing stored.
+    c.content = hl_wire_bytes ("完全不同的诉求内容");
+    Hotline__Envelope *conflict = s_submit (env, &c);
+    HL_CHECK (conflict && conflict->body_case == HOTLINE__ENVELOPE__BODY_NACK
+              && conflict->nack->code == HOTLINE__ERROR_CODE__ERROR_CONFLICT
+              && !conflict->nack->retryable);
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+
+    //  After a restart of the daemon, the same answer.
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    s_full_complaint (&c, &pt, "idem-1");
+    Hotline__Envelope *later = s_submit (env, &c);
+    HL_CHECK (later && later->ack && first && first->ack
+              && strcmp (later->ack->ticket, first->ack->ticket) == 0 && later->ack->duplicate);
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+    hl_wire_free (&first);
+    hl_wire_free (&again);
+    hl_wire_free (&other);
+    hl_wire_free (&conflict);
+    hl_wire_free (&later);
+    hl_testenv_destroy (&env);
+}
+
+//  Sends raw frames on a DEALER and returns the decoded answer.
+static Hotline__Envelope *
+s_raw (void *dealer, const void *const *frames, const size_t *lens, int n)
+{
+    for (int i = 0; i < n; i++)
+        zmq_send (dealer, frames[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+    zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, 5000) <= 0)
+        return NULL;
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    zmq_msg_recv (&msg, dealer, 0);
+    Hotline__Envelope *env = hotline__envelope__unpack (NULL, zmq_msg_size (&msg),
+                                                        zmq_msg_data (&msg));
+    zmq_msg_close (&msg);
+    return env;
+}
+
+//  Packs ENV and sends it as one raw frame.
+static Hotline__Envelope *
+s_raw_envelope (void *dealer, const Hotline__Envelope *env)
+{
+    hl_buf_t buf = HL_BUF_INIT;
+    hl_wire_pack (env, &buf);
+    const void *frames[] = { buf.data };
+    size_t lens[] = { buf.len };
+    Hotline__Envelope *reply = s_raw (dealer, frames, lens, 1);
+    hl_buf_free (&buf);
+    return reply;
+}
+
+//  Sends one complaint once, without resending or retrying, and returns
+//  the first answer (NULL if none within WAIT_MS).
+static Hotline__Envelope *
+s_submit_once (hl_testenv_t *env, Hotline__Complaint *c, int wait_ms)
+{
+    void *ctx = zmq_ctx_new ();
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (dealer, hl_testenv_endpoint (env));
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.has_version = 1;
+    req.version = HL_WIRE_VERSION;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = c;
+    hl_buf_t buf = HL_BUF_INIT;
+    hl_wire_pack (&req, &buf);
+    zmq_send (dealer, buf.data, buf.len, 0);
+    hl_buf_free (&buf);
+    Hotline__Envelope *reply = NULL;
+    zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (&item, 1, wait_ms) > 0) {
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        zmq_msg_recv (&msg, dealer, 0);
+        reply = hotline__envelope__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+        zmq_msg_close (&msg);
+    }
+    zmq_close (dealer);
+    zmq_ctx_term (ctx);
+    return reply;
+}
+
+static int
+s_is_nack (Hotline__Envelope *reply, Hotline__ErrorCode code, const char *field)
+{
+    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+          && reply->nack->code == code && !reply->nack->retryable
+          && reply->nack->message && *reply->nack->message
+          && (!field || (reply->nack->field && strcmp (reply->nack->field, field) == 0));
+    if (!ok)
+        fprintf (stderr, "expected nack %s on %s, got %s\n", hl_wire_error_name (code),
+                 field ? field : "-", reply && reply->nack && reply->body_case
+                 == HOTLINE__ENVELOPE__BODY_NACK ? reply->nack->message : "something else");
+    hotline__envelope__free_unpacked (reply, NULL);
+    return ok;
+}
+
+//  A complaint with one field spoilt by SPOIL, sent raw.
+static int
+s_check_bad_complaint (void *dealer, void (*spoil) (Hotline__Complaint *),
+                       Hotline__ErrorCode code, const char *field)
+{
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "bad-1");
+    spoil (&c);
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.has_version = 1;
+    env.version = HL_WIRE_VERSION;
+    env.has_request_id = 1;
+    env.request_id = hl_wire_bytes ("bad-1");
+    env.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    env.complaint = &c;
+    return s_is_nack (s_raw_envelope (dealer, &env), code, field);
+}
+
+static uint8_t s_bad_utf8[] = { 'o', 'k', 0xC3, 0x28, 'x' };
+static uint8_t s_nul_text[] = { 'a', 0, 'b' };
+static void s_spoil_utf8 (Hotline__Complaint *c) { c->content.data = s_bad_utf8; c->content.len = 5; }
+static void s_spoil_nul (Hotline__Complaint *c) { c->content.data = s_nul_text; c->content.len = 3; }
+static void s_spoil_name (Hotline__Complaint *c) { c->caller_name.data = s_bad_utf8; c->caller_name.len = 5; }
+static void s_spoil_no_content (Hotline__Complaint *c) { c->has_content = 0; }
+static void s_spoil_no_type (Hotline__Complaint *c) { c->has_request_type = 0; }
+static void s_spoil_no_rid (Hotline__Complaint *c) { c->has_request_id = 0; }
+static void s_spoil_no_phone (Hotline__Complaint *c) { c->has_caller_phone = 0; }
+static void s_spoil_category (Hotline__Complaint *c) { c->category = hl_wire_bytes ("ZZ.99"); }
+static void s_spoil_area (Hotline__Complaint *c) { c->area = hl_wire_bytes ("110101"); }
+static void s_spoil_channel (Hotline__Complaint *c) { c->channel = (Hotline__Channel) 99; }
+static void s_spoil_type (Hotline__Complaint *c) { c->request_type = (Hotline__RequestType) 42; }
+static void s_spoil_phone (Hotline__Complaint *c) { c->caller_phone = hl_wire_bytes ("call me maybe"); }
+static void s_spoil_credit (Hotline__Complaint *c) { c->credit_code = hl_wire_bytes ("91441700MA4UL0BU5H"); }
+static void s_spoil_point (Hotline__Complaint *c) { c->location->lat = 123.0; }
+static void s_spoil_rid (Hotline__Complaint *c) { c->request_id = hl_wire_bytes ("has space"); }
+static void
+s_spoil_long (Hotline__Complaint *c)
+{
+    static char text[3 * 4001 + 1];
+    for (int i = 0; i < 4001; i++)
+        memcpy (text + 3 * i, "诉", 3);
+    c->content = hl_wire_bytes (text);
+}
+
+static void
+test_bad_input (void)
+{
+    hl_testenv_t *env = s_env_up ("badinput", NULL);
+    if (!env)
+        return;
+    void *ctx = zmq_ctx_new ();
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (dealer, hl_testenv_endpoint (env));
+
+    const void *garbage[] = { "\xff\xff\xff\xff garbage" };
+    size_t glen[] = { 14 };
+    HL_CHECK (s_is_nack (s_raw (dealer, garbage, glen, 1), HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL));
+    const void *two[] = { "a", "b" };
+    size_t twolen[] = { 1, 1 };
+    HL_CHECK (s_is_nack (s_raw (dealer, two, twolen, 2), HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL));
+    const void *many[] = { "a", "b", "c", "d", "e", "f" };
+    size_t manylen[] = { 1, 1, 1, 1, 1, 1 };
+    HL_CHECK (s_is_nack (s_raw (dealer, many, manylen, 6), HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL));
+
+    Hotline__StatusQuery sq = HOTLINE__STATUS_QUERY__INIT;
+    Hotline__Envelope env2 = HOTLINE__ENVELOPE__INIT;
+    env2.has_version = 1;
+    env2.version = 2;
+    env2.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
+    env2.status_query = &sq;
+    HL_CHECK (s_is_nack (s_raw_envelope (dealer, &env2), HOTLINE__ERROR_CODE__ERROR_BAD_VERSION, "version"));
+    env2.has_version = 0;
+    HL_CHECK (s_is_nack (s_raw_envelope (dealer, &env2), HOTLINE__ERROR_CODE__ERROR_BAD_VERSION, "version"));
+
+    //  Larger than max_message_bytes (64 KiB) but under the transport cap.
+    size_t big = 100 * 1024;
+    char *oversize = malloc (big);
+    memset (oversize, 'x', big);
+    const void *bigf[] = { oversize };
+    HL_CHECK (s_is_nack (s_raw (dealer, bigf, &big, 1), HOTLINE__ERROR_CODE__ERROR_TOO_LARGE, NULL));
+    free (oversize);
+
+    //  Bodies this socket does not serve.
+    Hotline__Ack ack = HOTLINE__ACK__INIT;
+    env2.has_version = 1;
+    env2.version = 1;
+    env2.body_case = HOTLINE__ENVELOPE__BODY_ACK;
+    env2.ack = &ack;
+    HL_CHECK (s_is_nack (s_raw_envelope (dealer, &env2), HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL));
+    env2.body_case = HOTLINE__ENVELOPE__BODY__NOT_SET;
+    HL_CHECK (s_is_nack (s_raw_envelope (dealer, &env2), HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL));
+
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_utf8, HOTLINE__ERROR_CODE__ERROR_BAD_UTF8, "content"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_nul, HOTLINE__ERROR_CODE__ERROR_BAD_UTF8, "content"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_name, HOTLINE__ERROR_CODE__ERROR_BAD_UTF8, "caller_name"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_no_content, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "content"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_no_type, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_type"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_no_rid, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_no_phone, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "caller_phone"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_category, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "category"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_area, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "area"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_channel, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "channel"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_type, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "request_type"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_phone, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "caller_phone"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_credit, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "credit_code"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_point, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "location"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_rid, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "request_id"));
+    HL_CHECK (s_check_bad_complaint (dealer, s_spoil_long, HOTLINE__ERROR_CODE__ERROR_FIELD_TOO_LONG, "content"));
+
+    //  Nothing was stored, and the daemon still serves, REQ clients too.
+    HL_CHECK (s_redis_int (env, "DBSIZE") == 0);
+    zmq_close (dealer);
+    void *req = zmq_socket (ctx, ZMQ_REQ);
+    zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (req, hl_testenv_endpoint (env));
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "after-bad");
+    Hotline__Envelope ok = HOTLINE__ENVELOPE__INIT;
+    ok.has_version = 1;
+    ok.version = 1;
+    ok.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    ok.complaint = &c;
+    Hotline__Envelope *reply = s_raw_envelope (req, &ok);
+    HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    hl_wire_free (&reply);
+    zmq_close (req);
+    zmq_ctx_term (ctx);
+    hl_testenv_destroy (&env);
+}
+
+//  Redis goes away: retryable refusals within the deadline, never an ack;
+//  Redis comes back: intake resumes by itself.
+static void
+test_redis_outage (void)
+{
+    const char *args[] = { "--redis-timeout-ms", "500", "--redis-backoff-max-ms", "200", NULL };
+    hl_testenv_t *env = s_env_up ("outage", args);
+    if (!env)
+        return;
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "out-1");
+    Hotline__Envelope *reply = s_submit (env, &c);
+    HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    hl_wire_free (&reply);
+
+    hl_testenv_redis_stop (env);
+    s_full_complaint (&c, &pt, "out-2");
+    long long t0 = hl_testenv_now_ms ();
+    reply = s_submit_once (env, &c, 3000);
+    HL_CHECK (hl_testenv_now_ms () - t0 < 1500);
+    HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK && reply->nack->retryable);
+    HL_CHECK (reply && reply->nack && (reply->nack->code == HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE
+                                       || reply->nack->code == HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT));
+    hl_wire_free (&reply);
+
+    HL_CHECK (hl_testenv_redis_start (env) == 0);
+    long long until = hl_testenv_now_ms () + 5000;
+    int acked = 0;
+    while (!acked && hl_testenv_now_ms () < until) {
+        reply = s_submit_once (env, &c, 1000);
+        acked = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK;
+        hl_wire_free (&reply);
+        usleep (100000);
+    }
+    HL_CHECK (acked);
+    //  The ticket from before the outage survived it (AOF).
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+    hl_testenv_destroy (&env);
+}
+
+//  Redis accepts connections but never answers (frozen): the watchdog
+//  turns that into retryable refusals within redis_timeout_ms.
+static void
+test_redis_stall (void)
+{
+    const char *args[] = { "--redis-timeout-ms", "500", "--redis-backoff-max-ms", "200", NULL };
+    hl_testenv_t *env = s_env_up ("stall", args);
+    if (!env)
+        return;
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, "stall-1");
+    hl_testenv_redis_pause (env, 1);
+    long long t0 = hl_testenv_now_ms ();
+    Hotline__Envelope *reply = s_submit_once (env, &c, 4000);
+    long long took = hl_testenv_now_ms () - t0;
+    HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK && reply->nack->retryable);
+    HL_CHECK (took < 2000);
+    hl_wire_free (&reply);
+    hl_testenv_redis_pause (env, 0);
+    //  The frozen write may have been applied when Redis woke up; the
+    //  retry with the same request id finds it and answers with the same
+    //  ticket, so the citizen still has exactly one.
+    reply = s_submit (env, &c);
+    HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    hl_wire_free (&reply);
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 1);
+    hl_testenv_destroy (&env);
+}
+
+typedef struct {
+    hl_load_opts_t opts;
+    hl_load_result_t result;
+} s_load_t;
+
+static void *
+s_load_thread (void *arg)
+{
+    s_load_t *load = arg;
+    hl_load_run (&load->opts, &load->result);
+    return NULL;
+}
+
+//  After a load run: every acknowledged request's ticket exists exactly
+//  once, holds that request, and no request made two tickets.
+static void
+s_check_exactly_once (hl_testenv_t *env, const s_load_t *load)
+{
+    HL_CHECK (load->result.acked == load->opts.total);
+    HL_CHECK (load->result.refused == 0);
+    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == load->opts.total);
+    redisContext *rc = hl_testenv_redis (env);
+    long mismatches = 0;
+    for (long i = 0; i < load->opts.total; i++)
+        redisAppendCommand (rc, "HGET hl:t:%s request_id", load->result.tickets[i]);
+    for (long i = 0; i < load->opts.total; i++) {
+        redisReply *r = NULL;
+        char want[64];
+        snprintf (want, sizeof want, "%s-%ld", load->opts.run_id, i);
+        if (redisGetReply (rc, (void **) &r) != REDIS_OK || !r || r->type != REDIS_REPLY_STRING
+            || strcmp (r->str, want) != 0)
+            mismatches++;
+        if (r)
+            freeReplyObject (r);
+    }
+    HL_CHECK (mismatches == 0);
+}
+
+//  hotlined killed with SIGKILL under load and restarted; clients retry
+//  with their request ids.
+static void
+test_crash_under_load (void)
+{
+    hl_testenv_t *env = s_env_up ("crash", NULL);
+    if (!env)
+        return;
+    s_load_t load;
+    hl_load_opts_default (&load.opts);
+    load.opts.endpoint = hl_testenv_endpoint (env);
+    load.opts.clients = 4;
+    load.opts.window = 16;
+    load.opts.total = 4000;
+    load.opts.rate = 2000;
+    load.opts.resend_ms = 1000;
+    load.opts.deadline_ms = 60000;
+    load.opts.run_id = "crash";
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_load_thread, &load);
+    usleep (700 * 1000);
+    hl_testenv_daemon_signal (env, SIGKILL);
+    HL_CHECK (hl_testenv_daemon_wait (env, 5000) == 128 + SIGKILL);
+    usleep (300 * 1000);
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    pthread_join (thread, NULL);
+    printf ("crash: %ld acked, %ld resends, %ld answered as replays\n", load.result.acked,
+            load.result.resends, load.result.duplicates);
+    HL_CHECK (load.result.resends > 0);
+    s_check_exactly_once (env, &load);
+    hl_load_result_free (&load.result);
+    hl_testenv_destroy (&env);
+}
+
+//  Redis stopped in the middle of a stream of submissions and started
+//  again: refusals meanwhile, then every request stored exactly once.
+static void
+test_redis_restart_under_load (void)
+{
+    const char *args[] = { "--redis-timeout-ms", "500", "--redis-backoff-max-ms", "200", NULL };
+    hl_testenv_t *env = s_env_up ("redisload", args);
+    if (!env)
+        return;
+    s_load_t load;
+    hl_load_opts_default (&load.opts);
+    load.opts.endpoint = hl_testenv_endpoint (env);
+    load.opts.clients = 4;
+    load.opts.window = 16;
+    load.opts.total = 3000;
+    load.opts.rate = 1500;
+    load.opts.resend_ms = 1000;
+    load.opts.deadline_ms = 60000;
+    load.opts.run_id = "redisload";
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_load_thread, &load);
+    usleep (600 * 1000);
+    hl_testenv_redis_stop (env);
+    usleep (800 * 1000);
+    HL_CHECK (hl_testenv_redis_start (env) == 0);
+    pthread_join (thread, NULL);
+    printf ("redis restart: %ld acked, %ld resends\n", load.result.acked, load.result.resends);
+    HL_CHECK (load.result.resends > 0);
+    s_check_exactly_once (env, &load);
+    hl_load_result_free (&load.result);
+    hl_testenv_destroy (&env);
+}
+
+//  SIGTERM while requests are in flight: each is answered, exit status 0.
+static void
+test_sigterm_drains (void)
+{
+    hl_testenv_t *env = s_env_up ("drain", NULL);
+    if (!env)
+        return;
+    s_load_t load;
+    hl_load_opts_default (&load.opts);
+    load.opts.endpoint = hl_testenv_endpoint (env);
+    load.opts.clients = 2;
+    load.opts.window = 64;
+    load.opts.total = 200000;
+    load.opts.resend_ms = 60000;
+    load.opts.deadline_ms = 1500;
+    load.opts.run_id = "drain";
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_load_thread, &load);
+    usleep (500 * 1000);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
+    pthread_join (thread, NULL);
+    //  Every acknowledged ticket is in Redis with its request.
+    long missing = 0;
+    redisContext *rc = hl_testenv_redis (env);
+    for (long i = 0; i < load.opts.total; i++) {
+        if (!load.result.tickets[i][0])
+            continue;
+        redisReply *r = redisCommand (rc, "EXISTS hl:t:%s", load.result.tickets[i]);
+        missing += !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+        if (r)
+            freeReplyObject (r);
+    }
+    printf ("drain: %ld acked before exit\n", load.result.acked);
+    HL_CHECK (load.result.acked > 0);
+    HL_CHECK (missing == 0);
+    char cmd[400];
+    snprintf (cmd, sizeof cmd, "grep -q 'drained: nothing in flight' '%s'", hl_testenv_daemon_log (env));
+    HL_CHECK (system (cmd) == 0);
+    hl_load_result_free (&load.result);
+    hl_testenv_destroy (&env);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "roundtrip", test_roundtrip },
+    { "ticket_numbers", test_ticket_numbers },
+    { "cli", test_cli },
+    { "cli_unreachable", test_cli_unreachable },
+    { "idempotency", test_idempotency },
+    { "bad_input", test_bad_input },
+    { "redis_outage", test_redis_outage },
+    { "redis_stall", test_redis_stall },
+    { "crash_under_load", test_crash_under_load },
+    { "redis_restart_under_load", test_redis_restart_under_load },
+    { "sigterm_drains", test_sigterm_drains },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
