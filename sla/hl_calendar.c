@@ -10,6 +10,7 @@
  *  so no operation walks the calendar day by day.
  */
 #include "hl_calendar.h"
+#include "hl_conf.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -22,8 +23,6 @@
 #define S_MINUTE_MS INT64_C (60000)
 #define S_HOUR_MS   INT64_C (3600000)
 #define S_DAY_MS    INT64_C (86400000)
-#define S_MAX_LINE  1024                //  longest line of a calendar file
-#define S_MAX_FILE  (1024 * 1024)       //  largest calendar file read
 #define S_MIN_YEAR  2000                //  years a calendar file may cover
 #define S_MAX_YEAR  2199
 
@@ -758,156 +757,118 @@ s_name_year (const char *name)
 //  within YEAR->year; each day may be listed once in a file; a make-up
 //  workday must be a Saturday or Sunday (anything else is a typo).
 static int
-s_apply_days (s_year_t *year, s_kind_t kind, const char *arg,
-              const char *name, unsigned lineno, char *err, size_t errlen)
+s_apply_days (s_year_t *year, s_kind_t kind, const char *arg, hl_conf_t *conf,
+              char *err, size_t errlen)
 {
     const char *p = arg;
     int64_t from, to;
     if (s_parse_date (&p, &from))
-        return s_fail (err, errlen, "%s:%u: bad date '%s' (expected YYYY-MM-DD)",
-                       name, lineno, arg);
+        return hl_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
     to = from;
     if (strncmp (p, "..", 2) == 0) {
         p += 2;
         if (s_parse_date (&p, &to))
-            return s_fail (err, errlen, "%s:%u: bad date range '%s' "
-                           "(expected YYYY-MM-DD..YYYY-MM-DD)", name, lineno, arg);
+            return hl_conf_error (conf, err, errlen, "bad date range '%s' "
+                                  "(expected YYYY-MM-DD..YYYY-MM-DD)", arg);
     }
     if (*p)
-        return s_fail (err, errlen, "%s:%u: bad date '%s' (expected YYYY-MM-DD)",
-                       name, lineno, arg);
+        return hl_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
     if (to < from)
-        return s_fail (err, errlen, "%s:%u: range '%s' ends before it starts",
-                       name, lineno, arg);
+        return hl_conf_error (conf, err, errlen, "range '%s' ends before it starts", arg);
     int64_t jan1 = s_days_from_civil (year->year, 1, 1);
     int64_t next_jan1 = s_days_from_civil (year->year + 1, 1, 1);
     if (from < jan1 || to >= next_jan1)
-        return s_fail (err, errlen, "%s:%u: '%s' is not in %d (each year has its own file)",
-                       name, lineno, arg, year->year);
+        return hl_conf_error (conf, err, errlen,
+                              "'%s' is not in %d (each year has its own file)",
+                              arg, year->year);
     for (int64_t d = from; d <= to; d++) {
         int doy = (int) (d - jan1);
         char date[32];
         hl_calendar_format (s_day_start (d), date, sizeof date);
         date[10] = 0;
         if (year->kind[doy] != S_PLAIN)
-            return s_fail (err, errlen, "%s:%u: %s is already listed on line %u",
-                           name, lineno, date, year->line[doy]);
+            return hl_conf_error (conf, err, errlen, "%s is already listed on line %u",
+                                  date, year->line[doy]);
         if (kind == S_WORKDAY && s_weekday (d) < 5)
-            return s_fail (err, errlen, "%s:%u: %s is a %s, a working day anyway; "
-                           "make-up workdays fall on weekends",
-                           name, lineno, date, s_weekday_names[s_weekday (d)]);
+            return hl_conf_error (conf, err, errlen, "%s is a %s, a working day anyway; "
+                                  "make-up workdays fall on weekends",
+                                  date, s_weekday_names[s_weekday (d)]);
         year->kind[doy] = (uint8_t) kind;
-        year->line[doy] = lineno;
+        year->line[doy] = hl_conf_line (conf);
     }
     return 0;
 }
 
-//  Handle one line, already stripped of its comment and split into up to
-//  two words (the rest of the line is a free-form label).
+//  Handle the "year YYYY" line, which must come first and, if the file is
+//  named YYYY.conf, agree with the name.
 static int
-s_parse_line (s_year_t *year, unsigned *year_line, char **word, int nwords,
-              const char *name, unsigned lineno, char *err, size_t errlen)
+s_parse_year_line (s_year_t *year, char **word, int nwords, hl_conf_t *conf,
+                   char *err, size_t errlen)
 {
-    if (strcmp (word[0], "year") == 0) {
-        if (*year_line)
-            return s_fail (err, errlen, "%s:%u: second 'year' line (first on line %u)",
-                           name, lineno, *year_line);
-        const char *p = nwords > 1 ? word[1] : "";
-        int y = s_digits (&p, 4);
-        if (y < S_MIN_YEAR || y > S_MAX_YEAR || *p || nwords > 2)
-            return s_fail (err, errlen, "%s:%u: expected 'year YYYY' (%d-%d)",
-                           name, lineno, S_MIN_YEAR, S_MAX_YEAR);
-        int named = s_name_year (name);
-        if (named >= 0 && named != y)
-            return s_fail (err, errlen, "%s:%u: year %d does not match the file name",
-                           name, lineno, y);
-        year->year = y;
-        *year_line = lineno;
-        return 0;
-    }
-    s_kind_t kind;
-    if (strcmp (word[0], "holiday") == 0)
-        kind = S_HOLIDAY;
-    else
-    if (strcmp (word[0], "workday") == 0)
-        kind = S_WORKDAY;
-    else
-        return s_fail (err, errlen, "%s:%u: unknown directive '%s' "
-                       "(expected year, holiday or workday)", name, lineno, word[0]);
-    if (!*year_line)
-        return s_fail (err, errlen, "%s:%u: '%s' before the 'year' line",
-                       name, lineno, word[0]);
-    if (nwords < 2)
-        return s_fail (err, errlen, "%s:%u: '%s' needs a date or a date range",
-                       name, lineno, word[0]);
-    return s_apply_days (year, kind, word[1], name, lineno, err, errlen);
+    if (year->year)
+        return hl_conf_error (conf, err, errlen, "second 'year' line");
+    const char *p = nwords > 1 ? word[1] : "";
+    int y = s_digits (&p, 4);
+    if (y < S_MIN_YEAR || y > S_MAX_YEAR || *p || nwords > 2)
+        return hl_conf_error (conf, err, errlen, "expected 'year YYYY' (%d-%d)",
+                              S_MIN_YEAR, S_MAX_YEAR);
+    int named = s_name_year (hl_conf_name (conf));
+    if (named >= 0 && named != y)
+        return hl_conf_error (conf, err, errlen, "year %d does not match the file name", y);
+    year->year = y;
+    return 0;
 }
 
-//  Parse calendar file TEXT (named NAME in messages) into *YEAR.
+//  Parse a whole calendar file into *YEAR. After the date (or range),
+//  the rest of a holiday or workday line is a label for people.
 static int
-s_parse_year (const char *text, const char *name, s_year_t *year,
-              char *err, size_t errlen)
+s_parse_year (hl_conf_t *conf, s_year_t *year, char *err, size_t errlen)
 {
     memset (year, 0, sizeof *year);
-    unsigned year_line = 0;
-    unsigned lineno = 0;
-    const char *p = text;
-    while (*p) {
-        lineno++;
-        size_t len = strcspn (p, "\n");
-        if (len >= S_MAX_LINE)
-            return s_fail (err, errlen, "%s:%u: line longer than %d bytes",
-                           name, lineno, S_MAX_LINE - 1);
-        char line[S_MAX_LINE];
-        memcpy (line, p, len);
-        line[len] = 0;
-        p += len + (p[len] == '\n');
-        char *hash = strchr (line, '#');
-        if (hash)
-            *hash = 0;
-        char *save = NULL;
-        char *word[3];
-        int nwords = 0;
-        for (char *w = strtok_r (line, " \t\r", &save); w && nwords < 3;
-             w = strtok_r (NULL, " \t\r", &save))
-            word[nwords++] = w;
-        if (nwords == 0)
+    char **word;
+    int n;
+    while ((n = hl_conf_next (conf, &word, err, errlen)) > 0) {
+        s_kind_t kind = S_PLAIN;
+        if (strcmp (word[0], "year") == 0) {
+            if (s_parse_year_line (year, word, n, conf, err, errlen))
+                return -1;
             continue;
-        if (s_parse_line (year, &year_line, word, nwords, name, lineno, err, errlen))
+        }
+        if (strcmp (word[0], "holiday") == 0)
+            kind = S_HOLIDAY;
+        else
+        if (strcmp (word[0], "workday") == 0)
+            kind = S_WORKDAY;
+        else
+            return hl_conf_error (conf, err, errlen, "unknown directive '%s' "
+                                  "(expected year, holiday or workday)", word[0]);
+        if (!year->year)
+            return hl_conf_error (conf, err, errlen, "'%s' before the 'year' line", word[0]);
+        if (n < 2)
+            return hl_conf_error (conf, err, errlen, "'%s' needs a date or a date range",
+                                  word[0]);
+        if (s_apply_days (year, kind, word[1], conf, err, errlen))
             return -1;
     }
-    if (!year_line)
-        return s_fail (err, errlen, "%s: no 'year' line", name);
+    if (n < 0)
+        return -1;
+    if (!year->year)
+        return hl_conf_error (conf, err, errlen, "no 'year' line");
     return 0;
 }
 
-//  Read a whole file into a new NUL-terminated string.
-static char *
-s_read_file (const char *path, char *err, size_t errlen)
+//  Parse the calendar file at PATH (TEXT NULL) or in TEXT, named PATH.
+static int
+s_parse_file (const char *path, const char *text, s_year_t *year,
+              char *err, size_t errlen)
 {
-    FILE *file = fopen (path, "rb");
-    if (!file) {
-        s_fail (err, errlen, "%s: %s", path, strerror (errno));
-        return NULL;
-    }
-    char *text = malloc (S_MAX_FILE + 1);
-    if (!text)
-        abort ();
-    size_t len = fread (text, 1, S_MAX_FILE + 1, file);
-    bool bad = ferror (file) != 0;
-    fclose (file);
-    if (bad || len > S_MAX_FILE) {
-        s_fail (err, errlen, bad ? "%s: read error" : "%s: file too large", path);
-        free (text);
-        return NULL;
-    }
-    text[len] = 0;
-    if (strlen (text) != len) {
-        s_fail (err, errlen, "%s: not a text file (NUL byte)", path);
-        free (text);
-        return NULL;
-    }
-    return text;
+    hl_conf_t *conf = text ? hl_conf_new_string (text, path)
+                           : hl_conf_new_file (path, err, errlen);
+    if (!conf)
+        return -1;
+    int rc = s_parse_year (conf, year, err, errlen);
+    hl_conf_destroy (&conf);
+    return rc;
 }
 
 static int
@@ -929,13 +890,14 @@ s_install (hl_calendar_t *self, s_year_t *years, size_t nyears)
     self->generation++;
 }
 
-int
-hl_calendar_load_string (hl_calendar_t *self, const char *text,
-                         const char *name, char *err, size_t errlen)
+//  Add or replace the year in file PATH (or TEXT, if not NULL) on top
+//  of the years loaded now.
+static int
+s_load_one (hl_calendar_t *self, const char *path, const char *text,
+            char *err, size_t errlen)
 {
-    assert (self && text && name);
     s_year_t year;
-    if (s_parse_year (text, name, &year, err, errlen))
+    if (s_parse_file (path, text, &year, err, errlen))
         return -1;
     const s_days_t *old = self->days;
     s_year_t *years = malloc ((old->nyears + 1) * sizeof *years);
@@ -951,16 +913,19 @@ hl_calendar_load_string (hl_calendar_t *self, const char *text,
 }
 
 int
+hl_calendar_load_string (hl_calendar_t *self, const char *text,
+                         const char *name, char *err, size_t errlen)
+{
+    assert (self && text && name);
+    return s_load_one (self, name, text, err, errlen);
+}
+
+int
 hl_calendar_load_file (hl_calendar_t *self, const char *path,
                        char *err, size_t errlen)
 {
     assert (self && path);
-    char *text = s_read_file (path, err, errlen);
-    if (!text)
-        return -1;
-    int rc = hl_calendar_load_string (self, text, path, err, errlen);
-    free (text);
-    return rc;
+    return s_load_one (self, path, NULL, err, errlen);
 }
 
 static int
@@ -1014,13 +979,9 @@ s_load_years (const char *dir, char **names, int n, char *err, size_t errlen)
     for (int i = 0; i < n; i++) {
         char path[4096];
         snprintf (path, sizeof path, "%s/%s", dir, names[i]);
-        char *text = NULL;
-        if (s_name_year (names[i]) < 0)
-            s_fail (err, errlen, "%s: calendar files are named YYYY.conf", path);
-        else
-            text = s_read_file (path, err, errlen);
-        int rc = text ? s_parse_year (text, path, &years[i], err, errlen) : -1;
-        free (text);
+        int rc = s_name_year (names[i]) < 0
+               ? s_fail (err, errlen, "%s: calendar files are named YYYY.conf", path)
+               : s_parse_file (path, NULL, &years[i], err, errlen);
         if (rc) {
             free (years);
             return NULL;
