@@ -1,0 +1,68 @@
+/*  Unit test of hl_codes: the category and area catalogue. */
+#include "hl_codes.h"
+#include "hl_test.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static void
+test_lookup (void)
+{
+    char err[256];
+    hl_codes_t *codes = hl_codes_parse ("t", "[area]\n441704 阳东区\n441702 江城区\n"
+                                        "[category]\nHB.03 噪声\n", err, sizeof err);
+    HL_CHECK (codes);
+    if (!codes)
+        return;
+    HL_CHECK_STR (hl_codes_lookup (codes, HL_CODES_AREA, "441702", 6), "江城区");
+    HL_CHECK_STR (hl_codes_lookup (codes, HL_CODES_CATEGORY, "HB.03xyz", 5), "噪声");
+    HL_CHECK (!hl_codes_lookup (codes, HL_CODES_CATEGORY, "441702", 6));
+    HL_CHECK (!hl_codes_lookup (codes, HL_CODES_AREA, "4417", 4));
+    HL_CHECK (!hl_codes_lookup (codes, HL_CODES_AREA, "", 0));
+    HL_CHECK (hl_codes_count (codes, HL_CODES_AREA) == 2);
+    HL_CHECK_STR (hl_codes_code_at (codes, HL_CODES_AREA, 0), "441702");   //  sorted
+    hl_codes_destroy (&codes);
+    HL_CHECK (codes == NULL);
+    hl_codes_destroy (&codes);                                             //  idempotent
+}
+
+static void
+test_refusals (void)
+{
+    char err[256];
+    hl_codes_t *codes = hl_codes_parse ("c.conf", "441702 江城区\n", err, sizeof err);
+    HL_CHECK (!codes && strstr (err, "c.conf:1: entry outside"));
+    codes = hl_codes_parse ("c.conf", "[area]\n441702 江城区\n441702 again\n", err, sizeof err);
+    HL_CHECK (!codes && strstr (err, "duplicate code '441702'"));
+    codes = hl_codes_parse ("c.conf", "[area]\nbad/code x\n", err, sizeof err);
+    HL_CHECK (!codes && strstr (err, "c.conf:2: bad code"));
+    codes = hl_codes_parse ("c.conf", "[area]\n441702\n", err, sizeof err);
+    HL_CHECK (!codes && strstr (err, "needs a name"));
+}
+
+static void
+test_shipped (void)
+{
+    char err[512];
+    const char *path = getenv ("HL_CODES");
+    hl_codes_t *codes = hl_codes_load (path ? path : "deploy/etc/codes.conf", err, sizeof err);
+    HL_CHECK (codes);
+    if (!codes) {
+        fprintf (stderr, "%s\n", err);
+        return;
+    }
+    HL_CHECK (hl_codes_count (codes, HL_CODES_AREA) >= 7);
+    HL_CHECK (hl_codes_count (codes, HL_CODES_CATEGORY) >= 40);
+    hl_codes_destroy (&codes);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "lookup", test_lookup }, { "refusals", test_refusals }, { "shipped", test_shipped },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
