@@ -78,6 +78,8 @@ s_finish (hl_codes_t *self, const char *name, char *err, size_t errlen)
 {
     for (int k = 0; k < 2; k++) {
         s_table_t *t = &self->table[k];
+        if (t->count == 0)
+            continue;
         qsort (t->entries, t->count, sizeof *t->entries, s_compare);
         for (size_t i = 1; i < t->count; i++)
             if (strcmp (t->entries[i - 1].code, t->entries[i].code) == 0) {

@@ -484,8 +484,9 @@ test_bad_input (void)
     zmq_setsockopt (dealer, ZMQ_LINGER, &zero, sizeof zero);
     zmq_connect (dealer, hl_testenv_endpoint (env));
 
-    const void *garbage[] = { "\xff\xff\xff\xff garbage" };
-    size_t glen[] = { 14 };
+    static const char junk[] = "\xff\xff\xff\xff garbage";
+    const void *garbage[] = { junk };
+    size_t glen[] = { sizeof junk - 1 };
     HL_CHECK (s_is_nack (s_raw (dealer, garbage, glen, 1), HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL));
     const void *two[] = { "a", "b" };
     size_t twolen[] = { 1, 1 };
