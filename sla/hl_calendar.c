@@ -10,7 +10,7 @@
  *  so no operation walks the calendar day by day.
  */
 #include "hl_calendar.h"
-#include "hl_conf.h"
+#include "hl_sla_conf.h"
 
 #include <assert.h>
 #include <dirent.h>
@@ -757,44 +757,44 @@ s_name_year (const char *name)
 //  within YEAR->year; each day may be listed once in a file; a make-up
 //  workday must be a Saturday or Sunday (anything else is a typo).
 static int
-s_apply_days (s_year_t *year, s_kind_t kind, const char *arg, hl_conf_t *conf,
+s_apply_days (s_year_t *year, s_kind_t kind, const char *arg, hl_sla_conf_t *conf,
               char *err, size_t errlen)
 {
     const char *p = arg;
     int64_t from, to;
     if (s_parse_date (&p, &from))
-        return hl_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
+        return hl_sla_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
     to = from;
     if (strncmp (p, "..", 2) == 0) {
         p += 2;
         if (s_parse_date (&p, &to))
-            return hl_conf_error (conf, err, errlen, "bad date range '%s' "
-                                  "(expected YYYY-MM-DD..YYYY-MM-DD)", arg);
+            return hl_sla_conf_error (conf, err, errlen, "bad date range '%s' "
+                                      "(expected YYYY-MM-DD..YYYY-MM-DD)", arg);
     }
     if (*p)
-        return hl_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
+        return hl_sla_conf_error (conf, err, errlen, "bad date '%s' (expected YYYY-MM-DD)", arg);
     if (to < from)
-        return hl_conf_error (conf, err, errlen, "range '%s' ends before it starts", arg);
+        return hl_sla_conf_error (conf, err, errlen, "range '%s' ends before it starts", arg);
     int64_t jan1 = s_days_from_civil (year->year, 1, 1);
     int64_t next_jan1 = s_days_from_civil (year->year + 1, 1, 1);
     if (from < jan1 || to >= next_jan1)
-        return hl_conf_error (conf, err, errlen,
-                              "'%s' is not in %d (each year has its own file)",
-                              arg, year->year);
+        return hl_sla_conf_error (conf, err, errlen,
+                                  "'%s' is not in %d (each year has its own file)",
+                                  arg, year->year);
     for (int64_t d = from; d <= to; d++) {
         int doy = (int) (d - jan1);
         char date[32];
         hl_calendar_format (s_day_start (d), date, sizeof date);
         date[10] = 0;
         if (year->kind[doy] != S_PLAIN)
-            return hl_conf_error (conf, err, errlen, "%s is already listed on line %u",
-                                  date, year->line[doy]);
+            return hl_sla_conf_error (conf, err, errlen, "%s is already listed on line %u",
+                                      date, year->line[doy]);
         if (kind == S_WORKDAY && s_weekday (d) < 5)
-            return hl_conf_error (conf, err, errlen, "%s is a %s, a working day anyway; "
-                                  "make-up workdays fall on weekends",
-                                  date, s_weekday_names[s_weekday (d)]);
+            return hl_sla_conf_error (conf, err, errlen, "%s is a %s, a working day anyway; "
+                                      "make-up workdays fall on weekends",
+                                      date, s_weekday_names[s_weekday (d)]);
         year->kind[doy] = (uint8_t) kind;
-        year->line[doy] = hl_conf_line (conf);
+        year->line[doy] = hl_sla_conf_line (conf);
     }
     return 0;
 }
@@ -802,19 +802,19 @@ s_apply_days (s_year_t *year, s_kind_t kind, const char *arg, hl_conf_t *conf,
 //  Handle the "year YYYY" line, which must come first and, if the file is
 //  named YYYY.conf, agree with the name.
 static int
-s_parse_year_line (s_year_t *year, char **word, int nwords, hl_conf_t *conf,
+s_parse_year_line (s_year_t *year, char **word, int nwords, hl_sla_conf_t *conf,
                    char *err, size_t errlen)
 {
     if (year->year)
-        return hl_conf_error (conf, err, errlen, "second 'year' line");
+        return hl_sla_conf_error (conf, err, errlen, "second 'year' line");
     const char *p = nwords > 1 ? word[1] : "";
     int y = s_digits (&p, 4);
     if (y < S_MIN_YEAR || y > S_MAX_YEAR || *p || nwords > 2)
-        return hl_conf_error (conf, err, errlen, "expected 'year YYYY' (%d-%d)",
-                              S_MIN_YEAR, S_MAX_YEAR);
-    int named = s_name_year (hl_conf_name (conf));
+        return hl_sla_conf_error (conf, err, errlen, "expected 'year YYYY' (%d-%d)",
+                                  S_MIN_YEAR, S_MAX_YEAR);
+    int named = s_name_year (hl_sla_conf_name (conf));
     if (named >= 0 && named != y)
-        return hl_conf_error (conf, err, errlen, "year %d does not match the file name", y);
+        return hl_sla_conf_error (conf, err, errlen, "year %d does not match the file name", y);
     year->year = y;
     return 0;
 }
@@ -822,12 +822,12 @@ s_parse_year_line (s_year_t *year, char **word, int nwords, hl_conf_t *conf,
 //  Parse a whole calendar file into *YEAR. After the date (or range),
 //  the rest of a holiday or workday line is a label for people.
 static int
-s_parse_year (hl_conf_t *conf, s_year_t *year, char *err, size_t errlen)
+s_parse_year (hl_sla_conf_t *conf, s_year_t *year, char *err, size_t errlen)
 {
     memset (year, 0, sizeof *year);
     char **word;
     int n;
-    while ((n = hl_conf_next (conf, &word, err, errlen)) > 0) {
+    while ((n = hl_sla_conf_next (conf, &word, err, errlen)) > 0) {
         s_kind_t kind = S_PLAIN;
         if (strcmp (word[0], "year") == 0) {
             if (s_parse_year_line (year, word, n, conf, err, errlen))
@@ -840,20 +840,20 @@ s_parse_year (hl_conf_t *conf, s_year_t *year, char *err, size_t errlen)
         if (strcmp (word[0], "workday") == 0)
             kind = S_WORKDAY;
         else
-            return hl_conf_error (conf, err, errlen, "unknown directive '%s' "
-                                  "(expected year, holiday or workday)", word[0]);
+            return hl_sla_conf_error (conf, err, errlen, "unknown directive '%s' "
+                                      "(expected year, holiday or workday)", word[0]);
         if (!year->year)
-            return hl_conf_error (conf, err, errlen, "'%s' before the 'year' line", word[0]);
+            return hl_sla_conf_error (conf, err, errlen, "'%s' before the 'year' line", word[0]);
         if (n < 2)
-            return hl_conf_error (conf, err, errlen, "'%s' needs a date or a date range",
-                                  word[0]);
+            return hl_sla_conf_error (conf, err, errlen, "'%s' needs a date or a date range",
+                                      word[0]);
         if (s_apply_days (year, kind, word[1], conf, err, errlen))
             return -1;
     }
     if (n < 0)
         return -1;
     if (!year->year)
-        return hl_conf_error (conf, err, errlen, "no 'year' line");
+        return hl_sla_conf_error (conf, err, errlen, "no 'year' line");
     return 0;
 }
 
@@ -862,12 +862,12 @@ static int
 s_parse_file (const char *path, const char *text, s_year_t *year,
               char *err, size_t errlen)
 {
-    hl_conf_t *conf = text ? hl_conf_new_string (text, path)
-                           : hl_conf_new_file (path, err, errlen);
+    hl_sla_conf_t *conf = text ? hl_sla_conf_new_string (text, path)
+                               : hl_sla_conf_new_file (path, err, errlen);
     if (!conf)
         return -1;
     int rc = s_parse_year (conf, year, err, errlen);
-    hl_conf_destroy (&conf);
+    hl_sla_conf_destroy (&conf);
     return rc;
 }
 

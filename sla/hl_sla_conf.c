@@ -1,5 +1,5 @@
-/*  hl_conf: line reader for small config files. See hl_conf.h. */
-#include "hl_conf.h"
+/*  hl_sla_conf: line reader for small config files. See hl_sla_conf.h. */
+#include "hl_sla_conf.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct _hl_conf_t {
+struct _hl_sla_conf_t {
     char *name;
     char *text;                         //  whole file, NUL-terminated
     const char *next;                   //  start of the next line
     unsigned line;
-    char buf[HL_CONF_MAX_LINE + 1];     //  current line, split in place
-    char *words[HL_CONF_MAX_WORDS];
+    char buf[HL_SLA_CONF_MAX_LINE + 1];     //  current line, split in place
+    char *words[HL_SLA_CONF_MAX_WORDS];
 };
 
 static char *
@@ -28,10 +28,10 @@ s_strdup (const char *text)
 }
 
 //  Takes ownership of TEXT.
-static hl_conf_t *
+static hl_sla_conf_t *
 s_conf_new (char *text, const char *name)
 {
-    hl_conf_t *self = calloc (1, sizeof *self);
+    hl_sla_conf_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
     self->name = s_strdup (name);
@@ -40,8 +40,8 @@ s_conf_new (char *text, const char *name)
     return self;
 }
 
-hl_conf_t *
-hl_conf_new_string (const char *text, const char *name)
+hl_sla_conf_t *
+hl_sla_conf_new_string (const char *text, const char *name)
 {
     assert (text && name);
     return s_conf_new (s_strdup (text), name);
@@ -49,8 +49,8 @@ hl_conf_new_string (const char *text, const char *name)
 
 //  Reads one byte more than allowed to tell "exactly the limit" from "too
 //  large"; a NUL byte would silently cut the text short, so it is refused.
-hl_conf_t *
-hl_conf_new_file (const char *path, char *err, size_t errlen)
+hl_sla_conf_t *
+hl_sla_conf_new_file (const char *path, char *err, size_t errlen)
 {
     assert (path);
     FILE *file = fopen (path, "rb");
@@ -59,15 +59,15 @@ hl_conf_new_file (const char *path, char *err, size_t errlen)
             snprintf (err, errlen, "%s: %s", path, strerror (errno));
         return NULL;
     }
-    char *text = malloc (HL_CONF_MAX_FILE + 2);
+    char *text = malloc (HL_SLA_CONF_MAX_FILE + 2);
     if (!text)
         abort ();
-    size_t len = fread (text, 1, HL_CONF_MAX_FILE + 1, file);
+    size_t len = fread (text, 1, HL_SLA_CONF_MAX_FILE + 1, file);
     bool failed = ferror (file) != 0;
     fclose (file);
     text[len] = 0;
     const char *problem = failed ? "read error"
-                        : len > HL_CONF_MAX_FILE ? "file too large"
+                        : len > HL_SLA_CONF_MAX_FILE ? "file too large"
                         : strlen (text) != len ? "not a text file (NUL byte)" : NULL;
     if (problem) {
         if (err && errlen)
@@ -79,10 +79,10 @@ hl_conf_new_file (const char *path, char *err, size_t errlen)
 }
 
 void
-hl_conf_destroy (hl_conf_t **self_p)
+hl_sla_conf_destroy (hl_sla_conf_t **self_p)
 {
     assert (self_p);
-    hl_conf_t *self = *self_p;
+    hl_sla_conf_t *self = *self_p;
     if (self) {
         free (self->name);
         free (self->text);
@@ -92,15 +92,15 @@ hl_conf_destroy (hl_conf_t **self_p)
 }
 
 int
-hl_conf_next (hl_conf_t *self, char ***words, char *err, size_t errlen)
+hl_sla_conf_next (hl_sla_conf_t *self, char ***words, char *err, size_t errlen)
 {
     assert (self && words);
     while (*self->next) {
         self->line++;
         size_t len = strcspn (self->next, "\n");
-        if (len > HL_CONF_MAX_LINE)
-            return hl_conf_error (self, err, errlen, "line longer than %d bytes",
-                                  HL_CONF_MAX_LINE);
+        if (len > HL_SLA_CONF_MAX_LINE)
+            return hl_sla_conf_error (self, err, errlen, "line longer than %d bytes",
+                                      HL_SLA_CONF_MAX_LINE);
         memcpy (self->buf, self->next, len);
         self->buf[len] = 0;
         self->next += len + (self->next[len] == '\n');
@@ -111,9 +111,9 @@ hl_conf_next (hl_conf_t *self, char ***words, char *err, size_t errlen)
         char *save = NULL;
         for (char *word = strtok_r (self->buf, " \t\r", &save); word;
              word = strtok_r (NULL, " \t\r", &save)) {
-            if (n == HL_CONF_MAX_WORDS)
-                return hl_conf_error (self, err, errlen, "more than %d words on a line",
-                                      HL_CONF_MAX_WORDS);
+            if (n == HL_SLA_CONF_MAX_WORDS)
+                return hl_sla_conf_error (self, err, errlen, "more than %d words on a line",
+                                          HL_SLA_CONF_MAX_WORDS);
             self->words[n++] = word;
         }
         if (n > 0) {
@@ -126,7 +126,7 @@ hl_conf_next (hl_conf_t *self, char ***words, char *err, size_t errlen)
 }
 
 int
-hl_conf_error (hl_conf_t *self, char *err, size_t errlen, const char *fmt, ...)
+hl_sla_conf_error (hl_sla_conf_t *self, char *err, size_t errlen, const char *fmt, ...)
 {
     assert (self && fmt);
     if (!err || !errlen)
@@ -144,14 +144,14 @@ hl_conf_error (hl_conf_t *self, char *err, size_t errlen, const char *fmt, ...)
 }
 
 unsigned
-hl_conf_line (hl_conf_t *self)
+hl_sla_conf_line (hl_sla_conf_t *self)
 {
     assert (self);
     return self->line;
 }
 
 const char *
-hl_conf_name (hl_conf_t *self)
+hl_sla_conf_name (hl_sla_conf_t *self)
 {
     assert (self);
     return self->name;

@@ -3,7 +3,7 @@
  *  the top of deploy/etc/sla.conf.
  */
 #include "hl_sla_policy.h"
-#include "hl_conf.h"
+#include "hl_sla_conf.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -333,7 +333,7 @@ hl_sla_time_left (const hl_sla_deadline_t *deadline, hl_calendar_t *calendar,
 
 typedef struct {
     s_rules_t *rules;
-    hl_conf_t *conf;
+    hl_sla_conf_t *conf;
     s_profile_t *profile;               //  block being read, or NULL
     char *err;
     size_t errlen;
@@ -388,14 +388,14 @@ static int
 s_do_profile (s_parser_t *p, char **word, int n)
 {
     if (n != 2 || !s_valid_name (word[1]))
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "expected 'profile NAME' (letters, digits, '-', '_'; "
-                              "at most %d)", HL_SLA_NAME_MAX - 1);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "expected 'profile NAME' (letters, digits, '-', '_'; "
+                                  "at most %d)", HL_SLA_NAME_MAX - 1);
     s_profile_t *other = s_find_profile (p->rules, word[1]);
     if (other)
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "profile '%s' is already defined on line %u",
-                              word[1], other->line);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "profile '%s' is already defined on line %u",
+                                  word[1], other->line);
     s_rules_t *rules = p->rules;
     rules->profiles = realloc (rules->profiles,
                                (rules->nprofiles + 1) * sizeof *rules->profiles);
@@ -404,7 +404,7 @@ s_do_profile (s_parser_t *p, char **word, int n)
     s_profile_t *profile = &rules->profiles[rules->nprofiles++];
     memset (profile, 0, sizeof *profile);
     strcpy (profile->name, word[1]);
-    profile->line = hl_conf_line (p->conf);
+    profile->line = hl_sla_conf_line (p->conf);
     profile->day1 = HL_CALENDAR_DAY1_NEXT;
     profile->warn_pct = 75;
     memset (profile->day1_of, -1, sizeof profile->day1_of);
@@ -418,12 +418,12 @@ s_do_setting (s_parser_t *p, char **word, int n)
 {
     s_profile_t *profile = p->profile;
     if (n != 2)
-        return hl_conf_error (p->conf, p->err, p->errlen, "'%s' takes one value", word[0]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen, "'%s' takes one value", word[0]);
     if (strcmp (word[0], "day1") == 0) {
         int day1 = s_parse_day1 (word[1]);
         if (day1 < 0)
-            return hl_conf_error (p->conf, p->err, p->errlen,
-                                  "day1 is 'receipt' or 'next', not '%s'", word[1]);
+            return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                      "day1 is 'receipt' or 'next', not '%s'", word[1]);
         profile->day1 = (hl_calendar_day1_t) day1;
     }
     else
@@ -433,16 +433,16 @@ s_do_setting (s_parser_t *p, char **word, int n)
             char *end;
             pct = strtol (word[1], &end, 10);
             if (end == word[1] || strcmp (end, "%") != 0 || pct < 1 || pct > 99)
-                return hl_conf_error (p->conf, p->err, p->errlen,
-                                      "warn is a share from 1%% to 99%%, or '-', not '%s'",
-                                      word[1]);
+                return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                          "warn is a share from 1%% to 99%%, or '-', not '%s'",
+                                          word[1]);
         }
         profile->warn_pct = (int) pct;
     }
     else
     if (hl_sla_limit_parse (word[1], &profile->escalate))
-        return hl_conf_error (p->conf, p->err, p->errlen, "bad limit '%s' (e.g. 2wd, 8wh, "
-                              "90wmin, 3d, 24h, 30min or '-')", word[1]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen, "bad limit '%s' (e.g. 2wd, 8wh, "
+                                  "90wmin, 3d, 24h, 30min or '-')", word[1]);
     return 0;
 }
 
@@ -456,15 +456,15 @@ s_parse_types (s_parser_t *p, const char *text, bool types[HL_SLA_TYPES])
             types[i] = true;
         return 0;
     }
-    char copy[HL_CONF_MAX_LINE + 1];
+    char copy[HL_SLA_CONF_MAX_LINE + 1];
     snprintf (copy, sizeof copy, "%s", text);
     char *save = NULL;
     for (char *name = strtok_r (copy, ",", &save); name; name = strtok_r (NULL, ",", &save)) {
         int type = hl_sla_type_parse (name);
         if (type < 0)
-            return hl_conf_error (p->conf, p->err, p->errlen,
-                                  "unknown request type '%s' (inquiry, help, complaint, "
-                                  "report, suggestion, thanks, other, or '*')", name);
+            return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                      "unknown request type '%s' (inquiry, help, complaint, "
+                                      "report, suggestion, thanks, other, or '*')", name);
         types[type] = true;
     }
     return 0;
@@ -476,19 +476,19 @@ static int
 s_do_limit (s_parser_t *p, int milestone, char **word, int n)
 {
     if (n < 3 || n > 4)
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "expected '%s TYPES LIMIT [receipt|next]'", word[0]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "expected '%s TYPES LIMIT [receipt|next]'", word[0]);
     bool types[HL_SLA_TYPES];
     if (s_parse_types (p, word[1], types))
         return -1;
     hl_sla_limit_t limit;
     if (hl_sla_limit_parse (word[2], &limit))
-        return hl_conf_error (p->conf, p->err, p->errlen, "bad limit '%s' (e.g. 2wd, 8wh, "
-                              "90wmin, 3d, 24h, 30min or '-')", word[2]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen, "bad limit '%s' (e.g. 2wd, 8wh, "
+                                  "90wmin, 3d, 24h, 30min or '-')", word[2]);
     int day1 = n == 4 ? s_parse_day1 (word[3]) : -1;
     if (n == 4 && day1 < 0)
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "day1 is 'receipt' or 'next', not '%s'", word[3]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "day1 is 'receipt' or 'next', not '%s'", word[3]);
     for (int type = 0; type < HL_SLA_TYPES; type++)
         if (types[type]) {
             p->profile->limit[milestone][type] = limit;
@@ -521,19 +521,19 @@ s_parse_condition (s_parser_t *p, s_select_t *select, const char *cond)
     else
     if (keylen == 3 && strncmp (cond, "tag", 3) == 0) {
         if (*select->tag || !s_valid_name (value))
-            return hl_conf_error (p->conf, p->err, p->errlen,
-                                  "bad or repeated condition '%s'", cond);
+            return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                      "bad or repeated condition '%s'", cond);
         strcpy (select->tag, value);
         return 0;
     }
     else
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "unknown condition '%s' (urgency=normal|urgent, "
-                              "enterprise=yes|no, tag=NAME)", cond);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "unknown condition '%s' (urgency=normal|urgent, "
+                                  "enterprise=yes|no, tag=NAME)", cond);
     if (*flag >= 0 || (strcmp (value, no) != 0 && strcmp (value, yes) != 0))
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "bad or repeated condition '%s' (%.*s=%s|%s)",
-                              cond, (int) keylen, cond, no, yes);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "bad or repeated condition '%s' (%.*s=%s|%s)",
+                                  cond, (int) keylen, cond, no, yes);
     *flag = strcmp (value, yes) == 0;
     return 0;
 }
@@ -547,12 +547,12 @@ s_do_select (s_parser_t *p, char **word, int n)
     s_rules_t *rules = p->rules;
     p->profile = NULL;
     if (n < 2 || !s_valid_name (word[1]))
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "expected 'select PROFILE [CONDITION...]'");
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "expected 'select PROFILE [CONDITION...]'");
     if (rules->nselects && rules->selects[rules->nselects - 1].unconditional)
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "select never reached: line %u already takes every ticket",
-                              rules->selects[rules->nselects - 1].line);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "select never reached: line %u already takes every ticket",
+                                  rules->selects[rules->nselects - 1].line);
     rules->selects = realloc (rules->selects, (rules->nselects + 1) * sizeof *rules->selects);
     if (!rules->selects)
         abort ();
@@ -560,7 +560,7 @@ s_do_select (s_parser_t *p, char **word, int n)
     memset (select, 0, sizeof *select);
     strcpy (select->profile_name, word[1]);
     select->urgent = select->enterprise = -1;
-    select->line = hl_conf_line (p->conf);
+    select->line = hl_sla_conf_line (p->conf);
     for (int i = 2; i < n; i++)
         if (strcmp (word[i], "*") != 0 && s_parse_condition (p, select, word[i]))
             return -1;
@@ -577,28 +577,28 @@ s_finish (s_parser_t *p)
     char *err = p->err;
     size_t errlen = p->errlen;
     if (rules->nprofiles == 0)
-        return hl_conf_error (p->conf, err, errlen, "no profile");
+        return hl_sla_conf_error (p->conf, err, errlen, "no profile");
     for (size_t i = 0; i < rules->nprofiles; i++) {
         const s_profile_t *profile = &rules->profiles[i];
         for (int m = 0; m < HL_SLA_MILESTONES; m++)
             for (int t = 0; t < HL_SLA_TYPES; t++)
                 if (!profile->set[m][t])
-                    return hl_conf_error (p->conf, err, errlen,
-                                          "profile '%s' (line %u) has no %s limit for %s "
-                                          "(write '-' for none)", profile->name,
-                                          profile->line, s_milestones[m].name,
-                                          s_types[t].name);
+                    return hl_sla_conf_error (p->conf, err, errlen,
+                                              "profile '%s' (line %u) has no %s limit for %s "
+                                              "(write '-' for none)", profile->name,
+                                              profile->line, s_milestones[m].name,
+                                              s_types[t].name);
     }
     if (rules->nselects == 0 || !rules->selects[rules->nselects - 1].unconditional)
-        return hl_conf_error (p->conf, err, errlen,
-                              "no select line without conditions: some tickets "
-                              "would get no profile");
+        return hl_sla_conf_error (p->conf, err, errlen,
+                                  "no select line without conditions: some tickets "
+                                  "would get no profile");
     for (size_t i = 0; i < rules->nselects; i++) {
         s_select_t *select = &rules->selects[i];
         const s_profile_t *profile = s_find_profile (rules, select->profile_name);
         if (!profile)
-            return hl_conf_error (p->conf, err, errlen, "select on line %u: unknown profile "
-                                  "'%s'", select->line, select->profile_name);
+            return hl_sla_conf_error (p->conf, err, errlen, "select on line %u: unknown profile "
+                                      "'%s'", select->line, select->profile_name);
         select->profile = (size_t) (profile - rules->profiles);
     }
     return 0;
@@ -616,17 +616,17 @@ s_parse_line (s_parser_t *p, char **word, int n)
                 || strcmp (word[0], "escalate") == 0;
     int milestone = hl_sla_milestone_parse (word[0]);
     if (!setting && milestone < 0)
-        return hl_conf_error (p->conf, p->err, p->errlen, "unknown directive '%s'", word[0]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen, "unknown directive '%s'", word[0]);
     if (!p->profile)
-        return hl_conf_error (p->conf, p->err, p->errlen,
-                              "'%s' outside a profile (put it after a 'profile' line)",
-                              word[0]);
+        return hl_sla_conf_error (p->conf, p->err, p->errlen,
+                                  "'%s' outside a profile (put it after a 'profile' line)",
+                                  word[0]);
     return setting ? s_do_setting (p, word, n) : s_do_limit (p, milestone, word, n);
 }
 
 //  Parse CONF into new rules; NULL on error.
 static s_rules_t *
-s_parse (hl_conf_t *conf, char *err, size_t errlen)
+s_parse (hl_sla_conf_t *conf, char *err, size_t errlen)
 {
     s_rules_t *rules = calloc (1, sizeof *rules);
     if (!rules)
@@ -634,7 +634,7 @@ s_parse (hl_conf_t *conf, char *err, size_t errlen)
     s_parser_t parser = { rules, conf, NULL, err, errlen };
     char **word;
     int n;
-    while ((n = hl_conf_next (conf, &word, err, errlen)) > 0)
+    while ((n = hl_sla_conf_next (conf, &word, err, errlen)) > 0)
         if (s_parse_line (&parser, word, n))
             break;
     if (n != 0 || s_finish (&parser))
@@ -671,12 +671,12 @@ hl_sla_policy_destroy (hl_sla_policy_t **self_p)
 //  Parse everything first; only a complete, valid policy replaces the
 //  current one.
 static int
-s_load (hl_sla_policy_t *self, hl_conf_t *conf, char *err, size_t errlen)
+s_load (hl_sla_policy_t *self, hl_sla_conf_t *conf, char *err, size_t errlen)
 {
     if (!conf)
         return -1;
     s_rules_t *rules = s_parse (conf, err, errlen);
-    hl_conf_destroy (&conf);
+    hl_sla_conf_destroy (&conf);
     if (!rules)
         return -1;
     s_rules_destroy (&self->rules);
@@ -689,7 +689,7 @@ int
 hl_sla_policy_load (hl_sla_policy_t *self, const char *path, char *err, size_t errlen)
 {
     assert (self && path);
-    return s_load (self, hl_conf_new_file (path, err, errlen), err, errlen);
+    return s_load (self, hl_sla_conf_new_file (path, err, errlen), err, errlen);
 }
 
 int
@@ -697,7 +697,7 @@ hl_sla_policy_load_string (hl_sla_policy_t *self, const char *text,
                            const char *name, char *err, size_t errlen)
 {
     assert (self && text && name);
-    return s_load (self, hl_conf_new_string (text, name), err, errlen);
+    return s_load (self, hl_sla_conf_new_string (text, name), err, errlen);
 }
 
 uint64_t
