@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The README's first command, as a new user runs it: deploy/up builds and
+# starts the stack, hotline works against it, a second deploy/up is
+# harmless, deploy/down stops everything (twice is harmless too), and the
+# tickets survive a restart.
+set -u
+src=$(cd "$(dirname "$0")/.." && pwd)
+export HOTLINE_STATE=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-deploy-XXXXXX")
+export HOTLINE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export HOTLINE_ENDPOINT=tcp://127.0.0.1:$HOTLINE_PORT
+fail=0
+check () { if ! "$@"; then echo "FAILED: $*"; fail=1; fi; }
+trap '"$src/deploy/down" >/dev/null 2>&1; rm -rf "$HOTLINE_STATE"' EXIT
+
+check "$src/deploy/up"
+hotline="$src/build/client/hotline"
+ticket=$("$hotline" submit --channel web --type 建议 --category JT.01 --area 441702 \
+         --phone 13600000000 --content "建议增加10路公交晚班车")
+check test -n "$ticket"
+check "$src/deploy/up"
+out=$("$hotline" show "$ticket")
+check grep -q "建议增加10路公交晚班车" <<<"$out"
+check "$src/deploy/down"
+check "$src/deploy/down"
+check test ! -e "$HOTLINE_STATE/hotlined.pid"
+check "$src/deploy/up"
+out=$("$hotline" --json show "$ticket")
+check grep -q "\"ticket\":\"$ticket\"" <<<"$out"
+check "$src/deploy/down"
+exit $fail
