@@ -459,6 +459,7 @@ s_parse_types (s_parser_t *p, const char *text, bool types[HL_SLA_TYPES])
     char copy[HL_SLA_CONF_MAX_LINE + 1];
     snprintf (copy, sizeof copy, "%s", text);
     char *save = NULL;
+    bool named = false;
     for (char *name = strtok_r (copy, ",", &save); name; name = strtok_r (NULL, ",", &save)) {
         int type = hl_sla_type_parse (name);
         if (type < 0)
@@ -466,7 +467,10 @@ s_parse_types (s_parser_t *p, const char *text, bool types[HL_SLA_TYPES])
                                       "unknown request type '%s' (inquiry, help, complaint, "
                                       "report, suggestion, thanks, other, or '*')", name);
         types[type] = true;
+        named = true;
     }
+    if (!named)
+        return hl_sla_conf_error (p->conf, p->err, p->errlen, "no request type in '%s'", text);
     return 0;
 }
 

@@ -422,6 +422,7 @@ s_test_bad_files (hl_sla_policy_t *policy)
     s_check_bad (policy, "profile p\n reply * 2wd soon\n", "sla.conf:2: day1 is 'receipt' or 'next'");
     s_check_bad (policy, "profile p\n reply inquiry,gossip 2wd\n",
                  "sla.conf:2: unknown request type 'gossip'");
+    s_check_bad (policy, "profile p\n reply , 2wd\n", "sla.conf:2: no request type in ','");
     s_check_bad (policy, "profile p\n warn 0%\n", "sla.conf:2: warn is a share");
     s_check_bad (policy, "profile p\n warn 100%\n", "sla.conf:2: warn is a share");
     s_check_bad (policy, "profile p\n warn 75\n", "sla.conf:2: warn is a share");
