@@ -11,13 +11,13 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_view.h"
 #include "hl_wire.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
 
@@ -52,134 +52,6 @@ s_usage (void)
 
 //  ---------------------------------------------------------------------
 //  Printing
-
-static void
-s_print_time (uint64_t ms, char *out, size_t outlen)
-{
-    //  Beijing time (UTC+8, no daylight saving) for people.
-    time_t t = (time_t) (ms / 1000) + 8 * 3600;
-    struct tm tm;
-    gmtime_r (&t, &tm);
-    strftime (out, outlen, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
-static void
-s_json_bytes (hl_buf_t *b, const char *key, int has, ProtobufCBinaryData d)
-{
-    if (has && d.len)
-        hl_json_kv_str (b, key, d.data, d.len, 0);
-}
-
-static void
-s_json_complaint (hl_buf_t *b, const Hotline__Complaint *c)
-{
-    hl_json_kv_str (b, "channel", hl_wire_channel_name (c->channel) ?: "", 
-                    strlen (hl_wire_channel_name (c->channel) ?: ""), 0);
-    const char *type = hl_wire_request_type_name (c->request_type) ?: "";
-    hl_json_kv_str (b, "request_type", type, strlen (type), 0);
-    s_json_bytes (b, "channel_ref", c->has_channel_ref, c->channel_ref);
-    s_json_bytes (b, "caller_phone", c->has_caller_phone, c->caller_phone);
-    s_json_bytes (b, "caller_name", c->has_caller_name, c->caller_name);
-    s_json_bytes (b, "category", c->has_category, c->category);
-    s_json_bytes (b, "area", c->has_area, c->area);
-    s_json_bytes (b, "address", c->has_address, c->address);
-    if (c->location) {
-        hl_json_key (b, "location", 0);
-        hl_buf_printf (b, "{\"lat\":%.7f,\"lon\":%.7f}", c->location->lat, c->location->lon);
-    }
-    hl_json_kv_bool (b, "enterprise", c->enterprise, 0);
-    s_json_bytes (b, "credit_code", c->has_credit_code, c->credit_code);
-    s_json_bytes (b, "enterprise_name", c->has_enterprise_name, c->enterprise_name);
-    hl_json_kv_bool (b, "confidential", c->confidential, 0);
-    hl_json_kv_bool (b, "anonymous", c->anonymous, 0);
-    s_json_bytes (b, "request_id", c->has_request_id, c->request_id);
-    s_json_bytes (b, "content", c->has_content, c->content);
-}
-
-static void
-s_json_history (hl_buf_t *b, const Hotline__TicketView *v)
-{
-    hl_json_key (b, "history", 0);
-    hl_buf_puts (b, "[");
-    for (size_t i = 0; i < v->n_history; i++) {
-        const Hotline__HistoryEntry *e = v->history[i];
-        const char *from = hl_wire_state_name (e->from_state) ?: "";
-        const char *to = hl_wire_state_name (e->to_state) ?: "";
-        hl_buf_puts (b, i ? ",{" : "{");
-        hl_json_kv_int (b, "at_ms", (int64_t) e->at_ms, 1);
-        hl_json_kv_str (b, "actor", e->actor.data, e->actor.len, 0);
-        hl_json_kv_str (b, "action", e->action.data, e->action.len, 0);
-        hl_json_kv_str (b, "from", from, strlen (from), 0);
-        hl_json_kv_str (b, "to", to, strlen (to), 0);
-        hl_json_kv_str (b, "note", e->note.data, e->note.len, 0);
-        hl_buf_puts (b, "}");
-    }
-    hl_buf_puts (b, "]");
-}
-
-static void
-s_print_view_json (const Hotline__TicketView *v)
-{
-    hl_buf_t b = HL_BUF_INIT;
-    const char *state = hl_wire_state_name (v->state) ?: "";
-    hl_buf_puts (&b, "{");
-    hl_json_kv_str (&b, "ticket", v->ticket ?: "", strlen (v->ticket ?: ""), 1);
-    hl_json_kv_str (&b, "state", state, strlen (state), 0);
-    hl_json_kv_int (&b, "created_ms", (int64_t) v->created_ms, 0);
-    s_json_bytes (&b, "actor", v->has_actor, v->actor);
-    if (v->complaint)
-        s_json_complaint (&b, v->complaint);
-    s_json_history (&b, v);
-    hl_buf_puts (&b, "}");
-    printf ("%s\n", b.data);
-    hl_buf_free (&b);
-}
-
-static void
-s_line (const char *label, int has, ProtobufCBinaryData d)
-{
-    if (has && d.len)
-        printf ("%-10s %.*s\n", label, (int) d.len, d.data);
-}
-
-static void
-s_print_view_text (const Hotline__TicketView *v)
-{
-    const Hotline__Complaint *c = v->complaint;
-    char when[32];
-    s_print_time (v->created_ms, when, sizeof when);
-    printf ("工单 %s  %s (%s)  受理于 %s\n", v->ticket ?: "?",
-            hl_wire_state_label (v->state) ?: "?", hl_wire_state_name (v->state) ?: "?", when);
-    if (c) {
-        printf ("%-10s %s\n", "渠道", hl_wire_channel_name (c->channel) ?: "?");
-        printf ("%-10s %s\n", "类型", hl_wire_request_type_label (c->request_type) ?: "?");
-        s_line ("分类", c->has_category, c->category);
-        s_line ("区域", c->has_area, c->area);
-        s_line ("来电", c->has_caller_phone, c->caller_phone);
-        s_line ("姓名", c->has_caller_name, c->caller_name);
-        s_line ("地址", c->has_address, c->address);
-        if (c->location)
-            printf ("%-10s %.6f, %.6f\n", "位置", c->location->lat, c->location->lon);
-        if (c->enterprise) {
-            s_line ("企业", c->has_enterprise_name, c->enterprise_name);
-            s_line ("信用代码", c->has_credit_code, c->credit_code);
-        }
-        if (c->confidential || c->anonymous)
-            printf ("%-10s %s%s\n", "标记", c->confidential ? "保密 " : "",
-                    c->anonymous ? "匿名" : "");
-        s_line ("渠道编号", c->has_channel_ref, c->channel_ref);
-        s_line ("内容", c->has_content, c->content);
-    }
-    printf ("\n历史\n");
-    for (size_t i = 0; i < v->n_history; i++) {
-        const Hotline__HistoryEntry *e = v->history[i];
-        s_print_time (e->at_ms, when, sizeof when);
-        printf ("  %s  %.*s  %.*s  %s -> %s  %.*s\n", when, (int) e->actor.len,
-                e->actor.data, (int) e->action.len, e->action.data,
-                hl_wire_state_name (e->from_state) ?: "-", hl_wire_state_name (e->to_state) ?: "-",
-                (int) e->note.len, e->note.data);
-    }
-}
 
 //  ---------------------------------------------------------------------
 //  Requests
@@ -265,10 +137,14 @@ s_print_ack (const s_opts_t *o, const Hotline__Envelope *r)
 static void
 s_print_view (const s_opts_t *o, const Hotline__Envelope *r)
 {
-    if (o->json)
-        s_print_view_json (r->ticket_view);
+    if (o->json) {
+        hl_buf_t b = HL_BUF_INIT;
+        hl_view_json (&b, r->ticket_view);
+        printf ("%s\n", b.data);
+        hl_buf_free (&b);
+    }
     else
-        s_print_view_text (r->ticket_view);
+        hl_view_print (stdout, r->ticket_view);
 }
 
 static void
