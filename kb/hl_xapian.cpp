@@ -44,6 +44,9 @@ enum {
 static const char PREFIX_ID[] = "Q";
 static const char PREFIX_UNIT[] = "XU";
 static const char PREFIX_CATEGORY[] = "XC";
+//  Free-text prefix of the subject: title and tags, the words that say
+//  what an article is about, as opposed to what it mentions.
+static const char PREFIX_SUBJECT[] = "S";
 
 //  Within-document frequency increments: a word in the title counts as
 //  much as several in the body, tags and categories somewhat more.
@@ -54,6 +57,8 @@ static const unsigned WDF_BODY = 1;
 
 //  In the relaxed pass a single Chinese character says little on its own.
 static const double UNIGRAM_WEIGHT = 0.25;
+//  Weight of a match in the subject, on top of the match in all text.
+static const double SUBJECT_WEIGHT = 1.0;
 
 static const unsigned QP_FLAGS = Xapian::QueryParser::FLAG_DEFAULT
                                | Xapian::QueryParser::FLAG_CJK_NGRAM;
@@ -280,10 +285,13 @@ hl_kb_writer_destroy (hl_kb_writer_t **self_p)
 
 //  Index TEXT with the given weight, keeping phrases from spanning fields.
 static void
-s_index_field (Xapian::TermGenerator &tg, const char *text, unsigned wdf)
+s_index_field (Xapian::TermGenerator &tg, const char *text, unsigned wdf, bool subject)
 {
     if (text && *text) {
-        tg.index_text (s_normalize (text), wdf);
+        std::string normal = s_normalize (text);
+        tg.index_text (normal, wdf);
+        if (subject)
+            tg.index_text (normal, 1, PREFIX_SUBJECT);
         tg.increase_termpos (100);
     }
 }
@@ -300,14 +308,14 @@ hl_kb_writer_put (hl_kb_writer_t *self, const hl_kb_doc_t *doc,
     return s_guard (err, errlen, [&] {
         Xapian::Document d;
         self->tg.set_document (d);
-        s_index_field (self->tg, doc->title, WDF_TITLE);
+        s_index_field (self->tg, doc->title, WDF_TITLE, true);
         for (size_t i = 0; i < doc->tags_size; i++)
-            s_index_field (self->tg, doc->tags[i], WDF_TAGS);
+            s_index_field (self->tg, doc->tags[i], WDF_TAGS, true);
         for (size_t i = 0; i < doc->categories_size; i++) {
-            s_index_field (self->tg, doc->categories[i], WDF_CATEGORIES);
+            s_index_field (self->tg, doc->categories[i], WDF_CATEGORIES, false);
             d.add_boolean_term (PREFIX_CATEGORY + std::string (doc->categories[i]));
         }
-        s_index_field (self->tg, doc->body, WDF_BODY);
+        s_index_field (self->tg, doc->body, WDF_BODY, false);
 
         std::string idterm = PREFIX_ID + std::string (doc->id);
         d.add_boolean_term (idterm);
@@ -577,10 +585,10 @@ s_combine (Xapian::Query::op op, const std::vector<Xapian::Query> &queries)
 //  then each whitespace-separated chunk is parsed on its own, and a chunk
 //  that still fails is dropped.
 static Xapian::Query
-s_parse (Xapian::QueryParser &qp, const std::string &text)
+s_parse (Xapian::QueryParser &qp, const std::string &text, const std::string &prefix)
 {
     try {
-        return qp.parse_query (text, QP_FLAGS);
+        return qp.parse_query (text, QP_FLAGS, prefix);
     }
     catch (const Xapian::QueryParserError &) {
     }
@@ -594,7 +602,7 @@ s_parse (Xapian::QueryParser &qp, const std::string &text)
         if (end == std::string::npos)
             end = text.size ();
         try {
-            parts.push_back (qp.parse_query (text.substr (start, end - start), QP_FLAGS));
+            parts.push_back (qp.parse_query (text.substr (start, end - start), QP_FLAGS, prefix));
         }
         catch (const Xapian::QueryParserError &) {
         }
@@ -603,25 +611,50 @@ s_parse (Xapian::QueryParser &qp, const std::string &text)
     return s_combine (Xapian::Query::OP_AND, parts);
 }
 
+//  TEXT without whitespace-separated chunks that are a single common
+//  character (the "了" left over from "身份证被偷了" once the synonym
+//  word is cut out would otherwise have to match too).
+static std::string
+s_drop_stop_chunks (const std::string &text)
+{
+    std::string out;
+    size_t at = 0;
+    while (at < text.size ()) {
+        size_t start = text.find_first_not_of (" \t\r\n", at);
+        if (start == std::string::npos)
+            break;
+        size_t end = text.find_first_of (" \t\r\n", start);
+        if (end == std::string::npos)
+            end = text.size ();
+        std::string chunk = text.substr (start, end - start);
+        if (!s_in_list (s_stop_chars, chunk))
+            out += (out.empty () ? "" : " ") + chunk;
+        at = end;
+    }
+    return out;
+}
+
 //  The strict query: every piece of the text must match; a synonym word
 //  matches any word of its group.
 static Xapian::Query
-s_strict_query (const hl_kb_t *self, Xapian::QueryParser &qp, const std::string &text)
+s_strict_query (const hl_kb_t *self, Xapian::QueryParser &qp, const std::string &text,
+                const std::string &prefix)
 {
     std::vector<Xapian::Query> parts;
     for (const s_segment &seg: s_segment_text (self, text)) {
         if (seg.alternatives) {
             std::vector<Xapian::Query> alts;
-            alts.push_back (s_parse (qp, seg.text));
+            alts.push_back (s_parse (qp, seg.text, prefix));
             for (const std::string &alt: *seg.alternatives)
-                alts.push_back (s_parse (qp, alt));
+                alts.push_back (s_parse (qp, alt, prefix));
             parts.push_back (s_combine (Xapian::Query::OP_SYNONYM, alts));
         }
         else {
             std::string plain = seg.text;
             for (const char *const *stop = s_stop_phrases; *stop; stop++)
                 s_blank_out (plain, *stop);
-            parts.push_back (s_parse (qp, plain));
+            plain = s_drop_stop_chunks (plain);
+            parts.push_back (s_parse (qp, plain, prefix));
         }
     }
     return s_combine (Xapian::Query::OP_AND, parts);
@@ -650,21 +683,26 @@ s_split_leaves (const Xapian::Query &q, std::vector<Xapian::Query> &words,
     words.push_back (q);
 }
 
-//  The relaxed query: any word of the strict one may match, ranked by
-//  relevance. A document must match at least one word; single characters
-//  only add a little weight, unless the query has nothing else.
+//  The relaxed query: any word or character of the strict one may match,
+//  ranked by relevance; single characters weigh less than words, and the
+//  commonest are dropped. A rare character still finds its article
+//  ("大坑" has no bigram in "坑洼", but 坑 is there).
 static Xapian::Query
 s_relax (const Xapian::Query &strict)
 {
-    std::vector<Xapian::Query> words, chars;
-    s_split_leaves (strict, words, chars);
-    Xapian::Query any_char = s_combine (Xapian::Query::OP_OR, chars);
-    if (words.empty ())
-        return any_char;
-    Xapian::Query any_word = s_combine (Xapian::Query::OP_OR, words);
-    if (any_char.empty ())
-        return any_word;
-    return Xapian::Query (Xapian::Query::OP_AND_MAYBE, any_word, any_char);
+    std::vector<Xapian::Query> parts;
+    s_split_leaves (strict, parts, parts);
+    return s_combine (Xapian::Query::OP_OR, parts);
+}
+
+//  QUERY, ranked higher where the subject (title, tags) matches too.
+static Xapian::Query
+s_boost (const Xapian::Query &query, const Xapian::Query &subject)
+{
+    if (query.empty () || subject.empty ())
+        return query;
+    return Xapian::Query (Xapian::Query::OP_AND_MAYBE, query,
+                          Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT, subject, SUBJECT_WEIGHT));
 }
 
 //  Unit, category and validity at NOW.
@@ -747,10 +785,11 @@ hl_kb_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
         qp.set_database (self->db);
         qp.set_default_op (Xapian::Query::OP_AND);
         std::string text = s_normalize (query);
-        Xapian::Query strict = s_strict_query (self, qp, text);
+        Xapian::Query strict = s_strict_query (self, qp, text, "");
+        Xapian::Query subject = s_relax (s_strict_query (self, qp, text, PREFIX_SUBJECT));
         std::set<Xapian::docid> seen;
-        s_collect (self, strict, options, true, r, seen);
-        s_collect (self, s_relax (strict), options, false, r, seen);
+        s_collect (self, s_boost (strict, subject), options, true, r, seen);
+        s_collect (self, s_boost (s_relax (strict), subject), options, false, r, seen);
         for (const s_hit_store &h: r->store)
             r->hits.push_back ({h.id.c_str (), h.title.c_str (), h.unit.c_str (),
                                 h.categories.c_str (), h.tags.c_str (), h.updated.c_str (),
