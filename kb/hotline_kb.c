@@ -200,13 +200,23 @@ s_print_json (const hl_kb_results_t *results)
     printf ("%s]\n", hl_kb_results_size (results) ? "\n" : "");
 }
 
+//  Print TEXT on one line: line breaks of the Markdown become spaces.
+static void
+s_print_line (const char *text)
+{
+    for (const char *p = text; *p; p++)
+        putchar (*p == '\n' || *p == '\r' ? ' ' : *p);
+    putchar ('\n');
+}
+
 static void
 s_print_text (const hl_kb_results_t *results)
 {
     for (size_t i = 0; i < hl_kb_results_size (results); i++) {
         const hl_kb_hit_t *h = hl_kb_results_hit (results, i);
-        printf ("%zu. %s  [%s · %s · %s]\n   %s\n", i + 1, h->title, h->id, h->unit,
-                h->categories, h->snippet);
+        printf ("%zu. %s  [%s · %s · %s]\n   ", i + 1, h->title, h->id, h->unit,
+                h->categories);
+        s_print_line (h->snippet);
     }
 }
 

@@ -1,0 +1,227 @@
+/*  kb: knowledge-base index benchmark on synthetic articles.
+
+    kb [--docs N] [--queries N] [--db PATH]
+
+    Builds an index of N synthetic articles (default 5000; the documented
+    large run is --docs 100000), composed from the vocabulary of the sample
+    knowledge base (titles, tags, categories of kb/articles), then runs
+    search queries of two or three such words, some wrapped in colloquial
+    phrasing. Prints the indexing rate, index size, query latency p50/p99
+    (top 10 with snippets) and queries per second on one thread.
+*/
+#include "hl_article.h"
+#include "hl_xapian.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define WORDS_MAX 8192
+
+static char *s_words[WORDS_MAX];
+static size_t s_words_size;
+static uint64_t s_seed = 88172645463325252ULL;
+
+//  xorshift64: fast, deterministic, good enough to pick words.
+static size_t
+s_random (size_t n)
+{
+    s_seed ^= s_seed << 13;
+    s_seed ^= s_seed >> 7;
+    s_seed ^= s_seed << 17;
+    return (size_t) (s_seed % n);
+}
+
+static double
+s_now (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void
+s_add_word (const char *word)
+{
+    if (s_words_size < WORDS_MAX && strlen (word) >= 6)
+        s_words[s_words_size++] = strdup (word);
+}
+
+//  Collect the vocabulary from the articles under DIR (recursively).
+static void
+s_load_vocabulary (const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir (d))) {
+        if (e->d_name[0] == '.')
+            continue;
+        char path[4096];
+        if (snprintf (path, sizeof path, "%s/%s", dir, e->d_name) >= (int) sizeof path)
+            continue;
+        struct stat st;
+        if (stat (path, &st))
+            continue;
+        if (S_ISDIR (st.st_mode)) {
+            s_load_vocabulary (path);
+            continue;
+        }
+        char err[512];
+        hl_article_t *a = hl_article_load (path, NULL, err, sizeof err);
+        if (!a)
+            continue;
+        const hl_kb_doc_t *doc = hl_article_doc (a);
+        for (size_t i = 0; i < doc->tags_size; i++)
+            s_add_word (doc->tags[i]);
+        for (size_t i = 0; i < doc->categories_size; i++)
+            s_add_word (doc->categories[i]);
+        hl_article_destroy (&a);
+    }
+    closedir (d);
+}
+
+//  Append random words to BUF until it holds about CHARS bytes.
+static void
+s_compose (char *buf, size_t size, size_t chars, const char *joiner)
+{
+    size_t len = 0;
+    buf[0] = 0;
+    while (len < chars && len + 64 < size) {
+        const char *w = s_words[s_random (s_words_size)];
+        len += (size_t) snprintf (buf + len, size - len, "%s%s", len ? joiner : "", w);
+    }
+}
+
+static int
+s_compare_double (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static long long
+s_du (const char *dir)
+{
+    long long total = 0;
+    DIR *d = opendir (dir);
+    struct dirent *e;
+    while (d && (e = readdir (d))) {
+        char path[4096];
+        struct stat st;
+        if (e->d_name[0] != '.'
+        &&  snprintf (path, sizeof path, "%s/%s", dir, e->d_name) < (int) sizeof path
+        &&  stat (path, &st) == 0)
+            total += st.st_size;
+    }
+    if (d)
+        closedir (d);
+    return total;
+}
+
+int
+main (int argc, char **argv)
+{
+    long docs = 5000, queries = 2000;
+    const char *db = KB_BENCH_DB;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp (argv[i], "--docs") == 0)
+            docs = atol (argv[i + 1]);
+        else
+        if (strcmp (argv[i], "--queries") == 0)
+            queries = atol (argv[i + 1]);
+        else
+        if (strcmp (argv[i], "--db") == 0)
+            db = argv[i + 1];
+    }
+    if (docs < 1 || queries < 1) {
+        fprintf (stderr, "usage: kb [--docs N] [--queries N] [--db PATH]\n");
+        return 2;
+    }
+    s_load_vocabulary (KB_SOURCE_DIR "/articles");
+    if (s_words_size < 100) {
+        fprintf (stderr, "kb: vocabulary too small (%zu words)\n", s_words_size);
+        return 2;
+    }
+    char cmd[4200];
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", db);
+    if (system (cmd) != 0)
+        return 2;
+
+    static const char *const units[] = {"rsj", "ybj", "gaj", "zjj", "cgj", "scjgj", "gjj", "jyj"};
+    char err[512], id[32], title[256], tags[256], body[2048];
+    hl_kb_writer_t *w = hl_kb_writer_new (db, err, sizeof err);
+    if (!w) {
+        fprintf (stderr, "kb: %s\n", err);
+        return 2;
+    }
+    double t0 = s_now ();
+    for (long i = 0; i < docs; i++) {
+        snprintf (id, sizeof id, "syn-%ld", i);
+        s_compose (title, sizeof title, 30, "");
+        s_compose (tags, sizeof tags, 40, ",");
+        s_compose (body, sizeof body, 900, "，");
+        const char *cat = s_words[s_random (s_words_size)];
+        const char *tag_list[] = {tags};
+        hl_kb_doc_t doc = {
+            .id = id, .title = title, .unit = units[i % 8], .body = body,
+            .categories = &cat, .categories_size = 1, .tags = tag_list, .tags_size = 1,
+        };
+        if (hl_kb_writer_put (w, &doc, err, sizeof err)
+        ||  ((i + 1) % 10000 == 0 && hl_kb_writer_commit (w, err, sizeof err))) {
+            fprintf (stderr, "kb: %s\n", err);
+            return 1;
+        }
+    }
+    if (hl_kb_writer_commit (w, err, sizeof err)) {
+        fprintf (stderr, "kb: %s\n", err);
+        return 1;
+    }
+    hl_kb_writer_destroy (&w);
+    double indexing = s_now () - t0;
+    long long size = s_du (db);
+
+    hl_kb_t *kb = hl_kb_new (db, err, sizeof err);
+    if (!kb) {
+        fprintf (stderr, "kb: %s\n", err);
+        return 1;
+    }
+    double *lat = malloc (sizeof (double) * (size_t) queries);
+    hl_kb_query_t q = {.limit = 10};
+    size_t hits = 0;
+    double t1 = s_now ();
+    for (long i = 0; i < queries; i++) {
+        char text[256];
+        s_compose (text, sizeof text, i % 3 ? 12 : 20, "");
+        if (i % 4 == 0)
+            strcat (text, "怎么办");
+        hl_kb_results_t *r;
+        double qs = s_now ();
+        if (hl_kb_search (kb, text, &q, &r, err, sizeof err)) {
+            fprintf (stderr, "kb: %s\n", err);
+            return 1;
+        }
+        lat[i] = s_now () - qs;
+        hits += hl_kb_results_size (r) > 0;
+        hl_kb_results_destroy (&r);
+    }
+    double searching = s_now () - t1;
+    hl_kb_destroy (&kb);
+    qsort (lat, (size_t) queries, sizeof *lat, s_compare_double);
+    printf ("articles %ld (vocabulary %zu words), index %s\n", docs, s_words_size, db);
+    printf ("indexing   %.1f s, %.0f articles/s\n", indexing, docs / indexing);
+    printf ("index size %.1f MB, %.1f KB/article\n", size / 1e6, size / 1e3 / docs);
+    printf ("queries    %ld, %.0f%% with results\n", queries, 100.0 * hits / queries);
+    printf ("latency    p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+            lat[queries / 2] * 1e3, lat[(size_t) (queries * 0.99)] * 1e3,
+            lat[queries - 1] * 1e3);
+    printf ("throughput %.0f queries/s (one thread)\n", queries / searching);
+    free (lat);
+    for (size_t i = 0; i < s_words_size; i++)
+        free (s_words[i]);
+    return 0;
+}
