@@ -5,14 +5,16 @@
  *             [--clients 8] [--window 32] [--total 100000] [--rate 0]
  *
  *  1. Ceiling: the hl_intake Redis Function called directly, through the
- *     same store code hotlined uses (same arguments, same pipelining depth
- *     clients x window), no ZeroMQ and no daemon.
+ *     same store code hotlined uses (same arguments, routed through the same
+ *     dispatch catalogue, same pipelining depth clients x window), no
+ *     ZeroMQ and no daemon.
  *  2. Through hotlined: CLIENTS DEALER sockets, WINDOW requests in flight
  *     each, as fast as possible or at RATE requests/s offered.
  *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1.
  *  bench/run-intake starts a private Redis and hotlined and calls this.
  */
 #include "hl_load.h"
+#include "hl_intake.h"
 #include "hl_store.h"
 #include "hl_wire.h"
 
@@ -25,6 +27,7 @@
 typedef struct {
     struct event_base *base;
     hl_store_t *store;
+    hl_catalogue_t *catalogue;
     long total, sent, done, failed;
     int depth;
     char run_id[64];
@@ -66,9 +69,12 @@ s_ceiling_send (s_ceiling_t *c)
     uint8_t frame[8192];
     size_t len = hl_load_pack_request (c->run_id, i, frame, sizeof frame);
     Hotline__Envelope *env = hotline__envelope__unpack (NULL, len, frame);
+    hl_store_disposition_t disposition;
+    hl_intake_route_t route;
+    hl_intake_disposition (c->catalogue, 1, env->complaint, &disposition, &route);
     c->sent_us[i] = hl_monotonic_us ();
-    if (hl_store_intake (c->store, env->complaint, "intake:bench", 0, s_ceiling_stored,
-                         (void *) (intptr_t) i) != 0) {
+    if (hl_store_intake (c->store, env->complaint, "intake:bench", 0, &disposition,
+                         s_ceiling_stored, (void *) (intptr_t) i) != 0) {
         c->failed++;
         c->done++;
     }
@@ -105,8 +111,8 @@ s_pct (const double *v, size_t n, double p)
 }
 
 static double
-s_run_ceiling (const char *redis, long total, int depth, double *p50, double *p99,
-               double *p999)
+s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, double *p50,
+               double *p99, double *p999)
 {
     static s_ceiling_t c;
     memset (&c, 0, sizeof c);
@@ -125,6 +131,11 @@ s_run_ceiling (const char *redis, long total, int depth, double *p50, double *p9
     so.tz_offset_min = 480;
     so.idempotency_ttl_s = 3600;
     char err[256];
+    c.catalogue = hl_catalogue_load (dispatch, err, sizeof err);
+    if (!c.catalogue) {
+        fprintf (stderr, "intake: %s\n", err);
+        exit (1);
+    }
     c.store = hl_store_new (c.base, &so, err, sizeof err);
     if (!c.store) {
         fprintf (stderr, "intake: %s\n", err);
@@ -143,6 +154,7 @@ s_run_ceiling (const char *redis, long total, int depth, double *p50, double *p9
         fprintf (stderr, "intake: ceiling run: %ld failures\n", c.failed);
     event_free (tick);
     hl_store_destroy (&c.store);
+    hl_catalogue_destroy (&c.catalogue);
     event_base_free (c.base);
     free (c.sent_us);
     free (c.latency_us);
@@ -155,11 +167,13 @@ main (int argc, char **argv)
     hl_load_opts_t o;
     hl_load_opts_default (&o);
     const char *redis = "127.0.0.1:6390";
+    const char *dispatch = "deploy/etc/dispatch.conf";
     int skip_ceiling = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
         else if (!strcmp (argv[i], "--redis")) redis = v, i++;
+        else if (!strcmp (argv[i], "--dispatch")) dispatch = v, i++;
         else if (!strcmp (argv[i], "--clients")) o.clients = atoi (v), i++;
         else if (!strcmp (argv[i], "--window")) o.window = atoi (v), i++;
         else if (!strcmp (argv[i], "--total")) o.total = atol (v), i++;
@@ -181,7 +195,7 @@ main (int argc, char **argv)
     int depth = o.clients * o.window;
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
     if (!skip_ceiling) {
-        ceiling = s_run_ceiling (redis, o.total, depth, &c50, &c99, &c999);
+        ceiling = s_run_ceiling (redis, dispatch, o.total, depth, &c50, &c99, &c999);
         printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
                 "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
                 c99 / 1000, c999 / 1000);

@@ -93,13 +93,6 @@ s_history_json (hl_buf_t *b, const Hotline__TicketView *v)
     hl_buf_puts (b, "]");
 }
 
-static const char *
-s_satisfaction_name (int value)
-{
-    static const char *names[] = { NULL, "satisfied", "basically_satisfied", "unsatisfied" };
-    return value > 0 && value < 4 ? names[value] : NULL;
-}
-
 void
 hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
 {
@@ -121,7 +114,7 @@ hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
         hl_json_kv_bool (b, "extension_pending", 1, 0);
     s_kv_bytes (b, "reply", v->has_reply, v->reply);
     if (v->has_satisfaction) {
-        s_kv_name (b, "satisfaction", s_satisfaction_name (v->satisfaction));
+        s_kv_name (b, "satisfaction", hl_wire_satisfaction_name (v->satisfaction));
         hl_json_kv_bool (b, "resolved", v->resolved, 0);
     }
     if (v->caller_masked)
@@ -187,7 +180,7 @@ hl_view_print (FILE *out, const Hotline__TicketView *v)
     s_line (out, "答复", v->has_reply, v->reply);
     if (v->has_satisfaction)
         fprintf (out, "%-10s %s, %s\n", "回访", v->resolved ? "已解决" : "未解决",
-                 s_or (s_satisfaction_name (v->satisfaction), "?"));
+                 s_or (hl_wire_satisfaction_name (v->satisfaction), "?"));
     fprintf (out, "\n历史\n");
     for (size_t i = 0; i < v->n_history; i++) {
         const Hotline__HistoryEntry *e = v->history[i];

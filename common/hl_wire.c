@@ -24,6 +24,22 @@ static const char *s_state_labels[] = {
     "直接答复", "紧急转接", "不予受理", "退单待审", "已并单"
 };
 
+static const char *s_actions[] = {
+    NULL, "dispatch", "sign", "return", "reassign", "refuse_return", "progress",
+    "request_extension", "approve_extension", "refuse_extension", "reply",
+    "reject_reply", "visit", "close", "answer_directly", "transfer", "out_of_scope",
+    "merge"
+};
+static const char *s_return_reasons[] = {
+    NULL, "wrong_area", "not_our_duty", "overlapping_duties", "other"
+};
+static const char *s_satisfactions[] = {
+    NULL, "satisfied", "basically_satisfied", "unsatisfied"
+};
+static const char *s_dispositions[] = {
+    NULL, "dispatch", "answered_directly", "transferred", "out_of_scope", "hold"
+};
+
 #define S_COUNT(a) ((int) (sizeof (a) / sizeof ((a)[0])))
 
 static const char *
@@ -163,4 +179,65 @@ hl_wire_strdup (ProtobufCBinaryData data)
         memcpy (s, data.data, data.len);
     s[data.len] = 0;
     return s;
+}
+
+const char *
+hl_wire_action_name (int value)
+{
+    return s_name (s_actions, S_COUNT (s_actions), value);
+}
+
+int
+hl_wire_action_parse (const char *name)
+{
+    return s_parse (s_actions, S_COUNT (s_actions), name);
+}
+
+const char *
+hl_wire_return_reason_name (int value)
+{
+    return s_name (s_return_reasons, S_COUNT (s_return_reasons), value);
+}
+
+int
+hl_wire_return_reason_parse (const char *name)
+{
+    return s_parse (s_return_reasons, S_COUNT (s_return_reasons), name);
+}
+
+const char *
+hl_wire_satisfaction_name (int value)
+{
+    return s_name (s_satisfactions, S_COUNT (s_satisfactions), value);
+}
+
+int
+hl_wire_satisfaction_parse (const char *name)
+{
+    return s_parse (s_satisfactions, S_COUNT (s_satisfactions), name);
+}
+
+const char *
+hl_wire_disposition_name (int value)
+{
+    return s_name (s_dispositions, S_COUNT (s_dispositions), value);
+}
+
+int
+hl_wire_disposition_parse (const char *name)
+{
+    return s_parse (s_dispositions, S_COUNT (s_dispositions), name);
+}
+
+//  The reverse of hl_wire_error_name, for codes that travel as text (the
+//  Redis Functions answer with names).
+int
+hl_wire_error_parse (const char *name)
+{
+    for (int v = 1; v < 64; v++) {
+        const char *n = hl_wire_error_name (v);
+        if (n && strcmp (n, name) == 0)
+            return v;
+    }
+    return 0;
 }

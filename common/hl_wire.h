@@ -45,6 +45,18 @@ int hl_wire_channel_parse (const char *name);
 int hl_wire_request_type_parse (const char *name);
 int hl_wire_state_parse (const char *name);
 
+//  Actions, return reasons, satisfaction ratings and dispositions, as the
+//  lifecycle names them ("request_extension", "wrong_area", ...).
+const char *hl_wire_action_name (int value);
+int hl_wire_action_parse (const char *name);
+const char *hl_wire_return_reason_name (int value);
+int hl_wire_return_reason_parse (const char *name);
+const char *hl_wire_satisfaction_name (int value);
+int hl_wire_satisfaction_parse (const char *name);
+const char *hl_wire_disposition_name (int value);
+int hl_wire_disposition_parse (const char *name);
+int hl_wire_error_parse (const char *name);
+
 //  A `bytes` field viewing the NUL-terminated STR (no copy).
 ProtobufCBinaryData hl_wire_bytes (const char *str);
 

@@ -9,6 +9,7 @@
 #define HL_COMPLAINT_H_INCLUDED
 
 #include "hl_codes.h"
+#include "hl_verdict.h"
 #include "hotline.pb-c.h"
 
 #include <stddef.h>
@@ -23,12 +24,7 @@
 #define HL_COMPLAINT_REQUEST_ID_MAX 64
 #define HL_COMPLAINT_PHONE_MAX 24
 
-//  The outcome of a check: code 0 means valid.
-typedef struct {
-    Hotline__ErrorCode code;   //  ERROR_UNSPECIFIED (0) when valid
-    const char *field;         //  the offending field, or NULL
-    char message[200];         //  for people
-} hl_complaint_verdict_t;
+typedef hl_verdict_t hl_complaint_verdict_t;
 
 //  Check C against every intake rule. Returns 0 if valid, else -1 with
 //  the first problem found in *verdict.
@@ -41,6 +37,9 @@ int hl_complaint_check (const Hotline__Complaint *c, const hl_codes_t *codes,
 //  or -1 if anything else is present or the digit count is implausible
 //  (fewer than 5 or more than 20 digits).
 int hl_complaint_normalise_phone (const void *data, size_t len, char *out);
+
+//  True for the emergency services a call may be transferred to.
+int hl_complaint_emergency_number (unsigned number);
 
 //  Check an 18-character unified social credit code (统一社会信用代码,
 //  GB 32100-2015), including its check character. 1 if valid.

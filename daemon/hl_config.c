@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef enum { S_STRING, S_NUMBER, S_ENDPOINT } s_kind_t;
+typedef enum { S_STRING, S_NUMBER, S_BOOL, S_ENDPOINT } s_kind_t;
 
 //  The table of settings: name, kind, where it lives, and its range.
 typedef struct {
@@ -20,11 +20,16 @@ typedef struct {
 
 #define S_STR(f, help) { #f, S_STRING, offsetof (hl_config_t, f), sizeof ((hl_config_t *) 0)->f, 0, 0, help }
 #define S_NUM(f, lo, hi, help) { #f, S_NUMBER, offsetof (hl_config_t, f), 0, lo, hi, help }
+#define S_YESNO(f, help) { #f, S_BOOL, offsetof (hl_config_t, f), 0, 0, 1, help }
 
 static const s_setting_t s_settings[] = {
     { "endpoint", S_ENDPOINT, 0, 0, 0, 0, "ZeroMQ endpoint to bind for intake (repeatable)" },
+    S_STR (worker_endpoint, "ZeroMQ endpoint for department workers"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (codes, "category and area catalogue file"),
+    S_STR (dispatch, "dispatch catalogue file (units and routes)"),
+    S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
+    S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
     S_STR (instance, "name of this daemon instance"),
     S_STR (log_level, "debug, info, notice, warning or error"),
@@ -47,6 +52,10 @@ hl_config_defaults (hl_config_t *cfg)
     memset (cfg, 0, sizeof *cfg);
     snprintf (cfg->redis, sizeof cfg->redis, "127.0.0.1:6379");
     snprintf (cfg->codes, sizeof cfg->codes, "deploy/etc/codes.conf");
+    snprintf (cfg->dispatch, sizeof cfg->dispatch, "deploy/etc/dispatch.conf");
+    snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
+    cfg->heartbeat_ms = 1000;
+    cfg->auto_dispatch = 1;
     snprintf (cfg->city_prefix, sizeof cfg->city_prefix, "YJ");
     snprintf (cfg->instance, sizeof cfg->instance, "hotlined");
     snprintf (cfg->log_level, sizeof cfg->log_level, "info");
@@ -86,6 +95,13 @@ hl_config_set (hl_config_t *cfg, const char *key, const char *value, char *err, 
         if (s->kind == S_NUMBER)
             return hl_conf_int (key, value, s->min, s->max,
                                 (long *) ((char *) cfg + s->offset), err, errlen);
+        if (s->kind == S_BOOL) {
+            int yes;
+            if (hl_conf_bool (key, value, &yes, err, errlen) != 0)
+                return -1;
+            *(long *) ((char *) cfg + s->offset) = yes;
+            return 0;
+        }
         if (strlen (value) >= s->size) {
             snprintf (err, errlen, "%s: value too long", key);
             return -1;
@@ -180,6 +196,9 @@ hl_config_usage (const char *prog)
         printf ("  --%-22s %s", s->name, s->help);
         if (s->kind == S_NUMBER)
             printf (" [%ld]", *(const long *) ((const char *) &def + s->offset));
+        else
+        if (s->kind == S_BOOL)
+            printf (" [%s]", *(const long *) ((const char *) &def + s->offset) ? "yes" : "no");
         else
         if (s->kind == S_STRING && *((const char *) &def + s->offset))
             printf (" [%s]", (const char *) &def + s->offset);

@@ -15,7 +15,9 @@
 typedef struct {
     char endpoints[HL_CONFIG_ENDPOINTS_MAX][HL_CONFIG_PATH_MAX];
     int n_endpoints;
+    char worker_endpoint[HL_CONFIG_PATH_MAX];    //  department worker queue
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
+    char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
     char city_prefix[16];                    //  ticket number prefix
     char instance[64];                       //  this daemon's name in logs/status
@@ -30,6 +32,8 @@ typedef struct {
     long idempotency_ttl_days;               //  how long request ids are kept
     long drain_timeout_ms;                   //  SIGTERM: longest wait for replies
     long test_clock_ms;                      //  tests only: fixed "now" (0 = real)
+    long heartbeat_ms;                       //  worker queue heartbeat
+    long auto_dispatch;                      //  route new tickets via the catalogue
 } hl_config_t;
 
 //  Fill CFG with defaults.

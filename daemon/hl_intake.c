@@ -3,6 +3,7 @@
 #include "hl_complaint.h"
 #include "hl_log.h"
 #include "hl_text.h"
+#include "hl_transition.h"
 #include "hl_wire.h"
 #include "hl_zsock.h"
 
@@ -22,6 +23,9 @@ struct hl_intake {
     hl_zsock_t *zsock;             //  the ROUTER socket
     hl_store_t *store;
     const hl_codes_t *codes;
+    const hl_catalogue_t *catalogue;
+    hl_broker_t *broker;
+    int auto_dispatch;
     char instance[64];
     size_t max_message;
     size_t max_inflight;
@@ -46,6 +50,7 @@ typedef struct {
     int delimiter;
     uint8_t rid[S_REQUEST_ID_MAX];
     size_t rid_len;
+    char ticket[HL_STORE_TICKET_MAX];  //  transitions: the ticket acted on
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -134,12 +139,12 @@ s_on_stored (const hl_store_result_t *res, void *arg)
     hl_intake_t *self = peer->intake;
     switch (res->outcome) {
         case HL_STORE_NEW:
-            hl_debug ("ticket %s stored", res->ticket);
-            s_ack (self, peer, res);
-            break;
         case HL_STORE_DUP:
-            hl_debug ("ticket %s: resubmission answered", res->ticket);
+            hl_debug ("ticket %s %s", res->ticket,
+                      res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
+            if (res->state == HOTLINE__STATE__STATE_DISPATCHED)
+                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist);
             break;
         case HL_STORE_CONFLICT:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_CONFLICT, "request_id",
@@ -151,6 +156,7 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                     "retry with the same request_id");
             break;
         case HL_STORE_FAILED:
+        case HL_STORE_REFUSED:
             hl_warning ("intake: %s", res->error);
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_FAILED, NULL,
                     "the ticket store refused the write; retry later");
@@ -170,15 +176,61 @@ s_peer_copy (const s_peer_t *peer)
     return copy;
 }
 
-//  Who took the request, for the history. The authenticated identity
-//  from the transport when there is one, never a claim in the payload.
+//  Who took the request, for the history: the authenticated identity from
+//  the transport when there is one; else the agent named by the phone
+//  channel; else the channel.
 static void
 s_actor (const Hotline__Complaint *c, const char *identity, char *out, size_t outlen)
 {
     if (identity && *identity)
         snprintf (out, outlen, "%s", identity);
     else
+    if (c->has_agent && c->agent.len)
+        snprintf (out, outlen, "agent:%.*s", (int) c->agent.len, c->agent.data);
+    else
         snprintf (out, outlen, "intake:%s", hl_wire_channel_name (c->channel));
+}
+
+void
+hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
+                       const Hotline__Complaint *c, hl_store_disposition_t *d,
+                       hl_intake_route_t *buf)
+{
+    memset (buf, 0, sizeof *buf);
+    d->unit = buf->unit;
+    d->assist = buf->assist;
+    d->note = buf->note;
+    int disp = c->has_disposition ? (int) c->disposition : 0;
+    if (c->has_note && c->note.len)
+        snprintf (buf->note, sizeof buf->note, "%.*s", (int) c->note.len, c->note.data);
+    if (disp == HOTLINE__DISPOSITION__DISPOSITION_ANSWERED_DIRECTLY)
+        d->state = "answered_directly";
+    else
+    if (disp == HOTLINE__DISPOSITION__DISPOSITION_TRANSFERRED) {
+        d->state = "transferred";
+        snprintf (buf->note, sizeof buf->note, "%u", c->transfer_to);
+    }
+    else
+    if (disp == HOTLINE__DISPOSITION__DISPOSITION_OUT_OF_SCOPE)
+        d->state = "out_of_scope";
+    else {
+        char category[HL_CODE_MAX + 1], area[HL_CODE_MAX + 1];
+        hl_route_t route;
+        snprintf (category, sizeof category, "%.*s", (int) c->category.len, c->category.data);
+        snprintf (area, sizeof area, "%.*s", (int) c->area.len, c->area.data);
+        d->state = "to_dispatch";
+        if (disp == HOTLINE__DISPOSITION__DISPOSITION_HOLD || !auto_dispatch
+            || hl_catalogue_route (catalogue, category, area, &route) != 0)
+            return;
+        d->state = "dispatched";
+        snprintf (buf->unit, sizeof buf->unit, "%s", route.lead);
+        size_t used = 0;
+        for (int i = 0; i < route.n_assist; i++)
+            used += (size_t) snprintf (buf->assist + used, sizeof buf->assist - used, "%s%s",
+                                       i ? "," : "", route.assist[i]);
+        snprintf (buf->note, sizeof buf->note, "派单目录 (%s): %s%s%s", route.rule, route.lead,
+                  route.n_assist ? " + " : "", buf->assist);
+    }
 }
 
 static void
@@ -202,8 +254,12 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
     }
     char actor[96];
     s_actor (c, identity, actor, sizeof actor);
+    hl_store_disposition_t disposition;
+    hl_intake_route_t route;
+    hl_intake_disposition (self->catalogue, self->auto_dispatch, c, &disposition, &route);
     s_peer_t *pending = s_peer_copy (peer);
-    if (hl_store_intake (self->store, c, actor, self->test_clock_ms, s_on_stored, pending) != 0) {
+    if (hl_store_intake (self->store, c, actor, self->test_clock_ms, &disposition,
+                         s_on_stored, pending) != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
                 "the ticket store is not reachable; retry shortly");
@@ -251,6 +307,142 @@ s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__T
     snprintf (ticket, sizeof ticket, "%.*s", (int) q->ticket.len, q->ticket.data);
     s_peer_t *pending = s_peer_copy (peer);
     if (hl_store_ticket_get (self->store, ticket, s_on_view, pending) != 0) {
+        free (pending);
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                "the ticket store is not reachable; retry shortly");
+        return;
+    }
+    self->inflight++;
+}
+
+static void
+s_on_transition (const hl_store_transition_result_t *res, void *arg)
+{
+    s_peer_t *peer = arg;
+    hl_intake_t *self = peer->intake;
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    Hotline__TransitionDone done;
+    Hotline__Nack nack;
+    hl_transition_answer (res, peer->ticket, &env, &done, &nack);
+    s_send (self, peer, &env);
+    if ((res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
+        && res->to == HOTLINE__STATE__STATE_DISPATCHED)
+        hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist);
+    free (peer);
+    s_inflight_done (self);
+}
+
+//  Staff act in their own name; the department actions belong to the
+//  worker socket, where the actor is the worker's session.
+static int
+s_staff_actor (ProtobufCBinaryData actor)
+{
+    static const char *roles[] = { "agent:", "dispatcher:", "supervisor:" };
+    for (size_t i = 0; i < 3; i++) {
+        size_t n = strlen (roles[i]);
+        if (actor.len > n && memcmp (actor.data, roles[i], n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void
+s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transition *t)
+{
+    hl_verdict_t v;
+    if (hl_transition_check (t, self->catalogue, &v) != 0) {
+        s_nack (self, peer, v.code, v.field, v.message);
+        return;
+    }
+    if (!t->has_actor || !s_staff_actor (t->actor)) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor",
+                "actor: staff act as agent:NAME, dispatcher:NAME or supervisor:NAME; "
+                "departments act through the worker queue");
+        return;
+    }
+    if (peer->rid_len == 0) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
+                "request_id: required for actions");
+        return;
+    }
+    char actor[128];
+    snprintf (actor, sizeof actor, "%.*s", (int) t->actor.len, t->actor.data);
+    s_peer_t *pending = s_peer_copy (peer);
+    snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
+              t->ticket.data);
+    if (hl_store_transition (self->store, t, actor, peer->rid, peer->rid_len,
+                             self->test_clock_ms, s_on_transition, pending) != 0) {
+        free (pending);
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                "the ticket store is not reachable; retry shortly");
+        return;
+    }
+    self->inflight++;
+}
+
+static void
+s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *arg)
+{
+    s_peer_t *peer = arg;
+    hl_intake_t *self = peer->intake;
+    if (error)
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL, error);
+    else {
+        Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+        Hotline__TicketList list = HOTLINE__TICKET_LIST__INIT;
+        list.n_tickets = n;
+        list.tickets = items;
+        env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST;
+        env.ticket_list = &list;
+        s_send (self, peer, &env);
+    }
+    free (peer);
+    s_inflight_done (self);
+}
+
+//  Lists by caller (an agent's "previous tickets"), by unit or by state.
+static void
+s_handle_list (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketListQuery *q)
+{
+    char key[HL_COMPLAINT_PHONE_MAX + HL_STORE_UNIT_MAX];
+    const char *index = "state";
+    const char *state = q->has_state ? hl_wire_state_name (q->state) : "";
+    unsigned limit = q->has_limit && q->limit ? (q->limit > 500 ? 500 : q->limit) : 50;
+    hl_verdict_t v = { 0 };
+    if (!state) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "state", "state: unknown value");
+        return;
+    }
+    if (q->has_caller_phone && q->caller_phone.len) {
+        index = "caller";
+        if (q->caller_phone.len > 64
+            || hl_complaint_normalise_phone (q->caller_phone.data, q->caller_phone.len, key) < 0) {
+            s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "caller_phone",
+                    "caller_phone: not a phone number");
+            return;
+        }
+    }
+    else
+    if (q->has_unit && q->unit.len) {
+        index = "unit";
+        if (hl_verdict_code (&v, "unit", 1, q->unit, HL_STORE_UNIT_MAX - 1)) {
+            s_nack (self, peer, v.code, v.field, v.message);
+            return;
+        }
+        snprintf (key, sizeof key, "%.*s", (int) q->unit.len, q->unit.data);
+    }
+    else
+    if (*state) {
+        snprintf (key, sizeof key, "%s", state);
+        state = "";
+    }
+    else {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "caller_phone",
+                "list by caller_phone, unit or state");
+        return;
+    }
+    s_peer_t *pending = s_peer_copy (peer);
+    if (hl_store_ticket_list (self->store, index, key, state, limit, s_on_list, pending) != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
                 "the ticket store is not reachable; retry shortly");
@@ -325,9 +517,16 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope *env)
         case HOTLINE__ENVELOPE__BODY_STATUS_QUERY:
             s_handle_status (self, peer);
             break;
+        case HOTLINE__ENVELOPE__BODY_TRANSITION:
+            s_handle_transition (self, peer, env->transition);
+            break;
+        case HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY:
+            s_handle_list (self, peer, env->ticket_list_query);
+            break;
         default:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
-                    "this socket takes complaint, ticket_query and status_query requests");
+                    "this socket takes complaint, ticket_query, ticket_list_query, "
+                    "transition and status_query requests");
     }
 }
 
@@ -389,7 +588,8 @@ s_router_new (void *zmq_ctx, const hl_config_t *cfg, char *err, size_t errlen)
 
 hl_intake_t *
 hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
-               hl_store_t *store, const hl_codes_t *codes, char *err, size_t errlen)
+               hl_store_t *store, const hl_codes_t *codes, const hl_catalogue_t *catalogue,
+               hl_broker_t *broker, char *err, size_t errlen)
 {
     void *router = s_router_new (zmq_ctx, cfg, err, errlen);
     if (!router)
@@ -399,6 +599,9 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
         abort ();
     self->store = store;
     self->codes = codes;
+    self->catalogue = catalogue;
+    self->broker = broker;
+    self->auto_dispatch = (int) cfg->auto_dispatch;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
     self->max_inflight = (size_t) cfg->max_inflight;
@@ -431,6 +634,12 @@ void
 hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes)
 {
     self->codes = codes;
+}
+
+void
+hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue)
+{
+    self->catalogue = catalogue;
 }
 
 void

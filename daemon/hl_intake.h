@@ -9,12 +9,18 @@
  *  if the store could not confirm in time. Many requests are in flight at
  *  once; nothing here blocks.
  *
+ *  The same socket serves staff: transitions (dispatch, review, visit,
+ *  merge, close) and ticket lists. New tickets are routed through the
+ *  dispatch catalogue and handed to the worker queue once stored.
+ *
  *  Clients may use DEALER (one frame: the envelope) or REQ (an empty
  *  delimiter, then the envelope) sockets.
  */
 #ifndef HL_INTAKE_H_INCLUDED
 #define HL_INTAKE_H_INCLUDED
 
+#include "hl_broker.h"
+#include "hl_catalogue.h"
 #include "hl_codes.h"
 #include "hl_config.h"
 #include "hl_store.h"
@@ -28,17 +34,32 @@ typedef struct hl_intake hl_intake_t;
 //  CODES stays owned by the caller (see hl_intake_set_codes).
 hl_intake_t *hl_intake_new (struct event_base *base, void *zmq_ctx,
                             const hl_config_t *cfg, hl_store_t *store,
-                            const hl_codes_t *codes, char *err, size_t errlen);
+                            const hl_codes_t *codes, const hl_catalogue_t *catalogue,
+                            hl_broker_t *broker, char *err, size_t errlen);
 
 //  Close the socket, letting queued replies out for up to LINGER_MS.
 void hl_intake_destroy (hl_intake_t **self_p, int linger_ms);
 
-//  Use a new catalogue from now on (after a reload).
+//  Use new catalogues from now on (after a reload).
 void hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes);
+void hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue);
 
 //  Stop accepting new complaints (they get a retryable "shutting down"
 //  Nack) and call DONE once nothing is in flight any more.
 void hl_intake_drain (hl_intake_t *self, void (*done) (void *arg), void *arg);
+
+//  Where a new request goes: closed at once (answered, transferred, out of
+//  scope), held for a dispatcher, or routed through CATALOGUE when
+//  AUTO_DISPATCH. The strings D points to live in BUF.
+typedef struct {
+    char unit[HL_STORE_UNIT_MAX];
+    char assist[160];
+    char note[256];
+} hl_intake_route_t;
+
+void hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
+                            const Hotline__Complaint *c, hl_store_disposition_t *d,
+                            hl_intake_route_t *buf);
 
 //  Complaints waiting for the store.
 size_t hl_intake_inflight (const hl_intake_t *self);

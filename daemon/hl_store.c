@@ -17,6 +17,8 @@ struct hl_store {
     char tz[16];                 //  tz_offset_min as text
     char ttl[16];                //  idempotency_ttl_s as text
     int ready;                   //  function library loaded on this connection
+    void (*ready_fn) (void *arg);    //  told each time the store becomes ready
+    void *ready_arg;
 };
 
 //  The complaint's text fields, stored under their proto names in the
@@ -31,7 +33,7 @@ typedef struct {
 static const s_text_field_t s_text_fields[] = {
     S_TEXT (channel_ref), S_TEXT (caller_name), S_TEXT (category), S_TEXT (area),
     S_TEXT (address), S_TEXT (credit_code), S_TEXT (enterprise_name), S_TEXT (content),
-    S_TEXT (request_id),
+    S_TEXT (request_id), S_TEXT (article), S_TEXT (agent),
 };
 #define S_TEXT_COUNT (sizeof s_text_fields / sizeof s_text_fields[0])
 
@@ -66,6 +68,8 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
     }
     self->ready = 1;
     hl_info ("ticket store ready (functions loaded)");
+    if (self->ready_fn)
+        self->ready_fn (self->ready_arg);
 }
 
 static void
@@ -110,6 +114,13 @@ hl_store_destroy (hl_store_t **self_p)
     *self_p = NULL;
 }
 
+void
+hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg)
+{
+    self->ready_fn = fn;
+    self->ready_arg = arg;
+}
+
 int
 hl_store_is_ready (const hl_store_t *self)
 {
@@ -125,23 +136,39 @@ hl_store_pending (const hl_store_t *self)
 //  --------------------------------------------------------------------
 //  Intake.
 
-//  One request in flight to Redis: whose callback to call with what.
+//  One request in flight to Redis: whose callback to call with what. Only
+//  the callback of the request's kind is set.
 typedef struct {
     hl_store_intake_fn *intake_fn;
     hl_store_view_fn *view_fn;
+    hl_store_transition_fn *transition_fn;
+    hl_store_list_fn *list_fn;
+    hl_store_scan_fn *scan_fn;
     void *arg;
 } s_call_t;
 
 static s_call_t *
-s_call_new (hl_store_intake_fn *intake_fn, hl_store_view_fn *view_fn, void *arg)
+s_call_new (void *arg)
 {
-    s_call_t *call = malloc (sizeof *call);
+    s_call_t *call = calloc (1, sizeof *call);
     if (!call)
         abort ();
-    call->intake_fn = intake_fn;
-    call->view_fn = view_fn;
     call->arg = arg;
     return call;
+}
+
+//  Sends the command and hands CALL to its reply callback, or frees CALL
+//  and returns -1 (the caller's callback will then never fire).
+static int
+s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
+        hl_redis_reply_fn *on_reply, s_call_t *call)
+{
+    if (!hl_store_is_ready (self)
+        || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
+        free (call);
+        return -1;
+    }
+    return 0;
 }
 
 //  FNV-1a over the packed complaint: identifies "the same request" so a
@@ -210,11 +237,13 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
         res->outcome = HL_STORE_CONFLICT;
         return;
     }
-    if (reply->elements < 4 || (strcmp (kind, "new") != 0 && strcmp (kind, "dup") != 0))
+    if (reply->elements < 6 || (strcmp (kind, "new") != 0 && strcmp (kind, "dup") != 0))
         return;
     char state[32], created[32];
     s_copy_str (state, sizeof state, reply->element[2]);
     s_copy_str (created, sizeof created, reply->element[3]);
+    s_copy_str (res->unit, sizeof res->unit, reply->element[4]);
+    s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
     res->state = hl_wire_state_parse (state);
     res->created_ms = strtoull (created, NULL, 10);
     res->outcome = kind[0] == 'n' ? HL_STORE_NEW : HL_STORE_DUP;
@@ -257,7 +286,7 @@ s_arg_str (s_args_t *a, const char *str)
 //  into the complaint (no copy); numbers are formatted into SCRATCH.
 static void
 s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
-              char scratch[2][32])
+              char scratch[3][32])
 {
     const char *ch = hl_wire_channel_name (c->channel);
     s_arg_str (a, "channel");
@@ -281,6 +310,11 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
             s_arg_str (a, s_flag_fields[i].name);
             s_arg_str (a, "1");
         }
+    if (c->has_transfer_to && c->transfer_to) {
+        snprintf (scratch[2], 32, "%u", c->transfer_to);
+        s_arg_str (a, "transfer_to");
+        s_arg_str (a, scratch[2]);
+    }
     if (c->location) {
         snprintf (scratch[0], 32, "%.7f", c->location->lat);
         snprintf (scratch[1], 32, "%.7f", c->location->lon);
@@ -293,12 +327,13 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
 
 int
 hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *actor,
-                 uint64_t now_ms, hl_store_intake_fn *fn, void *arg)
+                 uint64_t now_ms, const hl_store_disposition_t *d,
+                 hl_store_intake_fn *fn, void *arg)
 {
     if (!hl_store_is_ready (self))
         return -1;
     char fp[17], now[24] = "", phone[HL_COMPLAINT_PHONE_MAX + 1] = "";
-    char scratch[2][32];
+    char scratch[3][32];
     s_fingerprint (c, fp);
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
@@ -320,14 +355,15 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_arg_str (&a, self->ttl);
     s_arg_str (&a, actor);
     s_arg_str (&a, phone);
+    s_arg_str (&a, d->state);
+    s_arg_str (&a, d->unit);
+    s_arg_str (&a, d->assist);
+    s_arg_str (&a, d->note);
     s_field_args (&a, c, phone, scratch);
 
-    s_call_t *call = s_call_new (fn, NULL, arg);
-    if (hl_redis_command (self->redis, a.argc, a.argv, a.lens, s_on_intake, call) != 0) {
-        free (call);
-        return -1;
-    }
-    return 0;
+    s_call_t *call = s_call_new (arg);
+    call->intake_fn = fn;
+    return s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
 }
 
 //  --------------------------------------------------------------------
@@ -351,26 +387,33 @@ s_reply_is (const redisReply *r, const char *text)
         && memcmp (r->str, text, r->len) == 0;
 }
 
-//  Sets the complaint or view field NAME from VALUE. Unknown names are
-//  ignored, so later versions may add fields to the hash.
-static void
-s_view_field (Hotline__TicketView *view, Hotline__Complaint *c, Hotline__GeoPoint *pt,
-              char *ticket, const redisReply *name, const redisReply *value)
+//  Where a view under construction keeps what cannot point into the
+//  reply directly.
+typedef struct {
+    Hotline__TicketView view;
+    Hotline__Complaint complaint;
+    Hotline__GeoPoint point;
+    char ticket[HL_STORE_TICKET_MAX];
+    ProtobufCBinaryData assist[8];
+    ProtobufCBinaryData *merged;
+} s_view_t;
+
+static int
+s_complaint_field (Hotline__Complaint *c, Hotline__GeoPoint *pt, const redisReply *name,
+                   const redisReply *value, const char *text)
 {
-    char text[64];
-    s_copy_str (text, sizeof text, value);
     for (size_t i = 0; i < S_TEXT_COUNT; i++)
         if (s_reply_is (name, s_text_fields[i].name)) {
             *(protobuf_c_boolean *) ((char *) c + s_text_fields[i].has_offset) = 1;
             *(ProtobufCBinaryData *) ((char *) c + s_text_fields[i].data_offset)
                 = s_reply_bytes (value);
-            return;
+            return 1;
         }
     for (size_t i = 0; i < S_FLAG_COUNT; i++)
         if (s_reply_is (name, s_flag_fields[i].name)) {
             *(protobuf_c_boolean *) ((char *) c + s_flag_fields[i].has_offset) = 1;
             *(protobuf_c_boolean *) ((char *) c + s_flag_fields[i].offset) = text[0] == '1';
-            return;
+            return 1;
         }
     if (s_reply_is (name, "caller_phone")) {
         c->has_caller_phone = 1;
@@ -383,15 +426,53 @@ s_view_field (Hotline__TicketView *view, Hotline__Complaint *c, Hotline__GeoPoin
     if (s_reply_is (name, "request_type"))
         c->has_request_type = (c->request_type = hl_wire_request_type_parse (text)) != 0;
     else
+    if (s_reply_is (name, "transfer_to"))
+        c->has_transfer_to = 1, c->transfer_to = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "disposition_note"))
+        c->has_note = 1, c->note = s_reply_bytes (value);
+    else
     if (s_reply_is (name, "lat"))
         pt->has_lat = 1, pt->lat = strtod (text, NULL);
     else
     if (s_reply_is (name, "lon"))
         pt->has_lon = 1, pt->lon = strtod (text, NULL);
     else
+        return 0;
+    return 1;
+}
+
+//  Splits the comma-separated unit list in VALUE into V's assist array.
+static void
+s_view_assist (s_view_t *v, const redisReply *value)
+{
+    const char *p = value->str, *end = value->str + value->len;
+    while (p < end && v->view.n_assist < 8) {
+        const char *comma = memchr (p, ',', (size_t) (end - p));
+        size_t n = (size_t) ((comma ? comma : end) - p);
+        if (n) {
+            v->assist[v->view.n_assist].data = (uint8_t *) p;
+            v->assist[v->view.n_assist++].len = n;
+        }
+        p += n + 1;
+    }
+    v->view.assist = v->assist;
+}
+
+//  Sets the view field NAME from VALUE. Unknown names are ignored, so
+//  later versions may add fields to the hash.
+static void
+s_view_field (s_view_t *v, const redisReply *name, const redisReply *value)
+{
+    Hotline__TicketView *view = &v->view;
+    char text[64];
+    s_copy_str (text, sizeof text, value);
+    if (value->type != REDIS_REPLY_STRING
+        || s_complaint_field (&v->complaint, &v->point, name, value, text))
+        return;
     if (s_reply_is (name, "ticket")) {
-        snprintf (ticket, HL_STORE_TICKET_MAX, "%.47s", text);
-        view->ticket = ticket;
+        snprintf (v->ticket, sizeof v->ticket, "%.47s", text);
+        view->ticket = v->ticket;
     }
     else
     if (s_reply_is (name, "state"))
@@ -402,6 +483,33 @@ s_view_field (Hotline__TicketView *view, Hotline__Complaint *c, Hotline__GeoPoin
     else
     if (s_reply_is (name, "actor"))
         view->has_actor = 1, view->actor = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "unit"))
+        view->has_unit = value->len > 0, view->unit = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "assist"))
+        s_view_assist (v, value);
+    else
+    if (s_reply_is (name, "parent"))
+        view->has_parent = 1, view->parent = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "reply"))
+        view->has_reply = 1, view->reply = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "reopen_count"))
+        view->has_reopen_count = 1, view->reopen_count = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "extension_days"))
+        view->has_extension_days = 1, view->extension_days = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "ext_pending"))
+        view->has_extension_pending = 1, view->extension_pending = 1;
+    else
+    if (s_reply_is (name, "satisfaction"))
+        view->has_satisfaction = (view->satisfaction = hl_wire_satisfaction_parse (text)) != 0;
+    else
+    if (s_reply_is (name, "resolved"))
+        view->has_resolved = 1, view->resolved = text[0] == '1';
 }
 
 static void
@@ -432,30 +540,36 @@ static void
 s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
 {
     const redisReply *fields = reply->element[0], *history = reply->element[1];
-    Hotline__TicketView view;
-    Hotline__Complaint c;
-    Hotline__GeoPoint pt;
-    char ticket[HL_STORE_TICKET_MAX];
-    hotline__ticket_view__init (&view);
-    hotline__complaint__init (&c);
-    hotline__geo_point__init (&pt);
-    view.complaint = &c;
+    const redisReply *merged = reply->elements > 2 ? reply->element[2] : NULL;
+    s_view_t v;
+    memset (&v, 0, sizeof v);
+    hotline__ticket_view__init (&v.view);
+    hotline__complaint__init (&v.complaint);
+    hotline__geo_point__init (&v.point);
+    v.view.complaint = &v.complaint;
     for (size_t i = 0; fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements; i += 2)
-        s_view_field (&view, &c, &pt, ticket, fields->element[i], fields->element[i + 1]);
-    if (pt.has_lat && pt.has_lon)
-        c.location = &pt;
+        s_view_field (&v, fields->element[i], fields->element[i + 1]);
+    if (v.point.has_lat && v.point.has_lon)
+        v.complaint.location = &v.point;
     size_t n = history->type == REDIS_REPLY_ARRAY ? history->elements : 0;
+    size_t m = merged && merged->type == REDIS_REPLY_ARRAY ? merged->elements : 0;
     Hotline__HistoryEntry *entries = calloc (n + 1, sizeof *entries);
     Hotline__HistoryEntry **ptrs = calloc (n + 1, sizeof *ptrs);
-    if (!entries || !ptrs)
+    v.merged = calloc (m + 1, sizeof *v.merged);
+    if (!entries || !ptrs || !v.merged)
         abort ();
     for (size_t i = 0; i < n; i++) {
         s_history_entry (&entries[i], history->element[i]);
         ptrs[i] = &entries[i];
     }
-    view.n_history = n;
-    view.history = ptrs;
-    fn (&view, NULL, arg);
+    for (size_t i = 0; i < m; i++)
+        v.merged[i] = s_reply_bytes (merged->element[i]);
+    v.view.n_history = n;
+    v.view.history = ptrs;
+    v.view.n_merged = m;
+    v.view.merged = v.merged;
+    fn (&v.view, NULL, arg);
+    free (v.merged);
     free (ptrs);
     free (entries);
 }
@@ -485,10 +599,258 @@ hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn,
     if (!hl_store_is_ready (self))
         return -1;
     const char *argv[] = { "FCALL_RO", "hl_ticket_get", "0", ticket };
-    s_call_t *call = s_call_new (NULL, fn, arg);
-    if (hl_redis_command (self->redis, 4, argv, NULL, s_on_ticket, call) != 0) {
-        free (call);
-        return -1;
+    s_call_t *call = s_call_new (arg);
+    call->view_fn = fn;
+    return s_send (self, 4, argv, NULL, s_on_ticket, call);
+}
+
+//  --------------------------------------------------------------------
+//  Transitions.
+
+//  Turns the reply of hl_transition into a result. As for intake, only a
+//  confirmed 'ok' or 'dup' counts as applied.
+static void
+s_parse_transition (const redisReply *reply, hl_store_transition_result_t *res)
+{
+    memset (res, 0, sizeof *res);
+    char kind[16], text[160];
+    if (!reply) {
+        res->outcome = HL_STORE_LOST;
+        snprintf (res->error, sizeof res->error, "the ticket store did not confirm the change");
+        return;
     }
-    return 0;
+    res->outcome = HL_STORE_FAILED;
+    snprintf (res->error, sizeof res->error, "ticket store error");
+    if (reply->type == REDIS_REPLY_ERROR || !s_reply_is_array (reply, 3))
+        return;
+    s_copy_str (kind, sizeof kind, reply->element[0]);
+    if (strcmp (kind, "err") == 0) {
+        res->outcome = HL_STORE_REFUSED;
+        s_copy_str (text, sizeof text, reply->element[1]);
+        res->code = hl_wire_error_parse (text);
+        if (!res->code)
+            res->code = HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION;
+        s_copy_str (res->error, sizeof res->error, reply->element[2]);
+        return;
+    }
+    if (reply->elements < 6 || (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0))
+        return;
+    s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
+    s_copy_str (text, sizeof text, reply->element[1]);
+    res->from = hl_wire_state_parse (text);
+    s_copy_str (text, sizeof text, reply->element[2]);
+    res->to = hl_wire_state_parse (text);
+    s_copy_str (text, sizeof text, reply->element[3]);
+    res->at_ms = strtoull (text, NULL, 10);
+    s_copy_str (res->unit, sizeof res->unit, reply->element[4]);
+    res->outcome = kind[0] == 'o' ? HL_STORE_NEW : HL_STORE_DUP;
+    res->error[0] = 0;
+}
+
+static void
+s_on_transition (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    hl_store_transition_result_t res;
+    s_parse_transition (reply, &res);
+    call->transition_fn (&res, call->arg);
+    free (call);
+}
+
+static void
+s_param (s_args_t *a, const char *name, int has, ProtobufCBinaryData value)
+{
+    if (has && value.len) {
+        s_arg_str (a, name);
+        s_arg (a, value.data, value.len);
+    }
+}
+
+static void
+s_param_str (s_args_t *a, const char *name, const char *value)
+{
+    if (value && *value) {
+        s_arg_str (a, name);
+        s_arg_str (a, value);
+    }
+}
+
+//  The transition's parameters as name/value pairs. Numbers are written
+//  into SCRATCH, assisting units joined into ASSIST.
+static void
+s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][16],
+                     char *assist, size_t assist_len)
+{
+    s_param (a, "note", t->has_note, t->note);
+    s_param (a, "unit", t->has_unit, t->unit);
+    s_param (a, "parent", t->has_parent, t->parent);
+    s_param (a, "article", t->has_article, t->article);
+    size_t used = 0;
+    assist[0] = 0;
+    for (size_t i = 0; i < t->n_assist && used + t->assist[i].len + 2 < assist_len; i++)
+        used += (size_t) snprintf (assist + used, assist_len - used, "%s%.*s", i ? "," : "",
+                                   (int) t->assist[i].len, t->assist[i].data);
+    s_param_str (a, "assist", assist);
+    if (t->has_return_reason)
+        s_param_str (a, "return_reason", hl_wire_return_reason_name (t->return_reason));
+    if (t->has_satisfaction) {
+        s_param_str (a, "satisfaction", hl_wire_satisfaction_name (t->satisfaction));
+        s_param_str (a, "resolved", t->resolved ? "1" : "0");
+    }
+    if (t->has_extension_days) {
+        snprintf (scratch[0], 16, "%u", t->extension_days);
+        s_param_str (a, "extension_days", scratch[0]);
+    }
+    if (t->has_transfer_to) {
+        snprintf (scratch[1], 16, "%u", t->transfer_to);
+        s_param_str (a, "transfer_to", scratch[1]);
+    }
+}
+
+int
+hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char *actor,
+                     const void *rid, size_t rid_len, uint64_t now_ms,
+                     hl_store_transition_fn *fn, void *arg)
+{
+    char now[24] = "", ticket[HL_STORE_TICKET_MAX], scratch[3][16], assist[256];
+    if (now_ms)
+        snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
+    snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
+    s_args_t a = { .argc = 0 };
+    s_arg_str (&a, "FCALL");
+    s_arg_str (&a, "hl_transition");
+    s_arg_str (&a, "0");
+    s_arg_str (&a, ticket);
+    s_arg_str (&a, hl_wire_action_name (t->action));
+    s_arg_str (&a, actor);
+    s_arg (&a, rid, rid_len);
+    s_arg_str (&a, now);
+    s_transition_params (&a, t, scratch, assist, sizeof assist);
+    s_call_t *call = s_call_new (arg);
+    call->transition_fn = fn;
+    return s_send (self, a.argc, a.argv, a.lens, s_on_transition, call);
+}
+
+//  --------------------------------------------------------------------
+//  Lists.
+
+//  Cuts an excerpt of at most MAX bytes at a character boundary, so a
+//  list never shows half a Chinese character.
+static size_t
+s_utf8_prefix (const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}
+
+static void
+s_summary (Hotline__TicketSummary *out, char *ticket, const redisReply *r)
+{
+    char text[32];
+    hotline__ticket_summary__init (out);
+    if (!s_reply_is_array (r, 8))
+        return;
+    s_copy_str (ticket, HL_STORE_TICKET_MAX, r->element[0]);
+    out->ticket = ticket;
+    s_copy_str (text, sizeof text, r->element[1]);
+    out->has_state = (out->state = hl_wire_state_parse (text)) != 0;
+    s_copy_str (text, sizeof text, r->element[2]);
+    out->has_created_ms = 1;
+    out->created_ms = strtoull (text, NULL, 10);
+    s_copy_str (text, sizeof text, r->element[3]);
+    out->has_request_type = (out->request_type = hl_wire_request_type_parse (text)) != 0;
+    out->has_category = 1;
+    out->category = s_reply_bytes (r->element[4]);
+    out->has_area = 1;
+    out->area = s_reply_bytes (r->element[5]);
+    out->has_unit = r->element[6]->len > 0;
+    out->unit = s_reply_bytes (r->element[6]);
+    out->has_excerpt = 1;
+    out->excerpt = s_reply_bytes (r->element[7]);
+    out->excerpt.len = s_utf8_prefix ((const char *) out->excerpt.data, out->excerpt.len, 180);
+}
+
+static void
+s_on_list (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        call->list_fn (NULL, 0, "the ticket store did not answer", call->arg);
+    else {
+        size_t n = reply->elements;
+        Hotline__TicketSummary *items = calloc (n + 1, sizeof *items);
+        Hotline__TicketSummary **ptrs = calloc (n + 1, sizeof *ptrs);
+        char (*tickets)[HL_STORE_TICKET_MAX] = calloc (n + 1, HL_STORE_TICKET_MAX);
+        if (!items || !ptrs || !tickets)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            s_summary (&items[i], tickets[i], reply->element[i]);
+            ptrs[i] = &items[i];
+        }
+        call->list_fn (ptrs, n, NULL, call->arg);
+        free (tickets);
+        free (ptrs);
+        free (items);
+    }
+    free (call);
+}
+
+int
+hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
+                      unsigned limit, hl_store_list_fn *fn, void *arg)
+{
+    char n[16];
+    snprintf (n, sizeof n, "%u", limit);
+    const char *argv[] = { "FCALL_RO", "hl_ticket_list", "0", index, key, state, n };
+    s_call_t *call = s_call_new (arg);
+    call->list_fn = fn;
+    return s_send (self, 7, argv, NULL, s_on_list, call);
+}
+
+static void
+s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    if (!s_reply_is_array (reply, 1) || reply->element[0]->type != REDIS_REPLY_INTEGER)
+        call->scan_fn (-1, NULL, NULL, NULL, 0, call->arg);
+    else {
+        size_t n = reply->elements - 1;
+        const char **cols = calloc (3 * n + 3, sizeof *cols);
+        if (!cols)
+            abort ();
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+            const redisReply *row = reply->element[i + 1];
+            if (!s_reply_is_array (row, 3))
+                continue;
+            cols[k] = row->element[0]->str;
+            cols[n + 1 + k] = row->element[1]->str;
+            cols[2 * n + 2 + k] = row->element[2]->str;
+            k++;
+        }
+        call->scan_fn ((long) reply->element[0]->integer, cols, cols + n + 1, cols + 2 * n + 2,
+                       k, call->arg);
+        free (cols);
+    }
+    free (call);
+}
+
+int
+hl_store_dispatched_scan (hl_store_t *self, long start, long count, hl_store_scan_fn *fn,
+                          void *arg)
+{
+    char from[24], n[24];
+    snprintf (from, sizeof from, "%ld", start);
+    snprintf (n, sizeof n, "%ld", count);
+    const char *argv[] = { "FCALL_RO", "hl_dispatched_scan", "0", from, n };
+    s_call_t *call = s_call_new (arg);
+    call->scan_fn = fn;
+    return s_send (self, 5, argv, NULL, s_on_scan, call);
 }

@@ -27,22 +27,58 @@ typedef struct {
 } hl_store_opts_t;
 
 typedef enum {
-    HL_STORE_NEW,        //  stored now
-    HL_STORE_DUP,        //  the request id was seen: the original ticket
+    HL_STORE_NEW,        //  stored now (or: transition applied now)
+    HL_STORE_DUP,        //  the request id was seen: the original result
     HL_STORE_CONFLICT,   //  the request id was used for another request
+    HL_STORE_REFUSED,    //  the step's rules refused it (code and error set)
     HL_STORE_LOST,       //  no confirmation (connection lost or timed out)
     HL_STORE_FAILED      //  Redis answered with an error
 } hl_store_outcome_t;
 
 #define HL_STORE_TICKET_MAX 48
+#define HL_STORE_UNIT_MAX 40
 
 typedef struct {
     hl_store_outcome_t outcome;
     char ticket[HL_STORE_TICKET_MAX];
     int state;                   //  Hotline__State
     uint64_t created_ms;
+    char unit[HL_STORE_UNIT_MAX];    //  lead unit, "" if none
+    char assist[160];            //  assisting units, comma-separated
     char error[160];             //  for LOST and FAILED
 } hl_store_result_t;
+
+//  Where intake puts a new ticket: "dispatched" to UNIT (with ASSIST,
+//  comma-separated), "to_dispatch", or a closing state. NOTE goes into the
+//  history (the catalogue rule, the answer given, the reason).
+typedef struct {
+    const char *state;
+    const char *unit;
+    const char *assist;
+    const char *note;
+} hl_store_disposition_t;
+
+//  The outcome of a transition.
+typedef struct {
+    hl_store_outcome_t outcome;  //  NEW, DUP, REFUSED, LOST or FAILED
+    int from, to;                //  Hotline__State
+    uint64_t at_ms;
+    char unit[HL_STORE_UNIT_MAX];    //  lead unit afterwards
+    char assist[160];            //  assisting units afterwards
+    Hotline__ErrorCode code;     //  for REFUSED
+    char error[200];
+} hl_store_transition_result_t;
+
+typedef void (hl_store_transition_fn) (const hl_store_transition_result_t *result, void *arg);
+
+//  ITEMS valid only during the call; ERROR set if the read failed.
+typedef void (hl_store_list_fn) (Hotline__TicketSummary **items, size_t n,
+                                 const char *error, void *arg);
+
+//  One batch of dispatched tickets: NEXT is where the next batch starts
+//  (0: done; -1: the read failed).
+typedef void (hl_store_scan_fn) (long next, const char **tickets, const char **units,
+                                 const char **assists, size_t n, void *arg);
 
 typedef void (hl_store_intake_fn) (const hl_store_result_t *result, void *arg);
 
@@ -55,6 +91,9 @@ hl_store_t *hl_store_new (struct event_base *base, const hl_store_opts_t *opts,
                           char *err, size_t errlen);
 void hl_store_destroy (hl_store_t **self_p);
 
+//  Call FN each time the store becomes ready (after every reconnect).
+void hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg);
+
 //  True when connected and the function library is loaded.
 int hl_store_is_ready (const hl_store_t *self);
 
@@ -65,7 +104,23 @@ size_t hl_store_pending (const hl_store_t *self);
 //  is a test clock value, or 0 to use Redis's clock.
 int hl_store_intake (hl_store_t *self, const Hotline__Complaint *complaint,
                      const char *actor, uint64_t now_ms,
+                     const hl_store_disposition_t *disposition,
                      hl_store_intake_fn *fn, void *arg);
+
+//  Apply a (validated) transition as ACTOR. RID is the request id that
+//  makes a retry idempotent.
+int hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char *actor,
+                         const void *rid, size_t rid_len, uint64_t now_ms,
+                         hl_store_transition_fn *fn, void *arg);
+
+//  List tickets, newest first, from INDEX ("caller", "unit" or "state")
+//  under KEY, optionally only those in STATE ("" = any).
+int hl_store_ticket_list (hl_store_t *self, const char *index, const char *key,
+                          const char *state, unsigned limit, hl_store_list_fn *fn, void *arg);
+
+//  Read a batch of the tickets waiting to be signed.
+int hl_store_dispatched_scan (hl_store_t *self, long start, long count,
+                              hl_store_scan_fn *fn, void *arg);
 
 //  Read one ticket with its history.
 int hl_store_ticket_get (hl_store_t *self, const char *ticket,

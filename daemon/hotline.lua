@@ -14,6 +14,9 @@
 --   hl:idem:<ch>:<rid>    string  "<ticket>|<fingerprint>" for idempotency
 --   hl:caller:<phone>     zset    the caller's tickets by creation time
 --   hl:state:<state>      zset    tickets in a state by creation time
+--   hl:unit:<code>        zset    open tickets a unit leads, by creation time
+--   hl:merged:<ticket>    set     tickets merged into this one
+--   hl:act:<ticket>       hash    request id -> result, for idempotent actions
 --   hl:events             stream  one entry per change, for consumers
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
@@ -47,18 +50,44 @@ local function history_entry(at, actor, action, from, to, note)
                        from = from, to = to, note = note})
 end
 
+local OPEN = {to_dispatch = true, dispatched = true, signed = true,
+              in_progress = true, returned = true, replied = true, visited = true}
+
+local function event(kind, ticket, from, to, unit)
+  redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', kind,
+             'ticket', ticket, 'from', from, 'to', to, 'unit', unit or '')
+end
+
+-- Moves TICKET (created at CREATED) from state FROM to state TO in the
+-- state and unit indexes. UNIT is the lead unit after the move.
+local function reindex(ticket, created, from, to, old_unit, unit)
+  if from ~= '' then
+    redis.call('ZREM', 'hl:state:' .. from, ticket)
+  end
+  redis.call('ZADD', 'hl:state:' .. to, created, ticket)
+  if old_unit and old_unit ~= '' and (old_unit ~= unit or not OPEN[to]) then
+    redis.call('ZREM', 'hl:unit:' .. old_unit, ticket)
+  end
+  if unit and unit ~= '' and OPEN[to] then
+    redis.call('ZADD', 'hl:unit:' .. unit, created, ticket)
+  end
+end
+
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
 -- args: channel, request_id, fingerprint, prefix, tz_offset_min, now_ms
 --       ('' = Redis time), idem_ttl_s, actor, phone ('' = none),
---       then field/value pairs for the ticket hash.
--- returns {'new'|'dup', ticket, state, created_ms}
+--       state (to_dispatch, dispatched or a closing state), unit, assist
+--       (comma-separated), note for the disposition, then field/value pairs
+--       for the ticket hash.
+-- returns {'new'|'dup', ticket, state, created_ms, unit, assist}
 --      or {'conflict', ticket} when the request id was used for a
 --         different request.
 local function intake(keys, args)
   local channel, rid, fp = args[1], args[2], args[3]
   local prefix, tz, now_arg = args[4], tonumber(args[5]), args[6]
   local ttl, actor, phone = tonumber(args[7]), args[8], args[9]
+  local state, unit, assist, note = args[10], args[11], args[12], args[13]
 
   local idem = 'hl:idem:' .. channel .. ':' .. rid
   local seen = redis.call('GET', idem)
@@ -68,34 +97,43 @@ local function intake(keys, args)
     if string.sub(seen, sep + 1) ~= fp then
       return {'conflict', ticket}
     end
-    local t = redis.call('HMGET', 'hl:t:' .. ticket, 'state', 'created_ms')
-    return {'dup', ticket, t[1], t[2]}
+    local t = redis.call('HMGET', 'hl:t:' .. ticket, 'state', 'created_ms', 'unit', 'assist')
+    return {'dup', ticket, t[1], t[2], t[3] or '', t[4] or ''}
   end
 
   local now = now_ms(now_arg)
   local day = civil_date(math.floor((now / 1000 + tz * 60) / 86400))
   local seq = redis.call('INCR', 'hl:seq:' .. day)
   local ticket = string.format('%s%s%06d', prefix, day, seq)
-  local state = 'to_dispatch'
+  local key = 'hl:t:' .. ticket
 
-  redis.call('HSET', 'hl:t:' .. ticket, 'ticket', ticket, 'state', state,
-             'created_ms', now, 'actor', actor, unpack(args, 10))
+  redis.call('HSET', key, 'ticket', ticket, 'state', state, 'created_ms', now,
+             'actor', actor, unpack(args, 14))
+  local first = state == 'dispatched' and 'to_dispatch' or state
   redis.call('RPUSH', 'hl:h:' .. ticket,
-             history_entry(now, actor, 'intake', '', state, 'received via ' .. channel))
+             history_entry(now, actor, 'intake', '', first, 'received via ' .. channel))
+  if state == 'dispatched' then
+    redis.call('HSET', key, 'unit', unit, 'assist', assist, 'dispatched_ms', now)
+    redis.call('RPUSH', 'hl:h:' .. ticket,
+               history_entry(now, 'system:catalogue', 'dispatch', 'to_dispatch', state, note))
+  elseif state ~= 'to_dispatch' then
+    redis.call('HSET', key, 'closed_ms', now, 'disposition_note', note)
+  end
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', ttl)
   if phone ~= '' then
     redis.call('ZADD', 'hl:caller:' .. phone, now, ticket)
   end
-  redis.call('ZADD', 'hl:state:' .. state, now, ticket)
-  redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*',
-             'type', 'intake', 'ticket', ticket, 'state', state)
-  return {'new', ticket, state, tostring(now)}
+  reindex(ticket, now, '', state, nil, unit)
+  event('intake', ticket, '', state, unit)
+  return {'new', ticket, state, tostring(now), unit, assist}
 end
 
--- hl_ticket_get: a ticket's fields and history in one consistent read.
+-- hl_ticket_get: a ticket's fields, history and merged tickets in one
+-- consistent read.
 -- args: ticket
 -- returns {} if unknown, else {fields (flat name/value list),
---          history (list of {at, actor, action, from, to, note})}
+--          history (list of {at, actor, action, from, to, note}),
+--          merged (list of ticket numbers)}
 local function ticket_get(keys, args)
   local ticket = args[1]
   local fields = redis.call('HGETALL', 'hl:t:' .. ticket)
@@ -108,9 +146,342 @@ local function ticket_get(keys, args)
     history[i] = {tostring(e.at), e.actor or '', e.action or '',
                   e.from or '', e.to or '', e.note or ''}
   end
-  return {fields, history}
+  return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
+end
+
+-- ---------------------------------------------------------------------
+-- Transitions (docs/lifecycle.md is the table in prose)
+
+-- Runs while the library loads, when Redis offers only the bare language
+-- (no ipairs), hence the numeric loop.
+local function set_of(list)
+  local set = {}
+  for i = 1, #list do set[list[i]] = true end
+  return set
+end
+
+-- who: 'agent' = any staff, 'dispatcher' = dispatchers and supervisors,
+-- 'lead' = the lead unit, 'unit' = the lead or an assisting unit.
+local RULES = {
+  dispatch = {who = 'dispatcher', from = set_of{'to_dispatch'}, needs = {'unit'}},
+  sign = {who = 'lead', from = set_of{'dispatched'}},
+  ['return'] = {who = 'lead', from = set_of{'dispatched', 'signed'},
+                needs = {'return_reason', 'note'}},
+  reassign = {who = 'dispatcher', from = set_of{'returned'}, needs = {'unit'}},
+  refuse_return = {who = 'dispatcher', from = set_of{'returned'}, needs = {'note'}},
+  progress = {who = 'unit', from = set_of{'signed', 'in_progress'}, needs = {'note'}},
+  request_extension = {who = 'lead', from = set_of{'signed', 'in_progress'},
+                       needs = {'extension_days', 'note'}},
+  approve_extension = {who = 'dispatcher', from = set_of{'signed', 'in_progress'}},
+  refuse_extension = {who = 'dispatcher', from = set_of{'signed', 'in_progress'},
+                      needs = {'note'}},
+  reply = {who = 'lead', from = set_of{'signed', 'in_progress'}, needs = {'note'}},
+  reject_reply = {who = 'dispatcher', from = set_of{'replied'}, needs = {'note'}},
+  visit = {who = 'agent', from = set_of{'replied'}, needs = {'satisfaction'}},
+  close = {who = 'agent', from = set_of{'visited'}},
+  answer_directly = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'note'}},
+  transfer = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'transfer_to'}},
+  out_of_scope = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'note'}},
+  merge = {who = 'agent', from = set_of{'to_dispatch', 'dispatched'}, needs = {'parent'}},
+}
+
+local STAFF_RANK = {agent = 1, dispatcher = 2, supervisor = 2, system = 3}
+
+local function in_list(csv, item)
+  for v in string.gmatch(csv or '', '[^,]+') do
+    if v == item then return true end
+  end
+  return false
+end
+
+local function allowed(who, actor, t)
+  local role, rest = string.match(actor, '^(%a+):(.+)$')
+  local rank = STAFF_RANK[role or '']
+  if who == 'agent' then return rank ~= nil end
+  if who == 'dispatcher' then return rank ~= nil and rank >= 2 end
+  if role ~= 'unit' then return false end
+  local unit = string.match(rest, '^([^/]+)')
+  if who == 'lead' then return unit == t.unit end
+  return unit == t.unit or in_list(t.assist, unit)
+end
+
+local function fail(code, message)
+  return {'err', code, message}
+end
+
+-- Each action's effect: returns the new state (or nil, error reply).
+-- T is the ticket's fields, P the parameters, K its key, NOW the time.
+local APPLY = {}
+
+local function route_to(k, p, now)
+  redis.call('HSET', k, 'unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
+  redis.call('HDEL', k, 'signed_ms', 'return_reason')
+  return 'dispatched'
+end
+
+APPLY.dispatch = function (t, p, k, now) return route_to(k, p, now) end
+
+APPLY.sign = function (t, p, k, now)
+  redis.call('HSET', k, 'signed_ms', now)
+  return 'signed'
+end
+
+APPLY['return'] = function (t, p, k, now)
+  redis.call('HSET', k, 'return_reason', p.return_reason, 'returned_ms', now)
+  return 'returned'
+end
+
+APPLY.reassign = function (t, p, k, now)
+  if p.unit == t.unit then
+    return nil, fail('bad_value', 'reassign needs a different unit; use refuse_return')
+  end
+  return route_to(k, p, now)
+end
+
+APPLY.refuse_return = function (t, p, k, now)
+  redis.call('HSET', k, 'dispatched_ms', now)
+  redis.call('HDEL', k, 'return_reason')
+  return 'dispatched'
+end
+
+APPLY.progress = function (t, p, k, now, lead)
+  if not lead then return t.state end
+  if not t.first_contact_ms then
+    redis.call('HSET', k, 'first_contact_ms', now)
+  end
+  return 'in_progress'
+end
+
+APPLY.request_extension = function (t, p, k, now)
+  if t.ext_pending then
+    return nil, fail('invalid_transition', 'an extension request is already pending')
+  end
+  redis.call('HSET', k, 'ext_pending', p.extension_days)
+  return t.state
+end
+
+APPLY.approve_extension = function (t, p, k, now)
+  if not t.ext_pending then
+    return nil, fail('invalid_transition', 'no extension request is pending')
+  end
+  local asked = tonumber(t.ext_pending)
+  local days = tonumber(p.extension_days or asked)
+  if days > asked then
+    return nil, fail('bad_value', 'cannot approve more days than were asked for')
+  end
+  redis.call('HINCRBY', k, 'extension_days', days)
+  redis.call('HDEL', k, 'ext_pending')
+  return t.state
+end
+
+APPLY.refuse_extension = function (t, p, k, now)
+  if not t.ext_pending then
+    return nil, fail('invalid_transition', 'no extension request is pending')
+  end
+  redis.call('HDEL', k, 'ext_pending')
+  return t.state
+end
+
+-- The answer reaches every ticket merged into this one: each gets the
+-- reply, a history entry and an event for the notifier.
+local function reply_to_merged(ticket, actor, note, now)
+  for _, child in ipairs(redis.call('SMEMBERS', 'hl:merged:' .. ticket)) do
+    redis.call('HSET', 'hl:t:' .. child, 'reply', note, 'replied_ms', now)
+    redis.call('RPUSH', 'hl:h:' .. child, history_entry(now, actor, 'reply', 'merged',
+               'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
+    event('reply', child, 'merged', 'merged', '')
+  end
+end
+
+APPLY.reply = function (t, p, k, now, lead, actor, ticket)
+  redis.call('HSET', k, 'reply', p.note, 'replied_ms', now)
+  reply_to_merged(ticket, actor, p.note, now)
+  return 'replied'
+end
+
+APPLY.reject_reply = function (t, p, k, now)
+  return 'in_progress'
+end
+
+APPLY.visit = function (t, p, k, now)
+  redis.call('HSET', k, 'satisfaction', p.satisfaction, 'resolved', p.resolved or '0',
+             'visited_ms', now)
+  if p.satisfaction ~= 'unsatisfied' then
+    return 'visited'
+  end
+  redis.call('HINCRBY', k, 'reopen_count', 1)
+  redis.call('HSET', k, 'dispatched_ms', now)
+  redis.call('HDEL', k, 'signed_ms', 'reply', 'ext_pending')
+  return 'dispatched'
+end
+
+local function close_with(state)
+  return function (t, p, k, now)
+    redis.call('HSET', k, 'closed_ms', now)
+    if p.article then redis.call('HSET', k, 'article', p.article) end
+    if p.transfer_to then redis.call('HSET', k, 'transfer_to', p.transfer_to) end
+    return state
+  end
+end
+
+APPLY.close = close_with('closed')
+APPLY.answer_directly = close_with('answered_directly')
+APPLY.transfer = close_with('transferred')
+APPLY.out_of_scope = close_with('out_of_scope')
+
+APPLY.merge = function (t, p, k, now, lead, actor, ticket)
+  if p.parent == ticket then
+    return nil, fail('bad_value', 'a ticket cannot be merged into itself')
+  end
+  local ps = redis.call('HGET', 'hl:t:' .. p.parent, 'state')
+  if not ps then
+    return nil, fail('not_found', 'parent ticket ' .. p.parent .. ' does not exist')
+  end
+  if not OPEN[ps] then
+    return nil, fail('invalid_transition', 'parent ticket is ' .. ps .. ', not open')
+  end
+  redis.call('SADD', 'hl:merged:' .. p.parent, ticket)
+  redis.call('HSET', k, 'parent', p.parent, 'closed_ms', now)
+  redis.call('RPUSH', 'hl:h:' .. p.parent, history_entry(now, actor, 'merge', ps, ps,
+             '并入 ' .. ticket))
+  return 'merged'
+end
+
+local function pairs_to_table(args, first)
+  local t = {}
+  for i = first, #args, 2 do
+    t[args[i]] = args[i + 1]
+  end
+  return t
+end
+
+local function history_note(action, p)
+  local note = p.note or ''
+  if action == 'return' then
+    note = '[' .. p.return_reason .. '] ' .. note
+  elseif action == 'request_extension' or action == 'approve_extension' then
+    note = (p.extension_days and (p.extension_days .. ' working days ') or '') .. note
+  elseif action == 'visit' then
+    note = p.satisfaction .. (p.resolved == '1' and ', resolved' or ', not resolved') ..
+           (note ~= '' and (': ' .. note) or '')
+  elseif action == 'dispatch' or action == 'reassign' then
+    note = p.unit .. ((p.assist or '') ~= '' and (' + ' .. p.assist) or '') ..
+           (note ~= '' and (': ' .. note) or '')
+  elseif action == 'transfer' then
+    note = p.transfer_to .. (note ~= '' and (': ' .. note) or '')
+  elseif action == 'merge' then
+    note = '并入 ' .. p.parent .. (note ~= '' and (': ' .. note) or '')
+  end
+  return note
+end
+
+-- hl_transition: one action on one ticket.
+-- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
+--       parameter name/value pairs (note, unit, assist, return_reason,
+--       extension_days, resolved, satisfaction, transfer_to, parent, article)
+-- returns {'ok'|'dup', from, to, at_ms, unit, assist} or {'err', code, message}
+local function transition(keys, args)
+  local ticket, action, actor, rid = args[1], args[2], args[3], args[4]
+  local k = 'hl:t:' .. ticket
+  local done = redis.call('HGET', 'hl:act:' .. ticket, rid)
+  if done then
+    local r = cjson.decode(done)
+    return {'dup', r[1], r[2], r[3], r[4], r[5]}
+  end
+  local flat = redis.call('HGETALL', k)
+  if #flat == 0 then
+    return fail('not_found', 'no such ticket')
+  end
+  local t = pairs_to_table(flat, 1)
+  local rule = RULES[action]
+  if not rule then
+    return fail('unknown_code', 'unknown action ' .. action)
+  end
+  if not allowed(rule.who, actor, t) then
+    return fail('forbidden', actor .. ' may not ' .. action .. ' this ticket')
+  end
+  if not rule.from[t.state] then
+    return fail('invalid_transition', 'cannot ' .. action .. ' a ticket that is ' .. t.state)
+  end
+  local p = pairs_to_table(args, 6)
+  for _, need in ipairs(rule.needs or {}) do
+    if not p[need] or p[need] == '' then
+      return fail('missing_field', need .. ': required to ' .. action)
+    end
+  end
+  local now = now_ms(args[5])
+  local lead = string.match(actor, '^unit:([^/]+)') == t.unit
+  local to, err = APPLY[action](t, p, k, now, lead, actor, ticket)
+  if not to then
+    return err
+  end
+  local after = redis.call('HMGET', k, 'unit', 'assist')
+  local unit, assist = after[1] or '', after[2] or ''
+  redis.call('HSET', k, 'state', to, 'updated_ms', now)
+  redis.call('RPUSH', 'hl:h:' .. ticket,
+             history_entry(now, actor, action, t.state, to, history_note(action, p)))
+  reindex(ticket, tonumber(t.created_ms), t.state, to, t.unit, unit)
+  redis.call('HSET', 'hl:act:' .. ticket, rid,
+             cjson.encode({t.state, to, tostring(now), unit, assist}))
+  event('transition', ticket, t.state, to, unit)
+  return {'ok', t.state, to, tostring(now), unit, assist}
+end
+
+-- ---------------------------------------------------------------------
+-- Lists
+
+local function summary(ticket)
+  local f = redis.call('HMGET', 'hl:t:' .. ticket, 'state', 'created_ms', 'request_type',
+                       'category', 'area', 'unit', 'content')
+  if not f[1] then return nil end
+  return {ticket, f[1], f[2], f[3] or '', f[4] or '', f[5] or '', f[6] or '',
+          string.sub(f[7] or '', 1, 240)}
+end
+
+-- hl_ticket_list: newest first.
+-- args: index ('caller', 'unit' or 'state'), key, state filter ('' = any), limit
+-- returns a list of {ticket, state, created_ms, request_type, category,
+--         area, unit, content start (bytes; may end inside a character)}
+local function ticket_list(keys, args)
+  local index, key, want, limit = args[1], args[2], args[3], tonumber(args[4])
+  local zkey = 'hl:' .. index .. ':' .. key
+  local out = {}
+  local start = 0
+  while #out < limit do
+    local batch = redis.call('ZREVRANGE', zkey, start, start + limit * 2 - 1)
+    if #batch == 0 then break end
+    for _, ticket in ipairs(batch) do
+      local s = summary(ticket)
+      if s and (want == '' or s[2] == want) and #out < limit then
+        out[#out + 1] = s
+      end
+    end
+    start = start + #batch
+    if start >= limit * 10 then break end
+  end
+  return out
+end
+
+-- hl_dispatched_scan: tickets waiting to be signed, for the worker queue
+-- to (re)deliver after a start.
+-- args: start index, count
+-- returns {next start (0 when done), {ticket, unit, assist}, ...}
+local function dispatched_scan(keys, args)
+  local start, count = tonumber(args[1]), tonumber(args[2])
+  local batch = redis.call('ZRANGE', 'hl:state:dispatched', start, start + count - 1)
+  local out = {#batch < count and 0 or start + #batch}
+  for _, ticket in ipairs(batch) do
+    local f = redis.call('HMGET', 'hl:t:' .. ticket, 'unit', 'assist')
+    out[#out + 1] = {ticket, f[1] or '', f[2] or ''}
+  end
+  return out
 end
 
 redis.register_function('hl_intake', intake)
+redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,
                         flags = {'no-writes'}}

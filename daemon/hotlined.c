@@ -7,9 +7,11 @@
  *  Signals:
  *    SIGTERM, SIGINT  drain: refuse new complaints with a retryable nack,
  *                     answer every complaint already in flight, exit 0
- *    SIGHUP           reload the code catalogue (a bad file is refused
- *                     and the old catalogue stays in force)
+ *    SIGHUP           reload the code and dispatch catalogues (a bad file
+ *                     is refused and the old catalogue stays in force)
  */
+#include "hl_broker.h"
+#include "hl_catalogue.h"
 #include "hl_codes.h"
 #include "hl_config.h"
 #include "hl_intake.h"
@@ -31,7 +33,9 @@ typedef struct {
     void *zmq_ctx;
     hl_store_t *store;
     hl_intake_t *intake;
+    hl_broker_t *broker;
     hl_codes_t *codes;
+    hl_catalogue_t *catalogue;
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
@@ -71,6 +75,8 @@ s_on_stop (evutil_socket_t sig, short what, void *arg)
     hl_intake_drain (d->intake, s_on_drained, d);
 }
 
+//  Each catalogue is swapped in only if its new file loads completely;
+//  work in flight keeps running on the catalogue it started with.
 static void
 s_on_reload (evutil_socket_t sig, short what, void *arg)
 {
@@ -79,15 +85,33 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
     s_daemon_t *d = arg;
     char err[512];
     hl_codes_t *codes = hl_codes_load (d->cfg.codes, err, sizeof err);
-    if (!codes) {
-        hl_error ("reload refused, keeping the current catalogue: %s", err);
-        return;
+    if (!codes)
+        hl_error ("reload refused, keeping the current codes: %s", err);
+    else {
+        hl_intake_set_codes (d->intake, codes);
+        hl_codes_destroy (&d->codes);
+        d->codes = codes;
+        hl_notice ("reloaded %s: %zu categories, %zu areas", d->cfg.codes,
+                   hl_codes_count (codes, HL_CODES_CATEGORY),
+                   hl_codes_count (codes, HL_CODES_AREA));
     }
-    hl_intake_set_codes (d->intake, codes);
-    hl_codes_destroy (&d->codes);
-    d->codes = codes;
-    hl_notice ("reloaded %s: %zu categories, %zu areas", d->cfg.codes,
-               hl_codes_count (codes, HL_CODES_CATEGORY), hl_codes_count (codes, HL_CODES_AREA));
+    hl_catalogue_t *catalogue = hl_catalogue_load (d->cfg.dispatch, err, sizeof err);
+    if (!catalogue)
+        hl_error ("reload refused, keeping the current dispatch catalogue: %s", err);
+    else {
+        hl_intake_set_catalogue (d->intake, catalogue);
+        hl_broker_set_catalogue (d->broker, catalogue);
+        hl_catalogue_destroy (&d->catalogue);
+        d->catalogue = catalogue;
+        hl_notice ("reloaded %s: %zu units", d->cfg.dispatch, hl_catalogue_unit_count (catalogue));
+    }
+}
+
+static void
+s_on_store_ready (void *arg)
+{
+    s_daemon_t *d = arg;
+    hl_broker_store_ready (d->broker);
 }
 
 static int
@@ -106,6 +130,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->codes = hl_codes_load (d->cfg.codes, err, errlen);
     if (!d->codes)
         return -1;
+    d->catalogue = hl_catalogue_load (d->cfg.dispatch, err, errlen);
+    if (!d->catalogue)
+        return -1;
     d->base = event_base_new ();
     d->zmq_ctx = zmq_ctx_new ();
     if (!d->base || !d->zmq_ctx) {
@@ -123,7 +150,12 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->store = hl_store_new (d->base, &so, err, errlen);
     if (!d->store)
         return -1;
-    d->intake = hl_intake_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->codes, err, errlen);
+    d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, err, errlen);
+    if (!d->broker)
+        return -1;
+    hl_store_set_ready_fn (d->store, s_on_store_ready, d);
+    d->intake = hl_intake_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->codes, d->catalogue,
+                               d->broker, err, errlen);
     if (!d->intake)
         return -1;
     d->sig_term = evsignal_new (d->base, SIGTERM, s_on_stop, d);
@@ -148,6 +180,7 @@ s_stop (s_daemon_t *d)
 {
     hl_store_destroy (&d->store);
     hl_intake_destroy (&d->intake, 1000);
+    hl_broker_destroy (&d->broker, 500);
     if (d->sig_term) {
         event_free (d->sig_term);
         event_free (d->sig_int);
@@ -159,6 +192,7 @@ s_stop (s_daemon_t *d)
     if (d->base)
         event_base_free (d->base);
     hl_codes_destroy (&d->codes);
+    hl_catalogue_destroy (&d->catalogue);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }
@@ -191,8 +225,9 @@ main (int argc, char **argv)
         s_stop (&d);
         return 1;
     }
-    hl_notice ("hotlined %s (%s) serving %s%s, ticket store %s", HL_VERSION, d.cfg.instance,
-               d.cfg.endpoints[0], d.cfg.n_endpoints > 1 ? " and more" : "", d.cfg.redis);
+    hl_notice ("hotlined %s (%s) serving %s%s, workers on %s, ticket store %s", HL_VERSION,
+               d.cfg.instance, d.cfg.endpoints[0], d.cfg.n_endpoints > 1 ? " and more" : "",
+               d.cfg.worker_endpoint, d.cfg.redis);
     event_base_dispatch (d.base);
     s_stop (&d);
     hl_notice ("stopped");

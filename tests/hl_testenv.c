@@ -23,8 +23,10 @@ struct hl_testenv {
     char dir[256];
     int redis_port;
     int intake_port;
+    int worker_port;
     char redis_address[64];
     char endpoint[64];
+    char worker_endpoint[64];
     char log[300];
     pid_t redis_pid;
     pid_t daemon_pid;
@@ -104,6 +106,9 @@ hl_testenv_new (const char *name)
     }
     self->redis_port = hl_testenv_free_port ();
     self->intake_port = hl_testenv_free_port ();
+    self->worker_port = hl_testenv_free_port ();
+    snprintf (self->worker_endpoint, sizeof self->worker_endpoint, "tcp://127.0.0.1:%d",
+              self->worker_port);
     snprintf (self->redis_address, sizeof self->redis_address, "127.0.0.1:%d", self->redis_port);
     snprintf (self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->intake_port);
     snprintf (self->log, sizeof self->log, "%s/hotlined.log", self->dir);
@@ -207,6 +212,10 @@ hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
     argv[n++] = self->redis_address;
     argv[n++] = "--codes";
     argv[n++] = getenv ("HL_CODES") ? getenv ("HL_CODES") : "deploy/etc/codes.conf";
+    argv[n++] = "--dispatch";
+    argv[n++] = getenv ("HL_DISPATCH") ? getenv ("HL_DISPATCH") : "deploy/etc/dispatch.conf";
+    argv[n++] = "--worker-endpoint";
+    argv[n++] = self->worker_endpoint;
     argv[n++] = "--log-level";
     argv[n++] = "debug";
     for (int i = 0; args && args[i] && n < 62; i++)
@@ -283,6 +292,12 @@ const char *
 hl_testenv_endpoint (const hl_testenv_t *self)
 {
     return self->endpoint;
+}
+
+const char *
+hl_testenv_worker_endpoint (const hl_testenv_t *self)
+{
+    return self->worker_endpoint;
 }
 
 const char *

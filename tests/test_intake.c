@@ -110,6 +110,14 @@ s_redis_int (hl_testenv_t *env, const char *cmd)
     return v;
 }
 
+//  Tickets stored: intake leaves each in to_dispatch or dispatched.
+static long long
+s_ticket_count (hl_testenv_t *env)
+{
+    return s_redis_int (env, "ZCARD hl:state:to_dispatch")
+         + s_redis_int (env, "ZCARD hl:state:dispatched");
+}
+
 static hl_testenv_t *
 s_env_up (const char *name, const char *const *daemon_args)
 {
@@ -141,7 +149,7 @@ test_roundtrip (void)
     }
     const char *ticket = ack->ack->ticket;
     HL_CHECK (strncmp (ticket, "YJ20", 4) == 0 && strlen (ticket) == 16);
-    HL_CHECK (ack->ack->state == HOTLINE__STATE__STATE_TO_DISPATCH);
+    HL_CHECK (ack->ack->state == HOTLINE__STATE__STATE_DISPATCHED);
     HL_CHECK (ack->ack->created_ms > 1700000000000ULL);
     HL_CHECK (!ack->ack->duplicate);
 
@@ -151,7 +159,8 @@ test_roundtrip (void)
         const Hotline__TicketView *v = view->ticket_view;
         const Hotline__Complaint *s = v->complaint;
         HL_CHECK_STR (v->ticket, ticket);
-        HL_CHECK (v->state == HOTLINE__STATE__STATE_TO_DISPATCH);
+        HL_CHECK (v->state == HOTLINE__STATE__STATE_DISPATCHED);
+        HL_CHECK (s_bytes_eq (v->unit, hl_wire_bytes ("scjgj")));
         HL_CHECK (v->created_ms == ack->ack->created_ms);
         HL_CHECK (s->channel == c.channel && s->request_type == c.request_type);
         HL_CHECK (s_bytes_eq (s->channel_ref, c.channel_ref));
@@ -166,12 +175,14 @@ test_roundtrip (void)
         HL_CHECK (s_bytes_eq (s->content, c.content));
         HL_CHECK (s->confidential && !s->anonymous);
         HL_CHECK (s_bytes_eq (s->request_id, c.request_id));
-        HL_CHECK (v->n_history == 1);
-        if (v->n_history == 1) {
+        HL_CHECK (v->n_history == 2);
+        if (v->n_history == 2) {
             HL_CHECK (s_bytes_eq (v->history[0]->action, hl_wire_bytes ("intake")));
             HL_CHECK (s_bytes_eq (v->history[0]->actor, hl_wire_bytes ("intake:enterprise")));
             HL_CHECK (v->history[0]->to_state == HOTLINE__STATE__STATE_TO_DISPATCH);
             HL_CHECK (v->history[0]->at_ms == v->created_ms);
+            HL_CHECK (s_bytes_eq (v->history[1]->action, hl_wire_bytes ("dispatch")));
+            HL_CHECK (v->history[1]->to_state == HOTLINE__STATE__STATE_DISPATCHED);
         }
     }
     //  The indexes by caller and by state hold the ticket.
@@ -181,7 +192,7 @@ test_roundtrip (void)
     HL_CHECK (r && r->type == REDIS_REPLY_STRING);
     if (r)
         freeReplyObject (r);
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 1);
+    HL_CHECK (s_ticket_count (env) == 1);
     HL_CHECK (s_redis_int (env, "XLEN hl:events") == 1);
 
     //  Unknown ticket: a clear not_found.
@@ -251,7 +262,7 @@ test_cli (void)
 
     const char *show_text[] = { "show", ticket, NULL };
     HL_CHECK (hl_testenv_client (env, show_text, &out) == 0);
-    HL_CHECK (out && strstr (out, "待派单") && strstr (out, "咨询"));
+    HL_CHECK (out && strstr (out, "已派单") && strstr (out, "咨询") && strstr (out, "gjj"));
     free (out);
 
     //  Plain submit prints just the ticket number; a refusal exits 2.
@@ -329,7 +340,7 @@ test_idempotency (void)
     HL_CHECK (conflict && conflict->body_case == HOTLINE__ENVELOPE__BODY_NACK
               && conflict->nack->code == HOTLINE__ERROR_CODE__ERROR_CONFLICT
               && !conflict->nack->retryable);
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+    HL_CHECK (s_ticket_count (env) == 2);
 
     //  After a restart of the daemon, the same answer.
     hl_testenv_daemon_signal (env, SIGTERM);
@@ -339,7 +350,7 @@ test_idempotency (void)
     Hotline__Envelope *later = s_submit (env, &c);
     HL_CHECK (later && later->ack && first && first->ack
               && strcmp (later->ack->ticket, first->ack->ticket) == 0 && later->ack->duplicate);
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+    HL_CHECK (s_ticket_count (env) == 2);
     hl_wire_free (&first);
     hl_wire_free (&again);
     hl_wire_free (&other);
@@ -599,7 +610,7 @@ test_redis_outage (void)
     }
     HL_CHECK (acked);
     //  The ticket from before the outage survived it (AOF).
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 2);
+    HL_CHECK (s_ticket_count (env) == 2);
     hl_testenv_destroy (&env);
 }
 
@@ -629,7 +640,7 @@ test_redis_stall (void)
     reply = s_submit (env, &c);
     HL_CHECK (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK);
     hl_wire_free (&reply);
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == 1);
+    HL_CHECK (s_ticket_count (env) == 1);
     hl_testenv_destroy (&env);
 }
 
@@ -653,7 +664,7 @@ s_check_exactly_once (hl_testenv_t *env, const s_load_t *load)
 {
     HL_CHECK (load->result.acked == load->opts.total);
     HL_CHECK (load->result.refused == 0);
-    HL_CHECK (s_redis_int (env, "ZCARD hl:state:to_dispatch") == load->opts.total);
+    HL_CHECK (s_ticket_count (env) == load->opts.total);
     redisContext *rc = hl_testenv_redis (env);
     long mismatches = 0;
     for (long i = 0; i < load->opts.total; i++)

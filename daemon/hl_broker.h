@@ -1,0 +1,60 @@
+/*  hl_broker: the department worker queue.
+ *
+ *  Department workers connect to a ROUTER socket (worker_endpoint), say
+ *  which unit they serve and how many unsigned tickets they may hold
+ *  (credit), and then receive that unit's dispatched tickets, spread over
+ *  the unit's connected workers by free credit. Both sides heartbeat; a
+ *  worker silent for three intervals is taken for dead and the tickets it
+ *  held unsigned go to another worker of the unit (at-least-once: signing
+ *  is an atomic transition, so a ticket is never signed twice).
+ *
+ *  The queue itself lives in memory and is rebuilt from Redis (every
+ *  dispatched-but-unsigned ticket) whenever the store becomes ready, so a
+ *  hotlined restart delivers everything again. One hotlined instance runs
+ *  the worker queue for a city (see docs/operations.md).
+ *
+ *  Workers act through Transition messages (sign, return, progress,
+ *  extension request, reply); their actor is the session's unit, never a
+ *  claim in the payload, so a worker of one unit cannot touch another
+ *  unit's tickets. What a worker sees of the caller follows the privacy
+ *  rules in hl_broker_mask().
+ */
+#ifndef HL_BROKER_H_INCLUDED
+#define HL_BROKER_H_INCLUDED
+
+#include "hl_catalogue.h"
+#include "hl_config.h"
+#include "hl_store.h"
+
+#include <event2/event.h>
+
+typedef struct hl_broker hl_broker_t;
+
+//  Bind the worker socket on CFG's worker_endpoint. NULL with ERR on failure.
+hl_broker_t *hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
+                            hl_store_t *store, const hl_catalogue_t *catalogue,
+                            char *err, size_t errlen);
+void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
+
+//  Use a new catalogue from now on (after a reload).
+void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);
+
+//  TICKET was dispatched to UNIT (with ASSIST units, comma-separated):
+//  queue it for the unit's workers and inform the assisting units.
+void hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
+                           const char *assist);
+
+//  The store (re)connected: reload the dispatched tickets from Redis.
+void hl_broker_store_ready (hl_broker_t *self);
+
+//  Connected workers, and tickets waiting for a worker.
+size_t hl_broker_worker_count (const hl_broker_t *self);
+size_t hl_broker_queued (const hl_broker_t *self);
+
+//  Apply the privacy rules to VIEW for a unit: anonymous, confidential and
+//  举报 (report) tickets lose every caller detail; otherwise the number is
+//  masked unless CALLBACK_ALLOWED. MASKED (at least 32 bytes) holds the
+//  masked number VIEW then points to.
+void hl_broker_mask (Hotline__TicketView *view, int callback_allowed, char *masked);
+
+#endif
