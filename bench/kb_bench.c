@@ -1,13 +1,14 @@
 /*  kb: knowledge-base index benchmark on synthetic articles.
 
-    kb [--docs N] [--queries N] [--db PATH]
+    kb [--docs N] [--queries N] [--db PATH] [--search-only]
 
     Builds an index of N synthetic articles (default 5000; the documented
     large run is --docs 100000), composed from the vocabulary of the sample
     knowledge base (titles, tags, categories of kb/articles), then runs
     search queries of two or three such words, some wrapped in colloquial
     phrasing. Prints the indexing rate, index size, query latency p50/p99
-    (top 10 with snippets) and queries per second on one thread.
+    (top 10 with snippets) and queries per second on one thread. With
+    --search-only, the index at --db is reused and only queries are run.
 */
 #include "hl_article.h"
 #include "hl_xapian.h"
@@ -123,41 +124,21 @@ s_du (const char *dir)
     return total;
 }
 
-int
-main (int argc, char **argv)
+//  Build a fresh index of DOCS synthetic articles at DB, committing every
+//  10,000; returns the seconds taken, or -1.
+static double
+s_build (const char *db, long docs)
 {
-    long docs = 5000, queries = 2000;
-    const char *db = KB_BENCH_DB;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp (argv[i], "--docs") == 0)
-            docs = atol (argv[i + 1]);
-        else
-        if (strcmp (argv[i], "--queries") == 0)
-            queries = atol (argv[i + 1]);
-        else
-        if (strcmp (argv[i], "--db") == 0)
-            db = argv[i + 1];
-    }
-    if (docs < 1 || queries < 1) {
-        fprintf (stderr, "usage: kb [--docs N] [--queries N] [--db PATH]\n");
-        return 2;
-    }
-    s_load_vocabulary (KB_SOURCE_DIR "/articles");
-    if (s_words_size < 100) {
-        fprintf (stderr, "kb: vocabulary too small (%zu words)\n", s_words_size);
-        return 2;
-    }
     char cmd[4200];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", db);
     if (system (cmd) != 0)
-        return 2;
-
+        return -1;
     static const char *const units[] = {"rsj", "ybj", "gaj", "zjj", "cgj", "scjgj", "gjj", "jyj"};
     char err[512], id[32], title[256], tags[256], body[2048];
     hl_kb_writer_t *w = hl_kb_writer_new (db, err, sizeof err);
     if (!w) {
         fprintf (stderr, "kb: %s\n", err);
-        return 2;
+        return -1;
     }
     double t0 = s_now ();
     for (long i = 0; i < docs; i++) {
@@ -174,22 +155,64 @@ main (int argc, char **argv)
         if (hl_kb_writer_put (w, &doc, err, sizeof err)
         ||  ((i + 1) % 10000 == 0 && hl_kb_writer_commit (w, err, sizeof err))) {
             fprintf (stderr, "kb: %s\n", err);
-            return 1;
+            hl_kb_writer_destroy (&w);
+            return -1;
         }
     }
     if (hl_kb_writer_commit (w, err, sizeof err)) {
         fprintf (stderr, "kb: %s\n", err);
-        return 1;
+        hl_kb_writer_destroy (&w);
+        return -1;
     }
     hl_kb_writer_destroy (&w);
-    double indexing = s_now () - t0;
+    return s_now () - t0;
+}
+
+int
+main (int argc, char **argv)
+{
+    long docs = 5000, queries = 2000;
+    const char *db = KB_BENCH_DB;
+    int search_only = 0;
+    for (int i = 1; i < argc; i += 2) {
+        if (strcmp (argv[i], "--search-only") == 0) {
+            search_only = 1;
+            i--;
+        }
+        else
+        if (i + 1 == argc)
+            break;
+        else
+        if (strcmp (argv[i], "--docs") == 0)
+            docs = atol (argv[i + 1]);
+        else
+        if (strcmp (argv[i], "--queries") == 0)
+            queries = atol (argv[i + 1]);
+        else
+        if (strcmp (argv[i], "--db") == 0)
+            db = argv[i + 1];
+    }
+    if (docs < 1 || queries < 1) {
+        fprintf (stderr, "usage: kb [--docs N] [--queries N] [--db PATH] [--search-only]\n");
+        return 2;
+    }
+    s_load_vocabulary (KB_SOURCE_DIR "/articles");
+    if (s_words_size < 100) {
+        fprintf (stderr, "kb: vocabulary too small (%zu words)\n", s_words_size);
+        return 2;
+    }
+    double indexing = search_only ? 0 : s_build (db, docs);
+    if (indexing < 0)
+        return 1;
     long long size = s_du (db);
 
+    char err[512];
     hl_kb_t *kb = hl_kb_new (db, err, sizeof err);
     if (!kb) {
         fprintf (stderr, "kb: %s\n", err);
         return 1;
     }
+    docs = (long) hl_kb_size (kb);
     double *lat = malloc (sizeof (double) * (size_t) queries);
     hl_kb_query_t q = {.limit = 10};
     size_t hits = 0;
@@ -213,7 +236,8 @@ main (int argc, char **argv)
     hl_kb_destroy (&kb);
     qsort (lat, (size_t) queries, sizeof *lat, s_compare_double);
     printf ("articles %ld (vocabulary %zu words), index %s\n", docs, s_words_size, db);
-    printf ("indexing   %.1f s, %.0f articles/s\n", indexing, docs / indexing);
+    if (!search_only)
+        printf ("indexing   %.1f s, %.0f articles/s\n", indexing, docs / indexing);
     printf ("index size %.1f MB, %.1f KB/article\n", size / 1e6, size / 1e3 / docs);
     printf ("queries    %ld, %.0f%% with results\n", queries, 100.0 * hits / queries);
     printf ("latency    p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",

@@ -57,6 +57,8 @@ static const unsigned WDF_BODY = 1;
 
 //  In the relaxed pass a single Chinese character says little on its own.
 static const double UNIGRAM_WEIGHT = 0.25;
+//  ... and only counts if it occurs in at most this share of articles.
+static const double UNIGRAM_SHARE_MAX = 0.1;
 //  Weight of a match in the subject, on top of the match in all text.
 static const double SUBJECT_WEIGHT = 1.0;
 
@@ -660,38 +662,40 @@ s_strict_query (const hl_kb_t *self, Xapian::QueryParser &qp, const std::string 
     return s_combine (Xapian::Query::OP_AND, parts);
 }
 
-//  Sort the leaves of Q into words (terms, synonym groups, phrases) and
-//  single Chinese characters, dropping the commonest characters.
+//  Sort the leaves of Q into PARTS for the relaxed query: words (terms,
+//  synonym groups, phrases) as they are, single Chinese characters
+//  weighted down, and only if they are rare in DB: a common character adds
+//  noise and costs time on a large index, a rare one ("坑") can be all
+//  that links a caller's words to the article.
 static void
-s_split_leaves (const Xapian::Query &q, std::vector<Xapian::Query> &words,
-                std::vector<Xapian::Query> &chars)
+s_relax_leaves (const Xapian::Database &db, const Xapian::Query &q,
+                std::vector<Xapian::Query> &parts)
 {
     if (q.get_type () == Xapian::Query::OP_AND) {
         for (size_t i = 0; i < q.get_num_subqueries (); i++)
-            s_split_leaves (q.get_subquery (i), words, chars);
+            s_relax_leaves (db, q.get_subquery (i), parts);
         return;
     }
     if (q.get_type () == Xapian::Query::LEAF_TERM) {
         std::string term = *q.get_terms_begin ();
         if (s_is_cjk_unigram (term)) {
-            if (!s_in_list (s_stop_chars, term))
-                chars.push_back (Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT, q,
+            double share = (double) db.get_termfreq (term) / std::max (1u, db.get_doccount ());
+            if (share <= UNIGRAM_SHARE_MAX && !s_in_list (s_stop_chars, term))
+                parts.push_back (Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT, q,
                                                 UNIGRAM_WEIGHT));
             return;
         }
     }
-    words.push_back (q);
+    parts.push_back (q);
 }
 
-//  The relaxed query: any word or character of the strict one may match,
-//  ranked by relevance; single characters weigh less than words, and the
-//  commonest are dropped. A rare character still finds its article
-//  ("大坑" has no bigram in "坑洼", but 坑 is there).
+//  The relaxed query: any word or rare character of the strict one may
+//  match, ranked by relevance.
 static Xapian::Query
-s_relax (const Xapian::Query &strict)
+s_relax (const Xapian::Database &db, const Xapian::Query &strict)
 {
     std::vector<Xapian::Query> parts;
-    s_split_leaves (strict, parts, parts);
+    s_relax_leaves (db, strict, parts);
     return s_combine (Xapian::Query::OP_OR, parts);
 }
 
@@ -786,10 +790,11 @@ hl_kb_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
         qp.set_default_op (Xapian::Query::OP_AND);
         std::string text = s_normalize (query);
         Xapian::Query strict = s_strict_query (self, qp, text, "");
-        Xapian::Query subject = s_relax (s_strict_query (self, qp, text, PREFIX_SUBJECT));
+        Xapian::Query subject = s_relax (self->db, s_strict_query (self, qp, text,
+                                                                   PREFIX_SUBJECT));
         std::set<Xapian::docid> seen;
         s_collect (self, s_boost (strict, subject), options, true, r, seen);
-        s_collect (self, s_boost (s_relax (strict), subject), options, false, r, seen);
+        s_collect (self, s_boost (s_relax (self->db, strict), subject), options, false, r, seen);
         for (const s_hit_store &h: r->store)
             r->hits.push_back ({h.id.c_str (), h.title.c_str (), h.unit.c_str (),
                                 h.categories.c_str (), h.tags.c_str (), h.updated.c_str (),
