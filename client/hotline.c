@@ -4,6 +4,8 @@
  *                     --category CG.01 --area 441702 --content "..."
  *      hotline show YJ20261127000001
  *      hotline status
+ *      hotline dispatch YJ20261127000001 rsj --note "..."   (and the other actions)
+ *      hotline list --caller 13800138000
  *
  *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
  *  2 refused by hotlined (the message says why), 3 hotlined unreachable
@@ -44,8 +46,27 @@ s_usage (void)
         "           --enterprise --credit-code CODE --enterprise-name NAME\n"
         "           --confidential --anonymous --ref CHANNEL_REF\n"
         "           --request-id ID (default: random; reuse it to retry safely)\n"
+        "           --disposition dispatch|answered_directly|transferred|out_of_scope|hold\n"
+        "           --note TEXT --article ID --transfer-to 110|119|120|122 --agent ID\n"
         "  show TICKET   the ticket and its history\n"
+        "  list --caller PHONE | --unit CODE | --state STATE [--limit N]\n"
         "  status        hotlined's health\n"
+        "\n"
+        "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
+        "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
+        "  reassign TICKET UNIT [--assist UNIT]...     改派 a returned ticket (dispatcher)\n"
+        "  refuse-return TICKET --note WHY             退单驳回 (dispatcher)\n"
+        "  approve-extension TICKET [--days N]         延期批准 (dispatcher)\n"
+        "  refuse-extension TICKET --note WHY          延期驳回 (dispatcher)\n"
+        "  reject-reply TICKET --note WHY              答复退回 (dispatcher)\n"
+        "  visit TICKET --satisfaction satisfied|basically_satisfied|unsatisfied\n"
+        "        [--resolved|--unresolved]             回访 (agent); unsatisfied reopens\n"
+        "  close TICKET                                办结 (agent)\n"
+        "  answer TICKET --note ANSWER [--article ID]  直接答复 (agent)\n"
+        "  transfer TICKET 110|119|120|122             紧急转接 (agent)\n"
+        "  out-of-scope TICKET --note REASON           不予受理 (agent)\n"
+        "  merge TICKET PARENT                         并单 (agent)\n"
+        "The actor defaults to HOTLINE_ACTOR, else dispatcher:$USER or agent:$USER.\n"
         "\n"
         "HOTLINE_ENDPOINT sets the default endpoint (tcp://127.0.0.1:7101).\n");
 }
@@ -174,7 +195,7 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
 {
     enum { O_CHANNEL = 256, O_TYPE, O_CATEGORY, O_AREA, O_CONTENT, O_PHONE, O_NAME,
            O_ADDRESS, O_LAT, O_LON, O_ENTERPRISE, O_CREDIT, O_ENAME, O_CONF, O_ANON,
-           O_REF, O_RID };
+           O_REF, O_RID, O_DISP, O_NOTE, O_ARTICLE, O_TRANSFER, O_AGENT };
     static const struct option longopts[] = {
         { "channel", 1, 0, O_CHANNEL }, { "type", 1, 0, O_TYPE },
         { "category", 1, 0, O_CATEGORY }, { "area", 1, 0, O_AREA },
@@ -184,7 +205,9 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
         { "enterprise", 0, 0, O_ENTERPRISE }, { "credit-code", 1, 0, O_CREDIT },
         { "enterprise-name", 1, 0, O_ENAME }, { "confidential", 0, 0, O_CONF },
         { "anonymous", 0, 0, O_ANON }, { "ref", 1, 0, O_REF },
-        { "request-id", 1, 0, O_RID }, { 0, 0, 0, 0 }
+        { "request-id", 1, 0, O_RID }, { "disposition", 1, 0, O_DISP },
+        { "note", 1, 0, O_NOTE }, { "article", 1, 0, O_ARTICLE },
+        { "transfer-to", 1, 0, O_TRANSFER }, { "agent", 1, 0, O_AGENT }, { 0, 0, 0, 0 }
     };
     int opt;
     optind = 1;
@@ -222,6 +245,20 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
             case O_ANON: c->has_anonymous = 1; c->anonymous = 1; break;
             case O_REF: c->has_channel_ref = 1; c->channel_ref = hl_wire_bytes (optarg); break;
             case O_RID: c->has_request_id = 1; c->request_id = hl_wire_bytes (optarg); break;
+            case O_DISP:
+                c->has_disposition = 1;
+                if (!(c->disposition = hl_wire_disposition_parse (optarg))) {
+                    fprintf (stderr, "hotline: unknown disposition '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_NOTE: c->has_note = 1; c->note = hl_wire_bytes (optarg); break;
+            case O_ARTICLE: c->has_article = 1; c->article = hl_wire_bytes (optarg); break;
+            case O_TRANSFER:
+                c->has_transfer_to = 1;
+                c->transfer_to = (uint32_t) atoi (optarg);
+                break;
+            case O_AGENT: c->has_agent = 1; c->agent = hl_wire_bytes (optarg); break;
             default: return -1;
         }
     }
@@ -286,6 +323,221 @@ s_cmd_status (const s_opts_t *o, int argc, char **argv)
     return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_STATUS, s_print_status);
 }
 
+//  ---------------------------------------------------------------------
+//  Actions on tickets
+
+//  A command that becomes one Transition. ARG names the second
+//  positional argument: "unit", "parent", "number" or NULL.
+typedef struct {
+    const char *command;
+    Hotline__Action action;
+    const char *arg;
+    const char *role;          //  default actor role
+} s_action_cmd_t;
+
+static const s_action_cmd_t s_action_cmds[] = {
+    { "dispatch", HOTLINE__ACTION__ACTION_DISPATCH, "unit", "dispatcher" },
+    { "reassign", HOTLINE__ACTION__ACTION_REASSIGN, "unit", "dispatcher" },
+    { "refuse-return", HOTLINE__ACTION__ACTION_REFUSE_RETURN, NULL, "dispatcher" },
+    { "approve-extension", HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL, "dispatcher" },
+    { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL, "dispatcher" },
+    { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL, "dispatcher" },
+    { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL, "agent" },
+    { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL, "agent" },
+    { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL, "agent" },
+    { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number", "agent" },
+    { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL, "agent" },
+    { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent", "agent" },
+    { NULL, 0, NULL, NULL }
+};
+
+typedef struct {
+    char actor[128];
+    char rid[33];
+    ProtobufCBinaryData assist[8];
+} s_action_buf_t;
+
+static int
+s_parse_action_opts (int argc, char **argv, Hotline__Transition *t, Hotline__Envelope *env,
+                     s_action_buf_t *buf)
+{
+    enum { O_NOTE = 256, O_ASSIST, O_DAYS, O_SAT, O_RESOLVED, O_UNRESOLVED, O_ARTICLE,
+           O_ACTOR, O_RID };
+    static const struct option longopts[] = {
+        { "note", 1, 0, O_NOTE }, { "assist", 1, 0, O_ASSIST }, { "days", 1, 0, O_DAYS },
+        { "satisfaction", 1, 0, O_SAT }, { "resolved", 0, 0, O_RESOLVED },
+        { "unresolved", 0, 0, O_UNRESOLVED }, { "article", 1, 0, O_ARTICLE },
+        { "actor", 1, 0, O_ACTOR }, { "request-id", 1, 0, O_RID }, { 0, 0, 0, 0 }
+    };
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        switch (opt) {
+            case O_NOTE: t->has_note = 1; t->note = hl_wire_bytes (optarg); break;
+            case O_ASSIST:
+                if (t->n_assist == 8)
+                    return -1;
+                buf->assist[t->n_assist++] = hl_wire_bytes (optarg);
+                t->assist = buf->assist;
+                break;
+            case O_DAYS:
+                t->has_extension_days = 1;
+                t->extension_days = (uint32_t) atoi (optarg);
+                break;
+            case O_SAT:
+                t->has_satisfaction = 1;
+                if (!(t->satisfaction = hl_wire_satisfaction_parse (optarg))) {
+                    fprintf (stderr, "hotline: unknown satisfaction '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_RESOLVED: t->has_resolved = 1; t->resolved = 1; break;
+            case O_UNRESOLVED: t->has_resolved = 1; t->resolved = 0; break;
+            case O_ARTICLE: t->has_article = 1; t->article = hl_wire_bytes (optarg); break;
+            case O_ACTOR: snprintf (buf->actor, sizeof buf->actor, "%s", optarg); break;
+            case O_RID:
+                env->has_request_id = 1;
+                env->request_id = hl_wire_bytes (optarg);
+                break;
+            default: return -1;
+        }
+    }
+    return 0;
+}
+
+static void
+s_print_done (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    const Hotline__TransitionDone *d = r->transition_done;
+    const char *from = hl_wire_state_name (d->from_state) ?: "";
+    const char *to = hl_wire_state_name (d->to_state) ?: "";
+    if (o->json) {
+        hl_buf_t b = HL_BUF_INIT;
+        hl_buf_puts (&b, "{");
+        hl_json_kv_str (&b, "ticket", d->ticket ?: "", strlen (d->ticket ?: ""), 1);
+        hl_json_kv_str (&b, "from", from, strlen (from), 0);
+        hl_json_kv_str (&b, "to", to, strlen (to), 0);
+        hl_json_kv_int (&b, "at_ms", (int64_t) d->at_ms, 0);
+        hl_json_kv_str (&b, "unit", d->unit ?: "", strlen (d->unit ?: ""), 0);
+        hl_json_kv_bool (&b, "duplicate", d->duplicate, 0);
+        hl_buf_puts (&b, "}");
+        printf ("%s\n", b.data);
+        hl_buf_free (&b);
+    }
+    else
+        printf ("%s: %s -> %s%s%s\n", d->ticket ?: "", from, to,
+                d->unit && *d->unit ? " " : "", d->unit ?: "");
+}
+
+static int
+s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **argv)
+{
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    s_action_buf_t buf = { .actor = "" };
+    if (s_parse_action_opts (argc, argv, &t, &env, &buf) != 0
+        || argc - optind != (cmd->arg ? 2 : 1)) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (argv[optind]);
+    t.has_action = 1;
+    t.action = cmd->action;
+    const char *second = cmd->arg ? argv[optind + 1] : NULL;
+    if (second && strcmp (cmd->arg, "unit") == 0)
+        t.has_unit = 1, t.unit = hl_wire_bytes (second);
+    else
+    if (second && strcmp (cmd->arg, "parent") == 0)
+        t.has_parent = 1, t.parent = hl_wire_bytes (second);
+    else
+    if (second)
+        t.has_transfer_to = 1, t.transfer_to = (uint32_t) atoi (second);
+    if (!*buf.actor) {
+        const char *user = getenv ("USER") ?: "staff";
+        if (getenv ("HOTLINE_ACTOR"))
+            snprintf (buf.actor, sizeof buf.actor, "%s", getenv ("HOTLINE_ACTOR"));
+        else
+            snprintf (buf.actor, sizeof buf.actor, "%s:%s", cmd->role, user);
+    }
+    t.has_actor = 1;
+    t.actor = hl_wire_bytes (buf.actor);
+    if (!env.has_request_id) {
+        hl_client_new_request_id (buf.rid);
+        env.has_request_id = 1;
+        env.request_id = hl_wire_bytes (buf.rid);
+    }
+    env.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    env.transition = &t;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_TRANSITION_DONE, s_print_done);
+}
+
+static void
+s_print_list (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    const Hotline__TicketList *l = r->ticket_list;
+    hl_buf_t b = HL_BUF_INIT;
+    if (o->json)
+        hl_buf_puts (&b, "[");
+    for (size_t i = 0; i < l->n_tickets; i++) {
+        const Hotline__TicketSummary *s = l->tickets[i];
+        if (o->json) {
+            if (i)
+                hl_buf_puts (&b, ",");
+            hl_view_summary_json (&b, s);
+            continue;
+        }
+        char when[32];
+        hl_view_time (s->created_ms, when, sizeof when);
+        hl_buf_printf (&b, "%s  %s  %-12s %-6.*s %-10.*s %.*s\n", s->ticket ?: "", when,
+                       hl_wire_state_label (s->state) ?: "?", (int) s->category.len,
+                       s->category.data, (int) s->unit.len, s->unit.data,
+                       (int) s->excerpt.len, s->excerpt.data);
+    }
+    if (o->json)
+        hl_buf_puts (&b, "]\n");
+    fputs (b.data ? b.data : "", stdout);
+    hl_buf_free (&b);
+}
+
+static int
+s_cmd_list (const s_opts_t *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "caller", 1, 0, 'c' }, { "unit", 1, 0, 'u' }, { "state", 1, 0, 's' },
+        { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 }
+    };
+    Hotline__TicketListQuery q = HOTLINE__TICKET_LIST_QUERY__INIT;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt == 'c')
+            q.has_caller_phone = 1, q.caller_phone = hl_wire_bytes (optarg);
+        else
+        if (opt == 'u')
+            q.has_unit = 1, q.unit = hl_wire_bytes (optarg);
+        else
+        if (opt == 's') {
+            q.has_state = 1;
+            if (!(q.state = hl_wire_state_parse (optarg))) {
+                fprintf (stderr, "hotline: unknown state '%s'\n", optarg);
+                return EXIT_USAGE;
+            }
+        }
+        else
+        if (opt == 'l')
+            q.has_limit = 1, q.limit = (uint32_t) atoi (optarg);
+        else {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+    }
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY;
+    env.ticket_list_query = &q;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_TICKET_LIST, s_print_list);
+}
+
 //  Takes the global options out of ARGV wherever they stand, leaving the
 //  command and its own options in order. Returns the new argc.
 static int
@@ -324,6 +576,11 @@ main (int argc, char **argv)
         return s_cmd_show (&o, argc - 1, argv + 1);
     if (strcmp (cmd, "status") == 0)
         return s_cmd_status (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "list") == 0)
+        return s_cmd_list (&o, argc - 1, argv + 1);
+    for (const s_action_cmd_t *a = s_action_cmds; a->command; a++)
+        if (strcmp (cmd, a->command) == 0)
+            return s_cmd_action (&o, a, argc - 1, argv + 1);
     if (strcmp (cmd, "help") == 0 || strcmp (cmd, "--help") == 0) {
         s_usage ();
         return 0;

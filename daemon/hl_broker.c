@@ -330,6 +330,8 @@ s_on_delivery_view (const Hotline__TicketView *view, const char *error, void *ar
     hl_broker_t *self = d->broker;
     s_worker_t *w = s_worker (self, d->id, d->id_len);
     int alive = w && w->generation == d->generation;
+    hl_debug ("delivery of %s to %s: %s", d->ticket, alive ? w->actor : "a gone worker",
+              error ? error : view ? hl_wire_state_name (view->state) : "no such ticket");
     s_unit_t *unit = s_unit (self, d->unit);
     int lead = d->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD;
     int current = view && view->state == HOTLINE__STATE__STATE_DISPATCHED && view->has_unit

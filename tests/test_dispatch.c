@@ -1,0 +1,646 @@
+/*  Black-box tests of dispatch and the worker queue: the whole life of a
+ *  ticket through real hotlined, real Redis and workers on the wire.
+ */
+#include "hl_client.h"
+#include "hl_test.h"
+#include "hl_testenv.h"
+#include "hl_testworker.h"
+#include "hl_wire.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef Hotline__Envelope env_t;
+
+static void
+s_free (env_t **env)
+{
+    if (*env)
+        hotline__envelope__free_unpacked (*env, NULL);
+    *env = NULL;
+}
+
+static env_t *
+s_request (hl_testenv_t *env, Hotline__Envelope *req)
+{
+    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
+    env_t *reply = NULL;
+    char err[256];
+    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
+        fprintf (stderr, "request: %s\n", err);
+    hl_client_destroy (&client);
+    return reply;
+}
+
+//  Submits a request and returns its ticket number in OUT ("" on failure).
+static void
+s_submit (hl_testenv_t *env, const char *category, const char *area, int type,
+          int flags, char out[48])
+{
+    char rid[33];
+    hl_client_new_request_id (rid);
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
+    c.has_request_type = 1;
+    c.request_type = type;
+    c.has_category = 1;
+    c.category = hl_wire_bytes (category);
+    c.has_area = 1;
+    c.area = hl_wire_bytes (area);
+    c.has_caller_phone = 1;
+    c.caller_phone = hl_wire_bytes ("13800138000");
+    c.has_caller_name = 1;
+    c.caller_name = hl_wire_bytes ("陈先生");
+    c.has_content = 1;
+    c.content = hl_wire_bytes ("测试诉求内容");
+    c.has_confidential = 1;
+    c.confidential = flags & 1;
+    c.has_request_id = 1;
+    c.request_id = hl_wire_bytes (rid);
+    if (flags & 2) {
+        c.has_disposition = 1;
+        c.disposition = HOTLINE__DISPOSITION__DISPOSITION_HOLD;
+    }
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = &c;
+    env_t *ack = s_request (env, &req);
+    out[0] = 0;
+    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
+        snprintf (out, 48, "%s", ack->ack->ticket);
+    s_free (&ack);
+}
+
+//  A staff action on the intake socket. Returns the answer.
+static env_t *
+s_staff (hl_testenv_t *env, const char *actor, const char *ticket, Hotline__Action action,
+         Hotline__Transition *extra)
+{
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    if (extra)
+        t = *extra;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (ticket);
+    t.has_action = 1;
+    t.action = action;
+    t.has_actor = 1;
+    t.actor = hl_wire_bytes (actor);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &t;
+    return s_request (env, &req);
+}
+
+static int
+s_done_to (env_t *reply, Hotline__State to)
+{
+    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE
+          && reply->transition_done->to_state == to;
+    if (!ok)
+        fprintf (stderr, "expected -> %s, got %s\n", hl_wire_state_name (to),
+                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+                 ? reply->nack->message : "no transition");
+    s_free (&reply);
+    return ok;
+}
+
+static int
+s_refused (env_t *reply, Hotline__ErrorCode code)
+{
+    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+          && reply->nack->code == code && !reply->nack->retryable;
+    if (!ok)
+        fprintf (stderr, "expected refusal %s, got %s\n", hl_wire_error_name (code),
+                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+                 ? reply->nack->message : "something else");
+    s_free (&reply);
+    return ok;
+}
+
+static env_t *
+s_show (hl_testenv_t *env, const char *ticket)
+{
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (ticket);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    return s_request (env, &req);
+}
+
+//  Waits for the delivery of TICKET to W; 1 if it came.
+static int
+s_delivered (hl_testworker_t *w, const char *ticket, int timeout_ms)
+{
+    long long until = hl_testenv_now_ms () + timeout_ms;
+    while (hl_testenv_now_ms () < until) {
+        env_t *d = hl_testworker_next (w, 200);
+        int match = d && d->delivery->ticket && d->delivery->ticket->ticket
+                 && strcmp (d->delivery->ticket->ticket, ticket) == 0;
+        s_free (&d);
+        if (match)
+            return 1;
+    }
+    return 0;
+}
+
+static hl_testenv_t *
+s_env_up (const char *name, const char *const *args)
+{
+    hl_testenv_t *env = hl_testenv_new (name);
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+    }
+    return env;
+}
+
+#define DISPATCHER "dispatcher:wang"
+#define AGENT "agent:1001"
+
+//  ---------------------------------------------------------------------
+
+//  派单 → 签收 → 进展 → 延期 → 答复 → 回访 → 办结, through a worker of the
+//  catalogue's unit.
+static void
+test_happy_path (void)
+{
+    hl_testenv_t *env = s_env_up ("happy", NULL);
+    if (!env)
+        return;
+    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "w1");
+    HL_CHECK (w != NULL);
+    char t[48];
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t);
+    HL_CHECK (*t);
+    env_t *d = w ? hl_testworker_next (w, 3000) : NULL;
+    HL_CHECK (d && d->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD);
+    if (d) {
+        const Hotline__TicketView *v = d->delivery->ticket;
+        HL_CHECK_STR (v->ticket, t);
+        HL_CHECK (v->state == HOTLINE__STATE__STATE_DISPATCHED);
+        //  rsj may call back: the number is shown in full.
+        HL_CHECK (v->complaint->caller_phone.len == 11 && !v->caller_masked);
+    }
+    s_free (&d);
+    if (!w) {
+        hl_testenv_destroy (&env);
+        return;
+    }
+    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                         HOTLINE__STATE__STATE_SIGNED));
+    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_PROGRESS, "已电话联系市民"),
+                         HOTLINE__STATE__STATE_IN_PROGRESS));
+    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION,
+                                            "需要现场核查"), HOTLINE__STATE__STATE_IN_PROGRESS));
+    Hotline__Transition days = HOTLINE__TRANSITION__INIT;
+    days.has_extension_days = 1;
+    days.extension_days = 3;
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION,
+                                  &days), HOTLINE__STATE__STATE_IN_PROGRESS));
+    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY,
+                                            "已为市民办理社保补缴"), HOTLINE__STATE__STATE_REPLIED));
+    Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
+    rating.has_satisfaction = 1;
+    rating.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
+    rating.has_resolved = 1;
+    rating.resolved = 1;
+    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+                         HOTLINE__STATE__STATE_VISITED));
+    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+                         HOTLINE__STATE__STATE_CLOSED));
+    env_t *view = s_show (env, t);
+    HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW);
+    if (view && view->ticket_view) {
+        const Hotline__TicketView *v = view->ticket_view;
+        HL_CHECK (v->state == HOTLINE__STATE__STATE_CLOSED);
+        HL_CHECK (v->n_history == 9);
+        HL_CHECK (v->extension_days == 3 && !v->extension_pending);
+        HL_CHECK (v->satisfaction == HOTLINE__SATISFACTION__SATISFIED && v->resolved);
+        HL_CHECK (v->reply.len > 0);
+        HL_CHECK (v->n_history >= 3 && strncmp ((char *) v->history[2]->actor.data,
+                                                "unit:rsj/w1", 11) == 0);
+    }
+    s_free (&view);
+    hl_testworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
+//  退单 → 驳回 → 退单 → 改派; 重办 after an unsatisfied visit.
+static void
+test_return_and_reopen (void)
+{
+    hl_testenv_t *env = s_env_up ("return", NULL);
+    if (!env)
+        return;
+    hl_testworker_t *a = hl_testworker_new (hl_testenv_worker_endpoint (env), "jcq.cgj", 4, "a");
+    hl_testworker_t *b = hl_testworker_new (hl_testenv_worker_endpoint (env), "zjj", 4, "b");
+    HL_CHECK (a && b);
+    if (!a || !b) {
+        hl_testworker_destroy (&a);
+        hl_testworker_destroy (&b);
+        hl_testenv_destroy (&env);
+        return;
+    }
+    char t[48];
+    s_submit (env, "CG.02", "441702", HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, t);
+    HL_CHECK (s_delivered (a, t, 3000));
+    HL_CHECK (s_refused (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
+    HL_CHECK (s_done_to (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "不属于本区"),
+                         HOTLINE__STATE__STATE_RETURNED));
+    Hotline__Transition why = HOTLINE__TRANSITION__INIT;
+    why.has_note = 1;
+    why.note = hl_wire_bytes ("地址在江城区，请继续办理");
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REFUSE_RETURN, &why),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    HL_CHECK (s_delivered (a, t, 3000));
+    HL_CHECK (s_done_to (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "确属住建职责"),
+                         HOTLINE__STATE__STATE_RETURNED));
+    Hotline__Transition to = HOTLINE__TRANSITION__INIT;
+    to.has_unit = 1;
+    to.unit = hl_wire_bytes ("jcq.cgj");
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
+                         HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
+    to.unit = hl_wire_bytes ("zjj");
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    HL_CHECK (s_delivered (b, t, 3000));
+    //  The old unit has lost the ticket.
+    HL_CHECK (s_refused (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_done_to (hl_testworker_act (b, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                         HOTLINE__STATE__STATE_SIGNED));
+    HL_CHECK (s_done_to (hl_testworker_act (b, t, HOTLINE__ACTION__ACTION_REPLY, "已拆除"),
+                         HOTLINE__STATE__STATE_REPLIED));
+    Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
+    rating.has_satisfaction = 1;
+    rating.satisfaction = HOTLINE__SATISFACTION__UNSATISFIED;
+    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    HL_CHECK (s_delivered (b, t, 3000));
+    env_t *view = s_show (env, t);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->reopen_count == 1);
+    s_free (&view);
+    hl_testworker_destroy (&a);
+    hl_testworker_destroy (&b);
+    hl_testenv_destroy (&env);
+}
+
+//  Closings at intake and by an agent; merge; the parent's reply reaches
+//  the merged ticket.
+static void
+test_closings_and_merge (void)
+{
+    hl_testenv_t *env = s_env_up ("merge", NULL);
+    if (!env)
+        return;
+    char held[48], parent[48], child[48];
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, held);
+    env_t *view = s_show (env, held);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_TO_DISPATCH);
+    s_free (&view);
+    Hotline__Transition answer = HOTLINE__TRANSITION__INIT;
+    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
+                         HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
+    answer.has_note = 1;
+    answer.note = hl_wire_bytes ("已告知办理地点和材料");
+    answer.has_article = 1;
+    answer.article = hl_wire_bytes ("kb-sb-001");
+    HL_CHECK (s_done_to (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
+                         HOTLINE__STATE__STATE_ANSWERED_DIRECTLY));
+    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+
+    s_submit (env, "GY.01", "441704", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, parent);
+    s_submit (env, "GY.01", "441704", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, child);
+    Hotline__Transition m = HOTLINE__TRANSITION__INIT;
+    m.has_parent = 1;
+    m.parent = hl_wire_bytes (child);
+    HL_CHECK (s_refused (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+                         HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
+    m.parent = hl_wire_bytes (held);
+    HL_CHECK (s_refused (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+                         HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+    m.parent = hl_wire_bytes (parent);
+    HL_CHECK (s_done_to (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+                         HOTLINE__STATE__STATE_MERGED));
+    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "swjt", 8, "water");
+    HL_CHECK (w && s_delivered (w, parent, 3000));
+    if (w) {
+        HL_CHECK (s_done_to (hl_testworker_act (w, parent, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                             HOTLINE__STATE__STATE_SIGNED));
+        HL_CHECK (s_done_to (hl_testworker_act (w, parent, HOTLINE__ACTION__ACTION_REPLY,
+                                                "管道抢修完毕，已恢复供水"),
+                             HOTLINE__STATE__STATE_REPLIED));
+        //  The merged ticket was never delivered on its own.
+        HL_CHECK (s_refused (hl_testworker_act (w, child, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                             HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+    }
+    view = s_show (env, child);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_MERGED);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->has_reply
+              && strstr ((char *) view->ticket_view->reply.data, "恢复供水"));
+    s_free (&view);
+    view = s_show (env, parent);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->n_merged == 1);
+    s_free (&view);
+
+    char t2[48];
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_OTHER, 2, t2);
+    Hotline__Transition tr = HOTLINE__TRANSITION__INIT;
+    tr.has_transfer_to = 1;
+    tr.transfer_to = 999;
+    HL_CHECK (s_refused (s_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
+                         HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
+    tr.transfer_to = 119;
+    HL_CHECK (s_done_to (s_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
+                         HOTLINE__STATE__STATE_TRANSFERRED));
+    hl_testworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
+//  Who may do what: every refusal changes nothing.
+static void
+test_refusals (void)
+{
+    hl_testenv_t *env = s_env_up ("refusals", NULL);
+    if (!env)
+        return;
+    hl_testworker_t *other = hl_testworker_new (hl_testenv_worker_endpoint (env), "gaj", 2, "x");
+    HL_CHECK (other != NULL);
+    char t[48];
+    s_submit (env, "SB.02", "441781", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, t);
+    if (other) {
+        HL_CHECK (s_refused (hl_testworker_act (other, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                             HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+        HL_CHECK (s_refused (hl_testworker_act (other, t, HOTLINE__ACTION__ACTION_DISPATCH, NULL),
+                             HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    }
+    Hotline__Transition u = HOTLINE__TRANSITION__INIT;
+    u.has_unit = 1;
+    u.unit = hl_wire_bytes ("nosuchunit");
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
+                         HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE));
+    u.unit = hl_wire_bytes ("gaj");
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
+                         HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_refused (s_staff (env, "unit:rsj/me", t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_refused (s_staff (env, "nobody", t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, "YJ20200101999999",
+                                  HOTLINE__ACTION__ACTION_CLOSE, NULL),
+                         HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
+    Hotline__Transition bad = HOTLINE__TRANSITION__INIT;
+    bad.has_extension_days = 1;
+    bad.extension_days = 400;
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, &bad),
+                         HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
+    //  Nothing changed: still dispatched to rsj with its two entries.
+    env_t *view = s_show (env, t);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_DISPATCHED
+              && view->ticket_view->n_history == 2);
+    s_free (&view);
+    //  A worker that never said ready is told so.
+    void *ctx = zmq_ctx_new ();
+    void *raw = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (raw, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (raw, hl_testenv_worker_endpoint (env));
+    Hotline__Heartbeat hb = HOTLINE__HEARTBEAT__INIT;
+    Hotline__TicketListQuery lq = HOTLINE__TICKET_LIST_QUERY__INIT;
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.has_version = 1;
+    req.version = 1;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY;
+    req.ticket_list_query = &lq;
+    (void) hb;
+    hl_buf_t buf = HL_BUF_INIT;
+    hl_wire_pack (&req, &buf);
+    zmq_send (raw, buf.data, buf.len, 0);
+    hl_buf_free (&buf);
+    zmq_pollitem_t item = { raw, 0, ZMQ_POLLIN, 0 };
+    HL_CHECK (zmq_poll (&item, 1, 3000) == 1);
+    zmq_msg_t msg;
+    zmq_msg_init (&msg);
+    zmq_msg_recv (&msg, raw, ZMQ_DONTWAIT);
+    env_t *nack = hotline__envelope__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+    zmq_msg_close (&msg);
+    HL_CHECK (s_refused (nack, HOTLINE__ERROR_CODE__ERROR_NOT_READY));
+    zmq_close (raw);
+    zmq_ctx_term (ctx);
+    hl_testworker_destroy (&other);
+    hl_testenv_destroy (&env);
+}
+
+//  Workers see what the privacy rules allow; a unit sees only its own.
+static void
+test_privacy_and_isolation (void)
+{
+    hl_testenv_t *env = s_env_up ("privacy", NULL);
+    if (!env)
+        return;
+    //  txb (telecom office) may not call back: the number is masked.
+    hl_testworker_t *tel = hl_testworker_new (hl_testenv_worker_endpoint (env), "txb", 4, "t");
+    hl_testworker_t *rs = hl_testworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "r");
+    HL_CHECK (tel && rs);
+    if (!tel || !rs) {
+        hl_testworker_destroy (&tel);
+        hl_testworker_destroy (&rs);
+        hl_testenv_destroy (&env);
+        return;
+    }
+    char plain[48], secret[48], report[48];
+    s_submit (env, "GY.04", "441702", HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, plain);
+    env_t *d = hl_testworker_next (tel, 3000);
+    HL_CHECK (d && d->delivery->ticket->caller_masked);
+    HL_CHECK (d && d->delivery->ticket->complaint->caller_phone.len == 11
+              && memcmp (d->delivery->ticket->complaint->caller_phone.data, "138****8000", 11) == 0);
+    s_free (&d);
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 1, secret);
+    d = hl_testworker_next (rs, 3000);
+    HL_CHECK (d && d->delivery->ticket->caller_masked
+              && !d->delivery->ticket->complaint->has_caller_phone
+              && !d->delivery->ticket->complaint->has_caller_name);
+    s_free (&d);
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_REPORT, 0, report);
+    d = hl_testworker_next (rs, 3000);
+    HL_CHECK (d && d->delivery->ticket->caller_masked
+              && !d->delivery->ticket->complaint->has_caller_phone);
+    s_free (&d);
+    //  The telecom office cannot see or act on rsj's tickets.
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (secret);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    HL_CHECK (s_refused (hl_testworker_call (tel, &req), HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
+    HL_CHECK (s_refused (hl_testworker_act (tel, secret, HOTLINE__ACTION__ACTION_REPLY, "x"),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    Hotline__TicketListQuery lq = HOTLINE__TICKET_LIST_QUERY__INIT;
+    env_t lreq = HOTLINE__ENVELOPE__INIT;
+    lreq.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY;
+    lreq.ticket_list_query = &lq;
+    env_t *list = hl_testworker_call (tel, &lreq);
+    HL_CHECK (list && list->body_case == HOTLINE__ENVELOPE__BODY_TICKET_LIST
+              && list->ticket_list->n_tickets == 1
+              && strcmp (list->ticket_list->tickets[0]->ticket, plain) == 0);
+    s_free (&list);
+    //  rsj sees its own ticket on request, masked as delivered.
+    env_t *own = hl_testworker_call (rs, &req);
+    HL_CHECK (own && own->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
+              && !own->ticket_view->complaint->has_caller_phone);
+    s_free (&own);
+    hl_testworker_destroy (&tel);
+    hl_testworker_destroy (&rs);
+    hl_testenv_destroy (&env);
+}
+
+//  A worker process killed with SIGKILL while holding tickets: another
+//  worker of the unit gets each of them; none is signed twice.
+static void
+test_worker_killed (void)
+{
+    const char *args[] = { "--heartbeat-ms", "200", NULL };
+    hl_testenv_t *env = s_env_up ("killed", args);
+    if (!env)
+        return;
+    enum { N = 6 };
+    char t[N][48];
+    for (int i = 0; i < N; i++)
+        s_submit (env, "YB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t[i]);
+    int pipefd[2];
+    HL_CHECK (pipe (pipefd) == 0);
+    pid_t pid = fork ();
+    if (pid == 0) {
+        //  The doomed worker: takes all six, signs the first, then hangs.
+        hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "doomed");
+        int got = 0;
+        while (w && got < N) {
+            env_t *d = hl_testworker_next (w, 3000);
+            if (!d)
+                break;
+            if (++got == 1) {
+                env_t *r = hl_testworker_act (w, d->delivery->ticket->ticket,
+                                              HOTLINE__ACTION__ACTION_SIGN, NULL);
+                s_free (&r);
+            }
+            s_free (&d);
+        }
+        if (write (pipefd[1], &got, sizeof got) < 0)
+            _exit (1);
+        pause ();
+        _exit (0);
+    }
+    int got = 0;
+    HL_CHECK (read (pipefd[0], &got, sizeof got) == sizeof got && got == N);
+    kill (pid, SIGKILL);
+    waitpid (pid, NULL, 0);
+    hl_testworker_t *heir = hl_testworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "heir");
+    int redelivered = 0, signed_now = 0;
+    for (int k = 0; heir && k < N - 1; k++) {
+        env_t *d = hl_testworker_next (heir, 4000);
+        if (!d)
+            break;
+        redelivered += d->delivery->redelivery;
+        env_t *r = hl_testworker_act (heir, d->delivery->ticket->ticket,
+                                      HOTLINE__ACTION__ACTION_SIGN, NULL);
+        signed_now += r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE;
+        s_free (&r);
+        s_free (&d);
+    }
+    HL_CHECK (redelivered == N - 1 && signed_now == N - 1);
+    //  Nothing more comes: the signed one is not redelivered.
+    env_t *extra = heir ? hl_testworker_next (heir, 1000) : NULL;
+    HL_CHECK (extra == NULL);
+    s_free (&extra);
+    int signs = 0;
+    for (int i = 0; i < N; i++) {
+        env_t *view = s_show (env, t[i]);
+        for (size_t h = 0; view && view->ticket_view && h < view->ticket_view->n_history; h++)
+            signs += view->ticket_view->history[h]->action.len == 4
+                  && memcmp (view->ticket_view->history[h]->action.data, "sign", 4) == 0;
+        s_free (&view);
+    }
+    HL_CHECK (signs == N);
+    hl_testworker_destroy (&heir);
+    hl_testenv_destroy (&env);
+}
+
+//  hotlined killed and restarted while tickets were out with workers:
+//  every dispatched-but-unsigned ticket is delivered again.
+static void
+test_daemon_restart (void)
+{
+    hl_testenv_t *env = s_env_up ("restart", NULL);
+    if (!env)
+        return;
+    enum { N = 5 };
+    char t[N][48];
+    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w");
+    for (int i = 0; i < N; i++)
+        s_submit (env, "GJ.01", "441704", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t[i]);
+    int got = 0;
+    while (w && got < N) {
+        env_t *d = hl_testworker_next (w, 3000);
+        if (!d)
+            break;
+        got++;
+        s_free (&d);
+    }
+    HL_CHECK (got == N);
+    if (w)
+        HL_CHECK (s_done_to (hl_testworker_act (w, t[0], HOTLINE__ACTION__ACTION_SIGN, NULL),
+                             HOTLINE__STATE__STATE_SIGNED));
+    hl_testworker_destroy (&w);
+    hl_testenv_daemon_signal (env, SIGKILL);
+    hl_testenv_daemon_wait (env, 5000);
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    w = hl_testworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w2");
+    got = 0;
+    while (w && got < N - 1) {
+        env_t *d = hl_testworker_next (w, 3000);
+        if (!d)
+            break;
+        HL_CHECK (strcmp (d->delivery->ticket->ticket, t[0]) != 0);
+        got++;
+        s_free (&d);
+    }
+    HL_CHECK (got == N - 1);
+    env_t *extra = w ? hl_testworker_next (w, 1000) : NULL;
+    HL_CHECK (extra == NULL);          //  the signed ticket stays with its unit's staff
+    s_free (&extra);
+    hl_testworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "happy_path", test_happy_path },
+    { "return_and_reopen", test_return_and_reopen },
+    { "closings_and_merge", test_closings_and_merge },
+    { "refusals", test_refusals },
+    { "privacy_and_isolation", test_privacy_and_isolation },
+    { "worker_killed", test_worker_killed },
+    { "daemon_restart", test_daemon_restart },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
