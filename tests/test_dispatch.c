@@ -2,6 +2,7 @@
  *  ticket through real hotlined, real Redis and workers on the wire.
  */
 #include "hl_client.h"
+#include "hl_table.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
 #include "hl_testworker.h"
@@ -628,6 +629,238 @@ test_daemon_restart (void)
     hl_testenv_destroy (&env);
 }
 
+
+//  ---------------------------------------------------------------------
+//  Scale: 20 units x 5 workers, 10,000 tickets, each to its unit and closed.
+
+//  Category and area pairs whose catalogue routes lead to 20 different units.
+static const char *s_routes[20][3] = {
+    { "SB.01", "441702", "rsj" }, { "YB.01", "441702", "ybj" }, { "GA.01", "441704", "gaj" },
+    { "GA.04", "441721", "jjzd" }, { "ZJ.01", "441781", "zjj" }, { "GJ.01", "441702", "gjj" },
+    { "BD.01", "441704", "zrzyj" }, { "CG.01", "441702", "jcq.cgj" },
+    { "CG.01", "441704", "ydq.cgj" }, { "HB.01", "441790", "sthjj" },
+    { "SC.01", "441702", "jcq.scjg" }, { "SC.01", "441704", "ydq.scjg" },
+    { "SC.04", "441781", "scjgj" }, { "GY.01", "441721", "swjt" }, { "GY.02", "441702", "gdj" },
+    { "GY.03", "441704", "rqgs" }, { "JT.01", "441702", "jtj" }, { "JY.01", "441781", "jyj" },
+    { "WS.01", "441791", "wsjkj" }, { "MZ.01", "441792", "mzj" },
+};
+
+typedef void (s_build_fn) (long i, env_t *env, void *storage, void *arg);
+typedef void (s_answer_fn) (long i, const env_t *answer, void *arg);
+
+//  Sends N requests over one DEALER, WINDOW at a time, request ids
+//  "<prefix>-<i>", and hands each answer to ON_ANSWER. Returns how many
+//  were answered within DEADLINE_MS.
+static long
+s_pipeline (const char *endpoint, const char *prefix, long n, int window, int deadline_ms,
+            s_build_fn *build, s_answer_fn *on_answer, void *arg)
+{
+    void *ctx = zmq_ctx_new ();
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (dealer, endpoint);
+    long sent = 0, answered = 0;
+    long long until = hl_testenv_now_ms () + deadline_ms;
+    union { Hotline__Complaint c; Hotline__Transition t; } storage;
+    while (answered < n && hl_testenv_now_ms () < until) {
+        while (sent < n && sent - answered < window) {
+            env_t env = HOTLINE__ENVELOPE__INIT;
+            char rid[48];
+            snprintf (rid, sizeof rid, "%s-%ld", prefix, sent);
+            build (sent, &env, &storage, arg);
+            env.has_version = 1;
+            env.version = 1;
+            env.has_request_id = 1;
+            env.request_id = hl_wire_bytes (rid);
+            hl_buf_t buf = HL_BUF_INIT;
+            hl_wire_pack (&env, &buf);
+            zmq_send (dealer, buf.data, buf.len, 0);
+            hl_buf_free (&buf);
+            sent++;
+        }
+        zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 100) <= 0)
+            continue;
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        while (zmq_msg_recv (&msg, dealer, ZMQ_DONTWAIT) >= 0) {
+            env_t *a = hotline__envelope__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+            if (a && a->has_request_id && a->request_id.len > strlen (prefix) + 1) {
+                long i = strtol ((char *) a->request_id.data + strlen (prefix) + 1, NULL, 10);
+                on_answer (i, a, arg);
+                answered++;
+            }
+            s_free (&a);
+        }
+        zmq_msg_close (&msg);
+    }
+    zmq_close (dealer);
+    zmq_ctx_term (ctx);
+    return answered;
+}
+
+typedef struct {
+    char (*tickets)[48];
+    hl_table_t *index;             //  ticket -> i + 1
+    long acked, misrouted, replied, closed, refused;
+} s_scale_t;
+
+static void
+s_build_complaint (long i, env_t *env, void *storage, void *arg)
+{
+    (void) arg;
+    static char rid[48];
+    Hotline__Complaint *c = storage;
+    hotline__complaint__init (c);
+    snprintf (rid, sizeof rid, "scale-%ld", i);
+    c->has_channel = 1;
+    c->channel = HOTLINE__CHANNEL__CHANNEL_WEB;
+    c->has_request_type = 1;
+    c->request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
+    c->has_category = 1;
+    c->category = hl_wire_bytes (s_routes[i % 20][0]);
+    c->has_area = 1;
+    c->area = hl_wire_bytes (s_routes[i % 20][1]);
+    c->has_caller_phone = 1;
+    c->caller_phone = hl_wire_bytes ("13912345678");
+    c->has_content = 1;
+    c->content = hl_wire_bytes ("规模测试诉求");
+    c->has_request_id = 1;
+    c->request_id = hl_wire_bytes (rid);
+    env->body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    env->complaint = c;
+}
+
+static void
+s_on_ack (long i, const env_t *a, void *arg)
+{
+    s_scale_t *sc = arg;
+    if (a->body_case != HOTLINE__ENVELOPE__BODY_ACK || i < 0 || i >= 10000)
+        return;
+    snprintf (sc->tickets[i], 48, "%s", a->ack->ticket);
+    hl_table_set (sc->index, a->ack->ticket, strlen (a->ack->ticket), (void *) (intptr_t) (i + 1));
+    sc->acked++;
+}
+
+//  Visits (phase 0) then closes (phase 1) every ticket.
+static void
+s_build_staff (long i, env_t *env, void *storage, void *arg)
+{
+    s_scale_t *sc = arg;
+    long phase = i / 10000;
+    Hotline__Transition *t = storage;
+    hotline__transition__init (t);
+    t->has_ticket = 1;
+    t->ticket = hl_wire_bytes (sc->tickets[i % 10000]);
+    t->has_actor = 1;
+    t->actor = hl_wire_bytes (AGENT);
+    t->has_action = 1;
+    t->action = phase == 0 ? HOTLINE__ACTION__ACTION_VISIT : HOTLINE__ACTION__ACTION_CLOSE;
+    if (phase == 0) {
+        t->has_satisfaction = 1;
+        t->satisfaction = HOTLINE__SATISFACTION__SATISFIED;
+        t->has_resolved = 1;
+        t->resolved = 1;
+    }
+    env->body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    env->transition = t;
+}
+
+static void
+s_on_staff (long i, const env_t *a, void *arg)
+{
+    s_scale_t *sc = arg;
+    if (a->body_case != HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
+        sc->refused++;
+    else
+    if (i >= 10000)
+        sc->closed++;
+}
+
+//  One message to a scale worker: deliveries are signed, signatures
+//  replied to, replies counted.
+static void
+s_scale_worker_message (s_scale_t *sc, hl_testworker_t *w, const char *unit, env_t *m, long *tag)
+{
+    if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY) {
+        const char *ticket = m->delivery->ticket->ticket;
+        long i = (long) (intptr_t) hl_table_get (sc->index, ticket, strlen (ticket)) - 1;
+        if (i < 0 || strcmp (s_routes[i % 20][2], unit) != 0)
+            sc->misrouted++;
+        hl_testworker_send_action (w, ticket, HOTLINE__ACTION__ACTION_SIGN, NULL, ++*tag);
+    }
+    else
+    if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE) {
+        if (m->transition_done->to_state == HOTLINE__STATE__STATE_SIGNED)
+            hl_testworker_send_action (w, m->transition_done->ticket,
+                                       HOTLINE__ACTION__ACTION_REPLY, "已办理", ++*tag);
+        else
+            sc->replied++;
+    }
+    else
+    if (m->body_case == HOTLINE__ENVELOPE__BODY_NACK)
+        sc->refused++;
+}
+
+static void
+test_scale (void)
+{
+    const char *args[] = { "--heartbeat-ms", "5000", "--log-level", "info", NULL };
+    hl_testenv_t *env = s_env_up ("scale", args);
+    if (!env)
+        return;
+    enum { UNITS = 20, PER = 5, N = 10000 };
+    hl_testworker_t *w[UNITS * PER];
+    zmq_pollitem_t items[UNITS * PER];
+    int up = 0;
+    for (int u = 0; u < UNITS; u++)
+        for (int k = 0; k < PER; k++) {
+            char name[16];
+            snprintf (name, sizeof name, "w%d", k);
+            w[u * PER + k] = hl_testworker_new (hl_testenv_worker_endpoint (env), s_routes[u][2],
+                                                50, name);
+            up += w[u * PER + k] != NULL;
+            items[u * PER + k] = (zmq_pollitem_t) {
+                w[u * PER + k] ? hl_testworker_socket (w[u * PER + k]) : NULL, 0, ZMQ_POLLIN, 0 };
+        }
+    HL_CHECK (up == UNITS * PER);
+    s_scale_t sc = { .tickets = calloc (N, 48), .index = hl_table_new () };
+    long long t0 = hl_testenv_now_ms ();
+    HL_CHECK (s_pipeline (hl_testenv_endpoint (env), "scale", N, 500, 120000, s_build_complaint,
+                          s_on_ack, &sc) == N);
+    HL_CHECK (sc.acked == N);
+    long tag = 0;
+    long long until = hl_testenv_now_ms () + 180000;
+    while (up == UNITS * PER && sc.replied < N && hl_testenv_now_ms () < until) {
+        if (zmq_poll (items, UNITS * PER, 100) <= 0)
+            continue;
+        for (int k = 0; k < UNITS * PER; k++) {
+            env_t *m;
+            while ((m = hl_testworker_next_any (w[k], 0)) != NULL) {
+                s_scale_worker_message (&sc, w[k], s_routes[k / PER][2], m, &tag);
+                s_free (&m);
+            }
+        }
+    }
+    HL_CHECK (sc.replied == N);
+    HL_CHECK (sc.misrouted == 0);
+    HL_CHECK (s_pipeline (hl_testenv_endpoint (env), "staff", 2 * N, 500, 120000, s_build_staff,
+                          s_on_staff, &sc) == 2 * N);
+    HL_CHECK (sc.closed == N && sc.refused == 0);
+    redisReply *r = redisCommand (hl_testenv_redis (env), "ZCARD hl:state:closed");
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == N);
+    if (r)
+        freeReplyObject (r);
+    printf ("scale: %d tickets through %d units x %d workers to closed in %.1f s\n", N, UNITS,
+            PER, (hl_testenv_now_ms () - t0) / 1000.0);
+    for (int k = 0; k < UNITS * PER; k++)
+        hl_testworker_destroy (&w[k]);
+    hl_table_destroy (&sc.index);
+    free (sc.tickets);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "happy_path", test_happy_path },
     { "return_and_reopen", test_return_and_reopen },
@@ -636,6 +869,7 @@ static const hl_test_case_t s_cases[] = {
     { "privacy_and_isolation", test_privacy_and_isolation },
     { "worker_killed", test_worker_killed },
     { "daemon_restart", test_daemon_restart },
+    { "scale", test_scale },
     { NULL, NULL }
 };
 
