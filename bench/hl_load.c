@@ -116,6 +116,7 @@ s_pump (s_run_t *run, int64_t now, int scan_resends)
         if (due > now || run->inflight[i % o->clients] >= o->window)
             break;
         run->req[i].due_us = due;
+        run->r->due_us[i] = due;
         s_send (run, i);
         run->next++;
     }
@@ -212,7 +213,9 @@ s_setup (s_run_t *run)
     run->req = calloc ((size_t) o->total, sizeof *run->req);
     run->r->latency_us = calloc ((size_t) o->total + 1, sizeof (double));
     run->r->tickets = calloc ((size_t) o->total + 1, 48);
-    if (!run->sockets || !run->inflight || !run->req || !run->r->latency_us || !run->r->tickets)
+    run->r->due_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
+    if (!run->sockets || !run->inflight || !run->req || !run->r->latency_us || !run->r->tickets
+        || !run->r->due_us)
         return -1;
     for (int c = 0; c < o->clients; c++) {
         run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);
@@ -285,8 +288,10 @@ hl_load_result_free (hl_load_result_t *r)
 {
     free (r->latency_us);
     free (r->tickets);
+    free (r->due_us);
     r->latency_us = NULL;
     r->tickets = NULL;
+    r->due_us = NULL;
 }
 
 double

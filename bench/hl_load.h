@@ -35,6 +35,7 @@ typedef struct {
     double *latency_us;       //  per acknowledged request, sorted
     size_t n_latency;
     char (*tickets)[48];      //  ticket of request i ("" if none)
+    int64_t *due_us;          //  when request i was due (monotonic clock)
     long total;
 } hl_load_result_t;
 

@@ -1,5 +1,5 @@
-/*  hl_testworker: a raw-protocol worker for tests. See hl_testworker.h. */
-#include "hl_testworker.h"
+/*  hl_rawworker: a raw-protocol worker for tests. See hl_rawworker.h. */
+#include "hl_rawworker.h"
 #include "hl_buf.h"
 #include "hl_client.h"
 #include "hl_redis.h"
@@ -12,7 +12,7 @@
 
 #define S_KEPT_MAX 4096
 
-struct hl_testworker {
+struct hl_rawworker {
     void *ctx;
     void *socket;
     Hotline__Envelope *kept[S_KEPT_MAX];     //  deliveries received while waiting
@@ -21,7 +21,7 @@ struct hl_testworker {
 };
 
 static void
-s_send (hl_testworker_t *self, Hotline__Envelope *env)
+s_send (hl_rawworker_t *self, Hotline__Envelope *env)
 {
     env->has_version = 1;
     env->version = HL_WIRE_VERSION;
@@ -32,7 +32,7 @@ s_send (hl_testworker_t *self, Hotline__Envelope *env)
 }
 
 void
-hl_testworker_heartbeat (hl_testworker_t *self)
+hl_rawworker_heartbeat (hl_rawworker_t *self)
 {
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     Hotline__Heartbeat hb = HOTLINE__HEARTBEAT__INIT;
@@ -42,7 +42,7 @@ hl_testworker_heartbeat (hl_testworker_t *self)
 }
 
 static Hotline__Envelope *
-s_recv (hl_testworker_t *self, int timeout_ms)
+s_recv (hl_rawworker_t *self, int timeout_ms)
 {
     zmq_pollitem_t item = { self->socket, 0, ZMQ_POLLIN, 0 };
     if (zmq_poll (&item, 1, timeout_ms) <= 0)
@@ -60,7 +60,7 @@ s_recv (hl_testworker_t *self, int timeout_ms)
 }
 
 Hotline__Envelope *
-hl_testworker_next_any (hl_testworker_t *self, int timeout_ms)
+hl_rawworker_next_any (hl_rawworker_t *self, int timeout_ms)
 {
     if (self->n_kept) {
         Hotline__Envelope *env = self->kept[0];
@@ -75,14 +75,14 @@ hl_testworker_next_any (hl_testworker_t *self, int timeout_ms)
         if (!env || env->body_case != HOTLINE__ENVELOPE__BODY_HEARTBEAT)
             return env;
         hotline__envelope__free_unpacked (env, NULL);
-        hl_testworker_heartbeat (self);
+        hl_rawworker_heartbeat (self);
     }
 }
 
-hl_testworker_t *
-hl_testworker_new (const char *endpoint, const char *unit, unsigned credit, const char *name)
+hl_rawworker_t *
+hl_rawworker_new (const char *endpoint, const char *unit, unsigned credit, const char *name)
 {
-    hl_testworker_t *self = calloc (1, sizeof *self);
+    hl_rawworker_t *self = calloc (1, sizeof *self);
     self->ctx = zmq_ctx_new ();
     self->socket = zmq_socket (self->ctx, ZMQ_DEALER);
     int zero = 0;
@@ -98,19 +98,19 @@ hl_testworker_new (const char *endpoint, const char *unit, unsigned credit, cons
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     env.body_case = HOTLINE__ENVELOPE__BODY_WORKER_READY;
     env.worker_ready = &ready;
-    Hotline__Envelope *welcome = hl_testworker_call (self, &env);
+    Hotline__Envelope *welcome = hl_rawworker_call (self, &env);
     int ok = welcome && welcome->body_case == HOTLINE__ENVELOPE__BODY_WORKER_WELCOME;
     if (welcome)
         hotline__envelope__free_unpacked (welcome, NULL);
     if (!ok)
-        hl_testworker_destroy (&self);
+        hl_rawworker_destroy (&self);
     return self;
 }
 
 void
-hl_testworker_destroy (hl_testworker_t **self_p)
+hl_rawworker_destroy (hl_rawworker_t **self_p)
 {
-    hl_testworker_t *self = *self_p;
+    hl_rawworker_t *self = *self_p;
     if (!self)
         return;
     for (size_t i = 0; i < self->n_kept; i++)
@@ -122,26 +122,26 @@ hl_testworker_destroy (hl_testworker_t **self_p)
 }
 
 void *
-hl_testworker_socket (hl_testworker_t *self)
+hl_rawworker_socket (hl_rawworker_t *self)
 {
     return self->socket;
 }
 
 Hotline__Envelope *
-hl_testworker_next (hl_testworker_t *self, int timeout_ms)
+hl_rawworker_next (hl_rawworker_t *self, int timeout_ms)
 {
     int64_t until = hl_monotonic_us () + (int64_t) timeout_ms * 1000;
-    Hotline__Envelope *env = hl_testworker_next_any (self, timeout_ms);
+    Hotline__Envelope *env = hl_rawworker_next_any (self, timeout_ms);
     while (env && env->body_case != HOTLINE__ENVELOPE__BODY_DELIVERY) {
         hotline__envelope__free_unpacked (env, NULL);
         int left = (int) ((until - hl_monotonic_us ()) / 1000);
-        env = left > 0 ? hl_testworker_next_any (self, left) : NULL;
+        env = left > 0 ? hl_rawworker_next_any (self, left) : NULL;
     }
     return env;
 }
 
 Hotline__Envelope *
-hl_testworker_call (hl_testworker_t *self, Hotline__Envelope *req)
+hl_rawworker_call (hl_rawworker_t *self, Hotline__Envelope *req)
 {
     char rid[32];
     snprintf (rid, sizeof rid, "tw-%ld-%p", ++self->seq, (void *) self);
@@ -190,7 +190,7 @@ s_fill_action (Hotline__Transition *t, const char *ticket, Hotline__Action actio
 }
 
 Hotline__Envelope *
-hl_testworker_act (hl_testworker_t *self, const char *ticket, Hotline__Action action,
+hl_rawworker_act (hl_rawworker_t *self, const char *ticket, Hotline__Action action,
                    const char *note)
 {
     Hotline__Transition t = HOTLINE__TRANSITION__INIT;
@@ -198,11 +198,11 @@ hl_testworker_act (hl_testworker_t *self, const char *ticket, Hotline__Action ac
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     env.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     env.transition = &t;
-    return hl_testworker_call (self, &env);
+    return hl_rawworker_call (self, &env);
 }
 
 void
-hl_testworker_send_action (hl_testworker_t *self, const char *ticket, Hotline__Action action,
+hl_rawworker_send_action (hl_rawworker_t *self, const char *ticket, Hotline__Action action,
                            const char *note, long tag)
 {
     char rid[32];

@@ -1,44 +1,45 @@
-/*  hl_testworker: a department worker for black-box tests, speaking the
- *  worker protocol directly (no library in between), so tests see exactly
- *  what hotlined sends: welcome, deliveries, heartbeats, answers.
+/*  hl_rawworker: a department worker speaking the worker protocol
+ *  directly (no library in between), for black-box tests and benchmarks:
+ *  they see exactly what hotlined sends (welcome, deliveries, heartbeats,
+ *  answers), and many of them can be polled from one thread.
  */
-#ifndef HL_TESTWORKER_H_INCLUDED
-#define HL_TESTWORKER_H_INCLUDED
+#ifndef HL_RAWWORKER_H_INCLUDED
+#define HL_RAWWORKER_H_INCLUDED
 
 #include "hotline.pb-c.h"
 
-typedef struct hl_testworker hl_testworker_t;
+typedef struct hl_rawworker hl_rawworker_t;
 
 //  Connect to ENDPOINT and send WorkerReady; wait for the welcome.
 //  NULL if none came within 3 s.
-hl_testworker_t *hl_testworker_new (const char *endpoint, const char *unit,
+hl_rawworker_t *hl_rawworker_new (const char *endpoint, const char *unit,
                                     unsigned credit, const char *name);
-void hl_testworker_destroy (hl_testworker_t **self_p);
+void hl_rawworker_destroy (hl_rawworker_t **self_p);
 
 //  The ZeroMQ socket, for polling many workers at once.
-void *hl_testworker_socket (hl_testworker_t *self);
+void *hl_rawworker_socket (hl_rawworker_t *self);
 
 //  Wait up to TIMEOUT_MS for the next delivery (answering heartbeats);
 //  NULL if none. Free with hotline__envelope__free_unpacked.
-Hotline__Envelope *hl_testworker_next (hl_testworker_t *self, int timeout_ms);
+Hotline__Envelope *hl_rawworker_next (hl_rawworker_t *self, int timeout_ms);
 
 //  Send an action and wait for its answer (TransitionDone or Nack);
-//  deliveries arriving meanwhile are kept for hl_testworker_next.
-Hotline__Envelope *hl_testworker_act (hl_testworker_t *self, const char *ticket,
+//  deliveries arriving meanwhile are kept for hl_rawworker_next.
+Hotline__Envelope *hl_rawworker_act (hl_rawworker_t *self, const char *ticket,
                                       Hotline__Action action, const char *note);
 
 //  Send any request envelope and wait for the answer with its request id.
-Hotline__Envelope *hl_testworker_call (hl_testworker_t *self, Hotline__Envelope *req);
+Hotline__Envelope *hl_rawworker_call (hl_rawworker_t *self, Hotline__Envelope *req);
 
 //  Send an action without waiting (the answer comes through _next_any).
-void hl_testworker_send_action (hl_testworker_t *self, const char *ticket,
+void hl_rawworker_send_action (hl_rawworker_t *self, const char *ticket,
                                 Hotline__Action action, const char *note, long tag);
 
 //  The next message of any kind (deliveries, answers), without waiting
 //  if BLOCK is 0. Heartbeats are answered and not returned.
-Hotline__Envelope *hl_testworker_next_any (hl_testworker_t *self, int timeout_ms);
+Hotline__Envelope *hl_rawworker_next_any (hl_rawworker_t *self, int timeout_ms);
 
 //  Send a heartbeat now.
-void hl_testworker_heartbeat (hl_testworker_t *self);
+void hl_rawworker_heartbeat (hl_rawworker_t *self);
 
 #endif

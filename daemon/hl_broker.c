@@ -321,6 +321,40 @@ hl_broker_mask (Hotline__TicketView *view, int callback_allowed, char *masked)
     }
 }
 
+//  Sends VIEW to W, masked for W's unit. A delivery carries the ticket as
+//  it stands, not its history (a worker asks for that with a ticket
+//  query), so fresh deliveries and redeliveries look alike. 0, or -1 if W
+//  is unreachable.
+static int
+s_send_delivery (hl_broker_t *self, s_worker_t *w, const Hotline__TicketView *view, int role,
+                 int redelivery)
+{
+    Hotline__TicketView copy = *view;
+    copy.n_history = 0;
+    copy.history = NULL;
+    Hotline__Complaint complaint;
+    char masked[32];
+    if (view->complaint) {
+        complaint = *view->complaint;
+        copy.complaint = &complaint;
+    }
+    hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, w->unit->code,
+                                                       strlen (w->unit->code)), masked);
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    Hotline__Delivery delivery = HOTLINE__DELIVERY__INIT;
+    delivery.ticket = &copy;
+    delivery.has_role = 1;
+    delivery.role = role;
+    delivery.has_redelivery = 1;
+    delivery.redelivery = redelivery;
+    env.body_case = HOTLINE__ENVELOPE__BODY_DELIVERY;
+    env.delivery = &delivery;
+    if (s_send_to (self, w->id, w->id_len, &env, NULL, 0) != 0)
+        return -1;
+    w->last_sent_us = hl_monotonic_us ();
+    return 0;
+}
+
 //  The view of a ticket arrived: send it if the worker is still there and
 //  the ticket still waits for this unit; otherwise put things right.
 static void
@@ -348,33 +382,11 @@ s_on_delivery_view (const Hotline__TicketView *view, const char *error, void *ar
         if (!current)
             s_forget (self, d->ticket, unit);
     }
-    if (alive && view && (current || !lead)) {
-        Hotline__TicketView copy = *view;
-        Hotline__Complaint complaint;
-        char masked[32];
-        if (view->complaint) {
-            complaint = *view->complaint;
-            copy.complaint = &complaint;
-        }
-        hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, d->unit,
-                                                           strlen (d->unit)), masked);
-        Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
-        Hotline__Delivery delivery = HOTLINE__DELIVERY__INIT;
-        delivery.ticket = &copy;
-        delivery.has_role = 1;
-        delivery.role = d->role;
-        delivery.has_redelivery = 1;
-        delivery.redelivery = d->redelivery;
-        env.body_case = HOTLINE__ENVELOPE__BODY_DELIVERY;
-        env.delivery = &delivery;
-        if (s_send_to (self, d->id, d->id_len, &env, NULL, 0) == 0)
-            w->last_sent_us = hl_monotonic_us ();
-        else
-        if (lead) {
-            free (d);
-            s_worker_drop (self, w, "unreachable");   //  requeues and pumps
-            return;
-        }
+    if (alive && view && (current || !lead)
+        && s_send_delivery (self, w, view, d->role, d->redelivery) != 0 && lead) {
+        free (d);
+        s_worker_drop (self, w, "unreachable");   //  requeues and pumps
+        return;
     }
     free (d);
     if (lead)
@@ -422,9 +434,26 @@ s_pump (hl_broker_t *self, s_unit_t *unit)
     }
 }
 
+//  A fresh ticket goes straight to a worker with free credit when nothing
+//  waits before it; 1 if it did.
+static int
+s_deliver_fresh (hl_broker_t *self, s_unit_t *unit, const char *ticket,
+                 const Hotline__TicketView *fresh)
+{
+    s_worker_t *w = unit->count == 0 ? s_pick_worker (unit) : NULL;
+    if (!w)
+        return 0;
+    s_hold (w, ticket);
+    if (s_send_delivery (self, w, fresh, HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD, 0) != 0) {
+        s_worker_drop (self, w, "unreachable");   //  requeues the ticket with the rest
+        return 1;
+    }
+    return 1;
+}
+
 void
 hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit_code,
-                      const char *assist)
+                      const char *assist, const Hotline__TicketView *fresh)
 {
     if (!*unit_code)
         return;
@@ -432,8 +461,10 @@ hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit_co
     if (hl_table_get (self->known, ticket, strlen (ticket)) == unit)
         return;                          //  already queued or held for this unit
     hl_table_set (self->known, ticket, strlen (ticket), unit);
-    s_queue_push (unit, ticket, 0, 0);
-    s_pump (self, unit);
+    if (!fresh || !s_deliver_fresh (self, unit, ticket, fresh)) {
+        s_queue_push (unit, ticket, 0, 0);
+        s_pump (self, unit);
+    }
     //  Assisting units hear of it once, if one of their workers is there.
     char copy[256];
     snprintf (copy, sizeof copy, "%s", assist ? assist : "");
@@ -457,7 +488,7 @@ s_on_scan (long next, const char **tickets, const char **units, const char **ass
 {
     hl_broker_t *self = arg;
     for (size_t i = 0; i < n; i++)
-        hl_broker_dispatched (self, tickets[i], units[i], NULL);
+        hl_broker_dispatched (self, tickets[i], units[i], NULL, NULL);
     (void) assists;
     self->scan_next = next > 0 ? next : -1;
     if (next > 0)

@@ -40,9 +40,11 @@ void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);
 
 //  TICKET was dispatched to UNIT (with ASSIST units, comma-separated):
-//  queue it for the unit's workers and inform the assisting units.
+//  queue it for the unit's workers and inform the assisting units. FRESH,
+//  if not NULL, is the ticket as intake just stored it; it spares reading
+//  the ticket back from Redis when a worker can take it at once.
 void hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
-                           const char *assist);
+                           const char *assist, const Hotline__TicketView *fresh);
 
 //  The store (re)connected: reload the dispatched tickets from Redis.
 void hl_broker_store_ready (hl_broker_t *self);

@@ -51,6 +51,7 @@ typedef struct {
     uint8_t rid[S_REQUEST_ID_MAX];
     size_t rid_len;
     char ticket[HL_STORE_TICKET_MAX];  //  transitions: the ticket acted on
+    Hotline__Envelope *request;        //  a complaint kept for the worker queue
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -130,6 +131,30 @@ s_inflight_done (hl_intake_t *self)
     }
 }
 
+//  A ticket just stored as dispatched goes to the worker queue together
+//  with what intake already holds of it, so a worker with free credit gets
+//  it without the queue reading it back from Redis.
+static void
+s_hand_over (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
+{
+    Hotline__TicketView view = HOTLINE__TICKET_VIEW__INIT;
+    Hotline__Complaint complaint = *peer->request->complaint;
+    char phone[HL_COMPLAINT_PHONE_MAX + 1];
+    if (complaint.has_caller_phone && complaint.caller_phone.len
+        && hl_complaint_normalise_phone (complaint.caller_phone.data,
+                                         complaint.caller_phone.len, phone) > 0)
+        complaint.caller_phone = hl_wire_bytes (phone);
+    view.ticket = (char *) res->ticket;
+    view.has_state = 1;
+    view.state = HOTLINE__STATE__STATE_DISPATCHED;
+    view.has_created_ms = 1;
+    view.created_ms = res->created_ms;
+    view.complaint = &complaint;
+    view.has_unit = 1;
+    view.unit = hl_wire_bytes (res->unit);
+    hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist, &view);
+}
+
 //  The store's verdict on one complaint. Only an outcome Redis confirmed
 //  (NEW or DUP) becomes an Ack.
 static void
@@ -143,8 +168,11 @@ s_on_stored (const hl_store_result_t *res, void *arg)
             hl_debug ("ticket %s %s", res->ticket,
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
+            if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
+                s_hand_over (self, peer, res);
+            else
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED)
-                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist);
+                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist, NULL);
             break;
         case HL_STORE_CONFLICT:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_CONFLICT, "request_id",
@@ -162,6 +190,7 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                     "the ticket store refused the write; retry later");
             break;
     }
+    hl_wire_free (&peer->request);
     free (peer);
     s_inflight_done (self);
 }
@@ -233,10 +262,13 @@ hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
     }
 }
 
+//  REQUEST (holding the complaint) is taken over when the complaint goes to
+//  the store: *REQUEST is then NULL.
 static void
 s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
-                    const Hotline__Complaint *c, const char *identity)
+                    Hotline__Envelope **request, const char *identity)
 {
+    const Hotline__Complaint *c = (*request)->complaint;
     if (self->draining) {
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_SHUTTING_DOWN, NULL,
                 "hotlined is shutting down; retry");
@@ -258,6 +290,7 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
     hl_intake_route_t route;
     hl_intake_disposition (self->catalogue, self->auto_dispatch, c, &disposition, &route);
     s_peer_t *pending = s_peer_copy (peer);
+    pending->request = *request;
     if (hl_store_intake (self->store, c, actor, self->test_clock_ms, &disposition,
                          s_on_stored, pending) != 0) {
         free (pending);
@@ -265,6 +298,7 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
                 "the ticket store is not reachable; retry shortly");
         return;
     }
+    *request = NULL;
     self->inflight++;
 }
 
@@ -327,7 +361,7 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     s_send (self, peer, &env);
     if ((res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
         && res->to == HOTLINE__STATE__STATE_DISPATCHED)
-        hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist);
+        hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist, NULL);
     free (peer);
     s_inflight_done (self);
 }
@@ -492,9 +526,13 @@ s_frame_peer (zmq_msg_t *frames, size_t n, s_peer_t *peer)
     return NULL;
 }
 
+//  Handles one request. A complaint sent on to the store keeps its
+//  envelope, so *ENV_P is NULL afterwards; anything else leaves it to the
+//  caller.
 static void
-s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope *env)
+s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
 {
+    Hotline__Envelope *env = *env_p;
     if (env->has_request_id) {
         peer->rid_len = env->request_id.len < S_REQUEST_ID_MAX ? env->request_id.len
                                                                : S_REQUEST_ID_MAX;
@@ -509,7 +547,7 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope *env)
     }
     switch (env->body_case) {
         case HOTLINE__ENVELOPE__BODY_COMPLAINT:
-            s_handle_complaint (self, peer, env->complaint, NULL);
+            s_handle_complaint (self, peer, env_p, NULL);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_QUERY:
             s_handle_ticket_query (self, peer, env->ticket_query);
@@ -555,7 +593,7 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
         s_nack (self, &peer, code, NULL, msg);
         return;
     }
-    s_handle_envelope (self, &peer, env);
+    s_handle_envelope (self, &peer, &env);
     hl_wire_free (&env);
 }
 

@@ -5,7 +5,7 @@
 #include "hl_table.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
-#include "hl_testworker.h"
+#include "hl_rawworker.h"
 #include "hl_wire.h"
 
 #include <signal.h>
@@ -137,11 +137,11 @@ s_show (hl_testenv_t *env, const char *ticket)
 
 //  Waits for the delivery of TICKET to W; 1 if it came.
 static int
-s_delivered (hl_testworker_t *w, const char *ticket, int timeout_ms)
+s_delivered (hl_rawworker_t *w, const char *ticket, int timeout_ms)
 {
     long long until = hl_testenv_now_ms () + timeout_ms;
     while (hl_testenv_now_ms () < until) {
-        env_t *d = hl_testworker_next (w, 200);
+        env_t *d = hl_rawworker_next (w, 200);
         int match = d && d->delivery->ticket && d->delivery->ticket->ticket
                  && strcmp (d->delivery->ticket->ticket, ticket) == 0;
         s_free (&d);
@@ -175,12 +175,12 @@ test_happy_path (void)
     hl_testenv_t *env = s_env_up ("happy", NULL);
     if (!env)
         return;
-    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "w1");
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "w1");
     HL_CHECK (w != NULL);
     char t[48];
     s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t);
     HL_CHECK (*t);
-    env_t *d = w ? hl_testworker_next (w, 3000) : NULL;
+    env_t *d = w ? hl_rawworker_next (w, 3000) : NULL;
     HL_CHECK (d && d->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD);
     if (d) {
         const Hotline__TicketView *v = d->delivery->ticket;
@@ -194,18 +194,18 @@ test_happy_path (void)
         hl_testenv_destroy (&env);
         return;
     }
-    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+    HL_CHECK (s_done_to (hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
                          HOTLINE__STATE__STATE_SIGNED));
-    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_PROGRESS, "已电话联系市民"),
+    HL_CHECK (s_done_to (hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_PROGRESS, "已电话联系市民"),
                          HOTLINE__STATE__STATE_IN_PROGRESS));
-    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION,
+    HL_CHECK (s_done_to (hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION,
                                             "需要现场核查"), HOTLINE__STATE__STATE_IN_PROGRESS));
     Hotline__Transition days = HOTLINE__TRANSITION__INIT;
     days.has_extension_days = 1;
     days.extension_days = 3;
     HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION,
                                   &days), HOTLINE__STATE__STATE_IN_PROGRESS));
-    HL_CHECK (s_done_to (hl_testworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY,
+    HL_CHECK (s_done_to (hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY,
                                             "已为市民办理社保补缴"), HOTLINE__STATE__STATE_REPLIED));
     Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
     rating.has_satisfaction = 1;
@@ -229,7 +229,7 @@ test_happy_path (void)
                                                 "unit:rsj/w1", 11) == 0);
     }
     s_free (&view);
-    hl_testworker_destroy (&w);
+    hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
 }
 
@@ -240,21 +240,21 @@ test_return_and_reopen (void)
     hl_testenv_t *env = s_env_up ("return", NULL);
     if (!env)
         return;
-    hl_testworker_t *a = hl_testworker_new (hl_testenv_worker_endpoint (env), "jcq.cgj", 4, "a");
-    hl_testworker_t *b = hl_testworker_new (hl_testenv_worker_endpoint (env), "zjj", 4, "b");
+    hl_rawworker_t *a = hl_rawworker_new (hl_testenv_worker_endpoint (env), "jcq.cgj", 4, "a");
+    hl_rawworker_t *b = hl_rawworker_new (hl_testenv_worker_endpoint (env), "zjj", 4, "b");
     HL_CHECK (a && b);
     if (!a || !b) {
-        hl_testworker_destroy (&a);
-        hl_testworker_destroy (&b);
+        hl_rawworker_destroy (&a);
+        hl_rawworker_destroy (&b);
         hl_testenv_destroy (&env);
         return;
     }
     char t[48];
     s_submit (env, "CG.02", "441702", HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, t);
     HL_CHECK (s_delivered (a, t, 3000));
-    HL_CHECK (s_refused (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, NULL),
+    HL_CHECK (s_refused (hl_rawworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, NULL),
                          HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
-    HL_CHECK (s_done_to (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "不属于本区"),
+    HL_CHECK (s_done_to (hl_rawworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "不属于本区"),
                          HOTLINE__STATE__STATE_RETURNED));
     Hotline__Transition why = HOTLINE__TRANSITION__INIT;
     why.has_note = 1;
@@ -262,7 +262,7 @@ test_return_and_reopen (void)
     HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REFUSE_RETURN, &why),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (a, t, 3000));
-    HL_CHECK (s_done_to (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "确属住建职责"),
+    HL_CHECK (s_done_to (hl_rawworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "确属住建职责"),
                          HOTLINE__STATE__STATE_RETURNED));
     Hotline__Transition to = HOTLINE__TRANSITION__INIT;
     to.has_unit = 1;
@@ -274,11 +274,11 @@ test_return_and_reopen (void)
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
     //  The old unit has lost the ticket.
-    HL_CHECK (s_refused (hl_testworker_act (a, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+    HL_CHECK (s_refused (hl_rawworker_act (a, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_done_to (hl_testworker_act (b, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+    HL_CHECK (s_done_to (hl_rawworker_act (b, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
                          HOTLINE__STATE__STATE_SIGNED));
-    HL_CHECK (s_done_to (hl_testworker_act (b, t, HOTLINE__ACTION__ACTION_REPLY, "已拆除"),
+    HL_CHECK (s_done_to (hl_rawworker_act (b, t, HOTLINE__ACTION__ACTION_REPLY, "已拆除"),
                          HOTLINE__STATE__STATE_REPLIED));
     Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
     rating.has_satisfaction = 1;
@@ -289,8 +289,8 @@ test_return_and_reopen (void)
     env_t *view = s_show (env, t);
     HL_CHECK (view && view->ticket_view && view->ticket_view->reopen_count == 1);
     s_free (&view);
-    hl_testworker_destroy (&a);
-    hl_testworker_destroy (&b);
+    hl_rawworker_destroy (&a);
+    hl_rawworker_destroy (&b);
     hl_testenv_destroy (&env);
 }
 
@@ -332,16 +332,16 @@ test_closings_and_merge (void)
     m.parent = hl_wire_bytes (parent);
     HL_CHECK (s_done_to (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
                          HOTLINE__STATE__STATE_MERGED));
-    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "swjt", 8, "water");
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "swjt", 8, "water");
     HL_CHECK (w && s_delivered (w, parent, 3000));
     if (w) {
-        HL_CHECK (s_done_to (hl_testworker_act (w, parent, HOTLINE__ACTION__ACTION_SIGN, NULL),
+        HL_CHECK (s_done_to (hl_rawworker_act (w, parent, HOTLINE__ACTION__ACTION_SIGN, NULL),
                              HOTLINE__STATE__STATE_SIGNED));
-        HL_CHECK (s_done_to (hl_testworker_act (w, parent, HOTLINE__ACTION__ACTION_REPLY,
+        HL_CHECK (s_done_to (hl_rawworker_act (w, parent, HOTLINE__ACTION__ACTION_REPLY,
                                                 "管道抢修完毕，已恢复供水"),
                              HOTLINE__STATE__STATE_REPLIED));
         //  The merged ticket was never delivered on its own.
-        HL_CHECK (s_refused (hl_testworker_act (w, child, HOTLINE__ACTION__ACTION_SIGN, NULL),
+        HL_CHECK (s_refused (hl_rawworker_act (w, child, HOTLINE__ACTION__ACTION_SIGN, NULL),
                              HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
     }
     view = s_show (env, child);
@@ -363,7 +363,7 @@ test_closings_and_merge (void)
     tr.transfer_to = 119;
     HL_CHECK (s_done_to (s_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
                          HOTLINE__STATE__STATE_TRANSFERRED));
-    hl_testworker_destroy (&w);
+    hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
 }
 
@@ -374,14 +374,14 @@ test_refusals (void)
     hl_testenv_t *env = s_env_up ("refusals", NULL);
     if (!env)
         return;
-    hl_testworker_t *other = hl_testworker_new (hl_testenv_worker_endpoint (env), "gaj", 2, "x");
+    hl_rawworker_t *other = hl_rawworker_new (hl_testenv_worker_endpoint (env), "gaj", 2, "x");
     HL_CHECK (other != NULL);
     char t[48];
     s_submit (env, "SB.02", "441781", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, t);
     if (other) {
-        HL_CHECK (s_refused (hl_testworker_act (other, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+        HL_CHECK (s_refused (hl_rawworker_act (other, t, HOTLINE__ACTION__ACTION_SIGN, NULL),
                              HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-        HL_CHECK (s_refused (hl_testworker_act (other, t, HOTLINE__ACTION__ACTION_DISPATCH, NULL),
+        HL_CHECK (s_refused (hl_rawworker_act (other, t, HOTLINE__ACTION__ACTION_DISPATCH, NULL),
                              HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
     }
     Hotline__Transition u = HOTLINE__TRANSITION__INIT;
@@ -443,7 +443,7 @@ test_refusals (void)
     HL_CHECK (s_refused (nack, HOTLINE__ERROR_CODE__ERROR_NOT_READY));
     zmq_close (raw);
     zmq_ctx_term (ctx);
-    hl_testworker_destroy (&other);
+    hl_rawworker_destroy (&other);
     hl_testenv_destroy (&env);
 }
 
@@ -455,30 +455,30 @@ test_privacy_and_isolation (void)
     if (!env)
         return;
     //  txb (telecom office) may not call back: the number is masked.
-    hl_testworker_t *tel = hl_testworker_new (hl_testenv_worker_endpoint (env), "txb", 4, "t");
-    hl_testworker_t *rs = hl_testworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "r");
+    hl_rawworker_t *tel = hl_rawworker_new (hl_testenv_worker_endpoint (env), "txb", 4, "t");
+    hl_rawworker_t *rs = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "r");
     HL_CHECK (tel && rs);
     if (!tel || !rs) {
-        hl_testworker_destroy (&tel);
-        hl_testworker_destroy (&rs);
+        hl_rawworker_destroy (&tel);
+        hl_rawworker_destroy (&rs);
         hl_testenv_destroy (&env);
         return;
     }
     char plain[48], secret[48], report[48];
     s_submit (env, "GY.04", "441702", HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, plain);
-    env_t *d = hl_testworker_next (tel, 3000);
+    env_t *d = hl_rawworker_next (tel, 3000);
     HL_CHECK (d && d->delivery->ticket->caller_masked);
     HL_CHECK (d && d->delivery->ticket->complaint->caller_phone.len == 11
               && memcmp (d->delivery->ticket->complaint->caller_phone.data, "138****8000", 11) == 0);
     s_free (&d);
     s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 1, secret);
-    d = hl_testworker_next (rs, 3000);
+    d = hl_rawworker_next (rs, 3000);
     HL_CHECK (d && d->delivery->ticket->caller_masked
               && !d->delivery->ticket->complaint->has_caller_phone
               && !d->delivery->ticket->complaint->has_caller_name);
     s_free (&d);
     s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_REPORT, 0, report);
-    d = hl_testworker_next (rs, 3000);
+    d = hl_rawworker_next (rs, 3000);
     HL_CHECK (d && d->delivery->ticket->caller_masked
               && !d->delivery->ticket->complaint->has_caller_phone);
     s_free (&d);
@@ -489,25 +489,25 @@ test_privacy_and_isolation (void)
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
     req.ticket_query = &q;
-    HL_CHECK (s_refused (hl_testworker_call (tel, &req), HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
-    HL_CHECK (s_refused (hl_testworker_act (tel, secret, HOTLINE__ACTION__ACTION_REPLY, "x"),
+    HL_CHECK (s_refused (hl_rawworker_call (tel, &req), HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
+    HL_CHECK (s_refused (hl_rawworker_act (tel, secret, HOTLINE__ACTION__ACTION_REPLY, "x"),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
     Hotline__TicketListQuery lq = HOTLINE__TICKET_LIST_QUERY__INIT;
     env_t lreq = HOTLINE__ENVELOPE__INIT;
     lreq.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY;
     lreq.ticket_list_query = &lq;
-    env_t *list = hl_testworker_call (tel, &lreq);
+    env_t *list = hl_rawworker_call (tel, &lreq);
     HL_CHECK (list && list->body_case == HOTLINE__ENVELOPE__BODY_TICKET_LIST
               && list->ticket_list->n_tickets == 1
               && strcmp (list->ticket_list->tickets[0]->ticket, plain) == 0);
     s_free (&list);
     //  rsj sees its own ticket on request, masked as delivered.
-    env_t *own = hl_testworker_call (rs, &req);
+    env_t *own = hl_rawworker_call (rs, &req);
     HL_CHECK (own && own->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
               && !own->ticket_view->complaint->has_caller_phone);
     s_free (&own);
-    hl_testworker_destroy (&tel);
-    hl_testworker_destroy (&rs);
+    hl_rawworker_destroy (&tel);
+    hl_rawworker_destroy (&rs);
     hl_testenv_destroy (&env);
 }
 
@@ -529,14 +529,14 @@ test_worker_killed (void)
     pid_t pid = fork ();
     if (pid == 0) {
         //  The doomed worker: takes all six, signs the first, then hangs.
-        hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "doomed");
+        hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "doomed");
         int got = 0;
         while (w && got < N) {
-            env_t *d = hl_testworker_next (w, 3000);
+            env_t *d = hl_rawworker_next (w, 3000);
             if (!d)
                 break;
             if (++got == 1) {
-                env_t *r = hl_testworker_act (w, d->delivery->ticket->ticket,
+                env_t *r = hl_rawworker_act (w, d->delivery->ticket->ticket,
                                               HOTLINE__ACTION__ACTION_SIGN, NULL);
                 s_free (&r);
             }
@@ -551,14 +551,14 @@ test_worker_killed (void)
     HL_CHECK (read (pipefd[0], &got, sizeof got) == sizeof got && got == N);
     kill (pid, SIGKILL);
     waitpid (pid, NULL, 0);
-    hl_testworker_t *heir = hl_testworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "heir");
+    hl_rawworker_t *heir = hl_rawworker_new (hl_testenv_worker_endpoint (env), "ybj", N, "heir");
     int redelivered = 0, signed_now = 0;
     for (int k = 0; heir && k < N - 1; k++) {
-        env_t *d = hl_testworker_next (heir, 4000);
+        env_t *d = hl_rawworker_next (heir, 4000);
         if (!d)
             break;
         redelivered += d->delivery->redelivery;
-        env_t *r = hl_testworker_act (heir, d->delivery->ticket->ticket,
+        env_t *r = hl_rawworker_act (heir, d->delivery->ticket->ticket,
                                       HOTLINE__ACTION__ACTION_SIGN, NULL);
         signed_now += r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE;
         s_free (&r);
@@ -566,7 +566,7 @@ test_worker_killed (void)
     }
     HL_CHECK (redelivered == N - 1 && signed_now == N - 1);
     //  Nothing more comes: the signed one is not redelivered.
-    env_t *extra = heir ? hl_testworker_next (heir, 1000) : NULL;
+    env_t *extra = heir ? hl_rawworker_next (heir, 1000) : NULL;
     HL_CHECK (extra == NULL);
     s_free (&extra);
     int signs = 0;
@@ -578,7 +578,7 @@ test_worker_killed (void)
         s_free (&view);
     }
     HL_CHECK (signs == N);
-    hl_testworker_destroy (&heir);
+    hl_rawworker_destroy (&heir);
     hl_testenv_destroy (&env);
 }
 
@@ -592,12 +592,12 @@ test_daemon_restart (void)
         return;
     enum { N = 5 };
     char t[N][48];
-    hl_testworker_t *w = hl_testworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w");
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w");
     for (int i = 0; i < N; i++)
         s_submit (env, "GJ.01", "441704", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t[i]);
     int got = 0;
     while (w && got < N) {
-        env_t *d = hl_testworker_next (w, 3000);
+        env_t *d = hl_rawworker_next (w, 3000);
         if (!d)
             break;
         got++;
@@ -605,16 +605,16 @@ test_daemon_restart (void)
     }
     HL_CHECK (got == N);
     if (w)
-        HL_CHECK (s_done_to (hl_testworker_act (w, t[0], HOTLINE__ACTION__ACTION_SIGN, NULL),
+        HL_CHECK (s_done_to (hl_rawworker_act (w, t[0], HOTLINE__ACTION__ACTION_SIGN, NULL),
                              HOTLINE__STATE__STATE_SIGNED));
-    hl_testworker_destroy (&w);
+    hl_rawworker_destroy (&w);
     hl_testenv_daemon_signal (env, SIGKILL);
     hl_testenv_daemon_wait (env, 5000);
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    w = hl_testworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w2");
+    w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "gjj", N, "w2");
     got = 0;
     while (w && got < N - 1) {
-        env_t *d = hl_testworker_next (w, 3000);
+        env_t *d = hl_rawworker_next (w, 3000);
         if (!d)
             break;
         HL_CHECK (strcmp (d->delivery->ticket->ticket, t[0]) != 0);
@@ -622,10 +622,10 @@ test_daemon_restart (void)
         s_free (&d);
     }
     HL_CHECK (got == N - 1);
-    env_t *extra = w ? hl_testworker_next (w, 1000) : NULL;
+    env_t *extra = w ? hl_rawworker_next (w, 1000) : NULL;
     HL_CHECK (extra == NULL);          //  the signed ticket stays with its unit's staff
     s_free (&extra);
-    hl_testworker_destroy (&w);
+    hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
 }
 
@@ -781,19 +781,19 @@ s_on_staff (long i, const env_t *a, void *arg)
 //  One message to a scale worker: deliveries are signed, signatures
 //  replied to, replies counted.
 static void
-s_scale_worker_message (s_scale_t *sc, hl_testworker_t *w, const char *unit, env_t *m, long *tag)
+s_scale_worker_message (s_scale_t *sc, hl_rawworker_t *w, const char *unit, env_t *m, long *tag)
 {
     if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY) {
         const char *ticket = m->delivery->ticket->ticket;
         long i = (long) (intptr_t) hl_table_get (sc->index, ticket, strlen (ticket)) - 1;
         if (i < 0 || strcmp (s_routes[i % 20][2], unit) != 0)
             sc->misrouted++;
-        hl_testworker_send_action (w, ticket, HOTLINE__ACTION__ACTION_SIGN, NULL, ++*tag);
+        hl_rawworker_send_action (w, ticket, HOTLINE__ACTION__ACTION_SIGN, NULL, ++*tag);
     }
     else
     if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE) {
         if (m->transition_done->to_state == HOTLINE__STATE__STATE_SIGNED)
-            hl_testworker_send_action (w, m->transition_done->ticket,
+            hl_rawworker_send_action (w, m->transition_done->ticket,
                                        HOTLINE__ACTION__ACTION_REPLY, "已办理", ++*tag);
         else
             sc->replied++;
@@ -811,18 +811,18 @@ test_scale (void)
     if (!env)
         return;
     enum { UNITS = 20, PER = 5, N = 10000 };
-    hl_testworker_t *w[UNITS * PER];
+    hl_rawworker_t *w[UNITS * PER];
     zmq_pollitem_t items[UNITS * PER];
     int up = 0;
     for (int u = 0; u < UNITS; u++)
         for (int k = 0; k < PER; k++) {
             char name[16];
             snprintf (name, sizeof name, "w%d", k);
-            w[u * PER + k] = hl_testworker_new (hl_testenv_worker_endpoint (env), s_routes[u][2],
+            w[u * PER + k] = hl_rawworker_new (hl_testenv_worker_endpoint (env), s_routes[u][2],
                                                 50, name);
             up += w[u * PER + k] != NULL;
             items[u * PER + k] = (zmq_pollitem_t) {
-                w[u * PER + k] ? hl_testworker_socket (w[u * PER + k]) : NULL, 0, ZMQ_POLLIN, 0 };
+                w[u * PER + k] ? hl_rawworker_socket (w[u * PER + k]) : NULL, 0, ZMQ_POLLIN, 0 };
         }
     HL_CHECK (up == UNITS * PER);
     s_scale_t sc = { .tickets = calloc (N, 48), .index = hl_table_new () };
@@ -837,7 +837,7 @@ test_scale (void)
             continue;
         for (int k = 0; k < UNITS * PER; k++) {
             env_t *m;
-            while ((m = hl_testworker_next_any (w[k], 0)) != NULL) {
+            while ((m = hl_rawworker_next_any (w[k], 0)) != NULL) {
                 s_scale_worker_message (&sc, w[k], s_routes[k / PER][2], m, &tag);
                 s_free (&m);
             }
@@ -855,7 +855,7 @@ test_scale (void)
     printf ("scale: %d tickets through %d units x %d workers to closed in %.1f s\n", N, UNITS,
             PER, (hl_testenv_now_ms () - t0) / 1000.0);
     for (int k = 0; k < UNITS * PER; k++)
-        hl_testworker_destroy (&w[k]);
+        hl_rawworker_destroy (&w[k]);
     hl_table_destroy (&sc.index);
     free (sc.tickets);
     hl_testenv_destroy (&env);

@@ -1,0 +1,365 @@
+/*  bench/dispatch: delivery to department workers.
+ *
+ *      dispatch --endpoint E --worker-endpoint W --redis ADDR \
+ *               [--workers 100] [--credit 20] [--total 20000] [--rate 5000] [--seconds 10]
+ *
+ *  1. Throughput: TOTAL tickets are taken in with no worker connected,
+ *     then WORKERS workers (spread over every unit of the catalogue) drain
+ *     the backlog, each signing what it receives: deliveries/s.
+ *  2. Ceiling: the Redis work a delivery costs (the ticket read and the
+ *     sign transition), driven directly through the store at the same
+ *     depth (workers x credit), no ZeroMQ, no daemon. Ratio of 1 to 2.
+ *  3. Latency: with the workers connected, RATE tickets/s offered for
+ *     SECONDS; time from a request being due at intake to its delivery at
+ *     a worker, p50/p99/p999.
+ *  bench/run-dispatch starts a private Redis and hotlined and calls this.
+ */
+#include "hl_catalogue.h"
+#include "hl_load.h"
+#include "hl_rawworker.h"
+#include "hl_store.h"
+#include "hl_table.h"
+#include "hl_wire.h"
+
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+typedef struct {
+    hl_rawworker_t **w;
+    zmq_pollitem_t *items;
+    int n;
+    long lead, signed_ok;
+    int64_t *arrived_us;       //  per request index, phase 3
+    const char *run_id;
+    long total;
+} s_pool_t;
+
+static int
+s_compare (const void *a, const void *b)
+{
+    double x = *(const double *) a, y = *(const double *) b;
+    return (x > y) - (x < y);
+}
+
+static double
+s_pct (const double *v, size_t n, double p)
+{
+    return n ? v[(size_t) (p / 100.0 * (double) (n - 1) + 0.5)] : 0;
+}
+
+//  Connects N workers spread round-robin over the catalogue's units.
+static int
+s_pool_up (s_pool_t *pool, const char *endpoint, const hl_catalogue_t *cat, int n, int credit)
+{
+    pool->w = calloc ((size_t) n, sizeof *pool->w);
+    pool->items = calloc ((size_t) n, sizeof *pool->items);
+    pool->n = n;
+    for (int i = 0; i < n; i++) {
+        const char *unit = hl_catalogue_unit_code_at (cat, (size_t) i % hl_catalogue_unit_count (cat));
+        char name[16];
+        snprintf (name, sizeof name, "b%d", i);
+        pool->w[i] = hl_rawworker_new (endpoint, unit, (unsigned) credit, name);
+        if (!pool->w[i])
+            return -1;
+        pool->items[i] = (zmq_pollitem_t) { hl_rawworker_socket (pool->w[i]), 0, ZMQ_POLLIN, 0 };
+    }
+    return 0;
+}
+
+static long
+s_request_index (const Hotline__TicketView *v, const char *run_id)
+{
+    size_t plen = strlen (run_id);
+    if (!v->complaint || v->complaint->request_id.len <= plen + 1
+        || memcmp (v->complaint->request_id.data, run_id, plen) != 0)
+        return -1;
+    char digits[32];
+    snprintf (digits, sizeof digits, "%.*s", (int) (v->complaint->request_id.len - plen - 1),
+              v->complaint->request_id.data + plen + 1);
+    return strtol (digits, NULL, 10);
+}
+
+//  Serves every worker once: deliveries are signed (and, in the latency
+//  phase, timed); answers are counted.
+static void
+s_pool_poll (s_pool_t *pool, int timeout_ms)
+{
+    if (zmq_poll (pool->items, pool->n, timeout_ms) <= 0)
+        return;
+    static long tag;
+    for (int k = 0; k < pool->n; k++) {
+        if (!(pool->items[k].revents & ZMQ_POLLIN))
+            continue;
+        Hotline__Envelope *m;
+        while ((m = hl_rawworker_next_any (pool->w[k], 0)) != NULL) {
+            if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY
+                && m->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD) {
+                pool->lead++;
+                long i = pool->arrived_us ? s_request_index (m->delivery->ticket, pool->run_id) : -1;
+                if (i >= 0 && i < pool->total)
+                    pool->arrived_us[i] = hl_monotonic_us ();
+                hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
+                                          HOTLINE__ACTION__ACTION_SIGN, NULL, ++tag);
+            }
+            else
+            if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
+                pool->signed_ok++;
+            hotline__envelope__free_unpacked (m, NULL);
+        }
+    }
+}
+
+static void
+s_pool_down (s_pool_t *pool)
+{
+    for (int i = 0; i < pool->n; i++)
+        hl_rawworker_destroy (&pool->w[i]);
+    free (pool->w);
+    free (pool->items);
+}
+
+//  --------------------------------------------------------------------
+//  The Redis ceiling: read + sign per ticket, through the store.
+
+typedef struct {
+    struct event_base *base;
+    hl_store_t *store;
+    char (*tickets)[48];
+    long total, next, done;
+    int depth;
+    char unit_actor[64];
+} s_ceiling_t;
+
+static void s_ceiling_next (s_ceiling_t *c);
+
+static void
+s_ceiling_signed (const hl_store_transition_result_t *res, void *arg)
+{
+    (void) res;
+    s_ceiling_t *c = arg;
+    if (++c->done == c->total)
+        event_base_loopbreak (c->base);
+    else
+        s_ceiling_next (c);
+}
+
+typedef struct {
+    s_ceiling_t *c;
+    long i;
+} s_ceiling_call_t;
+
+static void
+s_ceiling_read (const Hotline__TicketView *view, const char *error, void *arg)
+{
+    s_ceiling_call_t *call = arg;
+    s_ceiling_t *c = call->c;
+    char actor[64], rid[32];
+    snprintf (actor, sizeof actor, "unit:%.*s/ceiling", view && view->has_unit ? (int) view->unit.len : 1,
+              view && view->has_unit ? (const char *) view->unit.data : "x");
+    snprintf (rid, sizeof rid, "ceiling-%ld", call->i);
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (c->tickets[call->i]);
+    t.has_action = 1;
+    t.action = HOTLINE__ACTION__ACTION_SIGN;
+    free (call);
+    if (error || hl_store_transition (c->store, &t, actor, rid, strlen (rid), 0,
+                                      s_ceiling_signed, c) != 0)
+        s_ceiling_signed (NULL, c);
+}
+
+static void
+s_ceiling_next (s_ceiling_t *c)
+{
+    if (c->next >= c->total)
+        return;
+    s_ceiling_call_t *call = malloc (sizeof *call);
+    call->c = c;
+    call->i = c->next++;
+    if (hl_store_ticket_get (c->store, c->tickets[call->i], s_ceiling_read, call) != 0) {
+        free (call);
+        s_ceiling_signed (NULL, c);
+    }
+}
+
+static void
+s_ceiling_start (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_ceiling_t *c = arg;
+    if (!hl_store_is_ready (c->store)) {
+        struct timeval tv = { 0, 10000 };
+        event_base_once (c->base, -1, EV_TIMEOUT, s_ceiling_start, c, &tv);
+        return;
+    }
+    for (int k = 0; k < c->depth; k++)
+        s_ceiling_next (c);
+}
+
+static double
+s_run_ceiling (const char *redis, char (*tickets)[48], long total, int depth)
+{
+    s_ceiling_t c = { .base = event_base_new (), .tickets = tickets, .total = total,
+                      .depth = depth };
+    hl_store_opts_t so;
+    hl_redis_opts_default (&so.redis);
+    so.redis.address = redis;
+    so.redis.timeout_ms = 10000;
+    so.city_prefix = "BD";
+    so.tz_offset_min = 480;
+    so.idempotency_ttl_s = 3600;
+    char err[256];
+    c.store = hl_store_new (c.base, &so, err, sizeof err);
+    if (!c.store)
+        return 0;
+    struct timeval tv = { 0, 0 };
+    event_base_once (c.base, -1, EV_TIMEOUT, s_ceiling_start, &c, &tv);
+    int64_t t0 = hl_monotonic_us ();
+    event_base_dispatch (c.base);
+    double rate = (double) total / ((double) (hl_monotonic_us () - t0) / 1e6);
+    hl_store_destroy (&c.store);
+    event_base_free (c.base);
+    return rate;
+}
+
+//  --------------------------------------------------------------------
+
+typedef struct {
+    hl_load_opts_t opts;
+    hl_load_result_t result;
+    volatile int done;
+} s_load_t;
+
+static void *
+s_load_thread (void *arg)
+{
+    s_load_t *load = arg;
+    hl_load_run (&load->opts, &load->result);
+    load->done = 1;
+    return NULL;
+}
+
+static int
+s_backlog (const char *endpoint, const char *run_id, long total, hl_load_result_t *r)
+{
+    hl_load_opts_t o;
+    hl_load_opts_default (&o);
+    o.endpoint = endpoint;
+    o.total = total;
+    o.run_id = run_id;
+    return hl_load_run (&o, r) == 0 && r->acked == total ? 0 : -1;
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *endpoint = "tcp://127.0.0.1:7101", *wendpoint = "tcp://127.0.0.1:7102";
+    const char *redis = "127.0.0.1:6390", *dispatch = "deploy/etc/dispatch.conf";
+    int workers = 100, credit = 20, seconds = 10;
+    long total = 20000;
+    double rate = 5000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        const char *k = argv[i], *v = argv[i + 1];
+        if (!strcmp (k, "--endpoint")) endpoint = v;
+        else if (!strcmp (k, "--worker-endpoint")) wendpoint = v;
+        else if (!strcmp (k, "--redis")) redis = v;
+        else if (!strcmp (k, "--dispatch")) dispatch = v;
+        else if (!strcmp (k, "--workers")) workers = atoi (v);
+        else if (!strcmp (k, "--credit")) credit = atoi (v);
+        else if (!strcmp (k, "--total")) total = atol (v);
+        else if (!strcmp (k, "--rate")) rate = atof (v);
+        else if (!strcmp (k, "--seconds")) seconds = atoi (v);
+        else {
+            fprintf (stderr, "dispatch: unknown option %s\n", k);
+            return 1;
+        }
+    }
+    char err[256], run[64];
+    hl_catalogue_t *cat = hl_catalogue_load (dispatch, err, sizeof err);
+    if (!cat) {
+        fprintf (stderr, "dispatch: %s\n", err);
+        return 1;
+    }
+    //  1. Throughput: drain a backlog.
+    hl_load_result_t r;
+    snprintf (run, sizeof run, "drain%lld", (long long) time (NULL));
+    if (s_backlog (endpoint, run, total, &r) != 0) {
+        fprintf (stderr, "dispatch: backlog intake failed\n");
+        return 1;
+    }
+    hl_load_result_free (&r);
+    s_pool_t pool = { .run_id = run };
+    int64_t t0 = hl_monotonic_us ();
+    if (s_pool_up (&pool, wendpoint, cat, workers, credit) != 0) {
+        fprintf (stderr, "dispatch: workers could not connect\n");
+        return 1;
+    }
+    while (pool.lead < total && hl_monotonic_us () - t0 < 120 * 1000000LL)
+        s_pool_poll (&pool, 10);
+    double drain = (double) pool.lead / ((double) (hl_monotonic_us () - t0) / 1e6);
+    while (pool.signed_ok < pool.lead && hl_monotonic_us () - t0 < 130 * 1000000LL)
+        s_pool_poll (&pool, 10);
+    printf ("throughput  %d workers x credit %d: %ld deliveries in backlog, %.0f deliveries/s "
+            "(each signed: %ld)\n", workers, credit, total, drain, pool.signed_ok);
+    s_pool_down (&pool);
+    //  2. Ceiling: a second backlog, read and signed directly while no
+    //  worker is connected.
+    snprintf (run, sizeof run, "ceil%lld", (long long) time (NULL));
+    if (s_backlog (endpoint, run, total, &r) != 0) {
+        fprintf (stderr, "dispatch: backlog intake failed\n");
+        return 1;
+    }
+    double ceiling = s_run_ceiling (redis, r.tickets, total, workers * credit);
+    hl_load_result_free (&r);
+    printf ("ceiling     ticket read + sign transition, Redis direct, depth %d: %.0f/s\n",
+            workers * credit, ceiling);
+    printf ("ratio       %.2f (deliveries / ceiling)\n", drain / ceiling);
+    //  The queue still lists the second backlog; reconnecting lets it
+    //  find those tickets signed and drop them before the latency run.
+    memset (&pool, 0, sizeof pool);
+    if (s_pool_up (&pool, wendpoint, cat, workers, credit) != 0)
+        return 1;
+    for (int64_t until = hl_monotonic_us () + 1000000; hl_monotonic_us () < until;)
+        s_pool_poll (&pool, 10);
+    //  3. Latency at a fixed rate.
+    s_load_t load;
+    hl_load_opts_default (&load.opts);
+    snprintf (run, sizeof run, "lat%lld", (long long) time (NULL));
+    load.opts.endpoint = endpoint;
+    load.opts.total = (long) (rate * seconds);
+    load.opts.rate = rate;
+    load.opts.run_id = run;
+    load.done = 0;
+    pool.run_id = run;
+    pool.total = load.opts.total;
+    pool.arrived_us = calloc ((size_t) pool.total, sizeof (int64_t));
+    pool.lead = 0;
+    t0 = hl_monotonic_us ();
+    pthread_t thread;
+    pthread_create (&thread, NULL, s_load_thread, &load);
+    while (!load.done || (pool.lead < pool.total && hl_monotonic_us () - t0 < 300 * 1000000LL))
+        s_pool_poll (&pool, 1);
+    pthread_join (thread, NULL);
+    double *lat = calloc ((size_t) pool.total, sizeof *lat);
+    size_t n = 0;
+    for (long i = 0; i < pool.total; i++)
+        if (pool.arrived_us[i] && load.result.due_us[i])
+            lat[n++] = (double) (pool.arrived_us[i] - load.result.due_us[i]);
+    qsort (lat, n, sizeof *lat, s_compare);
+    printf ("latency     %.0f tickets/s offered for %d s: intake-to-worker p50 %.2f ms  "
+            "p99 %.2f ms  p999 %.2f ms  (%zu of %ld delivered)\n", rate, seconds,
+            s_pct (lat, n, 50) / 1000, s_pct (lat, n, 99) / 1000, s_pct (lat, n, 99.9) / 1000,
+            n, pool.total);
+    free (lat);
+    free (pool.arrived_us);
+    hl_load_result_free (&load.result);
+    s_pool_down (&pool);
+    hl_catalogue_destroy (&cat);
+    return 0;
+}
