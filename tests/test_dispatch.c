@@ -686,8 +686,13 @@ s_pipeline (const char *endpoint, const char *prefix, long n, int window, int de
         zmq_msg_init (&msg);
         while (zmq_msg_recv (&msg, dealer, ZMQ_DONTWAIT) >= 0) {
             env_t *a = hotline__envelope__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
-            if (a && a->has_request_id && a->request_id.len > strlen (prefix) + 1) {
-                long i = strtol ((char *) a->request_id.data + strlen (prefix) + 1, NULL, 10);
+            if (a && a->has_request_id && a->request_id.len > strlen (prefix) + 1
+                && a->request_id.len < 40) {
+                char digits[48];
+                snprintf (digits, sizeof digits, "%.*s",
+                          (int) (a->request_id.len - strlen (prefix) - 1),
+                          (char *) a->request_id.data + strlen (prefix) + 1);
+                long i = strtol (digits, NULL, 10);
                 on_answer (i, a, arg);
                 answered++;
             }
