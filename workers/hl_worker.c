@@ -453,6 +453,25 @@ s_tick (hl_worker_t *self)
     return 0;
 }
 
+//  poll(2) event bits as zmq_poll spells them (the values differ).
+static short
+s_zmq_events (short events)
+{
+    return (short) (((events & POLLIN) ? ZMQ_POLLIN : 0) | ((events & POLLOUT) ? ZMQ_POLLOUT : 0)
+                    | ((events & POLLPRI) ? ZMQ_POLLPRI : 0));
+}
+
+//  zmq_poll's result bits as poll(2) spells them. zmq_poll folds hang-up
+//  into ZMQ_POLLERR; it is reported as both POLLERR and POLLHUP, and a
+//  read or write then tells which.
+static short
+s_poll_events (short revents)
+{
+    return (short) (((revents & ZMQ_POLLIN) ? POLLIN : 0) | ((revents & ZMQ_POLLOUT) ? POLLOUT : 0)
+                    | ((revents & ZMQ_POLLPRI) ? POLLPRI : 0)
+                    | ((revents & ZMQ_POLLERR) ? POLLERR | POLLHUP : 0));
+}
+
 //  Waits up to TIMEOUT_MS for messages from hotlined or for FDS, and
 //  handles the messages. Returns how many FDS are ready, or a negative
 //  code (EINTR for a signal).
@@ -463,7 +482,7 @@ s_wait (hl_worker_t *self, int timeout_ms, struct pollfd *fds, size_t nfds)
     assert (nfds <= S_MAX_POLL_FDS);
     items[0] = (zmq_pollitem_t) { self->socket, 0, ZMQ_POLLIN, 0 };
     for (size_t i = 0; i < nfds; i++)
-        items[i + 1] = (zmq_pollitem_t) { NULL, fds[i].fd, fds[i].events, 0 };
+        items[i + 1] = (zmq_pollitem_t) { NULL, fds[i].fd, s_zmq_events (fds[i].events), 0 };
     int rc = zmq_poll (items, (int) nfds + 1, timeout_ms < 0 ? 0 : timeout_ms);
     if (rc < 0) {
         if (errno == EINTR)
@@ -475,7 +494,7 @@ s_wait (hl_worker_t *self, int timeout_ms, struct pollfd *fds, size_t nfds)
         s_drain (self);
     int ready = 0;
     for (size_t i = 0; i < nfds; i++) {
-        fds[i].revents = items[i + 1].revents;
+        fds[i].revents = s_poll_events (items[i + 1].revents);
         ready += fds[i].revents != 0;
     }
     return ready;
