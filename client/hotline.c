@@ -48,6 +48,7 @@ s_usage (void)
         "           --request-id ID (default: random; reuse it to retry safely)\n"
         "           --disposition dispatch|answered_directly|transferred|out_of_scope|hold\n"
         "           --note TEXT --article ID --transfer-to 110|119|120|122 --agent ID\n"
+        "           --urgent --tag TAG (SLA matter tag, e.g. utility-outage)\n"
         "  show TICKET   the ticket and its history\n"
         "  list --caller PHONE | --unit CODE | --state STATE [--limit N]\n"
         "  status        hotlined's health\n"
@@ -66,6 +67,8 @@ s_usage (void)
         "  transfer TICKET 110|119|120|122             紧急转接 (agent)\n"
         "  out-of-scope TICKET --note REASON           不予受理 (agent)\n"
         "  merge TICKET PARENT                         并单 (agent)\n"
+        "  pause TICKET --note WHY                     stop the SLA clock (dispatcher)\n"
+        "  resume TICKET                               start it again (dispatcher)\n"
         "The actor defaults to HOTLINE_ACTOR, else dispatcher:$USER or agent:$USER.\n"
         "\n"
         "HOTLINE_ENDPOINT sets the default endpoint (tcp://127.0.0.1:7101).\n");
@@ -195,7 +198,7 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
 {
     enum { O_CHANNEL = 256, O_TYPE, O_CATEGORY, O_AREA, O_CONTENT, O_PHONE, O_NAME,
            O_ADDRESS, O_LAT, O_LON, O_ENTERPRISE, O_CREDIT, O_ENAME, O_CONF, O_ANON,
-           O_REF, O_RID, O_DISP, O_NOTE, O_ARTICLE, O_TRANSFER, O_AGENT };
+           O_REF, O_RID, O_DISP, O_NOTE, O_ARTICLE, O_TRANSFER, O_AGENT, O_URGENT, O_TAG };
     static const struct option longopts[] = {
         { "channel", 1, 0, O_CHANNEL }, { "type", 1, 0, O_TYPE },
         { "category", 1, 0, O_CATEGORY }, { "area", 1, 0, O_AREA },
@@ -207,7 +210,8 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
         { "anonymous", 0, 0, O_ANON }, { "ref", 1, 0, O_REF },
         { "request-id", 1, 0, O_RID }, { "disposition", 1, 0, O_DISP },
         { "note", 1, 0, O_NOTE }, { "article", 1, 0, O_ARTICLE },
-        { "transfer-to", 1, 0, O_TRANSFER }, { "agent", 1, 0, O_AGENT }, { 0, 0, 0, 0 }
+        { "transfer-to", 1, 0, O_TRANSFER }, { "agent", 1, 0, O_AGENT },
+        { "urgent", 0, 0, O_URGENT }, { "tag", 1, 0, O_TAG }, { 0, 0, 0, 0 }
     };
     int opt;
     optind = 1;
@@ -259,6 +263,8 @@ s_parse_submit (int argc, char **argv, Hotline__Complaint *c, Hotline__GeoPoint 
                 c->transfer_to = (uint32_t) atoi (optarg);
                 break;
             case O_AGENT: c->has_agent = 1; c->agent = hl_wire_bytes (optarg); break;
+            case O_URGENT: c->has_urgent = 1; c->urgent = 1; break;
+            case O_TAG: c->has_tag = 1; c->tag = hl_wire_bytes (optarg); break;
             default: return -1;
         }
     }
@@ -348,6 +354,8 @@ static const s_action_cmd_t s_action_cmds[] = {
     { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number", "agent" },
     { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL, "agent" },
     { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent", "agent" },
+    { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL, "dispatcher" },
+    { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL, "dispatcher" },
     { NULL, 0, NULL, NULL }
 };
 

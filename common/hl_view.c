@@ -75,6 +75,40 @@ s_complaint_json (hl_buf_t *b, const Hotline__Complaint *c)
 }
 
 static void
+s_sla_json (hl_buf_t *b, const Hotline__TicketView *v)
+{
+    if (v->profile && *v->profile)
+        hl_json_kv_str (b, "sla_profile", v->profile, strlen (v->profile), 0);
+    if (v->has_paused)
+        hl_json_kv_bool (b, "paused", v->paused, 0);
+    hl_json_key (b, "deadlines", 0);
+    hl_buf_puts (b, "[");
+    for (size_t i = 0; i < v->n_deadlines; i++) {
+        const Hotline__Deadline *d = v->deadlines[i];
+        hl_buf_puts (b, i ? ",{" : "{");
+        s_kv_name (b, "milestone", d->milestone);
+        s_kv_name (b, "status", d->status);
+        hl_json_kv_int (b, "start_ms", (int64_t) d->start_ms, 0);
+        hl_json_kv_int (b, "warn_ms", (int64_t) d->warn_ms, 0);
+        hl_json_kv_int (b, "due_ms", (int64_t) d->due_ms, 0);
+        hl_json_kv_int (b, "escalate_ms", (int64_t) d->escalate_ms, 0);
+        if (d->has_left_ms)
+            hl_json_kv_int (b, "left_ms", d->left_ms, 0);
+        if (d->has_working_time)
+            hl_json_kv_bool (b, "working_time", d->working_time, 0);
+        hl_buf_puts (b, "}");
+    }
+    hl_buf_puts (b, "]");
+    hl_json_key (b, "pauses", 0);
+    hl_buf_puts (b, "[");
+    for (size_t i = 0; i < v->n_pauses; i++)
+        hl_buf_printf (b, "%s{\"from_ms\":%llu,\"to_ms\":%llu}", i ? "," : "",
+                       (unsigned long long) v->pauses[i]->from_ms,
+                       (unsigned long long) v->pauses[i]->to_ms);
+    hl_buf_puts (b, "]");
+}
+
+static void
 s_history_json (hl_buf_t *b, const Hotline__TicketView *v)
 {
     hl_json_key (b, "history", 0);
@@ -121,6 +155,7 @@ hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
         hl_json_kv_bool (b, "caller_masked", 1, 0);
     if (v->complaint)
         s_complaint_json (b, v->complaint);
+    s_sla_json (b, v);
     s_history_json (b, v);
     hl_buf_puts (b, "}");
 }
@@ -155,6 +190,52 @@ s_complaint_print (FILE *out, const Hotline__Complaint *c)
     s_line (out, "内容", c->has_content, c->content);
 }
 
+static const char *
+s_milestone_label (const char *m)
+{
+    static const char *names[][2] = { { "sign", "签收" }, { "contact", "响应" },
+                                      { "reply", "答复" }, { "visit", "回访" } };
+    for (size_t i = 0; m && i < 4; i++)
+        if (strcmp (names[i][0], m) == 0)
+            return names[i][1];
+    return m ? m : "?";
+}
+
+//  Deadlines with the time left: working time shows as hours and minutes
+//  of office time, so "4h10m" means four office hours and ten minutes.
+static void
+s_sla_print (FILE *out, const Hotline__TicketView *v)
+{
+    if (v->n_deadlines == 0)
+        return;
+    fprintf (out, "\n时限%s%s%s\n", v->profile && *v->profile ? " (" : "",
+             v->profile ? v->profile : "", v->profile && *v->profile ? ")" : "");
+    for (size_t i = 0; i < v->n_deadlines; i++) {
+        const Hotline__Deadline *d = v->deadlines[i];
+        char due[32] = "-", warn[32] = "-";
+        if (d->due_ms)
+            hl_view_time (d->due_ms, due, sizeof due);
+        if (d->warn_ms)
+            hl_view_time (d->warn_ms, warn, sizeof warn);
+        fprintf (out, "  %-6s %-9s 催办 %s  到期 %s", s_milestone_label (d->milestone),
+                 d->status ? d->status : "?", warn, due);
+        if (d->has_left_ms) {
+            int64_t left = d->left_ms < 0 ? -d->left_ms : d->left_ms;
+            fprintf (out, "  %s %lldh%02lldm%s", d->left_ms < 0 ? "超时" : "剩余",
+                     (long long) (left / 3600000), (long long) (left / 60000 % 60),
+                     d->working_time ? " (工作时间)" : "");
+        }
+        fprintf (out, "\n");
+    }
+    for (size_t i = 0; i < v->n_pauses; i++) {
+        char from[32], to[32] = "至今";
+        hl_view_time (v->pauses[i]->from_ms, from, sizeof from);
+        if (v->pauses[i]->has_to_ms)
+            hl_view_time (v->pauses[i]->to_ms, to, sizeof to);
+        fprintf (out, "  暂停 %s — %s\n", from, to);
+    }
+}
+
 void
 hl_view_print (FILE *out, const Hotline__TicketView *v)
 {
@@ -181,6 +262,7 @@ hl_view_print (FILE *out, const Hotline__TicketView *v)
     if (v->has_satisfaction)
         fprintf (out, "%-10s %s, %s\n", "回访", v->resolved ? "已解决" : "未解决",
                  s_or (hl_wire_satisfaction_name (v->satisfaction), "?"));
+    s_sla_print (out, v);
     fprintf (out, "\n历史\n");
     for (size_t i = 0; i < v->n_history; i++) {
         const Hotline__HistoryEntry *e = v->history[i];

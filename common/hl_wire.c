@@ -28,7 +28,7 @@ static const char *s_actions[] = {
     NULL, "dispatch", "sign", "return", "reassign", "refuse_return", "progress",
     "request_extension", "approve_extension", "refuse_extension", "reply",
     "reject_reply", "visit", "close", "answer_directly", "transfer", "out_of_scope",
-    "merge"
+    "merge", "pause", "resume"
 };
 static const char *s_return_reasons[] = {
     NULL, "wrong_area", "not_our_duty", "overlapping_duties", "other"

@@ -62,7 +62,8 @@ struct hl_broker {
     int heartbeat_ms;
     uint64_t generation;
     long scan_next;              //  rescan in progress: next start, or -1
-    uint64_t test_clock_ms;
+    hl_deadline_t *deadline;     //  the clock
+    hl_timers_t *timers;         //  SLA clocks a worker's action starts
     hl_buf_t out;
 };
 
@@ -593,6 +594,8 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, q->ticket, &env, &done, &nack);
     s_send_to (self, q->id, q->id_len, &env, q->rid, q->rid_len);
+    if (res->outcome == HL_STORE_NEW)
+        hl_timers_arm (self->timers, q->ticket, &res->sla);
     int settled = q->action == HOTLINE__ACTION__ACTION_SIGN
                || q->action == HOTLINE__ACTION__ACTION_RETURN;
     if (settled && res->outcome != HL_STORE_LOST && res->outcome != HL_STORE_FAILED) {
@@ -613,7 +616,8 @@ s_worker_action (int action)
     return action == HOTLINE__ACTION__ACTION_SIGN || action == HOTLINE__ACTION__ACTION_RETURN
         || action == HOTLINE__ACTION__ACTION_PROGRESS
         || action == HOTLINE__ACTION__ACTION_REQUEST_EXTENSION
-        || action == HOTLINE__ACTION__ACTION_REPLY;
+        || action == HOTLINE__ACTION__ACTION_REPLY
+        || action == HOTLINE__ACTION__ACTION_PAUSE || action == HOTLINE__ACTION__ACTION_RESUME;
 }
 
 static void
@@ -631,7 +635,7 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
                    HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "action",
                    "action: departments may sign, return, report progress, ask for an "
-                   "extension and reply");
+                   "extension, pause or resume the clock, and reply");
         return;
     }
     if (rid_len == 0 || rid_len > 64) {
@@ -642,7 +646,8 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
     s_request_t *q = s_request_new (self, w, env);
     snprintf (q->ticket, sizeof q->ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
     q->action = t->action;
-    if (hl_store_transition (self->store, t, w->actor, q->rid, q->rid_len, self->test_clock_ms,
+    if (hl_store_transition (self->store, t, w->actor, q->rid, q->rid_len,
+                             (uint64_t) hl_deadline_now (self->deadline),
                              s_on_transition, q) != 0) {
         free (q);
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
@@ -841,7 +846,8 @@ s_on_heartbeat (evutil_socket_t fd, short what, void *arg)
 
 hl_broker_t *
 hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
-               hl_store_t *store, const hl_catalogue_t *catalogue, char *err, size_t errlen)
+               hl_store_t *store, const hl_catalogue_t *catalogue, hl_deadline_t *deadline,
+               hl_timers_t *timers, char *err, size_t errlen)
 {
     void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
     int one = 1, hwm = 100000, zero = 0;
@@ -867,7 +873,8 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->known = hl_table_new ();
     self->heartbeat_ms = (int) cfg->heartbeat_ms;
     self->scan_next = -1;
-    self->test_clock_ms = (uint64_t) cfg->test_clock_ms;
+    self->deadline = deadline;
+    self->timers = timers;
     self->zsock = hl_zsock_new (base, router, s_on_message, self);
     self->heartbeat = event_new (base, -1, EV_PERSIST, s_on_heartbeat, self);
     struct timeval tv = { self->heartbeat_ms / 1000, (self->heartbeat_ms % 1000) * 1000 };

@@ -24,7 +24,9 @@
 
 #include "hl_catalogue.h"
 #include "hl_config.h"
+#include "hl_deadline.h"
 #include "hl_store.h"
+#include "hl_timers.h"
 
 #include <event2/event.h>
 
@@ -33,6 +35,7 @@ typedef struct hl_broker hl_broker_t;
 //  Bind the worker socket on CFG's worker_endpoint. NULL with ERR on failure.
 hl_broker_t *hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                             hl_store_t *store, const hl_catalogue_t *catalogue,
+                            hl_deadline_t *deadline, hl_timers_t *timers,
                             char *err, size_t errlen);
 void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 

@@ -121,8 +121,8 @@ s_check_disposition (const Hotline__Complaint *c, hl_complaint_verdict_t *v)
                          HL_COMPLAINT_CONTENT_MAX)
         || hl_verdict_text (v, "agent", c->has_agent, c->agent, 0, 0, 64))
         return -1;
-    if (c->has_article && c->article.len
-        && hl_verdict_code (v, "article", 1, c->article, 64))
+    if ((c->has_article && c->article.len && hl_verdict_code (v, "article", 1, c->article, 64))
+        || (c->has_tag && c->tag.len && hl_verdict_code (v, "tag", 1, c->tag, 31)))
         return -1;
     if (d == HOTLINE__DISPOSITION__DISPOSITION_ANSWERED_DIRECTLY
         && !(c->has_note && c->note.len) && !(c->has_article && c->article.len))

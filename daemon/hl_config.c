@@ -28,6 +28,9 @@ static const s_setting_t s_settings[] = {
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
+    S_STR (sla, "SLA policy file"),
+    S_STR (calendar_dir, "working calendar directory (one file a year)"),
+    S_STR (events_endpoint, "ZeroMQ PUB endpoint for events (timers); empty for none"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
@@ -42,7 +45,8 @@ static const s_setting_t s_settings[] = {
     S_NUM (max_message_bytes, 1024, 16777216, "largest accepted frame"),
     S_NUM (idempotency_ttl_days, 1, 3650, "days a request id is remembered"),
     S_NUM (drain_timeout_ms, 0, 600000, "on SIGTERM, longest wait for in-flight work"),
-    S_NUM (test_clock_ms, 0, 4102444800000, "tests only: fixed current time"),
+    S_NUM (test_clock_ms, 0, 4102444800000,
+           "tests only: run on a manual clock starting here (Unix ms)"),
 };
 #define S_SETTINGS (sizeof s_settings / sizeof s_settings[0])
 
@@ -53,6 +57,9 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->redis, sizeof cfg->redis, "127.0.0.1:6379");
     snprintf (cfg->codes, sizeof cfg->codes, "deploy/etc/codes.conf");
     snprintf (cfg->dispatch, sizeof cfg->dispatch, "deploy/etc/dispatch.conf");
+    snprintf (cfg->sla, sizeof cfg->sla, "deploy/etc/sla.conf");
+    snprintf (cfg->calendar_dir, sizeof cfg->calendar_dir, "deploy/etc/calendar");
+    snprintf (cfg->events_endpoint, sizeof cfg->events_endpoint, "tcp://127.0.0.1:7103");
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;
     cfg->auto_dispatch = 1;

@@ -18,6 +18,9 @@ typedef struct {
     char worker_endpoint[HL_CONFIG_PATH_MAX];    //  department worker queue
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
+    char sla[HL_CONFIG_PATH_MAX];            //  SLA policy
+    char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year
+    char events_endpoint[HL_CONFIG_PATH_MAX];    //  PUB socket for events ("" = none)
     char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
     char city_prefix[16];                    //  ticket number prefix
     char instance[64];                       //  this daemon's name in logs/status
@@ -31,7 +34,7 @@ typedef struct {
     long max_message_bytes;                  //  above: "too large" nack
     long idempotency_ttl_days;               //  how long request ids are kept
     long drain_timeout_ms;                   //  SIGTERM: longest wait for replies
-    long test_clock_ms;                      //  tests only: fixed "now" (0 = real)
+    long test_clock_ms;                      //  tests only: manual clock start (0 = real)
     long heartbeat_ms;                       //  worker queue heartbeat
     long auto_dispatch;                      //  route new tickets via the catalogue
 } hl_config_t;

@@ -29,7 +29,8 @@ struct hl_intake {
     char instance[64];
     size_t max_message;
     size_t max_inflight;
-    uint64_t test_clock_ms;
+    hl_deadline_t *deadline;       //  clock and SLA arithmetic
+    hl_timers_t *timers;
     size_t inflight;               //  complaints waiting for the store
     int draining;
     void (*drained) (void *arg);
@@ -221,11 +222,31 @@ s_actor (const Hotline__Complaint *c, const char *identity, char *out, size_t ou
 }
 
 void
+hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
+                         hl_store_disposition_t *d)
+{
+    if (!deadline || strcmp (d->state, "dispatched") != 0)
+        return;
+    hl_deadline_facts_t facts = { .request_type = c->request_type, .urgent = c->urgent,
+                                  .enterprise = c->enterprise };
+    if (c->has_tag && c->tag.len)
+        snprintf (facts.tag, sizeof facts.tag, "%.*s", (int) c->tag.len, c->tag.data);
+    hl_sla_deadline_t sign;
+    if (hl_deadline_compute (deadline, &facts, HL_SLA_SIGN, d->now_ms, "", 0, &sign) != 0)
+        return;
+    d->sign_warn_ms = sign.warn_ms;
+    d->sign_due_ms = sign.due_ms;
+    d->sign_escalate_ms = sign.escalate_ms;
+    d->sla_generation = hl_deadline_generation (deadline);
+}
+
+void
 hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
                        const Hotline__Complaint *c, hl_store_disposition_t *d,
                        hl_intake_route_t *buf)
 {
     memset (buf, 0, sizeof *buf);
+    memset (d, 0, sizeof *d);
     d->unit = buf->unit;
     d->assist = buf->assist;
     d->note = buf->note;
@@ -289,9 +310,11 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
     hl_store_disposition_t disposition;
     hl_intake_route_t route;
     hl_intake_disposition (self->catalogue, self->auto_dispatch, c, &disposition, &route);
+    disposition.now_ms = hl_deadline_now (self->deadline);
+    hl_intake_sign_deadline (self->deadline, c, &disposition);
     s_peer_t *pending = s_peer_copy (peer);
     pending->request = *request;
-    if (hl_store_intake (self->store, c, actor, self->test_clock_ms, &disposition,
+    if (hl_store_intake (self->store, c, actor, 0, &disposition,
                          s_on_stored, pending) != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
@@ -305,15 +328,65 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
 //  ---------------------------------------------------------------------
 //  Ticket queries and status
 
+//  Fills in what only the calendar knows: for each running clock the time
+//  left in the limit's own time (working time for working limits), and
+//  the profile applied. DEADLINES (4 slots) hold the completed copies.
+static void
+s_complete_deadlines (hl_intake_t *self, Hotline__TicketView *view,
+                      Hotline__Deadline *deadlines, Hotline__Deadline **ptrs)
+{
+    const Hotline__Complaint *c = view->complaint;
+    if (!c || view->n_deadlines == 0)
+        return;
+    hl_deadline_facts_t facts = { .request_type = c->request_type, .urgent = c->urgent,
+                                  .enterprise = c->enterprise };
+    if (c->has_tag && c->tag.len)
+        snprintf (facts.tag, sizeof facts.tag, "%.*s", (int) c->tag.len, c->tag.data);
+    char pauses[512] = "";
+    size_t used = 0;
+    for (size_t i = 0; i < view->n_pauses && used < sizeof pauses - 48; i++) {
+        const Hotline__Pause *p = view->pauses[i];
+        used += (size_t) snprintf (pauses + used, sizeof pauses - used, "%s%llu-", i ? "," : "",
+                                   (unsigned long long) p->from_ms);
+        if (p->has_to_ms)
+            used += (size_t) snprintf (pauses + used, sizeof pauses - used, "%llu",
+                                       (unsigned long long) p->to_ms);
+    }
+    int64_t now = hl_deadline_now (self->deadline);
+    for (size_t i = 0; i < view->n_deadlines && i < 4; i++) {
+        deadlines[i] = *view->deadlines[i];
+        ptrs[i] = &deadlines[i];
+        Hotline__Deadline *d = &deadlines[i];
+        int m = hl_deadline_milestone_parse (d->milestone ? d->milestone : "");
+        hl_sla_deadline_t sla;
+        if (m < 0 || (d->status && strcmp (d->status, "met") == 0)
+            || hl_deadline_compute (self->deadline, &facts, m, (int64_t) d->start_ms, pauses,
+                                    m == HL_SLA_REPLY ? (int) view->extension_days : 0, &sla) != 0)
+            continue;
+        d->has_working_time = 1;
+        d->working_time = (sla.flags & HL_SLA_WORKING) != 0;
+        int64_t left = hl_deadline_left (self->deadline, &sla, now);
+        d->has_left_ms = left != HL_SLA_NEVER;
+        d->left_ms = left;
+        if (view->paused)
+            d->status = "paused";
+    }
+    view->deadlines = ptrs;
+    view->profile = (char *) hl_deadline_profile (self->deadline, &facts);
+}
+
 static void
 s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
 {
     s_peer_t *peer = arg;
     hl_intake_t *self = peer->intake;
     if (view) {
+        Hotline__TicketView copy = *view;
+        Hotline__Deadline deadlines[4], *ptrs[4];
+        s_complete_deadlines (self, &copy, deadlines, ptrs);
         Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
         env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_VIEW;
-        env.ticket_view = (Hotline__TicketView *) view;
+        env.ticket_view = &copy;
         s_send (self, peer, &env);
     }
     else
@@ -359,6 +432,8 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, peer->ticket, &env, &done, &nack);
     s_send (self, peer, &env);
+    if (res->outcome == HL_STORE_NEW)
+        hl_timers_arm (self->timers, peer->ticket, &res->sla);
     if ((res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
         && res->to == HOTLINE__STATE__STATE_DISPATCHED)
         hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist, NULL);
@@ -405,7 +480,8 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
               t->ticket.data);
     if (hl_store_transition (self->store, t, actor, peer->rid, peer->rid_len,
-                             self->test_clock_ms, s_on_transition, pending) != 0) {
+                             (uint64_t) hl_deadline_now (self->deadline),
+                             s_on_transition, pending) != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
                 "the ticket store is not reachable; retry shortly");
@@ -507,6 +583,21 @@ s_handle_status (hl_intake_t *self, const s_peer_t *peer)
     s_send (self, peer, &env);
 }
 
+//  Tests only: a daemon started on a manual clock may be told the time;
+//  due reminders then fire at once. A real clock refuses.
+static void
+s_handle_clock (hl_intake_t *self, const s_peer_t *peer, const Hotline__ClockSet *c)
+{
+    if (!hl_deadline_clock_is_manual (self->deadline) || !c->has_now_ms) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                "the clock can be set only on a daemon started with test_clock_ms");
+        return;
+    }
+    hl_deadline_clock_set (self->deadline, (int64_t) c->now_ms);
+    hl_timers_kick (self->timers);
+    s_handle_status (self, peer);
+}
+
 //  ---------------------------------------------------------------------
 //  Frames to requests
 
@@ -554,6 +645,9 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
             break;
         case HOTLINE__ENVELOPE__BODY_STATUS_QUERY:
             s_handle_status (self, peer);
+            break;
+        case HOTLINE__ENVELOPE__BODY_CLOCK_SET:
+            s_handle_clock (self, peer, env->clock_set);
             break;
         case HOTLINE__ENVELOPE__BODY_TRANSITION:
             s_handle_transition (self, peer, env->transition);
@@ -627,7 +721,8 @@ s_router_new (void *zmq_ctx, const hl_config_t *cfg, char *err, size_t errlen)
 hl_intake_t *
 hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_codes_t *codes, const hl_catalogue_t *catalogue,
-               hl_broker_t *broker, char *err, size_t errlen)
+               hl_broker_t *broker, hl_deadline_t *deadline, hl_timers_t *timers,
+               char *err, size_t errlen)
 {
     void *router = s_router_new (zmq_ctx, cfg, err, errlen);
     if (!router)
@@ -643,7 +738,8 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
     self->max_inflight = (size_t) cfg->max_inflight;
-    self->test_clock_ms = (uint64_t) cfg->test_clock_ms;
+    self->deadline = deadline;
+    self->timers = timers;
     self->started_us = hl_monotonic_us ();
     self->zsock = hl_zsock_new (base, router, s_on_message, self);
     if (!self->zsock) {

@@ -23,7 +23,9 @@
 #include "hl_catalogue.h"
 #include "hl_codes.h"
 #include "hl_config.h"
+#include "hl_deadline.h"
 #include "hl_store.h"
+#include "hl_timers.h"
 
 #include <event2/event.h>
 #include <stdint.h>
@@ -35,7 +37,8 @@ typedef struct hl_intake hl_intake_t;
 hl_intake_t *hl_intake_new (struct event_base *base, void *zmq_ctx,
                             const hl_config_t *cfg, hl_store_t *store,
                             const hl_codes_t *codes, const hl_catalogue_t *catalogue,
-                            hl_broker_t *broker, char *err, size_t errlen);
+                            hl_broker_t *broker, hl_deadline_t *deadline,
+                            hl_timers_t *timers, char *err, size_t errlen);
 
 //  Close the socket, letting queued replies out for up to LINGER_MS.
 void hl_intake_destroy (hl_intake_t **self_p, int linger_ms);
@@ -60,6 +63,11 @@ typedef struct {
 void hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
                             const Hotline__Complaint *c, hl_store_disposition_t *d,
                             hl_intake_route_t *buf);
+
+//  The SLA facts of complaint C, and the sign deadline of a ticket
+//  dispatched at D->now_ms, into D (DEADLINE may be NULL: none).
+void hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
+                              hl_store_disposition_t *d);
 
 //  Complaints waiting for the store.
 size_t hl_intake_inflight (const hl_intake_t *self);

@@ -33,7 +33,7 @@ typedef struct {
 static const s_text_field_t s_text_fields[] = {
     S_TEXT (channel_ref), S_TEXT (caller_name), S_TEXT (category), S_TEXT (area),
     S_TEXT (address), S_TEXT (credit_code), S_TEXT (enterprise_name), S_TEXT (content),
-    S_TEXT (request_id), S_TEXT (article), S_TEXT (agent),
+    S_TEXT (request_id), S_TEXT (article), S_TEXT (agent), S_TEXT (tag),
 };
 #define S_TEXT_COUNT (sizeof s_text_fields / sizeof s_text_fields[0])
 
@@ -46,11 +46,11 @@ typedef struct {
 
 #define S_FLAG(f) { #f, offsetof (Hotline__Complaint, has_##f), offsetof (Hotline__Complaint, f) }
 static const s_flag_field_t s_flag_fields[] = {
-    S_FLAG (enterprise), S_FLAG (confidential), S_FLAG (anonymous),
+    S_FLAG (enterprise), S_FLAG (confidential), S_FLAG (anonymous), S_FLAG (urgent),
 };
 #define S_FLAG_COUNT (sizeof s_flag_fields / sizeof s_flag_fields[0])
 
-#define S_ARGS_MAX 64
+#define S_ARGS_MAX 96
 
 //  --------------------------------------------------------------------
 //  Connection life: load the function library after every connect.
@@ -325,6 +325,16 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
     }
 }
 
+//  A moment for the Functions: "" for none (0 or never).
+static void
+s_moment (char out[24], int64_t ms)
+{
+    if (ms > 0 && ms != INT64_MAX)
+        snprintf (out, 24, "%lld", (long long) ms);
+    else
+        out[0] = 0;
+}
+
 int
 hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *actor,
                  uint64_t now_ms, const hl_store_disposition_t *d,
@@ -333,10 +343,14 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     if (!hl_store_is_ready (self))
         return -1;
     char fp[17], now[24] = "", phone[HL_COMPLAINT_PHONE_MAX + 1] = "";
-    char scratch[3][32];
+    char scratch[3][32], sla[4][24];
     s_fingerprint (c, fp);
-    if (now_ms)
-        snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
+    if (now_ms || d->now_ms)
+        snprintf (now, sizeof now, "%lld", (long long) (now_ms ? (int64_t) now_ms : d->now_ms));
+    s_moment (sla[0], d->sign_warn_ms);
+    s_moment (sla[1], d->sign_due_ms);
+    s_moment (sla[2], d->sign_escalate_ms);
+    snprintf (sla[3], sizeof sla[3], "%llu", (unsigned long long) d->sla_generation);
     //  Anonymous callers are not indexed by number, even when a channel
     //  passes one along: nobody may look them up by it.
     if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
@@ -359,6 +373,8 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_arg_str (&a, d->unit);
     s_arg_str (&a, d->assist);
     s_arg_str (&a, d->note);
+    for (int i = 0; i < 4; i++)
+        s_arg_str (&a, sla[i]);
     s_field_args (&a, c, phone, scratch);
 
     s_call_t *call = s_call_new (arg);
@@ -396,7 +412,76 @@ typedef struct {
     char ticket[HL_STORE_TICKET_MAX];
     ProtobufCBinaryData assist[8];
     ProtobufCBinaryData *merged;
+    Hotline__Deadline deadlines[4];
+    Hotline__Deadline *deadline_ptrs[4];
+    char status[4][16];
+    Hotline__Pause pauses[16];
+    Hotline__Pause *pause_ptrs[16];
 } s_view_t;
+
+static const char *s_milestones[] = { "sign", "contact", "reply", "visit" };
+
+//  Fields "sla_<milestone>_<what>" fill the milestone's Deadline.
+static int
+s_view_sla_field (s_view_t *v, const redisReply *name, const char *text)
+{
+    if (name->type != REDIS_REPLY_STRING || name->len < 6 || memcmp (name->str, "sla_", 4) != 0)
+        return 0;
+    for (int m = 0; m < 4; m++) {
+        size_t n = strlen (s_milestones[m]);
+        if (name->len <= 5 + n || memcmp (name->str + 4, s_milestones[m], n) != 0
+            || name->str[4 + n] != '_')
+            continue;
+        const char *what = name->str + 5 + n;
+        size_t wlen = name->len - 5 - n;
+        Hotline__Deadline *d = &v->deadlines[m];
+        uint64_t ms = strtoull (text, NULL, 10);
+        if (wlen == 5 && memcmp (what, "start", 5) == 0)
+            d->has_start_ms = 1, d->start_ms = ms;
+        else
+        if (wlen == 4 && memcmp (what, "warn", 4) == 0)
+            d->has_warn_ms = ms > 0, d->warn_ms = ms;
+        else
+        if (wlen == 3 && memcmp (what, "due", 3) == 0)
+            d->has_due_ms = ms > 0, d->due_ms = ms;
+        else
+        if (wlen == 3 && memcmp (what, "esc", 3) == 0)
+            d->has_escalate_ms = ms > 0, d->escalate_ms = ms;
+        else
+        if (wlen == 6 && memcmp (what, "status", 6) == 0) {
+            snprintf (v->status[m], sizeof v->status[m], "%.15s", text);
+            d->status = v->status[m];
+        }
+        return 1;
+    }
+    return 0;
+}
+
+//  "from-to,from-" into the view's pauses.
+static void
+s_view_pauses (s_view_t *v, const char *text)
+{
+    const char *p = text;
+    while (*p && v->view.n_pauses < 16) {
+        char *end;
+        Hotline__Pause *pause = &v->pauses[v->view.n_pauses];
+        hotline__pause__init (pause);
+        pause->has_from_ms = 1;
+        pause->from_ms = strtoull (p, &end, 10);
+        if (*end != '-')
+            break;
+        p = end + 1;
+        pause->to_ms = strtoull (p, &end, 10);
+        pause->has_to_ms = end != p;
+        v->view.paused = end == p;
+        v->pause_ptrs[v->view.n_pauses++] = pause;
+        if (*end != ',')
+            break;
+        p = end + 1;
+    }
+    v->view.has_paused = 1;
+    v->view.pauses = v->pause_ptrs;
+}
 
 static int
 s_complaint_field (Hotline__Complaint *c, Hotline__GeoPoint *pt, const redisReply *name,
@@ -468,8 +553,15 @@ s_view_field (s_view_t *v, const redisReply *name, const redisReply *value)
     char text[64];
     s_copy_str (text, sizeof text, value);
     if (value->type != REDIS_REPLY_STRING
-        || s_complaint_field (&v->complaint, &v->point, name, value, text))
+        || s_complaint_field (&v->complaint, &v->point, name, value, text)
+        || s_view_sla_field (v, name, text))
         return;
+    if (s_reply_is (name, "sla_pauses")) {
+        char pauses[512];
+        s_copy_str (pauses, sizeof pauses, value);
+        s_view_pauses (v, pauses);
+        return;
+    }
     if (s_reply_is (name, "ticket")) {
         snprintf (v->ticket, sizeof v->ticket, "%.47s", text);
         view->ticket = v->ticket;
@@ -544,6 +636,8 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
     s_view_t v;
     memset (&v, 0, sizeof v);
     hotline__ticket_view__init (&v.view);
+    for (int m = 0; m < 4; m++)
+        hotline__deadline__init (&v.deadlines[m]);
     hotline__complaint__init (&v.complaint);
     hotline__geo_point__init (&v.point);
     v.view.complaint = &v.complaint;
@@ -551,6 +645,13 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
         s_view_field (&v, fields->element[i], fields->element[i + 1]);
     if (v.point.has_lat && v.point.has_lon)
         v.complaint.location = &v.point;
+    for (int m = 0; m < 4; m++) {
+        if (!v.deadlines[m].has_start_ms)
+            continue;
+        v.deadlines[m].milestone = (char *) s_milestones[m];
+        v.deadline_ptrs[v.view.n_deadlines++] = &v.deadlines[m];
+    }
+    v.view.deadlines = v.deadline_ptrs;
     size_t n = history->type == REDIS_REPLY_ARRAY ? history->elements : 0;
     size_t m = merged && merged->type == REDIS_REPLY_ARRAY ? merged->elements : 0;
     Hotline__HistoryEntry *entries = calloc (n + 1, sizeof *entries);
@@ -636,6 +737,8 @@ s_parse_transition (const redisReply *reply, hl_store_transition_result_t *res)
     if (reply->elements < 6 || (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0))
         return;
     s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
+    if (reply->elements > 6)
+        hl_store_sla_parse (reply->element[6], 0, &res->sla);
     s_copy_str (text, sizeof text, reply->element[1]);
     res->from = hl_wire_state_parse (text);
     s_copy_str (text, sizeof text, reply->element[2]);
@@ -706,6 +809,57 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
         snprintf (scratch[1], 16, "%u", t->transfer_to);
         s_param_str (a, "transfer_to", scratch[1]);
     }
+}
+
+int
+hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
+{
+    memset (sla, 0, sizeof *sla);
+    if (!s_reply_is_array (list, first + 7))
+        return -1;
+    char text[64];
+    const redisReply *const *e = (const redisReply *const *) list->element + first;
+    s_copy_str (text, sizeof text, e[0]);
+    sla->request_type = hl_wire_request_type_parse (text);
+    s_copy_str (text, sizeof text, e[1]);
+    sla->urgent = text[0] == '1';
+    s_copy_str (text, sizeof text, e[2]);
+    sla->enterprise = text[0] == '1';
+    s_copy_str (sla->tag, sizeof sla->tag, e[3]);
+    s_copy_str (sla->pauses, sizeof sla->pauses, e[4]);
+    s_copy_str (text, sizeof text, e[5]);
+    sla->extension_days = atoi (text);
+    s_copy_str (text, sizeof text, e[6]);
+    sla->reset = text[0] == '1';
+    for (size_t i = first + 7; i + 1 < list->elements && sla->n_arm < 4; i += 2) {
+        s_copy_str (text, sizeof text, list->element[i]);
+        int m = -1;
+        static const char *names[] = { "sign", "contact", "reply", "visit" };
+        for (int k = 0; k < 4; k++)
+            if (strcmp (names[k], text) == 0)
+                m = k;
+        s_copy_str (text, sizeof text, list->element[i + 1]);
+        if (m < 0 || !*text)
+            continue;
+        sla->arm[sla->n_arm] = m;
+        sla->start_ms[sla->n_arm++] = strtoll (text, NULL, 10);
+    }
+    return 0;
+}
+
+int
+hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
+                const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+{
+    if (!hl_store_is_ready (self))
+        return -1;
+    s_args_t a = { .argc = 0 };
+    s_arg_str (&a, "FCALL");
+    s_arg_str (&a, name);
+    s_arg_str (&a, "0");
+    for (int i = 0; i < argc; i++)
+        s_arg (&a, argv[i], lens ? lens[i] : strlen (argv[i]));
+    return hl_redis_command (self->redis, a.argc, a.argv, a.lens, fn, arg);
 }
 
 int

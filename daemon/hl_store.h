@@ -56,7 +56,26 @@ typedef struct {
     const char *unit;
     const char *assist;
     const char *note;
+    int64_t now_ms;              //  the daemon's clock: created_ms and SLA start
+    int64_t sign_warn_ms;        //  dispatched: the sign deadline's moments
+    int64_t sign_due_ms;         //  (0 = none)
+    int64_t sign_escalate_ms;
+    uint64_t sla_generation;
 } hl_store_disposition_t;
+
+//  What a transition tells hotlined to arm: the ticket's facts for the
+//  SLA policy and the milestones whose clocks (re)started.
+typedef struct {
+    int request_type;            //  Hotline__RequestType
+    int urgent, enterprise;
+    char tag[32];
+    char pauses[512];            //  "from-to,from-" (ms)
+    int extension_days;
+    int reset;                   //  an extension moved the deadline
+    int n_arm;
+    int arm[4];                  //  milestones
+    int64_t start_ms[4];
+} hl_store_sla_t;
 
 //  The outcome of a transition.
 typedef struct {
@@ -65,6 +84,7 @@ typedef struct {
     uint64_t at_ms;
     char unit[HL_STORE_UNIT_MAX];    //  lead unit afterwards
     char assist[160];            //  assisting units afterwards
+    hl_store_sla_t sla;          //  clocks to arm (NEW only)
     Hotline__ErrorCode code;     //  for REFUSED
     char error[200];
 } hl_store_transition_result_t;
@@ -117,6 +137,15 @@ int hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const c
 //  under KEY, optionally only those in STATE ("" = any).
 int hl_store_ticket_list (hl_store_t *self, const char *index, const char *key,
                           const char *state, unsigned limit, hl_store_list_fn *fn, void *arg);
+
+//  Parse the SLA facts list the Functions return (hl_sla_scan rows start
+//  with the ticket; pass FIRST = 1 to skip it). 0 or -1.
+int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla);
+
+//  Call a Function of the library directly: NAME with ARGC arguments.
+//  FN gets the raw reply (NULL if none came). Same contract as the rest.
+int hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
+                    const size_t *lens, hl_redis_reply_fn *fn, void *arg);
 
 //  Read a batch of the tickets waiting to be signed.
 int hl_store_dispatched_scan (hl_store_t *self, long start, long count,

@@ -73,12 +73,47 @@ local function reindex(ticket, created, from, to, old_unit, unit)
   end
 end
 
+-- ---------------------------------------------------------------------
+-- SLA clocks (docs/sla.md). Each milestone (sign, contact, reply, visit)
+-- has its clock's start and status in the ticket hash; its reminders live
+-- in the sorted set hl:timers as "<ticket>|<milestone>|<level>" scored by
+-- the moment they fire. hotlined computes the moments (working calendar)
+-- and arms them with hl_sla_arm; hl_timer_fire pops what is due, once.
+
+local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
+local LEVELS = {'warn', 'overdue', 'escalate'}
+local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalated'}
+
+local function sla_disarm(ticket, m)
+  for i = 1, #LEVELS do
+    redis.call('ZREM', 'hl:timers', ticket .. '|' .. m .. '|' .. LEVELS[i])
+  end
+end
+
+local function sla_start(k, m, now)
+  redis.call('HSET', k, 'sla_' .. m .. '_start', now, 'sla_' .. m .. '_status', 'running',
+             'sla_' .. m .. '_fired', 0)
+end
+
+local function sla_stop(k, ticket, m, now)
+  if redis.call('HGET', k, 'sla_' .. m .. '_status') then
+    sla_disarm(ticket, m)
+    redis.call('HSET', k, 'sla_' .. m .. '_status', 'met', 'sla_' .. m .. '_met', now)
+  end
+end
+
+local function sla_running(t, m)
+  local st = t['sla_' .. m .. '_status']
+  return st and st ~= 'met'
+end
+
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
 -- args: channel, request_id, fingerprint, prefix, tz_offset_min, now_ms
 --       ('' = Redis time), idem_ttl_s, actor, phone ('' = none),
 --       state (to_dispatch, dispatched or a closing state), unit, assist
---       (comma-separated), note for the disposition, then field/value pairs
+--       (comma-separated), note for the disposition, the sign deadline's
+--       warn, due and escalate moments ('' = none), then field/value pairs
 --       for the ticket hash.
 -- returns {'new'|'dup', ticket, state, created_ms, unit, assist}
 --      or {'conflict', ticket} when the request id was used for a
@@ -110,7 +145,7 @@ local function intake(keys, args)
   -- One HSET and one RPUSH per ticket, whatever the disposition: these
   -- calls are most of the cost of intake.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', now, 'actor', actor,
-                  unpack(args, 14)}
+                  unpack(args, 18)}
   local entries = {history_entry(now, actor, 'intake', '',
                                  state == 'dispatched' and 'to_dispatch' or state,
                                  'received via ' .. channel)}
@@ -130,6 +165,17 @@ local function intake(keys, args)
     redis.call('ZADD', 'hl:caller:' .. phone, now, ticket)
   end
   reindex(ticket, now, '', state, nil, unit)
+  if state == 'dispatched' then
+    sla_start(key, 'sign', now)
+    local moments = {args[14], args[15], args[16]}
+    for i = 1, #LEVELS do
+      if moments[i] ~= '' then
+        redis.call('ZADD', 'hl:timers', moments[i], ticket .. '|sign|' .. LEVELS[i])
+      end
+    end
+    redis.call('HSET', key, 'sla_sign_warn', args[14], 'sla_sign_due', args[15],
+               'sla_sign_esc', args[16], 'sla_gen', args[17])
+  end
   event('intake', ticket, '', state, unit)
   return {'new', ticket, state, tostring(now), unit, assist}
 end
@@ -189,6 +235,9 @@ local RULES = {
   transfer = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'transfer_to'}},
   out_of_scope = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'note'}},
   merge = {who = 'agent', from = set_of{'to_dispatch', 'dispatched'}, needs = {'parent'}},
+  pause = {who = 'lead_or_dispatcher', from = set_of{'dispatched', 'signed', 'in_progress'},
+           needs = {'note'}},
+  resume = {who = 'lead_or_dispatcher', from = set_of{'dispatched', 'signed', 'in_progress'}},
 }
 
 local STAFF_RANK = {agent = 1, dispatcher = 2, supervisor = 2, system = 3}
@@ -206,8 +255,9 @@ local function allowed(who, actor, t)
   if who == 'agent' then return rank ~= nil end
   if who == 'dispatcher' then return rank ~= nil and rank >= 2 end
   if role ~= 'unit' then return false end
+  if who == 'lead_or_dispatcher' and rank ~= nil then return rank >= 2 end
   local unit = string.match(rest, '^([^/]+)')
-  if who == 'lead' then return unit == t.unit end
+  if who == 'lead' or who == 'lead_or_dispatcher' then return unit == t.unit end
   return unit == t.unit or in_list(t.assist, unit)
 end
 
@@ -353,6 +403,101 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   return 'merged'
 end
 
+local function paused(t)
+  return string.sub(t.sla_pauses or '', -1) == '-'
+end
+
+APPLY.pause = function (t, p, k, now)
+  if paused(t) then
+    return nil, fail('invalid_transition', 'the clock is already stopped')
+  end
+  return t.state
+end
+
+APPLY.resume = function (t, p, k, now)
+  if not paused(t) then
+    return nil, fail('invalid_transition', 'the clock is not stopped')
+  end
+  return t.state
+end
+
+-- Stops every clock of the ticket: pause appends an open interval and
+-- takes its reminders out of hl:timers, so nothing fires while stopped.
+local function sla_pause(k, ticket, t, now)
+  if paused(t) then return end
+  local list = t.sla_pauses or ''
+  t.sla_pauses = list .. (list ~= '' and ',' or '') .. now .. '-'
+  redis.call('HSET', k, 'sla_pauses', t.sla_pauses)
+  for i = 1, #MILESTONES do sla_disarm(ticket, MILESTONES[i]) end
+end
+
+local function sla_resume(k, t, now)
+  if not paused(t) then return end
+  t.sla_pauses = t.sla_pauses .. now
+  redis.call('HSET', k, 'sla_pauses', t.sla_pauses)
+end
+
+-- The SLA side of a transition: which clocks stop, start, pause or
+-- resume. Returns the list of milestones hotlined must (re)arm.
+local function sla_transition(k, ticket, t, action, from, to, now)
+  local arm = {}
+  local function start(m) sla_start(k, m, now); t['sla_' .. m .. '_status'] = 'running'; arm[#arm + 1] = m end
+  local function stop(m) sla_stop(k, ticket, m, now); t['sla_' .. m .. '_status'] = 'met' end
+  if action == 'return' or action == 'pause' then
+    sla_pause(k, ticket, t, now)
+  elseif action == 'resume' or action == 'refuse_return' then
+    sla_resume(k, t, now)
+  elseif action == 'reassign' then
+    sla_resume(k, t, now)
+    start('sign')
+  elseif action == 'dispatch' then
+    start('sign')
+  elseif action == 'sign' then
+    stop('sign'); start('contact'); start('reply')
+  elseif action == 'progress' and to == 'in_progress' then
+    stop('contact')
+  elseif action == 'reply' then
+    stop('contact'); stop('reply'); start('visit')
+  elseif action == 'reject_reply' then
+    stop('visit')
+    redis.call('HSET', k, 'sla_reply_status', 'running')
+    t.sla_reply_status = 'running'
+  elseif action == 'visit' then
+    stop('visit')
+    if to == 'dispatched' then
+      redis.call('HDEL', k, 'sla_pauses')
+      t.sla_pauses = nil
+      start('sign')
+    end
+  elseif not OPEN[to] then
+    for i = 1, #MILESTONES do stop(MILESTONES[i]) end
+  end
+  -- After a resume or an extension every running clock is armed anew.
+  if action == 'resume' or action == 'refuse_return' or action == 'reassign'
+     or action == 'approve_extension' or action == 'reject_reply' then
+    arm = {}
+    for i = 1, #MILESTONES do
+      if sla_running(t, MILESTONES[i]) then arm[#arm + 1] = MILESTONES[i] end
+    end
+  end
+  if paused(t) then arm = {} end
+  return arm
+end
+
+-- What hotlined needs to compute deadlines: {request_type, urgent,
+-- enterprise, tag, pauses, extension days, reset, m1, start1, ...}.
+local function sla_facts(k, arm, reset)
+  local f = redis.call('HMGET', k, 'request_type', 'urgent', 'enterprise', 'tag', 'sla_pauses',
+                       'extension_days')
+  local out = {f[1] or '', f[2] or '0', f[3] or '0', f[4] or '', f[5] or '', f[6] or '0',
+               reset and '1' or '0'}
+  for i = 1, #arm do
+    out[#out + 1] = arm[i]
+    out[#out + 1] = redis.call('HGET', k, 'sla_' .. arm[i] .. '_start') or ''
+  end
+  return out
+end
+
 local function pairs_to_table(args, first)
   local t = {}
   for i = first, #args, 2 do
@@ -385,14 +530,15 @@ end
 -- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
 --       parameter name/value pairs (note, unit, assist, return_reason,
 --       extension_days, resolved, satisfaction, transfer_to, parent, article)
--- returns {'ok'|'dup', from, to, at_ms, unit, assist} or {'err', code, message}
+-- returns {'ok'|'dup', from, to, at_ms, unit, assist, sla} or {'err', code, message};
+-- sla lists what hotlined must arm (see sla_facts; empty on 'dup').
 local function transition(keys, args)
   local ticket, action, actor, rid = args[1], args[2], args[3], args[4]
   local k = 'hl:t:' .. ticket
   local done = redis.call('HGET', 'hl:act:' .. ticket, rid)
   if done then
     local r = cjson.decode(done)
-    return {'dup', r[1], r[2], r[3], r[4], r[5]}
+    return {'dup', r[1], r[2], r[3], r[4], r[5], {}}
   end
   local flat = redis.call('HGETALL', k)
   if #flat == 0 then
@@ -423,6 +569,7 @@ local function transition(keys, args)
   end
   local after = redis.call('HMGET', k, 'unit', 'assist')
   local unit, assist = after[1] or '', after[2] or ''
+  local arm = sla_transition(k, ticket, t, action, t.state, to, now)
   redis.call('HSET', k, 'state', to, 'updated_ms', now)
   redis.call('RPUSH', 'hl:h:' .. ticket,
              history_entry(now, actor, action, t.state, to, history_note(action, p)))
@@ -430,7 +577,8 @@ local function transition(keys, args)
   redis.call('HSET', 'hl:act:' .. ticket, rid,
              cjson.encode({t.state, to, tostring(now), unit, assist}))
   event('transition', ticket, t.state, to, unit)
-  return {'ok', t.state, to, tostring(now), unit, assist}
+  return {'ok', t.state, to, tostring(now), unit, assist,
+          sla_facts(k, arm, action == 'approve_extension')}
 end
 
 -- ---------------------------------------------------------------------
@@ -483,7 +631,110 @@ local function dispatched_scan(keys, args)
   return out
 end
 
+-- ---------------------------------------------------------------------
+-- Timers
+
+-- hl_sla_arm: set the reminders of running clocks.
+-- args: ticket, generation, reset ('1': an extension moved the deadline,
+--       levels already fired may fire again), then per milestone:
+--       name, start_ms, warn_ms, due_ms, escalate_ms ('' = none)
+-- A milestone is armed only if its clock still runs from that start, so a
+-- late or repeated call cannot resurrect a stopped clock; levels already
+-- fired are not armed again.
+local function sla_arm(keys, args)
+  local ticket, gen, reset = args[1], args[2], args[3] == '1'
+  local k = 'hl:t:' .. ticket
+  local armed = 0
+  if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
+    return 0
+  end
+  for i = 4, #args - 4, 5 do
+    local m, start = args[i], args[i + 1]
+    local f = redis.call('HMGET', k, 'sla_' .. m .. '_start', 'sla_' .. m .. '_status',
+                         'sla_' .. m .. '_fired')
+    if f[1] == start and f[2] and f[2] ~= 'met' then
+      local fired = reset and 0 or tonumber(f[3] or '0')
+      local moments = {args[i + 2], args[i + 3], args[i + 4]}
+      sla_disarm(ticket, m)
+      for l = 1, #LEVELS do
+        if moments[l] ~= '' and l > fired then
+          redis.call('ZADD', 'hl:timers', moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l])
+        end
+      end
+      redis.call('HSET', k, 'sla_' .. m .. '_warn', moments[1], 'sla_' .. m .. '_due',
+                 moments[2], 'sla_' .. m .. '_esc', moments[3], 'sla_gen', gen)
+      if reset then
+        redis.call('HSET', k, 'sla_' .. m .. '_fired', 0, 'sla_' .. m .. '_status', 'running')
+      end
+      armed = armed + 1
+    end
+  end
+  return armed
+end
+
+local LEVEL_ACTION = {warn = 'remind', overdue = 'overdue', escalate = 'escalate'}
+local LEVEL_NOTE = {warn = '催办', overdue = '督办', escalate = '升级督办'}
+
+-- hl_timer_fire: every reminder due at NOW, each exactly once however many
+-- hotlined instances call this.
+-- args: now_ms, limit
+-- returns {next_due_ms or '', {ticket, milestone, level, due_ms, unit}, ...}
+local function timer_fire(keys, args)
+  local now, limit = args[1], tonumber(args[2])
+  local due = redis.call('ZRANGEBYSCORE', 'hl:timers', '-inf', now, 'WITHSCORES',
+                         'LIMIT', 0, limit)
+  local out = {''}
+  for i = 1, #due, 2 do
+    local member, at = due[i], due[i + 1]
+    if redis.call('ZREM', 'hl:timers', member) == 1 then
+      local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
+      local k = 'hl:t:' .. ticket
+      local f = redis.call('HMGET', k, 'state', 'unit')
+      if f[1] then
+        redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
+                   'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
+        redis.call('RPUSH', 'hl:h:' .. ticket, history_entry(tonumber(now), 'system:sla',
+                   LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
+        redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
+                   'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
+        out[#out + 1] = {ticket, m, level, at, f[2] or ''}
+      end
+    end
+  end
+  local first = redis.call('ZRANGE', 'hl:timers', 0, 0, 'WITHSCORES')
+  out[1] = first[2] or ''
+  return out
+end
+
+-- hl_sla_scan: open tickets with running clocks, for recomputing after a
+-- calendar or policy change (or after a restart).
+-- args: state, start index, count
+-- returns {next start (0: done), {ticket, facts...}, ...}
+local function sla_scan(keys, args)
+  local state, start, count = args[1], tonumber(args[2]), tonumber(args[3])
+  local batch = redis.call('ZRANGE', 'hl:state:' .. state, start, start + count - 1)
+  local out = {#batch < count and 0 or start + #batch}
+  for _, ticket in ipairs(batch) do
+    local k = 'hl:t:' .. ticket
+    local arm = {}
+    for i = 1, #MILESTONES do
+      local st = redis.call('HGET', k, 'sla_' .. MILESTONES[i] .. '_status')
+      if st and st ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
+    end
+    if #arm > 0 then
+      local facts = sla_facts(k, arm, false)
+      table.insert(facts, 1, ticket)
+      out[#out + 1] = facts
+    end
+  end
+  return out
+end
+
 redis.register_function('hl_intake', intake)
+redis.register_function('hl_sla_arm', sla_arm)
+redis.register_function('hl_timer_fire', timer_fire)
+redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
+                        flags = {'no-writes'}}
 redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
                         flags = {'no-writes'}}

@@ -14,7 +14,9 @@
 #include "hl_catalogue.h"
 #include "hl_codes.h"
 #include "hl_config.h"
+#include "hl_deadline.h"
 #include "hl_intake.h"
+#include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_store.h"
 
@@ -36,6 +38,8 @@ typedef struct {
     hl_broker_t *broker;
     hl_codes_t *codes;
     hl_catalogue_t *catalogue;
+    hl_deadline_t *deadline;
+    hl_timers_t *timers;
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
@@ -105,13 +109,23 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
         d->catalogue = catalogue;
         hl_notice ("reloaded %s: %zu units", d->cfg.dispatch, hl_catalogue_unit_count (catalogue));
     }
+    if (hl_deadline_reload (d->deadline, err, sizeof err) != 0)
+        hl_error ("reload refused, keeping the current SLA policy and calendar: %s", err);
+    else {
+        hl_notice ("reloaded %s and %s: recomputing open deadlines", d->cfg.sla, d->cfg.calendar_dir);
+        hl_timers_recompute (d->timers);
+    }
 }
 
+//  After every (re)connect: the worker queue reloads what waits for a
+//  signature, and every running clock is re-armed (this also catches a
+//  transition whose arming a crash interrupted).
 static void
 s_on_store_ready (void *arg)
 {
     s_daemon_t *d = arg;
     hl_broker_store_ready (d->broker);
+    hl_timers_recompute (d->timers);
 }
 
 static int
@@ -133,6 +147,10 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->catalogue = hl_catalogue_load (d->cfg.dispatch, err, errlen);
     if (!d->catalogue)
         return -1;
+    d->deadline = hl_deadline_new (d->cfg.sla, d->cfg.calendar_dir, d->cfg.test_clock_ms,
+                                   err, errlen);
+    if (!d->deadline)
+        return -1;
     d->base = event_base_new ();
     d->zmq_ctx = zmq_ctx_new ();
     if (!d->base || !d->zmq_ctx) {
@@ -150,12 +168,16 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->store = hl_store_new (d->base, &so, err, errlen);
     if (!d->store)
         return -1;
-    d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, err, errlen);
+    d->timers = hl_timers_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->deadline, err, errlen);
+    if (!d->timers)
+        return -1;
+    d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
+                               d->timers, err, errlen);
     if (!d->broker)
         return -1;
     hl_store_set_ready_fn (d->store, s_on_store_ready, d);
     d->intake = hl_intake_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->codes, d->catalogue,
-                               d->broker, err, errlen);
+                               d->broker, d->deadline, d->timers, err, errlen);
     if (!d->intake)
         return -1;
     d->sig_term = evsignal_new (d->base, SIGTERM, s_on_stop, d);
@@ -181,6 +203,7 @@ s_stop (s_daemon_t *d)
     hl_store_destroy (&d->store);
     hl_intake_destroy (&d->intake, 1000);
     hl_broker_destroy (&d->broker, 500);
+    hl_timers_destroy (&d->timers);
     if (d->sig_term) {
         event_free (d->sig_term);
         event_free (d->sig_int);
@@ -193,6 +216,7 @@ s_stop (s_daemon_t *d)
         event_base_free (d->base);
     hl_codes_destroy (&d->codes);
     hl_catalogue_destroy (&d->catalogue);
+    hl_deadline_destroy (&d->deadline);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }

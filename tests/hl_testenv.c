@@ -27,6 +27,7 @@ struct hl_testenv {
     char redis_address[64];
     char endpoint[64];
     char worker_endpoint[64];
+    char events_endpoint[64];
     char log[300];
     pid_t redis_pid;
     pid_t daemon_pid;
@@ -109,6 +110,8 @@ hl_testenv_new (const char *name)
     self->worker_port = hl_testenv_free_port ();
     snprintf (self->worker_endpoint, sizeof self->worker_endpoint, "tcp://127.0.0.1:%d",
               self->worker_port);
+    snprintf (self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:%d",
+              hl_testenv_free_port ());
     snprintf (self->redis_address, sizeof self->redis_address, "127.0.0.1:%d", self->redis_port);
     snprintf (self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->intake_port);
     snprintf (self->log, sizeof self->log, "%s/hotlined.log", self->dir);
@@ -216,6 +219,12 @@ hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
     argv[n++] = getenv ("HL_DISPATCH") ? getenv ("HL_DISPATCH") : "deploy/etc/dispatch.conf";
     argv[n++] = "--worker-endpoint";
     argv[n++] = self->worker_endpoint;
+    argv[n++] = "--sla";
+    argv[n++] = getenv ("HL_SLA") ? getenv ("HL_SLA") : "deploy/etc/sla.conf";
+    argv[n++] = "--calendar-dir";
+    argv[n++] = getenv ("HL_CALENDAR") ? getenv ("HL_CALENDAR") : "deploy/etc/calendar";
+    argv[n++] = "--events-endpoint";
+    argv[n++] = self->events_endpoint;
     argv[n++] = "--log-level";
     argv[n++] = "debug";
     for (int i = 0; args && args[i] && n < 62; i++)
@@ -292,6 +301,12 @@ const char *
 hl_testenv_endpoint (const hl_testenv_t *self)
 {
     return self->endpoint;
+}
+
+const char *
+hl_testenv_events_endpoint (const hl_testenv_t *self)
+{
+    return self->events_endpoint;
 }
 
 const char *

@@ -45,6 +45,7 @@ int hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms);
 //  scratch directory.
 const char *hl_testenv_endpoint (const hl_testenv_t *self);
 const char *hl_testenv_worker_endpoint (const hl_testenv_t *self);
+const char *hl_testenv_events_endpoint (const hl_testenv_t *self);
 const char *hl_testenv_redis_address (const hl_testenv_t *self);
 const char *hl_testenv_daemon_log (const hl_testenv_t *self);
 const char *hl_testenv_dir (const hl_testenv_t *self);

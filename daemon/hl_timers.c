@@ -1,0 +1,314 @@
+/*  hl_timers: firing SLA reminders. See hl_timers.h. */
+#include "hl_timers.h"
+#include "hl_log.h"
+#include "hl_wire.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#define S_FIRE_BATCH 1000        //  reminders popped per call
+#define S_TICK_MS 100            //  safety tick for moments armed elsewhere
+#define S_SCAN_BATCH 200
+
+//  Open states whose tickets may have running clocks.
+static const char *s_open_states[] = { "dispatched", "signed", "in_progress", "returned",
+                                       "replied" };
+#define S_OPEN_STATES 5
+
+struct hl_timers {
+    struct event_base *base;
+    hl_store_t *store;
+    hl_deadline_t *deadline;
+    void *pub;                   //  event socket, or NULL
+    struct event *tick;          //  persistent safety tick
+    struct event *at;            //  one-shot at the earliest known moment
+    int firing;                  //  a fire call is in flight
+    int again;                   //  fire once more when it returns
+    int64_t next_due;            //  earliest known moment, or 0
+    uint64_t fired;
+    int scan_state;              //  recompute job: index into s_open_states, -1 idle
+    long scan_next;
+    hl_buf_t out;
+};
+
+//  ---------------------------------------------------------------------
+//  Arming
+
+static void
+s_facts (const hl_store_sla_t *sla, hl_deadline_facts_t *facts)
+{
+    memset (facts, 0, sizeof *facts);
+    facts->request_type = sla->request_type;
+    facts->urgent = sla->urgent;
+    facts->enterprise = sla->enterprise;
+    snprintf (facts->tag, sizeof facts->tag, "%s", sla->tag);
+}
+
+static void
+s_moment (char out[24], int64_t ms)
+{
+    if (ms > 0 && ms != HL_SLA_NEVER)
+        snprintf (out, 24, "%lld", (long long) ms);
+    else
+        out[0] = 0;
+}
+
+static void
+s_on_armed (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    (void) arg;
+    if (!reply || reply->type == REDIS_REPLY_ERROR)
+        hl_warning ("arming deadlines failed: %s (the recompute on reconnect re-arms them)",
+                    reply ? reply->str : "no answer");
+}
+
+void
+hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
+{
+    if (sla->n_arm == 0)
+        return;
+    hl_deadline_facts_t facts;
+    s_facts (sla, &facts);
+    char gen[24], reset[2] = { sla->reset ? '1' : '0', 0 };
+    char names[4][16], starts[4][24], moments[4][3][24];
+    const char *argv[3 + 4 * 5];
+    int argc = 0;
+    snprintf (gen, sizeof gen, "%llu", (unsigned long long) hl_deadline_generation (self->deadline));
+    argv[argc++] = ticket;
+    argv[argc++] = gen;
+    argv[argc++] = reset;
+    for (int i = 0; i < sla->n_arm; i++) {
+        hl_sla_deadline_t d;
+        if (hl_deadline_compute (self->deadline, &facts, sla->arm[i], sla->start_ms[i],
+                                 sla->pauses, sla->extension_days, &d) != 0)
+            continue;
+        snprintf (names[i], sizeof names[i], "%s", hl_deadline_milestone_name (sla->arm[i]));
+        snprintf (starts[i], sizeof starts[i], "%lld", (long long) sla->start_ms[i]);
+        s_moment (moments[i][0], d.warn_ms);
+        s_moment (moments[i][1], d.due_ms);
+        s_moment (moments[i][2], d.escalate_ms);
+        argv[argc++] = names[i];
+        argv[argc++] = starts[i];
+        for (int k = 0; k < 3; k++)
+            argv[argc++] = moments[i][k];
+        if (d.warn_ms != HL_SLA_NEVER && (self->next_due == 0 || d.warn_ms < self->next_due))
+            hl_timers_kick (self);
+    }
+    if (argc > 3)
+        hl_store_fcall (self->store, "hl_sla_arm", argc, argv, NULL, s_on_armed, self);
+}
+
+//  ---------------------------------------------------------------------
+//  Firing
+
+static void s_fire (hl_timers_t *self);
+
+static void
+s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
+{
+    if (!self->pub || row->type != REDIS_REPLY_ARRAY || row->elements < 5)
+        return;
+    Hotline__Event ev = HOTLINE__EVENT__INIT;
+    ev.kind = "timer";
+    ev.ticket = row->element[0]->str;
+    ev.milestone = row->element[1]->str;
+    ev.level = row->element[2]->str;
+    ev.has_at_ms = 1;
+    ev.at_ms = (uint64_t) now;
+    ev.has_due_ms = 1;
+    ev.due_ms = strtoull (row->element[3]->str, NULL, 10);
+    ev.unit = row->element[4]->str;
+    //  Events travel on their own socket after a topic frame, so that
+    //  subscribers can filter by kind; they are not Envelope bodies.
+    size_t size = hotline__event__get_packed_size (&ev);
+    hl_buf_reset (&self->out);
+    hl_buf_reserve (&self->out, size);
+    hotline__event__pack (&ev, (uint8_t *) self->out.data);
+    zmq_send (self->pub, "timer", 5, ZMQ_SNDMORE | ZMQ_DONTWAIT);
+    zmq_send (self->pub, self->out.data, size, ZMQ_DONTWAIT);
+}
+
+static void
+s_schedule (hl_timers_t *self, int64_t due)
+{
+    self->next_due = due;
+    if (due <= 0)
+        return;
+    int64_t wait = due - hl_deadline_now (self->deadline);
+    if (wait < 0)
+        wait = 0;
+    if (wait > S_TICK_MS)
+        return;                  //  the safety tick comes first anyway
+    struct timeval tv = { (time_t) (wait / 1000), (suseconds_t) ((wait % 1000) * 1000) };
+    evtimer_add (self->at, &tv);
+}
+
+static void
+s_on_fired (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    hl_timers_t *self = arg;
+    self->firing = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1)
+        return;
+    int64_t now = hl_deadline_now (self->deadline);
+    for (size_t i = 1; i < reply->elements; i++) {
+        const redisReply *row = reply->element[i];
+        if (row->type == REDIS_REPLY_ARRAY && row->elements >= 5)
+            hl_info ("deadline: %s %s %s (due %s)", row->element[0]->str,
+                     row->element[1]->str, row->element[2]->str, row->element[3]->str);
+        s_publish (self, row, now);
+        self->fired++;
+    }
+    const redisReply *next = reply->element[0];
+    int64_t due = next->type == REDIS_REPLY_STRING && next->len ? strtoll (next->str, NULL, 10) : 0;
+    //  A full batch means more may be due already.
+    if (reply->elements - 1 >= S_FIRE_BATCH || self->again || (due && due <= now)) {
+        self->again = 0;
+        s_fire (self);
+        return;
+    }
+    s_schedule (self, due);
+}
+
+static void
+s_fire (hl_timers_t *self)
+{
+    if (self->firing) {
+        self->again = 1;
+        return;
+    }
+    char now[24], limit[16];
+    snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->deadline));
+    snprintf (limit, sizeof limit, "%d", S_FIRE_BATCH);
+    const char *argv[] = { now, limit };
+    if (hl_store_fcall (self->store, "hl_timer_fire", 2, argv, NULL, s_on_fired, self) == 0)
+        self->firing = 1;
+}
+
+static void
+s_on_time (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_fire (arg);
+}
+
+void
+hl_timers_kick (hl_timers_t *self)
+{
+    event_active (self->at, EV_TIMEOUT, 0);
+}
+
+//  ---------------------------------------------------------------------
+//  Recomputing every open ticket's deadlines
+
+static void s_scan_more (hl_timers_t *self);
+
+static void
+s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    hl_timers_t *self = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER) {
+        self->scan_state = -1;
+        return;
+    }
+    for (size_t i = 1; i < reply->elements; i++) {
+        const redisReply *row = reply->element[i];
+        hl_store_sla_t sla;
+        if (row->type != REDIS_REPLY_ARRAY || row->elements < 1
+            || hl_store_sla_parse (row, 1, &sla) != 0)
+            continue;
+        hl_timers_arm (self, row->element[0]->str, &sla);
+    }
+    self->scan_next = (long) reply->element[0]->integer;
+    if (self->scan_next == 0 && ++self->scan_state == S_OPEN_STATES) {
+        self->scan_state = -1;
+        hl_info ("deadlines of open tickets recomputed");
+        return;
+    }
+    s_scan_more (self);
+}
+
+static void
+s_scan_more (hl_timers_t *self)
+{
+    char start[24], count[16];
+    snprintf (start, sizeof start, "%ld", self->scan_next);
+    snprintf (count, sizeof count, "%d", S_SCAN_BATCH);
+    const char *argv[] = { s_open_states[self->scan_state], start, count };
+    if (hl_store_fcall (self->store, "hl_sla_scan", 3, argv, NULL, s_on_scan, self) != 0)
+        self->scan_state = -1;
+}
+
+void
+hl_timers_recompute (hl_timers_t *self)
+{
+    if (self->scan_state >= 0)
+        return;                  //  one job at a time; it reads the newest rules
+    self->scan_state = 0;
+    self->scan_next = 0;
+    s_scan_more (self);
+}
+
+//  ---------------------------------------------------------------------
+//  Life cycle
+
+hl_timers_t *
+hl_timers_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
+               hl_store_t *store, hl_deadline_t *deadline, char *err, size_t errlen)
+{
+    hl_timers_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->base = base;
+    self->store = store;
+    self->deadline = deadline;
+    self->scan_state = -1;
+    if (*cfg->events_endpoint) {
+        self->pub = zmq_socket (zmq_ctx, ZMQ_PUB);
+        int zero = 0;
+        zmq_setsockopt (self->pub, ZMQ_LINGER, &zero, sizeof zero);
+        if (zmq_bind (self->pub, cfg->events_endpoint) != 0) {
+            snprintf (err, errlen, "cannot bind %.300s: %s", cfg->events_endpoint,
+                      zmq_strerror (errno));
+            zmq_close (self->pub);
+            free (self);
+            return NULL;
+        }
+    }
+    self->tick = event_new (base, -1, EV_PERSIST, s_on_time, self);
+    self->at = evtimer_new (base, s_on_time, self);
+    struct timeval tv = { 0, S_TICK_MS * 1000 };
+    event_add (self->tick, &tv);
+    return self;
+}
+
+void
+hl_timers_destroy (hl_timers_t **self_p)
+{
+    assert (self_p);
+    hl_timers_t *self = *self_p;
+    if (!self)
+        return;
+    event_free (self->tick);
+    event_free (self->at);
+    if (self->pub)
+        zmq_close (self->pub);
+    hl_buf_free (&self->out);
+    free (self);
+    *self_p = NULL;
+}
+
+uint64_t
+hl_timers_fired (const hl_timers_t *self)
+{
+    return self->fired;
+}

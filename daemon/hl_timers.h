@@ -1,0 +1,46 @@
+/*  hl_timers: SLA deadlines fired to the second.
+ *
+ *  Reminders live in Redis (the sorted set hl:timers), armed at every
+ *  transition through hl_timers_arm. This class fires them: a libevent
+ *  timer set for the earliest known moment, plus a short safety tick for
+ *  moments another hotlined instance armed, calls the hl_timer_fire
+ *  Function, which pops each due reminder exactly once however many
+ *  instances share the Redis, writes it to the ticket's history and
+ *  returns it; hotlined then publishes it on its event socket (ZeroMQ PUB,
+ *  topic "timer") for dashboards and notifiers. Reminders that fell due
+ *  while no hotlined ran fire at the first tick after start.
+ *
+ *  After a reload of the calendar or the policy (and after every Redis
+ *  (re)connect) every open ticket's running clocks are recomputed and
+ *  re-armed, in batches handed to the loop one at a time so intake never
+ *  waits behind them.
+ */
+#ifndef HL_TIMERS_H_INCLUDED
+#define HL_TIMERS_H_INCLUDED
+
+#include "hl_config.h"
+#include "hl_deadline.h"
+#include "hl_store.h"
+
+#include <event2/event.h>
+
+typedef struct hl_timers hl_timers_t;
+
+hl_timers_t *hl_timers_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
+                            hl_store_t *store, hl_deadline_t *deadline,
+                            char *err, size_t errlen);
+void hl_timers_destroy (hl_timers_t **self_p);
+
+//  Compute and arm the clocks a transition (re)started for TICKET.
+void hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla);
+
+//  Recompute every open ticket's deadlines (after a reload, a reconnect).
+void hl_timers_recompute (hl_timers_t *self);
+
+//  Look again now (the clock moved, e.g. a test clock was set).
+void hl_timers_kick (hl_timers_t *self);
+
+//  Reminders fired by this instance.
+uint64_t hl_timers_fired (const hl_timers_t *self);
+
+#endif
