@@ -254,8 +254,8 @@ local function allowed(who, actor, t)
   local rank = STAFF_RANK[role or '']
   if who == 'agent' then return rank ~= nil end
   if who == 'dispatcher' then return rank ~= nil and rank >= 2 end
-  if role ~= 'unit' then return false end
   if who == 'lead_or_dispatcher' and rank ~= nil then return rank >= 2 end
+  if role ~= 'unit' then return false end
   local unit = string.match(rest, '^([^/]+)')
   if who == 'lead' or who == 'lead_or_dispatcher' then return unit == t.unit end
   return unit == t.unit or in_list(t.assist, unit)

@@ -303,6 +303,13 @@ hl_testenv_endpoint (const hl_testenv_t *self)
     return self->endpoint;
 }
 
+void
+hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other)
+{
+    self->redis_port = other->redis_port;
+    snprintf (self->redis_address, sizeof self->redis_address, "%s", other->redis_address);
+}
+
 const char *
 hl_testenv_events_endpoint (const hl_testenv_t *self)
 {

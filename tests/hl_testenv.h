@@ -30,6 +30,10 @@ void hl_testenv_redis_stop (hl_testenv_t *self);
 //  but never answers.
 void hl_testenv_redis_pause (hl_testenv_t *self, int paused);
 
+//  Use OTHER's redis-server instead of starting one (several daemons on one
+//  Redis).
+void hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other);
+
 //  Start hotlined with ARGS (NULL-terminated extra flags) and wait until
 //  its status says the store is ready. 0 or -1.
 int hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args);

@@ -1,0 +1,439 @@
+/*  Black-box tests of SLA deadlines: armed at transitions, counted in
+ *  working time, fired to the second exactly once (also with two daemons
+ *  on one Redis and across a restart), paused, extended, and recomputed
+ *  when a calendar year arrives. The daemons run on a manual clock that
+ *  the tests move, so days of calendar time pass in seconds.
+ */
+#include "hl_client.h"
+#include "hl_rawworker.h"
+#include "hl_test.h"
+#include "hl_testenv.h"
+#include "hl_wire.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef Hotline__Envelope env_t;
+
+//  Beijing local time to Unix ms.
+static long long
+s_bj (int y, int mo, int d, int h, int mi)
+{
+    //  days from civil (proleptic Gregorian)
+    y -= mo <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097LL + doe - 719468;
+    return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
+}
+
+static env_t *
+s_request (hl_testenv_t *env, env_t *req)
+{
+    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
+    env_t *reply = NULL;
+    char err[256];
+    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
+        fprintf (stderr, "request: %s\n", err);
+    hl_client_destroy (&client);
+    return reply;
+}
+
+static void
+s_free (env_t **e)
+{
+    if (*e)
+        hotline__envelope__free_unpacked (*e, NULL);
+    *e = NULL;
+}
+
+static void
+s_clock (hl_testenv_t *env, long long now)
+{
+    Hotline__ClockSet c = HOTLINE__CLOCK_SET__INIT;
+    c.has_now_ms = 1;
+    c.now_ms = (uint64_t) now;
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
+    req.clock_set = &c;
+    env_t *r = s_request (env, &req);
+    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_STATUS);
+    s_free (&r);
+    usleep (300 * 1000);            //  let the reminders fire
+}
+
+static void
+s_submit (hl_testenv_t *env, int type, char out[48])
+{
+    char rid[33];
+    hl_client_new_request_id (rid);
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
+    c.has_request_type = 1;
+    c.request_type = type;
+    c.has_category = 1;
+    c.category = hl_wire_bytes ("SB.01");
+    c.has_area = 1;
+    c.area = hl_wire_bytes ("441702");
+    c.has_caller_phone = 1;
+    c.caller_phone = hl_wire_bytes ("13800138000");
+    c.has_content = 1;
+    c.content = hl_wire_bytes ("社保问题");
+    c.has_request_id = 1;
+    c.request_id = hl_wire_bytes (rid);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = &c;
+    env_t *ack = s_request (env, &req);
+    out[0] = 0;
+    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
+        snprintf (out, 48, "%s", ack->ack->ticket);
+    s_free (&ack);
+}
+
+static env_t *
+s_show (hl_testenv_t *env, const char *ticket)
+{
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (ticket);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    return s_request (env, &req);
+}
+
+static const Hotline__Deadline *
+s_deadline (const env_t *view, const char *milestone)
+{
+    if (!view || !view->ticket_view)
+        return NULL;
+    for (size_t i = 0; i < view->ticket_view->n_deadlines; i++)
+        if (strcmp (view->ticket_view->deadlines[i]->milestone, milestone) == 0)
+            return view->ticket_view->deadlines[i];
+    return NULL;
+}
+
+//  How many history entries of TICKET have ACTION (and, if MILESTONE is
+//  given, name it in their note).
+static int
+s_count_of (hl_testenv_t *env, const char *ticket, const char *action, const char *milestone)
+{
+    env_t *v = s_show (env, ticket);
+    int n = 0;
+    for (size_t i = 0; v && v->ticket_view && i < v->ticket_view->n_history; i++) {
+        const Hotline__HistoryEntry *e = v->ticket_view->history[i];
+        char note[256];
+        snprintf (note, sizeof note, "%.*s", (int) e->note.len, e->note.data);
+        n += e->action.len == strlen (action)
+          && memcmp (e->action.data, action, strlen (action)) == 0
+          && (!milestone || strstr (note, milestone));
+    }
+    s_free (&v);
+    return n;
+}
+
+static int
+s_count (hl_testenv_t *env, const char *ticket, const char *action)
+{
+    return s_count_of (env, ticket, action, NULL);
+}
+
+static env_t *
+s_staff (hl_testenv_t *env, const char *ticket, Hotline__Action action, const char *note)
+{
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (ticket);
+    t.has_action = 1;
+    t.action = action;
+    t.has_actor = 1;
+    t.actor = hl_wire_bytes ("dispatcher:li");
+    if (note) {
+        t.has_note = 1;
+        t.note = hl_wire_bytes (note);
+    }
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &t;
+    return s_request (env, &req);
+}
+
+static hl_testenv_t *
+s_env_up (const char *name, long long clock, const char *calendar)
+{
+    char start[24];
+    snprintf (start, sizeof start, "%lld", clock);
+    const char *args[] = { "--test-clock-ms", start, calendar ? "--calendar-dir" : NULL, calendar,
+                           NULL };
+    hl_testenv_t *env = hl_testenv_new (name);
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+    }
+    return env;
+}
+
+//  ---------------------------------------------------------------------
+
+//  Received on a Friday at 16:00: the sign deadline (1 working day, day 1
+//  the next working day) is Monday 18:00; 催办 at 75% of the working time
+//  left, 督办 at the deadline, escalation 2 working days later; each fires
+//  once, in order, when the clock passes it, and is published.
+static void
+test_fire_in_order (void)
+{
+    long long fri = s_bj (2026, 11, 27, 16, 0);
+    hl_testenv_t *env = s_env_up ("fire", fri, NULL);
+    if (!env)
+        return;
+    void *ctx = zmq_ctx_new ();
+    void *sub = zmq_socket (ctx, ZMQ_SUB);
+    zmq_setsockopt (sub, ZMQ_SUBSCRIBE, "timer", 5);
+    zmq_connect (sub, hl_testenv_events_endpoint (env));
+    usleep (200 * 1000);
+    char t[48];
+    s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
+    env_t *v = s_show (env, t);
+    const Hotline__Deadline *sign = s_deadline (v, "sign");
+    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 11, 30, 18, 0));
+    HL_CHECK (sign && sign->warn_ms > (uint64_t) fri && sign->warn_ms < sign->due_ms);
+    HL_CHECK (sign && sign->escalate_ms == (uint64_t) s_bj (2026, 12, 2, 18, 0));
+    HL_CHECK (sign && sign->working_time && sign->left_ms == (2 * 3600 + 7 * 3600) * 1000LL);
+    HL_CHECK (v && v->ticket_view->profile && strcmp (v->ticket_view->profile, "guangdong") == 0);
+    uint64_t warn = sign ? sign->warn_ms : 0;
+    s_free (&v);
+    s_clock (env, (long long) warn - 1000);
+    HL_CHECK (s_count (env, t, "remind") == 0);
+    s_clock (env, (long long) warn);
+    HL_CHECK (s_count (env, t, "remind") == 1);
+    s_clock (env, s_bj (2026, 11, 30, 18, 0));
+    HL_CHECK (s_count (env, t, "overdue") == 1 && s_count (env, t, "remind") == 1);
+    s_clock (env, s_bj (2026, 12, 10, 9, 0));
+    HL_CHECK (s_count (env, t, "escalate") == 1 && s_count (env, t, "overdue") == 1);
+    v = s_show (env, t);
+    sign = s_deadline (v, "sign");
+    HL_CHECK (sign && strcmp (sign->status, "escalated") == 0 && sign->left_ms < 0);
+    s_free (&v);
+    //  Three events were published, in order.
+    const char *want[] = { "warn", "overdue", "escalate" };
+    for (int i = 0; i < 3; i++) {
+        zmq_pollitem_t item = { sub, 0, ZMQ_POLLIN, 0 };
+        HL_CHECK (zmq_poll (&item, 1, 2000) == 1);
+        char topic[16];
+        zmq_recv (sub, topic, sizeof topic, ZMQ_DONTWAIT);
+        zmq_msg_t msg;
+        zmq_msg_init (&msg);
+        zmq_msg_recv (&msg, sub, ZMQ_DONTWAIT);
+        Hotline__Event *ev = hotline__event__unpack (NULL, zmq_msg_size (&msg), zmq_msg_data (&msg));
+        zmq_msg_close (&msg);
+        HL_CHECK (ev && strcmp (ev->level, want[i]) == 0 && strcmp (ev->ticket, t) == 0);
+        if (ev)
+            hotline__event__free_unpacked (ev, NULL);
+    }
+    zmq_close (sub);
+    zmq_ctx_term (ctx);
+    hl_testenv_destroy (&env);
+}
+
+//  Signing stops the sign clock and starts contact and reply; a reply
+//  stops them; what is stopped never fires.
+static void
+test_milestones (void)
+{
+    long long mon = s_bj (2026, 11, 23, 9, 0);
+    hl_testenv_t *env = s_env_up ("milestones", mon, NULL);
+    if (!env)
+        return;
+    char t[48];
+    s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, t);
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "w");
+    env_t *d = w ? hl_rawworker_next (w, 3000) : NULL;
+    s_free (&d);
+    env_t *r = w ? hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_SIGN, NULL) : NULL;
+    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
+    s_free (&r);
+    usleep (200 * 1000);
+    env_t *v = s_show (env, t);
+    const Hotline__Deadline *sign = s_deadline (v, "sign"), *reply = s_deadline (v, "reply");
+    HL_CHECK (sign && strcmp (sign->status, "met") == 0);
+    //  投诉: 15 working days from Monday 09:00, day 1 = Tuesday.
+    HL_CHECK (reply && reply->due_ms == (uint64_t) s_bj (2026, 12, 14, 18, 0));
+    s_free (&v);
+    r = w ? hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY, "已处理") : NULL;
+    s_free (&r);
+    s_clock (env, s_bj (2027, 1, 30, 9, 0));
+    HL_CHECK (s_count_of (env, t, "overdue", "reply") == 0);
+    HL_CHECK (s_count_of (env, t, "overdue", "contact") == 0);
+    HL_CHECK (s_count_of (env, t, "overdue", "sign") == 0);
+    HL_CHECK (s_count_of (env, t, "overdue", "visit") == 1);
+    //  ... but the visit (回访, 2 working days from the reply) is overdue.
+    v = s_show (env, t);
+    const Hotline__Deadline *visit = s_deadline (v, "visit");
+    HL_CHECK (visit && strcmp (visit->status, "escalated") == 0);
+    s_free (&v);
+    hl_rawworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
+//  A pause stops the clock: nothing fires while paused, and on resume the
+//  deadline moves by the working time the pause took.
+static void
+test_pause (void)
+{
+    long long mon = s_bj (2026, 11, 23, 9, 0);
+    hl_testenv_t *env = s_env_up ("pause", mon, NULL);
+    if (!env)
+        return;
+    char t[48];
+    s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_HELP, t);
+    env_t *v = s_show (env, t);
+    const Hotline__Deadline *sign = s_deadline (v, "sign");
+    uint64_t due = sign ? sign->due_ms : 0;          //  Tuesday 18:00
+    HL_CHECK (due == (uint64_t) s_bj (2026, 11, 24, 18, 0));
+    s_free (&v);
+    s_clock (env, s_bj (2026, 11, 24, 9, 0));        //  Tuesday 09:00
+    env_t *r = s_staff (env, t, HOTLINE__ACTION__ACTION_PAUSE, "等待市民补充材料");
+    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
+    s_free (&r);
+    r = s_staff (env, t, HOTLINE__ACTION__ACTION_PAUSE, "again");
+    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_NACK);
+    s_free (&r);
+    s_clock (env, s_bj (2026, 11, 26, 10, 0));       //  past the old deadline
+    HL_CHECK (s_count (env, t, "overdue") == 0);
+    v = s_show (env, t);
+    HL_CHECK (v && v->ticket_view->paused && v->ticket_view->n_pauses == 1);
+    s_free (&v);
+    r = s_staff (env, t, HOTLINE__ACTION__ACTION_RESUME, NULL);   //  Thursday 10:00
+    s_free (&r);
+    usleep (200 * 1000);
+    v = s_show (env, t);
+    sign = s_deadline (v, "sign");
+    //  When the clock stopped on Tuesday 09:00, 6.5 working hours of the
+    //  limit were left (09:00-12:00, 14:30-18:00). They run again from
+    //  Thursday 10:00: 2 h to noon, 3.5 h in the afternoon, the last hour
+    //  on Friday from 08:30: due Friday 09:30.
+    HL_CHECK (sign && sign->due_ms > due && !v->ticket_view->paused);
+    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 11, 27, 9, 30));
+    s_free (&v);
+    hl_testenv_destroy (&env);
+}
+
+//  Two daemons on one Redis: every reminder fires once.
+static void
+test_two_daemons (void)
+{
+    long long mon = s_bj (2026, 11, 23, 9, 0);
+    hl_testenv_t *a = s_env_up ("twoa", mon, NULL);
+    if (!a)
+        return;
+    hl_testenv_t *b = hl_testenv_new ("twob");
+    hl_testenv_share_redis (b, a);
+    char start[24];
+    snprintf (start, sizeof start, "%lld", mon);
+    const char *args[] = { "--test-clock-ms", start, NULL };
+    HL_CHECK (hl_testenv_daemon_start (b, args) == 0);
+    enum { N = 20 };
+    char t[N][48];
+    for (int i = 0; i < N; i++)
+        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
+    long long later = s_bj (2026, 12, 31, 9, 0);
+    s_clock (a, later);
+    s_clock (b, later);
+    usleep (300 * 1000);
+    int fired = 0;
+    for (int i = 0; i < N; i++)
+        fired += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
+              && s_count (a, t[i], "escalate") == 1;
+    HL_CHECK (fired == N);
+    hl_testenv_destroy (&b);
+    hl_testenv_destroy (&a);
+}
+
+//  hotlined down while deadlines fall due: on restart each fires once.
+static void
+test_restart_catch_up (void)
+{
+    long long mon = s_bj (2026, 11, 23, 9, 0);
+    hl_testenv_t *env = s_env_up ("catchup", mon, NULL);
+    if (!env)
+        return;
+    enum { N = 10 };
+    char t[N][48];
+    for (int i = 0; i < N; i++)
+        s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
+    //  Ten minutes past the warning moment of Tuesday's deadline.
+    char start[24];
+    snprintf (start, sizeof start, "%lld", s_bj (2026, 11, 24, 18, 10));
+    const char *args[] = { "--test-clock-ms", start, NULL };
+    HL_CHECK (hl_testenv_daemon_start (env, args) == 0);
+    usleep (500 * 1000);
+    int once = 0;
+    for (int i = 0; i < N; i++)
+        once += s_count (env, t[i], "remind") == 1 && s_count (env, t[i], "overdue") == 1
+             && s_count (env, t[i], "escalate") == 0;
+    HL_CHECK (once == N);
+    hl_testenv_destroy (&env);
+}
+
+//  A new calendar year arrives (SIGHUP): open deadlines are recomputed.
+//  Received Wednesday 2026-09-30: without the 2026 calendar the sign
+//  deadline is Thursday 1 October 18:00; with it (1–7 October are
+//  holidays) it is Thursday 8 October 18:00.
+static void
+test_new_calendar (void)
+{
+    char dir[256];
+    snprintf (dir, sizeof dir, "%s/hl-calendar-XXXXXX", getenv ("HL_TEST_TMPDIR") ?: "/tmp");
+    HL_CHECK (mkdtemp (dir) != NULL);
+    char cmd[1024];
+    snprintf (cmd, sizeof cmd, "cp '%s/2025.conf' '%s/'", getenv ("HL_CALENDAR"), dir);
+    HL_CHECK (system (cmd) == 0);
+    hl_testenv_t *env = s_env_up ("calendar", s_bj (2026, 9, 30, 9, 0), dir);
+    if (!env)
+        return;
+    char t[48];
+    s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
+    env_t *v = s_show (env, t);
+    const Hotline__Deadline *sign = s_deadline (v, "sign");
+    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 1, 18, 0));
+    s_free (&v);
+    snprintf (cmd, sizeof cmd, "cp '%s/2026.conf' '%s/'", getenv ("HL_CALENDAR"), dir);
+    HL_CHECK (system (cmd) == 0);
+    hl_testenv_daemon_signal (env, SIGHUP);
+    usleep (500 * 1000);
+    v = s_show (env, t);
+    sign = s_deadline (v, "sign");
+    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 8, 18, 0));
+    s_free (&v);
+    //  Nothing fires at the old moment.
+    s_clock (env, s_bj (2026, 10, 2, 9, 0));
+    HL_CHECK (s_count (env, t, "overdue") == 0);
+    hl_testenv_destroy (&env);
+    snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
+    HL_CHECK (system (cmd) == 0);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "fire_in_order", test_fire_in_order },
+    { "milestones", test_milestones },
+    { "pause", test_pause },
+    { "two_daemons", test_two_daemons },
+    { "restart_catch_up", test_restart_catch_up },
+    { "new_calendar", test_new_calendar },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
