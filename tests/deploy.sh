@@ -22,6 +22,15 @@ check test -n "$ticket"
 check "$src/deploy/up"
 out=$("$hotline" show "$ticket")
 check grep -q "建议增加10路公交晚班车" <<<"$out"
+# A sample worker of 人社 (rsj) signs and replies to a social-security ticket.
+t2=$("$hotline" submit --channel app --type 咨询 --category SB.01 --area 441702 \
+     --phone 13600000001 --content "社保卡怎么激活")
+replied=no
+for _ in $(seq 40); do
+    "$hotline" show "$t2" | grep -q "已答复" && { replied=yes; break; }
+    sleep 0.5
+done
+check test "$replied" = yes
 check "$src/deploy/down"
 check "$src/deploy/down"
 check test ! -e "$HOTLINE_STATE/hotlined.pid"
