@@ -866,6 +866,94 @@ test_scale (void)
     hl_testenv_destroy (&env);
 }
 
+
+//  The remaining paths: manual dispatch of a held ticket, 延期 refused and
+//  asked twice, 答复退回, 不予受理; and a catalogue reload that a broken
+//  file cannot spoil.
+static void
+test_other_paths (void)
+{
+    hl_testenv_t *env = s_env_up ("paths", NULL);
+    if (!env)
+        return;
+    char held[48], oos[48];
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 2, held);
+    Hotline__Transition to = HOTLINE__TRANSITION__INIT;
+    to.has_unit = 1;
+    to.unit = hl_wire_bytes ("mzj");
+    to.n_assist = 1;
+    ProtobufCBinaryData assist[1] = { hl_wire_bytes ("jcq") };
+    to.assist = assist;
+    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "mzj", 2, "m");
+    HL_CHECK (w && s_delivered (w, held, 3000));
+    if (w) {
+        HL_CHECK (s_done_to (hl_rawworker_act (w, held, HOTLINE__ACTION__ACTION_SIGN, NULL),
+                             HOTLINE__STATE__STATE_SIGNED));
+        HL_CHECK (s_done_to (hl_rawworker_act (w, held, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION,
+                                               "需协调多个部门"), HOTLINE__STATE__STATE_SIGNED));
+        HL_CHECK (s_refused (hl_rawworker_act (w, held, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION,
+                                               "再次申请"), HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+        Hotline__Transition no = HOTLINE__TRANSITION__INIT;
+        no.has_note = 1;
+        no.note = hl_wire_bytes ("时限内可以办结");
+        HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held,
+                                      HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, &no),
+                             HOTLINE__STATE__STATE_SIGNED));
+        HL_CHECK (s_refused (s_staff (env, DISPATCHER, held,
+                                      HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL),
+                             HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
+        HL_CHECK (s_done_to (hl_rawworker_act (w, held, HOTLINE__ACTION__ACTION_REPLY, "已答复"),
+                             HOTLINE__STATE__STATE_REPLIED));
+        no.note = hl_wire_bytes ("答复未说明办理结果，请补充");
+        HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_REJECT_REPLY,
+                                      &no), HOTLINE__STATE__STATE_IN_PROGRESS));
+    }
+    env_t *view = s_show (env, held);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->n_assist == 1
+              && !view->ticket_view->extension_pending);
+    s_free (&view);
+    s_submit (env, "QT.99", "441704", HOTLINE__REQUEST_TYPE__REQUEST_OTHER, 2, oos);
+    Hotline__Transition why = HOTLINE__TRANSITION__INIT;
+    HL_CHECK (s_refused (s_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
+                         HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
+    why.has_note = 1;
+    why.note = hl_wire_bytes ("属于法院审理事项，已告知市民向法院起诉");
+    HL_CHECK (s_done_to (s_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
+                         HOTLINE__STATE__STATE_OUT_OF_SCOPE));
+
+    //  Reload: a broken catalogue is refused and routing goes on as before.
+    char path[300], cmd[700];
+    snprintf (path, sizeof path, "%s/dispatch.conf", hl_testenv_dir (env));
+    snprintf (cmd, sizeof cmd, "cp '%s' '%s' && echo 'SB.01 * nosuchunit' >> '%s'",
+              getenv ("HL_DISPATCH"), path, path);
+    HL_CHECK (system (cmd) == 0);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
+    snprintf (cmd, sizeof cmd, "sed -i '$d' '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    const char *args[] = { "--dispatch", path, NULL };
+    HL_CHECK (hl_testenv_daemon_start (env, args) == 0);
+    snprintf (cmd, sizeof cmd, "echo 'SB.01 * nosuchunit' >> '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    hl_testenv_daemon_signal (env, SIGHUP);
+    usleep (300 * 1000);
+    char after[48];
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, after);
+    view = s_show (env, after);
+    HL_CHECK (view && view->ticket_view && view->ticket_view->unit.len == 3
+              && memcmp (view->ticket_view->unit.data, "rsj", 3) == 0);
+    s_free (&view);
+    snprintf (cmd, sizeof cmd, "grep -q 'reload refused, keeping the current dispatch catalogue' '%s'",
+              hl_testenv_daemon_log (env));
+    HL_CHECK (system (cmd) == 0);
+    hl_rawworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "happy_path", test_happy_path },
     { "return_and_reopen", test_return_and_reopen },
@@ -875,6 +963,7 @@ static const hl_test_case_t s_cases[] = {
     { "worker_killed", test_worker_killed },
     { "daemon_restart", test_daemon_restart },
     { "scale", test_scale },
+    { "other_paths", test_other_paths },
     { NULL, NULL }
 };
 
