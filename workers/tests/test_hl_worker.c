@@ -57,6 +57,16 @@ s_next (hl_worker_t *w)
     return t;
 }
 
+//  Has the broker deliver lead ticket NUMBER and takes it.
+static void
+s_take (s_pair_t *p, const char *number)
+{
+    hl_fakebroker_deliver (p->broker, number, "CG", S_LEAD, 0, 0);
+    hl_worker_ticket_t *t = s_next (p->worker);
+    HL_CHECK_STR (t ? hl_worker_ticket_number (t) : NULL, number);
+    hl_worker_ticket_destroy (&t);
+}
+
 static void
 test_arguments (void)
 {
@@ -223,9 +233,8 @@ test_not_ready (void)
     //  answered not_ready, the worker says WorkerReady, and the action is
     //  sent again with the same request id.
     s_pair_t p = s_pair ();
-    hl_fakebroker_deliver (p.broker, "YJ20261127000020", "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, "YJ20261127000020");
+    hl_worker_ticket_t *t = NULL;
     hl_fakebroker_forget (p.broker);
     HL_CHECK (hl_worker_sign (p.worker, "YJ20261127000020") == 0);
     HL_CHECK (hl_worker_sessions (p.worker) == 2);
@@ -250,9 +259,8 @@ test_actions (void)
 {
     s_pair_t p = s_pair ();
     const char *n = "YJ20261127000030";
-    hl_fakebroker_deliver (p.broker, n, "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, n);
+    hl_worker_ticket_t *t = NULL;
 
     HL_CHECK (hl_worker_sign (p.worker, n) == 0);
     const hl_worker_done_t *d = hl_worker_done (p.worker);
@@ -298,9 +306,7 @@ test_refusals (void)
 {
     s_pair_t p = s_pair ();
     const char *n = "YJ20261127000040";
-    hl_fakebroker_deliver (p.broker, n, "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, n);
 
     //  Refused by hotlined: final, with its code and message.
     HL_CHECK (hl_worker_reply (p.worker, n, "答复") == HL_WORKER_EREFUSED);
@@ -343,9 +349,7 @@ test_resend (void)
     //  same request id and gets "duplicate" for the action applied once.
     s_pair_t p = s_pair ();
     const char *n = "YJ20261127000050";
-    hl_fakebroker_deliver (p.broker, n, "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, n);
     hl_fakebroker_drop_answers (p.broker, 1);
     HL_CHECK (hl_worker_sign (p.worker, n) == 0);
     HL_CHECK (hl_worker_done (p.worker)->duplicate);
@@ -370,9 +374,7 @@ test_retry_later (void)
 {
     s_pair_t p = s_pair ();
     const char *n = "YJ20261127000060";
-    hl_fakebroker_deliver (p.broker, n, "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, n);
     //  Twice "store unavailable", then stored.
     hl_fakebroker_nack_transitions (p.broker, 2, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, 1);
     HL_CHECK (hl_worker_sign (p.worker, n) == 0);
@@ -412,9 +414,8 @@ test_delivery_during_action (void)
     //  for hl_worker_next.
     s_pair_t p = s_pair ();
     const char *n = "YJ20261127000080";
-    hl_fakebroker_deliver (p.broker, n, "CG", S_LEAD, 0, 0);
-    hl_worker_ticket_t *t = s_next (p.worker);
-    hl_worker_ticket_destroy (&t);
+    s_take (&p, n);
+    hl_worker_ticket_t *t = NULL;
     hl_fakebroker_deliver (p.broker, "YJ20261127000081", "CG", S_LEAD, 0, 1);
     HL_CHECK (hl_worker_pending (p.worker) == 0);
     HL_CHECK (hl_worker_sign (p.worker, n) == 0);
