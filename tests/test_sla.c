@@ -422,10 +422,60 @@ test_new_calendar (void)
     HL_CHECK (system (cmd) == 0);
 }
 
+
+//  An approved extension (延期) lengthens the reply limit by its working
+//  days; the reminders move with it.
+static void
+test_extension (void)
+{
+    long long mon = s_bj (2026, 11, 23, 9, 0);
+    hl_testenv_t *env = s_env_up ("extension", mon, NULL);
+    if (!env)
+        return;
+    char t[48];
+    s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, t);
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 4, "w");
+    env_t *d = w ? hl_rawworker_next (w, 3000) : NULL;
+    s_free (&d);
+    env_t *r = w ? hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_SIGN, NULL) : NULL;
+    s_free (&r);
+    r = w ? hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REQUEST_EXTENSION, "需现场勘查") : NULL;
+    s_free (&r);
+    Hotline__Transition t3 = HOTLINE__TRANSITION__INIT;
+    t3.has_ticket = 1;
+    t3.ticket = hl_wire_bytes (t);
+    t3.has_action = 1;
+    t3.action = HOTLINE__ACTION__ACTION_APPROVE_EXTENSION;
+    t3.has_actor = 1;
+    t3.actor = hl_wire_bytes ("dispatcher:li");
+    t3.has_extension_days = 1;
+    t3.extension_days = 3;
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &t3;
+    r = s_request (env, &req);
+    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
+    s_free (&r);
+    usleep (200 * 1000);
+    env_t *v = s_show (env, t);
+    const Hotline__Deadline *reply = s_deadline (v, "reply");
+    //  15 working days end Monday 14 December 18:00; three more: Thursday 17th.
+    HL_CHECK (reply && reply->due_ms == (uint64_t) s_bj (2026, 12, 17, 18, 0));
+    HL_CHECK (v && v->ticket_view->extension_days == 3);
+    s_free (&v);
+    s_clock (env, s_bj (2026, 12, 15, 9, 0));
+    HL_CHECK (s_count_of (env, t, "overdue", "reply") == 0);
+    s_clock (env, s_bj (2026, 12, 17, 18, 0));
+    HL_CHECK (s_count_of (env, t, "overdue", "reply") == 1);
+    hl_rawworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "fire_in_order", test_fire_in_order },
     { "milestones", test_milestones },
     { "pause", test_pause },
+    { "extension", test_extension },
     { "two_daemons", test_two_daemons },
     { "restart_catch_up", test_restart_catch_up },
     { "new_calendar", test_new_calendar },
