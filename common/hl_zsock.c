@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 //  Messages handled per wakeup before yielding to other events. Large
@@ -86,6 +87,30 @@ s_on_ready (evutil_socket_t fd, short what, void *arg)
             zmq_msg_close (&frames[i]);
     }
     event_active (self->ev, EV_READ, 0);
+}
+
+void *
+hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n, int64_t max_message,
+                 char *err, size_t errlen)
+{
+    void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
+    if (!router) {
+        snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (errno));
+        return NULL;
+    }
+    int one = 1, hwm = 100000, zero = 0;
+    zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message);
+    zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
+    for (int i = 0; i < n; i++)
+        if (zmq_bind (router, endpoints[i]) != 0) {
+            snprintf (err, errlen, "cannot bind %.300s: %s", endpoints[i], zmq_strerror (errno));
+            zmq_close (router);
+            return NULL;
+        }
+    return router;
 }
 
 hl_zsock_t *

@@ -14,6 +14,7 @@
 
 #include <event2/event.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <zmq.h>
 
 typedef struct hl_zsock hl_zsock_t;
@@ -27,6 +28,14 @@ typedef struct hl_zsock hl_zsock_t;
 //  HL_ZSOCK_MAX_FRAMES frames.
 typedef void (hl_zsock_msg_fn) (hl_zsock_t *zsock, zmq_msg_t *frames,
                                 size_t nframes, int truncated, void *arg);
+
+//  A ROUTER socket set up the way hotlined serves clients: unroutable
+//  replies are reported (ROUTER_MANDATORY) rather than dropped silently,
+//  deep queues, no linger, and a transport cap of MAX_MESSAGE bytes (above
+//  the application's own limit, so oversize requests still arrive and can
+//  be answered). Binds the N ENDPOINTS; NULL with ERR on failure.
+void *hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n,
+                       int64_t max_message, char *err, size_t errlen);
 
 //  Wrap SOCKET (ownership passes to the new object, which closes it).
 //  The callback fires from BASE's loop only.

@@ -849,20 +849,11 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_catalogue_t *catalogue, hl_deadline_t *deadline,
                hl_timers_t *timers, char *err, size_t errlen)
 {
-    void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
-    int one = 1, hwm = 100000, zero = 0;
-    int64_t transport_max = cfg->max_message_bytes * 4;
-    zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &transport_max, sizeof transport_max);
-    zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
-    if (zmq_bind (router, cfg->worker_endpoint) != 0) {
-        snprintf (err, errlen, "cannot bind %.300s: %s", cfg->worker_endpoint,
-                  zmq_strerror (errno));
-        zmq_close (router);
+    const char *endpoint = cfg->worker_endpoint;
+    void *router = hl_zsock_router (zmq_ctx, &endpoint, 1, cfg->max_message_bytes * 4,
+                                    err, errlen);
+    if (!router)
         return NULL;
-    }
     hl_broker_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();

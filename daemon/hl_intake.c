@@ -694,37 +694,19 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
 //  ---------------------------------------------------------------------
 //  Life cycle
 
-static void *
-s_router_new (void *zmq_ctx, const hl_config_t *cfg, char *err, size_t errlen)
-{
-    void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
-    int one = 1, hwm = 100000, zero = 0;
-    //  The transport cap is well above max_message_bytes so that an
-    //  oversize request still arrives and is answered with TOO_LARGE;
-    //  only absurd frames make libzmq drop the connection.
-    int64_t transport_max = cfg->max_message_bytes * 4;
-    zmq_setsockopt (router, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt (router, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &transport_max, sizeof transport_max);
-    zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
-    for (int i = 0; i < cfg->n_endpoints; i++)
-        if (zmq_bind (router, cfg->endpoints[i]) != 0) {
-            snprintf (err, errlen, "cannot bind %s: %s", cfg->endpoints[i],
-                      zmq_strerror (errno));
-            zmq_close (router);
-            return NULL;
-        }
-    return router;
-}
-
 hl_intake_t *
 hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_codes_t *codes, const hl_catalogue_t *catalogue,
                hl_broker_t *broker, hl_deadline_t *deadline, hl_timers_t *timers,
                char *err, size_t errlen)
 {
-    void *router = s_router_new (zmq_ctx, cfg, err, errlen);
+    //  The transport cap is four times max_message_bytes: an oversize
+    //  request still arrives and is answered with too_large.
+    const char *endpoints[HL_CONFIG_ENDPOINTS_MAX];
+    for (int i = 0; i < cfg->n_endpoints; i++)
+        endpoints[i] = cfg->endpoints[i];
+    void *router = hl_zsock_router (zmq_ctx, endpoints, cfg->n_endpoints,
+                                    cfg->max_message_bytes * 4, err, errlen);
     if (!router)
         return NULL;
     hl_intake_t *self = calloc (1, sizeof *self);

@@ -385,3 +385,27 @@ hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out)
         free (buf);
     return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
 }
+
+Hotline__Envelope *
+hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req)
+{
+    hl_client_t *client = hl_client_new (self->endpoint);
+    Hotline__Envelope *reply = NULL;
+    char err[256];
+    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
+        fprintf (stderr, "request: %s\n", err);
+    hl_client_destroy (&client);
+    return reply;
+}
+
+Hotline__Envelope *
+hl_testenv_show (hl_testenv_t *self, const char *ticket)
+{
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (ticket);
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    return hl_testenv_request (self, &req);
+}

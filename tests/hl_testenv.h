@@ -12,6 +12,8 @@
 #ifndef HL_TESTENV_H_INCLUDED
 #define HL_TESTENV_H_INCLUDED
 
+#include "hotline.pb-c.h"
+
 #include <hiredis/hiredis.h>
 #include <sys/types.h>
 
@@ -60,6 +62,13 @@ redisContext *hl_testenv_redis (hl_testenv_t *self);
 //  Run the hotline client with ARGS; its stdout (NUL-terminated, caller
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.
 int hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out);
+
+//  Send REQ to the daemon (resending under one request id for up to 5 s)
+//  and return the answer, NULL if none. Free with hl_wire_free.
+Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req);
+
+//  The daemon's view of TICKET (a TicketView or a Nack).
+Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
 
 //  A free TCP port on 127.0.0.1.
 int hl_testenv_free_port (void);

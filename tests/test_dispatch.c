@@ -25,17 +25,6 @@ s_free (env_t **env)
     *env = NULL;
 }
 
-static env_t *
-s_request (hl_testenv_t *env, Hotline__Envelope *req)
-{
-    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
-    env_t *reply = NULL;
-    char err[256];
-    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
-        fprintf (stderr, "request: %s\n", err);
-    hl_client_destroy (&client);
-    return reply;
-}
 
 //  Submits a request and returns its ticket number in OUT ("" on failure).
 static void
@@ -70,7 +59,7 @@ s_submit (hl_testenv_t *env, const char *category, const char *area, int type,
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
     req.complaint = &c;
-    env_t *ack = s_request (env, &req);
+    env_t *ack = hl_testenv_request (env, &req);
     out[0] = 0;
     if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
         snprintf (out, 48, "%s", ack->ack->ticket);
@@ -94,7 +83,7 @@ s_staff (hl_testenv_t *env, const char *actor, const char *ticket, Hotline__Acti
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     req.transition = &t;
-    return s_request (env, &req);
+    return hl_testenv_request (env, &req);
 }
 
 static int
@@ -123,17 +112,6 @@ s_refused (env_t *reply, Hotline__ErrorCode code)
     return ok;
 }
 
-static env_t *
-s_show (hl_testenv_t *env, const char *ticket)
-{
-    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
-    q.has_ticket = 1;
-    q.ticket = hl_wire_bytes (ticket);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
-    req.ticket_query = &q;
-    return s_request (env, &req);
-}
 
 //  Waits for the delivery of TICKET to W; 1 if it came.
 static int
@@ -216,7 +194,7 @@ test_happy_path (void)
                          HOTLINE__STATE__STATE_VISITED));
     HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__STATE__STATE_CLOSED));
-    env_t *view = s_show (env, t);
+    env_t *view = hl_testenv_show (env, t);
     HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW);
     if (view && view->ticket_view) {
         const Hotline__TicketView *v = view->ticket_view;
@@ -286,7 +264,7 @@ test_return_and_reopen (void)
     HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
-    env_t *view = s_show (env, t);
+    env_t *view = hl_testenv_show (env, t);
     HL_CHECK (view && view->ticket_view && view->ticket_view->reopen_count == 1);
     s_free (&view);
     hl_rawworker_destroy (&a);
@@ -304,7 +282,7 @@ test_closings_and_merge (void)
         return;
     char held[48], parent[48], child[48];
     s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, held);
-    env_t *view = s_show (env, held);
+    env_t *view = hl_testenv_show (env, held);
     HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_TO_DISPATCH);
     s_free (&view);
     Hotline__Transition answer = HOTLINE__TRANSITION__INIT;
@@ -344,12 +322,12 @@ test_closings_and_merge (void)
         HL_CHECK (s_refused (hl_rawworker_act (w, child, HOTLINE__ACTION__ACTION_SIGN, NULL),
                              HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
     }
-    view = s_show (env, child);
+    view = hl_testenv_show (env, child);
     HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_MERGED);
     HL_CHECK (view && view->ticket_view && view->ticket_view->has_reply
               && strstr ((char *) view->ticket_view->reply.data, "恢复供水"));
     s_free (&view);
-    view = s_show (env, parent);
+    view = hl_testenv_show (env, parent);
     HL_CHECK (view && view->ticket_view && view->ticket_view->n_merged == 1);
     s_free (&view);
 
@@ -411,7 +389,7 @@ test_refusals (void)
     HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, &bad),
                          HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
     //  Nothing changed: still dispatched to rsj with its two entries.
-    env_t *view = s_show (env, t);
+    env_t *view = hl_testenv_show (env, t);
     HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_DISPATCHED
               && view->ticket_view->n_history == 2);
     s_free (&view);
@@ -571,7 +549,7 @@ test_worker_killed (void)
     s_free (&extra);
     int signs = 0;
     for (int i = 0; i < N; i++) {
-        env_t *view = s_show (env, t[i]);
+        env_t *view = hl_testenv_show (env, t[i]);
         for (size_t h = 0; view && view->ticket_view && h < view->ticket_view->n_history; h++)
             signs += view->ticket_view->history[h]->action.len == 4
                   && memcmp (view->ticket_view->history[h]->action.data, "sign", 4) == 0;
@@ -912,7 +890,7 @@ test_other_paths (void)
         HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_REJECT_REPLY,
                                       &no), HOTLINE__STATE__STATE_IN_PROGRESS));
     }
-    env_t *view = s_show (env, held);
+    env_t *view = hl_testenv_show (env, held);
     HL_CHECK (view && view->ticket_view && view->ticket_view->n_assist == 1
               && !view->ticket_view->extension_pending);
     s_free (&view);
@@ -943,7 +921,7 @@ test_other_paths (void)
     usleep (300 * 1000);
     char after[48];
     s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, after);
-    view = s_show (env, after);
+    view = hl_testenv_show (env, after);
     HL_CHECK (view && view->ticket_view && view->ticket_view->unit.len == 3
               && memcmp (view->ticket_view->unit.data, "rsj", 3) == 0);
     s_free (&view);

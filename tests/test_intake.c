@@ -59,17 +59,6 @@ s_full_complaint (Hotline__Complaint *c, Hotline__GeoPoint *pt, const char *rid)
     c->request_id = hl_wire_bytes (rid);
 }
 
-static Hotline__Envelope *
-s_request (hl_testenv_t *env, Hotline__Envelope *req)
-{
-    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
-    Hotline__Envelope *reply = NULL;
-    char err[256];
-    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
-        fprintf (stderr, "request: %s\n", err);
-    hl_client_destroy (&client);
-    return reply;
-}
 
 static Hotline__Envelope *
 s_submit (hl_testenv_t *env, Hotline__Complaint *c)
@@ -79,20 +68,9 @@ s_submit (hl_testenv_t *env, Hotline__Complaint *c)
     req.request_id = c->request_id;
     req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
     req.complaint = c;
-    return s_request (env, &req);
+    return hl_testenv_request (env, &req);
 }
 
-static Hotline__Envelope *
-s_show (hl_testenv_t *env, const char *ticket)
-{
-    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
-    q.has_ticket = 1;
-    q.ticket = hl_wire_bytes (ticket);
-    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
-    req.ticket_query = &q;
-    return s_request (env, &req);
-}
 
 static int
 s_bytes_eq (ProtobufCBinaryData a, ProtobufCBinaryData b)
@@ -153,7 +131,7 @@ test_roundtrip (void)
     HL_CHECK (ack->ack->created_ms > 1700000000000ULL);
     HL_CHECK (!ack->ack->duplicate);
 
-    Hotline__Envelope *view = s_show (env, ticket);
+    Hotline__Envelope *view = hl_testenv_show (env, ticket);
     HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW);
     if (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW) {
         const Hotline__TicketView *v = view->ticket_view;
@@ -196,7 +174,7 @@ test_roundtrip (void)
     HL_CHECK (s_redis_int (env, "XLEN hl:events") == 1);
 
     //  Unknown ticket: a clear not_found.
-    Hotline__Envelope *none = s_show (env, "YJ20260101999999");
+    Hotline__Envelope *none = hl_testenv_show (env, "YJ20260101999999");
     HL_CHECK (none && none->body_case == HOTLINE__ENVELOPE__BODY_NACK
               && none->nack->code == HOTLINE__ERROR_CODE__ERROR_NOT_FOUND);
     hl_wire_free (&none);

@@ -32,17 +32,6 @@ s_bj (int y, int mo, int d, int h, int mi)
     return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
 }
 
-static env_t *
-s_request (hl_testenv_t *env, env_t *req)
-{
-    hl_client_t *client = hl_client_new (hl_testenv_endpoint (env));
-    env_t *reply = NULL;
-    char err[256];
-    if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)
-        fprintf (stderr, "request: %s\n", err);
-    hl_client_destroy (&client);
-    return reply;
-}
 
 static void
 s_free (env_t **e)
@@ -61,7 +50,7 @@ s_clock (hl_testenv_t *env, long long now)
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
     req.clock_set = &c;
-    env_t *r = s_request (env, &req);
+    env_t *r = hl_testenv_request (env, &req);
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_STATUS);
     s_free (&r);
     usleep (300 * 1000);            //  let the reminders fire
@@ -90,24 +79,13 @@ s_submit (hl_testenv_t *env, int type, char out[48])
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
     req.complaint = &c;
-    env_t *ack = s_request (env, &req);
+    env_t *ack = hl_testenv_request (env, &req);
     out[0] = 0;
     if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
         snprintf (out, 48, "%s", ack->ack->ticket);
     s_free (&ack);
 }
 
-static env_t *
-s_show (hl_testenv_t *env, const char *ticket)
-{
-    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
-    q.has_ticket = 1;
-    q.ticket = hl_wire_bytes (ticket);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
-    req.ticket_query = &q;
-    return s_request (env, &req);
-}
 
 static const Hotline__Deadline *
 s_deadline (const env_t *view, const char *milestone)
@@ -125,7 +103,7 @@ s_deadline (const env_t *view, const char *milestone)
 static int
 s_count_of (hl_testenv_t *env, const char *ticket, const char *action, const char *milestone)
 {
-    env_t *v = s_show (env, ticket);
+    env_t *v = hl_testenv_show (env, ticket);
     int n = 0;
     for (size_t i = 0; v && v->ticket_view && i < v->ticket_view->n_history; i++) {
         const Hotline__HistoryEntry *e = v->ticket_view->history[i];
@@ -162,7 +140,7 @@ s_staff (hl_testenv_t *env, const char *ticket, Hotline__Action action, const ch
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     req.transition = &t;
-    return s_request (env, &req);
+    return hl_testenv_request (env, &req);
 }
 
 static hl_testenv_t *
@@ -200,7 +178,7 @@ test_fire_in_order (void)
     usleep (200 * 1000);
     char t[48];
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
-    env_t *v = s_show (env, t);
+    env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
     HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 11, 30, 18, 0));
     HL_CHECK (sign && sign->warn_ms > (uint64_t) fri && sign->warn_ms < sign->due_ms);
@@ -217,7 +195,7 @@ test_fire_in_order (void)
     HL_CHECK (s_count (env, t, "overdue") == 1 && s_count (env, t, "remind") == 1);
     s_clock (env, s_bj (2026, 12, 10, 9, 0));
     HL_CHECK (s_count (env, t, "escalate") == 1 && s_count (env, t, "overdue") == 1);
-    v = s_show (env, t);
+    v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
     HL_CHECK (sign && strcmp (sign->status, "escalated") == 0 && sign->left_ms < 0);
     s_free (&v);
@@ -260,7 +238,7 @@ test_milestones (void)
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
     s_free (&r);
     usleep (200 * 1000);
-    env_t *v = s_show (env, t);
+    env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign"), *reply = s_deadline (v, "reply");
     HL_CHECK (sign && strcmp (sign->status, "met") == 0);
     //  投诉: 15 working days from Monday 09:00, day 1 = Tuesday.
@@ -274,7 +252,7 @@ test_milestones (void)
     HL_CHECK (s_count_of (env, t, "overdue", "sign") == 0);
     HL_CHECK (s_count_of (env, t, "overdue", "visit") == 1);
     //  ... but the visit (回访, 2 working days from the reply) is overdue.
-    v = s_show (env, t);
+    v = hl_testenv_show (env, t);
     const Hotline__Deadline *visit = s_deadline (v, "visit");
     HL_CHECK (visit && strcmp (visit->status, "escalated") == 0);
     s_free (&v);
@@ -293,7 +271,7 @@ test_pause (void)
         return;
     char t[48];
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_HELP, t);
-    env_t *v = s_show (env, t);
+    env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
     uint64_t due = sign ? sign->due_ms : 0;          //  Tuesday 18:00
     HL_CHECK (due == (uint64_t) s_bj (2026, 11, 24, 18, 0));
@@ -307,13 +285,13 @@ test_pause (void)
     s_free (&r);
     s_clock (env, s_bj (2026, 11, 26, 10, 0));       //  past the old deadline
     HL_CHECK (s_count (env, t, "overdue") == 0);
-    v = s_show (env, t);
+    v = hl_testenv_show (env, t);
     HL_CHECK (v && v->ticket_view->paused && v->ticket_view->n_pauses == 1);
     s_free (&v);
     r = s_staff (env, t, HOTLINE__ACTION__ACTION_RESUME, NULL);   //  Thursday 10:00
     s_free (&r);
     usleep (200 * 1000);
-    v = s_show (env, t);
+    v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
     //  When the clock stopped on Tuesday 09:00, 6.5 working hours of the
     //  limit were left (09:00-12:00, 14:30-18:00). They run again from
@@ -402,7 +380,7 @@ test_new_calendar (void)
         return;
     char t[48];
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
-    env_t *v = s_show (env, t);
+    env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
     HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 1, 18, 0));
     s_free (&v);
@@ -410,7 +388,7 @@ test_new_calendar (void)
     HL_CHECK (system (cmd) == 0);
     hl_testenv_daemon_signal (env, SIGHUP);
     usleep (500 * 1000);
-    v = s_show (env, t);
+    v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
     HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 8, 18, 0));
     s_free (&v);
@@ -453,11 +431,11 @@ test_extension (void)
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     req.transition = &t3;
-    r = s_request (env, &req);
+    r = hl_testenv_request (env, &req);
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
     s_free (&r);
     usleep (200 * 1000);
-    env_t *v = s_show (env, t);
+    env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *reply = s_deadline (v, "reply");
     //  15 working days end Monday 14 December 18:00; three more: Thursday 17th.
     HL_CHECK (reply && reply->due_ms == (uint64_t) s_bj (2026, 12, 17, 18, 0));
