@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -488,14 +489,22 @@ hl_kb_destroy (hl_kb_t **self_p)
     *self_p = NULL;
 }
 
+//  Move to the latest commit; the synonym table is read again only when
+//  the index changed.
+static void
+s_reopen (hl_kb_t *self)
+{
+    self->db.reopen ();
+    if (self->db.get_revision () != self->revision)
+        s_load_synonyms (self);
+}
+
 int
 hl_kb_reopen (hl_kb_t *self, char *err, size_t errlen)
 {
     assert (self);
     return s_guard (err, errlen, [&] {
-        self->db.reopen ();
-        if (self->db.get_revision () != self->revision)
-            s_load_synonyms (self);
+        s_reopen (self);
     });
 }
 
@@ -773,6 +782,23 @@ s_collect (hl_kb_t *self, const Xapian::Query &query, const hl_kb_query_t *optio
     }
 }
 
+//  Run the strict and then the relaxed pass into R.
+static void
+s_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
+          hl_kb_results_t *r)
+{
+    Xapian::QueryParser qp;
+    qp.set_database (self->db);
+    qp.set_default_op (Xapian::Query::OP_AND);
+    std::string text = s_normalize (query);
+    Xapian::Query strict = s_strict_query (self, qp, text, "");
+    Xapian::Query subject = s_relax (self->db, s_strict_query (self, qp, text,
+                                                               PREFIX_SUBJECT));
+    std::set<Xapian::docid> seen;
+    s_collect (self, s_boost (strict, subject), options, true, r, seen);
+    s_collect (self, s_boost (s_relax (self->db, strict), subject), options, false, r, seen);
+}
+
 int
 hl_kb_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
               hl_kb_results_t **results, char *err, size_t errlen)
@@ -785,16 +811,16 @@ hl_kb_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
     hl_kb_results_t *r = NULL;
     int rc = s_guard (err, errlen, [&] {
         r = new hl_kb_results ();
-        Xapian::QueryParser qp;
-        qp.set_database (self->db);
-        qp.set_default_op (Xapian::Query::OP_AND);
-        std::string text = s_normalize (query);
-        Xapian::Query strict = s_strict_query (self, qp, text, "");
-        Xapian::Query subject = s_relax (self->db, s_strict_query (self, qp, text,
-                                                                   PREFIX_SUBJECT));
-        std::set<Xapian::docid> seen;
-        s_collect (self, s_boost (strict, subject), options, true, r, seen);
-        s_collect (self, s_boost (s_relax (self->db, strict), subject), options, false, r, seen);
+        try {
+            s_search (self, query, options, r);
+        }
+        catch (const Xapian::DatabaseModifiedError &) {
+            //  The index moved on twice since our last reopen; catch up
+            //  and run the search again, once.
+            s_reopen (self);
+            r->store.clear ();
+            s_search (self, query, options, r);
+        }
         for (const s_hit_store &h: r->store)
             r->hits.push_back ({h.id.c_str (), h.title.c_str (), h.unit.c_str (),
                                 h.categories.c_str (), h.tags.c_str (), h.updated.c_str (),
@@ -824,6 +850,442 @@ hl_kb_results_hit (const hl_kb_results_t *self, size_t index)
 
 void
 hl_kb_results_destroy (hl_kb_results_t **self_p)
+{
+    assert (self_p);
+    delete *self_p;
+    *self_p = NULL;
+}
+
+//  ---------------------------------------------------------------------
+//  Ticket texts: similar tickets and hotspots
+
+//  Value slots and terms of a ticket document. Its data is the text.
+enum {
+    TSLOT_CREATED = 0,              //  created_ms, sortable_serialise'd
+    TSLOT_TICKET = 1,
+    TSLOT_AREA = 2,
+    TSLOT_CATEGORY = 3,
+    TSLOT_HOTSPOT = 4               //  lead ticket of its hotspot
+};
+static const char TPREFIX_AREA[] = "XA";
+static const char TPREFIX_CATEGORY[] = "XC";
+static const char TTERM_OPEN[] = "XO";
+
+//  At most this many of a text's terms, the rarest, make up its query: a
+//  bound on the cost of very long texts. Keeping only a few rare terms
+//  does not work with n-grams: the rarest are the pairs that straddle two
+//  words (点以, 后还), which no other ticket shares.
+static const size_t SIMILAR_TERMS_MAX = 160;
+
+//  A typed text is measured one way only (the share of it found in a
+//  ticket), which comes out higher than the two-way measure between
+//  stored tickets: it must reach this multiple of the least similarity.
+static const double SIMILAR_TEXT_FACTOR = 2.0;
+
+//  Character pairs that say how people complain rather than what about.
+static const char *const s_ticket_filler[] = {
+    "市民", "来电", "反映", "投诉", "举报", "咨询", "要求", "希望", "请求",
+    "尽快", "处理", "解决", "相关", "关部", "部门", "问题", "情况", "现在",
+    "已经", "一直", "没有", "我们", "他们", "这个", "那个", "什么", "怎么",
+    "是否", "可以", "有关", "诉求", "联系", "电话", "请问", "你们", "一下",
+    "影响", "严重", "非常", "特别", "无人", "管理", "不到", "至今", NULL
+};
+
+struct hl_kb_tickets {
+    Xapian::WritableDatabase db;
+    Xapian::TermGenerator tg;
+};
+
+//  Owns the strings a hl_kb_similar_hit_t points into.
+struct s_similar_store {
+    std::string ticket, area, category, excerpt, hotspot;
+    int64_t created_ms;
+    double score;
+    int open;
+};
+
+struct hl_kb_similar {
+    std::vector<s_similar_store> store;
+    std::vector<hl_kb_similar_hit_t> hits;
+};
+
+hl_kb_tickets_t *
+hl_kb_tickets_new (const char *path, char *err, size_t errlen)
+{
+    assert (path);
+    hl_kb_tickets_t *self = NULL;
+    int rc = s_guard (err, errlen, [&] {
+        self = new hl_kb_tickets ();
+        self->db = Xapian::WritableDatabase (path, Xapian::DB_CREATE_OR_OPEN);
+        self->tg.set_flags (Xapian::TermGenerator::FLAG_CJK_NGRAM);
+    });
+    if (rc) {
+        delete self;
+        self = NULL;
+    }
+    return self;
+}
+
+void
+hl_kb_tickets_destroy (hl_kb_tickets_t **self_p)
+{
+    assert (self_p);
+    hl_kb_tickets_t *self = *self_p;
+    if (!self)
+        return;
+    //  close () would commit; uncommitted changes are to be lost instead.
+    delete self;
+    *self_p = NULL;
+}
+
+//  The document id of TICKET, or 0 if it is not stored.
+static Xapian::docid
+s_ticket_docid (hl_kb_tickets_t *self, const std::string &ticket)
+{
+    std::string term = PREFIX_ID + ticket;
+    auto p = self->db.postlist_begin (term);
+    return p == self->db.postlist_end (term) ? 0 : *p;
+}
+
+int
+hl_kb_tickets_put (hl_kb_tickets_t *self, const hl_kb_ticket_t *ticket,
+                   int *hotspot, char *err, size_t errlen)
+{
+    assert (self && ticket);
+    if (hotspot)
+        *hotspot = 0;
+    if (!ticket->ticket || !*ticket->ticket || !ticket->text
+    ||  !ticket->area || !*ticket->area) {
+        s_set_err (err, errlen, "ticket needs number, text and area");
+        return -1;
+    }
+    return s_guard (err, errlen, [&] {
+        std::string lead;
+        Xapian::docid old = s_ticket_docid (self, ticket->ticket);
+        if (old)
+            lead = self->db.get_document (old).get_value (TSLOT_HOTSPOT);
+        std::string category = ticket->category ? ticket->category : "";
+        Xapian::Document d;
+        self->tg.set_document (d);
+        self->tg.index_text (s_normalize (ticket->text));
+        std::string idterm = PREFIX_ID + std::string (ticket->ticket);
+        d.add_boolean_term (idterm);
+        d.add_boolean_term (TPREFIX_AREA + std::string (ticket->area));
+        if (!category.empty ())
+            d.add_boolean_term (TPREFIX_CATEGORY + category);
+        d.add_boolean_term (TTERM_OPEN);
+        d.add_value (TSLOT_CREATED, Xapian::sortable_serialise ((double) ticket->created_ms));
+        d.add_value (TSLOT_TICKET, ticket->ticket);
+        d.add_value (TSLOT_AREA, ticket->area);
+        d.add_value (TSLOT_CATEGORY, category);
+        if (!lead.empty ())
+            d.add_value (TSLOT_HOTSPOT, lead);
+        d.set_data (ticket->text);
+        self->db.replace_document (idterm, d);
+        if (hotspot)
+            *hotspot = !lead.empty ();
+    });
+}
+
+int
+hl_kb_tickets_forget (hl_kb_tickets_t *self, const char *ticket,
+                      char *err, size_t errlen)
+{
+    assert (self && ticket);
+    return s_guard (err, errlen, [&] {
+        Xapian::docid id = s_ticket_docid (self, ticket);
+        if (!id)
+            return;
+        Xapian::Document d = self->db.get_document (id);
+        try {
+            d.remove_term (TTERM_OPEN);
+        }
+        catch (const Xapian::InvalidArgumentError &) {
+            return;                 //  forgotten already
+        }
+        self->db.replace_document (id, d);
+    });
+}
+
+int
+hl_kb_tickets_set_hotspot (hl_kb_tickets_t *self, const char *ticket,
+                           const char *lead, char *err, size_t errlen)
+{
+    assert (self && ticket && lead);
+    return s_guard (err, errlen, [&] {
+        Xapian::docid id = s_ticket_docid (self, ticket);
+        if (!id)
+            throw Xapian::DocNotFoundError ("ticket " + std::string (ticket)
+                                            + " is not in the ticket index");
+        Xapian::Document d = self->db.get_document (id);
+        d.add_value (TSLOT_HOTSPOT, lead);
+        self->db.replace_document (id, d);
+    });
+}
+
+int
+hl_kb_tickets_prune (hl_kb_tickets_t *self, int64_t before_ms, size_t *removed,
+                     char *err, size_t errlen)
+{
+    assert (self);
+    if (removed)
+        *removed = 0;
+    return s_guard (err, errlen, [&] {
+        Xapian::Query old (Xapian::Query::OP_VALUE_LE, TSLOT_CREATED,
+                           Xapian::sortable_serialise ((double) before_ms - 0.5));
+        Xapian::Enquire enquire (self->db);
+        enquire.set_weighting_scheme (Xapian::BoolWeight ());
+        enquire.set_query (Xapian::Query (Xapian::Query::OP_AND_NOT, old,
+                                          Xapian::Query (TTERM_OPEN)));
+        Xapian::MSet mset = enquire.get_mset (0, self->db.get_doccount ());
+        std::vector<Xapian::docid> ids (mset.begin (), mset.end ());
+        for (Xapian::docid id: ids)
+            self->db.delete_document (id);
+        if (removed)
+            *removed = ids.size ();
+    });
+}
+
+int
+hl_kb_tickets_commit (hl_kb_tickets_t *self, char *err, size_t errlen)
+{
+    assert (self);
+    return s_guard (err, errlen, [&] {
+        self->db.commit ();
+    });
+}
+
+size_t
+hl_kb_tickets_size (hl_kb_tickets_t *self)
+{
+    assert (self);
+    size_t size = 0;
+    s_guard (NULL, 0, [&] {
+        size = self->db.get_doccount ();
+    });
+    return size;
+}
+
+//  True if TERM can describe a matter: a Chinese character that is not
+//  among the commonest, a pair of characters that is not filler, or a
+//  Latin word or number of two characters or more. Boolean terms
+//  (upper-case prefix) are left out. Single characters count because
+//  paraphrases share far more characters than character pairs (金海湾
+//  小区旁边的工地 / 金海湾附近工地), and rarity weights them.
+static bool
+s_is_matter_term (const std::string &term)
+{
+    if (term.empty () || (term[0] >= 'A' && term[0] <= 'Z'))
+        return false;
+    if ((unsigned char) term[0] < 0x80)
+        return term.size () >= 2;
+    if (s_is_cjk_unigram (term))
+        return !s_in_list (s_stop_chars, term);
+    return !s_in_list (s_ticket_filler, term);
+}
+
+//  A term of a similarity query and its weight.
+struct s_weighted_term {
+    std::string term;
+    double idf;
+};
+
+//  The terms describing the matter of the text, rarest first, at most
+//  SIMILAR_TERMS_MAX. STORED says whether the text is in the index (its
+//  own occurrence is then already counted).
+static std::vector<s_weighted_term>
+s_matter_terms (hl_kb_tickets_t *self, Xapian::TermIterator begin,
+                Xapian::TermIterator end, bool stored)
+{
+    double docs = (double) self->db.get_doccount () + (stored ? 0 : 1);
+    std::vector<s_weighted_term> terms;
+    for (auto t = begin; t != end; ++t) {
+        if (!s_is_matter_term (*t))
+            continue;
+        double freq = (double) self->db.get_termfreq (*t) + (stored ? 0 : 1);
+        terms.push_back ({*t, log (1.0 + docs / std::max (1.0, freq))});
+    }
+    std::sort (terms.begin (), terms.end (),
+               [] (const s_weighted_term &a, const s_weighted_term &b) {
+                   return a.idf != b.idf ? a.idf > b.idf : a.term < b.term;
+               });
+    if (terms.size () > SIMILAR_TERMS_MAX)
+        terms.resize (SIMILAR_TERMS_MAX);
+    return terms;
+}
+
+//  Area, category, time window and open state of QUERY.
+static Xapian::Query
+s_similar_filter (const hl_kb_similar_query_t *query)
+{
+    double until = query->until_ms ? (double) query->until_ms : 9e18;
+    std::vector<Xapian::Query> parts;
+    parts.push_back (Xapian::Query (Xapian::Query::OP_VALUE_RANGE, TSLOT_CREATED,
+                                    Xapian::sortable_serialise ((double) query->since_ms),
+                                    Xapian::sortable_serialise (until)));
+    if (query->area && *query->area)
+        parts.push_back (Xapian::Query (TPREFIX_AREA + std::string (query->area)));
+    if (query->category && *query->category)
+        parts.push_back (Xapian::Query (TPREFIX_CATEGORY + std::string (query->category)));
+    if (query->open_only)
+        parts.push_back (Xapian::Query (TTERM_OPEN));
+    return s_combine (Xapian::Query::OP_AND, parts);
+}
+
+//  The first BYTES bytes of TEXT or less, ending on a character boundary.
+static std::string
+s_excerpt (const std::string &text, size_t bytes)
+{
+    if (text.size () <= bytes)
+        return text;
+    size_t cut = bytes;
+    while (cut > 0 && ((unsigned char) text[cut] & 0xC0) == 0x80)
+        cut--;
+    return text.substr (0, cut);
+}
+
+//  The share of document ID's distinctive content whose terms are in
+//  OTHER (the terms of another ticket).
+static double
+s_share_in (hl_kb_tickets_t *self, Xapian::docid id, const std::set<std::string> &other)
+{
+    std::vector<s_weighted_term> terms = s_matter_terms (self, self->db.termlist_begin (id),
+                                                         self->db.termlist_end (id), true);
+    double total = 0, shared = 0;
+    for (const s_weighted_term &t: terms) {
+        total += t.idf;
+        if (other.count (t.term))
+            shared += t.idf;
+    }
+    return total > 0 ? shared / total : 0;
+}
+
+//  Run the similarity search into R.
+static void
+s_similar (hl_kb_tickets_t *self, const hl_kb_similar_query_t *query, hl_kb_similar_t *r)
+{
+    std::vector<s_weighted_term> terms;
+    if (query->ticket) {
+        Xapian::docid id = s_ticket_docid (self, query->ticket);
+        if (!id)
+            throw Xapian::DocNotFoundError ("ticket " + std::string (query->ticket)
+                                            + " is not in the ticket index");
+        terms = s_matter_terms (self, self->db.termlist_begin (id),
+                                self->db.termlist_end (id), true);
+    }
+    else {
+        Xapian::Document d;
+        self->tg.set_document (d);
+        self->tg.index_text (s_normalize (query->text));
+        terms = s_matter_terms (self, d.termlist_begin (), d.termlist_end (), false);
+    }
+    //  Every term present adds its idf (CoordWeight scores 1 per matching
+    //  term, scaled here), so a ticket's weight over the total is the
+    //  share of the text's distinctive content it contains.
+    double total = 0;
+    std::vector<Xapian::Query> parts;
+    for (const s_weighted_term &t: terms) {
+        parts.push_back (Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT,
+                                        Xapian::Query (t.term), t.idf));
+        total += t.idf;
+    }
+    if (parts.empty ())
+        return;
+    Xapian::Query q (Xapian::Query::OP_OR, parts.begin (), parts.end ());
+    q = Xapian::Query (Xapian::Query::OP_FILTER, q, s_similar_filter (query));
+    if (query->ticket)
+        q = Xapian::Query (Xapian::Query::OP_AND_NOT, q,
+                           Xapian::Query (PREFIX_ID + std::string (query->ticket)));
+    double min_score = query->min_score > 0 ? query->min_score : HL_KB_SIMILAR_MIN;
+    size_t limit = query->limit ? query->limit : 10;
+    size_t bytes = query->excerpt_bytes ? query->excerpt_bytes : 120;
+
+    //  Between two stored tickets similarity goes both ways: the share of
+    //  each one's content found in the other, the smaller of the two, so
+    //  that a long ticket touching on many things is not like every short
+    //  one. A typed text is usually the shorter: its own share counts.
+    std::set<std::string> mine;
+    if (query->ticket)
+        for (auto t = self->db.termlist_begin (s_ticket_docid (self, query->ticket));
+             t != self->db.termlist_end (s_ticket_docid (self, query->ticket)); ++t)
+            mine.insert (*t);
+    Xapian::Enquire enquire (self->db);
+    enquire.set_weighting_scheme (Xapian::CoordWeight ());
+    enquire.set_query (q);
+    if (!query->ticket)
+        min_score *= SIMILAR_TEXT_FACTOR;
+    enquire.set_cutoff (0, min_score * total * (1 - 1e-9));
+    Xapian::MSet mset = enquire.get_mset (0, (Xapian::doccount) (query->ticket ? limit * 3 : limit));
+    for (auto m = mset.begin (); m != mset.end (); ++m) {
+        double score = std::min (1.0, m.get_weight () / total);
+        if (query->ticket)
+            score = std::min (score, s_share_in (self, *m, mine));
+        if (score < min_score)
+            continue;
+        Xapian::Document d = m.get_document ();
+        s_similar_store h;
+        h.ticket = d.get_value (TSLOT_TICKET);
+        h.area = d.get_value (TSLOT_AREA);
+        h.category = d.get_value (TSLOT_CATEGORY);
+        h.hotspot = d.get_value (TSLOT_HOTSPOT);
+        h.excerpt = s_excerpt (d.get_data (), bytes);
+        h.created_ms = (int64_t) Xapian::sortable_unserialise (d.get_value (TSLOT_CREATED));
+        h.score = score;
+        auto open = d.termlist_begin ();
+        open.skip_to (TTERM_OPEN);
+        h.open = open != d.termlist_end () && *open == TTERM_OPEN;
+        r->store.push_back (std::move (h));
+    }
+    std::stable_sort (r->store.begin (), r->store.end (),
+                      [] (const s_similar_store &a, const s_similar_store &b) {
+                          return a.score > b.score;
+                      });
+    if (r->store.size () > limit)
+        r->store.resize (limit);
+}
+
+int
+hl_kb_tickets_similar (hl_kb_tickets_t *self, const hl_kb_similar_query_t *query,
+                       hl_kb_similar_t **results, char *err, size_t errlen)
+{
+    assert (self && query && results);
+    *results = NULL;
+    if (!query->ticket && !query->text) {
+        s_set_err (err, errlen, "similar tickets need a ticket number or a text");
+        return -1;
+    }
+    hl_kb_similar_t *r = NULL;
+    int rc = s_guard (err, errlen, [&] {
+        r = new hl_kb_similar ();
+        s_similar (self, query, r);
+        for (const s_similar_store &h: r->store)
+            r->hits.push_back ({h.ticket.c_str (), h.area.c_str (), h.category.c_str (),
+                                h.excerpt.c_str (), h.hotspot.c_str (), h.created_ms,
+                                h.score, h.open});
+    });
+    if (rc)
+        delete r;
+    else
+        *results = r;
+    return rc;
+}
+
+size_t
+hl_kb_similar_size (const hl_kb_similar_t *self)
+{
+    assert (self);
+    return self->hits.size ();
+}
+
+const hl_kb_similar_hit_t *
+hl_kb_similar_hit (const hl_kb_similar_t *self, size_t index)
+{
+    assert (self && index < self->hits.size ());
+    return &self->hits[index];
+}
+
+void
+hl_kb_similar_destroy (hl_kb_similar_t **self_p)
 {
     assert (self_p);
     delete *self_p;
