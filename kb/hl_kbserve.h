@@ -7,7 +7,8 @@
     loop thread with the results.
 
     - Freshness: each thread moves its reader to the latest commit before
-      every search (a few microseconds when nothing changed), so articles
+      every search (when nothing changed, Xapian only checks the index's
+      version file), so articles
       indexed by `hotline-kb index` are searched from the next query on,
       without a restart. The index need not exist when the service starts:
       a thread opens it at its first search, and opens it anew if it was
