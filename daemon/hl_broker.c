@@ -64,6 +64,8 @@ struct hl_broker {
     long scan_next;              //  rescan in progress: next start, or -1
     hl_deadline_t *deadline;     //  the clock
     hl_timers_t *timers;         //  SLA clocks a worker's action starts
+    hl_feed_t *feed;             //  events (may be NULL)
+    hl_metrics_t *metrics;       //  counters (may be NULL)
     hl_buf_t out;
 };
 
@@ -594,8 +596,23 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, q->ticket, &env, &done, &nack);
     s_send_to (self, q->id, q->id_len, &env, q->rid, q->rid_len);
-    if (res->outcome == HL_STORE_NEW)
+    if (res->outcome == HL_STORE_NEW) {
         hl_timers_arm (self->timers, q->ticket, &res->sla);
+        if (self->metrics)
+            hl_metrics_transition (self->metrics, q->action);
+        if (self->feed) {
+            Hotline__Event ev = HOTLINE__EVENT__INIT;
+            ev.kind = "transition";
+            ev.ticket = q->ticket;
+            ev.unit = (char *) res->unit;
+            ev.from_state = (char *) hl_wire_state_name (res->from);
+            ev.to_state = (char *) hl_wire_state_name (res->to);
+            ev.action = (char *) hl_wire_action_name (q->action);
+            ev.has_at_ms = 1;
+            ev.at_ms = res->at_ms;
+            hl_feed_publish (self->feed, &ev);
+        }
+    }
     int settled = q->action == HOTLINE__ACTION__ACTION_SIGN
                || q->action == HOTLINE__ACTION__ACTION_RETURN;
     if (settled && res->outcome != HL_STORE_LOST && res->outcome != HL_STORE_FAILED) {
@@ -920,6 +937,37 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     hl_buf_free (&self->out);
     free (self);
     *self_p = NULL;
+}
+
+void
+hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+{
+    self->feed = feed;
+    self->metrics = metrics;
+}
+
+typedef struct {
+    void (*fn) (const char *unit, size_t queued, size_t workers, void *arg);
+    void *arg;
+} s_each_t;
+
+static void
+s_each_unit (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    const s_unit_t *unit = value;
+    s_each_t *each = arg;
+    each->fn (unit->code, unit->count, unit->n_workers, each->arg);
+}
+
+void
+hl_broker_foreach_unit (const hl_broker_t *self,
+                        void (*fn) (const char *unit, size_t queued, size_t workers, void *arg),
+                        void *arg)
+{
+    s_each_t each = { fn, arg };
+    hl_table_foreach (self->units, s_each_unit, &each);
 }
 
 void

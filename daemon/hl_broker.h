@@ -25,6 +25,8 @@
 #include "hl_catalogue.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
+#include "hl_feed.h"
+#include "hl_metrics.h"
 #include "hl_store.h"
 #include "hl_timers.h"
 
@@ -41,6 +43,15 @@ void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 
 //  Use a new catalogue from now on (after a reload).
 void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);
+
+//  Announce workers' transitions on FEED and count them in METRICS.
+void hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+
+//  Call FN for every unit the queue knows: tickets waiting, workers.
+void hl_broker_foreach_unit (const hl_broker_t *self,
+                             void (*fn) (const char *unit, size_t queued, size_t workers,
+                                         void *arg),
+                             void *arg);
 
 //  TICKET was dispatched to UNIT (with ASSIST units, comma-separated):
 //  queue it for the unit's workers and inform the assisting units. FRESH,

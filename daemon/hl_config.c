@@ -31,6 +31,8 @@ static const s_setting_t s_settings[] = {
     S_STR (sla, "SLA policy file"),
     S_STR (calendar_dir, "working calendar directory (one file a year)"),
     S_STR (events_endpoint, "ZeroMQ PUB endpoint for events (timers); empty for none"),
+    S_STR (http_endpoint, "supervisor dashboard HOST:PORT (empty for none)"),
+    S_STR (http_token, "supervisor token for the dashboard (at least 16 characters)"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),

@@ -21,6 +21,8 @@ typedef struct {
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy
     char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year
     char events_endpoint[HL_CONFIG_PATH_MAX];    //  PUB socket for events ("" = none)
+    char http_endpoint[HL_CONFIG_PATH_MAX];  //  dashboard HOST:PORT ("" = none)
+    char http_token[128];                    //  supervisor token for the dashboard
     char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
     char city_prefix[16];                    //  ticket number prefix
     char instance[64];                       //  this daemon's name in logs/status

@@ -31,6 +31,8 @@ struct hl_intake {
     size_t max_inflight;
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_timers_t *timers;
+    hl_feed_t *feed;               //  events for dashboards (may be NULL)
+    hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     size_t inflight;               //  complaints waiting for the store
     int draining;
     void (*drained) (void *arg);
@@ -53,6 +55,9 @@ typedef struct {
     size_t rid_len;
     char ticket[HL_STORE_TICKET_MAX];  //  transitions: the ticket acted on
     Hotline__Envelope *request;        //  a complaint kept for the worker queue
+    int channel;                       //  complaints: the channel, for metrics
+    int action;                        //  transitions: the action, for metrics
+    int64_t received_us;               //  when the request arrived
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -97,6 +102,8 @@ s_nack (hl_intake_t *self, const s_peer_t *peer, Hotline__ErrorCode code,
     env.nack = &nack;
     s_send (self, peer, &env);
     self->rejected++;
+    if (self->metrics && peer->channel)
+        hl_metrics_intake (self->metrics, peer->channel, 0, 0);
 }
 
 static void
@@ -115,6 +122,33 @@ s_ack (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
     env.ack = &ack;
     s_send (self, peer, &env);
     self->accepted++;
+    if (self->metrics)
+        hl_metrics_intake (self->metrics, peer->channel, 1,
+                           (double) (hl_monotonic_us () - peer->received_us) / 1e6);
+}
+
+//  Tells dashboards and subscribers about a new ticket or a transition.
+static void
+s_announce (hl_intake_t *self, const char *kind, const char *ticket, const char *unit,
+            int from, int to, int channel, int action, int64_t at_ms)
+{
+    if (!self->feed)
+        return;
+    Hotline__Event ev = HOTLINE__EVENT__INIT;
+    ev.kind = (char *) kind;
+    ev.ticket = (char *) ticket;
+    ev.unit = (char *) unit;
+    ev.has_at_ms = 1;
+    ev.at_ms = (uint64_t) at_ms;
+    ev.channel = (char *) hl_wire_channel_name (channel);
+    if (strcmp (kind, "intake") == 0)
+        ev.state = (char *) hl_wire_state_name (to);
+    else {
+        ev.from_state = (char *) hl_wire_state_name (from);
+        ev.to_state = (char *) hl_wire_state_name (to);
+        ev.action = (char *) hl_wire_action_name (action);
+    }
+    hl_feed_publish (self->feed, &ev);
 }
 
 //  ---------------------------------------------------------------------
@@ -169,6 +203,9 @@ s_on_stored (const hl_store_result_t *res, void *arg)
             hl_debug ("ticket %s %s", res->ticket,
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
+            if (res->outcome == HL_STORE_NEW)
+                s_announce (self, "intake", res->ticket, res->unit, 0, res->state, peer->channel,
+                            0, (int64_t) res->created_ms);
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
                 s_hand_over (self, peer, res);
             else
@@ -290,6 +327,8 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
                     Hotline__Envelope **request, const char *identity)
 {
     const Hotline__Complaint *c = (*request)->complaint;
+    ((s_peer_t *) peer)->channel = c->has_channel && hl_wire_channel_name (c->channel)
+                                 ? (int) c->channel : 0;
     if (self->draining) {
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_SHUTTING_DOWN, NULL,
                 "hotlined is shutting down; retry");
@@ -432,8 +471,13 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, peer->ticket, &env, &done, &nack);
     s_send (self, peer, &env);
-    if (res->outcome == HL_STORE_NEW)
+    if (res->outcome == HL_STORE_NEW) {
         hl_timers_arm (self->timers, peer->ticket, &res->sla);
+        s_announce (self, "transition", peer->ticket, res->unit, res->from, res->to, 0,
+                    peer->action, (int64_t) res->at_ms);
+        if (self->metrics)
+            hl_metrics_transition (self->metrics, peer->action);
+    }
     if ((res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
         && res->to == HOTLINE__STATE__STATE_DISPATCHED)
         hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist, NULL);
@@ -477,6 +521,7 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
     char actor[128];
     snprintf (actor, sizeof actor, "%.*s", (int) t->actor.len, t->actor.data);
     s_peer_t *pending = s_peer_copy (peer);
+    pending->action = t->action;
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
               t->ticket.data);
     if (hl_store_transition (self->store, t, actor, peer->rid, peer->rid_len,
@@ -667,7 +712,7 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
 {
     (void) zsock;
     hl_intake_t *self = arg;
-    s_peer_t peer = { .intake = self };
+    s_peer_t peer = { .intake = self, .received_us = hl_monotonic_us () };
     zmq_msg_t *payload = s_frame_peer (frames, n, &peer);
     if (!payload || truncated) {
         s_nack (self, &peer, HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL,
@@ -750,6 +795,13 @@ void
 hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes)
 {
     self->codes = codes;
+}
+
+void
+hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+{
+    self->feed = feed;
+    self->metrics = metrics;
 }
 
 void

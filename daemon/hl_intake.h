@@ -24,6 +24,8 @@
 #include "hl_codes.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
+#include "hl_feed.h"
+#include "hl_metrics.h"
 #include "hl_store.h"
 #include "hl_timers.h"
 
@@ -46,6 +48,9 @@ void hl_intake_destroy (hl_intake_t **self_p, int linger_ms);
 //  Use new catalogues from now on (after a reload).
 void hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes);
 void hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue);
+
+//  Announce new tickets and transitions on FEED and count them in METRICS.
+void hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
 
 //  Stop accepting new complaints (they get a retryable "shutting down"
 //  Nack) and call DONE once nothing is in flight any more.

@@ -127,6 +127,12 @@ hl_store_is_ready (const hl_store_t *self)
     return self->ready && hl_redis_is_up (self->redis);
 }
 
+int64_t
+hl_store_rtt_us (const hl_store_t *self)
+{
+    return hl_redis_last_rtt_us (self->redis);
+}
+
 size_t
 hl_store_pending (const hl_store_t *self)
 {

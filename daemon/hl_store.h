@@ -117,6 +117,9 @@ void hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg)
 //  True when connected and the function library is loaded.
 int hl_store_is_ready (const hl_store_t *self);
 
+//  Round trip of the latest Redis reply, in microseconds.
+int64_t hl_store_rtt_us (const hl_store_t *self);
+
 //  Requests sent to Redis and not yet answered.
 size_t hl_store_pending (const hl_store_t *self);
 

@@ -4,11 +4,9 @@
 #include "hl_wire.h"
 
 #include <assert.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <zmq.h>
 
 #define S_FIRE_BATCH 1000        //  reminders popped per call
 #define S_TICK_MS 100            //  safety tick for moments armed elsewhere
@@ -23,7 +21,8 @@ struct hl_timers {
     struct event_base *base;
     hl_store_t *store;
     hl_deadline_t *deadline;
-    void *pub;                   //  event socket, or NULL
+    hl_feed_t *feed;             //  where fired reminders are announced
+    hl_metrics_t *metrics;
     struct event *tick;          //  persistent safety tick
     struct event *at;            //  one-shot at the earliest known moment
     int firing;                  //  a fire call is in flight
@@ -32,7 +31,6 @@ struct hl_timers {
     uint64_t fired;
     int scan_state;              //  recompute job: index into s_open_states, -1 idle
     long scan_next;
-    hl_buf_t out;
 };
 
 //  ---------------------------------------------------------------------
@@ -108,10 +106,11 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 
 static void s_fire (hl_timers_t *self);
 
+//  Announces one fired reminder (a row of hl_timer_fire's answer).
 static void
 s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
 {
-    if (!self->pub || row->type != REDIS_REPLY_ARRAY || row->elements < 5)
+    if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
         return;
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "timer";
@@ -123,14 +122,8 @@ s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
     ev.has_due_ms = 1;
     ev.due_ms = strtoull (row->element[3]->str, NULL, 10);
     ev.unit = row->element[4]->str;
-    //  Events travel on their own socket after a topic frame, so that
-    //  subscribers can filter by kind; they are not Envelope bodies.
-    size_t size = hotline__event__get_packed_size (&ev);
-    hl_buf_reset (&self->out);
-    hl_buf_reserve (&self->out, size);
-    hotline__event__pack (&ev, (uint8_t *) self->out.data);
-    zmq_send (self->pub, "timer", 5, ZMQ_SNDMORE | ZMQ_DONTWAIT);
-    zmq_send (self->pub, self->out.data, size, ZMQ_DONTWAIT);
+    hl_feed_publish (self->feed, &ev);
+    hl_metrics_timer (self->metrics, ev.level, (double) (now - (int64_t) ev.due_ms) / 1000.0);
 }
 
 static void
@@ -262,8 +255,8 @@ hl_timers_recompute (hl_timers_t *self)
 //  Life cycle
 
 hl_timers_t *
-hl_timers_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
-               hl_store_t *store, hl_deadline_t *deadline, char *err, size_t errlen)
+hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadline,
+               hl_feed_t *feed, hl_metrics_t *metrics)
 {
     hl_timers_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -271,19 +264,9 @@ hl_timers_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->base = base;
     self->store = store;
     self->deadline = deadline;
+    self->feed = feed;
+    self->metrics = metrics;
     self->scan_state = -1;
-    if (*cfg->events_endpoint) {
-        self->pub = zmq_socket (zmq_ctx, ZMQ_PUB);
-        int zero = 0;
-        zmq_setsockopt (self->pub, ZMQ_LINGER, &zero, sizeof zero);
-        if (zmq_bind (self->pub, cfg->events_endpoint) != 0) {
-            snprintf (err, errlen, "cannot bind %.300s: %s", cfg->events_endpoint,
-                      zmq_strerror (errno));
-            zmq_close (self->pub);
-            free (self);
-            return NULL;
-        }
-    }
     self->tick = event_new (base, -1, EV_PERSIST, s_on_time, self);
     self->at = evtimer_new (base, s_on_time, self);
     struct timeval tv = { 0, S_TICK_MS * 1000 };
@@ -300,9 +283,6 @@ hl_timers_destroy (hl_timers_t **self_p)
         return;
     event_free (self->tick);
     event_free (self->at);
-    if (self->pub)
-        zmq_close (self->pub);
-    hl_buf_free (&self->out);
     free (self);
     *self_p = NULL;
 }

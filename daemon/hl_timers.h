@@ -20,15 +20,16 @@
 
 #include "hl_config.h"
 #include "hl_deadline.h"
+#include "hl_feed.h"
+#include "hl_metrics.h"
 #include "hl_store.h"
 
 #include <event2/event.h>
 
 typedef struct hl_timers hl_timers_t;
 
-hl_timers_t *hl_timers_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
-                            hl_store_t *store, hl_deadline_t *deadline,
-                            char *err, size_t errlen);
+hl_timers_t *hl_timers_new (struct event_base *base, hl_store_t *store,
+                            hl_deadline_t *deadline, hl_feed_t *feed, hl_metrics_t *metrics);
 void hl_timers_destroy (hl_timers_t **self_p);
 
 //  Compute and arm the clocks a transition (re)started for TICKET.

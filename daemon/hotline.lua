@@ -50,6 +50,21 @@ local function history_entry(at, actor, action, from, to, note)
                        from = from, to = to, note = note})
 end
 
+-- ---------------------------------------------------------------------
+-- Metrics (docs/metrics.md), kept as things happen, never by scanning:
+--   hl:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
+--                    unit "*" holds the hotline-wide counters
+--   hl:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
+--   hl:sla:warned, hl:sla:overdue  zsets "<ticket>|<milestone>" by due moment
+
+local function day_of(now)
+  return civil_date(math.floor((now / 1000 + 8 * 3600) / 86400))
+end
+
+local function count(now, unit, counter, by)
+  redis.call('HINCRBY', 'hl:m:' .. day_of(now), unit .. '|' .. counter, by or 1)
+end
+
 local OPEN = {to_dispatch = true, dispatched = true, signed = true,
               in_progress = true, returned = true, replied = true, visited = true}
 
@@ -98,8 +113,16 @@ end
 local function sla_stop(k, ticket, m, now)
   if redis.call('HGET', k, 'sla_' .. m .. '_status') then
     sla_disarm(ticket, m)
+    redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
+    redis.call('ZREM', 'hl:sla:overdue', ticket .. '|' .. m)
     redis.call('HSET', k, 'sla_' .. m .. '_status', 'met', 'sla_' .. m .. '_met', now)
   end
+end
+
+-- True if milestone M of the ticket in K is met at NOW within its deadline.
+local function on_time(k, m, now)
+  local due = tonumber(redis.call('HGET', k, 'sla_' .. m .. '_due') or '')
+  return due == nil or now <= due
 end
 
 local function sla_running(t, m)
@@ -175,6 +198,16 @@ local function intake(keys, args)
     end
     redis.call('HSET', key, 'sla_sign_warn', args[14], 'sla_sign_due', args[15],
                'sla_sign_esc', args[16], 'sla_gen', args[17])
+  end
+  local minute = 'hl:mi:' .. math.floor(now / 60000)
+  redis.call('HINCRBY', minute, channel, 1)
+  redis.call('EXPIRE', minute, 7200)
+  count(now, '*', 'intake')
+  count(now, '*', 'intake:' .. channel)
+  if state == 'dispatched' then
+    count(now, unit, 'dispatched')
+  elseif state == 'answered_directly' then
+    count(now, '*', 'answered_directly')
   end
   event('intake', ticket, '', state, unit)
   return {'new', ticket, state, tostring(now), unit, assist}
@@ -526,6 +559,39 @@ local function history_note(action, p)
   return note
 end
 
+-- The counters a transition moves, for the unit concerned. The on-time
+-- tests read the deadline each milestone had (stopping a clock keeps it).
+local function transition_metrics(k, t, action, to, unit, p, now)
+  local lead = t.unit or ''
+  if action == 'dispatch' or action == 'reassign' then
+    count(now, unit, 'dispatched')
+  elseif action == 'sign' then
+    count(now, lead, 'signed')
+    if on_time(k, 'sign', now) then count(now, lead, 'signed_on_time') end
+  elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
+    if on_time(k, 'contact', now) then count(now, lead, 'contacted_on_time') end
+  elseif action == 'return' then
+    count(now, lead, 'returned')
+  elseif action == 'reply' then
+    count(now, lead, 'replied')
+    if on_time(k, 'reply', now) then count(now, lead, 'replied_on_time') end
+    if not t.first_contact_ms and on_time(k, 'contact', now) then
+      count(now, lead, 'contacted_on_time')
+    end
+    count(now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
+  elseif action == 'visit' then
+    count(now, lead, 'visited')
+    if p.resolved == '1' then count(now, lead, 'resolved') end
+    count(now, lead, p.satisfaction)
+    if p.satisfaction == 'unsatisfied' then
+      count(now, lead, 'reopened')
+      count(now, lead, 'dispatched')
+    end
+  elseif action == 'answer_directly' then
+    count(now, '*', 'answered_directly')
+  end
+end
+
 -- hl_transition: one action on one ticket.
 -- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
 --       parameter name/value pairs (note, unit, assist, return_reason,
@@ -576,6 +642,7 @@ local function transition(keys, args)
   reindex(ticket, tonumber(t.created_ms), t.state, to, t.unit, unit)
   redis.call('HSET', 'hl:act:' .. ticket, rid,
              cjson.encode({t.state, to, tostring(now), unit, assist}))
+  transition_metrics(k, t, action, to, unit, p, now)
   event('transition', ticket, t.state, to, unit)
   return {'ok', t.state, to, tostring(now), unit, assist,
           sla_facts(k, arm, action == 'approve_extension')}
@@ -697,6 +764,12 @@ local function timer_fire(keys, args)
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
+        if level == 'warn' then
+          redis.call('ZADD', 'hl:sla:warned', at, ticket .. '|' .. m)
+        else
+          redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
+          redis.call('ZADD', 'hl:sla:overdue', at, ticket .. '|' .. m)
+        end
         out[#out + 1] = {ticket, m, level, at, f[2] or ''}
       end
     end
@@ -730,6 +803,105 @@ local function sla_scan(keys, args)
   return out
 end
 
+-- ---------------------------------------------------------------------
+-- Dashboard reads
+
+local OPEN_STATES = {'to_dispatch', 'dispatched', 'signed', 'in_progress', 'returned',
+                     'replied', 'visited'}
+local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
+
+-- hl_dash_summary: args now_ms
+-- returns {open counts (OPEN_STATES order), intake today (CHANNELS order),
+--          warned, overdue, escalated}
+local function dash_summary(keys, args)
+  local now = tonumber(args[1])
+  local open = {}
+  for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', 'hl:state:' .. st) end
+  local fields = {}
+  for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
+  local today = redis.call('HMGET', 'hl:m:' .. day_of(now), unpack(fields))
+  for i = 1, #today do today[i] = tonumber(today[i] or '0') end
+  local escalated = 0
+  for _, member in ipairs(redis.call('ZRANGE', 'hl:sla:overdue', 0, -1)) do
+    local ticket, m = string.match(member, '^([^|]+)|(.+)$')
+    if redis.call('HGET', 'hl:t:' .. ticket, 'sla_' .. m .. '_status') == 'escalated' then
+      escalated = escalated + 1
+    end
+  end
+  local overdue = redis.call('ZCARD', 'hl:sla:overdue')
+  return {open, today, redis.call('ZCARD', 'hl:sla:warned'), overdue - escalated, escalated}
+end
+
+-- hl_dash_intake: args now_ms, minutes
+-- returns one list per minute, oldest first: {minute_start_ms, counts in CHANNELS order}
+local function dash_intake(keys, args)
+  local now, minutes = tonumber(args[1]), tonumber(args[2])
+  local last = math.floor(now / 60000)
+  local out = {}
+  for mnt = last - minutes + 1, last do
+    local f = redis.call('HMGET', 'hl:mi:' .. mnt, unpack(CHANNELS))
+    local row = {tostring(mnt * 60000)}
+    for i = 1, #CHANNELS do row[i + 1] = tonumber(f[i] or '0') end
+    out[#out + 1] = row
+  end
+  return out
+end
+
+-- hl_dash_deadlines: args list ('warned' or 'overdue'), limit
+-- returns {ticket, milestone, level, due_ms, unit} most urgent first
+local function dash_deadlines(keys, args)
+  local out = {}
+  local items = redis.call('ZRANGE', 'hl:sla:' .. args[1], 0, tonumber(args[2]) - 1, 'WITHSCORES')
+  for i = 1, #items, 2 do
+    local ticket, m = string.match(items[i], '^([^|]+)|(.+)$')
+    local f = redis.call('HMGET', 'hl:t:' .. ticket, 'sla_' .. m .. '_status', 'unit',
+                         'sla_' .. m .. '_due')
+    out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or ''}
+  end
+  return out
+end
+
+-- hl_dash_units: args day (yyyymmdd), ... ; returns the summed counters as
+-- a flat list "<unit>|<counter>", value, ...
+local function dash_units(keys, args)
+  local sum = {}
+  for _, day in ipairs(args) do
+    local f = redis.call('HGETALL', 'hl:m:' .. day)
+    for i = 1, #f, 2 do
+      sum[f[i]] = (sum[f[i]] or 0) + tonumber(f[i + 1])
+    end
+  end
+  local out = {}
+  for key, v in pairs(sum) do
+    out[#out + 1] = key
+    out[#out + 1] = tostring(v)
+  end
+  return out
+end
+
+-- hl_dash_hotspots: args limit; the latest hotspot alerts (JSON), newest first
+local function dash_hotspots(keys, args)
+  return redis.call('LRANGE', 'hl:hotspots', 0, tonumber(args[1]) - 1)
+end
+
+-- hl_hotspot_record: args json; keeps the latest 200 alerts
+local function hotspot_record(keys, args)
+  redis.call('LPUSH', 'hl:hotspots', args[1])
+  redis.call('LTRIM', 'hl:hotspots', 0, 199)
+  return 1
+end
+
+redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,
+                        flags = {'no-writes'}}
+redis.register_function('hl_hotspot_record', hotspot_record)
+redis.register_function{function_name = 'hl_dash_summary', callback = dash_summary,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_dash_intake', callback = dash_intake,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_dash_deadlines', callback = dash_deadlines,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_dash_units', callback = dash_units,
+                        flags = {'no-writes'}}
 redis.register_function('hl_intake', intake)
 redis.register_function('hl_sla_arm', sla_arm)
 redis.register_function('hl_timer_fire', timer_fire)

@@ -15,7 +15,10 @@
 #include "hl_codes.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
+#include "hl_feed.h"
+#include "hl_http.h"
 #include "hl_intake.h"
+#include "hl_metrics.h"
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_store.h"
@@ -40,6 +43,9 @@ typedef struct {
     hl_catalogue_t *catalogue;
     hl_deadline_t *deadline;
     hl_timers_t *timers;
+    hl_feed_t *feed;
+    hl_metrics_t *metrics;
+    hl_http_t *http;
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
@@ -105,6 +111,7 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
     else {
         hl_intake_set_catalogue (d->intake, catalogue);
         hl_broker_set_catalogue (d->broker, catalogue);
+        hl_http_set_catalogue (d->http, catalogue);
         hl_catalogue_destroy (&d->catalogue);
         d->catalogue = catalogue;
         hl_notice ("reloaded %s: %zu units", d->cfg.dispatch, hl_catalogue_unit_count (catalogue));
@@ -168,9 +175,11 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->store = hl_store_new (d->base, &so, err, errlen);
     if (!d->store)
         return -1;
-    d->timers = hl_timers_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->deadline, err, errlen);
-    if (!d->timers)
+    d->feed = hl_feed_new (d->zmq_ctx, d->cfg.events_endpoint, err, errlen);
+    if (!d->feed)
         return -1;
+    d->metrics = hl_metrics_new ();
+    d->timers = hl_timers_new (d->base, d->store, d->deadline, d->feed, d->metrics);
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
                                d->timers, err, errlen);
     if (!d->broker)
@@ -180,6 +189,13 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
                                d->broker, d->deadline, d->timers, err, errlen);
     if (!d->intake)
         return -1;
+    hl_intake_set_observers (d->intake, d->feed, d->metrics);
+    hl_broker_set_observers (d->broker, d->feed, d->metrics);
+    hl_http_parts_t parts = { d->store, d->broker, d->deadline, d->metrics, d->feed, d->catalogue };
+    d->http = hl_http_new (d->base, &d->cfg, &parts, err, errlen);
+    if (!d->http && *err)
+        return -1;
+    hl_feed_listen (d->feed, hl_http_event, d->http);
     d->sig_term = evsignal_new (d->base, SIGTERM, s_on_stop, d);
     d->sig_int = evsignal_new (d->base, SIGINT, s_on_stop, d);
     d->sig_hup = evsignal_new (d->base, SIGHUP, s_on_reload, d);
@@ -202,8 +218,11 @@ s_stop (s_daemon_t *d)
 {
     hl_store_destroy (&d->store);
     hl_intake_destroy (&d->intake, 1000);
+    hl_http_destroy (&d->http);
     hl_broker_destroy (&d->broker, 500);
     hl_timers_destroy (&d->timers);
+    hl_feed_destroy (&d->feed);
+    hl_metrics_destroy (&d->metrics);
     if (d->sig_term) {
         event_free (d->sig_term);
         event_free (d->sig_int);

@@ -9,6 +9,7 @@ export HOTLINE_STATE=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-deploy-XXXXXX")
 export HOTLINE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HOTLINE_WORKER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HOTLINE_EVENTS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export HOTLINE_HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$HOTLINE_PORT
 fail=0
 check () { if ! "$@"; then echo "FAILED: $*"; fail=1; fi; }

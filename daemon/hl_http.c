@@ -1,0 +1,689 @@
+/*  hl_http: the supervisor dashboard server. See hl_http.h. */
+#include "hl_http.h"
+#include "hl_log.h"
+#include "hl_wire.h"
+
+#include <assert.h>
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_SSE_MAX 64             //  live streams at once
+#define S_KEEPALIVE_S 15
+
+static const char *s_open_states[] = { "to_dispatch", "dispatched", "signed", "in_progress",
+                                       "returned", "replied", "visited" };
+static const char *s_channels[] = { "phone", "web", "app", "enterprise", "sms", "mailbox" };
+
+//  A request waiting for Redis. DEAD once its client has gone.
+typedef struct s_pending {
+    struct hl_http *http;
+    struct evhttp_request *req;
+    struct evhttp_connection *conn;
+    int dead;
+    int kind;                    //  what to render
+    char from[12], to[12];       //  units: the period
+    struct s_pending *next;
+} s_pending_t;
+
+struct hl_http {
+    struct evhttp *evhttp;
+    hl_http_parts_t parts;
+    char token[128];
+    s_pending_t *pending;        //  requests waiting for Redis
+    struct evhttp_request *sse[S_SSE_MAX];
+    struct evhttp_connection *sse_conn[S_SSE_MAX];
+    size_t n_sse;
+    struct event *keepalive;
+};
+
+enum { S_SUMMARY, S_INTAKE, S_DEADLINES, S_UNITS, S_UNITS_CSV, S_HOTSPOTS, S_METRICS };
+
+//  ---------------------------------------------------------------------
+//  Replies
+
+static void
+s_reply (struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
+{
+    struct evbuffer *out = evbuffer_new ();
+    evbuffer_add (out, body, len);
+    struct evkeyvalq *h = evhttp_request_get_output_headers (req);
+    evhttp_add_header (h, "Content-Type", type);
+    evhttp_add_header (h, "Cache-Control", "no-store");
+    evhttp_send_reply (req, code, code == 200 ? "OK" : "Error", out);
+    evbuffer_free (out);
+}
+
+static void
+s_reply_error (struct evhttp_request *req, int code, const char *error, const char *message)
+{
+    char body[512];
+    int n = snprintf (body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+                      error, message);
+    s_reply (req, code, "application/json", body, (size_t) n);
+}
+
+static void
+s_reply_buf (struct evhttp_request *req, const char *type, hl_buf_t *b)
+{
+    s_reply (req, 200, type, b->data ? b->data : "", b->len);
+}
+
+//  ---------------------------------------------------------------------
+//  Clients that leave
+
+//  A connection closed: forget its stream, and mark its waiting requests
+//  so their Redis answers are dropped instead of sent to freed memory.
+static void
+s_on_close (struct evhttp_connection *conn, void *arg)
+{
+    hl_http_t *self = arg;
+    for (s_pending_t *p = self->pending; p; p = p->next)
+        if (p->conn == conn)
+            p->dead = 1;
+    for (size_t i = 0; i < self->n_sse;)
+        if (self->sse_conn[i] == conn) {
+            self->sse[i] = self->sse[--self->n_sse];
+            self->sse_conn[i] = self->sse_conn[self->n_sse];
+        }
+        else
+            i++;
+}
+
+static s_pending_t *
+s_pending_new (hl_http_t *self, struct evhttp_request *req, int kind)
+{
+    s_pending_t *p = calloc (1, sizeof *p);
+    if (!p)
+        abort ();
+    p->http = self;
+    p->req = req;
+    p->conn = evhttp_request_get_connection (req);
+    p->kind = kind;
+    evhttp_connection_set_closecb (p->conn, s_on_close, self);
+    p->next = self->pending;
+    self->pending = p;
+    return p;
+}
+
+static void
+s_pending_free (s_pending_t *p)
+{
+    hl_http_t *self = p->http;
+    for (s_pending_t **pp = &self->pending; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            break;
+        }
+    free (p);
+}
+
+//  ---------------------------------------------------------------------
+//  Figures from Redis
+
+static const char *
+s_str (const redisReply *r)
+{
+    return r && r->type == REDIS_REPLY_STRING ? r->str : "";
+}
+
+static long long
+s_int (const redisReply *r)
+{
+    if (!r)
+        return 0;
+    if (r->type == REDIS_REPLY_INTEGER)
+        return r->integer;
+    return r->type == REDIS_REPLY_STRING ? atoll (r->str) : 0;
+}
+
+static void
+s_summary_json (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+{
+    hl_buf_printf (b, "{\"now_ms\":%lld,\"open\":{", (long long) hl_deadline_now (self->parts.deadline));
+    const redisReply *open = r->element[0], *today = r->element[1];
+    long long total = 0;
+    for (size_t i = 0; i < 7 && i < open->elements; i++)
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_open_states[i], s_int (open->element[i]));
+    hl_buf_puts (b, "},\"intake_today\":{");
+    for (size_t i = 0; i < 6 && i < today->elements; i++) {
+        total += s_int (today->element[i]);
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], s_int (today->element[i]));
+    }
+    hl_buf_printf (b, "},\"intake_today_total\":%lld,\"workers\":%zu,\"queued\":%zu,"
+                   "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld}", total,
+                   hl_broker_worker_count (self->parts.broker), hl_broker_queued (self->parts.broker),
+                   s_int (r->element[2]), s_int (r->element[3]), s_int (r->element[4]));
+}
+
+static void
+s_intake_json (const redisReply *r, hl_buf_t *b)
+{
+    hl_buf_puts (b, "{\"minutes\":[");
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *row = r->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements < 7)
+            continue;
+        hl_buf_printf (b, "%s{\"t\":%s", i ? "," : "", s_str (row->element[0]));
+        for (int c = 0; c < 6; c++)
+            hl_buf_printf (b, ",\"%s\":%lld", s_channels[c], s_int (row->element[c + 1]));
+        hl_buf_puts (b, "}");
+    }
+    hl_buf_puts (b, "]}");
+}
+
+static void
+s_deadlines_json (hl_http_t *self, const redisReply *r, hl_buf_t *b, const char *want)
+{
+    int64_t now = hl_deadline_now (self->parts.deadline);
+    int first = 1;
+    hl_buf_puts (b, "{\"items\":[");
+    for (size_t i = 0; i < r->elements; i++) {
+        const redisReply *row = r->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
+            continue;
+        const char *status = s_str (row->element[2]);
+        const char *level = strcmp (status, "warned") == 0 ? "warned"
+                          : strcmp (status, "escalated") == 0 ? "escalated" : "overdue";
+        if (*want && strcmp (want, level) != 0)
+            continue;
+        const char *unit = s_str (row->element[4]);
+        const char *name = hl_catalogue_unit_name (self->parts.catalogue, unit, strlen (unit));
+        long long due = s_int (row->element[3]);
+        hl_buf_puts (b, first ? "{" : ",{");
+        first = 0;
+        hl_json_kv_str (b, "ticket", s_str (row->element[0]), strlen (s_str (row->element[0])), 1);
+        hl_json_kv_str (b, "unit", unit, strlen (unit), 0);
+        hl_json_kv_str (b, "unit_name", name ? name : "", strlen (name ? name : ""), 0);
+        hl_json_kv_str (b, "milestone", s_str (row->element[1]), strlen (s_str (row->element[1])), 0);
+        hl_json_kv_str (b, "level", level, strlen (level), 0);
+        hl_json_kv_int (b, "due_ms", due, 0);
+        hl_json_kv_int (b, "over_ms", now - due, 0);
+        hl_buf_puts (b, "}");
+    }
+    hl_buf_puts (b, "]}");
+}
+
+//  ---------------------------------------------------------------------
+//  The per-unit table
+
+#define S_COUNTERS 15
+static const char *s_counters[S_COUNTERS] = {
+    "dispatched", "signed", "signed_on_time", "contacted_on_time", "returned", "reopened",
+    "replied", "replied_on_time", "visited", "resolved", "satisfied", "basically_satisfied",
+    "unsatisfied", "handling_ms_sum", "answered_directly"
+};
+
+typedef struct {
+    char unit[48];
+    long long v[S_COUNTERS];
+} s_row_t;
+
+static s_row_t *
+s_row (s_row_t *rows, size_t *n, size_t max, const char *unit)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp (rows[i].unit, unit) == 0)
+            return &rows[i];
+    if (*n == max)
+        return NULL;
+    memset (&rows[*n], 0, sizeof rows[*n]);
+    snprintf (rows[*n].unit, sizeof rows[*n].unit, "%s", unit);
+    return &rows[(*n)++];
+}
+
+//  Folds the flat "<unit>|<counter>", value list into rows; TOTAL gets
+//  the sum over units (the "*" unit's own counters added once).
+static size_t
+s_rows (const redisReply *r, s_row_t *rows, size_t max, s_row_t *total)
+{
+    size_t n = 0;
+    memset (total, 0, sizeof *total);
+    snprintf (total->unit, sizeof total->unit, "*");
+    for (size_t i = 0; i + 1 < r->elements; i += 2) {
+        const char *key = s_str (r->element[i]);
+        const char *bar = strchr (key, '|');
+        if (!bar)
+            continue;
+        char unit[48];
+        snprintf (unit, sizeof unit, "%.*s", (int) (bar - key), key);
+        for (int c = 0; c < S_COUNTERS; c++)
+            if (strcmp (bar + 1, s_counters[c]) == 0) {
+                long long v = s_int (r->element[i + 1]);
+                total->v[c] += v;
+                s_row_t *row = strcmp (unit, "*") ? s_row (rows, &n, max, unit) : NULL;
+                if (row)
+                    row->v[c] += v;
+            }
+    }
+    return n;
+}
+
+static void
+s_rate (hl_buf_t *b, const char *name, long long num, long long den)
+{
+    if (den > 0)
+        hl_buf_printf (b, ",\"%s\":%.6f", name, (double) num / (double) den);
+    else
+        hl_buf_printf (b, ",\"%s\":null", name);
+}
+
+//  The formulas of docs/metrics.md.
+static void
+s_row_json (hl_http_t *self, hl_buf_t *b, const s_row_t *row)
+{
+    const long long *v = row->v;
+    const char *name = hl_catalogue_unit_name (self->parts.catalogue, row->unit, strlen (row->unit));
+    hl_buf_puts (b, "{");
+    hl_json_kv_str (b, "unit", row->unit, strlen (row->unit), 1);
+    hl_json_kv_str (b, "name", name ? name : "", strlen (name ? name : ""), 0);
+    for (int c = 0; c < S_COUNTERS; c++)
+        hl_buf_printf (b, ",\"%s\":%lld", s_counters[c], v[c]);
+    s_rate (b, "response_rate", v[3], v[0]);
+    s_rate (b, "resolution_rate", v[9], v[8]);
+    s_rate (b, "satisfaction_rate", v[10] + v[11], v[8]);
+    s_rate (b, "on_time_sign_rate", v[2], v[1]);
+    s_rate (b, "on_time_completion_rate", v[7], v[6]);
+    s_rate (b, "return_rate", v[4], v[0]);
+    s_rate (b, "reopen_rate", v[5], v[8]);
+    if (v[6] > 0)
+        hl_buf_printf (b, ",\"avg_handling_hours\":%.3f", (double) v[13] / (double) v[6] / 3.6e6);
+    else
+        hl_buf_puts (b, ",\"avg_handling_hours\":null");
+    hl_buf_puts (b, "}");
+}
+
+static void
+s_units_json (hl_http_t *self, const redisReply *r, hl_buf_t *b, const s_pending_t *p)
+{
+    s_row_t rows[256], total;
+    size_t n = s_rows (r, rows, 256, &total);
+    hl_buf_printf (b, "{\"from\":\"%s\",\"to\":\"%s\",\"units\":[", p->from, p->to);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            hl_buf_puts (b, ",");
+        s_row_json (self, b, &rows[i]);
+    }
+    hl_buf_puts (b, "],\"total\":");
+    s_row_json (self, b, &total);
+    hl_buf_puts (b, "}");
+}
+
+static void
+s_csv_rate (hl_buf_t *b, long long num, long long den)
+{
+    if (den > 0)
+        hl_buf_printf (b, ",%.4f", (double) num / (double) den);
+    else
+        hl_buf_puts (b, ",");
+}
+
+static void
+s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+{
+    s_row_t rows[256], total;
+    size_t n = s_rows (r, rows, 256, &total);
+    hl_buf_puts (b, "\xEF\xBB\xBFunit,name");
+    for (int c = 0; c < S_COUNTERS; c++)
+        hl_buf_printf (b, ",%s", s_counters[c]);
+    hl_buf_puts (b, ",response_rate,resolution_rate,satisfaction_rate,on_time_sign_rate,"
+                    "on_time_completion_rate,return_rate,reopen_rate\r\n");
+    for (size_t i = 0; i <= n; i++) {
+        const s_row_t *row = i < n ? &rows[i] : &total;
+        const long long *v = row->v;
+        const char *name = hl_catalogue_unit_name (self->parts.catalogue, row->unit,
+                                                   strlen (row->unit));
+        hl_buf_printf (b, "%s,%s", row->unit, i < n ? (name ? name : "") : "合计");
+        for (int c = 0; c < S_COUNTERS; c++)
+            hl_buf_printf (b, ",%lld", v[c]);
+        s_csv_rate (b, v[3], v[0]);
+        s_csv_rate (b, v[9], v[8]);
+        s_csv_rate (b, v[10] + v[11], v[8]);
+        s_csv_rate (b, v[2], v[1]);
+        s_csv_rate (b, v[7], v[6]);
+        s_csv_rate (b, v[4], v[0]);
+        s_csv_rate (b, v[5], v[8]);
+        hl_buf_puts (b, "\r\n");
+    }
+}
+
+//  ---------------------------------------------------------------------
+//  Prometheus
+
+static void
+s_unit_gauges (const char *unit, size_t queued, size_t workers, void *arg)
+{
+    hl_buf_t *b = arg;
+    hl_buf_printf (b, "hotline_queue_depth{unit=\"%s\"} %zu\nhotline_workers_connected{unit=\"%s\"} %zu\n",
+                   unit, queued, unit, workers);
+}
+
+static void
+s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+{
+    hl_metrics_render (self->parts.metrics, b);
+    hl_metrics_family (b, "hotline_redis_rtt_seconds", "gauge",
+                       "Round trip of the latest Redis reply.");
+    hl_buf_printf (b, "hotline_redis_rtt_seconds %.6f\n",
+                   (double) hl_store_rtt_us (self->parts.store) / 1e6);
+    hl_metrics_family (b, "hotline_queue_depth", "gauge", "Tickets waiting for a worker, by unit.");
+    hl_metrics_family (b, "hotline_workers_connected", "gauge", "Connected workers, by unit.");
+    hl_broker_foreach_unit (self->parts.broker, s_unit_gauges, b);
+    hl_metrics_family (b, "hotline_open_tickets", "gauge", "Open tickets, by state.");
+    for (size_t i = 0; r && i < 7 && i < r->element[0]->elements; i++)
+        hl_metrics_sample (b, "hotline_open_tickets", "state", s_open_states[i],
+                           (double) s_int (r->element[0]->element[i]));
+    hl_metrics_family (b, "hotline_deadlines", "gauge",
+                       "Deadlines at risk (warned) and past (overdue, escalated).");
+    static const char *levels[] = { "warned", "overdue", "escalated" };
+    for (int i = 0; r && i < 3; i++)
+        hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
+                           (double) s_int (r->element[2 + i]));
+}
+
+//  ---------------------------------------------------------------------
+//  Requests
+
+static void
+s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_pending_t *p = arg;
+    hl_http_t *self = p->http;
+    if (p->dead) {
+        s_pending_free (p);
+        return;
+    }
+    if (!reply || reply->type != REDIS_REPLY_ARRAY
+        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 5)) {
+        s_reply_error (p->req, 503, "store_unavailable", "the ticket store did not answer");
+        s_pending_free (p);
+        return;
+    }
+    hl_buf_t b = HL_BUF_INIT;
+    const char *type = "application/json; charset=utf-8";
+    const char *query = evhttp_uri_get_query (evhttp_request_get_evhttp_uri (p->req));
+    struct evkeyvalq args;
+    evhttp_parse_query_str (query ? query : "", &args);
+    const char *level = evhttp_find_header (&args, "level");
+    switch (p->kind) {
+        case S_SUMMARY: s_summary_json (self, reply, &b); break;
+        case S_INTAKE: s_intake_json (reply, &b); break;
+        case S_DEADLINES:
+            s_deadlines_json (self, reply, &b, level && strcmp (level, "warned") ? level : "");
+            break;
+        case S_UNITS: s_units_json (self, reply, &b, p); break;
+        case S_UNITS_CSV:
+            s_units_csv (self, reply, &b);
+            type = "text/csv; charset=utf-8";
+            evhttp_add_header (evhttp_request_get_output_headers (p->req), "Content-Disposition",
+                               "attachment; filename=\"hotline-units.csv\"");
+            break;
+        case S_HOTSPOTS:
+            hl_buf_puts (&b, "{\"items\":[");
+            for (size_t i = 0; i < reply->elements; i++)
+                hl_buf_printf (&b, "%s%s", i ? "," : "", s_str (reply->element[i]));
+            hl_buf_puts (&b, "]}");
+            break;
+        case S_METRICS:
+            s_metrics_text (self, reply, &b);
+            type = "text/plain; version=0.0.4; charset=utf-8";
+            break;
+    }
+    evhttp_clear_headers (&args);
+    s_reply_buf (p->req, type, &b);
+    hl_buf_free (&b);
+    s_pending_free (p);
+}
+
+static void
+s_ask (hl_http_t *self, struct evhttp_request *req, int kind, const char *function,
+       int argc, const char **argv, s_pending_t **out)
+{
+    s_pending_t *p = s_pending_new (self, req, kind);
+    if (out)
+        *out = p;
+    if (hl_store_fcall (self->parts.store, function, argc, argv, NULL, s_on_figures, p) != 0) {
+        s_reply_error (req, 503, "store_unavailable", "the ticket store is not reachable");
+        s_pending_free (p);
+    }
+}
+
+//  Beijing day "YYYYMMDD" of T ms, and the day after a "YYYYMMDD".
+static void
+s_day (int64_t t, char out[12])
+{
+    time_t s = (time_t) (t / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&s, &tm);
+    strftime (out, 12, "%Y%m%d", &tm);
+}
+
+static int
+s_parse_day (const char *text, time_t *out)
+{
+    struct tm tm = { 0 };
+    if (!text || strlen (text) != 8 || !strptime (text, "%Y%m%d", &tm))
+        return -1;
+    *out = timegm (&tm);
+    return 0;
+}
+
+static void
+s_units (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args, int csv)
+{
+    char today[12];
+    s_day (hl_deadline_now (self->parts.deadline), today);
+    const char *from = evhttp_find_header (args, "from"), *to = evhttp_find_header (args, "to");
+    time_t a, z;
+    if (s_parse_day (from ? from : today, &a) != 0 || s_parse_day (to ? to : today, &z) != 0
+        || z < a || (z - a) / 86400 > 366) {
+        s_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
+        return;
+    }
+    int n = (int) ((z - a) / 86400) + 1;
+    char (*days)[12] = calloc ((size_t) n, 12);
+    const char **argv = calloc ((size_t) n, sizeof *argv);
+    for (int i = 0; i < n; i++) {
+        time_t t = a + (time_t) i * 86400;
+        struct tm tm;
+        gmtime_r (&t, &tm);
+        strftime (days[i], 12, "%Y%m%d", &tm);
+        argv[i] = days[i];
+    }
+    s_pending_t *p = NULL;
+    s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", n, argv, &p);
+    if (p) {
+        snprintf (p->from, sizeof p->from, "%s", days[0]);
+        snprintf (p->to, sizeof p->to, "%s", days[n - 1]);
+    }
+    free (argv);
+    free (days);
+}
+
+static int
+s_authorised (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args)
+{
+    const char *auth = evhttp_find_header (evhttp_request_get_input_headers (req), "Authorization");
+    const char *token = auth && strncmp (auth, "Bearer ", 7) == 0 ? auth + 7
+                      : evhttp_find_header (args, "token");
+    return token && *self->token && strcmp (token, self->token) == 0;
+}
+
+static void
+s_stream (hl_http_t *self, struct evhttp_request *req)
+{
+    if (self->n_sse == S_SSE_MAX) {
+        s_reply_error (req, 503, "overloaded", "too many live streams");
+        return;
+    }
+    struct evkeyvalq *h = evhttp_request_get_output_headers (req);
+    evhttp_add_header (h, "Content-Type", "text/event-stream");
+    evhttp_add_header (h, "Cache-Control", "no-store");
+    evhttp_send_reply_start (req, 200, "OK");
+    struct evbuffer *hello = evbuffer_new ();
+    evbuffer_add_printf (hello, "retry: 2000\n: hotline live events\n\n");
+    evhttp_send_reply_chunk (req, hello);
+    evbuffer_free (hello);
+    struct evhttp_connection *conn = evhttp_request_get_connection (req);
+    evhttp_connection_set_closecb (conn, s_on_close, self);
+    self->sse[self->n_sse] = req;
+    self->sse_conn[self->n_sse++] = conn;
+}
+
+static void
+s_send_all (hl_http_t *self, const char *text, size_t len)
+{
+    for (size_t i = 0; i < self->n_sse; i++) {
+        struct evbuffer *chunk = evbuffer_new ();
+        evbuffer_add (chunk, text, len);
+        evhttp_send_reply_chunk (self->sse[i], chunk);
+        evbuffer_free (chunk);
+    }
+}
+
+void
+hl_http_event (const char *kind, const char *json, size_t len, void *arg)
+{
+    hl_http_t *self = arg;
+    if (!self || self->n_sse == 0)
+        return;
+    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_printf (&b, "event: %s\ndata: %.*s\n\n", kind, (int) len, json);
+    s_send_all (self, b.data, b.len);
+    hl_buf_free (&b);
+}
+
+static void
+s_on_keepalive (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_send_all (arg, ": keepalive\n\n", 13);
+}
+
+static void
+s_on_request (struct evhttp_request *req, void *arg)
+{
+    hl_http_t *self = arg;
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
+    const char *path = evhttp_uri_get_path (uri);
+    const char *query = evhttp_uri_get_query (uri);
+    struct evkeyvalq args;
+    evhttp_parse_query_str (query ? query : "", &args);
+    char now[24], number[16];
+    snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->parts.deadline));
+    if (evhttp_request_get_command (req) != EVHTTP_REQ_GET)
+        s_reply_error (req, 405, "unsupported", "only GET is served");
+    else
+    if (!s_authorised (self, req, &args))
+        s_reply_error (req, 401, "unauthorized", "a valid supervisor token is required");
+    else
+    if (!path || strcmp (path, "/") == 0)
+        s_reply (req, 200, "text/html; charset=utf-8", hl_http_dashboard, hl_http_dashboard_len);
+    else
+    if (strcmp (path, "/api/summary") == 0 || strcmp (path, "/metrics") == 0) {
+        const char *argv[] = { now };
+        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 1, argv, NULL);
+    }
+    else
+    if (strcmp (path, "/api/intake") == 0) {
+        const char *m = evhttp_find_header (&args, "minutes");
+        int minutes = m ? atoi (m) : 60;
+        snprintf (number, sizeof number, "%d", minutes < 1 ? 1 : minutes > 1440 ? 1440 : minutes);
+        const char *argv[] = { now, number };
+        s_ask (self, req, S_INTAKE, "hl_dash_intake", 2, argv, NULL);
+    }
+    else
+    if (strcmp (path, "/api/deadlines") == 0) {
+        const char *level = evhttp_find_header (&args, "level");
+        const char *l = evhttp_find_header (&args, "limit");
+        snprintf (number, sizeof number, "%d", l && atoi (l) > 0 && atoi (l) <= 1000 ? atoi (l) : 100);
+        const char *argv[] = { level && strcmp (level, "warned") == 0 ? "warned" : "overdue", number };
+        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 2, argv, NULL);
+    }
+    else
+    if (strcmp (path, "/api/units") == 0 || strcmp (path, "/api/units.csv") == 0)
+        s_units (self, req, &args, path[10] == '.');
+    else
+    if (strcmp (path, "/api/hotspots") == 0) {
+        const char *l = evhttp_find_header (&args, "limit");
+        snprintf (number, sizeof number, "%d", l && atoi (l) > 0 && atoi (l) <= 100 ? atoi (l) : 20);
+        const char *argv[] = { number };
+        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 1, argv, NULL);
+    }
+    else
+    if (strcmp (path, "/events") == 0)
+        s_stream (self, req);
+    else
+        s_reply_error (req, 404, "not_found", "no such page");
+    evhttp_clear_headers (&args);
+}
+
+//  ---------------------------------------------------------------------
+//  Life cycle
+
+hl_http_t *
+hl_http_new (struct event_base *base, const hl_config_t *cfg, const hl_http_parts_t *parts,
+             char *err, size_t errlen)
+{
+    err[0] = 0;
+    if (!*cfg->http_endpoint)
+        return NULL;
+    char host[256];
+    const char *colon = strrchr (cfg->http_endpoint, ':');
+    int port = colon ? atoi (colon + 1) : 0;
+    if (!colon || port <= 0 || port > 65535 || (size_t) (colon - cfg->http_endpoint) >= sizeof host) {
+        snprintf (err, errlen, "http_endpoint: want HOST:PORT, got '%s'", cfg->http_endpoint);
+        return NULL;
+    }
+    snprintf (host, sizeof host, "%.*s", (int) (colon - cfg->http_endpoint), cfg->http_endpoint);
+    if (strlen (cfg->http_token) < 16) {
+        snprintf (err, errlen, "http_token: at least 16 characters are needed to serve the dashboard");
+        return NULL;
+    }
+    hl_http_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->parts = *parts;
+    snprintf (self->token, sizeof self->token, "%s", cfg->http_token);
+    self->evhttp = evhttp_new (base);
+    evhttp_set_gencb (self->evhttp, s_on_request, self);
+    evhttp_set_allowed_methods (self->evhttp, EVHTTP_REQ_GET);
+    if (evhttp_bind_socket (self->evhttp, host, (ev_uint16_t) port) != 0) {
+        snprintf (err, errlen, "cannot listen on %s", cfg->http_endpoint);
+        evhttp_free (self->evhttp);
+        free (self);
+        return NULL;
+    }
+    self->keepalive = event_new (base, -1, EV_PERSIST, s_on_keepalive, self);
+    struct timeval tv = { S_KEEPALIVE_S, 0 };
+    event_add (self->keepalive, &tv);
+    return self;
+}
+
+void
+hl_http_destroy (hl_http_t **self_p)
+{
+    assert (self_p);
+    hl_http_t *self = *self_p;
+    if (!self)
+        return;
+    event_free (self->keepalive);
+    evhttp_free (self->evhttp);
+    while (self->pending)
+        s_pending_free (self->pending);
+    free (self);
+    *self_p = NULL;
+}
+
+void
+hl_http_set_catalogue (hl_http_t *self, const hl_catalogue_t *catalogue)
+{
+    if (self)
+        self->parts.catalogue = catalogue;
+}
