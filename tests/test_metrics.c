@@ -1,0 +1,318 @@
+/*  Black-box tests of the supervisor figures: counters kept at each
+ *  transition, the rates computed from them for any period (with events on
+ *  both sides of a day boundary), the CSV export, the token, and the
+ *  Prometheus exposition. The daemon runs on a manual clock.
+ */
+#include "hl_client.h"
+#include "hl_rawworker.h"
+#include "hl_test.h"
+#include "hl_testenv.h"
+#include "hl_wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef Hotline__Envelope env_t;
+
+#define TOKEN "test-supervisor-token-0123456789"
+
+static long long
+s_bj (int y, int mo, int d, int h, int mi)
+{
+    y -= mo <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097LL + doe - 719468;
+    return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
+}
+
+static void
+s_free (env_t **e)
+{
+    if (*e)
+        hotline__envelope__free_unpacked (*e, NULL);
+    *e = NULL;
+}
+
+static void
+s_clock (hl_testenv_t *env, long long now)
+{
+    Hotline__ClockSet c = HOTLINE__CLOCK_SET__INIT;
+    c.has_now_ms = 1;
+    c.now_ms = (uint64_t) now;
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
+    req.clock_set = &c;
+    env_t *r = hl_testenv_request (env, &req);
+    s_free (&r);
+    usleep (200 * 1000);
+}
+
+static void
+s_submit (hl_testenv_t *env, const char *category, char out[48])
+{
+    char rid[33];
+    hl_client_new_request_id (rid);
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
+    c.has_request_type = 1;
+    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY;
+    c.has_category = 1;
+    c.category = hl_wire_bytes (category);
+    c.has_area = 1;
+    c.area = hl_wire_bytes ("441702");
+    c.has_caller_phone = 1;
+    c.caller_phone = hl_wire_bytes ("13800138000");
+    c.has_content = 1;
+    c.content = hl_wire_bytes ("咨询");
+    c.has_request_id = 1;
+    c.request_id = hl_wire_bytes (rid);
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = &c;
+    env_t *ack = hl_testenv_request (env, &req);
+    out[0] = 0;
+    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
+        snprintf (out, 48, "%s", ack->ack->ticket);
+    s_free (&ack);
+}
+
+static int
+s_act (hl_rawworker_t *w, const char *t, Hotline__Action action, const char *note)
+{
+    env_t *r = hl_rawworker_act (w, t, action, note);
+    int ok = r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE;
+    s_free (&r);
+    return ok;
+}
+
+static int
+s_visit (hl_testenv_t *env, const char *t, Hotline__Satisfaction how, int resolved)
+{
+    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
+    v.has_ticket = 1;
+    v.ticket = hl_wire_bytes (t);
+    v.has_action = 1;
+    v.action = HOTLINE__ACTION__ACTION_VISIT;
+    v.has_actor = 1;
+    v.actor = hl_wire_bytes ("agent:7");
+    v.has_satisfaction = 1;
+    v.satisfaction = how;
+    v.has_resolved = 1;
+    v.resolved = resolved;
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &v;
+    env_t *r = hl_testenv_request (env, &req);
+    int ok = r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE;
+    s_free (&r);
+    return ok;
+}
+
+//  GET PATH from the dashboard; the body (caller frees) and the status.
+static char *
+s_get (int port, const char *path, const char *token, int *status)
+{
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "curl -s -w '\\n%%{http_code}' %s%s%s 'http://127.0.0.1:%d%s'",
+              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
+              port, path);
+    FILE *p = popen (cmd, "r");
+    char *body = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&body, &size);
+    char chunk[4096];
+    size_t n;
+    while (p && (n = fread (chunk, 1, sizeof chunk, p)) > 0)
+        fwrite (chunk, 1, n, mem);
+    if (p)
+        pclose (p);
+    fclose (mem);
+    char *last = strrchr (body, '\n');
+    *status = last ? atoi (last + 1) : 0;
+    if (last)
+        *last = 0;
+    return body;
+}
+
+//  The JSON row of UNIT in a /api/units answer, as a string to search.
+static char *
+s_row (const char *json, const char *unit)
+{
+    char key[64];
+    snprintf (key, sizeof key, "{\"unit\":\"%s\"", unit);
+    const char *at = strstr (json, key);
+    if (!at)
+        return strdup ("");
+    const char *end = strchr (at, '}');
+    return strndup (at, (size_t) (end - at + 1));
+}
+
+static int
+s_has (const char *row, const char *text)
+{
+    if (strstr (row, text))
+        return 1;
+    fprintf (stderr, "missing %s in %s\n", text, row);
+    return 0;
+}
+
+//  Day 1 (Monday 23 Nov 2026): 4 tickets to 人社 (rsj). Two are signed in
+//  time, one late (after its sign deadline), one returned. Of the signed,
+//  two are replied: one in time, one after its reply deadline (2 working
+//  days). Day 2 (Wednesday 25 Nov): the visits: one satisfied and resolved,
+//  one unsatisfied and unresolved (重办).
+static void
+test_rates (void)
+{
+    int port = hl_testenv_free_port ();
+    char http[64], start[24];
+    snprintf (http, sizeof http, "127.0.0.1:%d", port);
+    snprintf (start, sizeof start, "%lld", s_bj (2026, 11, 23, 9, 0));
+    const char *args[] = { "--test-clock-ms", start, "--http-endpoint", http,
+                           "--http-token", TOKEN, NULL };
+    hl_testenv_t *env = hl_testenv_new ("rates");
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    char t[4][48];
+    for (int i = 0; i < 4; i++)
+        s_submit (env, "SB.01", t[i]);
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 8, "w");
+    HL_CHECK (w != NULL);
+    if (!w) {
+        hl_testenv_destroy (&env);
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        env_t *d = hl_rawworker_next (w, 3000);
+        s_free (&d);
+    }
+    HL_CHECK (s_act (w, t[0], HOTLINE__ACTION__ACTION_SIGN, NULL));
+    HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_SIGN, NULL));
+    HL_CHECK (s_act (w, t[3], HOTLINE__ACTION__ACTION_RETURN, "不属于本单位"));
+    HL_CHECK (s_act (w, t[0], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
+    //  Monday 23:00: t[2]'s sign deadline (Tuesday 18:00) still ahead.
+    s_clock (env, s_bj (2026, 11, 23, 23, 0));
+    //  Wednesday 10:00 (day 2): the late sign, and t[1]'s reply, due two
+    //  working days after Monday's sign (Wednesday 18:00)... is in time;
+    //  t[2] signed late then replied Friday: late.
+    s_clock (env, s_bj (2026, 11, 25, 10, 0));
+    HL_CHECK (s_act (w, t[2], HOTLINE__ACTION__ACTION_SIGN, NULL));
+    HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
+    HL_CHECK (s_visit (env, t[0], HOTLINE__SATISFACTION__SATISFIED, 1));
+    HL_CHECK (s_visit (env, t[1], HOTLINE__SATISFACTION__UNSATISFIED, 0));
+    int status;
+    char *day1 = s_get (port, "/api/units?from=20261123&to=20261123", TOKEN, &status);
+    HL_CHECK (status == 200);
+    char *row = s_row (day1, "rsj");
+    HL_CHECK (s_has (row, "\"dispatched\":4,\"signed\":2,\"signed_on_time\":2"));
+    HL_CHECK (s_has (row, "\"returned\":1"));
+    HL_CHECK (s_has (row, "\"replied\":1,\"replied_on_time\":1,\"visited\":0"));
+    HL_CHECK (s_has (row, "\"on_time_sign_rate\":1.000000"));
+    HL_CHECK (s_has (row, "\"return_rate\":0.250000"));
+    HL_CHECK (s_has (row, "\"satisfaction_rate\":null"));
+    free (row);
+    char *day2 = s_get (port, "/api/units?from=20261125&to=20261125", TOKEN, &status);
+    row = s_row (day2, "rsj");
+    //  Day 2: one late sign, one reply in time, two visits, a reopening
+    //  (which dispatches again).
+    HL_CHECK (s_has (row, "\"dispatched\":1,\"signed\":1,\"signed_on_time\":0"));
+    HL_CHECK (s_has (row, "\"reopened\":1,\"replied\":1,\"replied_on_time\":1,\"visited\":2,"
+                          "\"resolved\":1,\"satisfied\":1,\"basically_satisfied\":0,"
+                          "\"unsatisfied\":1"));
+    HL_CHECK (s_has (row, "\"resolution_rate\":0.500000,\"satisfaction_rate\":0.500000"));
+    HL_CHECK (s_has (row, "\"on_time_sign_rate\":0.000000"));
+    HL_CHECK (s_has (row, "\"reopen_rate\":0.500000"));
+    free (row);
+    char *both = s_get (port, "/api/units?from=20261123&to=20261125", TOKEN, &status);
+    row = s_row (both, "rsj");
+    HL_CHECK (s_has (row, "\"dispatched\":5,\"signed\":3,\"signed_on_time\":2"));
+    HL_CHECK (s_has (row, "\"on_time_sign_rate\":0.666667"));
+    HL_CHECK (s_has (row, "\"return_rate\":0.200000"));
+    HL_CHECK (s_has (both, "\"total\":{\"unit\":\"*\""));
+    free (row);
+    char *csv = s_get (port, "/api/units.csv?from=20261123&to=20261125", TOKEN, &status);
+    HL_CHECK (status == 200 && strstr (csv, "unit,name,dispatched") && strstr (csv, "\nrsj,市人力资源和社会保障局,5,3,2"));
+    char *bad = s_get (port, "/api/units", "wrong-token-wrong-token", &status);
+    HL_CHECK (status == 401 && strstr (bad, "unauthorized"));
+    free (bad);
+    bad = s_get (port, "/api/summary", NULL, &status);
+    HL_CHECK (status == 401);
+    free (bad);
+    char *summary = s_get (port, "/api/summary", TOKEN, &status);
+    HL_CHECK (status == 200 && strstr (summary, "\"intake_today\":{") && strstr (summary, "\"workers\":1"));
+    free (summary);
+    free (day1);
+    free (day2);
+    free (both);
+    free (csv);
+    hl_rawworker_destroy (&w);
+    hl_testenv_destroy (&env);
+}
+
+//  Every line of /metrics is a comment (# HELP / # TYPE) or a sample
+//  "name{labels} value"; promtool checks it too when it is installed.
+static void
+test_prometheus (void)
+{
+    int port = hl_testenv_free_port ();
+    char http[64];
+    snprintf (http, sizeof http, "127.0.0.1:%d", port);
+    const char *args[] = { "--http-endpoint", http, "--http-token", TOKEN, NULL };
+    hl_testenv_t *env = hl_testenv_new ("prom");
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    char t[48];
+    s_submit (env, "SB.01", t);
+    int status;
+    char *text = s_get (port, "/metrics", TOKEN, &status);
+    HL_CHECK (status == 200);
+    int bad = 0, samples = 0;
+    for (char *line = strtok (text, "\n"); line; line = strtok (NULL, "\n")) {
+        if (strncmp (line, "# HELP ", 7) == 0 || strncmp (line, "# TYPE ", 7) == 0)
+            continue;
+        char name[128];
+        double value;
+        if (sscanf (line, "%127[a-zA-Z0-9_:]", name) != 1 || strncmp (name, "hotline_", 8) != 0)
+            bad++;
+        const char *space = strrchr (line, ' ');
+        if (!space || sscanf (space + 1, "%lf", &value) != 1)
+            bad++;
+        samples++;
+    }
+    HL_CHECK (bad == 0 && samples > 40);
+    free (text);
+    char path[400], cmd[800];
+    snprintf (path, sizeof path, "%s/metrics.txt", hl_testenv_dir (env));
+    snprintf (cmd, sizeof cmd, "curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/metrics > '%s'",
+              TOKEN, port, path);
+    HL_CHECK (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "grep -q 'hotline_intake_total{channel=\"web\",outcome=\"accepted\"} 1' '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "! command -v promtool >/dev/null || promtool check metrics < '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    hl_testenv_destroy (&env);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "rates", test_rates },
+    { "prometheus", test_prometheus },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
