@@ -51,6 +51,9 @@ s_usage (void)
         "           --urgent --tag TAG (SLA matter tag, e.g. utility-outage)\n"
         "  show TICKET   the ticket and its history\n"
         "  list --caller PHONE | --unit CODE | --state STATE [--limit N]\n"
+        "  kb search QUERY [--unit U] [--category C] [--limit N]   knowledge base\n"
+        "  similar TICKET | --text TEXT --area CODE [--category C] [--days N]\n"
+        "                open tickets like this one (并单 candidates)\n"
         "  status        hotlined's health\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
@@ -546,6 +549,131 @@ s_cmd_list (const s_opts_t *o, int argc, char **argv)
     return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_TICKET_LIST, s_print_list);
 }
 
+//  ---------------------------------------------------------------------
+//  Knowledge base and similar tickets
+
+static void
+s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    const Hotline__KbResults *k = r->kb_results;
+    hl_buf_t b = HL_BUF_INIT;
+    if (o->json)
+        hl_buf_puts (&b, "{\"hits\":[");
+    for (size_t i = 0; i < k->n_hits; i++) {
+        const Hotline__KbHit *h = k->hits[i];
+        if (o->json) {
+            hl_buf_puts (&b, i ? ",{" : "{");
+            hl_json_kv_str (&b, "id", h->id.data, h->id.len, 1);
+            hl_json_kv_str (&b, "title", h->title.data, h->title.len, 0);
+            hl_json_kv_str (&b, "unit", h->unit.data, h->unit.len, 0);
+            hl_json_kv_str (&b, "snippet", h->snippet.data, h->snippet.len, 0);
+            hl_json_kv_str (&b, "answer", h->answer.data, h->answer.len, 0);
+            hl_buf_printf (&b, ",\"weight\":%.4f}", h->weight);
+            continue;
+        }
+        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %.*s\n", i + 1, (int) h->title.len,
+                       h->title.data, (int) h->id.len, h->id.data, (int) h->unit.len,
+                       h->unit.data, (int) h->snippet.len, h->snippet.data);
+    }
+    if (o->json)
+        hl_buf_printf (&b, "],\"took_us\":%u}\n", k->took_us);
+    else
+    if (k->n_hits == 0)
+        hl_buf_puts (&b, "(no article found)\n");
+    fputs (b.data ? b.data : "", stdout);
+    hl_buf_free (&b);
+}
+
+static int
+s_cmd_kb (const s_opts_t *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "unit", 1, 0, 'u' }, { "category", 1, 0, 'c' }, { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 }
+    };
+    Hotline__KbQuery q = HOTLINE__KB_QUERY__INIT;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt == 'u')
+            q.has_unit = 1, q.unit = hl_wire_bytes (optarg);
+        else
+        if (opt == 'c')
+            q.has_category = 1, q.category = hl_wire_bytes (optarg);
+        else
+        if (opt == 'l')
+            q.has_limit = 1, q.limit = (uint32_t) atoi (optarg);
+        else {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2 || strcmp (argv[optind], "search") != 0) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    q.has_query = 1;
+    q.query = hl_wire_bytes (argv[optind + 1]);
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.body_case = HOTLINE__ENVELOPE__BODY_KB_QUERY;
+    env.kb_query = &q;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_KB_RESULTS, s_print_kb);
+}
+
+static void
+s_print_similar (const s_opts_t *o, const Hotline__Envelope *r)
+{
+    Hotline__TicketList list = HOTLINE__TICKET_LIST__INIT;
+    list.n_tickets = r->similar_results->n_tickets;
+    list.tickets = r->similar_results->tickets;
+    Hotline__Envelope as_list = HOTLINE__ENVELOPE__INIT;
+    as_list.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST;
+    as_list.ticket_list = &list;
+    s_print_list (o, &as_list);
+}
+
+static int
+s_cmd_similar (const s_opts_t *o, int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "text", 1, 0, 't' }, { "area", 1, 0, 'a' }, { "category", 1, 0, 'c' },
+        { "days", 1, 0, 'd' }, { "limit", 1, 0, 'l' }, { 0, 0, 0, 0 }
+    };
+    Hotline__SimilarQuery q = HOTLINE__SIMILAR_QUERY__INIT;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt == 't')
+            q.has_text = 1, q.text = hl_wire_bytes (optarg);
+        else
+        if (opt == 'a')
+            q.has_area = 1, q.area = hl_wire_bytes (optarg);
+        else
+        if (opt == 'c')
+            q.has_category = 1, q.category = hl_wire_bytes (optarg);
+        else
+        if (opt == 'd')
+            q.has_days = 1, q.days = (uint32_t) atoi (optarg);
+        else
+        if (opt == 'l')
+            q.has_limit = 1, q.limit = (uint32_t) atoi (optarg);
+        else {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind == 1)
+        q.has_ticket = 1, q.ticket = hl_wire_bytes (argv[optind]);
+    else
+    if (argc != optind || !q.has_text) {
+        s_usage ();
+        return EXIT_USAGE;
+    }
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    env.body_case = HOTLINE__ENVELOPE__BODY_SIMILAR_QUERY;
+    env.similar_query = &q;
+    return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_SIMILAR_RESULTS, s_print_similar);
+}
+
 //  Takes the global options out of ARGV wherever they stand, leaving the
 //  command and its own options in order. Returns the new argc.
 static int
@@ -586,6 +714,10 @@ main (int argc, char **argv)
         return s_cmd_status (&o, argc - 1, argv + 1);
     if (strcmp (cmd, "list") == 0)
         return s_cmd_list (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "kb") == 0)
+        return s_cmd_kb (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "similar") == 0)
+        return s_cmd_similar (&o, argc - 1, argv + 1);
     for (const s_action_cmd_t *a = s_action_cmds; a->command; a++)
         if (strcmp (cmd, a->command) == 0)
             return s_cmd_action (&o, a, argc - 1, argv + 1);

@@ -33,6 +33,11 @@ static const s_setting_t s_settings[] = {
     S_STR (events_endpoint, "ZeroMQ PUB endpoint for events (timers); empty for none"),
     S_STR (http_endpoint, "supervisor dashboard HOST:PORT (empty for none)"),
     S_STR (http_token, "supervisor token for the dashboard (at least 16 characters)"),
+    S_STR (kb_db, "knowledge-base index built by hotline-kb (empty for none)"),
+    S_STR (tickets_db, "similar-ticket index, created if missing (empty for none)"),
+    S_NUM (kb_threads, 1, 16, "knowledge-base search threads"),
+    S_NUM (hotspot_min, 2, 1000, "similar tickets in one area that make a hotspot"),
+    S_NUM (hotspot_window_min, 1, 100000, "... arriving within this many minutes"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
@@ -64,6 +69,9 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->events_endpoint, sizeof cfg->events_endpoint, "tcp://127.0.0.1:7103");
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;
+    cfg->kb_threads = 2;
+    cfg->hotspot_min = 3;
+    cfg->hotspot_window_min = 24 * 60;
     cfg->auto_dispatch = 1;
     snprintf (cfg->city_prefix, sizeof cfg->city_prefix, "YJ");
     snprintf (cfg->instance, sizeof cfg->instance, "hotlined");

@@ -22,6 +22,8 @@ typedef struct {
     char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year
     char events_endpoint[HL_CONFIG_PATH_MAX];    //  PUB socket for events ("" = none)
     char http_endpoint[HL_CONFIG_PATH_MAX];  //  dashboard HOST:PORT ("" = none)
+    char kb_db[HL_CONFIG_PATH_MAX];          //  knowledge-base index ("" = none)
+    char tickets_db[HL_CONFIG_PATH_MAX];     //  similar-ticket index ("" = none)
     char http_token[128];                    //  supervisor token for the dashboard
     char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
     char city_prefix[16];                    //  ticket number prefix
@@ -39,6 +41,9 @@ typedef struct {
     long test_clock_ms;                      //  tests only: manual clock start (0 = real)
     long heartbeat_ms;                       //  worker queue heartbeat
     long auto_dispatch;                      //  route new tickets via the catalogue
+    long kb_threads;                         //  knowledge-base search threads
+    long hotspot_min;                        //  similar tickets that make a hotspot
+    long hotspot_window_min;                 //  ... arriving within this many minutes
 } hl_config_t;
 
 //  Fill CFG with defaults.

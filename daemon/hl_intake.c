@@ -32,6 +32,8 @@ struct hl_intake {
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_timers_t *timers;
     hl_feed_t *feed;               //  events for dashboards (may be NULL)
+    hl_kbserve_t *kb;              //  knowledge-base searches (may be NULL)
+    hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     size_t inflight;               //  complaints waiting for the store
     int draining;
@@ -166,6 +168,24 @@ s_inflight_done (hl_intake_t *self)
     }
 }
 
+//  Open tickets are offered as similar ones (并单 candidates) and counted
+//  for hotspots; requests closed at intake are not.
+static void
+s_index_similar (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
+{
+    const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
+    if (!self->similar || !c || (res->state != HOTLINE__STATE__STATE_DISPATCHED
+                                 && res->state != HOTLINE__STATE__STATE_TO_DISPATCH))
+        return;
+    char *text = hl_wire_strdup (c->content);
+    char *area = hl_wire_strdup (c->area);
+    char *category = hl_wire_strdup (c->category);
+    hl_similar_index (self->similar, res->ticket, text, area, category, (int64_t) res->created_ms);
+    free (text);
+    free (area);
+    free (category);
+}
+
 //  A ticket just stored as dispatched goes to the worker queue together
 //  with what intake already holds of it, so a worker with free credit gets
 //  it without the queue reading it back from Redis.
@@ -203,9 +223,11 @@ s_on_stored (const hl_store_result_t *res, void *arg)
             hl_debug ("ticket %s %s", res->ticket,
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
-            if (res->outcome == HL_STORE_NEW)
+            if (res->outcome == HL_STORE_NEW) {
                 s_announce (self, "intake", res->ticket, res->unit, 0, res->state, peer->channel,
                             0, (int64_t) res->created_ms);
+                s_index_similar (self, peer, res);
+            }
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
                 s_hand_over (self, peer, res);
             else
@@ -475,6 +497,12 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
         hl_timers_arm (self->timers, peer->ticket, &res->sla);
         s_announce (self, "transition", peer->ticket, res->unit, res->from, res->to, 0,
                     peer->action, (int64_t) res->at_ms);
+        if (self->similar && (res->to == HOTLINE__STATE__STATE_CLOSED
+                              || res->to == HOTLINE__STATE__STATE_MERGED
+                              || res->to == HOTLINE__STATE__STATE_ANSWERED_DIRECTLY
+                              || res->to == HOTLINE__STATE__STATE_TRANSFERRED
+                              || res->to == HOTLINE__STATE__STATE_OUT_OF_SCOPE))
+            hl_similar_forget (self->similar, peer->ticket);
         if (self->metrics)
             hl_metrics_transition (self->metrics, peer->action);
     }
@@ -628,6 +656,171 @@ s_handle_status (hl_intake_t *self, const s_peer_t *peer)
     s_send (self, peer, &env);
 }
 
+//  Knowledge-base answers: the hits as the agent's screen shows them.
+static void
+s_on_kb (const hl_kb_results_t *results, const char *error, void *arg)
+{
+    s_peer_t *peer = arg;
+    hl_intake_t *self = peer->intake;
+    if (!results)
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                error ? error : "the knowledge base did not answer");
+    else {
+        size_t n = hl_kb_results_size (results);
+        Hotline__KbHit *hits = calloc (n + 1, sizeof *hits);
+        Hotline__KbHit **ptrs = calloc (n + 1, sizeof *ptrs);
+        ProtobufCBinaryData *cats = calloc (n + 1, sizeof *cats);
+        if (!hits || !ptrs || !cats)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            const hl_kb_hit_t *h = hl_kb_results_hit (results, i);
+            hotline__kb_hit__init (&hits[i]);
+            hits[i].has_id = 1, hits[i].id = hl_wire_bytes (h->id);
+            hits[i].has_title = 1, hits[i].title = hl_wire_bytes (h->title);
+            hits[i].has_unit = 1, hits[i].unit = hl_wire_bytes (h->unit ? h->unit : "");
+            hits[i].has_snippet = 1, hits[i].snippet = hl_wire_bytes (h->snippet ? h->snippet : "");
+            hits[i].has_answer = 1, hits[i].answer = hl_wire_bytes (h->body ? h->body : "");
+            hits[i].has_weight = 1, hits[i].weight = h->weight;
+            cats[i] = hl_wire_bytes (h->categories ? h->categories : "");
+            hits[i].n_categories = cats[i].len ? 1 : 0;
+            hits[i].categories = &cats[i];
+            ptrs[i] = &hits[i];
+        }
+        Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+        Hotline__KbResults kr = HOTLINE__KB_RESULTS__INIT;
+        kr.n_hits = n;
+        kr.hits = ptrs;
+        kr.has_took_us = 1;
+        kr.took_us = (uint32_t) (hl_monotonic_us () - peer->received_us);
+        env.body_case = HOTLINE__ENVELOPE__BODY_KB_RESULTS;
+        env.kb_results = &kr;
+        s_send (self, peer, &env);
+        free (cats);
+        free (ptrs);
+        free (hits);
+    }
+    free (peer);
+    s_inflight_done (self);
+}
+
+static void
+s_handle_kb (hl_intake_t *self, const s_peer_t *peer, const Hotline__KbQuery *q)
+{
+    hl_verdict_t v = { 0 };
+    if (!self->kb) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+                "this hotlined has no knowledge base (kb_db)");
+        return;
+    }
+    if (hl_verdict_text (&v, "query", q->has_query, q->query, 1, 0, HL_KBSERVE_QUERY_MAX)
+        || (q->has_unit && q->unit.len && hl_verdict_code (&v, "unit", 1, q->unit, 63))
+        || (q->has_category && q->category.len
+            && hl_verdict_code (&v, "category", 1, q->category, 63))) {
+        s_nack (self, peer, v.code, v.field, v.message);
+        return;
+    }
+    char *query = hl_wire_strdup (q->query);
+    char *unit = q->has_unit && q->unit.len ? hl_wire_strdup (q->unit) : NULL;
+    char *category = q->has_category && q->category.len ? hl_wire_strdup (q->category) : NULL;
+    hl_kb_query_t filters = { .unit = unit, .category = category,
+                              .now = hl_deadline_now (self->deadline) / 1000,
+                              .limit = q->has_limit && q->limit ? (q->limit > 50 ? 50 : q->limit) : 10 };
+    s_peer_t *pending = s_peer_copy (peer);
+    int rc = hl_kbserve_search (self->kb, query, &filters, s_on_kb, pending);
+    free (query);
+    free (unit);
+    free (category);
+    if (rc != 0) {
+        free (pending);
+        s_nack (self, peer, rc == HL_KBSERVE_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
+                                                  : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
+                "query", hl_kbserve_strerror (rc));
+        return;
+    }
+    self->inflight++;
+}
+
+static void
+s_on_similar (const hl_kb_similar_t *results, const char *error, void *arg)
+{
+    s_peer_t *peer = arg;
+    hl_intake_t *self = peer->intake;
+    if (!results)
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                error ? error : "the ticket index did not answer");
+    else {
+        size_t n = hl_kb_similar_size (results);
+        Hotline__TicketSummary *items = calloc (n + 1, sizeof *items);
+        Hotline__TicketSummary **ptrs = calloc (n + 1, sizeof *ptrs);
+        if (!items || !ptrs)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            const hl_kb_similar_hit_t *h = hl_kb_similar_hit (results, i);
+            hotline__ticket_summary__init (&items[i]);
+            items[i].ticket = (char *) h->ticket;
+            items[i].has_created_ms = 1, items[i].created_ms = (uint64_t) h->created_ms;
+            items[i].has_area = 1, items[i].area = hl_wire_bytes (h->area);
+            items[i].has_category = 1, items[i].category = hl_wire_bytes (h->category);
+            items[i].has_excerpt = 1, items[i].excerpt = hl_wire_bytes (h->excerpt);
+            ptrs[i] = &items[i];
+        }
+        Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+        Hotline__SimilarResults sr = HOTLINE__SIMILAR_RESULTS__INIT;
+        sr.n_tickets = n;
+        sr.tickets = ptrs;
+        env.body_case = HOTLINE__ENVELOPE__BODY_SIMILAR_RESULTS;
+        env.similar_results = &sr;
+        s_send (self, peer, &env);
+        free (ptrs);
+        free (items);
+    }
+    free (peer);
+    s_inflight_done (self);
+}
+
+static void
+s_handle_similar (hl_intake_t *self, const s_peer_t *peer, const Hotline__SimilarQuery *q)
+{
+    hl_verdict_t v = { 0 };
+    if (!self->similar) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
+                "this hotlined has no ticket index (tickets_db)");
+        return;
+    }
+    int by_ticket = q->has_ticket && q->ticket.len;
+    if ((by_ticket && hl_verdict_code (&v, "ticket", 1, q->ticket, HL_STORE_TICKET_MAX - 1))
+        || (!by_ticket && hl_verdict_text (&v, "text", q->has_text, q->text, 1, 1,
+                                           HL_SIMILAR_TEXT_MAX))
+        || hl_verdict_code (&v, "area", q->has_area, q->area, 31)
+        || (q->has_category && q->category.len
+            && hl_verdict_code (&v, "category", 1, q->category, 31))) {
+        s_nack (self, peer, v.code, v.field, v.message);
+        return;
+    }
+    char *ticket = by_ticket ? hl_wire_strdup (q->ticket) : NULL;
+    char *text = by_ticket ? NULL : hl_wire_strdup (q->text);
+    char *area = hl_wire_strdup (q->area);
+    char *category = q->has_category && q->category.len ? hl_wire_strdup (q->category) : NULL;
+    int days = q->has_days && q->days ? (int) (q->days > 365 ? 365 : q->days) : 7;
+    int64_t since = hl_deadline_now (self->deadline) - (int64_t) days * 86400000;
+    s_peer_t *pending = s_peer_copy (peer);
+    int rc = hl_similar_find (self->similar, ticket, text, area, category, since,
+                              q->has_limit && q->limit ? (q->limit > 50 ? 50 : q->limit) : 10,
+                              s_on_similar, pending);
+    free (ticket);
+    free (text);
+    free (area);
+    free (category);
+    if (rc != 0) {
+        free (pending);
+        s_nack (self, peer, rc == HL_SIMILAR_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
+                                                  : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
+                NULL, hl_similar_strerror (rc));
+        return;
+    }
+    self->inflight++;
+}
+
 //  Tests only: a daemon started on a manual clock may be told the time;
 //  due reminders then fire at once. A real clock refuses.
 static void
@@ -693,6 +886,12 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
             break;
         case HOTLINE__ENVELOPE__BODY_CLOCK_SET:
             s_handle_clock (self, peer, env->clock_set);
+            break;
+        case HOTLINE__ENVELOPE__BODY_KB_QUERY:
+            s_handle_kb (self, peer, env->kb_query);
+            break;
+        case HOTLINE__ENVELOPE__BODY_SIMILAR_QUERY:
+            s_handle_similar (self, peer, env->similar_query);
             break;
         case HOTLINE__ENVELOPE__BODY_TRANSITION:
             s_handle_transition (self, peer, env->transition);
@@ -795,6 +994,13 @@ void
 hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes)
 {
     self->codes = codes;
+}
+
+void
+hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
+{
+    self->kb = kb;
+    self->similar = similar;
 }
 
 void

@@ -25,6 +25,8 @@
 #include "hl_config.h"
 #include "hl_deadline.h"
 #include "hl_feed.h"
+#include "hl_kbserve.h"
+#include "hl_similar.h"
 #include "hl_metrics.h"
 #include "hl_store.h"
 #include "hl_timers.h"
@@ -48,6 +50,11 @@ void hl_intake_destroy (hl_intake_t **self_p, int linger_ms);
 //  Use new catalogues from now on (after a reload).
 void hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes);
 void hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue);
+
+//  Answer knowledge-base searches with KB and similar-ticket queries with
+//  SIMILAR, and index new tickets into SIMILAR (either may be NULL: the
+//  queries are then answered "unsupported").
+void hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar);
 
 //  Announce new tickets and transitions on FEED and count them in METRICS.
 void hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics);

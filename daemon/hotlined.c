@@ -46,6 +46,8 @@ typedef struct {
     hl_feed_t *feed;
     hl_metrics_t *metrics;
     hl_http_t *http;
+    hl_kbserve_t *kb;
+    hl_similar_t *similar;
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
@@ -135,6 +137,64 @@ s_on_store_ready (void *arg)
     hl_timers_recompute (d->timers);
 }
 
+//  A hotspot (热点): similar requests piling up in one area. A new one is
+//  announced and kept for the dashboard; later members only join it.
+static void
+s_on_hotspot (const hl_similar_hotspot_t *h, void *arg)
+{
+    s_daemon_t *d = arg;
+    if (!h->raised)
+        return;
+    hl_buf_t json = HL_BUF_INIT;
+    int64_t now = hl_deadline_now (d->deadline);
+    hl_buf_puts (&json, "{");
+    hl_json_kv_str (&json, "area", h->area, strlen (h->area), 1);
+    hl_json_kv_str (&json, "category", h->category, strlen (h->category), 0);
+    hl_json_kv_str (&json, "lead", h->lead, strlen (h->lead), 0);
+    hl_json_key (&json, "tickets", 0);
+    hl_buf_puts (&json, "[");
+    for (size_t i = 0; i < h->tickets_size; i++) {
+        if (i)
+            hl_buf_puts (&json, ",");
+        hl_json_str (&json, h->tickets[i], strlen (h->tickets[i]));
+    }
+    hl_buf_printf (&json, "],\"at_ms\":%lld}", (long long) now);
+    const char *argv[] = { json.data };
+    hl_store_fcall (d->store, "hl_hotspot_record", 1, argv, NULL, NULL, NULL);
+    Hotline__Event ev = HOTLINE__EVENT__INIT;
+    ev.kind = "hotspot";
+    ev.ticket = (char *) h->lead;
+    ev.state = (char *) h->area;
+    ev.has_at_ms = 1;
+    ev.at_ms = (uint64_t) now;
+    hl_feed_publish (d->feed, &ev);
+    hl_notice ("hotspot in area %s: %zu similar requests (lead %s)", h->area, h->tickets_size,
+               h->lead);
+    hl_buf_free (&json);
+}
+
+static int
+s_start_kb (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (*d->cfg.kb_db) {
+        hl_kbserve_opts_t ko = { .path = d->cfg.kb_db, .threads = (size_t) d->cfg.kb_threads };
+        d->kb = hl_kbserve_new (d->base, &ko, err, errlen);
+        if (!d->kb)
+            return -1;
+    }
+    if (*d->cfg.tickets_db) {
+        hl_similar_opts_t so = { .path = d->cfg.tickets_db,
+                                 .hotspot_min = (size_t) d->cfg.hotspot_min,
+                                 .hotspot_window_ms = d->cfg.hotspot_window_min * 60000LL,
+                                 .hotspot_fn = s_on_hotspot, .hotspot_arg = d };
+        d->similar = hl_similar_new (d->base, &so, err, errlen);
+        if (!d->similar)
+            return -1;
+    }
+    hl_intake_set_kb (d->intake, d->kb, d->similar);
+    return 0;
+}
+
 static int
 s_write_pidfile (const char *path)
 {
@@ -196,6 +256,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!d->http && *err)
         return -1;
     hl_feed_listen (d->feed, hl_http_event, d->http);
+    if (s_start_kb (d, err, errlen) != 0)
+        return -1;
     d->sig_term = evsignal_new (d->base, SIGTERM, s_on_stop, d);
     d->sig_int = evsignal_new (d->base, SIGINT, s_on_stop, d);
     d->sig_hup = evsignal_new (d->base, SIGHUP, s_on_reload, d);
@@ -216,6 +278,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
 static void
 s_stop (s_daemon_t *d)
 {
+    hl_kbserve_destroy (&d->kb);
+    hl_similar_destroy (&d->similar);
     hl_store_destroy (&d->store);
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);
