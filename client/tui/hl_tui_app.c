@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wctype.h>
 #include <zmq.h>
 
 #define S_HEARTBEAT_US 1000000      //  status question every second
@@ -84,8 +85,10 @@ struct hl_tui_app {
     int dirty;                      //  redraw needed
 
     FILE *trace;
-    unsigned long keys;             //  keys read
-    unsigned long flow_keys;        //  at the start of the current flow
+    unsigned long keys;             //  command keys read (F-keys, Tab, Enter, digits, ...)
+    unsigned long chars;            //  characters typed into text (the caller's words, searches)
+    unsigned long flow_keys;        //  both at the start of the current flow
+    unsigned long flow_chars;
     unsigned long flow_trips;
     int64_t flow_start_us;
     unsigned long kb_answers_shown;
@@ -258,6 +261,7 @@ static void
 s_flow_start (hl_tui_app_t *self)
 {
     self->flow_keys = self->keys;
+    self->flow_chars = self->chars;
     self->flow_trips = s_round_trips (self);
     self->flow_start_us = hl_tui_link_now_us ();
 }
@@ -267,8 +271,9 @@ static void
 s_flow_end (hl_tui_app_t *self, const char *flow, const char *ticket)
 {
     if (self->trace)
-        fprintf (self->trace, "flow %s ticket=%s keys=%lu round_trips=%lu ms=%.0f\n", flow,
-                 ticket, self->keys - self->flow_keys, s_round_trips (self) - self->flow_trips,
+        fprintf (self->trace, "flow %s ticket=%s keys=%lu chars=%lu round_trips=%lu ms=%.0f\n",
+                 flow, ticket, self->keys - self->flow_keys, self->chars - self->flow_chars,
+                 s_round_trips (self) - self->flow_trips,
                  (double) (hl_tui_link_now_us () - self->flow_start_us) / 1000.0);
     s_flow_start (self);
 }
@@ -287,8 +292,8 @@ s_report (hl_tui_app_t *self, const hl_tui_result_t *res, const char *what)
         return 0;
     if (res->outcome == HL_TUI_UNREACHABLE) {
         self->online = 0;
-        s_say (self, HL_TUI_WARN, "%s未获确认: hotlined 无应答。表单已保留，恢复后按原键重试 "
-               "(同一请求号，不会重复建单)", what);
+        s_say (self, HL_TUI_WARN, "%s未获确认: hotlined 无应答。表单保留，恢复后重按即可 "
+               "(不会重复)", what);
         return -1;
     }
     if (strcmp (res->code, "conflict") == 0) {
@@ -781,6 +786,25 @@ s_global_key (hl_tui_app_t *self, int is_key, wint_t ch)
     }
 }
 
+//  True if KEY is a character typed as text (the caller's words, a
+//  number, a search) rather than a key spent on the program; the figures
+//  count the two apart.
+static int
+s_typing (const hl_tui_app_t *self, int is_key, wint_t ch)
+{
+    if (is_key || ch < 0x20 || ch == 0x7F)
+        return 0;
+    if (self->op == S_OP_ANSWER_NOTE)
+        return 1;
+    if (self->op != S_OP_NONE)              //  a picker's search; digits choose
+        return self->op <= S_OP_OUT_OF_SCOPE && !iswdigit (ch);
+    if (self->screen == S_LOOKUP)
+        return 1;
+    if (self->screen == S_CALL && self->focus == S_FOCUS_FORM)
+        return hl_tui_form_typing (self->form) || !iswdigit (ch);
+    return 0;
+}
+
 //  One key, wherever it belongs.
 static void
 s_key (hl_tui_app_t *self, int is_key, wint_t ch)
@@ -788,7 +812,10 @@ s_key (hl_tui_app_t *self, int is_key, wint_t ch)
     self->dirty = 1;
     if (is_key && ch == KEY_RESIZE)
         return;                             //  the next frame has the new size
-    self->keys++;
+    if (s_typing (self, is_key, ch))
+        self->chars++;
+    else
+        self->keys++;
     if (self->op != S_OP_NONE) {
         s_op_key (self, is_key, ch);
         return;
@@ -872,7 +899,7 @@ s_back_online (hl_tui_app_t *self, int64_t now)
     if (self->screen == S_VISIT)
         hl_tui_visit_open (self->visit, now);
     if (self->online == 0)
-        s_say (self, HL_TUI_OK, "hotlined 已恢复连接。未提交的表单可按原键重新提交");
+        s_say (self, HL_TUI_OK, "hotlined 已恢复连接，未提交的表单可重新提交");
 }
 
 //  Whether hotlined answered lately; banner changes redraw.
@@ -988,7 +1015,7 @@ s_draw_disposition (hl_tui_app_t *self, int y, int x, int w)
         snprintf (line, sizeof line, "处置 F2 派单 → %s (%s)", s_unit_name (self, route.lead),
                   route.lead);
     else
-        snprintf (line, sizeof line, "处置 F2 派单 (按派单目录)  F4 直答  F7 转接  F8 不受理");
+        snprintf (line, sizeof line, "处置 F2 派单 (按派单目录)");
     hl_tui_screen_str (y, x, w, line, HL_TUI_DIM);
 }
 

@@ -195,6 +195,12 @@ s_text_key (hl_tui_form_t *self, int is_key, wint_t ch)
 }
 
 int
+hl_tui_form_typing (const hl_tui_form_t *self)
+{
+    return s_fields[self->focus].kind == S_TEXT || s_fields[self->focus].kind == S_MEMO;
+}
+
+int
 hl_tui_form_key (hl_tui_form_t *self, int is_key, wint_t ch, wchar_t *first)
 {
     *first = 0;

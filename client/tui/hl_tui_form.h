@@ -66,6 +66,10 @@ int hl_tui_form_dirty (const hl_tui_form_t *self);
 hl_tui_field_t hl_tui_form_focus (const hl_tui_form_t *self);
 void hl_tui_form_set_focus (hl_tui_form_t *self, hl_tui_field_t field);
 
+//  True if the focused field takes text (characters typed there are the
+//  caller's words or details, not commands).
+int hl_tui_form_typing (const hl_tui_form_t *self);
+
 //  Apply a key to the focused field. With HL_TUI_FORM_PICK, *FIRST holds
 //  the character that opened the picker (0 for Enter).
 int hl_tui_form_key (hl_tui_form_t *self, int is_key, wint_t ch, wchar_t *first);

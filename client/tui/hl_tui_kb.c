@@ -124,6 +124,8 @@ hl_tui_kb_plain (const void *data, size_t len, hl_buf_t *out)
             p += 3;
         else if (end - p >= 4 && memcmp (p, "</b>", 4) == 0)
             p += 4;
+        else if (end - p >= 2 && memcmp (p, "**", 2) == 0)
+            p += 2;                 //  emphasis marks of the article's text
         else
             hl_buf_append (out, p++, 1);
     }

@@ -191,7 +191,7 @@ hl_tui_query_label (const hl_tui_query_t *self)
 {
     switch (self->state) {
         case HL_TUI_QUERY_WAITING:     return "查询中…";
-        case HL_TUI_QUERY_UNSUPPORTED: return "hotlined 暂不提供";
+        case HL_TUI_QUERY_UNSUPPORTED: return "暂不可用";
         case HL_TUI_QUERY_OFFLINE:     return "无应答";
         case HL_TUI_QUERY_REFUSED:     return self->message[0] ? self->message : "被拒绝";
         default:                       return "";

@@ -31,9 +31,12 @@ s_head (int y, int x, int w, const Hotline__TicketSummary *s, hl_tui_style_t sty
 {
     hl_tui_screen_fill (y, x, w, style);
     int used = hl_tui_screen_str (y, x, w, s->ticket ? s->ticket : "?", style);
-    const char *label = hl_wire_state_label (s->state);
-    used += hl_tui_screen_str (y, x + used, w - used, " ", style);
-    used += hl_tui_screen_str (y, x + used, w - used, label ? label : "?", style);
+    //  Similar-ticket answers may leave the state out.
+    const char *label = s->has_state ? hl_wire_state_label (s->state) : NULL;
+    if (label) {
+        used += hl_tui_screen_str (y, x + used, w - used, " ", style);
+        used += hl_tui_screen_str (y, x + used, w - used, label, style);
+    }
     return used;
 }
 
