@@ -19,6 +19,8 @@
 #include "hl_wire.h"
 
 #include <event2/event.h>
+#include <pthread.h>
+#include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +163,58 @@ s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, d
     return (double) c.n_latency / elapsed;
 }
 
+//  Agents searching the knowledge base at RATE/s while the intake run goes
+//  on (a second thread with its own socket), to see what searches cost
+//  intake.
+typedef struct {
+    const char *endpoint;
+    double rate;
+    volatile int stop;
+    long sent, answered;
+} s_searches_t;
+
+static void *
+s_searches_thread (void *arg)
+{
+    s_searches_t *s = arg;
+    static const char *queries[] = { "公积金怎么提取", "孩子上小学要什么材料", "楼上装修太吵了",
+                                     "社保断缴怎么补缴", "停水了什么时候来水", "营业执照怎么办" };
+    void *ctx = zmq_ctx_new ();
+    void *dealer = zmq_socket (ctx, ZMQ_DEALER);
+    int zero = 0;
+    zmq_setsockopt (dealer, ZMQ_LINGER, &zero, sizeof zero);
+    zmq_connect (dealer, s->endpoint);
+    int64_t next = hl_monotonic_us ();
+    while (!s->stop) {
+        if (hl_monotonic_us () >= next) {
+            Hotline__KbQuery q = HOTLINE__KB_QUERY__INIT;
+            q.has_query = 1;
+            q.query = hl_wire_bytes (queries[s->sent % 6]);
+            Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+            env.has_version = 1;
+            env.version = HL_WIRE_VERSION;
+            env.body_case = HOTLINE__ENVELOPE__BODY_KB_QUERY;
+            env.kb_query = &q;
+            uint8_t buf[512];
+            size_t len = hotline__envelope__pack (&env, buf);
+            zmq_send (dealer, buf, len, ZMQ_DONTWAIT);
+            s->sent++;
+            next += (int64_t) (1e6 / s->rate);
+        }
+        zmq_pollitem_t item = { dealer, 0, ZMQ_POLLIN, 0 };
+        if (zmq_poll (&item, 1, 1) > 0) {
+            zmq_msg_t msg;
+            zmq_msg_init (&msg);
+            while (zmq_msg_recv (&msg, dealer, ZMQ_DONTWAIT) >= 0)
+                s->answered++;
+            zmq_msg_close (&msg);
+        }
+    }
+    zmq_close (dealer);
+    zmq_ctx_term (ctx);
+    return NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -169,6 +223,7 @@ main (int argc, char **argv)
     const char *redis = "127.0.0.1:6390";
     const char *dispatch = "deploy/etc/dispatch.conf";
     int skip_ceiling = 0;
+    double searches = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
@@ -179,9 +234,10 @@ main (int argc, char **argv)
         else if (!strcmp (argv[i], "--total")) o.total = atol (v), i++;
         else if (!strcmp (argv[i], "--rate")) o.rate = atof (v), i++;
         else if (!strcmp (argv[i], "--no-ceiling")) skip_ceiling = 1;
+        else if (!strcmp (argv[i], "--searches")) searches = atof (v), i++;
         else {
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
-                     "[--window W] [--total N] [--rate R] [--no-ceiling]\n");
+                     "[--window W] [--total N] [--rate R] [--no-ceiling] [--searches S]\n");
             return 1;
         }
     }
@@ -200,8 +256,19 @@ main (int argc, char **argv)
                 "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
                 c99 / 1000, c999 / 1000);
     }
+    s_searches_t agents = { .endpoint = o.endpoint, .rate = searches };
+    pthread_t agents_thread;
+    if (searches > 0)
+        pthread_create (&agents_thread, NULL, s_searches_thread, &agents);
     hl_load_result_t r;
-    if (hl_load_run (&o, &r) != 0) {
+    int run = hl_load_run (&o, &r);
+    if (searches > 0) {
+        agents.stop = 1;
+        pthread_join (agents_thread, NULL);
+        printf ("searches %.0f/s offered meanwhile: %ld sent, %ld answered\n", searches,
+                agents.sent, agents.answered);
+    }
+    if (run != 0) {
         fprintf (stderr, "intake: cannot set up clients\n");
         return 1;
     }

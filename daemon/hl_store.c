@@ -17,6 +17,7 @@ struct hl_store {
     char tz[16];                 //  tz_offset_min as text
     char ttl[16];                //  idempotency_ttl_s as text
     int ready;                   //  function library loaded on this connection
+    struct event *retry;         //  reloads the library after a refusal
     void (*ready_fn) (void *arg);    //  told each time the store becomes ready
     void *ready_arg;
 };
@@ -55,6 +56,11 @@ static const s_flag_field_t s_flag_fields[] = {
 //  --------------------------------------------------------------------
 //  Connection life: load the function library after every connect.
 
+static void s_load_functions (hl_store_t *self);
+
+//  A refused load is retried: a Redis that has just started answers
+//  "LOADING" while it reads its append-only file, and the store must not
+//  stay unready on a connection that is otherwise fine.
 static void
 s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -63,7 +69,9 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
     if (!reply)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
-        hl_error ("redis refused the function library: %s", reply->str);
+        hl_warning ("redis refused the function library (%s); trying again", reply->str);
+        struct timeval tv = { 0, 200 * 1000 };
+        evtimer_add (self->retry, &tv);
         return;
     }
     self->ready = 1;
@@ -73,15 +81,31 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
 }
 
 static void
-s_on_redis_state (hl_redis_t *redis, int up, void *arg)
+s_load_functions (hl_store_t *self)
 {
-    hl_store_t *self = arg;
-    self->ready = 0;
-    if (!up)
-        return;
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", hl_store_functions };
     size_t lens[] = { 8, 4, 7, hl_store_functions_len };
-    hl_redis_command (redis, 4, argv, lens, s_on_functions_loaded, self);
+    hl_redis_command (self->redis, 4, argv, lens, s_on_functions_loaded, self);
+}
+
+static void
+s_on_retry (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_store_t *self = arg;
+    if (!self->ready && hl_redis_is_up (self->redis))
+        s_load_functions (self);
+}
+
+static void
+s_on_redis_state (hl_redis_t *redis, int up, void *arg)
+{
+    (void) redis;
+    hl_store_t *self = arg;
+    self->ready = 0;
+    if (up)
+        s_load_functions (self);
 }
 
 hl_store_t *
@@ -94,8 +118,12 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     snprintf (self->city_prefix, sizeof self->city_prefix, "%s", opts->city_prefix);
     snprintf (self->tz, sizeof self->tz, "%d", opts->tz_offset_min);
     snprintf (self->ttl, sizeof self->ttl, "%d", opts->idempotency_ttl_s);
+    self->retry = evtimer_new (base, s_on_retry, self);
+    if (!self->retry)
+        abort ();
     self->redis = hl_redis_new (base, &opts->redis, s_on_redis_state, self, err, errlen);
     if (!self->redis) {
+        event_free (self->retry);
         free (self);
         return NULL;
     }
@@ -110,6 +138,7 @@ hl_store_destroy (hl_store_t **self_p)
     if (!self)
         return;
     hl_redis_destroy (&self->redis);
+    event_free (self->retry);
     free (self);
     *self_p = NULL;
 }
