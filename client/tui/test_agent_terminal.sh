@@ -271,7 +271,24 @@ else
     keys F10; keys y
 fi
 
-# -- 9. quit -----------------------------------------------------------
+# -- 9. emergency transfer and out of scope -----------------------------
+
+keys F10
+text "13700000003"; keys Enter
+keys 2; text "交通"; keys Enter; text "江城"; keys Enter
+text "路口两车相撞有人受伤"
+keys F7; keys 4
+expect "已记录紧急转接 122" 5 "emergency transfer to 122"
+t5=$(cli list --caller 13700000003 | awk 'NR==1 {print $1}')
+[ "$(field "$t5" state)" = transferred ] && ok "state transferred" || bad "state of $t5"
+keys 1; text "劳动合同"; keys Enter; text "江城"; keys Enter
+text "想起诉前公司，问法院立案要什么材料"
+keys F8; keys 1
+expect "不予受理: 已进入或应通过诉讼程序" 5 "out of scope with a reason"
+t6=$(cli list --caller 13700000003 | awk 'NR==1 {print $1}')
+[ "$(field "$t6" state)" = out_of_scope ] && ok "state out_of_scope" || bad "state of $t6"
+
+# -- 10. quit -----------------------------------------------------------
 
 keys F10; sleep 0.2; keys C-q
 expect "AGENT-EXIT 0" 3 "quits with Ctrl-Q"
