@@ -165,21 +165,42 @@ local function intake(keys, args)
   local ticket = string.format('%s%s%06d', prefix, day, seq)
   local key = 'hl:t:' .. ticket
 
-  -- One HSET and one RPUSH per ticket, whatever the disposition: these
-  -- calls are most of the cost of intake.
+  -- As few calls as the work allows (they are most of the cost of intake):
+  -- one HSET with every field, one RPUSH with every history entry, one
+  -- ZADD with every reminder.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', now, 'actor', actor,
                   unpack(args, 18)}
+  local function field(name, value)
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  end
   local entries = {history_entry(now, actor, 'intake', '',
                                  state == 'dispatched' and 'to_dispatch' or state,
                                  'received via ' .. channel)}
+  local timers = {}
   if state == 'dispatched' then
-    fields[#fields + 1], fields[#fields + 2] = 'unit', unit
-    fields[#fields + 1], fields[#fields + 2] = 'assist', assist
-    fields[#fields + 1], fields[#fields + 2] = 'dispatched_ms', now
+    field('unit', unit)
+    field('assist', assist)
+    field('dispatched_ms', now)
+    field('sla_sign_start', now)
+    field('sla_sign_status', 'running')
+    field('sla_sign_fired', 0)
+    field('sla_sign_warn', args[14])
+    field('sla_sign_due', args[15])
+    field('sla_sign_esc', args[16])
+    field('sla_gen', args[17])
     entries[2] = history_entry(now, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
+    -- Only the next reminder of a clock waits in hl:timers; firing it
+    -- arms the one after (hl_timer_fire).
+    for i = 1, #LEVELS do
+      if args[13 + i] ~= '' and #timers == 0 then
+        timers[1] = args[13 + i]
+        timers[2] = ticket .. '|sign|' .. LEVELS[i]
+      end
+    end
   elseif state ~= 'to_dispatch' then
-    fields[#fields + 1], fields[#fields + 2] = 'closed_ms', now
-    fields[#fields + 1], fields[#fields + 2] = 'disposition_note', note
+    field('closed_ms', now)
+    field('disposition_note', note)
   end
   redis.call('HSET', key, unpack(fields))
   redis.call('RPUSH', 'hl:h:' .. ticket, unpack(entries))
@@ -188,26 +209,20 @@ local function intake(keys, args)
     redis.call('ZADD', 'hl:caller:' .. phone, now, ticket)
   end
   reindex(ticket, now, '', state, nil, unit)
-  if state == 'dispatched' then
-    sla_start(key, 'sign', now)
-    local moments = {args[14], args[15], args[16]}
-    for i = 1, #LEVELS do
-      if moments[i] ~= '' then
-        redis.call('ZADD', 'hl:timers', moments[i], ticket .. '|sign|' .. LEVELS[i])
-      end
-    end
-    redis.call('HSET', key, 'sla_sign_warn', args[14], 'sla_sign_due', args[15],
-               'sla_sign_esc', args[16], 'sla_gen', args[17])
+  if #timers > 0 then
+    redis.call('ZADD', 'hl:timers', unpack(timers))
   end
   local minute = 'hl:mi:' .. math.floor(now / 60000)
-  redis.call('HINCRBY', minute, channel, 1)
-  redis.call('EXPIRE', minute, 7200)
-  count(now, '*', 'intake')
-  count(now, '*', 'intake:' .. channel)
+  if redis.call('HINCRBY', minute, channel, 1) == 1 then
+    redis.call('EXPIRE', minute, 7200)
+  end
+  local counters = 'hl:m:' .. day_of(now)
+  redis.call('HINCRBY', counters, '*|intake', 1)
+  redis.call('HINCRBY', counters, '*|intake:' .. channel, 1)
   if state == 'dispatched' then
-    count(now, unit, 'dispatched')
+    redis.call('HINCRBY', counters, unit .. '|dispatched', 1)
   elseif state == 'answered_directly' then
-    count(now, '*', 'answered_directly')
+    redis.call('HINCRBY', counters, '*|answered_directly', 1)
   end
   event('intake', ticket, '', state, unit)
   return {'new', ticket, state, tostring(now), unit, assist}
@@ -723,9 +738,10 @@ local function sla_arm(keys, args)
       local fired = reset and 0 or tonumber(f[3] or '0')
       local moments = {args[i + 2], args[i + 3], args[i + 4]}
       sla_disarm(ticket, m)
-      for l = 1, #LEVELS do
-        if moments[l] ~= '' and l > fired then
+      for l = fired + 1, #LEVELS do
+        if moments[l] ~= '' then
           redis.call('ZADD', 'hl:timers', moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l])
+          break
         end
       end
       redis.call('HSET', k, 'sla_' .. m .. '_warn', moments[1], 'sla_' .. m .. '_due',
@@ -764,6 +780,15 @@ local function timer_fire(keys, args)
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
+        -- The clock's next reminder, if any, waits now.
+        local next_moments = redis.call('HMGET', k, 'sla_' .. m .. '_due', 'sla_' .. m .. '_esc')
+        local follow = level == 'warn' and 1 or level == 'overdue' and 2 or 3
+        for l = follow, 2 do
+          if next_moments[l] and next_moments[l] ~= '' then
+            redis.call('ZADD', 'hl:timers', next_moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l + 1])
+            break
+          end
+        end
         if level == 'warn' then
           redis.call('ZADD', 'hl:sla:warned', at, ticket .. '|' .. m)
         else
