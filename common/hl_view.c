@@ -86,7 +86,8 @@ s_sla_json (hl_buf_t *b, const Hotline__TicketView *v)
     for (size_t i = 0; i < v->n_deadlines; i++) {
         const Hotline__Deadline *d = v->deadlines[i];
         hl_buf_puts (b, i ? ",{" : "{");
-        s_kv_name (b, "milestone", d->milestone);
+        const char *milestone = d->milestone ? d->milestone : "";
+        hl_json_kv_str (b, "milestone", milestone, strlen (milestone), 1);
         s_kv_name (b, "status", d->status);
         hl_json_kv_int (b, "start_ms", (int64_t) d->start_ms, 0);
         hl_json_kv_int (b, "warn_ms", (int64_t) d->warn_ms, 0);

@@ -61,7 +61,7 @@ main (int argc, char **argv)
         .codes = "deploy/etc/codes.conf",
         .dispatch = access ("deploy/etc/dispatch.conf", R_OK) == 0
                   ? "deploy/etc/dispatch.conf" : NULL,
-        .debounce_ms = 200,
+        .debounce_ms = 60,
         .timeout_ms = 3000,
     };
     enum { O_ENDPOINT = 1, O_AGENT, O_CALLER, O_CALLID, O_CODES, O_DISPATCH, O_DEBOUNCE,
