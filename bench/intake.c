@@ -19,7 +19,11 @@
 #include "hl_wire.h"
 
 #include <event2/event.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zmq.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,6 +219,63 @@ s_searches_thread (void *arg)
     return NULL;
 }
 
+//  Supervisors' screens polling the dashboard at RATE requests/s (summary,
+//  the per-unit table and /metrics in turn) while the intake run goes on.
+typedef struct {
+    char host[64];
+    int port;
+    const char *token;
+    double rate;
+    volatile int stop;
+    long sent, ok;
+} s_pollers_t;
+
+static int
+s_http_get (const s_pollers_t *p, const char *path)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) p->port) };
+    inet_pton (AF_INET, p->host, &addr.sin_addr);
+    struct timeval tv = { 2, 0 };
+    setsockopt (fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    int ok = 0;
+    if (connect (fd, (struct sockaddr *) &addr, sizeof addr) == 0) {
+        char req[512];
+        int n = snprintf (req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+                          "Authorization: Bearer %s\r\nConnection: close\r\n\r\n",
+                          path, p->host, p->token);
+        if (write (fd, req, (size_t) n) == n) {
+            char buf[16384];
+            ssize_t got, total = 0;
+            while ((got = read (fd, buf, sizeof buf)) > 0)
+                if (total == 0 && got > 12)
+                    ok = strncmp (buf + 9, "200", 3) == 0, total += got;
+        }
+    }
+    close (fd);
+    return ok;
+}
+
+static void *
+s_pollers_thread (void *arg)
+{
+    s_pollers_t *p = arg;
+    static const char *paths[] = { "/api/summary", "/api/units", "/metrics",
+                                   "/api/deadlines?level=overdue", "/api/intake?minutes=60" };
+    int64_t next = hl_monotonic_us ();
+    while (!p->stop) {
+        int64_t now = hl_monotonic_us ();
+        if (now < next) {
+            usleep ((useconds_t) (next - now > 2000 ? 2000 : next - now));
+            continue;
+        }
+        p->ok += s_http_get (p, paths[p->sent % 5]);
+        p->sent++;
+        next += (int64_t) (1e6 / p->rate);
+    }
+    return NULL;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -224,6 +285,7 @@ main (int argc, char **argv)
     const char *dispatch = "deploy/etc/dispatch.conf";
     int skip_ceiling = 0;
     double searches = 0;
+    s_pollers_t pollers = { .token = "" };
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
@@ -235,6 +297,12 @@ main (int argc, char **argv)
         else if (!strcmp (argv[i], "--rate")) o.rate = atof (v), i++;
         else if (!strcmp (argv[i], "--no-ceiling")) skip_ceiling = 1;
         else if (!strcmp (argv[i], "--searches")) searches = atof (v), i++;
+        else if (!strcmp (argv[i], "--poll")) {
+            sscanf (v, "%63[^:]:%d", pollers.host, &pollers.port);
+            i++;
+        }
+        else if (!strcmp (argv[i], "--poll-token")) pollers.token = v, i++;
+        else if (!strcmp (argv[i], "--poll-rate")) pollers.rate = atof (v), i++;
         else {
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
                      "[--window W] [--total N] [--rate R] [--no-ceiling] [--searches S]\n");
@@ -260,8 +328,17 @@ main (int argc, char **argv)
     pthread_t agents_thread;
     if (searches > 0)
         pthread_create (&agents_thread, NULL, s_searches_thread, &agents);
+    pthread_t pollers_thread;
+    if (pollers.rate > 0)
+        pthread_create (&pollers_thread, NULL, s_pollers_thread, &pollers);
     hl_load_result_t r;
     int run = hl_load_run (&o, &r);
+    if (pollers.rate > 0) {
+        pollers.stop = 1;
+        pthread_join (pollers_thread, NULL);
+        printf ("dashboard %.0f requests/s offered meanwhile: %ld sent, %ld answered 200\n",
+                pollers.rate, pollers.sent, pollers.ok);
+    }
     if (searches > 0) {
         agents.stop = 1;
         pthread_join (agents_thread, NULL);
