@@ -81,17 +81,19 @@ async function main() {
 }
 
 async function run(ctx) {
-    const page = ctx.pages()[0] || await ctx.newPage();
+    // The page with a wrong token is refused too (in a tab of its own: the
+    // browser reports the refusals on that tab's console).
+    const other = ctx.pages()[0] || await ctx.newPage();
+    const refused = await other.goto(`${cfg.base}/?token=wrong-token-0123456789`);
+    check(refused.status() === 401, 'the page with a wrong token is refused (401)');
+    await other.close();
+
+    const page = await ctx.newPage();
     const errors = [];
     const pageErrors = [];
     let outage = false;
     page.on('console', (m) => { if (m.type() === 'error' && !outage) errors.push(m.text()); });
     page.on('pageerror', (e) => pageErrors.push(e.message));
-
-    // The page with a wrong token is refused too.
-    const refused = await page.goto(`${cfg.base}/?token=wrong-token-0123456789`);
-    check(refused.status() === 401, 'the page with a wrong token is refused (401)');
-    errors.length = 0;
 
     const url = `${cfg.base}/?token=${encodeURIComponent(cfg.token)}`;
     const resp = await page.goto(url);
