@@ -241,3 +241,25 @@ hl_wire_error_parse (const char *name)
     }
     return 0;
 }
+
+int
+hl_wire_retryable (int code)
+{
+    return code >= HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE
+        && code != HOTLINE__ERROR_CODE__ERROR_CONFLICT;
+}
+
+void
+hl_wire_nack (Hotline__Envelope *env, Hotline__Nack *nack, int code, const char *field,
+              const char *message)
+{
+    hotline__nack__init (nack);
+    nack->has_code = 1;
+    nack->code = (Hotline__ErrorCode) code;
+    nack->message = (char *) message;
+    nack->has_retryable = 1;
+    nack->retryable = hl_wire_retryable (code);
+    nack->field = (char *) field;
+    env->body_case = HOTLINE__ENVELOPE__BODY_NACK;
+    env->nack = nack;
+}

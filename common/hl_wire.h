@@ -57,6 +57,15 @@ const char *hl_wire_disposition_name (int value);
 int hl_wire_disposition_parse (const char *name);
 int hl_wire_error_parse (const char *name);
 
+//  Whether a refusal with CODE may succeed if the same request is sent
+//  again later (the store was unavailable, the daemon busy or draining).
+int hl_wire_retryable (int code);
+
+//  Make ENV a Nack with CODE, FIELD (may be NULL) and MESSAGE, using NACK
+//  as its storage; the strings are not copied.
+void hl_wire_nack (Hotline__Envelope *env, Hotline__Nack *nack, int code,
+                   const char *field, const char *message);
+
 //  A `bytes` field viewing the NUL-terminated STR (no copy).
 ProtobufCBinaryData hl_wire_bytes (const char *str);
 

@@ -189,16 +189,8 @@ s_nack_to (hl_broker_t *self, const uint8_t *id, size_t id_len, const void *rid,
            size_t rid_len, Hotline__ErrorCode code, const char *field, const char *message)
 {
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
-    Hotline__Nack nack = HOTLINE__NACK__INIT;
-    nack.has_code = 1;
-    nack.code = code;
-    nack.message = (char *) message;
-    nack.has_retryable = 1;
-    nack.retryable = code >= HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE
-                  && code != HOTLINE__ERROR_CODE__ERROR_CONFLICT;
-    nack.field = (char *) field;
-    env.body_case = HOTLINE__ENVELOPE__BODY_NACK;
-    env.nack = &nack;
+    Hotline__Nack nack;
+    hl_wire_nack (&env, &nack, code, field, message);
     s_send_to (self, id, id_len, &env, rid, rid_len);
 }
 

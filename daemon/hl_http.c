@@ -580,6 +580,9 @@ s_on_request (struct evhttp_request *req, void *arg)
     if (evhttp_request_get_command (req) != EVHTTP_REQ_GET)
         s_reply_error (req, 405, "unsupported", "only GET is served");
     else
+    if (path && strcmp (path, "/favicon.ico") == 0)
+        evhttp_send_reply (req, 204, "No Content", NULL);    //  browsers ask unprompted
+    else
     if (!s_authorised (self, req, &args))
         s_reply_error (req, 401, "unauthorized", "a valid supervisor token is required");
     else

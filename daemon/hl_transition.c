@@ -99,14 +99,8 @@ hl_transition_answer (const hl_store_transition_result_t *r, const char *ticket,
         env->transition_done = done;
         return;
     }
-    hotline__nack__init (nack);
-    nack->has_code = 1;
-    nack->code = r->outcome == HL_STORE_REFUSED ? r->code
-               : r->outcome == HL_STORE_LOST ? HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT
-                                             : HOTLINE__ERROR_CODE__ERROR_STORE_FAILED;
-    nack->message = (char *) r->error;
-    nack->has_retryable = 1;
-    nack->retryable = r->outcome != HL_STORE_REFUSED;
-    env->body_case = HOTLINE__ENVELOPE__BODY_NACK;
-    env->nack = nack;
+    hl_wire_nack (env, nack, r->outcome == HL_STORE_REFUSED ? r->code
+                             : r->outcome == HL_STORE_LOST ? HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT
+                                                           : HOTLINE__ERROR_CODE__ERROR_STORE_FAILED,
+                  NULL, r->error);
 }
