@@ -7,8 +7,9 @@
  *     then WORKERS workers (spread over every unit of the catalogue) drain
  *     the backlog, each signing what it receives: deliveries/s.
  *  2. Ceiling: the Redis work a delivery costs (the ticket read and the
- *     sign transition), driven directly through the store at the same
- *     depth (workers x credit), no ZeroMQ, no daemon. Ratio of 1 to 2.
+ *     sign transition with the deadlines it arms), driven directly through
+ *     the store at the same depth (workers x credit), no ZeroMQ, no
+ *     daemon. Ratio of 1 to 2.
  *  3. Latency: with the workers connected, RATE tickets/s offered for
  *     SECONDS; time from a request being due at intake to its delivery at
  *     a worker, p50/p99/p999.
@@ -168,7 +169,13 @@ s_ceiling_read (const Hotline__TicketView *view, const char *error, void *arg)
     t.has_action = 1;
     t.action = HOTLINE__ACTION__ACTION_SIGN;
     free (call);
-    if (error || hl_store_transition (c->store, &t, actor, rid, strlen (rid), 0,
+    //  The contact and reply deadlines hotlined computes before a sign and
+    //  arms in the same step (their values do not matter here).
+    int64_t day = (int64_t) time (NULL) * 1000 + 86400000;
+    hl_store_premade_t pre = { .n = 2, .milestone = { 1, 2 }, .warn = { day, day },
+                               .due = { day + 3600000, day + 3600000 },
+                               .escalate = { day + 7200000, day + 7200000 }, .generation = 1 };
+    if (error || hl_store_transition (c->store, &t, actor, rid, strlen (rid), 0, &pre,
                                       s_ceiling_signed, c) != 0)
         s_ceiling_signed (NULL, c);
 }

@@ -36,6 +36,8 @@ typedef struct {
     char actor[128];             //  "unit:<code>/<name>"
     unsigned credit;
     char (*held)[HL_STORE_TICKET_MAX];   //  delivered, not yet signed or returned
+    hl_deadline_facts_t *facts;  //  per held ticket: what its SLA depends on
+    unsigned char *has_facts;
     unsigned n_held;
     int64_t last_heard_us;
     int64_t last_sent_us;
@@ -218,7 +220,36 @@ static void
 s_hold (s_worker_t *w, const char *ticket)
 {
     assert (w->n_held < w->credit);
+    w->has_facts[w->n_held] = 0;
     snprintf (w->held[w->n_held++], HL_STORE_TICKET_MAX, "%s", ticket);
+}
+
+//  Remembers what a held ticket's deadlines depend on, from the view the
+//  worker was sent, so its sign can arm the next clocks in the same step.
+static void
+s_hold_facts (s_worker_t *w, const char *ticket, const Hotline__TicketView *view)
+{
+    const Hotline__Complaint *c = view->complaint;
+    for (unsigned i = 0; c && i < w->n_held; i++)
+        if (strcmp (w->held[i], ticket) == 0) {
+            hl_deadline_facts_t *f = &w->facts[i];
+            memset (f, 0, sizeof *f);
+            f->request_type = c->request_type;
+            f->urgent = c->urgent;
+            f->enterprise = c->enterprise;
+            if (c->has_tag && c->tag.len)
+                snprintf (f->tag, sizeof f->tag, "%.*s", (int) c->tag.len, c->tag.data);
+            w->has_facts[i] = 1;
+        }
+}
+
+static const hl_deadline_facts_t *
+s_held_facts (const s_worker_t *w, const char *ticket)
+{
+    for (unsigned i = 0; i < w->n_held; i++)
+        if (strcmp (w->held[i], ticket) == 0)
+            return w->has_facts[i] ? &w->facts[i] : NULL;
+    return NULL;
 }
 
 //  Takes TICKET off W's list; returns 1 if it was there.
@@ -227,8 +258,10 @@ s_release (s_worker_t *w, const char *ticket)
 {
     for (unsigned i = 0; i < w->n_held; i++)
         if (strcmp (w->held[i], ticket) == 0) {
-            memmove (w->held[i], w->held[w->n_held - 1], HL_STORE_TICKET_MAX);
             w->n_held--;
+            memmove (w->held[i], w->held[w->n_held], HL_STORE_TICKET_MAX);
+            w->facts[i] = w->facts[w->n_held];
+            w->has_facts[i] = w->has_facts[w->n_held];
             return 1;
         }
     return 0;
@@ -259,6 +292,8 @@ s_worker_drop (hl_broker_t *self, s_worker_t *w, const char *why)
         }
     hl_table_remove (self->workers, w->id, w->id_len);
     free (w->held);
+    free (w->facts);
+    free (w->has_facts);
     free (w);
     s_pump (self, unit);
 }
@@ -275,7 +310,9 @@ s_worker_new (hl_broker_t *self, const uint8_t *id, size_t id_len, s_unit_t *uni
     w->unit = unit;
     w->credit = credit;
     w->held = calloc (credit, HL_STORE_TICKET_MAX);
-    if (!w->held)
+    w->facts = calloc (credit, sizeof *w->facts);
+    w->has_facts = calloc (credit, 1);
+    if (!w->held || !w->facts || !w->has_facts)
         abort ();
     snprintf (w->name, sizeof w->name, "%s", name);
     snprintf (w->actor, sizeof w->actor, "unit:%s/%s", unit->code, name);
@@ -347,6 +384,8 @@ s_send_delivery (hl_broker_t *self, s_worker_t *w, const Hotline__TicketView *vi
     if (s_send_to (self, w->id, w->id_len, &env, NULL, 0) != 0)
         return -1;
     w->last_sent_us = hl_monotonic_us ();
+    if (role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD && view->ticket)
+        s_hold_facts (w, view->ticket, view);
     return 0;
 }
 
@@ -618,6 +657,26 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     free (q);
 }
 
+//  Signing starts the contact and reply clocks; with the ticket's facts at
+//  hand their deadlines are computed now and armed by the sign itself.
+static void
+s_premade_sign (hl_broker_t *self, const hl_deadline_facts_t *facts, int64_t now,
+                hl_store_premade_t *pre)
+{
+    static const int started[] = { HL_SLA_CONTACT, HL_SLA_REPLY };
+    pre->generation = hl_deadline_generation (self->deadline);
+    for (int i = 0; i < 2; i++) {
+        hl_sla_deadline_t d;
+        if (hl_deadline_compute (self->deadline, facts, started[i], now, "", 0, &d) != 0)
+            continue;
+        pre->milestone[pre->n] = started[i];
+        pre->warn[pre->n] = d.warn_ms;
+        pre->due[pre->n] = d.due_ms;
+        pre->escalate[pre->n] = d.escalate_ms;
+        pre->n++;
+    }
+}
+
 //  The actions a department may take; the rest belong to the hotline.
 static int
 s_worker_action (int action)
@@ -655,8 +714,14 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
     s_request_t *q = s_request_new (self, w, env);
     snprintf (q->ticket, sizeof q->ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
     q->action = t->action;
-    if (hl_store_transition (self->store, t, w->actor, q->rid, q->rid_len,
-                             (uint64_t) hl_deadline_now (self->deadline),
+    int64_t now = hl_deadline_now (self->deadline);
+    hl_store_premade_t pre = { 0 };
+    const hl_deadline_facts_t *facts = t->action == HOTLINE__ACTION__ACTION_SIGN
+                                     ? s_held_facts (w, q->ticket) : NULL;
+    if (facts)
+        s_premade_sign (self, facts, now, &pre);
+    if (hl_store_transition (self->store, t, w->actor, q->rid, q->rid_len, (uint64_t) now,
+                             facts ? &pre : NULL,
                              s_on_transition, q) != 0) {
         free (q);
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
@@ -896,6 +961,8 @@ s_free_worker (const void *key, size_t len, void *value, void *arg)
     (void) arg;
     s_worker_t *w = value;
     free (w->held);
+    free (w->facts);
+    free (w->has_facts);
     free (w);
 }
 

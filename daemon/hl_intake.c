@@ -545,7 +545,7 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
               t->ticket.data);
     if (hl_store_transition (self->store, t, actor, peer->rid, peer->rid_len,
-                             (uint64_t) hl_deadline_now (self->deadline),
+                             (uint64_t) hl_deadline_now (self->deadline), NULL,
                              s_on_transition, pending) != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,

@@ -897,12 +897,35 @@ hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
     return hl_redis_command (self->redis, a.argc, a.argv, a.lens, fn, arg);
 }
 
+//  The premade deadlines as "pre_<milestone>_<level>" parameters.
+static void
+s_premade_params (s_args_t *a, const hl_store_premade_t *pre, char names[2][3][24],
+                  char values[2][3][24], char *gen)
+{
+    static const char *milestones[] = { "sign", "contact", "reply", "visit" };
+    static const char *levels[] = { "warn", "due", "esc" };
+    for (int i = 0; pre && i < pre->n && i < 2; i++) {
+        int64_t moments[3] = { pre->warn[i], pre->due[i], pre->escalate[i] };
+        for (int l = 0; l < 3; l++) {
+            snprintf (names[i][l], 24, "pre_%s_%s", milestones[pre->milestone[i] & 3], levels[l]);
+            s_moment (values[i][l], moments[l]);
+            s_arg_str (a, names[i][l]);
+            s_arg_str (a, values[i][l]);
+        }
+    }
+    if (pre && pre->n) {
+        snprintf (gen, 24, "%llu", (unsigned long long) pre->generation);
+        s_param_str (a, "pre_gen", gen);
+    }
+}
+
 int
 hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char *actor,
                      const void *rid, size_t rid_len, uint64_t now_ms,
-                     hl_store_transition_fn *fn, void *arg)
+                     const hl_store_premade_t *pre, hl_store_transition_fn *fn, void *arg)
 {
     char now[24] = "", ticket[HL_STORE_TICKET_MAX], scratch[3][16], assist[256];
+    char pre_names[2][3][24], pre_values[2][3][24], pre_gen[24];
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
@@ -916,6 +939,7 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     s_arg (&a, rid, rid_len);
     s_arg_str (&a, now);
     s_transition_params (&a, t, scratch, assist, sizeof assist);
+    s_premade_params (&a, pre, pre_names, pre_values, pre_gen);
     s_call_t *call = s_call_new (arg);
     call->transition_fn = fn;
     return s_send (self, a.argc, a.argv, a.lens, s_on_transition, call);

@@ -130,10 +130,21 @@ int hl_store_intake (hl_store_t *self, const Hotline__Complaint *complaint,
                      const hl_store_disposition_t *disposition,
                      hl_store_intake_fn *fn, void *arg);
 
+//  Deadlines computed before a transition for the clocks it starts, so
+//  they are armed in the same step (milestone numbers as hl_deadline).
+typedef struct {
+    int n;
+    int milestone[2];
+    int64_t warn[2], due[2], escalate[2];
+    uint64_t generation;
+} hl_store_premade_t;
+
 //  Apply a (validated) transition as ACTOR. RID is the request id that
-//  makes a retry idempotent.
+//  makes a retry idempotent. PRE (may be NULL) carries deadlines computed
+//  beforehand for clocks the transition starts.
 int hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char *actor,
                          const void *rid, size_t rid_len, uint64_t now_ms,
+                         const hl_store_premade_t *pre,
                          hl_store_transition_fn *fn, void *arg);
 
 //  List tickets, newest first, from INDEX ("caller", "unit" or "state")

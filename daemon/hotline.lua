@@ -99,29 +99,66 @@ local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
 local LEVELS = {'warn', 'overdue', 'escalate'}
 local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalated'}
 
-local function sla_disarm(ticket, m)
-  for i = 1, #LEVELS do
-    redis.call('ZREM', 'hl:timers', ticket .. '|' .. m .. '|' .. LEVELS[i])
+-- Writes to the ticket hash within one step are gathered here and made
+-- with one HSET at its end (flush): fewer calls, the same atomic result.
+-- Functions run one at a time, so one table serves every call.
+local W = {}
+
+local function put(...)
+  local args = {...}
+  for i = 1, #args, 2 do W[args[i]] = args[i + 1] end
+end
+
+local function flush(k)
+  local flat = {}
+  for field, value in pairs(W) do
+    flat[#flat + 1] = field
+    flat[#flat + 1] = value
   end
+  if #flat > 0 then redis.call('HSET', k, unpack(flat)) end
+  W = {}
+end
+
+local function sla_disarm(ticket, m)
+  redis.call('ZREM', 'hl:timers', ticket .. '|' .. m .. '|warn', ticket .. '|' .. m .. '|overdue',
+             ticket .. '|' .. m .. '|escalate')
 end
 
 local function sla_start(k, m, now)
-  redis.call('HSET', k, 'sla_' .. m .. '_start', now, 'sla_' .. m .. '_status', 'running',
-             'sla_' .. m .. '_fired', 0)
+  put('sla_' .. m .. '_start', now, 'sla_' .. m .. '_status', 'running', 'sla_' .. m .. '_fired', 0)
 end
 
-local function sla_stop(k, ticket, m, now)
-  if redis.call('HGET', k, 'sla_' .. m .. '_status') then
+-- Sets the moments of milestone M's running clock and puts its first
+-- reminder not yet fired (above FIRED) in hl:timers. FRESH: the clock has
+-- just started, so nothing of it waits there yet.
+local function sla_set(k, ticket, m, moments, fired, gen, fresh)
+  if not fresh then sla_disarm(ticket, m) end
+  for l = fired + 1, #LEVELS do
+    if moments[l] ~= '' then
+      redis.call('ZADD', 'hl:timers', moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l])
+      break
+    end
+  end
+  put('sla_' .. m .. '_warn', moments[1], 'sla_' .. m .. '_due', moments[2],
+      'sla_' .. m .. '_esc', moments[3], 'sla_gen', gen)
+end
+
+-- Stops milestone M's clock (T holds its status as the step began).
+local function sla_stop(k, ticket, m, now, t)
+  local st = t['sla_' .. m .. '_status']
+  if st and st ~= 'met' then
     sla_disarm(ticket, m)
-    redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
-    redis.call('ZREM', 'hl:sla:overdue', ticket .. '|' .. m)
-    redis.call('HSET', k, 'sla_' .. m .. '_status', 'met', 'sla_' .. m .. '_met', now)
+    if st ~= 'running' then
+      redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
+      redis.call('ZREM', 'hl:sla:overdue', ticket .. '|' .. m)
+    end
+    put('sla_' .. m .. '_status', 'met', 'sla_' .. m .. '_met', now)
   end
 end
 
--- True if milestone M of the ticket in K is met at NOW within its deadline.
-local function on_time(k, m, now)
-  local due = tonumber(redis.call('HGET', k, 'sla_' .. m .. '_due') or '')
+-- True if milestone M (deadline in T as the step began) is met at NOW in time.
+local function on_time(t, m, now)
+  local due = tonumber(t['sla_' .. m .. '_due'] or '')
   return due == nil or now <= due
 end
 
@@ -318,7 +355,7 @@ end
 local APPLY = {}
 
 local function route_to(k, p, now)
-  redis.call('HSET', k, 'unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
+  put('unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
   redis.call('HDEL', k, 'signed_ms', 'return_reason')
   return 'dispatched'
 end
@@ -326,12 +363,12 @@ end
 APPLY.dispatch = function (t, p, k, now) return route_to(k, p, now) end
 
 APPLY.sign = function (t, p, k, now)
-  redis.call('HSET', k, 'signed_ms', now)
+  put('signed_ms', now)
   return 'signed'
 end
 
 APPLY['return'] = function (t, p, k, now)
-  redis.call('HSET', k, 'return_reason', p.return_reason, 'returned_ms', now)
+  put('return_reason', p.return_reason, 'returned_ms', now)
   return 'returned'
 end
 
@@ -343,7 +380,7 @@ APPLY.reassign = function (t, p, k, now)
 end
 
 APPLY.refuse_return = function (t, p, k, now)
-  redis.call('HSET', k, 'dispatched_ms', now)
+  put('dispatched_ms', now)
   redis.call('HDEL', k, 'return_reason')
   return 'dispatched'
 end
@@ -351,7 +388,7 @@ end
 APPLY.progress = function (t, p, k, now, lead)
   if not lead then return t.state end
   if not t.first_contact_ms then
-    redis.call('HSET', k, 'first_contact_ms', now)
+    put('first_contact_ms', now)
   end
   return 'in_progress'
 end
@@ -360,7 +397,7 @@ APPLY.request_extension = function (t, p, k, now)
   if t.ext_pending then
     return nil, fail('invalid_transition', 'an extension request is already pending')
   end
-  redis.call('HSET', k, 'ext_pending', p.extension_days)
+  put('ext_pending', p.extension_days)
   return t.state
 end
 
@@ -398,7 +435,7 @@ local function reply_to_merged(ticket, actor, note, now)
 end
 
 APPLY.reply = function (t, p, k, now, lead, actor, ticket)
-  redis.call('HSET', k, 'reply', p.note, 'replied_ms', now)
+  put('reply', p.note, 'replied_ms', now)
   reply_to_merged(ticket, actor, p.note, now)
   return 'replied'
 end
@@ -408,22 +445,21 @@ APPLY.reject_reply = function (t, p, k, now)
 end
 
 APPLY.visit = function (t, p, k, now)
-  redis.call('HSET', k, 'satisfaction', p.satisfaction, 'resolved', p.resolved or '0',
-             'visited_ms', now)
+  put('satisfaction', p.satisfaction, 'resolved', p.resolved or '0', 'visited_ms', now)
   if p.satisfaction ~= 'unsatisfied' then
     return 'visited'
   end
   redis.call('HINCRBY', k, 'reopen_count', 1)
-  redis.call('HSET', k, 'dispatched_ms', now)
+  put('dispatched_ms', now)
   redis.call('HDEL', k, 'signed_ms', 'reply', 'ext_pending')
   return 'dispatched'
 end
 
 local function close_with(state)
   return function (t, p, k, now)
-    redis.call('HSET', k, 'closed_ms', now)
-    if p.article then redis.call('HSET', k, 'article', p.article) end
-    if p.transfer_to then redis.call('HSET', k, 'transfer_to', p.transfer_to) end
+    put('closed_ms', now)
+    if p.article then put('article', p.article) end
+    if p.transfer_to then put('transfer_to', p.transfer_to) end
     return state
   end
 end
@@ -445,7 +481,7 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
     return nil, fail('invalid_transition', 'parent ticket is ' .. ps .. ', not open')
   end
   redis.call('SADD', 'hl:merged:' .. p.parent, ticket)
-  redis.call('HSET', k, 'parent', p.parent, 'closed_ms', now)
+  put('parent', p.parent, 'closed_ms', now)
   redis.call('RPUSH', 'hl:h:' .. p.parent, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
   return 'merged'
@@ -475,14 +511,14 @@ local function sla_pause(k, ticket, t, now)
   if paused(t) then return end
   local list = t.sla_pauses or ''
   t.sla_pauses = list .. (list ~= '' and ',' or '') .. now .. '-'
-  redis.call('HSET', k, 'sla_pauses', t.sla_pauses)
+  put('sla_pauses', t.sla_pauses)
   for i = 1, #MILESTONES do sla_disarm(ticket, MILESTONES[i]) end
 end
 
 local function sla_resume(k, t, now)
   if not paused(t) then return end
   t.sla_pauses = t.sla_pauses .. now
-  redis.call('HSET', k, 'sla_pauses', t.sla_pauses)
+  put('sla_pauses', t.sla_pauses)
 end
 
 -- The SLA side of a transition: which clocks stop, start, pause or
@@ -490,7 +526,7 @@ end
 local function sla_transition(k, ticket, t, action, from, to, now)
   local arm = {}
   local function start(m) sla_start(k, m, now); t['sla_' .. m .. '_status'] = 'running'; arm[#arm + 1] = m end
-  local function stop(m) sla_stop(k, ticket, m, now); t['sla_' .. m .. '_status'] = 'met' end
+  local function stop(m) sla_stop(k, ticket, m, now, t); t['sla_' .. m .. '_status'] = 'met' end
   if action == 'return' or action == 'pause' then
     sla_pause(k, ticket, t, now)
   elseif action == 'resume' or action == 'refuse_return' then
@@ -508,12 +544,12 @@ local function sla_transition(k, ticket, t, action, from, to, now)
     stop('contact'); stop('reply'); start('visit')
   elseif action == 'reject_reply' then
     stop('visit')
-    redis.call('HSET', k, 'sla_reply_status', 'running')
+    put('sla_reply_status', 'running')
     t.sla_reply_status = 'running'
   elseif action == 'visit' then
     stop('visit')
     if to == 'dispatched' then
-      redis.call('HDEL', k, 'sla_pauses')
+      put('sla_pauses', '')
       t.sla_pauses = nil
       start('sign')
     end
@@ -582,15 +618,15 @@ local function transition_metrics(k, t, action, to, unit, p, now)
     count(now, unit, 'dispatched')
   elseif action == 'sign' then
     count(now, lead, 'signed')
-    if on_time(k, 'sign', now) then count(now, lead, 'signed_on_time') end
+    if on_time(t, 'sign', now) then count(now, lead, 'signed_on_time') end
   elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
-    if on_time(k, 'contact', now) then count(now, lead, 'contacted_on_time') end
+    if on_time(t, 'contact', now) then count(now, lead, 'contacted_on_time') end
   elseif action == 'return' then
     count(now, lead, 'returned')
   elseif action == 'reply' then
     count(now, lead, 'replied')
-    if on_time(k, 'reply', now) then count(now, lead, 'replied_on_time') end
-    if not t.first_contact_ms and on_time(k, 'contact', now) then
+    if on_time(t, 'reply', now) then count(now, lead, 'replied_on_time') end
+    if not t.first_contact_ms and on_time(t, 'contact', now) then
       count(now, lead, 'contacted_on_time')
     end
     count(now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
@@ -607,6 +643,24 @@ local function transition_metrics(k, t, action, to, unit, p, now)
   end
 end
 
+-- The fields a transition reads (not the whole hash: the content and the
+-- caller stay where they are).
+local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending',
+                           'first_contact_ms', 'signed_ms', 'sla_pauses'}
+for i = 1, #MILESTONES do
+  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = 'sla_' .. MILESTONES[i] .. '_status'
+  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = 'sla_' .. MILESTONES[i] .. '_due'
+end
+
+local function ticket_fields(k)
+  local values = redis.call('HMGET', k, unpack(TRANSITION_FIELDS))
+  local t = {}
+  for i = 1, #TRANSITION_FIELDS do
+    if values[i] then t[TRANSITION_FIELDS[i]] = values[i] end
+  end
+  return t
+end
+
 -- hl_transition: one action on one ticket.
 -- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
 --       parameter name/value pairs (note, unit, assist, return_reason,
@@ -621,11 +675,10 @@ local function transition(keys, args)
     local r = cjson.decode(done)
     return {'dup', r[1], r[2], r[3], r[4], r[5], {}}
   end
-  local flat = redis.call('HGETALL', k)
-  if #flat == 0 then
+  local t = ticket_fields(k)
+  if not t.state then
     return fail('not_found', 'no such ticket')
   end
-  local t = pairs_to_table(flat, 1)
   local rule = RULES[action]
   if not rule then
     return fail('unknown_code', 'unknown action ' .. action)
@@ -644,14 +697,28 @@ local function transition(keys, args)
   end
   local now = now_ms(args[5])
   local lead = string.match(actor, '^unit:([^/]+)') == t.unit
+  W = {}
   local to, err = APPLY[action](t, p, k, now, lead, actor, ticket)
   if not to then
+    W = {}
     return err
   end
-  local after = redis.call('HMGET', k, 'unit', 'assist')
-  local unit, assist = after[1] or '', after[2] or ''
+  local unit, assist = W.unit or t.unit or '', W.assist or t.assist or ''
   local arm = sla_transition(k, ticket, t, action, t.state, to, now)
-  redis.call('HSET', k, 'state', to, 'updated_ms', now)
+  -- Moments hotlined computed beforehand (it knew the ticket) are armed
+  -- here, in the same step; the rest it arms afterwards.
+  local later = {}
+  for _, m in ipairs(arm) do
+    if p['pre_' .. m .. '_due'] and not paused(t) then
+      sla_set(k, ticket, m, {p['pre_' .. m .. '_warn'] or '', p['pre_' .. m .. '_due'],
+                             p['pre_' .. m .. '_esc'] or ''}, 0, p.pre_gen or '', true)
+    else
+      later[#later + 1] = m
+    end
+  end
+  arm = later
+  put('state', to, 'updated_ms', now)
+  flush(k)
   redis.call('RPUSH', 'hl:h:' .. ticket,
              history_entry(now, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, tonumber(t.created_ms), t.state, to, t.unit, unit)
@@ -660,7 +727,7 @@ local function transition(keys, args)
   transition_metrics(k, t, action, to, unit, p, now)
   event('transition', ticket, t.state, to, unit)
   return {'ok', t.state, to, tostring(now), unit, assist,
-          sla_facts(k, arm, action == 'approve_extension')}
+          #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {}}
 end
 
 -- ---------------------------------------------------------------------
@@ -727,6 +794,7 @@ local function sla_arm(keys, args)
   local ticket, gen, reset = args[1], args[2], args[3] == '1'
   local k = 'hl:t:' .. ticket
   local armed = 0
+  W = {}
   if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
     return 0
   end
@@ -736,22 +804,14 @@ local function sla_arm(keys, args)
                          'sla_' .. m .. '_fired')
     if f[1] == start and f[2] and f[2] ~= 'met' then
       local fired = reset and 0 or tonumber(f[3] or '0')
-      local moments = {args[i + 2], args[i + 3], args[i + 4]}
-      sla_disarm(ticket, m)
-      for l = fired + 1, #LEVELS do
-        if moments[l] ~= '' then
-          redis.call('ZADD', 'hl:timers', moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l])
-          break
-        end
-      end
-      redis.call('HSET', k, 'sla_' .. m .. '_warn', moments[1], 'sla_' .. m .. '_due',
-                 moments[2], 'sla_' .. m .. '_esc', moments[3], 'sla_gen', gen)
+      sla_set(k, ticket, m, {args[i + 2], args[i + 3], args[i + 4]}, fired, gen)
       if reset then
         redis.call('HSET', k, 'sla_' .. m .. '_fired', 0, 'sla_' .. m .. '_status', 'running')
       end
       armed = armed + 1
     end
   end
+  flush(k)
   return armed
 end
 
