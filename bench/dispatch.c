@@ -188,7 +188,7 @@ s_ceiling_next (s_ceiling_t *c)
     s_ceiling_call_t *call = malloc (sizeof *call);
     call->c = c;
     call->i = c->next++;
-    if (hl_store_ticket_get (c->store, c->tickets[call->i], s_ceiling_read, call) != 0) {
+    if (hl_store_ticket_brief (c->store, c->tickets[call->i], s_ceiling_read, call) != 0) {
         free (call);
         s_ceiling_signed (NULL, c);
     }

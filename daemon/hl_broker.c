@@ -441,7 +441,7 @@ s_deliver (hl_broker_t *self, s_worker_t *w, const char *ticket, int role, int r
     snprintf (d->unit, sizeof d->unit, "%s", w->unit->code);
     d->role = role;
     d->redelivery = redelivery;
-    if (hl_store_ticket_get (self->store, ticket, s_on_delivery_view, d) != 0) {
+    if (hl_store_ticket_brief (self->store, ticket, s_on_delivery_view, d) != 0) {
         free (d);
         return -1;
     }

@@ -729,15 +729,26 @@ s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
     free (call);
 }
 
-int
-hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
+static int
+s_ticket_read (hl_store_t *self, const char *function, const char *ticket,
+               hl_store_view_fn *fn, void *arg)
 {
-    if (!hl_store_is_ready (self))
-        return -1;
-    const char *argv[] = { "FCALL_RO", "hl_ticket_get", "0", ticket };
+    const char *argv[] = { "FCALL_RO", function, "0", ticket };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
     return s_send (self, 4, argv, NULL, s_on_ticket, call);
+}
+
+int
+hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
+{
+    return s_ticket_read (self, "hl_ticket_get", ticket, fn, arg);
+}
+
+int
+hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
+{
+    return s_ticket_read (self, "hl_ticket_brief", ticket, fn, arg);
 }
 
 //  --------------------------------------------------------------------

@@ -169,6 +169,10 @@ int hl_store_dispatched_scan (hl_store_t *self, long start, long count,
 int hl_store_ticket_get (hl_store_t *self, const char *ticket,
                          hl_store_view_fn *fn, void *arg);
 
+//  Read one ticket without its history (cheaper: for deliveries).
+int hl_store_ticket_brief (hl_store_t *self, const char *ticket,
+                           hl_store_view_fn *fn, void *arg);
+
 //  The embedded function library (generated from hotline.lua).
 extern const char hl_store_functions[];
 extern const size_t hl_store_functions_len;

@@ -286,6 +286,16 @@ local function ticket_get(keys, args)
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
 end
 
+-- hl_ticket_brief: a ticket's fields only, for deliveries to departments
+-- (which carry no history). args: ticket. returns {} or {fields, {}, {}}
+local function ticket_brief(keys, args)
+  local fields = redis.call('HGETALL', 'hl:t:' .. args[1])
+  if #fields == 0 then
+    return {}
+  end
+  return {fields, {}, {}}
+end
+
 -- ---------------------------------------------------------------------
 -- Transitions (docs/lifecycle.md is the table in prose)
 
@@ -994,6 +1004,8 @@ redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
                         flags = {'no-writes'}}
 redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
+                        flags = {'no-writes'}}
+redis.register_function{function_name = 'hl_ticket_brief', callback = ticket_brief,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
                         flags = {'no-writes'}}
