@@ -199,6 +199,19 @@ async function run(ctx) {
           'today\'s intake tile shows 9');
     check(await page.evaluate(() => window.hlNoReload === 1), 'the page was not reloaded');
 
+    // Three similar requests in one area make a hotspot (热点), shown live.
+    const hot = [];
+    for (let i = 0; i < 3; i++)
+        hot.push(submit(['--channel', 'phone', '--type', '投诉', '--category', 'ZJ.03', '--area', '441781',
+                         '--phone', `1350000030${i}`,
+                         '--content', '春城花园旁工地夜间施工噪音扰民，凌晨两点还在打桩']));
+    const hotRow = page.locator(`#hotspots tr[data-lead="${hot[0]}"]`);
+    check(await until(async () => (await hotRow.count()) === 1, 15000)
+          && /441781/.test(await hotRow.textContent()) && /ZJ\.03/.test(await hotRow.textContent()),
+          `the hotspot led by ${hot[0]} appears live`);
+    check(await until(async () => (await page.locator('#feed').textContent()).includes('热点'), 5000),
+          'the live feed announces the hotspot');
+
     // Readable at 1920x1080 and 1280x800; screenshots kept.
     await page.screenshot({ path: path.join(cfg.screenshots, 'dashboard-1920x1080.png') });
     await page.screenshot({ path: path.join(cfg.screenshots, 'dashboard-full.png'), fullPage: true });

@@ -78,7 +78,7 @@ daemon_cmd=("$hotlined" --endpoint "$HOTLINE_ENDPOINT"
     --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf"
     --dispatch "$src/deploy/etc/dispatch.conf" --sla "$work/sla.conf"
     --calendar-dir "$src/deploy/etc/calendar"
-    --http-endpoint "127.0.0.1:$http_port" --http-token "$token"
+    --http-endpoint "127.0.0.1:$http_port" --http-token "$token" --tickets-db "$work/tickets.db"
     --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log")
 printf '%s\0' "${daemon_cmd[@]}" >"$work/hotlined.cmd"
 setsid "${daemon_cmd[@]}" </dev/null >>"$work/hotlined.log" 2>&1 &
