@@ -13,6 +13,7 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_top.h"
 #include "hl_view.h"
 #include "hl_wire.h"
 
@@ -55,6 +56,10 @@ s_usage (void)
         "  similar TICKET | --text TEXT --area CODE [--category C] [--days N]\n"
         "                open tickets like this one (并单 candidates)\n"
         "  status        hotlined's health\n"
+        "  top [--http HOST:PORT] [--token T] [--interval MS] [--once]\n"
+        "                the supervisor's live figures (the dashboard's API; the token\n"
+        "                defaults to HOTLINE_TOKEN, the address to HOTLINE_HTTP or\n"
+        "                127.0.0.1:7180); q quits, s changes the ranking\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -674,6 +679,40 @@ s_cmd_similar (const s_opts_t *o, int argc, char **argv)
     return s_finish (o, s_call (o, &env), HOTLINE__ENVELOPE__BODY_SIMILAR_RESULTS, s_print_similar);
 }
 
+static int
+s_cmd_top (int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        { "http", 1, 0, 'h' }, { "token", 1, 0, 't' }, { "interval", 1, 0, 'i' },
+        { "once", 0, 0, 'o' }, { 0, 0, 0, 0 }
+    };
+    const char *http = getenv ("HOTLINE_HTTP"), *token = getenv ("HOTLINE_TOKEN");
+    int interval = 2000, once = 0, opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt == 'h')
+            http = optarg;
+        else
+        if (opt == 't')
+            token = optarg;
+        else
+        if (opt == 'i')
+            interval = atoi (optarg);
+        else
+        if (opt == 'o')
+            once = 1;
+        else {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+    }
+    if (!token || !*token) {
+        fprintf (stderr, "hotline: top needs the supervisor token (--token or HOTLINE_TOKEN)\n");
+        return EXIT_USAGE;
+    }
+    return hl_top_run (http, token, interval, once) == 0 ? 0 : EXIT_UNREACHABLE;
+}
+
 //  Takes the global options out of ARGV wherever they stand, leaving the
 //  command and its own options in order. Returns the new argc.
 static int
@@ -716,6 +755,8 @@ main (int argc, char **argv)
         return s_cmd_list (&o, argc - 1, argv + 1);
     if (strcmp (cmd, "kb") == 0)
         return s_cmd_kb (&o, argc - 1, argv + 1);
+    if (strcmp (cmd, "top") == 0)
+        return s_cmd_top (argc - 1, argv + 1);
     if (strcmp (cmd, "similar") == 0)
         return s_cmd_similar (&o, argc - 1, argv + 1);
     for (const s_action_cmd_t *a = s_action_cmds; a->command; a++)

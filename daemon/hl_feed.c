@@ -80,6 +80,8 @@ s_json (hl_buf_t *b, const Hotline__Event *ev)
     s_kv (b, "action", ev->action, 0);
     s_kv (b, "unit", ev->unit, 0);
     s_kv (b, "milestone", ev->milestone, 0);
+    s_kv (b, "area", ev->area, 0);
+    s_kv (b, "category", ev->category, 0);
     s_kv (b, "level", ev->level, 0);
     if (ev->has_due_ms)
         hl_json_kv_int (b, "due_ms", (int64_t) ev->due_ms, 0);

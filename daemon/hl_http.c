@@ -355,11 +355,17 @@ s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
 //  Prometheus
 
 static void
-s_unit_gauges (const char *unit, size_t queued, size_t workers, void *arg)
+s_unit_queued (const char *unit, size_t queued, size_t workers, void *arg)
 {
-    hl_buf_t *b = arg;
-    hl_buf_printf (b, "hotline_queue_depth{unit=\"%s\"} %zu\nhotline_workers_connected{unit=\"%s\"} %zu\n",
-                   unit, queued, unit, workers);
+    (void) workers;
+    hl_buf_printf (arg, "hotline_queue_depth{unit=\"%s\"} %zu\n", unit, queued);
+}
+
+static void
+s_unit_workers (const char *unit, size_t queued, size_t workers, void *arg)
+{
+    (void) queued;
+    hl_buf_printf (arg, "hotline_workers_connected{unit=\"%s\"} %zu\n", unit, workers);
 }
 
 static void
@@ -371,8 +377,9 @@ s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     hl_buf_printf (b, "hotline_redis_rtt_seconds %.6f\n",
                    (double) hl_store_rtt_us (self->parts.store) / 1e6);
     hl_metrics_family (b, "hotline_queue_depth", "gauge", "Tickets waiting for a worker, by unit.");
+    hl_broker_foreach_unit (self->parts.broker, s_unit_queued, b);
     hl_metrics_family (b, "hotline_workers_connected", "gauge", "Connected workers, by unit.");
-    hl_broker_foreach_unit (self->parts.broker, s_unit_gauges, b);
+    hl_broker_foreach_unit (self->parts.broker, s_unit_workers, b);
     hl_metrics_family (b, "hotline_open_tickets", "gauge", "Open tickets, by state.");
     for (size_t i = 0; r && i < 7 && i < r->element[0]->elements; i++)
         hl_metrics_sample (b, "hotline_open_tickets", "state", s_open_states[i],

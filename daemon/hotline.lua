@@ -461,7 +461,8 @@ APPLY.visit = function (t, p, k, now)
   end
   redis.call('HINCRBY', k, 'reopen_count', 1)
   put('dispatched_ms', now)
-  redis.call('HDEL', k, 'signed_ms', 'reply', 'ext_pending')
+  -- A reopened ticket is handled anew: its next contact counts again.
+  redis.call('HDEL', k, 'signed_ms', 'reply', 'ext_pending', 'first_contact_ms')
   return 'dispatched'
 end
 

@@ -164,7 +164,8 @@ s_on_hotspot (const hl_similar_hotspot_t *h, void *arg)
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "hotspot";
     ev.ticket = (char *) h->lead;
-    ev.state = (char *) h->area;
+    ev.area = (char *) h->area;
+    ev.category = (char *) h->category;
     ev.has_at_ms = 1;
     ev.at_ms = (uint64_t) now;
     hl_feed_publish (d->feed, &ev);
