@@ -1,6 +1,6 @@
 /*  kb: knowledge-base index benchmark on synthetic articles.
 
-    kb [--docs N] [--queries N] [--db PATH] [--search-only]
+    kb [--docs N] [--queries N] [--db PATH] [--search-only] [--eval FILE]...
 
     Builds an index of N synthetic articles (default 5000; the documented
     large run is --docs 100000), composed from the vocabulary of the sample
@@ -9,8 +9,18 @@
     phrasing. Prints the indexing rate, index size, query latency p50/p99
     (top 10 with snippets) and queries per second on one thread. With
     --search-only, the index at --db is reused and only queries are run.
+
+    With --eval FILE (an evaluation file as for kb-eval, query<TAB>id; may
+    be given several times), the sample articles of kb/articles and the
+    synonym groups of kb/synonyms.txt are first added to the index at --db,
+    then each file's queries are run against the whole index: recall@1,
+    recall@5 and MRR of callers' questions among the synthetic articles
+    (strong distractors: they are made of the same words), and the
+    latency of those questions. This changes the index (synonym groups
+    apply to every later search), so use a copy of the benchmark index.
 */
 #include "hl_article.h"
+#include "hl_synonyms.h"
 #include "hl_xapian.h"
 
 #include <dirent.h>
@@ -21,6 +31,8 @@
 #include <time.h>
 
 #define WORDS_MAX 8192
+#define EVAL_MAX 4
+#define RANK_MAX 10
 
 static char *s_words[WORDS_MAX];
 static size_t s_words_size;
@@ -168,12 +180,149 @@ s_build (const char *db, long docs)
     return s_now () - t0;
 }
 
+//  Write the articles under DIR (recursively) and their synonym groups
+//  with W; returns the number written, or -1.
+static long
+s_put_articles (hl_kb_writer_t *w, const char *dir)
+{
+    DIR *d = opendir (dir);
+    if (!d)
+        return 0;
+    long written = 0;
+    struct dirent *e;
+    while (written >= 0 && (e = readdir (d))) {
+        char path[4096], err[512];
+        struct stat st;
+        if (e->d_name[0] == '.'
+        ||  snprintf (path, sizeof path, "%s/%s", dir, e->d_name) >= (int) sizeof path
+        ||  stat (path, &st))
+            continue;
+        if (S_ISDIR (st.st_mode)) {
+            long n = s_put_articles (w, path);
+            written = n < 0 ? -1 : written + n;
+            continue;
+        }
+        hl_article_t *a = hl_article_load (path, NULL, err, sizeof err);
+        if (!a)
+            continue;
+        const hl_synonyms_t *groups = hl_article_synonyms (a);
+        int rc = hl_kb_writer_put (w, hl_article_doc (a), err, sizeof err);
+        for (size_t i = 0; rc == 0 && groups && i < hl_synonyms_size (groups); i++) {
+            size_t size;
+            const char *const *words = hl_synonyms_group (groups, i, &size);
+            rc = hl_kb_writer_add_synonyms (w, words, size, err, sizeof err);
+        }
+        hl_article_destroy (&a);
+        if (rc) {
+            fprintf (stderr, "kb: %s: %s\n", path, err);
+            written = -1;
+        }
+        else
+            written++;
+    }
+    closedir (d);
+    return written;
+}
+
+//  Add the sample knowledge base (articles and synonym groups) to DB.
+static int
+s_add_sample (const char *db)
+{
+    char err[512];
+    hl_kb_writer_t *w = hl_kb_writer_new (db, err, sizeof err);
+    if (!w) {
+        fprintf (stderr, "kb: %s\n", err);
+        return -1;
+    }
+    hl_synonyms_t *groups = hl_synonyms_new ();
+    int rc = hl_synonyms_load (groups, KB_SOURCE_DIR "/synonyms.txt", NULL, NULL,
+                               err, sizeof err) < 0 ? -1 : 0;
+    for (size_t i = 0; rc == 0 && i < hl_synonyms_size (groups); i++) {
+        size_t size;
+        const char *const *words = hl_synonyms_group (groups, i, &size);
+        rc = hl_kb_writer_add_synonyms (w, words, size, err, sizeof err);
+    }
+    hl_synonyms_destroy (&groups);
+    if (rc == 0 && s_put_articles (w, KB_SOURCE_DIR "/articles") < 0)
+        rc = -1;
+    else
+    if (rc == 0)
+        rc = hl_kb_writer_commit (w, err, sizeof err);
+    if (rc)
+        fprintf (stderr, "kb: %s\n", err);
+    hl_kb_writer_destroy (&w);
+    return rc;
+}
+
+//  1-based rank of the first hit whose id is in WANTED (comma-separated),
+//  or 0 if none is in the results.
+static int
+s_rank (const hl_kb_results_t *results, const char *wanted)
+{
+    for (size_t i = 0; i < hl_kb_results_size (results); i++) {
+        const char *id = hl_kb_results_hit (results, i)->id;
+        size_t n = strlen (id);
+        for (const char *p = strstr (wanted, id); p; p = strstr (p + 1, id))
+            if ((p == wanted || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+                return (int) i + 1;
+    }
+    return 0;
+}
+
+//  Run the evaluation queries of FILE against KB: quality and latency.
+static int
+s_eval (hl_kb_t *kb, const char *file)
+{
+    FILE *f = fopen (file, "r");
+    if (!f) {
+        fprintf (stderr, "kb: cannot open %s\n", file);
+        return -1;
+    }
+    hl_kb_query_t q = {.limit = RANK_MAX};
+    double lat[4096];
+    size_t total = 0, at1 = 0, at5 = 0;
+    double rr = 0;
+    char line[2048], err[512];
+    while (total < 4096 && fgets (line, sizeof line, f)) {
+        line[strcspn (line, "\r\n")] = 0;
+        char *tab = strchr (line, '\t');
+        if (line[0] == '#' || !tab)
+            continue;
+        *tab = 0;
+        hl_kb_results_t *r;
+        double qs = s_now ();
+        if (hl_kb_search (kb, line, &q, &r, err, sizeof err)) {
+            fprintf (stderr, "kb: '%s': %s\n", line, err);
+            fclose (f);
+            return -1;
+        }
+        lat[total] = s_now () - qs;
+        int rank = s_rank (r, tab + 1);
+        total++;
+        at1 += rank == 1;
+        at5 += rank >= 1 && rank <= 5;
+        rr += rank ? 1.0 / rank : 0;
+        hl_kb_results_destroy (&r);
+    }
+    fclose (f);
+    if (!total)
+        return 0;
+    qsort (lat, total, sizeof *lat, s_compare_double);
+    printf ("eval       %s: %zu queries, recall@1 %.3f, recall@5 %.3f, MRR@%d %.3f;"
+            " p50 %.2f ms, p99 %.2f ms, max %.2f ms\n",
+            file, total, (double) at1 / total, (double) at5 / total, RANK_MAX, rr / total,
+            lat[total / 2] * 1e3, lat[(size_t) (total * 0.99)] * 1e3, lat[total - 1] * 1e3);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
     long docs = 5000, queries = 2000;
     const char *db = KB_BENCH_DB;
     int search_only = 0;
+    const char *evals[EVAL_MAX];
+    size_t evals_size = 0;
     for (int i = 1; i < argc; i += 2) {
         if (strcmp (argv[i], "--search-only") == 0) {
             search_only = 1;
@@ -191,9 +340,15 @@ main (int argc, char **argv)
         else
         if (strcmp (argv[i], "--db") == 0)
             db = argv[i + 1];
+        else
+        if (strcmp (argv[i], "--eval") == 0 && evals_size < EVAL_MAX)
+            evals[evals_size++] = argv[i + 1];
+        else
+            docs = 0;
     }
     if (docs < 1 || queries < 1) {
-        fprintf (stderr, "usage: kb [--docs N] [--queries N] [--db PATH] [--search-only]\n");
+        fprintf (stderr, "usage: kb [--docs N] [--queries N] [--db PATH] [--search-only]"
+                         " [--eval FILE]...\n");
         return 2;
     }
     s_load_vocabulary (KB_SOURCE_DIR "/articles");
@@ -203,6 +358,8 @@ main (int argc, char **argv)
     }
     double indexing = search_only ? 0 : s_build (db, docs);
     if (indexing < 0)
+        return 1;
+    if (evals_size && s_add_sample (db))
         return 1;
     long long size = s_du (db);
 
@@ -245,6 +402,12 @@ main (int argc, char **argv)
             lat[queries - 1] * 1e3);
     printf ("throughput %.0f queries/s (one thread)\n", queries / searching);
     free (lat);
+    kb = evals_size ? hl_kb_new (db, err, sizeof err) : NULL;
+    for (size_t i = 0; kb && i < evals_size; i++)
+        if (s_eval (kb, evals[i]))
+            return 1;
+    if (kb)
+        hl_kb_destroy (&kb);
     for (size_t i = 0; i < s_words_size; i++)
         free (s_words[i]);
     return 0;

@@ -60,6 +60,18 @@ static const unsigned WDF_BODY = 1;
 static const double UNIGRAM_WEIGHT = 0.25;
 //  ... and only counts if it occurs in at most this share of articles.
 static const double UNIGRAM_SHARE_MAX = 0.1;
+//  In the subject boost a single character counts in full, but only if at
+//  most this share of articles has it in title or tags: a common one (证,
+//  办, 保) adds the same little to thousands of articles, yet every one of
+//  them has to be looked up, and it is what made the relaxed pass slow on
+//  a large index (100,000 articles: p99 18-25 ms).
+static const double SUBJECT_UNIGRAM_SHARE_MAX = 0.05;
+//  The relaxed pass keeps only this many of the query's words, the most
+//  selective (OP_ELITE_SET, by their highest possible weight): a long
+//  colloquial question otherwise walks a long posting list per character
+//  pair, most of them pairs that straddle two words. Six keeps the
+//  evaluation figures (kb-eval) and halves the 100,000-article p99.
+static const Xapian::termcount RELAXED_WORDS_MAX = 6;
 //  Weight of a match in the subject, on top of the match in all text.
 static const double SUBJECT_WEIGHT = 1.0;
 
@@ -671,11 +683,19 @@ s_strict_query (const hl_kb_t *self, Xapian::QueryParser &qp, const std::string 
     return s_combine (Xapian::Query::OP_AND, parts);
 }
 
+//  Share of the articles in DB that have TERM.
+static double
+s_share (const Xapian::Database &db, const std::string &term)
+{
+    return (double) db.get_termfreq (term) / std::max (1u, db.get_doccount ());
+}
+
 //  Sort the leaves of Q into PARTS for the relaxed query: words (terms,
 //  synonym groups, phrases) as they are, single Chinese characters
 //  weighted down, and only if they are rare in DB: a common character adds
 //  noise and costs time on a large index, a rare one ("坑") can be all
-//  that links a caller's words to the article.
+//  that links a caller's words to the article. Single characters of the
+//  subject (title and tags, for the boost) count in full if rare there.
 static void
 s_relax_leaves (const Xapian::Database &db, const Xapian::Query &q,
                 std::vector<Xapian::Query> &parts)
@@ -687,9 +707,15 @@ s_relax_leaves (const Xapian::Database &db, const Xapian::Query &q,
     }
     if (q.get_type () == Xapian::Query::LEAF_TERM) {
         std::string term = *q.get_terms_begin ();
+        size_t prefix = strlen (PREFIX_SUBJECT);
+        if (term.compare (0, prefix, PREFIX_SUBJECT) == 0
+        &&  s_is_cjk_unigram (term.substr (prefix))) {
+            if (s_share (db, term) <= SUBJECT_UNIGRAM_SHARE_MAX)
+                parts.push_back (q);
+            return;
+        }
         if (s_is_cjk_unigram (term)) {
-            double share = (double) db.get_termfreq (term) / std::max (1u, db.get_doccount ());
-            if (share <= UNIGRAM_SHARE_MAX && !s_in_list (s_stop_chars, term))
+            if (s_share (db, term) <= UNIGRAM_SHARE_MAX && !s_in_list (s_stop_chars, term))
                 parts.push_back (Xapian::Query (Xapian::Query::OP_SCALE_WEIGHT, q,
                                                 UNIGRAM_WEIGHT));
             return;
@@ -699,12 +725,17 @@ s_relax_leaves (const Xapian::Database &db, const Xapian::Query &q,
 }
 
 //  The relaxed query: any word or rare character of the strict one may
-//  match, ranked by relevance.
+//  match, ranked by relevance. With WORDS_MAX, only that many of them, the
+//  ones that can weigh most (the rarest), take part.
 static Xapian::Query
-s_relax (const Xapian::Database &db, const Xapian::Query &strict)
+s_relax (const Xapian::Database &db, const Xapian::Query &strict,
+         Xapian::termcount words_max = 0)
 {
     std::vector<Xapian::Query> parts;
     s_relax_leaves (db, strict, parts);
+    if (words_max && parts.size () > words_max)
+        return Xapian::Query (Xapian::Query::OP_ELITE_SET, parts.begin (), parts.end (),
+                              words_max);
     return s_combine (Xapian::Query::OP_OR, parts);
 }
 
@@ -796,7 +827,8 @@ s_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
                                                                PREFIX_SUBJECT));
     std::set<Xapian::docid> seen;
     s_collect (self, s_boost (strict, subject), options, true, r, seen);
-    s_collect (self, s_boost (s_relax (self->db, strict), subject), options, false, r, seen);
+    s_collect (self, s_boost (s_relax (self->db, strict, RELAXED_WORDS_MAX), subject),
+               options, false, r, seen);
 }
 
 int
