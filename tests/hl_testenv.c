@@ -409,3 +409,32 @@ hl_testenv_show (hl_testenv_t *self, const char *ticket)
     req.ticket_query = &q;
     return hl_testenv_request (self, &req);
 }
+
+long long
+hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi)
+{
+    //  Days from the civil date (proleptic Gregorian), then UTC+8.
+    y -= mo <= 2;
+    long era = (y >= 0 ? y : y - 399) / 400;
+    long yoe = y - era * 400;
+    long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    long long days = era * 146097LL + doe - 719468;
+    return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
+}
+
+int
+hl_testenv_set_clock (hl_testenv_t *self, long long now_ms)
+{
+    Hotline__ClockSet c = HOTLINE__CLOCK_SET__INIT;
+    c.has_now_ms = 1;
+    c.now_ms = (uint64_t) now_ms;
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
+    req.clock_set = &c;
+    Hotline__Envelope *r = hl_testenv_request (self, &req);
+    int ok = r && r->body_case == HOTLINE__ENVELOPE__BODY_STATUS;
+    hl_wire_free (&r);
+    s_sleep_ms (300);            //  let the reminders due by then fire
+    return ok ? 0 : -1;
+}

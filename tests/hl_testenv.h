@@ -70,6 +70,13 @@ Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *re
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
 
+//  Beijing local time (UTC+8) to Unix milliseconds.
+long long hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi);
+
+//  Set the clock of a daemon started with --test-clock-ms, and give the
+//  reminders due by then a moment to fire. 0 or -1.
+int hl_testenv_set_clock (hl_testenv_t *self, long long now_ms);
+
 //  A free TCP port on 127.0.0.1.
 int hl_testenv_free_port (void);
 

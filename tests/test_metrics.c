@@ -18,17 +18,6 @@ typedef Hotline__Envelope env_t;
 
 #define TOKEN "test-supervisor-token-0123456789"
 
-static long long
-s_bj (int y, int mo, int d, int h, int mi)
-{
-    y -= mo <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097LL + doe - 719468;
-    return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
-}
 
 static void
 s_free (env_t **e)
@@ -38,19 +27,6 @@ s_free (env_t **e)
     *e = NULL;
 }
 
-static void
-s_clock (hl_testenv_t *env, long long now)
-{
-    Hotline__ClockSet c = HOTLINE__CLOCK_SET__INIT;
-    c.has_now_ms = 1;
-    c.now_ms = (uint64_t) now;
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
-    req.clock_set = &c;
-    env_t *r = hl_testenv_request (env, &req);
-    s_free (&r);
-    usleep (200 * 1000);
-}
 
 static void
 s_submit (hl_testenv_t *env, const char *category, char out[48])
@@ -173,7 +149,7 @@ test_rates (void)
     int port = hl_testenv_free_port ();
     char http[64], start[24];
     snprintf (http, sizeof http, "127.0.0.1:%d", port);
-    snprintf (start, sizeof start, "%lld", s_bj (2026, 11, 23, 9, 0));
+    snprintf (start, sizeof start, "%lld", hl_testenv_beijing_ms (2026, 11, 23, 9, 0));
     const char *args[] = { "--test-clock-ms", start, "--http-endpoint", http,
                            "--http-token", TOKEN, NULL };
     hl_testenv_t *env = hl_testenv_new ("rates");
@@ -200,11 +176,11 @@ test_rates (void)
     HL_CHECK (s_act (w, t[3], HOTLINE__ACTION__ACTION_RETURN, "不属于本单位"));
     HL_CHECK (s_act (w, t[0], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
     //  Monday 23:00: t[2]'s sign deadline (Tuesday 18:00) still ahead.
-    s_clock (env, s_bj (2026, 11, 23, 23, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 23, 23, 0));
     //  Wednesday 10:00 (day 2): the late sign, and t[1]'s reply, due two
     //  working days after Monday's sign (Wednesday 18:00)... is in time;
     //  t[2] signed late then replied Friday: late.
-    s_clock (env, s_bj (2026, 11, 25, 10, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 25, 10, 0));
     HL_CHECK (s_act (w, t[2], HOTLINE__ACTION__ACTION_SIGN, NULL));
     HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
     HL_CHECK (s_visit (env, t[0], HOTLINE__SATISFACTION__SATISFIED, 1));

@@ -18,19 +18,6 @@
 
 typedef Hotline__Envelope env_t;
 
-//  Beijing local time to Unix ms.
-static long long
-s_bj (int y, int mo, int d, int h, int mi)
-{
-    //  days from civil (proleptic Gregorian)
-    y -= mo <= 2;
-    long era = (y >= 0 ? y : y - 399) / 400;
-    long yoe = y - era * 400;
-    long doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    long doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    long long days = era * 146097LL + doe - 719468;
-    return ((days * 24 + h - 8) * 60 + mi) * 60000LL;
-}
 
 
 static void
@@ -41,20 +28,6 @@ s_free (env_t **e)
     *e = NULL;
 }
 
-static void
-s_clock (hl_testenv_t *env, long long now)
-{
-    Hotline__ClockSet c = HOTLINE__CLOCK_SET__INIT;
-    c.has_now_ms = 1;
-    c.now_ms = (uint64_t) now;
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_CLOCK_SET;
-    req.clock_set = &c;
-    env_t *r = hl_testenv_request (env, &req);
-    HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_STATUS);
-    s_free (&r);
-    usleep (300 * 1000);            //  let the reminders fire
-}
 
 static void
 s_submit (hl_testenv_t *env, int type, char out[48])
@@ -167,7 +140,7 @@ s_env_up (const char *name, long long clock, const char *calendar)
 static void
 test_fire_in_order (void)
 {
-    long long fri = s_bj (2026, 11, 27, 16, 0);
+    long long fri = hl_testenv_beijing_ms (2026, 11, 27, 16, 0);
     hl_testenv_t *env = s_env_up ("fire", fri, NULL);
     if (!env)
         return;
@@ -180,20 +153,20 @@ test_fire_in_order (void)
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
-    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 11, 30, 18, 0));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 11, 30, 18, 0));
     HL_CHECK (sign && sign->warn_ms > (uint64_t) fri && sign->warn_ms < sign->due_ms);
-    HL_CHECK (sign && sign->escalate_ms == (uint64_t) s_bj (2026, 12, 2, 18, 0));
+    HL_CHECK (sign && sign->escalate_ms == (uint64_t) hl_testenv_beijing_ms (2026, 12, 2, 18, 0));
     HL_CHECK (sign && sign->working_time && sign->left_ms == (2 * 3600 + 7 * 3600) * 1000LL);
     HL_CHECK (v && v->ticket_view->profile && strcmp (v->ticket_view->profile, "guangdong") == 0);
     uint64_t warn = sign ? sign->warn_ms : 0;
     s_free (&v);
-    s_clock (env, (long long) warn - 1000);
+    hl_testenv_set_clock (env, (long long) warn - 1000);
     HL_CHECK (s_count (env, t, "remind") == 0);
-    s_clock (env, (long long) warn);
+    hl_testenv_set_clock (env, (long long) warn);
     HL_CHECK (s_count (env, t, "remind") == 1);
-    s_clock (env, s_bj (2026, 11, 30, 18, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 30, 18, 0));
     HL_CHECK (s_count (env, t, "overdue") == 1 && s_count (env, t, "remind") == 1);
-    s_clock (env, s_bj (2026, 12, 10, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 12, 10, 9, 0));
     HL_CHECK (s_count (env, t, "escalate") == 1 && s_count (env, t, "overdue") == 1);
     v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
@@ -225,7 +198,7 @@ test_fire_in_order (void)
 static void
 test_milestones (void)
 {
-    long long mon = s_bj (2026, 11, 23, 9, 0);
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
     hl_testenv_t *env = s_env_up ("milestones", mon, NULL);
     if (!env)
         return;
@@ -242,11 +215,11 @@ test_milestones (void)
     const Hotline__Deadline *sign = s_deadline (v, "sign"), *reply = s_deadline (v, "reply");
     HL_CHECK (sign && strcmp (sign->status, "met") == 0);
     //  投诉: 15 working days from Monday 09:00, day 1 = Tuesday.
-    HL_CHECK (reply && reply->due_ms == (uint64_t) s_bj (2026, 12, 14, 18, 0));
+    HL_CHECK (reply && reply->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 12, 14, 18, 0));
     s_free (&v);
     r = w ? hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY, "已处理") : NULL;
     s_free (&r);
-    s_clock (env, s_bj (2027, 1, 30, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2027, 1, 30, 9, 0));
     HL_CHECK (s_count_of (env, t, "overdue", "reply") == 0);
     HL_CHECK (s_count_of (env, t, "overdue", "contact") == 0);
     HL_CHECK (s_count_of (env, t, "overdue", "sign") == 0);
@@ -265,7 +238,7 @@ test_milestones (void)
 static void
 test_pause (void)
 {
-    long long mon = s_bj (2026, 11, 23, 9, 0);
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
     hl_testenv_t *env = s_env_up ("pause", mon, NULL);
     if (!env)
         return;
@@ -274,16 +247,16 @@ test_pause (void)
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
     uint64_t due = sign ? sign->due_ms : 0;          //  Tuesday 18:00
-    HL_CHECK (due == (uint64_t) s_bj (2026, 11, 24, 18, 0));
+    HL_CHECK (due == (uint64_t) hl_testenv_beijing_ms (2026, 11, 24, 18, 0));
     s_free (&v);
-    s_clock (env, s_bj (2026, 11, 24, 9, 0));        //  Tuesday 09:00
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 24, 9, 0));        //  Tuesday 09:00
     env_t *r = s_staff (env, t, HOTLINE__ACTION__ACTION_PAUSE, "等待市民补充材料");
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE);
     s_free (&r);
     r = s_staff (env, t, HOTLINE__ACTION__ACTION_PAUSE, "again");
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_NACK);
     s_free (&r);
-    s_clock (env, s_bj (2026, 11, 26, 10, 0));       //  past the old deadline
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 26, 10, 0));       //  past the old deadline
     HL_CHECK (s_count (env, t, "overdue") == 0);
     v = hl_testenv_show (env, t);
     HL_CHECK (v && v->ticket_view->paused && v->ticket_view->n_pauses == 1);
@@ -298,7 +271,7 @@ test_pause (void)
     //  Thursday 10:00: 2 h to noon, 3.5 h in the afternoon, the last hour
     //  on Friday from 08:30: due Friday 09:30.
     HL_CHECK (sign && sign->due_ms > due && !v->ticket_view->paused);
-    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 11, 27, 9, 30));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 11, 27, 9, 30));
     s_free (&v);
     hl_testenv_destroy (&env);
 }
@@ -307,7 +280,7 @@ test_pause (void)
 static void
 test_two_daemons (void)
 {
-    long long mon = s_bj (2026, 11, 23, 9, 0);
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
     hl_testenv_t *a = s_env_up ("twoa", mon, NULL);
     if (!a)
         return;
@@ -321,9 +294,9 @@ test_two_daemons (void)
     char t[N][48];
     for (int i = 0; i < N; i++)
         s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
-    long long later = s_bj (2026, 12, 31, 9, 0);
-    s_clock (a, later);
-    s_clock (b, later);
+    long long later = hl_testenv_beijing_ms (2026, 12, 31, 9, 0);
+    hl_testenv_set_clock (a, later);
+    hl_testenv_set_clock (b, later);
     usleep (300 * 1000);
     int fired = 0;
     for (int i = 0; i < N; i++)
@@ -338,7 +311,7 @@ test_two_daemons (void)
 static void
 test_restart_catch_up (void)
 {
-    long long mon = s_bj (2026, 11, 23, 9, 0);
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
     hl_testenv_t *env = s_env_up ("catchup", mon, NULL);
     if (!env)
         return;
@@ -350,7 +323,7 @@ test_restart_catch_up (void)
     HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
     //  Ten minutes past the warning moment of Tuesday's deadline.
     char start[24];
-    snprintf (start, sizeof start, "%lld", s_bj (2026, 11, 24, 18, 10));
+    snprintf (start, sizeof start, "%lld", hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
     const char *args[] = { "--test-clock-ms", start, NULL };
     HL_CHECK (hl_testenv_daemon_start (env, args) == 0);
     usleep (500 * 1000);
@@ -375,14 +348,14 @@ test_new_calendar (void)
     char cmd[1024];
     snprintf (cmd, sizeof cmd, "cp '%s/2025.conf' '%s/'", getenv ("HL_CALENDAR"), dir);
     HL_CHECK (system (cmd) == 0);
-    hl_testenv_t *env = s_env_up ("calendar", s_bj (2026, 9, 30, 9, 0), dir);
+    hl_testenv_t *env = s_env_up ("calendar", hl_testenv_beijing_ms (2026, 9, 30, 9, 0), dir);
     if (!env)
         return;
     char t[48];
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
-    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 1, 18, 0));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 1, 18, 0));
     s_free (&v);
     snprintf (cmd, sizeof cmd, "cp '%s/2026.conf' '%s/'", getenv ("HL_CALENDAR"), dir);
     HL_CHECK (system (cmd) == 0);
@@ -390,10 +363,10 @@ test_new_calendar (void)
     usleep (500 * 1000);
     v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
-    HL_CHECK (sign && sign->due_ms == (uint64_t) s_bj (2026, 10, 8, 18, 0));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 8, 18, 0));
     s_free (&v);
     //  Nothing fires at the old moment.
-    s_clock (env, s_bj (2026, 10, 2, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 10, 2, 9, 0));
     HL_CHECK (s_count (env, t, "overdue") == 0);
     hl_testenv_destroy (&env);
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
@@ -406,7 +379,7 @@ test_new_calendar (void)
 static void
 test_extension (void)
 {
-    long long mon = s_bj (2026, 11, 23, 9, 0);
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
     hl_testenv_t *env = s_env_up ("extension", mon, NULL);
     if (!env)
         return;
@@ -438,12 +411,12 @@ test_extension (void)
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *reply = s_deadline (v, "reply");
     //  15 working days end Monday 14 December 18:00; three more: Thursday 17th.
-    HL_CHECK (reply && reply->due_ms == (uint64_t) s_bj (2026, 12, 17, 18, 0));
+    HL_CHECK (reply && reply->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 12, 17, 18, 0));
     HL_CHECK (v && v->ticket_view->extension_days == 3);
     s_free (&v);
-    s_clock (env, s_bj (2026, 12, 15, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 12, 15, 9, 0));
     HL_CHECK (s_count_of (env, t, "overdue", "reply") == 0);
-    s_clock (env, s_bj (2026, 12, 17, 18, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 12, 17, 18, 0));
     HL_CHECK (s_count_of (env, t, "overdue", "reply") == 1);
     hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
