@@ -32,7 +32,7 @@ s_usage (FILE *out)
         "  --codes FILE     category and area catalogue (deploy/etc/codes.conf)\n"
         "  --dispatch FILE  dispatch catalogue, to show the unit before submitting\n"
         "                   (deploy/etc/dispatch.conf if present)\n"
-        "  --debounce MS    pause in typing before knowledge-base search (200)\n"
+        "  --debounce MS    pause in typing before knowledge-base search (60)\n"
         "  --timeout SEC    how long a submit waits for hotlined to confirm (3)\n"
         "  --trace FILE     append figures: keys and round trips per call,\n"
         "                   keystroke-to-suggestion times\n"

@@ -305,7 +305,7 @@ if kb:
     kb.sort()
     p = lambda q: kb[min(len(kb) - 1, int(q * len(kb)))]
     print("kb keystroke to suggestions on screen: n=%d p50=%.1f ms p99=%.1f ms max=%.1f ms"
-          " (200 ms debounce included)" % (len(kb), p(0.5), p(0.99), kb[-1]))
+          " (60 ms debounce included)" % (len(kb), p(0.5), p(0.99), kb[-1]))
 rtt = sorted(float(l.split('rtt_ms=')[1].split()[0]) for l in open(sys.argv[1])
              if l.startswith('kb '))
 if rtt:
