@@ -17,7 +17,7 @@
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
 --   hl:merged:<ticket>    set     tickets merged into this one
 --   hl:act:<ticket>       hash    request id -> result, for idempotent actions
---   hl:events             stream  one entry per change, for consumers
+--   hl:events             stream  answers (reply) and reminders (timer), for notifiers
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -254,14 +254,15 @@ local function intake(keys, args)
     redis.call('EXPIRE', minute, 7200)
   end
   local counters = 'hl:m:' .. day_of(now)
-  redis.call('HINCRBY', counters, '*|intake', 1)
   redis.call('HINCRBY', counters, '*|intake:' .. channel, 1)
   if state == 'dispatched' then
     redis.call('HINCRBY', counters, unit .. '|dispatched', 1)
   elseif state == 'answered_directly' then
     redis.call('HINCRBY', counters, '*|answered_directly', 1)
   end
-  event('intake', ticket, '', state, unit)
+  -- New tickets are announced on hotlined's event socket, not in the
+  -- stream: an append there cost a quarter of intake's time, and the
+  -- ticket itself (hl:state:*) is the durable record of its arrival.
   return {'new', ticket, state, tostring(now), unit, assist}
 end
 
@@ -736,7 +737,12 @@ local function transition(keys, args)
   redis.call('HSET', 'hl:act:' .. ticket, rid,
              cjson.encode({t.state, to, tostring(now), unit, assist}))
   transition_metrics(k, t, action, to, unit, p, now)
-  event('transition', ticket, t.state, to, unit)
+  -- The stream keeps what a notifier must not miss: answers to callers
+  -- (and reminders, from hl_timer_fire). Every transition is announced on
+  -- hotlined's event socket and kept in the ticket's history.
+  if action == 'reply' then
+    event('reply', ticket, t.state, to, unit)
+  end
   return {'ok', t.state, to, tostring(now), unit, assist,
           #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {}}
 end
