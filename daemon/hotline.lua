@@ -61,8 +61,14 @@ local function day_of(now)
   return civil_date(math.floor((now / 1000 + 8 * 3600) / 86400))
 end
 
+-- The day's counter hash of the step in progress (one step, one day).
+local counted_at, counted_key = nil, nil
+
 local function count(now, unit, counter, by)
-  redis.call('HINCRBY', 'hl:m:' .. day_of(now), unit .. '|' .. counter, by or 1)
+  if counted_at ~= now then
+    counted_at, counted_key = now, 'hl:m:' .. day_of(now)
+  end
+  redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or 1)
 end
 
 local OPEN = {to_dispatch = true, dispatched = true, signed = true,
@@ -253,7 +259,7 @@ local function intake(keys, args)
   if redis.call('HINCRBY', minute, channel, 1) == 1 then
     redis.call('EXPIRE', minute, 7200)
   end
-  local counters = 'hl:m:' .. day_of(now)
+  local counters = 'hl:m:' .. (tz == 480 and day or day_of(now))
   redis.call('HINCRBY', counters, '*|intake:' .. channel, 1)
   if state == 'dispatched' then
     redis.call('HINCRBY', counters, unit .. '|dispatched', 1)
@@ -684,8 +690,8 @@ local function transition(keys, args)
   local k = 'hl:t:' .. ticket
   local done = redis.call('HGET', 'hl:act:' .. ticket, rid)
   if done then
-    local r = cjson.decode(done)
-    return {'dup', r[1], r[2], r[3], r[4], r[5], {}}
+    local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    return {'dup', from, to, at, unit, assist, {}}
   end
   local t = ticket_fields(k)
   if not t.state then
@@ -735,7 +741,7 @@ local function transition(keys, args)
              history_entry(now, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, tonumber(t.created_ms), t.state, to, t.unit, unit)
   redis.call('HSET', 'hl:act:' .. ticket, rid,
-             cjson.encode({t.state, to, tostring(now), unit, assist}))
+             t.state .. '|' .. to .. '|' .. tostring(now) .. '|' .. unit .. '|' .. assist)
   transition_metrics(k, t, action, to, unit, p, now)
   -- The stream keeps what a notifier must not miss: answers to callers
   -- (and reminders, from hl_timer_fire). Every transition is announced on
