@@ -293,12 +293,27 @@ local function ticket_get(keys, args)
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
 end
 
--- hl_ticket_brief: a ticket's fields only, for deliveries to departments
--- (which carry no history). args: ticket. returns {} or {fields, {}, {}}
+-- What a department is sent of a ticket: the request and where it stands,
+-- not the hotline's own bookkeeping (deadlines, counters, dispositions).
+local BRIEF_FIELDS = {'ticket', 'state', 'created_ms', 'unit', 'assist', 'channel',
+                      'channel_ref', 'request_type', 'caller_phone', 'caller_name', 'category',
+                      'area', 'address', 'lat', 'lon', 'enterprise', 'credit_code',
+                      'enterprise_name', 'content', 'confidential', 'anonymous', 'urgent',
+                      'tag', 'reopen_count', 'extension_days', 'ext_pending', 'parent'}
+
+-- hl_ticket_brief: those fields only, for deliveries (which carry no
+-- history). args: ticket. returns {} or {fields (name/value list), {}, {}}
 local function ticket_brief(keys, args)
-  local fields = redis.call('HGETALL', 'hl:t:' .. args[1])
-  if #fields == 0 then
+  local values = redis.call('HMGET', 'hl:t:' .. args[1], unpack(BRIEF_FIELDS))
+  if not values[2] then
     return {}
+  end
+  local fields = {}
+  for i = 1, #BRIEF_FIELDS do
+    if values[i] then
+      fields[#fields + 1] = BRIEF_FIELDS[i]
+      fields[#fields + 1] = values[i]
+    end
   end
   return {fields, {}, {}}
 end
