@@ -8,7 +8,8 @@
 -- persisted in the AOF and replicated, unlike the EVALSHA script cache.
 --
 -- Keys (a single Redis, or a primary with replicas; not Redis Cluster):
---   hl:t:<ticket>         hash    the ticket's fields
+--   hl:t:<ticket>         hash    the ticket's fields; "act:<request id>" fields
+--                                 hold each action's result, for idempotent retries
 --   hl:h:<ticket>         list    history entries, JSON, oldest first
 --   hl:seq:<yyyymmdd>     string  the day's ticket sequence
 --   hl:idem:<ch>:<rid>    string  "<ticket>|<fingerprint>" for idempotency
@@ -16,7 +17,6 @@
 --   hl:state:<state>      zset    tickets in a state by creation time
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
 --   hl:merged:<ticket>    set     tickets merged into this one
---   hl:act:<ticket>       hash    request id -> result, for idempotent actions
 --   hl:events             stream  answers (reply) and reminders (timer), for notifiers
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
@@ -45,9 +45,12 @@ local function now_ms(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
+-- AT (ms) is written as digits by hand: cjson would format it as a
+-- floating-point number, which costs more than the rest of the entry.
 local function history_entry(at, actor, action, from, to, note)
-  return cjson.encode({at = at, actor = actor, action = action,
-                       from = from, to = to, note = note})
+  local rest = cjson.encode({actor = actor, action = action, from = from, to = to, note = note})
+  if type(at) == 'number' then at = string.format('%d', at) end
+  return '{"at":' .. at .. ',' .. string.sub(rest, 2)
 end
 
 -- ---------------------------------------------------------------------
@@ -61,14 +64,16 @@ local function day_of(now)
   return civil_date(math.floor((now / 1000 + 8 * 3600) / 86400))
 end
 
--- The day's counter hash of the step in progress (one step, one day).
-local counted_at, counted_key = nil, nil
+-- The counter hash of NOW's day. The library's state lives as long as it
+-- is loaded, so the key is worked out once a day, not once a step.
+local counted_day, counted_key = nil, nil
 
 local function count(now, unit, counter, by)
-  if counted_at ~= now then
-    counted_at, counted_key = now, 'hl:m:' .. day_of(now)
+  local d = math.floor((now / 1000 + 8 * 3600) / 86400)
+  if counted_day ~= d then
+    counted_day, counted_key = d, 'hl:m:' .. civil_date(d)
   end
-  redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or 1)
+  redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or '1')
 end
 
 local OPEN = {to_dispatch = true, dispatched = true, signed = true,
@@ -89,7 +94,7 @@ local function reindex(ticket, created, from, to, old_unit, unit)
   if old_unit and old_unit ~= '' and (old_unit ~= unit or not OPEN[to]) then
     redis.call('ZREM', 'hl:unit:' .. old_unit, ticket)
   end
-  if unit and unit ~= '' and OPEN[to] then
+  if unit and unit ~= '' and OPEN[to] and (unit ~= old_unit or not OPEN[from]) then
     redis.call('ZADD', 'hl:unit:' .. unit, created, ticket)
   end
 end
@@ -105,33 +110,66 @@ local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
 local LEVELS = {'warn', 'overdue', 'escalate'}
 local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalated'}
 
--- Writes to the ticket hash within one step are gathered here and made
--- with one HSET at its end (flush): fewer calls, the same atomic result.
--- Functions run one at a time, so one table serves every call.
-local W = {}
+-- The ticket hash's SLA field names per milestone, made once.
+local FIELD = {}
+for i = 1, #MILESTONES do
+  local m = MILESTONES[i]
+  FIELD[m] = {start = 'sla_' .. m .. '_start', status = 'sla_' .. m .. '_status',
+              fired = 'sla_' .. m .. '_fired', warn = 'sla_' .. m .. '_warn',
+              due = 'sla_' .. m .. '_due', esc = 'sla_' .. m .. '_esc',
+              met = 'sla_' .. m .. '_met', pre_warn = 'pre_' .. m .. '_warn',
+              pre_due = 'pre_' .. m .. '_due', pre_esc = 'pre_' .. m .. '_esc'}
+end
 
-local function put(...)
-  local args = {...}
-  for i = 1, #args, 2 do W[args[i]] = args[i + 1] end
+-- Writes within one step are gathered and made at its end (flush): the
+-- ticket hash's fields (W, WN entries of field, value, ...; a later value
+-- of a field wins, as in HSET) with one HSET, the reminders to wait in
+-- hl:timers (Z, member -> moment) with one ZADD. Fewer calls, the same
+-- atomic result. Functions run one at a time, so these serve every call,
+-- and W is reused rather than grown anew each step.
+local W, WN, Z = {}, 0, {}
+
+local function begin_step()
+  WN, Z = 0, {}
+end
+
+-- Integers go to Redis as digits made here: Redis would format a Lua
+-- number with a slow floating-point conversion.
+local function put1(field, value)
+  if value == nil then return end
+  if type(value) == 'number' then value = string.format('%d', value) end
+  W[WN + 1], W[WN + 2], WN = field, value, WN + 2
+end
+
+-- Up to four field, value pairs (fixed arity: no vararg copies). A nil
+-- value leaves its field as it is.
+local function put(f1, v1, f2, v2, f3, v3, f4, v4)
+  put1(f1, v1)
+  if f2 then put1(f2, v2) end
+  if f3 then put1(f3, v3) end
+  if f4 then put1(f4, v4) end
 end
 
 local function flush(k)
-  local flat = {}
-  for field, value in pairs(W) do
-    flat[#flat + 1] = field
-    flat[#flat + 1] = value
+  if WN > 0 then redis.call('HSET', k, unpack(W, 1, WN)) end
+  local timers, n = {}, 0
+  for member, moment in pairs(Z) do
+    timers[n + 1], timers[n + 2], n = moment, member, n + 2
   end
-  if #flat > 0 then redis.call('HSET', k, unpack(flat)) end
-  W = {}
+  if n > 0 then redis.call('ZADD', 'hl:timers', unpack(timers)) end
+  begin_step()
 end
 
 local function sla_disarm(ticket, m)
-  redis.call('ZREM', 'hl:timers', ticket .. '|' .. m .. '|warn', ticket .. '|' .. m .. '|overdue',
-             ticket .. '|' .. m .. '|escalate')
+  local warn, overdue, escalate = ticket .. '|' .. m .. '|warn', ticket .. '|' .. m .. '|overdue',
+                                  ticket .. '|' .. m .. '|escalate'
+  Z[warn], Z[overdue], Z[escalate] = nil, nil, nil
+  redis.call('ZREM', 'hl:timers', warn, overdue, escalate)
 end
 
 local function sla_start(k, m, now)
-  put('sla_' .. m .. '_start', now, 'sla_' .. m .. '_status', 'running', 'sla_' .. m .. '_fired', 0)
+  local f = FIELD[m]
+  put(f.start, now, f.status, 'running', f.fired, '0')
 end
 
 -- Sets the moments of milestone M's running clock and puts its first
@@ -141,35 +179,36 @@ local function sla_set(k, ticket, m, moments, fired, gen, fresh)
   if not fresh then sla_disarm(ticket, m) end
   for l = fired + 1, #LEVELS do
     if moments[l] ~= '' then
-      redis.call('ZADD', 'hl:timers', moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l])
+      Z[ticket .. '|' .. m .. '|' .. LEVELS[l]] = moments[l]
       break
     end
   end
-  put('sla_' .. m .. '_warn', moments[1], 'sla_' .. m .. '_due', moments[2],
-      'sla_' .. m .. '_esc', moments[3], 'sla_gen', gen)
+  local f = FIELD[m]
+  put(f.warn, moments[1], f.due, moments[2], f.esc, moments[3], 'sla_gen', gen)
 end
 
 -- Stops milestone M's clock (T holds its status as the step began).
 local function sla_stop(k, ticket, m, now, t)
-  local st = t['sla_' .. m .. '_status']
+  local f = FIELD[m]
+  local st = t[f.status]
   if st and st ~= 'met' then
     sla_disarm(ticket, m)
     if st ~= 'running' then
       redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
       redis.call('ZREM', 'hl:sla:overdue', ticket .. '|' .. m)
     end
-    put('sla_' .. m .. '_status', 'met', 'sla_' .. m .. '_met', now)
+    put(f.status, 'met', f.met, now)
   end
 end
 
 -- True if milestone M (deadline in T as the step began) is met at NOW in time.
 local function on_time(t, m, now)
-  local due = tonumber(t['sla_' .. m .. '_due'] or '')
+  local due = tonumber(t[FIELD[m].due] or '')
   return due == nil or now <= due
 end
 
 local function sla_running(t, m)
-  local st = t['sla_' .. m .. '_status']
+  local st = t[FIELD[m].status]
   return st and st ~= 'met'
 end
 
@@ -280,9 +319,16 @@ end
 --          merged (list of ticket numbers)}
 local function ticket_get(keys, args)
   local ticket = args[1]
-  local fields = redis.call('HGETALL', 'hl:t:' .. ticket)
-  if #fields == 0 then
+  local all = redis.call('HGETALL', 'hl:t:' .. ticket)
+  if #all == 0 then
     return {}
+  end
+  local fields = {}
+  for i = 1, #all, 2 do
+    if string.sub(all[i], 1, 4) ~= 'act:' then
+      fields[#fields + 1] = all[i]
+      fields[#fields + 1] = all[i + 1]
+    end
   end
   local history = {}
   for i, raw in ipairs(redis.call('LRANGE', 'hl:h:' .. ticket, 0, -1)) do
@@ -385,6 +431,9 @@ end
 -- Each action's effect: returns the new state (or nil, error reply).
 -- T is the ticket's fields, P the parameters, K its key, NOW the time.
 local APPLY = {}
+
+-- The actions that give the ticket a new lead unit (p.unit, p.assist).
+local ROUTES = {dispatch = true, reassign = true}
 
 local function route_to(k, p, now)
   put('unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
@@ -554,44 +603,61 @@ local function sla_resume(k, t, now)
   put('sla_pauses', t.sla_pauses)
 end
 
+-- Starts milestone M's clock at NOW; it is to be armed (ARM).
+local function clock_start(k, t, m, now, arm)
+  sla_start(k, m, now)
+  t[FIELD[m].status] = 'running'
+  arm[#arm + 1] = m
+end
+
+local function clock_stop(k, ticket, t, m, now)
+  sla_stop(k, ticket, m, now, t)
+  t[FIELD[m].status] = 'met'
+end
+
+-- The actions after which every running clock is armed anew: a resume or
+-- an extension moves their deadlines.
+local REARM = {resume = true, refuse_return = true, reassign = true, approve_extension = true,
+               reject_reply = true}
+
 -- The SLA side of a transition: which clocks stop, start, pause or
 -- resume. Returns the list of milestones hotlined must (re)arm.
 local function sla_transition(k, ticket, t, action, from, to, now)
   local arm = {}
-  local function start(m) sla_start(k, m, now); t['sla_' .. m .. '_status'] = 'running'; arm[#arm + 1] = m end
-  local function stop(m) sla_stop(k, ticket, m, now, t); t['sla_' .. m .. '_status'] = 'met' end
-  if action == 'return' or action == 'pause' then
+  if action == 'sign' then
+    clock_stop(k, ticket, t, 'sign', now)
+    clock_start(k, t, 'contact', now, arm)
+    clock_start(k, t, 'reply', now, arm)
+  elseif action == 'return' or action == 'pause' then
     sla_pause(k, ticket, t, now)
   elseif action == 'resume' or action == 'refuse_return' then
     sla_resume(k, t, now)
   elseif action == 'reassign' then
     sla_resume(k, t, now)
-    start('sign')
+    clock_start(k, t, 'sign', now, arm)
   elseif action == 'dispatch' then
-    start('sign')
-  elseif action == 'sign' then
-    stop('sign'); start('contact'); start('reply')
+    clock_start(k, t, 'sign', now, arm)
   elseif action == 'progress' and to == 'in_progress' then
-    stop('contact')
+    clock_stop(k, ticket, t, 'contact', now)
   elseif action == 'reply' then
-    stop('contact'); stop('reply'); start('visit')
+    clock_stop(k, ticket, t, 'contact', now)
+    clock_stop(k, ticket, t, 'reply', now)
+    clock_start(k, t, 'visit', now, arm)
   elseif action == 'reject_reply' then
-    stop('visit')
+    clock_stop(k, ticket, t, 'visit', now)
     put('sla_reply_status', 'running')
     t.sla_reply_status = 'running'
   elseif action == 'visit' then
-    stop('visit')
+    clock_stop(k, ticket, t, 'visit', now)
     if to == 'dispatched' then
       put('sla_pauses', '')
       t.sla_pauses = nil
-      start('sign')
+      clock_start(k, t, 'sign', now, arm)
     end
   elseif not OPEN[to] then
-    for i = 1, #MILESTONES do stop(MILESTONES[i]) end
+    for i = 1, #MILESTONES do clock_stop(k, ticket, t, MILESTONES[i], now) end
   end
-  -- After a resume or an extension every running clock is armed anew.
-  if action == 'resume' or action == 'refuse_return' or action == 'reassign'
-     or action == 'approve_extension' or action == 'reject_reply' then
+  if REARM[action] then
     arm = {}
     for i = 1, #MILESTONES do
       if sla_running(t, MILESTONES[i]) then arm[#arm + 1] = MILESTONES[i] end
@@ -679,19 +745,25 @@ end
 -- The fields a transition reads (not the whole hash: the content and the
 -- caller stay where they are).
 local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending',
-                           'first_contact_ms', 'signed_ms', 'sla_pauses'}
-for i = 1, #MILESTONES do
-  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = 'sla_' .. MILESTONES[i] .. '_status'
-  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = 'sla_' .. MILESTONES[i] .. '_due'
-end
+                           'first_contact_ms', 'signed_ms', 'sla_pauses',
+                           'sla_sign_status', 'sla_sign_due', 'sla_contact_status',
+                           'sla_contact_due', 'sla_reply_status', 'sla_reply_due',
+                           'sla_visit_status', 'sla_visit_due'}
 
-local function ticket_fields(k)
-  local values = redis.call('HMGET', k, unpack(TRANSITION_FIELDS))
-  local t = {}
-  for i = 1, #TRANSITION_FIELDS do
-    if values[i] then t[TRANSITION_FIELDS[i]] = values[i] end
-  end
-  return t
+-- Reads them, and the result of request RID if it was done before (one
+-- call: the idempotency record is a field of the same hash). One table
+-- constructor, in the order above, sizes the table once; a field Redis
+-- does not have (false) is left out.
+local function ticket_fields(k, rid)
+  local v = redis.call('HMGET', k, 'act:' .. rid, unpack(TRANSITION_FIELDS))
+  local t = {state = v[2] or nil, unit = v[3] or nil, assist = v[4] or nil,
+             created_ms = v[5] or nil, ext_pending = v[6] or nil,
+             first_contact_ms = v[7] or nil, signed_ms = v[8] or nil, sla_pauses = v[9] or nil,
+             sla_sign_status = v[10] or nil, sla_sign_due = v[11] or nil,
+             sla_contact_status = v[12] or nil, sla_contact_due = v[13] or nil,
+             sla_reply_status = v[14] or nil, sla_reply_due = v[15] or nil,
+             sla_visit_status = v[16] or nil, sla_visit_due = v[17] or nil}
+  return t, v[1] or nil
 end
 
 -- hl_transition: one action on one ticket.
@@ -703,12 +775,11 @@ end
 local function transition(keys, args)
   local ticket, action, actor, rid = args[1], args[2], args[3], args[4]
   local k = 'hl:t:' .. ticket
-  local done = redis.call('HGET', 'hl:act:' .. ticket, rid)
+  local t, done = ticket_fields(k, rid)
   if done then
     local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
     return {'dup', from, to, at, unit, assist, {}}
   end
-  local t = ticket_fields(k)
   if not t.state then
     return fail('not_found', 'no such ticket')
   end
@@ -729,34 +800,36 @@ local function transition(keys, args)
     end
   end
   local now = now_ms(args[5])
+  local at = string.format('%d', now)
   local lead = string.match(actor, '^unit:([^/]+)') == t.unit
-  W = {}
+  begin_step()
   local to, err = APPLY[action](t, p, k, now, lead, actor, ticket)
   if not to then
-    W = {}
+    begin_step()
     return err
   end
-  local unit, assist = W.unit or t.unit or '', W.assist or t.assist or ''
+  local unit, assist = t.unit or '', t.assist or ''
+  if ROUTES[action] then unit, assist = p.unit, p.assist or '' end
   local arm = sla_transition(k, ticket, t, action, t.state, to, now)
   -- Moments hotlined computed beforehand (it knew the ticket) are armed
   -- here, in the same step; the rest it arms afterwards.
   local later = {}
   for _, m in ipairs(arm) do
-    if p['pre_' .. m .. '_due'] and not paused(t) then
-      sla_set(k, ticket, m, {p['pre_' .. m .. '_warn'] or '', p['pre_' .. m .. '_due'],
-                             p['pre_' .. m .. '_esc'] or ''}, 0, p.pre_gen or '', true)
+    local f = FIELD[m]
+    if p[f.pre_due] and not paused(t) then
+      sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0,
+              p.pre_gen or '', true)
     else
       later[#later + 1] = m
     end
   end
   arm = later
-  put('state', to, 'updated_ms', now)
+  put('state', to, 'updated_ms', at,
+      'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   flush(k)
   redis.call('RPUSH', 'hl:h:' .. ticket,
-             history_entry(now, actor, action, t.state, to, history_note(action, p)))
-  reindex(ticket, tonumber(t.created_ms), t.state, to, t.unit, unit)
-  redis.call('HSET', 'hl:act:' .. ticket, rid,
-             t.state .. '|' .. to .. '|' .. tostring(now) .. '|' .. unit .. '|' .. assist)
+             history_entry(at, actor, action, t.state, to, history_note(action, p)))
+  reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
   transition_metrics(k, t, action, to, unit, p, now)
   -- The stream keeps what a notifier must not miss: answers to callers
   -- (and reminders, from hl_timer_fire). Every transition is announced on
@@ -764,7 +837,7 @@ local function transition(keys, args)
   if action == 'reply' then
     event('reply', ticket, t.state, to, unit)
   end
-  return {'ok', t.state, to, tostring(now), unit, assist,
+  return {'ok', t.state, to, at, unit, assist,
           #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {}}
 end
 
@@ -832,7 +905,7 @@ local function sla_arm(keys, args)
   local ticket, gen, reset = args[1], args[2], args[3] == '1'
   local k = 'hl:t:' .. ticket
   local armed = 0
-  W = {}
+  begin_step()
   if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
     return 0
   end
