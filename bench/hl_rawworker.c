@@ -13,7 +13,7 @@
 #define S_KEPT_MAX 4096
 
 struct hl_rawworker {
-    void *ctx;
+    void *ctx;                //  owned: NULL when the caller's context is used
     void *socket;
     Hotline__Envelope *kept[S_KEPT_MAX];     //  deliveries received while waiting
     size_t n_kept;
@@ -82,9 +82,21 @@ hl_rawworker_next_any (hl_rawworker_t *self, int timeout_ms)
 hl_rawworker_t *
 hl_rawworker_new (const char *endpoint, const char *unit, unsigned credit, const char *name)
 {
+    void *ctx = zmq_ctx_new ();
+    hl_rawworker_t *self = hl_rawworker_new_in (ctx, endpoint, unit, credit, name);
+    if (self)
+        self->ctx = ctx;
+    else
+        zmq_ctx_term (ctx);
+    return self;
+}
+
+hl_rawworker_t *
+hl_rawworker_new_in (void *ctx, const char *endpoint, const char *unit, unsigned credit,
+                     const char *name)
+{
     hl_rawworker_t *self = calloc (1, sizeof *self);
-    self->ctx = zmq_ctx_new ();
-    self->socket = zmq_socket (self->ctx, ZMQ_DEALER);
+    self->socket = zmq_socket (ctx, ZMQ_DEALER);
     int zero = 0;
     zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
     zmq_connect (self->socket, endpoint);
@@ -116,7 +128,8 @@ hl_rawworker_destroy (hl_rawworker_t **self_p)
     for (size_t i = 0; i < self->n_kept; i++)
         hotline__envelope__free_unpacked (self->kept[i], NULL);
     zmq_close (self->socket);
-    zmq_ctx_term (self->ctx);
+    if (self->ctx)
+        zmq_ctx_term (self->ctx);
     free (self);
     *self_p = NULL;
 }
