@@ -24,6 +24,8 @@
 
 #include <event2/event.h>
 #include <pthread.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +35,8 @@
 typedef struct {
     void *ctx;                 //  one ZeroMQ context (one I/O thread) for all
     hl_rawworker_t **w;
-    zmq_pollitem_t *items;
+    int epoll;                 //  every worker's ZMQ_FD, by worker index
+    int64_t swept_us;          //  last time every worker was looked at
     int n;
     long lead, signed_ok;
     int64_t *arrived_us;       //  per request index, phase 3
@@ -62,7 +65,7 @@ s_pool_up (s_pool_t *pool, const char *endpoint, const hl_catalogue_t *cat, int 
 {
     pool->ctx = zmq_ctx_new ();
     pool->w = calloc ((size_t) n, sizeof *pool->w);
-    pool->items = calloc ((size_t) n, sizeof *pool->items);
+    pool->epoll = epoll_create1 (EPOLL_CLOEXEC);
     pool->n = n;
     for (int i = 0; i < n; i++) {
         const char *unit = hl_catalogue_unit_code_at (cat, (size_t) i % hl_catalogue_unit_count (cat));
@@ -71,7 +74,11 @@ s_pool_up (s_pool_t *pool, const char *endpoint, const hl_catalogue_t *cat, int 
         pool->w[i] = hl_rawworker_new_in (pool->ctx, endpoint, unit, (unsigned) credit, name);
         if (!pool->w[i])
             return -1;
-        pool->items[i] = (zmq_pollitem_t) { hl_rawworker_socket (pool->w[i]), 0, ZMQ_POLLIN, 0 };
+        int fd;
+        size_t len = sizeof fd;
+        zmq_getsockopt (hl_rawworker_socket (pool->w[i]), ZMQ_FD, &fd, &len);
+        struct epoll_event ev = { .events = EPOLLIN, .data.u32 = (uint32_t) i };
+        epoll_ctl (pool->epoll, EPOLL_CTL_ADD, fd, &ev);
     }
     return 0;
 }
@@ -89,33 +96,46 @@ s_request_index (const Hotline__TicketView *v, const char *run_id)
     return strtol (digits, NULL, 10);
 }
 
-//  Serves every worker once: deliveries are signed (and, in the latency
-//  phase, timed); answers are counted.
+//  Takes everything worker K has received: deliveries are signed (and, in
+//  the latency phase, timed); answers are counted. Reading until nothing is
+//  left also covers what a sign sent meanwhile may have hidden: ZMQ_FD
+//  only says that something changed.
+static void
+s_pool_drain (s_pool_t *pool, int k)
+{
+    static long tag;
+    Hotline__Envelope *m;
+    while ((m = hl_rawworker_next_any (pool->w[k], 0)) != NULL) {
+        if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY
+            && m->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD) {
+            pool->lead++;
+            long i = pool->arrived_us ? s_request_index (m->delivery->ticket, pool->run_id) : -1;
+            if (i >= 0 && i < pool->total)
+                pool->arrived_us[i] = hl_monotonic_us ();
+            hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
+                                      HOTLINE__ACTION__ACTION_SIGN, NULL, ++tag);
+        }
+        else
+        if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
+            pool->signed_ok++;
+        hotline__envelope__free_unpacked (m, NULL);
+    }
+}
+
+//  Waits up to TIMEOUT_MS and serves the workers whose socket signalled;
+//  every 20 ms all of them, in case a signal was taken by a send.
 static void
 s_pool_poll (s_pool_t *pool, int timeout_ms)
 {
-    if (zmq_poll (pool->items, pool->n, timeout_ms) <= 0)
-        return;
-    static long tag;
-    for (int k = 0; k < pool->n; k++) {
-        if (!(pool->items[k].revents & ZMQ_POLLIN))
-            continue;
-        Hotline__Envelope *m;
-        while ((m = hl_rawworker_next_any (pool->w[k], 0)) != NULL) {
-            if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY
-                && m->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD) {
-                pool->lead++;
-                long i = pool->arrived_us ? s_request_index (m->delivery->ticket, pool->run_id) : -1;
-                if (i >= 0 && i < pool->total)
-                    pool->arrived_us[i] = hl_monotonic_us ();
-                hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
-                                          HOTLINE__ACTION__ACTION_SIGN, NULL, ++tag);
-            }
-            else
-            if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
-                pool->signed_ok++;
-            hotline__envelope__free_unpacked (m, NULL);
-        }
+    struct epoll_event ev[128];
+    int n = epoll_wait (pool->epoll, ev, 128, timeout_ms);
+    for (int e = 0; e < n; e++)
+        s_pool_drain (pool, (int) ev[e].data.u32);
+    int64_t now = hl_monotonic_us ();
+    if (now - pool->swept_us > 20000) {
+        pool->swept_us = now;
+        for (int k = 0; k < pool->n; k++)
+            s_pool_drain (pool, k);
     }
 }
 
@@ -125,7 +145,8 @@ s_pool_down (s_pool_t *pool)
     for (int i = 0; i < pool->n; i++)
         hl_rawworker_destroy (&pool->w[i]);
     free (pool->w);
-    free (pool->items);
+    if (pool->epoll >= 0)
+        close (pool->epoll);
     if (pool->ctx)
         zmq_ctx_term (pool->ctx);
 }

@@ -3,10 +3,11 @@
 #include "hl_redis.h"
 #include "hl_wire.h"
 
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <time.h>
 #include <zmq.h>
 
 typedef enum { S_WAITING, S_IN_FLIGHT, S_RETRY, S_DONE } s_state_t;
@@ -22,6 +23,7 @@ typedef struct {
     hl_load_result_t *r;
     void *ctx;
     void **sockets;
+    struct pollfd *fds;      //  the sockets' ZMQ_FD, for waiting on all at once
     int *inflight;           //  per socket
     s_request_t *req;
     long next;               //  next request never sent
@@ -196,6 +198,25 @@ s_drain_socket (s_run_t *run, void *socket)
     }
 }
 
+//  Sleeps until an answer may have come (a socket's ZMQ_FD is readable)
+//  or the next request is due, at most a millisecond. ZMQ_FD only says
+//  that something changed, so every socket is drained after each wait
+//  and after each round of sends (a send can take the signal of an
+//  answer that arrived meanwhile).
+static void
+s_wait (s_run_t *run, int64_t now)
+{
+    const hl_load_opts_t *o = run->o;
+    int64_t wait_us = 1000;
+    if (o->rate > 0 && run->next < o->total) {
+        int64_t due = run->start_us + (int64_t) ((double) run->next * 1e6 / o->rate);
+        if (due - now < wait_us)
+            wait_us = due > now ? due - now : 0;
+    }
+    struct timespec ts = { 0, (long) wait_us * 1000 };
+    ppoll (run->fds, (nfds_t) o->clients, &ts, NULL);
+}
+
 static int
 s_compare_double (const void *a, const void *b)
 {
@@ -210,11 +231,12 @@ s_setup (s_run_t *run)
     run->ctx = zmq_ctx_new ();
     run->sockets = calloc ((size_t) o->clients, sizeof *run->sockets);
     run->inflight = calloc ((size_t) o->clients, sizeof *run->inflight);
+    run->fds = calloc ((size_t) o->clients, sizeof *run->fds);
     run->req = calloc ((size_t) o->total, sizeof *run->req);
     run->r->latency_us = calloc ((size_t) o->total + 1, sizeof (double));
     run->r->tickets = calloc ((size_t) o->total + 1, 48);
     run->r->due_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
-    if (!run->sockets || !run->inflight || !run->req || !run->r->latency_us || !run->r->tickets
+    if (!run->sockets || !run->inflight || !run->fds || !run->req || !run->r->latency_us || !run->r->tickets
         || !run->r->due_us)
         return -1;
     for (int c = 0; c < o->clients; c++) {
@@ -225,6 +247,9 @@ s_setup (s_run_t *run)
         zmq_setsockopt (run->sockets[c], ZMQ_RCVHWM, &hwm, sizeof hwm);
         if (zmq_connect (run->sockets[c], o->endpoint) != 0)
             return -1;
+        size_t len = sizeof run->fds[c].fd;
+        zmq_getsockopt (run->sockets[c], ZMQ_FD, &run->fds[c].fd, &len);
+        run->fds[c].events = POLLIN;
     }
     return 0;
 }
@@ -238,6 +263,7 @@ s_teardown (s_run_t *run)
     zmq_ctx_term (run->ctx);
     free (run->sockets);
     free (run->inflight);
+    free (run->fds);
     free (run->req);
 }
 
@@ -251,9 +277,6 @@ hl_load_run (const hl_load_opts_t *o, hl_load_result_t *r)
         s_teardown (&run);
         return -1;
     }
-    zmq_pollitem_t *items = calloc ((size_t) o->clients, sizeof *items);
-    for (int c = 0; c < o->clients; c++)
-        items[c] = (zmq_pollitem_t) { run.sockets[c], 0, ZMQ_POLLIN, 0 };
     run.start_us = hl_monotonic_us ();
     int64_t last_scan = run.start_us;
     int64_t end = run.start_us + (int64_t) o->deadline_ms * 1000;
@@ -265,20 +288,16 @@ hl_load_run (const hl_load_opts_t *o, hl_load_result_t *r)
         if (scan)
             last_scan = now;
         s_pump (&run, now, scan);
-        //  At a fixed rate the next request is due within a fraction of a
-        //  millisecond (zmq_poll's unit), so nap briefly and poll without
-        //  waiting: requests leave close to their due time without the
-        //  generator spinning on a core the daemon needs.
-        if (o->rate > 0)
-            usleep (100);
-        if (zmq_poll (items, o->clients, o->rate > 0 ? 0 : 1) < 0)
-            break;
         for (int c = 0; c < o->clients; c++)
             s_drain_socket (&run, run.sockets[c]);
+        //  At a fixed rate the next request is due within a fraction of a
+        //  millisecond, finer than zmq_poll's unit: the wait ends when it is
+        //  due or an answer comes, so requests leave on time without the
+        //  generator spinning on a core the daemon needs.
+        s_wait (&run, hl_monotonic_us ());
     }
     r->elapsed_s = (double) (hl_monotonic_us () - run.start_us) / 1e6;
     qsort (r->latency_us, r->n_latency, sizeof (double), s_compare_double);
-    free (items);
     s_teardown (&run);
     return 0;
 }

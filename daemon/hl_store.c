@@ -661,6 +661,33 @@ s_history_entry (Hotline__HistoryEntry *e, const redisReply *r)
     e->note = s_reply_bytes (r->element[5]);
 }
 
+static void
+s_view_init (s_view_t *v)
+{
+    memset (v, 0, sizeof *v);
+    hotline__ticket_view__init (&v->view);
+    for (int m = 0; m < 4; m++)
+        hotline__deadline__init (&v->deadlines[m]);
+    hotline__complaint__init (&v->complaint);
+    hotline__geo_point__init (&v->point);
+    v->view.complaint = &v->complaint;
+}
+
+//  Links what the fields filled in: the location, the deadlines.
+static void
+s_view_link (s_view_t *v)
+{
+    if (v->point.has_lat && v->point.has_lon)
+        v->complaint.location = &v->point;
+    for (int m = 0; m < 4; m++) {
+        if (!v->deadlines[m].has_start_ms)
+            continue;
+        v->deadlines[m].milestone = (char *) s_milestones[m];
+        v->deadline_ptrs[v->view.n_deadlines++] = &v->deadlines[m];
+    }
+    v->view.deadlines = v->deadline_ptrs;
+}
+
 //  Builds the view on the stack, pointing into the reply, and hands it to
 //  the caller while the reply is still alive.
 static void
@@ -669,24 +696,10 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
     const redisReply *fields = reply->element[0], *history = reply->element[1];
     const redisReply *merged = reply->elements > 2 ? reply->element[2] : NULL;
     s_view_t v;
-    memset (&v, 0, sizeof v);
-    hotline__ticket_view__init (&v.view);
-    for (int m = 0; m < 4; m++)
-        hotline__deadline__init (&v.deadlines[m]);
-    hotline__complaint__init (&v.complaint);
-    hotline__geo_point__init (&v.point);
-    v.view.complaint = &v.complaint;
+    s_view_init (&v);
     for (size_t i = 0; fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements; i += 2)
         s_view_field (&v, fields->element[i], fields->element[i + 1]);
-    if (v.point.has_lat && v.point.has_lon)
-        v.complaint.location = &v.point;
-    for (int m = 0; m < 4; m++) {
-        if (!v.deadlines[m].has_start_ms)
-            continue;
-        v.deadlines[m].milestone = (char *) s_milestones[m];
-        v.deadline_ptrs[v.view.n_deadlines++] = &v.deadlines[m];
-    }
-    v.view.deadlines = v.deadline_ptrs;
+    s_view_link (&v);
     size_t n = history->type == REDIS_REPLY_ARRAY ? history->elements : 0;
     size_t m = merged && merged->type == REDIS_REPLY_ARRAY ? merged->elements : 0;
     Hotline__HistoryEntry *entries = calloc (n + 1, sizeof *entries);
@@ -745,10 +758,57 @@ hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn,
     return s_ticket_read (self, "hl_ticket_get", ticket, fn, arg);
 }
 
+//  What a department is sent of a ticket: the request and where it stands,
+//  not the hotline's own bookkeeping (deadlines, counters, dispositions).
+static const char *s_brief_fields[] = {
+    "ticket", "state", "created_ms", "unit", "assist", "channel", "channel_ref",
+    "request_type", "caller_phone", "caller_name", "category", "area", "address", "lat", "lon",
+    "enterprise", "credit_code", "enterprise_name", "content", "confidential", "anonymous",
+    "urgent", "tag", "reopen_count", "extension_days", "ext_pending", "parent"
+};
+#define S_BRIEF_COUNT (sizeof s_brief_fields / sizeof s_brief_fields[0])
+
+static void
+s_on_brief (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    hl_store_view_fn *fn = call->view_fn;
+    if (!reply)
+        fn (NULL, "the ticket store did not answer", call->arg);
+    else
+    if (!s_reply_is_array (reply, S_BRIEF_COUNT) || reply->elements != S_BRIEF_COUNT)
+        fn (NULL, "the ticket store refused the read", call->arg);
+    else
+    if (reply->element[1]->type != REDIS_REPLY_STRING)
+        fn (NULL, NULL, call->arg);    //  no such ticket (it has no state)
+    else {
+        s_view_t v;
+        s_view_init (&v);
+        for (size_t i = 0; i < S_BRIEF_COUNT; i++) {
+            redisReply name = { .type = REDIS_REPLY_STRING, .str = (char *) s_brief_fields[i],
+                                .len = strlen (s_brief_fields[i]) };
+            s_view_field (&v, &name, reply->element[i]);
+        }
+        s_view_link (&v);
+        fn (&v.view, NULL, call->arg);
+    }
+    free (call);
+}
+
+//  A plain HMGET, no Function: one atomic read of the brief's fields is
+//  all a delivery needs, and it costs Redis a quarter of a Function call.
 int
 hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
 {
-    return s_ticket_read (self, "hl_ticket_brief", ticket, fn, arg);
+    char key[HL_STORE_TICKET_MAX + 8];
+    snprintf (key, sizeof key, "hl:t:%s", ticket);
+    const char *argv[2 + S_BRIEF_COUNT] = { "HMGET", key };
+    for (size_t i = 0; i < S_BRIEF_COUNT; i++)
+        argv[2 + i] = s_brief_fields[i];
+    s_call_t *call = s_call_new (arg);
+    call->view_fn = fn;
+    return s_send (self, (int) (2 + S_BRIEF_COUNT), argv, NULL, s_on_brief, call);
 }
 
 //  --------------------------------------------------------------------

@@ -242,6 +242,7 @@ local function intake(keys, args)
   end
 
   local now = now_ms(now_arg)
+  local at = string.format('%d', now)       -- the moment as stored (digits)
   local day = civil_date(math.floor((now / 1000 + tz * 60) / 86400))
   local seq = redis.call('INCR', 'hl:seq:' .. day)
   local ticket = string.format('%s%s%06d', prefix, day, seq)
@@ -250,28 +251,28 @@ local function intake(keys, args)
   -- As few calls as the work allows (they are most of the cost of intake):
   -- one HSET with every field, one RPUSH with every history entry, one
   -- ZADD with every reminder.
-  local fields = {'ticket', ticket, 'state', state, 'created_ms', now, 'actor', actor,
+  local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
                   unpack(args, 18)}
   local function field(name, value)
     fields[#fields + 1] = name
     fields[#fields + 1] = value
   end
-  local entries = {history_entry(now, actor, 'intake', '',
+  local entries = {history_entry(at, actor, 'intake', '',
                                  state == 'dispatched' and 'to_dispatch' or state,
                                  'received via ' .. channel)}
   local timers = {}
   if state == 'dispatched' then
     field('unit', unit)
     field('assist', assist)
-    field('dispatched_ms', now)
-    field('sla_sign_start', now)
+    field('dispatched_ms', at)
+    field('sla_sign_start', at)
     field('sla_sign_status', 'running')
-    field('sla_sign_fired', 0)
+    field('sla_sign_fired', '0')
     field('sla_sign_warn', args[14])
     field('sla_sign_due', args[15])
     field('sla_sign_esc', args[16])
     field('sla_gen', args[17])
-    entries[2] = history_entry(now, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
+    entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
     -- Only the next reminder of a clock waits in hl:timers; firing it
     -- arms the one after (hl_timer_fire).
     for i = 1, #LEVELS do
@@ -281,34 +282,34 @@ local function intake(keys, args)
       end
     end
   elseif state ~= 'to_dispatch' then
-    field('closed_ms', now)
+    field('closed_ms', at)
     field('disposition_note', note)
   end
   redis.call('HSET', key, unpack(fields))
   redis.call('RPUSH', 'hl:h:' .. ticket, unpack(entries))
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', ttl)
   if phone ~= '' then
-    redis.call('ZADD', 'hl:caller:' .. phone, now, ticket)
+    redis.call('ZADD', 'hl:caller:' .. phone, at, ticket)
   end
-  reindex(ticket, now, '', state, nil, unit)
+  reindex(ticket, at, '', state, nil, unit)
   if #timers > 0 then
     redis.call('ZADD', 'hl:timers', unpack(timers))
   end
   local minute = 'hl:mi:' .. math.floor(now / 60000)
-  if redis.call('HINCRBY', minute, channel, 1) == 1 then
+  if redis.call('HINCRBY', minute, channel, '1') == 1 then
     redis.call('EXPIRE', minute, 7200)
   end
   local counters = 'hl:m:' .. (tz == 480 and day or day_of(now))
-  redis.call('HINCRBY', counters, '*|intake:' .. channel, 1)
+  redis.call('HINCRBY', counters, '*|intake:' .. channel, '1')
   if state == 'dispatched' then
-    redis.call('HINCRBY', counters, unit .. '|dispatched', 1)
+    redis.call('HINCRBY', counters, unit .. '|dispatched', '1')
   elseif state == 'answered_directly' then
-    redis.call('HINCRBY', counters, '*|answered_directly', 1)
+    redis.call('HINCRBY', counters, '*|answered_directly', '1')
   end
   -- New tickets are announced on hotlined's event socket, not in the
   -- stream: an append there cost a quarter of intake's time, and the
   -- ticket itself (hl:state:*) is the durable record of its arrival.
-  return {'new', ticket, state, tostring(now), unit, assist}
+  return {'new', ticket, state, at, unit, assist}
 end
 
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
@@ -337,31 +338,6 @@ local function ticket_get(keys, args)
                   e.from or '', e.to or '', e.note or ''}
   end
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
-end
-
--- What a department is sent of a ticket: the request and where it stands,
--- not the hotline's own bookkeeping (deadlines, counters, dispositions).
-local BRIEF_FIELDS = {'ticket', 'state', 'created_ms', 'unit', 'assist', 'channel',
-                      'channel_ref', 'request_type', 'caller_phone', 'caller_name', 'category',
-                      'area', 'address', 'lat', 'lon', 'enterprise', 'credit_code',
-                      'enterprise_name', 'content', 'confidential', 'anonymous', 'urgent',
-                      'tag', 'reopen_count', 'extension_days', 'ext_pending', 'parent'}
-
--- hl_ticket_brief: those fields only, for deliveries (which carry no
--- history). args: ticket. returns {} or {fields (name/value list), {}, {}}
-local function ticket_brief(keys, args)
-  local values = redis.call('HMGET', 'hl:t:' .. args[1], unpack(BRIEF_FIELDS))
-  if not values[2] then
-    return {}
-  end
-  local fields = {}
-  for i = 1, #BRIEF_FIELDS do
-    if values[i] then
-      fields[#fields + 1] = BRIEF_FIELDS[i]
-      fields[#fields + 1] = values[i]
-    end
-  end
-  return {fields, {}, {}}
 end
 
 -- ---------------------------------------------------------------------
@@ -1105,8 +1081,6 @@ redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
                         flags = {'no-writes'}}
 redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
-                        flags = {'no-writes'}}
-redis.register_function{function_name = 'hl_ticket_brief', callback = ticket_brief,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
                         flags = {'no-writes'}}
