@@ -41,11 +41,13 @@ hl_rawworker_heartbeat (hl_rawworker_t *self)
     s_send (self, &env);
 }
 
+//  Without a wait there is nothing to poll for: a receive that finds
+//  nothing costs less than a poll (a system call) before each message.
 static Hotline__Envelope *
 s_recv (hl_rawworker_t *self, int timeout_ms)
 {
     zmq_pollitem_t item = { self->socket, 0, ZMQ_POLLIN, 0 };
-    if (zmq_poll (&item, 1, timeout_ms) <= 0)
+    if (timeout_ms > 0 && zmq_poll (&item, 1, timeout_ms) <= 0)
         return NULL;
     zmq_msg_t msg;
     zmq_msg_init (&msg);
