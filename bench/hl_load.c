@@ -198,11 +198,24 @@ s_drain_socket (s_run_t *run, void *socket)
     }
 }
 
+//  True if a socket holds an answer. ZMQ_FD only says that something
+//  changed, and a send can take the signal of an answer that arrived
+//  meanwhile: after the sends, ZMQ_EVENTS is the one to ask.
+static int
+s_answer_waiting (s_run_t *run)
+{
+    for (int c = 0; c < run->o->clients; c++) {
+        int events = 0;
+        size_t len = sizeof events;
+        if (zmq_getsockopt (run->sockets[c], ZMQ_EVENTS, &events, &len) == 0
+            && (events & ZMQ_POLLIN))
+            return 1;
+    }
+    return 0;
+}
+
 //  Sleeps until an answer may have come (a socket's ZMQ_FD is readable)
-//  or the next request is due, at most a millisecond. ZMQ_FD only says
-//  that something changed, so every socket is drained after each wait
-//  and after each round of sends (a send can take the signal of an
-//  answer that arrived meanwhile).
+//  or the next request is due, at most a millisecond.
 static void
 s_wait (s_run_t *run, int64_t now)
 {
@@ -287,14 +300,15 @@ hl_load_run (const hl_load_opts_t *o, hl_load_result_t *r)
         int scan = now - last_scan > 20000;
         if (scan)
             last_scan = now;
-        s_pump (&run, now, scan);
         for (int c = 0; c < o->clients; c++)
             s_drain_socket (&run, run.sockets[c]);
+        s_pump (&run, now, scan);
         //  At a fixed rate the next request is due within a fraction of a
         //  millisecond, finer than zmq_poll's unit: the wait ends when it is
         //  due or an answer comes, so requests leave on time without the
         //  generator spinning on a core the daemon needs.
-        s_wait (&run, hl_monotonic_us ());
+        if (!s_answer_waiting (&run))
+            s_wait (&run, hl_monotonic_us ());
     }
     r->elapsed_s = (double) (hl_monotonic_us () - run.start_us) / 1e6;
     qsort (r->latency_us, r->n_latency, sizeof (double), s_compare_double);
