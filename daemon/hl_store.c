@@ -723,11 +723,14 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
     free (entries);
 }
 
+typedef void (s_deliver_fn) (const redisReply *reply, hl_store_view_fn *fn, void *arg);
+
+//  Answers a read once: the store's silence or refusal as an error, a
+//  ticket that is not there (not FOUND) as neither view nor error, else
+//  the view DELIVER builds from the reply.
 static void
-s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
+s_answer_read (s_call_t *call, const redisReply *reply, int found, s_deliver_fn *deliver)
 {
-    (void) redis;
-    s_call_t *call = arg;
     hl_store_view_fn *fn = call->view_fn;
     if (!reply)
         fn (NULL, "the ticket store did not answer", call->arg);
@@ -735,11 +738,18 @@ s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
     if (reply->type == REDIS_REPLY_ERROR)
         fn (NULL, "the ticket store refused the read", call->arg);
     else
-    if (s_reply_is_array (reply, 2))
-        s_deliver_view (reply, fn, call->arg);
+    if (!found)
+        fn (NULL, NULL, call->arg);
     else
-        fn (NULL, NULL, call->arg);    //  no such ticket
+        deliver (reply, fn, call->arg);
     free (call);
+}
+
+static void
+s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_answer_read (arg, reply, s_reply_is_array (reply, 2), s_deliver_view);
 }
 
 static int
@@ -768,32 +778,29 @@ static const char *s_brief_fields[] = {
 };
 #define S_BRIEF_COUNT (sizeof s_brief_fields / sizeof s_brief_fields[0])
 
+//  The HMGET's values, in the order of s_brief_fields.
+static void
+s_deliver_brief (const redisReply *reply, hl_store_view_fn *fn, void *arg)
+{
+    s_view_t v;
+    s_view_init (&v);
+    for (size_t i = 0; i < S_BRIEF_COUNT; i++) {
+        redisReply name = { .type = REDIS_REPLY_STRING, .str = (char *) s_brief_fields[i],
+                            .len = strlen (s_brief_fields[i]) };
+        s_view_field (&v, &name, reply->element[i]);
+    }
+    s_view_link (&v);
+    fn (&v.view, NULL, arg);
+}
+
+//  A ticket that is not there has no state (the second field).
 static void
 s_on_brief (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    s_call_t *call = arg;
-    hl_store_view_fn *fn = call->view_fn;
-    if (!reply)
-        fn (NULL, "the ticket store did not answer", call->arg);
-    else
-    if (!s_reply_is_array (reply, S_BRIEF_COUNT) || reply->elements != S_BRIEF_COUNT)
-        fn (NULL, "the ticket store refused the read", call->arg);
-    else
-    if (reply->element[1]->type != REDIS_REPLY_STRING)
-        fn (NULL, NULL, call->arg);    //  no such ticket (it has no state)
-    else {
-        s_view_t v;
-        s_view_init (&v);
-        for (size_t i = 0; i < S_BRIEF_COUNT; i++) {
-            redisReply name = { .type = REDIS_REPLY_STRING, .str = (char *) s_brief_fields[i],
-                                .len = strlen (s_brief_fields[i]) };
-            s_view_field (&v, &name, reply->element[i]);
-        }
-        s_view_link (&v);
-        fn (&v.view, NULL, call->arg);
-    }
-    free (call);
+    int found = s_reply_is_array (reply, S_BRIEF_COUNT)
+                && reply->element[1]->type == REDIS_REPLY_STRING;
+    s_answer_read (arg, reply, found, s_deliver_brief);
 }
 
 //  A plain HMGET, no Function: one atomic read of the brief's fields is
