@@ -97,10 +97,22 @@ hl_rawworker_t *
 hl_rawworker_new_in (void *ctx, const char *endpoint, const char *unit, unsigned credit,
                      const char *name)
 {
+    return hl_rawworker_new_keyed (ctx, endpoint, unit, credit, name, NULL);
+}
+
+hl_rawworker_t *
+hl_rawworker_new_keyed (void *ctx, const char *endpoint, const char *unit, unsigned credit,
+                        const char *name, const char *const keys[3])
+{
     hl_rawworker_t *self = calloc (1, sizeof *self);
     self->socket = zmq_socket (ctx, ZMQ_DEALER);
     int zero = 0;
     zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
+    if (keys) {
+        zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, keys[0], 40);
+        zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, keys[1], 40);
+        zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, keys[2], 40);
+    }
     zmq_connect (self->socket, endpoint);
     Hotline__WorkerReady ready = HOTLINE__WORKER_READY__INIT;
     ready.has_unit = 1;

@@ -21,6 +21,12 @@ hl_rawworker_t *hl_rawworker_new (const char *endpoint, const char *unit,
 //  small machine would take the CPU from what a benchmark measures.
 hl_rawworker_t *hl_rawworker_new_in (void *ctx, const char *endpoint, const char *unit,
                                        unsigned credit, const char *name);
+
+//  The same speaking CURVE: KEYS are hotlined's public key, this worker's
+//  public and secret key (Z85), or NULL for none.
+hl_rawworker_t *hl_rawworker_new_keyed (void *ctx, const char *endpoint, const char *unit,
+                                          unsigned credit, const char *name,
+                                          const char *const keys[3]);
 void hl_rawworker_destroy (hl_rawworker_t **self_p);
 
 //  The ZeroMQ socket, for polling many workers at once.

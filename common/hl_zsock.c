@@ -5,6 +5,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 //  Messages handled per wakeup before yielding to other events. Large
@@ -91,7 +92,7 @@ s_on_ready (evutil_socket_t fd, short what, void *arg)
 
 void *
 hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n, int64_t max_message,
-                 char *err, size_t errlen)
+                 const char *curve_secret, char *err, size_t errlen)
 {
     void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
     if (!router) {
@@ -104,6 +105,14 @@ hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n, int64_t max
     zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message);
     zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
+    if (curve_secret
+        && (zmq_setsockopt (router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
+            || zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, curve_secret,
+                               strlen (curve_secret)) != 0)) {
+        snprintf (err, errlen, "cannot make a CURVE server: %s", zmq_strerror (errno));
+        zmq_close (router);
+        return NULL;
+    }
     for (int i = 0; i < n; i++)
         if (zmq_bind (router, endpoints[i]) != 0) {
             snprintf (err, errlen, "cannot bind %.300s: %s", endpoints[i], zmq_strerror (errno));

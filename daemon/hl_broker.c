@@ -3,7 +3,9 @@
 #include "hl_log.h"
 #include "hl_table.h"
 #include "hl_transition.h"
+#include "hl_curve.h"
 #include "hl_wire.h"
+#include "hl_zap.h"
 #include "hl_zsock.h"
 
 #include <assert.h>
@@ -55,6 +57,7 @@ struct s_unit {
 
 struct hl_broker {
     hl_zsock_t *zsock;
+    hl_zap_t *zap;               //  with CURVE: the workers' keys, else NULL
     hl_store_t *store;
     const hl_catalogue_t *catalogue;
     hl_table_t *units;           //  code -> s_unit_t
@@ -551,9 +554,12 @@ hl_broker_store_ready (hl_broker_t *self)
 //  ---------------------------------------------------------------------
 //  Requests from workers
 
+//  KEY_UNIT is the unit the connection's CURVE key was issued for (the
+//  ZAP user id), NULL without CURVE: with CURVE a worker serves that unit
+//  and no other, whatever it says.
 static void
 s_on_ready_msg (hl_broker_t *self, const uint8_t *id, size_t id_len,
-                const Hotline__Envelope *env)
+                const Hotline__Envelope *env, const char *key_unit)
 {
     const Hotline__WorkerReady *r = env->worker_ready;
     const void *rid = env->request_id.data;
@@ -562,6 +568,17 @@ s_on_ready_msg (hl_broker_t *self, const uint8_t *id, size_t id_len,
     if (hl_verdict_code (&v, "unit", r->has_unit, r->unit, HL_STORE_UNIT_MAX - 1)
         || hl_verdict_text (&v, "worker", r->has_worker, r->worker, 0, 0, 64)) {
         s_nack_to (self, id, id_len, rid, rid_len, v.code, v.field, v.message);
+        return;
+    }
+    if (self->zap && (!key_unit || strlen (key_unit) != r->unit.len
+                      || memcmp (key_unit, r->unit.data, r->unit.len) != 0)) {
+        char message[96];
+        snprintf (message, sizeof message, "unit: this worker's key serves unit %.32s",
+                  key_unit ? key_unit : "(none)");
+        hl_warning ("worker refused: key of unit %s claimed unit %.*s",
+                    key_unit ? key_unit : "(none)", (int) r->unit.len, r->unit.data);
+        s_nack_to (self, id, id_len, rid, rid_len, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN,
+                   "unit", message);
         return;
     }
     const char *name = hl_catalogue_unit_name (self->catalogue, (const char *) r->unit.data,
@@ -850,7 +867,8 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
                    HOTLINE__ERROR_CODE__ERROR_BAD_VERSION, "version", "unsupported version");
     else
     if (env->body_case == HOTLINE__ENVELOPE__BODY_WORKER_READY)
-        s_on_ready_msg (self, id, id_len, env);
+        s_on_ready_msg (self, id, id_len, env,
+                        self->zap ? zmq_msg_gets (&frames[1], "User-Id") : NULL);
     else
     if (!w)
         s_nack_to (self, id, id_len, env->request_id.data, rid_len,
@@ -923,14 +941,30 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_catalogue_t *catalogue, hl_deadline_t *deadline,
                hl_timers_t *timers, char *err, size_t errlen)
 {
+    //  With CURVE the key handler comes first: a CURVE socket bound
+    //  before it would let every client in.
+    char secret[HL_CURVE_KEY_TEXT];
+    hl_zap_t *zap = NULL;
+    if (*cfg->worker_key_file) {
+        if (!*cfg->worker_keys) {
+            snprintf (err, errlen, "worker_key_file needs worker_keys (the workers' keys)");
+            return NULL;
+        }
+        if (hl_curve_read_key (cfg->worker_key_file, "secret", secret, err, errlen) != 0
+            || !(zap = hl_zap_new (base, zmq_ctx, cfg->worker_keys, err, errlen)))
+            return NULL;
+    }
     const char *endpoint = cfg->worker_endpoint;
     void *router = hl_zsock_router (zmq_ctx, &endpoint, 1, cfg->max_message_bytes * 4,
-                                    err, errlen);
-    if (!router)
+                                    zap ? secret : NULL, err, errlen);
+    if (!router) {
+        hl_zap_destroy (&zap);
         return NULL;
+    }
     hl_broker_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
+    self->zap = zap;
     self->store = store;
     self->catalogue = catalogue;
     self->units = hl_table_new ();
@@ -988,6 +1022,7 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     if (self->heartbeat)
         event_free (self->heartbeat);
     hl_zsock_destroy (&self->zsock, linger_ms);
+    hl_zap_destroy (&self->zap);
     hl_table_foreach (self->workers, s_free_worker, NULL);
     hl_table_foreach (self->units, s_free_unit, NULL);
     hl_table_destroy (&self->workers);
@@ -996,6 +1031,17 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     hl_buf_free (&self->out);
     free (self);
     *self_p = NULL;
+}
+
+int
+hl_broker_reload_keys (hl_broker_t *self, const char *keys_path, char *err, size_t errlen)
+{
+    if (!self->zap)
+        return 0;
+    if (hl_zap_reload (self->zap, keys_path, err, errlen) != 0)
+        return -1;
+    hl_notice ("reloaded %s: %zu worker keys", keys_path, hl_zap_count (self->zap));
+    return 0;
 }
 
 void

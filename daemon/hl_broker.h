@@ -41,6 +41,11 @@ hl_broker_t *hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_con
                             char *err, size_t errlen);
 void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 
+//  With CURVE on the worker endpoint, replace the workers' keys with those
+//  at KEYS_PATH (SIGHUP); a bad file is refused (-1 with ERR) and the old
+//  keys stay. 0 without CURVE.
+int hl_broker_reload_keys (hl_broker_t *self, const char *keys_path, char *err, size_t errlen);
+
 //  Use a new catalogue from now on (after a reload).
 void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);
 

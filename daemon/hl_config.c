@@ -25,6 +25,8 @@ typedef struct {
 static const s_setting_t s_settings[] = {
     { "endpoint", S_ENDPOINT, 0, 0, 0, 0, "ZeroMQ endpoint to bind for intake (repeatable)" },
     S_STR (worker_endpoint, "ZeroMQ endpoint for department workers"),
+    S_STR (worker_key_file, "worker endpoint's CURVE key pair file (empty: no CURVE)"),
+    S_STR (worker_keys, "workers' public keys, \"<unit> <key>\" lines (with worker_key_file)"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),

@@ -16,6 +16,8 @@ typedef struct {
     char endpoints[HL_CONFIG_ENDPOINTS_MAX][HL_CONFIG_PATH_MAX];
     int n_endpoints;
     char worker_endpoint[HL_CONFIG_PATH_MAX];    //  department worker queue
+    char worker_key_file[HL_CONFIG_PATH_MAX];    //  its CURVE key pair ("" = no CURVE)
+    char worker_keys[HL_CONFIG_PATH_MAX];        //  workers' public keys by unit
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy

@@ -942,7 +942,7 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     for (int i = 0; i < cfg->n_endpoints; i++)
         endpoints[i] = cfg->endpoints[i];
     void *router = hl_zsock_router (zmq_ctx, endpoints, cfg->n_endpoints,
-                                    cfg->max_message_bytes * 4, err, errlen);
+                                    cfg->max_message_bytes * 4, NULL, err, errlen);
     if (!router)
         return NULL;
     hl_intake_t *self = calloc (1, sizeof *self);

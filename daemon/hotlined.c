@@ -118,6 +118,8 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
         d->catalogue = catalogue;
         hl_notice ("reloaded %s: %zu units", d->cfg.dispatch, hl_catalogue_unit_count (catalogue));
     }
+    if (hl_broker_reload_keys (d->broker, d->cfg.worker_keys, err, sizeof err) != 0)
+        hl_error ("reload refused, keeping the current worker keys: %s", err);
     if (hl_deadline_reload (d->deadline, err, sizeof err) != 0)
         hl_error ("reload refused, keeping the current SLA policy and calendar: %s", err);
     else {

@@ -2,6 +2,7 @@
  *  ticket through real hotlined, real Redis and workers on the wire.
  */
 #include "hl_client.h"
+#include "hl_curve.h"
 #include "hl_table.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -934,6 +935,112 @@ test_other_paths (void)
     hl_testenv_destroy (&env);
 }
 
+//  A new key pair, also written as the key file DIR/NAME.key.
+static void
+s_key_pair (const char *dir, const char *name, char pub[HL_CURVE_KEY_TEXT],
+            char sec[HL_CURVE_KEY_TEXT])
+{
+    HL_CHECK (hl_curve_keypair (pub, sec) == 0);
+    char path[300];
+    snprintf (path, sizeof path, "%s/%s.key", dir, name);
+    FILE *f = fopen (path, "w");
+    HL_CHECK (f != NULL);
+    if (f) {
+        fprintf (f, "# test key\npublic %s\nsecret %s\n", pub, sec);
+        fclose (f);
+    }
+}
+
+static int
+s_log_has (hl_testenv_t *env, const char *text)
+{
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "grep -qF '%s' '%s'", text, hl_testenv_daemon_log (env));
+    return system (cmd) == 0;
+}
+
+//  CURVE on the worker endpoint: a worker gets in only with a key listed
+//  for a unit, and serves that unit only; the list is reloaded on SIGHUP.
+static void
+test_curve (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("curve");
+    if (!env || hl_testenv_redis_start (env) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *dir = hl_testenv_dir (env);
+    char spub[41], ssec[41], apub[41], asec[41], bpub[41], bsec[41], xpub[41], xsec[41];
+    s_key_pair (dir, "server", spub, ssec);
+    s_key_pair (dir, "rsj", apub, asec);
+    s_key_pair (dir, "ybj", bpub, bsec);
+    s_key_pair (dir, "stranger", xpub, xsec);
+    char server_key[300], keys[300], line[200];
+    snprintf (server_key, sizeof server_key, "%s/server.key", dir);
+    snprintf (keys, sizeof keys, "%s/worker-keys.conf", dir);
+    FILE *f = fopen (keys, "w");
+    HL_CHECK (f != NULL);
+    if (f) {
+        fprintf (f, "# unit  public key\nrsj %s\nybj %s\n", apub, bpub);
+        fclose (f);
+    }
+    const char *args[] = { "--worker-key-file", server_key, "--worker-keys", keys, NULL };
+    if (hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"hotlined with CURVE up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *wep = hl_testenv_worker_endpoint (env);
+    void *ctx = zmq_ctx_new ();
+    const char *rsj_keys[] = { spub, apub, asec }, *ybj_keys[] = { spub, bpub, bsec };
+    const char *stranger_keys[] = { spub, xpub, xsec };
+
+    //  rsj's key, serving rsj: welcomed, and gets rsj's ticket.
+    hl_rawworker_t *a = hl_rawworker_new_keyed (ctx, wep, "rsj", 4, "a", rsj_keys);
+    HL_CHECK (a != NULL);
+    char t[48];
+    s_submit (env, "SB.01", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, t);
+    HL_CHECK (*t && a && s_delivered (a, t, 3000));
+
+    //  ybj's key claiming rsj: refused; serving ybj: welcomed.
+    hl_rawworker_t *b = hl_rawworker_new_keyed (ctx, wep, "rsj", 4, "b", ybj_keys);
+    HL_CHECK (b == NULL);
+    HL_CHECK (s_log_has (env, "key of unit ybj claimed unit rsj"));
+    hl_rawworker_destroy (&b);
+    b = hl_rawworker_new_keyed (ctx, wep, "ybj", 4, "b", ybj_keys);
+    HL_CHECK (b != NULL);
+
+    //  A key nobody listed, and no key at all: no way in.
+    hl_rawworker_t *x = hl_rawworker_new_keyed (ctx, wep, "rsj", 4, "x", stranger_keys);
+    HL_CHECK (x == NULL);
+    HL_CHECK (s_log_has (env, "key not listed"));
+    hl_rawworker_t *plain = hl_rawworker_new_keyed (ctx, wep, "rsj", 4, "plain", NULL);
+    HL_CHECK (plain == NULL);
+    hl_rawworker_destroy (&x);
+    hl_rawworker_destroy (&plain);
+
+    //  Listed on reload: in.
+    f = fopen (keys, "a");
+    HL_CHECK (f != NULL);
+    if (f) {
+        snprintf (line, sizeof line, "rsj %s\n", xpub);
+        fputs (line, f);
+        fclose (f);
+    }
+    hl_testenv_daemon_signal (env, SIGHUP);
+    usleep (300 * 1000);
+    x = hl_rawworker_new_keyed (ctx, wep, "rsj", 4, "x", stranger_keys);
+    HL_CHECK (x != NULL);
+    HL_CHECK (s_log_has (env, "3 worker keys"));
+
+    hl_rawworker_destroy (&x);
+    hl_rawworker_destroy (&b);
+    hl_rawworker_destroy (&a);
+    zmq_ctx_term (ctx);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "happy_path", test_happy_path },
     { "return_and_reopen", test_return_and_reopen },
@@ -944,6 +1051,7 @@ static const hl_test_case_t s_cases[] = {
     { "daemon_restart", test_daemon_restart },
     { "scale", test_scale },
     { "other_paths", test_other_paths },
+    { "curve", test_curve },
     { NULL, NULL }
 };
 

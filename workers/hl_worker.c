@@ -10,6 +10,7 @@
 #include "hl_worker.h"
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_curve.h"
 #include "hl_redis.h"
 #include "hl_text.h"
 #include "hl_view.h"
@@ -79,6 +80,10 @@ struct hl_worker {
 
     int deadline_ms;
     int resend_ms;
+
+    char server_key[41];             //  CURVE: hotlined's public key, "" = none
+    char public_key[41];             //  this worker's key pair (Z85)
+    char secret_key[41];
     char error_code[64];
     char error[600];
     hl_worker_done_t done;
@@ -307,6 +312,11 @@ s_open (hl_worker_t *self)
     zmq_setsockopt (self->socket, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     zmq_setsockopt (self->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    if (*self->server_key) {
+        zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, self->server_key, 40);
+        zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, self->public_key, 40);
+        zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, self->secret_key, 40);
+    }
     if (zmq_connect (self->socket, self->endpoint) != 0) {
         zmq_close (self->socket);
         self->socket = NULL;
@@ -954,6 +964,19 @@ hl_worker_destroy (hl_worker_t **self_p)
     free (self->unit_name);
     free (self);
     *self_p = NULL;
+}
+
+int
+hl_worker_set_keys (hl_worker_t *self, const char *server_key, const char *public_key,
+                    const char *secret_key)
+{
+    if (!hl_curve_decode (server_key, NULL) || !hl_curve_decode (public_key, NULL)
+        || !hl_curve_decode (secret_key, NULL))
+        return HL_WORKER_EINVAL;
+    snprintf (self->server_key, sizeof self->server_key, "%s", server_key);
+    snprintf (self->public_key, sizeof self->public_key, "%s", public_key);
+    snprintf (self->secret_key, sizeof self->secret_key, "%s", secret_key);
+    return s_open (self) == 0 ? 0 : HL_WORKER_ESYS;
 }
 
 void

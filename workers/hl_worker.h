@@ -126,6 +126,15 @@ hl_worker_t *hl_worker_new (const char *endpoint, const char *unit, unsigned cre
 //  free the worker and every queued delivery. Nulls *SELF_P.
 void hl_worker_destroy (hl_worker_t **self_p);
 
+//  Speak CURVE to a worker endpoint that requires it (hotlined's
+//  worker_key_file): SERVER_KEY is hotlined's public key, PUBLIC_KEY and
+//  SECRET_KEY this worker's key pair, all Z85 (40 characters; see
+//  hotline-worker --keygen). hotlined lets the worker in only if its
+//  public key is listed for the worker's unit. Starts the session anew.
+//  0, HL_WORKER_EINVAL (a key is not Z85) or HL_WORKER_ESYS.
+int hl_worker_set_keys (hl_worker_t *self, const char *server_key, const char *public_key,
+                        const char *secret_key);
+
 //  How long an action, list or show may take in all (DEADLINE_MS, default
 //  15000) and how long to wait for an answer before resending the request
 //  with the same id (RESEND_MS, default 2000). Values <= 0 keep the current

@@ -2,6 +2,7 @@
  *
  *      hotline-worker --unit CG --exec 'handle-ticket.sh'
  *      hotline-worker --unit CG --interactive
+ *      hotline-worker --keygen > cg.key
  *
  *  With --exec, every delivered ticket is handed to a program (the ticket
  *  as JSON on its stdin) whose printed JSON lines are the actions to take
@@ -14,6 +15,7 @@
  *  failure.
  */
 #include "hl_console.h"
+#include "hl_curve.h"
 #include "hl_log.h"
 #include "hl_redis.h"
 #include "hl_report.h"
@@ -45,6 +47,9 @@ typedef struct {
     int connect_timeout_s;
     int action_timeout_s;
     long max_tickets;
+    const char *key_file;            //  CURVE: this worker's key pair
+    const char *server_key;          //  CURVE: hotlined's public key, or a file with it
+    int keygen;
 } s_opts_t;
 
 //  Lead tickets the program left unsigned, held by this session.
@@ -69,6 +74,7 @@ s_usage (void)
 {
     fprintf (stderr,
         "usage: hotline-worker --unit CODE (--exec CMD | --interactive) [options]\n"
+        "       hotline-worker --keygen     print a new CURVE key pair\n"
         "\n"
         "  --endpoint E         hotlined's worker endpoint (default $HOTLINE_WORKER_ENDPOINT\n"
         "                       or tcp://127.0.0.1:7102)\n"
@@ -87,6 +93,9 @@ s_usage (void)
         "                       seconds (default 0: keep trying)\n"
         "  --timeout SEC        how long one action may wait for hotlined (default 15)\n"
         "  --max-tickets N      --exec: stop after N tickets\n"
+        "  --key-file FILE      speak CURVE with this key pair (from --keygen); hotlined\n"
+        "                       must list its public key for the unit\n"
+        "  --server-key KEY     hotlined's public key (Z85) or a key file holding it\n"
         "  --log-level LEVEL    debug, info, notice (default), warning, error\n"
         "\n"
         "exit status: 0 stopped, 1 usage, 2 refused by hotlined, 3 hotlined not reached,\n"
@@ -109,7 +118,8 @@ static int
 s_parse (s_opts_t *o, int argc, char **argv)
 {
     enum { O_ENDPOINT = 256, O_UNIT, O_CREDIT, O_NAME, O_EXEC, O_INTERACTIVE, O_JSON, O_LEAD,
-           O_EXEC_TIMEOUT, O_RETRY, O_CONNECT, O_TIMEOUT, O_MAX, O_LOG, O_HELP };
+           O_EXEC_TIMEOUT, O_RETRY, O_CONNECT, O_TIMEOUT, O_MAX, O_LOG, O_HELP, O_KEY_FILE,
+           O_SERVER_KEY, O_KEYGEN };
     static const struct option longopts[] = {
         { "endpoint", 1, 0, O_ENDPOINT }, { "unit", 1, 0, O_UNIT }, { "credit", 1, 0, O_CREDIT },
         { "name", 1, 0, O_NAME }, { "exec", 1, 0, O_EXEC }, { "interactive", 0, 0, O_INTERACTIVE },
@@ -117,7 +127,8 @@ s_parse (s_opts_t *o, int argc, char **argv)
         { "exec-timeout", 1, 0, O_EXEC_TIMEOUT }, { "retry-after", 1, 0, O_RETRY },
         { "connect-timeout", 1, 0, O_CONNECT }, { "timeout", 1, 0, O_TIMEOUT },
         { "max-tickets", 1, 0, O_MAX }, { "log-level", 1, 0, O_LOG }, { "help", 0, 0, O_HELP },
-        { 0, 0, 0, 0 }
+        { "key-file", 1, 0, O_KEY_FILE }, { "server-key", 1, 0, O_SERVER_KEY },
+        { "keygen", 0, 0, O_KEYGEN }, { 0, 0, 0, 0 }
     };
     int opt;
     long v = 0;
@@ -143,6 +154,9 @@ s_parse (s_opts_t *o, int argc, char **argv)
                     hl_log_set_level ((hl_log_level_t) hl_log_level_parse (optarg));
                 break;
             case O_HELP: s_usage (); exit (0);
+            case O_KEY_FILE: o->key_file = optarg; break;
+            case O_SERVER_KEY: o->server_key = optarg; break;
+            case O_KEYGEN: o->keygen = 1; break;
             default: return -1;
         }
         if (bad) {
@@ -153,6 +167,12 @@ s_parse (s_opts_t *o, int argc, char **argv)
     }
     if (optind != argc) {
         fprintf (stderr, "hotline-worker: unexpected argument '%s'\n", argv[optind]);
+        return -1;
+    }
+    if (o->keygen)
+        return 0;
+    if (!o->key_file != !o->server_key) {
+        fprintf (stderr, "hotline-worker: --key-file and --server-key go together\n");
         return -1;
     }
     if (!o->unit || !*o->unit) {
@@ -230,6 +250,46 @@ s_handle (const s_opts_t *o, hl_worker_t *worker, hl_worker_ticket_t *t, s_held_
                     hl_worker_ticket_number (t), run.status);
     if (lead)
         s_held_note (held, hl_worker_sessions (worker), hl_worker_ticket_number (t), run.settled);
+}
+
+//  --keygen: a new key pair on stdout, as a key file.
+static int
+s_keygen (void)
+{
+    char public_key[HL_CURVE_KEY_TEXT], secret_key[HL_CURVE_KEY_TEXT];
+    if (hl_curve_keypair (public_key, secret_key) != 0) {
+        fprintf (stderr, "hotline-worker: this libzmq cannot make CURVE keys\n");
+        return EXIT_SYSTEM;
+    }
+    printf ("# hotline-worker key pair: give the public line to the hotline's operators\n"
+            "# (worker_keys: \"<unit> <public key>\"); keep the secret line on this machine\n"
+            "public %s\nsecret %s\n", public_key, secret_key);
+    return 0;
+}
+
+//  --key-file and --server-key: the worker speaks CURVE.
+static int
+s_use_keys (const s_opts_t *o, hl_worker_t *worker)
+{
+    char public_key[HL_CURVE_KEY_TEXT], secret_key[HL_CURVE_KEY_TEXT];
+    char server_key[HL_CURVE_KEY_TEXT], err[512];
+    if (hl_curve_decode (o->server_key, NULL))
+        snprintf (server_key, sizeof server_key, "%s", o->server_key);
+    else
+    if (hl_curve_read_key (o->server_key, "public", server_key, err, sizeof err) != 0) {
+        fprintf (stderr, "hotline-worker: --server-key: not a key, and %s\n", err);
+        return -1;
+    }
+    if (hl_curve_read_key (o->key_file, "public", public_key, err, sizeof err) != 0
+        || hl_curve_read_key (o->key_file, "secret", secret_key, err, sizeof err) != 0) {
+        fprintf (stderr, "hotline-worker: --key-file: %s\n", err);
+        return -1;
+    }
+    if (hl_worker_set_keys (worker, server_key, public_key, secret_key) != 0) {
+        fprintf (stderr, "hotline-worker: cannot use the keys\n");
+        return -1;
+    }
+    return 0;
 }
 
 //  Waits for the first welcome, up to --connect-timeout (if set).
@@ -323,6 +383,8 @@ main (int argc, char **argv)
         s_usage ();
         return EXIT_USAGE;
     }
+    if (o.keygen)
+        return s_keygen ();
     char name[80];
     if (!o.name)
         o.name = s_default_name (name, sizeof name);
@@ -334,6 +396,10 @@ main (int argc, char **argv)
         return EXIT_USAGE;
     }
     hl_worker_set_timeouts (worker, o.action_timeout_s * 1000, 0);
+    if (o.key_file && s_use_keys (&o, worker) != 0) {
+        hl_worker_destroy (&worker);
+        return EXIT_USAGE;
+    }
 
     struct sigaction sa;
     memset (&sa, 0, sizeof sa);

@@ -44,8 +44,8 @@ test_drain_backlog (void)
     zmq_connect (push, "inproc://backlog");
     for (int i = 0; i < 1000; i++)
         zmq_send (push, "x", 1, 0);
-    zmq_send (push, "a", 1, ZMQ_SNDMORE);            //  six frames: truncated
-    for (int i = 0; i < 4; i++)
+    zmq_send (push, "a", 1, ZMQ_SNDMORE);            //  ten frames: truncated
+    for (int i = 0; i < HL_ZSOCK_MAX_FRAMES; i++)
         zmq_send (push, "b", 1, ZMQ_SNDMORE);
     zmq_send (push, "c", 1, 0);
     s_sink_t sink = { .base = event_base_new (), .want = 1001 };

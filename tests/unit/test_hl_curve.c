@@ -1,0 +1,50 @@
+/*  Unit test of hl_curve: CURVE keys in Z85 and key files. */
+#include "hl_curve.h"
+#include "hl_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static void
+test_keys_and_files (void)
+{
+    char pub[HL_CURVE_KEY_TEXT], sec[HL_CURVE_KEY_TEXT], out[HL_CURVE_KEY_TEXT], err[256];
+    HL_CHECK (hl_curve_keypair (pub, sec) == 0);
+    uint8_t key[32];
+    HL_CHECK (hl_curve_decode (pub, key));
+    HL_CHECK (hl_curve_decode (sec, NULL));
+    HL_CHECK (!hl_curve_decode ("short", NULL));
+    HL_CHECK (!hl_curve_decode (NULL, NULL));
+    char bad[41];
+    memset (bad, '"', 40);             //  '"' is not a Z85 character
+    bad[40] = 0;
+    HL_CHECK (!hl_curve_decode (bad, NULL));
+
+    char path[] = "/tmp/hl-curve-XXXXXX";
+    int fd = mkstemp (path);
+    FILE *f = fdopen (fd, "w");
+    fprintf (f, "# a worker's key pair\npublic %s\n\nsecret %s\n", pub, sec);
+    fclose (f);
+    HL_CHECK (hl_curve_read_key (path, "public", out, err, sizeof err) == 0);
+    HL_CHECK_STR (out, pub);
+    HL_CHECK (hl_curve_read_key (path, "secret", out, err, sizeof err) == 0);
+    HL_CHECK_STR (out, sec);
+    HL_CHECK (hl_curve_read_key (path, "other", out, err, sizeof err) == -1);
+    HL_CHECK (strstr (err, "no \"other <key (Z85)>\" line") != NULL);
+    unlink (path);
+    HL_CHECK (hl_curve_read_key (path, "public", out, err, sizeof err) == -1);
+    HL_CHECK (strstr (err, path) != NULL);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "keys_and_files", test_keys_and_files },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
