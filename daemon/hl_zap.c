@@ -2,6 +2,7 @@
 #include "hl_zap.h"
 #include "hl_curve.h"
 #include "hl_log.h"
+#include "hl_redis.h"
 #include "hl_text.h"
 #include "hl_zsock.h"
 
@@ -24,7 +25,30 @@ struct hl_zap {
     hl_zsock_t *zsock;
     s_key_t *keys;
     size_t n_keys;
+    uint8_t refused[32];         //  the last key refused, and when it was logged
+    int64_t refused_logged_us;
 };
+
+//  A refused worker keeps reconnecting every few seconds: its key is
+//  logged the first time and then once a minute while it keeps trying.
+static void
+s_log_refusal (hl_zap_t *self, const uint8_t *key)
+{
+    int64_t now = hl_monotonic_us ();
+    uint8_t none[32] = { 0 };
+    if (!key)
+        key = none;
+    if (memcmp (key, self->refused, 32) == 0 && self->refused_logged_us
+        && now - self->refused_logged_us < 60 * 1000000LL)
+        return;
+    memcpy (self->refused, key, 32);
+    self->refused_logged_us = now;
+    char z85[HL_CURVE_KEY_TEXT] = "";
+    if (key != none)
+        zmq_z85_encode (z85, key, 32);
+    hl_warning ("worker connection refused: %s %s", key != none ? "key not listed:"
+                                                                 : "not CURVE", z85);
+}
 
 //  Splits a line into at most MAX words (in place); returns how many.
 static int
@@ -110,17 +134,13 @@ s_on_request (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
         text = "OK";
         unit = k->unit;
     }
-    else {
-        char z85[HL_CURVE_KEY_TEXT] = "";
-        if (curve)
-            zmq_z85_encode (z85, zmq_msg_data (&frames[6]), 32);
-        hl_warning ("worker connection refused: %s %s", curve ? "key not listed:" : "not CURVE",
-                 z85);
-    }
-    if (n < 2)
-        return;
-    const void *parts[6] = { "1.0", zmq_msg_data (&frames[1]), status, text, unit, "" };
-    size_t lens[6] = { 3, zmq_msg_size (&frames[1]), 3, strlen (text), strlen (unit), 0 };
+    else
+        s_log_refusal (self, curve ? zmq_msg_data (&frames[6]) : NULL);
+    //  A REP socket must answer every request, even one it cannot read.
+    const void *rid = n >= 2 ? zmq_msg_data (&frames[1]) : "";
+    size_t rid_len = n >= 2 ? zmq_msg_size (&frames[1]) : 0;
+    const void *parts[6] = { "1.0", rid, status, text, unit, "" };
+    size_t lens[6] = { 3, rid_len, 3, strlen (text), strlen (unit), 0 };
     hl_zsock_send (zsock, parts, lens, 6);
 }
 
