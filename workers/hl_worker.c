@@ -81,6 +81,8 @@ struct hl_worker {
     int deadline_ms;
     int resend_ms;
 
+    void *monitor;                   //  CURVE: the socket's handshake failures (PAIR)
+    unsigned monitors;               //  monitors made, for unique endpoints
     char server_key[41];             //  CURVE: hotlined's public key, "" = none
     char public_key[41];             //  this worker's key pair (Z85)
     char secret_key[41];
@@ -291,17 +293,47 @@ s_send_heartbeat (hl_worker_t *self)
     s_send (self, &env, NULL);
 }
 
+static void
+s_close_sockets (hl_worker_t *self)
+{
+    int zero = 0;
+    if (self->monitor) {
+        zmq_setsockopt (self->monitor, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close (self->monitor);
+        self->monitor = NULL;
+    }
+    if (self->socket) {
+        zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
+        zmq_close (self->socket);
+        self->socket = NULL;
+    }
+}
+
+//  With CURVE, hotlined answers a key it does not list by closing the
+//  handshake, not with a message: the socket's monitor is how the worker
+//  learns it was refused rather than waiting for a welcome forever.
+static void
+s_watch_handshake (hl_worker_t *self)
+{
+    char endpoint[64];
+    snprintf (endpoint, sizeof endpoint, "inproc://hl-worker-%p-%u", (void *) self,
+              ++self->monitors);
+    if (zmq_socket_monitor (self->socket, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
+        return;
+    self->monitor = zmq_socket (self->ctx, ZMQ_PAIR);
+    if (self->monitor && zmq_connect (self->monitor, endpoint) != 0) {
+        zmq_close (self->monitor);
+        self->monitor = NULL;
+    }
+}
+
 //  Opens a fresh DEALER to the endpoint and says WorkerReady. A new socket
 //  (rather than the old one) means nothing queued for the lost session is
 //  sent into the new one. Returns 0 or -1 (bad endpoint, no sockets left).
 static int
 s_open (hl_worker_t *self)
 {
-    if (self->socket) {
-        int zero = 0;
-        zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close (self->socket);
-    }
+    s_close_sockets (self);
     self->socket = zmq_socket (self->ctx, ZMQ_DEALER);
     if (!self->socket)
         return -1;
@@ -316,6 +348,7 @@ s_open (hl_worker_t *self)
         zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, self->server_key, 40);
         zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, self->public_key, 40);
         zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, self->secret_key, 40);
+        s_watch_handshake (self);
     }
     if (zmq_connect (self->socket, self->endpoint) != 0) {
         zmq_close (self->socket);
@@ -485,15 +518,42 @@ s_poll_events (short revents)
 //  Waits up to TIMEOUT_MS for messages from hotlined or for FDS, and
 //  handles the messages. Returns how many FDS are ready, or a negative
 //  code (EINTR for a signal).
+//  Reads what the monitor reported: a refused key ends the worker's hopes
+//  (until hl_worker_reconnect), like a refused WorkerReady.
+static void
+s_on_monitor (hl_worker_t *self)
+{
+    zmq_msg_t event, endpoint;
+    zmq_msg_init (&event);
+    zmq_msg_init (&endpoint);
+    if (zmq_msg_recv (&event, self->monitor, ZMQ_DONTWAIT) >= 0
+        && zmq_msg_recv (&endpoint, self->monitor, ZMQ_DONTWAIT) >= 0
+        && zmq_msg_size (&event) >= 2) {
+        uint16_t what;
+        memcpy (&what, zmq_msg_data (&event), sizeof what);
+        if (what == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            self->phase = S_REFUSED;
+            s_fail (self, HL_WORKER_EREFUSED, "key_refused", "hotlined at %s does not accept "
+                    "this worker's key (its public key must be listed for unit %s)",
+                    self->endpoint, self->unit);
+        }
+    }
+    zmq_msg_close (&event);
+    zmq_msg_close (&endpoint);
+}
+
 static int
 s_wait (hl_worker_t *self, int timeout_ms, struct pollfd *fds, size_t nfds)
 {
-    zmq_pollitem_t items[S_MAX_POLL_FDS + 1];
+    zmq_pollitem_t items[S_MAX_POLL_FDS + 2];
     assert (nfds <= S_MAX_POLL_FDS);
     items[0] = (zmq_pollitem_t) { self->socket, 0, ZMQ_POLLIN, 0 };
     for (size_t i = 0; i < nfds; i++)
         items[i + 1] = (zmq_pollitem_t) { NULL, fds[i].fd, s_zmq_events (fds[i].events), 0 };
-    int rc = zmq_poll (items, (int) nfds + 1, timeout_ms < 0 ? 0 : timeout_ms);
+    int n = (int) nfds + 1;
+    if (self->monitor)
+        items[n++] = (zmq_pollitem_t) { self->monitor, 0, ZMQ_POLLIN, 0 };
+    int rc = zmq_poll (items, n, timeout_ms < 0 ? 0 : timeout_ms);
     if (rc < 0) {
         if (errno == EINTR)
             return s_fail (self, HL_WORKER_EINTR, "interrupted", "a signal arrived");
@@ -502,6 +562,8 @@ s_wait (hl_worker_t *self, int timeout_ms, struct pollfd *fds, size_t nfds)
     }
     if (items[0].revents & ZMQ_POLLIN)
         s_drain (self);
+    if (self->monitor && (items[n - 1].revents & ZMQ_POLLIN))
+        s_on_monitor (self);
     int ready = 0;
     for (size_t i = 0; i < nfds; i++) {
         fds[i].revents = s_poll_events (items[i + 1].revents);
@@ -946,11 +1008,7 @@ hl_worker_destroy (hl_worker_t **self_p)
     hl_worker_t *self = *self_p;
     if (!self)
         return;
-    if (self->socket) {
-        int zero = 0;
-        zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
-        zmq_close (self->socket);
-    }
+    s_close_sockets (self);
     if (self->ctx)
         zmq_ctx_term (self->ctx);
     hl_worker_ticket_t *t;

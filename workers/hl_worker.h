@@ -130,7 +130,9 @@ void hl_worker_destroy (hl_worker_t **self_p);
 //  worker_key_file): SERVER_KEY is hotlined's public key, PUBLIC_KEY and
 //  SECRET_KEY this worker's key pair, all Z85 (40 characters; see
 //  hotline-worker --keygen). hotlined lets the worker in only if its
-//  public key is listed for the worker's unit. Starts the session anew.
+//  public key is listed for the worker's unit; a key it does not list
+//  makes hl_worker_connect and hl_worker_next return HL_WORKER_EREFUSED
+//  (code "key_refused"). Starts the session anew.
 //  0, HL_WORKER_EINVAL (a key is not Z85) or HL_WORKER_ESYS.
 int hl_worker_set_keys (hl_worker_t *self, const char *server_key, const char *public_key,
                         const char *secret_key);

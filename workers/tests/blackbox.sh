@@ -4,7 +4,7 @@
 # signed and replied; a worker killed while holding a ticket loses it to
 # another worker; a hotlined killed and restarted is reconnected to; a
 # worker of one unit cannot see or sign another unit's ticket; an unknown
-# unit is refused.
+# unit is refused; with CURVE keys only a listed key gets in.
 #
 #   blackbox.sh CASE     (meson sets HL_SRC, HL_HOTLINED, HL_HOTLINE,
 #                         HL_WORKER_BIN, HL_WORKER_EXAMPLES)
@@ -23,6 +23,7 @@ events=tcp://127.0.0.1:$(free_port)
 examples=$HL_WORKER_EXAMPLES
 redis_pid= hotlined_pid=
 worker_pids=()
+hotlined_args=()
 fail=0
 
 check () { if ! "$@"; then echo "FAILED: $*"; fail=1; fi; }
@@ -54,7 +55,8 @@ start_redis () {
 # binds is a free port of its own.
 start_hotlined () {
     (cd "$HL_SRC" && exec "$HL_HOTLINED" --endpoint "$intake" --worker_endpoint "$workers" \
-        --events_endpoint "$events" --redis "127.0.0.1:$redis_port" --heartbeat_ms 200 --log_level debug) \
+        --events_endpoint "$events" --redis "127.0.0.1:$redis_port" --heartbeat_ms 200 --log_level debug \
+        "${hotlined_args[@]}") \
         >>"$dir/hotlined.log" 2>&1 &
     hotlined_pid=$!
     for _ in $(seq 100); do
@@ -105,6 +107,14 @@ submit () {
     hotline submit --channel phone --phone 13800138000 --type 投诉 --category CG.01 \
         --area "$1" --content "楼下烧烤店占道经营，凌晨两点还在营业"
 }
+
+# keys: hotlined's key pair, a key listed for jcq.cgj, a key nobody listed.
+public_key () { awk '$1 == "public" { print $2 }' "$1"; }
+if [ "$case" = keys ]; then
+    for k in server cg stranger; do "$HL_WORKER_BIN" --keygen >"$dir/$k.key"; done
+    echo "jcq.cgj $(public_key "$dir/cg.key")" >"$dir/worker-keys.conf"
+    hotlined_args=(--worker_key_file "$dir/server.key" --worker_keys "$dir/worker-keys.conf")
+fi
 
 start_redis
 start_hotlined || exit 1
@@ -159,6 +169,23 @@ isolation)
     check grep -qF "\"ticket\":\"$ticket\",\"action\":\"show\",\"ok\":false,\"error\":{\"code\":\"not_found\"" <<<"$out"
     check grep -qF '{"event":"list","tickets":[]}' <<<"$out"
     check wait_state "$ticket" dispatched 1
+    ;;
+keys)
+    # Workers on other machines: CURVE, and only a listed key gets in.
+    start_worker bb-key jcq.cgj --key-file "$dir/cg.key" --server-key "$(public_key "$dir/server.key")" \
+        --exec "SIGN_AND_REPLY_DELAY=0 $examples/sign-and-reply"
+    check wait_for "$dir/bb-key.out" '"event":"connected"'
+    ticket=$(submit 441702)
+    check wait_state "$ticket" replied
+    # A key nobody listed: refused at once, exit 2, and said why.
+    "$HL_WORKER_BIN" --endpoint "$workers" --unit jcq.cgj --json --key-file "$dir/stranger.key" \
+        --server-key "$dir/server.key" --exec true >"$dir/stranger.out" 2>/dev/null
+    check test $? -eq 2
+    check grep -qF '{"event":"error","code":"key_refused"' "$dir/stranger.out"
+    # No key at all: never welcomed.
+    "$HL_WORKER_BIN" --endpoint "$workers" --unit jcq.cgj --json --connect-timeout 2 --exec true \
+        >"$dir/plain.out" 2>/dev/null
+    check test $? -eq 3
     ;;
 unknown_unit)
     "$HL_WORKER_BIN" --endpoint "$workers" --unit no.such.unit --json --exec true \
