@@ -60,8 +60,13 @@ end
 --   hl:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
 --   hl:sla:warned, hl:sla:overdue  zsets "<ticket>|<milestone>" by due moment
 
+-- Days since 1970-01-01 in Beijing time (UTC+8) of the moment NOW (ms).
+local function day_number(now)
+  return math.floor((now / 1000 + 8 * 3600) / 86400)
+end
+
 local function day_of(now)
-  return civil_date(math.floor((now / 1000 + 8 * 3600) / 86400))
+  return civil_date(day_number(now))
 end
 
 -- The counter hash of NOW's day. The library's state lives as long as it
@@ -69,7 +74,7 @@ end
 local counted_day, counted_key = nil, nil
 
 local function count(now, unit, counter, by)
-  local d = math.floor((now / 1000 + 8 * 3600) / 86400)
+  local d = day_number(now)
   if counted_day ~= d then
     counted_day, counted_key = d, 'hl:m:' .. civil_date(d)
   end
@@ -174,8 +179,9 @@ end
 
 -- Sets the moments of milestone M's running clock and puts its first
 -- reminder not yet fired (above FIRED) in hl:timers. FRESH: the clock has
--- just started, so nothing of it waits there yet.
-local function sla_set(k, ticket, m, moments, fired, gen, fresh)
+-- just started, so nothing of it waits there yet. The caller records the
+-- generation of the moments (sla_gen) once for all the clocks it sets.
+local function sla_set(k, ticket, m, moments, fired, fresh)
   if not fresh then sla_disarm(ticket, m) end
   for l = fired + 1, #LEVELS do
     if moments[l] ~= '' then
@@ -184,7 +190,7 @@ local function sla_set(k, ticket, m, moments, fired, gen, fresh)
     end
   end
   local f = FIELD[m]
-  put(f.warn, moments[1], f.due, moments[2], f.esc, moments[3], 'sla_gen', gen)
+  put(f.warn, moments[1], f.due, moments[2], f.esc, moments[3])
 end
 
 -- Stops milestone M's clock (T holds its status as the step began).
@@ -793,12 +799,12 @@ local function transition(keys, args)
   for _, m in ipairs(arm) do
     local f = FIELD[m]
     if p[f.pre_due] and not paused(t) then
-      sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0,
-              p.pre_gen or '', true)
+      sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
     else
       later[#later + 1] = m
     end
   end
+  if #later < #arm then put('sla_gen', p.pre_gen or '') end
   arm = later
   put('state', to, 'updated_ms', at,
       'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
@@ -887,17 +893,18 @@ local function sla_arm(keys, args)
   end
   for i = 4, #args - 4, 5 do
     local m, start = args[i], args[i + 1]
-    local f = redis.call('HMGET', k, 'sla_' .. m .. '_start', 'sla_' .. m .. '_status',
-                         'sla_' .. m .. '_fired')
+    local fm = FIELD[m]
+    local f = fm and redis.call('HMGET', k, fm.start, fm.status, fm.fired) or {}
     if f[1] == start and f[2] and f[2] ~= 'met' then
       local fired = reset and 0 or tonumber(f[3] or '0')
-      sla_set(k, ticket, m, {args[i + 2], args[i + 3], args[i + 4]}, fired, gen)
+      sla_set(k, ticket, m, {args[i + 2], args[i + 3], args[i + 4]}, fired)
       if reset then
-        redis.call('HSET', k, 'sla_' .. m .. '_fired', 0, 'sla_' .. m .. '_status', 'running')
+        put(fm.fired, '0', fm.status, 'running')
       end
       armed = armed + 1
     end
   end
+  if armed > 0 then put('sla_gen', gen) end
   flush(k)
   return armed
 end
