@@ -943,13 +943,16 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
 {
     //  With CURVE the key handler comes first: a CURVE socket bound
     //  before it would let every client in.
+    //  Either setting alone is a mistake, and one that would leave the
+    //  endpoint open: refused.
     char secret[HL_CURVE_KEY_TEXT];
     hl_zap_t *zap = NULL;
+    if (!*cfg->worker_key_file != !*cfg->worker_keys) {
+        snprintf (err, errlen, "worker_key_file and worker_keys go together (CURVE on the "
+                  "worker endpoint needs hotlined's key pair and the workers' keys)");
+        return NULL;
+    }
     if (*cfg->worker_key_file) {
-        if (!*cfg->worker_keys) {
-            snprintf (err, errlen, "worker_key_file needs worker_keys (the workers' keys)");
-            return NULL;
-        }
         if (hl_curve_read_key (cfg->worker_key_file, "secret", secret, err, errlen) != 0
             || !(zap = hl_zap_new (base, zmq_ctx, cfg->worker_keys, err, errlen)))
             return NULL;

@@ -186,6 +186,14 @@ keys)
     "$HL_WORKER_BIN" --endpoint "$workers" --unit jcq.cgj --json --connect-timeout 2 --exec true \
         >"$dir/plain.out" 2>/dev/null
     check test $? -eq 3
+    # The keys list without hotlined's own key pair would leave the endpoint
+    # open: hotlined refuses to start.
+    (cd "$HL_SRC" && exec "$HL_HOTLINED" --endpoint "tcp://127.0.0.1:$(free_port)" \
+        --worker_endpoint "tcp://127.0.0.1:$(free_port)" --events_endpoint "" \
+        --redis "127.0.0.1:$redis_port" --worker_keys "$dir/worker-keys.conf") \
+        >"$dir/half.out" 2>&1
+    check test $? -ne 0
+    check grep -qF "worker_key_file and worker_keys go together" "$dir/half.out"
     ;;
 unknown_unit)
     "$HL_WORKER_BIN" --endpoint "$workers" --unit no.such.unit --json --exec true \
