@@ -28,13 +28,18 @@ typedef struct {
     const char *endpoint;
     int json;
     int timeout_ms;
+    const char *key_file;          //  CURVE: this person's key pair
+    const char *server_key;        //  CURVE: hotlined's public key (or its file)
+    hl_curve_client_t keys;
+    int curve;
 } s_opts_t;
 
 static void
 s_usage (void)
 {
     fprintf (stderr,
-        "usage: hotline [--endpoint E] [--timeout SEC] [--json] COMMAND ...\n"
+        "usage: hotline [--endpoint E] [--timeout SEC] [--json]\n"
+        "               [--key-file FILE --server-key KEY] COMMAND ...\n"
         "\n"
         "commands:\n"
         "  submit   take a request; prints the ticket number\n"
@@ -60,6 +65,7 @@ s_usage (void)
         "                the supervisor's live figures (the dashboard's API; the token\n"
         "                defaults to HOTLINE_TOKEN, the address to HOTLINE_HTTP or\n"
         "                127.0.0.1:7180); q quits, s changes the ranking\n"
+        "  keygen        print a new CURVE key pair (for intake_keys)\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -77,9 +83,13 @@ s_usage (void)
         "  merge TICKET PARENT                         并单 (agent)\n"
         "  pause TICKET --note WHY                     stop the SLA clock (dispatcher)\n"
         "  resume TICKET                               start it again (dispatcher)\n"
-        "The actor defaults to HOTLINE_ACTOR, else dispatcher:$USER or agent:$USER.\n"
+        "The actor defaults to HOTLINE_ACTOR, else (over CURVE) the key's owner, else\n"
+        "dispatcher:$USER or agent:$USER.\n"
         "\n"
-        "HOTLINE_ENDPOINT sets the default endpoint (tcp://127.0.0.1:7101).\n");
+        "HOTLINE_ENDPOINT sets the default endpoint (tcp://127.0.0.1:7101).\n"
+        "Where hotlined's intake speaks CURVE, --key-file (HOTLINE_KEY_FILE) is your key\n"
+        "pair from `hotline keygen` and --server-key (HOTLINE_SERVER_KEY) hotlined's\n"
+        "public key or a file holding it; actions are then taken as the key's owner.\n");
 }
 
 //  ---------------------------------------------------------------------
@@ -94,7 +104,7 @@ s_call (const s_opts_t *o, Hotline__Envelope *env)
 {
     char err[512];
     Hotline__Envelope *reply = NULL;
-    hl_client_t *client = hl_client_new (o->endpoint);
+    hl_client_t *client = hl_client_new_keyed (o->endpoint, o->curve ? &o->keys : NULL);
     if (!client) {
         fprintf (stderr, "hotline: bad endpoint '%s'\n", o->endpoint);
         return NULL;
@@ -469,14 +479,12 @@ s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **arg
     else
     if (second)
         t.has_transfer_to = 1, t.transfer_to = (uint32_t) atoi (second);
-    if (!*buf.actor) {
-        const char *user = getenv ("USER") ?: "staff";
-        if (getenv ("HOTLINE_ACTOR"))
-            snprintf (buf.actor, sizeof buf.actor, "%s", getenv ("HOTLINE_ACTOR"));
-        else
-            snprintf (buf.actor, sizeof buf.actor, "%s:%s", cmd->role, user);
-    }
-    t.has_actor = 1;
+    //  Over CURVE hotlined knows who holds the key: no actor is needed.
+    if (!*buf.actor && getenv ("HOTLINE_ACTOR"))
+        snprintf (buf.actor, sizeof buf.actor, "%s", getenv ("HOTLINE_ACTOR"));
+    if (!*buf.actor && !o->curve)
+        snprintf (buf.actor, sizeof buf.actor, "%s:%s", cmd->role, getenv ("USER") ?: "staff");
+    t.has_actor = *buf.actor != 0;
     t.actor = hl_wire_bytes (buf.actor);
     if (!env.has_request_id) {
         hl_client_new_request_id (buf.rid);
@@ -729,22 +737,70 @@ s_global_options (s_opts_t *o, int argc, char **argv)
         if (strcmp (argv[i], "--timeout") == 0 && i + 1 < argc)
             o->timeout_ms = (int) (atof (argv[++i]) * 1000);
         else
+        if (strcmp (argv[i], "--key-file") == 0 && i + 1 < argc)
+            o->key_file = argv[++i];
+        else
+        if (strcmp (argv[i], "--server-key") == 0 && i + 1 < argc)
+            o->server_key = argv[++i];
+        else
             argv[out++] = argv[i];
     }
     argv[out] = NULL;
     return out;
 }
 
+//  keygen: a key pair for a member of staff or a channel's gateway.
+static int
+s_cmd_keygen (void)
+{
+    if (hl_curve_print_keypair (stdout, "# hotline key pair: give the public line to the hotline's "
+                                "operators\n# (intake_keys: \"agent:NAME <public key>\", or "
+                                "dispatcher:, supervisor:, channel:);\n# keep the secret line "
+                                "to yourself\n") != 0) {
+        fprintf (stderr, "hotline: this libzmq cannot make CURVE keys\n");
+        return EXIT_UNREACHABLE;
+    }
+    return 0;
+}
+
+//  The CURVE keys, from the options or else the environment. 0, or -1
+//  after saying what is wrong.
+static int
+s_load_keys (s_opts_t *o)
+{
+    char err[600];
+    int rc;
+    if (o->key_file || o->server_key) {
+        if (!o->key_file || !o->server_key) {
+            fprintf (stderr, "hotline: --key-file and --server-key go together\n");
+            return -1;
+        }
+        rc = hl_curve_client_load (&o->keys, o->key_file, o->server_key, err, sizeof err) == 0
+           ? 1 : -1;
+    }
+    else
+        rc = hl_curve_client_from_env (&o->keys, err, sizeof err);
+    if (rc < 0)
+        fprintf (stderr, "hotline: %s\n", err);
+    o->curve = rc == 1;
+    return rc < 0 ? -1 : 0;
+}
+
 int
 main (int argc, char **argv)
 {
-    s_opts_t o = { getenv ("HOTLINE_ENDPOINT") ?: "tcp://127.0.0.1:7101", 0, 5000 };
+    s_opts_t o = { .endpoint = getenv ("HOTLINE_ENDPOINT") ?: "tcp://127.0.0.1:7101",
+                   .timeout_ms = 5000 };
     argc = s_global_options (&o, argc, argv);
     if (argc < 2 || o.timeout_ms <= 0) {
         s_usage ();
         return EXIT_USAGE;
     }
     const char *cmd = argv[1];
+    if (strcmp (cmd, "keygen") == 0)
+        return s_cmd_keygen ();
+    if (s_load_keys (&o) != 0)
+        return EXIT_USAGE;
     if (strcmp (cmd, "submit") == 0)
         return s_cmd_submit (&o, argc - 1, argv + 1);
     if (strcmp (cmd, "show") == 0)

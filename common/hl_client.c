@@ -1,5 +1,6 @@
 /*  hl_client: blocking client. See hl_client.h. */
 #include "hl_client.h"
+#include "hl_curve.h"
 #include "hl_redis.h"
 #include "hl_wire.h"
 
@@ -14,11 +15,19 @@
 struct hl_client {
     void *ctx;
     void *socket;               //  DEALER
+    void *watch;                //  CURVE: handshake failures, else NULL
+    int refused;                //  hotlined refused our key
     char endpoint[256];
 };
 
 hl_client_t *
 hl_client_new (const char *endpoint)
+{
+    return hl_client_new_keyed (endpoint, NULL);
+}
+
+hl_client_t *
+hl_client_new_keyed (const char *endpoint, const hl_curve_client_t *keys)
 {
     hl_client_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -28,6 +37,11 @@ hl_client_new (const char *endpoint)
     self->socket = zmq_socket (self->ctx, ZMQ_DEALER);
     int linger = 0;
     zmq_setsockopt (self->socket, ZMQ_LINGER, &linger, sizeof linger);
+    if (keys && (hl_curve_client_apply (self->socket, keys) != 0
+                 || !(self->watch = hl_curve_watch (self->ctx, self->socket, self)))) {
+        hl_client_destroy (&self);
+        return NULL;
+    }
     if (zmq_connect (self->socket, endpoint) != 0) {
         hl_client_destroy (&self);
         return NULL;
@@ -42,6 +56,8 @@ hl_client_destroy (hl_client_t **self_p)
     hl_client_t *self = *self_p;
     if (!self)
         return;
+    if (self->watch)
+        zmq_close (self->watch);
     zmq_close (self->socket);
     zmq_ctx_term (self->ctx);
     free (self);
@@ -77,7 +93,8 @@ s_same_id (const Hotline__Envelope *a, const Hotline__Envelope *b)
 }
 
 //  Waits up to WAIT_MS for the answer to REQ, dropping stale answers to
-//  earlier requests. Returns 1 with *reply set, 0 on timeout.
+//  earlier requests. Returns 1 with *reply set, 0 on timeout or when
+//  hotlined refuses our key (self->refused).
 static int
 s_wait_answer (hl_client_t *self, const Hotline__Envelope *req,
                Hotline__Envelope **reply, int wait_ms)
@@ -85,10 +102,15 @@ s_wait_answer (hl_client_t *self, const Hotline__Envelope *req,
     int64_t until = hl_monotonic_us () + (int64_t) wait_ms * 1000;
     for (;;) {
         int64_t left = (until - hl_monotonic_us ()) / 1000;
-        if (left < 0)
+        if (left < 0 || self->refused)
             return 0;
-        zmq_pollitem_t item = { self->socket, 0, ZMQ_POLLIN, 0 };
-        if (zmq_poll (&item, 1, (long) left) <= 0)
+        zmq_pollitem_t items[2] = { { self->socket, 0, ZMQ_POLLIN, 0 },
+                                    { self->watch, 0, ZMQ_POLLIN, 0 } };
+        if (zmq_poll (items, self->watch ? 2 : 1, (long) left) <= 0)
+            continue;
+        if (items[1].revents & ZMQ_POLLIN)
+            self->refused |= hl_curve_refused (self->watch);
+        if (!(items[0].revents & ZMQ_POLLIN))
             continue;
         zmq_msg_t msg;
         zmq_msg_init (&msg);
@@ -127,7 +149,7 @@ hl_client_request (hl_client_t *self, Hotline__Envelope *req,
     hl_wire_pack (req, &frame);
     *reply = NULL;
     int64_t until = hl_monotonic_us () + (int64_t) deadline_ms * 1000;
-    while (hl_monotonic_us () < until) {
+    while (hl_monotonic_us () < until && !self->refused) {
         hl_wire_free (reply);
         zmq_send (self->socket, frame.data, frame.len, ZMQ_DONTWAIT);
         int64_t left = (until - hl_monotonic_us ()) / 1000;
@@ -141,7 +163,11 @@ hl_client_request (hl_client_t *self, Hotline__Envelope *req,
     hl_buf_free (&frame);
     if (*reply)
         return 0;
-    snprintf (err, errlen, "no answer from hotlined at %s within %.1f s "
+    if (self->refused)
+        snprintf (err, errlen, "hotlined at %s does not accept this key (its public key "
+                  "must be listed in intake_keys)", self->endpoint);
+    else
+        snprintf (err, errlen, "no answer from hotlined at %s within %.1f s "
               "(is it running? deploy/up starts it)", self->endpoint, deadline_ms / 1000.0);
     return -1;
 }

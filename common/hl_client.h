@@ -10,6 +10,7 @@
 #ifndef HL_CLIENT_H_INCLUDED
 #define HL_CLIENT_H_INCLUDED
 
+#include "hl_curve.h"
 #include "hotline.pb-c.h"
 
 #include <stddef.h>
@@ -18,12 +19,16 @@ typedef struct hl_client hl_client_t;
 
 //  Connect (lazily, as ZeroMQ does) to ENDPOINT.
 hl_client_t *hl_client_new (const char *endpoint);
+
+//  The same over CURVE with KEYS (NULL: none). A key hotlined does not
+//  list ends requests at once with an error saying so.
+hl_client_t *hl_client_new_keyed (const char *endpoint, const hl_curve_client_t *keys);
 void hl_client_destroy (hl_client_t **self_p);
 
 //  Send REQ (version and request id are filled in if unset) and wait up to
 //  DEADLINE_MS for the matching answer, resending every RESEND_MS.
 //  Returns 0 with *reply set (free with hl_wire_free), or -1 with a
-//  message in ERR if no answer came in time.
+//  message in ERR if no answer came in time or the key was refused.
 int hl_client_request (hl_client_t *self, Hotline__Envelope *req,
                        Hotline__Envelope **reply, int deadline_ms,
                        int resend_ms, char *err, size_t errlen);

@@ -1,5 +1,6 @@
 /*  hl_zsock: ZeroMQ socket in a libevent loop. See hl_zsock.h. */
 #include "hl_zsock.h"
+#include "hl_curve.h"
 #include "hl_log.h"
 
 #include <assert.h>
@@ -92,8 +93,12 @@ s_on_ready (evutil_socket_t fd, short what, void *arg)
 
 void *
 hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n, int64_t max_message,
-                 const char *curve_secret, char *err, size_t errlen)
+                 const char *curve_key_file, const char *zap_domain, char *err, size_t errlen)
 {
+    char curve_secret[HL_CURVE_KEY_TEXT] = "";
+    if (curve_key_file && *curve_key_file
+        && hl_curve_read_key (curve_key_file, "secret", curve_secret, err, errlen) != 0)
+        return NULL;
     void *router = zmq_socket (zmq_ctx, ZMQ_ROUTER);
     if (!router) {
         snprintf (err, errlen, "cannot create a socket: %s", zmq_strerror (errno));
@@ -105,10 +110,11 @@ hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n, int64_t max
     zmq_setsockopt (router, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt (router, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message);
     zmq_setsockopt (router, ZMQ_LINGER, &zero, sizeof zero);
-    if (curve_secret
+    if (*curve_secret
         && (zmq_setsockopt (router, ZMQ_CURVE_SERVER, &one, sizeof one) != 0
             || zmq_setsockopt (router, ZMQ_CURVE_SECRETKEY, curve_secret,
-                               strlen (curve_secret)) != 0)) {
+                               strlen (curve_secret)) != 0
+            || zmq_setsockopt (router, ZMQ_ZAP_DOMAIN, zap_domain, strlen (zap_domain)) != 0)) {
         snprintf (err, errlen, "cannot make a CURVE server: %s", zmq_strerror (errno));
         zmq_close (router);
         return NULL;

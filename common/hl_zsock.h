@@ -33,12 +33,13 @@ typedef void (hl_zsock_msg_fn) (hl_zsock_t *zsock, zmq_msg_t *frames,
 //  replies are reported (ROUTER_MANDATORY) rather than dropped silently,
 //  deep queues, no linger, and a transport cap of MAX_MESSAGE bytes (above
 //  the application's own limit, so oversize requests still arrive and can
-//  be answered). With CURVE_SECRET (the server's secret key, Z85; NULL for
-//  none) it is a CURVE server: the context's ZAP handler decides who may
-//  connect, and it must be bound first. Binds the N ENDPOINTS; NULL with
-//  ERR on failure.
+//  be answered). With CURVE_KEY_FILE (the server's key pair, see
+//  hl_curve.h; NULL or "" for none) it is a CURVE server: the context's
+//  ZAP handler decides who may connect, by the list of ZAP_DOMAIN, and it
+//  must be bound first. Binds the N ENDPOINTS; NULL with ERR on failure.
 void *hl_zsock_router (void *zmq_ctx, const char *const *endpoints, int n,
-                       int64_t max_message, const char *curve_secret, char *err, size_t errlen);
+                       int64_t max_message, const char *curve_key_file,
+                       const char *zap_domain, char *err, size_t errlen);
 
 //  Wrap SOCKET (ownership passes to the new object, which closes it).
 //  The callback fires from BASE's loop only.

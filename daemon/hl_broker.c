@@ -3,7 +3,6 @@
 #include "hl_log.h"
 #include "hl_table.h"
 #include "hl_transition.h"
-#include "hl_curve.h"
 #include "hl_wire.h"
 #include "hl_zap.h"
 #include "hl_zsock.h"
@@ -57,7 +56,7 @@ struct s_unit {
 
 struct hl_broker {
     hl_zsock_t *zsock;
-    hl_zap_t *zap;               //  with CURVE: the workers' keys, else NULL
+    int curve;                   //  CURVE: a worker is the unit its key names
     hl_store_t *store;
     const hl_catalogue_t *catalogue;
     hl_table_t *units;           //  code -> s_unit_t
@@ -570,7 +569,7 @@ s_on_ready_msg (hl_broker_t *self, const uint8_t *id, size_t id_len,
         s_nack_to (self, id, id_len, rid, rid_len, v.code, v.field, v.message);
         return;
     }
-    if (self->zap && (!key_unit || strlen (key_unit) != r->unit.len
+    if (self->curve && (!key_unit || strlen (key_unit) != r->unit.len
                       || memcmp (key_unit, r->unit.data, r->unit.len) != 0)) {
         char message[96];
         snprintf (message, sizeof message, "unit: this worker's key serves unit %.32s",
@@ -868,7 +867,7 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
     else
     if (env->body_case == HOTLINE__ENVELOPE__BODY_WORKER_READY)
         s_on_ready_msg (self, id, id_len, env,
-                        self->zap ? zmq_msg_gets (&frames[1], "User-Id") : NULL);
+                        self->curve ? zmq_msg_gets (&frames[1], "User-Id") : NULL);
     else
     if (!w)
         s_nack_to (self, id, id_len, env->request_id.data, rid_len,
@@ -941,33 +940,15 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_catalogue_t *catalogue, hl_deadline_t *deadline,
                hl_timers_t *timers, char *err, size_t errlen)
 {
-    //  With CURVE the key handler comes first: a CURVE socket bound
-    //  before it would let every client in.
-    //  Either setting alone is a mistake, and one that would leave the
-    //  endpoint open: refused.
-    char secret[HL_CURVE_KEY_TEXT];
-    hl_zap_t *zap = NULL;
-    if (!*cfg->worker_key_file != !*cfg->worker_keys) {
-        snprintf (err, errlen, "worker_key_file and worker_keys go together (CURVE on the "
-                  "worker endpoint needs hotlined's key pair and the workers' keys)");
-        return NULL;
-    }
-    if (*cfg->worker_key_file) {
-        if (hl_curve_read_key (cfg->worker_key_file, "secret", secret, err, errlen) != 0
-            || !(zap = hl_zap_new (base, zmq_ctx, cfg->worker_keys, err, errlen)))
-            return NULL;
-    }
     const char *endpoint = cfg->worker_endpoint;
     void *router = hl_zsock_router (zmq_ctx, &endpoint, 1, cfg->max_message_bytes * 4,
-                                    zap ? secret : NULL, err, errlen);
-    if (!router) {
-        hl_zap_destroy (&zap);
+                                    cfg->worker_key_file, HL_ZAP_WORKERS, err, errlen);
+    if (!router)
         return NULL;
-    }
     hl_broker_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
-    self->zap = zap;
+    self->curve = *cfg->worker_key_file != 0;
     self->store = store;
     self->catalogue = catalogue;
     self->units = hl_table_new ();
@@ -1025,7 +1006,6 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     if (self->heartbeat)
         event_free (self->heartbeat);
     hl_zsock_destroy (&self->zsock, linger_ms);
-    hl_zap_destroy (&self->zap);
     hl_table_foreach (self->workers, s_free_worker, NULL);
     hl_table_foreach (self->units, s_free_unit, NULL);
     hl_table_destroy (&self->workers);
@@ -1034,17 +1014,6 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     hl_buf_free (&self->out);
     free (self);
     *self_p = NULL;
-}
-
-int
-hl_broker_reload_keys (hl_broker_t *self, const char *keys_path, char *err, size_t errlen)
-{
-    if (!self->zap)
-        return 0;
-    if (hl_zap_reload (self->zap, keys_path, err, errlen) != 0)
-        return -1;
-    hl_notice ("reloaded %s: %zu worker keys", keys_path, hl_zap_count (self->zap));
-    return 0;
 }
 
 void

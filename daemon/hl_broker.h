@@ -34,17 +34,14 @@
 
 typedef struct hl_broker hl_broker_t;
 
-//  Bind the worker socket on CFG's worker_endpoint. NULL with ERR on failure.
+//  Bind the worker socket on CFG's worker_endpoint; with worker_key_file
+//  it is a CURVE server, and the context's hl_zap must already be bound
+//  with the workers' keys. NULL with ERR on failure.
 hl_broker_t *hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                             hl_store_t *store, const hl_catalogue_t *catalogue,
                             hl_deadline_t *deadline, hl_timers_t *timers,
                             char *err, size_t errlen);
 void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
-
-//  With CURVE on the worker endpoint, replace the workers' keys with those
-//  at KEYS_PATH (SIGHUP); a bad file is refused (-1 with ERR) and the old
-//  keys stay. 0 without CURVE.
-int hl_broker_reload_keys (hl_broker_t *self, const char *keys_path, char *err, size_t errlen);
 
 //  Use a new catalogue from now on (after a reload).
 void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);

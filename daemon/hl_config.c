@@ -27,6 +27,8 @@ static const s_setting_t s_settings[] = {
     S_STR (worker_endpoint, "ZeroMQ endpoint for department workers"),
     S_STR (worker_key_file, "worker endpoint's CURVE key pair file (empty: no CURVE)"),
     S_STR (worker_keys, "workers' public keys, \"<unit> <key>\" lines (with worker_key_file)"),
+    S_STR (intake_key_file, "intake endpoints' CURVE key pair file (empty: no CURVE)"),
+    S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
@@ -149,6 +151,18 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
         }
     if (n == 0 || n > 8) {
         snprintf (err, errlen, "city_prefix: 1 to 8 capital letters");
+        return -1;
+    }
+    //  Either setting of a pair alone would leave the endpoint open
+    //  while the operator believes it closed: refused.
+    if (!*cfg->worker_key_file != !*cfg->worker_keys) {
+        snprintf (err, errlen, "worker_key_file and worker_keys go together (CURVE on the "
+                  "worker endpoint needs hotlined's key pair and the workers' keys)");
+        return -1;
+    }
+    if (!*cfg->intake_key_file != !*cfg->intake_keys) {
+        snprintf (err, errlen, "intake_key_file and intake_keys go together (CURVE on the "
+                  "intake endpoints needs hotlined's key pair and the staff's keys)");
         return -1;
     }
     if (cfg->n_endpoints == 0)

@@ -18,6 +18,8 @@ typedef struct {
     char worker_endpoint[HL_CONFIG_PATH_MAX];    //  department worker queue
     char worker_key_file[HL_CONFIG_PATH_MAX];    //  its CURVE key pair ("" = no CURVE)
     char worker_keys[HL_CONFIG_PATH_MAX];        //  workers' public keys by unit
+    char intake_key_file[HL_CONFIG_PATH_MAX];    //  intake endpoints' CURVE key pair
+    char intake_keys[HL_CONFIG_PATH_MAX];        //  staff and gateways' public keys
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy

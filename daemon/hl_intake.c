@@ -5,6 +5,7 @@
 #include "hl_text.h"
 #include "hl_transition.h"
 #include "hl_wire.h"
+#include "hl_zap.h"
 #include "hl_zsock.h"
 
 #include <assert.h>
@@ -37,6 +38,7 @@ struct hl_intake {
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     size_t inflight;               //  complaints waiting for the store
     int draining;
+    int curve;                     //  CURVE: requests come from listed keys only
     void (*drained) (void *arg);
     void *drained_arg;
     uint64_t accepted, rejected;
@@ -334,8 +336,37 @@ hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
     }
 }
 
+//  With CURVE, whom the connection's key names (IDENTITY) bounds what it
+//  may file: a channel's gateway files for its channel only, and an agent
+//  files calls in their own name. 1 if allowed; else 0 with the refusal
+//  sent.
+static int
+s_may_file (hl_intake_t *self, const s_peer_t *peer, const Hotline__Complaint *c,
+            const char *identity)
+{
+    char message[160];
+    const char *channel = hl_wire_channel_name (c->has_channel ? (int) c->channel : 0);
+    if (strncmp (identity, "channel:", 8) == 0) {
+        if (channel && strcmp (identity + 8, channel) == 0)
+            return 1;
+        snprintf (message, sizeof message, "channel: this key files for %.80s only",
+                  identity);
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "channel", message);
+        return 0;
+    }
+    const char *agent = strncmp (identity, "agent:", 6) == 0 ? identity + 6 : NULL;
+    if (agent && c->has_agent && c->agent.len
+        && (c->agent.len != strlen (agent) || memcmp (c->agent.data, agent, c->agent.len) != 0)) {
+        snprintf (message, sizeof message, "agent: this key belongs to %.80s", identity);
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "agent", message);
+        return 0;
+    }
+    return 1;
+}
+
 //  REQUEST (holding the complaint) is taken over when the complaint goes to
-//  the store: *REQUEST is then NULL.
+//  the store: *REQUEST is then NULL. IDENTITY is whom the connection's
+//  CURVE key names, NULL without CURVE.
 static void
 s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
                     Hotline__Envelope **request, const char *identity)
@@ -348,6 +379,8 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
                 "hotlined is shutting down; retry");
         return;
     }
+    if (identity && !s_may_file (self, peer, c, identity))
+        return;
     hl_complaint_verdict_t verdict;
     if (hl_complaint_check (c, self->codes, &verdict) != 0) {
         s_nack (self, peer, verdict.code, verdict.field, verdict.message);
@@ -508,29 +541,45 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
 //  Staff act in their own name; the department actions belong to the
 //  worker socket, where the actor is the worker's session.
 static int
-s_staff_actor (ProtobufCBinaryData actor)
+s_staff_actor (const char *actor)
 {
     static const char *roles[] = { "agent:", "dispatcher:", "supervisor:" };
     for (size_t i = 0; i < 3; i++) {
         size_t n = strlen (roles[i]);
-        if (actor.len > n && memcmp (actor.data, roles[i], n) == 0)
+        if (strlen (actor) > n && memcmp (actor, roles[i], n) == 0)
             return 1;
     }
     return 0;
 }
 
+//  IDENTITY: whom the connection's CURVE key names (NULL without CURVE).
+//  With CURVE, staff act only as their key's owner, who is also the actor
+//  when the request names none.
 static void
-s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transition *t)
+s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transition *t,
+                     const char *identity)
 {
     hl_verdict_t v;
     if (hl_transition_check (t, self->catalogue, &v) != 0) {
         s_nack (self, peer, v.code, v.field, v.message);
         return;
     }
-    if (!t->has_actor || !s_staff_actor (t->actor)) {
+    char actor[128] = "";
+    if (t->has_actor && t->actor.len)
+        snprintf (actor, sizeof actor, "%.*s", (int) t->actor.len, t->actor.data);
+    else
+    if (identity)
+        snprintf (actor, sizeof actor, "%s", identity);
+    if (!s_staff_actor (actor)) {
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor",
                 "actor: staff act as agent:NAME, dispatcher:NAME or supervisor:NAME; "
                 "departments act through the worker queue");
+        return;
+    }
+    if (identity && strcmp (identity, actor) != 0) {
+        char message[160];
+        snprintf (message, sizeof message, "actor: this key acts as %.80s", identity);
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor", message);
         return;
     }
     if (peer->rid_len == 0) {
@@ -538,8 +587,6 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
                 "request_id: required for actions");
         return;
     }
-    char actor[128];
-    snprintf (actor, sizeof actor, "%.*s", (int) t->actor.len, t->actor.data);
     s_peer_t *pending = s_peer_copy (peer);
     pending->action = t->action;
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
@@ -847,11 +894,12 @@ s_frame_peer (zmq_msg_t *frames, size_t n, s_peer_t *peer)
     return NULL;
 }
 
-//  Handles one request. A complaint sent on to the store keeps its
-//  envelope, so *ENV_P is NULL afterwards; anything else leaves it to the
-//  caller.
+//  Handles one request from IDENTITY (see s_on_message). A complaint sent
+//  on to the store keeps its envelope, so *ENV_P is NULL afterwards;
+//  anything else leaves it to the caller.
 static void
-s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
+s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p,
+                   const char *identity)
 {
     Hotline__Envelope *env = *env_p;
     if (env->has_request_id) {
@@ -868,7 +916,7 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
     }
     switch (env->body_case) {
         case HOTLINE__ENVELOPE__BODY_COMPLAINT:
-            s_handle_complaint (self, peer, env_p, NULL);
+            s_handle_complaint (self, peer, env_p, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_QUERY:
             s_handle_ticket_query (self, peer, env->ticket_query);
@@ -886,7 +934,7 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p)
             s_handle_similar (self, peer, env->similar_query);
             break;
         case HOTLINE__ENVELOPE__BODY_TRANSITION:
-            s_handle_transition (self, peer, env->transition);
+            s_handle_transition (self, peer, env->transition, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY:
             s_handle_list (self, peer, env->ticket_list_query);
@@ -923,7 +971,16 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
         s_nack (self, &peer, code, NULL, msg);
         return;
     }
-    s_handle_envelope (self, &peer, &env);
+    //  With CURVE, the handler admitted only listed keys, and named each
+    //  connection after its key's owner.
+    const char *identity = self->curve ? zmq_msg_gets (payload, "User-Id") : NULL;
+    if (self->curve && (!identity || !*identity)) {
+        s_nack (self, &peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                "this endpoint serves listed keys only");
+        hl_wire_free (&env);
+        return;
+    }
+    s_handle_envelope (self, &peer, &env, identity);
     hl_wire_free (&env);
 }
 
@@ -942,7 +999,8 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     for (int i = 0; i < cfg->n_endpoints; i++)
         endpoints[i] = cfg->endpoints[i];
     void *router = hl_zsock_router (zmq_ctx, endpoints, cfg->n_endpoints,
-                                    cfg->max_message_bytes * 4, NULL, err, errlen);
+                                    cfg->max_message_bytes * 4, cfg->intake_key_file,
+                                    HL_ZAP_STAFF, err, errlen);
     if (!router)
         return NULL;
     hl_intake_t *self = calloc (1, sizeof *self);
@@ -953,6 +1011,7 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->catalogue = catalogue;
     self->broker = broker;
     self->auto_dispatch = (int) cfg->auto_dispatch;
+    self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
     self->max_inflight = (size_t) cfg->max_inflight;

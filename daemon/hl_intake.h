@@ -15,6 +15,12 @@
  *
  *  Clients may use DEALER (one frame: the envelope) or REQ (an empty
  *  delimiter, then the envelope) sockets.
+ *
+ *  On a loopback or trusted network staff name themselves in each action
+ *  (actor "agent:NAME", ...). Beyond it the endpoints speak CURVE and
+ *  each key is issued to one person or one channel's gateway (hl_zap):
+ *  staff then act only as their key's owner, an agent files calls only
+ *  in their own name, and a gateway files only for its channel.
  */
 #ifndef HL_INTAKE_H_INCLUDED
 #define HL_INTAKE_H_INCLUDED
@@ -36,7 +42,9 @@
 
 typedef struct hl_intake hl_intake_t;
 
-//  Bind the intake socket on CFG's endpoints. NULL with ERR on failure.
+//  Bind the intake socket on CFG's endpoints; with intake_key_file it is a
+//  CURVE server, and the context's hl_zap must already be bound with the
+//  staff's keys. NULL with ERR on failure.
 //  CODES stays owned by the caller (see hl_intake_set_codes).
 hl_intake_t *hl_intake_new (struct event_base *base, void *zmq_ctx,
                             const hl_config_t *cfg, hl_store_t *store,

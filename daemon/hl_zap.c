@@ -1,9 +1,10 @@
-/*  hl_zap: who may connect to the worker queue. See hl_zap.h. */
+/*  hl_zap: who may connect to hotlined's CURVE endpoints. See hl_zap.h. */
 #include "hl_zap.h"
 #include "hl_curve.h"
 #include "hl_log.h"
 #include "hl_redis.h"
 #include "hl_text.h"
+#include "hl_wire.h"
 #include "hl_zsock.h"
 
 #include <assert.h>
@@ -17,22 +18,68 @@
 #define S_UNIT_MAX 32
 
 typedef struct {
-    char unit[S_UNIT_MAX];
+    char name[HL_ZAP_NAME_MAX];  //  what the key was issued to
     uint8_t key[32];
 } s_key_t;
 
-struct hl_zap {
-    hl_zsock_t *zsock;
+//  One ZAP domain's list.
+typedef struct {
+    const char *domain;          //  HL_ZAP_WORKERS or HL_ZAP_STAFF
+    const char *whose;           //  for the log: "worker", "staff"
+    int (*valid) (const char *name);
+    const char *expected;        //  the line's form, for errors
     s_key_t *keys;
     size_t n_keys;
+} s_list_t;
+
+#define S_LISTS 2
+
+struct hl_zap {
+    hl_zsock_t *zsock;
+    s_list_t lists[S_LISTS];
     uint8_t refused[32];         //  the last key refused, and when it was logged
     int64_t refused_logged_us;
 };
 
-//  A refused worker keeps reconnecting every few seconds: its key is
+static int
+s_unit_name (const char *name)
+{
+    return hl_text_is_code (name, strlen (name), S_UNIT_MAX - 1);
+}
+
+//  Staff act in their own name, a gateway for its channel: the name is
+//  what hotlined checks their requests against.
+int
+hl_zap_staff_name (const char *name)
+{
+    static const char *roles[] = { "agent:", "dispatcher:", "supervisor:", "channel:" };
+    size_t len = strlen (name);
+    if (len >= HL_ZAP_NAME_MAX || hl_text_check (name, len, 0, NULL) != HL_TEXT_OK)
+        return 0;
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        size_t n = strlen (roles[i]);
+        if (len > n && memcmp (name, roles[i], n) == 0)
+            return i < 3 || hl_wire_channel_parse (name + n) != 0;
+    }
+    return 0;
+}
+
+//  The index of DOMAIN's list (DOMAIN[0..len) as the ZAP request has it),
+//  or -1.
+static int
+s_list_at (const hl_zap_t *self, const char *domain, size_t len)
+{
+    for (int i = 0; i < S_LISTS; i++)
+        if (strlen (self->lists[i].domain) == len
+            && memcmp (self->lists[i].domain, domain, len) == 0)
+            return i;
+    return -1;
+}
+
+//  A refused client keeps reconnecting every few seconds: its key is
 //  logged the first time and then once a minute while it keeps trying.
 static void
-s_log_refusal (hl_zap_t *self, const uint8_t *key)
+s_log_refusal (hl_zap_t *self, const char *whose, const uint8_t *key)
 {
     int64_t now = hl_monotonic_us ();
     uint8_t none[32] = { 0 };
@@ -46,8 +93,8 @@ s_log_refusal (hl_zap_t *self, const uint8_t *key)
     char z85[HL_CURVE_KEY_TEXT] = "";
     if (key != none)
         zmq_z85_encode (z85, key, 32);
-    hl_warning ("worker connection refused: %s %s", key != none ? "key not listed:"
-                                                                 : "not CURVE", z85);
+    hl_warning ("%s connection refused: %s %s", whose, key != none ? "key not listed:"
+                                                                     : "not CURVE", z85);
 }
 
 //  Splits a line into at most MAX words (in place); returns how many.
@@ -64,9 +111,10 @@ s_words (char *line, char **words, int max)
     return n;
 }
 
-//  Loads a keys file into a new table. 0, or -1 with ERR.
+//  Loads a keys file into a new table for LIST. 0, or -1 with ERR.
 static int
-s_load (const char *path, s_key_t **keys_p, size_t *n_p, char *err, size_t errlen)
+s_load (const s_list_t *list, const char *path, s_key_t **keys_p, size_t *n_p, char *err,
+        size_t errlen)
 {
     FILE *f = fopen (path, "r");
     if (!f) {
@@ -84,14 +132,13 @@ s_load (const char *path, s_key_t **keys_p, size_t *n_p, char *err, size_t errle
         if (nw == 0)
             continue;
         s_key_t k;
-        if (nw != 2 || !hl_text_is_code (w[0], strlen (w[0]), S_UNIT_MAX - 1)
-            || !hl_curve_decode (w[1], k.key)) {
-            snprintf (err, errlen, "%s:%d: expected \"<unit code> <public key (Z85)>\"",
-                      path, lineno);
+        if (nw != 2 || !list->valid (w[0]) || !hl_curve_decode (w[1], k.key)) {
+            snprintf (err, errlen, "%s:%d: expected \"%s <public key (Z85)>\"", path, lineno,
+                      list->expected);
             rc = -1;
             break;
         }
-        snprintf (k.unit, sizeof k.unit, "%s", w[0]);
+        snprintf (k.name, sizeof k.name, "%s", w[0]);
         s_key_t *grown = realloc (keys, (n + 1) * sizeof *keys);
         if (!grown)
             abort ();
@@ -109,53 +156,57 @@ s_load (const char *path, s_key_t **keys_p, size_t *n_p, char *err, size_t errle
 }
 
 static const s_key_t *
-s_find (const hl_zap_t *self, const uint8_t *key)
+s_find (const s_list_t *list, const uint8_t *key)
 {
-    for (size_t i = 0; i < self->n_keys; i++)
-        if (memcmp (self->keys[i].key, key, 32) == 0)
-            return &self->keys[i];
+    for (size_t i = 0; list && i < list->n_keys; i++)
+        if (memcmp (list->keys[i].key, key, 32) == 0)
+            return &list->keys[i];
     return NULL;
 }
 
 //  One ZAP request (RFC 27): version, request id, domain, address,
 //  identity, mechanism, then the mechanism's credentials; for CURVE the
-//  client's 32-byte public key. The answer names the unit as the user id.
+//  client's 32-byte public key. The answer names what the key was issued
+//  to as the user id.
 static void
 s_on_request (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, void *arg)
 {
     hl_zap_t *self = arg;
-    const char *status = "400", *text = "unknown key", *unit = "";
+    const char *status = "400", *text = "unknown key", *name = "";
     int curve = n == 7 && !truncated && zmq_msg_size (&frames[5]) == 5
                 && memcmp (zmq_msg_data (&frames[5]), "CURVE", 5) == 0
                 && zmq_msg_size (&frames[6]) == 32;
-    const s_key_t *k = curve ? s_find (self, zmq_msg_data (&frames[6])) : NULL;
+    int at = curve ? s_list_at (self, zmq_msg_data (&frames[2]), zmq_msg_size (&frames[2]))
+                   : -1;
+    const s_list_t *list = at >= 0 ? &self->lists[at] : NULL;
+    const s_key_t *k = curve ? s_find (list, zmq_msg_data (&frames[6])) : NULL;
     if (k) {
         status = "200";
         text = "OK";
-        unit = k->unit;
+        name = k->name;
     }
     else
-        s_log_refusal (self, curve ? zmq_msg_data (&frames[6]) : NULL);
+        s_log_refusal (self, list ? list->whose : "unknown-domain",
+                       curve ? zmq_msg_data (&frames[6]) : NULL);
     //  A REP socket must answer every request, even one it cannot read.
     const void *rid = n >= 2 ? zmq_msg_data (&frames[1]) : "";
     size_t rid_len = n >= 2 ? zmq_msg_size (&frames[1]) : 0;
-    const void *parts[6] = { "1.0", rid, status, text, unit, "" };
-    size_t lens[6] = { 3, rid_len, 3, strlen (text), strlen (unit), 0 };
+    const void *parts[6] = { "1.0", rid, status, text, name, "" };
+    size_t lens[6] = { 3, rid_len, 3, strlen (text), strlen (name), 0 };
     hl_zsock_send (zsock, parts, lens, 6);
 }
 
 hl_zap_t *
-hl_zap_new (struct event_base *base, void *zmq_ctx, const char *keys_path, char *err,
-            size_t errlen)
+hl_zap_new (struct event_base *base, void *zmq_ctx, char *err, size_t errlen)
 {
-    assert (base && zmq_ctx && keys_path);
+    assert (base && zmq_ctx);
     hl_zap_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
-    if (s_load (keys_path, &self->keys, &self->n_keys, err, errlen) != 0) {
-        free (self);
-        return NULL;
-    }
+    self->lists[0] = (s_list_t) { HL_ZAP_WORKERS, "worker", s_unit_name, "<unit code>", NULL,
+                                  0 };
+    self->lists[1] = (s_list_t) { HL_ZAP_STAFF, "staff", hl_zap_staff_name,
+                                  "<agent|dispatcher|supervisor|channel>:<name>", NULL, 0 };
     void *rep = zmq_socket (zmq_ctx, ZMQ_REP);
     if (!rep || zmq_bind (rep, "inproc://zeromq.zap.01") != 0) {
         snprintf (err, errlen, "cannot bind the authentication handler: %s",
@@ -182,26 +233,32 @@ hl_zap_destroy (hl_zap_t **self_p)
     if (!self)
         return;
     hl_zsock_destroy (&self->zsock, 0);
-    free (self->keys);
+    for (size_t i = 0; i < S_LISTS; i++)
+        free (self->lists[i].keys);
     free (self);
     *self_p = NULL;
 }
 
 int
-hl_zap_reload (hl_zap_t *self, const char *keys_path, char *err, size_t errlen)
+hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *err,
+             size_t errlen)
 {
+    int at = s_list_at (self, domain, strlen (domain));
+    assert (at >= 0);
+    s_list_t *list = &self->lists[at];
     s_key_t *keys;
     size_t n;
-    if (s_load (keys_path, &keys, &n, err, errlen) != 0)
+    if (s_load (list, keys_path, &keys, &n, err, errlen) != 0)
         return -1;
-    free (self->keys);
-    self->keys = keys;
-    self->n_keys = n;
+    free (list->keys);
+    list->keys = keys;
+    list->n_keys = n;
     return 0;
 }
 
 size_t
-hl_zap_count (const hl_zap_t *self)
+hl_zap_count (const hl_zap_t *self, const char *domain)
 {
-    return self->n_keys;
+    int at = s_list_at (self, domain, strlen (domain));
+    return at >= 0 ? self->lists[at].n_keys : 0;
 }

@@ -1,15 +1,23 @@
-/*  hl_zap: who may connect to the worker queue.
+/*  hl_zap: who may connect to hotlined's CURVE endpoints.
  *
- *  Departments' workers may run on other machines, so on a network the
- *  worker endpoint speaks CURVE (encrypted, each side known by its key).
- *  CURVE alone lets in any client that has *a* key; this class is the
- *  ZeroMQ authentication handler (ZAP, inproc://zeromq.zap.01) that lets
- *  in only the keys listed for a unit, and names the connection after
- *  that unit: hotlined then gives a worker only the unit its key was
- *  issued for, whatever the worker claims.
+ *  On a network, hotlined's endpoints speak CURVE (encrypted, each side
+ *  known by its key). CURVE alone lets in any client that has *a* key;
+ *  this class is the ZeroMQ authentication handler (ZAP,
+ *  inproc://zeromq.zap.01) that lets in only listed keys, and names each
+ *  connection after what its key was issued to. A socket says which list
+ *  applies through its ZAP domain:
  *
- *  The keys file has one line per worker key, "<unit code> <public key>"
- *  (Z85, 40 characters), '#' comments; a unit may have several keys.
+ *    HL_ZAP_WORKERS  the worker queue: "<unit code> <public key>" lines;
+ *                    the connection is named after the unit, and hotlined
+ *                    gives a worker only that unit, whatever it claims.
+ *    HL_ZAP_STAFF    the intake endpoints: "<who> <public key>" lines,
+ *                    where who is agent:NAME, dispatcher:NAME,
+ *                    supervisor:NAME or channel:NAME (a channel's
+ *                    gateway); staff then act only in their own name and
+ *                    a gateway files only for its channel.
+ *
+ *  Keys are Z85 (40 characters); '#' starts a comment; a unit or a person
+ *  may have several keys. A domain without a list refuses everyone.
  *
  *  The handler must be bound before any CURVE server socket of its
  *  context: a CURVE socket that finds no handler lets every client in.
@@ -21,20 +29,30 @@
 #include <event2/event.h>
 #include <stddef.h>
 
+#define HL_ZAP_WORKERS "workers"
+#define HL_ZAP_STAFF "staff"
+
+//  Longest name a key may carry, with its terminator.
+#define HL_ZAP_NAME_MAX 80
+
 typedef struct hl_zap hl_zap_t;
 
-//  Bind the handler in ZMQ_CTX and load the keys at KEYS_PATH. NULL with
-//  ERR if the file cannot be read, a line is wrong, or the handler cannot
-//  be bound (another one already is).
-hl_zap_t *hl_zap_new (struct event_base *base, void *zmq_ctx, const char *keys_path,
-                      char *err, size_t errlen);
+//  Bind the handler in ZMQ_CTX, with no keys yet. NULL with ERR if it
+//  cannot be bound (another one already is).
+hl_zap_t *hl_zap_new (struct event_base *base, void *zmq_ctx, char *err, size_t errlen);
 void hl_zap_destroy (hl_zap_t **self_p);
 
-//  Replace the keys with those at KEYS_PATH (SIGHUP). 0, or -1 with ERR
-//  and the old keys kept. Connections already made stay.
-int hl_zap_reload (hl_zap_t *self, const char *keys_path, char *err, size_t errlen);
+//  Load (or, on SIGHUP, replace) the keys of DOMAIN (HL_ZAP_WORKERS or
+//  HL_ZAP_STAFF) from KEYS_PATH. 0, or -1 with ERR (file unreadable, a
+//  line wrong) and the domain's old keys kept. Connections already made
+//  stay.
+int hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *err,
+                 size_t errlen);
 
-//  Keys loaded.
-size_t hl_zap_count (const hl_zap_t *self);
+//  Keys loaded for DOMAIN.
+size_t hl_zap_count (const hl_zap_t *self, const char *domain);
+
+//  True if NAME is a valid name for a staff key (see HL_ZAP_STAFF).
+int hl_zap_staff_name (const char *name);
 
 #endif

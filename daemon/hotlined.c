@@ -7,8 +7,9 @@
  *  Signals:
  *    SIGTERM, SIGINT  drain: refuse new complaints with a retryable nack,
  *                     answer every complaint already in flight, exit 0
- *    SIGHUP           reload the code and dispatch catalogues (a bad file
- *                     is refused and the old catalogue stays in force)
+ *    SIGHUP           reload the code and dispatch catalogues, the SLA
+ *                     policy and calendar, and the CURVE key lists (a bad
+ *                     file is refused and the old one stays in force)
  */
 #include "hl_broker.h"
 #include "hl_catalogue.h"
@@ -22,6 +23,7 @@
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_store.h"
+#include "hl_zap.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -39,6 +41,7 @@ typedef struct {
     hl_store_t *store;
     hl_intake_t *intake;
     hl_broker_t *broker;
+    hl_zap_t *zap;               //  with CURVE on any endpoint, else NULL
     hl_codes_t *codes;
     hl_catalogue_t *catalogue;
     hl_deadline_t *deadline;
@@ -87,6 +90,42 @@ s_on_stop (evutil_socket_t sig, short what, void *arg)
     hl_intake_drain (d->intake, s_on_drained, d);
 }
 
+//  The CURVE key lists, each replaced only if its new file loads
+//  completely. 0, or -1 with ERR naming the list refused (the others
+//  load all the same).
+static int
+s_load_keys (s_daemon_t *d, char *err, size_t errlen)
+{
+    const char *domains[2] = { HL_ZAP_WORKERS, HL_ZAP_STAFF };
+    const char *paths[2] = { d->cfg.worker_keys, d->cfg.intake_keys };
+    const char *whose[2] = { "worker", "staff" };
+    int rc = 0;
+    for (int i = 0; d->zap && i < 2; i++) {
+        char why[512];
+        if (!*paths[i])
+            continue;
+        if (hl_zap_load (d->zap, domains[i], paths[i], why, sizeof why) != 0) {
+            snprintf (err, errlen, "%s keys: %.400s", whose[i], why);
+            rc = -1;
+        }
+        else
+            hl_notice ("loaded %s: %zu %s keys", paths[i], hl_zap_count (d->zap, domains[i]),
+                       whose[i]);
+    }
+    return rc;
+}
+
+//  With CURVE on any endpoint, the key handler comes first: a CURVE
+//  socket bound before it would let every client in.
+static int
+s_start_zap (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!*d->cfg.worker_keys && !*d->cfg.intake_keys)
+        return 0;
+    d->zap = hl_zap_new (d->base, d->zmq_ctx, err, errlen);
+    return d->zap ? s_load_keys (d, err, errlen) : -1;
+}
+
 //  Each catalogue is swapped in only if its new file loads completely;
 //  work in flight keeps running on the catalogue it started with.
 static void
@@ -118,8 +157,8 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
         d->catalogue = catalogue;
         hl_notice ("reloaded %s: %zu units", d->cfg.dispatch, hl_catalogue_unit_count (catalogue));
     }
-    if (hl_broker_reload_keys (d->broker, d->cfg.worker_keys, err, sizeof err) != 0)
-        hl_error ("reload refused, keeping the current worker keys: %s", err);
+    if (s_load_keys (d, err, sizeof err) != 0)
+        hl_error ("reload refused, keeping the current %s", err);
     if (hl_deadline_reload (d->deadline, err, sizeof err) != 0)
         hl_error ("reload refused, keeping the current SLA policy and calendar: %s", err);
     else {
@@ -243,6 +282,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         return -1;
     d->metrics = hl_metrics_new ();
     d->timers = hl_timers_new (d->base, d->store, d->deadline, d->feed, d->metrics);
+    if (s_start_zap (d, err, errlen) != 0)
+        return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
                                d->timers, err, errlen);
     if (!d->broker)
@@ -287,6 +328,7 @@ s_stop (s_daemon_t *d)
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);
     hl_broker_destroy (&d->broker, 500);
+    hl_zap_destroy (&d->zap);
     hl_timers_destroy (&d->timers);
     hl_feed_destroy (&d->feed);
     hl_metrics_destroy (&d->metrics);

@@ -82,10 +82,7 @@ struct hl_worker {
     int resend_ms;
 
     void *monitor;                   //  CURVE: the socket's handshake failures (PAIR)
-    unsigned monitors;               //  monitors made, for unique endpoints
-    char server_key[41];             //  CURVE: hotlined's public key, "" = none
-    char public_key[41];             //  this worker's key pair (Z85)
-    char secret_key[41];
+    hl_curve_client_t keys;          //  CURVE: server_key "" = none
     char error_code[64];
     char error[600];
     hl_worker_done_t done;
@@ -309,24 +306,6 @@ s_close_sockets (hl_worker_t *self)
     }
 }
 
-//  With CURVE, hotlined answers a key it does not list by closing the
-//  handshake, not with a message: the socket's monitor is how the worker
-//  learns it was refused rather than waiting for a welcome forever.
-static void
-s_watch_handshake (hl_worker_t *self)
-{
-    char endpoint[64];
-    snprintf (endpoint, sizeof endpoint, "inproc://hl-worker-%p-%u", (void *) self,
-              ++self->monitors);
-    if (zmq_socket_monitor (self->socket, endpoint, ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) != 0)
-        return;
-    self->monitor = zmq_socket (self->ctx, ZMQ_PAIR);
-    if (self->monitor && zmq_connect (self->monitor, endpoint) != 0) {
-        zmq_close (self->monitor);
-        self->monitor = NULL;
-    }
-}
-
 //  Opens a fresh DEALER to the endpoint and says WorkerReady. A new socket
 //  (rather than the old one) means nothing queued for the lost session is
 //  sent into the new one. Returns 0 or -1 (bad endpoint, no sockets left).
@@ -344,11 +323,12 @@ s_open (hl_worker_t *self)
     zmq_setsockopt (self->socket, ZMQ_RECONNECT_IVL_MAX, &ivl_max, sizeof ivl_max);
     zmq_setsockopt (self->socket, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt (self->socket, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    if (*self->server_key) {
-        zmq_setsockopt (self->socket, ZMQ_CURVE_SERVERKEY, self->server_key, 40);
-        zmq_setsockopt (self->socket, ZMQ_CURVE_PUBLICKEY, self->public_key, 40);
-        zmq_setsockopt (self->socket, ZMQ_CURVE_SECRETKEY, self->secret_key, 40);
-        s_watch_handshake (self);
+    //  With CURVE, hotlined answers a key it does not list by closing the
+    //  handshake, not with a message: the watch is how the worker learns
+    //  it was refused rather than waiting for a welcome forever.
+    if (*self->keys.server_key) {
+        hl_curve_client_apply (self->socket, &self->keys);
+        self->monitor = hl_curve_watch (self->ctx, self->socket, self);
     }
     if (zmq_connect (self->socket, self->endpoint) != 0) {
         zmq_close (self->socket);
@@ -523,23 +503,12 @@ s_poll_events (short revents)
 static void
 s_on_monitor (hl_worker_t *self)
 {
-    zmq_msg_t event, endpoint;
-    zmq_msg_init (&event);
-    zmq_msg_init (&endpoint);
-    if (zmq_msg_recv (&event, self->monitor, ZMQ_DONTWAIT) >= 0
-        && zmq_msg_recv (&endpoint, self->monitor, ZMQ_DONTWAIT) >= 0
-        && zmq_msg_size (&event) >= 2) {
-        uint16_t what;
-        memcpy (&what, zmq_msg_data (&event), sizeof what);
-        if (what == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
-            self->phase = S_REFUSED;
-            s_fail (self, HL_WORKER_EREFUSED, "key_refused", "hotlined at %s does not accept "
-                    "this worker's key (its public key must be listed for unit %s)",
-                    self->endpoint, self->unit);
-        }
+    if (hl_curve_refused (self->monitor)) {
+        self->phase = S_REFUSED;
+        s_fail (self, HL_WORKER_EREFUSED, "key_refused", "hotlined at %s does not accept "
+                "this worker's key (its public key must be listed for unit %s)",
+                self->endpoint, self->unit);
     }
-    zmq_msg_close (&event);
-    zmq_msg_close (&endpoint);
 }
 
 static int
@@ -1031,9 +1000,9 @@ hl_worker_set_keys (hl_worker_t *self, const char *server_key, const char *publi
     if (!hl_curve_decode (server_key, NULL) || !hl_curve_decode (public_key, NULL)
         || !hl_curve_decode (secret_key, NULL))
         return HL_WORKER_EINVAL;
-    snprintf (self->server_key, sizeof self->server_key, "%s", server_key);
-    snprintf (self->public_key, sizeof self->public_key, "%s", public_key);
-    snprintf (self->secret_key, sizeof self->secret_key, "%s", secret_key);
+    snprintf (self->keys.server_key, sizeof self->keys.server_key, "%s", server_key);
+    snprintf (self->keys.public_key, sizeof self->keys.public_key, "%s", public_key);
+    snprintf (self->keys.secret_key, sizeof self->keys.secret_key, "%s", secret_key);
     return s_open (self) == 0 ? 0 : HL_WORKER_ESYS;
 }
 

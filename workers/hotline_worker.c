@@ -256,14 +256,12 @@ s_handle (const s_opts_t *o, hl_worker_t *worker, hl_worker_ticket_t *t, s_held_
 static int
 s_keygen (void)
 {
-    char public_key[HL_CURVE_KEY_TEXT], secret_key[HL_CURVE_KEY_TEXT];
-    if (hl_curve_keypair (public_key, secret_key) != 0) {
+    if (hl_curve_print_keypair (stdout, "# hotline-worker key pair: give the public line to the "
+                                "hotline's operators\n# (worker_keys: \"<unit> <public key>\"); "
+                                "keep the secret line on this machine\n") != 0) {
         fprintf (stderr, "hotline-worker: this libzmq cannot make CURVE keys\n");
         return EXIT_SYSTEM;
     }
-    printf ("# hotline-worker key pair: give the public line to the hotline's operators\n"
-            "# (worker_keys: \"<unit> <public key>\"); keep the secret line on this machine\n"
-            "public %s\nsecret %s\n", public_key, secret_key);
     return 0;
 }
 
@@ -271,21 +269,13 @@ s_keygen (void)
 static int
 s_use_keys (const s_opts_t *o, hl_worker_t *worker)
 {
-    char public_key[HL_CURVE_KEY_TEXT], secret_key[HL_CURVE_KEY_TEXT];
-    char server_key[HL_CURVE_KEY_TEXT], err[512];
-    if (hl_curve_decode (o->server_key, NULL))
-        snprintf (server_key, sizeof server_key, "%s", o->server_key);
-    else
-    if (hl_curve_read_key (o->server_key, "public", server_key, err, sizeof err) != 0) {
-        fprintf (stderr, "hotline-worker: --server-key: not a key, and %s\n", err);
+    hl_curve_client_t keys;
+    char err[512];
+    if (hl_curve_client_load (&keys, o->key_file, o->server_key, err, sizeof err) != 0) {
+        fprintf (stderr, "hotline-worker: %s\n", err);
         return -1;
     }
-    if (hl_curve_read_key (o->key_file, "public", public_key, err, sizeof err) != 0
-        || hl_curve_read_key (o->key_file, "secret", secret_key, err, sizeof err) != 0) {
-        fprintf (stderr, "hotline-worker: --key-file: %s\n", err);
-        return -1;
-    }
-    if (hl_worker_set_keys (worker, server_key, public_key, secret_key) != 0) {
+    if (hl_worker_set_keys (worker, keys.server_key, keys.public_key, keys.secret_key) != 0) {
         fprintf (stderr, "hotline-worker: cannot use the keys\n");
         return -1;
     }

@@ -18,13 +18,13 @@ struct hl_tui_action {
 };
 
 hl_tui_action_t *
-hl_tui_action_new (const char *endpoint, int timeout_ms)
+hl_tui_action_new (const char *endpoint, const hl_curve_client_t *keys, int timeout_ms)
 {
     hl_tui_action_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
     snprintf (self->endpoint, sizeof self->endpoint, "%s", endpoint);
-    self->client = hl_client_new (endpoint);
+    self->client = hl_client_new_keyed (endpoint, keys);
     if (!self->client) {
         free (self);
         return NULL;

@@ -11,6 +11,7 @@
 #ifndef HL_TUI_ACTION_H_INCLUDED
 #define HL_TUI_ACTION_H_INCLUDED
 
+#include "hl_curve.h"
 #include "hotline.pb-c.h"
 
 #include <stddef.h>
@@ -35,7 +36,8 @@ typedef struct {
 } hl_tui_result_t;
 
 //  Requests to ENDPOINT wait up to TIMEOUT_MS for confirmation.
-hl_tui_action_t *hl_tui_action_new (const char *endpoint, int timeout_ms);
+hl_tui_action_t *hl_tui_action_new (const char *endpoint, const hl_curve_client_t *keys,
+                                    int timeout_ms);
 void hl_tui_action_destroy (hl_tui_action_t **self_p);
 
 //  Store complaint C under request id RID (the form's idempotency key).

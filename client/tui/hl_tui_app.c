@@ -155,8 +155,8 @@ hl_tui_app_new (const hl_tui_app_opts_t *opts, char *err, size_t errlen)
     self->opts = *opts;
     snprintf (self->actor, sizeof self->actor, "agent:%s", opts->agent);
     self->codes = hl_codes_load (opts->codes, err, errlen);
-    self->link = hl_tui_link_new (opts->endpoint);
-    self->action = hl_tui_action_new (opts->endpoint, opts->timeout_ms);
+    self->link = hl_tui_link_new (opts->endpoint, opts->keys);
+    self->action = hl_tui_action_new (opts->endpoint, opts->keys, opts->timeout_ms);
     if (!self->codes || !self->link || !self->action) {
         if (self->codes)
             snprintf (err, errlen, "bad endpoint '%s'", opts->endpoint);

@@ -11,6 +11,8 @@
 #ifndef HL_TUI_APP_H_INCLUDED
 #define HL_TUI_APP_H_INCLUDED
 
+#include "hl_curve.h"
+
 #include <stddef.h>
 
 typedef struct hl_tui_app hl_tui_app_t;
@@ -25,6 +27,7 @@ typedef struct {
     const char *trace;          //  figures log, or NULL
     int debounce_ms;            //  knowledge-base and similar-ticket debounce
     int timeout_ms;             //  how long a submit waits for confirmation
+    const hl_curve_client_t *keys;  //  CURVE keys, or NULL
 } hl_tui_app_opts_t;
 
 //  Build the application (curses not started yet). NULL with a message

@@ -26,7 +26,7 @@ hl_tui_link_now_us (void)
 }
 
 hl_tui_link_t *
-hl_tui_link_new (const char *endpoint)
+hl_tui_link_new (const char *endpoint, const hl_curve_client_t *keys)
 {
     hl_tui_link_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -38,6 +38,10 @@ hl_tui_link_new (const char *endpoint)
     zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (self->socket, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt (self->socket, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
+    if (keys && hl_curve_client_apply (self->socket, keys) != 0) {
+        hl_tui_link_destroy (&self);
+        return NULL;
+    }
     if (zmq_connect (self->socket, endpoint) != 0) {
         hl_tui_link_destroy (&self);
         return NULL;

@@ -15,6 +15,7 @@
 #ifndef HL_TUI_LINK_H_INCLUDED
 #define HL_TUI_LINK_H_INCLUDED
 
+#include "hl_curve.h"
 #include "hotline.pb-c.h"
 
 #include <stddef.h>
@@ -24,8 +25,9 @@ typedef struct hl_tui_link hl_tui_link_t;
 
 #define HL_TUI_RID_MAX 48
 
-//  Connect to ENDPOINT. NULL if the endpoint is malformed.
-hl_tui_link_t *hl_tui_link_new (const char *endpoint);
+//  Connect to ENDPOINT, over CURVE with KEYS unless NULL. NULL if the
+//  endpoint is malformed.
+hl_tui_link_t *hl_tui_link_new (const char *endpoint, const hl_curve_client_t *keys);
 void hl_tui_link_destroy (hl_tui_link_t **self_p);
 
 //  Send REQ under a fresh request id "TAG-N" (written to RID). 0, or -1

@@ -36,6 +36,8 @@ s_usage (FILE *out)
         "  --timeout SEC    how long a submit waits for hotlined to confirm (3)\n"
         "  --trace FILE     append figures: keys and round trips per call,\n"
         "                   keystroke-to-suggestion times\n"
+        "Where the intake speaks CURVE, HOTLINE_KEY_FILE is the agent's key pair (from\n"
+        "`hotline keygen`; listed as agent:ID) and HOTLINE_SERVER_KEY hotlined's public key.\n"
         "Keys: F1 in the program.\n");
 }
 
@@ -103,6 +105,13 @@ main (int argc, char **argv)
         return 1;
     }
     char err[512];
+    hl_curve_client_t keys;
+    int curve = hl_curve_client_from_env (&keys, err, sizeof err);
+    if (curve < 0) {
+        fprintf (stderr, "hotline-agent: %s\n", err);
+        return 1;
+    }
+    o.keys = curve ? &keys : NULL;
     hl_tui_app_t *app = hl_tui_app_new (&o, err, sizeof err);
     if (!app) {
         fprintf (stderr, "hotline-agent: %s\n", err);
