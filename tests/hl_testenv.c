@@ -32,6 +32,8 @@ struct hl_testenv {
     pid_t redis_pid;
     pid_t daemon_pid;
     redisContext *redis;
+    hl_curve_client_t keys;     //  CURVE on the intake: the test's own keys
+    int curve;
 };
 
 long long
@@ -238,7 +240,7 @@ hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
 static int
 s_daemon_ready (hl_testenv_t *self)
 {
-    hl_client_t *client = hl_client_new (self->endpoint);
+    hl_client_t *client = hl_client_new_keyed (self->endpoint, self->curve ? &self->keys : NULL);
     Hotline__StatusQuery q = HOTLINE__STATUS_QUERY__INIT;
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT, *reply = NULL;
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
@@ -249,6 +251,14 @@ s_daemon_ready (hl_testenv_t *self)
     hl_wire_free (&reply);
     hl_client_destroy (&client);
     return ready;
+}
+
+void
+hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys)
+{
+    self->curve = keys != NULL;
+    if (keys)
+        self->keys = *keys;
 }
 
 int
@@ -389,7 +399,7 @@ hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out)
 Hotline__Envelope *
 hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req)
 {
-    hl_client_t *client = hl_client_new (self->endpoint);
+    hl_client_t *client = hl_client_new_keyed (self->endpoint, self->curve ? &self->keys : NULL);
     Hotline__Envelope *reply = NULL;
     char err[256];
     if (hl_client_request (client, req, &reply, 5000, 1000, err, sizeof err) != 0)

@@ -12,6 +12,7 @@
 #ifndef HL_TESTENV_H_INCLUDED
 #define HL_TESTENV_H_INCLUDED
 
+#include "hl_curve.h"
 #include "hotline.pb-c.h"
 
 #include <hiredis/hiredis.h>
@@ -62,6 +63,10 @@ redisContext *hl_testenv_redis (hl_testenv_t *self);
 //  Run the hotline client with ARGS; its stdout (NUL-terminated, caller
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.
 int hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out);
+
+//  Speak CURVE to the intake with KEYS from now on (NULL: plain again):
+//  the readiness check and hl_testenv_request use them.
+void hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys);
 
 //  Send REQ to the daemon (resending under one request id for up to 5 s)
 //  and return the answer, NULL if none. Free with hl_wire_free.

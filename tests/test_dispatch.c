@@ -28,6 +28,8 @@ s_free (env_t **env)
 
 
 //  Submits a request and returns its ticket number in OUT ("" on failure).
+//  FLAGS: 1 confidential, 2 held for a dispatcher, 4 from the web portal
+//  (else the phone).
 static void
 s_submit (hl_testenv_t *env, const char *category, const char *area, int type,
           int flags, char out[48])
@@ -36,7 +38,7 @@ s_submit (hl_testenv_t *env, const char *category, const char *area, int type,
     hl_client_new_request_id (rid);
     Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
     c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
+    c.channel = flags & 4 ? HOTLINE__CHANNEL__CHANNEL_WEB : HOTLINE__CHANNEL__CHANNEL_PHONE;
     c.has_request_type = 1;
     c.request_type = type;
     c.has_category = 1;
@@ -1041,6 +1043,177 @@ test_curve (void)
     hl_testenv_destroy (&env);
 }
 
+//  DIR/NAME.key as a client's keys for hotlined's DIR/server.key.
+static hl_curve_client_t
+s_client_keys (const char *dir, const char *name)
+{
+    char path[300], server[300], err[400];
+    snprintf (path, sizeof path, "%s/%s.key", dir, name);
+    snprintf (server, sizeof server, "%s/server.key", dir);
+    hl_curve_client_t keys;
+    memset (&keys, 0, sizeof keys);
+    HL_CHECK (hl_curve_client_load (&keys, path, server, err, sizeof err) == 0);
+    return keys;
+}
+
+static int
+s_history_actor (hl_testenv_t *env, const char *ticket, const char *actor)
+{
+    env_t *view = hl_testenv_show (env, ticket);
+    int found = 0;
+    for (size_t i = 0; view && view->ticket_view && i < view->ticket_view->n_history; i++) {
+        ProtobufCBinaryData a = view->ticket_view->history[i]->actor;
+        found |= a.len == strlen (actor) && memcmp (a.data, actor, a.len) == 0;
+    }
+    s_free (&view);
+    return found;
+}
+
+//  Runs the hotline client with ARGS; 1 if it exits with STATUS and its
+//  standard error holds TEXT (NULL: anything).
+static int
+s_cli (hl_testenv_t *env, const char *const *args, int status, const char *text)
+{
+    int rc = hl_testenv_client (env, args, NULL);
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "grep -qF -e '%s' '%s/client.err'", text ? text : "",
+              hl_testenv_dir (env));
+    int said = !text || system (cmd) == 0;
+    if (rc != status || !said)
+        fprintf (stderr, "hotline exited %d (wanted %d), stderr %s '%s'\n", rc, status,
+                 said ? "has" : "lacks", text ? text : "");
+    return rc == status && said;
+}
+
+//  CURVE on the intake endpoints: each key is issued to one person or one
+//  channel's gateway. Staff act only as their key's owner (who is also
+//  the actor when none is named), an agent files calls only in their own
+//  name, a gateway files only for its channel, unlisted keys get nothing,
+//  and the list is reloaded on SIGHUP.
+static void
+test_staff_keys (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("staff-keys");
+    if (!env || hl_testenv_redis_start (env) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *dir = hl_testenv_dir (env);
+    char pub[5][41], sec[5][41];
+    const char *names[5] = { "server", "wang", "li", "web", "stranger" };
+    for (int i = 0; i < 5; i++)
+        s_key_pair (dir, names[i], pub[i], sec[i]);
+    char server_key[300], keys[300];
+    snprintf (server_key, sizeof server_key, "%s/server.key", dir);
+    snprintf (keys, sizeof keys, "%s/intake-keys.conf", dir);
+    FILE *f = fopen (keys, "w");
+    HL_CHECK (f != NULL);
+    if (f) {
+        fprintf (f, "# who  public key\nagent:wang %s\ndispatcher:li %s\nchannel:web %s\n",
+                 pub[1], pub[2], pub[3]);
+        fclose (f);
+    }
+
+    //  Half a configuration would leave the intake open: refused.
+    const char *half[] = { "--intake-keys", keys, NULL };
+    HL_CHECK (hl_testenv_daemon_start (env, half) != 0);
+    HL_CHECK (s_log_has (env, "intake_key_file and intake_keys go together"));
+
+    hl_curve_client_t wang = s_client_keys (dir, "wang"), li = s_client_keys (dir, "li");
+    hl_curve_client_t web = s_client_keys (dir, "web");
+    hl_curve_client_t stranger = s_client_keys (dir, "stranger");
+    hl_testenv_set_keys (env, &wang);
+    const char *args[] = { "--intake-key-file", server_key, "--intake-keys", keys, NULL };
+    if (hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"hotlined with CURVE on the intake up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    HL_CHECK (s_log_has (env, "3 staff keys"));
+
+    //  The agent files a call; the ticket says who took it.
+    char held[48], web_ticket[48], t[48];
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, held);
+    HL_CHECK (*held && s_history_actor (env, held, "agent:wang"));
+
+    //  The agent acts as himself, not as anyone else.
+    Hotline__Transition d = HOTLINE__TRANSITION__INIT;
+    d.has_unit = 1;
+    d.unit = hl_wire_bytes ("rsj");
+    HL_CHECK (s_refused (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    HL_CHECK (s_refused (s_staff (env, "agent:zhang", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+
+    //  The dispatcher's key dispatches, with or without naming himself.
+    hl_testenv_set_keys (env, &li);
+    HL_CHECK (s_done_to (s_staff (env, "dispatcher:li", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    HL_CHECK (s_history_actor (env, held, "dispatcher:li"));
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, t);
+    HL_CHECK (*t);
+    HL_CHECK (s_done_to (s_staff (env, "", t, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+                         HOTLINE__STATE__STATE_DISPATCHED));
+    HL_CHECK (s_history_actor (env, t, "dispatcher:li"));
+
+    //  The portal's gateway files web requests only, and takes no actions.
+    hl_testenv_set_keys (env, &web);
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 4 | 2, web_ticket);
+    HL_CHECK (*web_ticket && s_history_actor (env, web_ticket, "channel:web"));
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, t);
+    HL_CHECK (*t == 0);
+    HL_CHECK (s_refused (s_staff (env, "", web_ticket, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+                         HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+
+    //  An unlisted key is told so at once; no key gets no answer.
+    hl_client_t *c = hl_client_new_keyed (hl_testenv_endpoint (env), &stranger);
+    Hotline__StatusQuery q = HOTLINE__STATUS_QUERY__INIT;
+    env_t req = HOTLINE__ENVELOPE__INIT, *reply = NULL;
+    req.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
+    req.status_query = &q;
+    char err[400] = "";
+    long long start = hl_testenv_now_ms ();
+    HL_CHECK (hl_client_request (c, &req, &reply, 20000, 1000, err, sizeof err) == -1);
+    HL_CHECK (strstr (err, "does not accept this key") != NULL);
+    HL_CHECK (hl_testenv_now_ms () - start < 15000);
+    hl_client_destroy (&c);
+    HL_CHECK (s_log_has (env, "staff connection refused: key not listed"));
+    c = hl_client_new (hl_testenv_endpoint (env));
+    req.has_request_id = 0;
+    HL_CHECK (hl_client_request (c, &req, &reply, 1000, 500, err, sizeof err) == -1);
+    hl_client_destroy (&c);
+
+    //  The command line: keys by option, the actor from the key.
+    char key_file[300];
+    snprintf (key_file, sizeof key_file, "%s/li.key", dir);
+    const char *status[] = { "--key-file", key_file, "--server-key", pub[0], "status", NULL };
+    HL_CHECK (s_cli (env, status, 0, NULL));
+    s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 4 | 2, t);
+    HL_CHECK (*t);
+    const char *dispatch[] = { "--key-file", key_file, "--server-key", server_key, "dispatch",
+                               t, "rsj", NULL };
+    HL_CHECK (s_cli (env, dispatch, 0, NULL));
+    HL_CHECK (s_history_actor (env, t, "dispatcher:li"));
+    snprintf (key_file, sizeof key_file, "%s/stranger.key", dir);
+    HL_CHECK (s_cli (env, status, 3, "does not accept this key"));
+    const char *lone[] = { "--key-file", key_file, "status", NULL };
+    HL_CHECK (s_cli (env, lone, 1, "--key-file and --server-key go together"));
+
+    //  Listed on reload: in, as who the list says.
+    f = fopen (keys, "a");
+    HL_CHECK (f != NULL);
+    if (f) {
+        fprintf (f, "supervisor:zhao %s\n", pub[4]);
+        fclose (f);
+    }
+    hl_testenv_daemon_signal (env, SIGHUP);
+    usleep (300 * 1000);
+    HL_CHECK (s_log_has (env, "4 staff keys"));
+    HL_CHECK (s_cli (env, status, 0, NULL));
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "happy_path", test_happy_path },
     { "return_and_reopen", test_return_and_reopen },
@@ -1052,6 +1225,7 @@ static const hl_test_case_t s_cases[] = {
     { "scale", test_scale },
     { "other_paths", test_other_paths },
     { "curve", test_curve },
+    { "staff_keys", test_staff_keys },
     { NULL, NULL }
 };
 
