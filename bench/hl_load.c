@@ -258,6 +258,8 @@ s_setup (s_run_t *run)
         zmq_setsockopt (run->sockets[c], ZMQ_LINGER, &zero, sizeof zero);
         zmq_setsockopt (run->sockets[c], ZMQ_SNDHWM, &hwm, sizeof hwm);
         zmq_setsockopt (run->sockets[c], ZMQ_RCVHWM, &hwm, sizeof hwm);
+        if (o->keys && hl_curve_client_apply (run->sockets[c], o->keys) != 0)
+            return -1;
         if (zmq_connect (run->sockets[c], o->endpoint) != 0)
             return -1;
         size_t len = sizeof run->fds[c].fd;

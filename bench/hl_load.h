@@ -12,6 +12,8 @@
 #ifndef HL_LOAD_H_INCLUDED
 #define HL_LOAD_H_INCLUDED
 
+#include "hl_curve.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +26,7 @@ typedef struct {
     int resend_ms;            //  resend a request unanswered this long
     int deadline_ms;          //  stop after this long in any case
     const char *run_id;       //  request id prefix, unique per run
+    const hl_curve_client_t *keys;  //  CURVE keys, or NULL
 } hl_load_opts_t;
 
 typedef struct {

@@ -313,9 +313,16 @@ main (int argc, char **argv)
         fprintf (stderr, "intake: clients, window and total must be positive\n");
         return 1;
     }
-    char run_id[64];
+    char run_id[64], err[600];
     snprintf (run_id, sizeof run_id, "bench%lld", (long long) time (NULL));
     o.run_id = run_id;
+    hl_curve_client_t keys;
+    int curve = hl_curve_client_from_env (&keys, err, sizeof err);
+    if (curve < 0) {
+        fprintf (stderr, "intake: %s\n", err);
+        return 1;
+    }
+    o.keys = curve ? &keys : NULL;
     int depth = o.clients * o.window;
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
     if (!skip_ceiling) {
