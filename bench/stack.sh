@@ -5,7 +5,8 @@
 # meets a running deployment or a leftover of an earlier run. Torn down
 # when the script exits.
 #
-#   stack_build TARGET    build first if bench/TARGET is not there
+#   stack_build TARGET    build (installing what is missing if bench/TARGET
+#                         was never built), or bring the build up to date
 #   stack_begin           scratch directory $dir, free ports $rport (Redis),
 #                         $iport (intake), $wport (workers), $eport (events),
 #                         $hport (dashboard); the exit trap
@@ -22,9 +23,9 @@ free_port () {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# Builds (or brings up to date: a stale binary would measure old code).
 stack_build () {
-    [ -x "$build/bench/$1" ] && return 0
-    deploy/install-deps
+    [ -x "$build/bench/$1" ] || deploy/install-deps
     [ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
     ninja -C "$build" >/dev/null
 }
