@@ -66,7 +66,8 @@ static int
 s_words (char *value, char **words, int max)
 {
     int n = 0;
-    for (char *w = strtok (value, " \t"); w; w = strtok (NULL, " \t")) {
+    char *save = NULL;
+    for (char *w = strtok_r (value, " \t", &save); w; w = strtok_r (NULL, " \t", &save)) {
         if (n == max)
             return -1;
         words[n++] = w;

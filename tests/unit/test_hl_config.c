@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static void
 test_defaults_and_flags (void)
@@ -75,9 +76,34 @@ test_errors (void)
     HL_CHECK (hl_config_from_args (&cfg, 2, a8, err, sizeof err) == 1);
 }
 
+//  A key file without its list (or the reverse) would leave an endpoint
+//  open while the operator believes it closed: refused at start.
+static void
+test_key_pairs (void)
+{
+    hl_config_t cfg;
+    char err[256];
+    const char *pairs[2][2] = { { "--worker-key-file", "--worker-keys" },
+                                { "--intake-key-file", "--intake-keys" } };
+    for (int i = 0; i < 2; i++) {
+        for (int half = 0; half < 2; half++) {
+            hl_config_defaults (&cfg);
+            char *argv[] = { "hotlined", (char *) pairs[i][half], "/etc/x", NULL };
+            HL_CHECK (hl_config_from_args (&cfg, 3, argv, err, sizeof err) == -1);
+            HL_CHECK (strstr (err, "go together") != NULL);
+        }
+        hl_config_defaults (&cfg);
+        char *both[] = { "hotlined", (char *) pairs[i][0], "/etc/a", (char *) pairs[i][1],
+                         "/etc/b", NULL };
+        HL_CHECK (hl_config_from_args (&cfg, 5, both, err, sizeof err) == 0);
+    }
+    HL_CHECK_STR (cfg.intake_key_file, "/etc/a");
+    HL_CHECK_STR (cfg.intake_keys, "/etc/b");
+}
+
 static const hl_test_case_t s_cases[] = {
     { "defaults_and_flags", test_defaults_and_flags }, { "file", test_file },
-    { "errors", test_errors }, { NULL, NULL }
+    { "errors", test_errors }, { "key_pairs", test_key_pairs }, { NULL, NULL }
 };
 
 int
