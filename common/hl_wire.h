@@ -21,6 +21,10 @@
 //  that such frames still arrive and can be answered.
 #define HL_WIRE_MAX_MESSAGE 65536
 
+//  The longest extension (延期) one request may ask for, in working days;
+//  hotlined refuses more, and the worker library checks it first.
+#define HL_WIRE_EXTENSION_DAYS_MAX 60
+
 //  Serialise ENV into OUT (replacing its contents).
 void hl_wire_pack (const Hotline__Envelope *env, hl_buf_t *out);
 

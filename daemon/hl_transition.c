@@ -7,7 +7,6 @@
 #include <string.h>
 
 #define S_NOTE_MAX 16000
-#define S_EXTENSION_MAX 60
 
 static int
 s_check_unit (hl_verdict_t *v, const char *field, ProtobufCBinaryData unit,
@@ -51,7 +50,8 @@ s_check_values (const Hotline__Transition *t, hl_verdict_t *v)
         && hl_verdict_enum (v, "satisfaction", 1, t->satisfaction,
                             &hotline__satisfaction__descriptor))
         return -1;
-    if (t->has_extension_days && (t->extension_days < 1 || t->extension_days > S_EXTENSION_MAX))
+    if (t->has_extension_days
+        && (t->extension_days < 1 || t->extension_days > HL_WIRE_EXTENSION_DAYS_MAX))
         return hl_verdict_fail (v, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "extension_days",
                                 "from 1 to 60 working days");
     if (t->has_transfer_to && !hl_complaint_emergency_number (t->transfer_to))

@@ -55,8 +55,8 @@ hl_action_set (hl_action_t *self, hl_action_kind_t kind, const char *reason, uns
                   "overlapping_duties or other");
         return -1;
     }
-    if (kind == HL_ACTION_EXTENSION && (days < 1 || days > 365)) {
-        snprintf (err, errlen, "extension needs days: 1 to 365 working days");
+    if (kind == HL_ACTION_EXTENSION && (days < 1 || days > HL_WIRE_EXTENSION_DAYS_MAX)) {
+        snprintf (err, errlen, "extension needs days: 1 to 60 working days");
         return -1;
     }
     if (kind != HL_ACTION_SIGN && (!note || !*note)) {
@@ -138,8 +138,9 @@ hl_action_from_json (hl_action_t *self, const char *line, size_t len, const char
                   ticket);
     else
     if (hl_jsonl_type (obj, "days") != HL_JSONL_NONE
-        && (hl_jsonl_int (obj, "days", &days) != 0 || days < 1 || days > 365))
-        snprintf (err, errlen, "\"days\" must be a whole number of working days, 1 to 365");
+        && (hl_jsonl_int (obj, "days", &days) != 0 || days < 1
+            || days > HL_WIRE_EXTENSION_DAYS_MAX))
+        snprintf (err, errlen, "\"days\" must be a whole number of working days, 1 to 60");
     else
         rc = hl_action_set (self, kind, hl_jsonl_string (obj, "reason"), (unsigned) days,
                             hl_jsonl_string (obj, "note"), err, errlen);

@@ -741,9 +741,9 @@ hl_worker_request_extension (hl_worker_t *self, const char *ticket, unsigned day
                              const char *note)
 {
     Hotline__Transition t = s_action (HOTLINE__ACTION__ACTION_REQUEST_EXTENSION);
-    if (days < 1 || days > 365)
+    if (days < 1 || days > HL_WIRE_EXTENSION_DAYS_MAX)
         return s_fail (self, HL_WORKER_EINVAL, "invalid_argument",
-                       "days: expected 1 to 365 working days");
+                       "days: expected 1 to 60 working days");
     t.has_extension_days = 1;
     t.extension_days = days;
     return s_transition (self, ticket, &t, note);

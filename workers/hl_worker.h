@@ -172,7 +172,7 @@ size_t hl_worker_pending (const hl_worker_t *self);
 //  (details in hl_worker_done), or a negative code. REASON for return is
 //  "wrong_area" (属地不符), "not_our_duty" (非本单位职责),
 //  "overlapping_duties" (职责交叉) or "other"; DAYS for an extension are
-//  working days (1..365). Deliveries that arrive meanwhile are queued for
+//  working days (1..60). Deliveries that arrive meanwhile are queued for
 //  hl_worker_next.
 int hl_worker_sign (hl_worker_t *self, const char *ticket);
 int hl_worker_return (hl_worker_t *self, const char *ticket, const char *reason,
