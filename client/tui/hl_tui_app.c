@@ -78,6 +78,7 @@ struct hl_tui_app {
     int64_t last_seen_us;           //  last answer from hotlined
     int64_t next_beat_us;
     int online;                     //  -1 not known yet
+    int key_refused;                //  hotlined does not list our CURVE key
     int store_up;
     char message[400];
     hl_tui_style_t message_style;
@@ -978,7 +979,8 @@ s_draw_title (hl_tui_app_t *self, int cols)
     char left[120], right[120];
     snprintf (left, sizeof left, " 12345 热线坐席 │ %s │ F1 帮助", names[self->screen]);
     snprintf (right, sizeof right, "%s %s ", self->actor,
-              self->online == 1 ? (self->store_up ? "[在线]" : "[工单库不可用]")
+              self->key_refused ? "[密钥未登记]"
+              : self->online == 1 ? (self->store_up ? "[在线]" : "[工单库不可用]")
               : self->online == 0 ? "[离线]" : "[连接中]");
     hl_tui_screen_fill (0, 0, cols, HL_TUI_TITLE);
     hl_tui_screen_str (0, 0, cols, left, HL_TUI_TITLE);
@@ -990,14 +992,16 @@ s_draw_title (hl_tui_app_t *self, int cols)
 static int
 s_banner_up (const hl_tui_app_t *self)
 {
-    return self->online == 0 || (self->online == 1 && !self->store_up);
+    return self->key_refused || self->online == 0 || (self->online == 1 && !self->store_up);
 }
 
 static void
 s_draw_banner (hl_tui_app_t *self, int y, int cols)
 {
     hl_tui_screen_fill (y, 0, cols, HL_TUI_BANNER);
-    hl_tui_screen_str (y, 1, cols - 1, self->online == 0
+    hl_tui_screen_str (y, 1, cols - 1, self->key_refused
+        ? "hotlined 不接受本坐席的密钥 — 请运维在 intake_keys 中登记 (HOTLINE_KEY_FILE 的公钥)"
+        : self->online == 0
         ? "hotlined 连接中断 — 已录入内容全部保留，恢复后可重新提交 (不会重复建单)"
         : "工单库暂不可用 — 已录入内容全部保留，稍后重新提交 (不会重复建单)", HL_TUI_BANNER);
 }
@@ -1142,12 +1146,19 @@ hl_tui_app_run (hl_tui_app_t *self)
         s_check_online (self, now);
         if (self->dirty)
             s_render (self);
-        zmq_pollitem_t items[2] = {
+        void *watch = hl_tui_link_watch (self->link);
+        zmq_pollitem_t items[3] = {
             { NULL, 0, ZMQ_POLLIN, 0 },
-            { hl_tui_link_socket (self->link), 0, ZMQ_POLLIN, 0 }
+            { hl_tui_link_socket (self->link), 0, ZMQ_POLLIN, 0 },
+            { watch, 0, ZMQ_POLLIN, 0 }
         };
-        if (zmq_poll (items, 2, s_wait_ms (self, now)) < 0 && errno != EINTR)
+        if (zmq_poll (items, watch ? 3 : 2, s_wait_ms (self, now)) < 0 && errno != EINTR)
             break;
+        if (watch && (items[2].revents & ZMQ_POLLIN) && !self->key_refused
+            && hl_tui_link_refused (self->link)) {
+            self->key_refused = 1;
+            self->dirty = 1;
+        }
         s_read_keys (self);
         int64_t arrived = hl_tui_link_now_us ();
         s_read_answers (self, arrived);

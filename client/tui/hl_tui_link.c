@@ -13,6 +13,8 @@
 struct hl_tui_link {
     void *ctx;
     void *socket;
+    void *watch;                //  CURVE: handshake failures, else NULL
+    int refused;                //  hotlined refused our key
     unsigned long sequence;
     unsigned pid;
 };
@@ -38,7 +40,8 @@ hl_tui_link_new (const char *endpoint, const hl_curve_client_t *keys)
     zmq_setsockopt (self->socket, ZMQ_LINGER, &zero, sizeof zero);
     zmq_setsockopt (self->socket, ZMQ_IMMEDIATE, &one, sizeof one);
     zmq_setsockopt (self->socket, ZMQ_RECONNECT_IVL, &ivl, sizeof ivl);
-    if (keys && hl_curve_client_apply (self->socket, keys) != 0) {
+    if (keys && (hl_curve_client_apply (self->socket, keys) != 0
+                 || !(self->watch = hl_curve_watch (self->ctx, self->socket, self)))) {
         hl_tui_link_destroy (&self);
         return NULL;
     }
@@ -56,10 +59,26 @@ hl_tui_link_destroy (hl_tui_link_t **self_p)
     hl_tui_link_t *self = *self_p;
     if (!self)
         return;
+    if (self->watch)
+        zmq_close (self->watch);
     zmq_close (self->socket);
     zmq_ctx_term (self->ctx);
     free (self);
     *self_p = NULL;
+}
+
+void *
+hl_tui_link_watch (hl_tui_link_t *self)
+{
+    return self->watch;
+}
+
+int
+hl_tui_link_refused (hl_tui_link_t *self)
+{
+    if (self->watch && !self->refused)
+        self->refused = hl_curve_refused (self->watch);
+    return self->refused;
 }
 
 int

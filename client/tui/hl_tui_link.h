@@ -38,6 +38,13 @@ int hl_tui_link_send (hl_tui_link_t *self, Hotline__Envelope *req, const char *t
 //  The socket, for zmq_poll.
 void *hl_tui_link_socket (hl_tui_link_t *self);
 
+//  Over CURVE, the socket where a refused handshake is reported (poll it
+//  for ZMQ_POLLIN beside the socket); NULL without CURVE.
+void *hl_tui_link_watch (hl_tui_link_t *self);
+
+//  True once hotlined has refused our key (reads what the watch reported).
+int hl_tui_link_refused (hl_tui_link_t *self);
+
 //  The next answer if one has arrived (free with hl_wire_free), else NULL.
 Hotline__Envelope *hl_tui_link_recv (hl_tui_link_t *self);
 

@@ -6,7 +6,8 @@
 # shown unbroken; the repeat-caller warning; hotlined killed mid-form
 # (banner, text kept, one ticket after resubmitting); a follow-up visit;
 # lookup; resize; and, when hotlined serves KbQuery, a call answered
-# directly from the knowledge base (skipped cleanly while it does not).
+# directly from the knowledge base (skipped cleanly while it does not);
+# CURVE on the intake (a listed key online, another told it is refused).
 # Prints the figures (keys and round trips per flow, keystroke to
 # suggestions on screen) from the agent's --trace file.
 #
@@ -91,7 +92,8 @@ trace="$tmp/trace"
 tmuxc new-session -d -s agent -x 80 -y 24 \
     "cd '$src' && '$HL_AGENT' --endpoint '$endpoint' --agent a01 --caller 13800000001 \
      --trace '$trace'; echo AGENT-EXIT \$?; sleep 600"
-screen () { tmuxc capture-pane -p -t agent; }
+pane=agent
+screen () { tmuxc capture-pane -p -t "$pane"; }
 keys () { tmuxc send-keys -t agent "$@"; sleep 0.15; }
 text () { tmuxc send-keys -t agent -l "$1"; sleep 0.15; }
 
@@ -292,6 +294,29 @@ t6=$(cli list --caller 13700000003 | awk 'NR==1 {print $1}')
 
 keys F10; sleep 0.2; keys C-q
 expect "AGENT-EXIT 0" 3 "quits with Ctrl-Q"
+
+# -- 11. CURVE on the intake: a listed key gets in, another is told -----
+
+"$HL_HOTLINE" keygen >"$tmp/server.key"
+"$HL_HOTLINE" keygen >"$tmp/a01.key"
+"$HL_HOTLINE" keygen >"$tmp/stranger.key"
+public () { awk '$1 == "public" { print $2 }' "$1"; }
+echo "agent:a01 $(public "$tmp/a01.key")" >"$tmp/intake-keys.conf"
+stop_daemon
+daemon_args+=(--intake_key_file "$tmp/server.key" --intake_keys "$tmp/intake-keys.conf")
+export HOTLINE_KEY_FILE="$tmp/a01.key" HOTLINE_SERVER_KEY="$tmp/server.key"
+start_daemon
+for who in stranger a01; do
+    tmuxc new-session -d -s "agent-$who" -x 80 -y 24 \
+        "cd '$src' && HOTLINE_KEY_FILE='$tmp/$who.key' HOTLINE_SERVER_KEY='$tmp/server.key' \
+         '$HL_AGENT' --endpoint '$endpoint' --agent a01; echo AGENT-EXIT \$?; sleep 600"
+done
+pane=agent-stranger
+expect "[密钥未登记]" 5 "CURVE: an unlisted key is told so"
+expect "intake_keys" 2 "CURVE: the banner says where keys are listed"
+pane=agent-a01
+expect "[在线]" 5 "CURVE: the agent's listed key gets in"
+pane=agent
 
 # -- figures -----------------------------------------------------------
 
