@@ -168,6 +168,6 @@ hl_client_request (hl_client_t *self, Hotline__Envelope *req,
                   "must be listed in intake_keys)", self->endpoint);
     else
         snprintf (err, errlen, "no answer from hotlined at %s within %.1f s "
-              "(is it running? deploy/up starts it)", self->endpoint, deadline_ms / 1000.0);
+                  "(is it running? deploy/up starts it)", self->endpoint, deadline_ms / 1000.0);
     return -1;
 }
