@@ -248,11 +248,15 @@ hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *er
     s_list_t *list = &self->lists[at];
     s_key_t *keys;
     size_t n;
-    if (s_load (list, keys_path, &keys, &n, err, errlen) != 0)
+    char why[400];
+    if (s_load (list, keys_path, &keys, &n, why, sizeof why) != 0) {
+        snprintf (err, errlen, "%s keys: %s", list->whose, why);
         return -1;
+    }
     free (list->keys);
     list->keys = keys;
     list->n_keys = n;
+    hl_notice ("loaded %s: %zu %s keys", keys_path, n, list->whose);
     return 0;
 }
 

@@ -43,9 +43,9 @@ hl_zap_t *hl_zap_new (struct event_base *base, void *zmq_ctx, char *err, size_t 
 void hl_zap_destroy (hl_zap_t **self_p);
 
 //  Load (or, on SIGHUP, replace) the keys of DOMAIN (HL_ZAP_WORKERS or
-//  HL_ZAP_STAFF) from KEYS_PATH. 0, or -1 with ERR (file unreadable, a
-//  line wrong) and the domain's old keys kept. Connections already made
-//  stay.
+//  HL_ZAP_STAFF) from KEYS_PATH, and log how many. 0, or -1 with ERR
+//  (file unreadable, a line wrong) and the domain's old keys kept.
+//  Connections already made stay.
 int hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *err,
                  size_t errlen);
 

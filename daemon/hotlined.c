@@ -98,20 +98,10 @@ s_load_keys (s_daemon_t *d, char *err, size_t errlen)
 {
     const char *domains[2] = { HL_ZAP_WORKERS, HL_ZAP_STAFF };
     const char *paths[2] = { d->cfg.worker_keys, d->cfg.intake_keys };
-    const char *whose[2] = { "worker", "staff" };
     int rc = 0;
-    for (int i = 0; d->zap && i < 2; i++) {
-        char why[512];
-        if (!*paths[i])
-            continue;
-        if (hl_zap_load (d->zap, domains[i], paths[i], why, sizeof why) != 0) {
-            snprintf (err, errlen, "%s keys: %.400s", whose[i], why);
+    for (int i = 0; d->zap && i < 2; i++)
+        if (*paths[i] && hl_zap_load (d->zap, domains[i], paths[i], err, errlen) != 0)
             rc = -1;
-        }
-        else
-            hl_notice ("loaded %s: %zu %s keys", paths[i], hl_zap_count (d->zap, domains[i]),
-                       whose[i]);
-    }
     return rc;
 }
 

@@ -84,6 +84,7 @@ test_worker_keys (void)
     //  A bad file is refused with its line, and the old keys stay.
     HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "rsj %s\nybj not-a-key %.0s\n") == -1);
     HL_CHECK (strstr (f.err, ":2: expected \"<unit code> <public key (Z85)>\"") != NULL);
+    HL_CHECK (strncmp (f.err, "worker keys: ", 13) == 0);
     HL_CHECK (hl_zap_count (f.zap, HL_ZAP_WORKERS) == 2);
     HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "rsj %s extra%.0s\n") == -1);
     HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "RSJ! %s%.0s\n") == -1);
@@ -125,6 +126,7 @@ test_staff_keys (void)
     HL_CHECK (hl_zap_count (f.zap, HL_ZAP_WORKERS) == 0);
     HL_CHECK (s_load (&f, HL_ZAP_STAFF, "agent:wang %s\nrsj %s\n") == -1);
     HL_CHECK (strstr (f.err, ":2: expected \"<agent|dispatcher|supervisor|channel>:<name>") != NULL);
+    HL_CHECK (strncmp (f.err, "staff keys: ", 12) == 0);
     HL_CHECK (hl_zap_count (f.zap, HL_ZAP_STAFF) == 2);
     s_teardown (&f);
 }
