@@ -19,10 +19,6 @@
 
 build=${BUILD:-build}
 
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # Builds (or brings up to date: a stale binary would measure old code).
 stack_build () {
     [ -x "$build/bench/$1" ] || deploy/install-deps
@@ -39,8 +35,7 @@ stack_cleanup () {
 
 stack_begin () {
     dir=$(mktemp -d /tmp/hl-bench-XXXXXX)
-    rport=$(free_port); iport=$(free_port); wport=$(free_port); eport=$(free_port)
-    hport=$(free_port)
+    read -r rport iport wport eport hport <<<"$(tests/free-port 5 | tr '\n' ' ')"
     trap stack_cleanup EXIT
 }
 

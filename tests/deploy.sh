@@ -6,10 +6,9 @@
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export HOTLINE_STATE=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-deploy-XXXXXX")
-export HOTLINE_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export HOTLINE_WORKER_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export HOTLINE_EVENTS_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export HOTLINE_HTTP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+read -r HOTLINE_PORT HOTLINE_WORKER_PORT HOTLINE_EVENTS_PORT HOTLINE_HTTP_PORT \
+    <<<"$("$src/tests/free-port" 4 | tr '\n' ' ')"
+export HOTLINE_PORT HOTLINE_WORKER_PORT HOTLINE_EVENTS_PORT HOTLINE_HTTP_PORT
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$HOTLINE_PORT
 fail=0
 check () { if ! "$@"; then echo "FAILED: $*"; fail=1; fi; }

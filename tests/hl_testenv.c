@@ -44,19 +44,54 @@ hl_testenv_now_ms (void)
     return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+//  True if PORT can be bound on loopback now (0: any; its number in *GOT).
+static int
+s_port_free (int port, int *got)
+{
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    int ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
+          && getsockname (fd, (struct sockaddr *) &addr, &len) == 0;
+    close (fd);
+    if (ok && got)
+        *got = ntohs (addr.sin_port);
+    return ok;
+}
+
+//  A port below the kernel's ephemeral range: the many outgoing
+//  connections of the tests (clients, workers, Redis links) take their
+//  local ports from that range, and one of them could take a port handed
+//  out here before hotlined or Redis binds it.
 int
 hl_testenv_free_port (void)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
+    int low = 32768, high = 60999;
+    FILE *f = fopen ("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f) {
+        if (fscanf (f, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose (f);
+    }
+    int floor = low > 12000 ? low - 10000 : 1024;
+    static unsigned seed;
+    static int given[64];           //  handed out by this process, not yet bound maybe
+    static size_t n_given;
+    if (!seed)
+        seed = (unsigned) getpid () ^ (unsigned) hl_testenv_now_ms ();
+    for (int i = 0; i < 200 && floor < low; i++) {
+        int port = floor + (int) (rand_r (&seed) % (unsigned) (low - floor));
+        int repeat = 0;
+        for (size_t k = 0; k < n_given && k < 64; k++)
+            repeat |= given[k] == port;
+        if (!repeat && s_port_free (port, NULL)) {
+            given[n_given++ % 64] = port;
+            return port;
+        }
+    }
     int port = -1;
-    if (bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-        && getsockname (fd, (struct sockaddr *) &addr, &len) == 0)
-        port = ntohs (addr.sin_port);
-    close (fd);
-    return port;
+    return s_port_free (0, &port) ? port : -1;
 }
 
 static void
@@ -271,7 +306,11 @@ hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args)
             return 0;
         int status;
         if (waitpid (self->daemon_pid, &status, WNOHANG) == self->daemon_pid) {
-            fprintf (stderr, "testenv: hotlined exited at start (log %s)\n", self->log);
+            fprintf (stderr, "testenv: hotlined exited at start (log %s):\n", self->log);
+            char cmd[400];
+            snprintf (cmd, sizeof cmd, "tail -n 5 '%s' >&2", self->log);
+            if (system (cmd) != 0)
+                fprintf (stderr, "testenv: no log\n");
             self->daemon_pid = 0;
             return -1;
         }

@@ -34,10 +34,7 @@ cleanup () {
 }
 trap cleanup EXIT
 
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-redis_port=$(free_port); intake_port=$(free_port); worker_port=$(free_port)
+read -r redis_port intake_port worker_port <<<"$("$src/tests/free-port" 3 | tr '\n' ' ')"
 endpoint="tcp://127.0.0.1:$intake_port"
 
 ok () { echo "ok: $*"; }

@@ -23,14 +23,12 @@ trap cleanup EXIT
 skip () { echo "SKIP: $*"; exit 77; }
 fail=0
 check () { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# Distinct free ports, one a word.
+free_ports () { "$src/tests/free-port" "$1" | tr '\n' ' '; }
 command -v tmux >/dev/null || skip "tmux is not installed"
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 
-redis_port=$(free_port) intake_port=$(free_port) worker_port=$(free_port)
-events_port=$(free_port) http_port=$(free_port)
+read -r redis_port intake_port worker_port events_port http_port <<<"$(free_ports 5)"
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save "" \

@@ -13,13 +13,12 @@ case=${1:?usage: blackbox.sh CASE}
 command -v redis-server >/dev/null || { echo "redis-server not installed: skipped"; exit 77; }
 
 dir=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-workers-XXXXXX")
-free_port () {
-    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-redis_port=$(free_port)
-intake=tcp://127.0.0.1:$(free_port)
-workers=tcp://127.0.0.1:$(free_port)
-events=tcp://127.0.0.1:$(free_port)
+free_port () { "$HL_SRC/tests/free-port"; }
+read -r redis_port intake_port workers_port events_port \
+    <<<"$("$HL_SRC/tests/free-port" 4 | tr '\n' ' ')"
+intake=tcp://127.0.0.1:$intake_port
+workers=tcp://127.0.0.1:$workers_port
+events=tcp://127.0.0.1:$events_port
 examples=$HL_WORKER_EXAMPLES
 redis_pid= hotlined_pid=
 worker_pids=()
