@@ -769,17 +769,10 @@ static int
 s_load_keys (s_opts_t *o)
 {
     char err[600];
-    int rc;
-    if (o->key_file || o->server_key) {
-        if (!o->key_file || !o->server_key) {
-            fprintf (stderr, "hotline: --key-file and --server-key go together\n");
-            return -1;
-        }
-        rc = hl_curve_client_load (&o->keys, o->key_file, o->server_key, err, sizeof err) == 0
-           ? 1 : -1;
-    }
-    else
-        rc = hl_curve_client_from_env (&o->keys, err, sizeof err);
+    int rc = o->key_file || o->server_key
+           ? hl_curve_client_pair (&o->keys, o->key_file, o->server_key,
+                                   "--key-file and --server-key", err, sizeof err)
+           : hl_curve_client_from_env (&o->keys, err, sizeof err);
     if (rc < 0)
         fprintf (stderr, "hotline: %s\n", err);
     o->curve = rc == 1;

@@ -74,18 +74,24 @@ hl_curve_client_load (hl_curve_client_t *keys, const char *key_file, const char 
 }
 
 int
-hl_curve_client_from_env (hl_curve_client_t *keys, char *err, size_t errlen)
+hl_curve_client_pair (hl_curve_client_t *keys, const char *key_file, const char *server_key,
+                      const char *names, char *err, size_t errlen)
 {
-    const char *key_file = getenv ("HOTLINE_KEY_FILE");
-    const char *server_key = getenv ("HOTLINE_SERVER_KEY");
     int have_file = key_file && *key_file, have_server = server_key && *server_key;
     if (!have_file && !have_server)
         return 0;
     if (!have_file || !have_server) {
-        snprintf (err, errlen, "HOTLINE_KEY_FILE and HOTLINE_SERVER_KEY go together");
+        snprintf (err, errlen, "%s go together", names);
         return -1;
     }
     return hl_curve_client_load (keys, key_file, server_key, err, errlen) == 0 ? 1 : -1;
+}
+
+int
+hl_curve_client_from_env (hl_curve_client_t *keys, char *err, size_t errlen)
+{
+    return hl_curve_client_pair (keys, getenv ("HOTLINE_KEY_FILE"), getenv ("HOTLINE_SERVER_KEY"),
+                                 "HOTLINE_KEY_FILE and HOTLINE_SERVER_KEY", err, errlen);
 }
 
 int

@@ -44,9 +44,15 @@ typedef struct {
 int hl_curve_client_load (hl_curve_client_t *keys, const char *key_file,
                           const char *server_key, char *err, size_t errlen);
 
-//  The same from the environment, for the staff tools: HOTLINE_KEY_FILE
-//  and HOTLINE_SERVER_KEY. 1 with KEYS filled in, 0 if neither is set,
-//  -1 with ERR if only one is or a key cannot be read.
+//  The same for a pair given together or not at all (NAMES calls them
+//  something, for the error): 1 with KEYS filled in, 0 if neither is
+//  given (NULL or ""), -1 with ERR if only one is or a key cannot be read.
+int hl_curve_client_pair (hl_curve_client_t *keys, const char *key_file,
+                          const char *server_key, const char *names, char *err,
+                          size_t errlen);
+
+//  The pair from the environment, for the staff tools: HOTLINE_KEY_FILE
+//  and HOTLINE_SERVER_KEY.
 int hl_curve_client_from_env (hl_curve_client_t *keys, char *err, size_t errlen);
 
 //  Make SOCKET (not yet connected) a CURVE client with KEYS. 0 or -1.

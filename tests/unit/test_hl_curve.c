@@ -38,8 +38,37 @@ test_keys_and_files (void)
     HL_CHECK (strstr (err, path) != NULL);
 }
 
+//  A client's keys come as a pair or not at all.
+static void
+test_client_pair (void)
+{
+    char path[] = "/tmp/hl-curve-XXXXXX", err[400];
+    int fd = mkstemp (path);
+    FILE *f = fdopen (fd, "w");
+    HL_CHECK (hl_curve_print_keypair (f, "# a client\n") == 0);
+    fclose (f);
+    char server_pub[HL_CURVE_KEY_TEXT], server_sec[HL_CURVE_KEY_TEXT];
+    HL_CHECK (hl_curve_keypair (server_pub, server_sec) == 0);
+    hl_curve_client_t keys;
+    HL_CHECK (hl_curve_client_pair (&keys, NULL, "", "A and B", err, sizeof err) == 0);
+    HL_CHECK (hl_curve_client_pair (&keys, path, NULL, "A and B", err, sizeof err) == -1);
+    HL_CHECK_STR (err, "A and B go together");
+    HL_CHECK (hl_curve_client_pair (&keys, path, server_pub, "A and B", err, sizeof err) == 1);
+    HL_CHECK_STR (keys.server_key, server_pub);
+    HL_CHECK (hl_curve_decode (keys.public_key, NULL) && hl_curve_decode (keys.secret_key, NULL));
+    //  The server key may also be a key file holding it.
+    HL_CHECK (hl_curve_client_pair (&keys, path, path, "A and B", err, sizeof err) == 1);
+    HL_CHECK (strcmp (keys.server_key, keys.public_key) == 0);
+    HL_CHECK (hl_curve_client_pair (&keys, path, "not-a-key", "A and B", err, sizeof err) == -1);
+    HL_CHECK (strstr (err, "server key: not a key") != NULL);
+    unlink (path);
+    HL_CHECK (hl_curve_client_pair (&keys, path, server_pub, "A and B", err, sizeof err) == -1);
+    HL_CHECK (strstr (err, "key file:") != NULL);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "keys_and_files", test_keys_and_files },
+    { "client_pair", test_client_pair },
     { NULL, NULL }
 };
 
