@@ -285,7 +285,9 @@ main (int argc, char **argv)
     const char *dispatch = "deploy/etc/dispatch.conf";
     int skip_ceiling = 0;
     double searches = 0;
-    s_pollers_t pollers = { .token = "" };
+    s_pollers_t pollers = { .token = getenv ("HOTLINE_TOKEN") };  //  never on the command line
+    if (!pollers.token)
+        pollers.token = "";
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : "";
         if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
@@ -301,7 +303,6 @@ main (int argc, char **argv)
             sscanf (v, "%63[^:]:%d", pollers.host, &pollers.port);
             i++;
         }
-        else if (!strcmp (argv[i], "--poll-token")) pollers.token = v, i++;
         else if (!strcmp (argv[i], "--poll-rate")) pollers.rate = atof (v), i++;
         else {
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "

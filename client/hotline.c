@@ -13,6 +13,7 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_secret.h"
 #include "hl_top.h"
 #include "hl_view.h"
 #include "hl_wire.h"
@@ -61,9 +62,10 @@ s_usage (void)
         "  similar TICKET | --text TEXT --area CODE [--category C] [--days N]\n"
         "                open tickets like this one (并单 candidates)\n"
         "  status        hotlined's health\n"
-        "  top [--http HOST:PORT] [--token T] [--interval MS] [--once]\n"
+        "  top [--http HOST:PORT] [--token-file F] [--interval MS] [--once]\n"
         "                the supervisor's live figures (the dashboard's API; the token\n"
-        "                defaults to HOTLINE_TOKEN, the address to HOTLINE_HTTP or\n"
+        "                file defaults to HOTLINE_TOKEN_FILE, else the token is\n"
+        "                HOTLINE_TOKEN; the address defaults to HOTLINE_HTTP or\n"
         "                127.0.0.1:7180); q quits, s changes the ranking\n"
         "  keygen        print a new CURVE key pair (for intake_keys)\n"
         "\n"
@@ -691,10 +693,10 @@ static int
 s_cmd_top (int argc, char **argv)
 {
     static const struct option longopts[] = {
-        { "http", 1, 0, 'h' }, { "token", 1, 0, 't' }, { "interval", 1, 0, 'i' },
+        { "http", 1, 0, 'h' }, { "token-file", 1, 0, 't' }, { "interval", 1, 0, 'i' },
         { "once", 0, 0, 'o' }, { 0, 0, 0, 0 }
     };
-    const char *http = getenv ("HOTLINE_HTTP"), *token = getenv ("HOTLINE_TOKEN");
+    const char *http = getenv ("HOTLINE_HTTP"), *token_file = getenv ("HOTLINE_TOKEN_FILE");
     int interval = 2000, once = 0, opt;
     optind = 1;
     while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
@@ -702,7 +704,7 @@ s_cmd_top (int argc, char **argv)
             http = optarg;
         else
         if (opt == 't')
-            token = optarg;
+            token_file = optarg;
         else
         if (opt == 'i')
             interval = atoi (optarg);
@@ -714,11 +716,16 @@ s_cmd_top (int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (!token || !*token) {
-        fprintf (stderr, "hotline: top needs the supervisor token (--token or HOTLINE_TOKEN)\n");
+    char err[256];
+    char *token = hl_secret_load (token_file, "HOTLINE_TOKEN", err, sizeof err);
+    if (!token) {
+        fprintf (stderr, "hotline: top needs the supervisor token (--token-file, "
+                 "HOTLINE_TOKEN_FILE or HOTLINE_TOKEN): %s\n", err);
         return EXIT_USAGE;
     }
-    return hl_top_run (http, token, interval, once) == 0 ? 0 : EXIT_UNREACHABLE;
+    int rc = hl_top_run (http, token, interval, once) == 0 ? 0 : EXIT_UNREACHABLE;
+    hl_secret_free (&token);
+    return rc;
 }
 
 //  Takes the global options out of ARGV wherever they stand, leaving the

@@ -57,11 +57,9 @@ hl_log_enabled (hl_log_level_t level)
 //  The whole line is formatted into one buffer and written with a single
 //  call so that lines of concurrent processes sharing a file do not
 //  interleave.
-void
-hl_log (hl_log_level_t level, const char *fmt, ...)
+static void
+s_vlog (hl_log_level_t level, const char *suffix, const char *fmt, va_list ap)
 {
-    if (level < s_level)
-        return;
     char line[1024];
     struct timeval tv;
     gettimeofday (&tv, NULL);
@@ -71,12 +69,45 @@ hl_log (hl_log_level_t level, const char *fmt, ...)
                       tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
                       tm.tm_min, tm.tm_sec, (int) (tv.tv_usec / 1000), s_ident,
                       s_names[level]);
-    va_list ap;
-    va_start (ap, fmt);
     if (n > 0 && (size_t) n < sizeof line)
         vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
+    fprintf (s_file ? s_file : stderr, "%s%s\n", line, suffix);
+}
+
+void
+hl_log (hl_log_level_t level, const char *fmt, ...)
+{
+    if (level < s_level)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    s_vlog (level, "", fmt, ap);
     va_end (ap);
-    fprintf (s_file ? s_file : stderr, "%s\n", line);
+}
+
+void
+hl_log_limited (hl_log_limit_t *limit, int64_t interval_ms, hl_log_level_t level,
+                const char *fmt, ...)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    if (limit->last_ms && now - limit->last_ms < interval_ms) {
+        limit->held++;
+        return;
+    }
+    char suffix[64] = "";
+    if (limit->held)
+        snprintf (suffix, sizeof suffix, " (and %llu more like it)",
+                  (unsigned long long) limit->held);
+    limit->last_ms = now;
+    limit->held = 0;
+    if (level < s_level)
+        return;
+    va_list ap;
+    va_start (ap, fmt);
+    s_vlog (level, suffix, fmt, ap);
+    va_end (ap);
 }
 
 char *

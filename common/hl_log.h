@@ -9,6 +9,7 @@
 #define HL_LOG_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     HL_LOG_DEBUG = 0,
@@ -36,6 +37,17 @@ int hl_log_enabled (hl_log_level_t level);
 //  Write one line.
 void hl_log (hl_log_level_t level, const char *fmt, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  For events that can come in floods (refused connections, failed
+//  accepts, a peer retrying): at most one line per INTERVAL_MS, which
+//  says how many were held back since the last one. Zero-initialise.
+typedef struct {
+    int64_t last_ms;            //  monotonic time of the last line written
+    uint64_t held;              //  lines held back since then
+} hl_log_limit_t;
+
+void hl_log_limited (hl_log_limit_t *limit, int64_t interval_ms, hl_log_level_t level,
+                     const char *fmt, ...) __attribute__ ((format (printf, 4, 5)));
 
 #define hl_debug(...) do { if (hl_log_enabled (HL_LOG_DEBUG)) hl_log (HL_LOG_DEBUG, __VA_ARGS__); } while (0)
 #define hl_info(...) hl_log (HL_LOG_INFO, __VA_ARGS__)

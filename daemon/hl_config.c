@@ -36,7 +36,11 @@ static const s_setting_t s_settings[] = {
     S_STR (calendar_dir, "working calendar directory (one file a year)"),
     S_STR (events_endpoint, "ZeroMQ PUB endpoint for events (timers); empty for none"),
     S_STR (http_endpoint, "supervisor dashboard HOST:PORT (empty for none)"),
-    S_STR (http_token, "supervisor token for the dashboard (at least 16 characters)"),
+    S_STR (http_token_file, "file holding the supervisor token, mode 0600 (else $HOTLINE_HTTP_TOKEN)"),
+    S_NUM (http_max_connections, 4, 100000, "dashboard connections open at once"),
+    S_NUM (http_head_timeout_ms, 100, 600000, "dashboard: a request head must arrive within"),
+    S_NUM (http_write_timeout_ms, 100, 600000, "dashboard: longest wait for a client to read"),
+    S_NUM (http_stream_backlog_kb, 16, 1048576, "dashboard: unread live events before a drop"),
     S_STR (kb_db, "knowledge-base index built by hotline-kb (empty for none)"),
     S_STR (tickets_db, "similar-ticket index, created if missing (empty for none)"),
     S_NUM (kb_threads, 1, 16, "knowledge-base search threads"),
@@ -87,6 +91,10 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->max_message_bytes = 65536;
     cfg->idempotency_ttl_days = 30;
     cfg->drain_timeout_ms = 10000;
+    cfg->http_max_connections = 256;
+    cfg->http_head_timeout_ms = 10000;
+    cfg->http_write_timeout_ms = 10000;
+    cfg->http_stream_backlog_kb = 256;
 }
 
 static int

@@ -28,7 +28,7 @@ typedef struct {
     char http_endpoint[HL_CONFIG_PATH_MAX];  //  dashboard HOST:PORT ("" = none)
     char kb_db[HL_CONFIG_PATH_MAX];          //  knowledge-base index ("" = none)
     char tickets_db[HL_CONFIG_PATH_MAX];     //  similar-ticket index ("" = none)
-    char http_token[128];                    //  supervisor token for the dashboard
+    char http_token_file[HL_CONFIG_PATH_MAX];    //  supervisor token ("" = environment)
     char codes[HL_CONFIG_PATH_MAX];          //  category and area catalogue
     char city_prefix[16];                    //  ticket number prefix
     char instance[64];                       //  this daemon's name in logs/status
@@ -48,6 +48,10 @@ typedef struct {
     long kb_threads;                         //  knowledge-base search threads
     long hotspot_min;                        //  similar tickets that make a hotspot
     long hotspot_window_min;                 //  ... arriving within this many minutes
+    long http_max_connections;               //  dashboard: open connections
+    long http_head_timeout_ms;               //  ... for a whole request head
+    long http_write_timeout_ms;              //  ... for a client to read
+    long http_stream_backlog_kb;             //  ... unread live events per client
 } hl_config_t;
 
 //  Fill CFG with defaults.

@@ -1,12 +1,11 @@
 /*  hl_http: the supervisor dashboard server. See hl_http.h. */
 #include "hl_http.h"
+#include "hl_httpd.h"
 #include "hl_log.h"
+#include "hl_secret.h"
 #include "hl_wire.h"
 
 #include <assert.h>
-#include <event2/buffer.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,24 +18,20 @@ static const char *s_open_states[] = { "to_dispatch", "dispatched", "signed", "i
                                        "returned", "replied", "visited" };
 static const char *s_channels[] = { "phone", "web", "app", "enterprise", "sms", "mailbox" };
 
-//  A request waiting for Redis. DEAD once its client has gone.
-typedef struct s_pending {
+//  A request waiting for Redis. If its client leaves meanwhile, the
+//  answer is dropped by hl_httpd.
+typedef struct {
     struct hl_http *http;
-    struct evhttp_request *req;
-    struct evhttp_connection *conn;
-    int dead;
+    hl_httpd_req_t *req;
     int kind;                    //  what to render
     char from[12], to[12];       //  units: the period
-    struct s_pending *next;
 } s_pending_t;
 
 struct hl_http {
-    struct evhttp *evhttp;
+    hl_httpd_t *httpd;
     hl_http_parts_t parts;
-    char token[128];
-    s_pending_t *pending;        //  requests waiting for Redis
-    struct evhttp_request *sse[S_SSE_MAX];
-    struct evhttp_connection *sse_conn[S_SSE_MAX];
+    char *token;
+    hl_httpd_req_t *sse[S_SSE_MAX];
     size_t n_sse;
     struct event *keepalive;
 };
@@ -47,79 +42,21 @@ enum { S_SUMMARY, S_INTAKE, S_DEADLINES, S_UNITS, S_UNITS_CSV, S_HOTSPOTS, S_MET
 //  Replies
 
 static void
-s_reply (struct evhttp_request *req, int code, const char *type, const char *body, size_t len)
+s_reply_buf (hl_httpd_req_t *req, const char *type, hl_buf_t *b)
 {
-    struct evbuffer *out = evbuffer_new ();
-    evbuffer_add (out, body, len);
-    struct evkeyvalq *h = evhttp_request_get_output_headers (req);
-    evhttp_add_header (h, "Content-Type", type);
-    evhttp_add_header (h, "Cache-Control", "no-store");
-    evhttp_send_reply (req, code, code == 200 ? "OK" : "Error", out);
-    evbuffer_free (out);
-}
-
-static void
-s_reply_error (struct evhttp_request *req, int code, const char *error, const char *message)
-{
-    char body[512];
-    int n = snprintf (body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-                      error, message);
-    s_reply (req, code, "application/json", body, (size_t) n);
-}
-
-static void
-s_reply_buf (struct evhttp_request *req, const char *type, hl_buf_t *b)
-{
-    s_reply (req, 200, type, b->data ? b->data : "", b->len);
-}
-
-//  ---------------------------------------------------------------------
-//  Clients that leave
-
-//  A connection closed: forget its stream, and mark its waiting requests
-//  so their Redis answers are dropped instead of sent to freed memory.
-static void
-s_on_close (struct evhttp_connection *conn, void *arg)
-{
-    hl_http_t *self = arg;
-    for (s_pending_t *p = self->pending; p; p = p->next)
-        if (p->conn == conn)
-            p->dead = 1;
-    for (size_t i = 0; i < self->n_sse;)
-        if (self->sse_conn[i] == conn) {
-            self->sse[i] = self->sse[--self->n_sse];
-            self->sse_conn[i] = self->sse_conn[self->n_sse];
-        }
-        else
-            i++;
+    hl_httpd_reply (req, 200, type, b->data ? b->data : "", b->len);
 }
 
 static s_pending_t *
-s_pending_new (hl_http_t *self, struct evhttp_request *req, int kind)
+s_pending_new (hl_http_t *self, hl_httpd_req_t *req, int kind)
 {
     s_pending_t *p = calloc (1, sizeof *p);
     if (!p)
         abort ();
     p->http = self;
     p->req = req;
-    p->conn = evhttp_request_get_connection (req);
     p->kind = kind;
-    evhttp_connection_set_closecb (p->conn, s_on_close, self);
-    p->next = self->pending;
-    self->pending = p;
     return p;
-}
-
-static void
-s_pending_free (s_pending_t *p)
-{
-    hl_http_t *self = p->http;
-    for (s_pending_t **pp = &self->pending; *pp; pp = &(*pp)->next)
-        if (*pp == p) {
-            *pp = p->next;
-            break;
-        }
-    free (p);
 }
 
 //  ---------------------------------------------------------------------
@@ -368,6 +305,28 @@ s_unit_workers (const char *unit, size_t queued, size_t workers, void *arg)
     hl_buf_printf (arg, "hotline_workers_connected{unit=\"%s\"} %zu\n", unit, workers);
 }
 
+//  The dashboard server's own limits at work.
+static void
+s_http_metrics (hl_http_t *self, hl_buf_t *b)
+{
+    hl_httpd_stats_t st;
+    hl_httpd_stats (self->httpd, &st);
+    hl_metrics_family (b, "hotline_http_connections", "gauge",
+                       "Open dashboard connections, and of them live event streams.");
+    hl_metrics_sample (b, "hotline_http_connections", "kind", "all", (double) st.open);
+    hl_metrics_sample (b, "hotline_http_connections", "kind", "stream", (double) st.streams);
+    hl_metrics_family (b, "hotline_http_refused_total", "counter",
+                       "Dashboard connections and requests refused, by reason.");
+    hl_metrics_sample (b, "hotline_http_refused_total", "reason", "connection_limit",
+                       (double) st.refused);
+    hl_metrics_sample (b, "hotline_http_refused_total", "reason", "timeout",
+                       (double) st.timed_out);
+    hl_metrics_sample (b, "hotline_http_refused_total", "reason", "bad_request",
+                       (double) st.bad_requests);
+    hl_metrics_sample (b, "hotline_http_refused_total", "reason", "slow_reader",
+                       (double) st.slow_dropped);
+}
+
 static void
 s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
 {
@@ -390,6 +349,7 @@ s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     for (int i = 0; r && i < 3; i++)
         hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
                            (double) s_int (r->element[2 + i]));
+    s_http_metrics (self, b);
 }
 
 //  ---------------------------------------------------------------------
@@ -401,34 +361,30 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
     (void) redis;
     s_pending_t *p = arg;
     hl_http_t *self = p->http;
-    if (p->dead) {
-        s_pending_free (p);
-        return;
-    }
+    hl_httpd_req_t *req = p->req;
     if (!reply || reply->type != REDIS_REPLY_ARRAY
         || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 5)) {
-        s_reply_error (p->req, 503, "store_unavailable", "the ticket store did not answer");
-        s_pending_free (p);
+        hl_httpd_reply_error (req, 503, "store_unavailable", "the ticket store did not answer");
+        free (p);
         return;
     }
     hl_buf_t b = HL_BUF_INIT;
     const char *type = "application/json; charset=utf-8";
-    const char *query = evhttp_uri_get_query (evhttp_request_get_evhttp_uri (p->req));
-    struct evkeyvalq args;
-    evhttp_parse_query_str (query ? query : "", &args);
-    const char *level = evhttp_find_header (&args, "level");
+    char level[16];
+    if (hl_httpd_req_param (req, "level", level, sizeof level) != 1)
+        level[0] = '\0';
     switch (p->kind) {
         case S_SUMMARY: s_summary_json (self, reply, &b); break;
         case S_INTAKE: s_intake_json (reply, &b); break;
         case S_DEADLINES:
-            s_deadlines_json (self, reply, &b, level && strcmp (level, "warned") ? level : "");
+            s_deadlines_json (self, reply, &b, strcmp (level, "warned") ? level : "");
             break;
         case S_UNITS: s_units_json (self, reply, &b, p); break;
         case S_UNITS_CSV:
             s_units_csv (self, reply, &b);
             type = "text/csv; charset=utf-8";
-            evhttp_add_header (evhttp_request_get_output_headers (p->req), "Content-Disposition",
-                               "attachment; filename=\"hotline-units.csv\"");
+            hl_httpd_add_header (req, "Content-Disposition",
+                                 "attachment; filename=\"hotline-units.csv\"");
             break;
         case S_HOTSPOTS:
             hl_buf_puts (&b, "{\"items\":[");
@@ -441,23 +397,22 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
             type = "text/plain; version=0.0.4; charset=utf-8";
             break;
     }
-    evhttp_clear_headers (&args);
-    s_reply_buf (p->req, type, &b);
+    s_reply_buf (req, type, &b);
     hl_buf_free (&b);
-    s_pending_free (p);
+    free (p);
 }
 
-static void
-s_ask (hl_http_t *self, struct evhttp_request *req, int kind, const char *function,
-       int argc, const char **argv, s_pending_t **out)
+static s_pending_t *
+s_ask (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *function,
+       int argc, const char **argv)
 {
     s_pending_t *p = s_pending_new (self, req, kind);
-    if (out)
-        *out = p;
     if (hl_store_fcall (self->parts.store, function, argc, argv, NULL, s_on_figures, p) != 0) {
-        s_reply_error (req, 503, "store_unavailable", "the ticket store is not reachable");
-        s_pending_free (p);
+        hl_httpd_reply_error (req, 503, "store_unavailable", "the ticket store is not reachable");
+        free (p);
+        return NULL;
     }
+    return p;
 }
 
 //  Beijing day "YYYYMMDD" of T ms, and the day after a "YYYYMMDD".
@@ -480,21 +435,31 @@ s_parse_day (const char *text, time_t *out)
     return 0;
 }
 
-static void
-s_units (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args, int csv)
+//  A query parameter, or DEFAULT when it is absent or unreadable.
+static const char *
+s_param (hl_httpd_req_t *req, const char *key, char *out, size_t outlen, const char *dflt)
 {
-    char today[12];
+    return hl_httpd_req_param (req, key, out, outlen) == 1 ? out : dflt;
+}
+
+static void
+s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
+{
+    char today[12], fbuf[16], tbuf[16];
     s_day (hl_deadline_now (self->parts.deadline), today);
-    const char *from = evhttp_find_header (args, "from"), *to = evhttp_find_header (args, "to");
+    const char *from = s_param (req, "from", fbuf, sizeof fbuf, today);
+    const char *to = s_param (req, "to", tbuf, sizeof tbuf, today);
     time_t a, z;
-    if (s_parse_day (from ? from : today, &a) != 0 || s_parse_day (to ? to : today, &z) != 0
+    if (s_parse_day (from, &a) != 0 || s_parse_day (to, &z) != 0
         || z < a || (z - a) / 86400 > 366) {
-        s_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
+        hl_httpd_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
         return;
     }
     int n = (int) ((z - a) / 86400) + 1;
     char (*days)[12] = calloc ((size_t) n, 12);
     const char **argv = calloc ((size_t) n, sizeof *argv);
+    if (!days || !argv)
+        abort ();
     for (int i = 0; i < n; i++) {
         time_t t = a + (time_t) i * 86400;
         struct tm tm;
@@ -502,8 +467,7 @@ s_units (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args, in
         strftime (days[i], 12, "%Y%m%d", &tm);
         argv[i] = days[i];
     }
-    s_pending_t *p = NULL;
-    s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", n, argv, &p);
+    s_pending_t *p = s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", n, argv);
     if (p) {
         snprintf (p->from, sizeof p->from, "%s", days[0]);
         snprintf (p->to, sizeof p->to, "%s", days[n - 1]);
@@ -513,44 +477,65 @@ s_units (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args, in
 }
 
 static int
-s_authorised (hl_http_t *self, struct evhttp_request *req, struct evkeyvalq *args)
+s_authorised (hl_http_t *self, hl_httpd_req_t *req)
 {
-    const char *auth = evhttp_find_header (evhttp_request_get_input_headers (req), "Authorization");
-    const char *token = auth && strncmp (auth, "Bearer ", 7) == 0 ? auth + 7
-                      : evhttp_find_header (args, "token");
-    return token && *self->token && strcmp (token, self->token) == 0;
+    const char *auth = hl_httpd_req_header (req, "Authorization");
+    if (auth && strncmp (auth, "Bearer ", 7) == 0)
+        return hl_secret_equal (self->token, auth + 7);
+    char token[512];
+    return hl_httpd_req_param (req, "token", token, sizeof token) == 1
+        && hl_secret_equal (self->token, token);
+}
+
+//  ---------------------------------------------------------------------
+//  Live events
+
+static void
+s_stream_forget (hl_http_t *self, size_t i)
+{
+    hl_httpd_stream_end (self->sse[i]);
+    self->sse[i] = self->sse[--self->n_sse];
+}
+
+//  A stream's client left on its own.
+static void
+s_on_stream_gone (hl_httpd_req_t *req, void *arg)
+{
+    hl_http_t *self = arg;
+    for (size_t i = 0; i < self->n_sse; i++)
+        if (self->sse[i] == req) {
+            s_stream_forget (self, i);
+            return;
+        }
 }
 
 static void
-s_stream (hl_http_t *self, struct evhttp_request *req)
+s_stream (hl_http_t *self, hl_httpd_req_t *req)
 {
     if (self->n_sse == S_SSE_MAX) {
-        s_reply_error (req, 503, "overloaded", "too many live streams");
+        hl_httpd_reply_error (req, 503, "busy", "too many live streams; retry shortly");
         return;
     }
-    struct evkeyvalq *h = evhttp_request_get_output_headers (req);
-    evhttp_add_header (h, "Content-Type", "text/event-stream");
-    evhttp_add_header (h, "Cache-Control", "no-store");
-    evhttp_send_reply_start (req, 200, "OK");
-    struct evbuffer *hello = evbuffer_new ();
-    evbuffer_add_printf (hello, "retry: 2000\n: hotline live events\n\n");
-    evhttp_send_reply_chunk (req, hello);
-    evbuffer_free (hello);
-    struct evhttp_connection *conn = evhttp_request_get_connection (req);
-    evhttp_connection_set_closecb (conn, s_on_close, self);
-    self->sse[self->n_sse] = req;
-    self->sse_conn[self->n_sse++] = conn;
+    static const char hello[] = "retry: 2000\n: hotline live events\n\n";
+    if (hl_httpd_stream_begin (req, 200, "text/event-stream") != 0
+        || hl_httpd_stream_write (req, hello, sizeof hello - 1) != 0) {
+        hl_httpd_stream_end (req);
+        return;
+    }
+    hl_httpd_req_set_gone_fn (req, s_on_stream_gone, self);
+    self->sse[self->n_sse++] = req;
 }
 
+//  A client that does not keep up is dropped by hl_httpd (its backlog is
+//  bounded); it reconnects and reloads the figures.
 static void
 s_send_all (hl_http_t *self, const char *text, size_t len)
 {
-    for (size_t i = 0; i < self->n_sse; i++) {
-        struct evbuffer *chunk = evbuffer_new ();
-        evbuffer_add (chunk, text, len);
-        evhttp_send_reply_chunk (self->sse[i], chunk);
-        evbuffer_free (chunk);
-    }
+    for (size_t i = 0; i < self->n_sse;)
+        if (hl_httpd_stream_write (self->sse[i], text, len) != 0)
+            s_stream_forget (self, i);
+        else
+            i++;
 }
 
 void
@@ -573,65 +558,69 @@ s_on_keepalive (evutil_socket_t fd, short what, void *arg)
     s_send_all (arg, ": keepalive\n\n", 13);
 }
 
+//  ---------------------------------------------------------------------
+//  Routes
+
+static int
+s_limit (hl_httpd_req_t *req, int dflt, int max)
+{
+    char text[16];
+    int n = hl_httpd_req_param (req, "limit", text, sizeof text) == 1 ? atoi (text) : 0;
+    return n > 0 && n <= max ? n : dflt;
+}
+
 static void
-s_on_request (struct evhttp_request *req, void *arg)
+s_on_request (hl_httpd_req_t *req, void *arg)
 {
     hl_http_t *self = arg;
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri (req);
-    const char *path = evhttp_uri_get_path (uri);
-    const char *query = evhttp_uri_get_query (uri);
-    struct evkeyvalq args;
-    evhttp_parse_query_str (query ? query : "", &args);
-    char now[24], number[16];
+    const char *path = hl_httpd_req_path (req);
+    char now[24], number[16], text[16];
     snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->parts.deadline));
-    if (evhttp_request_get_command (req) != EVHTTP_REQ_GET)
-        s_reply_error (req, 405, "unsupported", "only GET is served");
+    if (strcmp (hl_httpd_req_method (req), "GET") != 0)
+        hl_httpd_reply_error (req, 405, "unsupported", "only GET is served");
     else
-    if (path && strcmp (path, "/favicon.ico") == 0)
-        evhttp_send_reply (req, 204, "No Content", NULL);    //  browsers ask unprompted
+    if (strcmp (path, "/favicon.ico") == 0)
+        hl_httpd_reply (req, 204, "text/plain", "", 0);     //  browsers ask unprompted
     else
-    if (!s_authorised (self, req, &args))
-        s_reply_error (req, 401, "unauthorized", "a valid supervisor token is required");
+    if (!s_authorised (self, req))
+        hl_httpd_reply_error (req, 401, "unauthorized", "a valid supervisor token is required");
     else
-    if (!path || strcmp (path, "/") == 0)
-        s_reply (req, 200, "text/html; charset=utf-8", hl_http_dashboard, hl_http_dashboard_len);
+    if (strcmp (path, "/") == 0)
+        hl_httpd_reply (req, 200, "text/html; charset=utf-8", hl_http_dashboard,
+                        hl_http_dashboard_len);
     else
     if (strcmp (path, "/api/summary") == 0 || strcmp (path, "/metrics") == 0) {
         const char *argv[] = { now };
-        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 1, argv, NULL);
+        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 1, argv);
     }
     else
     if (strcmp (path, "/api/intake") == 0) {
-        const char *m = evhttp_find_header (&args, "minutes");
-        int minutes = m ? atoi (m) : 60;
+        int minutes = hl_httpd_req_param (req, "minutes", text, sizeof text) == 1 ? atoi (text) : 60;
         snprintf (number, sizeof number, "%d", minutes < 1 ? 1 : minutes > 1440 ? 1440 : minutes);
         const char *argv[] = { now, number };
-        s_ask (self, req, S_INTAKE, "hl_dash_intake", 2, argv, NULL);
+        s_ask (self, req, S_INTAKE, "hl_dash_intake", 2, argv);
     }
     else
     if (strcmp (path, "/api/deadlines") == 0) {
-        const char *level = evhttp_find_header (&args, "level");
-        const char *l = evhttp_find_header (&args, "limit");
-        snprintf (number, sizeof number, "%d", l && atoi (l) > 0 && atoi (l) <= 1000 ? atoi (l) : 100);
-        const char *argv[] = { level && strcmp (level, "warned") == 0 ? "warned" : "overdue", number };
-        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 2, argv, NULL);
+        const char *level = s_param (req, "level", text, sizeof text, "");
+        snprintf (number, sizeof number, "%d", s_limit (req, 100, 1000));
+        const char *argv[] = { strcmp (level, "warned") == 0 ? "warned" : "overdue", number };
+        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 2, argv);
     }
     else
     if (strcmp (path, "/api/units") == 0 || strcmp (path, "/api/units.csv") == 0)
-        s_units (self, req, &args, path[10] == '.');
+        s_units (self, req, path[10] == '.');
     else
     if (strcmp (path, "/api/hotspots") == 0) {
-        const char *l = evhttp_find_header (&args, "limit");
-        snprintf (number, sizeof number, "%d", l && atoi (l) > 0 && atoi (l) <= 100 ? atoi (l) : 20);
+        snprintf (number, sizeof number, "%d", s_limit (req, 20, 100));
         const char *argv[] = { number };
-        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 1, argv, NULL);
+        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 1, argv);
     }
     else
     if (strcmp (path, "/events") == 0)
         s_stream (self, req);
     else
-        s_reply_error (req, 404, "not_found", "no such page");
-    evhttp_clear_headers (&args);
+        hl_httpd_reply_error (req, 404, "not_found", "no such page");
 }
 
 //  ---------------------------------------------------------------------
@@ -644,29 +633,34 @@ hl_http_new (struct event_base *base, const hl_config_t *cfg, const hl_http_part
     err[0] = 0;
     if (!*cfg->http_endpoint)
         return NULL;
-    char host[256];
-    const char *colon = strrchr (cfg->http_endpoint, ':');
-    int port = colon ? atoi (colon + 1) : 0;
-    if (!colon || port <= 0 || port > 65535 || (size_t) (colon - cfg->http_endpoint) >= sizeof host) {
-        snprintf (err, errlen, "http_endpoint: want HOST:PORT, got '%s'", cfg->http_endpoint);
+    char why[256];
+    char *token = hl_secret_load (cfg->http_token_file, "HOTLINE_HTTP_TOKEN", why, sizeof why);
+    if (!token) {
+        snprintf (err, errlen, "supervisor token (http_token_file): %s", why);
         return NULL;
     }
-    snprintf (host, sizeof host, "%.*s", (int) (colon - cfg->http_endpoint), cfg->http_endpoint);
-    if (strlen (cfg->http_token) < 16) {
-        snprintf (err, errlen, "http_token: at least 16 characters are needed to serve the dashboard");
+    if (strlen (token) < 16) {
+        snprintf (err, errlen, "supervisor token: at least 16 characters are needed");
+        hl_secret_free (&token);
         return NULL;
     }
     hl_http_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
     self->parts = *parts;
-    snprintf (self->token, sizeof self->token, "%s", cfg->http_token);
-    self->evhttp = evhttp_new (base);
-    evhttp_set_gencb (self->evhttp, s_on_request, self);
-    evhttp_set_allowed_methods (self->evhttp, EVHTTP_REQ_GET);
-    if (evhttp_bind_socket (self->evhttp, host, (ev_uint16_t) port) != 0) {
-        snprintf (err, errlen, "cannot listen on %s", cfg->http_endpoint);
-        evhttp_free (self->evhttp);
+    self->token = token;
+    hl_httpd_opts_t opts;
+    hl_httpd_opts_default (&opts);
+    opts.name = "dashboard";
+    opts.address = cfg->http_endpoint;
+    opts.max_connections = (int) cfg->http_max_connections;
+    opts.head_timeout_ms = (int) cfg->http_head_timeout_ms;
+    opts.write_timeout_ms = (int) cfg->http_write_timeout_ms;
+    opts.max_backlog_bytes = (size_t) cfg->http_stream_backlog_kb * 1024;
+    opts.max_body_bytes = 0;    //  GET only
+    self->httpd = hl_httpd_new (base, &opts, s_on_request, self, err, errlen);
+    if (!self->httpd) {
+        hl_secret_free (&self->token);
         free (self);
         return NULL;
     }
@@ -676,6 +670,8 @@ hl_http_new (struct event_base *base, const hl_config_t *cfg, const hl_http_part
     return self;
 }
 
+//  The store goes first (hotlined's teardown), so every Redis answer a
+//  request waited for has been given by now.
 void
 hl_http_destroy (hl_http_t **self_p)
 {
@@ -684,9 +680,10 @@ hl_http_destroy (hl_http_t **self_p)
     if (!self)
         return;
     event_free (self->keepalive);
-    evhttp_free (self->evhttp);
-    while (self->pending)
-        s_pending_free (self->pending);
+    while (self->n_sse)
+        s_stream_forget (self, 0);
+    hl_httpd_destroy (&self->httpd);
+    hl_secret_free (&self->token);
     free (self);
     *self_p = NULL;
 }

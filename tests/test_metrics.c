@@ -150,8 +150,8 @@ test_rates (void)
     char http[64], start[24];
     snprintf (http, sizeof http, "127.0.0.1:%d", port);
     snprintf (start, sizeof start, "%lld", hl_testenv_beijing_ms (2026, 11, 23, 9, 0));
-    const char *args[] = { "--test-clock-ms", start, "--http-endpoint", http,
-                           "--http-token", TOKEN, NULL };
+    const char *args[] = { "--test-clock-ms", start, "--http-endpoint", http, NULL };
+    setenv ("HOTLINE_HTTP_TOKEN", TOKEN, 1);  //  hotlined takes it from its environment
     hl_testenv_t *env = hl_testenv_new ("rates");
     if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
         HL_CHECK (!"environment up");
@@ -242,7 +242,8 @@ test_prometheus (void)
     int port = hl_testenv_free_port ();
     char http[64];
     snprintf (http, sizeof http, "127.0.0.1:%d", port);
-    const char *args[] = { "--http-endpoint", http, "--http-token", TOKEN, NULL };
+    const char *args[] = { "--http-endpoint", http, NULL };
+    setenv ("HOTLINE_HTTP_TOKEN", TOKEN, 1);
     hl_testenv_t *env = hl_testenv_new ("prom");
     if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
         HL_CHECK (!"environment up");

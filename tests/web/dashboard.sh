@@ -28,6 +28,7 @@ free_ports () { "$src/tests/free-port" "$1" | tr '\n' ' '; }
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 read -r redis_port intake_port worker_port events_port http_port <<<"$(free_ports 5)"
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077; printf '%s\n' "$token" >"$work/token")
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 
 # A drill SLA policy: tickets tagged drill-fast must be signed within a
@@ -73,7 +74,7 @@ daemon_cmd=("$hotlined" --endpoint "$HOTLINE_ENDPOINT"
     --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf"
     --dispatch "$src/deploy/etc/dispatch.conf" --sla "$work/sla.conf"
     --calendar-dir "$src/deploy/etc/calendar"
-    --http-endpoint "127.0.0.1:$http_port" --http-token "$token" --tickets-db "$work/tickets.db"
+    --http-endpoint "127.0.0.1:$http_port" --http-token-file "$work/token" --tickets-db "$work/tickets.db"
     --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log")
 printf '%s\0' "${daemon_cmd[@]}" >"$work/hotlined.cmd"
 setsid "${daemon_cmd[@]}" </dev/null >>"$work/hotlined.log" 2>&1 &

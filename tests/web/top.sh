@@ -29,7 +29,8 @@ command -v tmux >/dev/null || skip "tmux is not installed"
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 
 read -r redis_port intake_port worker_port events_port http_port <<<"$(free_ports 5)"
-token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+(umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/token")
+export HOTLINE_TOKEN_FILE=$work/token
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save "" \
     --appendonly no --logfile "$work/redis.log" &
@@ -42,10 +43,10 @@ start_daemon () {
         --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \
         --dispatch "$src/deploy/etc/dispatch.conf" --sla "$src/deploy/etc/sla.conf" \
         --calendar-dir "$src/deploy/etc/calendar" \
-        --http-endpoint "127.0.0.1:$http_port" --http-token "$token" \
+        --http-endpoint "127.0.0.1:$http_port" --http-token-file "$work/token" \
         --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log" </dev/null >/dev/null 2>&1 &
     for _ in $(seq 50); do
-        "$driver" "127.0.0.1:$http_port" "$token" 1000 once >/dev/null 2>&1 && return 0
+        "$driver" "127.0.0.1:$http_port" 1000 once >/dev/null 2>&1 && return 0
         sleep 0.2
     done
     return 1
@@ -66,7 +67,7 @@ wait_for () {   # PATTERN [SECONDS]
     return 1
 }
 tmux new-session -d -s "$session" -x 80 -y 24 \
-    "LANG=C.UTF-8 '$driver' 127.0.0.1:$http_port $token 500; echo top-exited-\$?; sleep 60"
+    "LANG=C.UTF-8 HOTLINE_TOKEN_FILE='$work/token' '$driver' 127.0.0.1:$http_port 500; echo top-exited-\$?; sleep 60"
 check "the frame is drawn" "wait_for '督办看板'"
 check "today's intake and open tickets" "wait_for '今日受理 4  在办 4'"
 check "intake by channel" "pane | grep -q '电话 3  网站 1'"
@@ -100,8 +101,8 @@ check "hotlined coming back is picked up" "for _ in \$(seq 50); do pane | grep -
 tmux send-keys -t "$session" q
 check "q quits with status 0" "wait_for 'top-exited-0' 5"
 
-once=$(COLUMNS=80 LINES=24 "$driver" "127.0.0.1:$http_port" "$token" 1000 once)
+once=$(COLUMNS=80 LINES=24 "$driver" "127.0.0.1:$http_port" 1000 once)
 check "once prints one plain frame" "grep -q '今日受理 5' <<<\"\$once\" && ! grep -q \$'\\033' <<<\"\$once\" && [ \$(wc -l <<<\"\$once\") -le 24 ]"
-"$driver" "127.0.0.1:$http_port" wrong-token 1000 once 2>"$work/err" >/dev/null
+HOTLINE_TOKEN_FILE= HOTLINE_TOKEN=wrong-token-wrong-token "$driver" "127.0.0.1:$http_port" 1000 once 2>"$work/err" >/dev/null
 check "once with a wrong token fails and says why" "[ \$? -ne 0 ] && grep -q 401 '$work/err'"
 exit $fail

@@ -2,8 +2,12 @@
  *  test (top.sh) before and independently of the hotline command's own
  *  option parsing.
  *
- *      top_driver ADDRESS TOKEN INTERVAL_MS [once]
+ *      top_driver ADDRESS INTERVAL_MS [once]
+ *
+ *  The token comes as `hotline top` takes it: the file $HOTLINE_TOKEN_FILE
+ *  or else $HOTLINE_TOKEN.
  */
+#include "hl_secret.h"
 #include "hl_top.h"
 
 #include <stdio.h>
@@ -14,10 +18,18 @@
 int
 main (int argc, char **argv)
 {
-    if (argc < 4) {
-        fprintf (stderr, "usage: top_driver ADDRESS TOKEN INTERVAL_MS [once]\n");
+    if (argc < 3) {
+        fprintf (stderr, "usage: top_driver ADDRESS INTERVAL_MS [once]\n");
         return 2;
     }
-    int once = argc > 4 && strcmp (argv[4], "once") == 0;
-    return hl_top_run (argv[1], argv[2], atoi (argv[3]), once) == 0 ? 0 : 1;
+    char err[256];
+    char *token = hl_secret_load (getenv ("HOTLINE_TOKEN_FILE"), "HOTLINE_TOKEN", err, sizeof err);
+    if (!token) {
+        fprintf (stderr, "top_driver: %s\n", err);
+        return 2;
+    }
+    int once = argc > 3 && strcmp (argv[3], "once") == 0;
+    int rc = hl_top_run (argv[1], token, atoi (argv[2]), once) == 0 ? 0 : 1;
+    hl_secret_free (&token);
+    return rc;
 }

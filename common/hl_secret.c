@@ -1,0 +1,96 @@
+/*  hl_secret: reading and comparing secrets. See hl_secret.h. */
+#include "hl_secret.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define S_SECRET_MAX 4096
+
+static char *
+s_from_file (const char *path, char *err, size_t errlen)
+{
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        snprintf (err, errlen, "%s: %s", path, strerror (errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode)) {
+        snprintf (err, errlen, "%s: not a regular file", path);
+        close (fd);
+        return NULL;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf (err, errlen, "%s: group or others may read it (mode %03o); chmod 600 it",
+                  path, (unsigned) (st.st_mode & 0777));
+        close (fd);
+        return NULL;
+    }
+    char *buf = calloc (1, S_SECRET_MAX + 1);
+    if (!buf)
+        abort ();
+    ssize_t n = read (fd, buf, S_SECRET_MAX + 1);
+    close (fd);
+    if (n < 0 || n > S_SECRET_MAX) {
+        snprintf (err, errlen, "%s: %s", path, n < 0 ? strerror (errno) : "longer than 4096 bytes");
+        hl_secret_free (&buf);
+        return NULL;
+    }
+    return buf;
+}
+
+char *
+hl_secret_load (const char *path, const char *env, char *err, size_t errlen)
+{
+    char *secret = NULL;
+    if (path && *path)
+        secret = s_from_file (path, err, errlen);
+    else {
+        const char *value = env ? getenv (env) : NULL;
+        if (!value || !*value) {
+            snprintf (err, errlen, "no secret: set a file or $%s", env ? env : "?");
+            return NULL;
+        }
+        secret = strdup (value);
+        if (!secret)
+            abort ();
+    }
+    if (!secret)
+        return NULL;
+    size_t n = strlen (secret);
+    while (n > 0 && (secret[n - 1] == '\n' || secret[n - 1] == '\r'))
+        secret[--n] = '\0';
+    if (n == 0 || strpbrk (secret, "\r\n")) {
+        snprintf (err, errlen, "%s: the secret must be one non-empty line",
+                  path && *path ? path : env);
+        hl_secret_free (&secret);
+    }
+    return secret;
+}
+
+void
+hl_secret_free (char **secret_p)
+{
+    if (!secret_p || !*secret_p)
+        return;
+    volatile char *p = *secret_p;
+    while (*p)
+        *p++ = 0;
+    free (*secret_p);
+    *secret_p = NULL;
+}
+
+int
+hl_secret_equal (const char *known, const char *given)
+{
+    size_t n = strlen (known), m = strlen (given);
+    unsigned char diff = n != m;
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char) known[i] ^ (unsigned char) given[i < m ? i : 0];
+    return diff == 0;
+}
