@@ -607,6 +607,12 @@ hl_httpd_stream_begin (hl_httpd_req_t *req, int status, const char *type)
     if (req->headers.len)
         evbuffer_add (out, req->headers.data, req->headers.len);
     evbuffer_add (out, "\r\n", 2);
+    //  The kernel's buffer for a stream is kept small too: a client that
+    //  stops reading is noticed after about the backlog, not after the
+    //  megabytes a socket's buffer may otherwise grow to.
+    size_t backlog = c->server->opts.max_backlog_bytes;
+    int sndbuf = backlog < 65536 ? (int) backlog : 65536;
+    setsockopt (bufferevent_getfd (c->bev), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     c->phase = S_STREAM;
     c->server->stats.streams++;
     struct timeval tv;
