@@ -56,7 +56,10 @@ static const s_setting_t s_settings[] = {
     S_NUM (tz_offset_min, -720, 840, "local time offset from UTC in minutes"),
     S_NUM (redis_timeout_ms, 10, 600000, "Redis reply deadline before retryable nacks"),
     S_NUM (redis_backoff_max_ms, 10, 60000, "longest Redis reconnect delay"),
-    S_NUM (max_inflight, 1, 1000000, "requests in flight before 'overloaded' nacks"),
+    S_NUM (max_inflight, 1, 1000000, "complaints in flight before 'overloaded' nacks"),
+    S_NUM (max_actions_inflight, 1, 1000000, "staff actions in flight before 'overloaded' nacks"),
+    S_NUM (max_queries_inflight, 1, 1000000,
+           "lookups, lists and searches in flight before 'overloaded' nacks"),
     S_NUM (max_message_bytes, 1024, 16777216, "largest accepted frame"),
     S_NUM (idempotency_ttl_days, 1, 3650, "days a request id is remembered"),
     S_NUM (drain_timeout_ms, 0, 600000, "on SIGTERM, longest wait for in-flight work"),
@@ -88,6 +91,8 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->redis_timeout_ms = 2000;
     cfg->redis_backoff_max_ms = 1000;
     cfg->max_inflight = 20000;
+    cfg->max_actions_inflight = 5000;
+    cfg->max_queries_inflight = 256;
     cfg->max_message_bytes = 65536;
     cfg->idempotency_ttl_days = 30;
     cfg->drain_timeout_ms = 10000;

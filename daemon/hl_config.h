@@ -38,7 +38,9 @@ typedef struct {
     long tz_offset_min;                      //  local time zone (480 = UTC+8)
     long redis_timeout_ms;                   //  no reply by then = retryable nack
     long redis_backoff_max_ms;
-    long max_inflight;                       //  above: retryable "overloaded"
+    long max_inflight;                       //  complaints; above: retryable "overloaded"
+    long max_actions_inflight;               //  staff transitions, likewise
+    long max_queries_inflight;               //  lookups, lists, searches, likewise
     long max_message_bytes;                  //  above: "too large" nack
     long idempotency_ttl_days;               //  how long request ids are kept
     long drain_timeout_ms;                   //  SIGTERM: longest wait for replies

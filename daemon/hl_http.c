@@ -407,7 +407,7 @@ s_ask (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *function,
        int argc, const char **argv)
 {
     s_pending_t *p = s_pending_new (self, req, kind);
-    if (hl_store_fcall (self->parts.store, function, argc, argv, NULL, s_on_figures, p) != 0) {
+    if (hl_store_fcall_read (self->parts.store, function, argc, argv, NULL, s_on_figures, p) != 0) {
         hl_httpd_reply_error (req, 503, "store_unavailable", "the ticket store is not reachable");
         free (p);
         return NULL;

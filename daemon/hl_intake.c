@@ -20,6 +20,16 @@
 #define S_ROUTING_ID_MAX 255
 #define S_REQUEST_ID_MAX 64
 
+//  Requests are bounded by kind, so that a burst of one kind (an agent
+//  desk refreshing lists, a script looking tickets up) cannot take the
+//  places of the others: complaints always have their own.
+typedef enum {
+    S_COMPLAINT,                   //  new tickets
+    S_ACTION,                      //  staff transitions
+    S_QUERY,                       //  reads and searches
+    S_KINDS
+} s_kind_t;
+
 struct hl_intake {
     hl_zsock_t *zsock;             //  the ROUTER socket
     hl_store_t *store;
@@ -29,14 +39,14 @@ struct hl_intake {
     int auto_dispatch;
     char instance[64];
     size_t max_message;
-    size_t max_inflight;
+    size_t max_inflight[S_KINDS];  //  per kind of request
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_timers_t *timers;
     hl_feed_t *feed;               //  events for dashboards (may be NULL)
     hl_kbserve_t *kb;              //  knowledge-base searches (may be NULL)
     hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
-    size_t inflight;               //  complaints waiting for the store
+    size_t inflight[S_KINDS];      //  requests waiting for the store or a search
     int draining;
     int curve;                     //  CURVE: requests come from listed keys only
     void (*drained) (void *arg);
@@ -150,12 +160,32 @@ s_announce (hl_intake_t *self, const char *kind, const char *ticket, const char 
 //  ---------------------------------------------------------------------
 //  Complaints
 
-static void
-s_inflight_done (hl_intake_t *self)
+static size_t
+s_inflight_total (const hl_intake_t *self)
 {
-    assert (self->inflight > 0);
-    self->inflight--;
-    if (self->draining && self->inflight == 0 && self->drained) {
+    return self->inflight[S_COMPLAINT] + self->inflight[S_ACTION] + self->inflight[S_QUERY];
+}
+
+//  Whether a request of KIND may start; if not, it is answered with a
+//  retryable "overloaded".
+static int
+s_admit (hl_intake_t *self, const s_peer_t *peer, s_kind_t kind)
+{
+    static const char *what[S_KINDS] = { "complaints", "actions", "queries" };
+    if (self->inflight[kind] < self->max_inflight[kind])
+        return 1;
+    char message[96];
+    snprintf (message, sizeof message, "busy: too many %s in flight; retry shortly", what[kind]);
+    s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_OVERLOADED, NULL, message);
+    return 0;
+}
+
+static void
+s_inflight_done (hl_intake_t *self, s_kind_t kind)
+{
+    assert (self->inflight[kind] > 0);
+    self->inflight[kind]--;
+    if (self->draining && s_inflight_total (self) == 0 && self->drained) {
         void (*done) (void *) = self->drained;
         self->drained = NULL;
         done (self->drained_arg);
@@ -246,7 +276,7 @@ s_on_stored (const hl_store_result_t *res, void *arg)
     }
     hl_wire_free (&peer->request);
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_COMPLAINT);
 }
 
 static s_peer_t *
@@ -386,11 +416,8 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
         s_nack (self, peer, verdict.code, verdict.field, verdict.message);
         return;
     }
-    if (self->inflight >= self->max_inflight) {
-        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_OVERLOADED, NULL,
-                "too many requests in flight; retry shortly");
+    if (!s_admit (self, peer, S_COMPLAINT))
         return;
-    }
     char actor[96];
     s_actor (c, identity, actor, sizeof actor);
     hl_store_disposition_t disposition;
@@ -408,7 +435,7 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
         return;
     }
     *request = NULL;
-    self->inflight++;
+    self->inflight[S_COMPLAINT]++;
 }
 
 //  ---------------------------------------------------------------------
@@ -481,7 +508,7 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
     else
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_NOT_FOUND, "ticket", "no such ticket");
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_QUERY);
 }
 
 static void
@@ -497,6 +524,8 @@ s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__T
                 "ticket: not a ticket number");
         return;
     }
+    if (!s_admit (self, peer, S_QUERY))
+        return;
     snprintf (ticket, sizeof ticket, "%.*s", (int) q->ticket.len, q->ticket.data);
     s_peer_t *pending = s_peer_copy (peer);
     if (hl_store_ticket_get (self->store, ticket, s_on_view, pending) != 0) {
@@ -505,7 +534,7 @@ s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__T
                 "the ticket store is not reachable; retry shortly");
         return;
     }
-    self->inflight++;
+    self->inflight[S_QUERY]++;
 }
 
 static void
@@ -535,7 +564,7 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
         && res->to == HOTLINE__STATE__STATE_DISPATCHED)
         hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist, NULL);
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_ACTION);
 }
 
 //  Staff act in their own name; the department actions belong to the
@@ -587,6 +616,8 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
                 "request_id: required for actions");
         return;
     }
+    if (!s_admit (self, peer, S_ACTION))
+        return;
     s_peer_t *pending = s_peer_copy (peer);
     pending->action = t->action;
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
@@ -599,7 +630,7 @@ s_handle_transition (hl_intake_t *self, s_peer_t *peer, const Hotline__Transitio
                 "the ticket store is not reachable; retry shortly");
         return;
     }
-    self->inflight++;
+    self->inflight[S_ACTION]++;
 }
 
 static void
@@ -619,7 +650,7 @@ s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *ar
         s_send (self, peer, &env);
     }
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_QUERY);
 }
 
 //  Lists by caller (an agent's "previous tickets"), by unit or by state.
@@ -663,6 +694,8 @@ s_handle_list (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketLis
                 "list by caller_phone, unit or state");
         return;
     }
+    if (!s_admit (self, peer, S_QUERY))
+        return;
     s_peer_t *pending = s_peer_copy (peer);
     if (hl_store_ticket_list (self->store, index, key, state, limit, s_on_list, pending) != 0) {
         free (pending);
@@ -670,7 +703,7 @@ s_handle_list (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketLis
                 "the ticket store is not reachable; retry shortly");
         return;
     }
-    self->inflight++;
+    self->inflight[S_QUERY]++;
 }
 
 static void
@@ -683,7 +716,7 @@ s_handle_status (hl_intake_t *self, const s_peer_t *peer)
     st.has_store_up = 1;
     st.store_up = hl_store_is_ready (self->store);
     st.has_inflight = 1;
-    st.inflight = (uint32_t) self->inflight;
+    st.inflight = (uint32_t) s_inflight_total (self);
     st.has_uptime_ms = 1;
     st.uptime_ms = (uint64_t) (hl_monotonic_us () - self->started_us) / 1000;
     st.has_accepted = 1;
@@ -739,7 +772,7 @@ s_on_kb (const hl_kb_results_t *results, const char *error, void *arg)
         free (hits);
     }
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_QUERY);
 }
 
 static void
@@ -758,6 +791,8 @@ s_handle_kb (hl_intake_t *self, const s_peer_t *peer, const Hotline__KbQuery *q)
         s_nack (self, peer, v.code, v.field, v.message);
         return;
     }
+    if (!s_admit (self, peer, S_QUERY))
+        return;
     char *query = hl_wire_strdup (q->query);
     char *unit = q->has_unit && q->unit.len ? hl_wire_strdup (q->unit) : NULL;
     char *category = q->has_category && q->category.len ? hl_wire_strdup (q->category) : NULL;
@@ -776,7 +811,7 @@ s_handle_kb (hl_intake_t *self, const s_peer_t *peer, const Hotline__KbQuery *q)
                 "query", hl_kbserve_strerror (rc));
         return;
     }
-    self->inflight++;
+    self->inflight[S_QUERY]++;
 }
 
 static void
@@ -814,7 +849,7 @@ s_on_similar (const hl_kb_similar_t *results, const char *error, void *arg)
         free (items);
     }
     free (peer);
-    s_inflight_done (self);
+    s_inflight_done (self, S_QUERY);
 }
 
 static void
@@ -836,6 +871,8 @@ s_handle_similar (hl_intake_t *self, const s_peer_t *peer, const Hotline__Simila
         s_nack (self, peer, v.code, v.field, v.message);
         return;
     }
+    if (!s_admit (self, peer, S_QUERY))
+        return;
     char *ticket = by_ticket ? hl_wire_strdup (q->ticket) : NULL;
     char *text = by_ticket ? NULL : hl_wire_strdup (q->text);
     char *area = hl_wire_strdup (q->area);
@@ -857,7 +894,7 @@ s_handle_similar (hl_intake_t *self, const s_peer_t *peer, const Hotline__Simila
                 NULL, hl_similar_strerror (rc));
         return;
     }
-    self->inflight++;
+    self->inflight[S_QUERY]++;
 }
 
 //  Tests only: a daemon started on a manual clock may be told the time;
@@ -1014,7 +1051,9 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
-    self->max_inflight = (size_t) cfg->max_inflight;
+    self->max_inflight[S_COMPLAINT] = (size_t) cfg->max_inflight;
+    self->max_inflight[S_ACTION] = (size_t) cfg->max_actions_inflight;
+    self->max_inflight[S_QUERY] = (size_t) cfg->max_queries_inflight;
     self->deadline = deadline;
     self->timers = timers;
     self->started_us = hl_monotonic_us ();
@@ -1073,7 +1112,7 @@ hl_intake_drain (hl_intake_t *self, void (*done) (void *arg), void *arg)
     self->draining = 1;
     self->drained = done;
     self->drained_arg = arg;
-    if (self->inflight == 0) {
+    if (s_inflight_total (self) == 0) {
         self->drained = NULL;
         done (arg);
     }
@@ -1082,5 +1121,5 @@ hl_intake_drain (hl_intake_t *self, void (*done) (void *arg), void *arg)
 size_t
 hl_intake_inflight (const hl_intake_t *self)
 {
-    return self->inflight;
+    return s_inflight_total (self);
 }

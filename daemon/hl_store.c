@@ -11,7 +11,8 @@
 #include <string.h>
 
 struct hl_store {
-    hl_redis_t *redis;
+    hl_redis_t *redis;           //  writes: intake, transitions, timers
+    hl_redis_t *reads;           //  lookups, lists and dashboard figures
     hl_store_opts_t opts;
     char city_prefix[16];
     char tz[16];                 //  tz_offset_min as text
@@ -121,8 +122,14 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     self->retry = evtimer_new (base, s_on_retry, self);
     if (!self->retry)
         abort ();
+    //  Reads have their own connection so that a burst of them (lists,
+    //  dashboards) never queues in front of a complaint's write, nor makes
+    //  the write connection's watchdog give up on a slow read.
     self->redis = hl_redis_new (base, &opts->redis, s_on_redis_state, self, err, errlen);
-    if (!self->redis) {
+    if (self->redis)
+        self->reads = hl_redis_new (base, &opts->redis, NULL, NULL, err, errlen);
+    if (!self->reads) {
+        hl_redis_destroy (&self->redis);
         event_free (self->retry);
         free (self);
         return NULL;
@@ -137,6 +144,7 @@ hl_store_destroy (hl_store_t **self_p)
     hl_store_t *self = *self_p;
     if (!self)
         return;
+    hl_redis_destroy (&self->reads);
     hl_redis_destroy (&self->redis);
     event_free (self->retry);
     free (self);
@@ -200,6 +208,27 @@ s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
 {
     if (!hl_store_is_ready (self)
         || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
+        free (call);
+        return -1;
+    }
+    return 0;
+}
+
+//  The connection for a read: its own, or the write connection while the
+//  read one is reconnecting.
+static hl_redis_t *
+s_reader (hl_store_t *self)
+{
+    return hl_redis_is_up (self->reads) ? self->reads : self->redis;
+}
+
+//  As s_send, for reads.
+static int
+s_send_read (hl_store_t *self, int argc, const char **argv, const size_t *lens,
+             hl_redis_reply_fn *on_reply, s_call_t *call)
+{
+    if (!hl_store_is_ready (self)
+        || hl_redis_command (s_reader (self), argc, argv, lens, on_reply, call) != 0) {
         free (call);
         return -1;
     }
@@ -759,7 +788,7 @@ s_ticket_read (hl_store_t *self, const char *function, const char *ticket,
     const char *argv[] = { "FCALL_RO", function, "0", ticket };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send (self, 4, argv, NULL, s_on_ticket, call);
+    return s_send_read (self, 4, argv, NULL, s_on_ticket, call);
 }
 
 int
@@ -960,9 +989,9 @@ hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
     return 0;
 }
 
-int
-hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
-                const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+static int
+s_fcall (hl_store_t *self, hl_redis_t *redis, const char *name, int argc, const char **argv,
+         const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
     if (!hl_store_is_ready (self))
         return -1;
@@ -972,7 +1001,21 @@ hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
     s_arg_str (&a, "0");
     for (int i = 0; i < argc; i++)
         s_arg (&a, argv[i], lens ? lens[i] : strlen (argv[i]));
-    return hl_redis_command (self->redis, a.argc, a.argv, a.lens, fn, arg);
+    return hl_redis_command (redis, a.argc, a.argv, a.lens, fn, arg);
+}
+
+int
+hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
+                const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+{
+    return s_fcall (self, self->redis, name, argc, argv, lens, fn, arg);
+}
+
+int
+hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
+                     const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+{
+    return s_fcall (self, s_reader (self), name, argc, argv, lens, fn, arg);
 }
 
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.
@@ -1101,7 +1144,7 @@ hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, cons
     const char *argv[] = { "FCALL_RO", "hl_ticket_list", "0", index, key, state, n };
     s_call_t *call = s_call_new (arg);
     call->list_fn = fn;
-    return s_send (self, 7, argv, NULL, s_on_list, call);
+    return s_send_read (self, 7, argv, NULL, s_on_list, call);
 }
 
 static void

@@ -160,6 +160,10 @@ int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sl
 //  FN gets the raw reply (NULL if none came). Same contract as the rest.
 int hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                     const size_t *lens, hl_redis_reply_fn *fn, void *arg);
+//  The same for a Function that only reads (dashboard figures): it goes
+//  on the read connection, behind other reads and never behind writes.
+int hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
+                         const size_t *lens, hl_redis_reply_fn *fn, void *arg);
 
 //  Read a batch of the tickets waiting to be signed.
 int hl_store_dispatched_scan (hl_store_t *self, long start, long count,
