@@ -63,6 +63,7 @@ static const s_setting_t s_settings[] = {
     S_NUM (max_message_bytes, 1024, 16777216, "largest accepted frame"),
     S_NUM (idempotency_ttl_days, 1, 3650, "days a request id is remembered"),
     S_NUM (drain_timeout_ms, 0, 600000, "on SIGTERM, longest wait for in-flight work"),
+    S_NUM (stop_timeout_ms, 1000, 600000, "on SIGTERM, longest time to exit, drain included"),
     S_NUM (test_clock_ms, 0, 4102444800000,
            "tests only: run on a manual clock starting here (Unix ms)"),
 };
@@ -96,6 +97,7 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->max_message_bytes = 65536;
     cfg->idempotency_ttl_days = 30;
     cfg->drain_timeout_ms = 10000;
+    cfg->stop_timeout_ms = 10000;
     cfg->http_max_connections = 256;
     cfg->http_head_timeout_ms = 10000;
     cfg->http_write_timeout_ms = 10000;

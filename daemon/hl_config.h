@@ -44,6 +44,7 @@ typedef struct {
     long max_message_bytes;                  //  above: "too large" nack
     long idempotency_ttl_days;               //  how long request ids are kept
     long drain_timeout_ms;                   //  SIGTERM: longest wait for replies
+    long stop_timeout_ms;                    //  SIGTERM: longest time to exit
     long test_clock_ms;                      //  tests only: manual clock start (0 = real)
     long heartbeat_ms;                       //  worker queue heartbeat
     long auto_dispatch;                      //  route new tickets via the catalogue

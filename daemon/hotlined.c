@@ -54,7 +54,12 @@ typedef struct {
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
+    int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
 } s_daemon_t;
+
+//  What a stop spends after the drain: the intake lingers for replies,
+//  then the worker queue.
+#define S_STOP_TAIL_MS 1500
 
 static void
 s_on_drained (void *arg)
@@ -83,9 +88,14 @@ s_on_stop (evutil_socket_t sig, short what, void *arg)
     if (d->draining)
         return;
     d->draining = 1;
+    d->stop_started_us = hl_monotonic_us ();
     hl_notice ("signal %d: draining %zu requests in flight", (int) sig,
                hl_intake_inflight (d->intake));
-    struct timeval tv = { d->cfg.drain_timeout_ms / 1000, (d->cfg.drain_timeout_ms % 1000) * 1000 };
+    //  The whole stop fits stop_timeout_ms: the drain gets what the
+    //  similar-ticket index and the sockets' linger leave of it.
+    long drain = d->cfg.stop_timeout_ms - 2 * S_STOP_TAIL_MS;
+    drain = drain < 0 ? 0 : drain < d->cfg.drain_timeout_ms ? drain : d->cfg.drain_timeout_ms;
+    struct timeval tv = { drain / 1000, (drain % 1000) * 1000 };
     evtimer_add (d->drain_timer, &tv);
     hl_intake_drain (d->intake, s_on_drained, d);
 }
@@ -309,11 +319,27 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
 //  Teardown order matters: the store goes first so that any request still
 //  waiting for Redis gets its (retryable) answer queued on the intake
 //  socket, which then lingers briefly to let those answers out.
+//  The similar-ticket index may have a queue of changes to write; what
+//  does not fit the stop's time is journaled beside it for the next start.
+static void
+s_stop_similar (s_daemon_t *d)
+{
+    int budget = -1;
+    if (d->stop_started_us) {
+        int64_t spent_ms = (hl_monotonic_us () - d->stop_started_us) / 1000;
+        int64_t left = d->cfg.stop_timeout_ms - spent_ms - S_STOP_TAIL_MS;
+        budget = left > 0 ? (int) left : 0;
+    }
+    size_t saved = hl_similar_destroy_within (&d->similar, budget);
+    if (saved)
+        hl_notice ("similar-ticket index: %zu changes left for the next start", saved);
+}
+
 static void
 s_stop (s_daemon_t *d)
 {
     hl_kbserve_destroy (&d->kb);
-    hl_similar_destroy (&d->similar);
+    s_stop_similar (d);
     hl_store_destroy (&d->store);
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);

@@ -11,11 +11,14 @@
 #include "hl_kbloop.h"
 
 #include <assert.h>
+#include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define S_QUEUE_DEFAULT 10000
 #define S_BATCH_DOCS_DEFAULT 200
@@ -62,6 +65,7 @@ struct hl_similar {
     s_op_t *head, *tail;
     size_t queued;
     int stopping;
+    int64_t stop_by;                //  monotonic ms: stop taking work (0: finish all)
     int opened;                     //  1 open, -1 failed (writer thread)
     char open_error[512];
     size_t pending;                 //  searches not yet answered (loop thread)
@@ -379,6 +383,15 @@ s_take (hl_similar_t *self, int *stop)
             self->tail = NULL;
         self->queued--;
     }
+    if (op && self->stopping && self->stop_by && s_now_ms () >= self->stop_by) {
+        //  Out of time: put it back for the journal.
+        op->next = self->head;
+        self->head = op;
+        if (!self->tail)
+            self->tail = op;
+        self->queued++;
+        op = NULL;
+    }
     *stop = !op && self->stopping;
     pthread_mutex_unlock (&self->mutex);
     return op;
@@ -452,6 +465,8 @@ s_check_opts (hl_similar_opts_t *opts, char *err, size_t errlen)
     return 0;
 }
 
+static size_t s_journal_replay (hl_similar_t *self);
+
 static void
 s_free (hl_similar_t *self)
 {
@@ -504,25 +519,154 @@ hl_similar_new (struct event_base *base, const hl_similar_opts_t *opts,
         s_free (self);
         return NULL;
     }
+    s_journal_replay (self);
     return self;
+}
+
+//  ---------------------------------------------------------------------
+//  The journal: index changes a bounded stop did not reach, written beside
+//  the index and queued again by the next start, so none is lost.
+
+static void
+s_put_str (FILE *f, const char *text)
+{
+    uint32_t len = text ? (uint32_t) strlen (text) : UINT32_MAX;
+    fwrite (&len, sizeof len, 1, f);
+    if (text)
+        fwrite (text, 1, len, f);
+}
+
+//  A string of the journal; 0, or -1 if the file is cut short or garbled.
+static int
+s_get_str (FILE *f, char **out)
+{
+    uint32_t len;
+    *out = NULL;
+    if (fread (&len, sizeof len, 1, f) != 1)
+        return -1;
+    if (len == UINT32_MAX)
+        return 0;
+    if (len > HL_SIMILAR_TEXT_MAX)
+        return -1;
+    *out = malloc ((size_t) len + 1);
+    if (!*out)
+        abort ();
+    if (fread (*out, 1, len, f) != len)
+        return -1;
+    (*out)[len] = '\0';
+    return 0;
+}
+
+static void
+s_journal_path (const hl_similar_t *self, char *out, size_t outlen, const char *suffix)
+{
+    snprintf (out, outlen, "%s/hotline-unindexed%s", self->path, suffix);
+}
+
+//  Write the index and forget operations still queued; searches among
+//  them are answered. Returns how many changes were saved.
+static size_t
+s_journal_write (hl_similar_t *self)
+{
+    char path[4096], tmp[4096];
+    s_journal_path (self, path, sizeof path, "");
+    s_journal_path (self, tmp, sizeof tmp, ".tmp");
+    FILE *f = NULL;
+    size_t saved = 0;
+    while (self->head) {
+        s_op_t *op = self->head;
+        self->head = op->next;
+        if (op->kind == S_FIND) {
+            self->pending--;
+            op->fn (NULL, "similar-ticket service stopped", op->arg);
+        }
+        else {
+            if (!f)
+                f = fopen (tmp, "wb");
+            if (f) {
+                fputc (op->kind == S_INDEX ? 'I' : 'F', f);
+                s_put_str (f, op->ticket);
+                s_put_str (f, op->text);
+                s_put_str (f, op->area);
+                s_put_str (f, op->category);
+                fwrite (&op->created_ms, sizeof op->created_ms, 1, f);
+                saved++;
+            }
+        }
+        s_op_destroy (&op);
+    }
+    self->tail = NULL;
+    self->queued = 0;
+    if (f && (fflush (f) != 0 || fsync (fileno (f)) != 0 || fclose (f) != 0
+              || rename (tmp, path) != 0))
+        saved = 0;
+    return saved;
+}
+
+//  Queue what the journal holds, then remove it. Returns the count.
+static size_t
+s_journal_replay (hl_similar_t *self)
+{
+    char path[4096];
+    s_journal_path (self, path, sizeof path, "");
+    FILE *f = fopen (path, "rb");
+    if (!f)
+        return 0;
+    size_t n = 0;
+    int kind;
+    while ((kind = fgetc (f)) == 'I' || kind == 'F') {
+        s_op_t *op = calloc (1, sizeof *op);
+        if (!op)
+            abort ();
+        op->kind = kind == 'I' ? S_INDEX : S_FORGET;
+        op->owner = self;
+        if (s_get_str (f, &op->ticket) || s_get_str (f, &op->text) || s_get_str (f, &op->area)
+            || s_get_str (f, &op->category)
+            || fread (&op->created_ms, sizeof op->created_ms, 1, f) != 1 || !op->ticket) {
+            s_op_destroy (&op);
+            break;
+        }
+        pthread_mutex_lock (&self->mutex);
+        if (self->tail)
+            self->tail->next = op;
+        else
+            self->head = op;
+        self->tail = op;
+        self->queued++;
+        pthread_cond_signal (&self->cond);
+        pthread_mutex_unlock (&self->mutex);
+        n++;
+    }
+    fclose (f);
+    unlink (path);
+    return n;
+}
+
+size_t
+hl_similar_destroy_within (hl_similar_t **self_p, int budget_ms)
+{
+    assert (self_p);
+    hl_similar_t *self = *self_p;
+    if (!self)
+        return 0;
+    pthread_mutex_lock (&self->mutex);
+    self->stopping = 1;
+    self->stop_by = budget_ms >= 0 ? s_now_ms () + budget_ms : 0;
+    pthread_cond_broadcast (&self->cond);
+    pthread_mutex_unlock (&self->mutex);
+    pthread_join (self->thread, NULL);
+    hl_kbloop_flush (self->loop);
+    size_t saved = s_journal_write (self);
+    assert (self->pending == 0 && !self->head);
+    s_free (self);
+    *self_p = NULL;
+    return saved;
 }
 
 void
 hl_similar_destroy (hl_similar_t **self_p)
 {
-    assert (self_p);
-    hl_similar_t *self = *self_p;
-    if (!self)
-        return;
-    pthread_mutex_lock (&self->mutex);
-    self->stopping = 1;
-    pthread_cond_broadcast (&self->cond);
-    pthread_mutex_unlock (&self->mutex);
-    pthread_join (self->thread, NULL);
-    hl_kbloop_flush (self->loop);
-    assert (self->pending == 0 && !self->head);
-    s_free (self);
-    *self_p = NULL;
+    hl_similar_destroy_within (self_p, -1);
 }
 
 //  Queue OP, unless the queue is full or the service stopping.

@@ -98,6 +98,13 @@ hl_similar_t *
 void
     hl_similar_destroy (hl_similar_t **self_p);
 
+//  The same, in bounded time: after BUDGET_MS (negative: no bound) the
+//  changes still queued are written to a journal in the index directory
+//  instead, and the next hl_similar_new on that index queues them again.
+//  Returns how many were journaled.
+size_t
+    hl_similar_destroy_within (hl_similar_t **self_p, int budget_ms);
+
 //  Queue TICKET for indexing (or re-indexing: a replay changes nothing).
 //  Returns at once; CATEGORY may be NULL.
 int
