@@ -22,6 +22,7 @@
 #include "hl_metrics.h"
 #include "hl_timers.h"
 #include "hl_log.h"
+#include "hl_secret.h"
 #include "hl_store.h"
 #include "hl_zap.h"
 
@@ -55,6 +56,7 @@ typedef struct {
     struct event *drain_timer;
     int draining;
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
+    char *redis_password;        //  for redis_user, from its file or environment
 } s_daemon_t;
 
 //  What a stop spends after the drain: the intake lingers for replies,
@@ -269,6 +271,17 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     hl_store_opts_t so;
     hl_redis_opts_default (&so.redis);
     so.redis.address = d->cfg.redis;
+    if (*d->cfg.redis_user) {
+        char why[256];
+        d->redis_password = hl_secret_load (d->cfg.redis_password_file, "HOTLINE_REDIS_PASSWORD",
+                                            why, sizeof why);
+        if (!d->redis_password) {
+            snprintf (err, errlen, "password of Redis user %s: %s", d->cfg.redis_user, why);
+            return -1;
+        }
+        so.redis.user = d->cfg.redis_user;
+        so.redis.password = d->redis_password;
+    }
     so.redis.timeout_ms = (int) d->cfg.redis_timeout_ms;
     so.redis.backoff_max_ms = (int) d->cfg.redis_backoff_max_ms;
     so.city_prefix = d->cfg.city_prefix;
@@ -361,6 +374,7 @@ s_stop (s_daemon_t *d)
     hl_codes_destroy (&d->codes);
     hl_catalogue_destroy (&d->catalogue);
     hl_deadline_destroy (&d->deadline);
+    hl_secret_free (&d->redis_password);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }

@@ -37,5 +37,15 @@ check test ! -e "$HOTLINE_STATE/hotlined.pid"
 check "$src/deploy/up"
 out=$("$hotline" --json show "$ticket")
 check grep -q "\"ticket\":\"$ticket\"" <<<"$out"
+# The restarted store replayed its whole file (no transaction refused) and
+# the daily sequence went on: no number is issued twice.
+check test "$(grep -c CRITICAL "$HOTLINE_STATE/log/redis.log")" = 0
+t3=$("$hotline" submit --channel web --type 建议 --category JT.01 --area 441702 \
+    --phone 13800000003 --content "重启后的建议")
+check test "${t3:10}" -gt "${t2:10}"
+# Nothing in the state directory is readable by others, and the store
+# answers no one without a password.
+check test -z "$(find "$HOTLINE_STATE" -perm /077 ! -type l | head -1)"
+check sh -c "redis-cli -s '$HOTLINE_STATE/redis.sock' ping | grep -q NOAUTH"
 check "$src/deploy/down"
 exit $fail
