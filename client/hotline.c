@@ -56,7 +56,10 @@ s_usage (void)
         "           --disposition dispatch|answered_directly|transferred|out_of_scope|hold\n"
         "           --note TEXT --article ID --transfer-to 110|119|120|122 --agent ID\n"
         "           --urgent --tag TAG (SLA matter tag, e.g. utility-outage)\n"
-        "  show TICKET   the ticket and its history\n"
+        "  show TICKET [--caller REASON]\n"
+        "                the ticket and its history; over CURVE the caller is masked\n"
+        "                unless --caller says why the full details are needed (the\n"
+        "                access is written to the ticket's history)\n"
         "  list --caller PHONE | --unit CODE | --state STATE [--limit N]\n"
         "  kb search QUERY [--unit U] [--category C] [--limit N]   knowledge base\n"
         "  similar TICKET | --text TEXT --area CODE [--category C] [--days N]\n"
@@ -321,13 +324,31 @@ s_cmd_submit (const s_opts_t *o, int argc, char **argv)
 static int
 s_cmd_show (const s_opts_t *o, int argc, char **argv)
 {
-    if (argc != 2) {
+    static const struct option longopts[] = {
+        { "caller", 1, 0, 'c' }, { 0, 0, 0, 0 }
+    };
+    const char *reason = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt != 'c') {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+        reason = optarg;
+    }
+    if (argc - optind != 1) {
         s_usage ();
         return EXIT_USAGE;
     }
     Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
     q.has_ticket = 1;
-    q.ticket = hl_wire_bytes (argv[1]);
+    q.ticket = hl_wire_bytes (argv[optind]);
+    if (reason) {
+        q.has_reveal_caller = q.reveal_caller = 1;
+        q.has_reason = 1;
+        q.reason = hl_wire_bytes (reason);
+    }
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
     env.ticket_query = &q;

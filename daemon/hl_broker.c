@@ -1,5 +1,6 @@
 /*  hl_broker: the department worker queue. See hl_broker.h. */
 #include "hl_broker.h"
+#include "hl_privacy.h"
 #include "hl_log.h"
 #include "hl_table.h"
 #include "hl_transition.h"
@@ -334,27 +335,6 @@ s_worker_new (hl_broker_t *self, const uint8_t *id, size_t id_len, s_unit_t *uni
 //  ---------------------------------------------------------------------
 //  Deliveries
 
-void
-hl_broker_mask (Hotline__TicketView *view, int callback_allowed, char *masked)
-{
-    Hotline__Complaint *c = view->complaint;
-    if (!c)
-        return;
-    int hide = c->anonymous || c->confidential
-            || c->request_type == HOTLINE__REQUEST_TYPE__REQUEST_REPORT;
-    if (hide) {
-        c->has_caller_phone = c->has_caller_name = 0;
-        c->caller_phone.len = c->caller_name.len = 0;
-        view->has_caller_masked = view->caller_masked = 1;
-    }
-    else
-    if (!callback_allowed && c->has_caller_phone) {
-        hl_log_mask_phone ((const char *) c->caller_phone.data, c->caller_phone.len, masked, 32);
-        c->caller_phone = hl_wire_bytes (masked);
-        view->has_caller_masked = view->caller_masked = 1;
-    }
-}
-
 //  Sends VIEW to W, masked for W's unit. A delivery carries the ticket as
 //  it stands, not its history (a worker asks for that with a ticket
 //  query), so fresh deliveries and redeliveries look alike. 0, or -1 if W
@@ -372,7 +352,7 @@ s_send_delivery (hl_broker_t *self, s_worker_t *w, const Hotline__TicketView *vi
         complaint = *view->complaint;
         copy.complaint = &complaint;
     }
-    hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, w->unit->code,
+    hl_privacy_for_unit (&copy, hl_catalogue_unit_callback (self->catalogue, w->unit->code,
                                                        strlen (w->unit->code)), masked);
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     Hotline__Delivery delivery = HOTLINE__DELIVERY__INIT;
@@ -808,7 +788,7 @@ s_on_show_view (const Hotline__TicketView *view, const char *error, void *arg)
             complaint = *view->complaint;
             copy.complaint = &complaint;
         }
-        hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, q->unit,
+        hl_privacy_for_unit (&copy, hl_catalogue_unit_callback (self->catalogue, q->unit,
                                                            strlen (q->unit)), masked);
         Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
         env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_VIEW;

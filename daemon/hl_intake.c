@@ -1,5 +1,6 @@
 /*  hl_intake: request handling of hotlined. See hl_intake.h. */
 #include "hl_intake.h"
+#include "hl_privacy.h"
 #include "hl_complaint.h"
 #include "hl_log.h"
 #include "hl_text.h"
@@ -72,6 +73,8 @@ typedef struct {
     int channel;                       //  complaints: the channel, for metrics
     int action;                        //  transitions: the action, for metrics
     int64_t received_us;               //  when the request arrived
+    char identity[96];                 //  the CURVE identity, for privacy ("" = none)
+    int revealed;                      //  ticket queries: full caller details asked for
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -493,8 +496,20 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
 {
     s_peer_t *peer = arg;
     hl_intake_t *self = peer->intake;
+    Hotline__TicketView copy;
+    Hotline__Complaint complaint;
+    char masked[HL_PRIVACY_MASKED_MAX];
     if (view) {
-        Hotline__TicketView copy = *view;
+        copy = *view;
+        if (view->complaint) {
+            complaint = *view->complaint;
+            copy.complaint = &complaint;
+        }
+        if (hl_privacy_for_reader (&copy, *peer->identity ? peer->identity : NULL,
+                                   peer->revealed, masked) != 0)
+            view = NULL;        //  not this reader's: as if it did not exist
+    }
+    if (view) {
         Hotline__Deadline deadlines[4], *ptrs[4];
         s_complete_deadlines (self, &copy, deadlines, ptrs);
         Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
@@ -511,10 +526,31 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
     s_inflight_done (self, S_QUERY);
 }
 
-static void
-s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q)
+//  Staff asking for a caller's full details name why; the reason goes
+//  into the history with the access.
+static int
+s_reveal_check (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q,
+                const char *identity, char *reason, size_t reasonlen)
 {
-    char ticket[HL_STORE_TICKET_MAX];
+    hl_verdict_t v = { 0 };
+    if (!hl_privacy_may_reveal (identity)) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "reveal_caller",
+                "reveal_caller: only hotline staff may see a caller's full details");
+        return -1;
+    }
+    if (hl_verdict_text (&v, "reason", q->has_reason, q->reason, 1, 0, reasonlen - 1)) {
+        s_nack (self, peer, v.code, v.field, v.message);
+        return -1;
+    }
+    snprintf (reason, reasonlen, "%.*s", (int) q->reason.len, q->reason.data);
+    return 0;
+}
+
+static void
+s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q,
+                       const char *identity)
+{
+    char ticket[HL_STORE_TICKET_MAX], reason[256] = "";
     if (!q->has_ticket || q->ticket.len == 0) {
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "ticket", "ticket: required");
         return;
@@ -524,11 +560,21 @@ s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__T
                 "ticket: not a ticket number");
         return;
     }
+    int reveal = q->has_reveal_caller && q->reveal_caller;
+    if (reveal && s_reveal_check (self, peer, q, identity, reason, sizeof reason) != 0)
+        return;
     if (!s_admit (self, peer, S_QUERY))
         return;
     snprintf (ticket, sizeof ticket, "%.*s", (int) q->ticket.len, q->ticket.data);
     s_peer_t *pending = s_peer_copy (peer);
-    if (hl_store_ticket_get (self->store, ticket, s_on_view, pending) != 0) {
+    snprintf (pending->identity, sizeof pending->identity, "%s", identity ? identity : "");
+    pending->revealed = reveal;
+    char actor[128];
+    snprintf (actor, sizeof actor, "%s", identity ? identity : "staff:local");
+    int rc = reveal ? hl_store_ticket_reveal (self->store, ticket, actor, reason,
+                                              hl_deadline_now (self->deadline), s_on_view, pending)
+                    : hl_store_ticket_get (self->store, ticket, s_on_view, pending);
+    if (rc != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
                 "the ticket store is not reachable; retry shortly");
@@ -956,7 +1002,7 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p,
             s_handle_complaint (self, peer, env_p, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_QUERY:
-            s_handle_ticket_query (self, peer, env->ticket_query);
+            s_handle_ticket_query (self, peer, env->ticket_query, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_STATUS_QUERY:
             s_handle_status (self, peer);
@@ -974,7 +1020,11 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p,
             s_handle_transition (self, peer, env->transition, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY:
-            s_handle_list (self, peer, env->ticket_list_query);
+            if (hl_privacy_may_list (identity))
+                s_handle_list (self, peer, env->ticket_list_query);
+            else
+                s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                        "a channel gateway reads its tickets by number; lists are for staff");
             break;
         default:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,

@@ -797,6 +797,19 @@ hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn,
     return s_ticket_read (self, "hl_ticket_get", ticket, fn, arg);
 }
 
+//  A write (the audit entry), so on the write connection.
+int
+hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
+                        const char *reason, int64_t now_ms, hl_store_view_fn *fn, void *arg)
+{
+    char now[24];
+    snprintf (now, sizeof now, "%lld", (long long) now_ms);
+    const char *argv[] = { "FCALL", "hl_ticket_reveal", "0", ticket, actor, now, reason };
+    s_call_t *call = s_call_new (arg);
+    call->view_fn = fn;
+    return s_send (self, 7, argv, NULL, s_on_ticket, call);
+}
+
 //  What a department is sent of a ticket: the request and where it stands,
 //  not the hotline's own bookkeeping (deadlines, counters, dispositions).
 static const char *s_brief_fields[] = {

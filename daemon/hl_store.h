@@ -173,6 +173,11 @@ int hl_store_dispatched_scan (hl_store_t *self, long start, long count,
 int hl_store_ticket_get (hl_store_t *self, const char *ticket,
                          hl_store_view_fn *fn, void *arg);
 
+//  The same, with ACTOR's access to the caller's details written to the
+//  ticket's history (action reveal_caller, note REASON) in the same call.
+int hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
+                            const char *reason, int64_t now_ms, hl_store_view_fn *fn, void *arg);
+
 //  Read one ticket without its history (cheaper: for deliveries).
 int hl_store_ticket_brief (hl_store_t *self, const char *ticket,
                            hl_store_view_fn *fn, void *arg);

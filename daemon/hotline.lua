@@ -346,6 +346,20 @@ local function ticket_get(keys, args)
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
 end
 
+-- The ticket with its caller's full details, for staff who need them: the
+-- access goes into the history in the same atomic call, so no full number
+-- is shown without its audit entry. ARGS: ticket, actor, now_ms, reason.
+local function ticket_reveal(keys, args)
+  local ticket, actor, now, reason = args[1], args[2], args[3], args[4]
+  local state = redis.call('HGET', 'hl:t:' .. ticket, 'state')
+  if not state then
+    return {}
+  end
+  redis.call('RPUSH', 'hl:h:' .. ticket,
+             history_entry(now, actor, 'reveal_caller', state, state, reason))
+  return ticket_get(keys, {ticket})
+end
+
 -- ---------------------------------------------------------------------
 -- Transitions (docs/lifecycle.md is the table in prose)
 
@@ -1089,6 +1103,7 @@ redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
 redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
                         flags = {'no-writes'}}
+redis.register_function('hl_ticket_reveal', ticket_reveal)
 redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,

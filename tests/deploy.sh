@@ -54,6 +54,9 @@ check sh -c "redis-cli -s '$HOTLINE_STATE/redis.sock' ping | grep -q NOAUTH"
 # Without a listed key the intake does not answer (CURVE refuses it in the
 # handshake); a dispatcher's key may dispatch, the agent's may not.
 check sh -c "! HOTLINE_KEY_FILE= HOTLINE_SERVER_KEY= '$hotline' --timeout 1 status >/dev/null 2>&1"
+check sh -c "'$hotline' show '$ticket' | grep -q '136\*\*\*\*0000'"
+check sh -c "'$hotline' show '$ticket' --caller 市民要求回电 | grep -q 13600000000"
+check sh -c "'$hotline' show '$ticket' | grep -q reveal_caller"
 check sh -c "! '$hotline' pause '$t3' --note 等待补充材料 >/dev/null 2>&1"
 check sh -c "HOTLINE_KEY_FILE='$HOTLINE_STATE/keys/dispatcher-operator.key' '$hotline' pause '$t3' --note 等待补充材料 >/dev/null"
 check "$src/deploy/down"
