@@ -6,6 +6,7 @@
  *      hotline status
  *      hotline dispatch YJ20261127000001 rsj --note "..."   (and the other actions)
  *      hotline list --caller 13800138000
+ *      hotline deadline --received "2026-12-28 10:00" --working-days 10
  *
  *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
  *  2 refused by hotlined (the message says why), 3 hotlined unreachable
@@ -13,6 +14,7 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_deadline_cmd.h"
 #include "hl_secret.h"
 #include "hl_top.h"
 #include "hl_view.h"
@@ -68,6 +70,10 @@ s_usage (void)
         "                HOTLINE_TOKEN; the address defaults to HOTLINE_HTTP or\n"
         "                127.0.0.1:7180); q quits, s changes the ranking\n"
         "  keygen        print a new CURVE key pair (for intake_keys)\n"
+        "  deadline --received \"YYYY-MM-DD HH:MM\" --working-days N [--profile P]\n"
+        "           [--sla FILE] [--calendar-dir DIR]\n"
+        "                the due moment hotlined computes from these files, and whether\n"
+        "                it is provisional (past the loaded calendar files)\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -799,6 +805,8 @@ main (int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp (cmd, "keygen") == 0)
         return s_cmd_keygen ();
+    if (strcmp (cmd, "deadline") == 0)
+        return hl_deadline_cmd (argc - 1, argv + 1, o.json);
     if (s_load_keys (&o) != 0)
         return EXIT_USAGE;
     if (strcmp (cmd, "submit") == 0)
