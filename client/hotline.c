@@ -16,6 +16,7 @@
 #include "hl_client.h"
 #include "hl_deadline_cmd.h"
 #include "hl_secret.h"
+#include "hl_snippet.h"
 #include "hl_top.h"
 #include "hl_view.h"
 #include "hl_wire.h"
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
 
@@ -573,11 +575,23 @@ s_cmd_list (const s_opts_t *o, int argc, char **argv)
 //  ---------------------------------------------------------------------
 //  Knowledge base and similar tickets
 
+//  A terminal shows matches in bold; a pipe or a file gets plain text
+//  (and so does a terminal that asks for no styling: NO_COLOR, TERM=dumb).
+static int
+s_bold_ok (void)
+{
+    const char *term = getenv ("TERM");
+    return isatty (STDOUT_FILENO) && !getenv ("NO_COLOR") && !(term && strcmp (term, "dumb") == 0);
+}
+
+//  Snippets are rendered for people (hl_snippet); --json keeps them as
+//  the index made them.
 static void
 s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
 {
     const Hotline__KbResults *k = r->kb_results;
-    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_t b = HL_BUF_INIT, text = HL_BUF_INIT;
+    int bold = s_bold_ok ();
     if (o->json)
         hl_buf_puts (&b, "{\"hits\":[");
     for (size_t i = 0; i < k->n_hits; i++) {
@@ -592,10 +606,13 @@ s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
             hl_buf_printf (&b, ",\"weight\":%.4f}", h->weight);
             continue;
         }
-        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %.*s\n", i + 1, (int) h->title.len,
+        hl_snippet_render (h->snippet.data, h->snippet.len, bold ? "\033[1m" : "",
+                           bold ? "\033[22m" : "", &text);
+        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %s\n", i + 1, (int) h->title.len,
                        h->title.data, (int) h->id.len, h->id.data, (int) h->unit.len,
-                       h->unit.data, (int) h->snippet.len, h->snippet.data);
+                       h->unit.data, text.data);
     }
+    hl_buf_free (&text);
     if (o->json)
         hl_buf_printf (&b, "],\"took_us\":%u}\n", k->took_us);
     else

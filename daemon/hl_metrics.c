@@ -133,10 +133,11 @@ s_render_calendar (hl_metrics_t *self, hl_buf_t *out)
 {
     if (!self->deadline)
         return;
-    hl_metrics_family (out, "hotline_calendar_days_left", "gauge",
-                       "Days from today until the loaded calendar files end.");
-    hl_metrics_sample (out, "hotline_calendar_days_left", NULL, NULL,
-                       (double) hl_deadline_calendar_days_left (self->deadline));
+    hl_metrics_family (out, "hotline_calendar_left_seconds", "gauge",
+                       "Time from today's midnight until the loaded calendar files end "
+                       "(whole days; 0 if this year has none).");
+    hl_metrics_sample (out, "hotline_calendar_left_seconds", NULL, NULL,
+                       (double) hl_deadline_calendar_days_left (self->deadline) * 86400);
     hl_metrics_family (out, "hotline_sla_provisional_deadlines", "gauge",
                        "Running deadlines past the loaded calendar files, at the last recompute.");
     hl_metrics_sample (out, "hotline_sla_provisional_deadlines", NULL, NULL,

@@ -25,7 +25,7 @@ void hl_metrics_transition (hl_metrics_t *self, int action);
 //  A reminder fired: LEVEL ("warn", "overdue", "escalate") and its lag.
 void hl_metrics_timer (hl_metrics_t *self, const char *level, double lag_seconds);
 
-//  The calendar gauges: days left in the loaded calendar files, read from
+//  The calendar gauges: time left in the loaded calendar files, read from
 //  DEADLINE at each scrape, and the running deadlines that reach past them
 //  (provisional), as counted by the last recompute of every open ticket.
 void hl_metrics_set_deadline (hl_metrics_t *self, hl_deadline_t *deadline);

@@ -277,7 +277,7 @@ test_prometheus (void)
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "grep -q 'hotline_intake_total{channel=\"web\",outcome=\"accepted\"} 1' '%s'", path);
     HL_CHECK (system (cmd) == 0);
-    snprintf (cmd, sizeof cmd, "grep -q '^hotline_calendar_days_left [0-9]' '%s' && "
+    snprintf (cmd, sizeof cmd, "grep -q '^hotline_calendar_left_seconds [0-9]' '%s' && "
               "grep -q '^hotline_sla_provisional_deadlines [0-9]' '%s'", path, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "! command -v promtool >/dev/null || promtool check metrics < '%s'", path);
