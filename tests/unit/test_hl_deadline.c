@@ -149,6 +149,35 @@ test_working_time (void)
     hl_deadline_destroy (&d);
 }
 
+//  With the shipped files (2025, 2026): 37 days of calendar are left on
+//  2026-11-25 (to the end of December), none in 2027; a limit reaching
+//  into 2027 is provisional (and skips 元旦), an earlier one is not.
+static void
+test_calendar_left (void)
+{
+    char err[256];
+    int64_t start = s_at (2026, 11, 25, 10, 0);
+    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
+    HL_CHECK (d != NULL);
+    if (!d)
+        return;
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 37);
+    hl_deadline_clock_set (d, s_at (2026, 12, 31, 23, 59));
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 1);
+    hl_deadline_clock_set (d, s_at (2027, 1, 5, 9, 0));
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 0);
+    hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, 0, "");
+    hl_sla_deadline_t out;
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_REPLY, start, "", 0, &out) == 0);
+    HL_CHECK (!(out.flags & HL_CALENDAR_PROVISIONAL));
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_SIGN, s_at (2026, 12, 31, 10, 0), "", 0, &out) == 0);
+    HL_CHECK ((out.flags & HL_CALENDAR_PROVISIONAL) && out.due_ms == s_at (2027, 1, 4, 18, 0));
+    //  An extension that runs into 2027 makes the reply provisional too.
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_REPLY, start, "", 15, &out) == 0);
+    HL_CHECK (out.flags & HL_CALENDAR_PROVISIONAL);
+    hl_deadline_destroy (&d);
+}
+
 //  A reload replaces the policy and the calendar together, or nothing.
 static void
 test_reload (void)
@@ -192,6 +221,7 @@ static const hl_test_case_t s_cases[] = {
     { "clock_time", test_clock_time },
     { "working_time", test_working_time },
     { "reload", test_reload },
+    { "calendar_left", test_calendar_left },
     { NULL, NULL }
 };
 
