@@ -389,9 +389,26 @@ s_flag_span (const s_days_t *days, int64_t t1, int64_t t2, unsigned *flags)
     s_flag_days (days, d1 < d2 ? d1 : d2, d1 < d2 ? d2 : d1, flags);
 }
 
-//  The statutory holidays of Y as a calendar file would list them, without
-//  make-up workdays: what the calendar assumes for a year nobody loaded.
-//  False (and *YEAR plain) if the holiday table does not cover Y.
+//  补假: a statutory holiday that falls on a Saturday or Sunday is made up
+//  on a working day (全国年节及纪念日放假办法, art. 6); the State Council
+//  puts it right after the holiday, so the guess does too. Marks the
+//  NWEEKEND weekdays after day of the year LAST (not holidays already).
+static void
+s_make_up (s_year_t *year, int64_t jan1, int last, int nweekend)
+{
+    int ndays = s_leap (year->year) ? 366 : 365;
+    for (int doy = last + 1; nweekend > 0 && doy < ndays; doy++)
+        if (s_weekday (jan1 + doy) < 5 && year->kind[doy] == S_PLAIN) {
+            year->kind[doy] = S_HOLIDAY;
+            nweekend--;
+        }
+}
+
+//  The statutory holidays of Y as a calendar file would list them, with
+//  their 补假 and without make-up workdays (调休): what the calendar
+//  assumes for a year nobody loaded. A day two holidays share (中秋 on
+//  1 October) counts once. False (and *YEAR plain) if the holiday table
+//  does not cover Y.
 static bool
 s_statutory_year (int y, s_year_t *year)
 {
@@ -400,13 +417,19 @@ s_statutory_year (int y, s_year_t *year)
     hl_holiday_t holidays[HL_HOLIDAYS_PER_YEAR];
     int n = hl_holidays_statutory (y, holidays);
     int64_t jan1 = s_days_from_civil (y, 1, 1);
+    int first[HL_HOLIDAYS_PER_YEAR], nweekend[HL_HOLIDAYS_PER_YEAR];
     for (int i = 0; i < n; i++) {
-        int64_t first = s_days_from_civil (y, holidays[i].month, holidays[i].day) - jan1;
-        for (int64_t doy = first; doy < first + holidays[i].ndays; doy++) {
-            assert (doy >= 0 && doy < (s_leap (y) ? 366 : 365));
+        first[i] = (int) (s_days_from_civil (y, holidays[i].month, holidays[i].day) - jan1);
+        nweekend[i] = 0;
+        assert (first[i] >= 0 && first[i] + holidays[i].ndays <= (s_leap (y) ? 366 : 365));
+        for (int doy = first[i]; doy < first[i] + holidays[i].ndays; doy++) {
+            nweekend[i] += s_weekday (jan1 + doy) >= 5 && year->kind[doy] == S_PLAIN;
             year->kind[doy] = S_HOLIDAY;
         }
     }
+    //  Every holiday is in place before any 补假 looks for a free weekday.
+    for (int i = 0; i < n; i++)
+        s_make_up (year, jan1, first[i] + holidays[i].ndays - 1, nweekend[i]);
     return n > 0;
 }
 

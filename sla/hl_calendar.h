@@ -18,7 +18,8 @@
  *  Years without a calendar file: intake never stops, so a deadline that
  *  runs into a year nobody has loaded yet is still computed, with the
  *  statutory rule (Monday to Friday are working days, minus the statutory
- *  holidays of hl_holidays, no make-up workdays; plain Monday to Friday
+ *  holidays of hl_holidays and the weekdays that make up for those falling
+ *  on a weekend (补假), no make-up workdays (调休); plain Monday to Friday
  *  outside that table's years), and marked provisional: every operation
  *  ORs HL_CALENDAR_PROVISIONAL into *flags (when FLAGS is not NULL) if any
  *  day it looked at lies in such a year. The owner recomputes provisional

@@ -5,7 +5,9 @@
  *  1 day, 春节 4 days from 除夕 (the eve) to 初三, 清明 1 day (the day of
  *  the solar term), 劳动节 2 days (May 1-2), 端午 1 day (5th of the 5th
  *  lunar month), 中秋 1 day (15th of the 8th), 国庆 3 days (Oct 1-3).
- *  No make-up workdays (调休): nobody can know them in advance.
+ *  No make-up workdays (调休): nobody can know them in advance. A holiday
+ *  that falls on a weekend is made up on a working day (补假, art. 6);
+ *  the working calendar, which knows weekdays, adds those (hl_calendar.c).
  *
  *  The lunar dates and 清明 come from a table made by
  *  tools/gen-holidays-table for HL_HOLIDAYS_FIRST_YEAR..HL_HOLIDAYS_LAST_YEAR;

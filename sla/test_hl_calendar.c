@@ -351,16 +351,25 @@ s_test_missing_year (hl_calendar_t *cal)
     CHECK (flags & HL_CALENDAR_PROVISIONAL);
 
     //  The statutory days of 2027: 春节 from 除夕 Fri 02-05 to Mon 02-08,
-    //  清明 Mon 04-05, 劳动节 Sat-Sun (nothing moves), 端午 Wed 06-09,
-    //  中秋 Wed 09-15, 国庆 Fri 10-01 to Sun 10-03; no 调休 is guessed.
-    const char *off[] = { "2027-02-05", "2027-02-08", "2027-04-05", "2027-06-09",
-                          "2027-09-15", "2027-10-01" };
+    //  its Saturday and Sunday made up (补假) on Tue 02-09 and Wed 02-10;
+    //  清明 Mon 04-05; 劳动节 Sat-Sun 05-01..02, made up Mon-Tue 05-03..04;
+    //  端午 Wed 06-09; 中秋 Wed 09-15; 国庆 Fri-Sun 10-01..03, made up
+    //  Mon-Tue 10-04..05. No weekend becomes a workday (no 调休 guessed).
+    const char *off[] = { "2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10",
+                          "2027-04-05", "2027-05-03", "2027-05-04", "2027-06-09", "2027-09-15",
+                          "2027-10-01", "2027-10-04", "2027-10-05" };
     for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
         hl_test_report (!s_workday (cal, off[i]), __FILE__, __LINE__, off[i]);
-    const char *on[] = { "2027-02-04", "2027-02-09", "2027-04-06", "2027-05-03",
-                         "2027-10-04", "2027-01-30" /* a Saturday stays off */ };
+    const char *on[] = { "2027-02-04", "2027-02-11", "2027-04-06", "2027-05-05", "2027-06-10",
+                         "2027-10-06", "2027-01-30" /* a Saturday stays off */ };
     for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
-        hl_test_report (s_workday (cal, on[i]) == (i < 5), __FILE__, __LINE__, on[i]);
+        hl_test_report (s_workday (cal, on[i]) == (i < 6), __FILE__, __LINE__, on[i]);
+    //  2026 as the statutory rule alone would have it (the published file
+    //  gave more): 国庆 Thu-Sat 10-01..03 and its 补假 on Mon 10-05.
+    hl_calendar_t *guess = hl_calendar_new ();
+    CHECK (!s_workday (guess, "2026-10-05") && s_workday (guess, "2026-10-06"));
+    CHECK (!s_workday (guess, "2026-09-25") && s_workday (guess, "2026-09-28"));   //  中秋 Fri
+    hl_calendar_destroy (&guess);
     //  The example: 7 working days from Sun 2026-12-27 skip 元旦.
     flags = 0;
     CHECK_TIME (hl_calendar_add_working_days (cal, hl_test_at ("2026-12-27 10:00"), 7, NEXT, &flags),

@@ -377,8 +377,9 @@ s_deadline_has (hl_testenv_t *env, const char *dir, const char *received, const 
 
 //  A new calendar year arrives (SIGHUP): open deadlines are recomputed.
 //  Received Wednesday 2026-09-30 with only the 2025 file: the sign
-//  deadline skips the statutory 国庆 (1-3 October) and the weekend, to
-//  Monday 5 October 18:00, provisional; hotlined warns that the calendar
+//  deadline skips the statutory 国庆 (1-3 October), the weekend and the
+//  补假 for Saturday the 3rd (Monday the 5th), to Tuesday 6 October
+//  18:00, provisional; hotlined warns that the calendar
 //  files end, and hotline deadline agrees. With the 2026 file (1-7 October
 //  are holidays) it is Thursday 8 October 18:00, and no longer provisional.
 static void
@@ -398,13 +399,13 @@ test_new_calendar (void)
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
-    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 5, 18, 0));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 6, 18, 0));
     HL_CHECK (sign && sign->has_provisional && sign->provisional);
     s_free (&v);
     HL_CHECK (s_show_has (env, t, 1, "\"provisional\":true"));
     HL_CHECK (s_show_has (env, t, 0, "(暂定)"));
     HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1",
-                              "\"due\":\"2026-10-05T18:00:00+08:00\",\"due_ms\":"));
+                              "\"due\":\"2026-10-06T18:00:00+08:00\",\"due_ms\":"));
     HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"provisional\":true"));
     //  A reload recounts the provisional deadlines (for /metrics).
     hl_testenv_daemon_signal (env, SIGHUP);
@@ -425,7 +426,7 @@ test_new_calendar (void)
     HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"due\":\"2026-10-08T18:00:00"));
     HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"provisional\":false"));
     //  Nothing fires at the old moment.
-    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 10, 6, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 10, 7, 9, 0));
     HL_CHECK (s_count (env, t, "overdue") == 0);
     hl_testenv_destroy (&env);
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
