@@ -344,35 +344,36 @@ s_file_has (const char *path, const char *text)
     return system (cmd) == 0;
 }
 
-//  hotline show TICKET (with --json if JSON): does its output contain TEXT?
+//  The hotline client with ARGS succeeds and prints TEXT.
+static int
+s_client_has (hl_testenv_t *env, const char *const *args, const char *text)
+{
+    char *out = NULL;
+    int rc = hl_testenv_client (env, args, &out);
+    int found = rc == 0 && out && strstr (out, text);
+    if (!found)
+        fprintf (stderr, "hotline %s: no '%s' in:\n%s\n", args[0], text, out ? out : "");
+    free (out);
+    return found;
+}
+
+//  hotline show TICKET (with --json if JSON) prints TEXT.
 static int
 s_show_has (hl_testenv_t *env, const char *ticket, int json, const char *text)
 {
     const char *args[] = { json ? "--json" : "show", json ? "show" : ticket,
                            json ? ticket : NULL, NULL };
-    char *out = NULL;
-    int rc = hl_testenv_client (env, args, &out);
-    int found = rc == 0 && out && strstr (out, text);
-    if (!found)
-        fprintf (stderr, "hotline show: no '%s' in:\n%s\n", text, out ? out : "");
-    free (out);
-    return found;
+    return s_client_has (env, args, text);
 }
 
-//  hotline deadline with the daemon's files: does its JSON contain TEXT?
+//  hotline deadline with the daemon's files prints TEXT in its JSON.
 static int
 s_deadline_has (hl_testenv_t *env, const char *dir, const char *received, const char *days,
                 const char *text)
 {
     const char *args[] = { "deadline", "--json", "--received", received, "--working-days", days,
                            "--sla", getenv ("HL_SLA"), "--calendar-dir", dir, NULL };
-    char *out = NULL;
-    int rc = hl_testenv_client (env, args, &out);
-    int found = rc == 0 && out && strstr (out, text);
-    if (!found)
-        fprintf (stderr, "hotline deadline: no '%s' in:\n%s\n", text, out ? out : "");
-    free (out);
-    return found;
+    return s_client_has (env, args, text);
 }
 
 //  A new calendar year arrives (SIGHUP): open deadlines are recomputed.

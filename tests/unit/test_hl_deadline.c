@@ -44,13 +44,22 @@ s_facts (int type, int urgent, int enterprise, const char *tag)
     return f;
 }
 
+//  A deadline object on the shipped files, its manual clock at START.
+static hl_deadline_t *
+s_deadline_at (int64_t start)
+{
+    char err[256];
+    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
+    HL_CHECK (d != NULL);
+    return d;
+}
+
 static void
 test_clock_and_names (void)
 {
     char err[256];
     int64_t start = s_at (2026, 11, 25, 10, 0);
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     HL_CHECK (hl_deadline_clock_is_manual (d));
@@ -88,10 +97,8 @@ test_clock_and_names (void)
 static void
 test_clock_time (void)
 {
-    char err[256];
     int64_t start = s_at (2026, 11, 28, 23, 0);           //  a Saturday night
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_HELP, 1, 0, "");
@@ -122,10 +129,8 @@ test_clock_time (void)
 static void
 test_working_time (void)
 {
-    char err[256];
     int64_t start = s_at (2026, 11, 25, 10, 0);           //  Wednesday
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, 0, "");
@@ -155,10 +160,8 @@ test_working_time (void)
 static void
 test_calendar_left (void)
 {
-    char err[256];
     int64_t start = s_at (2026, 11, 25, 10, 0);
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     HL_CHECK (hl_deadline_calendar_days_left (d) == 37);
