@@ -6,6 +6,7 @@
  *      hotline status
  *      hotline dispatch YJ20261127000001 rsj --note "..."   (and the other actions)
  *      hotline list --caller 13800138000
+ *      hotline deadline --received "2026-12-28 10:00" --working-days 10
  *
  *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
  *  2 refused by hotlined (the message says why), 3 hotlined unreachable
@@ -13,7 +14,9 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_deadline_cmd.h"
 #include "hl_secret.h"
+#include "hl_snippet.h"
 #include "hl_top.h"
 #include "hl_view.h"
 #include "hl_wire.h"
@@ -22,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
 
@@ -71,6 +75,10 @@ s_usage (void)
         "                HOTLINE_TOKEN; the address defaults to HOTLINE_HTTP or\n"
         "                127.0.0.1:7180); q quits, s changes the ranking\n"
         "  keygen        print a new CURVE key pair (for intake_keys)\n"
+        "  deadline --received \"YYYY-MM-DD HH:MM\" --working-days N [--profile P]\n"
+        "           [--sla FILE] [--calendar-dir DIR]\n"
+        "                the due moment hotlined computes from these files, and whether\n"
+        "                it is provisional (past the loaded calendar files)\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -588,11 +596,23 @@ s_cmd_list (const s_opts_t *o, int argc, char **argv)
 //  ---------------------------------------------------------------------
 //  Knowledge base and similar tickets
 
+//  A terminal shows matches in bold; a pipe or a file gets plain text
+//  (and so does a terminal that asks for no styling: NO_COLOR, TERM=dumb).
+static int
+s_bold_ok (void)
+{
+    const char *term = getenv ("TERM");
+    return isatty (STDOUT_FILENO) && !getenv ("NO_COLOR") && !(term && strcmp (term, "dumb") == 0);
+}
+
+//  Snippets are rendered for people (hl_snippet); --json keeps them as
+//  the index made them.
 static void
 s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
 {
     const Hotline__KbResults *k = r->kb_results;
-    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_t b = HL_BUF_INIT, text = HL_BUF_INIT;
+    int bold = s_bold_ok ();
     if (o->json)
         hl_buf_puts (&b, "{\"hits\":[");
     for (size_t i = 0; i < k->n_hits; i++) {
@@ -607,10 +627,13 @@ s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
             hl_buf_printf (&b, ",\"weight\":%.4f}", h->weight);
             continue;
         }
-        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %.*s\n", i + 1, (int) h->title.len,
+        hl_snippet_render (h->snippet.data, h->snippet.len, bold ? "\033[1m" : "",
+                           bold ? "\033[22m" : "", &text);
+        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %s\n", i + 1, (int) h->title.len,
                        h->title.data, (int) h->id.len, h->id.data, (int) h->unit.len,
-                       h->unit.data, (int) h->snippet.len, h->snippet.data);
+                       h->unit.data, text.data);
     }
+    hl_buf_free (&text);
     if (o->json)
         hl_buf_printf (&b, "],\"took_us\":%u}\n", k->took_us);
     else
@@ -820,6 +843,8 @@ main (int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp (cmd, "keygen") == 0)
         return s_cmd_keygen ();
+    if (strcmp (cmd, "deadline") == 0)
+        return hl_deadline_cmd (argc - 1, argv + 1, o.json);
     if (s_load_keys (&o) != 0)
         return EXIT_USAGE;
     if (strcmp (cmd, "submit") == 0)

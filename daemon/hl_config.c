@@ -2,6 +2,7 @@
 #include "hl_config.h"
 #include "hl_conf.h"
 #include "hl_log.h"
+#include "hl_sla_conf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -78,8 +79,8 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->redis, sizeof cfg->redis, "127.0.0.1:6379");
     snprintf (cfg->codes, sizeof cfg->codes, "deploy/etc/codes.conf");
     snprintf (cfg->dispatch, sizeof cfg->dispatch, "deploy/etc/dispatch.conf");
-    snprintf (cfg->sla, sizeof cfg->sla, "deploy/etc/sla.conf");
-    snprintf (cfg->calendar_dir, sizeof cfg->calendar_dir, "deploy/etc/calendar");
+    snprintf (cfg->sla, sizeof cfg->sla, "%s", HL_SLA_CONF_DEFAULT_POLICY);
+    snprintf (cfg->calendar_dir, sizeof cfg->calendar_dir, "%s", HL_SLA_CONF_DEFAULT_CALENDAR_DIR);
     snprintf (cfg->events_endpoint, sizeof cfg->events_endpoint, "tcp://127.0.0.1:7103");
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;

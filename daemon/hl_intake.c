@@ -481,6 +481,8 @@ s_complete_deadlines (hl_intake_t *self, Hotline__TicketView *view,
             continue;
         d->has_working_time = 1;
         d->working_time = (sla.flags & HL_SLA_WORKING) != 0;
+        d->has_provisional = 1;
+        d->provisional = (sla.flags & HL_CALENDAR_PROVISIONAL) != 0;
         int64_t left = hl_deadline_left (self->deadline, &sla, now);
         d->has_left_ms = left != HL_SLA_NEVER;
         d->left_ms = left;

@@ -96,6 +96,18 @@ test_search (void)
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_NACK
               && r->nack->code == HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD);
     s_free (&r);
+    //  hotline kb search into a pipe: plain text, no HTML or Markdown marks
+    //  (a terminal would get bold); --json keeps the index's snippet.
+    const char *cli[] = { "kb", "search", "社保卡激活", NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, cli, &out) == 0);
+    HL_CHECK (out && strstr (out, "社保卡") && !strstr (out, "<b>") && !strstr (out, "**")
+              && !strchr (out, '\033'));
+    free (out);
+    const char *json[] = { "--json", "kb", "search", "社保卡激活", NULL };
+    HL_CHECK (hl_testenv_client (env, json, &out) == 0);
+    HL_CHECK (out && strstr (out, "<b>社保卡</b>"));
+    free (out);
     hl_testenv_destroy (&env);
 }
 

@@ -270,12 +270,15 @@ test_prometheus (void)
     }
     HL_CHECK (bad == 0 && samples > 40);
     free (text);
-    char path[400], cmd[800];
+    char path[400], cmd[1200];
     snprintf (path, sizeof path, "%s/metrics.txt", hl_testenv_dir (env));
     snprintf (cmd, sizeof cmd, "curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/metrics > '%s'",
               TOKEN, port, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "grep -q 'hotline_intake_total{channel=\"web\",outcome=\"accepted\"} 1' '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "grep -q '^hotline_calendar_left_seconds [0-9]' '%s' && "
+              "grep -q '^hotline_sla_provisional_deadlines [0-9]' '%s'", path, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "! command -v promtool >/dev/null || promtool check metrics < '%s'", path);
     HL_CHECK (system (cmd) == 0);
