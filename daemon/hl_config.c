@@ -32,6 +32,7 @@ static const s_setting_t s_settings[] = {
     S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (redis_user, "Redis ACL user to authenticate as (empty: none)"),
+    S_STR (pii_key_file, "key sealing callers' details at rest, 64 hex digits, mode 0600 (else $HOTLINE_PII_KEY)"),
     S_STR (redis_password_file, "file with that user's password, mode 0600 (else $HOTLINE_REDIS_PASSWORD)"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),

@@ -22,6 +22,7 @@ typedef struct {
     char intake_keys[HL_CONFIG_PATH_MAX];        //  staff and gateways' public keys
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char redis_user[64];                     //  ACL user ("" = no AUTH)
+    char pii_key_file[HL_CONFIG_PATH_MAX];   //  seals callers' details ("" = environment/none)
     char redis_password_file[HL_CONFIG_PATH_MAX];    //  its password ("" = environment)
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy

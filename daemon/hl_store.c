@@ -188,6 +188,7 @@ typedef struct {
     hl_store_list_fn *list_fn;
     hl_store_scan_fn *scan_fn;
     void *arg;
+    const hl_pii_t *pii;         //  opens callers' details in what is read
 } s_call_t;
 
 static s_call_t *
@@ -206,6 +207,7 @@ static int
 s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
         hl_redis_reply_fn *on_reply, s_call_t *call)
 {
+    call->pii = self->opts.pii;
     if (!hl_store_is_ready (self)
         || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
         free (call);
@@ -227,6 +229,7 @@ static int
 s_send_read (hl_store_t *self, int argc, const char **argv, const size_t *lens,
              hl_redis_reply_fn *on_reply, s_call_t *call)
 {
+    call->pii = self->opts.pii;
     if (!hl_store_is_ready (self)
         || hl_redis_command (s_reader (self), argc, argv, lens, on_reply, call) != 0) {
         free (call);
@@ -348,8 +351,35 @@ s_arg_str (s_args_t *a, const char *str)
 
 //  Appends the ticket hash's field/value pairs for C. Text fields point
 //  into the complaint (no copy); numbers are formatted into SCRATCH.
+//  A caller's details as they are stored: sealed, and the number's index
+//  name (hl_pii).
+typedef struct {
+    hl_buf_t phone, name;
+    char index[HL_PII_INDEX_MAX];
+} s_sealed_t;
+
 static void
-s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
+s_seal_caller (const hl_pii_t *pii, const Hotline__Complaint *c, const char *phone,
+               s_sealed_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (*phone) {
+        hl_pii_index (pii, phone, out->index);
+        hl_pii_seal (pii, phone, strlen (phone), &out->phone);
+    }
+    if (c->has_caller_name && c->caller_name.len)
+        hl_pii_seal (pii, c->caller_name.data, c->caller_name.len, &out->name);
+}
+
+static void
+s_sealed_free (s_sealed_t *s)
+{
+    hl_buf_free (&s->phone);
+    hl_buf_free (&s->name);
+}
+
+static void
+s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller,
               char scratch[3][32])
 {
     const char *ch = hl_wire_channel_name (c->channel);
@@ -357,13 +387,19 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
     s_arg_str (a, ch);
     s_arg_str (a, "request_type");
     s_arg_str (a, hl_wire_request_type_name (c->request_type));
-    if (*phone) {
+    if (caller->phone.len) {
         s_arg_str (a, "caller_phone");
-        s_arg_str (a, phone);
+        s_arg (a, caller->phone.data, caller->phone.len);
+    }
+    if (caller->name.len) {
+        s_arg_str (a, "caller_name");
+        s_arg (a, caller->name.data, caller->name.len);
     }
     for (size_t i = 0; i < S_TEXT_COUNT; i++) {
         const s_text_field_t *f = &s_text_fields[i];
         const ProtobufCBinaryData *d = (const void *) ((const char *) c + f->data_offset);
+        if (strcmp (f->name, "caller_name") == 0)
+            continue;           //  sealed, above
         if (*(const protobuf_c_boolean *) ((const char *) c + f->has_offset) && d->len) {
             s_arg_str (a, f->name);
             s_arg (a, d->data, d->len);
@@ -419,6 +455,8 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     //  passes one along: nobody may look them up by it.
     if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
         hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
+    s_sealed_t caller;
+    s_seal_caller (self->opts.pii, c, phone, &caller);
 
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
@@ -432,18 +470,20 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_arg_str (&a, now);
     s_arg_str (&a, self->ttl);
     s_arg_str (&a, actor);
-    s_arg_str (&a, phone);
+    s_arg_str (&a, caller.index);
     s_arg_str (&a, d->state);
     s_arg_str (&a, d->unit);
     s_arg_str (&a, d->assist);
     s_arg_str (&a, d->note);
     for (int i = 0; i < 4; i++)
         s_arg_str (&a, sla[i]);
-    s_field_args (&a, c, phone, scratch);
+    s_field_args (&a, c, &caller, scratch);
 
     s_call_t *call = s_call_new (arg);
     call->intake_fn = fn;
-    return s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
+    int rc = s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
+    s_sealed_free (&caller);
+    return rc;
 }
 
 //  --------------------------------------------------------------------
@@ -481,6 +521,8 @@ typedef struct {
     char status[4][16];
     Hotline__Pause pauses[16];
     Hotline__Pause *pause_ptrs[16];
+    const hl_pii_t *pii;         //  opens the caller's details
+    hl_buf_t phone, name;        //  ... into these
 } s_view_t;
 
 static const char *s_milestones[] = { "sign", "contact", "reply", "visit" };
@@ -691,9 +733,10 @@ s_history_entry (Hotline__HistoryEntry *e, const redisReply *r)
 }
 
 static void
-s_view_init (s_view_t *v)
+s_view_init (s_view_t *v, const hl_pii_t *pii)
 {
     memset (v, 0, sizeof *v);
+    v->pii = pii;
     hotline__ticket_view__init (&v->view);
     for (int m = 0; m < 4; m++)
         hotline__deadline__init (&v->deadlines[m]);
@@ -703,9 +746,35 @@ s_view_init (s_view_t *v)
 }
 
 //  Links what the fields filled in: the location, the deadlines.
+//  A sealed caller detail, opened into BUF for the view; one that does not
+//  open (another key) is left out, and the log says so.
+static void
+s_view_open (s_view_t *v, protobuf_c_boolean *has, ProtobufCBinaryData *value, hl_buf_t *buf)
+{
+    if (!*has)
+        return;
+    if (hl_pii_open (v->pii, value->data, value->len, buf) != 0) {
+        hl_warning ("ticket %s: a caller detail does not open with this key", v->ticket);
+        *has = 0;
+        value->len = 0;
+        return;
+    }
+    value->data = (uint8_t *) (buf->data ? buf->data : "");
+    value->len = buf->len;
+}
+
+static void
+s_view_free (s_view_t *v)
+{
+    hl_buf_free (&v->phone);
+    hl_buf_free (&v->name);
+}
+
 static void
 s_view_link (s_view_t *v)
 {
+    s_view_open (v, &v->complaint.has_caller_phone, &v->complaint.caller_phone, &v->phone);
+    s_view_open (v, &v->complaint.has_caller_name, &v->complaint.caller_name, &v->name);
     if (v->point.has_lat && v->point.has_lon)
         v->complaint.location = &v->point;
     for (int m = 0; m < 4; m++) {
@@ -720,12 +789,12 @@ s_view_link (s_view_t *v)
 //  Builds the view on the stack, pointing into the reply, and hands it to
 //  the caller while the reply is still alive.
 static void
-s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
+s_deliver_view (const redisReply *reply, const s_call_t *call)
 {
     const redisReply *fields = reply->element[0], *history = reply->element[1];
     const redisReply *merged = reply->elements > 2 ? reply->element[2] : NULL;
     s_view_t v;
-    s_view_init (&v);
+    s_view_init (&v, call->pii);
     for (size_t i = 0; fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements; i += 2)
         s_view_field (&v, fields->element[i], fields->element[i + 1]);
     s_view_link (&v);
@@ -746,13 +815,14 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
     v.view.history = ptrs;
     v.view.n_merged = m;
     v.view.merged = v.merged;
-    fn (&v.view, NULL, arg);
+    call->view_fn (&v.view, NULL, call->arg);
+    s_view_free (&v);
     free (v.merged);
     free (ptrs);
     free (entries);
 }
 
-typedef void (s_deliver_fn) (const redisReply *reply, hl_store_view_fn *fn, void *arg);
+typedef void (s_deliver_fn) (const redisReply *reply, const s_call_t *call);
 
 //  Answers a read once: the store's silence or refusal as an error, a
 //  ticket that is not there (not FOUND) as neither view nor error, else
@@ -770,7 +840,7 @@ s_answer_read (s_call_t *call, const redisReply *reply, int found, s_deliver_fn 
     if (!found)
         fn (NULL, NULL, call->arg);
     else
-        deliver (reply, fn, call->arg);
+        deliver (reply, call);
     free (call);
 }
 
@@ -822,17 +892,18 @@ static const char *s_brief_fields[] = {
 
 //  The HMGET's values, in the order of s_brief_fields.
 static void
-s_deliver_brief (const redisReply *reply, hl_store_view_fn *fn, void *arg)
+s_deliver_brief (const redisReply *reply, const s_call_t *call)
 {
     s_view_t v;
-    s_view_init (&v);
+    s_view_init (&v, call->pii);
     for (size_t i = 0; i < S_BRIEF_COUNT; i++) {
         redisReply name = { .type = REDIS_REPLY_STRING, .str = (char *) s_brief_fields[i],
                             .len = strlen (s_brief_fields[i]) };
         s_view_field (&v, &name, reply->element[i]);
     }
     s_view_link (&v);
-    fn (&v.view, NULL, arg);
+    call->view_fn (&v.view, NULL, call->arg);
+    s_view_free (&v);
 }
 
 //  A ticket that is not there has no state (the second field).
@@ -1152,8 +1223,12 @@ int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char n[16];
+    char n[16], hashed[HL_PII_INDEX_MAX];
     snprintf (n, sizeof n, "%u", limit);
+    if (strcmp (index, "caller") == 0) {
+        hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
+        key = hashed;
+    }
     const char *argv[] = { "FCALL_RO", "hl_ticket_list", "0", index, key, state, n };
     s_call_t *call = s_call_new (arg);
     call->list_fn = fn;

@@ -12,6 +12,7 @@
 #define HL_STORE_H_INCLUDED
 
 #include "hl_redis.h"
+#include "hl_pii.h"
 #include "hotline.pb-c.h"
 
 #include <event2/event.h>
@@ -24,6 +25,7 @@ typedef struct {
     const char *city_prefix;     //  ticket number prefix, e.g. "YJ"
     int tz_offset_min;           //  local time for the date in ticket numbers
     int idempotency_ttl_s;       //  how long a request id is remembered
+    const hl_pii_t *pii;         //  seals callers' details (NULL: stored as given)
 } hl_store_opts_t;
 
 typedef enum {

@@ -13,7 +13,8 @@
 --   hl:h:<ticket>         list    history entries, JSON, oldest first
 --   hl:seq:<yyyymmdd>     string  the day's ticket sequence
 --   hl:idem:<ch>:<rid>    string  "<ticket>|<fingerprint>" for idempotency
---   hl:caller:<phone>     zset    the caller's tickets by creation time
+--   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
+--                                 keyed hash of the number, made by hotlined)
 --   hl:state:<state>      zset    tickets in a state by creation time
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
 --   hl:merged:<ticket>    set     tickets merged into this one

@@ -57,6 +57,7 @@ typedef struct {
     int draining;
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
     char *redis_password;        //  for redis_user, from its file or environment
+    hl_pii_t *pii;               //  seals callers' details at rest
 } s_daemon_t;
 
 //  What a stop spends after the drain: the intake lingers for replies,
@@ -268,8 +269,15 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         snprintf (err, errlen, "cannot create the event loop");
         return -1;
     }
+    d->pii = hl_pii_new (d->cfg.pii_key_file, err, errlen);
+    if (!d->pii)
+        return -1;
+    if (!hl_pii_sealing (d->pii))
+        hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
+                    "stored as they are");
     hl_store_opts_t so;
     hl_redis_opts_default (&so.redis);
+    so.pii = d->pii;
     so.redis.address = d->cfg.redis;
     if (*d->cfg.redis_user) {
         char why[256];
@@ -375,6 +383,7 @@ s_stop (s_daemon_t *d)
     hl_catalogue_destroy (&d->catalogue);
     hl_deadline_destroy (&d->deadline);
     hl_secret_free (&d->redis_password);
+    hl_pii_destroy (&d->pii);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }

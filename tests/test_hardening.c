@@ -1,6 +1,7 @@
-/*  Black-box tests of hotlined's bounds: whatever arrives at the dashboard
- *  port or in a burst of queries, intake keeps acknowledging complaints;
- *  a stop takes bounded time; the supervisor token is a secret.
+/*  Black-box tests of hotlined's hardening: whatever arrives at the
+ *  dashboard port or in a burst of queries, intake keeps acknowledging
+ *  complaints; a stop takes bounded time; the supervisor token is a
+ *  secret; callers' details are sealed at rest.
  */
 #include "hl_client.h"
 #include "hl_test.h"
@@ -404,10 +405,56 @@ test_token_file (void)
     hl_testenv_destroy (&env);
 }
 
+//  With a personal-data key, neither Redis's key names nor the ticket's
+//  stored values hold the caller's number or name; hotline still shows
+//  them and finds the caller's tickets.
+static void
+test_pii_at_rest (void)
+{
+    setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+    hl_testenv_t *env = s_start ("pii", hl_testenv_free_port (), NULL);
+    unsetenv ("HOTLINE_PII_KEY");
+    if (!env)
+        return;
+    const char *submit[] = { "submit", "--channel", "phone", "--type", "投诉", "--category",
+                             "HB.03", "--area", "441702", "--phone", "13912345678",
+                             "--name", "张三丰", "--content", "楼下烧烤店噪音扰民", NULL };
+    char *ticket = NULL, *out = NULL;
+    HL_CHECK (hl_testenv_client (env, submit, &ticket) == 0 && ticket && *ticket);
+    if (ticket)
+        ticket[strcspn (ticket, "\n")] = 0;
+    redisContext *r = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (r, "KEYS *");
+    int leaks = 0, callers = 0;
+    for (size_t i = 0; keys && i < keys->elements; i++) {
+        const char *k = keys->element[i]->str;
+        leaks += strstr (k, "13912345678") != NULL;
+        callers += strncmp (k, "hl:caller:", 10) == 0;
+        redisReply *t = strncmp (k, "hl:t:", 5) == 0 ? redisCommand (r, "HGETALL %s", k) : NULL;
+        for (size_t j = 0; t && j < t->elements; j++)
+            leaks += memmem (t->element[j]->str, t->element[j]->len, "13912345678", 11) != NULL
+                  || memmem (t->element[j]->str, t->element[j]->len, "张三丰", 9) != NULL;
+        if (t)
+            freeReplyObject (t);
+    }
+    HL_CHECK (keys && leaks == 0 && callers == 1);
+    if (keys)
+        freeReplyObject (keys);
+    const char *show[] = { "show", ticket ? ticket : "", NULL };
+    HL_CHECK (hl_testenv_client (env, show, &out) == 0 && strstr (out, "13912345678")
+              && strstr (out, "张三丰"));
+    free (out);
+    const char *list[] = { "list", "--caller", "13912345678", NULL };
+    HL_CHECK (hl_testenv_client (env, list, &out) == 0 && ticket && strstr (out, ticket));
+    free (out);
+    free (ticket);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "dashboard_flood", test_dashboard_flood }, { "slow_stream", test_slow_stream },
     { "query_burst", test_query_burst }, { "stop_bounded", test_stop_bounded },
-    { "token_file", test_token_file }, { NULL, NULL }
+    { "token_file", test_token_file }, { "pii_at_rest", test_pii_at_rest }, { NULL, NULL }
 };
 
 int
