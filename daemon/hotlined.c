@@ -63,6 +63,10 @@ typedef struct {
 //  What a stop spends after the drain: the intake lingers for replies,
 //  then the worker queue.
 #define S_STOP_TAIL_MS 1500
+//  The similar-ticket index's share of a stop: whatever it has not written
+//  by then is journaled (fast) and written after the next start, so a
+//  restart is not held up by indexing.
+#define S_STOP_INDEX_MS 2000
 
 static void
 s_on_drained (void *arg)
@@ -349,6 +353,7 @@ s_stop_similar (s_daemon_t *d)
     if (d->stop_started_us) {
         int64_t spent_ms = (hl_monotonic_us () - d->stop_started_us) / 1000;
         int64_t left = d->cfg.stop_timeout_ms - spent_ms - S_STOP_TAIL_MS;
+        left = left < S_STOP_INDEX_MS ? left : S_STOP_INDEX_MS;
         budget = left > 0 ? (int) left : 0;
     }
     size_t saved = hl_similar_destroy_within (&d->similar, budget);
