@@ -459,6 +459,36 @@ hl_testenv_show (hl_testenv_t *self, const char *ticket)
     return hl_testenv_request (self, &req);
 }
 
+void
+hl_testenv_complaint (Hotline__Complaint *c, int channel, int type, const char *category,
+                      const char *area, const char *content, char rid[33])
+{
+    hl_client_new_request_id (rid);
+    hotline__complaint__init (c);
+    c->has_channel = c->has_request_type = c->has_category = c->has_area = 1;
+    c->channel = channel;
+    c->request_type = type;
+    c->category = hl_wire_bytes (category);
+    c->area = hl_wire_bytes (area);
+    c->has_caller_phone = c->has_content = c->has_request_id = 1;
+    c->caller_phone = hl_wire_bytes ("13800138000");
+    c->content = hl_wire_bytes (content);
+    c->request_id = hl_wire_bytes (rid);
+}
+
+void
+hl_testenv_file (hl_testenv_t *self, Hotline__Complaint *c, char out[48])
+{
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = c;
+    Hotline__Envelope *ack = hl_testenv_request (self, &req);
+    out[0] = 0;
+    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
+        snprintf (out, 48, "%s", ack->ack->ticket);
+    hl_wire_free (&ack);
+}
+
 long long
 hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi)
 {

@@ -75,6 +75,15 @@ Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *re
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
 
+//  A complaint as most tests file it: CHANNEL, TYPE, CATEGORY, AREA, the
+//  caller 13800138000, CONTENT, and a new request id kept in RID (the
+//  complaint points to RID and the strings: they must outlive it).
+void hl_testenv_complaint (Hotline__Complaint *c, int channel, int type, const char *category,
+                           const char *area, const char *content, char rid[33]);
+
+//  File C (hl_testenv_request); the ticket number in OUT, "" if refused.
+void hl_testenv_file (hl_testenv_t *self, Hotline__Complaint *c, char out[48]);
+
 //  Beijing local time (UTC+8) to Unix milliseconds.
 long long hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi);
 

@@ -172,20 +172,10 @@ s_pipe_close (s_pipe_t *p)
 static void
 s_pipe_complaint (s_pipe_t *p, const char *rid, const char *content)
 {
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
-    c.has_request_type = 1;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY;
-    c.has_category = 1;
-    c.category = hl_wire_bytes ("SB.01");
-    c.has_area = 1;
-    c.area = hl_wire_bytes ("441702");
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes (content);
-    c.has_request_id = 1;
+    char unused[33];
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_WEB, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY,
+                          "SB.01", "441702", content, unused);
     c.request_id = hl_wire_bytes (rid);
     Hotline__Envelope e = HOTLINE__ENVELOPE__INIT;
     e.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;

@@ -33,30 +33,10 @@ static void
 s_submit (hl_testenv_t *env, int type, char out[48])
 {
     char rid[33];
-    hl_client_new_request_id (rid);
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
-    c.has_request_type = 1;
-    c.request_type = type;
-    c.has_category = 1;
-    c.category = hl_wire_bytes ("SB.01");
-    c.has_area = 1;
-    c.area = hl_wire_bytes ("441702");
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes ("社保问题");
-    c.has_request_id = 1;
-    c.request_id = hl_wire_bytes (rid);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
-    req.complaint = &c;
-    env_t *ack = hl_testenv_request (env, &req);
-    out[0] = 0;
-    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
-        snprintf (out, 48, "%s", ack->ack->ticket);
-    s_free (&ack);
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_PHONE, type, "SB.01", "441702",
+                          "社保问题", rid);
+    hl_testenv_file (env, &c, out);
 }
 
 
