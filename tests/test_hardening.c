@@ -24,21 +24,6 @@
 
 #define TOKEN "limits-supervisor-token-0123456789"
 
-static int
-s_connect (int port, int rcvbuf)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf)
-        setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    if (connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
-        close (fd);
-        return -1;
-    }
-    return fd;
-}
-
 //  Wait up to TIMEOUT_MS for data or the end on FD; the bytes read (0 at
 //  the end, -1 on timeout) into BUF.
 static ssize_t
@@ -55,7 +40,7 @@ s_read (int fd, char *buf, size_t len, int timeout_ms)
 static int
 s_get (int port, const char *path, const char *token, char *buf, size_t len)
 {
-    int fd = s_connect (port, 0);
+    int fd = hl_test_connect (port, 0);
     if (fd < 0)
         return -1;
     char req[512];
@@ -222,7 +207,7 @@ test_dashboard_flood (void)
     int fds[200], busy = 0;
     char buf[4096];
     for (int i = 0; i < 200; i++)
-        fds[i] = s_connect (port, 0);
+        fds[i] = hl_test_connect (port, 0);
     for (int i = 0; i < 200; i++)
         if (fds[i] >= 0 && s_read (fds[i], buf, sizeof buf, i < 32 ? 1 : 1000) > 0
             && strstr (buf, "503 Service Unavailable") && strstr (buf, "\"busy\""))
@@ -245,7 +230,7 @@ test_dashboard_flood (void)
     int n = snprintf (big, sizeof big, "GET /metrics HTTP/1.1\r\nX-Pad: ");
     memset (big + n, 'a', sizeof big - (size_t) n - 1);
     big[sizeof big - 1] = 0;
-    int fd = s_connect (port, 0);
+    int fd = hl_test_connect (port, 0);
     HL_CHECK (send (fd, big, strlen (big), MSG_NOSIGNAL) > 0);
     HL_CHECK (s_read (fd, buf, sizeof buf, 3000) > 0 && strstr (buf, "431 "));
     close (fd);
@@ -271,7 +256,7 @@ test_slow_stream (void)
     hl_testenv_t *env = s_start ("slow", port, extra);
     if (!env)
         return;
-    int fd = s_connect (port, 2048);
+    int fd = hl_test_connect (port, 2048);
     char req[256], buf[4096];
     int n = snprintf (req, sizeof req, "GET /events HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
                       TOKEN);
