@@ -208,16 +208,17 @@ s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
     const Hotline__Status *s = r->status;
     if (o->json)
         printf ("{\"version\":\"%s\",\"instance\":\"%s\",\"store_up\":%s,\"inflight\":%u,"
-                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu}\n",
+                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"ack\":\"%s\"}\n",
                 s->version ?: "", s->instance ?: "", s->store_up ? "true" : "false",
                 s->inflight, (unsigned long long) s->uptime_ms,
-                (unsigned long long) s->accepted, (unsigned long long) s->rejected);
+                (unsigned long long) s->accepted, (unsigned long long) s->rejected,
+                s->ack ?: "local");
     else
         printf ("hotlined %s (%s): store %s, %u in flight, up %llu s, %llu accepted, "
-                "%llu refused\n", s->version ?: "?", s->instance ?: "?",
+                "%llu refused, ack %s\n", s->version ?: "?", s->instance ?: "?",
                 s->store_up ? "up" : "DOWN", s->inflight,
                 (unsigned long long) s->uptime_ms / 1000, (unsigned long long) s->accepted,
-                (unsigned long long) s->rejected);
+                (unsigned long long) s->rejected, s->ack ?: "local");
 }
 
 //  ---------------------------------------------------------------------

@@ -380,7 +380,7 @@ int
 hl_redis_command (hl_redis_t *self, int argc, const char **argv, const size_t *lens,
                   hl_redis_reply_fn *fn, void *arg)
 {
-    if (self->state != S_UP)
+    if (self->state != S_UP || !self->ac)       //  (no context: being destroyed)
         return -1;
     if (redisAsyncCommandArgv (self->ac, s_on_reply, NULL, argc, argv, lens) != REDIS_OK)
         return -1;

@@ -32,6 +32,9 @@ static const s_setting_t s_settings[] = {
     S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (redis_user, "Redis ACL user to authenticate as (empty: none)"),
+    S_STR (ack, "when a new ticket is acknowledged: local (the primary's reply) or replicated"),
+    S_NUM (ack_replicas, 1, 16, "ack = replicated: replicas that must have received it (WAIT)"),
+    S_NUM (ack_timeout_ms, 1, 60000, "ack = replicated: longest wait for them, then 'retry'"),
     S_STR (pii_key_file, "key sealing callers' details at rest, 64 hex digits, mode 0600 (else $HOTLINE_PII_KEY)"),
     S_STR (redis_password_file, "file with that user's password, mode 0600 (else $HOTLINE_REDIS_PASSWORD)"),
     S_STR (codes, "category and area catalogue file"),
@@ -102,6 +105,9 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->idempotency_ttl_days = 30;
     cfg->drain_timeout_ms = 10000;
     cfg->stop_timeout_ms = 10000;
+    snprintf (cfg->ack, sizeof cfg->ack, "local");
+    cfg->ack_replicas = 1;
+    cfg->ack_timeout_ms = 1000;
     cfg->http_max_connections = 256;
     cfg->http_head_timeout_ms = 10000;
     cfg->http_write_timeout_ms = 10000;
@@ -182,6 +188,17 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
     if (!*cfg->intake_key_file != !*cfg->intake_keys) {
         snprintf (err, errlen, "intake_key_file and intake_keys go together (CURVE on the "
                   "intake endpoints needs hotlined's key pair and the staff's keys)");
+        return -1;
+    }
+    if (strcmp (cfg->ack, "local") != 0 && strcmp (cfg->ack, "replicated") != 0) {
+        snprintf (err, errlen, "ack: 'local' or 'replicated', not '%s'", cfg->ack);
+        return -1;
+    }
+    //  WAIT holds the write connection; the watchdog must not take that
+    //  for a dead server.
+    if (strcmp (cfg->ack, "replicated") == 0 && cfg->ack_timeout_ms >= cfg->redis_timeout_ms) {
+        snprintf (err, errlen, "ack_timeout_ms (%ld) must be below redis_timeout_ms (%ld)",
+                  cfg->ack_timeout_ms, cfg->redis_timeout_ms);
         return -1;
     }
     if (cfg->n_endpoints == 0)

@@ -22,6 +22,9 @@ typedef struct {
     char intake_keys[HL_CONFIG_PATH_MAX];        //  staff and gateways' public keys
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char redis_user[64];                     //  ACL user ("" = no AUTH)
+    char ack[16];                            //  "local" or "replicated"
+    long ack_replicas;                       //  replicated: replicas that must have it
+    long ack_timeout_ms;                     //  ... within this long
     char pii_key_file[HL_CONFIG_PATH_MAX];   //  seals callers' details ("" = environment/none)
     char redis_password_file[HL_CONFIG_PATH_MAX];    //  its password ("" = environment)
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue

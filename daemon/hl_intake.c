@@ -39,6 +39,7 @@ struct hl_intake {
     hl_broker_t *broker;
     int auto_dispatch;
     char instance[64];
+    char ack[32];                  //  the acknowledgement mode, for status
     size_t max_message;
     size_t max_inflight[S_KINDS];  //  per kind of request
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
@@ -268,6 +269,11 @@ s_on_stored (const hl_store_result_t *res, void *arg)
         case HL_STORE_LOST:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
                     "the ticket store did not confirm in time; "
+                    "retry with the same request_id");
+            break;
+        case HL_STORE_UNREPLICATED:
+            s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
+                    "the ticket store's replicas did not confirm in time (ack = replicated); "
                     "retry with the same request_id");
             break;
         case HL_STORE_FAILED:
@@ -771,6 +777,7 @@ s_handle_status (hl_intake_t *self, const s_peer_t *peer)
     st.accepted = self->accepted;
     st.has_rejected = 1;
     st.rejected = self->rejected;
+    st.ack = self->ack;
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS;
     env.status = &st;
     s_send (self, peer, &env);
@@ -1103,6 +1110,10 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
+    if (strcmp (cfg->ack, "replicated") == 0)
+        snprintf (self->ack, sizeof self->ack, "replicated %ld", cfg->ack_replicas);
+    else
+        snprintf (self->ack, sizeof self->ack, "local");
     self->max_inflight[S_COMPLAINT] = (size_t) cfg->max_inflight;
     self->max_inflight[S_ACTION] = (size_t) cfg->max_actions_inflight;
     self->max_inflight[S_QUERY] = (size_t) cfg->max_queries_inflight;

@@ -21,6 +21,10 @@ struct hl_store {
     struct event *retry;         //  reloads the library after a refusal
     void (*ready_fn) (void *arg);    //  told each time the store becomes ready
     void *ready_arg;
+    //  ack_replicas: intakes stored on the primary, waiting for WAIT.
+    struct s_replication *waiting, **waiting_tail;
+    size_t n_waiting;
+    size_t in_wait;              //  how many of them the WAIT in flight covers
 };
 
 //  The complaint's text fields, stored under their proto names in the
@@ -122,6 +126,7 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     self->retry = evtimer_new (base, s_on_retry, self);
     if (!self->retry)
         abort ();
+    self->waiting_tail = &self->waiting;
     //  Reads have their own connection so that a burst of them (lists,
     //  dashboards) never queues in front of a complaint's write, nor makes
     //  the write connection's watchdog give up on a slow read.
@@ -189,6 +194,7 @@ typedef struct {
     hl_store_scan_fn *scan_fn;
     void *arg;
     const hl_pii_t *pii;         //  opens callers' details in what is read
+    hl_store_t *store;           //  for what follows a reply (replication)
 } s_call_t;
 
 static s_call_t *
@@ -208,6 +214,7 @@ s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
         hl_redis_reply_fn *on_reply, s_call_t *call)
 {
     call->pii = self->opts.pii;
+    call->store = self;
     if (!hl_store_is_ready (self)
         || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
         free (call);
@@ -317,6 +324,66 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
     res->error[0] = 0;
 }
 
+//  ---------------------------------------------------------------------
+//  Replicated acknowledgement (ack_replicas > 0)
+//
+//  WAIT counts the replicas that received everything this connection wrote
+//  before it, so one WAIT confirms every intake answered before it was
+//  sent: a group commit. Intakes answered while a WAIT is out wait for the
+//  next one. A ticket the replicas did not confirm in time is not
+//  acknowledged (HL_STORE_UNREPLICATED: the caller retries with the same
+//  request id, which answers the same ticket once it is replicated).
+
+typedef struct s_replication {
+    struct s_replication *next;
+    s_call_t *call;
+    hl_store_result_t res;
+} s_replication_t;
+
+static void s_send_wait (hl_store_t *self);
+
+static void
+s_on_wait (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    hl_store_t *self = arg;
+    int confirmed = reply && reply->type == REDIS_REPLY_INTEGER
+                 && reply->integer >= self->opts.ack_replicas;
+    size_t n = self->in_wait;
+    self->in_wait = 0;
+    for (size_t i = 0; i < n && self->waiting; i++) {
+        s_replication_t *r = self->waiting;
+        self->waiting = r->next;
+        self->n_waiting--;
+        if (!confirmed) {
+            r->res.outcome = HL_STORE_UNREPLICATED;
+            snprintf (r->res.error, sizeof r->res.error, "%s",
+                      reply && reply->type == REDIS_REPLY_INTEGER
+                      ? "not confirmed by enough replicas in time" : "no answer to WAIT");
+        }
+        r->call->intake_fn (&r->res, r->call->arg);
+        free (r->call);
+        free (r);
+    }
+    if (!self->waiting)
+        self->waiting_tail = &self->waiting;
+    s_send_wait (self);
+}
+
+static void
+s_send_wait (hl_store_t *self)
+{
+    if (self->in_wait || !self->waiting)
+        return;
+    char n[16], ms[16];
+    snprintf (n, sizeof n, "%d", self->opts.ack_replicas);
+    snprintf (ms, sizeof ms, "%d", self->opts.ack_timeout_ms);
+    const char *argv[] = { "WAIT", n, ms };
+    self->in_wait = self->n_waiting;
+    if (hl_redis_command (self->redis, 3, argv, NULL, s_on_wait, self) != 0)
+        s_on_wait (self->redis, NULL, self);    //  down: none of them is confirmed
+}
+
 static void
 s_on_intake (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -324,6 +391,20 @@ s_on_intake (hl_redis_t *redis, redisReply *reply, void *arg)
     s_call_t *call = arg;
     hl_store_result_t res;
     s_parse_intake (reply, &res);
+    hl_store_t *self = call->store;
+    if (self && self->opts.ack_replicas > 0
+        && (res.outcome == HL_STORE_NEW || res.outcome == HL_STORE_DUP)) {
+        s_replication_t *r = calloc (1, sizeof *r);
+        if (!r)
+            abort ();
+        r->call = call;
+        r->res = res;
+        *self->waiting_tail = r;
+        self->waiting_tail = &r->next;
+        self->n_waiting++;
+        s_send_wait (self);
+        return;
+    }
     call->intake_fn (&res, call->arg);
     free (call);
 }

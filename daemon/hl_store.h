@@ -26,6 +26,9 @@ typedef struct {
     int tz_offset_min;           //  local time for the date in ticket numbers
     int idempotency_ttl_s;       //  how long a request id is remembered
     const hl_pii_t *pii;         //  seals callers' details (NULL: stored as given)
+    int ack_replicas;            //  0: a new ticket is confirmed by the primary's reply
+                                 //  N: ... and then by WAIT: N replicas received it
+    int ack_timeout_ms;          //  how long WAIT waits for them
 } hl_store_opts_t;
 
 typedef enum {
@@ -34,6 +37,7 @@ typedef enum {
     HL_STORE_CONFLICT,   //  the request id was used for another request
     HL_STORE_REFUSED,    //  the step's rules refused it (code and error set)
     HL_STORE_LOST,       //  no confirmation (connection lost or timed out)
+    HL_STORE_UNREPLICATED,   //  stored on the primary, not confirmed by enough replicas
     HL_STORE_FAILED      //  Redis answered with an error
 } hl_store_outcome_t;
 

@@ -282,6 +282,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     hl_store_opts_t so;
     hl_redis_opts_default (&so.redis);
     so.pii = d->pii;
+    so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
+    so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
     so.redis.address = d->cfg.redis;
     if (*d->cfg.redis_user) {
         char why[256];

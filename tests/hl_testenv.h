@@ -33,6 +33,11 @@ void hl_testenv_redis_stop (hl_testenv_t *self);
 //  but never answers.
 void hl_testenv_redis_pause (hl_testenv_t *self, int paused);
 
+//  Start a replica of the private Redis on a free port and wait until the
+//  primary counts it (0 or -1); freeze or thaw it (SIGSTOP / SIGCONT).
+int hl_testenv_replica_start (hl_testenv_t *self);
+void hl_testenv_replica_pause (hl_testenv_t *self, int paused);
+
 //  Use OTHER's redis-server instead of starting one (several daemons on one
 //  Redis).
 void hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other);

@@ -426,10 +426,64 @@ test_pii_at_rest (void)
     hl_testenv_destroy (&env);
 }
 
+//  The answer to one complaint with request id RID, sent once.
+static Hotline__Envelope *
+s_file_once (hl_testenv_t *env, const char *rid)
+{
+    s_pipe_t p;
+    s_pipe_open (&p, env);
+    s_pipe_complaint (&p, rid, "复制确认测试：路灯不亮");
+    Hotline__Envelope *e = s_pipe_recv (&p);
+    s_pipe_close (&p);
+    return e;
+}
+
+//  ack = replicated: a ticket is acknowledged once a replica has it; with
+//  the replica frozen the caller is told to retry (never a false ack), and
+//  the retry under the same request id gets the same ticket once it is
+//  replicated.
+static void
+test_ack_replicated (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("ack");
+    const char *args[] = { "--ack", "replicated", "--ack-replicas", "1",
+                           "--ack-timeout-ms", "300", NULL };
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_replica_start (env) != 0
+        || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *status[] = { "status", NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, status, &out) == 0 && strstr (out, "ack replicated 1"));
+    free (out);
+    Hotline__Envelope *e = s_file_once (env, "ack-first-0001");
+    if (e && e->body_case == HOTLINE__ENVELOPE__BODY_NACK)
+        fprintf (stderr, "nack: %s\n", e->nack->message);
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    hl_wire_free (&e);
+
+    hl_testenv_replica_pause (env, 1);
+    long long t0 = s_ms ();
+    e = s_file_once (env, "ack-second-0001");
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_NACK
+              && e->nack->code == HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT && e->nack->retryable
+              && strstr (e->nack->message, "replicas"));
+    HL_CHECK (s_ms () - t0 < 3000);
+    hl_wire_free (&e);
+    hl_testenv_replica_pause (env, 0);
+    e = s_file_once (env, "ack-second-0001");
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_ACK && e->ack->duplicate);
+    hl_wire_free (&e);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "dashboard_flood", test_dashboard_flood }, { "slow_stream", test_slow_stream },
     { "query_burst", test_query_burst }, { "stop_bounded", test_stop_bounded },
-    { "token_file", test_token_file }, { "pii_at_rest", test_pii_at_rest }, { NULL, NULL }
+    { "token_file", test_token_file }, { "pii_at_rest", test_pii_at_rest },
+    { "ack_replicated", test_ack_replicated }, { NULL, NULL }
 };
 
 int
