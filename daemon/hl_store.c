@@ -13,6 +13,7 @@
 struct hl_store {
     hl_redis_t *redis;           //  writes: intake, transitions, timers
     hl_redis_t *reads;           //  lookups, lists and dashboard figures
+    hl_redis_t *waits;           //  ack_replicas: WAIT, off the write connection
     hl_store_opts_t opts;
     char city_prefix[16];
     char tz[16];                 //  tz_offset_min as text
@@ -133,7 +134,14 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     self->redis = hl_redis_new (base, &opts->redis, s_on_redis_state, self, err, errlen);
     if (self->redis)
         self->reads = hl_redis_new (base, &opts->redis, NULL, NULL, err, errlen);
-    if (!self->reads) {
+    if (self->reads && opts->ack_replicas > 0) {
+        //  Its watchdog must outlast the WAIT it sends.
+        hl_redis_opts_t wo = opts->redis;
+        wo.timeout_ms = opts->redis.timeout_ms + opts->ack_timeout_ms;
+        self->waits = hl_redis_new (base, &wo, NULL, NULL, err, errlen);
+    }
+    if (!self->reads || (opts->ack_replicas > 0 && !self->waits)) {
+        hl_redis_destroy (&self->reads);
         hl_redis_destroy (&self->redis);
         event_free (self->retry);
         free (self);
@@ -151,6 +159,7 @@ hl_store_destroy (hl_store_t **self_p)
         return;
     hl_redis_destroy (&self->reads);
     hl_redis_destroy (&self->redis);
+    hl_redis_destroy (&self->waits);
     event_free (self->retry);
     free (self);
     *self_p = NULL;
@@ -327,12 +336,15 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
 //  ---------------------------------------------------------------------
 //  Replicated acknowledgement (ack_replicas > 0)
 //
-//  WAIT counts the replicas that received everything this connection wrote
-//  before it, so one WAIT confirms every intake answered before it was
-//  sent: a group commit. Intakes answered while a WAIT is out wait for the
-//  next one. A ticket the replicas did not confirm in time is not
-//  acknowledged (HL_STORE_UNREPLICATED: the caller retries with the same
-//  request id, which answers the same ticket once it is replicated).
+//  WAIT counts the replicas that received everything its own connection
+//  wrote before it. It runs on a connection of its own, so that writes
+//  never queue behind it: a small write there (a counter) comes after every
+//  intake already answered on the write connection (Redis runs commands one
+//  at a time), and the WAIT after it confirms them all: a group commit.
+//  Intakes answered while a WAIT is out wait for the next one. A ticket
+//  the replicas did not confirm in time is not acknowledged
+//  (HL_STORE_UNREPLICATED: the caller retries with the same request id,
+//  which answers the same ticket once it is replicated).
 
 typedef struct s_replication {
     struct s_replication *next;
@@ -378,10 +390,12 @@ s_send_wait (hl_store_t *self)
     char n[16], ms[16];
     snprintf (n, sizeof n, "%d", self->opts.ack_replicas);
     snprintf (ms, sizeof ms, "%d", self->opts.ack_timeout_ms);
+    const char *mark[] = { "INCR", "hl:replication-mark" };
     const char *argv[] = { "WAIT", n, ms };
     self->in_wait = self->n_waiting;
-    if (hl_redis_command (self->redis, 3, argv, NULL, s_on_wait, self) != 0)
-        s_on_wait (self->redis, NULL, self);    //  down: none of them is confirmed
+    if (hl_redis_command (self->waits, 2, mark, NULL, NULL, NULL) != 0
+        || hl_redis_command (self->waits, 3, argv, NULL, s_on_wait, self) != 0)
+        s_on_wait (self->waits, NULL, self);    //  down: none of them is confirmed
 }
 
 static void
