@@ -1134,15 +1134,17 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
+    //  Every argument is named (hotline.lua's transition reads them so).
+    ProtobufCBinaryData request_id = { rid_len, (uint8_t *) rid };
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_transition");
     s_arg_str (&a, "0");
-    s_arg_str (&a, ticket);
-    s_arg_str (&a, hl_wire_action_name (t->action));
-    s_arg_str (&a, actor);
-    s_arg (&a, rid, rid_len);
-    s_arg_str (&a, now);
+    s_param_str (&a, "ticket", ticket);
+    s_param_str (&a, "action", hl_wire_action_name (t->action));
+    s_param_str (&a, "actor", actor);
+    s_param (&a, "request_id", 1, request_id);
+    s_param_str (&a, "now_ms", now);
     s_transition_params (&a, t, scratch, assist, sizeof assist);
     s_premade_params (&a, pre, pre_names, pre_values, pre_gen);
     s_call_t *call = s_call_new (arg);

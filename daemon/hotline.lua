@@ -710,13 +710,17 @@ local function ticket_fields(k, rid)
 end
 
 -- hl_transition: one action on one ticket.
--- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
---       parameter name/value pairs (note, unit, assist, return_reason,
---       extension_days, resolved, satisfaction, transfer_to, parent, article)
+-- args: name/value pairs, in any order: ticket, action, actor, request_id,
+--       now_ms (none: Redis time), the action's parameters (note, unit,
+--       assist, return_reason, extension_days, resolved, satisfaction,
+--       transfer_to, parent, article) and deadlines computed beforehand
+--       (pre_<milestone>_<warn|due|esc>, pre_gen)
 -- returns {'ok'|'dup', from, to, at_ms, unit, assist, sla} or {'err', code, message};
 -- sla lists what hotlined must arm (see sla_facts; empty on 'dup').
 local function transition(keys, args)
-  local ticket, action, actor, rid = args[1], args[2], args[3], args[4]
+  local p = pairs_to_table(args, 1)
+  local ticket, action, actor, rid = p.ticket or '', p.action or '', p.actor or '',
+                                     p.request_id or ''
   local k = 'hl:t:' .. ticket
   local t, done = ticket_fields(k, rid)
   if done then
@@ -736,7 +740,6 @@ local function transition(keys, args)
   if not rule.from[t.state] then
     return fail('invalid_transition', 'cannot ' .. action .. ' a ticket that is ' .. t.state)
   end
-  local p = pairs_to_table(args, 6)
   for _, need in ipairs(rule.needs) do
     if not p[need] or p[need] == '' then
       return fail('missing_field', need .. ': required to ' .. action)
@@ -746,7 +749,7 @@ local function transition(keys, args)
     local refusal = unmet(rule, t, action)
     if refusal then return refusal end
   end
-  local now = now_ms(args[5])
+  local now = now_ms(p.now_ms)
   local at = string.format('%d', now)
   local lead = string.match(actor, '^unit:([^/]+)') == t.unit
   begin_step()
