@@ -387,8 +387,15 @@ local function allowed(who, actor, t)
   return unit == t.unit or in_list(t.assist, unit)
 end
 
+-- A transition's answers are name/value pairs (hl_store decodes them by
+-- name): outcome ('ok', 'dup' or 'err'), then what it has.
 local function fail(code, message)
-  return {'err', code, message}
+  return {'outcome', 'err', 'code', code, 'message', message}
+end
+
+local function answer(outcome, from, to, at, unit, assist, sla)
+  return {'outcome', outcome, 'from', from, 'to', to, 'at_ms', at, 'unit', unit,
+          'assist', assist, 'sla', sla}
 end
 
 -- Each action's own work. It returns nothing when the ticket goes where
@@ -715,8 +722,9 @@ end
 --       assist, return_reason, extension_days, resolved, satisfaction,
 --       transfer_to, parent, article) and deadlines computed beforehand
 --       (pre_<milestone>_<warn|due|esc>, pre_gen)
--- returns {'ok'|'dup', from, to, at_ms, unit, assist, sla} or {'err', code, message};
--- sla lists what hotlined must arm (see sla_facts; empty on 'dup').
+-- returns name/value pairs: outcome 'ok' or 'dup', from, to, at_ms, unit,
+-- assist, sla (what hotlined must arm, see sla_facts; empty on 'dup'); or
+-- outcome 'err', code, message.
 local function transition(keys, args)
   local p = pairs_to_table(args, 1)
   local ticket, action, actor, rid = p.ticket or '', p.action or '', p.actor or '',
@@ -725,7 +733,7 @@ local function transition(keys, args)
   local t, done = ticket_fields(k, rid)
   if done then
     local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-    return {'dup', from, to, at, unit, assist, {}}
+    return answer('dup', from, to, at, unit, assist, {})
   end
   if not t.state then
     return fail('not_found', 'no such ticket')
@@ -788,8 +796,8 @@ local function transition(keys, args)
   if action == 'reply' then
     event('reply', ticket, t.state, to, unit)
   end
-  return {'ok', t.state, to, at, unit, assist,
-          #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {}}
+  return answer('ok', t.state, to, at, unit, assist,
+                #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {})
 end
 
 -- ---------------------------------------------------------------------
