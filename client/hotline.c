@@ -15,6 +15,7 @@
 #include "hl_buf.h"
 #include "hl_client.h"
 #include "hl_deadline_cmd.h"
+#include "hl_lifecycle.h"
 #include "hl_secret.h"
 #include "hl_snippet.h"
 #include "hl_top.h"
@@ -388,26 +389,35 @@ typedef struct {
     const char *command;
     Hotline__Action action;
     const char *arg;
-    const char *role;          //  default actor role
 } s_action_cmd_t;
 
 static const s_action_cmd_t s_action_cmds[] = {
-    { "dispatch", HOTLINE__ACTION__ACTION_DISPATCH, "unit", "dispatcher" },
-    { "reassign", HOTLINE__ACTION__ACTION_REASSIGN, "unit", "dispatcher" },
-    { "refuse-return", HOTLINE__ACTION__ACTION_REFUSE_RETURN, NULL, "dispatcher" },
-    { "approve-extension", HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL, "dispatcher" },
-    { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL, "dispatcher" },
-    { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL, "dispatcher" },
-    { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL, "agent" },
-    { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL, "agent" },
-    { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL, "agent" },
-    { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number", "agent" },
-    { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL, "agent" },
-    { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent", "agent" },
-    { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL, "dispatcher" },
-    { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL, "dispatcher" },
-    { NULL, 0, NULL, NULL }
+    { "dispatch", HOTLINE__ACTION__ACTION_DISPATCH, "unit" },
+    { "reassign", HOTLINE__ACTION__ACTION_REASSIGN, "unit" },
+    { "refuse-return", HOTLINE__ACTION__ACTION_REFUSE_RETURN, NULL },
+    { "approve-extension", HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL },
+    { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL },
+    { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL },
+    { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL },
+    { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL },
+    { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL },
+    { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number" },
+    { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL },
+    { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent" },
+    { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL },
+    { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL },
+    { NULL, 0, NULL }
 };
+
+//  The actor role a command is taken as when none is given: the role the
+//  lifecycle table names for its action, a dispatcher where a unit or a
+//  dispatcher may act.
+static const char *
+s_default_role (Hotline__Action action)
+{
+    const hl_lifecycle_action_t *a = hl_lifecycle_action (action);
+    return a && strcmp (a->who, "agent") == 0 ? "agent" : "dispatcher";
+}
 
 typedef struct {
     char actor[128];
@@ -515,7 +525,8 @@ s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **arg
     if (!*buf.actor && getenv ("HOTLINE_ACTOR"))
         snprintf (buf.actor, sizeof buf.actor, "%s", getenv ("HOTLINE_ACTOR"));
     if (!*buf.actor && !o->curve)
-        snprintf (buf.actor, sizeof buf.actor, "%s:%s", cmd->role, getenv ("USER") ?: "staff");
+        snprintf (buf.actor, sizeof buf.actor, "%s:%s", s_default_role (cmd->action),
+                  getenv ("USER") ?: "staff");
     t.has_actor = *buf.actor != 0;
     t.actor = hl_wire_bytes (buf.actor);
     if (!env.has_request_id) {

@@ -1,5 +1,6 @@
 /*  hl_broker: the department worker queue. See hl_broker.h. */
 #include "hl_broker.h"
+#include "hl_lifecycle.h"
 #include "hl_privacy.h"
 #include "hl_log.h"
 #include "hl_table.h"
@@ -673,15 +674,13 @@ s_premade_sign (hl_broker_t *self, const hl_deadline_facts_t *facts, int64_t now
     }
 }
 
-//  The actions a department may take; the rest belong to the hotline.
+//  The actions a department may take (the lifecycle table's unit roles);
+//  the rest belong to the hotline.
 static int
 s_worker_action (int action)
 {
-    return action == HOTLINE__ACTION__ACTION_SIGN || action == HOTLINE__ACTION__ACTION_RETURN
-        || action == HOTLINE__ACTION__ACTION_PROGRESS
-        || action == HOTLINE__ACTION__ACTION_REQUEST_EXTENSION
-        || action == HOTLINE__ACTION__ACTION_REPLY
-        || action == HOTLINE__ACTION__ACTION_PAUSE || action == HOTLINE__ACTION__ACTION_RESUME;
+    const hl_lifecycle_action_t *a = hl_lifecycle_action (action);
+    return a && a->by_unit;
 }
 
 static void
@@ -698,8 +697,7 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
     if (!s_worker_action (t->action)) {
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
                    HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "action",
-                   "action: departments may sign, return, report progress, ask for an "
-                   "extension, pause or resume the clock, and reply");
+                   "action: not one a department may take (docs/lifecycle.md)");
         return;
     }
     if (rid_len == 0 || rid_len > 64) {

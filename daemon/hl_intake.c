@@ -2,6 +2,7 @@
 #include "hl_intake.h"
 #include "hl_privacy.h"
 #include "hl_complaint.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_text.h"
 #include "hl_transition.h"
@@ -202,8 +203,7 @@ static void
 s_index_similar (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
 {
     const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
-    if (!self->similar || !c || (res->state != HOTLINE__STATE__STATE_DISPATCHED
-                                 && res->state != HOTLINE__STATE__STATE_TO_DISPATCH))
+    if (!self->similar || !c || !hl_lifecycle_is_open (res->state))
         return;
     char *text = hl_wire_strdup (c->content);
     char *area = hl_wire_strdup (c->area);
@@ -605,11 +605,7 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
         hl_timers_arm (self->timers, peer->ticket, &res->sla);
         s_announce (self, "transition", peer->ticket, res->unit, res->from, res->to, 0,
                     peer->action, (int64_t) res->at_ms);
-        if (self->similar && (res->to == HOTLINE__STATE__STATE_CLOSED
-                              || res->to == HOTLINE__STATE__STATE_MERGED
-                              || res->to == HOTLINE__STATE__STATE_ANSWERED_DIRECTLY
-                              || res->to == HOTLINE__STATE__STATE_TRANSFERRED
-                              || res->to == HOTLINE__STATE__STATE_OUT_OF_SCOPE))
+        if (self->similar && !hl_lifecycle_is_open (res->to))
             hl_similar_forget (self->similar, peer->ticket);
         if (self->metrics)
             hl_metrics_transition (self->metrics, peer->action);

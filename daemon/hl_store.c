@@ -1029,6 +1029,26 @@ hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *f
 //  --------------------------------------------------------------------
 //  Transitions.
 
+//  A Function's answer given as name/value pairs: the value named NAME,
+//  NULL if there is none.
+static const redisReply *
+s_named (const redisReply *reply, const char *name)
+{
+    for (size_t i = 0; s_reply_is_array (reply, 2) && i + 1 < reply->elements; i += 2) {
+        const redisReply *key = reply->element[i];
+        if (key->type == REDIS_REPLY_STRING && strcmp (key->str, name) == 0)
+            return reply->element[i + 1];
+    }
+    return NULL;
+}
+
+//  The named value NAME copied into OUT ("" if none).
+static void
+s_named_str (const redisReply *reply, const char *name, char *out, size_t outlen)
+{
+    s_copy_str (out, outlen, s_named (reply, name));
+}
+
 //  Turns the reply of hl_transition into a result. As for intake, only a
 //  confirmed 'ok' or 'dup' counts as applied.
 static void
@@ -1043,30 +1063,29 @@ s_parse_transition (const redisReply *reply, hl_store_transition_result_t *res)
     }
     res->outcome = HL_STORE_FAILED;
     snprintf (res->error, sizeof res->error, "ticket store error");
-    if (reply->type == REDIS_REPLY_ERROR || !s_reply_is_array (reply, 3))
-        return;
-    s_copy_str (kind, sizeof kind, reply->element[0]);
+    s_named_str (reply, "outcome", kind, sizeof kind);
     if (strcmp (kind, "err") == 0) {
         res->outcome = HL_STORE_REFUSED;
-        s_copy_str (text, sizeof text, reply->element[1]);
+        s_named_str (reply, "code", text, sizeof text);
         res->code = hl_wire_error_parse (text);
         if (!res->code)
             res->code = HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION;
-        s_copy_str (res->error, sizeof res->error, reply->element[2]);
+        s_named_str (reply, "message", res->error, sizeof res->error);
         return;
     }
-    if (reply->elements < 6 || (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0))
+    if (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0)
         return;
-    s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
-    if (reply->elements > 6)
-        hl_store_sla_parse (reply->element[6], 0, &res->sla);
-    s_copy_str (text, sizeof text, reply->element[1]);
+    s_named_str (reply, "from", text, sizeof text);
     res->from = hl_wire_state_parse (text);
-    s_copy_str (text, sizeof text, reply->element[2]);
+    s_named_str (reply, "to", text, sizeof text);
     res->to = hl_wire_state_parse (text);
-    s_copy_str (text, sizeof text, reply->element[3]);
+    s_named_str (reply, "at_ms", text, sizeof text);
     res->at_ms = strtoull (text, NULL, 10);
-    s_copy_str (res->unit, sizeof res->unit, reply->element[4]);
+    s_named_str (reply, "unit", res->unit, sizeof res->unit);
+    s_named_str (reply, "assist", res->assist, sizeof res->assist);
+    const redisReply *sla = s_named (reply, "sla");
+    if (sla && sla->elements)
+        hl_store_sla_parse (sla, 0, &res->sla);
     res->outcome = kind[0] == 'o' ? HL_STORE_NEW : HL_STORE_DUP;
     res->error[0] = 0;
 }
@@ -1229,15 +1248,17 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
+    //  Every argument is named (hotline.lua's transition reads them so).
+    ProtobufCBinaryData request_id = { rid_len, (uint8_t *) rid };
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_transition");
     s_arg_str (&a, "0");
-    s_arg_str (&a, ticket);
-    s_arg_str (&a, hl_wire_action_name (t->action));
-    s_arg_str (&a, actor);
-    s_arg (&a, rid, rid_len);
-    s_arg_str (&a, now);
+    s_param_str (&a, "ticket", ticket);
+    s_param_str (&a, "action", hl_wire_action_name (t->action));
+    s_param_str (&a, "actor", actor);
+    s_param (&a, "request_id", 1, request_id);
+    s_param_str (&a, "now_ms", now);
     s_transition_params (&a, t, scratch, assist, sizeof assist);
     s_premade_params (&a, pre, pre_names, pre_values, pre_gen);
     s_call_t *call = s_call_new (arg);

@@ -1,5 +1,6 @@
 /*  hl_timers: firing SLA reminders. See hl_timers.h. */
 #include "hl_timers.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_wire.h"
 
@@ -14,10 +15,6 @@
 #define S_DAY_S (24 * 3600)      //  the calendar check and recompute, daily
 #define S_CALENDAR_WARN_DAYS 60  //  warn when the calendar files end this soon
 
-//  Open states whose tickets may have running clocks.
-static const char *s_open_states[] = { "dispatched", "signed", "in_progress", "returned",
-                                       "replied" };
-#define S_OPEN_STATES 5
 
 struct hl_timers {
     struct event_base *base;
@@ -31,7 +28,7 @@ struct hl_timers {
     int again;                   //  fire once more when it returns
     int64_t next_due;            //  earliest known moment, or 0
     uint64_t fired;
-    int scan_state;              //  recompute job: index into s_open_states, -1 idle
+    int scan_state;              //  recompute job: index into hl_lifecycle_clocked, -1 idle
     long scan_next;
     uint64_t scan_provisional;   //  provisional deadlines the job met so far
     struct event *daily;         //  persistent: calendar check and recompute
@@ -260,7 +257,7 @@ s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
         self->scan_provisional += s_arm (self, row->element[0]->str, &sla);
     }
     self->scan_next = (long) reply->element[0]->integer;
-    if (self->scan_next == 0 && ++self->scan_state == S_OPEN_STATES) {
+    if (self->scan_next == 0 && ++self->scan_state == HL_LIFECYCLE_CLOCKED) {
         self->scan_state = -1;
         hl_metrics_provisional (self->metrics, self->scan_provisional);
         hl_info ("deadlines of open tickets recomputed (%llu provisional)",
@@ -277,7 +274,7 @@ s_scan_more (hl_timers_t *self)
     char start[24], count[16];
     snprintf (start, sizeof start, "%ld", self->scan_next);
     snprintf (count, sizeof count, "%d", S_SCAN_BATCH);
-    const char *argv[] = { s_open_states[self->scan_state], start, count };
+    const char *argv[] = { hl_lifecycle_clocked[self->scan_state]->code, start, count };
     if (hl_store_fcall (self->store, "hl_sla_scan", 3, argv, NULL, s_on_scan, self) != 0)
         self->scan_state = -1;
 }
