@@ -111,18 +111,28 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
 }
 
 //  Tickets in all state indexes, against those acknowledged (the stack is
-//  this run's alone).
+//  this run's alone). One transaction: the workers are still moving
+//  tickets from one index to the next.
 static long
 s_tickets_stored (redisContext *rc)
 {
-    long n = 0;
-    for (int s = 1; hl_wire_state_name (s); s++) {
-        redisReply *r = redisCommand (rc, "ZCARD hl:state:%s", hl_wire_state_name (s));
-        if (r && r->type == REDIS_REPLY_INTEGER)
-            n += (long) r->integer;
+    redisAppendCommand (rc, "MULTI");
+    int n_states = 0;
+    for (int s = 1; hl_wire_state_name (s); s++, n_states++)
+        redisAppendCommand (rc, "ZCARD hl:state:%s", hl_wire_state_name (s));
+    redisAppendCommand (rc, "EXEC");
+    for (int i = 0; i <= n_states; i++) {
+        redisReply *r = s_get_reply (rc);          //  OK, then QUEUED each
         if (r)
             freeReplyObject (r);
     }
+    redisReply *r = s_get_reply (rc);
+    long n = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_INTEGER)
+            n += (long) r->element[i]->integer;
+    if (r)
+        freeReplyObject (r);
     return n;
 }
 
