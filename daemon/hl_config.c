@@ -214,6 +214,13 @@ hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen)
 }
 
 int
+hl_config_load_text (hl_config_t *cfg, const char *name, const char *text, char *err,
+                     size_t errlen)
+{
+    return hl_conf_parse_text (name, text, s_on_line, cfg, err, errlen);
+}
+
+int
 hl_config_from_args (hl_config_t *cfg, int argc, char **argv, char *err, size_t errlen)
 {
     for (int i = 1; i < argc; i++) {

@@ -69,6 +69,10 @@ void hl_config_defaults (hl_config_t *cfg);
 //  Apply the file PATH. 0, or -1 with "PATH:LINE: message" in ERR.
 int hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen);
 
+//  Apply TEXT, a file's contents, calling it NAME in messages.
+int hl_config_load_text (hl_config_t *cfg, const char *name, const char *text, char *err,
+                         size_t errlen);
+
 //  Apply one setting. 0, or -1 with a message in ERR.
 int hl_config_set (hl_config_t *cfg, const char *key, const char *value,
                    char *err, size_t errlen);
