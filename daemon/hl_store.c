@@ -969,10 +969,11 @@ hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
 {
     char now[24];
     snprintf (now, sizeof now, "%lld", (long long) now_ms);
-    const char *argv[] = { "FCALL", "hl_ticket_reveal", "0", ticket, actor, now, reason };
+    const char *argv[] = { "FCALL", "hl_ticket_reveal", "0", "ticket", ticket, "actor", actor,
+                           "now_ms", now, "reason", reason };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send (self, 7, argv, NULL, s_on_ticket, call);
+    return s_send (self, 11, argv, NULL, s_on_ticket, call);
 }
 
 //  What a department is sent of a ticket: the request and where it stands,

@@ -348,19 +348,6 @@ local function ticket_get(keys, args)
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
 end
 
--- The ticket with its caller's full details, for staff who need them: the
--- access goes into the history in the same atomic call, so no full number
--- is shown without its audit entry. ARGS: ticket, actor, now_ms, reason.
-local function ticket_reveal(keys, args)
-  local ticket, actor, now, reason = args[1], args[2], args[3], args[4]
-  local state = redis.call('HGET', 'hl:t:' .. ticket, 'state')
-  if not state then
-    return {}
-  end
-  redis.call('RPUSH', 'hl:h:' .. ticket,
-             history_entry(now, actor, 'reveal_caller', state, state, reason))
-  return ticket_get(keys, {ticket})
-end
 
 -- ---------------------------------------------------------------------
 -- Transitions: RULES (the lifecycle table) says who may take an action,
@@ -1043,6 +1030,21 @@ local function hotspot_record(keys, args)
   redis.call('LPUSH', 'hl:hotspots', args[1])
   redis.call('LTRIM', 'hl:hotspots', 0, 199)
   return 1
+end
+
+-- The ticket with its caller's full details, for staff who need them: the
+-- access goes into the history in the same atomic call, so no full number
+-- is shown without its audit entry. Named ARGS: ticket, actor, now_ms, reason.
+local function ticket_reveal(keys, args)
+  local p = pairs_to_table(args, 1)
+  local ticket, actor, now, reason = p.ticket or '', p.actor or '', p.now_ms, p.reason or ''
+  local state = redis.call('HGET', 'hl:t:' .. ticket, 'state')
+  if not state then
+    return {}
+  end
+  redis.call('RPUSH', 'hl:h:' .. ticket,
+             history_entry(now, actor, 'reveal_caller', state, state, reason))
+  return ticket_get(keys, {ticket})
 end
 
 redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,
