@@ -244,7 +244,7 @@ s_run_ceiling (const char *redis, char (*tickets)[48], long total, int depth)
     s_ceiling_t c = { .base = event_base_new (), .tickets = tickets, .total = total,
                       .depth = depth };
     hl_store_opts_t so;
-    hl_redis_opts_default (&so.redis);
+    hl_store_opts_default (&so);
     so.redis.address = redis;
     so.redis.timeout_ms = 10000;
     so.city_prefix = "BD";

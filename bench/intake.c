@@ -130,7 +130,7 @@ s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, d
     c.sent_us = calloc ((size_t) total, sizeof *c.sent_us);
     c.latency_us = calloc ((size_t) total, sizeof *c.latency_us);
     hl_store_opts_t so;
-    hl_redis_opts_default (&so.redis);
+    hl_store_opts_default (&so);
     so.redis.address = redis;
     so.redis.timeout_ms = 10000;
     so.city_prefix = "BC";

@@ -1,6 +1,6 @@
 # bench/stack.sh: the private stack every bench/run-* script measures,
 # sourced by them (from the repository's root): a redis-server with the
-# deploy settings (AOF on, appendfsync everysec, as deploy/up runs it) and
+# deploy settings (AOF on, appendfsync always, as deploy/up runs it) and
 # hotlined, every endpoint on a free loopback port, so a benchmark never
 # meets a running deployment or a leftover of an earlier run. Torn down
 # when the script exits.

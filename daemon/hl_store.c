@@ -114,6 +114,17 @@ s_on_redis_state (hl_redis_t *redis, int up, void *arg)
         s_load_functions (self);
 }
 
+void
+hl_store_opts_default (hl_store_opts_t *opts)
+{
+    memset (opts, 0, sizeof *opts);
+    hl_redis_opts_default (&opts->redis);
+    opts->city_prefix = "YJ";
+    opts->tz_offset_min = 480;
+    opts->idempotency_ttl_s = 30 * 86400;
+    opts->ack_timeout_ms = 1000;
+}
+
 hl_store_t *
 hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, size_t errlen)
 {

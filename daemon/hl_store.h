@@ -113,6 +113,11 @@ typedef void (hl_store_intake_fn) (const hl_store_result_t *result, void *arg);
 typedef void (hl_store_view_fn) (const Hotline__TicketView *view, const char *error,
                                  void *arg);
 
+//  Every option set: the defaults of hl_redis, prefix "YJ", UTC+8, request
+//  ids kept 30 days, nothing sealed, ack = local. Callers change what they
+//  need; fields added later get their default here.
+void hl_store_opts_default (hl_store_opts_t *opts);
+
 hl_store_t *hl_store_new (struct event_base *base, const hl_store_opts_t *opts,
                           char *err, size_t errlen);
 void hl_store_destroy (hl_store_t **self_p);

@@ -280,7 +280,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
                     "stored as they are");
     hl_store_opts_t so;
-    hl_redis_opts_default (&so.redis);
+    hl_store_opts_default (&so);
     so.pii = d->pii;
     so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
     so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
