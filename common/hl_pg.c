@@ -522,6 +522,15 @@ s_on_poll (evutil_socket_t fd, short what, void *arg)
     }
 }
 
+//  The server's notices (e.g. "already exists, skipping") go to the debug
+//  log, not to stderr.
+static void
+s_on_notice (void *arg, const char *message)
+{
+    (void) arg;
+    hl_debug ("postgres: %.*s", (int) strcspn (message, "\n"), message);
+}
+
 static void
 s_connect (hl_pg_t *self)
 {
@@ -535,6 +544,7 @@ s_connect (hl_pg_t *self)
     self->conn = PQconnectStartParams (keys, vals, 1);
     if (!self->conn)
         abort ();
+    PQsetNoticeProcessor (self->conn, s_on_notice, NULL);
     self->state = S_CONNECTING;
     self->connect_started_us = hl_monotonic_us ();
     if (PQstatus (self->conn) == CONNECTION_BAD || PQsocket (self->conn) < 0) {

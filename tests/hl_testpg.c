@@ -4,6 +4,7 @@
 
 #include <assert.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <grp.h>
 #include <pwd.h>
 #include <signal.h>
@@ -87,6 +88,9 @@ hl_testpg_new (const char *name)
         free (self);
         return NULL;
     }
+    char abs[PATH_MAX];         //  postgres runs elsewhere: no relative path
+    if (realpath (self->dir, abs) && strlen (abs) < sizeof self->dir)
+        strcpy (self->dir, abs);
     snprintf (self->pgdir, sizeof self->pgdir, "%s/pg", self->dir);
     snprintf (self->pwfile, sizeof self->pwfile, "%s/pg.password", self->dir);
     char cmd[1400];
