@@ -51,6 +51,7 @@ pg_init () {   # DIR PORT PWFILE [EXTRA_SETTING...]
         echo "listen_addresses = ''"
         echo "port = $port"
         echo "unix_socket_directories = '$dir'"
+        echo "unix_socket_permissions = 0700"
         echo "password_encryption = 'scram-sha-256'"
         for setting in "$@"; do echo "$setting"; done
     } | pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null

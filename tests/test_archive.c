@@ -1,7 +1,8 @@
 /*  Black-box tests of hotlined with the PostgreSQL archive: the schema is
  *  applied at start, PostgreSQL down or frozen never stops intake, a
- *  newer schema is refused with a clear message, and a connection string
- *  with a password is refused at start.
+ *  newer schema is refused with a clear message, a connection string with
+ *  a password is refused at start, and `hotline report` reads the month's
+ *  三率 from the schema hotlined applied.
  */
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -79,6 +80,30 @@ test_daemon_migrates (void)
     HL_CHECK (s_submit (env));
     //  The password never shows in the log.
     HL_CHECK (!s_log_has (env, hl_testpg_password (pg)));
+
+    //  hotline report reads the schema hotlined applied: two rsj tickets
+    //  of November (Beijing), one responded on time and satisfied.
+    char *n = hl_testpg_value (pg, "SELECT hl_put_tickets('["
+        "{\"number\":\"A1\",\"created_at\":\"2026-11-02T10:00:00+08\",\"version\":5,"
+        "\"state\":\"closed\",\"unit\":\"rsj\",\"dispatched_at\":\"2026-11-02T10:00:00+08\","
+        "\"contact_met\":\"2026-11-02T11:00:00+08\",\"satisfaction\":\"satisfied\","
+        "\"resolved\":true},"
+        "{\"number\":\"A2\",\"created_at\":\"2026-11-03T10:00:00+08\",\"version\":2,"
+        "\"state\":\"dispatched\",\"unit\":\"rsj\","
+        "\"dispatched_at\":\"2026-11-03T10:00:00+08\"}]')");
+    HL_CHECK (n && strcmp (n, "2") == 0);
+    free (n);
+    const char *report[] = { "report", "--month", "2026-11", "--csv", "--dsn", hl_testpg_dsn (pg),
+                             "--password-file", hl_testpg_password_file (pg), NULL };
+    char *csv = NULL;
+    HL_CHECK (hl_testenv_client (env, report, &csv) == 0);
+    HL_CHECK_STR (csv, "unit,tickets,dispatched,responded_on_time,rated,resolved,satisfied,"
+                       "reopened,closed,response_rate,resolution_rate,satisfaction_rate\n"
+                       "rsj,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n"
+                       "*,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n");
+    free (csv);
+    const char *bad[] = { "report", "--month", "2026-13", "--dsn", hl_testpg_dsn (pg), NULL };
+    HL_CHECK (hl_testenv_client (env, bad, NULL) == 1);
     hl_testenv_destroy (&env);
     hl_testpg_destroy (&pg);
 }
