@@ -26,7 +26,8 @@
  *  Contract (as hl_redis): hl_pg_query returns 0 and then its callback
  *  fires exactly once, with the result or with an error; or it returns -1
  *  and the callback never fires. A result is valid only during the
- *  callback. Errors are "SQLSTATE: message": the server's own code, or
+ *  callback, and a callback must not destroy the link. Errors are
+ *  "SQLSTATE: message": the server's own code, or
  *  08006 (connection lost), 08001 (could not connect), 57014 (timed out).
  *  Single thread: the loop that owns BASE.
  */

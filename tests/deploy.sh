@@ -53,7 +53,7 @@ check test "${t3:10}" -gt "${t2:10}"
 # (The state directory itself lets the postgres group pass into the
 # archive's directory, and no more.)
 check test -z "$(find "$HOTLINE_STATE" -mindepth 1 -perm /077 ! -type l | head -1)"
-check test "$(stat -c %a:%G "$HOTLINE_STATE")" = 710:postgres
+[ "$(id -u)" -ne 0 ] || check test "$(stat -c %a:%G "$HOTLINE_STATE")" = 710:postgres
 # The archive: hotlined applied the schema; only hotlined's role with its
 # password gets in (peer for the superuser).
 . "$src/deploy/pg.sh"
