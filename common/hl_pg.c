@@ -580,6 +580,9 @@ s_on_watchdog (evutil_socket_t fd, short what, void *arg)
         s_went_down (self, "57014", why);
     }
     else
+    if (self->state == S_UP && self->n_sent == 0 && self->count > 0)
+        s_pump (self);          //  a mode change libpq refused earlier: try again
+    else
     if (self->state == S_UP && self->count == 0 && self->opts.ping_idle_ms > 0
         && now - self->last_traffic_us > (int64_t) self->opts.ping_idle_ms * 1000)
         hl_pg_query (self, "SELECT 1", 0, NULL, NULL, NULL);

@@ -48,6 +48,15 @@ s_on_result (hl_pg_t *pg, const PGresult *res, const char *err, void *arg)
     }
 }
 
+//  Sends a script from inside a callback (in pipeline mode: while the
+//  results are being read, right after the sync point).
+static void
+s_then_script (hl_pg_t *pg, const PGresult *res, const char *err, void *arg)
+{
+    s_on_result (pg, res, err, arg);
+    HL_CHECK (hl_pg_script (pg, "SELECT 'chained'", s_on_result, arg) == 0);
+}
+
 static void
 s_run (struct event_base *base, int ms)
 {
@@ -127,6 +136,10 @@ s_roundtrips (int pipeline)
     s_until (&p, &p.errors, 2, 2000);
     HL_CHECK (hl_pg_error_is (p.last_err, "42703"));
     HL_CHECK (hl_pg_last_rtt_us (c) > 0);
+    HL_CHECK (hl_pg_query (c, "SELECT 1", 0, NULL, s_then_script, &p) == 0);
+    s_until (&p, &p.results, 206, 2000);
+    HL_CHECK (p.results == 206);
+    HL_CHECK_STR (p.last_value, "chained");
 
     //  Destroying with queries in flight answers them with an error.
     HL_CHECK (hl_pg_query (c, "SELECT pg_sleep(0.2)", 0, NULL, s_on_result, &p) == 0);
