@@ -34,18 +34,24 @@ pg_dsn () {   # DIR PORT
     echo "host=$1 port=$2 dbname=hotline user=hotline"
 }
 
-# Create the cluster, its settings, the role and the database, once.
+# Create the cluster, its settings, the role and the database, once. The
+# cluster is made in DIR/data.new and renamed when complete, so a failed
+# attempt leaves nothing half-made behind (the next one starts over).
 # EXTRA lines go into postgresql.conf (the tests turn fsync off).
 pg_init () {   # DIR PORT PWFILE [EXTRA_SETTING...]
-    local dir=$1 port=$2 pwfile=$3
+    local dir=$1 port=$2 pwfile=$3 new=$1/data.new
     shift 3
     [ -f "$dir/data/PG_VERSION" ] && return 0
     mkdir -p "$dir"
     chmod 700 "$dir"
     [ "$(id -u)" -eq 0 ] && chown postgres: "$dir"
-    pg_as_owner "$pg_bin/initdb" -D "$dir/data" -U postgres -E UTF8 --locale=C.UTF-8 \
-        --auth-local=peer --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1 \
-        || { cat "$dir/initdb.log" >&2; return 1; }
+    rm -rf "$new"
+    if ! pg_as_owner "$pg_bin/initdb" -D "$new" -U postgres -E UTF8 --locale=C.UTF-8 \
+            --auth-local=peer --auth-host=scram-sha-256 >"$dir/initdb.log" 2>&1; then
+        cat "$dir/initdb.log" >&2
+        rm -rf "$new"
+        return 1
+    fi
     {
         echo "# hotline (deploy/pg.sh): unix socket only, in $dir"
         echo "listen_addresses = ''"
@@ -54,16 +60,22 @@ pg_init () {   # DIR PORT PWFILE [EXTRA_SETTING...]
         echo "unix_socket_permissions = 0700"
         echo "password_encryption = 'scram-sha-256'"
         for setting in "$@"; do echo "$setting"; done
-    } | pg_as_owner tee -a "$dir/data/postgresql.conf" >/dev/null
+    } | pg_as_owner tee -a "$new/postgresql.conf" >/dev/null
     printf '%s\n' "local all postgres peer" "local all all scram-sha-256" \
-        | pg_as_owner tee "$dir/data/pg_hba.conf" >/dev/null
+        | pg_as_owner tee "$new/pg_hba.conf" >/dev/null
     # Single-user mode needs no running server; the password goes through
     # stdin (printf is a builtin: it never shows in ps).
+    local pw
+    pw=$(tr -d '\n' <"$pwfile")
     printf "CREATE ROLE hotline LOGIN PASSWORD '%s';\nCREATE DATABASE hotline OWNER hotline;\n" \
-        "$(tr -d '\n' <"$pwfile")" \
-        | pg_as_owner "$pg_bin/postgres" --single -D "$dir/data" postgres >"$dir/single.log" 2>&1 \
-        || { cat "$dir/single.log" >&2; return 1; }
-    if grep -q ERROR "$dir/single.log"; then cat "$dir/single.log" >&2; return 1; fi
+        "${pw//\'/\'\'}" \
+        | pg_as_owner "$pg_bin/postgres" --single -D "$new" postgres >"$dir/single.log" 2>&1
+    if [ "${PIPESTATUS[1]}" -ne 0 ] || grep -q ERROR "$dir/single.log"; then
+        cat "$dir/single.log" >&2
+        rm -rf "$new"
+        return 1
+    fi
+    mv "$new" "$dir/data"
     rm -f "$dir/initdb.log" "$dir/single.log"
 }
 
