@@ -236,9 +236,11 @@ s_went_down (hl_pg_t *self, const char *code, const char *why)
     self->pipeline = 0;
     self->state = S_DOWN;
     s_clear_results (self);
-    size_t n = strlen (err);
+    size_t n = strlen (err);   //  one line: libpq's messages span several
     while (n > 0 && (err[n - 1] == '\n' || err[n - 1] == ' '))
         err[--n] = 0;
+    for (char *c = err; *c; c++)
+        *c = *c == '\n' || *c == '\t' ? ' ' : *c;
     if (was_up)
         hl_warning ("postgres: connection lost: %s", err);
     else

@@ -29,6 +29,8 @@ pg_as_owner () {
     fi
 }
 
+# POSIX sh (the C test harness runs it through system()).
+
 # The connection string hotlined and the tools use (no password in it).
 pg_dsn () {   # DIR PORT
     echo "host=$1 port=$2 dbname=hotline user=hotline"
@@ -66,11 +68,10 @@ pg_init () {   # DIR PORT PWFILE [EXTRA_SETTING...]
     # Single-user mode needs no running server; the password goes through
     # stdin (printf is a builtin: it never shows in ps).
     local pw
-    pw=$(tr -d '\n' <"$pwfile")
-    printf "CREATE ROLE hotline LOGIN PASSWORD '%s';\nCREATE DATABASE hotline OWNER hotline;\n" \
-        "${pw//\'/\'\'}" \
-        | pg_as_owner "$pg_bin/postgres" --single -D "$new" postgres >"$dir/single.log" 2>&1
-    if [ "${PIPESTATUS[1]}" -ne 0 ] || grep -q ERROR "$dir/single.log"; then
+    pw=$(tr -d '\n' <"$pwfile" | sed "s/'/''/g")
+    if ! printf "CREATE ROLE hotline LOGIN PASSWORD '%s';\nCREATE DATABASE hotline OWNER hotline;\n" \
+            "$pw" | pg_as_owner "$pg_bin/postgres" --single -D "$new" postgres >"$dir/single.log" 2>&1 \
+        || grep -q ERROR "$dir/single.log"; then
         cat "$dir/single.log" >&2
         rm -rf "$new"
         return 1
