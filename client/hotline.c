@@ -7,6 +7,7 @@
  *      hotline dispatch YJ20261127000001 rsj --note "..."   (and the other actions)
  *      hotline list --caller 13800138000
  *      hotline deadline --received "2026-12-28 10:00" --working-days 10
+ *      hotline report --month 2026-11 --csv
  *
  *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
  *  2 refused by hotlined (the message says why), 3 hotlined unreachable
@@ -16,6 +17,7 @@
 #include "hl_client.h"
 #include "hl_deadline_cmd.h"
 #include "hl_lifecycle.h"
+#include "hl_report_cmd.h"
 #include "hl_secret.h"
 #include "hl_snippet.h"
 #include "hl_top.h"
@@ -80,6 +82,10 @@ s_usage (void)
         "           [--sla FILE] [--calendar-dir DIR]\n"
         "                the due moment hotlined computes from these files, and whether\n"
         "                it is provisional (past the loaded calendar files)\n"
+        "  report --month YYYY-MM [--csv] [--tz-offset-min N] [--dsn DSN]\n"
+        "         [--password-file FILE]\n"
+        "                the month's 三率 per unit from the archive (PostgreSQL;\n"
+        "                HOTLINE_ARCHIVE_DSN, HOTLINE_ARCHIVE_PASSWORD_FILE)\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -857,6 +863,8 @@ main (int argc, char **argv)
         return s_cmd_keygen ();
     if (strcmp (cmd, "deadline") == 0)
         return hl_deadline_cmd (argc - 1, argv + 1, o.json);
+    if (strcmp (cmd, "report") == 0)
+        return hl_report_cmd (argc - 1, argv + 1, o.json);
     if (s_load_keys (&o) != 0)
         return EXIT_USAGE;
     if (strcmp (cmd, "submit") == 0)

@@ -37,6 +37,11 @@ static const s_setting_t s_settings[] = {
     S_NUM (ack_timeout_ms, 1, 60000, "ack = replicated: longest wait for them, then 'retry'"),
     S_STR (pii_key_file, "key sealing callers' details at rest, 64 hex digits, mode 0600 (else $HOTLINE_PII_KEY)"),
     S_STR (redis_password_file, "file with that user's password, mode 0600 (else $HOTLINE_REDIS_PASSWORD)"),
+    S_STR (archive_dsn, "PostgreSQL archive: libpq connection string without a password "
+                        "(empty: no archive)"),
+    S_STR (archive_password_file, "file with the archive's password, mode 0600 "
+                                  "(else $HOTLINE_ARCHIVE_PASSWORD, if set)"),
+    S_NUM (archive_timeout_ms, 100, 600000, "PostgreSQL answer deadline before reconnecting"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
     S_STR (sla, "SLA policy file"),
@@ -98,6 +103,7 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->tz_offset_min = 480;
     cfg->redis_timeout_ms = 2000;
     cfg->redis_backoff_max_ms = 1000;
+    cfg->archive_timeout_ms = 5000;
     cfg->max_inflight = 20000;
     cfg->max_actions_inflight = 5000;
     cfg->max_queries_inflight = 256;

@@ -27,6 +27,8 @@ typedef struct {
     long ack_timeout_ms;                     //  ... within this long
     char pii_key_file[HL_CONFIG_PATH_MAX];   //  seals callers' details ("" = environment/none)
     char redis_password_file[HL_CONFIG_PATH_MAX];    //  its password ("" = environment)
+    char archive_dsn[HL_CONFIG_PATH_MAX];    //  PostgreSQL archive, libpq string ("" = none)
+    char archive_password_file[HL_CONFIG_PATH_MAX];  //  its password ("" = environment)
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy
     char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year
@@ -44,6 +46,7 @@ typedef struct {
     long tz_offset_min;                      //  local time zone (480 = UTC+8)
     long redis_timeout_ms;                   //  no reply by then = retryable nack
     long redis_backoff_max_ms;
+    long archive_timeout_ms;                 //  PostgreSQL answer deadline before reconnecting
     long max_inflight;                       //  complaints; above: retryable "overloaded"
     long max_actions_inflight;               //  staff transitions, likewise
     long max_queries_inflight;               //  lookups, lists, searches, likewise

@@ -11,6 +11,7 @@
  *                     policy and calendar, and the CURVE key lists (a bad
  *                     file is refused and the old one stays in force)
  */
+#include "hl_archive.h"
 #include "hl_broker.h"
 #include "hl_catalogue.h"
 #include "hl_codes.h"
@@ -58,6 +59,7 @@ typedef struct {
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
     char *redis_password;        //  for redis_user, from its file or environment
     hl_pii_t *pii;               //  seals callers' details at rest
+    hl_archive_t *archive;       //  with archive_dsn, else NULL
 } s_daemon_t;
 
 //  What a stop spends after the drain: the intake lingers for replies,
@@ -244,6 +246,39 @@ s_start_kb (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
+//  The archive's link, with archive_dsn. Its password comes from its file
+//  if one is named, else from the environment if set there; a server that
+//  trusts the socket (peer) needs none. PostgreSQL being down does not
+//  stop the start: the link comes up when it can.
+static int
+s_start_archive (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!*d->cfg.archive_dsn)
+        return 0;
+    char why[256];
+    char *password = NULL;
+    if (*d->cfg.archive_password_file || getenv ("HOTLINE_ARCHIVE_PASSWORD")) {
+        password = hl_secret_load (d->cfg.archive_password_file, "HOTLINE_ARCHIVE_PASSWORD",
+                                   why, sizeof why);
+        if (!password) {
+            snprintf (err, errlen, "archive password: %s", why);
+            return -1;
+        }
+    }
+    hl_archive_opts_t ao;
+    hl_archive_opts_default (&ao);
+    ao.dsn = d->cfg.archive_dsn;
+    ao.password = password;
+    ao.timeout_ms = (int) d->cfg.archive_timeout_ms;
+    d->archive = hl_archive_new (d->base, &ao, why, sizeof why);
+    hl_secret_free (&password);
+    if (!d->archive) {
+        snprintf (err, errlen, "archive_dsn: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
 static int
 s_write_pidfile (const char *path)
 {
@@ -303,6 +338,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.idempotency_ttl_s = (int) d->cfg.idempotency_ttl_days * 86400;
     d->store = hl_store_new (d->base, &so, err, errlen);
     if (!d->store)
+        return -1;
+    if (s_start_archive (d, err, errlen) != 0)
         return -1;
     d->feed = hl_feed_new (d->zmq_ctx, d->cfg.events_endpoint, err, errlen);
     if (!d->feed)
@@ -369,6 +406,7 @@ s_stop (s_daemon_t *d)
     hl_kbserve_destroy (&d->kb);
     s_stop_similar (d);
     hl_store_destroy (&d->store);
+    hl_archive_destroy (&d->archive);
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);
     hl_broker_destroy (&d->broker, 500);

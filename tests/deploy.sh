@@ -38,6 +38,7 @@ check test "$replied" = yes
 check "$src/deploy/down"
 check "$src/deploy/down"
 check test ! -e "$HOTLINE_STATE/hotlined.pid"
+check test ! -e "$HOTLINE_STATE/pg/data/postmaster.pid"
 check "$src/deploy/up"
 out=$("$hotline" --json show "$ticket")
 check grep -q "\"ticket\":\"$ticket\"" <<<"$out"
@@ -49,7 +50,17 @@ t3=$("$hotline" submit --channel web --type 建议 --category JT.01 --area 44170
 check test "${t3:10}" -gt "${t2:10}"
 # Nothing in the state directory is readable by others, and the store
 # answers no one without a password.
-check test -z "$(find "$HOTLINE_STATE" -perm /077 ! -type l | head -1)"
+# (The state directory itself lets the postgres group pass into the
+# archive's directory, and no more.)
+check test -z "$(find "$HOTLINE_STATE" -mindepth 1 -perm /077 ! -type l | head -1)"
+[ "$(id -u)" -ne 0 ] || check test "$(stat -c %a:%G "$HOTLINE_STATE")" = 710:postgres
+# The archive: hotlined applied the schema; only hotlined's role with its
+# password gets in (peer for the superuser).
+. "$src/deploy/pg.sh"
+pgq () { pg_psql "$HOTLINE_STATE/pg" "${HOTLINE_PG_PORT:-5432}" hotline -tAc "$1"; }
+check test "$(pgq 'SELECT max(version) FROM schema_version')" = 2
+check sh -c "'$hotline' report --month 2026-11 --csv | head -1 | grep -q '^unit,tickets,'"
+check sh -c "! PGPASSWORD=wrong psql -X -h '$HOTLINE_STATE/pg' -p ${HOTLINE_PG_PORT:-5432} -U hotline hotline -c 'SELECT 1' >/dev/null 2>&1"
 check sh -c "redis-cli -s '$HOTLINE_STATE/redis.sock' ping | grep -q NOAUTH"
 # Without a listed key the intake does not answer (CURVE refuses it in the
 # handshake); a dispatcher's key may dispatch, the agent's may not.

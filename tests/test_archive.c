@@ -1,0 +1,181 @@
+/*  Black-box tests of hotlined with the PostgreSQL archive: the schema is
+ *  applied at start, PostgreSQL down or frozen never stops intake, a
+ *  newer schema is refused with a clear message, a connection string with
+ *  a password is refused at start, and `hotline report` reads the month's
+ *  三率 from the schema hotlined applied.
+ */
+#include "hl_test.h"
+#include "hl_testenv.h"
+#include "hl_testpg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+s_log_has (hl_testenv_t *env, const char *text)
+{
+    FILE *f = fopen (hl_testenv_daemon_log (env), "r");
+    if (!f)
+        return 0;
+    char line[2048];
+    int found = 0;
+    while (!found && fgets (line, sizeof line, f))
+        found = strstr (line, text) != NULL;
+    fclose (f);
+    return found;
+}
+
+//  Waits up to MS for SQL's value to be WANT.
+static int
+s_wait_value (hl_testpg_t *pg, const char *sql, const char *want, int ms)
+{
+    long long t0 = hl_testenv_now_ms ();
+    do {
+        char *got = hl_testpg_value (pg, sql);
+        int ok = got && strcmp (got, want) == 0;
+        free (got);
+        if (ok)
+            return 1;
+        usleep (100 * 1000);
+    } while (hl_testenv_now_ms () - t0 < ms);
+    return 0;
+}
+
+static int
+s_submit (hl_testenv_t *env)
+{
+    const char *submit[] = { "submit", "--channel", "web", "--type", "建议", "--category",
+                             "JT.01", "--area", "441702", "--phone", "13600000000",
+                             "--content", "建议增加10路公交晚班车", NULL };
+    char *out = NULL;
+    int rc = hl_testenv_client (env, submit, &out);
+    int ok = rc == 0 && out && strncmp (out, "YJ", 2) == 0;
+    free (out);
+    return ok;
+}
+
+static int
+s_daemon (hl_testenv_t *env, hl_testpg_t *pg)
+{
+    const char *args[] = { "--archive-dsn", hl_testpg_dsn (pg), "--archive-password-file",
+                           hl_testpg_password_file (pg), "--archive-timeout-ms", "500", NULL };
+    return hl_testenv_redis_start (env) == 0 && hl_testenv_daemon_start (env, args) == 0 ? 0 : -1;
+}
+
+static const char *s_version = "SELECT coalesce(max(version), 0) FROM schema_version";
+static const char *s_this_month = "SELECT to_regclass('tickets' || to_char(now() AT TIME ZONE "
+                                  "'UTC', '_YYYY_MM')) IS NOT NULL";
+
+static void
+test_daemon_migrates (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-migrates");
+    hl_testenv_t *env = hl_testenv_new ("archive-migrates");
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
+    HL_CHECK (s_wait_value (pg, s_version, "2", 10000));
+    HL_CHECK (s_wait_value (pg, s_this_month, "t", 5000));
+    HL_CHECK (s_log_has (env, "archive: ready (schema version 2)"));
+    HL_CHECK (s_submit (env));
+    //  The password never shows in the log.
+    HL_CHECK (!s_log_has (env, hl_testpg_password (pg)));
+
+    //  hotline report reads the schema hotlined applied: two rsj tickets
+    //  of November (Beijing), one responded on time and satisfied.
+    char *n = hl_testpg_value (pg, "SELECT hl_put_tickets('["
+        "{\"number\":\"A1\",\"created_at\":\"2026-11-02T10:00:00+08\",\"version\":5,"
+        "\"state\":\"closed\",\"unit\":\"rsj\",\"dispatched_at\":\"2026-11-02T10:00:00+08\","
+        "\"contact_met\":\"2026-11-02T11:00:00+08\",\"satisfaction\":\"satisfied\","
+        "\"resolved\":true},"
+        "{\"number\":\"A2\",\"created_at\":\"2026-11-03T10:00:00+08\",\"version\":2,"
+        "\"state\":\"dispatched\",\"unit\":\"rsj\","
+        "\"dispatched_at\":\"2026-11-03T10:00:00+08\"}]')");
+    HL_CHECK (n && strcmp (n, "2") == 0);
+    free (n);
+    const char *report[] = { "report", "--month", "2026-11", "--csv", "--dsn", hl_testpg_dsn (pg),
+                             "--password-file", hl_testpg_password_file (pg), NULL };
+    char *csv = NULL;
+    HL_CHECK (hl_testenv_client (env, report, &csv) == 0);
+    HL_CHECK_STR (csv, "unit,tickets,dispatched,responded_on_time,rated,resolved,satisfied,"
+                       "reopened,closed,response_rate,resolution_rate,satisfaction_rate\n"
+                       "rsj,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n"
+                       "*,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n");
+    free (csv);
+    const char *bad[] = { "report", "--month", "2026-13", "--dsn", hl_testpg_dsn (pg), NULL };
+    HL_CHECK (hl_testenv_client (env, bad, NULL) == 1);
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
+//  PostgreSQL not there at start, then frozen: intake goes on throughout,
+//  and the schema is applied once it comes.
+static void
+test_daemon_pg_down (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-down");
+    hl_testenv_t *env = hl_testenv_new ("archive-down");
+    HL_CHECK (pg && env && s_daemon (env, pg) == 0);
+    HL_CHECK (s_submit (env));
+    HL_CHECK (hl_testpg_start (pg) == 0);
+    HL_CHECK (s_wait_value (pg, s_version, "2", 15000));
+    hl_testpg_pause (pg, 1);
+    HL_CHECK (s_submit (env));
+    usleep (1200 * 1000);                //  past the archive's watchdog
+    HL_CHECK (s_submit (env));
+    hl_testpg_pause (pg, 0);
+    HL_CHECK (s_log_has (env, "postgres: connection lost") || s_log_has (env, "connect failed"));
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
+static void
+test_daemon_newer_schema (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-newer");
+    hl_testenv_t *env = hl_testenv_new ("archive-newer");
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0);
+    char *v = hl_testpg_value (pg, "CREATE TABLE schema_version (version integer PRIMARY KEY, "
+                                   "name text NOT NULL, applied_at timestamptz NOT NULL "
+                                   "DEFAULT now()); INSERT INTO schema_version VALUES "
+                                   "(7, 'future') RETURNING version");
+    HL_CHECK (v && strcmp (v, "7") == 0);
+    free (v);
+    HL_CHECK (s_daemon (env, pg) == 0);
+    long long t0 = hl_testenv_now_ms ();
+    while (!s_log_has (env, "newer than this program knows") && hl_testenv_now_ms () - t0 < 10000)
+        usleep (100 * 1000);
+    HL_CHECK (s_log_has (env, "the archive's schema is version 7, newer than this program knows"));
+    HL_CHECK (s_submit (env));
+    char *tickets = hl_testpg_value (pg, "SELECT to_regclass('tickets') IS NULL");
+    HL_CHECK (tickets && strcmp (tickets, "t") == 0);
+    free (tickets);
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
+//  A password in the connection string is refused at start.
+static void
+test_dsn_password (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("archive-dsn");
+    HL_CHECK (env && hl_testenv_redis_start (env) == 0);
+    const char *args[] = { "--archive-dsn", "host=/tmp dbname=hotline password=x", NULL };
+    HL_CHECK (hl_testenv_daemon_spawn (env, args) > 0);
+    HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 1);
+    HL_CHECK (s_log_has (env, "holds a password"));
+    hl_testenv_destroy (&env);
+}
+
+int
+main (int argc, char **argv)
+{
+    hl_test_case_t cases[] = {
+        { "daemon_migrates", test_daemon_migrates },
+        { "daemon_pg_down", test_daemon_pg_down },
+        { "daemon_newer_schema", test_daemon_newer_schema },
+        { "dsn_password", test_dsn_password },
+        { NULL, NULL }
+    };
+    return hl_test_main (cases, argc, argv);
+}
