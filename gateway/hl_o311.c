@@ -29,6 +29,7 @@
 #define S_FETCH_WINDOW 16        //  ticket lookups in flight for one list
 #define S_LISTS_MAX 8            //  list requests in progress at once
 #define S_LOG_EVERY_MS 1000
+#define S_CLOCK_SLACK_MS 60000
 
 struct hl_o311 {
     hl_o311_opts_t opts;
@@ -760,7 +761,11 @@ s_list_dates (s_list_t *l)
     int has_to = has_from < 0 ? -1 : s_param (&l->call, "end_date", to, sizeof to);
     if (has_from < 0 || has_to < 0)
         return -1;
-    l->to_ms = (int64_t) time (NULL) * 1000;
+    //  Without an end: up to now, with room for the store's clock (which
+    //  dates tickets) running a little ahead of this machine's.
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    l->to_ms = (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + S_CLOCK_SLACK_MS;
     if ((has_from && hl_o311_time_parse (from, &l->from_ms) != 0)
         || (has_to && hl_o311_time_parse (to, &l->to_ms) != 0)) {
         s_error (&l->call, 400, "start_date, end_date: W3C datetimes with a zone, e.g. "
