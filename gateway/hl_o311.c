@@ -5,6 +5,7 @@
 #include "hl_o311_doc.h"
 #include "hl_o311_link.h"
 #include "hl_o311_post.h"
+#include "hl_o311_progress.h"
 #include "hl_o311_time.h"
 #include "hl_o311_view.h"
 #include "hl_redis.h"
@@ -38,6 +39,7 @@ struct hl_o311 {
     struct event_base *base;
     hl_httpd_t *httpd;
     hl_o311_link_t *link;
+    hl_o311_progress_t *progress;
     const hl_o311_services_t *services;
     hl_o311_keys_t *keys;
     const hl_catalogue_t *catalogue;
@@ -63,6 +65,7 @@ hl_o311_opts_default (hl_o311_opts_t *opts)
     opts->resend_ms = 1000;
     opts->max_body_bytes = 65536;     //  4,000 characters of Chinese, %-encoded, is 36 KB
     opts->max_connections = 256;
+    opts->lookups_per_minute = 600;
 }
 
 //  ---------------------------------------------------------------------
@@ -889,6 +892,8 @@ static void
 s_on_request (hl_httpd_req_t *req, void *arg)
 {
     s_call_t call = { arg, req, 0 };
+    if (hl_o311_progress_serve (call.gw->progress, req))
+        return;
     const char *path = hl_httpd_req_path (req);
     size_t n = strlen (path);
     call.xml = !(n > 5 && strcmp (path + n - 5, ".json") == 0);
@@ -950,6 +955,8 @@ hl_o311_new (struct event_base *base, const hl_o311_opts_t *opts,
         free (self);
         return NULL;
     }
+    self->progress = hl_o311_progress_new (self->link, catalogue, opts->timeout_ms,
+                                           opts->lookups_per_minute);
     return self;
 }
 
@@ -962,6 +969,7 @@ hl_o311_destroy (hl_o311_t **self_p)
         return;
     hl_o311_link_destroy (&self->link);   //  answers what still waits
     hl_httpd_destroy (&self->httpd);
+    hl_o311_progress_destroy (&self->progress);
     free (self);
     *self_p = NULL;
 }

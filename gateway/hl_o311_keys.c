@@ -17,8 +17,7 @@ typedef struct {
     hl_o311_key_t pub;
     char name[64];
     char key[S_KEY_MAX + 1];
-    double tokens;
-    int64_t at_us;               //  when TOKENS was last brought up to date (0: never)
+    hl_o311_bucket_t bucket;
 } s_key_t;
 
 struct hl_o311_keys {
@@ -80,7 +79,7 @@ s_on_line (const char *section, const char *name, const char *rest, void *arg, c
     k->pub.channel = ch;
     k->pub.per_minute = per_minute;
     k->pub.burst = burst;
-    k->tokens = burst;
+    hl_o311_bucket_init (&k->bucket, per_minute, burst);
     return 0;
 }
 
@@ -149,24 +148,39 @@ hl_o311_keys_at (const hl_o311_keys_t *self, int i)
     return &self->keys[i].pub;
 }
 
+void
+hl_o311_bucket_init (hl_o311_bucket_t *bucket, double per_minute, double burst)
+{
+    assert (per_minute > 0 && burst >= 1);
+    bucket->per_minute = per_minute;
+    bucket->burst = burst;
+    bucket->tokens = burst;
+    bucket->at_us = 0;
+}
+
+int
+hl_o311_bucket_take (hl_o311_bucket_t *b, int64_t now_us, double *retry_s)
+{
+    double rate = b->per_minute / 60e6;                 //  tokens per microsecond
+    if (b->at_us && now_us > b->at_us)
+        b->tokens += (double) (now_us - b->at_us) * rate;
+    if (b->tokens > b->burst)
+        b->tokens = b->burst;
+    b->at_us = now_us;
+    if (b->tokens >= 1) {
+        b->tokens -= 1;
+        return 1;
+    }
+    if (retry_s)
+        *retry_s = (1 - b->tokens) / rate / 1e6;
+    return 0;
+}
+
 int
 hl_o311_keys_take (hl_o311_keys_t *self, int i, int64_t now_us, double *retry_s)
 {
     assert (i >= 0 && (size_t) i < self->n);
-    s_key_t *k = &self->keys[i];
-    double rate = k->pub.per_minute / 60e6;             //  tokens per microsecond
-    if (k->at_us && now_us > k->at_us)
-        k->tokens += (double) (now_us - k->at_us) * rate;
-    if (k->tokens > k->pub.burst)
-        k->tokens = k->pub.burst;
-    k->at_us = now_us;
-    if (k->tokens >= 1) {
-        k->tokens -= 1;
-        return 1;
-    }
-    if (retry_s)
-        *retry_s = (1 - k->tokens) / rate / 1e6;
-    return 0;
+    return hl_o311_bucket_take (&self->keys[i].bucket, now_us, retry_s);
 }
 
 void
@@ -175,7 +189,7 @@ hl_o311_keys_inherit (hl_o311_keys_t *self, const hl_o311_keys_t *old)
     for (size_t i = 0; i < self->n; i++)
         for (size_t j = 0; old && j < old->n; j++)
             if (strcmp (self->keys[i].name, old->keys[j].name) == 0) {
-                self->keys[i].tokens = old->keys[j].tokens;
-                self->keys[i].at_us = old->keys[j].at_us;
+                self->keys[i].bucket.tokens = old->keys[j].bucket.tokens;
+                self->keys[i].bucket.at_us = old->keys[j].bucket.at_us;
             }
 }

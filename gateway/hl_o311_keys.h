@@ -22,6 +22,20 @@
 
 typedef struct hl_o311_keys hl_o311_keys_t;
 
+//  A token bucket: BURST requests at once, refilled at PER_MINUTE a
+//  minute. A value type; zero TOKENS and AT_US with hl_o311_bucket_init.
+typedef struct {
+    double per_minute, burst;
+    double tokens;
+    int64_t at_us;               //  when TOKENS was last brought up to date (0: never)
+} hl_o311_bucket_t;
+
+void hl_o311_bucket_init (hl_o311_bucket_t *bucket, double per_minute, double burst);
+
+//  Take one request at NOW_US (monotonic). 1 if allowed; 0 if over the
+//  limit, with the seconds until the next is allowed in *RETRY_S.
+int hl_o311_bucket_take (hl_o311_bucket_t *bucket, int64_t now_us, double *retry_s);
+
 typedef struct {
     const char *name;            //  for logs and idempotency, never the key itself
     int channel;                 //  Hotline__Channel: web or app

@@ -3,9 +3,9 @@
 # real hotlined and the real hotline-open311 on free loopback ports; then
 # open311_check.py drives it with Python's http.client (one case a run).
 #
-#   open311.sh CASE HOTLINED HOTLINE GATEWAY SOURCE_ROOT BUILD_DIR
+#   open311.sh CASE HOTLINED HOTLINE GATEWAY SOURCE_ROOT BUILD_DIR HOTLINE_WORKER
 set -u
-case_name=$1 hotlined=$2 hotline=$3 gateway=$4 src=$5 build=$6
+case_name=$1 hotlined=$2 hotline=$3 gateway=$4 src=$5 build=$6 worker=$7
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$build"
 work=$(mktemp -d "$build/open311-$case_name-XXXXXX")
@@ -90,7 +90,8 @@ cat >"$work/env.json" <<EOF2
   "base": "http://127.0.0.1:$http_port/open311/v2/",
   "host": "127.0.0.1", "port": $http_port,
   "app_key": "$app_key", "web_key": "$web_key",
-  "hotline": "$hotline", "endpoint": "$HOTLINE_ENDPOINT",
+  "hotline": "$hotline", "endpoint": "$HOTLINE_ENDPOINT", "worker": "$worker",
+  "worker_endpoint": "tcp://127.0.0.1:$worker_port",
   "gateway": "$gateway", "src": "$src", "work": "$work",
   "dead_endpoint": "tcp://127.0.0.1:$dead_port",
   "gateway_log": "$work/gateway.log", "gateway_pid": "$work/gateway.pid"

@@ -396,6 +396,54 @@ def case_unreachable():
         check(p.wait(timeout=10) == 0, "exit 0 on SIGTERM")
 
 
+def lookup(ticket, phone):
+    r = request("POST", "/progress/lookup", body={"ticket": ticket, "phone": phone})
+    return r[0], json.loads(r[2])
+
+
+def case_progress():
+    r = request("GET", "/progress")
+    check(r[0] == 200 and r[1]["content-type"] == "text/html; charset=utf-8", "the page")
+    check("办理进度查询" in r[2].decode() and 'name="viewport"' in r[2].decode(), "page text")
+    # A worker of 江城区城管 signs and replies at once.
+    worker = subprocess.Popen([ENV["worker"], "--endpoint", ENV["worker_endpoint"], "--unit",
+                               "jcq.cgj", "--credit", "5", "--name", "test", "--lead-only",
+                               "--exec", ENV["src"] + "/workers/examples/sign-and-reply"],
+                              env=dict(os.environ, SIGN_AND_REPLY_DELAY="0"),
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ticket = posted_id(post({"service_code": "CG-STALL", "address_string": "江城区东风路",
+                                 "attribute[area]": "441702", "phone": "+86 139-0000-1234",
+                                 "description": "人行道被摊位占满"}))
+        status, r = lookup(ticket, "13900001234")
+        check(status == 200 and r["ticket"] == ticket, "lookup: %r" % r)
+        check(r["status"] in ("open", "closed") and r["state_label"], "state")
+        check(r.get("created", "").startswith("20"), "created")
+        deadline = time.time() + 20
+        while "reply" not in r and time.time() < deadline:
+            time.sleep(0.3)
+            status, r = lookup(ticket, "+86 13900001234")
+        check(status == 200 and r.get("reply"), "the unit's reply: %r" % r)
+        check(r["state"] == "replied" and r["state_label"] == "已答复", "replied")
+        check(r.get("unit") == "江城区城市管理和综合执法局", "unit name: %r" % r.get("unit"))
+        check(r.get("promised", "").startswith("20"), "promised date: %r" % r)
+        # A wrong number and an unknown ticket: the same answer.
+        s1, wrong = lookup(ticket, "13900001235")
+        s2, unknown = lookup("YJ19990101000001", "13900001234")
+        check(s1 == s2 == 404 and wrong == unknown, "same refusal: %r %r" % (wrong, unknown))
+        s3, bad = lookup("", "x")
+        check(s3 == 400 and bad["error"]["code"] == "bad_value", "bad input")
+        # An anonymous ticket has no number to look it up by.
+        anon = posted_id(post({"service_code": "CG-RUBBISH", "address_string": "江城区",
+                               "description": "匿名反映"}))
+        check(lookup(anon, "13900001234")[0] == 404, "anonymous")
+        log = open(ENV["gateway_log"], encoding="utf-8").read()
+        check("13900001234" not in log, "no phone in the log")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":
