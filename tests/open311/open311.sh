@@ -35,6 +35,19 @@ fail () {
 
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
+playwright=""
+if [ "$case_name" = browser ]; then
+    # Debian's chromium driven by playwright-core, installed once into the
+    # build directory (as for the dashboard's browser test).
+    [ -x /usr/bin/chromium ] || skip "chromium is not installed"
+    command -v node >/dev/null || skip "node is not installed"
+    if [ ! -f "$build/node_modules/playwright-core/package.json" ]; then
+        npm install --prefix "$build" --no-audit --no-fund --no-save playwright-core@1 \
+            >"$build/npm-open311.log" 2>&1 \
+            || skip "playwright-core could not be installed (see $build/npm-open311.log)"
+    fi
+    playwright=$build/node_modules/playwright-core
+fi
 read -r redis_port intake_port worker_port events_port http_port dead_port \
     <<<"$("$src/tests/free-port" 6 | tr '\n' ' ')"
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
@@ -94,7 +107,8 @@ cat >"$work/env.json" <<EOF2
   "worker_endpoint": "tcp://127.0.0.1:$worker_port",
   "gateway": "$gateway", "src": "$src", "work": "$work",
   "dead_endpoint": "tcp://127.0.0.1:$dead_port",
-  "gateway_log": "$work/gateway.log", "gateway_pid": "$work/gateway.pid"
+  "gateway_log": "$work/gateway.log", "gateway_pid": "$work/gateway.pid",
+  "playwright": "$playwright", "screenshots": "$build"
 }
 EOF2
 python3 "$here/open311_check.py" "$case_name" "$work/env.json" || fail "case $case_name"

@@ -401,16 +401,33 @@ def lookup(ticket, phone):
     return r[0], json.loads(r[2])
 
 
+def start_worker(unit):
+    """A department worker of UNIT that signs and replies at once."""
+    return subprocess.Popen([ENV["worker"], "--endpoint", ENV["worker_endpoint"], "--unit",
+                             unit, "--credit", "5", "--name", "test", "--lead-only",
+                             "--exec", ENV["src"] + "/workers/examples/sign-and-reply"],
+                            env=dict(os.environ, SIGN_AND_REPLY_DELAY="0"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def replied_ticket(phone):
+    """A ticket filed through the gateway and answered by 江城区城管."""
+    ticket = posted_id(post({"service_code": "CG-STALL", "address_string": "江城区东风路",
+                             "attribute[area]": "441702", "phone": phone,
+                             "description": "人行道被摊位占满"}))
+    status, r = lookup(ticket, phone)
+    deadline = time.time() + 20
+    while status == 200 and "reply" not in r and time.time() < deadline:
+        time.sleep(0.3)
+        status, r = lookup(ticket, phone)
+    return ticket, status, r
+
+
 def case_progress():
     r = request("GET", "/progress")
     check(r[0] == 200 and r[1]["content-type"] == "text/html; charset=utf-8", "the page")
     check("办理进度查询" in r[2].decode() and 'name="viewport"' in r[2].decode(), "page text")
-    # A worker of 江城区城管 signs and replies at once.
-    worker = subprocess.Popen([ENV["worker"], "--endpoint", ENV["worker_endpoint"], "--unit",
-                               "jcq.cgj", "--credit", "5", "--name", "test", "--lead-only",
-                               "--exec", ENV["src"] + "/workers/examples/sign-and-reply"],
-                              env=dict(os.environ, SIGN_AND_REPLY_DELAY="0"),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = start_worker("jcq.cgj")
     try:
         ticket = posted_id(post({"service_code": "CG-STALL", "address_string": "江城区东风路",
                                  "attribute[area]": "441702", "phone": "+86 139-0000-1234",
@@ -439,6 +456,24 @@ def case_progress():
         check(lookup(anon, "13900001234")[0] == 404, "anonymous")
         log = open(ENV["gateway_log"], encoding="utf-8").read()
         check("13900001234" not in log, "no phone in the log")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
+def case_browser():
+    worker = start_worker("jcq.cgj")
+    try:
+        ticket, status, r = replied_ticket("13900005678")
+        check(status == 200 and r.get("reply"), "a replied ticket: %r" % r)
+        expect = os.path.join(ENV["work"], "progress.json")
+        with open(expect, "w") as f:
+            json.dump({"base": "http://%s:%d" % (ENV["host"], ENV["port"]), "ticket": ticket,
+                       "phone": "139 0000 5678", "wrong_phone": "13900005679",
+                       "unit": r.get("unit"), "screenshots": ENV["screenshots"]}, f)
+        p = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "progress.js"),
+                            expect, ENV["playwright"]], timeout=120)
+        check(p.returncode == 0, "the page in chromium")
     finally:
         worker.terminate()
         worker.wait(timeout=10)
