@@ -27,7 +27,7 @@
 #define S_LIST_MAX 1000          //  the spec's default limit
 #define S_STATE_LIMIT 500        //  newest tickets per state hotlined lists
 #define S_RANGE_MS (90LL * 86400 * 1000)   //  the spec's longest date range
-#define S_FETCH_WINDOW 16        //  ticket lookups in flight for one list
+#define S_FETCH_WINDOW 32        //  ticket lookups in flight for one list
 #define S_LISTS_MAX 8            //  list requests in progress at once
 #define S_LOG_EVERY_MS 1000
 #define S_CLOCK_SLACK_MS 60000
