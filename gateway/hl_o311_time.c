@@ -1,30 +1,11 @@
 /*  hl_o311_time: W3C datetimes. See hl_o311_time.h. */
 #include "hl_o311_time.h"
+#include "hl_date.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-//  Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar.
-static int64_t
-s_days (int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int
-s_month_days (int y, int m)
-{
-    static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
 
 //  N digits at *P as a number; -1 if they are not all digits.
 static int
@@ -59,7 +40,7 @@ hl_o311_time_parse (const char *text, int64_t *ms)
     int d = s_expect (&p, '-') ? -1 : s_digits (&p, 2);
     int h = s_expect (&p, 'T') ? -1 : s_digits (&p, 2);
     int mi = s_expect (&p, ':') ? -1 : s_digits (&p, 2);
-    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > s_month_days (y, mo) || h < 0 || h > 23
+    if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > hl_date_month_days (y, mo) || h < 0 || h > 23
         || mi < 0 || mi > 59)
         return -1;
     int s = 0, frac_ms = 0;
@@ -95,7 +76,7 @@ hl_o311_time_parse (const char *text, int64_t *ms)
         return -1;              //  the spec requires a zone
     if (*p)
         return -1;
-    int64_t secs = s_days (y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
+    int64_t secs = hl_date_days (y, mo, d) * 86400 + h * 3600 + mi * 60 + s - offset_min * 60;
     *ms = secs * 1000 + frac_ms;
     return 0;
 }
