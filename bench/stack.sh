@@ -10,7 +10,8 @@
 #   stack_begin           scratch directory $dir, free ports $rport (Redis),
 #                         $iport (intake), $wport (workers), $eport (events),
 #                         $hport (dashboard); the exit trap
-#   stack_redis           start Redis and wait for it
+#   stack_redis           start Redis and wait for it (STACK_REDIS_ARGS: more
+#                         redis-server options, e.g. "--appendfsync always")
 #   stack_hotlined [ARG]  start hotlined (extra options ARG...) and wait until
 #                         it answers; stop the run with its log if it does not
 #   stack_hotlined_start [ARG]  start it without waiting (to time its start)
@@ -41,7 +42,7 @@ stack_begin () {
 
 stack_redis () {
     redis-server deploy/etc/redis.conf --port "$rport" --bind 127.0.0.1 --unixsocket "" \
-        --dir "$dir" --logfile "$dir/redis.log" --daemonize yes
+        --dir "$dir" --logfile "$dir/redis.log" --daemonize yes ${STACK_REDIS_ARGS:-}
     for _ in $(seq 50); do
         redis-cli -p "$rport" ping >/dev/null 2>&1 && return 0
         sleep 0.1

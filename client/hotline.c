@@ -6,6 +6,7 @@
  *      hotline status
  *      hotline dispatch YJ20261127000001 rsj --note "..."   (and the other actions)
  *      hotline list --caller 13800138000
+ *      hotline deadline --received "2026-12-28 10:00" --working-days 10
  *
  *  Every command takes --json for scripts. Exit status: 0 done, 1 usage,
  *  2 refused by hotlined (the message says why), 3 hotlined unreachable
@@ -13,7 +14,10 @@
  */
 #include "hl_buf.h"
 #include "hl_client.h"
+#include "hl_deadline_cmd.h"
+#include "hl_lifecycle.h"
 #include "hl_secret.h"
+#include "hl_snippet.h"
 #include "hl_top.h"
 #include "hl_view.h"
 #include "hl_wire.h"
@@ -22,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 enum { EXIT_USAGE = 1, EXIT_REFUSED = 2, EXIT_UNREACHABLE = 3 };
 
@@ -56,7 +61,10 @@ s_usage (void)
         "           --disposition dispatch|answered_directly|transferred|out_of_scope|hold\n"
         "           --note TEXT --article ID --transfer-to 110|119|120|122 --agent ID\n"
         "           --urgent --tag TAG (SLA matter tag, e.g. utility-outage)\n"
-        "  show TICKET   the ticket and its history\n"
+        "  show TICKET [--caller REASON]\n"
+        "                the ticket and its history; over CURVE the caller is masked\n"
+        "                unless --caller says why the full details are needed (the\n"
+        "                access is written to the ticket's history)\n"
         "  list --caller PHONE | --unit CODE | --state STATE [--limit N]\n"
         "  kb search QUERY [--unit U] [--category C] [--limit N]   knowledge base\n"
         "  similar TICKET | --text TEXT --area CODE [--category C] [--days N]\n"
@@ -68,6 +76,10 @@ s_usage (void)
         "                HOTLINE_TOKEN; the address defaults to HOTLINE_HTTP or\n"
         "                127.0.0.1:7180); q quits, s changes the ranking\n"
         "  keygen        print a new CURVE key pair (for intake_keys)\n"
+        "  deadline --received \"YYYY-MM-DD HH:MM\" --working-days N [--profile P]\n"
+        "           [--sla FILE] [--calendar-dir DIR]\n"
+        "                the due moment hotlined computes from these files, and whether\n"
+        "                it is provisional (past the loaded calendar files)\n"
         "\n"
         "actions on a ticket (all take --note TEXT, --actor ROLE:NAME, --request-id ID):\n"
         "  dispatch TICKET UNIT [--assist UNIT]...     派单 (dispatcher)\n"
@@ -197,16 +209,17 @@ s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
     const Hotline__Status *s = r->status;
     if (o->json)
         printf ("{\"version\":\"%s\",\"instance\":\"%s\",\"store_up\":%s,\"inflight\":%u,"
-                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu}\n",
+                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"ack\":\"%s\"}\n",
                 s->version ?: "", s->instance ?: "", s->store_up ? "true" : "false",
                 s->inflight, (unsigned long long) s->uptime_ms,
-                (unsigned long long) s->accepted, (unsigned long long) s->rejected);
+                (unsigned long long) s->accepted, (unsigned long long) s->rejected,
+                s->ack ?: "local");
     else
         printf ("hotlined %s (%s): store %s, %u in flight, up %llu s, %llu accepted, "
-                "%llu refused\n", s->version ?: "?", s->instance ?: "?",
+                "%llu refused, ack %s\n", s->version ?: "?", s->instance ?: "?",
                 s->store_up ? "up" : "DOWN", s->inflight,
                 (unsigned long long) s->uptime_ms / 1000, (unsigned long long) s->accepted,
-                (unsigned long long) s->rejected);
+                (unsigned long long) s->rejected, s->ack ?: "local");
 }
 
 //  ---------------------------------------------------------------------
@@ -321,13 +334,31 @@ s_cmd_submit (const s_opts_t *o, int argc, char **argv)
 static int
 s_cmd_show (const s_opts_t *o, int argc, char **argv)
 {
-    if (argc != 2) {
+    static const struct option longopts[] = {
+        { "caller", 1, 0, 'c' }, { 0, 0, 0, 0 }
+    };
+    const char *reason = NULL;
+    int opt;
+    optind = 1;
+    while ((opt = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
+        if (opt != 'c') {
+            s_usage ();
+            return EXIT_USAGE;
+        }
+        reason = optarg;
+    }
+    if (argc - optind != 1) {
         s_usage ();
         return EXIT_USAGE;
     }
     Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
     q.has_ticket = 1;
-    q.ticket = hl_wire_bytes (argv[1]);
+    q.ticket = hl_wire_bytes (argv[optind]);
+    if (reason) {
+        q.has_reveal_caller = q.reveal_caller = 1;
+        q.has_reason = 1;
+        q.reason = hl_wire_bytes (reason);
+    }
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
     env.ticket_query = &q;
@@ -358,26 +389,35 @@ typedef struct {
     const char *command;
     Hotline__Action action;
     const char *arg;
-    const char *role;          //  default actor role
 } s_action_cmd_t;
 
 static const s_action_cmd_t s_action_cmds[] = {
-    { "dispatch", HOTLINE__ACTION__ACTION_DISPATCH, "unit", "dispatcher" },
-    { "reassign", HOTLINE__ACTION__ACTION_REASSIGN, "unit", "dispatcher" },
-    { "refuse-return", HOTLINE__ACTION__ACTION_REFUSE_RETURN, NULL, "dispatcher" },
-    { "approve-extension", HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL, "dispatcher" },
-    { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL, "dispatcher" },
-    { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL, "dispatcher" },
-    { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL, "agent" },
-    { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL, "agent" },
-    { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL, "agent" },
-    { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number", "agent" },
-    { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL, "agent" },
-    { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent", "agent" },
-    { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL, "dispatcher" },
-    { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL, "dispatcher" },
-    { NULL, 0, NULL, NULL }
+    { "dispatch", HOTLINE__ACTION__ACTION_DISPATCH, "unit" },
+    { "reassign", HOTLINE__ACTION__ACTION_REASSIGN, "unit" },
+    { "refuse-return", HOTLINE__ACTION__ACTION_REFUSE_RETURN, NULL },
+    { "approve-extension", HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL },
+    { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL },
+    { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL },
+    { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL },
+    { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL },
+    { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL },
+    { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number" },
+    { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL },
+    { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent" },
+    { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL },
+    { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL },
+    { NULL, 0, NULL }
 };
+
+//  The actor role a command is taken as when none is given: the role the
+//  lifecycle table names for its action, a dispatcher where a unit or a
+//  dispatcher may act.
+static const char *
+s_default_role (Hotline__Action action)
+{
+    const hl_lifecycle_action_t *a = hl_lifecycle_action (action);
+    return a && strcmp (a->who, "agent") == 0 ? "agent" : "dispatcher";
+}
 
 typedef struct {
     char actor[128];
@@ -485,7 +525,8 @@ s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **arg
     if (!*buf.actor && getenv ("HOTLINE_ACTOR"))
         snprintf (buf.actor, sizeof buf.actor, "%s", getenv ("HOTLINE_ACTOR"));
     if (!*buf.actor && !o->curve)
-        snprintf (buf.actor, sizeof buf.actor, "%s:%s", cmd->role, getenv ("USER") ?: "staff");
+        snprintf (buf.actor, sizeof buf.actor, "%s:%s", s_default_role (cmd->action),
+                  getenv ("USER") ?: "staff");
     t.has_actor = *buf.actor != 0;
     t.actor = hl_wire_bytes (buf.actor);
     if (!env.has_request_id) {
@@ -567,11 +608,23 @@ s_cmd_list (const s_opts_t *o, int argc, char **argv)
 //  ---------------------------------------------------------------------
 //  Knowledge base and similar tickets
 
+//  A terminal shows matches in bold; a pipe or a file gets plain text
+//  (and so does a terminal that asks for no styling: NO_COLOR, TERM=dumb).
+static int
+s_bold_ok (void)
+{
+    const char *term = getenv ("TERM");
+    return isatty (STDOUT_FILENO) && !getenv ("NO_COLOR") && !(term && strcmp (term, "dumb") == 0);
+}
+
+//  Snippets are rendered for people (hl_snippet); --json keeps them as
+//  the index made them.
 static void
 s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
 {
     const Hotline__KbResults *k = r->kb_results;
-    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_t b = HL_BUF_INIT, text = HL_BUF_INIT;
+    int bold = s_bold_ok ();
     if (o->json)
         hl_buf_puts (&b, "{\"hits\":[");
     for (size_t i = 0; i < k->n_hits; i++) {
@@ -586,10 +639,13 @@ s_print_kb (const s_opts_t *o, const Hotline__Envelope *r)
             hl_buf_printf (&b, ",\"weight\":%.4f}", h->weight);
             continue;
         }
-        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %.*s\n", i + 1, (int) h->title.len,
+        hl_snippet_render (h->snippet.data, h->snippet.len, bold ? "\033[1m" : "",
+                           bold ? "\033[22m" : "", &text);
+        hl_buf_printf (&b, "%zu. %.*s  [%.*s, %.*s]\n   %s\n", i + 1, (int) h->title.len,
                        h->title.data, (int) h->id.len, h->id.data, (int) h->unit.len,
-                       h->unit.data, (int) h->snippet.len, h->snippet.data);
+                       h->unit.data, text.data);
     }
+    hl_buf_free (&text);
     if (o->json)
         hl_buf_printf (&b, "],\"took_us\":%u}\n", k->took_us);
     else
@@ -799,6 +855,8 @@ main (int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp (cmd, "keygen") == 0)
         return s_cmd_keygen ();
+    if (strcmp (cmd, "deadline") == 0)
+        return hl_deadline_cmd (argc - 1, argv + 1, o.json);
     if (s_load_keys (&o) != 0)
         return EXIT_USAGE;
     if (strcmp (cmd, "submit") == 0)

@@ -1,5 +1,6 @@
 /*  hl_buf: growable buffer and JSON writer. See hl_buf.h. */
 #include "hl_buf.h"
+#include "hl_text.h"
 
 #include <assert.h>
 #include <stdarg.h>
@@ -79,6 +80,8 @@ hl_json_str (hl_buf_t *self, const void *data, size_t len)
     hl_buf_append (self, "\"", 1);
     for (size_t i = 0; i < len; i++) {
         unsigned char c = p[i];
+        uint32_t cp = c;
+        size_t n = c < 0x80 ? 1 : hl_text_decode (p + i, len - i, &cp);
         if (c == '"' || c == '\\') {
             char esc[2] = { '\\', (char) c };
             hl_buf_append (self, esc, 2);
@@ -93,10 +96,15 @@ hl_json_str (hl_buf_t *self, const void *data, size_t len)
         if (c == '\r')
             hl_buf_append (self, "\\r", 2);
         else
-        if (c < 0x20 || c == 0x7F)
-            hl_buf_printf (self, "\\u%04x", c);
+        if (n == 0)
+            hl_buf_append (self, "\\ufffd", 6);       //  a byte that is not UTF-8
         else
-            hl_buf_append (self, &p[i], 1);
+        if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
+            hl_buf_printf (self, "\\u%04x", (unsigned) cp);
+        else
+            hl_buf_append (self, &p[i], n);
+        if (n > 1)
+            i += n - 1;
     }
     hl_buf_append (self, "\"", 1);
 }

@@ -29,7 +29,9 @@ void hl_buf_reset (hl_buf_t *self);
 void hl_buf_free (hl_buf_t *self);
 
 //  JSON writing. hl_json_str appends DATA as a quoted, escaped JSON
-//  string (DATA must be valid UTF-8; control characters are escaped).
+//  string: control characters (C0, DEL, C1) are escaped, and a byte that
+//  is not part of well-formed UTF-8 (text from a peer that broke the
+//  protocol) becomes U+FFFD, so the output is always valid JSON text.
 void hl_json_str (hl_buf_t *self, const void *data, size_t len);
 //  Append "KEY": (with a leading comma unless FIRST).
 void hl_json_key (hl_buf_t *self, const char *key, int first);

@@ -137,12 +137,13 @@ const char *
 hl_codes_lookup (const hl_codes_t *self, hl_codes_kind_t kind, const char *code, size_t len)
 {
     assert (self && (kind == HL_CODES_CATEGORY || kind == HL_CODES_AREA));
-    if (len == 0 || len > HL_CODE_MAX)
+    const s_table_t *t = &self->table[kind];
+    //  A catalogue may list no code of a kind (its table is then NULL).
+    if (len == 0 || len > HL_CODE_MAX || t->count == 0)
         return NULL;
     s_entry_t key;
     memcpy (key.code, code, len);
     key.code[len] = 0;
-    const s_table_t *t = &self->table[kind];
     const s_entry_t *e = bsearch (&key, t->entries, t->count, sizeof *t->entries, s_compare);
     return e ? e->name : NULL;
 }

@@ -85,18 +85,19 @@ hl_conf_parse_text (const char *name, const char *text, hl_conf_line_fn *fn,
     return 0;
 }
 
-int
-hl_conf_parse_file (const char *path, hl_conf_line_fn *fn, void *arg,
-                    char *err, size_t errlen)
+char *
+hl_conf_read (const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen (path, "rb");
     if (!f) {
         snprintf (err, errlen, "%s: %s", path, strerror (errno));
-        return -1;
+        return NULL;
     }
     char *text = NULL;
     size_t size = 0;
     FILE *mem = open_memstream (&text, &size);
+    if (!mem)
+        abort ();
     char chunk[8192];
     size_t n;
     while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
@@ -104,14 +105,22 @@ hl_conf_parse_file (const char *path, hl_conf_line_fn *fn, void *arg,
     int bad = ferror (f);
     fclose (f);
     fclose (mem);
-    int rc = -1;
-    if (bad)
-        snprintf (err, errlen, "%s: read error", path);
-    else
-    if (strlen (text) != size)
-        snprintf (err, errlen, "%s: contains a NUL byte", path);
-    else
-        rc = hl_conf_parse_text (path, text, fn, arg, err, errlen);
+    if (bad || strlen (text) != size) {
+        snprintf (err, errlen, "%s: %s", path, bad ? "read error" : "contains a NUL byte");
+        free (text);
+        return NULL;
+    }
+    return text;
+}
+
+int
+hl_conf_parse_file (const char *path, hl_conf_line_fn *fn, void *arg,
+                    char *err, size_t errlen)
+{
+    char *text = hl_conf_read (path, err, errlen);
+    if (!text)
+        return -1;
+    int rc = hl_conf_parse_text (path, text, fn, arg, err, errlen);
     free (text);
     return rc;
 }

@@ -27,6 +27,11 @@ typedef int (hl_conf_line_fn) (const char *section, const char *key,
 int hl_conf_parse_file (const char *path, hl_conf_line_fn *fn, void *arg,
                         char *err, size_t errlen);
 
+//  Read PATH whole, for parsers that work on text: a NUL-terminated heap
+//  string (free it), or NULL with "PATH: reason" in ERR if it cannot be
+//  read or holds a NUL byte.
+char *hl_conf_read (const char *path, char *err, size_t errlen);
+
 //  Parse TEXT (NUL-terminated) named NAME in messages.
 int hl_conf_parse_text (const char *name, const char *text, hl_conf_line_fn *fn,
                         void *arg, char *err, size_t errlen);

@@ -31,6 +31,9 @@ struct hl_redis {
     char address[256];
     char host[200];
     int port;                    //  0 for a unix socket (path in host)
+    char *user, *password;       //  AUTH after connecting, if set
+    int auth_refused;            //  the watchdog drops this connection
+    hl_log_limit_t auth_log;     //  a refused AUTH repeats at every reconnect
     hl_redis_state_fn *state_fn;
     void *state_arg;
 
@@ -196,8 +199,24 @@ s_on_disconnect (const redisAsyncContext *ac, int status)
     s_went_down (self, status == REDIS_OK ? "closed" : ac->errstr);
 }
 
+//  A refused AUTH (wrong password, user disabled) ends the connection: no
+//  command of the owner's may run unauthenticated, and the reconnect
+//  backoff paces the retries while an operator fixes the secret.
+static void
+s_on_auth (hl_redis_t *self, redisReply *reply, void *arg)
+{
+    (void) arg;
+    if (reply && reply->type == REDIS_REPLY_STATUS)
+        return;
+    hl_log_limited (&self->auth_log, 60000, HL_LOG_ERROR, "redis %s: AUTH as %s refused: %s",
+                    self->address, self->user,
+                    reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no answer");
+    self->auth_refused = reply != NULL;    //  (NULL: the connection is gone anyway)
+}
+
 //  Delivered from the loop after a successful connect: only now may the
-//  owner send its first commands (e.g. FUNCTION LOAD), ahead of any other.
+//  owner send its first commands (e.g. FUNCTION LOAD), ahead of any other
+//  but the AUTH, which goes first.
 static void
 s_on_opened (evutil_socket_t fd, short what, void *arg)
 {
@@ -209,6 +228,11 @@ s_on_opened (evutil_socket_t fd, short what, void *arg)
     self->state = S_UP;
     self->backoff_ms = self->opts.backoff_min_ms;
     hl_info ("redis %s: connected", self->address);
+    self->auth_refused = 0;
+    if (self->user) {
+        const char *argv[] = { "AUTH", self->user, self->password };
+        hl_redis_command (self, 3, argv, NULL, s_on_auth, NULL);
+    }
     if (self->state_fn)
         self->state_fn (self, 1, self->state_arg);
 }
@@ -265,6 +289,11 @@ s_on_watchdog (evutil_socket_t fd, short what, void *arg)
     hl_redis_t *self = arg;
     int64_t now = hl_monotonic_us ();
     int64_t limit = (int64_t) self->opts.timeout_ms * 1000;
+    if (self->auth_refused && self->state >= S_OPENING) {
+        self->auth_refused = 0;
+        s_drop (self, "AUTH refused");
+    }
+    else
     if (self->state == S_CONNECTING && now - self->connect_started_us > limit)
         s_drop (self, "connect timed out");
     else
@@ -300,6 +329,13 @@ hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
     self->base = base;
     self->opts = *opts;
     self->opts.address = self->address;
+    if (opts->user && *opts->user) {
+        self->user = strdup (opts->user);
+        self->password = strdup (opts->password ? opts->password : "");
+        if (!self->user || !self->password)
+            abort ();
+    }
+    self->opts.user = self->opts.password = NULL;    //  the copies above are used
     self->state_fn = state_fn;
     self->state_arg = arg;
     self->backoff_ms = opts->backoff_min_ms;
@@ -328,6 +364,10 @@ hl_redis_destroy (hl_redis_t **self_p)
         self->ac = NULL;
         redisAsyncFree (ac);
     }
+    if (self->password)
+        memset (self->password, 0, strlen (self->password));
+    free (self->password);
+    free (self->user);
     event_free (self->watchdog);
     event_free (self->reconnect);
     event_free (self->opened);
@@ -340,7 +380,7 @@ int
 hl_redis_command (hl_redis_t *self, int argc, const char **argv, const size_t *lens,
                   hl_redis_reply_fn *fn, void *arg)
 {
-    if (self->state != S_UP)
+    if (self->state != S_UP || !self->ac)       //  (no context: being destroyed)
         return -1;
     if (redisAsyncCommandArgv (self->ac, s_on_reply, NULL, argc, argv, lens) != REDIS_OK)
         return -1;

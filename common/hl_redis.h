@@ -34,6 +34,8 @@ typedef struct {
     int backoff_min_ms;      //  first reconnect delay
     int backoff_max_ms;      //  longest reconnect delay
     int ping_idle_ms;        //  PING after this long without traffic
+    const char *user;        //  ACL user to AUTH as after every connect (NULL: none)
+    const char *password;    //  its password (copied; never logged)
 } hl_redis_opts_t;
 
 //  Fills OPTS with defaults: 2000 ms timeout, 50..2000 ms backoff, 1000 ms

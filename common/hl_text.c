@@ -3,12 +3,12 @@
 
 #include <stdint.h>
 
-//  Decodes one code point starting at P (N bytes available); returns its
-//  length in bytes or 0 if the sequence is malformed. Rejects overlong
-//  forms, UTF-16 surrogates and values above U+10FFFF, as RFC 3629 asks.
-static size_t
-s_decode (const uint8_t *p, size_t n, uint32_t *cp)
+//  Rejects overlong forms, UTF-16 surrogates and values above U+10FFFF,
+//  as RFC 3629 asks.
+size_t
+hl_text_decode (const void *data, size_t n, uint32_t *cp)
 {
+    const uint8_t *p = data;
     uint8_t b = p[0];
     size_t len;
     uint32_t min;
@@ -57,7 +57,7 @@ hl_text_check (const void *data, size_t len, int flags, size_t *chars)
     size_t count = 0;
     for (size_t i = 0; i < len; count++) {
         uint32_t cp;
-        size_t n = s_decode (p + i, len - i, &cp);
+        size_t n = hl_text_decode (p + i, len - i, &cp);
         if (n == 0)
             return HL_TEXT_BAD_UTF8;
         if (s_is_control (cp, flags))

@@ -7,6 +7,7 @@
 #define HL_TEXT_H_INCLUDED
 
 #include <stddef.h>
+#include <stdint.h>
 
 //  Results of hl_text_check().
 enum {
@@ -24,6 +25,10 @@ enum {
 //  characters (C0, DEL, C1) except TAB/LF/CR when MULTILINE is set. On
 //  success stores the number of code points in *chars (if not NULL).
 int hl_text_check (const void *data, size_t len, int flags, size_t *chars);
+
+//  The code point at DATA (LEN bytes available) into *CP: its length in
+//  bytes, or 0 if the bytes there are not well-formed UTF-8.
+size_t hl_text_decode (const void *data, size_t len, uint32_t *cp);
 
 //  True if DATA[0..len) is a plain code: ASCII letters, digits, '-', '_'
 //  and '.', 1..len_max bytes.

@@ -97,6 +97,8 @@ s_sla_json (hl_buf_t *b, const Hotline__TicketView *v)
             hl_json_kv_int (b, "left_ms", d->left_ms, 0);
         if (d->has_working_time)
             hl_json_kv_bool (b, "working_time", d->working_time, 0);
+        if (d->has_provisional)
+            hl_json_kv_bool (b, "provisional", d->provisional, 0);
         hl_buf_puts (b, "}");
     }
     hl_buf_puts (b, "]");
@@ -204,6 +206,7 @@ s_milestone_label (const char *m)
 
 //  Deadlines with the time left: working time shows as hours and minutes
 //  of office time, so "4h10m" means four office hours and ten minutes.
+//  A provisional (暂定) deadline reaches past the loaded calendar files.
 static void
 s_sla_print (FILE *out, const Hotline__TicketView *v)
 {
@@ -218,8 +221,8 @@ s_sla_print (FILE *out, const Hotline__TicketView *v)
             hl_view_time (d->due_ms, due, sizeof due);
         if (d->warn_ms)
             hl_view_time (d->warn_ms, warn, sizeof warn);
-        fprintf (out, "  %-6s %-9s 催办 %s  到期 %s", s_milestone_label (d->milestone),
-                 d->status ? d->status : "?", warn, due);
+        fprintf (out, "  %-6s %-9s 催办 %s  到期 %s%s", s_milestone_label (d->milestone),
+                 d->status ? d->status : "?", warn, due, d->provisional ? " (暂定)" : "");
         if (d->has_left_ms) {
             int64_t left = d->left_ms < 0 ? -d->left_ms : d->left_ms;
             fprintf (out, "  %s %lldh%02lldm%s", d->left_ms < 0 ? "超时" : "剩余",

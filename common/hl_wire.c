@@ -1,5 +1,6 @@
 /*  hl_wire: shared wire helpers. See hl_wire.h. */
 #include "hl_wire.h"
+#include "hl_lifecycle.h"
 
 #include <assert.h>
 #include <stdlib.h>
@@ -13,22 +14,6 @@ static const char *s_request_types[] = {
 };
 static const char *s_request_labels[] = {
     NULL, "咨询", "求助", "投诉", "举报", "建议", "感谢", "其他"
-};
-static const char *s_states[] = {
-    NULL, "to_dispatch", "dispatched", "signed", "in_progress", "replied",
-    "visited", "closed", "answered_directly", "transferred", "out_of_scope",
-    "returned", "merged"
-};
-static const char *s_state_labels[] = {
-    NULL, "待派单", "已派单", "已签收", "办理中", "已答复", "已回访", "已办结",
-    "直接答复", "紧急转接", "不予受理", "退单待审", "已并单"
-};
-
-static const char *s_actions[] = {
-    NULL, "dispatch", "sign", "return", "reassign", "refuse_return", "progress",
-    "request_extension", "approve_extension", "refuse_extension", "reply",
-    "reject_reply", "visit", "close", "answer_directly", "transfer", "out_of_scope",
-    "merge", "pause", "resume"
 };
 static const char *s_return_reasons[] = {
     NULL, "wrong_area", "not_our_duty", "overlapping_duties", "other"
@@ -108,16 +93,19 @@ hl_wire_request_type_label (int value)
     return s_name (s_request_labels, S_COUNT (s_request_labels), value);
 }
 
+//  States and actions are the lifecycle table's (core/lifecycle.json).
 const char *
 hl_wire_state_name (int value)
 {
-    return s_name (s_states, S_COUNT (s_states), value);
+    const hl_lifecycle_state_t *s = hl_lifecycle_state (value);
+    return s ? s->code : NULL;
 }
 
 const char *
 hl_wire_state_label (int value)
 {
-    return s_name (s_state_labels, S_COUNT (s_state_labels), value);
+    const hl_lifecycle_state_t *s = hl_lifecycle_state (value);
+    return s ? s->zh : NULL;
 }
 
 //  Error names are the enum's own names without the prefix, lower case:
@@ -159,7 +147,8 @@ hl_wire_request_type_parse (const char *name)
 int
 hl_wire_state_parse (const char *name)
 {
-    return s_parse (s_states, S_COUNT (s_states), name);
+    const hl_lifecycle_state_t *s = hl_lifecycle_state_named (name);
+    return s ? s->wire : 0;
 }
 
 ProtobufCBinaryData
@@ -184,13 +173,15 @@ hl_wire_strdup (ProtobufCBinaryData data)
 const char *
 hl_wire_action_name (int value)
 {
-    return s_name (s_actions, S_COUNT (s_actions), value);
+    const hl_lifecycle_action_t *a = hl_lifecycle_action (value);
+    return a ? a->code : NULL;
 }
 
 int
 hl_wire_action_parse (const char *name)
 {
-    return s_parse (s_actions, S_COUNT (s_actions), name);
+    const hl_lifecycle_action_t *a = hl_lifecycle_action_named (name);
+    return a ? a->wire : 0;
 }
 
 const char *

@@ -1,5 +1,7 @@
 /*  hl_broker: the department worker queue. See hl_broker.h. */
 #include "hl_broker.h"
+#include "hl_lifecycle.h"
+#include "hl_privacy.h"
 #include "hl_log.h"
 #include "hl_table.h"
 #include "hl_transition.h"
@@ -334,27 +336,6 @@ s_worker_new (hl_broker_t *self, const uint8_t *id, size_t id_len, s_unit_t *uni
 //  ---------------------------------------------------------------------
 //  Deliveries
 
-void
-hl_broker_mask (Hotline__TicketView *view, int callback_allowed, char *masked)
-{
-    Hotline__Complaint *c = view->complaint;
-    if (!c)
-        return;
-    int hide = c->anonymous || c->confidential
-            || c->request_type == HOTLINE__REQUEST_TYPE__REQUEST_REPORT;
-    if (hide) {
-        c->has_caller_phone = c->has_caller_name = 0;
-        c->caller_phone.len = c->caller_name.len = 0;
-        view->has_caller_masked = view->caller_masked = 1;
-    }
-    else
-    if (!callback_allowed && c->has_caller_phone) {
-        hl_log_mask_phone ((const char *) c->caller_phone.data, c->caller_phone.len, masked, 32);
-        c->caller_phone = hl_wire_bytes (masked);
-        view->has_caller_masked = view->caller_masked = 1;
-    }
-}
-
 //  Sends VIEW to W, masked for W's unit. A delivery carries the ticket as
 //  it stands, not its history (a worker asks for that with a ticket
 //  query), so fresh deliveries and redeliveries look alike. 0, or -1 if W
@@ -372,7 +353,7 @@ s_send_delivery (hl_broker_t *self, s_worker_t *w, const Hotline__TicketView *vi
         complaint = *view->complaint;
         copy.complaint = &complaint;
     }
-    hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, w->unit->code,
+    hl_privacy_for_unit (&copy, hl_catalogue_unit_callback (self->catalogue, w->unit->code,
                                                        strlen (w->unit->code)), masked);
     Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
     Hotline__Delivery delivery = HOTLINE__DELIVERY__INIT;
@@ -693,15 +674,13 @@ s_premade_sign (hl_broker_t *self, const hl_deadline_facts_t *facts, int64_t now
     }
 }
 
-//  The actions a department may take; the rest belong to the hotline.
+//  The actions a department may take (the lifecycle table's unit roles);
+//  the rest belong to the hotline.
 static int
 s_worker_action (int action)
 {
-    return action == HOTLINE__ACTION__ACTION_SIGN || action == HOTLINE__ACTION__ACTION_RETURN
-        || action == HOTLINE__ACTION__ACTION_PROGRESS
-        || action == HOTLINE__ACTION__ACTION_REQUEST_EXTENSION
-        || action == HOTLINE__ACTION__ACTION_REPLY
-        || action == HOTLINE__ACTION__ACTION_PAUSE || action == HOTLINE__ACTION__ACTION_RESUME;
+    const hl_lifecycle_action_t *a = hl_lifecycle_action (action);
+    return a && a->by_unit;
 }
 
 static void
@@ -718,8 +697,7 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
     if (!s_worker_action (t->action)) {
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
                    HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "action",
-                   "action: departments may sign, return, report progress, ask for an "
-                   "extension, pause or resume the clock, and reply");
+                   "action: not one a department may take (docs/lifecycle.md)");
         return;
     }
     if (rid_len == 0 || rid_len > 64) {
@@ -808,7 +786,7 @@ s_on_show_view (const Hotline__TicketView *view, const char *error, void *arg)
             complaint = *view->complaint;
             copy.complaint = &complaint;
         }
-        hl_broker_mask (&copy, hl_catalogue_unit_callback (self->catalogue, q->unit,
+        hl_privacy_for_unit (&copy, hl_catalogue_unit_callback (self->catalogue, q->unit,
                                                            strlen (q->unit)), masked);
         Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
         env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_VIEW;

@@ -17,7 +17,7 @@
  *  extension request, reply); their actor is the session's unit, never a
  *  claim in the payload, so a worker of one unit cannot touch another
  *  unit's tickets. What a worker sees of the caller follows the privacy
- *  rules in hl_broker_mask().
+ *  rules of hl_privacy.
  */
 #ifndef HL_BROKER_H_INCLUDED
 #define HL_BROKER_H_INCLUDED
@@ -68,11 +68,5 @@ void hl_broker_store_ready (hl_broker_t *self);
 //  Connected workers, and tickets waiting for a worker.
 size_t hl_broker_worker_count (const hl_broker_t *self);
 size_t hl_broker_queued (const hl_broker_t *self);
-
-//  Apply the privacy rules to VIEW for a unit: anonymous, confidential and
-//  举报 (report) tickets lose every caller detail; otherwise the number is
-//  masked unless CALLBACK_ALLOWED. MASKED (at least 32 bytes) holds the
-//  masked number VIEW then points to.
-void hl_broker_mask (Hotline__TicketView *view, int callback_allowed, char *masked);
 
 #endif

@@ -2,6 +2,7 @@
 #include "hl_config.h"
 #include "hl_conf.h"
 #include "hl_log.h"
+#include "hl_sla_conf.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,12 @@ static const s_setting_t s_settings[] = {
     S_STR (intake_key_file, "intake endpoints' CURVE key pair file (empty: no CURVE)"),
     S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
+    S_STR (redis_user, "Redis ACL user to authenticate as (empty: none)"),
+    S_STR (ack, "when a new ticket is acknowledged: local (the primary's reply) or replicated"),
+    S_NUM (ack_replicas, 1, 16, "ack = replicated: replicas that must have received it (WAIT)"),
+    S_NUM (ack_timeout_ms, 1, 60000, "ack = replicated: longest wait for them, then 'retry'"),
+    S_STR (pii_key_file, "key sealing callers' details at rest, 64 hex digits, mode 0600 (else $HOTLINE_PII_KEY)"),
+    S_STR (redis_password_file, "file with that user's password, mode 0600 (else $HOTLINE_REDIS_PASSWORD)"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
     S_STR (sla, "SLA policy file"),
@@ -76,8 +83,8 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->redis, sizeof cfg->redis, "127.0.0.1:6379");
     snprintf (cfg->codes, sizeof cfg->codes, "deploy/etc/codes.conf");
     snprintf (cfg->dispatch, sizeof cfg->dispatch, "deploy/etc/dispatch.conf");
-    snprintf (cfg->sla, sizeof cfg->sla, "deploy/etc/sla.conf");
-    snprintf (cfg->calendar_dir, sizeof cfg->calendar_dir, "deploy/etc/calendar");
+    snprintf (cfg->sla, sizeof cfg->sla, "%s", HL_SLA_CONF_DEFAULT_POLICY);
+    snprintf (cfg->calendar_dir, sizeof cfg->calendar_dir, "%s", HL_SLA_CONF_DEFAULT_CALENDAR_DIR);
     snprintf (cfg->events_endpoint, sizeof cfg->events_endpoint, "tcp://127.0.0.1:7103");
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;
@@ -98,6 +105,9 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->idempotency_ttl_days = 30;
     cfg->drain_timeout_ms = 10000;
     cfg->stop_timeout_ms = 10000;
+    snprintf (cfg->ack, sizeof cfg->ack, "local");
+    cfg->ack_replicas = 1;
+    cfg->ack_timeout_ms = 1000;
     cfg->http_max_connections = 256;
     cfg->http_head_timeout_ms = 10000;
     cfg->http_write_timeout_ms = 10000;
@@ -180,6 +190,10 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
                   "intake endpoints needs hotlined's key pair and the staff's keys)");
         return -1;
     }
+    if (strcmp (cfg->ack, "local") != 0 && strcmp (cfg->ack, "replicated") != 0) {
+        snprintf (err, errlen, "ack: 'local' or 'replicated', not '%s'", cfg->ack);
+        return -1;
+    }
     if (cfg->n_endpoints == 0)
         return s_set_endpoint (cfg, "tcp://127.0.0.1:7101", err, errlen);
     return 0;
@@ -197,6 +211,13 @@ int
 hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen)
 {
     return hl_conf_parse_file (path, s_on_line, cfg, err, errlen);
+}
+
+int
+hl_config_load_text (hl_config_t *cfg, const char *name, const char *text, char *err,
+                     size_t errlen)
+{
+    return hl_conf_parse_text (name, text, s_on_line, cfg, err, errlen);
 }
 
 int

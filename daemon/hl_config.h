@@ -21,6 +21,12 @@ typedef struct {
     char intake_key_file[HL_CONFIG_PATH_MAX];    //  intake endpoints' CURVE key pair
     char intake_keys[HL_CONFIG_PATH_MAX];        //  staff and gateways' public keys
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
+    char redis_user[64];                     //  ACL user ("" = no AUTH)
+    char ack[16];                            //  "local" or "replicated"
+    long ack_replicas;                       //  replicated: replicas that must have it
+    long ack_timeout_ms;                     //  ... within this long
+    char pii_key_file[HL_CONFIG_PATH_MAX];   //  seals callers' details ("" = environment/none)
+    char redis_password_file[HL_CONFIG_PATH_MAX];    //  its password ("" = environment)
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy
     char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year
@@ -62,6 +68,10 @@ void hl_config_defaults (hl_config_t *cfg);
 
 //  Apply the file PATH. 0, or -1 with "PATH:LINE: message" in ERR.
 int hl_config_load (hl_config_t *cfg, const char *path, char *err, size_t errlen);
+
+//  Apply TEXT, a file's contents, calling it NAME in messages.
+int hl_config_load_text (hl_config_t *cfg, const char *name, const char *text, char *err,
+                         size_t errlen);
 
 //  Apply one setting. 0, or -1 with a message in ERR.
 int hl_config_set (hl_config_t *cfg, const char *key, const char *value,

@@ -198,6 +198,14 @@ hl_deadline_left (hl_deadline_t *self, const hl_sla_deadline_t *deadline, int64_
     return hl_sla_time_left (deadline, self->calendar, now_ms);
 }
 
+int64_t
+hl_deadline_calendar_days_left (hl_deadline_t *self)
+{
+    int64_t now = hl_clock_now_ms (self->clock);
+    int64_t end = hl_calendar_loaded_until (self->calendar, now);
+    return (end - hl_calendar_midnight (now)) / (24 * INT64_C (3600000));
+}
+
 const char *
 hl_deadline_profile (hl_deadline_t *self, const hl_deadline_facts_t *facts)
 {

@@ -63,6 +63,11 @@ int hl_deadline_compute (hl_deadline_t *self, const hl_deadline_facts_t *facts,
 int64_t hl_deadline_left (hl_deadline_t *self, const hl_sla_deadline_t *deadline,
                           int64_t now_ms);
 
+//  Whole days from today (the clock's) until the loaded calendar files
+//  end (hl_calendar_loaded_until); 0 if this year has no file. Deadlines
+//  reaching past that day are provisional.
+int64_t hl_deadline_calendar_days_left (hl_deadline_t *self);
+
 //  The profile name for FACTS ("" if none).
 const char *hl_deadline_profile (hl_deadline_t *self, const hl_deadline_facts_t *facts);
 

@@ -1,6 +1,7 @@
 /*  hl_http: the supervisor dashboard server. See hl_http.h. */
 #include "hl_http.h"
 #include "hl_httpd.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_secret.h"
 #include "hl_wire.h"
@@ -14,8 +15,6 @@
 #define S_SSE_MAX 64             //  live streams at once
 #define S_KEEPALIVE_S 15
 
-static const char *s_open_states[] = { "to_dispatch", "dispatched", "signed", "in_progress",
-                                       "returned", "replied", "visited" };
 static const char *s_channels[] = { "phone", "web", "app", "enterprise", "sms", "mailbox" };
 
 //  A request waiting for Redis. If its client leaves meanwhile, the
@@ -84,8 +83,9 @@ s_summary_json (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     hl_buf_printf (b, "{\"now_ms\":%lld,\"open\":{", (long long) hl_deadline_now (self->parts.deadline));
     const redisReply *open = r->element[0], *today = r->element[1];
     long long total = 0;
-    for (size_t i = 0; i < 7 && i < open->elements; i++)
-        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_open_states[i], s_int (open->element[i]));
+    for (size_t i = 0; i < HL_LIFECYCLE_OPEN && i < open->elements; i++)
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", hl_lifecycle_open[i]->code,
+                       s_int (open->element[i]));
     hl_buf_puts (b, "},\"intake_today\":{");
     for (size_t i = 0; i < 6 && i < today->elements; i++) {
         total += s_int (today->element[i]);
@@ -148,12 +148,8 @@ s_deadlines_json (hl_http_t *self, const redisReply *r, hl_buf_t *b, const char 
 //  ---------------------------------------------------------------------
 //  The per-unit table
 
-#define S_COUNTERS 15
-static const char *s_counters[S_COUNTERS] = {
-    "dispatched", "signed", "signed_on_time", "contacted_on_time", "returned", "reopened",
-    "replied", "replied_on_time", "visited", "resolved", "satisfied", "basically_satisfied",
-    "unsatisfied", "handling_ms_sum", "answered_directly"
-};
+//  The counters and rates are the lifecycle table's (docs/metrics.md).
+#define S_COUNTERS HL_LIFECYCLE_COUNTERS
 
 typedef struct {
     char unit[48];
@@ -189,7 +185,7 @@ s_rows (const redisReply *r, s_row_t *rows, size_t max, s_row_t *total)
         char unit[48];
         snprintf (unit, sizeof unit, "%.*s", (int) (bar - key), key);
         for (int c = 0; c < S_COUNTERS; c++)
-            if (strcmp (bar + 1, s_counters[c]) == 0) {
+            if (strcmp (bar + 1, hl_lifecycle_counters[c].code) == 0) {
                 long long v = s_int (r->element[i + 1]);
                 total->v[c] += v;
                 s_row_t *row = strcmp (unit, "*") ? s_row (rows, &n, max, unit) : NULL;
@@ -198,6 +194,13 @@ s_rows (const redisReply *r, s_row_t *rows, size_t max, s_row_t *total)
             }
     }
     return n;
+}
+
+//  A rate's numerator: the sum of its counters in V.
+static long long
+s_rate_num (const hl_lifecycle_rate_t *rate, const long long *v)
+{
+    return v[rate->num[0]] + (rate->num[1] >= 0 ? v[rate->num[1]] : 0);
 }
 
 static void
@@ -219,16 +222,14 @@ s_row_json (hl_http_t *self, hl_buf_t *b, const s_row_t *row)
     hl_json_kv_str (b, "unit", row->unit, strlen (row->unit), 1);
     hl_json_kv_str (b, "name", name ? name : "", strlen (name ? name : ""), 0);
     for (int c = 0; c < S_COUNTERS; c++)
-        hl_buf_printf (b, ",\"%s\":%lld", s_counters[c], v[c]);
-    s_rate (b, "response_rate", v[3], v[0]);
-    s_rate (b, "resolution_rate", v[9], v[8]);
-    s_rate (b, "satisfaction_rate", v[10] + v[11], v[8]);
-    s_rate (b, "on_time_sign_rate", v[2], v[1]);
-    s_rate (b, "on_time_completion_rate", v[7], v[6]);
-    s_rate (b, "return_rate", v[4], v[0]);
-    s_rate (b, "reopen_rate", v[5], v[8]);
-    if (v[6] > 0)
-        hl_buf_printf (b, ",\"avg_handling_hours\":%.3f", (double) v[13] / (double) v[6] / 3.6e6);
+        hl_buf_printf (b, ",\"%s\":%lld", hl_lifecycle_counters[c].code, v[c]);
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++)
+        s_rate (b, hl_lifecycle_rates[i].code, s_rate_num (&hl_lifecycle_rates[i], v),
+                v[hl_lifecycle_rates[i].den]);
+    long long replied = v[HL_COUNTER_REPLIED];
+    if (replied > 0)
+        hl_buf_printf (b, ",\"avg_handling_hours\":%.3f",
+                       (double) v[HL_COUNTER_HANDLING_MS_SUM] / (double) replied / 3.6e6);
     else
         hl_buf_puts (b, ",\"avg_handling_hours\":null");
     hl_buf_puts (b, "}");
@@ -266,9 +267,10 @@ s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     size_t n = s_rows (r, rows, 256, &total);
     hl_buf_puts (b, "\xEF\xBB\xBFunit,name");
     for (int c = 0; c < S_COUNTERS; c++)
-        hl_buf_printf (b, ",%s", s_counters[c]);
-    hl_buf_puts (b, ",response_rate,resolution_rate,satisfaction_rate,on_time_sign_rate,"
-                    "on_time_completion_rate,return_rate,reopen_rate\r\n");
+        hl_buf_printf (b, ",%s", hl_lifecycle_counters[c].code);
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++)
+        hl_buf_printf (b, ",%s", hl_lifecycle_rates[i].code);
+    hl_buf_puts (b, "\r\n");
     for (size_t i = 0; i <= n; i++) {
         const s_row_t *row = i < n ? &rows[i] : &total;
         const long long *v = row->v;
@@ -277,13 +279,8 @@ s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
         hl_buf_printf (b, "%s,%s", row->unit, i < n ? (name ? name : "") : "合计");
         for (int c = 0; c < S_COUNTERS; c++)
             hl_buf_printf (b, ",%lld", v[c]);
-        s_csv_rate (b, v[3], v[0]);
-        s_csv_rate (b, v[9], v[8]);
-        s_csv_rate (b, v[10] + v[11], v[8]);
-        s_csv_rate (b, v[2], v[1]);
-        s_csv_rate (b, v[7], v[6]);
-        s_csv_rate (b, v[4], v[0]);
-        s_csv_rate (b, v[5], v[8]);
+        for (int k = 0; k < HL_LIFECYCLE_RATES; k++)
+            s_csv_rate (b, s_rate_num (&hl_lifecycle_rates[k], v), v[hl_lifecycle_rates[k].den]);
         hl_buf_puts (b, "\r\n");
     }
 }
@@ -340,8 +337,8 @@ s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     hl_metrics_family (b, "hotline_workers_connected", "gauge", "Connected workers, by unit.");
     hl_broker_foreach_unit (self->parts.broker, s_unit_workers, b);
     hl_metrics_family (b, "hotline_open_tickets", "gauge", "Open tickets, by state.");
-    for (size_t i = 0; r && i < 7 && i < r->element[0]->elements; i++)
-        hl_metrics_sample (b, "hotline_open_tickets", "state", s_open_states[i],
+    for (size_t i = 0; r && i < HL_LIFECYCLE_OPEN && i < r->element[0]->elements; i++)
+        hl_metrics_sample (b, "hotline_open_tickets", "state", hl_lifecycle_open[i]->code,
                            (double) s_int (r->element[0]->element[i]));
     hl_metrics_family (b, "hotline_deadlines", "gauge",
                        "Deadlines at risk (warned) and past (overdue, escalated).");

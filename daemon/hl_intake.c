@@ -1,6 +1,8 @@
 /*  hl_intake: request handling of hotlined. See hl_intake.h. */
 #include "hl_intake.h"
+#include "hl_privacy.h"
 #include "hl_complaint.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_text.h"
 #include "hl_transition.h"
@@ -38,6 +40,7 @@ struct hl_intake {
     hl_broker_t *broker;
     int auto_dispatch;
     char instance[64];
+    char ack[32];                  //  the acknowledgement mode, for status
     size_t max_message;
     size_t max_inflight[S_KINDS];  //  per kind of request
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
@@ -72,6 +75,8 @@ typedef struct {
     int channel;                       //  complaints: the channel, for metrics
     int action;                        //  transitions: the action, for metrics
     int64_t received_us;               //  when the request arrived
+    char identity[96];                 //  the CURVE identity, for privacy ("" = none)
+    int revealed;                      //  ticket queries: full caller details asked for
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -198,8 +203,7 @@ static void
 s_index_similar (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
 {
     const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
-    if (!self->similar || !c || (res->state != HOTLINE__STATE__STATE_DISPATCHED
-                                 && res->state != HOTLINE__STATE__STATE_TO_DISPATCH))
+    if (!self->similar || !c || !hl_lifecycle_is_open (res->state))
         return;
     char *text = hl_wire_strdup (c->content);
     char *area = hl_wire_strdup (c->area);
@@ -265,6 +269,11 @@ s_on_stored (const hl_store_result_t *res, void *arg)
         case HL_STORE_LOST:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
                     "the ticket store did not confirm in time; "
+                    "retry with the same request_id");
+            break;
+        case HL_STORE_UNREPLICATED:
+            s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
+                    "the ticket store's replicas did not confirm in time (ack = replicated); "
                     "retry with the same request_id");
             break;
         case HL_STORE_FAILED:
@@ -478,6 +487,8 @@ s_complete_deadlines (hl_intake_t *self, Hotline__TicketView *view,
             continue;
         d->has_working_time = 1;
         d->working_time = (sla.flags & HL_SLA_WORKING) != 0;
+        d->has_provisional = 1;
+        d->provisional = (sla.flags & HL_CALENDAR_PROVISIONAL) != 0;
         int64_t left = hl_deadline_left (self->deadline, &sla, now);
         d->has_left_ms = left != HL_SLA_NEVER;
         d->left_ms = left;
@@ -493,8 +504,20 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
 {
     s_peer_t *peer = arg;
     hl_intake_t *self = peer->intake;
+    Hotline__TicketView copy;
+    Hotline__Complaint complaint;
+    char masked[HL_PRIVACY_MASKED_MAX];
     if (view) {
-        Hotline__TicketView copy = *view;
+        copy = *view;
+        if (view->complaint) {
+            complaint = *view->complaint;
+            copy.complaint = &complaint;
+        }
+        if (hl_privacy_for_reader (&copy, *peer->identity ? peer->identity : NULL,
+                                   peer->revealed, masked) != 0)
+            view = NULL;        //  not this reader's: as if it did not exist
+    }
+    if (view) {
         Hotline__Deadline deadlines[4], *ptrs[4];
         s_complete_deadlines (self, &copy, deadlines, ptrs);
         Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
@@ -511,10 +534,31 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
     s_inflight_done (self, S_QUERY);
 }
 
-static void
-s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q)
+//  Staff asking for a caller's full details name why; the reason goes
+//  into the history with the access.
+static int
+s_reveal_check (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q,
+                const char *identity, char *reason, size_t reasonlen)
 {
-    char ticket[HL_STORE_TICKET_MAX];
+    hl_verdict_t v = { 0 };
+    if (!hl_privacy_may_reveal (identity)) {
+        s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "reveal_caller",
+                "reveal_caller: only hotline staff may see a caller's full details");
+        return -1;
+    }
+    if (hl_verdict_text (&v, "reason", q->has_reason, q->reason, 1, 0, reasonlen - 1)) {
+        s_nack (self, peer, v.code, v.field, v.message);
+        return -1;
+    }
+    snprintf (reason, reasonlen, "%.*s", (int) q->reason.len, q->reason.data);
+    return 0;
+}
+
+static void
+s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__TicketQuery *q,
+                       const char *identity)
+{
+    char ticket[HL_STORE_TICKET_MAX], reason[256] = "";
     if (!q->has_ticket || q->ticket.len == 0) {
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "ticket", "ticket: required");
         return;
@@ -524,11 +568,21 @@ s_handle_ticket_query (hl_intake_t *self, const s_peer_t *peer, const Hotline__T
                 "ticket: not a ticket number");
         return;
     }
+    int reveal = q->has_reveal_caller && q->reveal_caller;
+    if (reveal && s_reveal_check (self, peer, q, identity, reason, sizeof reason) != 0)
+        return;
     if (!s_admit (self, peer, S_QUERY))
         return;
     snprintf (ticket, sizeof ticket, "%.*s", (int) q->ticket.len, q->ticket.data);
     s_peer_t *pending = s_peer_copy (peer);
-    if (hl_store_ticket_get (self->store, ticket, s_on_view, pending) != 0) {
+    snprintf (pending->identity, sizeof pending->identity, "%s", identity ? identity : "");
+    pending->revealed = reveal;
+    char actor[128];
+    snprintf (actor, sizeof actor, "%s", identity ? identity : "staff:local");
+    int rc = reveal ? hl_store_ticket_reveal (self->store, ticket, actor, reason,
+                                              hl_deadline_now (self->deadline), s_on_view, pending)
+                    : hl_store_ticket_get (self->store, ticket, s_on_view, pending);
+    if (rc != 0) {
         free (pending);
         s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
                 "the ticket store is not reachable; retry shortly");
@@ -551,11 +605,7 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
         hl_timers_arm (self->timers, peer->ticket, &res->sla);
         s_announce (self, "transition", peer->ticket, res->unit, res->from, res->to, 0,
                     peer->action, (int64_t) res->at_ms);
-        if (self->similar && (res->to == HOTLINE__STATE__STATE_CLOSED
-                              || res->to == HOTLINE__STATE__STATE_MERGED
-                              || res->to == HOTLINE__STATE__STATE_ANSWERED_DIRECTLY
-                              || res->to == HOTLINE__STATE__STATE_TRANSFERRED
-                              || res->to == HOTLINE__STATE__STATE_OUT_OF_SCOPE))
+        if (self->similar && !hl_lifecycle_is_open (res->to))
             hl_similar_forget (self->similar, peer->ticket);
         if (self->metrics)
             hl_metrics_transition (self->metrics, peer->action);
@@ -723,6 +773,7 @@ s_handle_status (hl_intake_t *self, const s_peer_t *peer)
     st.accepted = self->accepted;
     st.has_rejected = 1;
     st.rejected = self->rejected;
+    st.ack = self->ack;
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS;
     env.status = &st;
     s_send (self, peer, &env);
@@ -956,7 +1007,7 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p,
             s_handle_complaint (self, peer, env_p, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_QUERY:
-            s_handle_ticket_query (self, peer, env->ticket_query);
+            s_handle_ticket_query (self, peer, env->ticket_query, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_STATUS_QUERY:
             s_handle_status (self, peer);
@@ -974,7 +1025,11 @@ s_handle_envelope (hl_intake_t *self, s_peer_t *peer, Hotline__Envelope **env_p,
             s_handle_transition (self, peer, env->transition, identity);
             break;
         case HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY:
-            s_handle_list (self, peer, env->ticket_list_query);
+            if (hl_privacy_may_list (identity))
+                s_handle_list (self, peer, env->ticket_list_query);
+            else
+                s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
+                        "a channel gateway reads its tickets by number; lists are for staff");
             break;
         default:
             s_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
@@ -1051,6 +1106,10 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
+    if (strcmp (cfg->ack, "replicated") == 0)
+        snprintf (self->ack, sizeof self->ack, "replicated %ld", cfg->ack_replicas);
+    else
+        snprintf (self->ack, sizeof self->ack, "local");
     self->max_inflight[S_COMPLAINT] = (size_t) cfg->max_inflight;
     self->max_inflight[S_ACTION] = (size_t) cfg->max_actions_inflight;
     self->max_inflight[S_QUERY] = (size_t) cfg->max_queries_inflight;

@@ -26,6 +26,8 @@ struct hl_metrics {
     uint64_t fired[S_LEVELS];
     s_histogram_t ack;
     s_histogram_t lag;
+    hl_deadline_t *deadline;           //  for the calendar gauges; may be NULL
+    uint64_t provisional;
 };
 
 static const char *s_levels[] = { "warn", "overdue", "escalate" };
@@ -115,6 +117,34 @@ s_render_histogram (hl_buf_t *out, const char *name, const char *help, const s_h
 }
 
 void
+hl_metrics_set_deadline (hl_metrics_t *self, hl_deadline_t *deadline)
+{
+    self->deadline = deadline;
+}
+
+void
+hl_metrics_provisional (hl_metrics_t *self, uint64_t count)
+{
+    self->provisional = count;
+}
+
+static void
+s_render_calendar (hl_metrics_t *self, hl_buf_t *out)
+{
+    if (!self->deadline)
+        return;
+    hl_metrics_family (out, "hotline_calendar_left_seconds", "gauge",
+                       "Time from today's midnight until the loaded calendar files end "
+                       "(whole days; 0 if this year has none).");
+    hl_metrics_sample (out, "hotline_calendar_left_seconds", NULL, NULL,
+                       (double) hl_deadline_calendar_days_left (self->deadline) * 86400);
+    hl_metrics_family (out, "hotline_sla_provisional_deadlines", "gauge",
+                       "Running deadlines past the loaded calendar files, at the last recompute.");
+    hl_metrics_sample (out, "hotline_sla_provisional_deadlines", NULL, NULL,
+                       (double) self->provisional);
+}
+
+void
 hl_metrics_render (hl_metrics_t *self, hl_buf_t *out)
 {
     hl_metrics_family (out, "hotline_intake_total", "counter",
@@ -140,4 +170,5 @@ hl_metrics_render (hl_metrics_t *self, hl_buf_t *out)
                            (double) self->fired[i]);
     s_render_histogram (out, "hotline_timer_lag_seconds",
                         "Delay from an SLA moment to its reminder firing.", &self->lag);
+    s_render_calendar (self, out);
 }

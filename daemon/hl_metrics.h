@@ -8,6 +8,7 @@
 #define HL_METRICS_H_INCLUDED
 
 #include "hl_buf.h"
+#include "hl_deadline.h"
 
 typedef struct hl_metrics hl_metrics_t;
 
@@ -23,6 +24,12 @@ void hl_metrics_transition (hl_metrics_t *self, int action);
 
 //  A reminder fired: LEVEL ("warn", "overdue", "escalate") and its lag.
 void hl_metrics_timer (hl_metrics_t *self, const char *level, double lag_seconds);
+
+//  The calendar gauges: time left in the loaded calendar files, read from
+//  DEADLINE at each scrape, and the running deadlines that reach past them
+//  (provisional), as counted by the last recompute of every open ticket.
+void hl_metrics_set_deadline (hl_metrics_t *self, hl_deadline_t *deadline);
+void hl_metrics_provisional (hl_metrics_t *self, uint64_t count);
 
 //  Append the counters and histograms in the exposition format.
 void hl_metrics_render (hl_metrics_t *self, hl_buf_t *out);

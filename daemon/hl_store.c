@@ -13,6 +13,7 @@
 struct hl_store {
     hl_redis_t *redis;           //  writes: intake, transitions, timers
     hl_redis_t *reads;           //  lookups, lists and dashboard figures
+    hl_redis_t *waits;           //  ack_replicas: WAIT, off the write connection
     hl_store_opts_t opts;
     char city_prefix[16];
     char tz[16];                 //  tz_offset_min as text
@@ -21,6 +22,10 @@ struct hl_store {
     struct event *retry;         //  reloads the library after a refusal
     void (*ready_fn) (void *arg);    //  told each time the store becomes ready
     void *ready_arg;
+    //  ack_replicas: intakes stored on the primary, waiting for WAIT.
+    struct s_replication *waiting, **waiting_tail;
+    size_t n_waiting;
+    size_t in_wait;              //  how many of them the WAIT in flight covers
 };
 
 //  The complaint's text fields, stored under their proto names in the
@@ -122,13 +127,21 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     self->retry = evtimer_new (base, s_on_retry, self);
     if (!self->retry)
         abort ();
+    self->waiting_tail = &self->waiting;
     //  Reads have their own connection so that a burst of them (lists,
     //  dashboards) never queues in front of a complaint's write, nor makes
     //  the write connection's watchdog give up on a slow read.
     self->redis = hl_redis_new (base, &opts->redis, s_on_redis_state, self, err, errlen);
     if (self->redis)
         self->reads = hl_redis_new (base, &opts->redis, NULL, NULL, err, errlen);
-    if (!self->reads) {
+    if (self->reads && opts->ack_replicas > 0) {
+        //  Its watchdog must outlast the WAIT it sends.
+        hl_redis_opts_t wo = opts->redis;
+        wo.timeout_ms = opts->redis.timeout_ms + opts->ack_timeout_ms;
+        self->waits = hl_redis_new (base, &wo, NULL, NULL, err, errlen);
+    }
+    if (!self->reads || (opts->ack_replicas > 0 && !self->waits)) {
+        hl_redis_destroy (&self->reads);
         hl_redis_destroy (&self->redis);
         event_free (self->retry);
         free (self);
@@ -146,6 +159,7 @@ hl_store_destroy (hl_store_t **self_p)
         return;
     hl_redis_destroy (&self->reads);
     hl_redis_destroy (&self->redis);
+    hl_redis_destroy (&self->waits);
     event_free (self->retry);
     free (self);
     *self_p = NULL;
@@ -188,6 +202,8 @@ typedef struct {
     hl_store_list_fn *list_fn;
     hl_store_scan_fn *scan_fn;
     void *arg;
+    const hl_pii_t *pii;         //  opens callers' details in what is read
+    hl_store_t *store;           //  for what follows a reply (replication)
 } s_call_t;
 
 static s_call_t *
@@ -206,6 +222,8 @@ static int
 s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
         hl_redis_reply_fn *on_reply, s_call_t *call)
 {
+    call->pii = self->opts.pii;
+    call->store = self;
     if (!hl_store_is_ready (self)
         || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
         free (call);
@@ -227,6 +245,7 @@ static int
 s_send_read (hl_store_t *self, int argc, const char **argv, const size_t *lens,
              hl_redis_reply_fn *on_reply, s_call_t *call)
 {
+    call->pii = self->opts.pii;
     if (!hl_store_is_ready (self)
         || hl_redis_command (s_reader (self), argc, argv, lens, on_reply, call) != 0) {
         free (call);
@@ -314,6 +333,71 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
     res->error[0] = 0;
 }
 
+//  ---------------------------------------------------------------------
+//  Replicated acknowledgement (ack_replicas > 0)
+//
+//  WAIT counts the replicas that received everything its own connection
+//  wrote before it. It runs on a connection of its own, so that writes
+//  never queue behind it: a small write there (a counter) comes after every
+//  intake already answered on the write connection (Redis runs commands one
+//  at a time), and the WAIT after it confirms them all: a group commit.
+//  Intakes answered while a WAIT is out wait for the next one. A ticket
+//  the replicas did not confirm in time is not acknowledged
+//  (HL_STORE_UNREPLICATED: the caller retries with the same request id,
+//  which answers the same ticket once it is replicated).
+
+typedef struct s_replication {
+    struct s_replication *next;
+    s_call_t *call;
+    hl_store_result_t res;
+} s_replication_t;
+
+static void s_send_wait (hl_store_t *self);
+
+static void
+s_on_wait (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    hl_store_t *self = arg;
+    int confirmed = reply && reply->type == REDIS_REPLY_INTEGER
+                 && reply->integer >= self->opts.ack_replicas;
+    size_t n = self->in_wait;
+    self->in_wait = 0;
+    for (size_t i = 0; i < n && self->waiting; i++) {
+        s_replication_t *r = self->waiting;
+        self->waiting = r->next;
+        self->n_waiting--;
+        if (!confirmed) {
+            r->res.outcome = HL_STORE_UNREPLICATED;
+            snprintf (r->res.error, sizeof r->res.error, "%s",
+                      reply && reply->type == REDIS_REPLY_INTEGER
+                      ? "not confirmed by enough replicas in time" : "no answer to WAIT");
+        }
+        r->call->intake_fn (&r->res, r->call->arg);
+        free (r->call);
+        free (r);
+    }
+    if (!self->waiting)
+        self->waiting_tail = &self->waiting;
+    s_send_wait (self);
+}
+
+static void
+s_send_wait (hl_store_t *self)
+{
+    if (self->in_wait || !self->waiting)
+        return;
+    char n[16], ms[16];
+    snprintf (n, sizeof n, "%d", self->opts.ack_replicas);
+    snprintf (ms, sizeof ms, "%d", self->opts.ack_timeout_ms);
+    const char *mark[] = { "INCR", "hl:replication-mark" };
+    const char *argv[] = { "WAIT", n, ms };
+    self->in_wait = self->n_waiting;
+    if (hl_redis_command (self->waits, 2, mark, NULL, NULL, NULL) != 0
+        || hl_redis_command (self->waits, 3, argv, NULL, s_on_wait, self) != 0)
+        s_on_wait (self->waits, NULL, self);    //  down: none of them is confirmed
+}
+
 static void
 s_on_intake (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -321,6 +405,20 @@ s_on_intake (hl_redis_t *redis, redisReply *reply, void *arg)
     s_call_t *call = arg;
     hl_store_result_t res;
     s_parse_intake (reply, &res);
+    hl_store_t *self = call->store;
+    if (self && self->opts.ack_replicas > 0
+        && (res.outcome == HL_STORE_NEW || res.outcome == HL_STORE_DUP)) {
+        s_replication_t *r = calloc (1, sizeof *r);
+        if (!r)
+            abort ();
+        r->call = call;
+        r->res = res;
+        *self->waiting_tail = r;
+        self->waiting_tail = &r->next;
+        self->n_waiting++;
+        s_send_wait (self);
+        return;
+    }
     call->intake_fn (&res, call->arg);
     free (call);
 }
@@ -348,8 +446,35 @@ s_arg_str (s_args_t *a, const char *str)
 
 //  Appends the ticket hash's field/value pairs for C. Text fields point
 //  into the complaint (no copy); numbers are formatted into SCRATCH.
+//  A caller's details as they are stored: sealed, and the number's index
+//  name (hl_pii).
+typedef struct {
+    hl_buf_t phone, name;
+    char index[HL_PII_INDEX_MAX];
+} s_sealed_t;
+
 static void
-s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
+s_seal_caller (const hl_pii_t *pii, const Hotline__Complaint *c, const char *phone,
+               s_sealed_t *out)
+{
+    memset (out, 0, sizeof *out);
+    if (*phone) {
+        hl_pii_index (pii, phone, out->index);
+        hl_pii_seal (pii, phone, strlen (phone), &out->phone);
+    }
+    if (c->has_caller_name && c->caller_name.len)
+        hl_pii_seal (pii, c->caller_name.data, c->caller_name.len, &out->name);
+}
+
+static void
+s_sealed_free (s_sealed_t *s)
+{
+    hl_buf_free (&s->phone);
+    hl_buf_free (&s->name);
+}
+
+static void
+s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller,
               char scratch[3][32])
 {
     const char *ch = hl_wire_channel_name (c->channel);
@@ -357,13 +482,19 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const char *phone,
     s_arg_str (a, ch);
     s_arg_str (a, "request_type");
     s_arg_str (a, hl_wire_request_type_name (c->request_type));
-    if (*phone) {
+    if (caller->phone.len) {
         s_arg_str (a, "caller_phone");
-        s_arg_str (a, phone);
+        s_arg (a, caller->phone.data, caller->phone.len);
+    }
+    if (caller->name.len) {
+        s_arg_str (a, "caller_name");
+        s_arg (a, caller->name.data, caller->name.len);
     }
     for (size_t i = 0; i < S_TEXT_COUNT; i++) {
         const s_text_field_t *f = &s_text_fields[i];
         const ProtobufCBinaryData *d = (const void *) ((const char *) c + f->data_offset);
+        if (strcmp (f->name, "caller_name") == 0)
+            continue;           //  sealed, above
         if (*(const protobuf_c_boolean *) ((const char *) c + f->has_offset) && d->len) {
             s_arg_str (a, f->name);
             s_arg (a, d->data, d->len);
@@ -419,6 +550,8 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     //  passes one along: nobody may look them up by it.
     if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
         hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
+    s_sealed_t caller;
+    s_seal_caller (self->opts.pii, c, phone, &caller);
 
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
@@ -432,18 +565,20 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_arg_str (&a, now);
     s_arg_str (&a, self->ttl);
     s_arg_str (&a, actor);
-    s_arg_str (&a, phone);
+    s_arg_str (&a, caller.index);
     s_arg_str (&a, d->state);
     s_arg_str (&a, d->unit);
     s_arg_str (&a, d->assist);
     s_arg_str (&a, d->note);
     for (int i = 0; i < 4; i++)
         s_arg_str (&a, sla[i]);
-    s_field_args (&a, c, phone, scratch);
+    s_field_args (&a, c, &caller, scratch);
 
     s_call_t *call = s_call_new (arg);
     call->intake_fn = fn;
-    return s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
+    int rc = s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
+    s_sealed_free (&caller);
+    return rc;
 }
 
 //  --------------------------------------------------------------------
@@ -481,6 +616,8 @@ typedef struct {
     char status[4][16];
     Hotline__Pause pauses[16];
     Hotline__Pause *pause_ptrs[16];
+    const hl_pii_t *pii;         //  opens the caller's details
+    hl_buf_t phone, name;        //  ... into these
 } s_view_t;
 
 static const char *s_milestones[] = { "sign", "contact", "reply", "visit" };
@@ -691,9 +828,10 @@ s_history_entry (Hotline__HistoryEntry *e, const redisReply *r)
 }
 
 static void
-s_view_init (s_view_t *v)
+s_view_init (s_view_t *v, const hl_pii_t *pii)
 {
     memset (v, 0, sizeof *v);
+    v->pii = pii;
     hotline__ticket_view__init (&v->view);
     for (int m = 0; m < 4; m++)
         hotline__deadline__init (&v->deadlines[m]);
@@ -703,9 +841,35 @@ s_view_init (s_view_t *v)
 }
 
 //  Links what the fields filled in: the location, the deadlines.
+//  A sealed caller detail, opened into BUF for the view; one that does not
+//  open (another key) is left out, and the log says so.
+static void
+s_view_open (s_view_t *v, protobuf_c_boolean *has, ProtobufCBinaryData *value, hl_buf_t *buf)
+{
+    if (!*has)
+        return;
+    if (hl_pii_open (v->pii, value->data, value->len, buf) != 0) {
+        hl_warning ("ticket %s: a caller detail does not open with this key", v->ticket);
+        *has = 0;
+        value->len = 0;
+        return;
+    }
+    value->data = (uint8_t *) (buf->data ? buf->data : "");
+    value->len = buf->len;
+}
+
+static void
+s_view_free (s_view_t *v)
+{
+    hl_buf_free (&v->phone);
+    hl_buf_free (&v->name);
+}
+
 static void
 s_view_link (s_view_t *v)
 {
+    s_view_open (v, &v->complaint.has_caller_phone, &v->complaint.caller_phone, &v->phone);
+    s_view_open (v, &v->complaint.has_caller_name, &v->complaint.caller_name, &v->name);
     if (v->point.has_lat && v->point.has_lon)
         v->complaint.location = &v->point;
     for (int m = 0; m < 4; m++) {
@@ -720,12 +884,12 @@ s_view_link (s_view_t *v)
 //  Builds the view on the stack, pointing into the reply, and hands it to
 //  the caller while the reply is still alive.
 static void
-s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
+s_deliver_view (const redisReply *reply, const s_call_t *call)
 {
     const redisReply *fields = reply->element[0], *history = reply->element[1];
     const redisReply *merged = reply->elements > 2 ? reply->element[2] : NULL;
     s_view_t v;
-    s_view_init (&v);
+    s_view_init (&v, call->pii);
     for (size_t i = 0; fields->type == REDIS_REPLY_ARRAY && i + 1 < fields->elements; i += 2)
         s_view_field (&v, fields->element[i], fields->element[i + 1]);
     s_view_link (&v);
@@ -746,13 +910,14 @@ s_deliver_view (const redisReply *reply, hl_store_view_fn *fn, void *arg)
     v.view.history = ptrs;
     v.view.n_merged = m;
     v.view.merged = v.merged;
-    fn (&v.view, NULL, arg);
+    call->view_fn (&v.view, NULL, call->arg);
+    s_view_free (&v);
     free (v.merged);
     free (ptrs);
     free (entries);
 }
 
-typedef void (s_deliver_fn) (const redisReply *reply, hl_store_view_fn *fn, void *arg);
+typedef void (s_deliver_fn) (const redisReply *reply, const s_call_t *call);
 
 //  Answers a read once: the store's silence or refusal as an error, a
 //  ticket that is not there (not FOUND) as neither view nor error, else
@@ -770,7 +935,7 @@ s_answer_read (s_call_t *call, const redisReply *reply, int found, s_deliver_fn 
     if (!found)
         fn (NULL, NULL, call->arg);
     else
-        deliver (reply, fn, call->arg);
+        deliver (reply, call);
     free (call);
 }
 
@@ -797,6 +962,19 @@ hl_store_ticket_get (hl_store_t *self, const char *ticket, hl_store_view_fn *fn,
     return s_ticket_read (self, "hl_ticket_get", ticket, fn, arg);
 }
 
+//  A write (the audit entry), so on the write connection.
+int
+hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
+                        const char *reason, int64_t now_ms, hl_store_view_fn *fn, void *arg)
+{
+    char now[24];
+    snprintf (now, sizeof now, "%lld", (long long) now_ms);
+    const char *argv[] = { "FCALL", "hl_ticket_reveal", "0", ticket, actor, now, reason };
+    s_call_t *call = s_call_new (arg);
+    call->view_fn = fn;
+    return s_send (self, 7, argv, NULL, s_on_ticket, call);
+}
+
 //  What a department is sent of a ticket: the request and where it stands,
 //  not the hotline's own bookkeeping (deadlines, counters, dispositions).
 static const char *s_brief_fields[] = {
@@ -809,17 +987,18 @@ static const char *s_brief_fields[] = {
 
 //  The HMGET's values, in the order of s_brief_fields.
 static void
-s_deliver_brief (const redisReply *reply, hl_store_view_fn *fn, void *arg)
+s_deliver_brief (const redisReply *reply, const s_call_t *call)
 {
     s_view_t v;
-    s_view_init (&v);
+    s_view_init (&v, call->pii);
     for (size_t i = 0; i < S_BRIEF_COUNT; i++) {
         redisReply name = { .type = REDIS_REPLY_STRING, .str = (char *) s_brief_fields[i],
                             .len = strlen (s_brief_fields[i]) };
         s_view_field (&v, &name, reply->element[i]);
     }
     s_view_link (&v);
-    fn (&v.view, NULL, arg);
+    call->view_fn (&v.view, NULL, call->arg);
+    s_view_free (&v);
 }
 
 //  A ticket that is not there has no state (the second field).
@@ -850,6 +1029,26 @@ hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *f
 //  --------------------------------------------------------------------
 //  Transitions.
 
+//  A Function's answer given as name/value pairs: the value named NAME,
+//  NULL if there is none.
+static const redisReply *
+s_named (const redisReply *reply, const char *name)
+{
+    for (size_t i = 0; s_reply_is_array (reply, 2) && i + 1 < reply->elements; i += 2) {
+        const redisReply *key = reply->element[i];
+        if (key->type == REDIS_REPLY_STRING && strcmp (key->str, name) == 0)
+            return reply->element[i + 1];
+    }
+    return NULL;
+}
+
+//  The named value NAME copied into OUT ("" if none).
+static void
+s_named_str (const redisReply *reply, const char *name, char *out, size_t outlen)
+{
+    s_copy_str (out, outlen, s_named (reply, name));
+}
+
 //  Turns the reply of hl_transition into a result. As for intake, only a
 //  confirmed 'ok' or 'dup' counts as applied.
 static void
@@ -864,30 +1063,29 @@ s_parse_transition (const redisReply *reply, hl_store_transition_result_t *res)
     }
     res->outcome = HL_STORE_FAILED;
     snprintf (res->error, sizeof res->error, "ticket store error");
-    if (reply->type == REDIS_REPLY_ERROR || !s_reply_is_array (reply, 3))
-        return;
-    s_copy_str (kind, sizeof kind, reply->element[0]);
+    s_named_str (reply, "outcome", kind, sizeof kind);
     if (strcmp (kind, "err") == 0) {
         res->outcome = HL_STORE_REFUSED;
-        s_copy_str (text, sizeof text, reply->element[1]);
+        s_named_str (reply, "code", text, sizeof text);
         res->code = hl_wire_error_parse (text);
         if (!res->code)
             res->code = HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION;
-        s_copy_str (res->error, sizeof res->error, reply->element[2]);
+        s_named_str (reply, "message", res->error, sizeof res->error);
         return;
     }
-    if (reply->elements < 6 || (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0))
+    if (strcmp (kind, "ok") != 0 && strcmp (kind, "dup") != 0)
         return;
-    s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
-    if (reply->elements > 6)
-        hl_store_sla_parse (reply->element[6], 0, &res->sla);
-    s_copy_str (text, sizeof text, reply->element[1]);
+    s_named_str (reply, "from", text, sizeof text);
     res->from = hl_wire_state_parse (text);
-    s_copy_str (text, sizeof text, reply->element[2]);
+    s_named_str (reply, "to", text, sizeof text);
     res->to = hl_wire_state_parse (text);
-    s_copy_str (text, sizeof text, reply->element[3]);
+    s_named_str (reply, "at_ms", text, sizeof text);
     res->at_ms = strtoull (text, NULL, 10);
-    s_copy_str (res->unit, sizeof res->unit, reply->element[4]);
+    s_named_str (reply, "unit", res->unit, sizeof res->unit);
+    s_named_str (reply, "assist", res->assist, sizeof res->assist);
+    const redisReply *sla = s_named (reply, "sla");
+    if (sla && sla->elements)
+        hl_store_sla_parse (sla, 0, &res->sla);
     res->outcome = kind[0] == 'o' ? HL_STORE_NEW : HL_STORE_DUP;
     res->error[0] = 0;
 }
@@ -1050,15 +1248,17 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
+    //  Every argument is named (hotline.lua's transition reads them so).
+    ProtobufCBinaryData request_id = { rid_len, (uint8_t *) rid };
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_transition");
     s_arg_str (&a, "0");
-    s_arg_str (&a, ticket);
-    s_arg_str (&a, hl_wire_action_name (t->action));
-    s_arg_str (&a, actor);
-    s_arg (&a, rid, rid_len);
-    s_arg_str (&a, now);
+    s_param_str (&a, "ticket", ticket);
+    s_param_str (&a, "action", hl_wire_action_name (t->action));
+    s_param_str (&a, "actor", actor);
+    s_param (&a, "request_id", 1, request_id);
+    s_param_str (&a, "now_ms", now);
     s_transition_params (&a, t, scratch, assist, sizeof assist);
     s_premade_params (&a, pre, pre_names, pre_values, pre_gen);
     s_call_t *call = s_call_new (arg);
@@ -1139,8 +1339,12 @@ int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char n[16];
+    char n[16], hashed[HL_PII_INDEX_MAX];
     snprintf (n, sizeof n, "%u", limit);
+    if (strcmp (index, "caller") == 0) {
+        hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
+        key = hashed;
+    }
     const char *argv[] = { "FCALL_RO", "hl_ticket_list", "0", index, key, state, n };
     s_call_t *call = s_call_new (arg);
     call->list_fn = fn;

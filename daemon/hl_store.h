@@ -12,6 +12,7 @@
 #define HL_STORE_H_INCLUDED
 
 #include "hl_redis.h"
+#include "hl_pii.h"
 #include "hotline.pb-c.h"
 
 #include <event2/event.h>
@@ -24,6 +25,10 @@ typedef struct {
     const char *city_prefix;     //  ticket number prefix, e.g. "YJ"
     int tz_offset_min;           //  local time for the date in ticket numbers
     int idempotency_ttl_s;       //  how long a request id is remembered
+    const hl_pii_t *pii;         //  seals callers' details (NULL: stored as given)
+    int ack_replicas;            //  0: a new ticket is confirmed by the primary's reply
+                                 //  N: ... and then by WAIT: N replicas received it
+    int ack_timeout_ms;          //  how long WAIT waits for them
 } hl_store_opts_t;
 
 typedef enum {
@@ -32,6 +37,7 @@ typedef enum {
     HL_STORE_CONFLICT,   //  the request id was used for another request
     HL_STORE_REFUSED,    //  the step's rules refused it (code and error set)
     HL_STORE_LOST,       //  no confirmation (connection lost or timed out)
+    HL_STORE_UNREPLICATED,   //  stored on the primary, not confirmed by enough replicas
     HL_STORE_FAILED      //  Redis answered with an error
 } hl_store_outcome_t;
 
@@ -172,6 +178,11 @@ int hl_store_dispatched_scan (hl_store_t *self, long start, long count,
 //  Read one ticket with its history.
 int hl_store_ticket_get (hl_store_t *self, const char *ticket,
                          hl_store_view_fn *fn, void *arg);
+
+//  The same, with ACTOR's access to the caller's details written to the
+//  ticket's history (action reveal_caller, note REASON) in the same call.
+int hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
+                            const char *reason, int64_t now_ms, hl_store_view_fn *fn, void *arg);
 
 //  Read one ticket without its history (cheaper: for deliveries).
 int hl_store_ticket_brief (hl_store_t *self, const char *ticket,

@@ -1,5 +1,6 @@
 /*  hl_timers: firing SLA reminders. See hl_timers.h. */
 #include "hl_timers.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_wire.h"
 
@@ -11,11 +12,9 @@
 #define S_FIRE_BATCH 1000        //  reminders popped per call
 #define S_TICK_MS 100            //  safety tick for moments armed elsewhere
 #define S_SCAN_BATCH 200
+#define S_DAY_S (24 * 3600)      //  the calendar check and recompute, daily
+#define S_CALENDAR_WARN_DAYS 60  //  warn when the calendar files end this soon
 
-//  Open states whose tickets may have running clocks.
-static const char *s_open_states[] = { "dispatched", "signed", "in_progress", "returned",
-                                       "replied" };
-#define S_OPEN_STATES 5
 
 struct hl_timers {
     struct event_base *base;
@@ -29,8 +28,10 @@ struct hl_timers {
     int again;                   //  fire once more when it returns
     int64_t next_due;            //  earliest known moment, or 0
     uint64_t fired;
-    int scan_state;              //  recompute job: index into s_open_states, -1 idle
+    int scan_state;              //  recompute job: index into hl_lifecycle_clocked, -1 idle
     long scan_next;
+    uint64_t scan_provisional;   //  provisional deadlines the job met so far
+    struct event *daily;         //  persistent: calendar check and recompute
 };
 
 //  ---------------------------------------------------------------------
@@ -65,11 +66,14 @@ s_on_armed (hl_redis_t *redis, redisReply *reply, void *arg)
                     reply ? reply->str : "no answer");
 }
 
-void
-hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
+//  Arms SLA's clocks for TICKET; returns how many of their deadlines are
+//  provisional (they reach past the loaded calendar files).
+static uint64_t
+s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 {
+    uint64_t provisional = 0;
     if (sla->n_arm == 0)
-        return;
+        return 0;
     hl_deadline_facts_t facts;
     s_facts (sla, &facts);
     char gen[24], reset[2] = { sla->reset ? '1' : '0', 0 };
@@ -85,6 +89,7 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
         if (hl_deadline_compute (self->deadline, &facts, sla->arm[i], sla->start_ms[i],
                                  sla->pauses, sla->extension_days, &d) != 0)
             continue;
+        provisional += (d.flags & HL_CALENDAR_PROVISIONAL) != 0;
         snprintf (names[i], sizeof names[i], "%s", hl_deadline_milestone_name (sla->arm[i]));
         snprintf (starts[i], sizeof starts[i], "%lld", (long long) sla->start_ms[i]);
         s_moment (moments[i][0], d.warn_ms);
@@ -99,6 +104,13 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
     }
     if (argc > 3)
         hl_store_fcall (self->store, "hl_sla_arm", argc, argv, NULL, s_on_armed, self);
+    return provisional;
+}
+
+void
+hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
+{
+    s_arm (self, ticket, sla);
 }
 
 //  ---------------------------------------------------------------------
@@ -203,6 +215,29 @@ hl_timers_kick (hl_timers_t *self)
 
 static void s_scan_more (hl_timers_t *self);
 
+//  The State Council publishes next year's holidays each autumn; until its
+//  file is loaded, deadlines reaching into that year are guesses. Said at
+//  start, after every recompute (reload, reconnect) and daily.
+static void
+s_calendar_check (hl_timers_t *self)
+{
+    int64_t days = hl_deadline_calendar_days_left (self->deadline);
+    if (days < S_CALENDAR_WARN_DAYS)
+        hl_warning ("calendar: the loaded calendar files end in %lld days; deadlines past "
+                    "them are provisional (statutory holidays only) until the next year's "
+                    "file is added to the calendar directory and hotlined reloaded (SIGHUP)",
+                    (long long) days);
+}
+
+//  Daily: recount what is provisional (and check the calendar at its end).
+static void
+s_on_daily (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_timers_recompute (arg);
+}
+
 static void
 s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -219,12 +254,15 @@ s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
         if (row->type != REDIS_REPLY_ARRAY || row->elements < 1
             || hl_store_sla_parse (row, 1, &sla) != 0)
             continue;
-        hl_timers_arm (self, row->element[0]->str, &sla);
+        self->scan_provisional += s_arm (self, row->element[0]->str, &sla);
     }
     self->scan_next = (long) reply->element[0]->integer;
-    if (self->scan_next == 0 && ++self->scan_state == S_OPEN_STATES) {
+    if (self->scan_next == 0 && ++self->scan_state == HL_LIFECYCLE_CLOCKED) {
         self->scan_state = -1;
-        hl_info ("deadlines of open tickets recomputed");
+        hl_metrics_provisional (self->metrics, self->scan_provisional);
+        hl_info ("deadlines of open tickets recomputed (%llu provisional)",
+                 (unsigned long long) self->scan_provisional);
+        s_calendar_check (self);
         return;
     }
     s_scan_more (self);
@@ -236,7 +274,7 @@ s_scan_more (hl_timers_t *self)
     char start[24], count[16];
     snprintf (start, sizeof start, "%ld", self->scan_next);
     snprintf (count, sizeof count, "%d", S_SCAN_BATCH);
-    const char *argv[] = { s_open_states[self->scan_state], start, count };
+    const char *argv[] = { hl_lifecycle_clocked[self->scan_state]->code, start, count };
     if (hl_store_fcall (self->store, "hl_sla_scan", 3, argv, NULL, s_on_scan, self) != 0)
         self->scan_state = -1;
 }
@@ -248,6 +286,7 @@ hl_timers_recompute (hl_timers_t *self)
         return;                  //  one job at a time; it reads the newest rules
     self->scan_state = 0;
     self->scan_next = 0;
+    self->scan_provisional = 0;
     s_scan_more (self);
 }
 
@@ -271,6 +310,11 @@ hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadli
     self->at = evtimer_new (base, s_on_time, self);
     struct timeval tv = { 0, S_TICK_MS * 1000 };
     event_add (self->tick, &tv);
+    self->daily = event_new (base, -1, EV_PERSIST, s_on_daily, self);
+    struct timeval day = { S_DAY_S, 0 };
+    event_add (self->daily, &day);
+    hl_metrics_set_deadline (metrics, deadline);
+    s_calendar_check (self);
     return self;
 }
 
@@ -283,6 +327,7 @@ hl_timers_destroy (hl_timers_t **self_p)
         return;
     event_free (self->tick);
     event_free (self->at);
+    event_free (self->daily);
     free (self);
     *self_p = NULL;
 }

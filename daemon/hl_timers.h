@@ -13,7 +13,10 @@
  *  After a reload of the calendar or the policy (and after every Redis
  *  (re)connect) every open ticket's running clocks are recomputed and
  *  re-armed, in batches handed to the loop one at a time so intake never
- *  waits behind them.
+ *  waits behind them. The same job runs daily; each run counts the
+ *  provisional deadlines (past the loaded calendar files) for /metrics and
+ *  warns in the log when the calendar files end within 60 days (as does
+ *  the start).
  */
 #ifndef HL_TIMERS_H_INCLUDED
 #define HL_TIMERS_H_INCLUDED

@@ -1,5 +1,6 @@
 /*  hl_zap: who may connect to hotlined's CURVE endpoints. See hl_zap.h. */
 #include "hl_zap.h"
+#include "hl_conf.h"
 #include "hl_curve.h"
 #include "hl_log.h"
 #include "hl_redis.h"
@@ -111,44 +112,42 @@ s_words (char *line, char **words, int max)
     return n;
 }
 
-//  Loads a keys file into a new table for LIST. 0, or -1 with ERR.
+//  Parses a keys list (TEXT, named NAME in errors) into a new table for
+//  LIST. 0, or -1 with ERR.
 static int
-s_load (const s_list_t *list, const char *path, s_key_t **keys_p, size_t *n_p, char *err,
-        size_t errlen)
+s_parse (const s_list_t *list, const char *name, const char *text, s_key_t **keys_p,
+         size_t *n_p, char *err, size_t errlen)
 {
-    FILE *f = fopen (path, "r");
-    if (!f) {
-        snprintf (err, errlen, "%s: %s", path, strerror (errno));
-        return -1;
-    }
     s_key_t *keys = NULL;
     size_t n = 0;
-    char line[512];
-    int lineno = 0, rc = 0;
-    while (rc == 0 && fgets (line, sizeof line, f)) {
+    int lineno = 0;
+    for (const char *p = text; *p; ) {
+        size_t len = strcspn (p, "\n");
+        char *line = strndup (p, len);
+        if (!line)
+            abort ();
+        p += len + (p[len] == '\n');
         lineno++;
         char *w[2];
         int nw = s_words (line, w, 2);
-        if (nw == 0)
-            continue;
         s_key_t k;
-        if (nw != 2 || !list->valid (w[0]) || !hl_curve_decode (w[1], k.key)) {
-            snprintf (err, errlen, "%s:%d: expected \"%s <public key (Z85)>\"", path, lineno,
-                      list->expected);
-            rc = -1;
-            break;
+        int ok = nw == 0 || (nw == 2 && list->valid (w[0])
+                             && hl_curve_decode (w[1], k.key));
+        if (ok && nw == 2) {
+            snprintf (k.name, sizeof k.name, "%s", w[0]);
+            s_key_t *grown = realloc (keys, (n + 1) * sizeof *keys);
+            if (!grown)
+                abort ();
+            keys = grown;
+            keys[n++] = k;
         }
-        snprintf (k.name, sizeof k.name, "%s", w[0]);
-        s_key_t *grown = realloc (keys, (n + 1) * sizeof *keys);
-        if (!grown)
-            abort ();
-        keys = grown;
-        keys[n++] = k;
-    }
-    fclose (f);
-    if (rc != 0) {
-        free (keys);
-        return -1;
+        free (line);
+        if (!ok) {
+            snprintf (err, errlen, "%s:%d: expected \"%s <public key (Z85)>\"", name, lineno,
+                      list->expected);
+            free (keys);
+            return -1;
+        }
     }
     *keys_p = keys;
     *n_p = n;
@@ -243,20 +242,37 @@ int
 hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *err,
              size_t errlen)
 {
+    char why[400];
+    char *text = hl_conf_read (keys_path, why, sizeof why);
+    if (!text) {
+        int at = s_list_at (self, domain, strlen (domain));
+        assert (at >= 0);
+        snprintf (err, errlen, "%s keys: %s", self->lists[at].whose, why);
+        return -1;
+    }
+    int rc = hl_zap_load_text (self, domain, keys_path, text, err, errlen);
+    free (text);
+    return rc;
+}
+
+int
+hl_zap_load_text (hl_zap_t *self, const char *domain, const char *name, const char *text,
+                  char *err, size_t errlen)
+{
     int at = s_list_at (self, domain, strlen (domain));
     assert (at >= 0);
     s_list_t *list = &self->lists[at];
     s_key_t *keys;
     size_t n;
     char why[400];
-    if (s_load (list, keys_path, &keys, &n, why, sizeof why) != 0) {
+    if (s_parse (list, name, text, &keys, &n, why, sizeof why) != 0) {
         snprintf (err, errlen, "%s keys: %s", list->whose, why);
         return -1;
     }
     free (list->keys);
     list->keys = keys;
     list->n_keys = n;
-    hl_notice ("loaded %s: %zu %s keys", keys_path, n, list->whose);
+    hl_notice ("loaded %s: %zu %s keys", name, n, list->whose);
     return 0;
 }
 

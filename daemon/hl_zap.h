@@ -49,6 +49,11 @@ void hl_zap_destroy (hl_zap_t **self_p);
 int hl_zap_load (hl_zap_t *self, const char *domain, const char *keys_path, char *err,
                  size_t errlen);
 
+//  The same for a list's contents in memory (TEXT), called NAME in errors
+//  and in the log.
+int hl_zap_load_text (hl_zap_t *self, const char *domain, const char *name, const char *text,
+                      char *err, size_t errlen);
+
 //  Keys loaded for DOMAIN.
 size_t hl_zap_count (const hl_zap_t *self, const char *domain);
 

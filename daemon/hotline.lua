@@ -13,7 +13,8 @@
 --   hl:h:<ticket>         list    history entries, JSON, oldest first
 --   hl:seq:<yyyymmdd>     string  the day's ticket sequence
 --   hl:idem:<ch>:<rid>    string  "<ticket>|<fingerprint>" for idempotency
---   hl:caller:<phone>     zset    the caller's tickets by creation time
+--   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
+--                                 keyed hash of the number, made by hotlined)
 --   hl:state:<state>      zset    tickets in a state by creation time
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
 --   hl:merged:<ticket>    set     tickets merged into this one
@@ -81,8 +82,9 @@ local function count(now, unit, counter, by)
   redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or '1')
 end
 
-local OPEN = {to_dispatch = true, dispatched = true, signed = true,
-              in_progress = true, returned = true, replied = true, visited = true}
+-- The lifecycle table (core/lifecycle.json): OPEN, OPEN_STATES, RULES,
+-- CONDITIONS, HOTLINE_WIDE. The build puts it here.
+-- @lifecycle@
 
 local function event(kind, ticket, from, to, unit)
   redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', kind,
@@ -346,44 +348,23 @@ local function ticket_get(keys, args)
   return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
 end
 
--- ---------------------------------------------------------------------
--- Transitions (docs/lifecycle.md is the table in prose)
-
--- Runs while the library loads, when Redis offers only the bare language
--- (no ipairs), hence the numeric loop.
-local function set_of(list)
-  local set = {}
-  for i = 1, #list do set[list[i]] = true end
-  return set
+-- The ticket with its caller's full details, for staff who need them: the
+-- access goes into the history in the same atomic call, so no full number
+-- is shown without its audit entry. ARGS: ticket, actor, now_ms, reason.
+local function ticket_reveal(keys, args)
+  local ticket, actor, now, reason = args[1], args[2], args[3], args[4]
+  local state = redis.call('HGET', 'hl:t:' .. ticket, 'state')
+  if not state then
+    return {}
+  end
+  redis.call('RPUSH', 'hl:h:' .. ticket,
+             history_entry(now, actor, 'reveal_caller', state, state, reason))
+  return ticket_get(keys, {ticket})
 end
 
--- who: 'agent' = any staff, 'dispatcher' = dispatchers and supervisors,
--- 'lead' = the lead unit, 'unit' = the lead or an assisting unit.
-local RULES = {
-  dispatch = {who = 'dispatcher', from = set_of{'to_dispatch'}, needs = {'unit'}},
-  sign = {who = 'lead', from = set_of{'dispatched'}},
-  ['return'] = {who = 'lead', from = set_of{'dispatched', 'signed'},
-                needs = {'return_reason', 'note'}},
-  reassign = {who = 'dispatcher', from = set_of{'returned'}, needs = {'unit'}},
-  refuse_return = {who = 'dispatcher', from = set_of{'returned'}, needs = {'note'}},
-  progress = {who = 'unit', from = set_of{'signed', 'in_progress'}, needs = {'note'}},
-  request_extension = {who = 'lead', from = set_of{'signed', 'in_progress'},
-                       needs = {'extension_days', 'note'}},
-  approve_extension = {who = 'dispatcher', from = set_of{'signed', 'in_progress'}},
-  refuse_extension = {who = 'dispatcher', from = set_of{'signed', 'in_progress'},
-                      needs = {'note'}},
-  reply = {who = 'lead', from = set_of{'signed', 'in_progress'}, needs = {'note'}},
-  reject_reply = {who = 'dispatcher', from = set_of{'replied'}, needs = {'note'}},
-  visit = {who = 'agent', from = set_of{'replied'}, needs = {'satisfaction'}},
-  close = {who = 'agent', from = set_of{'visited'}},
-  answer_directly = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'note'}},
-  transfer = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'transfer_to'}},
-  out_of_scope = {who = 'agent', from = set_of{'to_dispatch'}, needs = {'note'}},
-  merge = {who = 'agent', from = set_of{'to_dispatch', 'dispatched'}, needs = {'parent'}},
-  pause = {who = 'lead_or_dispatcher', from = set_of{'dispatched', 'signed', 'in_progress'},
-           needs = {'note'}},
-  resume = {who = 'lead_or_dispatcher', from = set_of{'dispatched', 'signed', 'in_progress'}},
-}
+-- ---------------------------------------------------------------------
+-- Transitions: RULES (the lifecycle table) says who may take an action,
+-- from which states, to which state; APPLY below does its own work.
 
 local STAFF_RANK = {agent = 1, dispatcher = 2, supervisor = 2, system = 3}
 
@@ -406,33 +387,36 @@ local function allowed(who, actor, t)
   return unit == t.unit or in_list(t.assist, unit)
 end
 
+-- A transition's answers are name/value pairs (hl_store decodes them by
+-- name): outcome ('ok', 'dup' or 'err'), then what it has.
 local function fail(code, message)
-  return {'err', code, message}
+  return {'outcome', 'err', 'code', code, 'message', message}
 end
 
--- Each action's effect: returns the new state (or nil, error reply).
--- T is the ticket's fields, P the parameters, K its key, NOW the time.
-local APPLY = {}
+local function answer(outcome, from, to, at, unit, assist, sla)
+  return {'outcome', outcome, 'from', from, 'to', to, 'at_ms', at, 'unit', unit,
+          'assist', assist, 'sla', sla}
+end
 
--- The actions that give the ticket a new lead unit (p.unit, p.assist).
-local ROUTES = {dispatch = true, reassign = true}
+-- Each action's own work. It returns nothing when the ticket goes where
+-- the table says; a state when the parameters send it elsewhere; or nil
+-- and an error reply to refuse. T is the ticket's fields, P the
+-- parameters, K its key, NOW the time.
+local APPLY = {}
 
 local function route_to(k, p, now)
   put('unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
   redis.call('HDEL', k, 'signed_ms', 'return_reason')
-  return 'dispatched'
 end
 
 APPLY.dispatch = function (t, p, k, now) return route_to(k, p, now) end
 
 APPLY.sign = function (t, p, k, now)
   put('signed_ms', now)
-  return 'signed'
 end
 
 APPLY['return'] = function (t, p, k, now)
   put('return_reason', p.return_reason, 'returned_ms', now)
-  return 'returned'
 end
 
 APPLY.reassign = function (t, p, k, now)
@@ -445,29 +429,21 @@ end
 APPLY.refuse_return = function (t, p, k, now)
   put('dispatched_ms', now)
   redis.call('HDEL', k, 'return_reason')
-  return 'dispatched'
 end
 
+-- An assisting unit's note leaves the state as it is.
 APPLY.progress = function (t, p, k, now, lead)
   if not lead then return t.state end
   if not t.first_contact_ms then
     put('first_contact_ms', now)
   end
-  return 'in_progress'
 end
 
 APPLY.request_extension = function (t, p, k, now)
-  if t.ext_pending then
-    return nil, fail('invalid_transition', 'an extension request is already pending')
-  end
   put('ext_pending', p.extension_days)
-  return t.state
 end
 
 APPLY.approve_extension = function (t, p, k, now)
-  if not t.ext_pending then
-    return nil, fail('invalid_transition', 'no extension request is pending')
-  end
   local asked = tonumber(t.ext_pending)
   local days = tonumber(p.extension_days or asked)
   if days > asked then
@@ -475,15 +451,10 @@ APPLY.approve_extension = function (t, p, k, now)
   end
   redis.call('HINCRBY', k, 'extension_days', days)
   redis.call('HDEL', k, 'ext_pending')
-  return t.state
 end
 
 APPLY.refuse_extension = function (t, p, k, now)
-  if not t.ext_pending then
-    return nil, fail('invalid_transition', 'no extension request is pending')
-  end
   redis.call('HDEL', k, 'ext_pending')
-  return t.state
 end
 
 -- The answer reaches every ticket merged into this one: each gets the
@@ -500,17 +471,14 @@ end
 APPLY.reply = function (t, p, k, now, lead, actor, ticket)
   put('reply', p.note, 'replied_ms', now)
   reply_to_merged(ticket, actor, p.note, now)
-  return 'replied'
 end
 
-APPLY.reject_reply = function (t, p, k, now)
-  return 'in_progress'
-end
+APPLY.reject_reply = function (t, p, k, now) end
 
 APPLY.visit = function (t, p, k, now)
   put('satisfaction', p.satisfaction, 'resolved', p.resolved or '0', 'visited_ms', now)
   if p.satisfaction ~= 'unsatisfied' then
-    return 'visited'
+    return
   end
   redis.call('HINCRBY', k, 'reopen_count', 1)
   put('dispatched_ms', now)
@@ -519,19 +487,16 @@ APPLY.visit = function (t, p, k, now)
   return 'dispatched'
 end
 
-local function close_with(state)
-  return function (t, p, k, now)
-    put('closed_ms', now)
-    if p.article then put('article', p.article) end
-    if p.transfer_to then put('transfer_to', p.transfer_to) end
-    return state
-  end
+local function close_ticket(t, p, k, now)
+  put('closed_ms', now)
+  if p.article then put('article', p.article) end
+  if p.transfer_to then put('transfer_to', p.transfer_to) end
 end
 
-APPLY.close = close_with('closed')
-APPLY.answer_directly = close_with('answered_directly')
-APPLY.transfer = close_with('transferred')
-APPLY.out_of_scope = close_with('out_of_scope')
+APPLY.close = close_ticket
+APPLY.answer_directly = close_ticket
+APPLY.transfer = close_ticket
+APPLY.out_of_scope = close_ticket
 
 APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   if p.parent == ticket then
@@ -548,25 +513,31 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   put('parent', p.parent, 'closed_ms', now)
   redis.call('RPUSH', 'hl:h:' .. p.parent, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
-  return 'merged'
 end
 
 local function paused(t)
   return string.sub(t.sla_pauses or '', -1) == '-'
 end
 
-APPLY.pause = function (t, p, k, now)
-  if paused(t) then
-    return nil, fail('invalid_transition', 'the clock is already stopped')
-  end
-  return t.state
-end
+-- Pause and resume do their work in sla_transition.
+APPLY.pause = function (t, p, k, now) end
+APPLY.resume = APPLY.pause
 
-APPLY.resume = function (t, p, k, now)
-  if not paused(t) then
-    return nil, fail('invalid_transition', 'the clock is not stopped')
+-- Whether the ticket T is in each condition the table names.
+local CONDITION = {
+  paused = paused,
+  extension_pending = function (t) return t.ext_pending ~= nil end,
+}
+
+-- The refusal when RULE requires a condition T is not in, else nil.
+local function unmet(rule, t, action)
+  for name, want in pairs(rule.requires) do
+    local is = CONDITION[name](t)
+    if is ~= want then
+      return fail('invalid_transition', 'cannot ' .. action .. ': ' .. CONDITIONS[name][is])
+    end
   end
-  return t.state
+  return nil
 end
 
 -- Stops every clock of the ticket: pause appends an open interval and
@@ -691,36 +662,33 @@ local function history_note(action, p)
   return note
 end
 
--- The counters a transition moves, for the unit concerned. The on-time
--- tests read the deadline each milestone had (stopping a clock keeps it).
-local function transition_metrics(k, t, action, to, unit, p, now)
+-- The counters a transition moves: those the table says it always
+-- counts, for the unit after the move (or the hotline), then those that
+-- depend on time or parameters. The on-time tests read the deadline each
+-- milestone had (stopping a clock keeps it).
+local function transition_metrics(k, t, action, rule, to, unit, p, now)
+  local counts = rule.counts
+  for i = 1, #counts do
+    count(now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
+  end
   local lead = t.unit or ''
-  if action == 'dispatch' or action == 'reassign' then
-    count(now, unit, 'dispatched')
-  elseif action == 'sign' then
-    count(now, lead, 'signed')
+  if action == 'sign' then
     if on_time(t, 'sign', now) then count(now, lead, 'signed_on_time') end
   elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
     if on_time(t, 'contact', now) then count(now, lead, 'contacted_on_time') end
-  elseif action == 'return' then
-    count(now, lead, 'returned')
   elseif action == 'reply' then
-    count(now, lead, 'replied')
     if on_time(t, 'reply', now) then count(now, lead, 'replied_on_time') end
     if not t.first_contact_ms and on_time(t, 'contact', now) then
       count(now, lead, 'contacted_on_time')
     end
     count(now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
   elseif action == 'visit' then
-    count(now, lead, 'visited')
     if p.resolved == '1' then count(now, lead, 'resolved') end
     count(now, lead, p.satisfaction)
     if p.satisfaction == 'unsatisfied' then
       count(now, lead, 'reopened')
       count(now, lead, 'dispatched')
     end
-  elseif action == 'answer_directly' then
-    count(now, '*', 'answered_directly')
   end
 end
 
@@ -749,18 +717,23 @@ local function ticket_fields(k, rid)
 end
 
 -- hl_transition: one action on one ticket.
--- args: ticket, action, actor, request_id, now_ms ('' = Redis time), then
---       parameter name/value pairs (note, unit, assist, return_reason,
---       extension_days, resolved, satisfaction, transfer_to, parent, article)
--- returns {'ok'|'dup', from, to, at_ms, unit, assist, sla} or {'err', code, message};
--- sla lists what hotlined must arm (see sla_facts; empty on 'dup').
+-- args: name/value pairs, in any order: ticket, action, actor, request_id,
+--       now_ms (none: Redis time), the action's parameters (note, unit,
+--       assist, return_reason, extension_days, resolved, satisfaction,
+--       transfer_to, parent, article) and deadlines computed beforehand
+--       (pre_<milestone>_<warn|due|esc>, pre_gen)
+-- returns name/value pairs: outcome 'ok' or 'dup', from, to, at_ms, unit,
+-- assist, sla (what hotlined must arm, see sla_facts; empty on 'dup'); or
+-- outcome 'err', code, message.
 local function transition(keys, args)
-  local ticket, action, actor, rid = args[1], args[2], args[3], args[4]
+  local p = pairs_to_table(args, 1)
+  local ticket, action, actor, rid = p.ticket or '', p.action or '', p.actor or '',
+                                     p.request_id or ''
   local k = 'hl:t:' .. ticket
   local t, done = ticket_fields(k, rid)
   if done then
     local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
-    return {'dup', from, to, at, unit, assist, {}}
+    return answer('dup', from, to, at, unit, assist, {})
   end
   if not t.state then
     return fail('not_found', 'no such ticket')
@@ -775,23 +748,27 @@ local function transition(keys, args)
   if not rule.from[t.state] then
     return fail('invalid_transition', 'cannot ' .. action .. ' a ticket that is ' .. t.state)
   end
-  local p = pairs_to_table(args, 6)
-  for _, need in ipairs(rule.needs or {}) do
+  for _, need in ipairs(rule.needs) do
     if not p[need] or p[need] == '' then
       return fail('missing_field', need .. ': required to ' .. action)
     end
   end
-  local now = now_ms(args[5])
+  if rule.requires then
+    local refusal = unmet(rule, t, action)
+    if refusal then return refusal end
+  end
+  local now = now_ms(p.now_ms)
   local at = string.format('%d', now)
   local lead = string.match(actor, '^unit:([^/]+)') == t.unit
   begin_step()
   local to, err = APPLY[action](t, p, k, now, lead, actor, ticket)
-  if not to then
+  if err then
     begin_step()
     return err
   end
+  to = to or rule.to or t.state
   local unit, assist = t.unit or '', t.assist or ''
-  if ROUTES[action] then unit, assist = p.unit, p.assist or '' end
+  if rule.routes then unit, assist = p.unit, p.assist or '' end
   local arm = sla_transition(k, ticket, t, action, t.state, to, now)
   -- Moments hotlined computed beforehand (it knew the ticket) are armed
   -- here, in the same step; the rest it arms afterwards.
@@ -812,15 +789,15 @@ local function transition(keys, args)
   redis.call('RPUSH', 'hl:h:' .. ticket,
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
-  transition_metrics(k, t, action, to, unit, p, now)
+  transition_metrics(k, t, action, rule, to, unit, p, now)
   -- The stream keeps what a notifier must not miss: answers to callers
   -- (and reminders, from hl_timer_fire). Every transition is announced on
   -- hotlined's event socket and kept in the ticket's history.
   if action == 'reply' then
     event('reply', ticket, t.state, to, unit)
   end
-  return {'ok', t.state, to, at, unit, assist,
-          #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {}}
+  return answer('ok', t.state, to, at, unit, assist,
+                #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {})
 end
 
 -- ---------------------------------------------------------------------
@@ -985,8 +962,6 @@ end
 -- ---------------------------------------------------------------------
 -- Dashboard reads
 
-local OPEN_STATES = {'to_dispatch', 'dispatched', 'signed', 'in_progress', 'returned',
-                     'replied', 'visited'}
 local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 
 -- hl_dash_summary: args now_ms
@@ -1089,6 +1064,7 @@ redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
 redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
                         flags = {'no-writes'}}
+redis.register_function('hl_ticket_reveal', ticket_reveal)
 redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,

@@ -22,6 +22,7 @@
 #include "hl_metrics.h"
 #include "hl_timers.h"
 #include "hl_log.h"
+#include "hl_secret.h"
 #include "hl_store.h"
 #include "hl_zap.h"
 
@@ -55,11 +56,17 @@ typedef struct {
     struct event *drain_timer;
     int draining;
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
+    char *redis_password;        //  for redis_user, from its file or environment
+    hl_pii_t *pii;               //  seals callers' details at rest
 } s_daemon_t;
 
 //  What a stop spends after the drain: the intake lingers for replies,
 //  then the worker queue.
 #define S_STOP_TAIL_MS 1500
+//  The similar-ticket index's share of a stop: whatever it has not written
+//  by then is journaled (fast) and written after the next start, so a
+//  restart is not held up by indexing.
+#define S_STOP_INDEX_MS 2000
 
 static void
 s_on_drained (void *arg)
@@ -266,9 +273,29 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         snprintf (err, errlen, "cannot create the event loop");
         return -1;
     }
+    d->pii = hl_pii_new (d->cfg.pii_key_file, err, errlen);
+    if (!d->pii)
+        return -1;
+    if (!hl_pii_sealing (d->pii))
+        hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
+                    "stored as they are");
     hl_store_opts_t so;
     hl_redis_opts_default (&so.redis);
+    so.pii = d->pii;
+    so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
+    so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
     so.redis.address = d->cfg.redis;
+    if (*d->cfg.redis_user) {
+        char why[256];
+        d->redis_password = hl_secret_load (d->cfg.redis_password_file, "HOTLINE_REDIS_PASSWORD",
+                                            why, sizeof why);
+        if (!d->redis_password) {
+            snprintf (err, errlen, "password of Redis user %s: %s", d->cfg.redis_user, why);
+            return -1;
+        }
+        so.redis.user = d->cfg.redis_user;
+        so.redis.password = d->redis_password;
+    }
     so.redis.timeout_ms = (int) d->cfg.redis_timeout_ms;
     so.redis.backoff_max_ms = (int) d->cfg.redis_backoff_max_ms;
     so.city_prefix = d->cfg.city_prefix;
@@ -328,6 +355,7 @@ s_stop_similar (s_daemon_t *d)
     if (d->stop_started_us) {
         int64_t spent_ms = (hl_monotonic_us () - d->stop_started_us) / 1000;
         int64_t left = d->cfg.stop_timeout_ms - spent_ms - S_STOP_TAIL_MS;
+        left = left < S_STOP_INDEX_MS ? left : S_STOP_INDEX_MS;
         budget = left > 0 ? (int) left : 0;
     }
     size_t saved = hl_similar_destroy_within (&d->similar, budget);
@@ -361,6 +389,8 @@ s_stop (s_daemon_t *d)
     hl_codes_destroy (&d->codes);
     hl_catalogue_destroy (&d->catalogue);
     hl_deadline_destroy (&d->deadline);
+    hl_secret_free (&d->redis_password);
+    hl_pii_destroy (&d->pii);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }

@@ -646,6 +646,12 @@ s_on_state_list (const Hotline__Envelope *reply, const char *error, void *arg)
                 s_list_add (l, list->tickets[i]->ticket, (int64_t) list->tickets[i]->created_ms);
     }
     else
+    if (!l->failure[0] && reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+        && reply->nack->code == HOTLINE__ERROR_CODE__ERROR_FORBIDDEN)
+        snprintf (l->failure, sizeof l->failure, "this server lists requests by "
+                  "service_request_id only: hotline lets a channel's gateway read its tickets "
+                  "one by one, not list them (forbidden)");
+    else
     if (!l->failure[0])
         snprintf (l->failure, sizeof l->failure, "hotline cannot list requests now (%s); "
                   "retry shortly", reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK

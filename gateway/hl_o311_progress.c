@@ -2,6 +2,7 @@
 #include "hl_o311_progress.h"
 #include "hl_buf.h"
 #include "hl_httphead.h"
+#include "hl_log.h"
 #include "hl_o311_keys.h"
 #include "hl_o311_time.h"
 #include "hl_o311_view.h"
@@ -137,6 +138,27 @@ s_render (hl_buf_t *b, const Hotline__TicketView *t, const hl_catalogue_t *catal
     hl_buf_puts (b, "}");
 }
 
+//  Whether the ticket's number STORED[0..LEN) is GIVEN (digits). A gateway
+//  that reads hotlined under a channel key sees the number masked
+//  (138****5678): then the given number, masked the same way (with and
+//  without +86), must match it.
+static int
+s_same_phone (const char *stored, size_t len, const char *given)
+{
+    char theirs[S_PHONE_MAX] = "";
+    if (len == 0 || len >= S_PHONE_MAX)
+        return 0;
+    if (!memchr (stored, '*', len))
+        return s_digits (stored, len, theirs) == 0 && hl_secret_equal (theirs, given);
+    char exact[S_PHONE_MAX], masked[S_PHONE_MAX], plus[S_PHONE_MAX + 4];
+    snprintf (exact, sizeof exact, "%.*s", (int) len, stored);
+    snprintf (plus, sizeof plus, "+86%s", given);
+    hl_log_mask_phone (given, strlen (given), masked, sizeof masked);
+    int match = hl_secret_equal (exact, masked);
+    hl_log_mask_phone (plus, strlen (plus), masked, sizeof masked);
+    return match | hl_secret_equal (exact, masked);
+}
+
 static void
 s_on_view (const Hotline__Envelope *reply, const char *error, void *arg)
 {
@@ -144,11 +166,9 @@ s_on_view (const Hotline__Envelope *reply, const char *error, void *arg)
     s_lookup_t *l = arg;
     const Hotline__TicketView *t = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
                                  ? reply->ticket_view : NULL;
-    char theirs[S_PHONE_MAX] = "";
-    int match = t && t->complaint && t->complaint->caller_phone.len
-             && s_digits ((const char *) t->complaint->caller_phone.data,
-                          t->complaint->caller_phone.len, theirs) == 0
-             && hl_secret_equal (theirs, l->phone);
+    int match = t && t->complaint
+             && s_same_phone ((const char *) t->complaint->caller_phone.data,
+                              t->complaint->caller_phone.len, l->phone);
     if (match) {
         hl_buf_t b = HL_BUF_INIT;
         s_render (&b, t, l->self->catalogue);

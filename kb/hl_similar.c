@@ -467,6 +467,19 @@ s_check_opts (hl_similar_opts_t *opts, char *err, size_t errlen)
 
 static size_t s_journal_replay (hl_similar_t *self);
 
+//  Queue OP at the end and wake the writer; the mutex is held.
+static void
+s_append (hl_similar_t *self, s_op_t *op)
+{
+    if (self->tail)
+        self->tail->next = op;
+    else
+        self->head = op;
+    self->tail = op;
+    self->queued++;
+    pthread_cond_signal (&self->cond);
+}
+
 static void
 s_free (hl_similar_t *self)
 {
@@ -627,13 +640,7 @@ s_journal_replay (hl_similar_t *self)
             break;
         }
         pthread_mutex_lock (&self->mutex);
-        if (self->tail)
-            self->tail->next = op;
-        else
-            self->head = op;
-        self->tail = op;
-        self->queued++;
-        pthread_cond_signal (&self->cond);
+        s_append (self, op);
         pthread_mutex_unlock (&self->mutex);
         n++;
     }
@@ -680,15 +687,8 @@ s_queue (hl_similar_t *self, s_op_t *op)
     else
     if (self->queued >= self->opts.queue_max)
         rc = HL_SIMILAR_FULL;
-    else {
-        if (self->tail)
-            self->tail->next = op;
-        else
-            self->head = op;
-        self->tail = op;
-        self->queued++;
-        pthread_cond_signal (&self->cond);
-    }
+    else
+        s_append (self, op);
     pthread_mutex_unlock (&self->mutex);
     if (rc)
         s_op_destroy (&op);

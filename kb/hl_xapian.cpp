@@ -9,7 +9,8 @@
     - FLAG_AUTO_SYNONYMS ignores CJK spans, so synonym groups are found in
       the query text here and expanded with OP_SYNONYM.
     - MSet::snippet highlights CJK matches per character; adjacent
-      highlights are merged.
+      highlights are merged, and a lone highlighted character is not
+      highlighted unless the query has it as a word of its own.
 */
 #include "hl_xapian.h"
 
@@ -766,20 +767,67 @@ s_filter (const hl_kb_query_t *options)
     return s_combine (Xapian::Query::OP_AND, parts);
 }
 
-//  Snippets highlight CJK text character by character; join the runs.
+//  Characters (UTF-8 code points) in TEXT.
+static size_t
+s_codepoints (const std::string &text)
+{
+    size_t n = 0;
+    for (unsigned char c : text)
+        n += (c & 0xC0) != 0x80;
+    return n;
+}
+
+//  True if WORD is one of QUERY's space-separated words.
+static bool
+s_query_word (const std::string &query, const std::string &word)
+{
+    size_t at = 0;
+    while (at <= query.size ()) {
+        size_t space = query.find (' ', at);
+        if (space == std::string::npos)
+            space = query.size ();
+        if (query.compare (at, space - at, word) == 0)
+            return true;
+        at = space + 1;
+    }
+    return false;
+}
+
+//  Snippets highlight CJK text character by character: join the runs,
+//  then drop the highlight of a run of one character (a lone 社 or 医
+//  matched by a unigram of a longer word is noise to the agent) unless
+//  QUERY has that character as a word of its own.
 static std::string
-s_merge_highlights (std::string text, const std::string &start, const std::string &end)
+s_tidy_highlights (std::string text, const std::string &start, const std::string &end,
+                   const std::string &query)
 {
     std::string seam = end + start;
     for (size_t at = text.find (seam); at != std::string::npos; at = text.find (seam, at))
         text.erase (at, seam.size ());
-    return text;
+    std::string out;
+    size_t at = 0, open;
+    while ((open = text.find (start, at)) != std::string::npos) {
+        size_t close = text.find (end, open + start.size ());
+        if (close == std::string::npos)
+            break;
+        std::string run = text.substr (open + start.size (), close - open - start.size ());
+        out.append (text, at, open - at);
+        if (s_codepoints (run) == 1 && !s_query_word (query, run))
+            out += run;
+        else
+            out.append (text, open, close + end.size () - open);
+        at = close + end.size ();
+    }
+    out.append (text, at, std::string::npos);
+    return out;
 }
 
-//  Run QUERY and append hits not yet in SEEN, up to LIMIT in total.
+//  Run QUERY (from the words TEXT) and append hits not yet in SEEN, up
+//  to LIMIT in total.
 static void
-s_collect (hl_kb_t *self, const Xapian::Query &query, const hl_kb_query_t *options,
-           bool strict, hl_kb_results_t *results, std::set<Xapian::docid> &seen)
+s_collect (hl_kb_t *self, const Xapian::Query &query, const std::string &text,
+           const hl_kb_query_t *options, bool strict, hl_kb_results_t *results,
+           std::set<Xapian::docid> &seen)
 {
     size_t limit = options->limit ? options->limit : 10;
     size_t bytes = options->snippet_bytes ? options->snippet_bytes : 240;
@@ -804,10 +852,10 @@ s_collect (hl_kb_t *self, const Xapian::Query &query, const hl_kb_query_t *optio
         h.updated = d.get_value (SLOT_UPDATED);
         h.source = d.get_value (SLOT_SOURCE);
         h.body = d.get_data ();
-        h.snippet = s_merge_highlights (
+        h.snippet = s_tidy_highlights (
             mset.snippet (h.body, bytes, Xapian::Stem (), Xapian::MSet::SNIPPET_CJK_NGRAM,
                           hi_start, hi_end, "..."),
-            hi_start, hi_end);
+            hi_start, hi_end, text);
         h.weight = m.get_weight ();
         h.strict = strict;
         results->store.push_back (std::move (h));
@@ -827,9 +875,9 @@ s_search (hl_kb_t *self, const char *query, const hl_kb_query_t *options,
     Xapian::Query subject = s_relax (self->db, s_strict_query (self, qp, text,
                                                                PREFIX_SUBJECT));
     std::set<Xapian::docid> seen;
-    s_collect (self, s_boost (strict, subject), options, true, r, seen);
+    s_collect (self, s_boost (strict, subject), text, options, true, r, seen);
     s_collect (self, s_boost (s_relax (self->db, strict, RELAXED_WORDS_MAX), subject),
-               options, false, r, seen);
+               text, options, false, r, seen);
 }
 
 int

@@ -439,6 +439,17 @@ test_snippets (void)
     CHECK (strcmp (h->unit, "rsj") == 0 && strcmp (h->categories, "社保, 社保卡") == 0);
     CHECK (strcmp (h->tags, "启用") == 0 && strcmp (h->source, "card.md") == 0);
     hl_kb_results_destroy (&r);
+    //  A lone character of a longer query word (房 of 住房 in 购房) is not
+    //  highlighted; the words are; a one-character query word is.
+    CHECK (hl_kb_search (kb, "住房公积金提取", &q, &r, err, sizeof err) == 0);
+    h = hl_kb_results_size (r) ? hl_kb_results_hit (r, 0) : NULL;
+    CHECK (h && strstr (h->snippet, "公积金]") && strstr (h->snippet, "[提取"));
+    CHECK (h && strstr (h->snippet, "购房") && !strstr (h->snippet, "[房]"));
+    hl_kb_results_destroy (&r);
+    CHECK (hl_kb_search (kb, "房 公积金", &q, &r, err, sizeof err) == 0);
+    h = hl_kb_results_size (r) ? hl_kb_results_hit (r, 0) : NULL;
+    CHECK (h && strstr (h->snippet, "购[房]"));
+    hl_kb_results_destroy (&r);
     q.limit = 1;
     CHECK (hl_kb_search (kb, "怎么办", &q, &r, err, sizeof err) == 0);
     CHECK (hl_kb_results_size (r) <= 1);

@@ -2,14 +2,16 @@
  *
  *  Days are numbered from 1970-01-01 in Shanghai time (day 0, a Thursday).
  *  Whether a day is worked comes from one function, s_workdays_before(d):
- *  the number of working days in [day 0, d). Inside the span of loaded
- *  years it reads a prefix-count table built at load time; outside it
- *  counts Monday-Friday in closed form. Every other question (is day d
+ *  the number of working days in [day 0, d). Inside the span of the loaded
+ *  years and the statutory holiday table (hl_holidays) it reads a
+ *  prefix-count table built at load time; outside it counts
+ *  Monday-Friday in closed form. Every other question (is day d
  *  worked, how many working days between two days, which is the k-th
  *  working day) is a difference or a binary search over that function,
  *  so no operation walks the calendar day by day.
  */
 #include "hl_calendar.h"
+#include "hl_holidays.h"
 #include "hl_sla_conf.h"
 
 #include <assert.h>
@@ -387,8 +389,54 @@ s_flag_span (const s_days_t *days, int64_t t1, int64_t t2, unsigned *flags)
     s_flag_days (days, d1 < d2 ? d1 : d2, d1 < d2 ? d2 : d1, flags);
 }
 
-//  Build the prefix table for YEARS (sorted, ownership taken). Years in
-//  the span without a file follow the Monday-Friday rule.
+//  补假: a statutory holiday that falls on a Saturday or Sunday is made up
+//  on a working day (全国年节及纪念日放假办法, art. 6); the State Council
+//  puts it right after the holiday, so the guess does too. Marks the
+//  NWEEKEND weekdays after day of the year LAST (not holidays already).
+static void
+s_make_up (s_year_t *year, int64_t jan1, int last, int nweekend)
+{
+    int ndays = s_leap (year->year) ? 366 : 365;
+    for (int doy = last + 1; nweekend > 0 && doy < ndays; doy++)
+        if (s_weekday (jan1 + doy) < 5 && year->kind[doy] == S_PLAIN) {
+            year->kind[doy] = S_HOLIDAY;
+            nweekend--;
+        }
+}
+
+//  The statutory holidays of Y as a calendar file would list them, with
+//  their 补假 and without make-up workdays (调休): what the calendar
+//  assumes for a year nobody loaded. A day two holidays share (中秋 on
+//  1 October) counts once. False (and *YEAR plain) if the holiday table
+//  does not cover Y.
+static bool
+s_statutory_year (int y, s_year_t *year)
+{
+    memset (year, 0, sizeof *year);
+    year->year = y;
+    hl_holiday_t holidays[HL_HOLIDAYS_PER_YEAR];
+    int n = hl_holidays_statutory (y, holidays);
+    int64_t jan1 = s_days_from_civil (y, 1, 1);
+    int first[HL_HOLIDAYS_PER_YEAR], nweekend[HL_HOLIDAYS_PER_YEAR];
+    for (int i = 0; i < n; i++) {
+        first[i] = (int) (s_days_from_civil (y, holidays[i].month, holidays[i].day) - jan1);
+        nweekend[i] = 0;
+        assert (first[i] >= 0 && first[i] + holidays[i].ndays <= (s_leap (y) ? 366 : 365));
+        for (int doy = first[i]; doy < first[i] + holidays[i].ndays; doy++) {
+            nweekend[i] += s_weekday (jan1 + doy) >= 5 && year->kind[doy] == S_PLAIN;
+            year->kind[doy] = S_HOLIDAY;
+        }
+    }
+    //  Every holiday is in place before any 补假 looks for a free weekday.
+    for (int i = 0; i < n; i++)
+        s_make_up (year, jan1, first[i] + holidays[i].ndays - 1, nweekend[i]);
+    return n > 0;
+}
+
+//  Build the prefix table for YEARS (sorted, ownership taken). The table
+//  spans the loaded years and the statutory holiday table; years in the
+//  span without a file keep the statutory holidays, other years follow
+//  the Monday-Friday rule.
 static s_days_t *
 s_days_new (s_year_t *years, size_t nyears)
 {
@@ -397,10 +445,12 @@ s_days_new (s_year_t *years, size_t nyears)
         abort ();
     days->years = years;
     days->nyears = nyears;
-    if (nyears == 0)
-        return days;
-    days->first_year = years[0].year;
-    days->last_year = years[nyears - 1].year;
+    days->first_year = HL_HOLIDAYS_FIRST_YEAR;
+    days->last_year = HL_HOLIDAYS_LAST_YEAR;
+    if (nyears > 0 && years[0].year < days->first_year)
+        days->first_year = years[0].year;
+    if (nyears > 0 && years[nyears - 1].year > days->last_year)
+        days->last_year = years[nyears - 1].year;
     days->first_day = s_days_from_civil (days->first_year, 1, 1);
     days->ndays = s_days_from_civil (days->last_year + 1, 1, 1) - days->first_day;
     days->cum = malloc ((size_t) (days->ndays + 1) * sizeof *days->cum);
@@ -411,11 +461,15 @@ s_days_new (s_year_t *years, size_t nyears)
     size_t next = 0;
     int64_t i = 0;
     for (int y = days->first_year; y <= days->last_year; y++) {
+        s_year_t guess;
         const s_year_t *year = NULL;
         if (next < nyears && years[next].year == y) {
             year = &years[next++];
             days->loaded[y - days->first_year] = 1;
         }
+        else
+        if (s_statutory_year (y, &guess))
+            year = &guess;
         int ndays = s_leap (y) ? 366 : 365;
         for (int doy = 0; doy < ndays; doy++, i++) {
             int kind = year ? year->kind[doy] : S_PLAIN;
@@ -728,6 +782,19 @@ hl_calendar_has_year (hl_calendar_t *self, int year)
 {
     assert (self);
     return s_year_loaded (self->days, year);
+}
+
+//  Walks year by year from T's year: bounded by the number of loaded years.
+int64_t
+hl_calendar_loaded_until (hl_calendar_t *self, int64_t t)
+{
+    assert (self);
+    int y = s_year_of_day (s_day_of (t));
+    if (!s_year_loaded (self->days, y))
+        return t;
+    while (s_year_loaded (self->days, y + 1))
+        y++;
+    return s_day_start (s_days_from_civil (y + 1, 1, 1));
 }
 
 uint64_t

@@ -16,11 +16,14 @@
  *  days are skipped with prefix counts, never walked minute by minute).
  *
  *  Years without a calendar file: intake never stops, so a deadline that
- *  runs into a year nobody has loaded yet is still computed, with the plain
- *  rule (Monday to Friday are working days, no holidays), and marked
- *  provisional: every operation ORs HL_CALENDAR_PROVISIONAL into *flags
- *  (when FLAGS is not NULL) if any day it looked at lies in such a year.
- *  The owner recomputes provisional deadlines once the year is loaded.
+ *  runs into a year nobody has loaded yet is still computed, with the
+ *  statutory rule (Monday to Friday are working days, minus the statutory
+ *  holidays of hl_holidays and the weekdays that make up for those falling
+ *  on a weekend (补假), no make-up workdays (调休); plain Monday to Friday
+ *  outside that table's years), and marked provisional: every operation
+ *  ORs HL_CALENDAR_PROVISIONAL into *flags (when FLAGS is not NULL) if any
+ *  day it looked at lies in such a year. The owner recomputes provisional
+ *  deadlines once the year is loaded.
  *
  *  Working-day counting (hl_calendar_add_working_days) follows one of two
  *  day-1 conventions:
@@ -109,6 +112,12 @@ int
 //  True if a calendar file for YEAR is loaded.
 bool
     hl_calendar_has_year (hl_calendar_t *self, int year);
+
+//  The end of the loaded calendar files that T lies in: the midnight after
+//  the last of the consecutive loaded years from T's year on, or T itself
+//  if T's year has no file. From there on deadlines are provisional.
+int64_t
+    hl_calendar_loaded_until (hl_calendar_t *self, int64_t t);
 
 //  Counter bumped by every change (load, office hours): a deadline
 //  computed under an older generation may be stale.

@@ -16,6 +16,11 @@
 
 typedef struct _hl_sla_conf_t hl_sla_conf_t;
 
+//  Where hotlined and the hotline client look for the SLA files unless
+//  told otherwise (relative to the working directory, as deploy/ runs).
+#define HL_SLA_CONF_DEFAULT_POLICY "deploy/etc/sla.conf"
+#define HL_SLA_CONF_DEFAULT_CALENDAR_DIR "deploy/etc/calendar"
+
 //  Longest line accepted, in bytes.
 #define HL_SLA_CONF_MAX_LINE 1023
 //  Most words on a line.

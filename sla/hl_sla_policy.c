@@ -733,6 +733,37 @@ hl_sla_policy_profile (hl_sla_policy_t *self, const hl_sla_ticket_t *ticket)
     return self->rules ? s_select (self->rules, ticket)->name : NULL;
 }
 
+//  Profile NAME, or the one an ordinary ticket gets if NAME is NULL.
+static const s_profile_t *
+s_profile_named (const s_rules_t *rules, const char *name)
+{
+    if (!name) {
+        hl_sla_ticket_t ordinary = { .type = HL_SLA_OTHER };
+        return s_select (rules, &ordinary);
+    }
+    for (size_t i = 0; i < rules->nprofiles; i++)
+        if (strcmp (rules->profiles[i].name, name) == 0)
+            return &rules->profiles[i];
+    return NULL;
+}
+
+int
+hl_sla_policy_working_days_rule (hl_sla_policy_t *self, const char *profile_name,
+                                 int n, hl_sla_rule_t *rule)
+{
+    assert (self && rule);
+    assert (n >= 1 && n <= HL_SLA_AMOUNT_MAX);
+    const s_profile_t *profile = self->rules ? s_profile_named (self->rules, profile_name) : NULL;
+    if (!profile)
+        return -1;
+    memset (rule, 0, sizeof *rule);
+    strcpy (rule->profile, profile->name);
+    rule->limit = (hl_sla_limit_t) { HL_SLA_WORKING_DAYS, n };
+    rule->day1 = profile->day1;
+    rule->escalate = (hl_sla_limit_t) { HL_SLA_NONE, 0 };
+    return 0;
+}
+
 int
 hl_sla_policy_rule (hl_sla_policy_t *self, const hl_sla_ticket_t *ticket,
                     hl_sla_milestone_t milestone, hl_sla_rule_t *rule)

@@ -150,6 +150,15 @@ int
     hl_sla_policy_rule (hl_sla_policy_t *self, const hl_sla_ticket_t *ticket,
                         hl_sla_milestone_t milestone, hl_sla_rule_t *rule);
 
+//  Fill *RULE with a limit of N (1..HL_SLA_AMOUNT_MAX) working days under
+//  profile PROFILE's day-1 convention, without reminder or escalation:
+//  what "N working days from receipt" means there. PROFILE NULL is the
+//  profile an ordinary ticket gets (not urgent, not enterprise, no tag).
+//  Returns 0, or -1 if nothing is loaded or there is no such profile.
+int
+    hl_sla_policy_working_days_rule (hl_sla_policy_t *self, const char *profile,
+                                     int n, hl_sla_rule_t *rule);
+
 //  Look up TICKET's MILESTONE and compute its deadline from START_MS with
 //  the NPAUSES PAUSES. Returns 0, or -1 if nothing is loaded.
 int

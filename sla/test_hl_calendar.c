@@ -324,18 +324,20 @@ s_test_day1 (hl_calendar_t *cal)
                 "2026-02-15 00:00");
 }
 
-//  A year without a file falls back to Monday-Friday and says so.
+//  A year without a file falls back to Monday-Friday minus the statutory
+//  holidays (hl_holidays), with no make-up workdays, and says so.
 static void
 s_test_missing_year (hl_calendar_t *cal)
 {
     unsigned flags = 0;
     CHECK (hl_calendar_is_working_day (cal, hl_test_at ("2026-12-31"), &flags));
     CHECK (flags == 0);
-    CHECK (hl_calendar_is_working_day (cal, hl_test_at ("2027-01-01"), &flags));
+    CHECK (!hl_calendar_is_working_day (cal, hl_test_at ("2027-01-01"), &flags));   //  元旦
     CHECK (flags == HL_CALENDAR_PROVISIONAL);
+    CHECK (s_workday (cal, "2027-01-04"));
     flags = 0;
     CHECK_TIME (hl_calendar_add_working_hours (cal, hl_test_at ("2026-12-31 17:00"), 2, &flags),
-                "2027-01-01 09:30");
+                "2027-01-04 09:30");
     CHECK (flags & HL_CALENDAR_PROVISIONAL);
     flags = 0;
     CHECK_TIME (hl_calendar_add_working_days (cal, hl_test_at ("2024-12-31 10:00"), 1, NEXT, &flags),
@@ -348,13 +350,44 @@ s_test_missing_year (hl_calendar_t *cal)
     hl_calendar_working_between (cal, hl_test_at ("2027-03-01"), hl_test_at ("2025-03-01"), &flags);
     CHECK (flags & HL_CALENDAR_PROVISIONAL);
 
-    //  An empty calendar: everything is plain and provisional.
+    //  The statutory days of 2027: 春节 from 除夕 Fri 02-05 to Mon 02-08,
+    //  its Saturday and Sunday made up (补假) on Tue 02-09 and Wed 02-10;
+    //  清明 Mon 04-05; 劳动节 Sat-Sun 05-01..02, made up Mon-Tue 05-03..04;
+    //  端午 Wed 06-09; 中秋 Wed 09-15; 国庆 Fri-Sun 10-01..03, made up
+    //  Mon-Tue 10-04..05. No weekend becomes a workday (no 调休 guessed).
+    const char *off[] = { "2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10",
+                          "2027-04-05", "2027-05-03", "2027-05-04", "2027-06-09", "2027-09-15",
+                          "2027-10-01", "2027-10-04", "2027-10-05" };
+    for (size_t i = 0; i < sizeof off / sizeof off[0]; i++)
+        hl_test_report (!s_workday (cal, off[i]), __FILE__, __LINE__, off[i]);
+    const char *on[] = { "2027-02-04", "2027-02-11", "2027-04-06", "2027-05-05", "2027-06-10",
+                         "2027-10-06", "2027-01-30" /* a Saturday stays off */ };
+    for (size_t i = 0; i < sizeof on / sizeof on[0]; i++)
+        hl_test_report (s_workday (cal, on[i]) == (i < 6), __FILE__, __LINE__, on[i]);
+    //  2026 as the statutory rule alone would have it (the published file
+    //  gave more): 国庆 Thu-Sat 10-01..03 and its 补假 on Mon 10-05.
+    hl_calendar_t *guess = hl_calendar_new ();
+    CHECK (!s_workday (guess, "2026-10-05") && s_workday (guess, "2026-10-06"));
+    CHECK (!s_workday (guess, "2026-09-25") && s_workday (guess, "2026-09-28"));   //  中秋 Fri
+    hl_calendar_destroy (&guess);
+    //  The example: 7 working days from Sun 2026-12-27 skip 元旦.
+    flags = 0;
+    CHECK_TIME (hl_calendar_add_working_days (cal, hl_test_at ("2026-12-27 10:00"), 7, NEXT, &flags),
+                "2027-01-06 18:00");
+    CHECK (flags & HL_CALENDAR_PROVISIONAL);
+    //  Past the holiday table: plain Monday-Friday.
+    CHECK (s_workday (cal, "2051-01-02"));
+    CHECK (s_workday (cal, "2024-10-01"));
+
+    //  An empty calendar: the statutory days, and everything provisional.
     hl_calendar_t *empty = hl_calendar_new ();
     flags = 0;
-    CHECK (hl_calendar_is_working_day (empty, hl_test_at ("2026-02-16"), &flags));
+    CHECK (!hl_calendar_is_working_day (empty, hl_test_at ("2026-02-16"), &flags));
     CHECK (flags & HL_CALENDAR_PROVISIONAL);
     CHECK_TIME (hl_calendar_add_working_days (empty, hl_test_at ("2026-02-13 10:00"), 2, NEXT, NULL),
-                "2026-02-17 18:00");
+                "2026-02-23 18:00");
+    CHECK_INT (hl_calendar_loaded_until (empty, hl_test_at ("2026-02-13 10:00")),
+               hl_test_at ("2026-02-13 10:00"));
     hl_calendar_destroy (&empty);
     CHECK (empty == NULL);
     hl_calendar_destroy (&empty);
@@ -366,8 +399,10 @@ s_test_missing_year (hl_calendar_t *cal)
     CHECK (hl_calendar_load_string (gap, "year 2027\nholiday 2027-01-01\n",
                                     "2027.conf", s_err, sizeof s_err) == 0);
     flags = 0;
-    CHECK (s_workday (gap, "2026-02-16"));
-    CHECK (hl_calendar_is_working_day (gap, hl_test_at ("2026-02-16"), &flags) && flags);
+    CHECK (!s_workday (gap, "2026-02-16"));        //  statutory 除夕
+    CHECK (hl_calendar_is_working_day (gap, hl_test_at ("2026-02-20"), &flags) && flags);
+    CHECK_INT (hl_calendar_loaded_until (gap, hl_test_at ("2025-06-01")), hl_test_at ("2026-01-01"));
+    CHECK_INT (hl_calendar_loaded_until (gap, hl_test_at ("2027-06-01")), hl_test_at ("2028-01-01"));
     flags = 0;
     CHECK (!hl_calendar_is_working_day (gap, hl_test_at ("2027-01-01"), &flags) && !flags);
     CHECK (!s_workday (gap, "2025-10-08"));
@@ -387,15 +422,16 @@ s_test_recompute (void)
     int64_t t = hl_test_at ("2025-12-31 10:00");
     unsigned flags = 0;
     uint64_t generation = hl_calendar_generation (cal);
-    CHECK_TIME (hl_calendar_add_working_days (cal, t, 15, NEXT, &flags), "2026-01-21 18:00");
+    CHECK_TIME (hl_calendar_add_working_days (cal, t, 32, NEXT, &flags), "2026-02-20 18:00");
     CHECK (flags & HL_CALENDAR_PROVISIONAL);
 
     snprintf (path, sizeof path, "%s/2026.conf", dir ? dir : "deploy/etc/calendar");
     CHECK (hl_calendar_load_file (cal, path, s_err, sizeof s_err) == 0);
     CHECK (hl_calendar_generation (cal) > generation);
     flags = 0;
-    CHECK_TIME (hl_calendar_add_working_days (cal, t, 15, NEXT, &flags), "2026-01-22 18:00");
-    CHECK (flags == 0);
+    CHECK_TIME (hl_calendar_add_working_days (cal, t, 32, NEXT, &flags), "2026-02-14 18:00");
+    CHECK (flags == 0);             //  the make-up Saturday, not a guess
+    CHECK_INT (hl_calendar_loaded_until (cal, t), hl_test_at ("2027-01-01"));
 
     //  Replacing a year: a city adds a local holiday on 2026-03-09.
     CHECK (hl_calendar_load_string (cal, "year 2026\nholiday 2026-03-09 local\n",

@@ -311,17 +311,45 @@ s_test_recompute (hl_sla_policy_t *policy)
     snprintf (path, sizeof path, "%s/2025.conf", s_path ("HL_CALENDAR_DIR", "deploy/etc/calendar"));
     CHECK (hl_calendar_load_file (cal, path, s_err, sizeof s_err) == 0);
     hl_sla_ticket_t complaint = s_ticket (HL_SLA_COMPLAINT, false, false, NULL);
-    const char *received = "2025-12-30 10:00";
+    //  The statutory guess knows 春节 02-16..19 but not the published
+    //  02-15..23 and the make-up Saturday 02-14.
+    const char *received = "2026-01-30 10:00";
     hl_sla_deadline_t before = s_due (policy, cal, complaint, HL_SLA_REPLY, received, NULL, 0);
     CHECK (before.flags & HL_CALENDAR_PROVISIONAL);
-    CHECK_TIME (before.due_ms, "2026-01-20 18:00");
+    CHECK_TIME (before.due_ms, "2026-02-26 18:00");
 
     snprintf (path, sizeof path, "%s/2026.conf", s_path ("HL_CALENDAR_DIR", "deploy/etc/calendar"));
     CHECK (hl_calendar_load_file (cal, path, s_err, sizeof s_err) == 0);
     hl_sla_deadline_t after = s_due (policy, cal, complaint, HL_SLA_REPLY, received, NULL, 0);
     CHECK (!(after.flags & HL_CALENDAR_PROVISIONAL));
-    CHECK_TIME (after.due_ms, "2026-01-21 18:00");
+    CHECK_TIME (after.due_ms, "2026-02-27 18:00");
     hl_calendar_destroy (&cal);
+}
+
+//  "N working days" under a profile's day-1 convention, as hotline
+//  deadline asks; provisional past the loaded calendar files.
+static void
+s_test_working_days_rule (hl_sla_policy_t *policy, hl_calendar_t *cal)
+{
+    hl_sla_rule_t rule;
+    hl_sla_deadline_t d;
+    CHECK (hl_sla_policy_working_days_rule (policy, NULL, 2, &rule) == 0);
+    CHECK (strcmp (rule.profile, "guangdong") == 0);
+    hl_sla_rule_compute (&rule, cal, hl_test_at ("2026-03-09 10:00"), NULL, 0, &d);
+    CHECK_TIME (d.due_ms, "2026-03-11 18:00");
+    CHECK (d.warn_ms == HL_SLA_NEVER && d.escalate_ms == HL_SLA_NEVER);
+    CHECK (!(d.flags & HL_CALENDAR_PROVISIONAL));
+    CHECK (hl_sla_policy_working_days_rule (policy, "urgent", 2, &rule) == 0);
+    CHECK (strcmp (rule.profile, "urgent") == 0);
+    CHECK (hl_sla_policy_working_days_rule (policy, "no-such-profile", 2, &rule) == -1);
+    //  Into 2027, which has no file: 元旦 is skipped, and it says so.
+    CHECK (hl_sla_policy_working_days_rule (policy, NULL, 10, &rule) == 0);
+    hl_sla_rule_compute (&rule, cal, hl_test_at ("2026-12-28 10:00"), NULL, 0, &d);
+    CHECK_TIME (d.due_ms, "2027-01-12 18:00");
+    CHECK (d.flags & HL_CALENDAR_PROVISIONAL);
+    hl_sla_policy_t *empty = hl_sla_policy_new ();
+    CHECK (hl_sla_policy_working_days_rule (empty, NULL, 2, &rule) == -1);
+    hl_sla_policy_destroy (&empty);
 }
 
 //  A small policy to exercise the format: per-line day-1, overrides,
@@ -452,6 +480,7 @@ main (void)
     s_test_deadlines (policy, cal);
     s_test_pauses (policy, cal);
     s_test_recompute (policy);
+    s_test_working_days_rule (policy, cal);
     s_test_custom (cal);
     s_test_bad_files (policy);
     hl_sla_policy_destroy (&policy);

@@ -37,4 +37,8 @@ typedef struct {
 //  Run the case named argv[1], or all cases. Returns the exit status.
 int hl_test_main (const hl_test_case_t *cases, int argc, char **argv);
 
+//  A TCP connection to 127.0.0.1:PORT (its receive buffer set to RCVBUF
+//  bytes first, unless 0), or -1.
+int hl_test_connect (int port, int rcvbuf);
+
 #endif

@@ -30,6 +30,7 @@ struct hl_testenv {
     char events_endpoint[64];
     char log[300];
     pid_t redis_pid;
+    pid_t replica_pid;          //  a replica of the private Redis, or 0
     pid_t daemon_pid;
     redisContext *redis;
     hl_curve_client_t keys;     //  CURVE on the intake: the test's own keys
@@ -177,6 +178,9 @@ hl_testenv_destroy (hl_testenv_t **self_p)
     if (self->redis)
         redisFree (self->redis);
     s_reap (&self->redis_pid, SIGKILL);
+    if (self->replica_pid > 0)
+        kill (self->replica_pid, SIGCONT);
+    s_reap (&self->replica_pid, SIGKILL);
     char cmd[300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", self->dir);
     if (!getenv ("HL_TEST_KEEP") && system (cmd) != 0)
@@ -231,6 +235,45 @@ hl_testenv_redis_stop (hl_testenv_t *self)
         self->redis = NULL;
     }
     s_reap (&self->redis_pid, SIGTERM);
+}
+
+int
+hl_testenv_replica_start (hl_testenv_t *self)
+{
+    char port[16], master[16], dir[300], log[300];
+    int replica_port = hl_testenv_free_port ();
+    snprintf (port, sizeof port, "%d", replica_port);
+    snprintf (master, sizeof master, "%d", self->redis_port);
+    snprintf (dir, sizeof dir, "%s/replica", self->dir);
+    snprintf (log, sizeof log, "%s/replica.log", self->dir);
+    mkdir (dir, 0700);
+    //  The first sync would otherwise wait 5 s for more replicas to join.
+    redisReply *c = redisCommand (hl_testenv_redis (self), "CONFIG SET repl-diskless-sync-delay 0");
+    if (c)
+        freeReplyObject (c);
+    const char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+                           "--dir", dir, "--appendonly", "yes", "--save", "",
+                           "--replicaof", "127.0.0.1", master, "--logfile", log, NULL };
+    self->replica_pid = s_spawn (argv, log, NULL);
+    //  Ready once the primary counts it as a replica in sync.
+    for (int i = 0; i < 100; i++) {
+        redisReply *r = redisCommand (hl_testenv_redis (self), "INFO replication");
+        int up = r && r->type == REDIS_REPLY_STRING && strstr (r->str, "state=online");
+        if (r)
+            freeReplyObject (r);
+        if (up)
+            return 0;
+        s_sleep_ms (50);
+    }
+    fprintf (stderr, "testenv: the replica did not connect (log %s)\n", log);
+    return -1;
+}
+
+void
+hl_testenv_replica_pause (hl_testenv_t *self, int paused)
+{
+    if (self->replica_pid > 0)
+        kill (self->replica_pid, paused ? SIGSTOP : SIGCONT);
 }
 
 void
@@ -457,6 +500,36 @@ hl_testenv_show (hl_testenv_t *self, const char *ticket)
     req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
     req.ticket_query = &q;
     return hl_testenv_request (self, &req);
+}
+
+void
+hl_testenv_complaint (Hotline__Complaint *c, int channel, int type, const char *category,
+                      const char *area, const char *content, char rid[33])
+{
+    hl_client_new_request_id (rid);
+    hotline__complaint__init (c);
+    c->has_channel = c->has_request_type = c->has_category = c->has_area = 1;
+    c->channel = channel;
+    c->request_type = type;
+    c->category = hl_wire_bytes (category);
+    c->area = hl_wire_bytes (area);
+    c->has_caller_phone = c->has_content = c->has_request_id = 1;
+    c->caller_phone = hl_wire_bytes ("13800138000");
+    c->content = hl_wire_bytes (content);
+    c->request_id = hl_wire_bytes (rid);
+}
+
+void
+hl_testenv_file (hl_testenv_t *self, Hotline__Complaint *c, char out[48])
+{
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
+    req.complaint = c;
+    Hotline__Envelope *ack = hl_testenv_request (self, &req);
+    out[0] = 0;
+    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
+        snprintf (out, 48, "%s", ack->ack->ticket);
+    hl_wire_free (&ack);
 }
 
 long long

@@ -33,6 +33,11 @@ void hl_testenv_redis_stop (hl_testenv_t *self);
 //  but never answers.
 void hl_testenv_redis_pause (hl_testenv_t *self, int paused);
 
+//  Start a replica of the private Redis on a free port and wait until the
+//  primary counts it (0 or -1); freeze or thaw it (SIGSTOP / SIGCONT).
+int hl_testenv_replica_start (hl_testenv_t *self);
+void hl_testenv_replica_pause (hl_testenv_t *self, int paused);
+
 //  Use OTHER's redis-server instead of starting one (several daemons on one
 //  Redis).
 void hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other);
@@ -74,6 +79,15 @@ Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *re
 
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
+
+//  A complaint as most tests file it: CHANNEL, TYPE, CATEGORY, AREA, the
+//  caller 13800138000, CONTENT, and a new request id kept in RID (the
+//  complaint points to RID and the strings: they must outlive it).
+void hl_testenv_complaint (Hotline__Complaint *c, int channel, int type, const char *category,
+                           const char *area, const char *content, char rid[33]);
+
+//  File C (hl_testenv_request); the ticket number in OUT, "" if refused.
+void hl_testenv_file (hl_testenv_t *self, Hotline__Complaint *c, char out[48]);
 
 //  Beijing local time (UTC+8) to Unix milliseconds.
 long long hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi);

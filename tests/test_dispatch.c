@@ -1090,6 +1090,70 @@ s_cli (hl_testenv_t *env, const char *const *args, int status, const char *text)
 //  the actor when none is named), an agent files calls only in their own
 //  name, a gateway files only for its channel, unlisted keys get nothing,
 //  and the list is reloaded on SIGHUP.
+//  Ask for TICKET; REASON set: with the caller's full details.
+static env_t *
+s_show_as (hl_testenv_t *env, const char *ticket, const char *reason)
+{
+    Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;
+    q.has_ticket = 1;
+    q.ticket = hl_wire_bytes (ticket);
+    if (reason) {
+        q.has_reveal_caller = q.reveal_caller = 1;
+        q.has_reason = 1;
+        q.reason = hl_wire_bytes (reason);
+    }
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_QUERY;
+    req.ticket_query = &q;
+    return hl_testenv_request (env, &req);
+}
+
+static int
+s_phone_is (const env_t *view, const char *phone)
+{
+    if (!view || view->body_case != HOTLINE__ENVELOPE__BODY_TICKET_VIEW)
+        return 0;
+    const Hotline__Complaint *c = view->ticket_view->complaint;
+    size_t len = strlen (phone);
+    return c && c->caller_phone.len == len && memcmp (c->caller_phone.data, phone, len) == 0;
+}
+
+//  Over CURVE, staff see the caller masked unless they say why they need
+//  the full number (written to the history); a gateway sees only its own
+//  channel's tickets, masked, and lists nothing.
+static void
+s_privacy_by_role (hl_testenv_t *env, const hl_curve_client_t *agent,
+                   const hl_curve_client_t *gateway, const char *phone_ticket,
+                   const char *web_ticket)
+{
+    hl_testenv_set_keys (env, agent);
+    env_t *v = s_show_as (env, web_ticket, NULL);
+    HL_CHECK (s_phone_is (v, "138****8000") && v->ticket_view->caller_masked);
+    s_free (&v);
+    v = s_show_as (env, web_ticket, "市民要求回电");
+    HL_CHECK (s_phone_is (v, "13800138000") && !v->ticket_view->caller_masked);
+    s_free (&v);
+    HL_CHECK (s_history_actor (env, web_ticket, "agent:wang"));
+    v = s_show_as (env, web_ticket, "");
+    HL_CHECK (s_refused (v, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
+
+    hl_testenv_set_keys (env, gateway);
+    v = s_show_as (env, web_ticket, NULL);
+    HL_CHECK (s_phone_is (v, "138****8000"));
+    s_free (&v);
+    v = s_show_as (env, phone_ticket, NULL);
+    HL_CHECK (s_refused (v, HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
+    v = s_show_as (env, web_ticket, "网关想看号码");
+    HL_CHECK (s_refused (v, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    Hotline__TicketListQuery lq = HOTLINE__TICKET_LIST_QUERY__INIT;
+    lq.has_caller_phone = 1;
+    lq.caller_phone = hl_wire_bytes ("13800138000");
+    env_t req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST_QUERY;
+    req.ticket_list_query = &lq;
+    HL_CHECK (s_refused (hl_testenv_request (env, &req), HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+}
+
 static void
 test_staff_keys (void)
 {
@@ -1165,6 +1229,7 @@ test_staff_keys (void)
     HL_CHECK (*t == 0);
     HL_CHECK (s_refused (s_staff (env, "", web_ticket, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
+    s_privacy_by_role (env, &wang, &web, held, web_ticket);
 
     //  An unlisted key is told so at once; no key gets no answer.
     hl_client_t *c = hl_client_new_keyed (hl_testenv_endpoint (env), &stranger);

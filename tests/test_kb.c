@@ -96,6 +96,18 @@ test_search (void)
     HL_CHECK (r && r->body_case == HOTLINE__ENVELOPE__BODY_NACK
               && r->nack->code == HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD);
     s_free (&r);
+    //  hotline kb search into a pipe: plain text, no HTML or Markdown marks
+    //  (a terminal would get bold); --json keeps the index's snippet.
+    const char *cli[] = { "kb", "search", "社保卡激活", NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, cli, &out) == 0);
+    HL_CHECK (out && strstr (out, "社保卡") && !strstr (out, "<b>") && !strstr (out, "**")
+              && !strchr (out, '\033'));
+    free (out);
+    const char *json[] = { "--json", "kb", "search", "社保卡激活", NULL };
+    HL_CHECK (hl_testenv_client (env, json, &out) == 0);
+    HL_CHECK (out && strstr (out, "<b>社保卡</b>"));
+    free (out);
     hl_testenv_destroy (&env);
 }
 
@@ -187,30 +199,10 @@ static void
 s_submit (hl_testenv_t *env, const char *area, const char *text, char out[48])
 {
     char rid[33];
-    hl_client_new_request_id (rid);
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
-    c.has_request_type = 1;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
-    c.has_category = 1;
-    c.category = hl_wire_bytes ("GA.03");
-    c.has_area = 1;
-    c.area = hl_wire_bytes (area);
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes (text);
-    c.has_request_id = 1;
-    c.request_id = hl_wire_bytes (rid);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
-    req.complaint = &c;
-    env_t *ack = hl_testenv_request (env, &req);
-    out[0] = 0;
-    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
-        snprintf (out, 48, "%s", ack->ack->ticket);
-    s_free (&ack);
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_PHONE,
+                          HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, "GA.03", area, text, rid);
+    hl_testenv_file (env, &c, out);
 }
 
 //  Three callers complain about the same bar in one area: each sees the

@@ -32,30 +32,10 @@ static void
 s_submit (hl_testenv_t *env, const char *category, char out[48])
 {
     char rid[33];
-    hl_client_new_request_id (rid);
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
-    c.has_request_type = 1;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY;
-    c.has_category = 1;
-    c.category = hl_wire_bytes (category);
-    c.has_area = 1;
-    c.area = hl_wire_bytes ("441702");
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes ("咨询");
-    c.has_request_id = 1;
-    c.request_id = hl_wire_bytes (rid);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
-    req.complaint = &c;
-    env_t *ack = hl_testenv_request (env, &req);
-    out[0] = 0;
-    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
-        snprintf (out, 48, "%s", ack->ack->ticket);
-    s_free (&ack);
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_WEB, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY,
+                          category, "441702", "咨询", rid);
+    hl_testenv_file (env, &c, out);
 }
 
 static int
@@ -270,12 +250,15 @@ test_prometheus (void)
     }
     HL_CHECK (bad == 0 && samples > 40);
     free (text);
-    char path[400], cmd[800];
+    char path[400], cmd[1200];
     snprintf (path, sizeof path, "%s/metrics.txt", hl_testenv_dir (env));
     snprintf (cmd, sizeof cmd, "curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/metrics > '%s'",
               TOKEN, port, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "grep -q 'hotline_intake_total{channel=\"web\",outcome=\"accepted\"} 1' '%s'", path);
+    HL_CHECK (system (cmd) == 0);
+    snprintf (cmd, sizeof cmd, "grep -q '^hotline_calendar_left_seconds [0-9]' '%s' && "
+              "grep -q '^hotline_sla_provisional_deadlines [0-9]' '%s'", path, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "! command -v promtool >/dev/null || promtool check metrics < '%s'", path);
     HL_CHECK (system (cmd) == 0);

@@ -33,30 +33,10 @@ static void
 s_submit (hl_testenv_t *env, int type, char out[48])
 {
     char rid[33];
-    hl_client_new_request_id (rid);
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
-    c.has_request_type = 1;
-    c.request_type = type;
-    c.has_category = 1;
-    c.category = hl_wire_bytes ("SB.01");
-    c.has_area = 1;
-    c.area = hl_wire_bytes ("441702");
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes ("社保问题");
-    c.has_request_id = 1;
-    c.request_id = hl_wire_bytes (rid);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
-    req.complaint = &c;
-    env_t *ack = hl_testenv_request (env, &req);
-    out[0] = 0;
-    if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK)
-        snprintf (out, 48, "%s", ack->ack->ticket);
-    s_free (&ack);
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_PHONE, type, "SB.01", "441702",
+                          "社保问题", rid);
+    hl_testenv_file (env, &c, out);
 }
 
 
@@ -335,10 +315,54 @@ test_restart_catch_up (void)
     hl_testenv_destroy (&env);
 }
 
+//  True if the file at PATH contains TEXT.
+static int
+s_file_has (const char *path, const char *text)
+{
+    char cmd[1024];
+    snprintf (cmd, sizeof cmd, "grep -qF '%s' '%s'", text, path);
+    return system (cmd) == 0;
+}
+
+//  The hotline client with ARGS succeeds and prints TEXT.
+static int
+s_client_has (hl_testenv_t *env, const char *const *args, const char *text)
+{
+    char *out = NULL;
+    int rc = hl_testenv_client (env, args, &out);
+    int found = rc == 0 && out && strstr (out, text);
+    if (!found)
+        fprintf (stderr, "hotline %s: no '%s' in:\n%s\n", args[0], text, out ? out : "");
+    free (out);
+    return found;
+}
+
+//  hotline show TICKET (with --json if JSON) prints TEXT.
+static int
+s_show_has (hl_testenv_t *env, const char *ticket, int json, const char *text)
+{
+    const char *args[] = { json ? "--json" : "show", json ? "show" : ticket,
+                           json ? ticket : NULL, NULL };
+    return s_client_has (env, args, text);
+}
+
+//  hotline deadline with the daemon's files prints TEXT in its JSON.
+static int
+s_deadline_has (hl_testenv_t *env, const char *dir, const char *received, const char *days,
+                const char *text)
+{
+    const char *args[] = { "deadline", "--json", "--received", received, "--working-days", days,
+                           "--sla", getenv ("HL_SLA"), "--calendar-dir", dir, NULL };
+    return s_client_has (env, args, text);
+}
+
 //  A new calendar year arrives (SIGHUP): open deadlines are recomputed.
-//  Received Wednesday 2026-09-30: without the 2026 calendar the sign
-//  deadline is Thursday 1 October 18:00; with it (1–7 October are
-//  holidays) it is Thursday 8 October 18:00.
+//  Received Wednesday 2026-09-30 with only the 2025 file: the sign
+//  deadline skips the statutory 国庆 (1-3 October), the weekend and the
+//  补假 for Saturday the 3rd (Monday the 5th), to Tuesday 6 October
+//  18:00, provisional; hotlined warns that the calendar
+//  files end, and hotline deadline agrees. With the 2026 file (1-7 October
+//  are holidays) it is Thursday 8 October 18:00, and no longer provisional.
 static void
 test_new_calendar (void)
 {
@@ -351,12 +375,24 @@ test_new_calendar (void)
     hl_testenv_t *env = s_env_up ("calendar", hl_testenv_beijing_ms (2026, 9, 30, 9, 0), dir);
     if (!env)
         return;
+    HL_CHECK (s_file_has (hl_testenv_daemon_log (env), "calendar files end in 0 days"));
     char t[48];
     s_submit (env, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t);
     env_t *v = hl_testenv_show (env, t);
     const Hotline__Deadline *sign = s_deadline (v, "sign");
-    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 1, 18, 0));
+    HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 6, 18, 0));
+    HL_CHECK (sign && sign->has_provisional && sign->provisional);
     s_free (&v);
+    HL_CHECK (s_show_has (env, t, 1, "\"provisional\":true"));
+    HL_CHECK (s_show_has (env, t, 0, "(暂定)"));
+    HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1",
+                              "\"due\":\"2026-10-06T18:00:00+08:00\",\"due_ms\":"));
+    HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"provisional\":true"));
+    //  A reload recounts the provisional deadlines (for /metrics).
+    hl_testenv_daemon_signal (env, SIGHUP);
+    usleep (500 * 1000);
+    HL_CHECK (s_file_has (hl_testenv_daemon_log (env), "recomputed (1 provisional)"));
+
     snprintf (cmd, sizeof cmd, "cp '%s/2026.conf' '%s/'", getenv ("HL_CALENDAR"), dir);
     HL_CHECK (system (cmd) == 0);
     hl_testenv_daemon_signal (env, SIGHUP);
@@ -364,13 +400,59 @@ test_new_calendar (void)
     v = hl_testenv_show (env, t);
     sign = s_deadline (v, "sign");
     HL_CHECK (sign && sign->due_ms == (uint64_t) hl_testenv_beijing_ms (2026, 10, 8, 18, 0));
+    HL_CHECK (sign && sign->has_provisional && !sign->provisional);
     s_free (&v);
+    HL_CHECK (s_file_has (hl_testenv_daemon_log (env), "recomputed (0 provisional)"));
+    HL_CHECK (s_show_has (env, t, 1, "\"provisional\":false"));
+    HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"due\":\"2026-10-08T18:00:00"));
+    HL_CHECK (s_deadline_has (env, dir, "2026-09-30 09:00", "1", "\"provisional\":false"));
     //  Nothing fires at the old moment.
-    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 10, 2, 9, 0));
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 10, 7, 9, 0));
     HL_CHECK (s_count (env, t, "overdue") == 0);
     hl_testenv_destroy (&env);
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);
     HL_CHECK (system (cmd) == 0);
+}
+
+//  hotline deadline refuses bad input with a message and exit status 1,
+//  and reads the shipped files by default (docs/sla.md's example).
+static void
+test_deadline_cli (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("deadline-cli");
+    if (!env)
+        return;
+    const char *bad[][7] = {
+        { "deadline", "--received", "2026-02-30 10:00", "--working-days", "2", NULL },
+        { "deadline", "--received", "yesterday", "--working-days", "2", NULL },
+        { "deadline", "--received", "2026-03-09 10:00", "--working-days", "0", NULL },
+        { "deadline", "--received", "2026-03-09 10:00", "--working-days", "2x", NULL },
+        { "deadline", "--received", "2026-03-09 10:00", NULL },
+        { "deadline", "--received", "2026-03-09 10:00", "--working-days", "2", "--profile" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char *out = NULL;
+        HL_CHECK (hl_testenv_client (env, bad[i], &out) == 1);
+        HL_CHECK (out && !*out);
+        free (out);
+        char err[300];
+        snprintf (err, sizeof err, "%s/client.err", hl_testenv_dir (env));
+        HL_CHECK (s_file_has (err, "hotline deadline: "));
+    }
+    const char *profile[] = { "deadline", "--received", "2026-03-09 10:00", "--working-days",
+                              "2", "--profile", "no-such", "--sla", getenv ("HL_SLA"), NULL };
+    HL_CHECK (hl_testenv_client (env, profile, NULL) == 1);
+    const char *dir[] = { "deadline", "--received", "2026-03-09 10:00", "--working-days", "2",
+                          "--calendar-dir", "/nonexistent", NULL };
+    HL_CHECK (hl_testenv_client (env, dir, NULL) == 1);
+    const char *ok[] = { "deadline", "--received", "2026-12-28 10:00", "--working-days", "10",
+                         "--sla", getenv ("HL_SLA"), "--calendar-dir", getenv ("HL_CALENDAR"),
+                         NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, ok, &out) == 0);
+    HL_CHECK (out && strstr (out, "2027-01-12 18:00") && strstr (out, "provisional"));
+    free (out);
+    hl_testenv_destroy (&env);
 }
 
 
@@ -430,6 +512,7 @@ static const hl_test_case_t s_cases[] = {
     { "two_daemons", test_two_daemons },
     { "restart_catch_up", test_restart_catch_up },
     { "new_calendar", test_new_calendar },
+    { "deadline_cli", test_deadline_cli },
     { NULL, NULL }
 };
 

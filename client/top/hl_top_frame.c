@@ -1,5 +1,6 @@
 /*  hl_top_frame: one screen of `hotline top`. See hl_top_frame.h. */
 #include "hl_top_frame.h"
+#include "hl_lifecycle.h"
 #include "hl_top_json.h"
 #include "hl_top_text.h"
 
@@ -13,35 +14,13 @@
 #define S_MAX_LINES 512
 #define S_MAX_UNITS 1024
 
-//  A rate of the leaderboard: the API field, and the counters it is
-//  computed from (docs/metrics.md), so that it is shown with its counts.
-typedef struct {
-    const char *zh;
-    const char *field;
-    const char *num[2];
-    const char *den;
-    int lower_is_better;
-} s_rate_t;
-
-static const s_rate_t s_rates[] = {
-    { "响应率", "response_rate", { "contacted_on_time", NULL }, "dispatched", 0 },
-    { "解决率", "resolution_rate", { "resolved", NULL }, "visited", 0 },
-    { "满意率", "satisfaction_rate", { "satisfied", "basically_satisfied" }, "visited", 0 },
-    { "及时签收率", "on_time_sign_rate", { "signed_on_time", NULL }, "signed", 0 },
-    { "按时办结率", "on_time_completion_rate", { "replied_on_time", NULL }, "replied", 0 },
-    { "回退率", "return_rate", { "returned", NULL }, "dispatched", 1 },
-    { "重办率", "reopen_rate", { "reopened", NULL }, "visited", 1 },
-};
-#define S_RATES ((int) (sizeof s_rates / sizeof s_rates[0]))
+//  The rates of the leaderboard, and the counters each is computed from,
+//  are the lifecycle table's (docs/metrics.md), so that a rate is shown
+//  with its counts.
 
 static const char *s_channels[][2] = {
     { "phone", "电话" }, { "web", "网站" }, { "app", "移动端" },
     { "enterprise", "涉企" }, { "sms", "短信" }, { "mailbox", "信箱" }
-};
-static const char *s_states[][2] = {
-    { "to_dispatch", "待派单" }, { "dispatched", "已派单" }, { "signed", "已签收" },
-    { "in_progress", "办理中" }, { "returned", "退单" }, { "replied", "已答复" },
-    { "visited", "已回访" }
 };
 
 static const char *s_paths[HL_TOP_SOURCES] = {
@@ -56,7 +35,7 @@ static const char *s_paths[HL_TOP_SOURCES] = {
 struct hl_top_frame {
     hl_top_json_t *doc[HL_TOP_SOURCES];
     char status[256];
-    int sort;                    //  index in s_rates
+    int sort;                    //  index in hl_lifecycle_rates
     int interval_ms;
     //  Being rendered:
     char *lines[S_MAX_LINES];
@@ -71,7 +50,9 @@ hl_top_frame_new (void)
     hl_top_frame_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
-    self->sort = 2;              //  满意率
+    while (self->sort < HL_LIFECYCLE_RATES - 1
+           && strcmp (hl_lifecycle_rates[self->sort].code, "satisfaction_rate") != 0)
+        self->sort++;            //  满意率
     return self;
 }
 
@@ -134,14 +115,14 @@ hl_top_frame_set_status (hl_top_frame_t *self, const char *status)
 void
 hl_top_frame_next_sort (hl_top_frame_t *self)
 {
-    self->sort = (self->sort + 1) % S_RATES;
+    self->sort = (self->sort + 1) % HL_LIFECYCLE_RATES;
 }
 
 //  The chosen rate's name, for titles and tests.
 const char *
 hl_top_frame_sort_name (const hl_top_frame_t *self)
 {
-    return s_rates[self->sort].zh;
+    return hl_lifecycle_rates[self->sort].zh;
 }
 
 //  The refresh interval is shown on the help line; 0 hides the line.
@@ -271,8 +252,9 @@ s_summary (hl_top_frame_t *self)
     s_line (self, b.data);
     hl_buf_reset (&b);
     hl_buf_puts (&b, "在办");
-    for (size_t i = 0; i < sizeof s_states / sizeof s_states[0]; i++)
-        hl_buf_printf (&b, "  %s %lld", s_states[i][1], s_int (open, s_states[i][0]));
+    for (size_t i = 0; i < HL_LIFECYCLE_OPEN; i++)
+        hl_buf_printf (&b, "  %s %lld", hl_lifecycle_open[i]->zh,
+                       s_int (open, hl_lifecycle_open[i]->code));
     s_line (self, b.data);
     hl_buf_free (&b);
 }
@@ -416,13 +398,13 @@ s_deadlines (hl_top_frame_t *self, const char *title, const hl_top_json_t *const
 //  A rate's value and counts; -1 when its denominator is 0 (the API's
 //  null), which the table shows as "—".
 static double
-s_rate (const hl_top_json_t *unit, const s_rate_t *r, long long *num, long long *den)
+s_rate (const hl_top_json_t *unit, const hl_lifecycle_rate_t *r, long long *num, long long *den)
 {
     *num = 0;
-    for (int i = 0; i < 2 && r->num[i]; i++)
-        *num += s_int (unit, r->num[i]);
-    *den = s_int (unit, r->den);
-    const hl_top_json_t *v = hl_top_json_get (unit, r->field);
+    for (int i = 0; i < 2 && r->num[i] >= 0; i++)
+        *num += s_int (unit, hl_lifecycle_counters[r->num[i]].code);
+    *den = s_int (unit, hl_lifecycle_counters[r->den].code);
+    const hl_top_json_t *v = hl_top_json_get (unit, r->code);
     if (*den <= 0 || hl_top_json_type (v) != HL_TOP_JSON_NUMBER)
         return -1;
     return hl_top_json_num (v, 0);
@@ -431,7 +413,8 @@ s_rate (const hl_top_json_t *unit, const s_rate_t *r, long long *num, long long 
 //  A rate as shown everywhere: percent with its counts, "—" when its
 //  denominator is 0.
 static void
-s_rate_text (const hl_top_json_t *unit, const s_rate_t *r, int counts, char *out, size_t outlen)
+s_rate_text (const hl_top_json_t *unit, const hl_lifecycle_rate_t *r, int counts, char *out,
+             size_t outlen)
 {
     long long num, den;
     double v = s_rate (unit, r, &num, &den);
@@ -449,7 +432,7 @@ s_rate_text (const hl_top_json_t *unit, const s_rate_t *r, int counts, char *out
 static int
 s_compare (const void *pa, const void *pb, void *arg)
 {
-    const s_rate_t *rate = arg;
+    const hl_lifecycle_rate_t *rate = arg;
     const hl_top_json_t *a = *(const hl_top_json_t *const *) pa;
     const hl_top_json_t *b = *(const hl_top_json_t *const *) pb;
     long long n, d;
@@ -473,7 +456,7 @@ s_units (hl_top_frame_t *self, int rows)
 {
     const hl_top_json_t *doc = self->doc[HL_TOP_UNITS];
     const hl_top_json_t *list = hl_top_json_get (doc, "units");
-    const s_rate_t *sel = &s_rates[self->sort];
+    const hl_lifecycle_rate_t *sel = &hl_lifecycle_rates[self->sort];
     size_t n = hl_top_json_size (list);
     if (n > S_MAX_UNITS)
         n = S_MAX_UNITS;
@@ -500,9 +483,9 @@ s_units (hl_top_frame_t *self, int rows)
     //  Columns: rank, unit, dispatched, the chosen rate with its counts,
     //  then the other rates (percent only) while the longest unit name
     //  still fits (up to 28 columns).
-    int order[S_RATES], widths[S_RATES], shown = 0;
+    int order[HL_LIFECYCLE_RATES], widths[HL_LIFECYCLE_RATES], shown = 0;
     order[0] = self->sort;
-    for (int i = 0, k = 1; i < S_RATES; i++)
+    for (int i = 0, k = 1; i < HL_LIFECYCLE_RATES; i++)
         if (i != self->sort)
             order[k++] = i;
     int used = 5 + 6;            //  rank, dispatched
@@ -513,8 +496,8 @@ s_units (hl_top_frame_t *self, int rows)
         want = w > want ? w : want;
     }
     want = want > 28 ? 28 : want;
-    for (int k = 0; k < S_RATES; k++) {
-        const s_rate_t *r = &s_rates[order[k]];
+    for (int k = 0; k < HL_LIFECYCLE_RATES; k++) {
+        const hl_lifecycle_rate_t *r = &hl_lifecycle_rates[order[k]];
         int w = hl_top_text_width (r->zh);
         for (size_t i = 0; i < n && (int) i < rows; i++) {
             char text[64];
@@ -537,7 +520,7 @@ s_units (hl_top_frame_t *self, int rows)
     hl_top_text_fit (&b, "派单", 6, 1);
     for (int k = 0; k < shown; k++) {
         hl_buf_puts (&b, " ");
-        hl_top_text_fit (&b, s_rates[order[k]].zh, widths[k], 1);
+        hl_top_text_fit (&b, hl_lifecycle_rates[order[k]].zh, widths[k], 1);
     }
     s_line (self, b.data);
     int rank = 0;
@@ -564,7 +547,7 @@ s_units (hl_top_frame_t *self, int rows)
         hl_top_text_fit (&b, d, 6, 1);
         for (int k = 0; k < shown; k++) {
             char text[64];
-            s_rate_text (units[i], &s_rates[order[k]], k == 0, text, sizeof text);
+            s_rate_text (units[i], &hl_lifecycle_rates[order[k]], k == 0, text, sizeof text);
             hl_buf_puts (&b, " ");
             hl_top_text_fit (&b, text, widths[k], 1);
         }
@@ -614,7 +597,8 @@ hl_top_frame_render (hl_top_frame_t *self, int cols, int rows, hl_buf_t *out)
     if (help) {
         char h[160];
         snprintf (h, sizeof h, "q 退出  s 切换排序(%s)  r 立即刷新  每 %g 秒刷新",
-                  s_rates[(self->sort + 1) % S_RATES].zh, self->interval_ms / 1000.0);
+                  hl_lifecycle_rates[(self->sort + 1) % HL_LIFECYCLE_RATES].zh,
+                  self->interval_ms / 1000.0);
         s_line (self, h);
     }
     for (size_t i = 0; i < self->n_lines; i++) {

@@ -5,6 +5,7 @@
 #include "hl_codes.h"
 #include "hl_tui_action.h"
 #include "hl_tui_caller.h"
+#include "hl_tui_cti.h"
 #include "hl_tui_edit.h"
 #include "hl_tui_form.h"
 #include "hl_tui_kb.h"
@@ -57,6 +58,10 @@ struct hl_tui_app {
     hl_tui_action_t *action;
     hl_tui_form_t *form;
     hl_tui_caller_t *caller;
+    hl_tui_cti_t *cti;              //  incoming calls (NULL: none)
+    hl_tui_call_t ringing;          //  a call that came while a form was being filled
+    int has_ringing;
+    char call_ref[64];              //  the current call's id in the phone system
     hl_tui_kb_t *kb;
     hl_tui_similar_t *similar;
     hl_tui_lookup_t *lookup;
@@ -167,6 +172,14 @@ hl_tui_app_new (const hl_tui_app_opts_t *opts, char *err, size_t errlen)
     char ignored[256];
     if (opts->dispatch)
         self->catalogue = hl_catalogue_load (opts->dispatch, ignored, sizeof ignored);
+    if (opts->cti && *opts->cti) {
+        self->cti = hl_tui_cti_new (opts->cti, opts->agent, err, errlen);
+        if (!self->cti) {
+            hl_tui_app_destroy (&self);
+            return NULL;
+        }
+    }
+    snprintf (self->call_ref, sizeof self->call_ref, "%s", opts->call_ref ? opts->call_ref : "");
     self->form = hl_tui_form_new ();
     self->caller = hl_tui_caller_new (self->link);
     self->kb = hl_tui_kb_new (self->link, opts->debounce_ms);
@@ -212,6 +225,7 @@ hl_tui_app_destroy (hl_tui_app_t **self_p)
     hl_tui_similar_destroy (&self->similar);
     hl_tui_kb_destroy (&self->kb);
     hl_tui_caller_destroy (&self->caller);
+    hl_tui_cti_destroy (&self->cti);
     hl_tui_form_destroy (&self->form);
     hl_tui_pager_destroy (&self->pager);
     hl_tui_edit_destroy (&self->prompt);
@@ -355,9 +369,9 @@ s_submit (hl_tui_app_t *self, Hotline__Disposition disposition, const char *note
     }
     Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
     hl_tui_form_complaint (self->form, &c, self->opts.agent);
-    if (self->opts.call_ref && *self->opts.call_ref) {
+    if (*self->call_ref) {
         c.has_channel_ref = 1;
-        c.channel_ref = hl_wire_bytes (self->opts.call_ref);
+        c.channel_ref = hl_wire_bytes (self->call_ref);
     }
     c.has_disposition = 1;
     c.disposition = disposition;
@@ -493,10 +507,48 @@ s_do_visit (hl_tui_app_t *self)
     hl_tui_visit_done (self->visit, hl_tui_link_now_us ());
 }
 
-//  F10: a new call, everything cleared, the caller's number too.
+//  A call rang here: a fresh form with its number, and the caller's
+//  history asked for at once.
+static void
+s_take_call (hl_tui_app_t *self, const hl_tui_call_t *call)
+{
+    self->has_ringing = 0;
+    snprintf (self->call_ref, sizeof self->call_ref, "%s", call->call_id);
+    hl_tui_form_set_phone (self->form, call->caller);
+    s_next_form (self);
+    hl_tui_caller_lookup (self->caller, hl_tui_form_phone (self->form), hl_tui_link_now_us ());
+    s_flow_start (self);
+    s_say (self, HL_TUI_DIM, "来电 %s%s%s", call->caller, *call->line ? "  线路 " : "", call->line);
+}
+
+//  The phone system says a call rings here. An empty form takes it at
+//  once; a form being filled stays as it is, and F10 takes the call.
+static void
+s_on_calls (hl_tui_app_t *self)
+{
+    hl_tui_call_t call;
+    while (self->cti && hl_tui_cti_next (self->cti, &call)) {
+        if (!hl_tui_form_dirty (self->form) && self->screen == S_CALL)
+            s_take_call (self, &call);
+        else {
+            self->ringing = call;
+            self->has_ringing = 1;
+            s_say (self, HL_TUI_WARN, "新来电 %s：保存或放弃当前工单后按 F10 接起", call.caller);
+        }
+    }
+}
+
+//  F10: a new call, everything cleared, the caller's number too (or the
+//  number of the call that rang meanwhile).
 static void
 s_new_call (hl_tui_app_t *self)
 {
+    if (self->has_ringing) {
+        hl_tui_form_reset (self->form, 0);
+        s_take_call (self, &self->ringing);
+        return;
+    }
+    self->call_ref[0] = '\0';
     hl_tui_form_reset (self->form, 0);
     hl_tui_caller_lookup (self->caller, "", hl_tui_link_now_us ());
     s_next_form (self);
@@ -1147,14 +1199,16 @@ hl_tui_app_run (hl_tui_app_t *self)
         if (self->dirty)
             s_render (self);
         void *watch = hl_tui_link_watch (self->link);
-        zmq_pollitem_t items[3] = {
+        zmq_pollitem_t items[4] = {
             { NULL, 0, ZMQ_POLLIN, 0 },
             { hl_tui_link_socket (self->link), 0, ZMQ_POLLIN, 0 },
+            { self->cti ? hl_tui_cti_socket (self->cti) : NULL, -1, ZMQ_POLLIN, 0 },
             { watch, 0, ZMQ_POLLIN, 0 }
         };
-        if (zmq_poll (items, watch ? 3 : 2, s_wait_ms (self, now)) < 0 && errno != EINTR)
+        if (zmq_poll (items, watch ? 4 : 3, s_wait_ms (self, now)) < 0 && errno != EINTR)
             break;
-        if (watch && (items[2].revents & ZMQ_POLLIN) && !self->key_refused
+        s_on_calls (self);
+        if (watch && (items[3].revents & ZMQ_POLLIN) && !self->key_refused
             && hl_tui_link_refused (self->link)) {
             self->key_refused = 1;
             self->dirty = 1;

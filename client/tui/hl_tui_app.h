@@ -22,6 +22,7 @@ typedef struct {
     const char *agent;          //  agent id: actor "agent:ID"
     const char *caller;         //  caller's number from the phone channel, or NULL
     const char *call_ref;       //  the phone channel's call id, or NULL
+    const char *cti;            //  PUB endpoint of incoming calls (screen-pop), or NULL
     const char *codes;          //  codes.conf
     const char *dispatch;       //  dispatch.conf for the unit preview, or NULL
     const char *trace;          //  figures log, or NULL

@@ -1,5 +1,6 @@
 /*  hl_tui_kb: knowledge-base suggestions. See hl_tui_kb.h. */
 #include "hl_tui_kb.h"
+#include "hl_snippet.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -116,19 +117,7 @@ hl_tui_kb_selected (const hl_tui_kb_t *self)
 void
 hl_tui_kb_plain (const void *data, size_t len, hl_buf_t *out)
 {
-    const char *p = data, *end = p + len;
-    hl_buf_reset (out);
-    hl_buf_append (out, "", 0);
-    while (p < end) {
-        if (end - p >= 3 && memcmp (p, "<b>", 3) == 0)
-            p += 3;
-        else if (end - p >= 4 && memcmp (p, "</b>", 4) == 0)
-            p += 4;
-        else if (end - p >= 2 && memcmp (p, "**", 2) == 0)
-            p += 2;                 //  emphasis marks of the article's text
-        else
-            hl_buf_append (out, p++, 1);
-    }
+    hl_snippet_render (data, len, "", "", out);
 }
 
 void

@@ -48,7 +48,7 @@ void hl_tui_kb_article (const hl_tui_kb_t *self, hl_buf_t *out);
 //  Draw the panel in R; FOCUSED shows the selection.
 void hl_tui_kb_draw (hl_tui_kb_t *self, hl_tui_rect_t r, int focused);
 
-//  Strip <b>...</b> and ** marks from a snippet into OUT (NUL-terminated).
+//  A snippet as plain text into OUT (NUL-terminated): see hl_snippet.h.
 void hl_tui_kb_plain (const void *data, size_t len, hl_buf_t *out);
 
 #endif

@@ -29,6 +29,8 @@ s_usage (FILE *out)
         "  --agent ID       the agent's id; actions are taken as agent:ID (default $USER)\n"
         "  --caller NUMBER  the caller's number, handed over by the phone channel\n"
         "  --call-id REF    the phone channel's call id, recorded on the ticket\n"
+        "  --cti E          the phone system's PUB endpoint of incoming calls (HOTLINE_CTI):\n"
+        "                   each call for this agent opens the form with its number\n"
         "  --codes FILE     category and area catalogue (deploy/etc/codes.conf)\n"
         "  --dispatch FILE  dispatch catalogue, to show the unit before submitting\n"
         "                   (deploy/etc/dispatch.conf if present)\n"
@@ -63,14 +65,15 @@ main (int argc, char **argv)
         .codes = "deploy/etc/codes.conf",
         .dispatch = access ("deploy/etc/dispatch.conf", R_OK) == 0
                   ? "deploy/etc/dispatch.conf" : NULL,
+        .cti = getenv ("HOTLINE_CTI"),
         .debounce_ms = 60,
         .timeout_ms = 3000,
     };
-    enum { O_ENDPOINT = 1, O_AGENT, O_CALLER, O_CALLID, O_CODES, O_DISPATCH, O_DEBOUNCE,
+    enum { O_ENDPOINT = 1, O_AGENT, O_CALLER, O_CALLID, O_CTI, O_CODES, O_DISPATCH, O_DEBOUNCE,
            O_TIMEOUT, O_TRACE, O_HELP };
     static const struct option longopts[] = {
         { "endpoint", 1, 0, O_ENDPOINT }, { "agent", 1, 0, O_AGENT },
-        { "caller", 1, 0, O_CALLER }, { "call-id", 1, 0, O_CALLID },
+        { "caller", 1, 0, O_CALLER }, { "call-id", 1, 0, O_CALLID }, { "cti", 1, 0, O_CTI },
         { "codes", 1, 0, O_CODES }, { "dispatch", 1, 0, O_DISPATCH },
         { "debounce", 1, 0, O_DEBOUNCE }, { "timeout", 1, 0, O_TIMEOUT },
         { "trace", 1, 0, O_TRACE }, { "help", 0, 0, O_HELP }, { 0, 0, 0, 0 }
@@ -82,6 +85,7 @@ main (int argc, char **argv)
             case O_AGENT:    o.agent = optarg; break;
             case O_CALLER:   o.caller = optarg; break;
             case O_CALLID:   o.call_ref = optarg; break;
+            case O_CTI:      o.cti = optarg; break;
             case O_CODES:    o.codes = optarg; break;
             case O_DISPATCH: o.dispatch = optarg; break;
             case O_DEBOUNCE: o.debounce_ms = atoi (optarg); break;

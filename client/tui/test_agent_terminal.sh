@@ -292,7 +292,52 @@ t6=$(cli list --caller 13700000003 | awk 'NR==1 {print $1}')
 keys F10; sleep 0.2; keys C-q
 expect "AGENT-EXIT 0" 3 "quits with Ctrl-Q"
 
-# -- 11. CURVE on the intake: a listed key gets in, another is told -----
+# -- 11. screen-pop: the phone system announces calls -------------------
+
+cti_port=$("$src/tests/free-port" 1)
+cti_endpoint="tcp://127.0.0.1:$cti_port"
+"$HL_CTI" --publish "$cti_endpoint" --fifo "$tmp/cti.fifo" 2>"$tmp/cti.log" &
+cti_pid=$!
+for _ in $(seq 50); do [ -p "$tmp/cti.fifo" ] && break; sleep 0.1; done
+ring () { echo "$1" >"$tmp/cti.fifo"; }
+tmuxc new-session -d -s agent-pop -x 80 -y 24 \
+    "cd '$src' && '$HL_AGENT' --endpoint '$endpoint' --agent a07 --cti '$cti_endpoint'; \
+     echo AGENT-EXIT \$?; sleep 600"
+pane=agent-pop
+expect "[在线]" 5 "screen-pop: agent connected"
+sleep 0.5                        # the subscription reaches the publisher
+ring "RING a08 13900000008 2 call-other"
+ring "RING a07 not-a-number"
+ring "RING a07 13800000001 3 call-77"
+expect "来电 13800000001  线路 3" 5 "screen-pop: the call opens the form with its number"
+if screen | grep -q "13900000008"; then bad "screen-pop: another agent's call shown"; else ok "screen-pop: only this agent's calls"; fi
+expect "重复来电" 5 "screen-pop: the caller's history at once (a repeat caller)"
+if grep -q "line 2: the caller is not a phone number" "$tmp/cti.log"; then
+    ok "screen-pop: a bad event line is reported and skipped"
+else
+    bad "screen-pop: no report of the bad line"; cat "$tmp/cti.log"
+fi
+tmuxc send-keys -t agent-pop 3; sleep 0.15
+tmuxc send-keys -t agent-pop -l "噪音"; sleep 0.15; tmuxc send-keys -t agent-pop Enter; sleep 0.15
+tmuxc send-keys -t agent-pop -l "江城"; sleep 0.15; tmuxc send-keys -t agent-pop Enter; sleep 0.15
+tmuxc send-keys -t agent-pop -l "来电弹屏测试：小区门口垃圾无人清运"; sleep 0.15
+ring "RING a07 13900000009 1 call-78"
+expect "新来电 13900000009" 5 "screen-pop: a call during a form is announced, the form kept"
+tmuxc send-keys -t agent-pop F2; sleep 0.15
+expect "已受理" 5 "screen-pop: the form being filled is submitted as it was"
+popped=$(cli list --caller 13800000001 | awk '{print $1}' | head -1)
+if [ "$(field "$popped" channel_ref)" = "call-77" ]; then
+    ok "screen-pop: the phone system's call id is on the ticket"
+else
+    bad "screen-pop: channel_ref of $popped is '$(field "$popped" channel_ref)'"
+fi
+tmuxc send-keys -t agent-pop F10; sleep 0.15
+expect "来电 13900000009  线路 1" 5 "screen-pop: F10 takes the call that rang meanwhile"
+tmuxc send-keys -t agent-pop C-q
+kill "$cti_pid" 2>/dev/null; wait "$cti_pid" 2>/dev/null
+pane=agent
+
+# -- 12. CURVE on the intake: a listed key gets in, another is told -----
 
 "$HL_HOTLINE" keygen >"$tmp/server.key"
 "$HL_HOTLINE" keygen >"$tmp/a01.key"

@@ -60,7 +60,22 @@ for _ in $(seq 50); do
     sleep 0.1
 done
 
-setsid "$hotlined" --endpoint "$HOTLINE_ENDPOINT" \
+# The curve case: hotlined's intake speaks CURVE, as deploy/up runs it; the
+# gateway files as the app channel's gateway, the test's own commands as
+# a supervisor.
+curve=()
+gateway_curve=()
+if [ "$case_name" = curve ]; then
+    for k in server gateway staff; do "$hotline" keygen >"$work/$k.key"; done
+    pub () { awk '$1 == "public" { print $2 }' "$work/$1.key"; }
+    printf 'channel:app %s\nsupervisor:test %s\n' "$(pub gateway)" "$(pub staff)" \
+        >"$work/intake-keys.conf"
+    curve=(--intake-key-file "$work/server.key" --intake-keys "$work/intake-keys.conf")
+    gateway_curve=(--key-file "$work/gateway.key" --server-key "$work/server.key")
+    export HOTLINE_KEY_FILE="$work/staff.key" HOTLINE_SERVER_KEY="$work/server.key"
+fi
+
+setsid "$hotlined" --endpoint "$HOTLINE_ENDPOINT" "${curve[@]}" \
     --worker-endpoint "tcp://127.0.0.1:$worker_port" \
     --events-endpoint "tcp://127.0.0.1:$events_port" \
     --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \
@@ -96,7 +111,7 @@ start_gateway () {   # ENDPOINT EXTRA...
     done
     return 1
 }
-start_gateway "$HOTLINE_ENDPOINT" || fail "hotline-open311 did not start"
+start_gateway "$HOTLINE_ENDPOINT" "${gateway_curve[@]}" || fail "hotline-open311 did not start"
 
 cat >"$work/env.json" <<EOF2
 {

@@ -479,6 +479,31 @@ def case_browser():
         worker.wait(timeout=10)
 
 
+def case_curve():
+    # hotlined's intake speaks CURVE and the gateway holds the app
+    # channel's key (deploy/up's setup): it files app tickets, reads them
+    # one by one, cannot list, and sees callers' numbers masked.
+    ticket = posted_id(post(dict(NOISE, phone="13900004321")))
+    check(posted_id(post(dict(NOISE, phone="13900004321"))) == ticket, "a retry, one ticket")
+    one = get("requests/%s.json" % ticket, "json")
+    check(one[0]["service_request_id"] == ticket, "read back by number")
+    picked = get("requests.json?service_request_id=%s" % ticket, "json")
+    check(len(picked) == 1, "listed by number")
+    expect_error(request("GET", "requests.json?status=open"), "json", 400,
+                 "by service_request_id only")
+    expect_error(post(NOISE, key="web_key"), "json", 400, "channel")
+    status, r = lookup(ticket, "139-0000-4321")
+    check(status == 200 and r["ticket"] == ticket, "progress with a masked number: %r" % r)
+    check(lookup(ticket, "13900004322")[0] == 404, "another last digit")
+    check(lookup(ticket, "13800004321")[0] == 404, "another prefix")
+    # A web ticket does not exist for the app channel's gateway.
+    out = hotline("submit", "--channel", "web", "--type", "投诉", "--category", "CG.03",
+                  "--area", "441702", "--phone", "13900000009", "--content", "网站来的")
+    check(out.returncode == 0, "submit as staff: %r" % out.stderr)
+    expect_error(request("GET", "requests/%s.json" % out.stdout.strip()), "json", 404,
+                 "no published")
+
+
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -28,6 +28,11 @@ test_json (void)
     hl_json_kv_bool (&b, "ok", 1, 0);
     hl_buf_puts (&b, "}");
     HL_CHECK_STR (b.data, "{\"t\":\"引号\\\"\\\\\\n\\t\\u0001\",\"n\":-42,\"ok\":true}");
+    //  Bytes that are not UTF-8 (a cut character, a stray byte, an
+    //  overlong form) become U+FFFD; C1 controls are escaped.
+    hl_buf_reset (&b);
+    hl_json_str (&b, "a\xe8\xa1[\xff\xc0\xaf\xc2\x85\xe2\x82\xac", 12);
+    HL_CHECK_STR (b.data, "\"a\\ufffd\\ufffd[\\ufffd\\ufffd\\ufffd\\u0085€\"");
     hl_buf_free (&b);
 }
 

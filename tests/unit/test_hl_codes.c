@@ -26,6 +26,20 @@ test_lookup (void)
     hl_codes_destroy (&codes);                                             //  idempotent
 }
 
+//  A catalogue without codes of a kind (or none at all) knows none of them.
+static void
+test_empty (void)
+{
+    char err[256];
+    hl_codes_t *codes = hl_codes_parse ("t", "[category]\nHB.03 噪声\n", err, sizeof err);
+    HL_CHECK (codes && hl_codes_count (codes, HL_CODES_AREA) == 0);
+    HL_CHECK (codes && !hl_codes_lookup (codes, HL_CODES_AREA, "441702", 6));
+    hl_codes_destroy (&codes);
+    codes = hl_codes_parse ("t", "", err, sizeof err);
+    HL_CHECK (codes && !hl_codes_lookup (codes, HL_CODES_CATEGORY, "HB.03", 5));
+    hl_codes_destroy (&codes);
+}
+
 static void
 test_refusals (void)
 {
@@ -57,7 +71,8 @@ test_shipped (void)
 }
 
 static const hl_test_case_t s_cases[] = {
-    { "lookup", test_lookup }, { "refusals", test_refusals }, { "shipped", test_shipped },
+    { "lookup", test_lookup }, { "empty", test_empty }, { "refusals", test_refusals },
+    { "shipped", test_shipped },
     { NULL, NULL }
 };
 

@@ -44,13 +44,22 @@ s_facts (int type, int urgent, int enterprise, const char *tag)
     return f;
 }
 
+//  A deadline object on the shipped files, its manual clock at START.
+static hl_deadline_t *
+s_deadline_at (int64_t start)
+{
+    char err[256];
+    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
+    HL_CHECK (d != NULL);
+    return d;
+}
+
 static void
 test_clock_and_names (void)
 {
     char err[256];
     int64_t start = s_at (2026, 11, 25, 10, 0);
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     HL_CHECK (hl_deadline_clock_is_manual (d));
@@ -88,10 +97,8 @@ test_clock_and_names (void)
 static void
 test_clock_time (void)
 {
-    char err[256];
     int64_t start = s_at (2026, 11, 28, 23, 0);           //  a Saturday night
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_HELP, 1, 0, "");
@@ -122,10 +129,8 @@ test_clock_time (void)
 static void
 test_working_time (void)
 {
-    char err[256];
     int64_t start = s_at (2026, 11, 25, 10, 0);           //  Wednesday
-    hl_deadline_t *d = hl_deadline_new (s_policy (), s_calendar (), start, err, sizeof err);
-    HL_CHECK (d != NULL);
+    hl_deadline_t *d = s_deadline_at (start);
     if (!d)
         return;
     hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 0, 0, "");
@@ -146,6 +151,33 @@ test_working_time (void)
     f.request_type = HOTLINE__REQUEST_TYPE__REQUEST_THANKS;
     HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_REPLY, start, "", 0, &plain) == 0);
     HL_CHECK ((plain.flags & HL_SLA_NO_LIMIT) && plain.due_ms == HL_SLA_NEVER);
+    hl_deadline_destroy (&d);
+}
+
+//  With the shipped files (2025, 2026): 37 days of calendar are left on
+//  2026-11-25 (to the end of December), none in 2027; a limit reaching
+//  into 2027 is provisional (and skips 元旦), an earlier one is not.
+static void
+test_calendar_left (void)
+{
+    int64_t start = s_at (2026, 11, 25, 10, 0);
+    hl_deadline_t *d = s_deadline_at (start);
+    if (!d)
+        return;
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 37);
+    hl_deadline_clock_set (d, s_at (2026, 12, 31, 23, 59));
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 1);
+    hl_deadline_clock_set (d, s_at (2027, 1, 5, 9, 0));
+    HL_CHECK (hl_deadline_calendar_days_left (d) == 0);
+    hl_deadline_facts_t f = s_facts (HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT, 0, 0, "");
+    hl_sla_deadline_t out;
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_REPLY, start, "", 0, &out) == 0);
+    HL_CHECK (!(out.flags & HL_CALENDAR_PROVISIONAL));
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_SIGN, s_at (2026, 12, 31, 10, 0), "", 0, &out) == 0);
+    HL_CHECK ((out.flags & HL_CALENDAR_PROVISIONAL) && out.due_ms == s_at (2027, 1, 4, 18, 0));
+    //  An extension that runs into 2027 makes the reply provisional too.
+    HL_CHECK (hl_deadline_compute (d, &f, HL_SLA_REPLY, start, "", 15, &out) == 0);
+    HL_CHECK (out.flags & HL_CALENDAR_PROVISIONAL);
     hl_deadline_destroy (&d);
 }
 
@@ -192,6 +224,7 @@ static const hl_test_case_t s_cases[] = {
     { "clock_time", test_clock_time },
     { "working_time", test_working_time },
     { "reload", test_reload },
+    { "calendar_left", test_calendar_left },
     { NULL, NULL }
 };
 

@@ -89,12 +89,8 @@ s_server (hl_httpd_opts_t *opts, int *port)
 static int
 s_connect (int port, int rcvbuf)
 {
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf)
-        setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    HL_CHECK (connect (fd, (struct sockaddr *) &sa, sizeof sa) == 0);
+    int fd = hl_test_connect (port, rcvbuf);
+    HL_CHECK (fd >= 0);
     fcntl (fd, F_SETFL, O_NONBLOCK);
     return fd;
 }

@@ -146,6 +146,51 @@ test_restart (void)
 }
 
 static void
+s_on_whoami (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    char *out = arg;
+    snprintf (out, 64, "%s", reply && reply->type == REDIS_REPLY_STRING ? reply->str : "-");
+}
+
+//  With an ACL user set, every connection authenticates first; a refused
+//  password ends the connection before any other command runs.
+static void
+test_auth (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("redis-auth");
+    HL_CHECK (hl_testenv_redis_start (env) == 0);
+    redisReply *r0 = redisCommand (hl_testenv_redis (env),
+                                   "ACL SETUSER hotline on >right-password ~hl:* +@all");
+    HL_CHECK (r0 && r0->type == REDIS_REPLY_STATUS);
+    freeReplyObject (r0);
+    const char *passwords[] = { "right-password", "wrong-password" };
+    for (int i = 0; i < 2; i++) {
+        s_probe_t p = { .base = event_base_new () };
+        hl_redis_opts_t o;
+        hl_redis_opts_default (&o);
+        o.address = hl_testenv_redis_address (env);
+        o.timeout_ms = 300;
+        o.backoff_max_ms = 100;
+        o.user = "hotline";
+        o.password = passwords[i];
+        char err[128], who[64] = "";
+        hl_redis_t *r = hl_redis_new (p.base, &o, s_on_state, &p, err, sizeof err);
+        s_run (p.base, 200);
+        const char *argv[] = { "ACL", "WHOAMI" };
+        if (hl_redis_command (r, 2, argv, NULL, s_on_whoami, who) == 0)
+            s_run (p.base, 300);
+        if (i == 0)
+            HL_CHECK_STR (who, "hotline");
+        else
+            HL_CHECK (strcmp (who, "hotline") != 0 && p.downs >= 1);
+        hl_redis_destroy (&r);
+        event_base_free (p.base);
+    }
+    hl_testenv_destroy (&env);
+}
+
+static void
 test_bad_address (void)
 {
     hl_redis_opts_t o;
@@ -162,7 +207,7 @@ test_bad_address (void)
 
 static const hl_test_case_t s_cases[] = {
     { "replies", test_replies }, { "watchdog", test_watchdog },
-    { "restart", test_restart }, { "bad_address", test_bad_address },
+    { "restart", test_restart }, { "auth", test_auth }, { "bad_address", test_bad_address },
     { NULL, NULL }
 };
 

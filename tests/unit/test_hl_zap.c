@@ -91,6 +91,21 @@ test_worker_keys (void)
     HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "agent:wang %s%.0s\n") == -1);
     HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "%.0srsj %s\n") == 0);
     HL_CHECK (hl_zap_count (f.zap, HL_ZAP_WORKERS) == 1);
+
+    //  From memory, as from a file; a line of any length is one line (a
+    //  long comment is not read as keys).
+    char text[1200];
+    int n = snprintf (text, sizeof text, "rsj %s # ", f.a);
+    memset (text + n, 'x', 700);
+    snprintf (text + n + 700, sizeof text - (size_t) n - 700, " ybj\nybj %s\n", f.b);
+    HL_CHECK (hl_zap_load_text (f.zap, HL_ZAP_WORKERS, "inline", text, f.err,
+                                sizeof f.err) == 0);
+    HL_CHECK (hl_zap_count (f.zap, HL_ZAP_WORKERS) == 2);
+    HL_CHECK (hl_zap_load_text (f.zap, HL_ZAP_WORKERS, "inline", "\n\nrsj", f.err,
+                                sizeof f.err) == -1);
+    HL_CHECK (strstr (f.err, "inline:3: expected") != NULL);
+    HL_CHECK (hl_zap_count (f.zap, HL_ZAP_WORKERS) == 2);
+    HL_CHECK (s_load (&f, HL_ZAP_WORKERS, "%.0srsj %s\n") == 0);
     unlink (f.path);
     HL_CHECK (hl_zap_load (f.zap, HL_ZAP_WORKERS, f.path, f.err, sizeof f.err) == -1);
     HL_CHECK (strstr (f.err, f.path) != NULL);

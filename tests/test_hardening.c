@@ -1,6 +1,7 @@
-/*  Black-box tests of hotlined's bounds: whatever arrives at the dashboard
- *  port or in a burst of queries, intake keeps acknowledging complaints;
- *  a stop takes bounded time; the supervisor token is a secret.
+/*  Black-box tests of hotlined's hardening: whatever arrives at the
+ *  dashboard port or in a burst of queries, intake keeps acknowledging
+ *  complaints; a stop takes bounded time; the supervisor token is a
+ *  secret; callers' details are sealed at rest.
  */
 #include "hl_client.h"
 #include "hl_test.h"
@@ -23,21 +24,6 @@
 
 #define TOKEN "limits-supervisor-token-0123456789"
 
-static int
-s_connect (int port, int rcvbuf)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    if (rcvbuf)
-        setsockopt (fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port),
-                              .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
-    if (connect (fd, (struct sockaddr *) &sa, sizeof sa) != 0) {
-        close (fd);
-        return -1;
-    }
-    return fd;
-}
-
 //  Wait up to TIMEOUT_MS for data or the end on FD; the bytes read (0 at
 //  the end, -1 on timeout) into BUF.
 static ssize_t
@@ -54,7 +40,7 @@ s_read (int fd, char *buf, size_t len, int timeout_ms)
 static int
 s_get (int port, const char *path, const char *token, char *buf, size_t len)
 {
-    int fd = s_connect (port, 0);
+    int fd = hl_test_connect (port, 0);
     if (fd < 0)
         return -1;
     char req[512];
@@ -171,20 +157,10 @@ s_pipe_close (s_pipe_t *p)
 static void
 s_pipe_complaint (s_pipe_t *p, const char *rid, const char *content)
 {
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
-    c.has_request_type = 1;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY;
-    c.has_category = 1;
-    c.category = hl_wire_bytes ("SB.01");
-    c.has_area = 1;
-    c.area = hl_wire_bytes ("441702");
-    c.has_caller_phone = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.has_content = 1;
-    c.content = hl_wire_bytes (content);
-    c.has_request_id = 1;
+    char unused[33];
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_WEB, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY,
+                          "SB.01", "441702", content, unused);
     c.request_id = hl_wire_bytes (rid);
     Hotline__Envelope e = HOTLINE__ENVELOPE__INIT;
     e.body_case = HOTLINE__ENVELOPE__BODY_COMPLAINT;
@@ -231,7 +207,7 @@ test_dashboard_flood (void)
     int fds[200], busy = 0;
     char buf[4096];
     for (int i = 0; i < 200; i++)
-        fds[i] = s_connect (port, 0);
+        fds[i] = hl_test_connect (port, 0);
     for (int i = 0; i < 200; i++)
         if (fds[i] >= 0 && s_read (fds[i], buf, sizeof buf, i < 32 ? 1 : 1000) > 0
             && strstr (buf, "503 Service Unavailable") && strstr (buf, "\"busy\""))
@@ -254,7 +230,7 @@ test_dashboard_flood (void)
     int n = snprintf (big, sizeof big, "GET /metrics HTTP/1.1\r\nX-Pad: ");
     memset (big + n, 'a', sizeof big - (size_t) n - 1);
     big[sizeof big - 1] = 0;
-    int fd = s_connect (port, 0);
+    int fd = hl_test_connect (port, 0);
     HL_CHECK (send (fd, big, strlen (big), MSG_NOSIGNAL) > 0);
     HL_CHECK (s_read (fd, buf, sizeof buf, 3000) > 0 && strstr (buf, "431 "));
     close (fd);
@@ -280,7 +256,7 @@ test_slow_stream (void)
     hl_testenv_t *env = s_start ("slow", port, extra);
     if (!env)
         return;
-    int fd = s_connect (port, 2048);
+    int fd = hl_test_connect (port, 2048);
     char req[256], buf[4096];
     int n = snprintf (req, sizeof req, "GET /events HTTP/1.1\r\nAuthorization: Bearer %s\r\n\r\n",
                       TOKEN);
@@ -404,10 +380,110 @@ test_token_file (void)
     hl_testenv_destroy (&env);
 }
 
+//  With a personal-data key, neither Redis's key names nor the ticket's
+//  stored values hold the caller's number or name; hotline still shows
+//  them and finds the caller's tickets.
+static void
+test_pii_at_rest (void)
+{
+    setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff", 1);
+    hl_testenv_t *env = s_start ("pii", hl_testenv_free_port (), NULL);
+    unsetenv ("HOTLINE_PII_KEY");
+    if (!env)
+        return;
+    const char *submit[] = { "submit", "--channel", "phone", "--type", "投诉", "--category",
+                             "HB.03", "--area", "441702", "--phone", "13912345678",
+                             "--name", "张三丰", "--content", "楼下烧烤店噪音扰民", NULL };
+    char *ticket = NULL, *out = NULL;
+    HL_CHECK (hl_testenv_client (env, submit, &ticket) == 0 && ticket && *ticket);
+    if (ticket)
+        ticket[strcspn (ticket, "\n")] = 0;
+    redisContext *r = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (r, "KEYS *");
+    int leaks = 0, callers = 0;
+    for (size_t i = 0; keys && i < keys->elements; i++) {
+        const char *k = keys->element[i]->str;
+        leaks += strstr (k, "13912345678") != NULL;
+        callers += strncmp (k, "hl:caller:", 10) == 0;
+        redisReply *t = strncmp (k, "hl:t:", 5) == 0 ? redisCommand (r, "HGETALL %s", k) : NULL;
+        for (size_t j = 0; t && j < t->elements; j++)
+            leaks += memmem (t->element[j]->str, t->element[j]->len, "13912345678", 11) != NULL
+                  || memmem (t->element[j]->str, t->element[j]->len, "张三丰", 9) != NULL;
+        if (t)
+            freeReplyObject (t);
+    }
+    HL_CHECK (keys && leaks == 0 && callers == 1);
+    if (keys)
+        freeReplyObject (keys);
+    const char *show[] = { "show", ticket ? ticket : "", NULL };
+    HL_CHECK (hl_testenv_client (env, show, &out) == 0 && strstr (out, "13912345678")
+              && strstr (out, "张三丰"));
+    free (out);
+    const char *list[] = { "list", "--caller", "13912345678", NULL };
+    HL_CHECK (hl_testenv_client (env, list, &out) == 0 && ticket && strstr (out, ticket));
+    free (out);
+    free (ticket);
+    hl_testenv_destroy (&env);
+}
+
+//  The answer to one complaint with request id RID, sent once.
+static Hotline__Envelope *
+s_file_once (hl_testenv_t *env, const char *rid)
+{
+    s_pipe_t p;
+    s_pipe_open (&p, env);
+    s_pipe_complaint (&p, rid, "复制确认测试：路灯不亮");
+    Hotline__Envelope *e = s_pipe_recv (&p);
+    s_pipe_close (&p);
+    return e;
+}
+
+//  ack = replicated: a ticket is acknowledged once a replica has it; with
+//  the replica frozen the caller is told to retry (never a false ack), and
+//  the retry under the same request id gets the same ticket once it is
+//  replicated.
+static void
+test_ack_replicated (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("ack");
+    const char *args[] = { "--ack", "replicated", "--ack-replicas", "1",
+                           "--ack-timeout-ms", "300", NULL };
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_replica_start (env) != 0
+        || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    const char *status[] = { "status", NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, status, &out) == 0 && strstr (out, "ack replicated 1"));
+    free (out);
+    Hotline__Envelope *e = s_file_once (env, "ack-first-0001");
+    if (e && e->body_case == HOTLINE__ENVELOPE__BODY_NACK)
+        fprintf (stderr, "nack: %s\n", e->nack->message);
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+    hl_wire_free (&e);
+
+    hl_testenv_replica_pause (env, 1);
+    long long t0 = s_ms ();
+    e = s_file_once (env, "ack-second-0001");
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_NACK
+              && e->nack->code == HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT && e->nack->retryable
+              && strstr (e->nack->message, "replicas"));
+    HL_CHECK (s_ms () - t0 < 3000);
+    hl_wire_free (&e);
+    hl_testenv_replica_pause (env, 0);
+    e = s_file_once (env, "ack-second-0001");
+    HL_CHECK (e && e->body_case == HOTLINE__ENVELOPE__BODY_ACK && e->ack->duplicate);
+    hl_wire_free (&e);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "dashboard_flood", test_dashboard_flood }, { "slow_stream", test_slow_stream },
     { "query_burst", test_query_burst }, { "stop_bounded", test_stop_bounded },
-    { "token_file", test_token_file }, { NULL, NULL }
+    { "token_file", test_token_file }, { "pii_at_rest", test_pii_at_rest },
+    { "ack_replicated", test_ack_replicated }, { NULL, NULL }
 };
 
 int

@@ -1,0 +1,266 @@
+/*  bench/chaos: the load and the invariant check of bench/run-chaos.
+ *
+ *      chaos --endpoint tcp://127.0.0.1:7101 --redis 127.0.0.1:6390 \
+ *            --total 20000 --rate 100 --deadline 300 --run-id chaos-1
+ *
+ *  Sends TOTAL complaints at RATE/s through hl_load (each request keeps its
+ *  request id across resends) while bench/run-chaos kills and stops
+ *  hotlined, Redis and the workers; waits up to DEADLINE seconds for every
+ *  request to be acknowledged; then checks in Redis that each acknowledged
+ *  request has exactly one ticket, holding that request, in a state of the
+ *  lifecycle, with its history starting at intake, and that Redis holds no
+ *  ticket of this run that nobody was told about. Prints the counts; exits
+ *  1 if an invariant does not hold.
+ */
+#include "hl_load.h"
+#include "hl_wire.h"
+
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    long missing;        //  acked, but no such ticket
+    long wrong_request;  //  the ticket holds another request
+    long bad_state;      //  not a state of the lifecycle
+    long no_history;     //  no history, or it does not start at intake
+    long shared;         //  two requests acked with one ticket
+    long stray;          //  tickets of this run in Redis beyond those acked
+    long no_number;      //  acked without a ticket number
+} s_faults_t;
+
+//  Redis may be down (killed last): keep trying for a while.
+static redisContext *
+s_connect (const char *addr)
+{
+    char host[256];
+    snprintf (host, sizeof host, "%s", addr);
+    char *colon = strrchr (host, ':');
+    if (!colon)
+        return NULL;
+    *colon = 0;
+    for (int i = 0; i < 300; i++) {
+        redisContext *rc = redisConnect (host, atoi (colon + 1));
+        if (rc && !rc->err) {
+            redisReply *r = redisCommand (rc, "PING");
+            int ok = r && r->type == REDIS_REPLY_STATUS;
+            if (r)
+                freeReplyObject (r);
+            if (ok)
+                return rc;
+        }
+        if (rc)
+            redisFree (rc);
+        usleep (100 * 1000);
+    }
+    return NULL;
+}
+
+static redisReply *
+s_get_reply (redisContext *rc)
+{
+    redisReply *r = NULL;
+    if (redisGetReply (rc, (void **) &r) != REDIS_OK)
+        return NULL;
+    return r;
+}
+
+static int
+s_compare (const void *a, const void *b)
+{
+    return strcmp (a, b);
+}
+
+//  Per acknowledged request: its ticket's request id, state and first
+//  history entry, pipelined.
+static void
+s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_result_t *res,
+                 s_faults_t *f)
+{
+    for (long i = 0; i < res->total; i++) {
+        if (!*res->tickets[i])
+            continue;
+        redisAppendCommand (rc, "HMGET hl:t:%s request_id state", res->tickets[i]);
+        redisAppendCommand (rc, "LINDEX hl:h:%s 0", res->tickets[i]);
+    }
+    for (long i = 0; i < res->total; i++) {
+        if (!*res->tickets[i]) {
+            f->no_number++;
+            continue;
+        }
+        char want[64];
+        snprintf (want, sizeof want, "%s-%ld", opts->run_id, i);
+        redisReply *t = s_get_reply (rc), *h = s_get_reply (rc);
+        if (!t || t->type != REDIS_REPLY_ARRAY || t->elements != 2
+            || t->element[0]->type != REDIS_REPLY_STRING)
+            f->missing++;
+        else {
+            f->wrong_request += strcmp (t->element[0]->str, want) != 0;
+            f->bad_state += t->element[1]->type != REDIS_REPLY_STRING
+                            || !hl_wire_state_parse (t->element[1]->str);
+            f->no_history += !h || h->type != REDIS_REPLY_STRING
+                             || !strstr (h->str, "\"intake\"");
+        }
+        if (t)
+            freeReplyObject (t);
+        if (h)
+            freeReplyObject (h);
+    }
+}
+
+//  Tickets in all state indexes, against those acknowledged (the stack is
+//  this run's alone). One transaction: the workers are still moving
+//  tickets from one index to the next.
+static long
+s_tickets_stored (redisContext *rc)
+{
+    redisAppendCommand (rc, "MULTI");
+    int n_states = 0;
+    for (int s = 1; hl_wire_state_name (s); s++, n_states++)
+        redisAppendCommand (rc, "ZCARD hl:state:%s", hl_wire_state_name (s));
+    redisAppendCommand (rc, "EXEC");
+    for (int i = 0; i <= n_states; i++) {
+        redisReply *r = s_get_reply (rc);          //  OK, then QUEUED each
+        if (r)
+            freeReplyObject (r);
+    }
+    redisReply *r = s_get_reply (rc);
+    long n = 0;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+        if (r->element[i]->type == REDIS_REPLY_INTEGER)
+            n += (long) r->element[i]->integer;
+    if (r)
+        freeReplyObject (r);
+    return n;
+}
+
+//  Which state indexes hold TICKET, and its history's actions.
+static void
+s_show_ticket (redisContext *rc, const char *ticket)
+{
+    printf ("    in:");
+    for (int s = 1; hl_wire_state_name (s); s++) {
+        redisReply *r = redisCommand (rc, "ZSCORE hl:state:%s %s", hl_wire_state_name (s), ticket);
+        if (r && r->type == REDIS_REPLY_STRING)
+            printf (" %s", hl_wire_state_name (s));
+        if (r)
+            freeReplyObject (r);
+    }
+    printf ("\n");
+    redisReply *h = redisCommand (rc, "LRANGE hl:h:%s 0 -1", ticket);
+    for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i < h->elements; i++)
+        printf ("    %s\n", h->element[i]->str);
+    if (h)
+        freeReplyObject (h);
+}
+
+//  Names up to 5 tickets of the state indexes that no acknowledgement
+//  named, or that two indexes hold, with the ticket's own state.
+static void
+s_show_stray (redisContext *rc, const hl_load_result_t *res)
+{
+    int shown = 0;
+    for (int s = 1; hl_wire_state_name (s) && shown < 5; s++) {
+        redisReply *r = redisCommand (rc, "ZRANGE hl:state:%s 0 -1", hl_wire_state_name (s));
+        for (size_t j = 0; r && r->type == REDIS_REPLY_ARRAY && j < r->elements && shown < 5;
+             j++) {
+            const char *ticket = r->element[j]->str;
+            long acked = 0;
+            for (long i = 0; i < res->total; i++)
+                acked += strcmp (res->tickets[i], ticket) == 0;
+            redisReply *st = redisCommand (rc, "HMGET hl:t:%s state request_id", ticket);
+            const char *state = st && st->type == REDIS_REPLY_ARRAY && st->element[0]->str
+                              ? st->element[0]->str : "(none)";
+            if (acked != 1 || strcmp (state, hl_wire_state_name (s)) != 0) {
+                printf ("  stray: %s in hl:state:%s, state %s, request %s, acked %ld times\n",
+                        ticket, hl_wire_state_name (s), state,
+                        st && st->type == REDIS_REPLY_ARRAY && st->element[1]->str
+                        ? st->element[1]->str : "(none)", acked);
+                shown++;
+                s_show_ticket (rc, ticket);
+            }
+            if (st)
+                freeReplyObject (st);
+        }
+        if (r)
+            freeReplyObject (r);
+    }
+}
+
+static long
+s_shared (const hl_load_result_t *res)
+{
+    char (*sorted)[48] = malloc ((size_t) res->total * sizeof *sorted);
+    if (!sorted)
+        abort ();
+    long n = 0, shared = 0;
+    for (long i = 0; i < res->total; i++)
+        if (*res->tickets[i])
+            memcpy (sorted[n++], res->tickets[i], sizeof sorted[0]);
+    qsort (sorted, (size_t) n, sizeof sorted[0], s_compare);
+    for (long i = 1; i < n; i++)
+        shared += strcmp (sorted[i - 1], sorted[i]) == 0;
+    free (sorted);
+    return shared;
+}
+
+int
+main (int argc, char **argv)
+{
+    hl_load_opts_t opts;
+    hl_load_opts_default (&opts);
+    opts.clients = 4;
+    opts.window = 16;
+    opts.resend_ms = 1000;
+    const char *redis = "127.0.0.1:6379";
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp (argv[i], "--endpoint"))
+            opts.endpoint = argv[i + 1];
+        else if (!strcmp (argv[i], "--redis"))
+            redis = argv[i + 1];
+        else if (!strcmp (argv[i], "--total"))
+            opts.total = atol (argv[i + 1]);
+        else if (!strcmp (argv[i], "--rate"))
+            opts.rate = atof (argv[i + 1]);
+        else if (!strcmp (argv[i], "--deadline"))
+            opts.deadline_ms = atoi (argv[i + 1]) * 1000;
+        else if (!strcmp (argv[i], "--run-id"))
+            opts.run_id = argv[i + 1];
+        else {
+            fprintf (stderr, "chaos: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    hl_load_result_t res;
+    if (hl_load_run (&opts, &res) != 0) {
+        fprintf (stderr, "chaos: cannot set up the load\n");
+        return 2;
+    }
+    redisContext *rc = s_connect (redis);
+    if (!rc) {
+        fprintf (stderr, "chaos: Redis at %s did not come back\n", redis);
+        return 2;
+    }
+    s_faults_t f = { 0 };
+    s_check_tickets (rc, &opts, &res, &f);
+    f.no_number -= opts.total - res.acked;     //  not acked: no number expected
+    f.shared = s_shared (&res);
+    long stored = s_tickets_stored (rc);
+    f.stray = stored > res.acked ? stored - res.acked : 0;
+    printf ("requests %ld: acked %ld, refused %ld, unanswered %ld, resends %ld, replays %ld "
+            "in %.0f s\n", opts.total, res.acked, res.refused,
+            opts.total - res.acked - res.refused, res.resends, res.duplicates, res.elapsed_s);
+    printf ("tickets in Redis %ld; missing %ld, wrong request %ld, bad state %ld, "
+            "no history %ld, shared %ld, stray %ld, acked without number %ld\n", stored, f.missing,
+            f.wrong_request, f.bad_state, f.no_history, f.shared, f.stray, f.no_number);
+    if (f.stray)
+        s_show_stray (rc, &res);
+    long faults = f.no_number + f.missing + f.wrong_request + f.bad_state + f.no_history + f.shared + f.stray
+                + res.refused + (opts.total - res.acked - res.refused);
+    printf ("%s\n", faults ? "INVARIANTS BROKEN" : "invariants hold");
+    redisFree (rc);
+    hl_load_result_free (&res);
+    return faults ? 1 : 0;
+}

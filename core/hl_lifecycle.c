@@ -1,0 +1,104 @@
+/*  hl_lifecycle: the life of a ticket, as one table. See hl_lifecycle.h. */
+#include "hl_lifecycle.h"
+
+#include <assert.h>
+#include <stddef.h>
+#include <string.h>
+
+//  The row of TABLE (N rows of SIZE bytes) whose `code` member (at
+//  CODE_AT) is CODE, or NULL. The tables are a dozen or two rows: a linear
+//  search is as fast as anything and needs no index to keep in step.
+static const void *
+s_named (const void *table, int n, size_t size, size_t code_at, const char *code)
+{
+    for (int i = 0; code && i < n; i++) {
+        const char *row = (const char *) table + (size_t) i * size;
+        if (strcmp (*(const char *const *) (row + code_at), code) == 0)
+            return row;
+    }
+    return NULL;
+}
+
+//  The same by the `wire` member (at WIRE_AT).
+static const void *
+s_wired (const void *table, int n, size_t size, size_t wire_at, int wire)
+{
+    for (int i = 0; i < n; i++) {
+        const char *row = (const char *) table + (size_t) i * size;
+        if (*(const int *) (row + wire_at) == wire)
+            return row;
+    }
+    return NULL;
+}
+
+//  The row of TABLE (N rows of TYPE) whose code is NAME.
+#define S_NAMED(table, n, type, name) \
+    ((const type *) s_named (table, n, sizeof (type), offsetof (type, code), name))
+
+const hl_lifecycle_state_t *
+hl_lifecycle_state (int wire)
+{
+    return s_wired (hl_lifecycle_states, HL_LIFECYCLE_STATES, sizeof (hl_lifecycle_state_t),
+                    offsetof (hl_lifecycle_state_t, wire), wire);
+}
+
+const hl_lifecycle_state_t *
+hl_lifecycle_state_named (const char *code)
+{
+    return S_NAMED (hl_lifecycle_states, HL_LIFECYCLE_STATES, hl_lifecycle_state_t, code);
+}
+
+const hl_lifecycle_action_t *
+hl_lifecycle_action (int wire)
+{
+    return s_wired (hl_lifecycle_actions, HL_LIFECYCLE_ACTIONS, sizeof (hl_lifecycle_action_t),
+                    offsetof (hl_lifecycle_action_t, wire), wire);
+}
+
+const hl_lifecycle_action_t *
+hl_lifecycle_action_named (const char *code)
+{
+    return S_NAMED (hl_lifecycle_actions, HL_LIFECYCLE_ACTIONS, hl_lifecycle_action_t, code);
+}
+
+bool
+hl_lifecycle_is_open (int wire)
+{
+    const hl_lifecycle_state_t *s = hl_lifecycle_state (wire);
+    return s && s->open;
+}
+
+bool
+hl_lifecycle_allows (const hl_lifecycle_action_t *action, const hl_lifecycle_state_t *state)
+{
+    assert (action && state);
+    return (action->from >> (state - hl_lifecycle_states)) & 1u;
+}
+
+const hl_lifecycle_state_t *
+hl_lifecycle_after (const hl_lifecycle_action_t *action, const hl_lifecycle_state_t *from)
+{
+    assert (action && from);
+    return action->to == HL_LIFECYCLE_SAME ? from : &hl_lifecycle_states[action->to];
+}
+
+const hl_lifecycle_condition_t *
+hl_lifecycle_condition_named (const char *code)
+{
+    return S_NAMED (hl_lifecycle_conditions, HL_LIFECYCLE_CONDITIONS, hl_lifecycle_condition_t,
+                    code);
+}
+
+const hl_lifecycle_field_t *
+hl_lifecycle_field_named (const char *code)
+{
+    return S_NAMED (hl_lifecycle_fields, HL_LIFECYCLE_FIELDS, hl_lifecycle_field_t, code);
+}
+
+int
+hl_lifecycle_counter_named (const char *code)
+{
+    const hl_lifecycle_counter_t *c =
+        S_NAMED (hl_lifecycle_counters, HL_LIFECYCLE_COUNTERS, hl_lifecycle_counter_t, code);
+    return c ? (int) (c - hl_lifecycle_counters) : -1;
+}

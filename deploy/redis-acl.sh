@@ -1,0 +1,39 @@
+# deploy/redis-acl.sh: Redis users for a hotline installation, sourced by
+# deploy/up and deploy/down (with $state and $sock set).
+#
+# Nothing reaches the store without a password. The default user is the
+# administrator's (for redis-cli: backups, inspection), with a password:
+# it cannot simply be turned off, because Redis 7.0 replays the
+# append-only file at start as the default user, and a default user
+# without rights makes that replay refuse every transaction in the file
+# (NOPERM at EXEC) -- a restart would silently lose the tickets.
+# hotlined's user may run only what hotlined runs (reads, writes, its
+# Function library; no KEYS, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, nor
+# deleting or replacing Functions wholesale) on hotline's keys (hl:*).
+# The ACL file holds password hashes only; the passwords are in
+# $state/secrets, readable by their owner alone.
+
+write_acl () {   # ACL_FILE SECRETS_DIR
+    local hotline admin
+    hotline=$(tr -d '\n' <"$2/redis-hotline.password" | sha256sum | cut -d' ' -f1)
+    admin=$(tr -d '\n' <"$2/redis-admin.password" | sha256sum | cut -d' ' -f1)
+    cat >"$1" <<ACL
+user default on #$admin ~* &* +@all
+user hotline on #$hotline ~hl:* resetchannels &hl:* -@all +@read +@write +@scripting +@connection +time -@dangerous -function|flush -function|delete -function|restore -function|kill
+ACL
+}
+
+# redis-cli as the admin user (the password through the environment, never
+# on a command line); an installation from before the ACL answers without.
+rcli () {
+    if [ -s "$state/secrets/redis-admin.password" ] \
+        && REDISCLI_AUTH=$(cat "$state/secrets/redis-admin.password") \
+           redis-cli --no-auth-warning -s "$sock" ping 2>/dev/null | grep -q PONG; then
+        REDISCLI_AUTH=$(cat "$state/secrets/redis-admin.password") \
+            redis-cli --no-auth-warning -s "$sock" "$@"
+    else
+        redis-cli -s "$sock" "$@"
+    fi
+}
+
+rping () { rcli ping 2>/dev/null | grep -q PONG; }

@@ -1,0 +1,85 @@
+/*  Unit test of hl_lifecycle: the generated table agrees with the wire
+ *  schema (every State and Action of proto/hotline.proto has one entry,
+ *  and no entry lacks one), and the lookups find what they should.
+ */
+#include "hl_lifecycle.h"
+#include "hl_test.h"
+
+#include <stddef.h>
+
+static void
+test_wire (void)
+{
+    const ProtobufCEnumDescriptor *states = &hotline__state__descriptor;
+    for (unsigned i = 0; i < states->n_values; i++) {
+        int v = states->values[i].value;
+        HL_CHECK (v == 0 ? hl_lifecycle_state (v) == NULL : hl_lifecycle_state (v) != NULL);
+    }
+    HL_CHECK (states->n_values == HL_LIFECYCLE_STATES + 1);
+    const ProtobufCEnumDescriptor *actions = &hotline__action__descriptor;
+    for (unsigned i = 0; i < actions->n_values; i++) {
+        int v = actions->values[i].value;
+        HL_CHECK (v == 0 ? hl_lifecycle_action (v) == NULL : hl_lifecycle_action (v) != NULL);
+    }
+    HL_CHECK (actions->n_values == HL_LIFECYCLE_ACTIONS + 1);
+}
+
+static void
+test_lookups (void)
+{
+    const hl_lifecycle_state_t *returned = hl_lifecycle_state_named ("returned");
+    HL_CHECK (returned && returned->wire == HOTLINE__STATE__STATE_RETURNED);
+    HL_CHECK (returned && returned->open && returned->clock == HL_CLOCK_PAUSED);
+    HL_CHECK (hl_lifecycle_state_named ("nonsense") == NULL);
+    HL_CHECK (hl_lifecycle_state_named (NULL) == NULL);
+    HL_CHECK (hl_lifecycle_is_open (HL_STATE_RETURNED) && !hl_lifecycle_is_open (HL_STATE_MERGED));
+    HL_CHECK (!hl_lifecycle_is_open (0));
+    const hl_lifecycle_action_t *close = hl_lifecycle_action_named ("close");
+    HL_CHECK (close && !close->by_unit);
+    const hl_lifecycle_action_t *sign = hl_lifecycle_action (HOTLINE__ACTION__ACTION_SIGN);
+    const hl_lifecycle_state_t *dispatched = hl_lifecycle_state (HL_STATE_DISPATCHED);
+    HL_CHECK (sign && dispatched && hl_lifecycle_allows (sign, dispatched));
+    HL_CHECK (sign && returned && !hl_lifecycle_allows (sign, returned));
+    HL_CHECK (sign && dispatched
+              && hl_lifecycle_after (sign, dispatched)->wire == HOTLINE__STATE__STATE_SIGNED);
+    const hl_lifecycle_action_t *pause = hl_lifecycle_action_named ("pause");
+    HL_CHECK (pause && dispatched && hl_lifecycle_after (pause, dispatched) == dispatched);
+    HL_CHECK (hl_lifecycle_condition_named ("paused") != NULL);
+    HL_CHECK (hl_lifecycle_field_named ("unit") != NULL);
+    HL_CHECK (hl_lifecycle_counter_named ("replied") == HL_COUNTER_REPLIED);
+    HL_CHECK (hl_lifecycle_counter_named ("nonsense") == -1);
+}
+
+//  The lists the daemon and the clients show: open states in table order,
+//  the clocked ones a subset of them.
+static void
+test_lists (void)
+{
+    int open = 0;
+    for (int i = 0; i < HL_LIFECYCLE_STATES; i++)
+        open += hl_lifecycle_states[i].open;
+    HL_CHECK (open == HL_LIFECYCLE_OPEN);
+    for (int i = 0; i < HL_LIFECYCLE_OPEN; i++)
+        HL_CHECK (hl_lifecycle_open[i]->open);
+    for (int i = 0; i < HL_LIFECYCLE_CLOCKED; i++)
+        HL_CHECK (hl_lifecycle_clocked[i]->clock != HL_CLOCK_NONE);
+    for (int i = 0; i < HL_LIFECYCLE_ACTIONS; i++) {
+        const hl_lifecycle_action_t *a = &hl_lifecycle_actions[i];
+        HL_CHECK (a->from != 0);
+        HL_CHECK (a->to == HL_LIFECYCLE_SAME || (a->to >= 0 && a->to < HL_LIFECYCLE_STATES));
+        for (int k = 0; a->requires[k].code; k++)
+            HL_CHECK (hl_lifecycle_condition_named (a->requires[k].code) != NULL);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+    static const hl_test_case_t cases[] = {
+        { "wire", test_wire },
+        { "lookups", test_lookups },
+        { "lists", test_lists },
+        { NULL, NULL }
+    };
+    return hl_test_main (cases, argc, argv);
+}
