@@ -220,13 +220,21 @@ s_refuse (s_conn_t *c, int status, const char *code, const char *message)
     hl_log_limited (&self->log_bad, S_LOG_EVERY_MS, HL_LOG_INFO, "%s: refused a request: %d %s",
                     self->name, status, message);
     hl_buf_t b = HL_BUF_INIT;
-    hl_buf_printf (&b, "{\"error\":{\"code\":\"%s\",\"message\":", code);
-    hl_json_str (&b, message, strlen (message));
-    hl_buf_puts (&b, "}}");
+    const char *type = "application/json";
+    if (self->opts.refusal) {
+        const char *path = c->req && c->req->head.path && *c->req->head.path
+                           ? c->req->head.path : NULL;
+        type = self->opts.refusal (status, code, message, path, &b, self->opts.refusal_arg);
+    }
+    else {
+        hl_buf_printf (&b, "{\"error\":{\"code\":\"%s\",\"message\":", code);
+        hl_json_str (&b, message, strlen (message));
+        hl_buf_puts (&b, "}}");
+    }
     if (c->req && c->phase == S_BODY)
         s_req_free (c->req);
     c->req = NULL;
-    s_send (c, status, "application/json", NULL, b.data, b.len, 0);
+    s_send (c, status, type, NULL, b.data ? b.data : "", b.len, 0);
     hl_buf_free (&b);
 }
 

@@ -35,6 +35,14 @@
 typedef struct hl_httpd hl_httpd_t;
 typedef struct hl_httpd_req hl_httpd_req_t;
 
+//  Renders a refusal the server itself makes (413, 414, 431, 408, 400,
+//  501, 505) for a service whose errors have another format than
+//  hotline's JSON: PATH is the request's path when the head was read
+//  (else NULL). Appends the body to BODY (an hl_buf_t) and returns its
+//  Content-Type.
+typedef const char *(hl_httpd_refusal_fn) (int status, const char *code, const char *message,
+                                           const char *path, void *body, void *arg);
+
 typedef struct {
     const char *name;            //  for log lines ("dashboard")
     const char *address;         //  HOST:PORT to listen on
@@ -45,6 +53,8 @@ typedef struct {
     size_t max_target_bytes;     //  path and query
     size_t max_body_bytes;
     size_t max_backlog_bytes;    //  unsent output per connection
+    hl_httpd_refusal_fn *refusal;  //  NULL: hotline's JSON errors
+    void *refusal_arg;
 } hl_httpd_opts_t;
 
 //  Conservative limits for a loopback service.

@@ -298,3 +298,26 @@ hl_http_query_get (const char *query, const char *key, char *out, size_t outlen)
     out[0] = '\0';
     return 0;
 }
+
+int
+hl_http_form_next (const char *data, size_t len, size_t *pos, char *name, size_t namelen,
+                   char *value, size_t valuelen)
+{
+    assert (data && pos && name && namelen > 0 && value && valuelen > 0);
+    while (*pos < len && data[*pos] == '&')
+        (*pos)++;
+    if (*pos >= len)
+        return 0;
+    const char *p = data + *pos, *end = data + len;
+    const char *stop = memchr (p, '&', (size_t) (end - p));
+    if (!stop)
+        stop = end;
+    *pos = (size_t) (stop - data);
+    const char *eq = memchr (p, '=', (size_t) (stop - p));
+    const char *name_end = eq ? eq : stop;
+    if (s_decode (p, name_end, name, namelen) < 0)
+        return -1;
+    if (s_decode (eq ? eq + 1 : stop, stop, value, valuelen) < 0)
+        return -1;
+    return 1;
+}

@@ -54,4 +54,13 @@ const char *hl_httphead_get (const hl_httphead_t *head, const char *name);
 //  is badly encoded, has a NUL or does not fit OUT.
 int hl_http_query_get (const char *query, const char *key, char *out, size_t outlen);
 
+//  Walk the NAME=VALUE pairs of a query string or of an
+//  application/x-www-form-urlencoded body DATA[0..LEN), decoded as by
+//  hl_http_query_get, from *POS (0 for the first pair), which moves past
+//  the pair. Empty pairs ("a=1&&b=2") are skipped. Returns 1 with a pair,
+//  0 at the end, -1 if the pair is badly encoded, holds a NUL or does not
+//  fit NAME or VALUE (*POS has moved past it all the same).
+int hl_http_form_next (const char *data, size_t len, size_t *pos, char *name, size_t namelen,
+                       char *value, size_t valuelen);
+
 #endif

@@ -11,8 +11,8 @@
 
 #define S_SECRET_MAX 4096
 
-static char *
-s_from_file (const char *path, char *err, size_t errlen)
+char *
+hl_secret_read_file (const char *path, size_t max, char *err, size_t errlen)
 {
     int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
@@ -31,13 +31,17 @@ s_from_file (const char *path, char *err, size_t errlen)
         close (fd);
         return NULL;
     }
-    char *buf = calloc (1, S_SECRET_MAX + 1);
+    char *buf = calloc (1, max + 2);
     if (!buf)
         abort ();
-    ssize_t n = read (fd, buf, S_SECRET_MAX + 1);
+    size_t n = 0;
+    ssize_t r = 1;
+    while (n <= max && (r = read (fd, buf + n, max + 1 - n)) > 0)
+        n += (size_t) r;
     close (fd);
-    if (n < 0 || n > S_SECRET_MAX) {
-        snprintf (err, errlen, "%s: %s", path, n < 0 ? strerror (errno) : "longer than 4096 bytes");
+    if (r < 0 || n > max) {
+        snprintf (err, errlen, "%s: %s (at most %zu bytes)", path,
+                  r < 0 ? strerror (errno) : "too long", max);
         hl_secret_free (&buf);
         return NULL;
     }
@@ -49,7 +53,7 @@ hl_secret_load (const char *path, const char *env, char *err, size_t errlen)
 {
     char *secret = NULL;
     if (path && *path)
-        secret = s_from_file (path, err, errlen);
+        secret = hl_secret_read_file (path, S_SECRET_MAX, err, errlen);
     else {
         const char *value = env ? getenv (env) : NULL;
         if (!value || !*value) {

@@ -18,6 +18,12 @@
 //  missing secret is an error).
 char *hl_secret_load (const char *path, const char *env, char *err, size_t errlen);
 
+//  The whole file PATH (at most MAX bytes), for files that hold several
+//  secrets (a list of API keys), under the same rules as a secret's file:
+//  a regular file that neither group nor others may read or write. A
+//  string to free with hl_secret_free, or NULL with the reason in ERR.
+char *hl_secret_read_file (const char *path, size_t max, char *err, size_t errlen);
+
 //  Wipe and free *SECRET_P; NULL is fine.
 void hl_secret_free (char **secret_p);
 

@@ -1,5 +1,6 @@
 /*  hl_article: one knowledge-base article. See hl_article.h. */
 #include "hl_article.h"
+#include "hl_date.h"
 
 #include <assert.h>
 #include <ctype.h>
@@ -53,26 +54,6 @@ hl_article_hash (const void *data, size_t len, uint64_t hash)
     return hash;
 }
 
-//  Days since 1970-01-01 of a proleptic Gregorian date.
-static int64_t
-s_days_from_civil (int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static int
-s_days_in_month (int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
 int
 hl_article_parse_time (const char *text, int end_of_day, int64_t *seconds)
 {
@@ -87,9 +68,9 @@ hl_article_parse_time (const char *text, int end_of_day, int64_t *seconds)
         end_of_day = 0;
     }
     if (text[n] || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1
-    ||  d > s_days_in_month (y, mo) || h > 23 || mi > 59 || h < 0 || mi < 0)
+    ||  d > hl_date_month_days (y, mo) || h > 23 || mi > 59 || h < 0 || mi < 0)
         return -1;
-    *seconds = s_days_from_civil (y, mo, d) * 86400 + h * 3600 + mi * 60 - 8 * 3600
+    *seconds = hl_date_days (y, mo, d) * 86400 + h * 3600 + mi * 60 - 8 * 3600
              + (end_of_day ? 86399 : 0);
     return 0;
 }

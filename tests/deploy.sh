@@ -7,19 +7,27 @@ set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 export HOTLINE_STATE=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-deploy-XXXXXX")
 read -r HOTLINE_PORT HOTLINE_WORKER_PORT HOTLINE_EVENTS_PORT HOTLINE_HTTP_PORT \
-    <<<"$("$src/tests/free-port" 4 | tr '\n' ' ')"
-export HOTLINE_PORT HOTLINE_WORKER_PORT HOTLINE_EVENTS_PORT HOTLINE_HTTP_PORT
+    HOTLINE_OPEN311_PORT <<<"$("$src/tests/free-port" 5 | tr '\n' ' ')"
+export HOTLINE_PORT HOTLINE_WORKER_PORT HOTLINE_EVENTS_PORT HOTLINE_HTTP_PORT HOTLINE_OPEN311_PORT
 export HOTLINE_ENDPOINT=tcp://127.0.0.1:$HOTLINE_PORT
 fail=0
 check () { if ! "$@"; then echo "FAILED: $*"; fail=1; fi; }
 trap '"$src/deploy/down" >/dev/null 2>&1; rm -rf "$HOTLINE_STATE"' EXIT
 
-check "$src/deploy/up"
+up_out=$("$src/deploy/up")
+check test $? = 0
+open311="http://127.0.0.1:$HOTLINE_OPEN311_PORT/open311/v2/"
+check grep -qF "$open311" <<<"$up_out"
 # The shell setup deploy/up writes: endpoint, the operator's agent key,
 # hotlined's public key.
 . "$HOTLINE_STATE/hotline.env"
 check test -n "$HOTLINE_KEY_FILE"
 hotline="$src/build/client/hotline"
+# The Open311 gateway takes a request with the demo key deploy/up wrote.
+check test "$(stat -c %a "$HOTLINE_STATE/open311-demo.key")" = 600
+o311=$(curl -s -d "api_key=$(cat "$HOTLINE_STATE/open311-demo.key")" -d service_code=CG-LIGHT \
+       --data-urlencode address_string=江城区东风路 -d phone=13600000002 "${open311}requests.json")
+check grep -q '"service_request_id":"YJ' <<<"$o311"
 ticket=$("$hotline" submit --channel web --type 建议 --category JT.01 --area 441702 \
          --phone 13600000000 --content "建议增加10路公交晚班车")
 check test -n "$ticket"
@@ -39,6 +47,7 @@ check "$src/deploy/down"
 check "$src/deploy/down"
 check test ! -e "$HOTLINE_STATE/hotlined.pid"
 check test ! -e "$HOTLINE_STATE/pg/data/postmaster.pid"
+check test ! -e "$HOTLINE_STATE/open311.pid"
 check "$src/deploy/up"
 out=$("$hotline" --json show "$ticket")
 check grep -q "\"ticket\":\"$ticket\"" <<<"$out"

@@ -2,6 +2,7 @@
  *  can run into. One thread: the test's client sockets are non-blocking
  *  and the server's loop is pumped between their steps.
  */
+#include "hl_buf.h"
 #include "hl_httpd.h"
 #include "hl_test.h"
 
@@ -361,11 +362,46 @@ test_bad_address (void)
     }
 }
 
+//  A service with its own error format renders the server's refusals.
+static const char *
+s_refusal (int status, const char *code, const char *message, const char *path, void *body,
+           void *arg)
+{
+    (void) arg;
+    hl_buf_printf (body, "<e s=\"%d\" c=\"%s\" p=\"%s\">%s</e>", status, code,
+                   path ? path : "-", message);
+    return "text/xml";
+}
+
+static void
+test_refusal_format (void)
+{
+    hl_httpd_opts_t opts;
+    hl_httpd_opts_default (&opts);
+    opts.max_body_bytes = 16;
+    opts.refusal = s_refusal;
+    int port, closed;
+    hl_httpd_t *server = s_server (&opts, &port);
+    int fd = s_connect (port, 0);
+    s_send (fd, "POST /echo.xml HTTP/1.1\r\nContent-Length: 17\r\n\r\n");
+    char *r = s_recv (fd, &closed);
+    HL_CHECK (strstr (r, "413 ") && strstr (r, "Content-Type: text/xml\r\n"));
+    HL_CHECK (strstr (r, "<e s=\"413\" c=\"too_large\" p=\"/echo.xml\">") != NULL);
+    close (fd);
+    fd = s_connect (port, 0);
+    s_send (fd, "GARBAGE\r\n\r\n");
+    r = s_recv (fd, &closed);
+    HL_CHECK (strstr (r, "400 ") && strstr (r, "p=\"-\""));
+    close (fd);
+    hl_httpd_destroy (&server);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "requests", test_requests }, { "connection_limit", test_connection_limit },
     { "timeouts", test_timeouts }, { "sizes", test_sizes }, { "client_gone", test_client_gone },
     { "slow_stream", test_slow_stream }, { "write_timeout", test_write_timeout },
-    { "bad_address", test_bad_address }, { NULL, NULL }
+    { "bad_address", test_bad_address }, { "refusal_format", test_refusal_format },
+    { NULL, NULL }
 };
 
 int

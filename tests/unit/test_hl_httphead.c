@@ -108,9 +108,42 @@ test_query (void)
     HL_CHECK (hl_http_query_get ("a=%4", "a", v, sizeof v) == -1);
 }
 
+//  A form body as Open311 clients send it: repeated names, list
+//  attributes, '+' for spaces, empty pairs, and a bad pair that does not
+//  stop the walk.
+static void
+test_form (void)
+{
+    const char *body = "api_key=k1&&attribute%5Bperiod%5D=night&attribute[kind][]=a"
+                       "&attribute[kind][]=b&description=%E5%99%AA+x&bad=%zz&last";
+    size_t pos = 0, len = strlen (body);
+    char n[32], v[32];
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (n, "api_key") == 0 && strcmp (v, "k1") == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (n, "attribute[period]") == 0 && strcmp (v, "night") == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (n, "attribute[kind][]") == 0 && strcmp (v, "a") == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (v, "b") == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (n, "description") == 0 && strcmp (v, "噪 x") == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == -1);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 1);
+    HL_CHECK (strcmp (n, "last") == 0 && v[0] == 0);
+    HL_CHECK (hl_http_form_next (body, len, &pos, n, sizeof n, v, sizeof v) == 0);
+    pos = 0;
+    HL_CHECK (hl_http_form_next ("a=0123456789abcdef0123456789abcdef", 34, &pos, n, sizeof n,
+                                 v, sizeof v) == -1);
+    pos = 0;
+    HL_CHECK (hl_http_form_next ("a=%00", 5, &pos, n, sizeof n, v, sizeof v) == -1);
+    pos = 0;
+    HL_CHECK (hl_http_form_next ("", 0, &pos, n, sizeof n, v, sizeof v) == 0);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "end", test_end }, { "valid", test_valid }, { "refused", test_refused },
-    { "query", test_query }, { NULL, NULL }
+    { "query", test_query }, { "form", test_form }, { NULL, NULL }
 };
 
 int

@@ -72,8 +72,29 @@ test_equal (void)
     HL_CHECK (!hl_secret_equal (a, b));
 }
 
+//  A file of several secrets: read whole, under the same mode rule, and
+//  refused above its bound.
+static void
+test_read_file (void)
+{
+    char dir[] = "/tmp/hl-secret-XXXXXX", path[64], err[256];
+    HL_CHECK (mkdtemp (dir) != NULL);
+    snprintf (path, sizeof path, "%s/keys", dir);
+    s_write (path, "a k1 web\nb k2 app\n", 0600);
+    char *s = hl_secret_read_file (path, 64, err, sizeof err);
+    HL_CHECK_STR (s, "a k1 web\nb k2 app\n");
+    hl_secret_free (&s);
+    HL_CHECK (hl_secret_read_file (path, 8, err, sizeof err) == NULL);
+    HL_CHECK (strstr (err, "too long") != NULL);
+    chmod (path, 0640);
+    HL_CHECK (hl_secret_read_file (path, 64, err, sizeof err) == NULL);
+    HL_CHECK (strstr (err, "chmod 600") != NULL);
+    unlink (path);
+    rmdir (dir);
+}
+
 static const hl_test_case_t s_cases[] = {
-    { "file", test_file }, { "environment", test_environment }, { "equal", test_equal },
+    { "file", test_file }, { "read_file", test_read_file }, { "environment", test_environment }, { "equal", test_equal },
     { NULL, NULL }
 };
 
