@@ -87,7 +87,7 @@ done
 check grep -qx /etc/hotline/hotlined.conf <<<"$(conffiles "$(ls "$tmp"/hotline_*.deb)")"
 # A program linked against the installed library through its pkg-config file.
 cat >"$tmp/w.c" <<'C'
-#include <hotline/hl_worker.h>
+#include <hl_worker.h>
 int main (void) { hl_worker_t *w = NULL; hl_worker_destroy (&w); return w != NULL; }
 C
 pcdir=$(ls -d "$root"/usr/lib/*/pkgconfig)
