@@ -71,6 +71,18 @@ s_submit (hl_testenv_t *env, Hotline__Complaint *c)
     return hl_testenv_request (env, &req);
 }
 
+//  Submit the full complaint under request id RID: 1 if acknowledged.
+static int
+s_submit_acked (hl_testenv_t *env, const char *rid)
+{
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, rid);
+    Hotline__Envelope *reply = s_submit (env, &c);
+    int acked = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK;
+    hl_wire_free (&reply);
+    return acked;
+}
 
 static int
 s_bytes_eq (ProtobufCBinaryData a, ProtobufCBinaryData b)
@@ -836,12 +848,7 @@ test_store_layout (void)
     if (!env)
         return;
     HL_CHECK (s_stored_layout (env) == 1);
-    Hotline__Complaint c;
-    Hotline__GeoPoint pt;
-    s_full_complaint (&c, &pt, "layout-1");
-    Hotline__Envelope *ack = s_submit (env, &c);
-    HL_CHECK (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK);
-    hl_wire_free (&ack);
+    HL_CHECK (s_submit_acked (env, "layout-1"));
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
