@@ -3,8 +3,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 
@@ -13,11 +15,31 @@ static char s_ident[32] = "hotline";
 static FILE *s_file = NULL;
 
 static const char *s_names[] = { "debug", "info", "notice", "warning", "error" };
+static int s_journal;            //  stderr is systemd's journal
+static const int s_priorities[] = { 7, 6, 5, 4, 3 };     //  syslog's, by level
+
+//  Under systemd, stderr is a stream to the journal, named by
+//  $JOURNAL_STREAM ("device:inode"). The journal stamps and names each
+//  line itself and reads its priority from a "<N>" prefix
+//  (journalctl -p warning shows warnings and errors).
+static int
+s_stderr_is_journal (void)
+{
+    const char *stream = getenv ("JOURNAL_STREAM");
+    struct stat st;
+    if (!stream || fstat (2, &st) != 0)
+        return 0;
+    char mine[64];
+    snprintf (mine, sizeof mine, "%llu:%llu", (unsigned long long) st.st_dev,
+              (unsigned long long) st.st_ino);
+    return strcmp (stream, mine) == 0;
+}
 
 void
 hl_log_set_ident (const char *ident)
 {
     snprintf (s_ident, sizeof s_ident, "%s", ident);
+    s_journal = s_stderr_is_journal ();
 }
 
 void
@@ -61,6 +83,12 @@ static void
 s_vlog (hl_log_level_t level, const char *suffix, const char *fmt, va_list ap)
 {
     char line[1024];
+    if (s_journal && !s_file) {
+        int n = snprintf (line, sizeof line, "<%d>", s_priorities[level]);
+        vsnprintf (line + n, sizeof line - (size_t) n, fmt, ap);
+        fprintf (stderr, "%s%s\n", line, suffix);
+        return;
+    }
     struct timeval tv;
     gettimeofday (&tv, NULL);
     struct tm tm;

@@ -1,7 +1,8 @@
 /*  hl_log: levelled logging for hotline processes.
  *
  *  One line per event on stderr (or a file), prefixed with a UTC timestamp,
- *  the level and the process name. Personal data never reaches a log line:
+ *  the level and the process name; on systemd's journal, with the level's
+ *  syslog priority instead (the journal adds time and name). Personal data never reaches a log line:
  *  callers pass phone numbers through hl_log_mask_phone() first, which keeps
  *  only enough digits for an operator to correlate (138****5678).
  */
@@ -19,7 +20,8 @@ typedef enum {
     HL_LOG_ERROR = 4
 } hl_log_level_t;
 
-//  Set the process name shown in every line.
+//  Set the process name shown in every line (and see whether stderr is
+//  the journal: call it first, in main).
 void hl_log_set_ident (const char *ident);
 
 //  Set the lowest level written; lower levels are dropped cheaply.

@@ -1,6 +1,7 @@
 /*  hl_store: ticket store over Redis Functions. See hl_store.h. */
 #include "hl_store.h"
 #include "hl_complaint.h"
+#include "hl_layout.h"
 #include "hl_log.h"
 #include "hl_wire.h"
 
@@ -26,6 +27,8 @@ struct hl_store {
     struct s_replication *waiting, **waiting_tail;
     size_t n_waiting;
     size_t in_wait;              //  how many of them the WAIT in flight covers
+    void (*newer_fn) (const char *why, void *arg);  //  told of a store too new to serve
+    void *newer_arg;
 };
 
 //  The complaint's text fields, stored under their proto names in the
@@ -86,12 +89,33 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
         self->ready_fn (self->ready_arg);
 }
 
+//  Our library is loaded only into a store whose layout it knows
+//  (hl_layout); a newer one is left alone and never served.
 static void
-s_load_functions (hl_store_t *self)
+s_on_layout (hl_layout_verdict_t verdict, const char *message, void *arg)
 {
+    hl_store_t *self = arg;
+    if (verdict == HL_LAYOUT_NEWER) {
+        hl_error ("%s", message);
+        if (self->newer_fn)
+            self->newer_fn (message, self->newer_arg);
+        return;
+    }
+    if (verdict == HL_LAYOUT_RETRY) {
+        hl_warning ("checking the store's layout: %s; trying again", message);
+        struct timeval tv = { 0, 200 * 1000 };
+        evtimer_add (self->retry, &tv);
+        return;
+    }
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", hl_store_functions };
     size_t lens[] = { 8, 4, 7, hl_store_functions_len };
     hl_redis_command (self->redis, 4, argv, lens, s_on_functions_loaded, self);
+}
+
+static void
+s_load_functions (hl_store_t *self)
+{
+    hl_layout_check (self->redis, hl_store_functions, hl_store_functions_len, s_on_layout, self);
 }
 
 static void
@@ -181,6 +205,13 @@ hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg)
 {
     self->ready_fn = fn;
     self->ready_arg = arg;
+}
+
+void
+hl_store_set_newer_fn (hl_store_t *self, void (*fn) (const char *why, void *arg), void *arg)
+{
+    self->newer_fn = fn;
+    self->newer_arg = arg;
 }
 
 int

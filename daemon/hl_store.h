@@ -125,6 +125,11 @@ void hl_store_destroy (hl_store_t **self_p);
 //  Call FN each time the store becomes ready (after every reconnect).
 void hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg);
 
+//  Call FN when the store turns out newer than this hotlined knows
+//  (hl_layout): the store then stays unready; WHY is for the operator.
+void hl_store_set_newer_fn (hl_store_t *self, void (*fn) (const char *why, void *arg),
+                            void *arg);
+
 //  True when connected and the function library is loaded.
 int hl_store_is_ready (const hl_store_t *self);
 

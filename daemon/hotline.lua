@@ -20,6 +20,10 @@
 --   hl:merged:<ticket>    set     tickets merged into this one
 --   hl:events             stream  answers (reply) and reminders (timer), for notifiers
 
+-- The layout of this library and of the keys it writes (daemon/hl_layout.h):
+-- raise it with any change an older hotlined would misread or misuse.
+local LAYOUT_VERSION = 1
+
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
   local z = days + 719468

@@ -10,6 +10,11 @@
  *    SIGHUP           reload the code and dispatch catalogues, the SLA
  *                     policy and calendar, and the CURVE key lists (a bad
  *                     file is refused and the old one stays in force)
+ *
+ *  Under systemd (Type=notify) it says READY=1 once the ticket store is
+ *  first ready, STOPPING=1 on SIGTERM, RELOADING=1 and READY=1 around a
+ *  reload, a STATUS= line when the store or the load changes, and
+ *  WATCHDOG=1 from the loop (hl_notify).
  */
 #include "hl_archive.h"
 #include "hl_broker.h"
@@ -21,6 +26,7 @@
 #include "hl_http.h"
 #include "hl_intake.h"
 #include "hl_metrics.h"
+#include "hl_notify.h"
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_secret.h"
@@ -53,14 +59,23 @@ typedef struct {
     hl_http_t *http;
     hl_kbserve_t *kb;
     hl_similar_t *similar;
+    hl_notify_t *notify;
+    struct event *status_timer;  //  refreshes the service manager's STATUS=
+    char status[160];            //  the last one sent
+    int ready_told;              //  READY=1 sent
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
+    int exit_status;             //  0, or S_EXIT_NEWER_STORE
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
     char *redis_password;        //  for redis_user, from its file or environment
     hl_pii_t *pii;               //  seals callers' details at rest
     hl_archive_t *archive;       //  with archive_dsn, else NULL
 } s_daemon_t;
+
+//  The exit status of a hotlined that found its store newer than it knows
+//  (the unit does not restart it: only an upgrade helps).
+#define S_EXIT_NEWER_STORE 3
 
 //  What a stop spends after the drain: the intake lingers for replies,
 //  then the worker queue.
@@ -90,16 +105,16 @@ s_on_drain_timeout (evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-s_on_stop (evutil_socket_t sig, short what, void *arg)
+s_stop_serving (s_daemon_t *d, const char *why)
 {
-    (void) what;
-    s_daemon_t *d = arg;
     if (d->draining)
         return;
     d->draining = 1;
     d->stop_started_us = hl_monotonic_us ();
-    hl_notice ("signal %d: draining %zu requests in flight", (int) sig,
-               hl_intake_inflight (d->intake));
+    hl_notice ("%s: draining %zu requests in flight", why, hl_intake_inflight (d->intake));
+    hl_notify_send (d->notify, "STOPPING=1");
+    hl_notify_status (d->notify, "stopping (%s): draining %zu requests in flight", why,
+                      hl_intake_inflight (d->intake));
     //  The whole stop fits stop_timeout_ms: the drain gets what the
     //  similar-ticket index and the sockets' linger leave of it.
     long drain = d->cfg.stop_timeout_ms - 2 * S_STOP_TAIL_MS;
@@ -107,6 +122,26 @@ s_on_stop (evutil_socket_t sig, short what, void *arg)
     struct timeval tv = { drain / 1000, (drain % 1000) * 1000 };
     evtimer_add (d->drain_timer, &tv);
     hl_intake_drain (d->intake, s_on_drained, d);
+}
+
+static void
+s_on_stop (evutil_socket_t sig, short what, void *arg)
+{
+    (void) what;
+    char why[32];
+    snprintf (why, sizeof why, "signal %d", (int) sig);
+    s_stop_serving (arg, why);
+}
+
+//  A store written by a newer hotlined: serving it could misread its
+//  data, so this instance stops (the message is already logged).
+static void
+s_on_store_newer (const char *why, void *arg)
+{
+    (void) why;
+    s_daemon_t *d = arg;
+    d->exit_status = S_EXIT_NEWER_STORE;
+    s_stop_serving (d, "ticket store newer than this hotlined");
 }
 
 //  The CURVE key lists, each replaced only if its new file loads
@@ -144,6 +179,7 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
     (void) what;
     s_daemon_t *d = arg;
     char err[512];
+    hl_notify_reloading (d->notify);
     hl_codes_t *codes = hl_codes_load (d->cfg.codes, err, sizeof err);
     if (!codes)
         hl_error ("reload refused, keeping the current codes: %s", err);
@@ -174,6 +210,31 @@ s_on_reload (evutil_socket_t sig, short what, void *arg)
         hl_notice ("reloaded %s and %s: recomputing open deadlines", d->cfg.sla, d->cfg.calendar_dir);
         hl_timers_recompute (d->timers);
     }
+    //  Whatever was refused, the daemon serves on (with the old file).
+    hl_notify_send (d->notify, "READY=1");
+}
+
+//  The service manager's one-line view (systemctl status): the store and
+//  the work in flight, sent when it changes.
+static void
+s_tell_status (s_daemon_t *d)
+{
+    char status[sizeof d->status];
+    snprintf (status, sizeof status, "ticket store %s; %zu requests in flight%s",
+              hl_store_is_ready (d->store) ? "up" : "down", hl_intake_inflight (d->intake),
+              d->draining ? "; stopping" : "");
+    if (strcmp (status, d->status) == 0)
+        return;
+    memcpy (d->status, status, sizeof status);
+    hl_notify_status (d->notify, "%s", status);
+}
+
+static void
+s_on_status_timer (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_tell_status (arg);
 }
 
 //  After every (re)connect: the worker queue reloads what waits for a
@@ -185,6 +246,11 @@ s_on_store_ready (void *arg)
     s_daemon_t *d = arg;
     hl_broker_store_ready (d->broker);
     hl_timers_recompute (d->timers);
+    if (!d->ready_told) {
+        d->ready_told = 1;
+        hl_notify_send (d->notify, "READY=1");
+    }
+    s_tell_status (d);
 }
 
 //  A hotspot (热点): similar requests piling up in one area. A new one is
@@ -314,6 +380,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!hl_pii_sealing (d->pii))
         hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
                     "stored as they are");
+    d->notify = hl_notify_new (d->base);
     hl_store_opts_t so;
     hl_store_opts_default (&so);
     so.pii = d->pii;
@@ -353,6 +420,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!d->broker)
         return -1;
     hl_store_set_ready_fn (d->store, s_on_store_ready, d);
+    hl_store_set_newer_fn (d->store, s_on_store_newer, d);
     d->intake = hl_intake_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->codes, d->catalogue,
                                d->broker, d->deadline, d->timers, err, errlen);
     if (!d->intake)
@@ -370,6 +438,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->sig_int = evsignal_new (d->base, SIGINT, s_on_stop, d);
     d->sig_hup = evsignal_new (d->base, SIGHUP, s_on_reload, d);
     d->drain_timer = evtimer_new (d->base, s_on_drain_timeout, d);
+    d->status_timer = event_new (d->base, -1, EV_PERSIST, s_on_status_timer, d);
+    struct timeval second = { 1, 0 };
+    event_add (d->status_timer, &second);
     event_add (d->sig_term, NULL);
     event_add (d->sig_int, NULL);
     event_add (d->sig_hup, NULL);
@@ -419,7 +490,9 @@ s_stop (s_daemon_t *d)
         event_free (d->sig_int);
         event_free (d->sig_hup);
         event_free (d->drain_timer);
+        event_free (d->status_timer);
     }
+    hl_notify_destroy (&d->notify);
     if (d->zmq_ctx)
         zmq_ctx_term (d->zmq_ctx);
     if (d->base)
@@ -467,5 +540,5 @@ main (int argc, char **argv)
     event_base_dispatch (d.base);
     s_stop (&d);
     hl_notice ("stopped");
-    return 0;
+    return d.exit_status;
 }

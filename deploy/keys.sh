@@ -1,5 +1,6 @@
 # deploy/keys.sh: the CURVE keys of an installation, sourced by deploy/up
-# (with $root and $state set).
+# (with $root and $state set) and by the packaged hotline-setup (with
+# $keys and $keygen set).
 #
 # Both ZeroMQ endpoints speak CURVE: hotlined lets in only the keys listed
 # for it (docs/operations.md), so nothing on the machine can file a
@@ -13,11 +14,12 @@
 # keygen > $state/keys/agent-NAME.key) is listed at the next deploy/up or
 # after writing the list and kill -HUP.
 
-keys=$state/keys
+keys=${keys:-$state/keys}
+keygen=${keygen:-$root/build/client/hotline}
 
 # Make the key pair NAME unless it exists.
 newkey () {
-    [ -s "$keys/$1.key" ] || "$root/build/client/hotline" keygen >"$keys/$1.key"
+    [ -s "$keys/$1.key" ] || "$keygen" keygen >"$keys/$1.key"
 }
 
 pubkey () { awk '$1 == "public" {print $2}' "$keys/$1.key"; }
@@ -25,7 +27,7 @@ pubkey () { awk '$1 == "public" {print $2}' "$keys/$1.key"; }
 # make_keys UNIT...: every key pair and both lists.
 make_keys () {
     mkdir -p "$keys"
-    local name unit role
+    local name unit
     for name in intake-endpoint worker-endpoint; do
         newkey "$name"
         grep '^public ' "$keys/$name.key" >"$keys/$name.pub"
@@ -35,8 +37,14 @@ make_keys () {
         newkey "$name"
     done
     for unit in "$@"; do newkey "worker-$unit"; done
+    write_key_lists
+}
+
+# The two lists hotlined reads, from the key files in $keys.
+write_key_lists () {
+    local file name role
     {
-        echo "# staff and gateways (written by deploy/up from $keys)"
+        echo "# staff and gateways (written from $keys by deploy/up or hotline-setup)"
         for file in "$keys"/agent-*.key "$keys"/dispatcher-*.key "$keys"/supervisor-*.key \
                     "$keys"/channel-*.key; do
             [ -s "$file" ] || continue
@@ -46,8 +54,9 @@ make_keys () {
         done
     } >"$keys/intake-keys.conf"
     {
-        echo "# department workers (written by deploy/up from $keys)"
+        echo "# department workers (written from $keys by deploy/up or hotline-setup)"
         for file in "$keys"/worker-*.key; do
+            [ -s "$file" ] || continue
             name=$(basename "$file" .key)
             [ "$name" = worker-endpoint ] && continue
             echo "${name#worker-} $(pubkey "$name")"

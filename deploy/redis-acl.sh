@@ -1,5 +1,6 @@
-# deploy/redis-acl.sh: Redis users for a hotline installation, sourced by
-# deploy/up and deploy/down (with $state and $sock set).
+# deploy/redis-acl.sh: secrets and Redis users for a hotline installation,
+# sourced by deploy/up and deploy/down (with $state and $sock set) and by
+# the packaged hotline-setup (deploy/systemd).
 #
 # Nothing reaches the store without a password. The default user is the
 # administrator's (for redis-cli: backups, inspection), with a password:
@@ -12,6 +13,9 @@
 # deleting or replacing Functions wholesale) on hotline's keys (hl:*).
 # The ACL file holds password hashes only; the passwords are in
 # $state/secrets, readable by their owner alone.
+
+# A secret, generated once into FILE: 24 random bytes as hex.
+secret () { [ -s "$1" ] || head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$1"; }
 
 write_acl () {   # ACL_FILE SECRETS_DIR
     local hotline admin

@@ -71,6 +71,18 @@ s_submit (hl_testenv_t *env, Hotline__Complaint *c)
     return hl_testenv_request (env, &req);
 }
 
+//  Submit the full complaint under request id RID: 1 if acknowledged.
+static int
+s_submit_acked (hl_testenv_t *env, const char *rid)
+{
+    Hotline__Complaint c;
+    Hotline__GeoPoint pt;
+    s_full_complaint (&c, &pt, rid);
+    Hotline__Envelope *reply = s_submit (env, &c);
+    int acked = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_ACK;
+    hl_wire_free (&reply);
+    return acked;
+}
 
 static int
 s_bytes_eq (ProtobufCBinaryData a, ProtobufCBinaryData b)
@@ -529,8 +541,9 @@ test_bad_input (void)
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_rid, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "request_id"));
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_long, HOTLINE__ERROR_CODE__ERROR_FIELD_TOO_LONG, "content"));
 
-    //  Nothing was stored, and the daemon still serves, REQ clients too.
-    HL_CHECK (s_redis_int (env, "DBSIZE") == 0);
+    //  Nothing was stored (the store's one key is its layout mark), and
+    //  the daemon still serves, REQ clients too.
+    HL_CHECK (s_redis_int (env, "DBSIZE") == 1 && s_redis_int (env, "EXISTS hl:layout") == 1);
     zmq_close (dealer);
     void *req = zmq_socket (ctx, ZMQ_REQ);
     zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);
@@ -778,6 +791,97 @@ test_sigterm_drains (void)
     hl_testenv_destroy (&env);
 }
 
+//  ---------------------------------------------------------------------
+//  The store's layout (hl_layout): a store from before layouts were
+//  recorded is marked and served; one written by a newer hotlined (its
+//  data or its Function library) is refused with a clear message and
+//  exit status 3, and left as it was.
+
+//  True if the daemon's log holds TEXT.
+static int
+s_log_has (hl_testenv_t *env, const char *text)
+{
+    FILE *f = fopen (hl_testenv_daemon_log (env), "r");
+    if (!f)
+        return 0;
+    char line[1024];
+    int found = 0;
+    while (!found && fgets (line, sizeof line, f))
+        found = strstr (line, text) != NULL;
+    fclose (f);
+    return found;
+}
+
+static void
+s_redis_do (hl_testenv_t *env, const char *cmd, const char *arg)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), cmd, arg);
+    HL_CHECK (r && r->type != REDIS_REPLY_ERROR);
+    if (r)
+        freeReplyObject (r);
+}
+
+//  The stored layout, -1 if none.
+static long long
+s_stored_layout (hl_testenv_t *env)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), "GET hl:layout");
+    long long v = r && r->type == REDIS_REPLY_STRING ? atoll (r->str) : -1;
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
+//  hotlined must refuse the store as it is now: exit 3 with the reason.
+static void
+s_check_refused (hl_testenv_t *env, const char *what)
+{
+    hl_testenv_daemon_spawn (env, NULL);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
+    HL_CHECK (s_log_has (env, what));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 1)"));
+}
+
+static void
+test_store_layout (void)
+{
+    hl_testenv_t *env = s_env_up ("layout", NULL);
+    if (!env)
+        return;
+    HL_CHECK (s_stored_layout (env) == 1);
+    HL_CHECK (s_submit_acked (env, "layout-1"));
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  A store from before: no mark. It is served and marked.
+    s_redis_do (env, "DEL %s", "hl:layout");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    HL_CHECK (s_stored_layout (env) == 1);
+    HL_CHECK (s_log_has (env, "ticket store layout 0 -> 1: nothing to migrate"));
+    HL_CHECK (s_ticket_count (env) == 1);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  Data of a newer layout: refused, the mark kept.
+    s_redis_do (env, "SET hl:layout %s", "2");
+    s_check_refused (env, "has data of layout 2");
+    HL_CHECK (s_stored_layout (env) == 2);
+
+    //  A newer Function library loaded by a newer hotlined: refused, and
+    //  not replaced by ours.
+    s_redis_do (env, "SET hl:layout %s", "1");
+    s_redis_do (env, "FUNCTION LOAD REPLACE %s",
+                "#!lua name=hotline\n"
+                "local LAYOUT_VERSION = 7\n"
+                "redis.register_function('hl_from_the_future', function() return 1 end)\n");
+    s_check_refused (env, "has a Function library of layout 7");
+    redisReply *r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    if (r)
+        freeReplyObject (r);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "roundtrip", test_roundtrip },
     { "ticket_numbers", test_ticket_numbers },
@@ -790,6 +894,7 @@ static const hl_test_case_t s_cases[] = {
     { "crash_under_load", test_crash_under_load },
     { "redis_restart_under_load", test_redis_restart_under_load },
     { "sigterm_drains", test_sigterm_drains },
+    { "store_layout", test_store_layout },
     { NULL, NULL }
 };
 

@@ -2,6 +2,10 @@
 #include "hl_log.h"
 #include "hl_test.h"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 static void
 test_mask (void)
 {
@@ -22,8 +26,46 @@ test_levels (void)
     hl_log_set_level (HL_LOG_INFO);
 }
 
+//  With stderr on the journal (its $JOURNAL_STREAM), lines carry their
+//  priority and nothing the journal adds itself.
+static void
+test_journal (void)
+{
+    int fds[2];
+    HL_CHECK (pipe (fds) == 0);
+    int saved = dup (2);
+    dup2 (fds[1], 2);
+    struct stat st;
+    fstat (2, &st);
+    char stream[64];
+    snprintf (stream, sizeof stream, "%llu:%llu", (unsigned long long) st.st_dev,
+              (unsigned long long) st.st_ino);
+    setenv ("JOURNAL_STREAM", stream, 1);
+    hl_log_set_ident ("test");
+    hl_log_set_level (HL_LOG_INFO);
+    hl_warning ("disk %d%% full", 91);
+    hl_info ("hello");
+    //  Another stream (stderr redirected elsewhere): the usual lines.
+    setenv ("JOURNAL_STREAM", "1:2", 1);
+    hl_log_set_ident ("test");
+    hl_error ("plain");
+    fflush (stderr);
+    dup2 (saved, 2);
+    close (saved);
+    close (fds[1]);
+    char buf[512] = "";
+    ssize_t n = read (fds[0], buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close (fds[0]);
+    HL_CHECK (strncmp (buf, "<4>disk 91% full\n<6>hello\n", 26) == 0);
+    HL_CHECK (strstr (buf, " test error: plain\n") != NULL);
+    unsetenv ("JOURNAL_STREAM");
+    hl_log_set_ident ("test");
+}
+
 static const hl_test_case_t s_cases[] = {
-    { "mask", test_mask }, { "levels", test_levels }, { NULL, NULL }
+    { "mask", test_mask }, { "levels", test_levels }, { "journal", test_journal },
+    { NULL, NULL }
 };
 
 int

@@ -1,0 +1,47 @@
+/*  hl_layout: which layout of the ticket store this hotlined knows, and
+ *  whether the store on the other end is one it may serve.
+ *
+ *  The layout is one number: the Function library's names and arguments
+ *  and the keys it writes. It is spelled once, as LAYOUT_VERSION in
+ *  daemon/hotline.lua, and read back from the library's code (the code
+ *  embedded in this hotlined, and the code loaded in Redis); the store
+ *  keeps the highest layout that has written to it in hl:layout.
+ *
+ *  Before each FUNCTION LOAD the store asks hl_layout_check: a library
+ *  or data newer than this build knows is refused (loading ours would
+ *  replace the functions a newer hotlined calls, and ours would misread
+ *  its data); an older store is migrated forward and marked. Layout 1 is
+ *  the first recorded: a store from before (no hl:layout, a library
+ *  without LAYOUT_VERSION) has the same keys, so there is nothing to
+ *  migrate yet and marking it is the whole step.
+ */
+#ifndef HL_LAYOUT_H_INCLUDED
+#define HL_LAYOUT_H_INCLUDED
+
+#include "hl_redis.h"
+
+#include <stddef.h>
+
+//  The key that records the store's layout.
+#define HL_LAYOUT_KEY "hl:layout"
+
+//  The LAYOUT_VERSION of the library CODE (LEN bytes); 0 for a library
+//  from before versions (no such line).
+int hl_layout_of_library (const char *code, size_t len);
+
+typedef enum {
+    HL_LAYOUT_OK,            //  ours or older (now migrated and marked): load ours
+    HL_LAYOUT_NEWER,         //  newer than we know: do not load, do not serve
+    HL_LAYOUT_RETRY          //  Redis refused a step (e.g. LOADING): ask again later
+} hl_layout_verdict_t;
+
+//  MESSAGE says why, for the log (NEWER and RETRY).
+typedef void (hl_layout_fn) (hl_layout_verdict_t verdict, const char *message, void *arg);
+
+//  Check the store behind REDIS for our library CODE. 0: FN is called
+//  exactly once, unless the connection is lost first (then never: the
+//  next connect checks again). -1: not sent, FN never called.
+int hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *fn,
+                     void *arg);
+
+#endif
