@@ -37,6 +37,7 @@ s_run (struct event_base *base, int ms)
 static const char *s_library =
     "#!lua name=rcluster_test\n"
     "redis.register_function('bump', function (keys, args)\n"
+    "  for i = 2, #keys do redis.call('INCRBY', keys[i], args[1]) end\n"
     "  return redis.call('INCRBY', keys[1], args[1]) end)\n";
 
 typedef struct {
@@ -94,12 +95,14 @@ typedef struct {
     long long success[S_KEYS * 2];
     int codes[8];
     int inflight;
+    int pairs;                   //  every other call increments two keys of one slot
+    unsigned calls;
     struct event *timer;
 } s_load_t;
 
 typedef struct {
     s_load_t *load;
-    int k;
+    int k, k2;                   //  k2 < 0: one key
 } s_incr_t;
 
 static void
@@ -112,23 +115,34 @@ s_on_incr (hl_rcluster_t *cluster, redisReply *reply, int code, void *arg)
     load->codes[code]++;
     if (code == HL_RCLUSTER_OK) {
         HL_CHECK (reply && reply->type == REDIS_REPLY_INTEGER);
-        if (reply->type == REDIS_REPLY_INTEGER)
+        if (reply->type == REDIS_REPLY_INTEGER) {
             load->success[call->k]++;
+            if (call->k2 >= 0)
+                load->success[call->k2]++;
+        }
         else
             fprintf (stderr, "INCR %s: %s\n", load->keys[call->k], reply->str);
     }
     free (call);
 }
 
+//  Increments counter K (and K2, of the same slot, if K2 >= 0).
 static int
-s_incr (s_load_t *load, int k)
+s_incr (s_load_t *load, int k, int k2)
 {
     s_incr_t *call = malloc (sizeof *call);
     call->load = load;
     call->k = k;
-    const char *argv[] = { "FCALL", "bump", "1", load->keys[k], "1" };
+    call->k2 = k2;
+    const char *argv[6] = { "FCALL", "bump", "1", load->keys[k], "1", "1" };
+    int argc = 5;
+    if (k2 >= 0) {
+        argv[2] = "2";
+        argv[4] = load->keys[k2];
+        argc = 6;
+    }
     const char *key = load->keys[k];
-    if (hl_rcluster_command (load->cluster, key, strlen (key), 5, argv, NULL, s_on_incr,
+    if (hl_rcluster_command (load->cluster, key, strlen (key), argc, argv, NULL, s_on_incr,
                              call) != 0) {
         free (call);
         return -1;
@@ -143,8 +157,12 @@ s_on_load_tick (evutil_socket_t fd, short what, void *arg)
     (void) fd;
     (void) what;
     s_load_t *load = arg;
-    for (int i = 0; i < 4 && load->inflight < 64; i++)
-        s_incr (load, rand () % load->n_keys);
+    for (int i = 0; i < 4 && load->inflight < 64; i++) {
+        int k = rand () % load->n_keys;
+        //  The pairs are among the first S_KEYS keys, which share a slot.
+        int k2 = load->pairs && k < S_KEYS - 1 && load->calls++ % 2 ? k + 1 : -1;
+        s_incr (load, k, k2);
+    }
 }
 
 //  A key name whose slot is SLOT ("{tag}:suffix").
@@ -395,7 +413,8 @@ s_load_init (s_load_t *load, struct event_base *base, hl_rcluster_t *c)
 }
 
 //  A slot moved by hand while counters in it are incremented: first ASK
-//  (the slot is MIGRATING, half its keys moved), then MOVED once the slot
+//  (the slot is MIGRATING, half its keys moved; a call on two keys that
+//  are now apart gets TRYAGAIN and waits), then MOVED once the slot
 //  belongs to the other master. Nothing lost, nothing doubled.
 static void
 test_reshard_by_hand (void)
@@ -419,6 +438,7 @@ test_reshard_by_hand (void)
     s_load_t load;
     s_load_init (&load, base, c);
     load.n_keys = S_KEYS + 4;
+    load.pairs = 1;
     for (int k = 0; k < S_KEYS; k++) {
         char suffix[16];
         snprintf (suffix, sizeof suffix, "c%d", k);
@@ -448,7 +468,7 @@ test_reshard_by_hand (void)
     printf ("  moved %llu, ask %llu, retries %llu, refreshes %llu\n",
             (unsigned long long) st.moved, (unsigned long long) st.ask,
             (unsigned long long) st.retries, (unsigned long long) st.refreshes);
-    HL_CHECK (st.ask > 0 && st.moved > 0);
+    HL_CHECK (st.ask > 0 && st.moved > 0 && st.retries > 0);
     HL_CHECK (load.codes[HL_RCLUSTER_OK] > 0);
     HL_CHECK (load.codes[HL_RCLUSTER_OK] == load.codes[0] && st.lost == 0 && st.failed == 0);
     for (int code = 1; code < 8; code++)
@@ -694,7 +714,7 @@ test_standalone (void)
     rest.n_keys = 1;
     snprintf (rest.keys[0], sizeof rest.keys[0], "counter:x");
     for (int i = 0; i < 5; i++)
-        HL_CHECK (s_incr (&rest, 0) == 0);
+        HL_CHECK (s_incr (&rest, 0, -1) == 0);
     s_run (base, 50);
     hl_rcluster_destroy (&c);
     HL_CHECK (rest.inflight == 0 && rest.codes[HL_RCLUSTER_LOST] == 5);
