@@ -68,6 +68,7 @@ struct hl_rcluster {
     int ready;                           //  a map is known
     int standalone;
     int closing;
+    int warned_noperm;                   //  said once that CLUSTER SLOTS is refused
     int refreshing;                      //  a CLUSTER SLOTS is in flight
     int refresh_again;                   //  another was asked for meanwhile
     int64_t last_refresh_us;
@@ -463,6 +464,12 @@ s_on_slots (hl_redis_t *redis, redisReply *reply, void *arg)
         && self->scratch->n_masters > 0) {
         self->standalone = 0;
         s_apply_map (self, self->scratch);
+    }
+    else
+    if (reply->type == REDIS_REPLY_ERROR && strncmp (reply->str, "NOPERM", 6) == 0) {
+        if (!self->warned_noperm++)
+            hl_warning ("redis %s: this user may not run CLUSTER SLOTS (grant it +cluster|slots): "
+                    "no slot map", node->address);
     }
     else
         hl_debug ("redis %s: no slot map: %s", node->address, *err ? err : "no slots assigned");

@@ -63,12 +63,14 @@ s_on_node (hl_rcluster_t *cluster, hl_redis_t *node, int up, void *arg)
 }
 
 static hl_rcluster_t *
-s_connect (struct event_base *base, const char *seeds, int timeout_ms, int retry_ms,
-           s_hook_t *hook)
+s_connect_as (struct event_base *base, const char *seeds, int timeout_ms, int retry_ms,
+              s_hook_t *hook, const char *user, const char *password)
 {
     hl_rcluster_opts_t o;
     hl_rcluster_opts_default (&o);
     o.seeds = seeds;
+    o.node.user = user;
+    o.node.password = password;
     o.node.timeout_ms = timeout_ms;
     o.node.backoff_max_ms = 100;
     o.retry_ms = retry_ms;
@@ -82,6 +84,47 @@ s_connect (struct event_base *base, const char *seeds, int timeout_ms, int retry
         s_run (base, 20);
     HL_CHECK (hl_rcluster_is_ready (c));
     return c;
+}
+
+static hl_rcluster_t *
+s_connect (struct event_base *base, const char *seeds, int timeout_ms, int retry_ms,
+           s_hook_t *hook)
+{
+    return s_connect_as (base, seeds, timeout_ms, retry_ms, hook, NULL, NULL);
+}
+
+//  Gives the Redis of ENV deploy's "hotline" user, with the rights
+//  deploy/redis-acl.sh grants it and the password PASSWORD.
+static void
+s_deploy_user (hl_testenv_t *env, const char *password)
+{
+    char secrets[300], acl[300], cmd[2400];
+    snprintf (secrets, sizeof secrets, "%s/secrets", hl_testenv_dir (env));
+    snprintf (acl, sizeof acl, "%s/users.acl", hl_testenv_dir (env));
+    snprintf (cmd, sizeof cmd,
+              "mkdir -p '%s' && printf %%s '%s' >'%s/redis-hotline.password' && "
+              "printf admin >'%s/redis-admin.password' && "
+              "bash -c '. \"$0\"; write_acl \"$1\" \"$2\"' '%s' '%s' '%s'",
+              secrets, password, secrets, secrets,
+              getenv ("HL_REDIS_ACL_SH") ? getenv ("HL_REDIS_ACL_SH") : "deploy/redis-acl.sh",
+              acl, secrets);
+    HL_CHECK (system (cmd) == 0);
+    FILE *f = fopen (acl, "r");
+    char line[1024] = "";
+    while (f && fgets (line, sizeof line, f) && strncmp (line, "user hotline ", 13) != 0)
+        ;
+    if (f)
+        fclose (f);
+    HL_CHECK (strncmp (line, "user hotline ", 13) == 0);
+    //  "user hotline RULES..." is "ACL SETUSER hotline RULES...".
+    const char *argv[64] = { "ACL", "SETUSER" };
+    int argc = 2;
+    for (char *tok = strtok (line + 5, " \n"); tok && argc < 64; tok = strtok (NULL, " \n"))
+        argv[argc++] = tok;
+    redisReply *r = redisCommandArgv (hl_testenv_redis (env), argc, argv, NULL);
+    HL_CHECK (r && r->type == REDIS_REPLY_STATUS);
+    if (r)
+        freeReplyObject (r);
 }
 
 //  --------------------------------------------------------------------
@@ -670,14 +713,17 @@ test_stalled_node (void)
 
 //  A standalone Redis is a cluster of one node: every slot on it, the hook
 //  on each (re)connect, commands waiting out a restart within retry_ms.
+//  It runs as deploy's "hotline" user, with only the rights deploy gives.
 static void
 test_standalone (void)
 {
     hl_testenv_t *env = hl_testenv_new ("rcluster-standalone");
     HL_CHECK (hl_testenv_redis_start (env) == 0);
+    s_deploy_user (env, "pw-hotline");
     struct event_base *base = event_base_new ();
     s_hook_t hook = { 0 };
-    hl_rcluster_t *c = s_connect (base, hl_testenv_redis_address (env), 500, 3000, &hook);
+    hl_rcluster_t *c = s_connect_as (base, hl_testenv_redis_address (env), 500, 3000, &hook,
+                                     "hotline", "pw-hotline");
     HL_CHECK (c && hl_rcluster_is_standalone (c) && hl_rcluster_masters (c) == 1);
     HL_CHECK (hook.ups == 1);
     HL_CHECK_STR (hl_rcluster_slot_address (c, 0), hl_testenv_redis_address (env));
@@ -686,13 +732,14 @@ test_standalone (void)
     s_load_init (&load, base, c);
     load.n_keys = S_KEYS;
     for (int k = 0; k < S_KEYS; k++)
-        snprintf (load.keys[k], sizeof load.keys[k], "counter:%d", k);
+        snprintf (load.keys[k], sizeof load.keys[k], "hl:counter:%d", k);
     s_load_start (&load, 5);
     s_run (base, 300);
     hl_testenv_redis_stop (env);          //  a clean restart: nothing in flight is lost
     s_run (base, 200);
     HL_CHECK (hook.downs == 1);
     HL_CHECK (hl_testenv_redis_start (env) == 0);
+    s_deploy_user (env, "pw-hotline");    //  ACL SETUSER does not outlive a restart
     int ok = load.codes[HL_RCLUSTER_OK];
     for (int i = 0; i < 200 && load.codes[HL_RCLUSTER_OK] < ok + 50; i++)
         s_run (base, 20);
@@ -712,7 +759,7 @@ test_standalone (void)
     s_load_t rest;
     s_load_init (&rest, base, c);
     rest.n_keys = 1;
-    snprintf (rest.keys[0], sizeof rest.keys[0], "counter:x");
+    snprintf (rest.keys[0], sizeof rest.keys[0], "hl:counter:x");
     for (int i = 0; i < 5; i++)
         HL_CHECK (s_incr (&rest, 0, -1) == 0);
     s_run (base, 50);
