@@ -93,6 +93,52 @@ s_connect (struct event_base *base, const char *seeds, int timeout_ms, int retry
     return s_connect_as (base, seeds, timeout_ms, retry_ms, hook, NULL, NULL);
 }
 
+//  A case's cluster, its loop, and the layer on it (seeded with a dead
+//  address first, which it must get past).
+typedef struct {
+    hl_testcluster_t *tc;
+    struct event_base *base;
+    hl_rcluster_t *c;
+    s_hook_t hook;
+} s_fix_t;
+
+//  Starts a cluster (NODE_TIMEOUT_MS) and the layer on it (each
+//  connection's TIMEOUT_MS, each command's RETRY_MS). 0 or -1.
+static int
+s_fix_start (s_fix_t *f, const char *name, int node_timeout_ms, int timeout_ms, int retry_ms)
+{
+    memset (f, 0, sizeof *f);
+    f->tc = hl_testcluster_new (name, node_timeout_ms);
+    HL_CHECK (f->tc != NULL);
+    if (!f->tc)
+        return -1;
+    f->base = event_base_new ();
+    char seeds[512];
+    snprintf (seeds, sizeof seeds, "127.0.0.1:%d, %s", hl_testenv_free_port (),
+              hl_testcluster_seeds (f->tc));
+    f->c = s_connect (f->base, seeds, timeout_ms, retry_ms, &f->hook);
+    return f->c ? 0 : -1;
+}
+
+static void
+s_fix_end (s_fix_t *f)
+{
+    hl_rcluster_destroy (&f->c);
+    HL_CHECK (f->c == NULL);
+    event_base_free (f->base);
+    hl_testcluster_destroy (&f->tc);
+}
+
+static void
+s_print_stats (hl_rcluster_t *c, hl_rcluster_stats_t *st)
+{
+    hl_rcluster_stats (c, st);
+    printf ("  moved %llu, ask %llu, retries %llu, refreshes %llu, lost %llu, failed %llu\n",
+            (unsigned long long) st->moved, (unsigned long long) st->ask,
+            (unsigned long long) st->retries, (unsigned long long) st->refreshes,
+            (unsigned long long) st->lost, (unsigned long long) st->failed);
+}
+
 //  Gives the Redis of ENV deploy's "hotline" user, with the rights
 //  deploy/redis-acl.sh grants it and the password PASSWORD.
 static void
@@ -222,6 +268,23 @@ s_key_in_slot (char *out, size_t outlen, int slot, const char *suffix)
     }
 }
 
+//  Load on N counters: counter k is "{tag}:c<k>" in slot SLOT + k % SPREAD
+//  (none named if SLOT < 0).
+static void
+s_load_init (s_load_t *load, struct event_base *base, hl_rcluster_t *c, int slot, int spread,
+             int n)
+{
+    memset (load, 0, sizeof *load);
+    load->base = base;
+    load->cluster = c;
+    load->n_keys = n;
+    for (int k = 0; slot >= 0 && k < n; k++) {
+        char suffix[16];
+        snprintf (suffix, sizeof suffix, "c%d", k);
+        s_key_in_slot (load->keys[k], sizeof load->keys[k], slot + k % spread, suffix);
+    }
+}
+
 static void
 s_load_start (s_load_t *load, int tick_ms)
 {
@@ -336,10 +399,12 @@ s_dbsize (struct event_base *base, hl_rcluster_t *c)
 static void
 test_routing (void)
 {
-    hl_testcluster_t *tc = hl_testcluster_new ("rcluster-routing", 2000);
-    HL_CHECK (tc != NULL);
-    if (!tc)
+    s_fix_t f;
+    if (s_fix_start (&f, "rcluster-routing", 2000, 2000, 2000) != 0)
         return;
+    hl_testcluster_t *tc = f.tc;
+    struct event_base *base = f.base;
+    hl_rcluster_t *c = f.c;
     redisContext *admin = hl_testcluster_redis (tc, 0);
     for (int i = 0; i < 300; i++) {
         char key[48];
@@ -349,15 +414,9 @@ test_routing (void)
                   && r->integer == hl_rslot_keyslot (key, strlen (key)));
         freeReplyObject (r);
     }
-    struct event_base *base = event_base_new ();
-    s_hook_t hook = { 0 };
-    char seeds[512];
-    snprintf (seeds, sizeof seeds, "127.0.0.1:%d, %s", hl_testenv_free_port (),
-              hl_testcluster_seeds (tc));        //  a dead seed first
-    hl_rcluster_t *c = s_connect (base, seeds, 2000, 2000, &hook);
-    HL_CHECK (c && hl_rcluster_masters (c) == 3 && hl_rcluster_masters_up (c) == 3);
+    HL_CHECK (hl_rcluster_masters (c) == 3 && hl_rcluster_masters_up (c) == 3);
     HL_CHECK (!hl_rcluster_is_standalone (c));
-    HL_CHECK (hook.ups == 3 && hook.downs == 0);
+    HL_CHECK (f.hook.ups == 3 && f.hook.downs == 0);
     int ok = 0;
     for (int i = 0; i < 300; i++) {
         char key[32], value[32];
@@ -398,10 +457,23 @@ test_routing (void)
     HL_CHECK (fresh && hl_rcluster_command (fresh, "x", 1, 1, argv, NULL, s_on_set, &ok) == -1);
     HL_CHECK (hl_rcluster_all (fresh, 1, argv, NULL, s_on_each, s_on_done, &p) == -1);
     hl_rcluster_destroy (&fresh);
-    hl_rcluster_destroy (&c);
-    HL_CHECK (c == NULL);
-    event_base_free (base);
-    hl_testcluster_destroy (&tc);
+    s_fix_end (&f);
+}
+
+//  A move of SLOT: its master (SRC) and another master (DST), with their ids.
+static int
+s_pick_move (hl_testcluster_t *tc, int slot, int *src, int *dst, char *src_id, char *dst_id)
+{
+    *src = hl_testcluster_master_of (tc, slot);
+    *dst = -1;
+    for (int i = 0; i < HL_TESTCLUSTER_NODES && *dst < 0; i++)
+        if (i != *src && hl_testcluster_first_slot (tc, i) >= 0)
+            *dst = i;
+    HL_CHECK (*src >= 0 && *dst >= 0);
+    if (*src < 0 || *dst < 0 || hl_testcluster_node_id (tc, *src, src_id, 64) != 0
+        || hl_testcluster_node_id (tc, *dst, dst_id, 64) != 0)
+        return -1;
+    return 0;
 }
 
 static void
@@ -447,14 +519,6 @@ s_migrate_keys (hl_testcluster_t *tc, int src, int dst, int slot, int batch)
     return n;
 }
 
-static void
-s_load_init (s_load_t *load, struct event_base *base, hl_rcluster_t *c)
-{
-    memset (load, 0, sizeof *load);
-    load->base = base;
-    load->cluster = c;
-}
-
 //  A slot moved by hand while counters in it are incremented: first ASK
 //  (the slot is MIGRATING, half its keys moved; a call on two keys that
 //  are now apart gets TRYAGAIN and waits), then MOVED once the slot
@@ -462,31 +526,18 @@ s_load_init (s_load_t *load, struct event_base *base, hl_rcluster_t *c)
 static void
 test_reshard_by_hand (void)
 {
-    hl_testcluster_t *tc = hl_testcluster_new ("rcluster-ask", 3000);
-    HL_CHECK (tc != NULL);
-    if (!tc)
+    s_fix_t f;
+    if (s_fix_start (&f, "rcluster-ask", 3000, 2000, 3000) != 0)
         return;
-    struct event_base *base = event_base_new ();
-    s_hook_t hook = { 0 };
-    hl_rcluster_t *c = s_connect (base, hl_testcluster_seeds (tc), 2000, 3000, &hook);
+    hl_testcluster_t *tc = f.tc;
+    struct event_base *base = f.base;
     const int slot = 4242;
-    int src = hl_testcluster_master_of (tc, slot), dst = -1;
-    for (int i = 0; i < HL_TESTCLUSTER_NODES && dst < 0; i++)
-        if (i != src && hl_testcluster_first_slot (tc, i) >= 0)
-            dst = i;
-    HL_CHECK (src >= 0 && dst >= 0);
+    int src, dst;
     char src_id[64], dst_id[64];
-    HL_CHECK (hl_testcluster_node_id (tc, src, src_id, sizeof src_id) == 0);
-    HL_CHECK (hl_testcluster_node_id (tc, dst, dst_id, sizeof dst_id) == 0);
+    HL_CHECK (s_pick_move (tc, slot, &src, &dst, src_id, dst_id) == 0);
     s_load_t load;
-    s_load_init (&load, base, c);
-    load.n_keys = S_KEYS + 4;
+    s_load_init (&load, base, f.c, slot, 1, S_KEYS + 4);
     load.pairs = 1;
-    for (int k = 0; k < S_KEYS; k++) {
-        char suffix[16];
-        snprintf (suffix, sizeof suffix, "c%d", k);
-        s_key_in_slot (load.keys[k], sizeof load.keys[k], slot, suffix);
-    }
     for (int k = S_KEYS; k < load.n_keys; k++)          //  other slots go on meanwhile
         snprintf (load.keys[k], sizeof load.keys[k], "other:%d", k);
     s_load_start (&load, 2);
@@ -507,20 +558,15 @@ test_reshard_by_hand (void)
     s_run (base, 500);                                  //  the old owner says MOVED
     s_load_stop (&load);
     hl_rcluster_stats_t st;
-    hl_rcluster_stats (c, &st);
-    printf ("  moved %llu, ask %llu, retries %llu, refreshes %llu\n",
-            (unsigned long long) st.moved, (unsigned long long) st.ask,
-            (unsigned long long) st.retries, (unsigned long long) st.refreshes);
+    s_print_stats (f.c, &st);
     HL_CHECK (st.ask > 0 && st.moved > 0 && st.retries > 0);
     HL_CHECK (load.codes[HL_RCLUSTER_OK] > 0);
     HL_CHECK (load.codes[HL_RCLUSTER_OK] == load.codes[0] && st.lost == 0 && st.failed == 0);
     for (int code = 1; code < 8; code++)
         HL_CHECK (load.codes[code] == 0);
-    HL_CHECK_STR (hl_rcluster_slot_address (c, slot), hl_testcluster_address (tc, dst));
+    HL_CHECK_STR (hl_rcluster_slot_address (f.c, slot), hl_testcluster_address (tc, dst));
     s_load_verify (&load);
-    hl_rcluster_destroy (&c);
-    event_base_free (base);
-    hl_testcluster_destroy (&tc);
+    s_fix_end (&f);
 }
 
 //  redis-cli --cluster reshard moves ten slots (the counters' among them)
@@ -528,30 +574,17 @@ test_reshard_by_hand (void)
 static void
 test_reshard_cli (void)
 {
-    hl_testcluster_t *tc = hl_testcluster_new ("rcluster-reshard", 3000);
-    HL_CHECK (tc != NULL);
-    if (!tc)
+    s_fix_t f;
+    if (s_fix_start (&f, "rcluster-reshard", 3000, 2000, 3000) != 0)
         return;
-    struct event_base *base = event_base_new ();
-    s_hook_t hook = { 0 };
-    hl_rcluster_t *c = s_connect (base, hl_testcluster_seeds (tc), 2000, 3000, &hook);
-    int src = hl_testcluster_master_of (tc, 0), dst = -1;
-    for (int i = 0; i < HL_TESTCLUSTER_NODES && dst < 0; i++)
-        if (i != src && hl_testcluster_first_slot (tc, i) >= 0)
-            dst = i;
-    int first = hl_testcluster_first_slot (tc, src);
-    HL_CHECK (src >= 0 && dst >= 0 && first == 0);
+    hl_testcluster_t *tc = f.tc;
+    struct event_base *base = f.base;
+    int src, dst;
     char src_id[64], dst_id[64];
-    HL_CHECK (hl_testcluster_node_id (tc, src, src_id, sizeof src_id) == 0);
-    HL_CHECK (hl_testcluster_node_id (tc, dst, dst_id, sizeof dst_id) == 0);
+    HL_CHECK (s_pick_move (tc, 0, &src, &dst, src_id, dst_id) == 0);
+    HL_CHECK (hl_testcluster_first_slot (tc, src) == 0);   //  reshard moves the lowest first
     s_load_t load;
-    s_load_init (&load, base, c);
-    load.n_keys = S_KEYS * 2;
-    for (int k = 0; k < load.n_keys; k++) {
-        char suffix[16];
-        snprintf (suffix, sizeof suffix, "c%d", k);
-        s_key_in_slot (load.keys[k], sizeof load.keys[k], k % 8, suffix);
-    }
+    s_load_init (&load, base, f.c, 0, 8, S_KEYS * 2);
     s_load_start (&load, 2);
     s_run (base, 300);
     char log[300];
@@ -571,18 +604,29 @@ test_reshard_cli (void)
     s_run (base, 500);
     s_load_stop (&load);
     hl_rcluster_stats_t st;
-    hl_rcluster_stats (c, &st);
-    printf ("  moved %llu, ask %llu, retries %llu, refreshes %llu\n",
-            (unsigned long long) st.moved, (unsigned long long) st.ask,
-            (unsigned long long) st.retries, (unsigned long long) st.refreshes);
+    s_print_stats (f.c, &st);
     HL_CHECK (st.moved > 0);
     HL_CHECK (hl_testcluster_master_of (tc, 0) == dst);
-    HL_CHECK_STR (hl_rcluster_slot_address (c, 0), hl_testcluster_address (tc, dst));
+    HL_CHECK_STR (hl_rcluster_slot_address (f.c, 0), hl_testcluster_address (tc, dst));
     HL_CHECK (load.codes[HL_RCLUSTER_OK] > 0 && st.lost == 0 && st.failed == 0);
     s_load_verify (&load);
-    hl_rcluster_destroy (&c);
-    event_base_free (base);
-    hl_testcluster_destroy (&tc);
+    s_fix_end (&f);
+}
+
+//  Load A on slot 100, B on slot 15000 (two masters), both running; the
+//  index of A's master.
+static int
+s_two_loads (s_fix_t *f, s_load_t *a, s_load_t *b)
+{
+    const int slot_a = 100, slot_b = 15000;
+    int master_a = hl_testcluster_master_of (f->tc, slot_a);
+    HL_CHECK (master_a >= 0 && hl_testcluster_master_of (f->tc, slot_b) != master_a);
+    s_load_init (a, f->base, f->c, slot_a, 1, 4);
+    s_load_init (b, f->base, f->c, slot_b, 1, 4);
+    s_load_start (a, 5);
+    s_load_start (b, 5);
+    s_run (f->base, 300);
+    return master_a;
 }
 
 //  A master SIGKILLed: commands for its slots fail with a clear code while
@@ -591,32 +635,15 @@ test_reshard_cli (void)
 static void
 test_master_killed (void)
 {
-    hl_testcluster_t *tc = hl_testcluster_new ("rcluster-kill", 1000);
-    HL_CHECK (tc != NULL);
-    if (!tc)
+    s_fix_t f;
+    if (s_fix_start (&f, "rcluster-kill", 1000, 1000, 300) != 0)
         return;
-    struct event_base *base = event_base_new ();
-    s_hook_t hook = { 0 };
-    hl_rcluster_t *c = s_connect (base, hl_testcluster_seeds (tc), 1000, 300, &hook);
-    const int slot_a = 100, slot_b = 15000;
-    int victim = hl_testcluster_master_of (tc, slot_a);
-    HL_CHECK (victim >= 0 && hl_testcluster_master_of (tc, slot_b) != victim);
+    struct event_base *base = f.base;
     s_load_t a, b;
-    s_load_init (&a, base, c);
-    s_load_init (&b, base, c);
-    a.n_keys = b.n_keys = 4;
-    for (int k = 0; k < 4; k++) {
-        char suffix[16];
-        snprintf (suffix, sizeof suffix, "c%d", k);
-        s_key_in_slot (a.keys[k], sizeof a.keys[k], slot_a, suffix);
-        s_key_in_slot (b.keys[k], sizeof b.keys[k], slot_b, suffix);
-    }
-    s_load_start (&a, 5);
-    s_load_start (&b, 5);
-    s_run (base, 300);
+    int victim = s_two_loads (&f, &a, &b);
     int ok_before = a.codes[HL_RCLUSTER_OK];
     HL_CHECK (ok_before > 0);
-    hl_testcluster_signal (tc, victim, SIGKILL);
+    hl_testcluster_signal (f.tc, victim, SIGKILL);
     long long t0 = hl_testenv_now_ms ();
     //  Until the failover: a's commands fail (not run, or lost in flight).
     while (a.codes[HL_RCLUSTER_UNAVAILABLE] < 20 && hl_testenv_now_ms () - t0 < 20000)
@@ -636,21 +663,19 @@ test_master_killed (void)
     printf ("  a: ok %d unavailable %d lost %d cluster_down %d; b: ok %d failed %d\n",
             a.codes[0], a.codes[HL_RCLUSTER_UNAVAILABLE], a.codes[HL_RCLUSTER_LOST],
             a.codes[HL_RCLUSTER_CLUSTERDOWN], b.codes[0], b.codes[1] + b.codes[2] + b.codes[3]);
-    int now_master = hl_testcluster_master_of (tc, slot_a);
+    int now_master = hl_testcluster_master_of (f.tc, 100);
     HL_CHECK (now_master >= 0 && now_master != victim);
     if (now_master >= 0)
-        HL_CHECK_STR (hl_rcluster_slot_address (c, slot_a),
-                      hl_testcluster_address (tc, now_master));
-    HL_CHECK (hook.ups >= 4);                                   //  the new master too
+        HL_CHECK_STR (hl_rcluster_slot_address (f.c, 100),
+                      hl_testcluster_address (f.tc, now_master));
+    HL_CHECK (f.hook.ups >= 4);                                   //  the new master too
     HL_CHECK (b.codes[HL_RCLUSTER_UNAVAILABLE] == 0 && b.codes[HL_RCLUSTER_LOST] == 0);
     s_load_verify (&b);
     //  a's counters too: with a light load each acknowledged increment
     //  reached the replica before the kill (a failover may lose the last
     //  unreplicated writes of a master in general: docs/operations.md).
     s_load_verify (&a);
-    hl_rcluster_destroy (&c);
-    event_base_free (base);
-    hl_testcluster_destroy (&tc);
+    s_fix_end (&f);
 }
 
 //  A master frozen (SIGSTOP) for longer than the connection timeout but
@@ -660,29 +685,13 @@ test_master_killed (void)
 static void
 test_stalled_node (void)
 {
-    hl_testcluster_t *tc = hl_testcluster_new ("rcluster-stall", 15000);
-    HL_CHECK (tc != NULL);
-    if (!tc)
+    s_fix_t f;
+    if (s_fix_start (&f, "rcluster-stall", 15000, 300, 300) != 0)
         return;
-    struct event_base *base = event_base_new ();
-    s_hook_t hook = { 0 };
-    hl_rcluster_t *c = s_connect (base, hl_testcluster_seeds (tc), 300, 300, &hook);
-    const int slot_a = 100, slot_b = 15000;
-    int frozen = hl_testcluster_master_of (tc, slot_a);
+    struct event_base *base = f.base;
     s_load_t a, b;
-    s_load_init (&a, base, c);
-    s_load_init (&b, base, c);
-    a.n_keys = b.n_keys = 4;
-    for (int k = 0; k < 4; k++) {
-        char suffix[16];
-        snprintf (suffix, sizeof suffix, "c%d", k);
-        s_key_in_slot (a.keys[k], sizeof a.keys[k], slot_a, suffix);
-        s_key_in_slot (b.keys[k], sizeof b.keys[k], slot_b, suffix);
-    }
-    s_load_start (&a, 5);
-    s_load_start (&b, 5);
-    s_run (base, 300);
-    hl_testcluster_signal (tc, frozen, SIGSTOP);
+    int frozen = s_two_loads (&f, &a, &b);
+    hl_testcluster_signal (f.tc, frozen, SIGSTOP);
     long long t0 = hl_testenv_now_ms ();
     int b_ok = b.codes[HL_RCLUSTER_OK];
     while (a.codes[HL_RCLUSTER_LOST] == 0 && hl_testenv_now_ms () - t0 < 4000)
@@ -692,7 +701,7 @@ test_stalled_node (void)
     int a_failed = a.codes[HL_RCLUSTER_LOST] + a.codes[HL_RCLUSTER_UNAVAILABLE];
     HL_CHECK (a_failed > 0);
     HL_CHECK (b.codes[HL_RCLUSTER_OK] > b_ok);
-    hl_testcluster_signal (tc, frozen, SIGCONT);
+    hl_testcluster_signal (f.tc, frozen, SIGCONT);
     int a_ok = a.codes[HL_RCLUSTER_OK];
     t0 = hl_testenv_now_ms ();
     while (a.codes[HL_RCLUSTER_OK] < a_ok + 50 && hl_testenv_now_ms () - t0 < 10000)
@@ -702,13 +711,11 @@ test_stalled_node (void)
     s_load_stop (&b);
     printf ("  a: ok %d lost %d unavailable %d; b: ok %d\n", a.codes[0],
             a.codes[HL_RCLUSTER_LOST], a.codes[HL_RCLUSTER_UNAVAILABLE], b.codes[0]);
-    HL_CHECK (hl_testcluster_master_of (tc, slot_a) == frozen);    //  no failover
+    HL_CHECK (hl_testcluster_master_of (f.tc, 100) == frozen);    //  no failover
     HL_CHECK (b.codes[HL_RCLUSTER_LOST] == 0 && b.codes[HL_RCLUSTER_UNAVAILABLE] == 0);
-    HL_CHECK (hook.ups >= 4 && hook.downs >= 1);     //  the frozen master reconnected
+    HL_CHECK (f.hook.ups >= 4 && f.hook.downs >= 1);   //  the frozen master reconnected
     s_load_verify (&b);
-    hl_rcluster_destroy (&c);
-    event_base_free (base);
-    hl_testcluster_destroy (&tc);
+    s_fix_end (&f);
 }
 
 //  A standalone Redis is a cluster of one node: every slot on it, the hook
@@ -729,8 +736,7 @@ test_standalone (void)
     HL_CHECK_STR (hl_rcluster_slot_address (c, 0), hl_testenv_redis_address (env));
     HL_CHECK_STR (hl_rcluster_slot_address (c, 16383), hl_testenv_redis_address (env));
     s_load_t load;
-    s_load_init (&load, base, c);
-    load.n_keys = S_KEYS;
+    s_load_init (&load, base, c, -1, 1, S_KEYS);
     for (int k = 0; k < S_KEYS; k++)
         snprintf (load.keys[k], sizeof load.keys[k], "hl:counter:%d", k);
     s_load_start (&load, 5);
@@ -757,8 +763,7 @@ test_standalone (void)
     //  Destroying answers what is still waiting, once each.
     hl_testenv_redis_pause (env, 1);
     s_load_t rest;
-    s_load_init (&rest, base, c);
-    rest.n_keys = 1;
+    s_load_init (&rest, base, c, -1, 1, 1);
     snprintf (rest.keys[0], sizeof rest.keys[0], "hl:counter:x");
     for (int i = 0; i < 5; i++)
         HL_CHECK (s_incr (&rest, 0, -1) == 0);
