@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
 # A local Redis Cluster — 3 masters and 3 replicas on loopback ports — for
-# deploy/up --redis cluster, the benchmarks and the tests. Each node runs
+# deploy/up --redis cluster, other scripts and the tests. Each node runs
 # deploy/etc/redis.conf and then deploy/etc/redis-cluster.conf (AOF
 # everysec, cluster on, loopback only), with its data, pidfile and log in
 # DIR/<port>/. Only the processes named by those pidfiles are ever stopped.
+# Given a SECRETS directory (deploy/up's), every node takes the users of
+# deploy/redis-acl.sh (DIR/users.acl: hotlined's user and the password-
+# protected default user, which replicas and redis-cli here use, the
+# password read from SECRETS/redis-admin.password, never a command line).
 #
 # Source it for the functions, or run it:
-#   deploy/redis-cluster.sh start DIR [NODE_TIMEOUT_MS]  start (create the first time), wait for ok
+#   deploy/redis-cluster.sh start DIR [NODE_TIMEOUT_MS [SECRETS]]
+#                                                        start (create the first time), wait for ok
 #   deploy/redis-cluster.sh stop DIR                     stop the nodes started under DIR
 #   deploy/redis-cluster.sh addresses DIR                the nodes, "127.0.0.1:port" one a line
 #   deploy/redis-cluster.sh create ADDR...               join 6 empty running nodes, wait for ok
 #   deploy/redis-cluster.sh wait ADDR...                 wait until every node says cluster_state:ok
 hl_cluster_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The users of SECRETS for the nodes under DIR: DIR/users.acl and
+# DIR/auth.conf (how a replica logs in to its master), both 0600; and the
+# administrator's password for this shell's redis-cli (REDISCLI_AUTH).
+hl_cluster_users () {
+    local dir=$1 secrets=$2
+    # shellcheck source=deploy/redis-acl.sh
+    . "$hl_cluster_root/deploy/redis-acl.sh"
+    (
+        umask 077
+        write_acl "$dir/users.acl" "$secrets"
+        printf 'masteruser default\nmasterauth %s\n' "$(tr -d '\n' <"$secrets/redis-admin.password")" \
+            >"$dir/auth.conf"
+    )
+    REDISCLI_AUTH=$(tr -d '\n' <"$secrets/redis-admin.password")
+    export REDISCLI_AUTH
+}
 
 # True if PIDFILE names a live redis-server.
 hl_cluster_alive () {
@@ -69,8 +91,12 @@ hl_cluster_create () {
 # port and a cluster-bus port each, remembered in DIR/ports); the first
 # time, make them a cluster. Nodes already running are left alone.
 hl_cluster_start () {
-    local dir=$1 timeout=${2:-} port bus first=no
+    local dir=$1 timeout=${2:-} secrets=${3:-} port bus first=no users=()
     mkdir -p "$dir"
+    if [ -n "$secrets" ]; then
+        hl_cluster_users "$dir" "$secrets"
+        users=(--aclfile "$dir/users.acl" --include "$dir/auth.conf")
+    fi
     if [ ! -s "$dir/ports" ]; then
         "$hl_cluster_root/tests/free-port" 12 | paste -d' ' - - >"$dir/ports.new" || return 1
         mv "$dir/ports.new" "$dir/ports"
@@ -82,7 +108,7 @@ hl_cluster_start () {
         hl_cluster_alive "$node/redis.pid" && continue
         redis-server "$hl_cluster_root/deploy/etc/redis.conf" \
             --include "$hl_cluster_root/deploy/etc/redis-cluster.conf" \
-            ${timeout:+--cluster-node-timeout "$timeout"} \
+            ${timeout:+--cluster-node-timeout "$timeout"} "${users[@]}" \
             --port "$port" --cluster-port "$bus" --dir "$node" \
             --pidfile "$node/redis.pid" --logfile "$node/redis.log" --daemonize yes \
             || { echo "redis-cluster: redis-server on port $port did not start" >&2; return 1; }
@@ -126,6 +152,6 @@ if [ "${BASH_SOURCE[0]}" = "$0" ]; then
     cmd=${1:-}
     case $cmd in
         start|stop|addresses|create|wait) shift; "hl_cluster_$cmd" "$@" ;;
-        *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,18p' "$0" >&2; exit 2 ;;
     esac
 fi

@@ -15,12 +15,24 @@ check "$src/deploy/up" --redis cluster
 check test "$(wc -l <"$nodes")" -eq 6
 first=$(head -1 "$nodes")
 host=${first%:*} port=${first##*:}
-cli () { redis-cli -h "$host" -p "$port" "$@"; }
+admin=$HOTLINE_STATE/secrets/redis-admin.password
+cli () { REDISCLI_AUTH=$(cat "$admin") redis-cli -h "$host" -p "$port" "$@"; }
 check grep -q '^cluster_state:ok' <<<"$(cli cluster info)"
 check test "$(cli cluster nodes | grep -c master)" -eq 3
 check test "$(cli cluster nodes | grep -c slave)" -eq 3
 check test "$(cli config get appendfsync | tail -1)" = everysec
 check test "$(cli -c set '{t}kept' yes)" = OK
+# Its users are deploy's: nothing without a password; hotlined's user may
+# read the slot map but not flush the store.
+check grep -q NOAUTH <<<"$(redis-cli -h "$host" -p "$port" get '{t}kept' 2>&1)"
+as_hotline () {
+    REDISCLI_AUTH=$(cat "$HOTLINE_STATE/secrets/redis-hotline.password") \
+        redis-cli --user hotline -h "$host" -p "$port" "$@" 2>&1
+}
+check grep -q "$port" <<<"$(as_hotline cluster slots)"
+check grep -q NOPERM <<<"$(as_hotline flushall)"
+check test "$(stat -c %a "$HOTLINE_STATE/redis-cluster/users.acl")" = 600
+check test "$(stat -c %a "$HOTLINE_STATE/redis-cluster/auth.conf")" = 600
 pids=$(cat "$HOTLINE_STATE"/redis-cluster/*/redis.pid)
 check "$src/deploy/up" --redis cluster
 check test "$(cat "$HOTLINE_STATE"/redis-cluster/*/redis.pid)" = "$pids"
