@@ -95,8 +95,8 @@ hl_testenv_free_port (void)
     return s_port_free (0, &port) ? port : -1;
 }
 
-static void
-s_sleep_ms (int ms)
+void
+hl_testenv_sleep_ms (int ms)
 {
     struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
     nanosleep (&ts, NULL);
@@ -105,8 +105,8 @@ s_sleep_ms (int ms)
 //  fork + exec with stdout and stderr to LOG; or, when PIPE_FD is not
 //  NULL, stdout to a pipe read by the caller and stderr to LOG. The child
 //  dies with the test process.
-static pid_t
-s_spawn (const char *const *argv, const char *log, int *pipe_fd)
+pid_t
+hl_testenv_spawn (const char *const *argv, const char *log, int *pipe_fd)
 {
     int fds[2] = { -1, -1 };
     if (pipe_fd && pipe (fds) != 0)
@@ -189,8 +189,8 @@ hl_testenv_destroy (hl_testenv_t **self_p)
     *self_p = NULL;
 }
 
-static int
-s_redis_ping (int port)
+int
+hl_testenv_redis_ping (int port)
 {
     struct timeval tv = { 0, 200000 };
     redisContext *c = redisConnectWithTimeout ("127.0.0.1", port, tv);
@@ -217,11 +217,11 @@ hl_testenv_redis_start (hl_testenv_t *self)
                            "--dir", self->dir, "--appendonly", "yes",
                            "--appendfsync", "everysec", "--save", "",
                            "--logfile", log, NULL };
-    self->redis_pid = s_spawn (argv, log, NULL);
+    self->redis_pid = hl_testenv_spawn (argv, log, NULL);
     for (int i = 0; i < 100; i++) {
-        if (s_redis_ping (self->redis_port))
+        if (hl_testenv_redis_ping (self->redis_port))
             return 0;
-        s_sleep_ms (50);
+        hl_testenv_sleep_ms (50);
     }
     fprintf (stderr, "testenv: redis-server did not start on port %d\n", self->redis_port);
     return -1;
@@ -254,7 +254,7 @@ hl_testenv_replica_start (hl_testenv_t *self)
     const char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
                            "--dir", dir, "--appendonly", "yes", "--save", "",
                            "--replicaof", "127.0.0.1", master, "--logfile", log, NULL };
-    self->replica_pid = s_spawn (argv, log, NULL);
+    self->replica_pid = hl_testenv_spawn (argv, log, NULL);
     //  Ready once the primary counts it as a replica in sync.
     for (int i = 0; i < 100; i++) {
         redisReply *r = redisCommand (hl_testenv_redis (self), "INFO replication");
@@ -263,7 +263,7 @@ hl_testenv_replica_start (hl_testenv_t *self)
             freeReplyObject (r);
         if (up)
             return 0;
-        s_sleep_ms (50);
+        hl_testenv_sleep_ms (50);
     }
     fprintf (stderr, "testenv: the replica did not connect (log %s)\n", log);
     return -1;
@@ -310,7 +310,7 @@ hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
     for (int i = 0; args && args[i] && n < 62; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    self->daemon_pid = s_spawn (argv, self->log, NULL);
+    self->daemon_pid = hl_testenv_spawn (argv, self->log, NULL);
     return self->daemon_pid;
 }
 
@@ -384,7 +384,7 @@ hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms)
             s_reap (&self->daemon_pid, SIGKILL);
             return -1;
         }
-        s_sleep_ms (10);
+        hl_testenv_sleep_ms (10);
     }
     return -1;
 }
@@ -459,7 +459,7 @@ hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out)
     char errlog[300];
     snprintf (errlog, sizeof errlog, "%s/client.err", self->dir);
     unlink (errlog);
-    pid_t pid = s_spawn (argv, errlog, &fd);
+    pid_t pid = hl_testenv_spawn (argv, errlog, &fd);
     char *buf = NULL;
     size_t size = 0;
     FILE *mem = open_memstream (&buf, &size);
@@ -557,6 +557,6 @@ hl_testenv_set_clock (hl_testenv_t *self, long long now_ms)
     Hotline__Envelope *r = hl_testenv_request (self, &req);
     int ok = r && r->body_case == HOTLINE__ENVELOPE__BODY_STATUS;
     hl_wire_free (&r);
-    s_sleep_ms (300);            //  let the reminders due by then fire
+    hl_testenv_sleep_ms (300);            //  let the reminders due by then fire
     return ok ? 0 : -1;
 }

@@ -102,4 +102,15 @@ int hl_testenv_free_port (void);
 //  Milliseconds on a monotonic clock.
 long long hl_testenv_now_ms (void);
 
+//  Sleep MS milliseconds.
+void hl_testenv_sleep_ms (int ms);
+
+//  fork + exec ARGV (PATH searched) with stdout and stderr appended to LOG;
+//  or, when PIPE_FD is not NULL, stdout to a pipe whose read end is stored
+//  there. The child dies with the test process. Its PID, or -1.
+pid_t hl_testenv_spawn (const char *const *argv, const char *log, int *pipe_fd);
+
+//  True if a Redis on 127.0.0.1:PORT answers PING within 200 ms.
+int hl_testenv_redis_ping (int port);
+
 #endif
