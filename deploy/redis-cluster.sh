@@ -2,7 +2,7 @@
 # A local Redis Cluster — 3 masters and 3 replicas on loopback ports — for
 # deploy/up --redis cluster, other scripts and the tests. Each node runs
 # deploy/etc/redis.conf and then deploy/etc/redis-cluster.conf (AOF
-# everysec, cluster on, loopback only), with its data, pidfile and log in
+# always, cluster on, loopback only), with its data, pidfile and log in
 # DIR/<port>/. Only the processes named by those pidfiles are ever stopped.
 # Given a SECRETS directory (deploy/up's), every node takes the users of
 # deploy/redis-acl.sh (DIR/users.acl: hotlined's user and the password-

@@ -20,7 +20,7 @@ cli () { REDISCLI_AUTH=$(cat "$admin") redis-cli -h "$host" -p "$port" "$@"; }
 check grep -q '^cluster_state:ok' <<<"$(cli cluster info)"
 check test "$(cli cluster nodes | grep -c master)" -eq 3
 check test "$(cli cluster nodes | grep -c slave)" -eq 3
-check test "$(cli config get appendfsync | tail -1)" = everysec
+check test "$(cli config get appendfsync | tail -1)" = always
 check test "$(cli -c set '{t}kept' yes)" = OK
 # Its users are deploy's: nothing without a password; hotlined's user may
 # read the slot map but not flush the store.
