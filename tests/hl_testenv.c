@@ -255,14 +255,25 @@ hl_testenv_replica_start (hl_testenv_t *self)
                            "--dir", dir, "--appendonly", "yes", "--save", "",
                            "--replicaof", "127.0.0.1", master, "--logfile", log, NULL };
     self->replica_pid = hl_testenv_spawn (argv, log, NULL);
-    //  Ready once the primary counts it as a replica in sync.
+    //  Ready once the primary counts it as a replica in sync, and the
+    //  replica acknowledges a write (it may still be loading the first sync
+    //  or rewriting its own AOF after "online").
     for (int i = 0; i < 100; i++) {
         redisReply *r = redisCommand (hl_testenv_redis (self), "INFO replication");
         int up = r && r->type == REDIS_REPLY_STRING && strstr (r->str, "state=online");
         if (r)
             freeReplyObject (r);
-        if (up)
-            return 0;
+        if (up) {
+            r = redisCommand (hl_testenv_redis (self), "SET hl:testenv:replica 1");
+            if (r)
+                freeReplyObject (r);
+            r = redisCommand (hl_testenv_redis (self), "WAIT 1 10000");
+            int acked = r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1;
+            if (r)
+                freeReplyObject (r);
+            if (acked)
+                return 0;
+        }
         hl_testenv_sleep_ms (50);
     }
     fprintf (stderr, "testenv: the replica did not connect (log %s)\n", log);
