@@ -1,5 +1,6 @@
 /*  hl_pg: self-healing asynchronous PostgreSQL connection. See hl_pg.h. */
 #include "hl_pg.h"
+#include "hl_backoff.h"
 #include "hl_log.h"
 #include "hl_redis.h"       //  hl_monotonic_us
 
@@ -42,7 +43,7 @@ struct hl_pg {
     int64_t connect_started_us;
     int64_t last_traffic_us;
     int64_t last_rtt_us;
-    int backoff_ms;
+    hl_backoff_t backoff;        //  the pace of reconnecting
     hl_log_limit_t down_log;     //  a server down for long fails every retry
 
     s_waiter_t *ring;
@@ -211,11 +212,9 @@ s_free_event (struct event **ev_p)
 static void
 s_schedule_reconnect (hl_pg_t *self)
 {
-    struct timeval tv = { self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000 };
+    struct timeval tv;
+    hl_backoff_next (&self->backoff, &tv);
     evtimer_add (self->reconnect, &tv);
-    self->backoff_ms *= 2;
-    if (self->backoff_ms > self->opts.backoff_max_ms)
-        self->backoff_ms = self->opts.backoff_max_ms;
 }
 
 //  The connection is gone or given up on: every waiting callback fires with
@@ -492,7 +491,7 @@ s_opened (hl_pg_t *self)
         abort ();
     event_add (self->io_read, NULL);
     self->state = S_UP;
-    self->backoff_ms = self->opts.backoff_min_ms;
+    hl_backoff_reset (&self->backoff);
     self->last_traffic_us = hl_monotonic_us ();
     hl_info ("postgres: connected (server %d, backend %d)", PQserverVersion (self->conn),
              PQbackendPID (self->conn));
@@ -609,13 +608,13 @@ hl_pg_new (struct event_base *base, const hl_pg_opts_t *opts, hl_pg_state_fn *st
     self->opts.conninfo = self->opts.password = self->opts.application_name = NULL;
     self->state_fn = state_fn;
     self->state_arg = arg;
-    self->backoff_ms = opts->backoff_min_ms;
+    hl_backoff_init (&self->backoff, opts->backoff_min_ms, opts->backoff_max_ms);
     self->watchdog = event_new (base, -1, EV_PERSIST, s_on_watchdog, self);
     self->reconnect = evtimer_new (base, s_on_reconnect, self);
     if (!self->watchdog || !self->reconnect)
         abort ();
-    int tick_ms = opts->timeout_ms / 4 < 100 ? opts->timeout_ms / 4 + 1 : 100;
-    struct timeval tick = { 0, tick_ms * 1000 };
+    struct timeval tick;
+    hl_backoff_watchdog_tick (opts->timeout_ms, &tick);
     event_add (self->watchdog, &tick);
     s_connect (self);
     return self;

@@ -1,5 +1,6 @@
 /*  hl_redis: self-healing asynchronous Redis connection. See hl_redis.h. */
 #include "hl_redis.h"
+#include "hl_backoff.h"
 #include "hl_log.h"
 
 #include <assert.h>
@@ -42,7 +43,7 @@ struct hl_redis {
     int64_t connect_started_us;
     int64_t last_traffic_us;
     int64_t last_rtt_us;
-    int backoff_ms;              //  next reconnect delay
+    hl_backoff_t backoff;        //  the pace of reconnecting
 
     s_waiter_t *ring;            //  waiting commands, FIFO
     size_t head, count, cap;
@@ -148,11 +149,9 @@ s_on_reply (redisAsyncContext *ac, void *reply, void *privdata)
 static void
 s_schedule_reconnect (hl_redis_t *self)
 {
-    struct timeval tv = { self->backoff_ms / 1000, (self->backoff_ms % 1000) * 1000 };
+    struct timeval tv;
+    hl_backoff_next (&self->backoff, &tv);
     evtimer_add (self->reconnect, &tv);
-    self->backoff_ms *= 2;
-    if (self->backoff_ms > self->opts.backoff_max_ms)
-        self->backoff_ms = self->opts.backoff_max_ms;
 }
 
 //  The connection is gone (or given up on). The owner hears "down" once,
@@ -226,7 +225,7 @@ s_on_opened (evutil_socket_t fd, short what, void *arg)
     if (self->state != S_OPENING)
         return;
     self->state = S_UP;
-    self->backoff_ms = self->opts.backoff_min_ms;
+    hl_backoff_reset (&self->backoff);
     hl_info ("redis %s: connected", self->address);
     self->auth_refused = 0;
     if (self->user) {
@@ -338,14 +337,14 @@ hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
     self->opts.user = self->opts.password = NULL;    //  the copies above are used
     self->state_fn = state_fn;
     self->state_arg = arg;
-    self->backoff_ms = opts->backoff_min_ms;
+    hl_backoff_init (&self->backoff, opts->backoff_min_ms, opts->backoff_max_ms);
     self->watchdog = event_new (base, -1, EV_PERSIST, s_on_watchdog, self);
     self->reconnect = evtimer_new (base, s_on_reconnect, self);
     self->opened = event_new (base, -1, 0, s_on_opened, self);
     if (!self->watchdog || !self->reconnect || !self->opened)
         abort ();
-    int tick_ms = opts->timeout_ms / 4 < 100 ? opts->timeout_ms / 4 + 1 : 100;
-    struct timeval tick = { 0, tick_ms * 1000 };
+    struct timeval tick;
+    hl_backoff_watchdog_tick (opts->timeout_ms, &tick);
     event_add (self->watchdog, &tick);
     s_connect (self);
     return self;
