@@ -29,7 +29,8 @@ hl_bucket_of_ticket (const char *ticket, size_t len)
     while (i < len && ticket[i] >= 'A' && ticket[i] <= 'Z')
         i++;
     size_t digits = len - i;
-    if (digits < HL_TICKET_DATE_DIGITS + HL_TICKET_BUCKET_DIGITS + HL_TICKET_SERIAL_DIGITS)
+    int legacy = digits == HL_TICKET_DATE_DIGITS + HL_TICKET_LEGACY_SERIAL_DIGITS;
+    if (!legacy && digits < HL_TICKET_DATE_DIGITS + HL_TICKET_BUCKET_DIGITS + HL_TICKET_SERIAL_DIGITS)
         return -1;
     int bucket = 0;
     for (size_t k = i; k < len; k++) {
@@ -38,6 +39,8 @@ hl_bucket_of_ticket (const char *ticket, size_t len)
         if (k >= i + HL_TICKET_DATE_DIGITS && k < i + HL_TICKET_DATE_DIGITS + HL_TICKET_BUCKET_DIGITS)
             bucket = bucket * 10 + (ticket[k] - '0');
     }
+    if (legacy)
+        return 0;               //  layout 1's numbers: moved into bucket 0 (hl_layout)
     return bucket < HL_TICKET_BUCKETS ? bucket : -1;
 }
 

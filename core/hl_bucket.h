@@ -27,7 +27,8 @@
 int hl_bucket_of_request (const char *channel, const void *rid, size_t len);
 
 //  The bucket a ticket number (LEN bytes) names, or -1 if TICKET is not a
-//  ticket number of this layout.
+//  ticket number. A number of store layout 1 (no bucket in it) is in
+//  bucket 0, where the migration to layout 2 moved its ticket.
 int hl_bucket_of_ticket (const char *ticket, size_t len);
 
 //  Writes the key "hl:{NN}:KIND:ID" (ID of IDLEN bytes) into OUT. Returns

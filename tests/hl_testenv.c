@@ -1,5 +1,6 @@
 /*  hl_testenv: real processes for black-box tests. See hl_testenv.h. */
 #include "hl_testenv.h"
+#include "hl_bucket.h"
 #include "hl_client.h"
 #include "hl_wire.h"
 
@@ -570,4 +571,14 @@ hl_testenv_set_clock (hl_testenv_t *self, long long now_ms)
     hl_wire_free (&r);
     hl_testenv_sleep_ms (300);            //  let the reminders due by then fire
     return ok ? 0 : -1;
+}
+
+const char *
+hl_testenv_tkey (const char *ticket, const char *kind)
+{
+    static _Thread_local char keys[8][HL_BUCKET_KEY_MAX];
+    static _Thread_local unsigned next;
+    char *key = keys[next++ % 8];
+    hl_bucket_ticket_key (key, HL_BUCKET_KEY_MAX, ticket, kind);
+    return key;
 }

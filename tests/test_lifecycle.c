@@ -87,7 +87,7 @@ s_on_transition (const hl_store_transition_result_t *result, void *arg)
 static long long
 s_llen (const char *ticket)
 {
-    redisReply *r = redisCommand (s.redis, "LLEN hl:h:%s", ticket);
+    redisReply *r = redisCommand (s.redis, "LLEN %s", hl_testenv_tkey (ticket, "h"));
     long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
     freeReplyObject (r);
     return n;
@@ -97,7 +97,7 @@ s_llen (const char *ticket)
 static void
 s_field (const char *ticket, const char *field, char *out, size_t len)
 {
-    redisReply *r = redisCommand (s.redis, "HGET hl:t:%s %s", ticket, field);
+    redisReply *r = redisCommand (s.redis, "HGET %s %s", hl_testenv_tkey (ticket, "t"), field);
     snprintf (out, len, "%s", r && r->type == REDIS_REPLY_STRING ? r->str : "");
     freeReplyObject (r);
 }
@@ -416,7 +416,7 @@ s_expect_done (const char *where, const char *ticket, const hl_lifecycle_action_
     //  One history entry of this action, from -> to (more for a merge: the
     //  parent gets its own).
     char entry[1024] = "", want[3][96];
-    redisReply *h = redisCommand (s.redis, "LINDEX hl:h:%s -1", ticket);
+    redisReply *h = redisCommand (s.redis, "LINDEX %s -1", hl_testenv_tkey (ticket, "h"));
     snprintf (entry, sizeof entry, "%s", h && h->type == REDIS_REPLY_STRING ? h->str : "");
     freeReplyObject (h);
     snprintf (want[0], sizeof want[0], "\"action\":\"%s\"", a->code);

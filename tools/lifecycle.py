@@ -52,6 +52,8 @@ def check(table):
     tn = table['ticket_number']
     need(1 <= tn['buckets'] <= 10 ** tn['bucket_digits'], 'ticket_number',
          'buckets must fit in bucket_digits')
+    need(tn['legacy_serial_digits'] != tn['bucket_digits'] + tn['serial_digits'], 'ticket_number',
+         'numbers of layout 1 must not look like those of layout 2')
     need(tn['key_prefix'].endswith(':') and '{' not in tn['key_prefix'], 'ticket_number',
          'key_prefix ends with ":" and has no hash tag of its own')
     for part in ('states', 'actions', 'roles', 'fields', 'conditions', 'counters', 'rates'):
@@ -120,6 +122,7 @@ def gen_c(table, out_h, out_c):
           '#define HL_TICKET_DATE_DIGITS %d' % tn['date_digits'],
           '#define HL_TICKET_BUCKET_DIGITS %d' % tn['bucket_digits'],
           '#define HL_TICKET_SERIAL_DIGITS %d' % tn['serial_digits'],
+          '#define HL_TICKET_LEGACY_SERIAL_DIGITS %d' % tn['legacy_serial_digits'],
           '#define HL_KEY_PREFIX %s' % c_str(tn['key_prefix']), '']
     h += ['#define HL_LIFECYCLE_STATES %d' % len(states),
           '#define HL_LIFECYCLE_OPEN %d' % n_open,
@@ -256,6 +259,10 @@ def lua_fragment(table):
            '  bucket_pattern = %s}' % lua_str(
                '^%u*' + '%d' * tn['date_digits'] + '(' + '%d' * tn['bucket_digits'] + ')'
                + '%d' * tn['serial_digits']),
+           '-- Numbers of layout 1 live in bucket 0.',
+           'TICKET.legacy_pattern = %s' % lua_str(
+               '^%u*' + '%d' * (tn['date_digits'] + tn['legacy_serial_digits']) + '$'),
+           'TICKET.legacy_bucket = %s' % lua_str('0' * tn['bucket_digits']),
            '-- OPEN: the open states; OPEN_STATES: the same in table order.',
            'local OPEN = ' + lua_set(s['code'] for s in table['states'] if s['open']),
            'local OPEN_STATES = ' + lua_list(s['code'] for s in table['states'] if s['open']),

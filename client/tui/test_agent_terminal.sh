@@ -254,8 +254,10 @@ else
     t3=$(cli list --caller 13800000001 | awk 'NR==1 {print $1}')
     [ "$(field "$t3" state)" = answered_directly ] && ok "state answered_directly" || bad "state of $t3"
     # The article and the answer are stored with the ticket (not in its view).
-    article=$(redis-cli -p "$redis_port" HGET "hl:t:$t3" article)
-    note=$(redis-cli -p "$redis_port" HGET "hl:t:$t3" disposition_note)
+    # The ticket's key: its bucket is the two digits after the prefix and the day.
+    t3key="hl:{${t3:10:2}}:t:$t3"
+    article=$(redis-cli -p "$redis_port" HGET "$t3key" article)
+    note=$(redis-cli -p "$redis_port" HGET "$t3key" disposition_note)
     if [ -n "$article" ] && grep -qF "知识 $article" "$trace" && [[ "$note" == 已按知识库《* ]]; then
         ok "article $article and the answer recorded"
     else

@@ -205,7 +205,8 @@ def case_requests():
     everything = get("requests.json", "json")
     ids = [e["service_request_id"] for e in everything]
     check(first in ids and xml_id in ids and closed in ids, "list: %r" % ids)
-    check(ids == sorted(ids, reverse=True), "newest first")
+    times = [e["requested_datetime"] for e in everything]
+    check(times == sorted(times, reverse=True), "newest first")
     check(all(e["status"] in ("open", "closed") for e in everything), "statuses")
     opened = [e["service_request_id"] for e in get("requests.json?status=open", "json")]
     check(first in opened and closed not in opened, "status=open")

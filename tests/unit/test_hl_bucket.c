@@ -13,7 +13,8 @@ test_ticket (void)
     HL_CHECK (hl_bucket_of_ticket ("YJ202612043700042", 17) == 37);
     HL_CHECK (hl_bucket_of_ticket ("YJ2026120400000001", 18) == 0);     //  a longer serial
     HL_CHECK (hl_bucket_of_ticket ("2026120463123456", 16) == 63);      //  no prefix
-    HL_CHECK (hl_bucket_of_ticket ("YJ20261204000042", 16) == -1);      //  layout 1: no bucket
+    HL_CHECK (hl_bucket_of_ticket ("YJ20261204000042", 16) == 0);       //  layout 1: bucket 0
+    HL_CHECK (hl_bucket_of_ticket ("YJ2026120400004", 15) == -1);
     HL_CHECK (hl_bucket_of_ticket ("YJ202612049900042", 17) == -1);     //  no bucket 99
     HL_CHECK (hl_bucket_of_ticket ("YJ2026120437000x2", 17) == -1);
     HL_CHECK (hl_bucket_of_ticket ("yj202612043700042", 17) == -1);
