@@ -95,7 +95,7 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
         if (!*res->tickets[i])
             continue;
         redisAppendCommand (rc, "HMGET %s request_id state", s_key (res->tickets[i], "t"));
-        redisAppendCommand (rc, "LINDEX %s 0", s_key (res->tickets[i], "h"));
+        redisAppendCommand (rc, "GET %s", s_key (res->tickets[i], "h"));    //  one entry a line
     }
     for (long i = 0; i < res->total; i++) {
         if (!*res->tickets[i]) {
@@ -161,9 +161,12 @@ s_show_ticket (redisContext *rc, const char *ticket)
             freeReplyObject (r);
     }
     printf ("\n");
-    redisReply *h = redisCommand (rc, "LRANGE %s 0 -1", s_key (ticket, "h"));
-    for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i < h->elements; i++)
-        printf ("    %s\n", h->element[i]->str);
+    redisReply *h = redisCommand (rc, "GET %s", s_key (ticket, "h"));
+    for (const char *line = h && h->type == REDIS_REPLY_STRING ? h->str : ""; *line;) {
+        size_t n = strcspn (line, "\n");
+        printf ("    %.*s\n", (int) n, line);
+        line += n + (line[n] != 0);
+    }
     if (h)
         freeReplyObject (h);
 }

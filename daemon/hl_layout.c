@@ -89,6 +89,17 @@ static const char s_mark_script[] =
 //  simply not there any more.
 
 static void s_finish (s_check_t *check, hl_layout_verdict_t verdict, const char *message);
+
+//  A history of layout 1 is a list of entries; layout 2 keeps them in one
+//  string, each ended by a newline (hotline.lua's history_add).
+static const char s_history_script[] =
+    "local kind = redis.call('TYPE', KEYS[1])['ok'] "
+    "if kind == 'list' then "
+    "  local entries = redis.call('LRANGE', KEYS[1], 0, -1) "
+    "  redis.call('SET', KEYS[2], table.concat(entries, '\\n') .. '\\n') "
+    "  redis.call('DEL', KEYS[1]) "
+    "elseif kind ~= 'none' then redis.call('RENAME', KEYS[1], KEYS[2]) end "
+    "return 1";
 static void s_migrate_scan (s_check_t *check, const char *cursor);
 
 //  The key of layout 2 for KEY of layout 1 in OUT; 0, or -1 if KEY is not
@@ -155,9 +166,13 @@ s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
         char to[HL_BUCKET_KEY_MAX + 160];
         if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
             continue;
+        int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
         const char *argv[] = { "RENAME", k->str, to };
         size_t lens[] = { 6, k->len, strlen (to) };
-        if (hl_redis_command (redis, 3, argv, lens, NULL, NULL) == 0)
+        const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
+        size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
+        if ((history ? hl_redis_command (redis, 5, eval, elens, NULL, NULL)
+                     : hl_redis_command (redis, 3, argv, lens, NULL, NULL)) == 0)
             check->moved++;
     }
     s_migrate_scan (check, reply->element[0]->str);

@@ -13,7 +13,8 @@
 -- ticket) keeps the tag of the keys it was given.
 --   hl:{NN}:t:<ticket>      hash    the ticket's fields; "act:<request id>" fields
 --                                   hold each action's result, for idempotent retries
---   hl:{NN}:h:<ticket>      list    history entries, JSON, oldest first
+--   hl:{NN}:h:<ticket>      string  history entries, JSON, oldest first, each
+--                                   ended by a newline (see history_add)
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
 --   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
 --   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
@@ -61,6 +62,24 @@ local function history_entry(at, actor, action, from, to, note)
   local rest = cjson.encode({actor = actor, action = action, from = from, to = to, note = note})
   if type(at) == 'number' then at = string.format('%d', at) end
   return '{"at":' .. at .. ',' .. string.sub(rest, 2)
+end
+
+-- A ticket's history is one string, its entries each ended by a newline
+-- (JSON has none of its own): a list would cost a quicklist node per
+-- ticket, about 250 bytes more for the two entries of a new ticket
+-- (bench/run-memory). Appended by GET and SET rather than APPEND, whose
+-- spare room would double the string's memory.
+local function history_add(hk, entry)
+  redis.call('SET', hk, (redis.call('GET', hk) or '') .. entry .. '\n')
+end
+
+-- The entries of history HK, oldest first (raw JSON).
+local function history_entries(hk)
+  local out = {}
+  for line in string.gmatch(redis.call('GET', hk) or '', '[^\n]+') do
+    out[#out + 1] = line
+  end
+  return out
 end
 
 -- ---------------------------------------------------------------------
@@ -294,7 +313,7 @@ local function intake(keys, args)
   local key = tag .. 't:' .. ticket
 
   -- As few calls as the work allows (they are most of the cost of intake):
-  -- one HSET with every field, one RPUSH with every history entry, one
+  -- one HSET with every field, one SET with every history entry, one
   -- ZADD with every reminder.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
                   unpack(args, first)}
@@ -332,7 +351,7 @@ local function intake(keys, args)
     field('disposition_note', note)
   end
   redis.call('HSET', key, unpack(fields))
-  redis.call('RPUSH', tag .. 'h:' .. ticket, unpack(entries))
+  redis.call('SET', tag .. 'h:' .. ticket, table.concat(entries, '\n') .. '\n')
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
   if phone ~= '' then
     redis.call('ZADD', 'hl:caller:' .. phone, at, ticket)
@@ -378,7 +397,7 @@ local function ticket_get(keys, args)
     end
   end
   local history = {}
-  for i, raw in ipairs(redis.call('LRANGE', keys[2], 0, -1)) do
+  for i, raw in ipairs(history_entries(keys[2])) do
     local e = cjson.decode(raw)
     history[i] = {tostring(e.at), e.actor or '', e.action or '',
                   e.from or '', e.to or '', e.note or ''}
@@ -487,7 +506,7 @@ end
 local function reply_to_merged(ticket, actor, note, now)
   for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
     redis.call('HSET', tkey(child, 't'), 'reply', note, 'replied_ms', now)
-    redis.call('RPUSH', tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
+    history_add(tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
     event('reply', child, 'merged', 'merged', '')
   end
@@ -537,7 +556,7 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   end
   redis.call('SADD', tkey(p.parent, 'merged'), ticket)
   put('parent', p.parent, 'closed_ms', now)
-  redis.call('RPUSH', tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
+  history_add(tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
 end
 
@@ -808,7 +827,7 @@ local function transition(keys, args)
   put('state', to, 'updated_ms', at,
       'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   flush(k)
-  redis.call('RPUSH', keys[2],
+  history_add(keys[2],
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
   transition_metrics(k, t, action, rule, to, unit, p, now)
@@ -939,7 +958,7 @@ local function timer_fire(keys, args)
       if f[1] then
         redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
                    'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
-        redis.call('RPUSH', tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
+        history_add(tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
@@ -1092,7 +1111,7 @@ local function ticket_reveal(keys, args)
   if not state then
     return {}
   end
-  redis.call('RPUSH', keys[2], history_entry(now, actor, 'reveal_caller', state, state, reason))
+  history_add(keys[2], history_entry(now, actor, 'reveal_caller', state, state, reason))
   return ticket_get(keys, {})
 end
 
