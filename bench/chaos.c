@@ -113,7 +113,7 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
             f->bad_state += t->element[1]->type != REDIS_REPLY_STRING
                             || !hl_wire_state_parse (t->element[1]->str);
             f->no_history += !h || h->type != REDIS_REPLY_STRING
-                             || !strstr (h->str, "\"intake\"");
+                             || !strstr (h->str, "\x1fintake\x1f");
         }
         if (t)
             freeReplyObject (t);

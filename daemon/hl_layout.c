@@ -90,13 +90,23 @@ static const char s_mark_script[] =
 
 static void s_finish (s_check_t *check, hl_layout_verdict_t verdict, const char *message);
 
-//  A history of layout 1 is a list of entries; layout 2 keeps them in one
-//  string, each ended by a newline (hotline.lua's history_add).
+//  A history of layout 1 is a list of JSON entries; layout 2 keeps them
+//  in one string, each entry its six fields separated by 0x1f and ended
+//  by a newline (hotline.lua's history_entry and history_add, whose format
+//  this conversion writes once more, frozen as layout 2 has it).
 static const char s_history_script[] =
     "local kind = redis.call('TYPE', KEYS[1])['ok'] "
     "if kind == 'list' then "
-    "  local entries = redis.call('LRANGE', KEYS[1], 0, -1) "
-    "  redis.call('SET', KEYS[2], table.concat(entries, '\\n') .. '\\n') "
+    "  local out = {} "
+    "  for i, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do "
+    "    local ok, e = pcall(cjson.decode, raw) "
+    "    if not ok or type(e) ~= 'table' then e = {note = raw} end "
+    "    local at = type(e.at) == 'number' and string.format('%d', e.at) or tostring(e.at or '') "
+    "    local f = {at, e.actor or '', e.action or '', e.from or '', e.to or '', e.note or ''} "
+    "    for k = 1, 6 do f[k] = string.gsub(tostring(f[k]), '[\\n\\31]', ' ') end "
+    "    out[i] = table.concat(f, '\\31') "
+    "  end "
+    "  redis.call('SET', KEYS[2], table.concat(out, '\\n') .. '\\n') "
     "  redis.call('DEL', KEYS[1]) "
     "elseif kind ~= 'none' then redis.call('RENAME', KEYS[1], KEYS[2]) end "
     "return 1";
