@@ -57,24 +57,6 @@ s_ack (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
                            (double) (hl_monotonic_us () - peer->received_us) / 1e6);
 }
 
-//  Tells dashboards and subscribers about a new ticket.
-static void
-s_announce (hl_intake_t *self, const char *ticket, const char *unit, int state, int channel,
-            int64_t at_ms)
-{
-    if (!self->feed)
-        return;
-    Hotline__Event ev = HOTLINE__EVENT__INIT;
-    ev.kind = (char *) "intake";
-    ev.ticket = (char *) ticket;
-    ev.unit = (char *) unit;
-    ev.has_at_ms = 1;
-    ev.at_ms = (uint64_t) at_ms;
-    ev.channel = (char *) hl_wire_channel_name (channel);
-    ev.state = (char *) hl_wire_state_name (state);
-    hl_feed_publish (self->feed, &ev);
-}
-
 //  ---------------------------------------------------------------------
 //  Complaints
 
@@ -133,8 +115,8 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
             if (res->outcome == HL_STORE_NEW) {
-                s_announce (self, res->ticket, res->unit, res->state, peer->channel,
-                            (int64_t) res->created_ms);
+                hl_feed_intake (self->feed, res->ticket, res->unit, res->state, peer->channel,
+                                (int64_t) res->created_ms);
                 s_index_similar (self, peer, res);
             }
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)

@@ -30,25 +30,6 @@ struct hl_staff {
     int64_t started_us;
 };
 
-//  Tells dashboards and subscribers about a transition.
-static void
-s_announce (hl_staff_t *self, const char *ticket, const char *unit, int from, int to,
-            int action, int64_t at_ms)
-{
-    if (!self->feed)
-        return;
-    Hotline__Event ev = HOTLINE__EVENT__INIT;
-    ev.kind = (char *) "transition";
-    ev.ticket = (char *) ticket;
-    ev.unit = (char *) unit;
-    ev.has_at_ms = 1;
-    ev.at_ms = (uint64_t) at_ms;
-    ev.from_state = (char *) hl_wire_state_name (from);
-    ev.to_state = (char *) hl_wire_state_name (to);
-    ev.action = (char *) hl_wire_action_name (action);
-    hl_feed_publish (self->feed, &ev);
-}
-
 //  Fills in what only the calendar knows: for each running clock the time
 //  left in the limit's own time (working time for working limits), and
 //  the profile applied. DEADLINES (4 slots) hold the completed copies.
@@ -201,8 +182,8 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     hl_reply_send (self->reply, peer, &env);
     if (res->outcome == HL_STORE_NEW) {
         hl_timers_arm (self->timers, peer->ticket, &res->sla);
-        s_announce (self, peer->ticket, res->unit, res->from, res->to, peer->action,
-                    (int64_t) res->at_ms);
+        hl_feed_transition (self->feed, peer->ticket, res->unit, res->from, res->to, peer->action,
+                            (int64_t) res->at_ms);
         if (self->similar && !hl_lifecycle_is_open (res->to))
             hl_similar_forget (self->similar, peer->ticket);
         if (self->metrics)

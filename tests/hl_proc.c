@@ -26,8 +26,8 @@
 #define S_ARG_LEN 512
 #define S_ATTEMPTS 4
 
-static long long
-s_now_ms (void)
+long long
+hl_proc_now_ms (void)
 {
     struct timespec ts;
     clock_gettime (CLOCK_MONOTONIC, &ts);
@@ -65,7 +65,7 @@ hl_proc_free_port (void)
     static int given[64];           //  handed out by this process, not yet bound maybe
     static size_t n_given;
     if (!seed)
-        seed = (unsigned) getpid () ^ (unsigned) s_now_ms ();
+        seed = (unsigned) getpid () ^ (unsigned) hl_proc_now_ms ();
     for (int i = 0; i < 200 && floor < low; i++) {
         int port = floor + (int) (rand_r (&seed) % (unsigned) (low - floor));
         int repeat = 0;
@@ -195,10 +195,10 @@ static int
 s_await (pid_t pid, int notify, int timeout_ms, int *status)
 {
     int pidfd = s_pidfd (pid);
-    long long until = s_now_ms () + timeout_ms;
+    long long until = hl_proc_now_ms () + timeout_ms;
     int rc = -1;
     while (rc == -1) {
-        long long left = until - s_now_ms ();
+        long long left = until - hl_proc_now_ms ();
         if (left <= 0)
             break;
         struct pollfd p[2] = { { .fd = notify, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };

@@ -49,6 +49,9 @@ int hl_proc_wait (pid_t pid, int timeout_ms);
 //  Stop the child PID with SIG (thawing it first) and reap it.
 void hl_proc_stop (pid_t pid, int sig);
 
+//  Milliseconds on a monotonic clock.
+long long hl_proc_now_ms (void);
+
 //  A free TCP port on 127.0.0.1, below the kernel's ephemeral range (the
 //  tests' many outgoing connections take their local ports from that
 //  range), not handed out before by this process.

@@ -44,9 +44,7 @@ struct hl_testenv {
 long long
 hl_testenv_now_ms (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return hl_proc_now_ms ();
 }
 
 void

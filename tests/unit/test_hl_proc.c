@@ -11,14 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static long long
-s_ms (void)
-{
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 //  A socket listening on a free port, as another process taking it
 //  between pick and bind would; its port in *PORT.
 static int
@@ -79,9 +71,9 @@ test_exits_early (void)
     const char *argv[] = { "false", NULL };
     int ports[HL_PROC_PORTS] = { 0 };
     hl_proc_opts_t opts = { .timeout_ms = 20000 };
-    long long t0 = s_ms ();
+    long long t0 = hl_proc_now_ms ();
     HL_CHECK (hl_proc_start (argv, ports, &opts) == -1);
-    HL_CHECK (s_ms () - t0 < 10000);
+    HL_CHECK (hl_proc_now_ms () - t0 < 10000);
 }
 
 //  A program that never says READY=1 is killed at the timeout.
