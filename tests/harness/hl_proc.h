@@ -12,7 +12,7 @@
  *  loopback ports. A port can be taken between picking it and the bind;
  *  the server then exits before it is ready, and the start is retried on
  *  new ports. The C harnesses (hl_testenv, hl_testcluster, hl_testpg) and
- *  the shell tests (through tests/hl-start) all start servers here.
+ *  the shell tests (through hl-start) all start servers here.
  */
 #ifndef HL_PROC_H_INCLUDED
 #define HL_PROC_H_INCLUDED
@@ -24,7 +24,7 @@
 typedef struct {
     const char *log;        //  stdout and stderr appended here (NULL: inherited)
     int timeout_ms;         //  for READY=1 (0: 30 s)
-    int outlive;            //  1: the server outlives the caller (tests/hl-start);
+    int outlive;            //  1: the server outlives the caller (hl-start);
                             //  0: it dies with the caller (PR_SET_PDEATHSIG)
     const char *user;       //  run as this user when started as root (postgres)
     int repick;             //  1: on an exit before ready, new ports and retry
