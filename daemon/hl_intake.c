@@ -127,23 +127,23 @@ s_on_stored (const hl_store_result_t *res, void *arg)
             break;
         case HL_STORE_CONFLICT:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_CONFLICT, "request_id",
-                    "request_id was already used for a different request");
+                           "request_id was already used for a different request");
             break;
         case HL_STORE_LOST:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
-                    "the ticket store did not confirm in time; "
-                    "retry with the same request_id");
+                           "the ticket store did not confirm in time; "
+                           "retry with the same request_id");
             break;
         case HL_STORE_UNREPLICATED:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
-                    "the ticket store's replicas did not confirm in time (ack = replicated); "
-                    "retry with the same request_id");
+                           "the ticket store's replicas did not confirm in time (ack = replicated); "
+                           "retry with the same request_id");
             break;
         case HL_STORE_FAILED:
         case HL_STORE_REFUSED:
             hl_warning ("intake: %s", res->error);
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_FAILED, NULL,
-                    "the ticket store refused the write; retry later");
+                           "the ticket store refused the write; retry later");
             break;
     }
     hl_wire_free (&peer->request);
@@ -267,7 +267,7 @@ s_handle_complaint (hl_intake_t *self, const hl_peer_t *peer,
                                  ? (int) c->channel : 0;
     if (hl_reply_draining (self->reply)) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_SHUTTING_DOWN, NULL,
-                "hotlined is shutting down; retry");
+                       "hotlined is shutting down; retry");
         return;
     }
     if (identity && !s_may_file (self, peer, c, identity))
@@ -291,8 +291,7 @@ s_handle_complaint (hl_intake_t *self, const hl_peer_t *peer,
     if (hl_store_intake (self->store, c, actor, 0, &disposition,
                          s_on_stored, pending) != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                "the ticket store is not reachable; retry shortly");
+        hl_reply_store_unreachable (self->reply, peer);
         return;
     }
     *request = NULL;
@@ -356,7 +355,7 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
     zmq_msg_t *payload = s_frame_peer (frames, n, &peer);
     if (!payload || truncated) {
         hl_reply_nack (self->reply, &peer, HOTLINE__ERROR_CODE__ERROR_BAD_FRAME, NULL,
-                "expected one frame holding an Envelope");
+                       "expected one frame holding an Envelope");
         return;
     }
     Hotline__ErrorCode code;
@@ -377,7 +376,7 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t n, int truncated, voi
     const char *identity = self->curve ? zmq_msg_gets (payload, "User-Id") : NULL;
     if (self->curve && (!identity || !*identity)) {
         hl_reply_nack (self->reply, &peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
-                "this endpoint serves listed keys only");
+                       "this endpoint serves listed keys only");
         hl_wire_free (&env);
         return;
     }

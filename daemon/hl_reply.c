@@ -88,6 +88,13 @@ hl_reply_nack (hl_reply_t *self, const hl_peer_t *peer, Hotline__ErrorCode code,
 }
 
 void
+hl_reply_store_unreachable (hl_reply_t *self, const hl_peer_t *peer)
+{
+    hl_reply_nack (self, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                   "the ticket store is not reachable; retry shortly");
+}
+
+void
 hl_reply_accepted (hl_reply_t *self)
 {
     self->accepted++;

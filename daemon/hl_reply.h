@@ -70,6 +70,9 @@ void hl_reply_send (hl_reply_t *self, const hl_peer_t *peer, Hotline__Envelope *
 void hl_reply_nack (hl_reply_t *self, const hl_peer_t *peer, Hotline__ErrorCode code,
                     const char *field, const char *message);
 
+//  Refuse PEER's request because the store did not take it (retryable).
+void hl_reply_store_unreachable (hl_reply_t *self, const hl_peer_t *peer);
+
 //  Count one request accepted (a complaint acknowledged).
 void hl_reply_accepted (hl_reply_t *self);
 

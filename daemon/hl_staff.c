@@ -109,7 +109,8 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
     if (error)
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL, error);
     else
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_NOT_FOUND, "ticket", "no such ticket");
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_NOT_FOUND, "ticket",
+                       "no such ticket");
     hl_reply_done (self->reply, peer, HL_REPLY_QUERY);
 }
 
@@ -122,7 +123,7 @@ s_reveal_check (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketQu
     hl_verdict_t v = { 0 };
     if (!hl_privacy_may_reveal (identity)) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "reveal_caller",
-                "reveal_caller: only hotline staff may see a caller's full details");
+                       "reveal_caller: only hotline staff may see a caller's full details");
         return -1;
     }
     if (hl_verdict_text (&v, "reason", q->has_reason, q->reason, 1, 0, reasonlen - 1)) {
@@ -139,12 +140,13 @@ s_handle_ticket_query (hl_staff_t *self, const hl_peer_t *peer, const Hotline__T
 {
     char ticket[HL_STORE_TICKET_MAX], reason[256] = "";
     if (!q->has_ticket || q->ticket.len == 0) {
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "ticket", "ticket: required");
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "ticket",
+                       "ticket: required");
         return;
     }
     if (!hl_text_is_code (q->ticket.data, q->ticket.len, sizeof ticket - 1)) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "ticket",
-                "ticket: not a ticket number");
+                       "ticket: not a ticket number");
         return;
     }
     int reveal = q->has_reveal_caller && q->reveal_caller;
@@ -163,8 +165,7 @@ s_handle_ticket_query (hl_staff_t *self, const hl_peer_t *peer, const Hotline__T
                     : hl_store_ticket_get (self->store, ticket, s_on_view, pending);
     if (rc != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                "the ticket store is not reachable; retry shortly");
+        hl_reply_store_unreachable (self->reply, peer);
         return;
     }
     hl_reply_started (self->reply, HL_REPLY_QUERY);
@@ -229,8 +230,8 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
         snprintf (actor, sizeof actor, "%s", identity);
     if (!s_staff_actor (actor)) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor",
-                "actor: staff act as agent:NAME, dispatcher:NAME or supervisor:NAME; "
-                "departments act through the worker queue");
+                       "actor: staff act as agent:NAME, dispatcher:NAME or supervisor:NAME; "
+                       "departments act through the worker queue");
         return;
     }
     if (identity && strcmp (identity, actor) != 0) {
@@ -241,7 +242,7 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
     }
     if (peer->rid_len == 0) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
-                "request_id: required for actions");
+                       "request_id: required for actions");
         return;
     }
     if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
@@ -254,8 +255,7 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
                              (uint64_t) hl_deadline_now (self->deadline), NULL,
                              s_on_transition, pending) != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                "the ticket store is not reachable; retry shortly");
+        hl_reply_store_unreachable (self->reply, peer);
         return;
     }
     hl_reply_started (self->reply, HL_REPLY_ACTION);
@@ -290,7 +290,8 @@ s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketLis
     unsigned limit = q->has_limit && q->limit ? (q->limit > 500 ? 500 : q->limit) : 50;
     hl_verdict_t v = { 0 };
     if (!state) {
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "state", "state: unknown value");
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE, "state",
+                       "state: unknown value");
         return;
     }
     if (q->has_caller_phone && q->caller_phone.len) {
@@ -298,7 +299,7 @@ s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketLis
         if (q->caller_phone.len > 64
             || hl_complaint_normalise_phone (q->caller_phone.data, q->caller_phone.len, key) < 0) {
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "caller_phone",
-                    "caller_phone: not a phone number");
+                           "caller_phone: not a phone number");
             return;
         }
     }
@@ -318,7 +319,7 @@ s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketLis
     }
     else {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "caller_phone",
-                "list by caller_phone, unit or state");
+                       "list by caller_phone, unit or state");
         return;
     }
     if (!hl_reply_admit (self->reply, peer, HL_REPLY_QUERY))
@@ -326,8 +327,7 @@ s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketLis
     hl_peer_t *pending = hl_peer_copy (peer);
     if (hl_store_ticket_list (self->store, index, key, state, limit, s_on_list, pending) != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                "the ticket store is not reachable; retry shortly");
+        hl_reply_store_unreachable (self->reply, peer);
         return;
     }
     hl_reply_started (self->reply, HL_REPLY_QUERY);
@@ -364,7 +364,7 @@ s_on_kb (const hl_kb_results_t *results, const char *error, void *arg)
     hl_staff_t *self = peer->owner;
     if (!results)
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                error ? error : "the knowledge base did not answer");
+                       error ? error : "the knowledge base did not answer");
     else {
         size_t n = hl_kb_results_size (results);
         Hotline__KbHit *hits = calloc (n + 1, sizeof *hits);
@@ -408,7 +408,7 @@ s_handle_kb (hl_staff_t *self, const hl_peer_t *peer, const Hotline__KbQuery *q)
     hl_verdict_t v = { 0 };
     if (!self->kb) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
-                "this hotlined has no knowledge base (kb_db)");
+                       "this hotlined has no knowledge base (kb_db)");
         return;
     }
     if (hl_verdict_text (&v, "query", q->has_query, q->query, 1, 0, HL_KBSERVE_QUERY_MAX)
@@ -433,9 +433,10 @@ s_handle_kb (hl_staff_t *self, const hl_peer_t *peer, const Hotline__KbQuery *q)
     free (category);
     if (rc != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, rc == HL_KBSERVE_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
-                                                  : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
-                "query", hl_kbserve_strerror (rc));
+        hl_reply_nack (self->reply, peer,
+                       rc == HL_KBSERVE_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
+                                             : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
+                       "query", hl_kbserve_strerror (rc));
         return;
     }
     hl_reply_started (self->reply, HL_REPLY_QUERY);
@@ -448,7 +449,7 @@ s_on_similar (const hl_kb_similar_t *results, const char *error, void *arg)
     hl_staff_t *self = peer->owner;
     if (!results)
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
-                error ? error : "the ticket index did not answer");
+                       error ? error : "the ticket index did not answer");
     else {
         size_t n = hl_kb_similar_size (results);
         Hotline__TicketSummary *items = calloc (n + 1, sizeof *items);
@@ -484,7 +485,7 @@ s_handle_similar (hl_staff_t *self, const hl_peer_t *peer, const Hotline__Simila
     hl_verdict_t v = { 0 };
     if (!self->similar) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED, NULL,
-                "this hotlined has no ticket index (tickets_db)");
+                       "this hotlined has no ticket index (tickets_db)");
         return;
     }
     int by_ticket = q->has_ticket && q->ticket.len;
@@ -515,9 +516,10 @@ s_handle_similar (hl_staff_t *self, const hl_peer_t *peer, const Hotline__Simila
     free (category);
     if (rc != 0) {
         free (pending);
-        hl_reply_nack (self->reply, peer, rc == HL_SIMILAR_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
-                                                  : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
-                NULL, hl_similar_strerror (rc));
+        hl_reply_nack (self->reply, peer,
+                       rc == HL_SIMILAR_FULL ? HOTLINE__ERROR_CODE__ERROR_OVERLOADED
+                                             : HOTLINE__ERROR_CODE__ERROR_BAD_VALUE,
+                       NULL, hl_similar_strerror (rc));
         return;
     }
     hl_reply_started (self->reply, HL_REPLY_QUERY);
@@ -530,7 +532,7 @@ s_handle_clock (hl_staff_t *self, const hl_peer_t *peer, const Hotline__ClockSet
 {
     if (!hl_deadline_clock_is_manual (self->deadline) || !c->has_now_ms) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, NULL,
-                "the clock can be set only on a daemon started with test_clock_ms");
+                       "the clock can be set only on a daemon started with test_clock_ms");
         return;
     }
     hl_deadline_clock_set (self->deadline, (int64_t) c->now_ms);

@@ -201,7 +201,8 @@ s_await (pid_t pid, int notify, int timeout_ms, int *status)
         long long left = until - hl_proc_now_ms ();
         if (left <= 0)
             break;
-        struct pollfd p[2] = { { .fd = notify, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+        struct pollfd p[2] = { { .fd = notify, .events = POLLIN },
+                               { .fd = pidfd, .events = POLLIN } };
         //  Without pidfd, waitpid is asked at least every 100 ms.
         int slice = pidfd >= 0 ? (int) left : (left < 100 ? (int) left : 100);
         if (poll (p, pidfd >= 0 ? 2 : 1, slice) < 0 && errno != EINTR)
