@@ -1,4 +1,4 @@
-/*  hl_intake: request handling of hotlined. See hl_intake.h. */
+/*  hl_intake: the request socket and the channels' complaints. See hl_intake.h. */
 #include "hl_intake.h"
 #include "hl_complaint.h"
 #include "hl_lifecycle.h"
