@@ -1270,14 +1270,17 @@ hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
     return 0;
 }
 
+//  A Function call on REDIS; VERB is FCALL, or FCALL_RO for a read
+//  (Redis refuses it for a Function that writes; a replica may serve it).
 static int
-s_fcall (hl_store_t *self, hl_redis_t *redis, const char *name, const char *key, int argc,
-         const char **argv, const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+s_fcall (hl_store_t *self, hl_redis_t *redis, const char *verb, const char *name,
+         const char *key, int argc, const char **argv, const size_t *lens,
+         hl_redis_reply_fn *fn, void *arg)
 {
     if (!hl_store_is_ready (self))
         return -1;
     s_args_t a = { .argc = 0 };
-    s_arg_str (&a, "FCALL");
+    s_arg_str (&a, verb);
     s_arg_str (&a, name);
     s_arg_str (&a, key ? "1" : "0");
     if (key)
@@ -1291,7 +1294,7 @@ int
 hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                 const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, self->redis, name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, self->redis, "FCALL", name, NULL, argc, argv, lens, fn, arg);
 }
 
 int
@@ -1301,14 +1304,14 @@ hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, i
     char key[HL_BUCKET_KEY_MAX];
     if (hl_bucket_ticket_key (key, sizeof key, ticket, "t") < 0)
         return -1;
-    return s_fcall (self, self->redis, name, key, argc, argv, NULL, fn, arg);
+    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
 }
 
 int
 hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
                      const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, s_reader (self), name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, s_reader (self), "FCALL_RO", name, NULL, argc, argv, lens, fn, arg);
 }
 
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.
