@@ -95,7 +95,12 @@ s_usage (void)
         "  refuse-extension TICKET --note WHY          延期驳回 (dispatcher)\n"
         "  reject-reply TICKET --note WHY              答复退回 (dispatcher)\n"
         "  visit TICKET --satisfaction satisfied|basically_satisfied|unsatisfied\n"
-        "        [--resolved|--unresolved]             回访 (agent); unsatisfied reopens\n"
+        "        [--resolved|--unresolved] [--via phone|sms|web]\n"
+        "                                              回访 (agent); unsatisfied goes to 甄别\n"
+        "  visit-unreachable TICKET [--via V]          回访未接通 (agent); the last try closes\n"
+        "  visit-merged TICKET --satisfaction S        并单回访: a merged ticket's caller\n"
+        "  rehandle TICKET UNIT                        甄别: 重办 by that unit (dispatcher)\n"
+        "  close-unsatisfied TICKET --note WHY         甄别: 不满意办结 (dispatcher)\n"
         "  close TICKET                                办结 (agent)\n"
         "  answer TICKET --note ANSWER [--article ID]  直接答复 (agent)\n"
         "  transfer TICKET 110|119|120|122             紧急转接 (agent)\n"
@@ -405,6 +410,10 @@ static const s_action_cmd_t s_action_cmds[] = {
     { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL },
     { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL },
     { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL },
+    { "visit-unreachable", HOTLINE__ACTION__ACTION_VISIT_UNREACHABLE, NULL },
+    { "visit-merged", HOTLINE__ACTION__ACTION_VISIT_MERGED, NULL },
+    { "rehandle", HOTLINE__ACTION__ACTION_REHANDLE, "unit" },
+    { "close-unsatisfied", HOTLINE__ACTION__ACTION_CLOSE_UNSATISFIED, NULL },
     { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL },
     { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL },
     { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number" },
@@ -436,12 +445,13 @@ s_parse_action_opts (int argc, char **argv, Hotline__Transition *t, Hotline__Env
                      s_action_buf_t *buf)
 {
     enum { O_NOTE = 256, O_ASSIST, O_DAYS, O_SAT, O_RESOLVED, O_UNRESOLVED, O_ARTICLE,
-           O_ACTOR, O_RID };
+           O_ACTOR, O_RID, O_VIA };
     static const struct option longopts[] = {
         { "note", 1, 0, O_NOTE }, { "assist", 1, 0, O_ASSIST }, { "days", 1, 0, O_DAYS },
         { "satisfaction", 1, 0, O_SAT }, { "resolved", 0, 0, O_RESOLVED },
         { "unresolved", 0, 0, O_UNRESOLVED }, { "article", 1, 0, O_ARTICLE },
-        { "actor", 1, 0, O_ACTOR }, { "request-id", 1, 0, O_RID }, { 0, 0, 0, 0 }
+        { "actor", 1, 0, O_ACTOR }, { "request-id", 1, 0, O_RID }, { "via", 1, 0, O_VIA },
+        { 0, 0, 0, 0 }
     };
     int opt;
     optind = 1;
@@ -462,6 +472,13 @@ s_parse_action_opts (int argc, char **argv, Hotline__Transition *t, Hotline__Env
                 t->has_satisfaction = 1;
                 if (!(t->satisfaction = hl_wire_satisfaction_parse (optarg))) {
                     fprintf (stderr, "hotline: unknown satisfaction '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_VIA:
+                t->has_via = 1;
+                if (!(t->via = hl_wire_via_parse (optarg))) {
+                    fprintf (stderr, "hotline: --via is phone, sms or web, not '%s'\n", optarg);
                     return -1;
                 }
                 break;

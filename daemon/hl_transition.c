@@ -50,6 +50,8 @@ s_check_values (const Hotline__Transition *t, hl_verdict_t *v)
         && hl_verdict_enum (v, "satisfaction", 1, t->satisfaction,
                             &hotline__satisfaction__descriptor))
         return -1;
+    if (t->has_via && hl_verdict_enum (v, "via", 1, t->via, &hotline__via__descriptor))
+        return -1;
     if (t->has_extension_days
         && (t->extension_days < 1 || t->extension_days > HL_WIRE_EXTENSION_DAYS_MAX))
         return hl_verdict_fail (v, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "extension_days",

@@ -214,7 +214,7 @@ test_happy_path (void)
     hl_testenv_destroy (&env);
 }
 
-//  退单 → 驳回 → 退单 → 改派; 重办 after an unsatisfied visit.
+//  退单 → 驳回 → 退单 → 改派; 甄别 after an unsatisfied visit: 重办.
 static void
 test_return_and_reopen (void)
 {
@@ -265,6 +265,8 @@ test_return_and_reopen (void)
     rating.has_satisfaction = 1;
     rating.satisfaction = HOTLINE__SATISFACTION__UNSATISFIED;
     HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+                         HOTLINE__STATE__STATE_REVIEWING));
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REHANDLE, &to),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
     env_t *view = hl_testenv_show (env, t);
