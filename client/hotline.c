@@ -193,12 +193,21 @@ s_print_ack (const s_opts_t *o, const Hotline__Envelope *r)
         hl_json_kv_str (&b, "state", state, strlen (state), 0);
         hl_json_kv_int (&b, "created_ms", (int64_t) a->created_ms, 0);
         hl_json_kv_bool (&b, "duplicate", a->duplicate, 0);
+        if (a->has_reply_due_ms)
+            hl_json_kv_int (&b, "reply_due_ms", (int64_t) a->reply_due_ms, 0);
         hl_buf_puts (&b, "}");
         printf ("%s\n", b.data);
         hl_buf_free (&b);
+        return;
     }
-    else
-        printf ("%s\n", a->ticket ?: "");
+    //  The ticket number alone on stdout (scripts read it); the date to
+    //  tell the caller beside it, for the agent.
+    printf ("%s\n", a->ticket ?: "");
+    if (a->has_reply_due_ms) {
+        char due[32];
+        hl_view_time (a->reply_due_ms, due, sizeof due);
+        fprintf (stderr, "答复期限 %s\n", due);
+    }
 }
 
 static void

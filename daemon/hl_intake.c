@@ -39,6 +39,7 @@ struct hl_intake {
     const hl_catalogue_t *catalogue;
     hl_broker_t *broker;
     int auto_dispatch;
+    int reply_from_dispatch;       //  reply_clock_start = dispatch
     char instance[64];
     char ack[32];                  //  the acknowledgement mode, for status
     size_t max_message;
@@ -77,6 +78,7 @@ typedef struct {
     int64_t received_us;               //  when the request arrived
     char identity[96];                 //  the CURVE identity, for privacy ("" = none)
     int revealed;                      //  ticket queries: full caller details asked for
+    int64_t reply_due_ms;              //  complaints: the reply date promised (0: none)
 } s_peer_t;
 
 //  ---------------------------------------------------------------------
@@ -129,6 +131,8 @@ s_ack (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
     ack.created_ms = res->created_ms;
     ack.has_duplicate = 1;
     ack.duplicate = res->outcome == HL_STORE_DUP;
+    ack.has_reply_due_ms = peer->reply_due_ms > 0;
+    ack.reply_due_ms = (uint64_t) peer->reply_due_ms;
     env.body_case = HOTLINE__ENVELOPE__BODY_ACK;
     env.ack = &ack;
     s_send (self, peer, &env);
@@ -332,6 +336,28 @@ hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
     d->sla_generation = hl_deadline_generation (deadline);
 }
 
+//  What the agent tells the caller: the reply is due by the limit counted
+//  from the dispatch (now) or, when the clock starts at sign, from the
+//  latest moment the unit may sign.
+int64_t
+hl_intake_promised_reply (hl_deadline_t *deadline, const Hotline__Complaint *c,
+                          const hl_store_disposition_t *d, int from_dispatch)
+{
+    if (!deadline || (strcmp (d->state, "dispatched") != 0 && strcmp (d->state, "to_dispatch")))
+        return 0;
+    hl_deadline_facts_t facts = { .request_type = c->request_type, .urgent = c->urgent,
+                                  .enterprise = c->enterprise };
+    if (c->has_tag && c->tag.len)
+        snprintf (facts.tag, sizeof facts.tag, "%.*s", (int) c->tag.len, c->tag.data);
+    int64_t start = from_dispatch || !d->sign_due_ms || d->sign_due_ms == HL_SLA_NEVER
+                  ? d->now_ms : d->sign_due_ms;
+    hl_sla_deadline_t reply;
+    if (hl_deadline_compute (deadline, &facts, HL_SLA_REPLY, start, "", 0, &reply) != 0
+        || reply.due_ms == HL_SLA_NEVER)
+        return 0;
+    return reply.due_ms;
+}
+
 void
 hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
                        const Hotline__Complaint *c, hl_store_disposition_t *d,
@@ -436,6 +462,8 @@ s_handle_complaint (hl_intake_t *self, const s_peer_t *peer,
     hl_intake_sign_deadline (self->deadline, c, &disposition);
     s_peer_t *pending = s_peer_copy (peer);
     pending->request = *request;
+    pending->reply_due_ms = hl_intake_promised_reply (self->deadline, c, &disposition,
+                                                      self->reply_from_dispatch);
     if (hl_store_intake (self->store, c, actor, 0, &disposition,
                          s_on_stored, pending) != 0) {
         free (pending);
@@ -1103,6 +1131,7 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->catalogue = catalogue;
     self->broker = broker;
     self->auto_dispatch = (int) cfg->auto_dispatch;
+    self->reply_from_dispatch = strcmp (cfg->reply_clock_start, "dispatch") == 0;
     self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;

@@ -860,6 +860,21 @@ s_view_field (s_view_t *v, const redisReply *name, const redisReply *value)
     else
     if (s_reply_is (name, "resolved"))
         view->has_resolved = 1, view->resolved = text[0] == '1';
+    else
+    if (s_reply_is (name, "close_reason"))
+        view->has_close_reason = 1, view->close_reason = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "return_count"))
+        view->has_return_count = 1, view->return_count = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "return_reasons"))
+        view->has_return_reasons = 1, view->return_reasons = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "visit_attempts"))
+        view->has_visit_attempts = 1, view->visit_attempts = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "visit_via"))
+        view->has_visit_via = (view->visit_via = hl_wire_via_parse (text)) != 0;
 }
 
 static void
