@@ -179,12 +179,15 @@ hl_config_set (hl_config_t *cfg, const char *key, const char *value, char *err, 
 }
 
 //  extension_limits: comma-separated TYPE:TIMES:DAYS, TYPE a request
-//  type's name or "*", each type once. The Function reads the same text.
+//  type's name (English or Chinese) or "*", each type once. Rewritten with
+//  the English names, the form the Function reads.
 static int
-s_check_extension_limits (const char *text, char *err, size_t errlen)
+s_check_extension_limits (char *text, size_t size, char *err, size_t errlen)
 {
     char copy[sizeof ((hl_config_t *) 0)->extension_limits], *save = NULL;
+    char out[sizeof copy] = "";
     int seen[16] = { 0 };
+    size_t used = 0;
     snprintf (copy, sizeof copy, "%s", text);
     for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
         char type[32];
@@ -203,7 +206,14 @@ s_check_extension_limits (const char *text, char *err, size_t errlen)
                       HL_WIRE_EXTENSION_DAYS_MAX);
             return -1;
         }
+        used += (size_t) snprintf (out + used, sizeof out - used, "%s%s:%d:%d", used ? "," : "",
+                                   t ? hl_wire_request_type_name (t) : "*", times, days);
+        if (used >= sizeof out) {
+            snprintf (err, errlen, "extension_limits: too long");
+            return -1;
+        }
     }
+    snprintf (text, size, "%s", out);
     return 0;
 }
 
@@ -248,7 +258,8 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
                   cfg->reply_clock_start);
         return -1;
     }
-    if (s_check_extension_limits (cfg->extension_limits, err, errlen) != 0)
+    if (s_check_extension_limits (cfg->extension_limits, sizeof cfg->extension_limits,
+                                  err, errlen) != 0)
         return -1;
     if (cfg->n_endpoints == 0)
         return s_set_endpoint (cfg, "tcp://127.0.0.1:7101", err, errlen);
