@@ -92,14 +92,7 @@ s_staff (hl_testenv_t *env, const char *actor, const char *ticket, Hotline__Acti
 static int
 s_done_to (env_t *reply, Hotline__State to)
 {
-    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE
-          && reply->transition_done->to_state == to;
-    if (!ok)
-        fprintf (stderr, "expected -> %s, got %s\n", hl_wire_state_name (to),
-                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
-                 ? reply->nack->message : "no transition");
-    s_free (&reply);
-    return ok;
+    return hl_testenv_done_to (reply, to);
 }
 
 static int
