@@ -106,6 +106,7 @@ s_usage (void)
         "  transfer TICKET 110|119|120|122             紧急转接 (agent)\n"
         "  out-of-scope TICKET --note REASON           不予受理 (agent)\n"
         "  merge TICKET PARENT                         并单 (agent)\n"
+        "  link-repeat TICKET EARLIER                  重复来电: the caller's earlier ticket\n"
         "  pause TICKET --note WHY                     stop the SLA clock (dispatcher)\n"
         "  resume TICKET                               start it again (dispatcher)\n"
         "The actor defaults to HOTLINE_ACTOR, else (over CURVE) the key's owner, else\n"
@@ -404,7 +405,7 @@ s_cmd_status (const s_opts_t *o, int argc, char **argv)
 //  Actions on tickets
 
 //  A command that becomes one Transition. ARG names the second
-//  positional argument: "unit", "parent", "number" or NULL.
+//  positional argument: "unit", "parent", "repeat_of", "number" or NULL.
 typedef struct {
     const char *command;
     Hotline__Action action;
@@ -428,6 +429,7 @@ static const s_action_cmd_t s_action_cmds[] = {
     { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number" },
     { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL },
     { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent" },
+    { "link-repeat", HOTLINE__ACTION__ACTION_LINK_REPEAT, "repeat_of" },
     { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL },
     { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL },
     { NULL, 0, NULL }
@@ -550,6 +552,9 @@ s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **arg
     else
     if (second && strcmp (cmd->arg, "parent") == 0)
         t.has_parent = 1, t.parent = hl_wire_bytes (second);
+    else
+    if (second && strcmp (cmd->arg, "repeat_of") == 0)
+        t.has_repeat_of = 1, t.repeat_of = hl_wire_bytes (second);
     else
     if (second)
         t.has_transfer_to = 1, t.transfer_to = (uint32_t) atoi (second);

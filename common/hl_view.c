@@ -162,6 +162,7 @@ hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
         hl_json_kv_int (b, "return_count", v->return_count, 0);
     s_kv_bytes (b, "return_reasons", v->has_return_reasons, v->return_reasons);
     s_kv_bytes (b, "close_reason", v->has_close_reason, v->close_reason);
+    s_kv_bytes (b, "repeat_of", v->has_repeat_of, v->repeat_of);
     if (v->caller_masked)
         hl_json_kv_bool (b, "caller_masked", 1, 0);
     if (v->complaint)
@@ -281,6 +282,7 @@ hl_view_print (FILE *out, const Hotline__TicketView *v)
         fprintf (out, "%-10s %u (%.*s)\n", "退单次数", v->return_count,
                  (int) v->return_reasons.len, v->return_reasons.data);
     s_line (out, "办结方式", v->has_close_reason, v->close_reason);
+    s_line (out, "重复来电", v->has_repeat_of, v->repeat_of);
     s_sla_print (out, v);
     fprintf (out, "\n历史\n");
     for (size_t i = 0; i < v->n_history; i++) {

@@ -65,6 +65,7 @@ static const s_setting_t s_settings[] = {
     S_NUM (visit_tries, 0, 20, "unreachable 回访 attempts that close a ticket as 联系不上 (0: never)"),
     S_STR (extension_limits, "延期 granted per request type, TYPE:TIMES:DAYS,... (TYPE * for the rest)"),
     S_STR (reply_clock_start, "the reply clock starts at 'sign' or 'dispatch'"),
+    S_NUM (repeat_window_h, 0, 720, "hours within which the same caller on the same category is a repeat call (0: off)"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
@@ -107,6 +108,7 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->return_max = 2;
     cfg->return_window_wd = 1;
     cfg->visit_tries = 3;
+    cfg->repeat_window_h = 72;
     snprintf (cfg->extension_limits, sizeof cfg->extension_limits, "*:2:10");
     snprintf (cfg->reply_clock_start, sizeof cfg->reply_clock_start, "sign");
     cfg->auto_dispatch = 1;

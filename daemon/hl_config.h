@@ -66,6 +66,7 @@ typedef struct {
     long visit_tries;                        //  unreachable 回访 attempts that close (0: never)
     char extension_limits[256];              //  延期 per request type, TYPE:TIMES:DAYS,...
     char reply_clock_start[16];              //  "sign" or "dispatch"
+    long repeat_window_h;                    //  repeat calls: same caller and category (0: off)
     long http_max_connections;               //  dashboard: open connections
     long http_head_timeout_ms;               //  ... for a whole request head
     long http_write_timeout_ms;              //  ... for a client to read

@@ -1,6 +1,7 @@
 /*  hl_intake: request handling of hotlined. See hl_intake.h. */
 #include "hl_intake.h"
 #include "hl_privacy.h"
+#include "hl_repeat.h"
 #include "hl_complaint.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -40,6 +41,7 @@ struct hl_intake {
     hl_broker_t *broker;
     int auto_dispatch;
     int reply_from_dispatch;       //  reply_clock_start = dispatch
+    hl_repeat_t *repeat;           //  links repeat calls (NULL: off)
     char instance[64];
     char ack[32];                  //  the acknowledgement mode, for status
     size_t max_message;
@@ -218,6 +220,29 @@ s_index_similar (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_
     free (category);
 }
 
+static void
+s_repeat_done (void *arg)
+{
+    s_inflight_done (arg, S_ACTION);
+}
+
+//  A caller calling again on the same matter: linked to the earlier
+//  ticket (hl_repeat), after the caller has had the answer.
+static void
+s_check_repeat (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t *res)
+{
+    const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
+    char phone[HL_COMPLAINT_PHONE_MAX + 1], category[64];
+    if (!self->repeat || !c || c->anonymous || !c->has_caller_phone || !c->has_category
+        || c->category.len >= sizeof category
+        || hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone) <= 0)
+        return;
+    snprintf (category, sizeof category, "%.*s", (int) c->category.len, c->category.data);
+    if (hl_repeat_check (self->repeat, res->ticket, phone, category, res->created_ms,
+                         hl_deadline_now (self->deadline), s_repeat_done, self) == 0)
+        self->inflight[S_ACTION]++;
+}
+
 //  A ticket just stored as dispatched goes to the worker queue together
 //  with what intake already holds of it, so a worker with free credit gets
 //  it without the queue reading it back from Redis.
@@ -259,6 +284,7 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                 s_announce (self, "intake", res->ticket, res->unit, 0, res->state, peer->channel,
                             0, (int64_t) res->created_ms);
                 s_index_similar (self, peer, res);
+                s_check_repeat (self, peer, res);
             }
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
                 s_hand_over (self, peer, res);
@@ -1132,6 +1158,8 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->broker = broker;
     self->auto_dispatch = (int) cfg->auto_dispatch;
     self->reply_from_dispatch = strcmp (cfg->reply_clock_start, "dispatch") == 0;
+    if (cfg->repeat_window_h > 0)
+        self->repeat = hl_repeat_new (store, cfg->repeat_window_h * 3600 * INT64_C (1000));
     self->curve = *cfg->intake_key_file != 0;
     snprintf (self->instance, sizeof self->instance, "%s", cfg->instance);
     self->max_message = (size_t) cfg->max_message_bytes;
@@ -1164,6 +1192,7 @@ hl_intake_destroy (hl_intake_t **self_p, int linger_ms)
         return;
     hl_zsock_destroy (&self->zsock, linger_ms);
     hl_buf_free (&self->out);
+    hl_repeat_destroy (&self->repeat);
     free (self);
     *self_p = NULL;
 }

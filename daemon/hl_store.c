@@ -873,6 +873,9 @@ s_view_field (s_view_t *v, const redisReply *name, const redisReply *value)
     if (s_reply_is (name, "visit_attempts"))
         view->has_visit_attempts = 1, view->visit_attempts = (uint32_t) atoi (text);
     else
+    if (s_reply_is (name, "repeat_of"))
+        view->has_repeat_of = 1, view->repeat_of = s_reply_bytes (value);
+    else
     if (s_reply_is (name, "visit_via"))
         view->has_visit_via = (view->visit_via = hl_wire_via_parse (text)) != 0;
 }
@@ -1202,6 +1205,7 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
     s_param (a, "unit", t->has_unit, t->unit);
     s_param (a, "parent", t->has_parent, t->parent);
     s_param (a, "article", t->has_article, t->article);
+    s_param (a, "repeat_of", t->has_repeat_of, t->repeat_of);
     size_t used = 0;
     assist[0] = 0;
     for (size_t i = 0; i < t->n_assist && used + t->assist[i].len + 2 < assist_len; i++)

@@ -74,6 +74,8 @@ hl_transition_check (const Hotline__Transition *t, const hl_catalogue_t *catalog
         || (t->has_parent && t->parent.len
             && hl_verdict_code (v, "parent", 1, t->parent, HL_STORE_TICKET_MAX - 1))
         || (t->has_article && t->article.len && hl_verdict_code (v, "article", 1, t->article, 64))
+        || (t->has_repeat_of && t->repeat_of.len
+            && hl_verdict_code (v, "repeat_of", 1, t->repeat_of, HL_STORE_TICKET_MAX - 1))
         || s_check_units (t, catalogue, v)
         || s_check_values (t, v))
         return -1;

@@ -428,16 +428,23 @@ local function limit_reached(p, name, count)
   return max ~= nil and count >= max, max
 end
 
+-- The refusal when COUNT (said as DONE) has reached the limit NAME; NEXT
+-- tells what may be done instead. Nil within the limit.
+local function limit_refusal(p, name, count, done, next)
+  local over, max = limit_reached(p, name, count)
+  if over then
+    return fail('limit_reached', done .. ' (' .. name .. ' ' .. max .. '): ' .. next)
+  end
+end
+
 -- A unit returns a ticket before signing it, or within its window after
 -- (return_until, set at sign); at most return_max times a ticket, after
 -- which the dispatcher decides. Every reason is kept.
 APPLY['return'] = function (t, p, k, now)
   local n = tonumber(t.return_count or '0')
-  local over, max = limit_reached(p, 'return_max', n)
-  if over then
-    return nil, fail('limit_reached', 'returned ' .. n .. ' times already (return_max ' .. max ..
-                     '): the dispatcher decides; ask for reassign')
-  end
+  local refusal = limit_refusal(p, 'return_max', n, 'returned ' .. n .. ' times already',
+                                'the dispatcher decides; ask for reassign')
+  if refusal then return nil, refusal end
   local until_ms = tonumber(t.return_until or '')
   if t.state == 'signed' and until_ms and now > until_ms then
     return nil, fail('too_late', 'the return window closed at ' .. local_time(until_ms) ..
@@ -564,11 +571,9 @@ end
 -- the return window of the last round lapse.
 APPLY.rehandle = function (t, p, k, now)
   local n = tonumber(t.reopen_count or '0')
-  local over, max = limit_reached(p, 'reopen_max', n)
-  if over then
-    return nil, fail('limit_reached', '重办 ' .. n .. ' rounds already (reopen_max ' .. max ..
-                     '): close it as unsatisfied (close_unsatisfied)')
-  end
+  local refusal = limit_refusal(p, 'reopen_max', n, '重办 ' .. n .. ' rounds already',
+                                'close it as unsatisfied (close_unsatisfied)')
+  if refusal then return nil, refusal end
   put('reopen_count', n + 1)
   route_to(k, p, now)
   redis.call('HDEL', k, 'reply', 'first_contact_ms', 'return_until', 'visit_attempts')
@@ -604,6 +609,18 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   put('parent', p.parent, 'closed_ms', now)
   redis.call('RPUSH', 'hl:h:' .. p.parent, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
+end
+
+-- A repeat call (重复来电): the ticket names the same caller's earlier
+-- ticket on the same matter.
+APPLY.link_repeat = function (t, p, k, now, lead, actor, ticket)
+  if p.repeat_of == ticket then
+    return nil, fail('bad_value', 'a ticket cannot repeat itself')
+  end
+  if redis.call('EXISTS', 'hl:t:' .. p.repeat_of) == 0 then
+    return nil, fail('not_found', 'ticket ' .. p.repeat_of .. ' does not exist')
+  end
+  put('repeat_of', p.repeat_of)
 end
 
 local function paused(t)
@@ -754,6 +771,8 @@ local function history_note(action, p)
     note = p.transfer_to .. (note ~= '' and (': ' .. note) or '')
   elseif action == 'merge' then
     note = '并入 ' .. p.parent .. (note ~= '' and (': ' .. note) or '')
+  elseif action == 'link_repeat' then
+    note = '重复来电, 前单 ' .. p.repeat_of .. (note ~= '' and (': ' .. note) or '')
   end
   return note
 end

@@ -2,7 +2,7 @@
  *  after an unsatisfied visit and the cap on 重办 rounds; the outcomes of
  *  回访 (unreachable after N tries, by SMS, the callers of merged tickets);
  *  the limits of 延期 and of 退单; the start of the reply clock and the
- *  date intake promises; 感谢. Every refusal is checked for its code and
+ *  date intake promises; 感谢; repeat calls. Every refusal is checked for its code and
  *  for leaving the ticket as it was. Real hotlined on a manual clock (a
  *  Monday, 23 November 2026, 09:00), real Redis, a worker of 人社 (rsj)
  *  on the wire; the limits come from hotlined's flags as from its file.
@@ -166,14 +166,7 @@ s_return (Hotline__ReturnReason why)
 static int
 s_to (env_t *reply, Hotline__State to)
 {
-    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE
-          && reply->transition_done->to_state == to;
-    if (!ok)
-        fprintf (stderr, "expected -> %s, got %s\n", hl_wire_state_name (to),
-                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
-                 ? reply->nack->message : "no transition");
-    s_free (&reply);
-    return ok;
+    return hl_testenv_done_to (reply, to);
 }
 
 //  The ticket's view (free it).
@@ -510,6 +503,65 @@ test_promised_reply (void)
     s_down ();
 }
 
+//  The ticket T names as the one it repeats, within 2 s, into OUT ("" if none).
+static void
+s_repeat_of (const char *t, char out[48])
+{
+    out[0] = 0;
+    for (int i = 0; i < 20 && !out[0]; i++) {
+        env_t *v = s_show (t);
+        if (v && v->ticket_view->has_repeat_of)
+            snprintf (out, 48, "%.*s", (int) v->ticket_view->repeat_of.len,
+                      v->ticket_view->repeat_of.data);
+        s_free (&v);
+        if (!out[0])
+            hl_testenv_sleep_ms (100);
+    }
+}
+
+//  Files a request from the usual caller in CATEGORY into T.
+static void
+s_call (const char *category, char t[48])
+{
+    char rid[33];
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_PHONE, HOTLINE__REQUEST_TYPE__REQUEST_HELP,
+                          category, "441702", "又打来问同一件事", rid);
+    hl_testenv_file (s.env, &c, t);
+    HL_CHECK (*t != 0);
+}
+
+//  The same caller on the same matter within repeat_window_h is a repeat
+//  call: flagged, naming the earlier ticket; another matter, or later, not.
+static void
+test_repeat_calls (void)
+{
+    const char *args[] = { "--repeat-window-h", "24", NULL };
+    if (s_up ("repeat", args) != 0)
+        return s_down ();
+    char first[48], again[48], other[48], later[48], link[48];
+    s_call ("SB.01", first);
+    s_call ("GJ.01", other);
+    hl_testenv_set_clock (s.env, hl_testenv_beijing_ms (2026, 11, 23, 20, 0));
+    s_call ("SB.01", again);
+    s_repeat_of (again, link);
+    HL_CHECK_STR (link, first);
+    s_repeat_of (other, link);
+    HL_CHECK_STR (link, "");
+    hl_testenv_set_clock (s.env, hl_testenv_beijing_ms (2026, 11, 24, 19, 0));
+    s_call ("SB.01", later);         //  34 h after the first, 23 h after the second
+    s_repeat_of (later, link);
+    HL_CHECK_STR (link, again);
+    //  By hand, staff may link too; never to itself.
+    Hotline__Transition p = HOTLINE__TRANSITION__INIT;
+    p.has_repeat_of = 1;
+    p.repeat_of = hl_wire_bytes (other);
+    s_snap_t before = s_snap (other);
+    HL_CHECK (s_refused (s_act (AGENT, other, HOTLINE__ACTION__ACTION_LINK_REPEAT, p),
+                         HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "itself", other, before));
+    s_down ();
+}
+
 static const hl_test_case_t s_cases[] = {
     { "review", test_review },
     { "visit_outcomes", test_visit_outcomes },
@@ -517,6 +569,7 @@ static const hl_test_case_t s_cases[] = {
     { "return_limits", test_return_limits },
     { "reply_clock", test_reply_clock },
     { "promised_reply", test_promised_reply },
+    { "repeat_calls", test_repeat_calls },
     { NULL, NULL }
 };
 
