@@ -30,6 +30,8 @@ typedef enum {
     S_COMPLAINT,                   //  new tickets
     S_ACTION,                      //  staff transitions
     S_QUERY,                       //  reads and searches
+    S_REPEAT,                      //  repeat-call checks after intake (hl_repeat
+                                   //  bounds them; counted only for the drain)
     S_KINDS
 } s_kind_t;
 
@@ -174,7 +176,8 @@ s_announce (hl_intake_t *self, const char *kind, const char *ticket, const char 
 static size_t
 s_inflight_total (const hl_intake_t *self)
 {
-    return self->inflight[S_COMPLAINT] + self->inflight[S_ACTION] + self->inflight[S_QUERY];
+    return self->inflight[S_COMPLAINT] + self->inflight[S_ACTION] + self->inflight[S_QUERY]
+         + self->inflight[S_REPEAT];
 }
 
 //  Whether a request of KIND may start; if not, it is answered with a
@@ -182,7 +185,7 @@ s_inflight_total (const hl_intake_t *self)
 static int
 s_admit (hl_intake_t *self, const s_peer_t *peer, s_kind_t kind)
 {
-    static const char *what[S_KINDS] = { "complaints", "actions", "queries" };
+    static const char *what[S_KINDS] = { "complaints", "actions", "queries", "repeat checks" };
     if (self->inflight[kind] < self->max_inflight[kind])
         return 1;
     char message[96];
@@ -223,7 +226,7 @@ s_index_similar (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_
 static void
 s_repeat_done (void *arg)
 {
-    s_inflight_done (arg, S_ACTION);
+    s_inflight_done (arg, S_REPEAT);
 }
 
 //  A caller calling again on the same matter: linked to the earlier
@@ -238,9 +241,10 @@ s_check_repeat (hl_intake_t *self, const s_peer_t *peer, const hl_store_result_t
         || hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone) <= 0)
         return;
     snprintf (category, sizeof category, "%.*s", (int) c->category.len, c->category.data);
+    self->inflight[S_REPEAT]++;      //  first: the check may end at once
     if (hl_repeat_check (self->repeat, res->ticket, phone, category, res->created_ms,
-                         hl_deadline_now (self->deadline), s_repeat_done, self) == 0)
-        self->inflight[S_ACTION]++;
+                         hl_deadline_now (self->deadline), s_repeat_done, self) != 0)
+        self->inflight[S_REPEAT]--;
 }
 
 //  A ticket just stored as dispatched goes to the worker queue together

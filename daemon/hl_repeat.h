@@ -20,8 +20,13 @@ typedef struct hl_repeat hl_repeat_t;
 //  Told once when a check is over (linked or not).
 typedef void (hl_repeat_done_fn) (void *arg);
 
-//  WINDOW_MS 0: never link.
+//  WINDOW_MS 0: never link. Checks run a few at a time, the rest wait in
+//  order (a burst of intake never floods Redis with reads); beyond a
+//  bound they are skipped, with a warning.
 hl_repeat_t *hl_repeat_new (hl_store_t *store, int64_t window_ms);
+
+//  Checks still waiting are dropped (their tickets stay unlinked). Only
+//  when none is running: the owner waits for their DONE first (drain).
 void hl_repeat_destroy (hl_repeat_t **self_p);
 
 //  The index in ITEMS (a caller's tickets, newest first) of the ticket that
@@ -32,8 +37,8 @@ int hl_repeat_pick (Hotline__TicketSummary *const *items, size_t n, const char *
 
 //  Checks TICKET (caller PHONE, normalised; CATEGORY; created at
 //  CREATED_MS) and links it if it repeats an earlier one, at NOW_MS. Returns
-//  0 and calls DONE once when over, or -1 (nothing to check, or the store
-//  is not ready) and never calls it.
+//  0 and calls DONE once when over (possibly before returning), or -1
+//  (nothing to check, or the queue is full) and never calls it.
 int hl_repeat_check (hl_repeat_t *self, const char *ticket, const char *phone,
                      const char *category, uint64_t created_ms, int64_t now_ms,
                      hl_repeat_done_fn *done, void *arg);
