@@ -95,12 +95,18 @@ s_usage (void)
         "  refuse-extension TICKET --note WHY          延期驳回 (dispatcher)\n"
         "  reject-reply TICKET --note WHY              答复退回 (dispatcher)\n"
         "  visit TICKET --satisfaction satisfied|basically_satisfied|unsatisfied\n"
-        "        [--resolved|--unresolved]             回访 (agent); unsatisfied reopens\n"
+        "        [--resolved|--unresolved] [--via phone|sms|web]\n"
+        "                                              回访 (agent); unsatisfied goes to 甄别\n"
+        "  visit-unreachable TICKET [--via V]          回访未接通 (agent); the last try closes\n"
+        "  visit-merged TICKET --satisfaction S        并单回访: a merged ticket's caller\n"
+        "  rehandle TICKET UNIT                        甄别: 重办 by that unit (dispatcher)\n"
+        "  close-unsatisfied TICKET --note WHY         甄别: 不满意办结 (dispatcher)\n"
         "  close TICKET                                办结 (agent)\n"
         "  answer TICKET --note ANSWER [--article ID]  直接答复 (agent)\n"
         "  transfer TICKET 110|119|120|122             紧急转接 (agent)\n"
         "  out-of-scope TICKET --note REASON           不予受理 (agent)\n"
         "  merge TICKET PARENT                         并单 (agent)\n"
+        "  link-repeat TICKET EARLIER                  重复来电: the caller's earlier ticket\n"
         "  pause TICKET --note WHY                     stop the SLA clock (dispatcher)\n"
         "  resume TICKET                               start it again (dispatcher)\n"
         "The actor defaults to HOTLINE_ACTOR, else (over CURVE) the key's owner, else\n"
@@ -188,12 +194,21 @@ s_print_ack (const s_opts_t *o, const Hotline__Envelope *r)
         hl_json_kv_str (&b, "state", state, strlen (state), 0);
         hl_json_kv_int (&b, "created_ms", (int64_t) a->created_ms, 0);
         hl_json_kv_bool (&b, "duplicate", a->duplicate, 0);
+        if (a->has_reply_due_ms)
+            hl_json_kv_int (&b, "reply_due_ms", (int64_t) a->reply_due_ms, 0);
         hl_buf_puts (&b, "}");
         printf ("%s\n", b.data);
         hl_buf_free (&b);
+        return;
     }
-    else
-        printf ("%s\n", a->ticket ?: "");
+    //  The ticket number alone on stdout (scripts read it); the date to
+    //  tell the caller beside it, for the agent.
+    printf ("%s\n", a->ticket ?: "");
+    if (a->has_reply_due_ms) {
+        char due[32];
+        hl_view_time (a->reply_due_ms, due, sizeof due);
+        fprintf (stderr, "答复期限 %s\n", due);
+    }
 }
 
 static void
@@ -390,7 +405,7 @@ s_cmd_status (const s_opts_t *o, int argc, char **argv)
 //  Actions on tickets
 
 //  A command that becomes one Transition. ARG names the second
-//  positional argument: "unit", "parent", "number" or NULL.
+//  positional argument: "unit", "parent", "repeat_of", "number" or NULL.
 typedef struct {
     const char *command;
     Hotline__Action action;
@@ -405,11 +420,16 @@ static const s_action_cmd_t s_action_cmds[] = {
     { "refuse-extension", HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, NULL },
     { "reject-reply", HOTLINE__ACTION__ACTION_REJECT_REPLY, NULL },
     { "visit", HOTLINE__ACTION__ACTION_VISIT, NULL },
+    { "visit-unreachable", HOTLINE__ACTION__ACTION_VISIT_UNREACHABLE, NULL },
+    { "visit-merged", HOTLINE__ACTION__ACTION_VISIT_MERGED, NULL },
+    { "rehandle", HOTLINE__ACTION__ACTION_REHANDLE, "unit" },
+    { "close-unsatisfied", HOTLINE__ACTION__ACTION_CLOSE_UNSATISFIED, NULL },
     { "close", HOTLINE__ACTION__ACTION_CLOSE, NULL },
     { "answer", HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, NULL },
     { "transfer", HOTLINE__ACTION__ACTION_TRANSFER, "number" },
     { "out-of-scope", HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, NULL },
     { "merge", HOTLINE__ACTION__ACTION_MERGE, "parent" },
+    { "link-repeat", HOTLINE__ACTION__ACTION_LINK_REPEAT, "repeat_of" },
     { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL },
     { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL },
     { NULL, 0, NULL }
@@ -436,12 +456,13 @@ s_parse_action_opts (int argc, char **argv, Hotline__Transition *t, Hotline__Env
                      s_action_buf_t *buf)
 {
     enum { O_NOTE = 256, O_ASSIST, O_DAYS, O_SAT, O_RESOLVED, O_UNRESOLVED, O_ARTICLE,
-           O_ACTOR, O_RID };
+           O_ACTOR, O_RID, O_VIA };
     static const struct option longopts[] = {
         { "note", 1, 0, O_NOTE }, { "assist", 1, 0, O_ASSIST }, { "days", 1, 0, O_DAYS },
         { "satisfaction", 1, 0, O_SAT }, { "resolved", 0, 0, O_RESOLVED },
         { "unresolved", 0, 0, O_UNRESOLVED }, { "article", 1, 0, O_ARTICLE },
-        { "actor", 1, 0, O_ACTOR }, { "request-id", 1, 0, O_RID }, { 0, 0, 0, 0 }
+        { "actor", 1, 0, O_ACTOR }, { "request-id", 1, 0, O_RID }, { "via", 1, 0, O_VIA },
+        { 0, 0, 0, 0 }
     };
     int opt;
     optind = 1;
@@ -462,6 +483,13 @@ s_parse_action_opts (int argc, char **argv, Hotline__Transition *t, Hotline__Env
                 t->has_satisfaction = 1;
                 if (!(t->satisfaction = hl_wire_satisfaction_parse (optarg))) {
                     fprintf (stderr, "hotline: unknown satisfaction '%s'\n", optarg);
+                    return -1;
+                }
+                break;
+            case O_VIA:
+                t->has_via = 1;
+                if (!(t->via = hl_wire_via_parse (optarg))) {
+                    fprintf (stderr, "hotline: --via is phone, sms or web, not '%s'\n", optarg);
                     return -1;
                 }
                 break;
@@ -524,6 +552,9 @@ s_cmd_action (const s_opts_t *o, const s_action_cmd_t *cmd, int argc, char **arg
     else
     if (second && strcmp (cmd->arg, "parent") == 0)
         t.has_parent = 1, t.parent = hl_wire_bytes (second);
+    else
+    if (second && strcmp (cmd->arg, "repeat_of") == 0)
+        t.has_repeat_of = 1, t.repeat_of = hl_wire_bytes (second);
     else
     if (second)
         t.has_transfer_to = 1, t.transfer_to = (uint32_t) atoi (second);

@@ -192,6 +192,16 @@ hl_deadline_compute (hl_deadline_t *self, const hl_deadline_facts_t *facts, int 
     return 0;
 }
 
+//  Windows that the lifecycle measures in working days (退单 after
+//  signing) end as a limit does: at the close of the N-th working day after
+//  the one of T.
+int64_t
+hl_deadline_working_days_after (hl_deadline_t *self, int64_t t, int days)
+{
+    assert (days >= 1);
+    return hl_calendar_add_working_days (self->calendar, t, days, HL_CALENDAR_DAY1_NEXT, NULL);
+}
+
 int64_t
 hl_deadline_left (hl_deadline_t *self, const hl_sla_deadline_t *deadline, int64_t now_ms)
 {

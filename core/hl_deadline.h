@@ -59,6 +59,10 @@ int hl_deadline_compute (hl_deadline_t *self, const hl_deadline_facts_t *facts,
                          int milestone, int64_t start_ms, const char *pauses,
                          int extension_days, hl_sla_deadline_t *out);
 
+//  The close of office hours on the DAYS-th (>= 1) working day after the
+//  day of T.
+int64_t hl_deadline_working_days_after (hl_deadline_t *self, int64_t t, int days);
+
 //  Time left until OUT's due moment at NOW_MS, in the limit's own time.
 int64_t hl_deadline_left (hl_deadline_t *self, const hl_sla_deadline_t *deadline,
                           int64_t now_ms);

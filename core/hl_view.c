@@ -154,6 +154,15 @@ hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
         s_kv_name (b, "satisfaction", hl_wire_satisfaction_name (v->satisfaction));
         hl_json_kv_bool (b, "resolved", v->resolved, 0);
     }
+    if (v->visit_attempts)
+        hl_json_kv_int (b, "visit_attempts", v->visit_attempts, 0);
+    if (v->has_visit_via)
+        s_kv_name (b, "visit_via", hl_wire_via_name (v->visit_via));
+    if (v->return_count)
+        hl_json_kv_int (b, "return_count", v->return_count, 0);
+    s_kv_bytes (b, "return_reasons", v->has_return_reasons, v->return_reasons);
+    s_kv_bytes (b, "close_reason", v->has_close_reason, v->close_reason);
+    s_kv_bytes (b, "repeat_of", v->has_repeat_of, v->repeat_of);
     if (v->caller_masked)
         hl_json_kv_bool (b, "caller_masked", 1, 0);
     if (v->complaint)
@@ -264,8 +273,16 @@ hl_view_print (FILE *out, const Hotline__TicketView *v)
         s_complaint_print (out, v->complaint);
     s_line (out, "答复", v->has_reply, v->reply);
     if (v->has_satisfaction)
-        fprintf (out, "%-10s %s, %s\n", "回访", v->resolved ? "已解决" : "未解决",
-                 s_or (hl_wire_satisfaction_name (v->satisfaction), "?"));
+        fprintf (out, "%-10s %s, %s (%s)\n", "回访", v->resolved ? "已解决" : "未解决",
+                 s_or (hl_wire_satisfaction_name (v->satisfaction), "?"),
+                 s_or (hl_wire_via_name (v->visit_via), "phone"));
+    if (v->visit_attempts)
+        fprintf (out, "%-10s %u\n", "回访未接通", v->visit_attempts);
+    if (v->return_count)
+        fprintf (out, "%-10s %u (%.*s)\n", "退单次数", v->return_count,
+                 (int) v->return_reasons.len, v->return_reasons.data);
+    s_line (out, "办结方式", v->has_close_reason, v->close_reason);
+    s_line (out, "重复来电", v->has_repeat_of, v->repeat_of);
     s_sla_print (out, v);
     fprintf (out, "\n历史\n");
     for (size_t i = 0; i < v->n_history; i++) {

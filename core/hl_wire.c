@@ -21,6 +21,9 @@ static const char *s_return_reasons[] = {
 static const char *s_satisfactions[] = {
     NULL, "satisfied", "basically_satisfied", "unsatisfied"
 };
+static const char *s_vias[] = {
+    NULL, "phone", "sms", "web"
+};
 static const char *s_dispositions[] = {
     NULL, "dispatch", "answered_directly", "transferred", "out_of_scope", "hold"
 };
@@ -206,6 +209,18 @@ int
 hl_wire_satisfaction_parse (const char *name)
 {
     return s_parse (s_satisfactions, S_COUNT (s_satisfactions), name);
+}
+
+const char *
+hl_wire_via_name (int value)
+{
+    return s_name (s_vias, S_COUNT (s_vias), value);
+}
+
+int
+hl_wire_via_parse (const char *name)
+{
+    return s_parse (s_vias, S_COUNT (s_vias), name);
 }
 
 const char *

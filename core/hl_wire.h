@@ -49,14 +49,17 @@ int hl_wire_channel_parse (const char *name);
 int hl_wire_request_type_parse (const char *name);
 int hl_wire_state_parse (const char *name);
 
-//  Actions, return reasons, satisfaction ratings and dispositions, as the
-//  lifecycle names them ("request_extension", "wrong_area", ...).
+//  Actions, return reasons, satisfaction ratings, visit channels (via) and
+//  dispositions, as the lifecycle names them ("request_extension",
+//  "wrong_area", "sms", ...).
 const char *hl_wire_action_name (int value);
 int hl_wire_action_parse (const char *name);
 const char *hl_wire_return_reason_name (int value);
 int hl_wire_return_reason_parse (const char *name);
 const char *hl_wire_satisfaction_name (int value);
 int hl_wire_satisfaction_parse (const char *name);
+const char *hl_wire_via_name (int value);
+int hl_wire_via_parse (const char *name);
 const char *hl_wire_disposition_name (int value);
 int hl_wire_disposition_parse (const char *name);
 int hl_wire_error_parse (const char *name);

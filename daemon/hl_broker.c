@@ -67,6 +67,7 @@ struct hl_broker {
     hl_table_t *known;           //  ticket -> s_unit_t queued or held for
     struct event *heartbeat;
     int heartbeat_ms;
+    int return_window_wd;        //  退单 allowed this long after signing
     uint64_t generation;
     long scan_next;              //  rescan in progress: next start, or -1
     hl_deadline_t *deadline;     //  the clock
@@ -695,12 +696,18 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
     q->action = t->action;
     int64_t now = hl_deadline_now (self->deadline);
     hl_store_premade_t pre = { 0 };
-    const hl_deadline_facts_t *facts = t->action == HOTLINE__ACTION__ACTION_SIGN
-                                     ? s_held_facts (w, q->ticket) : NULL;
+    int sign = t->action == HOTLINE__ACTION__ACTION_SIGN;
+    const hl_deadline_facts_t *facts = sign ? s_held_facts (w, q->ticket) : NULL;
     if (facts)
         s_premade_sign (self, facts, now, &pre);
+    //  A signed ticket may still be returned until the window closes
+    //  (before signing, it always may).
+    pre.return_until = sign ? (self->return_window_wd > 0
+                               ? hl_deadline_working_days_after (self->deadline, now,
+                                                                 self->return_window_wd)
+                               : now) : 0;
     if (hl_tickets_transition (self->tickets, t, w->actor, q->rid, q->rid_len, (uint64_t) now,
-                               facts ? &pre : NULL, s_on_transition, q) != 0) {
+                               sign ? &pre : NULL, s_on_transition, q) != 0) {
         free (q);
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
                    HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
@@ -917,6 +924,7 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->workers = hl_table_new ();
     self->known = hl_table_new ();
     self->heartbeat_ms = (int) cfg->heartbeat_ms;
+    self->return_window_wd = (int) cfg->return_window_wd;
     self->scan_next = -1;
     self->deadline = deadline;
     self->timers = timers;

@@ -3,6 +3,7 @@
 #include "hl_conf.h"
 #include "hl_log.h"
 #include "hl_sla_conf.h"
+#include "hl_wire.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -58,6 +59,13 @@ static const s_setting_t s_settings[] = {
     S_NUM (kb_threads, 1, 16, "knowledge-base search threads"),
     S_NUM (hotspot_min, 2, 1000, "similar tickets in one area that make a hotspot"),
     S_NUM (hotspot_window_min, 1, 100000, "... arriving within this many minutes"),
+    S_NUM (reopen_max, 0, 100, "重办 rounds a ticket may have after 甄别 (0: no limit)"),
+    S_NUM (return_max, 0, 100, "退单 a ticket may have before the dispatcher must decide (0: no limit)"),
+    S_NUM (return_window_wd, 0, 30, "working days after signing a unit may still return (0: only before)"),
+    S_NUM (visit_tries, 0, 20, "unreachable 回访 attempts that close a ticket as 联系不上 (0: never)"),
+    S_STR (extension_limits, "延期 granted per request type, TYPE:TIMES:DAYS,... (TYPE * for the rest)"),
+    S_STR (reply_clock_start, "the reply clock starts at 'sign' or 'dispatch'"),
+    S_NUM (repeat_window_h, 0, 720, "hours within which the same caller on the same category is a repeat call (0: off)"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
@@ -96,6 +104,13 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->kb_threads = 2;
     cfg->hotspot_min = 3;
     cfg->hotspot_window_min = 24 * 60;
+    cfg->reopen_max = 2;
+    cfg->return_max = 2;
+    cfg->return_window_wd = 1;
+    cfg->visit_tries = 3;
+    cfg->repeat_window_h = 72;
+    snprintf (cfg->extension_limits, sizeof cfg->extension_limits, "*:2:10");
+    snprintf (cfg->reply_clock_start, sizeof cfg->reply_clock_start, "sign");
     cfg->auto_dispatch = 1;
     snprintf (cfg->city_prefix, sizeof cfg->city_prefix, "YJ");
     snprintf (cfg->instance, sizeof cfg->instance, "hotlined");
@@ -165,6 +180,45 @@ hl_config_set (hl_config_t *cfg, const char *key, const char *value, char *err, 
     return -1;
 }
 
+//  extension_limits: comma-separated TYPE:TIMES:DAYS, TYPE a request
+//  type's name (English or Chinese) or "*", each type once. Rewritten with
+//  the English names, the form the Function reads.
+static int
+s_check_extension_limits (char *text, size_t size, char *err, size_t errlen)
+{
+    char copy[sizeof ((hl_config_t *) 0)->extension_limits], *save = NULL;
+    char out[sizeof copy] = "";
+    int seen[16] = { 0 };
+    size_t used = 0;
+    snprintf (copy, sizeof copy, "%s", text);
+    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save)) {
+        char type[32];
+        int times, days, end = 0;
+        if (sscanf (item, " %31[^:]:%d:%d %n", type, &times, &days, &end) != 3 || item[end]) {
+            snprintf (err, errlen, "extension_limits: '%s' is not TYPE:TIMES:DAYS", item);
+            return -1;
+        }
+        int t = strcmp (type, "*") == 0 ? 0 : hl_wire_request_type_parse (type);
+        if ((t == 0 && strcmp (type, "*") != 0) || t >= 16 || seen[t]++) {
+            snprintf (err, errlen, "extension_limits: '%s' is not a request type named once", type);
+            return -1;
+        }
+        if (times < 0 || times > 20 || days < 0 || days > HL_WIRE_EXTENSION_DAYS_MAX) {
+            snprintf (err, errlen, "extension_limits: %s: 0-20 times, 0-%d working days", type,
+                      HL_WIRE_EXTENSION_DAYS_MAX);
+            return -1;
+        }
+        used += (size_t) snprintf (out + used, sizeof out - used, "%s%s:%d:%d", used ? "," : "",
+                                   t ? hl_wire_request_type_name (t) : "*", times, days);
+        if (used >= sizeof out) {
+            snprintf (err, errlen, "extension_limits: too long");
+            return -1;
+        }
+    }
+    snprintf (text, size, "%s", out);
+    return 0;
+}
+
 //  Cross-field checks, run after the file and the flags are applied.
 static int
 s_validate (hl_config_t *cfg, char *err, size_t errlen)
@@ -200,6 +254,15 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
         snprintf (err, errlen, "ack: 'local' or 'replicated', not '%s'", cfg->ack);
         return -1;
     }
+    if (strcmp (cfg->reply_clock_start, "sign") != 0
+        && strcmp (cfg->reply_clock_start, "dispatch") != 0) {
+        snprintf (err, errlen, "reply_clock_start: 'sign' or 'dispatch', not '%s'",
+                  cfg->reply_clock_start);
+        return -1;
+    }
+    if (s_check_extension_limits (cfg->extension_limits, sizeof cfg->extension_limits,
+                                  err, errlen) != 0)
+        return -1;
     if (cfg->n_endpoints == 0)
         return s_set_endpoint (cfg, "tcp://127.0.0.1:7101", err, errlen);
     return 0;

@@ -60,6 +60,13 @@ typedef struct {
     long kb_threads;                         //  knowledge-base search threads
     long hotspot_min;                        //  similar tickets that make a hotspot
     long hotspot_window_min;                 //  ... arriving within this many minutes
+    long reopen_max;                         //  重办 rounds after 甄别 (0: no limit)
+    long return_max;                         //  退单 a ticket (0: no limit)
+    long return_window_wd;                   //  working days after signing a return may come
+    long visit_tries;                        //  unreachable 回访 attempts that close (0: never)
+    char extension_limits[256];              //  延期 per request type, TYPE:TIMES:DAYS,...
+    char reply_clock_start[16];              //  "sign" or "dispatch"
+    long repeat_window_h;                    //  repeat calls: same caller and category (0: off)
     long http_max_connections;               //  dashboard: open connections
     long http_head_timeout_ms;               //  ... for a whole request head
     long http_write_timeout_ms;              //  ... for a client to read

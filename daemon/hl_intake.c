@@ -1,5 +1,6 @@
 /*  hl_intake: the request socket and the channels' complaints. See hl_intake.h. */
 #include "hl_intake.h"
+#include "hl_repeat.h"
 #include "hl_complaint.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -25,6 +26,8 @@ struct hl_intake {
     const hl_catalogue_t *catalogue;
     hl_broker_t *broker;
     int auto_dispatch;
+    int reply_from_dispatch;       //  reply_clock_start = dispatch
+    hl_repeat_t *repeat;           //  links repeat calls (NULL: off)
     size_t max_message;
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_feed_t *feed;               //  events for dashboards (may be NULL)
@@ -48,6 +51,8 @@ s_ack (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
     ack.created_ms = res->created_ms;
     ack.has_duplicate = 1;
     ack.duplicate = res->outcome == HL_STORE_DUP;
+    ack.has_reply_due_ms = peer->reply_due_ms > 0;
+    ack.reply_due_ms = (uint64_t) peer->reply_due_ms;
     env.body_case = HOTLINE__ENVELOPE__BODY_ACK;
     env.ack = &ack;
     hl_reply_send (self->reply, peer, &env);
@@ -75,6 +80,31 @@ s_index_similar (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result
     free (text);
     free (area);
     free (category);
+}
+
+static void
+s_repeat_done (void *arg)
+{
+    hl_intake_t *self = arg;
+    hl_reply_done (self->reply, NULL, HL_REPLY_REPEAT);
+}
+
+//  A caller calling again on the same matter: linked to the earlier
+//  ticket (hl_repeat), after the caller has had the answer.
+static void
+s_check_repeat (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
+{
+    const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
+    char phone[HL_COMPLAINT_PHONE_MAX + 1], category[64];
+    if (!self->repeat || !c || c->anonymous || !c->has_caller_phone || !c->has_category
+        || c->category.len >= sizeof category
+        || hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone) <= 0)
+        return;
+    snprintf (category, sizeof category, "%.*s", (int) c->category.len, c->category.data);
+    hl_reply_started (self->reply, HL_REPLY_REPEAT);    //  first: the check may end at once
+    if (hl_repeat_check (self->repeat, res->ticket, phone, category, res->created_ms,
+                         hl_deadline_now (self->deadline), s_repeat_done, self) != 0)
+        hl_reply_done (self->reply, NULL, HL_REPLY_REPEAT);
 }
 
 //  A ticket just stored as dispatched goes to the worker queue together
@@ -118,6 +148,7 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                 hl_feed_intake (self->feed, res->ticket, res->unit, res->state, peer->channel,
                                 (int64_t) res->created_ms);
                 s_index_similar (self, peer, res);
+                s_check_repeat (self, peer, res);
             }
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
                 s_hand_over (self, peer, res);
@@ -182,6 +213,28 @@ hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
     d->sign_due_ms = sign.due_ms;
     d->sign_escalate_ms = sign.escalate_ms;
     d->sla_generation = hl_deadline_generation (deadline);
+}
+
+//  What the agent tells the caller: the reply is due by the limit counted
+//  from the dispatch (now) or, when the clock starts at sign, from the
+//  latest moment the unit may sign.
+int64_t
+hl_intake_promised_reply (hl_deadline_t *deadline, const Hotline__Complaint *c,
+                          const hl_store_disposition_t *d, int from_dispatch)
+{
+    if (!deadline || (strcmp (d->state, "dispatched") != 0 && strcmp (d->state, "to_dispatch")))
+        return 0;
+    hl_deadline_facts_t facts = { .request_type = c->request_type, .urgent = c->urgent,
+                                  .enterprise = c->enterprise };
+    if (c->has_tag && c->tag.len)
+        snprintf (facts.tag, sizeof facts.tag, "%.*s", (int) c->tag.len, c->tag.data);
+    int64_t start = from_dispatch || !d->sign_due_ms || d->sign_due_ms == HL_SLA_NEVER
+                  ? d->now_ms : d->sign_due_ms;
+    hl_sla_deadline_t reply;
+    if (hl_deadline_compute (deadline, &facts, HL_SLA_REPLY, start, "", 0, &reply) != 0
+        || reply.due_ms == HL_SLA_NEVER)
+        return 0;
+    return reply.due_ms;
 }
 
 void
@@ -288,6 +341,8 @@ s_handle_complaint (hl_intake_t *self, const hl_peer_t *peer,
     hl_intake_sign_deadline (self->deadline, c, &disposition);
     hl_peer_t *pending = hl_peer_copy (peer);
     pending->request = *request;
+    pending->reply_due_ms = hl_intake_promised_reply (self->deadline, c, &disposition,
+                                                      self->reply_from_dispatch);
     if (hl_store_intake (self->store, c, actor, 0, &disposition,
                          s_on_stored, pending) != 0) {
         free (pending);
@@ -411,6 +466,7 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->catalogue = catalogue;
     self->broker = broker;
     self->auto_dispatch = (int) cfg->auto_dispatch;
+    self->reply_from_dispatch = strcmp (cfg->reply_clock_start, "dispatch") == 0;
     self->curve = *cfg->intake_key_file != 0;
     self->max_message = (size_t) cfg->max_message_bytes;
     self->deadline = deadline;
@@ -427,6 +483,8 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
         [HL_REPLY_QUERY] = (size_t) cfg->max_queries_inflight,
     };
     self->reply = hl_reply_new (self->zsock, max_inflight);
+    if (cfg->repeat_window_h > 0)
+        self->repeat = hl_repeat_new (store, cfg->repeat_window_h * 3600 * INT64_C (1000));
     self->staff = hl_staff_new (cfg, self->reply, store, catalogue, broker, deadline, timers);
     return self;
 }
@@ -440,6 +498,7 @@ hl_intake_destroy (hl_intake_t **self_p, int linger_ms)
         return;
     hl_staff_destroy (&self->staff);
     hl_zsock_destroy (&self->zsock, linger_ms);
+    hl_repeat_destroy (&self->repeat);
     hl_reply_destroy (&self->reply);
     free (self);
     *self_p = NULL;
@@ -462,6 +521,8 @@ void
 hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets)
 {
     hl_staff_set_tickets (self->staff, tickets);
+    if (self->repeat)
+        hl_repeat_set_tickets (self->repeat, tickets);
 }
 
 void

@@ -94,6 +94,12 @@ void hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
 void hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
                               hl_store_disposition_t *d);
 
+//  The reply date promised to the caller of complaint C going where D
+//  says: the reply limit from the dispatch (FROM_DISPATCH) or from D's sign
+//  deadline; 0 when none is due (closed at intake, 感谢, no deadline).
+int64_t hl_intake_promised_reply (hl_deadline_t *deadline, const Hotline__Complaint *c,
+                                  const hl_store_disposition_t *d, int from_dispatch);
+
 //  Complaints waiting for the store.
 size_t hl_intake_inflight (const hl_intake_t *self);
 

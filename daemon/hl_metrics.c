@@ -1,5 +1,6 @@
 /*  hl_metrics: Prometheus counters and histograms. See hl_metrics.h. */
 #include "hl_metrics.h"
+#include "hl_lifecycle.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #define S_CHANNELS 7                 //  0 = unknown, then the Channel enum
-#define S_ACTIONS 20
+#define S_ACTIONS (HL_LIFECYCLE_ACTIONS + 1)    //  0, then the Action enum (1..N)
 #define S_LEVELS 3
 
 static const double s_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,

@@ -103,7 +103,8 @@ hl_reply_accepted (hl_reply_t *self)
 int
 hl_reply_admit (hl_reply_t *self, const hl_peer_t *peer, hl_reply_kind_t kind)
 {
-    static const char *what[HL_REPLY_KINDS] = { "complaints", "actions", "queries" };
+    static const char *what[HL_REPLY_KINDS] = { "complaints", "actions", "queries",
+                                                  "repeat checks" };
     assert (kind < HL_REPLY_KINDS);
     if (self->inflight[kind] < self->max_inflight[kind])
         return 1;

@@ -29,6 +29,8 @@ typedef enum {
     HL_REPLY_COMPLAINT,            //  new tickets
     HL_REPLY_ACTION,               //  staff transitions
     HL_REPLY_QUERY,                //  reads and searches
+    HL_REPLY_REPEAT,               //  repeat-call checks after intake (no peer;
+                                   //  hl_repeat bounds them; counted for the drain)
     HL_REPLY_KINDS
 } hl_reply_kind_t;
 
@@ -51,6 +53,7 @@ typedef struct {
     int action;                        //  transitions: the action, for metrics
     char identity[96];                 //  the CURVE identity, for privacy ("" = none)
     int revealed;                      //  ticket queries: full caller details asked for
+    int64_t reply_due_ms;              //  complaints: the reply date promised (0: none)
 } hl_peer_t;
 
 //  Reply on ZSOCK (not owned), with at most MAX_INFLIGHT[kind] requests of
@@ -82,8 +85,9 @@ void hl_reply_accepted (hl_reply_t *self);
 int hl_reply_admit (hl_reply_t *self, const hl_peer_t *peer, hl_reply_kind_t kind);
 void hl_reply_started (hl_reply_t *self, hl_reply_kind_t kind);
 
-//  A request of KIND is answered: frees PEER (a copy from hl_peer_copy)
-//  and, when draining and nothing is left, calls the drain callback.
+//  A request of KIND is answered: frees PEER (a copy from hl_peer_copy;
+//  NULL for work with no peer, a repeat check) and, when draining and
+//  nothing is left, calls the drain callback.
 void hl_reply_done (hl_reply_t *self, hl_peer_t *peer, hl_reply_kind_t kind);
 
 //  A heap copy of PEER, for a request that waits for an answer.

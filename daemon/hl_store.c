@@ -20,6 +20,8 @@ struct hl_store {
     char city_prefix[16];
     char tz[16];                 //  tz_offset_min as text
     char ttl[16];                //  idempotency_ttl_s as text
+    //  opts.rules as the named arguments of every transition.
+    char rule_text[3][16], extension_limits[256];
     int ready;                   //  function library loaded on this connection
     struct event *retry;         //  reloads the library after a refusal
     void (*ready_fn) (void *arg);    //  told each time the store becomes ready
@@ -150,6 +152,18 @@ hl_store_opts_default (hl_store_opts_t *opts)
     opts->ack_timeout_ms = 1000;
 }
 
+//  The limits as text once, not at every transition ("" = no limit).
+static void
+s_rules_text (hl_store_t *self, const hl_store_rules_t *rules)
+{
+    const int numbers[3] = { rules->reopen_max, rules->return_max, rules->visit_tries };
+    for (int i = 0; i < 3; i++)
+        if (numbers[i] > 0)
+            snprintf (self->rule_text[i], sizeof self->rule_text[i], "%d", numbers[i]);
+    snprintf (self->extension_limits, sizeof self->extension_limits, "%s",
+              rules->extension_limits ? rules->extension_limits : "");
+}
+
 hl_store_t *
 hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, size_t errlen)
 {
@@ -159,6 +173,7 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     self->opts = *opts;
     snprintf (self->city_prefix, sizeof self->city_prefix, "%s", opts->city_prefix);
     snprintf (self->tz, sizeof self->tz, "%d", opts->tz_offset_min);
+    s_rules_text (self, &opts->rules);
     snprintf (self->ttl, sizeof self->ttl, "%d", opts->idempotency_ttl_s);
     self->retry = evtimer_new (base, s_on_retry, self);
     if (!self->retry)
@@ -917,6 +932,24 @@ s_view_field (s_view_t *v, const redisReply *name, const redisReply *value)
     else
     if (s_reply_is (name, "resolved"))
         view->has_resolved = 1, view->resolved = text[0] == '1';
+    else
+    if (s_reply_is (name, "close_reason"))
+        view->has_close_reason = 1, view->close_reason = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "return_count"))
+        view->has_return_count = 1, view->return_count = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "return_reasons"))
+        view->has_return_reasons = 1, view->return_reasons = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "visit_attempts"))
+        view->has_visit_attempts = 1, view->visit_attempts = (uint32_t) atoi (text);
+    else
+    if (s_reply_is (name, "repeat_of"))
+        view->has_repeat_of = 1, view->repeat_of = s_reply_bytes (value);
+    else
+    if (s_reply_is (name, "visit_via"))
+        view->has_visit_via = (view->visit_via = hl_wire_via_parse (text)) != 0;
 }
 
 static void
@@ -1229,6 +1262,7 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
     s_param (a, "unit", t->has_unit, t->unit);
     s_param (a, "parent", t->has_parent, t->parent);
     s_param (a, "article", t->has_article, t->article);
+    s_param (a, "repeat_of", t->has_repeat_of, t->repeat_of);
     size_t used = 0;
     assist[0] = 0;
     for (size_t i = 0; i < t->n_assist && used + t->assist[i].len + 2 < assist_len; i++)
@@ -1249,6 +1283,20 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
         snprintf (scratch[1], 16, "%u", t->transfer_to);
         s_param_str (a, "transfer_to", scratch[1]);
     }
+    if (t->has_via)
+        s_param_str (a, "via", hl_wire_via_name (t->via));
+}
+
+//  The center's limits (hl_store_rules_t), each one set.
+static void
+s_rules_params (s_args_t *a, const hl_store_t *self)
+{
+    s_param_str (a, "reopen_max", self->rule_text[0]);
+    s_param_str (a, "return_max", self->rule_text[1]);
+    s_param_str (a, "visit_tries", self->rule_text[2]);
+    s_param_str (a, "extension_limits", self->extension_limits);
+    if (self->opts.rules.reply_from_dispatch)
+        s_param_str (a, "reply_start", "dispatch");
 }
 
 int
@@ -1334,7 +1382,7 @@ hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.
 static void
 s_premade_params (s_args_t *a, const hl_store_premade_t *pre, char names[2][3][24],
-                  char values[2][3][24], char *gen)
+                  char values[3][3][24], char *gen)
 {
     static const char *milestones[] = { "sign", "contact", "reply", "visit" };
     static const char *levels[] = { "warn", "due", "esc" };
@@ -1351,6 +1399,10 @@ s_premade_params (s_args_t *a, const hl_store_premade_t *pre, char names[2][3][2
         snprintf (gen, 24, "%llu", (unsigned long long) pre->generation);
         s_param_str (a, "pre_gen", gen);
     }
+    if (pre && pre->return_until) {
+        s_moment (values[2][0], pre->return_until);
+        s_param_str (a, "return_until", values[2][0]);
+    }
 }
 
 int
@@ -1359,7 +1411,7 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
                      const hl_store_premade_t *pre, hl_store_transition_fn *fn, void *arg)
 {
     char now[24] = "", ticket[HL_STORE_TICKET_MAX], scratch[3][16], assist[256];
-    char pre_names[2][3][24], pre_values[2][3][24], pre_gen[24];
+    char pre_names[2][3][24], pre_values[3][3][24], pre_gen[24];
     if (now_ms)
         snprintf (now, sizeof now, "%llu", (unsigned long long) now_ms);
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
@@ -1382,6 +1434,7 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     s_param_str (&a, "now_ms", now);
     s_transition_params (&a, t, scratch, assist, sizeof assist);
     s_premade_params (&a, pre, pre_names, pre_values, pre_gen);
+    s_rules_params (&a, self);
     s_call_t *call = s_call_new (arg);
     call->transition_fn = fn;
     return s_send (self, a.argc, a.argv, a.lens, s_on_transition, call);

@@ -20,6 +20,18 @@
 
 typedef struct hl_store hl_store_t;
 
+//  The lifecycle limits a center configures (hotlined.conf, where their
+//  defaults are), passed to every transition as named arguments. 0 or ""
+//  is no limit: what a store made without them (the tests of the table)
+//  applies.
+typedef struct {
+    int reopen_max;              //  重办 rounds a ticket may have after 甄别
+    int return_max;              //  退单 a ticket may have
+    int visit_tries;             //  unreachable 回访 attempts that close it
+    const char *extension_limits;    //  "TYPE:TIMES:DAYS,...", TYPE "*" for any
+    int reply_from_dispatch;     //  the reply clock starts at dispatch, not sign
+} hl_store_rules_t;
+
 typedef struct {
     hl_redis_opts_t redis;       //  connection, timeouts, backoff
     const char *city_prefix;     //  ticket number prefix, e.g. "YJ"
@@ -29,6 +41,7 @@ typedef struct {
     int ack_replicas;            //  0: a new ticket is confirmed by the primary's reply
                                  //  N: ... and then by WAIT: N replicas received it
     int ack_timeout_ms;          //  how long WAIT waits for them
+    hl_store_rules_t rules;      //  lifecycle limits (none by default)
 } hl_store_opts_t;
 
 typedef enum {
@@ -153,6 +166,7 @@ typedef struct {
     int milestone[2];
     int64_t warn[2], due[2], escalate[2];
     uint64_t generation;
+    int64_t return_until;        //  sign: the end of its return window (0: none)
 } hl_store_premade_t;
 
 //  Apply a (validated) transition as ACTOR. RID is the request id that

@@ -50,6 +50,8 @@ s_check_values (const Hotline__Transition *t, hl_verdict_t *v)
         && hl_verdict_enum (v, "satisfaction", 1, t->satisfaction,
                             &hotline__satisfaction__descriptor))
         return -1;
+    if (t->has_via && hl_verdict_enum (v, "via", 1, t->via, &hotline__via__descriptor))
+        return -1;
     if (t->has_extension_days
         && (t->extension_days < 1 || t->extension_days > HL_WIRE_EXTENSION_DAYS_MAX))
         return hl_verdict_fail (v, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "extension_days",
@@ -72,6 +74,8 @@ hl_transition_check (const Hotline__Transition *t, const hl_catalogue_t *catalog
         || (t->has_parent && t->parent.len
             && hl_verdict_code (v, "parent", 1, t->parent, HL_STORE_TICKET_MAX - 1))
         || (t->has_article && t->article.len && hl_verdict_code (v, "article", 1, t->article, 64))
+        || (t->has_repeat_of && t->repeat_of.len
+            && hl_verdict_code (v, "repeat_of", 1, t->repeat_of, HL_STORE_TICKET_MAX - 1))
         || s_check_units (t, catalogue, v)
         || s_check_values (t, v))
         return -1;

@@ -454,19 +454,63 @@ end
 -- parameters, K its key, NOW the time.
 local APPLY = {}
 
+-- A new lead unit starts afresh: extensions asked or granted to the one
+-- before lapse (the reply deadline shown is then the one that applies).
 local function route_to(k, p, now)
   put('unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
-  redis.call('HDEL', k, 'signed_ms', 'return_reason')
+  redis.call('HDEL', k, 'signed_ms', 'return_reason', 'ext_pending', 'extension_days',
+             'ext_count')
 end
 
 APPLY.dispatch = function (t, p, k, now) return route_to(k, p, now) end
 
+-- A 感谢 (thanks) has reached the unit once signed: nothing is due of it.
 APPLY.sign = function (t, p, k, now)
-  put('signed_ms', now)
+  put('signed_ms', now, 'return_until', p.return_until)
+  if t.request_type == 'thanks' then
+    put('closed_ms', now, 'close_reason', 'thanks')
+    return 'closed'
+  end
 end
 
+-- Beijing wall-clock time of NOW (ms), for messages.
+local function local_time(ms)
+  local d = civil_date(day_number(ms))
+  local minutes = math.floor((ms / 1000 + 8 * 3600) / 60) % 1440
+  return string.format('%s-%s-%s %02d:%02d', string.sub(d, 1, 4), string.sub(d, 5, 6),
+                       string.sub(d, 7, 8), math.floor(minutes / 60), minutes % 60)
+end
+
+-- A limit of the center's (P.<name>, absent: none) that COUNT has reached.
+local function limit_reached(p, name, count)
+  local max = tonumber(p[name] or '')
+  return max ~= nil and count >= max, max
+end
+
+-- The refusal when COUNT (said as DONE) has reached the limit NAME; NEXT
+-- tells what may be done instead. Nil within the limit.
+local function limit_refusal(p, name, count, done, next)
+  local over, max = limit_reached(p, name, count)
+  if over then
+    return fail('limit_reached', done .. ' (' .. name .. ' ' .. max .. '): ' .. next)
+  end
+end
+
+-- A unit returns a ticket before signing it, or within its window after
+-- (return_until, set at sign); at most return_max times a ticket, after
+-- which the dispatcher decides. Every reason is kept.
 APPLY['return'] = function (t, p, k, now)
-  put('return_reason', p.return_reason, 'returned_ms', now)
+  local n = tonumber(t.return_count or '0')
+  local refusal = limit_refusal(p, 'return_max', n, 'returned ' .. n .. ' times already',
+                                'the dispatcher decides; ask for reassign')
+  if refusal then return nil, refusal end
+  local until_ms = tonumber(t.return_until or '')
+  if t.state == 'signed' and until_ms and now > until_ms then
+    return nil, fail('too_late', 'the return window closed at ' .. local_time(until_ms) ..
+                     '; ask the dispatcher for reassign')
+  end
+  put('return_reason', p.return_reason, 'returned_ms', now, 'return_count', n + 1,
+      'return_reasons', (t.return_reasons and (t.return_reasons .. ',') or '') .. p.return_reason)
 end
 
 APPLY.reassign = function (t, p, k, now)
@@ -489,7 +533,40 @@ APPLY.progress = function (t, p, k, now, lead)
   end
 end
 
+-- The extensions the center grants a request type (extension_limits,
+-- "TYPE:TIMES:DAYS,...", TYPE "*" for the others): times, working days;
+-- nil when it sets none.
+local function extension_limits(p, request_type)
+  local times, days
+  for item in string.gmatch(p.extension_limits or '', '[^,]+') do
+    local ty, n, d = string.match(item, '^%s*([^:%s]+):(%d+):(%d+)%s*$')
+    if ty == request_type or (ty == '*' and times == nil) then
+      times, days = tonumber(n), tonumber(d)
+      if ty == request_type then break end
+    end
+  end
+  return times, days
+end
+
+-- Asked before the reply deadline only, and within what the request type
+-- may be granted in all (times and working days).
 APPLY.request_extension = function (t, p, k, now)
+  local due = tonumber(t.sla_reply_due or '')
+  if due and now > due and sla_running(t, 'reply') then
+    return nil, fail('too_late', 'the reply deadline passed at ' .. local_time(due) ..
+                     ': an extension is asked before it')
+  end
+  local times, days = extension_limits(p, t.request_type or '')
+  local granted, had = tonumber(t.ext_count or '0'), tonumber(t.extension_days or '0')
+  if times and granted >= times then
+    return nil, fail('limit_reached', 'extended ' .. granted .. ' times already, the most a ' ..
+                     (t.request_type or 'ticket') .. ' may be (extension_limits)')
+  end
+  if days and had + tonumber(p.extension_days) > days then
+    return nil, fail('limit_reached', had .. ' working days granted already: at most ' ..
+                     days .. ' in all for a ' .. (t.request_type or 'ticket') ..
+                     ' (extension_limits)')
+  end
   put('ext_pending', p.extension_days)
 end
 
@@ -499,7 +576,8 @@ APPLY.approve_extension = function (t, p, k, now)
   if days > asked then
     return nil, fail('bad_value', 'cannot approve more days than were asked for')
   end
-  redis.call('HINCRBY', k, 'extension_days', days)
+  put('extension_days', tonumber(t.extension_days or '0') + days,
+      'ext_count', tonumber(t.ext_count or '0') + 1)
   redis.call('HDEL', k, 'ext_pending')
 end
 
@@ -518,23 +596,46 @@ local function reply_to_merged(ticket, actor, note, now)
   end
 end
 
+-- An extension still asked for lapses with the answer.
 APPLY.reply = function (t, p, k, now, lead, actor, ticket)
   put('reply', p.note, 'replied_ms', now)
+  if t.ext_pending then redis.call('HDEL', k, 'ext_pending') end
   reply_to_merged(ticket, actor, p.note, now)
 end
 
 APPLY.reject_reply = function (t, p, k, now) end
 
+-- The caller's rating; unsatisfied goes to 甄别 (the table's branch).
 APPLY.visit = function (t, p, k, now)
   put('satisfaction', p.satisfaction, 'resolved', p.resolved or '0', 'visited_ms', now)
-  if p.satisfaction ~= 'unsatisfied' then
-    return
+  put('visit_via', p.via or 'phone')
+end
+
+-- The caller of a merged ticket is visited too; the rating stays with it.
+APPLY.visit_merged = APPLY.visit
+
+-- A try that did not reach the caller; the visit_tries-th closes the
+-- ticket as 联系不上.
+APPLY.visit_unreachable = function (t, p, k, now)
+  local n = tonumber(t.visit_attempts or '0') + 1
+  put('visit_attempts', n, 'visit_via', p.via or 'phone')
+  if limit_reached(p, 'visit_tries', n) then
+    put('closed_ms', now, 'close_reason', 'unreachable')
+    return 'closed'
   end
-  redis.call('HINCRBY', k, 'reopen_count', 1)
-  put('dispatched_ms', now)
-  -- A reopened ticket is handled anew: its next contact counts again.
-  redis.call('HDEL', k, 'signed_ms', 'reply', 'ext_pending', 'first_contact_ms')
-  return 'dispatched'
+end
+
+-- 甄别 decided for another round: at most reopen_max of them. The round
+-- is handled anew: its contact counts again, and extensions, replies and
+-- the return window of the last round lapse.
+APPLY.rehandle = function (t, p, k, now)
+  local n = tonumber(t.reopen_count or '0')
+  local refusal = limit_refusal(p, 'reopen_max', n, '重办 ' .. n .. ' rounds already',
+                                'close it as unsatisfied (close_unsatisfied)')
+  if refusal then return nil, refusal end
+  put('reopen_count', n + 1)
+  route_to(k, p, now)
+  redis.call('HDEL', k, 'reply', 'first_contact_ms', 'return_until', 'visit_attempts')
 end
 
 local function close_ticket(t, p, k, now)
@@ -544,6 +645,10 @@ local function close_ticket(t, p, k, now)
 end
 
 APPLY.close = close_ticket
+APPLY.close_unsatisfied = function (t, p, k, now)
+  put('close_reason', 'unsatisfied')
+  return close_ticket(t, p, k, now)
+end
 APPLY.answer_directly = close_ticket
 APPLY.transfer = close_ticket
 APPLY.out_of_scope = close_ticket
@@ -564,6 +669,19 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   put('parent', p.parent, 'closed_ms', now)
   history_add(tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
+end
+
+-- A repeat call (重复来电): the ticket names the same caller's earlier
+-- ticket on the same matter.
+APPLY.link_repeat = function (t, p, k, now, lead, actor, ticket)
+  if p.repeat_of == ticket then
+    return nil, fail('bad_value', 'a ticket cannot repeat itself')
+  end
+  local rk = tkey(p.repeat_of, 't')
+  if not rk or redis.call('EXISTS', rk) == 0 then
+    return nil, fail('not_found', 'ticket ' .. p.repeat_of .. ' does not exist')
+  end
+  put('repeat_of', p.repeat_of)
 end
 
 local function paused(t)
@@ -611,6 +729,7 @@ end
 local function clock_start(k, t, m, now, arm)
   sla_start(k, m, now)
   t[FIELD[m].status] = 'running'
+  t[FIELD[m].start] = now
   arm[#arm + 1] = m
 end
 
@@ -626,12 +745,17 @@ local REARM = {resume = true, refuse_return = true, reassign = true, approve_ext
 
 -- The SLA side of a transition: which clocks stop, start, pause or
 -- resume. Returns the list of milestones hotlined must (re)arm.
-local function sla_transition(k, ticket, t, action, from, to, now)
+local function sla_transition(k, ticket, t, action, from, to, now, p)
   local arm = {}
-  if action == 'sign' then
+  if not OPEN[to] then
+    for i = 1, #MILESTONES do clock_stop(k, ticket, t, MILESTONES[i], now) end
+  elseif action == 'sign' then
     clock_stop(k, ticket, t, 'sign', now)
     clock_start(k, t, 'contact', now, arm)
-    clock_start(k, t, 'reply', now, arm)
+    -- reply_start = dispatch: the reply limit counts from the dispatch;
+    -- its clock is set going now, dated back to then.
+    clock_start(k, t, 'reply', p.reply_start == 'dispatch' and tonumber(t.dispatched_ms or now)
+                or now, arm)
   elseif action == 'return' or action == 'pause' then
     sla_pause(k, ticket, t, now)
   elseif action == 'resume' or action == 'refuse_return' then
@@ -653,13 +777,10 @@ local function sla_transition(k, ticket, t, action, from, to, now)
     t.sla_reply_status = 'running'
   elseif action == 'visit' then
     clock_stop(k, ticket, t, 'visit', now)
-    if to == 'dispatched' then
-      put('sla_pauses', '')
-      t.sla_pauses = nil
-      clock_start(k, t, 'sign', now, arm)
-    end
-  elseif not OPEN[to] then
-    for i = 1, #MILESTONES do clock_stop(k, ticket, t, MILESTONES[i], now) end
+  elseif action == 'rehandle' then
+    put('sla_pauses', '')
+    t.sla_pauses = nil
+    clock_start(k, t, 'sign', now, arm)
   end
   if REARM[action] then
     arm = {}
@@ -691,16 +812,20 @@ local function history_note(action, p)
     note = '[' .. p.return_reason .. '] ' .. note
   elseif action == 'request_extension' or action == 'approve_extension' then
     note = (p.extension_days and (p.extension_days .. ' working days ') or '') .. note
-  elseif action == 'visit' then
+  elseif action == 'visit' or action == 'visit_merged' then
     note = p.satisfaction .. (p.resolved == '1' and ', resolved' or ', not resolved') ..
-           (note ~= '' and (': ' .. note) or '')
-  elseif action == 'dispatch' or action == 'reassign' then
+           ' (' .. (p.via or 'phone') .. ')' .. (note ~= '' and (': ' .. note) or '')
+  elseif action == 'visit_unreachable' then
+    note = 'unreachable (' .. (p.via or 'phone') .. ')' .. (note ~= '' and (': ' .. note) or '')
+  elseif action == 'dispatch' or action == 'reassign' or action == 'rehandle' then
     note = p.unit .. ((p.assist or '') ~= '' and (' + ' .. p.assist) or '') ..
            (note ~= '' and (': ' .. note) or '')
   elseif action == 'transfer' then
     note = p.transfer_to .. (note ~= '' and (': ' .. note) or '')
   elseif action == 'merge' then
     note = '并入 ' .. p.parent .. (note ~= '' and (': ' .. note) or '')
+  elseif action == 'link_repeat' then
+    note = '重复来电, 前单 ' .. p.repeat_of .. (note ~= '' and (': ' .. note) or '')
   end
   return note
 end
@@ -728,10 +853,8 @@ local function transition_metrics(k, t, action, rule, to, unit, p, now)
   elseif action == 'visit' then
     if p.resolved == '1' then count(now, lead, 'resolved') end
     count(now, lead, p.satisfaction)
-    if p.satisfaction == 'unsatisfied' then
-      count(now, lead, 'reopened')
-      count(now, lead, 'dispatched')
-    end
+  elseif action == 'visit_unreachable' and to == 'closed' then
+    count(now, lead, 'unreachable')
   end
 end
 
@@ -741,7 +864,10 @@ local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending
                            'first_contact_ms', 'signed_ms', 'sla_pauses',
                            'sla_sign_status', 'sla_sign_due', 'sla_contact_status',
                            'sla_contact_due', 'sla_reply_status', 'sla_reply_due',
-                           'sla_visit_status', 'sla_visit_due'}
+                           'sla_visit_status', 'sla_visit_due',
+                           'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
+                           'return_reasons', 'return_until', 'extension_days', 'ext_count',
+                           'visit_attempts'}
 
 -- Reads them, and the result of request RID if it was done before (one
 -- call: the idempotency record is a field of the same hash). One table
@@ -755,7 +881,12 @@ local function ticket_fields(k, rid)
              sla_sign_status = v[10] or nil, sla_sign_due = v[11] or nil,
              sla_contact_status = v[12] or nil, sla_contact_due = v[13] or nil,
              sla_reply_status = v[14] or nil, sla_reply_due = v[15] or nil,
-             sla_visit_status = v[16] or nil, sla_visit_due = v[17] or nil}
+             sla_visit_status = v[16] or nil, sla_visit_due = v[17] or nil,
+             request_type = v[18] or nil, dispatched_ms = v[19] or nil,
+             reopen_count = v[20] or nil, return_count = v[21] or nil,
+             return_reasons = v[22] or nil, return_until = v[23] or nil,
+             extension_days = v[24] or nil, ext_count = v[25] or nil,
+             visit_attempts = v[26] or nil}
   return t, v[1] or nil
 end
 
@@ -764,8 +895,10 @@ end
 -- args: name/value pairs, in any order: ticket, action, actor, request_id,
 --       now_ms (none: Redis time), the action's parameters (note, unit,
 --       assist, return_reason, extension_days, resolved, satisfaction,
---       transfer_to, parent, article) and deadlines computed beforehand
---       (pre_<milestone>_<warn|due|esc>, pre_gen)
+--       via, transfer_to, parent, article), deadlines computed beforehand
+--       (pre_<milestone>_<warn|due|esc>, pre_gen; return_until at sign) and
+--       the center's limits (reopen_max, return_max, visit_tries,
+--       extension_limits, reply_start; hl_store_rules_t), absent = none
 -- returns name/value pairs: outcome 'ok' or 'dup', from, to, at_ms, unit,
 -- assist, sla (what hotlined must arm, see sla_facts; empty on 'dup'); or
 -- outcome 'err', code, message.
@@ -813,16 +946,19 @@ local function transition(keys, args)
     begin_step()
     return err
   end
+  local branch = rule.branch
+  if not to and branch and p[branch.field] == branch.value then to = branch.to end
   to = to or rule.to or t.state
   local unit, assist = t.unit or '', t.assist or ''
   if rule.routes then unit, assist = p.unit, p.assist or '' end
-  local arm = sla_transition(k, ticket, t, action, t.state, to, now)
-  -- Moments hotlined computed beforehand (it knew the ticket) are armed
-  -- here, in the same step; the rest it arms afterwards.
+  local arm = sla_transition(k, ticket, t, action, t.state, to, now, p)
+  -- Moments hotlined computed beforehand (it knew the ticket, and took
+  -- the clock to start now) are armed here, in the same step; the rest it
+  -- arms afterwards.
   local later = {}
   for _, m in ipairs(arm) do
     local f = FIELD[m]
-    if p[f.pre_due] and not paused(t) then
+    if p[f.pre_due] and not paused(t) and t[f.start] == now then
       sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
     else
       later[#later + 1] = m

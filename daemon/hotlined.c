@@ -406,6 +406,10 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.city_prefix = d->cfg.city_prefix;
     so.tz_offset_min = (int) d->cfg.tz_offset_min;
     so.idempotency_ttl_s = (int) d->cfg.idempotency_ttl_days * 86400;
+    so.rules = (hl_store_rules_t) {
+        .reopen_max = (int) d->cfg.reopen_max, .return_max = (int) d->cfg.return_max,
+        .visit_tries = (int) d->cfg.visit_tries, .extension_limits = d->cfg.extension_limits,
+        .reply_from_dispatch = strcmp (d->cfg.reply_clock_start, "dispatch") == 0 };
     d->store = hl_store_new (d->base, &so, err, errlen);
     if (!d->store)
         return -1;

@@ -26,6 +26,7 @@ hl_o311_view_status (int state)
         case HOTLINE__STATE__STATE_REPLIED:
         case HOTLINE__STATE__STATE_VISITED:
         case HOTLINE__STATE__STATE_RETURNED:
+        case HOTLINE__STATE__STATE_REVIEWING:
             return "open";
         case HOTLINE__STATE__STATE_CLOSED:
         case HOTLINE__STATE__STATE_ANSWERED_DIRECTLY:

@@ -408,6 +408,19 @@ hl_testenv_show (hl_testenv_t *self, const char *ticket)
     return hl_testenv_request (self, &req);
 }
 
+int
+hl_testenv_done_to (Hotline__Envelope *reply, int to)
+{
+    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE
+          && (int) reply->transition_done->to_state == to;
+    if (!ok)
+        fprintf (stderr, "expected -> %s, got %s\n", hl_wire_state_name (to),
+                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
+                 ? reply->nack->message : "no transition");
+    hl_wire_free (&reply);
+    return ok;
+}
+
 void
 hl_testenv_complaint (Hotline__Complaint *c, int channel, int type, const char *category,
                       const char *area, const char *content, char rid[33])

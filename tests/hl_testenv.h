@@ -87,6 +87,10 @@ Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *re
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
 
+//  Whether REPLY (freed here) says the transition took the ticket to TO;
+//  says on stderr what came instead.
+int hl_testenv_done_to (Hotline__Envelope *reply, int to);
+
 //  A complaint as most tests file it: CHANNEL, TYPE, CATEGORY, AREA, the
 //  caller 13800138000, CONTENT, and a new request id kept in RID (the
 //  complaint points to RID and the strings: they must outlive it).

@@ -92,14 +92,7 @@ s_staff (hl_testenv_t *env, const char *actor, const char *ticket, Hotline__Acti
 static int
 s_done_to (env_t *reply, Hotline__State to)
 {
-    int ok = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE
-          && reply->transition_done->to_state == to;
-    if (!ok)
-        fprintf (stderr, "expected -> %s, got %s\n", hl_wire_state_name (to),
-                 reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK
-                 ? reply->nack->message : "no transition");
-    s_free (&reply);
-    return ok;
+    return hl_testenv_done_to (reply, to);
 }
 
 static int
@@ -214,7 +207,7 @@ test_happy_path (void)
     hl_testenv_destroy (&env);
 }
 
-//  退单 → 驳回 → 退单 → 改派; 重办 after an unsatisfied visit.
+//  退单 → 驳回 → 退单 → 改派; 甄别 after an unsatisfied visit: 重办.
 static void
 test_return_and_reopen (void)
 {
@@ -265,6 +258,8 @@ test_return_and_reopen (void)
     rating.has_satisfaction = 1;
     rating.satisfaction = HOTLINE__SATISFACTION__UNSATISFIED;
     HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+                         HOTLINE__STATE__STATE_REVIEWING));
+    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REHANDLE, &to),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
     env_t *view = hl_testenv_show (env, t);

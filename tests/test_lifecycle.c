@@ -30,7 +30,8 @@ typedef struct {
     redisContext *redis;         //  for assertions
     int seq;                     //  request ids
     int path_action[HL_LIFECYCLE_STATES];   //  the way to each state: the
-    int path_prev[HL_LIFECYCLE_STATES];     //  last action, the state before
+    int path_prev[HL_LIFECYCLE_STATES];     //  last action, the state before,
+    int path_branch[HL_LIFECYCLE_STATES];   //  whether it takes the action's branch
 } s_world_t;
 
 static s_world_t s;
@@ -207,9 +208,10 @@ typedef struct {
     char text[HL_LIFECYCLE_LIST][HL_STORE_TICKET_MAX];
 } s_values_t;
 
+//  BRANCH: give the action's branch field its branch value.
 static int
 s_params (Hotline__Transition *t, const hl_lifecycle_action_t *a, const char *ticket,
-          s_values_t *v)
+          s_values_t *v, int branch)
 {
     for (int i = 0; a->needs[i]; i++) {
         const hl_lifecycle_field_t *f = hl_lifecycle_field_named (a->needs[i]);
@@ -231,6 +233,8 @@ s_params (Hotline__Transition *t, const hl_lifecycle_action_t *a, const char *ti
                 fprintf (stderr, "field %s: no example in the table\n", f->code);
                 return -1;
             }
+            if (branch && a->branch_field && strcmp (a->branch_field, f->code) == 0)
+                pick = a->branch_value;
             snprintf (v->text[i], sizeof v->text[i], "%s", pick);
         }
         if (s_set (t, f->code, v->text[i]) != 0)
@@ -256,7 +260,7 @@ s_actor (const hl_lifecycle_action_t *a, const char *ticket, char *out, size_t l
 }
 
 static hl_store_transition_result_t
-s_act (const char *ticket, const hl_lifecycle_action_t *a)
+s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
 {
     hl_store_transition_result_t failed = { .outcome = HL_STORE_FAILED };
     Hotline__Transition t = HOTLINE__TRANSITION__INIT;
@@ -265,7 +269,7 @@ s_act (const char *ticket, const hl_lifecycle_action_t *a)
     t.has_action = 1;
     t.action = a->wire;
     s_values_t values;
-    if (s_params (&t, a, ticket, &values) != 0)
+    if (s_params (&t, a, ticket, &values, branch) != 0)
         return failed;
     char actor[96], rid[32];
     s_actor (a, ticket, actor, sizeof actor);
@@ -277,16 +281,29 @@ s_act (const char *ticket, const hl_lifecycle_action_t *a)
     return w.transition;
 }
 
-//  Takes A, which must succeed (on the way to a state).
-static int
-s_do (const char *ticket, const hl_lifecycle_action_t *a)
+static hl_store_transition_result_t
+s_act (const char *ticket, const hl_lifecycle_action_t *a)
 {
-    hl_store_transition_result_t r = s_act (ticket, a);
+    return s_act_branch (ticket, a, 0);
+}
+
+//  Takes A (its branch if BRANCH), which must succeed (on the way to a
+//  state).
+static int
+s_do_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
+{
+    hl_store_transition_result_t r = s_act_branch (ticket, a, branch);
     if (r.outcome != HL_STORE_NEW) {
         fprintf (stderr, "%s on %s: outcome %d, %s\n", a->code, ticket, (int) r.outcome, r.error);
         return -1;
     }
     return 0;
+}
+
+static int
+s_do (const char *ticket, const hl_lifecycle_action_t *a)
+{
+    return s_do_branch (ticket, a, 0);
 }
 
 //  --------------------------------------------------------------------
@@ -299,7 +316,7 @@ s_index (const hl_lifecycle_state_t *state)
 }
 
 //  Breadth first from to_dispatch (intake held for a dispatcher) over the
-//  actions that change the state.
+//  actions that change the state, and their branches.
 static void
 s_plan (void)
 {
@@ -311,14 +328,16 @@ s_plan (void)
     queue[tail++] = start;
     while (head < tail) {
         int from = queue[head++];
-        for (int a = 0; a < HL_LIFECYCLE_ACTIONS; a++) {
-            const hl_lifecycle_action_t *act = &hl_lifecycle_actions[a];
-            int to = act->to;
+        for (int e = 0; e < 2 * HL_LIFECYCLE_ACTIONS; e++) {
+            const hl_lifecycle_action_t *act = &hl_lifecycle_actions[e / 2];
+            int branch = e % 2;
+            int to = branch ? (act->branch_field ? act->branch_to : HL_LIFECYCLE_SAME) : act->to;
             if (to == HL_LIFECYCLE_SAME || s.path_prev[to] != -2
                 || !hl_lifecycle_allows (act, &hl_lifecycle_states[from]))
                 continue;
             s.path_prev[to] = from;
-            s.path_action[to] = a;
+            s.path_action[to] = e / 2;
+            s.path_branch[to] = branch;
             queue[tail++] = to;
         }
     }
@@ -331,12 +350,14 @@ s_reach (int state, char ticket[HL_STORE_TICKET_MAX])
 {
     int way[HL_LIFECYCLE_STATES], n = 0;
     for (int at = state; s.path_prev[at] >= 0; at = s.path_prev[at])
-        way[n++] = s.path_action[at];
+        way[n++] = at;
     if (s.path_prev[state] == -2 || s_intake (ticket) != 0)
         return -1;
-    while (n > 0)
-        if (s_do (ticket, &hl_lifecycle_actions[way[--n]]) != 0)
+    while (n > 0) {
+        int at = way[--n];
+        if (s_do_branch (ticket, &hl_lifecycle_actions[s.path_action[at]], s.path_branch[at]))
             return -1;
+    }
     return 0;
 }
 

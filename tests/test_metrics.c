@@ -47,20 +47,16 @@ s_act (hl_rawworker_t *w, const char *t, Hotline__Action action, const char *not
     return ok;
 }
 
+//  A staff ACTION on T with the parameters in V, as a dispatcher.
 static int
-s_visit (hl_testenv_t *env, const char *t, Hotline__Satisfaction how, int resolved)
+s_staff_act (hl_testenv_t *env, const char *t, Hotline__Action action, Hotline__Transition v)
 {
-    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
     v.has_ticket = 1;
     v.ticket = hl_wire_bytes (t);
     v.has_action = 1;
-    v.action = HOTLINE__ACTION__ACTION_VISIT;
+    v.action = action;
     v.has_actor = 1;
-    v.actor = hl_wire_bytes ("agent:7");
-    v.has_satisfaction = 1;
-    v.satisfaction = how;
-    v.has_resolved = 1;
-    v.resolved = resolved;
+    v.actor = hl_wire_bytes ("dispatcher:7");
     env_t req = HOTLINE__ENVELOPE__INIT;
     req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     req.transition = &v;
@@ -68,6 +64,27 @@ s_visit (hl_testenv_t *env, const char *t, Hotline__Satisfaction how, int resolv
     int ok = r && r->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE;
     s_free (&r);
     return ok;
+}
+
+static int
+s_visit (hl_testenv_t *env, const char *t, Hotline__Satisfaction how, int resolved)
+{
+    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
+    v.has_satisfaction = 1;
+    v.satisfaction = how;
+    v.has_resolved = 1;
+    v.resolved = resolved;
+    return s_staff_act (env, t, HOTLINE__ACTION__ACTION_VISIT, v);
+}
+
+//  甄别 after an unsatisfied visit: handled again by UNIT (重办).
+static int
+s_rehandle (hl_testenv_t *env, const char *t, const char *unit)
+{
+    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
+    v.has_unit = 1;
+    v.unit = hl_wire_bytes (unit);
+    return s_staff_act (env, t, HOTLINE__ACTION__ACTION_REHANDLE, v);
 }
 
 //  GET PATH from the dashboard; the body (caller frees) and the status.
@@ -122,7 +139,7 @@ s_has (const char *row, const char *text)
 //  time, one late (after its sign deadline), one returned. Of the signed,
 //  two are replied: one in time, one after its reply deadline (2 working
 //  days). Day 2 (Wednesday 25 Nov): the visits: one satisfied and resolved,
-//  one unsatisfied and unresolved (重办).
+//  one unsatisfied and unresolved, handled again by the same unit (甄别: 重办).
 static void
 test_rates (void)
 {
@@ -165,6 +182,7 @@ test_rates (void)
     HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
     HL_CHECK (s_visit (env, t[0], HOTLINE__SATISFACTION__SATISFIED, 1));
     HL_CHECK (s_visit (env, t[1], HOTLINE__SATISFACTION__UNSATISFIED, 0));
+    HL_CHECK (s_rehandle (env, t[1], "rsj"));
     int status;
     char *day1 = s_get (port, "/api/units?from=20261123&to=20261123", TOKEN, &status);
     HL_CHECK (status == 200);

@@ -80,6 +80,10 @@ def check(table):
             need(c in counters, where, 'unknown counter ' + c)
         for part in ('needs', 'counts', 'may_count'):
             need(len(a.get(part, [])) < LIST, where, 'at most %d %s' % (LIST - 1, part))
+        b = a.get('branch')
+        if b:
+            need(b['field'] in a.get('needs', []), where, 'branch on a field it does not need')
+            need(b['to'] in states, where, 'unknown branch state ' + b['to'])
     for c in table['conditions']:
         need(c['set_by'] in actions, 'condition ' + c['code'], 'unknown action ' + c['set_by'])
     for c in table['counters']:
@@ -151,6 +155,10 @@ def gen_c(table, out_h, out_c):
           '    const char *code, *zh, *who;',
           '    unsigned from;               //  bit i: hl_lifecycle_states[i]',
           '    int to;                      //  index into hl_lifecycle_states, or SAME',
+          '    //  A parameter that sends the ticket elsewhere: when BRANCH_FIELD is',
+          '    //  BRANCH_VALUE the action leads to BRANCH_TO (BRANCH_FIELD NULL: none).',
+          '    const char *branch_field, *branch_value;',
+          '    int branch_to;',
           '    const char *needs[HL_LIFECYCLE_LIST];',
           '    hl_lifecycle_require_t requires[HL_LIFECYCLE_CONDITIONS + 1];',
           '    bool routes;                 //  gives the ticket a new lead unit',
@@ -207,8 +215,11 @@ def gen_c(table, out_h, out_c):
         to = 'HL_LIFECYCLE_SAME' if a['to'] == SAME else str(states.index(a['to']))
         req = ', '.join('{ %s, %s }' % (c_str(k), str(v).lower())
                         for k, v in a.get('requires', {}).items())
-        c.append('    { HL_ACTION_%s, %s, %s, %s, %s, %s, %s, { %s }, %s, %s, %s, %s },' % (
+        b = a.get('branch', {})
+        c.append('    { HL_ACTION_%s, %s, %s, %s, %s, %s, %s, %s, %d, %s, { %s }, %s, %s, %s, %s },' % (
             a['code'].upper(), c_str(a['code']), c_str(a['zh']), c_str(a['who']), mask, to,
+            c_str(b.get('field')), c_str(b.get('value')),
+            states.index(b['to']) if b else -1,
             c_list(a.get('needs', [])), req or '{ NULL, false }',
             str(a.get('routes', False)).lower(), str(by_unit[a['who']]).lower(),
             c_list(a.get('counts', [])), c_list(a.get('may_count', []))))
@@ -268,8 +279,9 @@ def lua_fragment(table):
            'local OPEN_STATES = ' + lua_list(s['code'] for s in table['states'] if s['open']),
            '-- RULES[action]: who may take it, from which states, the state it',
            '-- leads to (nil: the state stays), the parameters it needs, the',
-           '-- conditions it requires, whether it routes, what it counts',
-           '-- always (counters per unit or, in HOTLINE_WIDE, for the hotline).',
+           '-- conditions it requires, whether it routes, the parameter value',
+           '-- that sends it elsewhere (branch), what it counts always',
+           '-- (counters per unit or, in HOTLINE_WIDE, for the hotline).',
            'local RULES = {']
     for a in table['actions']:
         parts = ['who = ' + lua_str(a['who']), 'from = ' + lua_set(a['from'])]
@@ -281,6 +293,10 @@ def lua_fragment(table):
                 '%s = %s' % (k, str(v).lower()) for k, v in a['requires'].items()) + '}')
         if a.get('routes'):
             parts.append('routes = true')
+        if a.get('branch'):
+            b = a['branch']
+            parts.append('branch = {field = %s, value = %s, to = %s}' % (
+                lua_str(b['field']), lua_str(b['value']), lua_str(b['to'])))
         parts.append('counts = ' + lua_list(c for c in a.get('counts', [])
                                            if counters[c]['kind'] == 'count'))
         out.append('  [%s] = {%s},' % (lua_str(a['code']), ', '.join(parts)))
@@ -321,8 +337,9 @@ def doc_section(table):
     conditions = {c['code']: c for c in table['conditions']}
     entered = {s['code']: [] for s in table['states']}
     for a in table['actions']:
-        if a['to'] != SAME:
-            entered[a['to']] += [c for c in a.get('counts', []) if c not in entered[a['to']]]
+        for to in [a['to']] + ([a['branch']['to']] if a.get('branch') else []):
+            if to != SAME:
+                entered[to] += [c for c in a.get('counts', []) if c not in entered[to]]
     out = [DOC_BEGIN, '', '### States', '',
            '| state | 中文 | English | open? | SLA clocks | intake may create it | counted on entry |',
            '|---|---|---|---|---|---|---|']
@@ -335,6 +352,9 @@ def doc_section(table):
             '| action | who | from | to | needs | requires | counts |', '|---|---|---|---|---|---|---|']
     for a in table['actions']:
         to = 'unchanged' if a['to'] == SAME else '`%s`' % a['to']
+        if a.get('branch'):
+            b = a['branch']
+            to += '; `%s` when `%s` is %s' % (b['to'], b['field'], b['value'])
         if a.get('otherwise'):
             to += '; ' + a['otherwise']
         needs = ', '.join('`%s`' % n for n in a.get('needs', []))

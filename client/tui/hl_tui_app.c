@@ -502,7 +502,7 @@ s_do_visit (hl_tui_app_t *self)
         return;
     s_say (self, HL_TUI_OK, "工单 %s 回访已记录: %s%s", ticket,
            hl_wire_state_label (res.state) ? hl_wire_state_label (res.state) : "",
-           res.state == HOTLINE__STATE__STATE_DISPATCHED ? " (不满意，已重办)" : "");
+           res.state == HOTLINE__STATE__STATE_REVIEWING ? " (不满意，待派单员甄别)" : "");
     s_flow_end (self, "visit", ticket);
     hl_tui_visit_done (self->visit, hl_tui_link_now_us ());
 }

@@ -101,9 +101,41 @@ test_key_pairs (void)
     HL_CHECK_STR (cfg.intake_keys, "/etc/b");
 }
 
+//  The lifecycle limits: defaults, and the forms the Function reads.
+static void
+test_lifecycle_limits (void)
+{
+    hl_config_t cfg;
+    char err[256];
+    hl_config_defaults (&cfg);
+    HL_CHECK (cfg.reopen_max == 2 && cfg.return_max == 2 && cfg.return_window_wd == 1
+              && cfg.visit_tries == 3);
+    HL_CHECK_STR (cfg.extension_limits, "*:2:10");
+    HL_CHECK_STR (cfg.reply_clock_start, "sign");
+    char *ok[] = { "hotlined", "--extension-limits", "complaint:1:5, 投诉:1:5", NULL };
+    HL_CHECK (hl_config_from_args (&cfg, 3, ok, err, sizeof err) == -1);   //  the same type twice
+    HL_CHECK (strstr (err, "named once") != NULL);
+    const char *bad[] = { "complaint:1", "nosuch:1:2", "*:1:61", "*:21:5", "*:1:2:3" };
+    for (int i = 0; i < 5; i++) {
+        hl_config_defaults (&cfg);
+        char *argv[] = { "hotlined", "--extension-limits", (char *) bad[i], NULL };
+        HL_CHECK (hl_config_from_args (&cfg, 3, argv, err, sizeof err) == -1);
+        HL_CHECK (strstr (err, "extension_limits") != NULL);
+    }
+    hl_config_defaults (&cfg);
+    char *good[] = { "hotlined", "--extension-limits", "inquiry:0:0, 投诉:1:5,*:2:10",
+                     "--reply-clock-start", "dispatch", NULL };
+    HL_CHECK (hl_config_from_args (&cfg, 5, good, err, sizeof err) == 0);
+    HL_CHECK_STR (cfg.extension_limits, "inquiry:0:0,complaint:1:5,*:2:10");
+    char *clock[] = { "hotlined", "--reply-clock-start", "receipt", NULL };
+    HL_CHECK (hl_config_from_args (&cfg, 3, clock, err, sizeof err) == -1);
+    HL_CHECK (strstr (err, "reply_clock_start") != NULL);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "defaults_and_flags", test_defaults_and_flags }, { "file", test_file },
-    { "errors", test_errors }, { "key_pairs", test_key_pairs }, { NULL, NULL }
+    { "errors", test_errors }, { "key_pairs", test_key_pairs },
+    { "lifecycle_limits", test_lifecycle_limits }, { NULL, NULL }
 };
 
 int

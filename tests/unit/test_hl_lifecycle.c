@@ -48,6 +48,12 @@ test_lookups (void)
     HL_CHECK (hl_lifecycle_field_named ("unit") != NULL);
     HL_CHECK (hl_lifecycle_counter_named ("replied") == HL_COUNTER_REPLIED);
     HL_CHECK (hl_lifecycle_counter_named ("nonsense") == -1);
+    //  An unsatisfied visit branches to 甄别; other actions have no branch.
+    const hl_lifecycle_action_t *visit = hl_lifecycle_action_named ("visit");
+    HL_CHECK (visit && visit->branch_field && strcmp (visit->branch_field, "satisfaction") == 0
+              && strcmp (visit->branch_value, "unsatisfied") == 0
+              && hl_lifecycle_states[visit->branch_to].wire == HOTLINE__STATE__STATE_REVIEWING);
+    HL_CHECK (sign && sign->branch_field == NULL);
 }
 
 //  The lists the daemon and the clients show: open states in table order,

@@ -51,6 +51,10 @@ test_names (void)
     HL_CHECK_STR (hl_wire_error_name (HOTLINE__ERROR_CODE__ERROR_BAD_UTF8), "bad_utf8");
     HL_CHECK_STR (hl_wire_error_name (HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT), "store_timeout");
     HL_CHECK (hl_wire_error_name (0) == NULL && hl_wire_error_name (63) == NULL);
+    HL_CHECK_STR (hl_wire_error_name (HOTLINE__ERROR_CODE__ERROR_LIMIT_REACHED), "limit_reached");
+    HL_CHECK (hl_wire_error_parse ("too_late") == HOTLINE__ERROR_CODE__ERROR_TOO_LATE);
+    HL_CHECK_STR (hl_wire_via_name (HOTLINE__VIA__VIA_SMS), "sms");
+    HL_CHECK (hl_wire_via_parse ("web") == HOTLINE__VIA__VIA_WEB && hl_wire_via_parse ("fax") == 0);
 }
 
 static const hl_test_case_t s_cases[] = {

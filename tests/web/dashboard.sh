@@ -155,12 +155,14 @@ wait_state () {   # TICKET STATE
     fail "$1 did not reach $2"
 }
 for t in "${rsj[@]}" "${ybj[@]}"; do wait_state "$t" replied; done
-# 回访: satisfied and closed; basically satisfied; unsatisfied (重办, the
-# worker answers again); the fourth awaits its visit. 医保局: one satisfied.
+# 回访: satisfied and closed; basically satisfied; unsatisfied (甄别: the
+# dispatcher has it handled again, 重办, and the worker answers again); the
+# fourth awaits its visit. 医保局: one satisfied.
 "$hotline" visit "${rsj[0]}" --satisfaction satisfied --resolved >/dev/null || fail visit
 "$hotline" close "${rsj[0]}" >/dev/null || fail close
 "$hotline" visit "${rsj[1]}" --satisfaction basically_satisfied --resolved >/dev/null || fail visit
 "$hotline" visit "${rsj[2]}" --satisfaction unsatisfied --unresolved >/dev/null || fail visit
+"$hotline" rehandle "${rsj[2]}" rsj >/dev/null || fail rehandle
 "$hotline" visit "${ybj[0]}" --satisfaction satisfied --resolved >/dev/null || fail visit
 sleep 0.5
 wait_state "${rsj[2]}" replied
