@@ -56,11 +56,17 @@ s_refuse (s_check_t *check, const char *what, int layout)
     s_finish (check, HL_LAYOUT_NEWER, message);
 }
 
-//  A refused step (LOADING while Redis replays its file, a missing
-//  right): the store asks again later.
+//  Whether the check ended at this reply: the connection was lost (no
+//  callback: the next connect checks again), or Redis refused the step
+//  (LOADING while Redis replays its file, a missing right: the store asks
+//  again later).
 static int
-s_refused (s_check_t *check, const redisReply *reply, const char *step)
+s_ended (s_check_t *check, const redisReply *reply, const char *step)
 {
+    if (!reply) {
+        free (check);
+        return 1;
+    }
     if (reply->type != REDIS_REPLY_ERROR)
         return 0;
     char message[300];
@@ -141,10 +147,8 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
+    if (s_ended (check, reply, "ending the migration"))
         return;
-    }
     hl_notice ("ticket store migrated to layout %d: %ld keys moved into their buckets",
                check->known, check->moved);
     s_finish (check, HL_LAYOUT_OK, "");
@@ -154,16 +158,8 @@ static void
 s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
+    if (s_ended (check, reply, "migrating the store"))
         return;
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-        char message[300];
-        snprintf (message, sizeof message, "migrating the store refused: %s", reply->str);
-        s_finish (check, HL_LAYOUT_RETRY, message);
-        return;
-    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
         || reply->element[0]->type != REDIS_REPLY_STRING
         || reply->element[1]->type != REDIS_REPLY_ARRAY) {
@@ -212,11 +208,7 @@ s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
-        return;
-    }
-    if (s_refused (check, reply, "reading the migration flag"))
+    if (s_ended (check, reply, "reading the migration flag"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
         hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout %d)",
@@ -232,11 +224,7 @@ s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
-        return;
-    }
-    if (s_refused (check, reply, "marking the layout"))
+    if (s_ended (check, reply, "marking the layout"))
         return;
     int stored = reply->type == REDIS_REPLY_INTEGER ? (int) reply->integer : 0;
     if (stored > check->known) {
@@ -273,11 +261,7 @@ static void
 s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
-        return;
-    }
-    if (s_refused (check, reply, "reading the layout"))
+    if (s_ended (check, reply, "reading the layout"))
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
     if (stored < 2 && check->known >= 2) {
@@ -299,11 +283,7 @@ static void
 s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     s_check_t *check = arg;
-    if (!reply) {
-        free (check);
-        return;
-    }
-    if (s_refused (check, reply, "FUNCTION LIST"))
+    if (s_ended (check, reply, "FUNCTION LIST"))
         return;
     int loaded = s_loaded_layout (reply);
     if (loaded > check->known) {
