@@ -13,6 +13,7 @@
 #define S_REGISTRY HL_KEY_PREFIX "instances"
 #define S_RETRY_MS 200           //  next look while short of the share or unheard
 #define S_NAMES_MAX 256          //  live instances read from the registry
+#define S_AFTER_MS 20            //  looks again this long after a heartbeat runs out
 
 //  What a bucket's call in flight asks.
 enum { S_NONE, S_RENEW, S_TAKE, S_RELEASE, S_FAREWELL };
@@ -174,13 +175,13 @@ s_renew_held (hl_lease_t *self)
 
 //  The deal from the live holders the registry answered (sorted names).
 static int
-s_deal (hl_lease_t *self, const redisReply *reply)
+s_deal (hl_lease_t *self, const redisReply *live)
 {
     const char *names[S_NAMES_MAX];
     size_t n = 0;
-    for (size_t i = 0; i < reply->elements && n < S_NAMES_MAX; i++)
-        if (reply->element[i]->type == REDIS_REPLY_STRING)
-            names[n++] = reply->element[i]->str;
+    for (size_t i = 0; i < live->elements && n < S_NAMES_MAX; i++)
+        if (live->element[i]->type == REDIS_REPLY_STRING)
+            names[n++] = live->element[i]->str;
     int rank = hl_share_rank (names, n, self->holder);
     if (rank < 0)
         return -1;
@@ -202,7 +203,9 @@ s_on_beat (hl_redis_t *redis, redisReply *reply, void *arg)
     if (self->stopping)
         return;
     s_drop_stale (self);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || s_deal (self, reply) != 0) {
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_INTEGER
+        || reply->element[1]->type != REDIS_REPLY_ARRAY || s_deal (self, reply->element[1]) != 0) {
         if (reply && reply->type == REDIS_REPLY_ERROR)
             hl_warning ("lease: heartbeat refused: %s", reply->str);
         s_schedule (self, S_RETRY_MS);
@@ -212,7 +215,14 @@ s_on_beat (hl_redis_t *redis, redisReply *reply, void *arg)
     s_renew_held (self);
     self->cursor = 0;
     s_take_more (self);
-    s_schedule (self, self->n_held < self->want ? S_RETRY_MS : self->lease_ms / 3);
+    //  Next: a third of the lease; sooner while short of the share, or
+    //  just after another instance's heartbeat runs out (it may have died:
+    //  its buckets are dealt anew then).
+    long long next = self->n_held < self->want ? S_RETRY_MS : self->lease_ms / 3;
+    long long other = reply->element[0]->integer;
+    if (other >= 0 && other + S_AFTER_MS < next)
+        next = other + S_AFTER_MS;
+    s_schedule (self, (int) next);
 }
 
 static void

@@ -1100,7 +1100,8 @@ end
 -- hl_lease_beat: a heartbeat in the registry of live instances.
 -- KEYS[1]: the registry, hl:instances (holder -> expiry, Redis time in ms)
 -- Named args: holder, ttl_ms, leave ('1': the holder stops and leaves)
--- returns the live holders, sorted by name (the order shares are dealt in)
+-- returns {ms until the first heartbeat of another holder runs out (-1:
+-- none), {the live holders, sorted by name (the order shares are dealt in)}}
 local function lease_beat(keys, args)
   local p = named(args)
   local now = now_ms(nil)
@@ -1110,9 +1111,15 @@ local function lease_beat(keys, args)
   else
     redis.call('ZADD', keys[1], now + tonumber(p.ttl_ms), p.holder)
   end
-  local live = redis.call('ZRANGE', keys[1], 0, -1)
-  table.sort(live)
-  return live
+  local live = redis.call('ZRANGE', keys[1], 0, -1, 'WITHSCORES')
+  local names, soonest = {}, -1
+  for i = 1, #live, 2 do
+    names[#names + 1] = live[i]
+    local left = tonumber(live[i + 1]) - now
+    if live[i] ~= p.holder and (soonest < 0 or left < soonest) then soonest = left end
+  end
+  table.sort(names)
+  return {soonest, names}
 end
 
 -- hl_lease: take (or renew) or release one bucket's lease.
