@@ -427,6 +427,15 @@ s_ask (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *function,
     return s_ask_for (p, function, argc, argv) == 0 ? p : NULL;
 }
 
+//  True if every bucket answered; else P is answered with an error (and freed).
+static int
+s_every_bucket (s_pending_t *p, int failed)
+{
+    if (failed)
+        s_unanswered (p, "the ticket store did not answer for every bucket");
+    return !failed;
+}
+
 //  Deadlines at risk are kept per bucket (hl_sla_counts): they are summed
 //  over the buckets first, then the summary's other figures are read.
 static void
@@ -442,10 +451,8 @@ static void
 s_on_at_risk_done (int failed, void *arg)
 {
     s_pending_t *p = arg;
-    if (failed) {
-        s_unanswered (p, "the ticket store did not answer for every bucket");
+    if (!s_every_bucket (p, failed))
         return;
-    }
     const char *argv[] = { "now_ms", p->now };
     s_ask_for (p, "hl_dash_summary", 2, argv);
 }
@@ -512,10 +519,8 @@ static void
 s_on_due_done (int failed, void *arg)
 {
     s_pending_t *p = arg;
-    if (failed) {
-        s_unanswered (p, "the ticket store did not answer for every bucket");
+    if (!s_every_bucket (p, failed))
         return;
-    }
     s_due_trim (p);
     char level[16];
     if (hl_httpd_req_param (p->req, "level", level, sizeof level) != 1 || !strcmp (level, "warned"))

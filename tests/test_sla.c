@@ -267,6 +267,23 @@ test_pause (void)
     hl_testenv_destroy (&env);
 }
 
+//  N tickets into T, filed with the daemons A and B in turn.
+static void
+s_submit_to_both (hl_testenv_t *a, hl_testenv_t *b, char t[][48], int n)
+{
+    for (int i = 0; i < n; i++)
+        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
+}
+
+//  Both daemons' clocks to MS, and time for what falls due to fire.
+static void
+s_set_clocks (hl_testenv_t *a, hl_testenv_t *b, long long ms)
+{
+    hl_testenv_set_clock (a, ms);
+    hl_testenv_set_clock (b, ms);
+    hl_testenv_sleep_ms (300);
+}
+
 //  Two daemons on one Redis: every reminder fires once.
 static void
 test_two_daemons (void)
@@ -283,12 +300,8 @@ test_two_daemons (void)
     HL_CHECK (hl_testenv_daemon_start (b, args) == 0);
     enum { N = 20 };
     char t[N][48];
-    for (int i = 0; i < N; i++)
-        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
-    long long later = hl_testenv_beijing_ms (2026, 12, 31, 9, 0);
-    hl_testenv_set_clock (a, later);
-    hl_testenv_set_clock (b, later);
-    usleep (300 * 1000);
+    s_submit_to_both (a, b, t, N);
+    s_set_clocks (a, b, hl_testenv_beijing_ms (2026, 12, 31, 9, 0));
     int fired = 0;
     for (int i = 0; i < N; i++)
         fired += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
@@ -381,13 +394,9 @@ test_leases (void)
     HL_CHECK (split >= 0);
     HL_CHECK (s_redis_zcard (a, "hl:instances") == 2);
     char t[N][48];
-    for (int i = 0; i < N; i++)
-        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
+    s_submit_to_both (a, b, t, N);
     //  Tuesday 18:10: each sign deadline's 催办 and 督办 are due.
-    long long tue = hl_testenv_beijing_ms (2026, 11, 24, 18, 10);
-    hl_testenv_set_clock (a, tue);
-    hl_testenv_set_clock (b, tue);
-    hl_testenv_sleep_ms (300);
+    s_set_clocks (a, b, hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
     int once = 0;
     for (int i = 0; i < N; i++)
         once += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
