@@ -244,9 +244,10 @@ static void
 s_tell_status (s_daemon_t *d)
 {
     char status[sizeof d->status];
-    snprintf (status, sizeof status, "ticket store %s; %zu requests in flight%s",
+    snprintf (status, sizeof status, "ticket store %s; %zu requests in flight; "
+              "firing the timers of %d buckets%s",
               hl_store_is_ready (d->store) ? "up" : "down", hl_intake_inflight (d->intake),
-              d->draining ? "; stopping" : "");
+              hl_lease_count (d->lease), d->draining ? "; stopping" : "");
     if (strcmp (status, d->status) == 0)
         return;
     memcpy (d->status, status, sizeof status);
