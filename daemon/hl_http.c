@@ -482,7 +482,8 @@ s_due_cmp (const void *a, const void *b)
 static void
 s_due_trim (s_pending_t *p)
 {
-    qsort (p->due, p->n_due, sizeof *p->due, s_due_cmp);
+    if (p->n_due > 1)
+        qsort (p->due, p->n_due, sizeof *p->due, s_due_cmp);
     if (p->n_due > p->limit)
         p->n_due = p->limit;
 }

@@ -247,13 +247,16 @@ test_deadlines (void)
     char t[N][48];
     for (int i = 0; i < N; i++)
         s_submit (env, "SB.01", t[i]);
+    int status;
+    char *list = s_get (port, "/api/deadlines", TOKEN, &status);     //  nothing at risk yet
+    HL_CHECK (status == 200 && s_has (list, "{\"items\":[]}"));
+    free (list);
     //  Tuesday 18:10: every sign deadline (Tuesday 18:00) is overdue.
     hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
-    int status;
     char *summary = s_get (port, "/api/summary", TOKEN, &status);
     HL_CHECK (status == 200 && s_has (summary, "\"warned\":0,\"overdue\":12,\"escalated\":0}"));
     free (summary);
-    char *list = s_get (port, "/api/deadlines", TOKEN, &status);
+    list = s_get (port, "/api/deadlines", TOKEN, &status);
     char got[N + 1][48];
     int n = s_deadline_tickets (list, got, N + 1), sorted = 1;
     for (int i = 1; i < n; i++)
