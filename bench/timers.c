@@ -4,7 +4,8 @@
  *
  *  Phases (bench/run-timers runs them in order around hotlined restarts):
  *    memory      ZADD COUNT (default 1,000,000) reminders into a scratch key
- *                shaped like hl:timers; Redis memory per reminder.
+ *                shaped like a bucket's hl:{NN}:timers; Redis memory per
+ *                reminder.
  *    lag         arm reminders falling due at RATE/s (default 5,000) for 10 s
  *                from 2 s ahead, subscribe to hotlined's events, and report
  *                the firing lag (fired at - due) p50/p99/p999.
@@ -13,8 +14,11 @@
  *    drain       wait for hotlined (just started) to fire them all; time.
  *  Reminders are armed straight into Redis (with a minimal ticket hash each,
  *  as hl_timer_fire reads the ticket's state), the way hl_sla_arm leaves
- *  them.
+ *  them: ticket i is in bucket i % 64 (its number names it), its reminder
+ *  in that bucket's hl:{NN}:timers, so the buckets fill evenly and one
+ *  hotlined, holding every bucket's lease, fires them all.
  */
+#include "hl_bucket.h"
 #include "hl_redis.h"
 #include "hotline.pb-c.h"
 
@@ -70,25 +74,48 @@ s_drain_replies (redisContext *c, long n)
 }
 
 //  Arms COUNT reminders (one per ticket, level "overdue" of "reply") due at
-//  FIRST + i * STEP_US microseconds, with a minimal ticket each.
+//  FIRST + i * STEP_MS, each with a minimal ticket in bucket i % 64; or,
+//  with SCRATCH, only the reminders, all in that one key.
 static void
 s_arm (redisContext *c, const char *prefix, long count, long long first_ms, double step_ms,
-       const char *key)
+       const char *scratch)
 {
     const long batch = 1000;
     for (long i = 0; i < count; i += batch) {
         long n = count - i < batch ? count - i : batch;
         for (long k = 0; k < n; k++) {
-            char ticket[48], member[80];
-            snprintf (ticket, sizeof ticket, "%s%08ld", prefix, i + k);
+            long serial = i + k;
+            int bucket = (int) (serial % HL_TICKET_BUCKETS);
+            char tag[8], ticket[48], member[80], timers[HL_BUCKET_KEY_MAX], key[HL_BUCKET_KEY_MAX];
+            hl_bucket_name (bucket, tag);
+            snprintf (ticket, sizeof ticket, "%s20261127%s%06ld", prefix, tag,
+                      serial / HL_TICKET_BUCKETS);
             snprintf (member, sizeof member, "%s|reply|overdue", ticket);
-            long long due = first_ms + (long long) ((double) (i + k) * step_ms);
-            redisAppendCommand (c, "ZADD %s %lld %s", key, due, member);
-            if (strcmp (key, "hl:timers") == 0)
-                redisAppendCommand (c, "HSET hl:t:%s state in_progress unit rsj", ticket);
+            long long due = first_ms + (long long) ((double) serial * step_ms);
+            hl_bucket_own_key (timers, sizeof timers, bucket, "timers");
+            redisAppendCommand (c, "ZADD %s %lld %s", scratch ? scratch : timers, due, member);
+            if (!scratch) {
+                hl_bucket_ticket_key (key, sizeof key, ticket, "t");
+                redisAppendCommand (c, "HSET %s state in_progress unit rsj", key);
+            }
         }
-        s_drain_replies (c, strcmp (key, "hl:timers") == 0 ? 2 * n : n);
+        s_drain_replies (c, scratch ? n : 2 * n);
     }
+}
+
+//  Reminders waiting in every bucket.
+static long long
+s_waiting (redisContext *c)
+{
+    long long n = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, b, "timers");
+        redisReply *r = redisCommand (c, "ZCARD %s", key);
+        n += r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject (r);
+    }
+    return n;
 }
 
 static int
@@ -105,7 +132,7 @@ s_phase_memory (redisContext *c, long count)
     freeReplyObject (r);
     long long before = s_used_memory (c);
     long long t0 = s_now_ms ();
-    s_arm (c, "YJ20261127", count, s_now_ms () + 86400000LL, 1.0, "bench:timers");
+    s_arm (c, "YJ", count, s_now_ms () + 86400000LL, 1.0, "bench:timers");
     long long took = s_now_ms () - t0;
     long long after = s_used_memory (c);
     printf ("memory      %ld reminders armed in %.1f s: %.1f MB, %.0f bytes per reminder\n",
@@ -126,7 +153,7 @@ s_phase_lag (redisContext *c, const char *events, double rate)
     zmq_setsockopt (sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_connect (sub, events);
     long long first = s_now_ms () + 3000;
-    s_arm (c, "LAG", count, first, 1000.0 / rate, "hl:timers");
+    s_arm (c, "LAG", count, first, 1000.0 / rate, NULL);
     long long *lag = calloc ((size_t) count, sizeof *lag);
     long got = 0;
     long long until = first + seconds * 1000 + 5000;
@@ -161,7 +188,7 @@ s_phase_lag (redisContext *c, const char *events, double rate)
 static void
 s_phase_fill (redisContext *c, long count)
 {
-    s_arm (c, "CATCH", count, s_now_ms () - 600000, 0.001, "hl:timers");
+    s_arm (c, "CATCH", count, s_now_ms () - 600000, 0.001, NULL);
     printf ("fill        %ld overdue reminders armed while hotlined is down\n", count);
 }
 
@@ -171,9 +198,7 @@ s_phase_drain (redisContext *c, long count)
     long long t0 = s_now_ms ();
     long long left = count;
     while (left > 0 && s_now_ms () - t0 < 120000) {
-        redisReply *r = redisCommand (c, "ZCARD hl:timers");
-        left = r ? r->integer : 0;
-        freeReplyObject (r);
+        left = s_waiting (c);
         struct timeval tv = { 0, 20000 };
         select (0, NULL, NULL, NULL, &tv);
     }

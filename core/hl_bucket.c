@@ -51,19 +51,34 @@ hl_bucket_name (int bucket, char out[8])
     snprintf (out, 8, "%0*d", HL_TICKET_BUCKET_DIGITS, bucket);
 }
 
-int
-hl_bucket_key (char *out, size_t outlen, int bucket, const char *kind, const char *id,
-               size_t idlen)
+//  "hl:{NN}:KIND" with ":ID" after it unless ID is NULL.
+static int
+s_key (char *out, size_t outlen, int bucket, const char *kind, const char *id, size_t idlen)
 {
     char tag[8];
     hl_bucket_name (bucket, tag);
-    int n = snprintf (out, outlen, "%s{%s}:%s:%.*s", HL_KEY_PREFIX, tag, kind, (int) idlen, id);
+    int n = snprintf (out, outlen, "%s{%s}:%s%s%.*s", HL_KEY_PREFIX, tag, kind, id ? ":" : "",
+                      (int) idlen, id ? id : "");
     if (n < 0 || (size_t) n >= outlen) {
         if (outlen)
             out[0] = 0;
         return -1;
     }
     return n;
+}
+
+int
+hl_bucket_key (char *out, size_t outlen, int bucket, const char *kind, const char *id,
+               size_t idlen)
+{
+    assert (id);
+    return s_key (out, outlen, bucket, kind, id, idlen);
+}
+
+int
+hl_bucket_own_key (char *out, size_t outlen, int bucket, const char *kind)
+{
+    return s_key (out, outlen, bucket, kind, NULL, 0);
 }
 
 int

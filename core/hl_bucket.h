@@ -36,6 +36,10 @@ int hl_bucket_of_ticket (const char *ticket, size_t len);
 int hl_bucket_key (char *out, size_t outlen, int bucket, const char *kind,
                    const char *id, size_t idlen);
 
+//  Writes the key of the bucket's own KIND ("timers", "lease", "sla:warned"),
+//  "hl:{NN}:KIND", into OUT. Returns its length, or -1 (OUT is then "").
+int hl_bucket_own_key (char *out, size_t outlen, int bucket, const char *kind);
+
 //  The key of KIND ("t", "h", "merged") of TICKET. A string that is no
 //  ticket number gets the key it would have in bucket 0: a key no ticket
 //  has, so reading it finds nothing. Returns the length, or -1.

@@ -68,6 +68,8 @@ static const s_setting_t s_settings[] = {
     S_NUM (repeat_window_h, 0, 720, "hours within which the same caller on the same category is a repeat call (0: off)"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
+    S_NUM (timer_lease_ms, 300, 600000,
+           "how long a bucket's timers stay with an instance that stopped renewing"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
     S_STR (instance, "name of this daemon instance"),
     S_STR (log_level, "debug, info, notice, warning or error"),
@@ -101,6 +103,7 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->events_endpoint, sizeof cfg->events_endpoint, "tcp://127.0.0.1:7103");
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;
+    cfg->timer_lease_ms = 10000;
     cfg->kb_threads = 2;
     cfg->hotspot_min = 3;
     cfg->hotspot_window_min = 24 * 60;

@@ -56,6 +56,7 @@ typedef struct {
     long stop_timeout_ms;                    //  SIGTERM: longest time to exit
     long test_clock_ms;                      //  tests only: manual clock start (0 = real)
     long heartbeat_ms;                       //  worker queue heartbeat
+    long timer_lease_ms;                     //  a bucket's timer lease (hl_lease)
     long auto_dispatch;                      //  route new tickets via the catalogue
     long kb_threads;                         //  knowledge-base search threads
     long hotspot_min;                        //  similar tickets that make a hotspot

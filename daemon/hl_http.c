@@ -17,6 +17,12 @@
 
 static const char *s_channels[] = { "phone", "web", "app", "enterprise", "sms", "mailbox" };
 
+//  One deadline at risk as a bucket answered it (hl_dash_deadlines).
+typedef struct {
+    char ticket[48], milestone[16], status[16], unit[40];
+    long long due, rank;         //  rank: the list's order, across buckets
+} s_due_t;
+
 //  A request waiting for Redis. If its client leaves meanwhile, the
 //  answer is dropped by hl_httpd.
 typedef struct {
@@ -24,6 +30,11 @@ typedef struct {
     hl_httpd_req_t *req;
     int kind;                    //  what to render
     char from[12], to[12];       //  units: the period
+    char now[24];                //  summary, metrics: the moment asked about
+    long long at_risk[3];        //  summary, metrics: warned, overdue, escalated
+    s_due_t *due;                //  deadlines: the most urgent rows so far
+    size_t n_due;
+    size_t limit;
 } s_pending_t;
 
 struct hl_http {
@@ -78,7 +89,7 @@ s_int (const redisReply *r)
 }
 
 static void
-s_summary_json (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+s_summary_json (hl_http_t *self, const redisReply *r, const long long at_risk[3], hl_buf_t *b)
 {
     hl_buf_printf (b, "{\"now_ms\":%lld,\"open\":{", (long long) hl_deadline_now (self->parts.deadline));
     const redisReply *open = r->element[0], *today = r->element[1];
@@ -94,7 +105,7 @@ s_summary_json (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     hl_buf_printf (b, "},\"intake_today_total\":%lld,\"workers\":%zu,\"queued\":%zu,"
                    "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld}", total,
                    hl_broker_worker_count (self->parts.broker), hl_broker_queued (self->parts.broker),
-                   s_int (r->element[2]), s_int (r->element[3]), s_int (r->element[4]));
+                   at_risk[0], at_risk[1], at_risk[2]);
 }
 
 static void
@@ -114,32 +125,28 @@ s_intake_json (const redisReply *r, hl_buf_t *b)
 }
 
 static void
-s_deadlines_json (hl_http_t *self, const redisReply *r, hl_buf_t *b, const char *want)
+s_deadlines_json (hl_http_t *self, const s_due_t *rows, size_t n, hl_buf_t *b, const char *want)
 {
     int64_t now = hl_deadline_now (self->parts.deadline);
     int first = 1;
     hl_buf_puts (b, "{\"items\":[");
-    for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *row = r->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
-            continue;
-        const char *status = s_str (row->element[2]);
-        const char *level = strcmp (status, "warned") == 0 ? "warned"
-                          : strcmp (status, "escalated") == 0 ? "escalated" : "overdue";
+    for (size_t i = 0; i < n; i++) {
+        const s_due_t *row = &rows[i];
+        const char *level = strcmp (row->status, "warned") == 0 ? "warned"
+                          : strcmp (row->status, "escalated") == 0 ? "escalated" : "overdue";
         if (*want && strcmp (want, level) != 0)
             continue;
-        const char *unit = s_str (row->element[4]);
-        const char *name = hl_catalogue_unit_name (self->parts.catalogue, unit, strlen (unit));
-        long long due = s_int (row->element[3]);
+        const char *name = hl_catalogue_unit_name (self->parts.catalogue, row->unit,
+                                                   strlen (row->unit));
         hl_buf_puts (b, first ? "{" : ",{");
         first = 0;
-        hl_json_kv_str (b, "ticket", s_str (row->element[0]), strlen (s_str (row->element[0])), 1);
-        hl_json_kv_str (b, "unit", unit, strlen (unit), 0);
+        hl_json_kv_str (b, "ticket", row->ticket, strlen (row->ticket), 1);
+        hl_json_kv_str (b, "unit", row->unit, strlen (row->unit), 0);
         hl_json_kv_str (b, "unit_name", name ? name : "", strlen (name ? name : ""), 0);
-        hl_json_kv_str (b, "milestone", s_str (row->element[1]), strlen (s_str (row->element[1])), 0);
+        hl_json_kv_str (b, "milestone", row->milestone, strlen (row->milestone), 0);
         hl_json_kv_str (b, "level", level, strlen (level), 0);
-        hl_json_kv_int (b, "due_ms", due, 0);
-        hl_json_kv_int (b, "over_ms", now - due, 0);
+        hl_json_kv_int (b, "due_ms", row->due, 0);
+        hl_json_kv_int (b, "over_ms", now - row->due, 0);
         hl_buf_puts (b, "}");
     }
     hl_buf_puts (b, "]}");
@@ -325,7 +332,7 @@ s_http_metrics (hl_http_t *self, hl_buf_t *b)
 }
 
 static void
-s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3], hl_buf_t *b)
 {
     hl_metrics_render (self->parts.metrics, b);
     hl_metrics_family (b, "hotline_redis_rtt_seconds", "gauge",
@@ -345,12 +352,20 @@ s_metrics_text (hl_http_t *self, const redisReply *r, hl_buf_t *b)
     static const char *levels[] = { "warned", "overdue", "escalated" };
     for (int i = 0; r && i < 3; i++)
         hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
-                           (double) s_int (r->element[2 + i]));
+                           (double) at_risk[i]);
     s_http_metrics (self, b);
 }
 
 //  ---------------------------------------------------------------------
 //  Requests
+
+static void
+s_unanswered (s_pending_t *p, const char *message)
+{
+    hl_httpd_reply_error (p->req, 503, "store_unavailable", message);
+    free (p->due);
+    free (p);
+}
 
 static void
 s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
@@ -360,22 +375,15 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
     hl_http_t *self = p->http;
     hl_httpd_req_t *req = p->req;
     if (!reply || reply->type != REDIS_REPLY_ARRAY
-        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 5)) {
-        hl_httpd_reply_error (req, 503, "store_unavailable", "the ticket store did not answer");
-        free (p);
+        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 2)) {
+        s_unanswered (p, "the ticket store did not answer");
         return;
     }
     hl_buf_t b = HL_BUF_INIT;
     const char *type = "application/json; charset=utf-8";
-    char level[16];
-    if (hl_httpd_req_param (req, "level", level, sizeof level) != 1)
-        level[0] = '\0';
     switch (p->kind) {
-        case S_SUMMARY: s_summary_json (self, reply, &b); break;
+        case S_SUMMARY: s_summary_json (self, reply, p->at_risk, &b); break;
         case S_INTAKE: s_intake_json (reply, &b); break;
-        case S_DEADLINES:
-            s_deadlines_json (self, reply, &b, strcmp (level, "warned") ? level : "");
-            break;
         case S_UNITS: s_units_json (self, reply, &b, p); break;
         case S_UNITS_CSV:
             s_units_csv (self, reply, &b);
@@ -390,7 +398,7 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
             hl_buf_puts (&b, "]}");
             break;
         case S_METRICS:
-            s_metrics_text (self, reply, &b);
+            s_metrics_text (self, reply, p->at_risk, &b);
             type = "text/plain; version=0.0.4; charset=utf-8";
             break;
     }
@@ -399,17 +407,145 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
     free (p);
 }
 
+//  Asks FUNCTION for P's figures; P is answered (and freed) in any case.
+static int
+s_ask_for (s_pending_t *p, const char *function, int argc, const char **argv)
+{
+    if (hl_store_fcall_read (p->http->parts.store, function, argc, argv, NULL, s_on_figures,
+                             p) != 0) {
+        s_unanswered (p, "the ticket store is not reachable");
+        return -1;
+    }
+    return 0;
+}
+
 static s_pending_t *
 s_ask (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *function,
        int argc, const char **argv)
 {
     s_pending_t *p = s_pending_new (self, req, kind);
-    if (hl_store_fcall_read (self->parts.store, function, argc, argv, NULL, s_on_figures, p) != 0) {
-        hl_httpd_reply_error (req, 503, "store_unavailable", "the ticket store is not reachable");
-        free (p);
-        return NULL;
+    return s_ask_for (p, function, argc, argv) == 0 ? p : NULL;
+}
+
+//  True if every bucket answered; else P is answered with an error (and freed).
+static int
+s_every_bucket (s_pending_t *p, int failed)
+{
+    if (failed)
+        s_unanswered (p, "the ticket store did not answer for every bucket");
+    return !failed;
+}
+
+//  Deadlines at risk are kept per bucket (hl_sla_counts): they are summed
+//  over the buckets first, then the summary's other figures are read.
+static void
+s_on_at_risk (int bucket, const redisReply *reply, void *arg)
+{
+    (void) bucket;
+    s_pending_t *p = arg;
+    for (size_t i = 0; i < 3 && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++)
+        p->at_risk[i] += s_int (reply->element[i]);
+}
+
+static void
+s_on_at_risk_done (int failed, void *arg)
+{
+    s_pending_t *p = arg;
+    if (!s_every_bucket (p, failed))
+        return;
+    const char *argv[] = { "now_ms", p->now };
+    s_ask_for (p, "hl_dash_summary", 2, argv);
+}
+
+static void
+s_ask_summary (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *now)
+{
+    s_pending_t *p = s_pending_new (self, req, kind);
+    snprintf (p->now, sizeof p->now, "%s", now);
+    if (hl_store_fcall_buckets (self->parts.store, "hl_sla_counts", "sla:warned", 0, NULL,
+                                s_on_at_risk, s_on_at_risk_done, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
+}
+
+//  The most urgent first: by the list's order, as one list would have it.
+static int
+s_due_cmp (const void *a, const void *b)
+{
+    const s_due_t *x = a, *y = b;
+    if (x->rank != y->rank)
+        return x->rank < y->rank ? -1 : 1;
+    int c = strcmp (x->ticket, y->ticket);
+    return c ? c : strcmp (x->milestone, y->milestone);
+}
+
+//  Keeps the LIMIT most urgent rows.
+static void
+s_due_trim (s_pending_t *p)
+{
+    if (p->n_due > 1)
+        qsort (p->due, p->n_due, sizeof *p->due, s_due_cmp);
+    if (p->n_due > p->limit)
+        p->n_due = p->limit;
+}
+
+//  One bucket's rows: {ticket, milestone, status, due_ms, unit, rank}.
+static void
+s_on_due (int bucket, const redisReply *reply, void *arg)
+{
+    (void) bucket;
+    s_pending_t *p = arg;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+        return;
+    s_due_t *due = realloc (p->due, (p->n_due + reply->elements) * sizeof *due);
+    if (!due)
+        abort ();
+    p->due = due;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const redisReply *row = reply->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements < 6)
+            continue;
+        s_due_t *d = &p->due[p->n_due++];
+        snprintf (d->ticket, sizeof d->ticket, "%s", s_str (row->element[0]));
+        snprintf (d->milestone, sizeof d->milestone, "%s", s_str (row->element[1]));
+        snprintf (d->status, sizeof d->status, "%s", s_str (row->element[2]));
+        snprintf (d->unit, sizeof d->unit, "%s", s_str (row->element[4]));
+        d->due = s_int (row->element[3]);
+        d->rank = s_int (row->element[5]);
     }
-    return p;
+    if (p->n_due > 2 * p->limit)
+        s_due_trim (p);
+}
+
+static void
+s_on_due_done (int failed, void *arg)
+{
+    s_pending_t *p = arg;
+    if (!s_every_bucket (p, failed))
+        return;
+    s_due_trim (p);
+    char level[16];
+    if (hl_httpd_req_param (p->req, "level", level, sizeof level) != 1 || !strcmp (level, "warned"))
+        level[0] = '\0';
+    hl_buf_t b = HL_BUF_INIT;
+    s_deadlines_json (p->http, p->due, p->n_due, &b, level);
+    s_reply_buf (p->req, "application/json; charset=utf-8", &b);
+    hl_buf_free (&b);
+    free (p->due);
+    free (p);
+}
+
+//  The deadlines of LIST (warned or overdue), merged from every bucket's.
+static void
+s_ask_deadlines (hl_http_t *self, hl_httpd_req_t *req, const char *list, int limit)
+{
+    s_pending_t *p = s_pending_new (self, req, S_DEADLINES);
+    p->limit = (size_t) limit;
+    char number[16];
+    snprintf (number, sizeof number, "%d", limit);
+    const char *argv[] = { "limit", number };
+    if (hl_store_fcall_buckets (self->parts.store, "hl_dash_deadlines", list, 2, argv, s_on_due,
+                                s_on_due_done, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
 }
 
 //  Beijing day "YYYYMMDD" of T ms, and the day after a "YYYYMMDD".
@@ -585,10 +721,8 @@ s_on_request (hl_httpd_req_t *req, void *arg)
         hl_httpd_reply (req, 200, "text/html; charset=utf-8", hl_http_dashboard,
                         hl_http_dashboard_len);
     else
-    if (strcmp (path, "/api/summary") == 0 || strcmp (path, "/metrics") == 0) {
-        const char *argv[] = { "now_ms", now };
-        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 2, argv);
-    }
+    if (strcmp (path, "/api/summary") == 0 || strcmp (path, "/metrics") == 0)
+        s_ask_summary (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, now);
     else
     if (strcmp (path, "/api/intake") == 0) {
         int minutes = hl_httpd_req_param (req, "minutes", text, sizeof text) == 1 ? atoi (text) : 60;
@@ -599,10 +733,8 @@ s_on_request (hl_httpd_req_t *req, void *arg)
     else
     if (strcmp (path, "/api/deadlines") == 0) {
         const char *level = s_param (req, "level", text, sizeof text, "");
-        snprintf (number, sizeof number, "%d", s_limit (req, 100, 1000));
-        const char *argv[] = { "list", strcmp (level, "warned") == 0 ? "warned" : "overdue",
-                               "limit", number };
-        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 4, argv);
+        s_ask_deadlines (self, req, strcmp (level, "warned") == 0 ? "sla:warned" : "sla:overdue",
+                         s_limit (req, 100, 1000));
     }
     else
     if (strcmp (path, "/api/units") == 0 || strcmp (path, "/api/units.csv") == 0)

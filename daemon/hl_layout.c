@@ -88,8 +88,10 @@ static const char s_mark_script[] =
 //  Layout 1 -> 2: a ticket's keys gain their bucket's hash tag. Tickets
 //  of layout 1 keep their numbers (callers have them), which name bucket
 //  0 (hl_bucket); a request's idempotency record moves to its request's
-//  bucket. Everything else (indexes, timers, counters) holds ticket
-//  numbers, not keys, and stays. Only a single Redis ever had layout 1,
+//  bucket. The SLA reminders and the warned and overdue lists, store-wide
+//  in layout 1, are kept per bucket in layout 2: as every ticket of layout
+//  1 is in bucket 0, they move there whole. Everything else (indexes,
+//  counters) holds ticket numbers, not keys, and stays. Only a single Redis ever had layout 1,
 //  so RENAME may move keys between slots. Renaming is idempotent: a key
 //  already moved (by an earlier, cut-short run or another instance) is
 //  simply not there any more.
@@ -130,6 +132,11 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
             && key[3 + k] == ':')
             return hl_bucket_key (out, outlen, 0, kinds[i], key + 4 + k, len - 4 - k) < 0 ? -1 : 0;
     }
+    static const char *const wholes[] = { "timers", "sla:warned", "sla:overdue" };
+    for (size_t i = 0; i < sizeof wholes / sizeof wholes[0]; i++)
+        if (len == 3 + strlen (wholes[i]) && memcmp (key, "hl:", 3) == 0
+            && memcmp (key + 3, wholes[i], len - 3) == 0)
+            return hl_bucket_own_key (out, outlen, 0, wholes[i]) < 0 ? -1 : 0;
     if (len > 8 && memcmp (key, "hl:idem:", 8) == 0) {
         const char *id = key + 8, *colon = memchr (id, ':', len - 8);
         if (!colon || colon - id >= 32)

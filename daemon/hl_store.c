@@ -1373,6 +1373,94 @@ hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, i
 }
 
 int
+hl_store_fcall_key (hl_store_t *self, const char *name, const char *key, int argc,
+                    const char **argv, hl_redis_reply_fn *fn, void *arg)
+{
+    assert (key);
+    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
+}
+
+int
+hl_store_fcall_bucket (hl_store_t *self, const char *name, int bucket, const char *kind,
+                       int argc, const char **argv, hl_redis_reply_fn *fn, void *arg)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    if (hl_bucket_own_key (key, sizeof key, bucket, kind) < 0)
+        return -1;
+    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
+}
+
+//  One read over every bucket (hl_store_fcall_buckets): the answers still
+//  to come, and each bucket's call pointing back at it.
+typedef struct s_buckets s_buckets_t;
+typedef struct {
+    s_buckets_t *all;
+    int bucket;
+} s_bucket_call_t;
+
+struct s_buckets {
+    hl_store_bucket_fn *each;
+    hl_store_buckets_done_fn *done;
+    void *arg;
+    int waiting;                 //  answers still to come (+1 while sending)
+    int failed;
+    s_bucket_call_t calls[HL_TICKET_BUCKETS];
+};
+
+static void
+s_buckets_settle (s_buckets_t *all)
+{
+    if (--all->waiting > 0)
+        return;
+    all->done (all->failed, all->arg);
+    free (all);
+}
+
+static void
+s_on_bucket (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_bucket_call_t *call = arg;
+    s_buckets_t *all = call->all;
+    if (reply && reply->type != REDIS_REPLY_ERROR)
+        all->each (call->bucket, reply, all->arg);
+    else
+        all->failed++;
+    s_buckets_settle (all);
+}
+
+int
+hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind, int argc,
+                        const char **argv, hl_store_bucket_fn *each,
+                        hl_store_buckets_done_fn *done, void *arg)
+{
+    assert (each && done);
+    s_buckets_t *all = calloc (1, sizeof *all);
+    if (!all)
+        abort ();
+    *all = (s_buckets_t) { .each = each, .done = done, .arg = arg, .waiting = 1 };
+    int sent = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char key[HL_BUCKET_KEY_MAX];
+        all->calls[b] = (s_bucket_call_t) { all, b };
+        if (hl_bucket_own_key (key, sizeof key, b, kind) >= 0
+            && s_fcall (self, s_reader (self), "FCALL_RO", name, key, argc, argv, NULL,
+                        s_on_bucket, &all->calls[b]) == 0) {
+            all->waiting++;
+            sent++;
+        }
+        else
+            all->failed++;
+    }
+    if (sent == 0) {
+        free (all);
+        return -1;
+    }
+    s_buckets_settle (all);
+    return 0;
+}
+
+int
 hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
                      const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {

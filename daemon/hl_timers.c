@@ -1,5 +1,6 @@
 /*  hl_timers: firing SLA reminders. See hl_timers.h. */
 #include "hl_timers.h"
+#include "hl_bucket.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_wire.h"
@@ -10,11 +11,23 @@
 #include <string.h>
 
 #define S_FIRE_BATCH 1000        //  reminders popped per call
-#define S_TICK_MS 100            //  safety tick for moments armed elsewhere
+#define S_TICK_MS 100            //  looks at the known moments this often
+#define S_SWEEP_TICKS 10         //  every held bucket is asked once per this many
+                                 //  ticks (moments armed by other instances)
 #define S_SCAN_BATCH 200
 #define S_DAY_S (24 * 3600)      //  the calendar check and recompute, daily
 #define S_CALENDAR_WARN_DAYS 60  //  warn when the calendar files end this soon
 
+
+//  A bucket's timers as this instance knows them.
+typedef struct {
+    hl_timers_t *self;
+    int bucket;
+    int held;                    //  this instance holds its lease (fires it)
+    int firing;                  //  a fire call is in flight
+    int again;                   //  fire once more when it returns
+    int64_t next_due;            //  its earliest known moment, or 0
+} s_bucket_t;
 
 struct hl_timers {
     struct event_base *base;
@@ -22,12 +35,11 @@ struct hl_timers {
     hl_deadline_t *deadline;
     hl_feed_t *feed;             //  where fired reminders are announced
     hl_metrics_t *metrics;
-    struct event *tick;          //  persistent safety tick
+    struct event *tick;          //  persistent: known moments, and the sweep
     struct event *at;            //  one-shot at the earliest known moment
-    int firing;                  //  a fire call is in flight
-    int again;                   //  fire once more when it returns
-    int64_t next_due;            //  earliest known moment, or 0
+    unsigned ticks;
     uint64_t fired;
+    s_bucket_t buckets[HL_TICKET_BUCKETS];
     int scan_state;              //  recompute job: index into hl_lifecycle_clocked, -1 idle
     long scan_next;
     uint64_t scan_provisional;   //  provisional deadlines the job met so far
@@ -66,6 +78,19 @@ s_on_armed (hl_redis_t *redis, redisReply *reply, void *arg)
                     reply ? reply->str : "no answer");
 }
 
+static void s_note (hl_timers_t *self, int bucket, int64_t moment);
+
+//  The earliest of a deadline's moments (0: none), to note for its bucket.
+static int64_t
+s_earliest (const hl_sla_deadline_t *d, int64_t earliest)
+{
+    int64_t moments[] = { d->warn_ms, d->due_ms, d->escalate_ms };
+    for (int l = 0; l < 3; l++)
+        if (moments[l] > 0 && moments[l] != HL_SLA_NEVER && (!earliest || moments[l] < earliest))
+            earliest = moments[l];
+    return earliest;
+}
+
 //  Arms SLA's clocks for TICKET; returns how many of their deadlines are
 //  provisional (they reach past the loaded calendar files).
 static uint64_t
@@ -80,6 +105,7 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
     char moments[4][3][24], clocks[4][320];      //  (room the compiler can prove)
     const char *argv[6 + 4 * 2];
     int argc = 0;
+    int64_t earliest = 0;
     snprintf (gen, sizeof gen, "%llu", (unsigned long long) hl_deadline_generation (self->deadline));
     argv[argc++] = "ticket";
     argv[argc++] = ticket;
@@ -93,6 +119,7 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
                                  sla->pauses, sla->extension_days, &d) != 0)
             continue;
         provisional += (d.flags & HL_CALENDAR_PROVISIONAL) != 0;
+        earliest = s_earliest (&d, earliest);
         s_moment (moments[i][0], d.warn_ms);
         s_moment (moments[i][1], d.due_ms);
         s_moment (moments[i][2], d.escalate_ms);
@@ -101,11 +128,13 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
                   moments[i][0], moments[i][1], moments[i][2]);
         argv[argc++] = hl_deadline_milestone_name (sla->arm[i]);
         argv[argc++] = clocks[i];
-        if (d.warn_ms != HL_SLA_NEVER && (self->next_due == 0 || d.warn_ms < self->next_due))
-            hl_timers_kick (self);
     }
-    if (argc > 6)
-        hl_store_fcall_ticket (self->store, "hl_sla_arm", ticket, argc, argv, s_on_armed, self);
+    //  The moment is noted if the ticket's bucket is ours; the holder of
+    //  another bucket finds it at its next sweep.
+    if (argc > 6
+        && hl_store_fcall_ticket (self->store, "hl_sla_arm", ticket, argc, argv, s_on_armed,
+                                  self) == 0 && earliest)
+        s_note (self, hl_bucket_of_ticket (ticket, strlen (ticket)), earliest);
     return provisional;
 }
 
@@ -116,9 +145,10 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 }
 
 //  ---------------------------------------------------------------------
-//  Firing
+//  Firing: each bucket this instance holds (hl_lease) on its own, a
+//  libevent timer at the earliest moment known of any of them.
 
-static void s_fire (hl_timers_t *self);
+static void s_fire (s_bucket_t *bk);
 
 //  Announces one fired reminder (a row of hl_timer_fire's answer).
 static void
@@ -126,6 +156,8 @@ s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
 {
     if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
         return;
+    hl_info ("deadline: %s %s %s (due %s)", row->element[0]->str, row->element[1]->str,
+             row->element[2]->str, row->element[3]->str);
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "timer";
     ev.ticket = row->element[0]->str;
@@ -140,76 +172,137 @@ s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
     hl_metrics_timer (self->metrics, ev.level, (double) (now - (int64_t) ev.due_ms) / 1000.0);
 }
 
+//  Sets the one-shot timer for the earliest moment known of the held
+//  buckets, if it comes before the next tick (which looks anyway).
 static void
-s_schedule (hl_timers_t *self, int64_t due)
+s_schedule (hl_timers_t *self)
 {
-    self->next_due = due;
-    if (due <= 0)
+    int64_t earliest = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        const s_bucket_t *bk = &self->buckets[b];
+        if (bk->held && bk->next_due && (!earliest || bk->next_due < earliest))
+            earliest = bk->next_due;
+    }
+    if (!earliest)
         return;
-    int64_t wait = due - hl_deadline_now (self->deadline);
+    int64_t wait = earliest - hl_deadline_now (self->deadline);
     if (wait < 0)
         wait = 0;
     if (wait > S_TICK_MS)
-        return;                  //  the safety tick comes first anyway
+        return;
     struct timeval tv = { (time_t) (wait / 1000), (suseconds_t) ((wait % 1000) * 1000) };
     evtimer_add (self->at, &tv);
+}
+
+static void
+s_note (hl_timers_t *self, int bucket, int64_t moment)
+{
+    if (bucket < 0 || !self->buckets[bucket].held)
+        return;
+    s_bucket_t *bk = &self->buckets[bucket];
+    if (!bk->next_due || moment < bk->next_due) {
+        bk->next_due = moment;
+        s_schedule (self);
+    }
 }
 
 static void
 s_on_fired (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    hl_timers_t *self = arg;
-    self->firing = 0;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1)
-        return;
+    s_bucket_t *bk = arg;
+    hl_timers_t *self = bk->self;
+    bk->firing = 0;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
+        if (reply && reply->type == REDIS_REPLY_ERROR)
+            hl_warning ("firing the timers of bucket %d failed: %s", bk->bucket, reply->str);
+        return;                  //  the next sweep asks again
+    }
     int64_t now = hl_deadline_now (self->deadline);
     for (size_t i = 1; i < reply->elements; i++) {
-        const redisReply *row = reply->element[i];
-        if (row->type == REDIS_REPLY_ARRAY && row->elements >= 5)
-            hl_info ("deadline: %s %s %s (due %s)", row->element[0]->str,
-                     row->element[1]->str, row->element[2]->str, row->element[3]->str);
-        s_publish (self, row, now);
+        s_publish (self, reply->element[i], now);
         self->fired++;
     }
     const redisReply *next = reply->element[0];
     int64_t due = next->type == REDIS_REPLY_STRING && next->len ? strtoll (next->str, NULL, 10) : 0;
+    bk->next_due = bk->held ? due : 0;
     //  A full batch means more may be due already.
-    if (reply->elements - 1 >= S_FIRE_BATCH || self->again || (due && due <= now)) {
-        self->again = 0;
-        s_fire (self);
+    if (bk->held && (reply->elements - 1 >= S_FIRE_BATCH || bk->again || (due && due <= now))) {
+        bk->again = 0;
+        s_fire (bk);
         return;
     }
-    s_schedule (self, due);
+    s_schedule (self);
 }
 
 static void
-s_fire (hl_timers_t *self)
+s_fire (s_bucket_t *bk)
 {
-    if (self->firing) {
-        self->again = 1;
+    hl_timers_t *self = bk->self;
+    if (!bk->held)
+        return;
+    if (bk->firing) {
+        bk->again = 1;
         return;
     }
     char now[24], limit[16];
     snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->deadline));
     snprintf (limit, sizeof limit, "%d", S_FIRE_BATCH);
     const char *argv[] = { "now_ms", now, "limit", limit };
-    if (hl_store_fcall (self->store, "hl_timer_fire", 4, argv, NULL, s_on_fired, self) == 0)
-        self->firing = 1;
+    if (hl_store_fcall_bucket (self->store, "hl_timer_fire", bk->bucket, "timers", 4, argv,
+                               s_on_fired, bk) == 0)
+        bk->firing = 1;
+}
+
+//  The held buckets whose known moment has come.
+static void
+s_fire_due (hl_timers_t *self)
+{
+    int64_t now = hl_deadline_now (self->deadline);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        if (self->buckets[b].next_due && self->buckets[b].next_due <= now)
+            s_fire (&self->buckets[b]);
 }
 
 static void
-s_on_time (evutil_socket_t fd, short what, void *arg)
+s_on_at (evutil_socket_t fd, short what, void *arg)
 {
     (void) fd;
     (void) what;
-    s_fire (arg);
+    s_fire_due (arg);
+}
+
+//  Each tick fires what is known to be due and sweeps a tenth of the
+//  held buckets: a moment armed by another instance (whose tickets may be
+//  in our buckets) is learnt within S_SWEEP_TICKS ticks.
+static void
+s_on_tick (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_timers_t *self = arg;
+    s_fire_due (self);
+    unsigned turn = self->ticks++ % S_SWEEP_TICKS;
+    for (int b = (int) turn; b < HL_TICKET_BUCKETS; b += S_SWEEP_TICKS)
+        s_fire (&self->buckets[b]);
 }
 
 void
 hl_timers_kick (hl_timers_t *self)
 {
-    event_active (self->at, EV_TIMEOUT, 0);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        s_fire (&self->buckets[b]);
+}
+
+void
+hl_timers_hold (hl_timers_t *self, int bucket, int held)
+{
+    assert (bucket >= 0 && bucket < HL_TICKET_BUCKETS);
+    s_bucket_t *bk = &self->buckets[bucket];
+    bk->held = held;
+    bk->next_due = 0;
+    if (held)
+        s_fire (bk);             //  what fell due while nobody held it fires now
 }
 
 //  ---------------------------------------------------------------------
@@ -309,8 +402,10 @@ hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadli
     self->feed = feed;
     self->metrics = metrics;
     self->scan_state = -1;
-    self->tick = event_new (base, -1, EV_PERSIST, s_on_time, self);
-    self->at = evtimer_new (base, s_on_time, self);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        self->buckets[b] = (s_bucket_t) { .self = self, .bucket = b };
+    self->tick = event_new (base, -1, EV_PERSIST, s_on_tick, self);
+    self->at = evtimer_new (base, s_on_at, self);
     struct timeval tv = { 0, S_TICK_MS * 1000 };
     event_add (self->tick, &tv);
     self->daily = event_new (base, -1, EV_PERSIST, s_on_daily, self);

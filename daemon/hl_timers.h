@@ -1,14 +1,19 @@
 /*  hl_timers: SLA deadlines fired to the second.
  *
- *  Reminders live in Redis (the sorted set hl:timers), armed at every
- *  transition through hl_timers_arm. This class fires them: a libevent
- *  timer set for the earliest known moment, plus a short safety tick for
- *  moments another hotlined instance armed, calls the hl_timer_fire
- *  Function, which pops each due reminder exactly once however many
- *  instances share the Redis, writes it to the ticket's history and
- *  returns it; hotlined then publishes it on its event socket (ZeroMQ PUB,
- *  topic "timer") for dashboards and notifiers. Reminders that fell due
- *  while no hotlined ran fire at the first tick after start.
+ *  Reminders live in Redis, in the sorted set of the ticket's bucket
+ *  (hl:{NN}:timers), armed at every transition through hl_timers_arm. This
+ *  class fires the buckets this instance holds the lease of (hl_lease,
+ *  which tells it through hl_timers_hold): it keeps each held bucket's
+ *  next due moment and sets one libevent timer for the earliest of them;
+ *  a short tick looks at those moments and asks a tenth of the held
+ *  buckets again each time, for moments another hotlined instance armed.
+ *  Each call of the hl_timer_fire Function fires one bucket: it pops each
+ *  due reminder exactly once however many instances call it (two may,
+ *  briefly, while a bucket changes hands), writes it to the ticket's
+ *  history and returns it with the bucket's next moment; hotlined then
+ *  publishes it on its event socket (ZeroMQ PUB, topic "timer") for
+ *  dashboards and notifiers. Reminders that fell due while nobody held
+ *  their bucket fire as soon as an instance takes it.
  *
  *  After a reload of the calendar or the policy (and after every Redis
  *  (re)connect) every open ticket's running clocks are recomputed and
@@ -41,8 +46,13 @@ void hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t 
 //  Recompute every open ticket's deadlines (after a reload, a reconnect).
 void hl_timers_recompute (hl_timers_t *self);
 
-//  Look again now (the clock moved, e.g. a test clock was set).
+//  Look again now at every held bucket (the clock moved, e.g. a test
+//  clock was set).
 void hl_timers_kick (hl_timers_t *self);
+
+//  This instance now holds BUCKET's lease (HELD 1) and fires it, or no
+//  longer does (0). Taking a bucket fires what is due in it at once.
+void hl_timers_hold (hl_timers_t *self, int bucket, int held);
 
 //  Reminders fired by this instance.
 uint64_t hl_timers_fired (const hl_timers_t *self);

@@ -18,6 +18,10 @@
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
 --   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
 --   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
+--   hl:{NN}:timers          zset    the bucket's SLA reminders (see Timers below)
+--   hl:{NN}:sla:warned      zset    "<ticket>|<milestone>" warned, by due moment
+--   hl:{NN}:sla:overdue     zset    "<ticket>|<milestone>" overdue, by due moment
+--   hl:{NN}:lease           string  the hotlined instance firing the bucket's timers
 -- Still kept for the whole store, in no bucket (a single Redis, or a
 -- primary with replicas, until the outbox maintains them):
 --   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
@@ -25,6 +29,7 @@
 --   hl:state:<state>      zset    tickets in a state by creation time
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
 --   hl:events             stream  answers (reply) and reminders (timer), for notifiers
+--   hl:instances          zset    live hotlined instances by heartbeat expiry (leases)
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
@@ -90,7 +95,6 @@ end
 --   hl:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
 --                    unit "*" holds the hotline-wide counters
 --   hl:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
---   hl:sla:warned, hl:sla:overdue  zsets "<ticket>|<milestone>" by due moment
 
 -- Days since 1970-01-01 in Beijing time (UTC+8) of the moment NOW (ms).
 local function day_number(now)
@@ -117,13 +121,26 @@ end
 -- CONDITIONS, HOTLINE_WIDE. The build puts it here.
 -- @lifecycle@
 
--- The key of KIND of TICKET, in the ticket's bucket: hl:{NN}:KIND:TICKET
--- (a number of layout 1 is in bucket 0); nil if TICKET is no ticket number.
-local function tkey(ticket, kind)
+-- The start of every key of TICKET's bucket, hl:{NN}: (a number of layout
+-- 1 is in bucket 0); nil if TICKET is no ticket number.
+local function ttag(ticket)
   local b = string.match(ticket, TICKET.bucket_pattern)
   if not b and string.match(ticket, TICKET.legacy_pattern) then b = TICKET.legacy_bucket end
   if not b then return nil end
-  return TICKET.key_prefix .. '{' .. b .. '}:' .. kind .. ':' .. ticket
+  return TICKET.key_prefix .. '{' .. b .. '}:'
+end
+
+-- The key of KIND of TICKET, in the ticket's bucket: hl:{NN}:KIND:TICKET;
+-- nil if TICKET is no ticket number.
+local function tkey(ticket, kind)
+  local tag = ttag(ticket)
+  return tag and tag .. kind .. ':' .. ticket
+end
+
+-- The start hl:{NN}: of a key given to a Function (nil: it has no tag);
+-- the bucket's own keys (timers, lists) are derived from it.
+local function tag_of(key)
+  return key and string.match(key, '^(.-{%d+}:)')
 end
 
 -- Named arguments: name, value, ... up to an argument 'fields' (if any),
@@ -161,9 +178,12 @@ end
 -- ---------------------------------------------------------------------
 -- SLA clocks (docs/sla.md). Each milestone (sign, contact, reply, visit)
 -- has its clock's start and status in the ticket hash; its reminders live
--- in the sorted set hl:timers as "<ticket>|<milestone>|<level>" scored by
--- the moment they fire. hotlined computes the moments (working calendar)
--- and arms them with hl_sla_arm; hl_timer_fire pops what is due, once.
+-- in its bucket's sorted set hl:{NN}:timers as "<ticket>|<milestone>|<level>"
+-- scored by the moment they fire, and its warned or overdue milestones in
+-- hl:{NN}:sla:warned and hl:{NN}:sla:overdue. hotlined computes the moments
+-- (working calendar) and arms them with hl_sla_arm; hl_timer_fire pops what
+-- is due in one bucket, once. Every step touches the timers of one bucket
+-- only, derived from the ticket's keys it was given (docs/sla.md).
 
 local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
 local LEVELS = {'warn', 'overdue', 'escalate'}
@@ -183,7 +203,7 @@ end
 -- Writes within one step are gathered and made at its end (flush): the
 -- ticket hash's fields (W, WN entries of field, value, ...; a later value
 -- of a field wins, as in HSET) with one HSET, the reminders to wait in
--- hl:timers (Z, member -> moment) with one ZADD. Fewer calls, the same
+-- the bucket's timers (Z, member -> moment) with one ZADD. Fewer calls, the same
 -- atomic result. Functions run one at a time, so these serve every call,
 -- and W is reused rather than grown anew each step.
 local W, WN, Z = {}, 0, {}
@@ -215,7 +235,7 @@ local function flush(k)
   for member, moment in pairs(Z) do
     timers[n + 1], timers[n + 2], n = moment, member, n + 2
   end
-  if n > 0 then redis.call('ZADD', 'hl:timers', unpack(timers)) end
+  if n > 0 then redis.call('ZADD', tag_of(k) .. 'timers', unpack(timers)) end
   begin_step()
 end
 
@@ -223,7 +243,7 @@ local function sla_disarm(ticket, m)
   local warn, overdue, escalate = ticket .. '|' .. m .. '|warn', ticket .. '|' .. m .. '|overdue',
                                   ticket .. '|' .. m .. '|escalate'
   Z[warn], Z[overdue], Z[escalate] = nil, nil, nil
-  redis.call('ZREM', 'hl:timers', warn, overdue, escalate)
+  redis.call('ZREM', ttag(ticket) .. 'timers', warn, overdue, escalate)
 end
 
 local function sla_start(k, m, now)
@@ -232,7 +252,7 @@ local function sla_start(k, m, now)
 end
 
 -- Sets the moments of milestone M's running clock and puts its first
--- reminder not yet fired (above FIRED) in hl:timers. FRESH: the clock has
+-- reminder not yet fired (above FIRED) in the bucket's timers. FRESH: the clock has
 -- just started, so nothing of it waits there yet. The caller records the
 -- generation of the moments (sla_gen) once for all the clocks it sets.
 local function sla_set(k, ticket, m, moments, fired, fresh)
@@ -254,8 +274,9 @@ local function sla_stop(k, ticket, m, now, t)
   if st and st ~= 'met' then
     sla_disarm(ticket, m)
     if st ~= 'running' then
-      redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
-      redis.call('ZREM', 'hl:sla:overdue', ticket .. '|' .. m)
+      local tag = ttag(ticket)
+      redis.call('ZREM', tag .. 'sla:warned', ticket .. '|' .. m)
+      redis.call('ZREM', tag .. 'sla:overdue', ticket .. '|' .. m)
     end
     put(f.status, 'met', f.met, now)
   end
@@ -340,7 +361,7 @@ local function intake(keys, args)
     field('sla_sign_esc', p.sign_esc or '')
     field('sla_gen', p.sla_gen or '')
     entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
-    -- Only the next reminder of a clock waits in hl:timers; firing it
+    -- Only the next reminder of a clock waits in the bucket's timers; firing it
     -- arms the one after (hl_timer_fire).
     local moments = {p.sign_warn, p.sign_due, p.sign_esc}
     for i = 1, #LEVELS do
@@ -361,7 +382,7 @@ local function intake(keys, args)
   end
   reindex(ticket, at, '', state, nil, unit)
   if #timers > 0 then
-    redis.call('ZADD', 'hl:timers', unpack(timers))
+    redis.call('ZADD', tag .. 'timers', unpack(timers))
   end
   local minute = 'hl:mi:' .. math.floor(now / 60000)
   if redis.call('HINCRBY', minute, channel, '1') == 1 then
@@ -710,7 +731,7 @@ local function unmet(rule, t, action)
 end
 
 -- Stops every clock of the ticket: pause appends an open interval and
--- takes its reminders out of hl:timers, so nothing fires while stopped.
+-- takes its reminders out of the bucket's timers, so nothing fires while stopped.
 local function sla_pause(k, ticket, t, now)
   if paused(t) then return end
   local list = t.sla_pauses or ''
@@ -1050,9 +1071,12 @@ end
 -- fired are not armed again.
 local function sla_arm(keys, args)
   local p = named(args)
-  local ticket, gen, reset = p.ticket, p.gen or '', p.reset == '1'
+  local ticket, gen, reset = p.ticket or '', p.gen or '', p.reset == '1'
   local k = keys[1]
   local armed = 0
+  if k ~= tkey(ticket, 't') then
+    return redis.error_reply('ERR KEYS[1] is not the hash of ticket ' .. ticket)
+  end
   begin_step()
   if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
     return 0
@@ -1081,21 +1105,26 @@ end
 local LEVEL_ACTION = {warn = 'remind', overdue = 'overdue', escalate = 'escalate'}
 local LEVEL_NOTE = {warn = '催办', overdue = '督办', escalate = '升级督办'}
 
--- hl_timer_fire: every reminder due at NOW, each exactly once however many
--- hotlined instances call this.
+-- hl_timer_fire: every reminder of one bucket due at NOW, each exactly
+-- once however many hotlined instances call this (the ZREM decides).
+-- KEYS[1]: the bucket's timers, hl:{NN}:timers; the bucket's lists and its
+-- tickets' keys are derived from its tag.
 -- Named args: now_ms, limit
--- returns {next_due_ms or '', {ticket, milestone, level, due_ms, unit}, ...}
+-- returns {the bucket's next due_ms or '', {ticket, milestone, level, due_ms, unit}, ...}
 local function timer_fire(keys, args)
   local p = named(args)
   local now, limit = p.now_ms, tonumber(p.limit)
-  local due = redis.call('ZRANGEBYSCORE', 'hl:timers', '-inf', now, 'WITHSCORES',
-                         'LIMIT', 0, limit)
+  local timers, tag = keys[1], tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
+  local due = redis.call('ZRANGEBYSCORE', timers, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
   local out = {''}
   for i = 1, #due, 2 do
     local member, at = due[i], due[i + 1]
-    if redis.call('ZREM', 'hl:timers', member) == 1 then
+    if redis.call('ZREM', timers, member) == 1 then
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
-      local k = tkey(ticket, 't')
+      local k = ticket and ttag(ticket) == tag and tkey(ticket, 't')
       local f = k and redis.call('HMGET', k, 'state', 'unit') or {}
       if f[1] then
         redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
@@ -1109,21 +1138,21 @@ local function timer_fire(keys, args)
         local follow = level == 'warn' and 1 or level == 'overdue' and 2 or 3
         for l = follow, 2 do
           if next_moments[l] and next_moments[l] ~= '' then
-            redis.call('ZADD', 'hl:timers', next_moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l + 1])
+            redis.call('ZADD', timers, next_moments[l], ticket .. '|' .. m .. '|' .. LEVELS[l + 1])
             break
           end
         end
         if level == 'warn' then
-          redis.call('ZADD', 'hl:sla:warned', at, ticket .. '|' .. m)
+          redis.call('ZADD', tag .. 'sla:warned', at, ticket .. '|' .. m)
         else
-          redis.call('ZREM', 'hl:sla:warned', ticket .. '|' .. m)
-          redis.call('ZADD', 'hl:sla:overdue', at, ticket .. '|' .. m)
+          redis.call('ZREM', tag .. 'sla:warned', ticket .. '|' .. m)
+          redis.call('ZADD', tag .. 'sla:overdue', at, ticket .. '|' .. m)
         end
         out[#out + 1] = {ticket, m, level, at, f[2] or ''}
       end
     end
   end
-  local first = redis.call('ZRANGE', 'hl:timers', 0, 0, 'WITHSCORES')
+  local first = redis.call('ZRANGE', timers, 0, 0, 'WITHSCORES')
   out[1] = first[2] or ''
   return out
 end
@@ -1159,8 +1188,8 @@ end
 local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 
 -- hl_dash_summary: named args now_ms
--- returns {open counts (OPEN_STATES order), intake today (CHANNELS order),
---          warned, overdue, escalated}
+-- returns {open counts (OPEN_STATES order), intake today (CHANNELS order)};
+-- the deadlines at risk come from hl_sla_counts, one bucket at a time.
 local function dash_summary(keys, args)
   local now = tonumber(named(args).now_ms)
   local open = {}
@@ -1169,15 +1198,27 @@ local function dash_summary(keys, args)
   for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
   local today = redis.call('HMGET', 'hl:m:' .. day_of(now), unpack(fields))
   for i = 1, #today do today[i] = tonumber(today[i] or '0') end
+  return {open, today}
+end
+
+-- hl_sla_counts: one bucket's deadlines at risk.
+-- KEYS[1]: the bucket's warned list, hl:{NN}:sla:warned (its overdue list
+-- and tickets are derived from its tag)
+-- returns {warned, overdue (not escalated), escalated}
+local function sla_counts(keys, args)
+  local tag = tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
   local escalated = 0
-  for _, member in ipairs(redis.call('ZRANGE', 'hl:sla:overdue', 0, -1)) do
+  local overdue = redis.call('ZRANGE', tag .. 'sla:overdue', 0, -1)
+  for _, member in ipairs(overdue) do
     local ticket, m = string.match(member, '^([^|]+)|(.+)$')
     if redis.call('HGET', tkey(ticket, 't'), 'sla_' .. m .. '_status') == 'escalated' then
       escalated = escalated + 1
     end
   end
-  local overdue = redis.call('ZCARD', 'hl:sla:overdue')
-  return {open, today, redis.call('ZCARD', 'hl:sla:warned'), overdue - escalated, escalated}
+  return {redis.call('ZCARD', keys[1]), #overdue - escalated, escalated}
 end
 
 -- hl_dash_intake: named args now_ms, minutes
@@ -1196,20 +1237,71 @@ local function dash_intake(keys, args)
   return out
 end
 
--- hl_dash_deadlines: named args list ('warned' or 'overdue'), limit
--- returns {ticket, milestone, level, due_ms, unit} most urgent first
+-- hl_dash_deadlines: one bucket's most urgent deadlines at risk.
+-- KEYS[1]: the bucket's list, hl:{NN}:sla:warned or hl:{NN}:sla:overdue
+-- Named args: limit
+-- returns {ticket, milestone, level, due_ms, unit, rank} most urgent first;
+-- rank (the list's score) orders the rows of all buckets merged.
 local function dash_deadlines(keys, args)
   local p = named(args)
   local out = {}
-  local list = p.list == 'warned' and 'warned' or 'overdue'
-  local items = redis.call('ZRANGE', 'hl:sla:' .. list, 0, tonumber(p.limit) - 1, 'WITHSCORES')
+  local items = redis.call('ZRANGE', keys[1], 0, tonumber(p.limit) - 1, 'WITHSCORES')
   for i = 1, #items, 2 do
     local ticket, m = string.match(items[i], '^([^|]+)|(.+)$')
     local f = redis.call('HMGET', tkey(ticket, 't'), 'sla_' .. m .. '_status', 'unit',
                          'sla_' .. m .. '_due')
-    out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or ''}
+    out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or '', items[i + 1]}
   end
   return out
+end
+
+-- ---------------------------------------------------------------------
+-- Leases: which hotlined instance fires which bucket's timers (docs/sla.md).
+
+-- hl_lease_beat: a heartbeat in the registry of live instances.
+-- KEYS[1]: the registry, hl:instances (holder -> expiry, Redis time in ms)
+-- Named args: holder, ttl_ms, leave ('1': the holder stops and leaves)
+-- returns {ms until the first heartbeat of another holder runs out (-1:
+-- none), {the live holders, sorted by name (the order shares are dealt in)}}
+local function lease_beat(keys, args)
+  local p = named(args)
+  local now = now_ms(nil)
+  redis.call('ZREMRANGEBYSCORE', keys[1], '-inf', now)
+  if p.leave == '1' then
+    redis.call('ZREM', keys[1], p.holder)
+  else
+    redis.call('ZADD', keys[1], now + tonumber(p.ttl_ms), p.holder)
+  end
+  local live = redis.call('ZRANGE', keys[1], 0, -1, 'WITHSCORES')
+  local names, soonest = {}, -1
+  for i = 1, #live, 2 do
+    names[#names + 1] = live[i]
+    local left = tonumber(live[i + 1]) - now
+    if live[i] ~= p.holder and (soonest < 0 or left < soonest) then soonest = left end
+  end
+  table.sort(names)
+  return {soonest, names}
+end
+
+-- hl_lease: take (or renew) or release one bucket's lease.
+-- KEYS[1]: the bucket's lease, hl:{NN}:lease
+-- Named args: holder, ttl_ms, op ('take' or 'release')
+-- returns 1 if HOLDER holds it afterwards (take) or let it go (release), else 0
+local function lease(keys, args)
+  local p = named(args)
+  local v = redis.call('GET', keys[1])
+  if p.op == 'release' then
+    if v ~= p.holder then return 0 end
+    redis.call('DEL', keys[1])
+    return 1
+  end
+  if v == p.holder then
+    redis.call('PEXPIRE', keys[1], p.ttl_ms)
+    return 1
+  end
+  if v then return 0 end
+  redis.call('SET', keys[1], p.holder, 'PX', p.ttl_ms)
+  return 1
 end
 
 -- hl_dash_units: named args days ("yyyymmdd,yyyymmdd,..."); returns the
@@ -1271,6 +1363,10 @@ redis.register_function{function_name = 'hl_dash_units', callback = dash_units,
 redis.register_function('hl_intake', intake)
 redis.register_function('hl_sla_arm', sla_arm)
 redis.register_function('hl_timer_fire', timer_fire)
+redis.register_function{function_name = 'hl_sla_counts', callback = sla_counts,
+                        flags = {'no-writes'}}
+redis.register_function('hl_lease_beat', lease_beat)
+redis.register_function('hl_lease', lease)
 redis.register_function{function_name = 'hl_sla_scan', callback = sla_scan,
                         flags = {'no-writes'}}
 redis.register_function('hl_transition', transition)

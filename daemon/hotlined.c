@@ -28,6 +28,7 @@
 #include "hl_tickets.h"
 #include "hl_metrics.h"
 #include "hl_notify.h"
+#include "hl_lease.h"
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_secret.h"
@@ -56,6 +57,7 @@ typedef struct {
     hl_catalogue_t *catalogue;
     hl_deadline_t *deadline;
     hl_timers_t *timers;
+    hl_lease_t *lease;           //  which buckets' timers this instance fires
     hl_feed_t *feed;
     hl_metrics_t *metrics;
     hl_http_t *http;
@@ -68,6 +70,8 @@ typedef struct {
     struct event *sig_term, *sig_int, *sig_hup;
     struct event *drain_timer;
     int draining;
+    int drained;                 //  nothing in flight any more
+    int released;                //  the timer leases are let go (or none held)
     int exit_status;             //  0, or S_EXIT_NEWER_STORE
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
     char *redis_password;        //  for redis_user, from its file or environment
@@ -87,12 +91,31 @@ typedef struct {
 //  restart is not held up by indexing.
 #define S_STOP_INDEX_MS 2000
 
+//  The stop exits once nothing is in flight and the timer leases are let
+//  go, so that the other instances take this one's buckets at once.
+static void
+s_exit_when_done (s_daemon_t *d)
+{
+    if (!d->drained || !d->released)
+        return;
+    hl_info ("drained: nothing in flight; exiting");
+    event_base_loopexit (d->base, NULL);
+}
+
 static void
 s_on_drained (void *arg)
 {
     s_daemon_t *d = arg;
-    hl_info ("drained: nothing in flight; exiting");
-    event_base_loopexit (d->base, NULL);
+    d->drained = 1;
+    s_exit_when_done (d);
+}
+
+static void
+s_on_released (void *arg)
+{
+    s_daemon_t *d = arg;
+    d->released = 1;
+    s_exit_when_done (d);
 }
 
 static void
@@ -123,6 +146,7 @@ s_stop_serving (s_daemon_t *d, const char *why)
     drain = drain < 0 ? 0 : drain < d->cfg.drain_timeout_ms ? drain : d->cfg.drain_timeout_ms;
     struct timeval tv = { drain / 1000, (drain % 1000) * 1000 };
     evtimer_add (d->drain_timer, &tv);
+    hl_lease_stop (d->lease, s_on_released, d);
     hl_intake_drain (d->intake, s_on_drained, d);
 }
 
@@ -222,9 +246,10 @@ static void
 s_tell_status (s_daemon_t *d)
 {
     char status[sizeof d->status];
-    snprintf (status, sizeof status, "ticket store %s; %zu requests in flight%s",
+    snprintf (status, sizeof status, "ticket store %s; %zu requests in flight; "
+              "firing the timers of %d buckets%s",
               hl_store_is_ready (d->store) ? "up" : "down", hl_intake_inflight (d->intake),
-              d->draining ? "; stopping" : "");
+              hl_lease_count (d->lease), d->draining ? "; stopping" : "");
     if (strcmp (status, d->status) == 0)
         return;
     memcpy (d->status, status, sizeof status);
@@ -239,6 +264,13 @@ s_on_status_timer (evutil_socket_t fd, short what, void *arg)
     s_tell_status (arg);
 }
 
+static void
+s_on_lease (int bucket, int held, void *arg)
+{
+    s_daemon_t *d = arg;
+    hl_timers_hold (d->timers, bucket, held);
+}
+
 //  After every (re)connect: the worker queue reloads what waits for a
 //  signature, and every running clock is re-armed (this also catches a
 //  transition whose arming a crash interrupted).
@@ -247,6 +279,7 @@ s_on_store_ready (void *arg)
 {
     s_daemon_t *d = arg;
     hl_broker_store_ready (d->broker);
+    hl_lease_kick (d->lease);
     hl_timers_recompute (d->timers);
     if (!d->ready_told) {
         d->ready_told = 1;
@@ -420,6 +453,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         return -1;
     d->metrics = hl_metrics_new ();
     d->timers = hl_timers_new (d->base, d->store, d->deadline, d->feed, d->metrics);
+    d->lease = hl_lease_new (d->base, d->store, d->cfg.instance, (int) d->cfg.timer_lease_ms,
+                             s_on_lease, d);
     if (s_start_zap (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
@@ -496,6 +531,7 @@ s_stop (s_daemon_t *d)
     hl_broker_destroy (&d->broker, 500);
     hl_tickets_destroy (&d->tickets);
     hl_zap_destroy (&d->zap);
+    hl_lease_destroy (&d->lease);
     hl_timers_destroy (&d->timers);
     hl_feed_destroy (&d->feed);
     hl_metrics_destroy (&d->metrics);

@@ -101,6 +101,18 @@ s_redis_int (hl_testenv_t *env, const char *cmd)
     return v;
 }
 
+//  Keys in the store besides the timer leases and the registry of live
+//  instances that every running hotlined keeps (hl_lease).
+static long long
+s_stored_keys (hl_testenv_t *env)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), "KEYS %s", "hl:{*}:lease");
+    long long leases = r && r->type == REDIS_REPLY_ARRAY ? (long long) r->elements : -1;
+    if (r)
+        freeReplyObject (r);
+    return s_redis_int (env, "DBSIZE") - leases - s_redis_int (env, "EXISTS hl:instances");
+}
+
 //  Tickets stored: intake leaves each in to_dispatch or dispatched.
 static long long
 s_ticket_count (hl_testenv_t *env)
@@ -554,7 +566,7 @@ test_bad_input (void)
 
     //  Nothing was stored (the store's one key is its layout mark), and
     //  the daemon still serves, REQ clients too.
-    HL_CHECK (s_redis_int (env, "DBSIZE") == 1 && s_redis_int (env, "EXISTS hl:layout") == 1);
+    HL_CHECK (s_stored_keys (env) == 1 && s_redis_int (env, "EXISTS hl:layout") == 1);
     zmq_close (dealer);
     void *req = zmq_socket (ctx, ZMQ_REQ);
     zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);
@@ -876,6 +888,8 @@ test_store_layout (void)
     freeReplyObject (r);
     r = redisCommand (rc, "SET hl:idem:web:legacy-7 %s|0123456789abcdef", old);
     freeReplyObject (r);
+    r = redisCommand (rc, "ZADD hl:sla:overdue 1764547200000 %s|sign", old);
+    freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 2);
@@ -887,6 +901,9 @@ test_store_layout (void)
                       hl_testenv_tkey (old, "t"), hl_testenv_tkey (old, "h"), old);
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 3);
     freeReplyObject (r);
+    //  Its SLA lists (store-wide in layout 1) went into bucket 0 with it.
+    HL_CHECK (s_redis_int (env, "ZCARD hl:{00}:sla:overdue") == 1
+              && s_redis_int (env, "EXISTS hl:sla:overdue") == 0);
     char *out = NULL;
     const char *show[] = { "--json", "show", old, NULL };
     HL_CHECK (hl_testenv_client (env, show, &out) == 0);

@@ -232,6 +232,73 @@ test_rates (void)
     hl_testenv_destroy (&env);
 }
 
+//  The ticket numbers of a /api/deadlines answer, in order, into OUT; how many.
+static int
+s_deadline_tickets (const char *json, char out[][48], int max)
+{
+    int n = 0;
+    for (const char *at = strstr (json, "\"ticket\":\""); at && n < max;
+         at = strstr (at + 1, "\"ticket\":\""))
+        sscanf (at + 10, "%47[^\"]", out[n++]);
+    return n;
+}
+
+//  The deadlines at risk are kept per bucket: the summary sums them, the
+//  list merges them (most urgent first, then by ticket, as one list), and
+//  both agree with what fired, whichever buckets the tickets are in.
+static void
+test_deadlines (void)
+{
+    enum { N = 12 };
+    int port = hl_proc_free_port ();
+    char http[64], start[24];
+    snprintf (http, sizeof http, "127.0.0.1:%d", port);
+    snprintf (start, sizeof start, "%lld", hl_testenv_beijing_ms (2026, 11, 23, 9, 0));
+    const char *args[] = { "--test-clock-ms", start, "--http-endpoint", http, NULL };
+    setenv ("HOTLINE_HTTP_TOKEN", TOKEN, 1);
+    hl_testenv_t *env = hl_testenv_new ("deadlines");
+    if (!env || hl_testenv_redis_start (env) != 0 || hl_testenv_daemon_start (env, args) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&env);
+        return;
+    }
+    char t[N][48];
+    for (int i = 0; i < N; i++)
+        s_submit (env, "SB.01", t[i]);
+    int status;
+    char *list = s_get (port, "/api/deadlines", TOKEN, &status);     //  nothing at risk yet
+    HL_CHECK (status == 200 && s_has (list, "{\"items\":[]}"));
+    free (list);
+    //  Tuesday 18:10: every sign deadline (Tuesday 18:00) is overdue.
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
+    char *summary = s_get (port, "/api/summary", TOKEN, &status);
+    HL_CHECK (status == 200 && s_has (summary, "\"warned\":0,\"overdue\":12,\"escalated\":0}"));
+    free (summary);
+    list = s_get (port, "/api/deadlines", TOKEN, &status);
+    char got[N + 1][48];
+    int n = s_deadline_tickets (list, got, N + 1), sorted = 1;
+    for (int i = 1; i < n; i++)
+        sorted &= strcmp (got[i - 1], got[i]) < 0;
+    HL_CHECK (status == 200 && n == N && sorted && s_has (list, "\"level\":\"overdue\""));
+    free (list);
+    list = s_get (port, "/api/deadlines?limit=5", TOKEN, &status);
+    char first[5][48];
+    HL_CHECK (s_deadline_tickets (list, first, 5) == 5 && strcmp (first[4], got[4]) == 0);
+    free (list);
+    char *text = s_get (port, "/metrics", TOKEN, &status);
+    HL_CHECK (s_has (text, "hotline_deadlines{level=\"overdue\"} 12"));
+    free (text);
+    //  Two working days later the escalations fire.
+    hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 12, 10, 9, 0));
+    summary = s_get (port, "/api/summary", TOKEN, &status);
+    HL_CHECK (s_has (summary, "\"warned\":0,\"overdue\":0,\"escalated\":12}"));
+    free (summary);
+    list = s_get (port, "/api/deadlines?level=escalated", TOKEN, &status);
+    HL_CHECK (s_deadline_tickets (list, got, N + 1) == N);
+    free (list);
+    hl_testenv_destroy (&env);
+}
+
 //  Every line of /metrics is a comment (# HELP / # TYPE) or a sample
 //  "name{labels} value"; promtool checks it too when it is installed.
 static void
@@ -286,6 +353,7 @@ test_prometheus (void)
 static const hl_test_case_t s_cases[] = {
     { "rates", test_rates },
     { "prometheus", test_prometheus },
+    { "deadlines", test_deadlines },
     { NULL, NULL }
 };
 

@@ -4,6 +4,7 @@
  *  when a calendar year arrives. The daemons run on a manual clock that
  *  the tests move, so days of calendar time pass in seconds.
  */
+#include "hl_bucket.h"
 #include "hl_client.h"
 #include "hl_rawworker.h"
 #include "hl_test.h"
@@ -94,6 +95,16 @@ s_staff (hl_testenv_t *env, const char *ticket, Hotline__Action action, const ch
     req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
     req.transition = &t;
     return hl_testenv_request (env, &req);
+}
+
+static long long
+s_redis_zcard (hl_testenv_t *env, const char *key)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), "ZCARD %s", key);
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
 }
 
 static hl_testenv_t *
@@ -256,6 +267,23 @@ test_pause (void)
     hl_testenv_destroy (&env);
 }
 
+//  N tickets into T, filed with the daemons A and B in turn.
+static void
+s_submit_to_both (hl_testenv_t *a, hl_testenv_t *b, char t[][48], int n)
+{
+    for (int i = 0; i < n; i++)
+        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
+}
+
+//  Both daemons' clocks to MS, and time for what falls due to fire.
+static void
+s_set_clocks (hl_testenv_t *a, hl_testenv_t *b, long long ms)
+{
+    hl_testenv_set_clock (a, ms);
+    hl_testenv_set_clock (b, ms);
+    hl_testenv_sleep_ms (300);
+}
+
 //  Two daemons on one Redis: every reminder fires once.
 static void
 test_two_daemons (void)
@@ -272,17 +300,126 @@ test_two_daemons (void)
     HL_CHECK (hl_testenv_daemon_start (b, args) == 0);
     enum { N = 20 };
     char t[N][48];
-    for (int i = 0; i < N; i++)
-        s_submit (i % 2 ? a : b, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, t[i]);
-    long long later = hl_testenv_beijing_ms (2026, 12, 31, 9, 0);
-    hl_testenv_set_clock (a, later);
-    hl_testenv_set_clock (b, later);
-    usleep (300 * 1000);
+    s_submit_to_both (a, b, t, N);
+    s_set_clocks (a, b, hl_testenv_beijing_ms (2026, 12, 31, 9, 0));
     int fired = 0;
     for (int i = 0; i < N; i++)
         fired += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
               && s_count (a, t[i], "escalate") == 1;
     HL_CHECK (fired == N);
+    hl_testenv_destroy (&b);
+    hl_testenv_destroy (&a);
+}
+
+//  How many buckets' leases each of the instances named A and B holds
+//  (hl:{NN}:lease = "<instance>/<pid>@<host>"), as an operator sees them.
+static void
+s_leases (hl_testenv_t *env, const char *a, const char *b, int *na, int *nb)
+{
+    *na = *nb = 0;
+    for (int k = 0; k < HL_TICKET_BUCKETS; k++) {
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, k, "lease");
+        redisReply *r = redisCommand (hl_testenv_redis (env), "GET %s", key);
+        if (r && r->type == REDIS_REPLY_STRING) {
+            *na += strncmp (r->str, a, strlen (a)) == 0 && r->str[strlen (a)] == '/';
+            *nb += strncmp (r->str, b, strlen (b)) == 0 && r->str[strlen (b)] == '/';
+        }
+        if (r)
+            freeReplyObject (r);
+    }
+}
+
+//  Waits up to MS for A and B to hold WANT_A and WANT_B buckets; the time
+//  it took (ms), or -1.
+static long long
+s_leases_wait (hl_testenv_t *env, const char *a, const char *b, int want_a, int want_b, int ms)
+{
+    long long start = hl_testenv_now_ms ();
+    for (;;) {
+        int na, nb;
+        s_leases (env, a, b, &na, &nb);
+        if (na == want_a && nb == want_b)
+            return hl_testenv_now_ms () - start;
+        if (hl_testenv_now_ms () - start > ms) {
+            fprintf (stderr, "leases: %s holds %d, %s holds %d\n", a, na, b, nb);
+            return -1;
+        }
+        hl_testenv_sleep_ms (50);
+    }
+}
+
+//  How many reminders the daemon's log says it fired.
+static int
+s_fired_in_log (hl_testenv_t *env)
+{
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "grep -c 'deadline: ' '%s'", hl_testenv_daemon_log (env));
+    FILE *p = popen (cmd, "r");
+    int n = 0;
+    if (p && fscanf (p, "%d", &n) != 1)
+        n = 0;
+    if (p)
+        pclose (p);
+    return n;
+}
+
+//  Two instances on one store with leases of 1.5 s: they split the 64
+//  buckets, 32 each; every due reminder fires exactly once, each instance
+//  firing its own buckets. One is killed (SIGKILL, no goodbye): the other
+//  takes its buckets over once their leases expire and fires their
+//  reminders.
+static void
+test_leases (void)
+{
+    enum { N = 40, LEASE_MS = 1500 };
+    long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
+    char start[24];
+    snprintf (start, sizeof start, "%lld", mon);
+    const char *args_a[] = { "--test-clock-ms", start, "--timer-lease-ms", "1500",
+                             "--instance", "sla-a", NULL };
+    const char *args_b[] = { "--test-clock-ms", start, "--timer-lease-ms", "1500",
+                             "--instance", "sla-b", NULL };
+    hl_testenv_t *a = hl_testenv_new ("leasea"), *b = hl_testenv_new ("leaseb");
+    if (!a || !b || hl_testenv_redis_start (a) != 0 || hl_testenv_daemon_start (a, args_a) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&b);
+        hl_testenv_destroy (&a);
+        return;
+    }
+    HL_CHECK (s_leases_wait (a, "sla-a", "sla-b", 64, 0, 5000) >= 0);     //  alone: all
+    hl_testenv_share_redis (b, a);
+    HL_CHECK (hl_testenv_daemon_start (b, args_b) == 0);
+    long long split = s_leases_wait (a, "sla-a", "sla-b", 32, 32, 4 * LEASE_MS);
+    HL_CHECK (split >= 0);
+    HL_CHECK (s_redis_zcard (a, "hl:instances") == 2);
+    char t[N][48];
+    s_submit_to_both (a, b, t, N);
+    //  Tuesday 18:10: each sign deadline's 催办 and 督办 are due.
+    s_set_clocks (a, b, hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
+    int once = 0;
+    for (int i = 0; i < N; i++)
+        once += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
+             && s_count (a, t[i], "escalate") == 0;
+    HL_CHECK (once == N);
+    int by_a = s_fired_in_log (a), by_b = s_fired_in_log (b);
+    HL_CHECK (by_a > 0 && by_b > 0 && by_a + by_b == 2 * N);
+    //  Kill A: its 32 leases run out, B takes them and fires what falls due.
+    hl_testenv_daemon_signal (a, SIGKILL);
+    hl_testenv_daemon_wait (a, 5000);
+    long long takeover = s_leases_wait (b, "sla-a", "sla-b", 0, 64, 4 * LEASE_MS);
+    HL_CHECK (takeover >= 0);
+    fprintf (stderr, "leases: split in %lld ms, taken over %lld ms after the kill "
+             "(lease %d ms); reminders fired by a: %d, by b: %d\n", split, takeover, LEASE_MS,
+             by_a, by_b);
+    hl_testenv_set_clock (b, hl_testenv_beijing_ms (2026, 12, 10, 9, 0));
+    hl_testenv_sleep_ms (300);
+    once = 0;
+    for (int i = 0; i < N; i++)
+        once += s_count (b, t[i], "escalate") == 1 && s_count (b, t[i], "overdue") == 1;
+    HL_CHECK (once == N);
+    HL_CHECK (s_fired_in_log (b) == by_b + N);
+    HL_CHECK (s_redis_zcard (b, "hl:instances") == 1);
     hl_testenv_destroy (&b);
     hl_testenv_destroy (&a);
 }
@@ -510,6 +647,7 @@ static const hl_test_case_t s_cases[] = {
     { "pause", test_pause },
     { "extension", test_extension },
     { "two_daemons", test_two_daemons },
+    { "leases", test_leases },
     { "restart_catch_up", test_restart_catch_up },
     { "new_calendar", test_new_calendar },
     { "deadline_cli", test_deadline_cli },

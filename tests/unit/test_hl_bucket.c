@@ -48,6 +48,10 @@ test_keys (void)
     HL_CHECK (hl_bucket_key (other, sizeof other, 37, "idem", "web:abc", 7) > 0);
     HL_CHECK (strcmp (other, "hl:{37}:idem:web:abc") == 0);
     HL_CHECK (hl_rslot_keyslot (key, strlen (key)) == hl_rslot_keyslot (other, strlen (other)));
+    HL_CHECK (hl_bucket_own_key (other, sizeof other, 37, "timers") > 0);
+    HL_CHECK (strcmp (other, "hl:{37}:timers") == 0);
+    HL_CHECK (hl_rslot_keyslot (key, strlen (key)) == hl_rslot_keyslot (other, strlen (other)));
+    HL_CHECK (hl_bucket_own_key (other, 8, 37, "timers") == -1 && other[0] == 0);
     HL_CHECK (hl_bucket_ticket_key (key, sizeof key, "nonsense", "t") > 0);
     HL_CHECK (strcmp (key, "hl:{00}:t:nonsense") == 0);
     HL_CHECK (hl_bucket_key (key, 12, 1, "t", "YJ202612043700042", 17) == -1);
