@@ -3,6 +3,7 @@
 #include "hl_complaint.h"
 #include "hl_layout.h"
 #include "hl_log.h"
+#include "hl_seqguard.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -67,6 +68,30 @@ static const s_flag_field_t s_flag_fields[] = {
 
 static void s_load_functions (hl_store_t *self);
 
+static void
+s_retry_soon (hl_store_t *self)
+{
+    struct timeval tv = { 0, 200 * 1000 };
+    evtimer_add (self->retry, &tv);
+}
+
+//  Ready once no ticket number can be issued twice on this primary
+//  (hl_seqguard): until then intake is answered "retry".
+static void
+s_on_guarded (hl_seqguard_outcome_t outcome, void *arg)
+{
+    hl_store_t *self = arg;
+    if (outcome == HL_SEQGUARD_RETRY) {
+        s_retry_soon (self);
+        return;
+    }
+    self->ready = 1;
+    hl_info ("ticket store ready (functions loaded%s)",
+             outcome == HL_SEQGUARD_DONE ? ", numbers guarded" : "");
+    if (self->ready_fn)
+        self->ready_fn (self->ready_arg);
+}
+
 //  A refused load is retried: a Redis that has just started answers
 //  "LOADING" while it reads its append-only file, and the store must not
 //  stay unready on a connection that is otherwise fine.
@@ -79,14 +104,12 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
         hl_warning ("redis refused the function library (%s); trying again", reply->str);
-        struct timeval tv = { 0, 200 * 1000 };
-        evtimer_add (self->retry, &tv);
+        s_retry_soon (self);
         return;
     }
-    self->ready = 1;
-    hl_info ("ticket store ready (functions loaded)");
-    if (self->ready_fn)
-        self->ready_fn (self->ready_arg);
+    if (hl_seqguard_run (self->redis, self->opts.seq_guard_gap, self->opts.tz_offset_min,
+                         s_on_guarded, self) != 0)
+        s_retry_soon (self);
 }
 
 //  Our library is loaded only into a store whose layout it knows
@@ -103,8 +126,7 @@ s_on_layout (hl_layout_verdict_t verdict, const char *message, void *arg)
     }
     if (verdict == HL_LAYOUT_RETRY) {
         hl_warning ("checking the store's layout: %s; trying again", message);
-        struct timeval tv = { 0, 200 * 1000 };
-        evtimer_add (self->retry, &tv);
+        s_retry_soon (self);
         return;
     }
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", hl_store_functions };
@@ -147,6 +169,7 @@ hl_store_opts_default (hl_store_opts_t *opts)
     opts->tz_offset_min = 480;
     opts->idempotency_ttl_s = 30 * 86400;
     opts->ack_timeout_ms = 1000;
+    opts->seq_guard_gap = 10000;
 }
 
 hl_store_t *

@@ -29,6 +29,7 @@ typedef struct {
     int ack_replicas;            //  0: a new ticket is confirmed by the primary's reply
                                  //  N: ... and then by WAIT: N replicas received it
     int ack_timeout_ms;          //  how long WAIT waits for them
+    long seq_guard_gap;          //  ticket numbers skipped on a new primary (hl_seqguard)
 } hl_store_opts_t;
 
 typedef enum {
@@ -114,7 +115,8 @@ typedef void (hl_store_view_fn) (const Hotline__TicketView *view, const char *er
                                  void *arg);
 
 //  Every option set: the defaults of hl_redis, prefix "YJ", UTC+8, request
-//  ids kept 30 days, nothing sealed, ack = local. Callers change what they
+//  ids kept 30 days, nothing sealed, ack = local, 10000 numbers skipped on a
+//  new primary. Callers change what they
 //  need; fields added later get their default here.
 void hl_store_opts_default (hl_store_opts_t *opts);
 

@@ -1051,6 +1051,52 @@ local function ticket_reveal(keys, args)
   return ticket_get(keys, {ticket})
 end
 
+-- ======== BEGIN sequence guard (issue 14; daemon/hl_seqguard.c) ========
+-- Written against today's sequence keys, hl:seq:<yyyymmdd>. With per-bucket
+-- keys (hl:{NN}:seq:<yyyymmdd>) every bucket's key of those days is bumped
+-- the same way, and the epoch key moves with them (one per bucket, or one
+-- in a bucket of its own).
+--
+-- Keys:
+--   hl:seq:epoch          string  the primary the sequences were last guarded on
+--
+-- Replication is asynchronous: a replica promoted after its primary died
+-- may lack the primary's last INCRs of hl:seq:<day>, and would hand the
+-- same numbers to other complaints. So on a primary not seen before
+-- (EPOCH: its replication id, which a promotion changes) every sequence of
+-- yesterday, today and tomorrow (Redis's clock, TZ minutes from UTC) jumps
+-- by GAP, more than the primary could have lost, before hotlined takes
+-- intake again. Once per primary: the first hotlined to ask bumps, the
+-- others find the epoch recorded. A store that never recorded an epoch
+-- (new, or from before the guard) bumps only the sequences it has.
+--
+-- args: epoch, gap, tz_offset_min
+-- returns {'bumped', days} or {'same', 0}
+local function seq_guard(keys, args)
+  local epoch, gap, tz = args[1] or '', tonumber(args[2] or ''), tonumber(args[3] or '')
+  if epoch == '' or not gap or gap < 1 or gap ~= math.floor(gap) or not tz then
+    return redis.error_reply('ERR hl_seq_guard: epoch, a positive whole gap and tz_offset_min expected')
+  end
+  local seen = redis.call('GET', 'hl:seq:epoch')
+  if seen == epoch then
+    return {'same', 0}
+  end
+  local today = math.floor((now_ms('') / 1000 + tz * 60) / 86400)
+  local bumped = 0
+  for day = today - 1, today + 1 do
+    local key = 'hl:seq:' .. civil_date(day)
+    if seen or redis.call('EXISTS', key) == 1 then
+      redis.call('INCRBY', key, gap)
+      bumped = bumped + 1
+    end
+  end
+  redis.call('SET', 'hl:seq:epoch', epoch)
+  return {'bumped', bumped}
+end
+
+redis.register_function('hl_seq_guard', seq_guard)
+-- ======== END sequence guard ========
+
 redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,
                         flags = {'no-writes'}}
 redis.register_function('hl_hotspot_record', hotspot_record)

@@ -411,6 +411,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.pii = d->pii;
     so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
     so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
+    so.seq_guard_gap = d->cfg.seq_guard_gap;
     so.redis.address = d->cfg.redis;
     if (s_start_sentinel (d, &so.redis, err, errlen) != 0)
         return -1;
