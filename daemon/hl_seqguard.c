@@ -9,8 +9,7 @@
 typedef struct {
     hl_seqguard_fn *fn;
     void *arg;
-    long gap;
-    int tz;
+    hl_seqguard_opts_t opts;
 } s_run_t;
 
 static hl_log_limit_t s_unguarded_log;
@@ -53,7 +52,7 @@ s_on_guard (hl_redis_t *redis, redisReply *reply, void *arg)
     if (strcmp (reply->element[0]->str, "bumped") == 0 && reply->element[1]->integer > 0)
         hl_notice ("ticket numbers: a primary not seen before; %lld days' sequences "
                    "skipped %ld numbers, so none is issued twice",
-                   reply->element[1]->integer, run->gap);
+                   reply->element[1]->integer, run->opts.gap);
     s_finish (run, HL_SEQGUARD_DONE);
 }
 
@@ -85,21 +84,24 @@ s_on_info (hl_redis_t *redis, redisReply *reply, void *arg)
         s_finish (run, HL_SEQGUARD_RETRY);
         return;
     }
-    char gap[24], tz[16];
-    snprintf (gap, sizeof gap, "%ld", run->gap);
-    snprintf (tz, sizeof tz, "%d", run->tz);
-    const char *argv[] = { "FCALL", "hl_seq_guard", "0", id, gap, tz };
-    if (hl_redis_command (redis, 6, argv, NULL, s_on_guard, run) != 0)
+    char gap[24], tz[16], now[24] = "";
+    snprintf (gap, sizeof gap, "%ld", run->opts.gap);
+    snprintf (tz, sizeof tz, "%d", run->opts.tz_offset_min);
+    if (run->opts.now_ms > 0)
+        snprintf (now, sizeof now, "%lld", (long long) run->opts.now_ms);
+    const char *argv[] = { "FCALL", "hl_seq_guard", "0", id, gap, tz, now };
+    if (hl_redis_command (redis, 7, argv, NULL, s_on_guard, run) != 0)
         s_finish (run, HL_SEQGUARD_RETRY);
 }
 
 int
-hl_seqguard_run (hl_redis_t *redis, long gap, int tz_offset_min, hl_seqguard_fn *fn, void *arg)
+hl_seqguard_run (hl_redis_t *redis, const hl_seqguard_opts_t *opts, hl_seqguard_fn *fn,
+                 void *arg)
 {
     s_run_t *run = calloc (1, sizeof *run);
     if (!run)
         abort ();
-    *run = (s_run_t) { fn, arg, gap, tz_offset_min };
+    *run = (s_run_t) { fn, arg, *opts };
     const char *argv[] = { "INFO", "replication" };
     if (hl_redis_command (redis, 2, argv, NULL, s_on_info, run) != 0) {
         free (run);

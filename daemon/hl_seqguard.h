@@ -16,6 +16,7 @@
 #include "hl_redis.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef enum {
     HL_SEQGUARD_DONE,        //  guarded (bumped, or this primary was seen before)
@@ -25,10 +26,16 @@ typedef enum {
 
 typedef void (hl_seqguard_fn) (hl_seqguard_outcome_t outcome, void *arg);
 
-//  Run the guard on REDIS (the store's write connection, just connected):
-//  GAP numbers skipped, days in local time TZ_OFFSET_MIN from UTC. FN is
-//  called exactly once if this returns 0; -1: not sent, FN never called.
-int hl_seqguard_run (hl_redis_t *redis, long gap, int tz_offset_min, hl_seqguard_fn *fn,
+typedef struct {
+    long gap;                //  numbers skipped on a primary not seen before
+    int tz_offset_min;       //  the days of ticket numbers: local time
+    int64_t now_ms;          //  hotlined's clock now (0: Redis's)
+} hl_seqguard_opts_t;
+
+//  Run the guard on REDIS (the store's write connection, just connected).
+//  FN is called exactly once if this returns 0; -1: not sent, FN never
+//  called.
+int hl_seqguard_run (hl_redis_t *redis, const hl_seqguard_opts_t *opts, hl_seqguard_fn *fn,
                      void *arg);
 
 //  The replication id in an INFO replication text into ID (41 bytes); 0,

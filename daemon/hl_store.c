@@ -107,8 +107,9 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
         s_retry_soon (self);
         return;
     }
-    if (hl_seqguard_run (self->redis, self->opts.seq_guard_gap, self->opts.tz_offset_min,
-                         s_on_guarded, self) != 0)
+    hl_seqguard_opts_t go = { self->opts.seq_guard_gap, self->opts.tz_offset_min,
+                              self->opts.clock_ms ? self->opts.clock_ms (self->opts.clock_arg) : 0 };
+    if (hl_seqguard_run (self->redis, &go, s_on_guarded, self) != 0)
         s_retry_soon (self);
 }
 

@@ -30,6 +30,8 @@ typedef struct {
                                  //  N: ... and then by WAIT: N replicas received it
     int ack_timeout_ms;          //  how long WAIT waits for them
     long seq_guard_gap;          //  ticket numbers skipped on a new primary (hl_seqguard)
+    int64_t (*clock_ms) (void *arg);     //  the owner's clock, as intake's now_ms
+    void *clock_arg;             //  (NULL clock_ms: Redis's)
 } hl_store_opts_t;
 
 typedef enum {

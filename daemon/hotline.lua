@@ -1064,13 +1064,14 @@ end
 -- may lack the primary's last INCRs of hl:seq:<day>, and would hand the
 -- same numbers to other complaints. So on a primary not seen before
 -- (EPOCH: its replication id, which a promotion changes) every sequence of
--- yesterday, today and tomorrow (Redis's clock, TZ minutes from UTC) jumps
+-- yesterday, today and tomorrow (TZ minutes from UTC) jumps
 -- by GAP, more than the primary could have lost, before hotlined takes
--- intake again. Once per primary: the first hotlined to ask bumps, the
+-- intake again. The days are those of NOW_MS, hotlined's clock (as intake's;
+-- '' = Redis's). Once per primary: the first hotlined to ask bumps, the
 -- others find the epoch recorded. A store that never recorded an epoch
 -- (new, or from before the guard) bumps only the sequences it has.
 --
--- args: epoch, gap, tz_offset_min
+-- args: epoch, gap, tz_offset_min, now_ms
 -- returns {'bumped', days} or {'same', 0}
 local function seq_guard(keys, args)
   local epoch, gap, tz = args[1] or '', tonumber(args[2] or ''), tonumber(args[3] or '')
@@ -1081,7 +1082,7 @@ local function seq_guard(keys, args)
   if seen == epoch then
     return {'same', 0}
   end
-  local today = math.floor((now_ms('') / 1000 + tz * 60) / 86400)
+  local today = math.floor((now_ms(args[4]) / 1000 + tz * 60) / 86400)
   local bumped = 0
   for day = today - 1, today + 1 do
     local key = 'hl:seq:' .. civil_date(day)

@@ -314,6 +314,14 @@ s_start_kb (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
+//  The store's clock is the daemon's (a manual one in tests), so numbers
+//  are guarded on the days intake numbers them by.
+static int64_t
+s_clock_ms (void *arg)
+{
+    return hl_deadline_now (arg);
+}
+
 //  With redis_sentinels, every Redis connection of the store follows the
 //  primary the sentinels name (hl_sentinel) instead of a fixed address.
 //  The sentinels themselves are asked without a password: they listen on
@@ -412,6 +420,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
     so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
     so.seq_guard_gap = d->cfg.seq_guard_gap;
+    so.clock_ms = s_clock_ms;
+    so.clock_arg = d->deadline;
     so.redis.address = d->cfg.redis;
     if (s_start_sentinel (d, &so.redis, err, errlen) != 0)
         return -1;

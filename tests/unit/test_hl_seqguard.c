@@ -112,6 +112,15 @@ test_function (void)
     HL_CHECK (s_guard (env, "epoch-d", "1.5", what, sizeof what) == -1);
     HL_CHECK (s_guard (env, "", "10", what, sizeof what) == -1);
     HL_CHECK (s_get (env, today) == 2042);
+    //  The days are those of the clock given (hotlined's, as intake's).
+    char now[24];
+    snprintf (now, sizeof now, "%lld", hl_testenv_beijing_ms (2026, 1, 1, 0, 30));
+    redisReply *r = redisCommand (hl_testenv_redis (env), "FCALL hl_seq_guard 0 epoch-e 7 480 %s",
+                                  now);
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->element[1]->integer == 3);
+    freeReplyObject (r);
+    HL_CHECK (s_get (env, "hl:seq:20251231") == 7 && s_get (env, "hl:seq:20260101") == 7
+              && s_get (env, "hl:seq:20260102") == 7);
     hl_testenv_destroy (&env);
 }
 
@@ -144,7 +153,8 @@ test_run (void)
     event_base_loopexit (base, &tv);
     event_base_dispatch (base);
     s_probe_t p = { 0 };
-    HL_CHECK (hl_seqguard_run (redis, 500, 480, s_on_guarded, &p) == 0);
+    hl_seqguard_opts_t go = { 500, 480, 0 };
+    HL_CHECK (hl_seqguard_run (redis, &go, s_on_guarded, &p) == 0);
     event_base_loopexit (base, &tv);
     event_base_dispatch (base);
     HL_CHECK (p.calls == 1 && p.outcome == HL_SEQGUARD_DONE);
@@ -166,7 +176,7 @@ test_run (void)
     event_base_loopexit (base, &tv);
     event_base_dispatch (base);
     p = (s_probe_t) { 0 };
-    HL_CHECK (hl_seqguard_run (redis, 500, 480, s_on_guarded, &p) == 0);
+    HL_CHECK (hl_seqguard_run (redis, &go, s_on_guarded, &p) == 0);
     event_base_loopexit (base, &tv);
     event_base_dispatch (base);
     HL_CHECK (p.calls == 1 && p.outcome == HL_SEQGUARD_UNGUARDED);
