@@ -158,7 +158,8 @@ s_on_reply (s_run_t *run, const Hotline__Envelope *env)
     int socket = (int) (i % run->o->clients);
     if (env->body_case == HOTLINE__ENVELOPE__BODY_ACK) {
         snprintf (run->r->tickets[i], 48, "%s", env->ack->ticket ? env->ack->ticket : "");
-        run->r->latency_us[run->r->n_latency++] = (double) (hl_monotonic_us () - q->due_us);
+        run->r->acked_us[i] = hl_monotonic_us ();
+        run->r->latency_us[run->r->n_latency++] = (double) (run->r->acked_us[i] - q->due_us);
         run->r->acked++;
         run->r->duplicates += env->ack->duplicate;
         q->state = S_DONE;
@@ -249,8 +250,9 @@ s_setup (s_run_t *run)
     run->r->latency_us = calloc ((size_t) o->total + 1, sizeof (double));
     run->r->tickets = calloc ((size_t) o->total + 1, 48);
     run->r->due_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
+    run->r->acked_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
     if (!run->sockets || !run->inflight || !run->fds || !run->req || !run->r->latency_us || !run->r->tickets
-        || !run->r->due_us)
+        || !run->r->due_us || !run->r->acked_us)
         return -1;
     for (int c = 0; c < o->clients; c++) {
         run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);
@@ -324,6 +326,8 @@ hl_load_result_free (hl_load_result_t *r)
     free (r->latency_us);
     free (r->tickets);
     free (r->due_us);
+    free (r->acked_us);
+    r->acked_us = NULL;
     r->latency_us = NULL;
     r->tickets = NULL;
     r->due_us = NULL;

@@ -39,6 +39,7 @@ typedef struct {
     size_t n_latency;
     char (*tickets)[48];      //  ticket of request i ("" if none)
     int64_t *due_us;          //  when request i was due (monotonic clock)
+    int64_t *acked_us;        //  when request i was acknowledged (0: never)
     long total;
 } hl_load_result_t;
 
