@@ -541,9 +541,11 @@ test_bad_input (void)
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_rid, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "request_id"));
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_long, HOTLINE__ERROR_CODE__ERROR_FIELD_TOO_LONG, "content"));
 
-    //  Nothing was stored (the store's one key is its layout mark), and
-    //  the daemon still serves, REQ clients too.
-    HL_CHECK (s_redis_int (env, "DBSIZE") == 1 && s_redis_int (env, "EXISTS hl:layout") == 1);
+    //  Nothing was stored (the store's keys are its layout mark and the
+    //  primary its numbers were guarded on), and the daemon still serves,
+    //  REQ clients too.
+    HL_CHECK (s_redis_int (env, "DBSIZE") == 2 && s_redis_int (env, "EXISTS hl:layout") == 1
+              && s_redis_int (env, "EXISTS hl:seq:epoch") == 1);
     zmq_close (dealer);
     void *req = zmq_socket (ctx, ZMQ_REQ);
     zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);
