@@ -12,7 +12,8 @@ typedef struct {
     hl_seqguard_opts_t opts;
 } s_run_t;
 
-static hl_log_limit_t s_unguarded_log;
+//  A refusal repeats at every retry (5 a second): said once a while.
+static hl_log_limit_t s_unguarded_log, s_retry_log;
 
 int
 hl_seqguard_replid (const char *info, char id[41])
@@ -44,8 +45,9 @@ s_on_guard (hl_redis_t *redis, redisReply *reply, void *arg)
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
         || reply->element[0]->type != REDIS_REPLY_STRING) {
         if (reply)
-            hl_warning ("ticket numbers: hl_seq_guard failed (%s); trying again",
-                        reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+            hl_log_limited (&s_retry_log, 10000, HL_LOG_WARNING,
+                            "ticket numbers: hl_seq_guard failed (%s); trying again",
+                            reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
         s_finish (run, HL_SEQGUARD_RETRY);
         return;
     }
@@ -79,8 +81,9 @@ s_on_info (hl_redis_t *redis, redisReply *reply, void *arg)
     }
     if (!reply || reply->type != REDIS_REPLY_STRING || hl_seqguard_replid (reply->str, id) != 0) {
         if (reply)
-            hl_warning ("ticket numbers: no replication id from INFO (%s); trying again",
-                        reply->type == REDIS_REPLY_ERROR ? reply->str : "none in the reply");
+            hl_log_limited (&s_retry_log, 10000, HL_LOG_WARNING,
+                            "ticket numbers: no replication id from INFO (%s); trying again",
+                            reply->type == REDIS_REPLY_ERROR ? reply->str : "none in the reply");
         s_finish (run, HL_SEQGUARD_RETRY);
         return;
     }

@@ -176,6 +176,7 @@ hl_store_opts_default (hl_store_opts_t *opts)
 hl_store_t *
 hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, size_t errlen)
 {
+    assert (opts->seq_guard_gap > 0);      //  (hl_store_opts_default sets every field)
     hl_store_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
