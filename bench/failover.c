@@ -28,7 +28,6 @@
 #include "hl_redis.h"
 
 #include <hiredis/hiredis.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,14 +45,6 @@ typedef struct {
 typedef struct {
     long lost, duplicates, reissued, stranded;
 } s_faults_t;
-
-static void *
-s_load_thread (void *arg)
-{
-    s_load_t *load = arg;
-    hl_load_run (&load->opts, &load->result);
-    return NULL;
-}
 
 static redisContext *
 s_connect (const char *address)
@@ -327,7 +318,7 @@ main (int argc, char **argv)
     if (!endpoints || !sentinels || total < 1 || rate <= 0 || (kill_daemon_at > 0 && !pidfile))
         s_usage ();
     s_load_t loads[S_LOADS_MAX];
-    pthread_t threads[S_LOADS_MAX];
+    hl_load_thread_t *threads[S_LOADS_MAX];
     char list[512];
     snprintf (list, sizeof list, "%s", endpoints);
     int n_loads = 0;
@@ -350,7 +341,7 @@ main (int argc, char **argv)
         l->opts.resend_ms = 1000;
         l->opts.deadline_ms = (int) (total / rate * 1000) + 120000;
         l->opts.run_id = l->run_id;
-        pthread_create (&threads[k], NULL, s_load_thread, l);
+        threads[k] = hl_load_start (&l->opts, &l->result);
     }
     char old[64] = "";
     usleep ((useconds_t) (kill_redis_at * 1e6));
@@ -365,7 +356,7 @@ main (int argc, char **argv)
             fprintf (stderr, "failover: could not kill the hotlined of %s\n", pidfile);
     }
     for (int k = 0; k < n_loads; k++)
-        pthread_join (threads[k], NULL);
+        hl_load_join (&threads[k]);
     int64_t end_us = hl_monotonic_us ();
 
     char primary[64] = "";

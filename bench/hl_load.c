@@ -4,6 +4,8 @@
 #include "hl_wire.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -340,4 +342,49 @@ hl_load_percentile (const hl_load_result_t *r, double p)
         return 0;
     size_t k = (size_t) (p / 100.0 * (double) (r->n_latency - 1) + 0.5);
     return r->latency_us[k < r->n_latency ? k : r->n_latency - 1];
+}
+
+struct hl_load_thread {
+    pthread_t thread;
+    const hl_load_opts_t *opts;
+    hl_load_result_t *result;
+    atomic_int ended;
+};
+
+static void *
+s_load_thread (void *arg)
+{
+    hl_load_thread_t *self = arg;
+    hl_load_run (self->opts, self->result);
+    atomic_store (&self->ended, 1);
+    return NULL;
+}
+
+hl_load_thread_t *
+hl_load_start (const hl_load_opts_t *opts, hl_load_result_t *result)
+{
+    hl_load_thread_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->opts = opts;
+    self->result = result;
+    if (pthread_create (&self->thread, NULL, s_load_thread, self) != 0)
+        abort ();
+    return self;
+}
+
+int
+hl_load_ended (const hl_load_thread_t *self)
+{
+    return atomic_load (&self->ended);
+}
+
+void
+hl_load_join (hl_load_thread_t **self_p)
+{
+    if (!*self_p)
+        return;
+    pthread_join ((*self_p)->thread, NULL);
+    free (*self_p);
+    *self_p = NULL;
 }

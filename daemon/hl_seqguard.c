@@ -37,6 +37,17 @@ s_finish (s_run_t *run, hl_seqguard_outcome_t outcome)
     free (run);
 }
 
+//  Redis refused a step (WHAT; REPLY's error, if any): the store runs the
+//  guard again shortly.
+static void
+s_retry (s_run_t *run, const char *what, const redisReply *reply)
+{
+    if (reply)
+        hl_log_limited (&s_retry_log, 10000, HL_LOG_WARNING, "ticket numbers: %s (%s); trying again",
+                        what, reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
+    s_finish (run, HL_SEQGUARD_RETRY);
+}
+
 static void
 s_on_guard (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -44,11 +55,7 @@ s_on_guard (hl_redis_t *redis, redisReply *reply, void *arg)
     s_run_t *run = arg;
     if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
         || reply->element[0]->type != REDIS_REPLY_STRING) {
-        if (reply)
-            hl_log_limited (&s_retry_log, 10000, HL_LOG_WARNING,
-                            "ticket numbers: hl_seq_guard failed (%s); trying again",
-                            reply->type == REDIS_REPLY_ERROR ? reply->str : "unexpected reply");
-        s_finish (run, HL_SEQGUARD_RETRY);
+        s_retry (run, "hl_seq_guard failed", reply);
         return;
     }
     if (strcmp (reply->element[0]->str, "bumped") == 0 && reply->element[1]->integer > 0)
@@ -80,11 +87,7 @@ s_on_info (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     if (!reply || reply->type != REDIS_REPLY_STRING || hl_seqguard_replid (reply->str, id) != 0) {
-        if (reply)
-            hl_log_limited (&s_retry_log, 10000, HL_LOG_WARNING,
-                            "ticket numbers: no replication id from INFO (%s); trying again",
-                            reply->type == REDIS_REPLY_ERROR ? reply->str : "none in the reply");
-        s_finish (run, HL_SEQGUARD_RETRY);
+        s_retry (run, "no replication id from INFO", reply);
         return;
     }
     char gap[24], tz[16], now[24] = "";
@@ -94,7 +97,7 @@ s_on_info (hl_redis_t *redis, redisReply *reply, void *arg)
         snprintf (now, sizeof now, "%lld", (long long) run->opts.now_ms);
     const char *argv[] = { "FCALL", "hl_seq_guard", "0", id, gap, tz, now };
     if (hl_redis_command (redis, 7, argv, NULL, s_on_guard, run) != 0)
-        s_finish (run, HL_SEQGUARD_RETRY);
+        s_retry (run, "the connection is gone", NULL);
 }
 
 int

@@ -51,29 +51,10 @@ CONF
     )
 }
 
-# The users of SECRETS for the data nodes under DIR (as for the cluster).
-hl_sentinel_users () {
-    local dir=$1 secrets=$2
-    # shellcheck source=deploy/redis-acl.sh
-    . "$hl_sentinel_root/deploy/redis-acl.sh"
-    (
-        umask 077
-        write_acl "$dir/users.acl" "$secrets"
-        printf 'masteruser default\nmasterauth %s\n' "$(tr -d '\n' <"$secrets/redis-admin.password")" \
-            >"$dir/auth.conf"
-    )
-    REDISCLI_AUTH=$(tr -d '\n' <"$secrets/redis-admin.password")
-    export REDISCLI_AUTH
-}
-
-# True if PIDFILE names a live redis-server (or sentinel).
-hl_sentinel_alive () {
-    local pid
-    [ -f "$1" ] || return 1
-    pid=$(cat "$1" 2>/dev/null) || return 1
-    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null \
-        && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q redis-server
-}
+# The data nodes' users (DIR/users.acl, DIR/auth.conf) and the test of a
+# live server are the local cluster's: hl_cluster_users, hl_cluster_alive.
+# shellcheck source=deploy/redis-cluster.sh
+. "$hl_sentinel_root/deploy/redis-cluster.sh"
 
 # DIR/ports: "primary replica replica sentinel sentinel sentinel".
 hl_sentinel_ports () { tr ' ' '\n' <"$1/ports"; }
@@ -100,7 +81,7 @@ hl_sentinel_start () {
     local dir=$1 down=${2:-5000} secrets=${3:-} port primary users=() i=0
     mkdir -p "$dir"
     if [ -n "$secrets" ]; then
-        hl_sentinel_users "$dir" "$secrets"
+        hl_cluster_users "$dir" "$secrets"
         users=(--aclfile "$dir/users.acl" --include "$dir/auth.conf")
     fi
     if [ ! -s "$dir/ports" ]; then
@@ -117,7 +98,7 @@ hl_sentinel_start () {
             if [ $i -gt 0 ]; then echo "replicaof 127.0.0.1 $primary"; fi >"$node/node.conf"
         fi
         i=$((i + 1))
-        hl_sentinel_alive "$node/redis.pid" && continue
+        hl_cluster_alive "$node/redis.pid" && continue
         redis-server "$node/node.conf" --include "$hl_sentinel_root/deploy/etc/redis.conf" \
             "${users[@]}" --port "$port" --bind 127.0.0.1 --dir "$node" \
             --pidfile "$node/redis.pid" --logfile "$node/redis.log" --daemonize yes \
@@ -126,7 +107,7 @@ hl_sentinel_start () {
     for port in $(hl_sentinel_sentinel_ports "$dir"); do
         local node="$dir/$port"
         mkdir -p "$node"
-        hl_sentinel_alive "$node/sentinel.pid" && continue
+        hl_cluster_alive "$node/sentinel.pid" && continue
         [ -f "$node/sentinel.conf" ] || hl_sentinel_conf "$node/sentinel.conf" "$port" "$primary" "$down" "$secrets"
         redis-server "$node/sentinel.conf" --sentinel --pidfile "$node/sentinel.pid" \
             --logfile "$node/sentinel.log" --daemonize yes \
@@ -159,7 +140,7 @@ hl_sentinel_stop () {
     [ -s "$dir/ports" ] || return 0
     for port in $(hl_sentinel_sentinel_ports "$dir") $(hl_sentinel_data_ports "$dir"); do
         for pidfile in "$dir/$port/sentinel.pid" "$dir/$port/redis.pid"; do
-            hl_sentinel_alive "$pidfile" || continue
+            hl_cluster_alive "$pidfile" || continue
             pid=$(cat "$pidfile")
             kill -TERM "$pid" 2>/dev/null
             for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done

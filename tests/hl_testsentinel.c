@@ -94,46 +94,46 @@ s_field (const redisReply *r, const char *name, const char *value)
     return 0;
 }
 
+//  One command (ARGC words) to node I on a fresh connection: the reply
+//  (the caller frees it), or NULL.
+static redisReply *
+s_ask (const hl_testsentinel_t *self, int i, int argc, const char **argv)
+{
+    char address[32];
+    snprintf (address, sizeof address, "127.0.0.1:%d", self->port[i]);
+    redisContext *c = hl_testsentinel_connect (address);
+    redisReply *r = c ? redisCommandArgv (c, argc, argv, NULL) : NULL;
+    if (c)
+        redisFree (c);
+    return r;
+}
+
 static int
 s_ready (hl_testsentinel_t *self)
 {
-    for (int i = HL_TESTSENTINEL_DATA; i < S_NODES; i++) {
-        char address[32];
-        snprintf (address, sizeof address, "127.0.0.1:%d", self->port[i]);
-        redisContext *c = hl_testsentinel_connect (address);
-        redisReply *r = c ? redisCommand (c, "SENTINEL master %s", hl_testsentinel_name ()) : NULL;
-        int ok = s_field (r, "num-slaves", "2") && s_field (r, "num-other-sentinels", "2");
+    const char *master[] = { "SENTINEL", "master", hl_testsentinel_name () };
+    const char *info[] = { "INFO", "replication" };
+    int ok = 1;
+    for (int i = 1; i < S_NODES && ok; i++) {
+        int sentinel = i >= HL_TESTSENTINEL_DATA;
+        redisReply *r = sentinel ? s_ask (self, i, 3, master) : s_ask (self, i, 2, info);
+        ok = sentinel ? s_field (r, "num-slaves", "2") && s_field (r, "num-other-sentinels", "2")
+                      : r && r->type == REDIS_REPLY_STRING
+                        && strstr (r->str, "master_link_status:up") != NULL;
         if (r)
             freeReplyObject (r);
-        if (c)
-            redisFree (c);
-        if (!ok)
-            return 0;
     }
-    for (int i = 1; i < HL_TESTSENTINEL_DATA; i++) {
-        char address[32];
-        snprintf (address, sizeof address, "127.0.0.1:%d", self->port[i]);
-        redisContext *c = hl_testsentinel_connect (address);
-        redisReply *r = c ? redisCommand (c, "INFO replication") : NULL;
-        int ok = r && r->type == REDIS_REPLY_STRING && strstr (r->str, "master_link_status:up");
-        if (r)
-            freeReplyObject (r);
-        if (c)
-            redisFree (c);
-        if (!ok)
-            return 0;
-    }
-    return 1;
+    return ok;
 }
 
 hl_testsentinel_t *
-hl_testsentinel_new (const char *dir, int down_after_ms)
+hl_testsentinel_new (const char *parent, int down_after_ms)
 {
     hl_testsentinel_t *self = calloc (1, sizeof *self);
     if (!self)
         return NULL;
-    snprintf (self->dir, sizeof self->dir, "%s", dir);
-    mkdir (dir, 0700);
+    snprintf (self->dir, sizeof self->dir, "%s/redis", parent);
+    mkdir (self->dir, 0700);
     size_t off = 0;
     for (int i = 0; i < S_NODES; i++) {
         self->port[i] = hl_testenv_free_port ();
@@ -160,7 +160,7 @@ hl_testsentinel_new (const char *dir, int down_after_ms)
         hl_testenv_sleep_ms (100);
     if (!ok || !s_ready (self)) {
         fprintf (stderr, "testsentinel: the primary, replicas and sentinels under %s "
-                         "did not come up\n", dir);
+                         "did not come up\n", parent);
         hl_testsentinel_destroy (&self);
     }
     return self;
@@ -191,19 +191,14 @@ hl_testsentinel_sentinels (const hl_testsentinel_t *self)
 int
 hl_testsentinel_primary (hl_testsentinel_t *self, char *address, size_t len)
 {
+    const char *argv[] = { "SENTINEL", "get-master-addr-by-name", hl_testsentinel_name () };
     for (int i = HL_TESTSENTINEL_DATA; i < S_NODES; i++) {
-        char sentinel[32];
-        snprintf (sentinel, sizeof sentinel, "127.0.0.1:%d", self->port[i]);
-        redisContext *c = hl_testsentinel_connect (sentinel);
-        redisReply *r = c ? redisCommand (c, "SENTINEL get-master-addr-by-name %s",
-                                          hl_testsentinel_name ()) : NULL;
+        redisReply *r = s_ask (self, i, 3, argv);
         int ok = r && r->type == REDIS_REPLY_ARRAY && r->elements == 2;
         if (ok)
             snprintf (address, len, "%s:%s", r->element[0]->str, r->element[1]->str);
         if (r)
             freeReplyObject (r);
-        if (c)
-            redisFree (c);
         if (ok)
             return 0;
     }

@@ -19,10 +19,10 @@
 
 typedef struct hl_testsentinel hl_testsentinel_t;
 
-//  Start everything under DIR (a primary is declared down after
+//  Start everything under PARENT/redis (a primary is declared down after
 //  DOWN_AFTER_MS) and wait until every sentinel sees the primary, both
 //  replicas (in sync) and the other sentinels. NULL on failure.
-hl_testsentinel_t *hl_testsentinel_new (const char *dir, int down_after_ms);
+hl_testsentinel_t *hl_testsentinel_new (const char *parent, int down_after_ms);
 void hl_testsentinel_destroy (hl_testsentinel_t **self_p);
 
 //  "127.0.0.1:port,..." of the sentinels.

@@ -14,7 +14,6 @@
 #include "hl_testenv.h"
 #include "hl_testsentinel.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,17 +21,7 @@
 typedef struct {
     hl_load_opts_t opts;
     hl_load_result_t result;
-    volatile int finished;
 } s_load_t;
-
-static void *
-s_load_thread (void *arg)
-{
-    s_load_t *load = arg;
-    hl_load_run (&load->opts, &load->result);
-    load->finished = 1;
-    return NULL;
-}
 
 static long long
 s_int (redisContext *rc, const char *cmd)
@@ -97,9 +86,7 @@ static void
 test_sentinel_kill_primary (void)
 {
     hl_testenv_t *env = hl_testenv_new ("failover");
-    char dir[300];
-    snprintf (dir, sizeof dir, "%s/redis", hl_testenv_dir (env));
-    hl_testsentinel_t *ts = hl_testsentinel_new (dir, 500);
+    hl_testsentinel_t *ts = hl_testsentinel_new (hl_testenv_dir (env), 500);
     HL_CHECK (ts != NULL);
     if (!ts) {
         hl_testenv_destroy (&env);
@@ -126,18 +113,16 @@ test_sentinel_kill_primary (void)
     load.opts.resend_ms = 1000;
     load.opts.deadline_ms = 90000;
     load.opts.run_id = "failover";
-    load.finished = 0;
-    pthread_t thread;
-    pthread_create (&thread, NULL, s_load_thread, &load);
+    hl_load_thread_t *thread = hl_load_start (&load.opts, &load.result);
     usleep (1000 * 1000);
-    HL_CHECK (!load.finished);
+    HL_CHECK (!hl_load_ended (thread));
     char old[64] = "", primary[64] = "";
     HL_CHECK (hl_testsentinel_primary (ts, old, sizeof old) == 0);
     HL_CHECK (hl_testsentinel_kill (ts, old) == 0);
     long long killed = hl_testenv_now_ms ();
     HL_CHECK (hl_testsentinel_wait_switch (ts, old, 30000, primary, sizeof primary) == 0);
     long long switched = hl_testenv_now_ms ();
-    pthread_join (thread, NULL);
+    hl_load_join (&thread);
 
     long reissued = s_reissued (&load);
     redisContext *rc = hl_testsentinel_connect (primary);

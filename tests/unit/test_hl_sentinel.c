@@ -164,9 +164,7 @@ static void
 test_follow_failover (void)
 {
     hl_testenv_t *env = hl_testenv_new ("sentinel-follow");
-    char dir[300];
-    snprintf (dir, sizeof dir, "%s/redis", hl_testenv_dir (env));
-    hl_testsentinel_t *ts = hl_testsentinel_new (dir, 500);
+    hl_testsentinel_t *ts = hl_testsentinel_new (hl_testenv_dir (env), 500);
     HL_CHECK (ts != NULL);
     if (!ts) {
         hl_testenv_destroy (&env);
