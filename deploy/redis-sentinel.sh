@@ -140,7 +140,8 @@ hl_sentinel_stop () {
     [ -s "$dir/ports" ] || return 0
     for port in $(hl_sentinel_sentinel_ports "$dir") $(hl_sentinel_data_ports "$dir"); do
         for pidfile in "$dir/$port/sentinel.pid" "$dir/$port/redis.pid"; do
-            hl_cluster_alive "$pidfile" || continue
+            # (A node that died, e.g. a killed primary, leaves its pidfile.)
+            hl_cluster_alive "$pidfile" || { rm -f "$pidfile"; continue; }
             pid=$(cat "$pidfile")
             kill -TERM "$pid" 2>/dev/null
             for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
