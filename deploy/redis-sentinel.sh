@@ -136,19 +136,11 @@ hl_sentinel_wait () {
 # Stop what was started under DIR, sentinels first (so they do not fail
 # over while the data nodes stop): SIGTERM, by the PIDs in the pidfiles.
 hl_sentinel_stop () {
-    local dir=$1 port pid pidfile stopped=0
+    local dir=$1 port stopped=0
     [ -s "$dir/ports" ] || return 0
     for port in $(hl_sentinel_sentinel_ports "$dir") $(hl_sentinel_data_ports "$dir"); do
-        for pidfile in "$dir/$port/sentinel.pid" "$dir/$port/redis.pid"; do
-            # (A node that died, e.g. a killed primary, leaves its pidfile.)
-            hl_cluster_alive "$pidfile" || { rm -f "$pidfile"; continue; }
-            pid=$(cat "$pidfile")
-            kill -TERM "$pid" 2>/dev/null
-            for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-            kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-            rm -f "$pidfile"
-            stopped=$((stopped + 1))
-        done
+        hl_cluster_stop_pidfile "$dir/$port/sentinel.pid" && stopped=$((stopped + 1))
+        hl_cluster_stop_pidfile "$dir/$port/redis.pid" && stopped=$((stopped + 1))
     done
     [ $stopped -gt 0 ] && echo "redis with sentinel stopped ($stopped processes)"
     return 0
