@@ -12,6 +12,7 @@
  *  ticket of this run that nobody was told about. Prints the counts; exits
  *  1 if an invariant does not hold.
  */
+#include "hl_bucket.h"
 #include "hl_load.h"
 #include "hl_wire.h"
 
@@ -20,6 +21,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+//  The key of KIND of TICKET (hl_bucket), in one of four buffers used in turn.
+static const char *
+s_key (const char *ticket, const char *kind)
+{
+    static char keys[4][HL_BUCKET_KEY_MAX];
+    static unsigned next;
+    char *key = keys[next++ % 4];
+    hl_bucket_ticket_key (key, HL_BUCKET_KEY_MAX, ticket, kind);
+    return key;
+}
 
 typedef struct {
     long missing;        //  acked, but no such ticket
@@ -82,8 +94,8 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
     for (long i = 0; i < res->total; i++) {
         if (!*res->tickets[i])
             continue;
-        redisAppendCommand (rc, "HMGET hl:t:%s request_id state", res->tickets[i]);
-        redisAppendCommand (rc, "LINDEX hl:h:%s 0", res->tickets[i]);
+        redisAppendCommand (rc, "HMGET %s request_id state", s_key (res->tickets[i], "t"));
+        redisAppendCommand (rc, "GET %s", s_key (res->tickets[i], "h"));    //  one entry a line
     }
     for (long i = 0; i < res->total; i++) {
         if (!*res->tickets[i]) {
@@ -101,7 +113,7 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
             f->bad_state += t->element[1]->type != REDIS_REPLY_STRING
                             || !hl_wire_state_parse (t->element[1]->str);
             f->no_history += !h || h->type != REDIS_REPLY_STRING
-                             || !strstr (h->str, "\"intake\"");
+                             || !strstr (h->str, "\x1fintake\x1f");
         }
         if (t)
             freeReplyObject (t);
@@ -149,9 +161,12 @@ s_show_ticket (redisContext *rc, const char *ticket)
             freeReplyObject (r);
     }
     printf ("\n");
-    redisReply *h = redisCommand (rc, "LRANGE hl:h:%s 0 -1", ticket);
-    for (size_t i = 0; h && h->type == REDIS_REPLY_ARRAY && i < h->elements; i++)
-        printf ("    %s\n", h->element[i]->str);
+    redisReply *h = redisCommand (rc, "GET %s", s_key (ticket, "h"));
+    for (const char *line = h && h->type == REDIS_REPLY_STRING ? h->str : ""; *line;) {
+        size_t n = strcspn (line, "\n");
+        printf ("    %.*s\n", (int) n, line);
+        line += n + (line[n] != 0);
+    }
     if (h)
         freeReplyObject (h);
 }
@@ -170,7 +185,7 @@ s_show_stray (redisContext *rc, const hl_load_result_t *res)
             long acked = 0;
             for (long i = 0; i < res->total; i++)
                 acked += strcmp (res->tickets[i], ticket) == 0;
-            redisReply *st = redisCommand (rc, "HMGET hl:t:%s state request_id", ticket);
+            redisReply *st = redisCommand (rc, "HMGET %s state request_id", s_key (ticket, "t"));
             const char *state = st && st->type == REDIS_REPLY_ARRAY && st->element[0]->str
                               ? st->element[0]->str : "(none)";
             if (acked != 1 || strcmp (state, hl_wire_state_name (s)) != 0) {

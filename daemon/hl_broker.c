@@ -628,18 +628,8 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
         hl_timers_arm (self->timers, q->ticket, &res->sla);
         if (self->metrics)
             hl_metrics_transition (self->metrics, q->action);
-        if (self->feed) {
-            Hotline__Event ev = HOTLINE__EVENT__INIT;
-            ev.kind = "transition";
-            ev.ticket = q->ticket;
-            ev.unit = (char *) res->unit;
-            ev.from_state = (char *) hl_wire_state_name (res->from);
-            ev.to_state = (char *) hl_wire_state_name (res->to);
-            ev.action = (char *) hl_wire_action_name (q->action);
-            ev.has_at_ms = 1;
-            ev.at_ms = res->at_ms;
-            hl_feed_publish (self->feed, &ev);
-        }
+        hl_feed_transition (self->feed, q->ticket, res->unit, res->from, res->to, q->action,
+                            (int64_t) res->at_ms);
     }
     int settled = q->action == HOTLINE__ACTION__ACTION_SIGN
                || q->action == HOTLINE__ACTION__ACTION_RETURN;

@@ -1,5 +1,6 @@
 /*  hl_feed: event publishing. See hl_feed.h. */
 #include "hl_feed.h"
+#include "hl_wire.h"
 #include "hl_buf.h"
 
 #include <assert.h>
@@ -105,4 +106,44 @@ hl_feed_publish (hl_feed_t *self, const Hotline__Event *ev)
         s_json (&self->json, ev);
         self->fn (kind, self->json.data, self->json.len, self->arg);
     }
+}
+
+//  What every ticket event starts with.
+static void
+s_event (Hotline__Event *ev, const char *kind, const char *ticket, const char *unit,
+         int64_t at_ms)
+{
+    hotline__event__init (ev);
+    ev->kind = (char *) kind;
+    ev->ticket = (char *) ticket;
+    ev->unit = (char *) unit;
+    ev->has_at_ms = 1;
+    ev->at_ms = (uint64_t) at_ms;
+}
+
+void
+hl_feed_intake (hl_feed_t *self, const char *ticket, const char *unit, int state, int channel,
+                int64_t at_ms)
+{
+    if (!self)
+        return;
+    Hotline__Event ev;
+    s_event (&ev, "intake", ticket, unit, at_ms);
+    ev.channel = (char *) hl_wire_channel_name (channel);
+    ev.state = (char *) hl_wire_state_name (state);
+    hl_feed_publish (self, &ev);
+}
+
+void
+hl_feed_transition (hl_feed_t *self, const char *ticket, const char *unit, int from, int to,
+                    int action, int64_t at_ms)
+{
+    if (!self)
+        return;
+    Hotline__Event ev;
+    s_event (&ev, "transition", ticket, unit, at_ms);
+    ev.from_state = (char *) hl_wire_state_name (from);
+    ev.to_state = (char *) hl_wire_state_name (to);
+    ev.action = (char *) hl_wire_action_name (action);
+    hl_feed_publish (self, &ev);
 }

@@ -12,6 +12,7 @@
 #include "hotline.pb-c.h"
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct hl_feed hl_feed_t;
 
@@ -25,5 +26,13 @@ void hl_feed_listen (hl_feed_t *self, hl_feed_fn *fn, void *arg);
 
 //  Publish EV (its kind field says which).
 void hl_feed_publish (hl_feed_t *self, const Hotline__Event *ev);
+
+//  The two events every ticket's life is made of, said once: a new ticket
+//  (intake: its STATE and CHANNEL) and a transition (FROM, TO, ACTION).
+//  SELF may be NULL (nobody listens): nothing is published.
+void hl_feed_intake (hl_feed_t *self, const char *ticket, const char *unit, int state,
+                     int channel, int64_t at_ms);
+void hl_feed_transition (hl_feed_t *self, const char *ticket, const char *unit, int from,
+                         int to, int action, int64_t at_ms);
 
 #endif

@@ -452,25 +452,24 @@ s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
         hl_httpd_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
         return;
     }
+    //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
     int n = (int) ((z - a) / 86400) + 1;
-    char (*days)[12] = calloc ((size_t) n, 12);
-    const char **argv = calloc ((size_t) n, sizeof *argv);
-    if (!days || !argv)
-        abort ();
+    hl_buf_t days = HL_BUF_INIT;
     for (int i = 0; i < n; i++) {
         time_t t = a + (time_t) i * 86400;
         struct tm tm;
+        char day[12];
         gmtime_r (&t, &tm);
-        strftime (days[i], 12, "%Y%m%d", &tm);
-        argv[i] = days[i];
+        strftime (day, sizeof day, "%Y%m%d", &tm);
+        hl_buf_printf (&days, "%s%s", i ? "," : "", day);
     }
-    s_pending_t *p = s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", n, argv);
+    const char *argv[] = { "days", days.data };
+    s_pending_t *p = s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", 2, argv);
     if (p) {
-        snprintf (p->from, sizeof p->from, "%s", days[0]);
-        snprintf (p->to, sizeof p->to, "%s", days[n - 1]);
+        snprintf (p->from, sizeof p->from, "%.8s", days.data);
+        snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
     }
-    free (argv);
-    free (days);
+    hl_buf_free (&days);
 }
 
 static int
@@ -587,22 +586,23 @@ s_on_request (hl_httpd_req_t *req, void *arg)
                         hl_http_dashboard_len);
     else
     if (strcmp (path, "/api/summary") == 0 || strcmp (path, "/metrics") == 0) {
-        const char *argv[] = { now };
-        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 1, argv);
+        const char *argv[] = { "now_ms", now };
+        s_ask (self, req, path[1] == 'a' ? S_SUMMARY : S_METRICS, "hl_dash_summary", 2, argv);
     }
     else
     if (strcmp (path, "/api/intake") == 0) {
         int minutes = hl_httpd_req_param (req, "minutes", text, sizeof text) == 1 ? atoi (text) : 60;
         snprintf (number, sizeof number, "%d", minutes < 1 ? 1 : minutes > 1440 ? 1440 : minutes);
-        const char *argv[] = { now, number };
-        s_ask (self, req, S_INTAKE, "hl_dash_intake", 2, argv);
+        const char *argv[] = { "now_ms", now, "minutes", number };
+        s_ask (self, req, S_INTAKE, "hl_dash_intake", 4, argv);
     }
     else
     if (strcmp (path, "/api/deadlines") == 0) {
         const char *level = s_param (req, "level", text, sizeof text, "");
         snprintf (number, sizeof number, "%d", s_limit (req, 100, 1000));
-        const char *argv[] = { strcmp (level, "warned") == 0 ? "warned" : "overdue", number };
-        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 2, argv);
+        const char *argv[] = { "list", strcmp (level, "warned") == 0 ? "warned" : "overdue",
+                               "limit", number };
+        s_ask (self, req, S_DEADLINES, "hl_dash_deadlines", 4, argv);
     }
     else
     if (strcmp (path, "/api/units") == 0 || strcmp (path, "/api/units.csv") == 0)
@@ -610,8 +610,8 @@ s_on_request (hl_httpd_req_t *req, void *arg)
     else
     if (strcmp (path, "/api/hotspots") == 0) {
         snprintf (number, sizeof number, "%d", s_limit (req, 20, 100));
-        const char *argv[] = { number };
-        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 1, argv);
+        const char *argv[] = { "limit", number };
+        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 2, argv);
     }
     else
     if (strcmp (path, "/events") == 0)

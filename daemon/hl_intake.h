@@ -1,4 +1,4 @@
-/*  hl_intake: the front door of hotlined.
+/*  hl_intake: the front door of hotlined, and the channels' complaints.
  *
  *  A ZeroMQ ROUTER socket bound on the configured endpoints receives
  *  Envelopes from every channel (agents' terminals, the web portal, the
@@ -9,9 +9,11 @@
  *  if the store could not confirm in time. Many requests are in flight at
  *  once; nothing here blocks.
  *
- *  The same socket serves staff: transitions (dispatch, review, visit,
- *  merge, close) and ticket lists. New tickets are routed through the
- *  dispatch catalogue and handed to the worker queue once stored.
+ *  The same socket serves staff: hl_intake hands every request that is
+ *  not a complaint to hl_staff (actions and queries), and the two share
+ *  only hl_reply (answers, in-flight bounds, draining). New tickets are
+ *  routed through the dispatch catalogue and handed to the worker queue
+ *  once stored.
  *
  *  Clients may use DEALER (one frame: the envelope) or REQ (an empty
  *  delimiter, then the envelope) sockets.

@@ -1,6 +1,7 @@
 /*  hl_layout: the store's layout version, checked before every load.
  *  See hl_layout.h. */
 #include "hl_layout.h"
+#include "hl_bucket.h"
 #include "hl_log.h"
 
 #include <assert.h>
@@ -16,7 +17,14 @@ typedef struct {
     int known;                   //  the layout of our library
     hl_layout_fn *fn;
     void *arg;
+    long moved;                  //  keys the migration renamed
 } s_check_t;
+
+//  Set while a store is being migrated from layout 1, so that a migration
+//  cut short (a crash, a lost connection) is finished at the next start.
+//  It is set before the mark and removed after the last key moved.
+#define S_MIGRATING_KEY HL_LAYOUT_KEY ":migrating"
+
 
 int
 hl_layout_of_library (const char *code, size_t len)
@@ -70,6 +78,155 @@ static const char s_mark_script[] =
     "if stored <= ours then redis.call('SET', KEYS[1], ARGV[1]) end "
     "return stored";
 
+//  ---------------------------------------------------------------------
+//  Layout 1 -> 2: a ticket's keys gain their bucket's hash tag. Tickets
+//  of layout 1 keep their numbers (callers have them), which name bucket
+//  0 (hl_bucket); a request's idempotency record moves to its request's
+//  bucket. Everything else (indexes, timers, counters) holds ticket
+//  numbers, not keys, and stays. Only a single Redis ever had layout 1,
+//  so RENAME may move keys between slots. Renaming is idempotent: a key
+//  already moved (by an earlier, cut-short run or another instance) is
+//  simply not there any more.
+
+static void s_finish (s_check_t *check, hl_layout_verdict_t verdict, const char *message);
+
+//  A history of layout 1 is a list of JSON entries; layout 2 keeps them
+//  in one string, each entry its six fields separated by 0x1f and ended
+//  by a newline (hotline.lua's history_entry and history_add, whose format
+//  this conversion writes once more, frozen as layout 2 has it).
+static const char s_history_script[] =
+    "local kind = redis.call('TYPE', KEYS[1])['ok'] "
+    "if kind == 'list' then "
+    "  local out = {} "
+    "  for i, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do "
+    "    local ok, e = pcall(cjson.decode, raw) "
+    "    if not ok or type(e) ~= 'table' then e = {note = raw} end "
+    "    local at = type(e.at) == 'number' and string.format('%d', e.at) or tostring(e.at or '') "
+    "    local f = {at, e.actor or '', e.action or '', e.from or '', e.to or '', e.note or ''} "
+    "    for k = 1, 6 do f[k] = string.gsub(tostring(f[k]), '[\\n\\31]', ' ') end "
+    "    out[i] = table.concat(f, '\\31') "
+    "  end "
+    "  redis.call('SET', KEYS[2], table.concat(out, '\\n') .. '\\n') "
+    "  redis.call('DEL', KEYS[1]) "
+    "elseif kind ~= 'none' then redis.call('RENAME', KEYS[1], KEYS[2]) end "
+    "return 1";
+static void s_migrate_scan (s_check_t *check, const char *cursor);
+
+//  The key of layout 2 for KEY of layout 1 in OUT; 0, or -1 if KEY is not
+//  one that moves.
+static int
+s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
+{
+    static const char *const kinds[] = { "t", "h", "merged" };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t k = strlen (kinds[i]);
+        if (len > 4 + k && memcmp (key, "hl:", 3) == 0 && memcmp (key + 3, kinds[i], k) == 0
+            && key[3 + k] == ':')
+            return hl_bucket_key (out, outlen, 0, kinds[i], key + 4 + k, len - 4 - k) < 0 ? -1 : 0;
+    }
+    if (len > 8 && memcmp (key, "hl:idem:", 8) == 0) {
+        const char *id = key + 8, *colon = memchr (id, ':', len - 8);
+        if (!colon || colon - id >= 32)
+            return -1;
+        char channel[32];
+        snprintf (channel, sizeof channel, "%.*s", (int) (colon - id), id);
+        int bucket = hl_bucket_of_request (channel, colon + 1, len - 8 - (size_t) (colon - id) - 1);
+        return hl_bucket_key (out, outlen, bucket, "idem", id, len - 8) < 0 ? -1 : 0;
+    }
+    return -1;
+}
+
+static void
+s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_check_t *check = arg;
+    if (!reply) {
+        free (check);
+        return;
+    }
+    hl_notice ("ticket store migrated to layout %d: %ld keys moved into their buckets",
+               check->known, check->moved);
+    s_finish (check, HL_LAYOUT_OK, "");
+}
+
+static void
+s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    s_check_t *check = arg;
+    if (!reply) {
+        free (check);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        char message[300];
+        snprintf (message, sizeof message, "migrating the store refused: %s", reply->str);
+        s_finish (check, HL_LAYOUT_RETRY, message);
+        return;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        s_finish (check, HL_LAYOUT_RETRY, "migrating the store: SCAN gave an unexpected reply");
+        return;
+    }
+    const redisReply *keys = reply->element[1];
+    for (size_t i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+        char to[HL_BUCKET_KEY_MAX + 160];
+        if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
+            continue;
+        int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
+        const char *argv[] = { "RENAME", k->str, to };
+        size_t lens[] = { 6, k->len, strlen (to) };
+        const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
+        size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
+        if ((history ? hl_redis_command (redis, 5, eval, elens, NULL, NULL)
+                     : hl_redis_command (redis, 3, argv, lens, NULL, NULL)) == 0)
+            check->moved++;
+    }
+    s_migrate_scan (check, reply->element[0]->str);
+}
+
+//  The SCAN step at CURSOR ("" to begin), or, after the last, the end of
+//  the migration: its flag is removed behind every RENAME sent (one
+//  connection, in order).
+static void
+s_migrate_scan (s_check_t *check, const char *cursor)
+{
+    if (strcmp (cursor, "0") == 0) {
+        const char *argv[] = { "DEL", S_MIGRATING_KEY };
+        if (hl_redis_command (check->redis, 2, argv, NULL, s_on_migrated, check) != 0)
+            free (check);
+        return;
+    }
+    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", "hl:*", "COUNT", "1000" };
+    if (hl_redis_command (check->redis, 6, argv, NULL, s_on_scanned, check) != 0)
+        free (check);
+}
+
+//  A migration flagged (now or by a start cut short) runs before the
+//  store is served.
+static void
+s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_check_t *check = arg;
+    if (!reply) {
+        free (check);
+        return;
+    }
+    if (s_refused (check, reply, "reading the migration flag"))
+        return;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+        hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout %d)",
+                   check->known);
+        s_migrate_scan (check, "");
+        return;
+    }
+    s_finish (check, HL_LAYOUT_OK, "");
+}
+
 static void
 s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -86,11 +243,9 @@ s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
         s_refuse (check, "data", stored);
         return;
     }
-    //  Migrations from an older layout would run here, before the mark.
-    //  There are none: see hl_layout.h.
-    if (stored < check->known)
-        hl_notice ("ticket store layout %d -> %d: nothing to migrate", stored, check->known);
-    s_finish (check, HL_LAYOUT_OK, "");
+    const char *argv[] = { "EXISTS", S_MIGRATING_KEY };
+    if (hl_redis_command (redis, 2, argv, NULL, s_on_flag, check) != 0)
+        free (check);
 }
 
 //  The library loaded in Redis, if any: FUNCTION LIST answers a list of
@@ -110,6 +265,36 @@ s_loaded_layout (const redisReply *reply)
     return 0;
 }
 
+//  The stored layout, read before the mark: a store of layout 0 or 1 is
+//  flagged for the migration first, so that the flag is there whenever the
+//  mark is (a crash between the two leaves an unmarked store, flagged
+//  again at the next start). Then the mark.
+static void
+s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    s_check_t *check = arg;
+    if (!reply) {
+        free (check);
+        return;
+    }
+    if (s_refused (check, reply, "reading the layout"))
+        return;
+    int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
+    if (stored < 2 && check->known >= 2) {
+        const char *flag[] = { "SET", S_MIGRATING_KEY, stored ? "1" : "0" };
+        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
+            free (check);
+            return;
+        }
+    }
+    char known[16];
+    snprintf (known, sizeof known, "%d", check->known);
+    const char *argv[] = { "EVAL", s_mark_script, "1", HL_LAYOUT_KEY, known };
+    size_t lens[] = { 4, sizeof s_mark_script - 1, 1, strlen (HL_LAYOUT_KEY), strlen (known) };
+    if (hl_redis_command (redis, 5, argv, lens, s_on_marked, check) != 0)
+        free (check);
+}
+
 static void
 s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -125,11 +310,8 @@ s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
         s_refuse (check, "a Function library", loaded);
         return;
     }
-    char known[16];
-    snprintf (known, sizeof known, "%d", check->known);
-    const char *argv[] = { "EVAL", s_mark_script, "1", HL_LAYOUT_KEY, known };
-    size_t lens[] = { 4, sizeof s_mark_script - 1, 1, strlen (HL_LAYOUT_KEY), strlen (known) };
-    if (hl_redis_command (redis, 5, argv, lens, s_on_marked, check) != 0)
+    const char *argv[] = { "GET", HL_LAYOUT_KEY };
+    if (hl_redis_command (redis, 2, argv, NULL, s_on_stored, check) != 0)
         free (check);
 }
 
@@ -140,7 +322,7 @@ hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *
     s_check_t *check = calloc (1, sizeof *check);
     if (!check)
         abort ();
-    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg };
+    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0 };
     assert (check->known > 0);
     const char *argv[] = { "FUNCTION", "LIST", "LIBRARYNAME", "hotline", "WITHCODE" };
     size_t lens[] = { 8, 4, 11, 7, 8 };

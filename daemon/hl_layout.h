@@ -11,9 +11,10 @@
  *  or data newer than this build knows is refused (loading ours would
  *  replace the functions a newer hotlined calls, and ours would misread
  *  its data); an older store is migrated forward and marked. Layout 1 is
- *  the first recorded: a store from before (no hl:layout, a library
- *  without LAYOUT_VERSION) has the same keys, so there is nothing to
- *  migrate yet and marking it is the whole step.
+ *  the first recorded (a store from before, with no hl:layout, has the
+ *  same keys). Layout 2 put every key of a ticket in its bucket
+ *  (hl_bucket): a store of layout 0 or 1 is migrated by renaming them, and
+ *  a flag in the store makes a cut-short migration finish at the next start.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -1,14 +1,17 @@
 /*  hl_seqguard: no ticket number issued twice across a primary switch.
  *
- *  Ticket numbers count up in Redis (hl:seq:<day>, daemon/hotline.lua).
+ *  Ticket numbers count up in Redis, one sequence per bucket and day
+ *  (hl:{NN}:seq:<day>, daemon/hotline.lua).
  *  Replication is asynchronous, so a replica promoted after its primary
  *  died may lack the last numbers the primary handed out, and would hand
  *  them out again to other complaints. Before the store serves intake on a
  *  connection, this guard asks the primary for its replication id (INFO
  *  replication: a promotion gives the new primary a new one) and calls
- *  hl_seq_guard with it: on a primary not seen before, the day's sequences
- *  jump by a gap larger than any loss, once, whichever hotlined asks first.
- *  Intake is refused with a retryable code until the guard has run.
+ *  hl_seq_guard with it once per bucket (each call's keys are in its
+ *  bucket's slot): on a primary not seen before, the bucket's sequences of
+ *  the days around today jump by a gap larger than any loss, once,
+ *  whichever hotlined asks first. The run is done when every bucket has
+ *  answered; intake is refused with a retryable code until then.
  */
 #ifndef HL_SEQGUARD_H_INCLUDED
 #define HL_SEQGUARD_H_INCLUDED

@@ -1,5 +1,6 @@
 /*  hl_store: ticket store over Redis Functions. See hl_store.h. */
 #include "hl_store.h"
+#include "hl_bucket.h"
 #include "hl_complaint.h"
 #include "hl_layout.h"
 #include "hl_log.h"
@@ -359,6 +360,26 @@ s_copy_str (char *out, size_t outlen, const redisReply *r)
         out[0] = 0;
 }
 
+//  A Function's answer given as name/value pairs: the value named NAME,
+//  NULL if there is none.
+static const redisReply *
+s_named (const redisReply *reply, const char *name)
+{
+    for (size_t i = 0; s_reply_is_array (reply, 2) && i + 1 < reply->elements; i += 2) {
+        const redisReply *key = reply->element[i];
+        if (key->type == REDIS_REPLY_STRING && strcmp (key->str, name) == 0)
+            return reply->element[i + 1];
+    }
+    return NULL;
+}
+
+//  The named value NAME copied into OUT ("" if none).
+static void
+s_named_str (const redisReply *reply, const char *name, char *out, size_t outlen)
+{
+    s_copy_str (out, outlen, s_named (reply, name));
+}
+
 //  Turns the reply of hl_intake into a result. Anything unexpected is a
 //  failure, never an acknowledgement.
 static void
@@ -379,21 +400,21 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
     char kind[16];
     res->outcome = HL_STORE_FAILED;
     snprintf (res->error, sizeof res->error, "ticket store gave an unexpected reply");
-    if (!s_reply_is_array (reply, 2))
+    s_named_str (reply, "outcome", kind, sizeof kind);
+    s_named_str (reply, "ticket", res->ticket, sizeof res->ticket);
+    if (!res->ticket[0])
         return;
-    s_copy_str (kind, sizeof kind, reply->element[0]);
-    s_copy_str (res->ticket, sizeof res->ticket, reply->element[1]);
     if (strcmp (kind, "conflict") == 0) {
         res->outcome = HL_STORE_CONFLICT;
         return;
     }
-    if (reply->elements < 6 || (strcmp (kind, "new") != 0 && strcmp (kind, "dup") != 0))
+    if (strcmp (kind, "new") != 0 && strcmp (kind, "dup") != 0)
         return;
     char state[32], created[32];
-    s_copy_str (state, sizeof state, reply->element[2]);
-    s_copy_str (created, sizeof created, reply->element[3]);
-    s_copy_str (res->unit, sizeof res->unit, reply->element[4]);
-    s_copy_str (res->assist, sizeof res->assist, reply->element[5]);
+    s_named_str (reply, "state", state, sizeof state);
+    s_named_str (reply, "created_ms", created, sizeof created);
+    s_named_str (reply, "unit", res->unit, sizeof res->unit);
+    s_named_str (reply, "assist", res->assist, sizeof res->assist);
     res->state = hl_wire_state_parse (state);
     res->created_ms = strtoull (created, NULL, 10);
     res->outcome = kind[0] == 'n' ? HL_STORE_NEW : HL_STORE_DUP;
@@ -511,6 +532,25 @@ s_arg_str (s_args_t *a, const char *str)
     s_arg (a, str, strlen (str));
 }
 
+//  A named argument: NAME and its value, left out when empty.
+static void
+s_param (s_args_t *a, const char *name, int has, ProtobufCBinaryData value)
+{
+    if (has && value.len) {
+        s_arg_str (a, name);
+        s_arg (a, value.data, value.len);
+    }
+}
+
+static void
+s_param_str (s_args_t *a, const char *name, const char *value)
+{
+    if (value && *value) {
+        s_arg_str (a, name);
+        s_arg_str (a, value);
+    }
+}
+
 //  Appends the ticket hash's field/value pairs for C. Text fields point
 //  into the complaint (no copy); numbers are formatted into SCRATCH.
 //  A caller's details as they are stored: sealed, and the number's index
@@ -620,25 +660,40 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_sealed_t caller;
     s_seal_caller (self->opts.pii, c, phone, &caller);
 
+    //  The ticket's bucket is the request's: its idempotency record, the
+    //  one key named here, carries the tag every key of the ticket will.
+    const char *channel = hl_wire_channel_name (c->channel);
+    char idem[HL_BUCKET_KEY_MAX + 128], idem_id[160];
+    int n = snprintf (idem_id, sizeof idem_id, "%s:%.*s", channel, (int) c->request_id.len,
+                      (const char *) c->request_id.data);
+    if (n < 0 || (size_t) n >= sizeof idem_id
+        || hl_bucket_key (idem, sizeof idem,
+                          hl_bucket_of_request (channel, c->request_id.data, c->request_id.len),
+                          "idem", idem_id, (size_t) n) < 0)
+        return -1;              //  hl_complaint bounds request ids well below this
+
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_intake");
-    s_arg_str (&a, "0");
-    s_arg_str (&a, hl_wire_channel_name (c->channel));
-    s_arg (&a, c->request_id.data, c->request_id.len);
-    s_arg_str (&a, fp);
-    s_arg_str (&a, self->city_prefix);
-    s_arg_str (&a, self->tz);
-    s_arg_str (&a, now);
-    s_arg_str (&a, self->ttl);
-    s_arg_str (&a, actor);
-    s_arg_str (&a, caller.index);
-    s_arg_str (&a, d->state);
-    s_arg_str (&a, d->unit);
-    s_arg_str (&a, d->assist);
-    s_arg_str (&a, d->note);
-    for (int i = 0; i < 4; i++)
-        s_arg_str (&a, sla[i]);
+    s_arg_str (&a, "1");
+    s_arg_str (&a, idem);
+    s_param_str (&a, "channel", channel);
+    s_param_str (&a, "fingerprint", fp);
+    s_param_str (&a, "prefix", self->city_prefix);
+    s_param_str (&a, "tz_offset_min", self->tz);
+    s_param_str (&a, "now_ms", now);
+    s_param_str (&a, "idem_ttl_s", self->ttl);
+    s_param_str (&a, "actor", actor);
+    s_param_str (&a, "caller_index", caller.index);
+    s_param_str (&a, "state", d->state);
+    s_param_str (&a, "unit", d->unit);
+    s_param_str (&a, "assist", d->assist);
+    s_param_str (&a, "note", d->note);
+    s_param_str (&a, "sign_warn", sla[0]);
+    s_param_str (&a, "sign_due", sla[1]);
+    s_param_str (&a, "sign_esc", sla[2]);
+    s_param_str (&a, "sla_gen", sla[3]);
+    s_arg_str (&a, "fields");
     s_field_args (&a, c, &caller, scratch);
 
     s_call_t *call = s_call_new (arg);
@@ -1013,14 +1068,33 @@ s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
     s_answer_read (arg, reply, s_reply_is_array (reply, 2), s_deliver_view);
 }
 
+//  The keys a step on one ticket declares: its hash, history and merged set.
+typedef struct {
+    char t[HL_BUCKET_KEY_MAX], h[HL_BUCKET_KEY_MAX], merged[HL_BUCKET_KEY_MAX];
+} s_ticket_keys_t;
+
+//  0, or -1 when TICKET is too long to be one (the caller refuses it).
+static int
+s_ticket_keys (const char *ticket, s_ticket_keys_t *k)
+{
+    if (hl_bucket_ticket_key (k->t, sizeof k->t, ticket, "t") < 0
+        || hl_bucket_ticket_key (k->h, sizeof k->h, ticket, "h") < 0
+        || hl_bucket_ticket_key (k->merged, sizeof k->merged, ticket, "merged") < 0)
+        return -1;
+    return 0;
+}
+
 static int
 s_ticket_read (hl_store_t *self, const char *function, const char *ticket,
                hl_store_view_fn *fn, void *arg)
 {
-    const char *argv[] = { "FCALL_RO", function, "0", ticket };
+    s_ticket_keys_t k;
+    if (s_ticket_keys (ticket, &k) != 0)
+        return -1;
+    const char *argv[] = { "FCALL_RO", function, "3", k.t, k.h, k.merged };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send_read (self, 4, argv, NULL, s_on_ticket, call);
+    return s_send_read (self, 6, argv, NULL, s_on_ticket, call);
 }
 
 int
@@ -1035,12 +1109,15 @@ hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
                         const char *reason, int64_t now_ms, hl_store_view_fn *fn, void *arg)
 {
     char now[24];
+    s_ticket_keys_t k;
+    if (s_ticket_keys (ticket, &k) != 0)
+        return -1;
     snprintf (now, sizeof now, "%lld", (long long) now_ms);
-    const char *argv[] = { "FCALL", "hl_ticket_reveal", "0", "ticket", ticket, "actor", actor,
-                           "now_ms", now, "reason", reason };
+    const char *argv[] = { "FCALL", "hl_ticket_reveal", "3", k.t, k.h, k.merged,
+                           "actor", actor, "now_ms", now, "reason", reason };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send (self, 11, argv, NULL, s_on_ticket, call);
+    return s_send (self, 12, argv, NULL, s_on_ticket, call);
 }
 
 //  What a department is sent of a ticket: the request and where it stands,
@@ -1084,8 +1161,9 @@ s_on_brief (hl_redis_t *redis, redisReply *reply, void *arg)
 int
 hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
 {
-    char key[HL_STORE_TICKET_MAX + 8];
-    snprintf (key, sizeof key, "hl:t:%s", ticket);
+    char key[HL_BUCKET_KEY_MAX];
+    if (hl_bucket_ticket_key (key, sizeof key, ticket, "t") < 0)
+        return -1;
     const char *argv[2 + S_BRIEF_COUNT] = { "HMGET", key };
     for (size_t i = 0; i < S_BRIEF_COUNT; i++)
         argv[2 + i] = s_brief_fields[i];
@@ -1096,26 +1174,6 @@ hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *f
 
 //  --------------------------------------------------------------------
 //  Transitions.
-
-//  A Function's answer given as name/value pairs: the value named NAME,
-//  NULL if there is none.
-static const redisReply *
-s_named (const redisReply *reply, const char *name)
-{
-    for (size_t i = 0; s_reply_is_array (reply, 2) && i + 1 < reply->elements; i += 2) {
-        const redisReply *key = reply->element[i];
-        if (key->type == REDIS_REPLY_STRING && strcmp (key->str, name) == 0)
-            return reply->element[i + 1];
-    }
-    return NULL;
-}
-
-//  The named value NAME copied into OUT ("" if none).
-static void
-s_named_str (const redisReply *reply, const char *name, char *out, size_t outlen)
-{
-    s_copy_str (out, outlen, s_named (reply, name));
-}
 
 //  Turns the reply of hl_transition into a result. As for intake, only a
 //  confirmed 'ok' or 'dup' counts as applied.
@@ -1167,24 +1225,6 @@ s_on_transition (hl_redis_t *redis, redisReply *reply, void *arg)
     s_parse_transition (reply, &res);
     call->transition_fn (&res, call->arg);
     free (call);
-}
-
-static void
-s_param (s_args_t *a, const char *name, int has, ProtobufCBinaryData value)
-{
-    if (has && value.len) {
-        s_arg_str (a, name);
-        s_arg (a, value.data, value.len);
-    }
-}
-
-static void
-s_param_str (s_args_t *a, const char *name, const char *value)
-{
-    if (value && *value) {
-        s_arg_str (a, name);
-        s_arg_str (a, value);
-    }
 }
 
 //  The transition's parameters as name/value pairs. Numbers are written
@@ -1256,15 +1296,17 @@ hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
 }
 
 static int
-s_fcall (hl_store_t *self, hl_redis_t *redis, const char *name, int argc, const char **argv,
-         const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+s_fcall (hl_store_t *self, hl_redis_t *redis, const char *name, const char *key, int argc,
+         const char **argv, const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
     if (!hl_store_is_ready (self))
         return -1;
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, name);
-    s_arg_str (&a, "0");
+    s_arg_str (&a, key ? "1" : "0");
+    if (key)
+        s_arg_str (&a, key);
     for (int i = 0; i < argc; i++)
         s_arg (&a, argv[i], lens ? lens[i] : strlen (argv[i]));
     return hl_redis_command (redis, a.argc, a.argv, a.lens, fn, arg);
@@ -1274,14 +1316,24 @@ int
 hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                 const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, self->redis, name, argc, argv, lens, fn, arg);
+    return s_fcall (self, self->redis, name, NULL, argc, argv, lens, fn, arg);
+}
+
+int
+hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, int argc,
+                       const char **argv, hl_redis_reply_fn *fn, void *arg)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    if (hl_bucket_ticket_key (key, sizeof key, ticket, "t") < 0)
+        return -1;
+    return s_fcall (self, self->redis, name, key, argc, argv, NULL, fn, arg);
 }
 
 int
 hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
                      const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, s_reader (self), name, argc, argv, lens, fn, arg);
+    return s_fcall (self, s_reader (self), name, NULL, argc, argv, lens, fn, arg);
 }
 
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.
@@ -1318,10 +1370,16 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     snprintf (ticket, sizeof ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
     //  Every argument is named (hotline.lua's transition reads them so).
     ProtobufCBinaryData request_id = { rid_len, (uint8_t *) rid };
+    s_ticket_keys_t k;
+    if (s_ticket_keys (ticket, &k) != 0)
+        return -1;
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_transition");
-    s_arg_str (&a, "0");
+    s_arg_str (&a, "3");
+    s_arg_str (&a, k.t);
+    s_arg_str (&a, k.h);
+    s_arg_str (&a, k.merged);
     s_param_str (&a, "ticket", ticket);
     s_param_str (&a, "action", hl_wire_action_name (t->action));
     s_param_str (&a, "actor", actor);
@@ -1407,16 +1465,18 @@ int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char n[16], hashed[HL_PII_INDEX_MAX];
+    char n[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
     snprintf (n, sizeof n, "%u", limit);
     if (strcmp (index, "caller") == 0) {
         hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
         key = hashed;
     }
-    const char *argv[] = { "FCALL_RO", "hl_ticket_list", "0", index, key, state, n };
+    if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_KEY_PREFIX, index, key) >= (int) sizeof zkey)
+        return -1;
+    const char *argv[] = { "FCALL_RO", "hl_ticket_list", "1", zkey, "state", state, "limit", n };
     s_call_t *call = s_call_new (arg);
     call->list_fn = fn;
-    return s_send_read (self, 7, argv, NULL, s_on_list, call);
+    return s_send_read (self, 8, argv, NULL, s_on_list, call);
 }
 
 static void
@@ -1455,8 +1515,8 @@ hl_store_dispatched_scan (hl_store_t *self, long start, long count, hl_store_sca
     char from[24], n[24];
     snprintf (from, sizeof from, "%ld", start);
     snprintf (n, sizeof n, "%ld", count);
-    const char *argv[] = { "FCALL_RO", "hl_dispatched_scan", "0", from, n };
+    const char *argv[] = { "FCALL_RO", "hl_dispatched_scan", "0", "start", from, "count", n };
     s_call_t *call = s_call_new (arg);
     call->scan_fn = fn;
-    return s_send (self, 5, argv, NULL, s_on_scan, call);
+    return s_send (self, 7, argv, NULL, s_on_scan, call);
 }

@@ -180,6 +180,10 @@ int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sl
 //  FN gets the raw reply (NULL if none came). Same contract as the rest.
 int hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                     const size_t *lens, hl_redis_reply_fn *fn, void *arg);
+//  The same for a Function on one ticket: it declares the ticket's hash
+//  (its one key) and is given named arguments ARGV.
+int hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, int argc,
+                           const char **argv, hl_redis_reply_fn *fn, void *arg);
 //  The same for a Function that only reads (dashboard figures): it goes
 //  on the read connection, behind other reads and never behind writes.
 int hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,

@@ -77,12 +77,15 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
     hl_deadline_facts_t facts;
     s_facts (sla, &facts);
     char gen[24], reset[2] = { sla->reset ? '1' : '0', 0 };
-    char names[4][16], starts[4][24], moments[4][3][24];
-    const char *argv[3 + 4 * 5];
+    char moments[4][3][24], clocks[4][320];      //  (room the compiler can prove)
+    const char *argv[6 + 4 * 2];
     int argc = 0;
     snprintf (gen, sizeof gen, "%llu", (unsigned long long) hl_deadline_generation (self->deadline));
+    argv[argc++] = "ticket";
     argv[argc++] = ticket;
+    argv[argc++] = "gen";
     argv[argc++] = gen;
+    argv[argc++] = "reset";
     argv[argc++] = reset;
     for (int i = 0; i < sla->n_arm; i++) {
         hl_sla_deadline_t d;
@@ -90,20 +93,19 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
                                  sla->pauses, sla->extension_days, &d) != 0)
             continue;
         provisional += (d.flags & HL_CALENDAR_PROVISIONAL) != 0;
-        snprintf (names[i], sizeof names[i], "%s", hl_deadline_milestone_name (sla->arm[i]));
-        snprintf (starts[i], sizeof starts[i], "%lld", (long long) sla->start_ms[i]);
         s_moment (moments[i][0], d.warn_ms);
         s_moment (moments[i][1], d.due_ms);
         s_moment (moments[i][2], d.escalate_ms);
-        argv[argc++] = names[i];
-        argv[argc++] = starts[i];
-        for (int k = 0; k < 3; k++)
-            argv[argc++] = moments[i][k];
+        //  Each clock as <milestone> = "start,warn,due,escalate" (hl_sla_arm).
+        snprintf (clocks[i], sizeof clocks[i], "%lld,%s,%s,%s", (long long) sla->start_ms[i],
+                  moments[i][0], moments[i][1], moments[i][2]);
+        argv[argc++] = hl_deadline_milestone_name (sla->arm[i]);
+        argv[argc++] = clocks[i];
         if (d.warn_ms != HL_SLA_NEVER && (self->next_due == 0 || d.warn_ms < self->next_due))
             hl_timers_kick (self);
     }
-    if (argc > 3)
-        hl_store_fcall (self->store, "hl_sla_arm", argc, argv, NULL, s_on_armed, self);
+    if (argc > 6)
+        hl_store_fcall_ticket (self->store, "hl_sla_arm", ticket, argc, argv, s_on_armed, self);
     return provisional;
 }
 
@@ -191,8 +193,8 @@ s_fire (hl_timers_t *self)
     char now[24], limit[16];
     snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->deadline));
     snprintf (limit, sizeof limit, "%d", S_FIRE_BATCH);
-    const char *argv[] = { now, limit };
-    if (hl_store_fcall (self->store, "hl_timer_fire", 2, argv, NULL, s_on_fired, self) == 0)
+    const char *argv[] = { "now_ms", now, "limit", limit };
+    if (hl_store_fcall (self->store, "hl_timer_fire", 4, argv, NULL, s_on_fired, self) == 0)
         self->firing = 1;
 }
 
@@ -274,8 +276,9 @@ s_scan_more (hl_timers_t *self)
     char start[24], count[16];
     snprintf (start, sizeof start, "%ld", self->scan_next);
     snprintf (count, sizeof count, "%d", S_SCAN_BATCH);
-    const char *argv[] = { hl_lifecycle_clocked[self->scan_state]->code, start, count };
-    if (hl_store_fcall (self->store, "hl_sla_scan", 3, argv, NULL, s_on_scan, self) != 0)
+    const char *argv[] = { "state", hl_lifecycle_clocked[self->scan_state]->code,
+                           "start", start, "count", count };
+    if (hl_store_fcall (self->store, "hl_sla_scan", 6, argv, NULL, s_on_scan, self) != 0)
         self->scan_state = -1;
 }
 

@@ -7,22 +7,28 @@
 -- library with FUNCTION LOAD REPLACE on every (re)connect; Functions are
 -- persisted in the AOF and replicated, unlike the EVALSHA script cache.
 --
--- Keys (a single Redis, or a primary with replicas; not Redis Cluster):
---   hl:t:<ticket>         hash    the ticket's fields; "act:<request id>" fields
---                                 hold each action's result, for idempotent retries
---   hl:h:<ticket>         list    history entries, JSON, oldest first
---   hl:seq:<yyyymmdd>     string  the day's ticket sequence
---   hl:idem:<ch>:<rid>    string  "<ticket>|<fingerprint>" for idempotency
+-- Keys. A ticket's own keys carry its bucket as a hash tag ({NN}, see
+-- ticket_number in core/lifecycle.json): hotlined names them and passes
+-- them as KEYS, and what a step derives (a day's sequence, a merged
+-- ticket) keeps the tag of the keys it was given.
+--   hl:{NN}:t:<ticket>      hash    the ticket's fields; "act:<request id>" fields
+--                                   hold each action's result, for idempotent retries
+--   hl:{NN}:h:<ticket>      string  history entries, oldest first, each ended
+--                                   by a newline (history_entry, history_add)
+--   hl:{NN}:merged:<ticket> set     tickets merged into this one
+--   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
+--   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
+-- Still kept for the whole store, in no bucket (a single Redis, or a
+-- primary with replicas, until the outbox maintains them):
 --   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
 --                                 keyed hash of the number, made by hotlined)
 --   hl:state:<state>      zset    tickets in a state by creation time
 --   hl:unit:<code>        zset    open tickets a unit leads, by creation time
---   hl:merged:<ticket>    set     tickets merged into this one
 --   hl:events             stream  answers (reply) and reminders (timer), for notifiers
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 1
+local LAYOUT_VERSION = 2
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -50,12 +56,33 @@ local function now_ms(arg)
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- AT (ms) is written as digits by hand: cjson would format it as a
--- floating-point number, which costs more than the rest of the entry.
+-- One history entry: AT (ms), ACTOR, ACTION, FROM, TO, NOTE, separated by
+-- the unit separator (0x1f). Not JSON: its keys and quotes cost ~45 bytes
+-- an entry in memory and a cjson.encode a step (bench/run-memory). A
+-- separator or newline typed into a note becomes a space. AT is written
+-- as digits by hand (a Lua number would be formatted as floating point).
 local function history_entry(at, actor, action, from, to, note)
-  local rest = cjson.encode({actor = actor, action = action, from = from, to = to, note = note})
   if type(at) == 'number' then at = string.format('%d', at) end
-  return '{"at":' .. at .. ',' .. string.sub(rest, 2)
+  return at .. '\31' .. actor .. '\31' .. action .. '\31' .. from .. '\31' .. to .. '\31'
+         .. string.gsub(note or '', '[\n\31]', ' ')
+end
+
+-- A ticket's history is one string, its entries each ended by a newline
+-- (history_entry leaves none in them): a list would cost a quicklist node per
+-- ticket, about 250 bytes more for the two entries of a new ticket
+-- (bench/run-memory). Appended by GET and SET rather than APPEND, whose
+-- spare room would double the string's memory.
+local function history_add(hk, entry)
+  redis.call('SET', hk, (redis.call('GET', hk) or '') .. entry .. '\n')
+end
+
+-- The entries of history HK, oldest first (as history_entry made them).
+local function history_entries(hk)
+  local out = {}
+  for line in string.gmatch(redis.call('GET', hk) or '', '[^\n]+') do
+    out[#out + 1] = line
+  end
+  return out
 end
 
 -- ---------------------------------------------------------------------
@@ -89,6 +116,27 @@ end
 -- The lifecycle table (core/lifecycle.json): OPEN, OPEN_STATES, RULES,
 -- CONDITIONS, HOTLINE_WIDE. The build puts it here.
 -- @lifecycle@
+
+-- The key of KIND of TICKET, in the ticket's bucket: hl:{NN}:KIND:TICKET
+-- (a number of layout 1 is in bucket 0); nil if TICKET is no ticket number.
+local function tkey(ticket, kind)
+  local b = string.match(ticket, TICKET.bucket_pattern)
+  if not b and string.match(ticket, TICKET.legacy_pattern) then b = TICKET.legacy_bucket end
+  if not b then return nil end
+  return TICKET.key_prefix .. '{' .. b .. '}:' .. kind .. ':' .. ticket
+end
+
+-- Named arguments: name, value, ... up to an argument 'fields' (if any),
+-- after which the rest are the ticket hash's field/value pairs. Returns
+-- the table and where those pairs start.
+local function named(args)
+  local p, i, n = {}, 1, #args
+  while i < n and args[i] ~= 'fields' do
+    p[args[i]] = args[i + 1]
+    i = i + 2
+  end
+  return p, i + 1
+end
 
 local function event(kind, ticket, from, to, unit)
   redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', kind,
@@ -226,45 +274,52 @@ end
 
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
--- args: channel, request_id, fingerprint, prefix, tz_offset_min, now_ms
---       ('' = Redis time), idem_ttl_s, actor, phone ('' = none),
---       state (to_dispatch, dispatched or a closing state), unit, assist
---       (comma-separated), note for the disposition, the sign deadline's
---       warn, due and escalate moments ('' = none), then field/value pairs
---       for the ticket hash.
--- returns {'new'|'dup', ticket, state, created_ms, unit, assist}
---      or {'conflict', ticket} when the request id was used for a
---         different request.
+-- KEYS[1]: the request's idempotency record, hl:{NN}:idem:<channel>:<rid>;
+-- its bucket NN is the new ticket's.
+-- Named args: channel, request_id, fingerprint, prefix, tz_offset_min,
+--   now_ms (none: Redis time), idem_ttl_s, actor, caller_index (none: no
+--   caller index), state (to_dispatch, dispatched or a closing state),
+--   unit, assist (comma-separated), note for the disposition, the sign
+--   deadline's sign_warn, sign_due, sign_esc moments (none: no such
+--   reminder), sla_gen; then 'fields' and the ticket hash's field/value pairs.
+-- Returns name/value pairs: outcome 'new' or 'dup', ticket, state,
+--   created_ms, unit, assist; or outcome 'conflict', ticket when the
+--   request id was used for a different request.
 local function intake(keys, args)
-  local channel, rid, fp = args[1], args[2], args[3]
-  local prefix, tz, now_arg = args[4], tonumber(args[5]), args[6]
-  local ttl, actor, phone = tonumber(args[7]), args[8], args[9]
-  local state, unit, assist, note = args[10], args[11], args[12], args[13]
-
-  local idem = 'hl:idem:' .. channel .. ':' .. rid
+  local p, first = named(args)
+  local channel, fp, tz = p.channel, p.fingerprint, tonumber(p.tz_offset_min)
+  local actor, phone = p.actor, p.caller_index or ''
+  local state, unit, assist, note = p.state, p.unit or '', p.assist or '', p.note or ''
+  local idem = keys[1]
+  local tag = idem and string.match(idem, '^.-{%d+}:')
+  if not tag then
+    return {'outcome', 'err', 'code', 'bad_value', 'message', 'KEYS[1]: no bucket tag'}
+  end
   local seen = redis.call('GET', idem)
   if seen then
     local sep = string.find(seen, '|', 1, true)
     local ticket = string.sub(seen, 1, sep - 1)
     if string.sub(seen, sep + 1) ~= fp then
-      return {'conflict', ticket}
+      return {'outcome', 'conflict', 'ticket', ticket}
     end
-    local t = redis.call('HMGET', 'hl:t:' .. ticket, 'state', 'created_ms', 'unit', 'assist')
-    return {'dup', ticket, t[1], t[2], t[3] or '', t[4] or ''}
+    local t = redis.call('HMGET', tag .. 't:' .. ticket, 'state', 'created_ms', 'unit', 'assist')
+    return {'outcome', 'dup', 'ticket', ticket, 'state', t[1], 'created_ms', t[2],
+            'unit', t[3] or '', 'assist', t[4] or ''}
   end
 
-  local now = now_ms(now_arg)
+  local now = now_ms(p.now_ms)
   local at = string.format('%d', now)       -- the moment as stored (digits)
   local day = civil_date(math.floor((now / 1000 + tz * 60) / 86400))
-  local seq = redis.call('INCR', 'hl:seq:' .. day)
-  local ticket = string.format('%s%s%06d', prefix, day, seq)
-  local key = 'hl:t:' .. ticket
+  local seq = redis.call('INCR', tag .. 'seq:' .. day)
+  local ticket = p.prefix .. day .. string.match(tag, '{(%d+)}')
+                 .. string.format(TICKET.serial_format, seq)
+  local key = tag .. 't:' .. ticket
 
   -- As few calls as the work allows (they are most of the cost of intake):
-  -- one HSET with every field, one RPUSH with every history entry, one
+  -- one HSET with every field, one SET with every history entry, one
   -- ZADD with every reminder.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
-                  unpack(args, 18)}
+                  unpack(args, first)}
   local function field(name, value)
     fields[#fields + 1] = name
     fields[#fields + 1] = value
@@ -280,16 +335,17 @@ local function intake(keys, args)
     field('sla_sign_start', at)
     field('sla_sign_status', 'running')
     field('sla_sign_fired', '0')
-    field('sla_sign_warn', args[14])
-    field('sla_sign_due', args[15])
-    field('sla_sign_esc', args[16])
-    field('sla_gen', args[17])
+    field('sla_sign_warn', p.sign_warn or '')
+    field('sla_sign_due', p.sign_due or '')
+    field('sla_sign_esc', p.sign_esc or '')
+    field('sla_gen', p.sla_gen or '')
     entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
     -- Only the next reminder of a clock waits in hl:timers; firing it
     -- arms the one after (hl_timer_fire).
+    local moments = {p.sign_warn, p.sign_due, p.sign_esc}
     for i = 1, #LEVELS do
-      if args[13 + i] ~= '' and #timers == 0 then
-        timers[1] = args[13 + i]
+      if moments[i] and moments[i] ~= '' and #timers == 0 then
+        timers[1] = moments[i]
         timers[2] = ticket .. '|sign|' .. LEVELS[i]
       end
     end
@@ -298,8 +354,8 @@ local function intake(keys, args)
     field('disposition_note', note)
   end
   redis.call('HSET', key, unpack(fields))
-  redis.call('RPUSH', 'hl:h:' .. ticket, unpack(entries))
-  redis.call('SET', idem, ticket .. '|' .. fp, 'EX', ttl)
+  redis.call('SET', tag .. 'h:' .. ticket, table.concat(entries, '\n') .. '\n')
+  redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
   if phone ~= '' then
     redis.call('ZADD', 'hl:caller:' .. phone, at, ticket)
   end
@@ -321,18 +377,18 @@ local function intake(keys, args)
   -- New tickets are announced on hotlined's event socket, not in the
   -- stream: an append there cost a quarter of intake's time, and the
   -- ticket itself (hl:state:*) is the durable record of its arrival.
-  return {'new', ticket, state, at, unit, assist}
+  return {'outcome', 'new', 'ticket', ticket, 'state', state, 'created_ms', at,
+          'unit', unit, 'assist', assist}
 end
 
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
 -- consistent read.
--- args: ticket
+-- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
 -- returns {} if unknown, else {fields (flat name/value list),
 --          history (list of {at, actor, action, from, to, note}),
 --          merged (list of ticket numbers)}
 local function ticket_get(keys, args)
-  local ticket = args[1]
-  local all = redis.call('HGETALL', 'hl:t:' .. ticket)
+  local all = redis.call('HGETALL', keys[1])
   if #all == 0 then
     return {}
   end
@@ -344,12 +400,15 @@ local function ticket_get(keys, args)
     end
   end
   local history = {}
-  for i, raw in ipairs(redis.call('LRANGE', 'hl:h:' .. ticket, 0, -1)) do
-    local e = cjson.decode(raw)
-    history[i] = {tostring(e.at), e.actor or '', e.action or '',
-                  e.from or '', e.to or '', e.note or ''}
+  for i, raw in ipairs(history_entries(keys[2])) do
+    local e, n = {}, 0
+    for part in string.gmatch(raw .. '\31', '([^\31]*)\31') do
+      n = n + 1
+      e[n] = part
+    end
+    history[i] = {e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
   end
-  return {fields, history, redis.call('SMEMBERS', 'hl:merged:' .. ticket)}
+  return {fields, history, redis.call('SMEMBERS', keys[3])}
 end
 
 
@@ -451,9 +510,9 @@ end
 -- The answer reaches every ticket merged into this one: each gets the
 -- reply, a history entry and an event for the notifier.
 local function reply_to_merged(ticket, actor, note, now)
-  for _, child in ipairs(redis.call('SMEMBERS', 'hl:merged:' .. ticket)) do
-    redis.call('HSET', 'hl:t:' .. child, 'reply', note, 'replied_ms', now)
-    redis.call('RPUSH', 'hl:h:' .. child, history_entry(now, actor, 'reply', 'merged',
+  for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
+    redis.call('HSET', tkey(child, 't'), 'reply', note, 'replied_ms', now)
+    history_add(tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
     event('reply', child, 'merged', 'merged', '')
   end
@@ -493,16 +552,17 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   if p.parent == ticket then
     return nil, fail('bad_value', 'a ticket cannot be merged into itself')
   end
-  local ps = redis.call('HGET', 'hl:t:' .. p.parent, 'state')
+  local pk = tkey(p.parent, 't')
+  local ps = pk and redis.call('HGET', pk, 'state')
   if not ps then
     return nil, fail('not_found', 'parent ticket ' .. p.parent .. ' does not exist')
   end
   if not OPEN[ps] then
     return nil, fail('invalid_transition', 'parent ticket is ' .. ps .. ', not open')
   end
-  redis.call('SADD', 'hl:merged:' .. p.parent, ticket)
+  redis.call('SADD', tkey(p.parent, 'merged'), ticket)
   put('parent', p.parent, 'closed_ms', now)
-  redis.call('RPUSH', 'hl:h:' .. p.parent, history_entry(now, actor, 'merge', ps, ps,
+  history_add(tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
 end
 
@@ -625,14 +685,6 @@ local function sla_facts(k, arm, reset)
   return out
 end
 
-local function pairs_to_table(args, first)
-  local t = {}
-  for i = first, #args, 2 do
-    t[args[i]] = args[i + 1]
-  end
-  return t
-end
-
 local function history_note(action, p)
   local note = p.note or ''
   if action == 'return' then
@@ -708,6 +760,7 @@ local function ticket_fields(k, rid)
 end
 
 -- hl_transition: one action on one ticket.
+-- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
 -- args: name/value pairs, in any order: ticket, action, actor, request_id,
 --       now_ms (none: Redis time), the action's parameters (note, unit,
 --       assist, return_reason, extension_days, resolved, satisfaction,
@@ -717,10 +770,13 @@ end
 -- assist, sla (what hotlined must arm, see sla_facts; empty on 'dup'); or
 -- outcome 'err', code, message.
 local function transition(keys, args)
-  local p = pairs_to_table(args, 1)
+  local p = named(args)
   local ticket, action, actor, rid = p.ticket or '', p.action or '', p.actor or '',
                                      p.request_id or ''
-  local k = 'hl:t:' .. ticket
+  local k = keys[1]
+  if k ~= tkey(ticket, 't') then
+    return fail('not_found', 'no such ticket')
+  end
   local t, done = ticket_fields(k, rid)
   if done then
     local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
@@ -777,7 +833,7 @@ local function transition(keys, args)
   put('state', to, 'updated_ms', at,
       'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   flush(k)
-  redis.call('RPUSH', 'hl:h:' .. ticket,
+  history_add(keys[2],
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
   transition_metrics(k, t, action, rule, to, unit, p, now)
@@ -795,7 +851,9 @@ end
 -- Lists
 
 local function summary(ticket)
-  local f = redis.call('HMGET', 'hl:t:' .. ticket, 'state', 'created_ms', 'request_type',
+  local k = tkey(ticket, 't')
+  if not k then return nil end
+  local f = redis.call('HMGET', k, 'state', 'created_ms', 'request_type',
                        'category', 'area', 'unit', 'content')
   if not f[1] then return nil end
   return {ticket, f[1], f[2], f[3] or '', f[4] or '', f[5] or '', f[6] or '',
@@ -803,12 +861,13 @@ local function summary(ticket)
 end
 
 -- hl_ticket_list: newest first.
--- args: index ('caller', 'unit' or 'state'), key, state filter ('' = any), limit
+-- KEYS[1]: the index (hl:caller:<index>, hl:unit:<code> or hl:state:<state>)
+-- Named args: state (a filter; none: any), limit
 -- returns a list of {ticket, state, created_ms, request_type, category,
 --         area, unit, content start (bytes; may end inside a character)}
 local function ticket_list(keys, args)
-  local index, key, want, limit = args[1], args[2], args[3], tonumber(args[4])
-  local zkey = 'hl:' .. index .. ':' .. key
+  local p = named(args)
+  local zkey, want, limit = keys[1], p.state or '', tonumber(p.limit)
   local out = {}
   local start = 0
   while #out < limit do
@@ -828,14 +887,15 @@ end
 
 -- hl_dispatched_scan: tickets waiting to be signed, for the worker queue
 -- to (re)deliver after a start.
--- args: start index, count
+-- Named args: start (an index), count
 -- returns {next start (0 when done), {ticket, unit, assist}, ...}
 local function dispatched_scan(keys, args)
-  local start, count = tonumber(args[1]), tonumber(args[2])
+  local p = named(args)
+  local start, count = tonumber(p.start), tonumber(p.count)
   local batch = redis.call('ZRANGE', 'hl:state:dispatched', start, start + count - 1)
   local out = {#batch < count and 0 or start + #batch}
   for _, ticket in ipairs(batch) do
-    local f = redis.call('HMGET', 'hl:t:' .. ticket, 'unit', 'assist')
+    local f = redis.call('HMGET', tkey(ticket, 't'), 'unit', 'assist')
     out[#out + 1] = {ticket, f[1] or '', f[2] or ''}
   end
   return out
@@ -845,27 +905,32 @@ end
 -- Timers
 
 -- hl_sla_arm: set the reminders of running clocks.
--- args: ticket, generation, reset ('1': an extension moved the deadline,
---       levels already fired may fire again), then per milestone:
---       name, start_ms, warn_ms, due_ms, escalate_ms ('' = none)
+-- KEYS[1]: the ticket's hash
+-- Named args: ticket, gen (the generation), reset ('1': an extension moved
+--   the deadline, levels already fired may fire again), and per milestone
+--   to arm, <milestone> = "start_ms,warn_ms,due_ms,escalate_ms" ('' = none)
 -- A milestone is armed only if its clock still runs from that start, so a
 -- late or repeated call cannot resurrect a stopped clock; levels already
 -- fired are not armed again.
 local function sla_arm(keys, args)
-  local ticket, gen, reset = args[1], args[2], args[3] == '1'
-  local k = 'hl:t:' .. ticket
+  local p = named(args)
+  local ticket, gen, reset = p.ticket, p.gen or '', p.reset == '1'
+  local k = keys[1]
   local armed = 0
   begin_step()
   if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
     return 0
   end
-  for i = 4, #args - 4, 5 do
-    local m, start = args[i], args[i + 1]
+  for _, m in ipairs(MILESTONES) do
+    local start, warn, due, esc
+    if p[m] then
+      start, warn, due, esc = string.match(p[m], '^(%d*),(%d*),(%d*),(%d*)$')
+    end
     local fm = FIELD[m]
-    local f = fm and redis.call('HMGET', k, fm.start, fm.status, fm.fired) or {}
+    local f = start and redis.call('HMGET', k, fm.start, fm.status, fm.fired) or {}
     if f[1] == start and f[2] and f[2] ~= 'met' then
       local fired = reset and 0 or tonumber(f[3] or '0')
-      sla_set(k, ticket, m, {args[i + 2], args[i + 3], args[i + 4]}, fired)
+      sla_set(k, ticket, m, {warn, due, esc}, fired)
       if reset then
         put(fm.fired, '0', fm.status, 'running')
       end
@@ -882,10 +947,11 @@ local LEVEL_NOTE = {warn = '催办', overdue = '督办', escalate = '升级督�
 
 -- hl_timer_fire: every reminder due at NOW, each exactly once however many
 -- hotlined instances call this.
--- args: now_ms, limit
+-- Named args: now_ms, limit
 -- returns {next_due_ms or '', {ticket, milestone, level, due_ms, unit}, ...}
 local function timer_fire(keys, args)
-  local now, limit = args[1], tonumber(args[2])
+  local p = named(args)
+  local now, limit = p.now_ms, tonumber(p.limit)
   local due = redis.call('ZRANGEBYSCORE', 'hl:timers', '-inf', now, 'WITHSCORES',
                          'LIMIT', 0, limit)
   local out = {''}
@@ -893,12 +959,12 @@ local function timer_fire(keys, args)
     local member, at = due[i], due[i + 1]
     if redis.call('ZREM', 'hl:timers', member) == 1 then
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
-      local k = 'hl:t:' .. ticket
-      local f = redis.call('HMGET', k, 'state', 'unit')
+      local k = tkey(ticket, 't')
+      local f = k and redis.call('HMGET', k, 'state', 'unit') or {}
       if f[1] then
         redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
                    'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
-        redis.call('RPUSH', 'hl:h:' .. ticket, history_entry(tonumber(now), 'system:sla',
+        history_add(tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
@@ -928,14 +994,15 @@ end
 
 -- hl_sla_scan: open tickets with running clocks, for recomputing after a
 -- calendar or policy change (or after a restart).
--- args: state, start index, count
+-- Named args: state, start (an index), count
 -- returns {next start (0: done), {ticket, facts...}, ...}
 local function sla_scan(keys, args)
-  local state, start, count = args[1], tonumber(args[2]), tonumber(args[3])
+  local p = named(args)
+  local state, start, count = p.state, tonumber(p.start), tonumber(p.count)
   local batch = redis.call('ZRANGE', 'hl:state:' .. state, start, start + count - 1)
   local out = {#batch < count and 0 or start + #batch}
   for _, ticket in ipairs(batch) do
-    local k = 'hl:t:' .. ticket
+    local k = tkey(ticket, 't')
     local arm = {}
     for i = 1, #MILESTONES do
       local st = redis.call('HGET', k, 'sla_' .. MILESTONES[i] .. '_status')
@@ -955,11 +1022,11 @@ end
 
 local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 
--- hl_dash_summary: args now_ms
+-- hl_dash_summary: named args now_ms
 -- returns {open counts (OPEN_STATES order), intake today (CHANNELS order),
 --          warned, overdue, escalated}
 local function dash_summary(keys, args)
-  local now = tonumber(args[1])
+  local now = tonumber(named(args).now_ms)
   local open = {}
   for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', 'hl:state:' .. st) end
   local fields = {}
@@ -969,7 +1036,7 @@ local function dash_summary(keys, args)
   local escalated = 0
   for _, member in ipairs(redis.call('ZRANGE', 'hl:sla:overdue', 0, -1)) do
     local ticket, m = string.match(member, '^([^|]+)|(.+)$')
-    if redis.call('HGET', 'hl:t:' .. ticket, 'sla_' .. m .. '_status') == 'escalated' then
+    if redis.call('HGET', tkey(ticket, 't'), 'sla_' .. m .. '_status') == 'escalated' then
       escalated = escalated + 1
     end
   end
@@ -977,10 +1044,11 @@ local function dash_summary(keys, args)
   return {open, today, redis.call('ZCARD', 'hl:sla:warned'), overdue - escalated, escalated}
 end
 
--- hl_dash_intake: args now_ms, minutes
+-- hl_dash_intake: named args now_ms, minutes
 -- returns one list per minute, oldest first: {minute_start_ms, counts in CHANNELS order}
 local function dash_intake(keys, args)
-  local now, minutes = tonumber(args[1]), tonumber(args[2])
+  local p = named(args)
+  local now, minutes = tonumber(p.now_ms), tonumber(p.minutes)
   local last = math.floor(now / 60000)
   local out = {}
   for mnt = last - minutes + 1, last do
@@ -992,25 +1060,27 @@ local function dash_intake(keys, args)
   return out
 end
 
--- hl_dash_deadlines: args list ('warned' or 'overdue'), limit
+-- hl_dash_deadlines: named args list ('warned' or 'overdue'), limit
 -- returns {ticket, milestone, level, due_ms, unit} most urgent first
 local function dash_deadlines(keys, args)
+  local p = named(args)
   local out = {}
-  local items = redis.call('ZRANGE', 'hl:sla:' .. args[1], 0, tonumber(args[2]) - 1, 'WITHSCORES')
+  local list = p.list == 'warned' and 'warned' or 'overdue'
+  local items = redis.call('ZRANGE', 'hl:sla:' .. list, 0, tonumber(p.limit) - 1, 'WITHSCORES')
   for i = 1, #items, 2 do
     local ticket, m = string.match(items[i], '^([^|]+)|(.+)$')
-    local f = redis.call('HMGET', 'hl:t:' .. ticket, 'sla_' .. m .. '_status', 'unit',
+    local f = redis.call('HMGET', tkey(ticket, 't'), 'sla_' .. m .. '_status', 'unit',
                          'sla_' .. m .. '_due')
     out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or ''}
   end
   return out
 end
 
--- hl_dash_units: args day (yyyymmdd), ... ; returns the summed counters as
--- a flat list "<unit>|<counter>", value, ...
+-- hl_dash_units: named args days ("yyyymmdd,yyyymmdd,..."); returns the
+-- summed counters as a flat list "<unit>|<counter>", value, ...
 local function dash_units(keys, args)
   local sum = {}
-  for _, day in ipairs(args) do
+  for day in string.gmatch(named(args).days or '', '%d+') do
     local f = redis.call('HGETALL', 'hl:m:' .. day)
     for i = 1, #f, 2 do
       sum[f[i]] = (sum[f[i]] or 0) + tonumber(f[i + 1])
@@ -1024,74 +1094,78 @@ local function dash_units(keys, args)
   return out
 end
 
--- hl_dash_hotspots: args limit; the latest hotspot alerts (JSON), newest first
+-- hl_dash_hotspots: named args limit; the latest hotspot alerts (JSON), newest first
 local function dash_hotspots(keys, args)
-  return redis.call('LRANGE', 'hl:hotspots', 0, tonumber(args[1]) - 1)
+  return redis.call('LRANGE', 'hl:hotspots', 0, tonumber(named(args).limit) - 1)
 end
 
--- hl_hotspot_record: args json; keeps the latest 200 alerts
+-- hl_hotspot_record: named args alert (JSON); keeps the latest 200 alerts
 local function hotspot_record(keys, args)
-  redis.call('LPUSH', 'hl:hotspots', args[1])
+  redis.call('LPUSH', 'hl:hotspots', named(args).alert)
   redis.call('LTRIM', 'hl:hotspots', 0, 199)
   return 1
 end
 
 -- The ticket with its caller's full details, for staff who need them: the
 -- access goes into the history in the same atomic call, so no full number
--- is shown without its audit entry. Named ARGS: ticket, actor, now_ms, reason.
+-- is shown without its audit entry. KEYS as hl_ticket_get; named args
+-- actor, now_ms, reason.
 local function ticket_reveal(keys, args)
-  local p = pairs_to_table(args, 1)
-  local ticket, actor, now, reason = p.ticket or '', p.actor or '', p.now_ms, p.reason or ''
-  local state = redis.call('HGET', 'hl:t:' .. ticket, 'state')
+  local p = named(args)
+  local actor, now, reason = p.actor or '', p.now_ms, p.reason or ''
+  local state = redis.call('HGET', keys[1], 'state')
   if not state then
     return {}
   end
-  redis.call('RPUSH', 'hl:h:' .. ticket,
-             history_entry(now, actor, 'reveal_caller', state, state, reason))
-  return ticket_get(keys, {ticket})
+  history_add(keys[2], history_entry(now, actor, 'reveal_caller', state, state, reason))
+  return ticket_get(keys, {})
 end
 
 -- ======== BEGIN sequence guard (issue 14; daemon/hl_seqguard.c) ========
--- Written against today's sequence keys, hl:seq:<yyyymmdd>. With per-bucket
--- keys (hl:{NN}:seq:<yyyymmdd>) every bucket's key of those days is bumped
--- the same way, and the epoch key moves with them (one per bucket, or one
--- in a bucket of its own).
---
--- Keys:
---   hl:seq:epoch          string  the primary the sequences were last guarded on
+-- Keys, in each bucket (the tag {NN} of the key the call is given):
+--   hl:{NN}:seq:epoch     string  the primary the bucket's sequences were last
+--                                 guarded on
 --
 -- Replication is asynchronous: a replica promoted after its primary died
--- may lack the primary's last INCRs of hl:seq:<day>, and would hand the
--- same numbers to other complaints. So on a primary not seen before
--- (EPOCH: its replication id, which a promotion changes) every sequence of
--- yesterday, today and tomorrow (TZ minutes from UTC) jumps
+-- may lack the primary's last INCRs of hl:{NN}:seq:<day>, and would hand
+-- the same numbers to other complaints. So on a primary not seen before
+-- (EPOCH: its replication id, which a promotion changes) the bucket's
+-- sequences of yesterday, today and tomorrow (TZ minutes from UTC) jump
 -- by GAP, more than the primary could have lost, before hotlined takes
--- intake again. The days are those of NOW_MS, hotlined's clock (as intake's;
--- '' = Redis's). Once per primary: the first hotlined to ask bumps, the
--- others find the epoch recorded. A store that never recorded an epoch
--- (new, or from before the guard) bumps only the sequences it has.
+-- intake again. One call guards one bucket (its keys are in one slot);
+-- hotlined calls it for every bucket and serves once all have answered.
+-- The days are those of NOW_MS, hotlined's clock (as intake's; '' =
+-- Redis's). Once per primary and bucket: the first hotlined to ask bumps,
+-- the others find the epoch recorded. A bucket that never recorded an
+-- epoch (new, or from before the guard) bumps only the sequences it has.
 --
--- args: epoch, gap, tz_offset_min, now_ms
+-- KEYS[1] = hl:{NN}:seq:epoch; named args epoch, gap, tz_offset_min, now_ms
 -- returns {'bumped', days} or {'same', 0}
 local function seq_guard(keys, args)
-  local epoch, gap, tz = args[1] or '', tonumber(args[2] or ''), tonumber(args[3] or '')
-  if epoch == '' or not gap or gap < 1 or gap ~= math.floor(gap) or not tz then
-    return redis.error_reply('ERR hl_seq_guard: epoch, a positive whole gap and tz_offset_min expected')
+  local p = named(args)
+  local epoch, gap, tz = p.epoch or '', tonumber(p.gap or ''), tonumber(p.tz_offset_min or '')
+  local tag = keys[1] and string.match(keys[1], '^(.-{%d+}:)seq:epoch$')
+  if not tag then
+    return redis.error_reply('ERR bad_value hl_seq_guard: KEYS[1] must be hl:{NN}:seq:epoch')
   end
-  local seen = redis.call('GET', 'hl:seq:epoch')
+  if epoch == '' or not gap or gap < 1 or gap ~= math.floor(gap) or not tz then
+    return redis.error_reply('ERR bad_value hl_seq_guard: epoch, a positive whole gap and '
+                             .. 'tz_offset_min expected')
+  end
+  local seen = redis.call('GET', keys[1])
   if seen == epoch then
     return {'same', 0}
   end
-  local today = math.floor((now_ms(args[4]) / 1000 + tz * 60) / 86400)
+  local today = math.floor((now_ms(p.now_ms) / 1000 + tz * 60) / 86400)
   local bumped = 0
   for day = today - 1, today + 1 do
-    local key = 'hl:seq:' .. civil_date(day)
+    local key = tag .. 'seq:' .. civil_date(day)
     if seen or redis.call('EXISTS', key) == 1 then
       redis.call('INCRBY', key, gap)
       bumped = bumped + 1
     end
   end
-  redis.call('SET', 'hl:seq:epoch', epoch)
+  redis.call('SET', keys[1], epoch)
   return {'bumped', bumped}
 end
 

@@ -277,8 +277,8 @@ s_on_hotspot (const hl_similar_hotspot_t *h, void *arg)
         hl_json_str (&json, h->tickets[i], strlen (h->tickets[i]));
     }
     hl_buf_printf (&json, "],\"at_ms\":%lld}", (long long) now);
-    const char *argv[] = { json.data };
-    hl_store_fcall (d->store, "hl_hotspot_record", 1, argv, NULL, NULL, NULL);
+    const char *argv[] = { "alert", json.data };
+    hl_store_fcall (d->store, "hl_hotspot_record", 2, argv, NULL, NULL, NULL);
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "hotspot";
     ev.ticket = (char *) h->lead;

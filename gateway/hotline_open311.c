@@ -16,6 +16,7 @@
 #include "hl_codes.h"
 #include "hl_curve.h"
 #include "hl_log.h"
+#include "hl_notify.h"
 #include "hl_o311.h"
 #include "hl_o311_keys.h"
 #include "hl_o311_services.h"
@@ -200,7 +201,11 @@ s_run (s_args_t *a, hl_o311_services_t *services, hl_o311_keys_t *keys,
     hl_info ("serving Open311 GeoReport v2 on http://%s/open311/v2/ for hotlined at %s "
              "(%zu services)", a->opts.address, a->opts.endpoint,
              hl_o311_services_count (services));
+    //  Listening: a service manager (or the tests' harness) may go on.
+    hl_notify_t *notify = hl_notify_new (m.base);
+    hl_notify_send (notify, "READY=1");
     event_base_dispatch (m.base);
+    hl_notify_destroy (&notify);
     hl_o311_destroy (&m.gateway);
     event_free (term);
     event_free (intr);

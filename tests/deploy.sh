@@ -54,9 +54,25 @@ check grep -q "\"ticket\":\"$ticket\"" <<<"$out"
 # The restarted store replayed its whole file (no transaction refused) and
 # the daily sequence went on: no number is issued twice.
 check test "$(grep -c CRITICAL "$HOTLINE_STATE/log/redis.log")" = 0
+# A request id that falls in t2's bucket (core/hl_bucket's FNV-1a rule), so
+# the new ticket's serial must follow t2's.
+rid=$(python3 - "${t2:10:2}" <<'PY'
+import sys
+want, n = int(sys.argv[1]), 0
+def bucket(channel, rid):
+    h = 2166136261
+    for b in channel.encode() + b'\0' + rid.encode():
+        h = ((h ^ b) * 16777619) & 0xffffffff
+    return (h ^ (h >> 16)) % 64
+while bucket('web', 'after-restart-%d' % n) != want:
+    n += 1
+print('after-restart-%d' % n)
+PY
+)
 t3=$("$hotline" submit --channel web --type 建议 --category JT.01 --area 441702 \
-    --phone 13800000003 --content "重启后的建议")
-check test "${t3:10}" -gt "${t2:10}"
+    --phone 13800000003 --content "重启后的建议" --request-id "$rid")
+check test "${t3:10:2}" = "${t2:10:2}"
+check test "${t3:12}" -gt "${t2:12}"
 # Nothing in the state directory is readable by others, and the store
 # answers no one without a password.
 # (The state directory itself lets the postgres group pass into the

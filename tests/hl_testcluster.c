@@ -1,6 +1,6 @@
 /*  hl_testcluster: a local Redis Cluster for tests. See hl_testcluster.h. */
 #include "hl_testcluster.h"
-#include "hl_testenv.h"
+#include "hl_proc.h"
 
 #include <assert.h>
 #include <signal.h>
@@ -31,30 +31,34 @@ s_env (const char *name, const char *fallback)
     return value && *value ? value : fallback;
 }
 
+//  A node is ready (READY=1) once it has loaded its data. Its first start
+//  may move it to other ports (a lost race for one); a restart keeps them.
 static int
 s_start_node (hl_testcluster_t *self, int i)
 {
     s_node_t *n = &self->nodes[i];
-    char port[16], bus[16], timeout[16], dir[300], log[320];
-    snprintf (port, sizeof port, "%d", n->port);
-    snprintf (bus, sizeof bus, "%d", n->bus);
+    char timeout[16], dir[300], log[320];
     snprintf (timeout, sizeof timeout, "%d", self->node_timeout_ms);
-    snprintf (dir, sizeof dir, "%s/%d", self->dir, n->port);
+    snprintf (dir, sizeof dir, "%s/%d", self->dir, i);
     snprintf (log, sizeof log, "%s/redis.log", dir);
     mkdir (dir, 0755);
     const char *argv[] = { "redis-server", s_env ("HL_REDIS_CONF", "deploy/etc/redis.conf"),
                            "--include",
                            s_env ("HL_REDIS_CLUSTER_CONF", "deploy/etc/redis-cluster.conf"),
-                           "--cluster-node-timeout", timeout, "--port", port,
-                           "--cluster-port", bus, "--dir", dir, "--logfile", log, NULL };
-    n->pid = hl_testenv_spawn (argv, log, NULL);
-    for (int k = 0; k < 200 && n->pid > 0; k++) {
-        if (hl_testenv_redis_ping (n->port))
-            return 0;
-        hl_testenv_sleep_ms (50);
+                           "--cluster-node-timeout", timeout, "--port", "@PORT0@",
+                           "--cluster-port", "@PORT1@", "--dir", dir, "--logfile", log,
+                           "--supervised", "systemd", NULL };
+    int ports[HL_PROC_PORTS] = { n->port, n->bus };
+    hl_proc_opts_t opts = { .log = log, .repick = n->port == 0 };
+    n->pid = hl_proc_start (argv, ports, &opts);
+    if (n->pid < 0) {
+        n->pid = 0;
+        return -1;
     }
-    fprintf (stderr, "testcluster: node on port %d did not start (%s)\n", n->port, log);
-    return -1;
+    n->port = ports[0];
+    n->bus = ports[1];
+    snprintf (n->address, sizeof n->address, "127.0.0.1:%d", n->port);
+    return 0;
 }
 
 //  deploy/redis-cluster.sh create: the one place that knows how the
@@ -68,10 +72,9 @@ s_create (hl_testcluster_t *self)
         s_env ("HL_REDIS_CLUSTER_SH", "deploy/redis-cluster.sh"), "create" };
     for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
         argv[3 + i] = self->nodes[i].address;
-    pid_t pid = hl_testenv_spawn (argv, log, NULL);
-    int status = -1;
-    if (pid < 0 || waitpid (pid, &status, 0) != pid || !WIFEXITED (status)
-        || WEXITSTATUS (status) != 0) {
+    hl_proc_opts_t opts = { .log = log };
+    pid_t pid = hl_proc_spawn (argv, &opts, NULL);
+    if (pid < 0 || hl_proc_wait (pid, -1) != 0) {
         fprintf (stderr, "testcluster: creating the cluster failed (see %s)\n", log);
         return -1;
     }
@@ -91,20 +94,15 @@ hl_testcluster_new (const char *name, int node_timeout_ms)
     }
     self->node_timeout_ms = node_timeout_ms;
     signal (SIGPIPE, SIG_IGN);
-    size_t used = 0;
-    for (int i = 0; i < HL_TESTCLUSTER_NODES; i++) {
-        s_node_t *n = &self->nodes[i];
-        n->port = hl_testenv_free_port ();
-        n->bus = hl_testenv_free_port ();
-        snprintf (n->address, sizeof n->address, "127.0.0.1:%d", n->port);
-        used += (size_t) snprintf (self->seeds + used, sizeof self->seeds - used, "%s%s",
-                                   i ? "," : "", n->address);
-    }
     for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
         if (s_start_node (self, i) != 0) {
             hl_testcluster_destroy (&self);
             return NULL;
         }
+    size_t used = 0;
+    for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
+        used += (size_t) snprintf (self->seeds + used, sizeof self->seeds - used, "%s%s",
+                                   i ? "," : "", self->nodes[i].address);
     if (s_create (self) != 0)
         hl_testcluster_destroy (&self);
     return self;
@@ -250,13 +248,13 @@ hl_testcluster_signal (hl_testcluster_t *self, int i, int sig)
     s_node_t *n = &self->nodes[i];
     if (n->pid <= 0)
         return;
-    kill (n->pid, sig);
     if (sig == SIGKILL) {
-        kill (n->pid, SIGCONT);
-        waitpid (n->pid, NULL, 0);
+        hl_proc_stop (n->pid, SIGKILL);
         n->pid = 0;
         s_close (n);
     }
+    else
+        kill (n->pid, sig);
 }
 
 int

@@ -1,6 +1,8 @@
 /*  hl_testenv: real processes for black-box tests. See hl_testenv.h. */
 #include "hl_testenv.h"
+#include "hl_bucket.h"
 #include "hl_client.h"
+#include "hl_proc.h"
 #include "hl_wire.h"
 
 #include <arpa/inet.h>
@@ -24,6 +26,7 @@ struct hl_testenv {
     int redis_port;
     int intake_port;
     int worker_port;
+    int events_port;
     char redis_address[64];
     char endpoint[64];
     char worker_endpoint[64];
@@ -32,6 +35,8 @@ struct hl_testenv {
     pid_t redis_pid;
     pid_t replica_pid;          //  a replica of the private Redis, or 0
     pid_t daemon_pid;
+    int redis_started;          //  Redis or hotlined ran before: restarts keep their ports
+    int daemon_started;
     redisContext *redis;
     hl_curve_client_t keys;     //  CURVE on the intake: the test's own keys
     int curve;
@@ -40,59 +45,7 @@ struct hl_testenv {
 long long
 hl_testenv_now_ms (void)
 {
-    struct timespec ts;
-    clock_gettime (CLOCK_MONOTONIC, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-//  True if PORT can be bound on loopback now (0: any; its number in *GOT).
-static int
-s_port_free (int port, int *got)
-{
-    int fd = socket (AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    addr.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    socklen_t len = sizeof addr;
-    int ok = bind (fd, (struct sockaddr *) &addr, sizeof addr) == 0
-          && getsockname (fd, (struct sockaddr *) &addr, &len) == 0;
-    close (fd);
-    if (ok && got)
-        *got = ntohs (addr.sin_port);
-    return ok;
-}
-
-//  A port below the kernel's ephemeral range: the many outgoing
-//  connections of the tests (clients, workers, Redis links) take their
-//  local ports from that range, and one of them could take a port handed
-//  out here before hotlined or Redis binds it.
-int
-hl_testenv_free_port (void)
-{
-    int low = 32768, high = 60999;
-    FILE *f = fopen ("/proc/sys/net/ipv4/ip_local_port_range", "r");
-    if (f) {
-        if (fscanf (f, "%d %d", &low, &high) != 2)
-            low = 32768;
-        fclose (f);
-    }
-    int floor = low > 12000 ? low - 10000 : 1024;
-    static unsigned seed;
-    static int given[64];           //  handed out by this process, not yet bound maybe
-    static size_t n_given;
-    if (!seed)
-        seed = (unsigned) getpid () ^ (unsigned) hl_testenv_now_ms ();
-    for (int i = 0; i < 200 && floor < low; i++) {
-        int port = floor + (int) (rand_r (&seed) % (unsigned) (low - floor));
-        int repeat = 0;
-        for (size_t k = 0; k < n_given && k < 64; k++)
-            repeat |= given[k] == port;
-        if (!repeat && s_port_free (port, NULL)) {
-            given[n_given++ % 64] = port;
-            return port;
-        }
-    }
-    int port = -1;
-    return s_port_free (0, &port) ? port : -1;
+    return hl_proc_now_ms ();
 }
 
 void
@@ -102,34 +55,14 @@ hl_testenv_sleep_ms (int ms)
     nanosleep (&ts, NULL);
 }
 
-//  fork + exec with stdout and stderr to LOG; or, when PIPE_FD is not
-//  NULL, stdout to a pipe read by the caller and stderr to LOG. The child
-//  dies with the test process.
-pid_t
-hl_testenv_spawn (const char *const *argv, const char *log, int *pipe_fd)
+//  The endpoint strings of the ports in use.
+static void
+s_addresses (hl_testenv_t *self)
 {
-    int fds[2] = { -1, -1 };
-    if (pipe_fd && pipe (fds) != 0)
-        return -1;
-    pid_t pid = fork ();
-    if (pid == 0) {
-        prctl (PR_SET_PDEATHSIG, SIGKILL);
-        int err = log ? open (log, O_WRONLY | O_CREAT | O_APPEND, 0644) : -1;
-        int out = pipe_fd ? fds[1] : err;
-        if (out >= 0)
-            dup2 (out, 1);
-        if (err >= 0)
-            dup2 (err, 2);
-        if (pipe_fd)
-            close (fds[0]);
-        execvp (argv[0], (char *const *) argv);
-        _exit (127);
-    }
-    if (pipe_fd) {
-        close (fds[1]);
-        *pipe_fd = fds[0];
-    }
-    return pid;
+    snprintf (self->redis_address, sizeof self->redis_address, "127.0.0.1:%d", self->redis_port);
+    snprintf (self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->intake_port);
+    snprintf (self->worker_endpoint, sizeof self->worker_endpoint, "tcp://127.0.0.1:%d",
+              self->worker_port);
 }
 
 hl_testenv_t *
@@ -143,29 +76,16 @@ hl_testenv_new (const char *name)
         free (self);
         return NULL;
     }
-    self->redis_port = hl_testenv_free_port ();
-    self->intake_port = hl_testenv_free_port ();
-    self->worker_port = hl_testenv_free_port ();
-    snprintf (self->worker_endpoint, sizeof self->worker_endpoint, "tcp://127.0.0.1:%d",
-              self->worker_port);
+    self->redis_port = hl_proc_free_port ();
+    self->intake_port = hl_proc_free_port ();
+    self->worker_port = hl_proc_free_port ();
+    self->events_port = hl_proc_free_port ();
     snprintf (self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:%d",
-              hl_testenv_free_port ());
-    snprintf (self->redis_address, sizeof self->redis_address, "127.0.0.1:%d", self->redis_port);
-    snprintf (self->endpoint, sizeof self->endpoint, "tcp://127.0.0.1:%d", self->intake_port);
+              self->events_port);
+    s_addresses (self);
     snprintf (self->log, sizeof self->log, "%s/hotlined.log", self->dir);
     signal (SIGPIPE, SIG_IGN);
     return self;
-}
-
-static void
-s_reap (pid_t *pid, int sig)
-{
-    if (*pid > 0) {
-        kill (*pid, SIGCONT);
-        kill (*pid, sig);
-        waitpid (*pid, NULL, 0);
-    }
-    *pid = 0;
 }
 
 void
@@ -174,13 +94,11 @@ hl_testenv_destroy (hl_testenv_t **self_p)
     hl_testenv_t *self = *self_p;
     if (!self)
         return;
-    s_reap (&self->daemon_pid, SIGKILL);
+    hl_proc_stop (self->daemon_pid, SIGKILL);
     if (self->redis)
         redisFree (self->redis);
-    s_reap (&self->redis_pid, SIGKILL);
-    if (self->replica_pid > 0)
-        kill (self->replica_pid, SIGCONT);
-    s_reap (&self->replica_pid, SIGKILL);
+    hl_proc_stop (self->redis_pid, SIGKILL);
+    hl_proc_stop (self->replica_pid, SIGKILL);
     char cmd[300];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", self->dir);
     if (!getenv ("HL_TEST_KEEP") && system (cmd) != 0)
@@ -189,42 +107,29 @@ hl_testenv_destroy (hl_testenv_t **self_p)
     *self_p = NULL;
 }
 
-int
-hl_testenv_redis_ping (int port)
-{
-    struct timeval tv = { 0, 200000 };
-    redisContext *c = redisConnectWithTimeout ("127.0.0.1", port, tv);
-    int ok = 0;
-    if (c && !c->err) {
-        redisSetTimeout (c, tv);
-        redisReply *r = redisCommand (c, "PING");
-        ok = r && r->type == REDIS_REPLY_STATUS;
-        if (r)
-            freeReplyObject (r);
-    }
-    if (c)
-        redisFree (c);
-    return ok;
-}
-
+//  Redis is ready (READY=1) once it has loaded its data. Only the first
+//  start may move to another port (a lost race for it); a restart keeps
+//  the address hotlined knows.
 int
 hl_testenv_redis_start (hl_testenv_t *self)
 {
-    char port[16], log[300];
-    snprintf (port, sizeof port, "%d", self->redis_port);
+    char log[300];
     snprintf (log, sizeof log, "%s/redis.log", self->dir);
-    const char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
                            "--dir", self->dir, "--appendonly", "yes",
                            "--appendfsync", "everysec", "--save", "",
-                           "--logfile", log, NULL };
-    self->redis_pid = hl_testenv_spawn (argv, log, NULL);
-    for (int i = 0; i < 100; i++) {
-        if (hl_testenv_redis_ping (self->redis_port))
-            return 0;
-        hl_testenv_sleep_ms (50);
+                           "--supervised", "systemd", "--logfile", log, NULL };
+    int ports[HL_PROC_PORTS] = { self->redis_port };
+    hl_proc_opts_t opts = { .log = log, .repick = !self->redis_started };
+    self->redis_pid = hl_proc_start (argv, ports, &opts);
+    if (self->redis_pid < 0) {
+        self->redis_pid = 0;
+        return -1;
     }
-    fprintf (stderr, "testenv: redis-server did not start on port %d\n", self->redis_port);
-    return -1;
+    self->redis_started = 1;
+    self->redis_port = ports[0];
+    s_addresses (self);
+    return 0;
 }
 
 void
@@ -234,15 +139,17 @@ hl_testenv_redis_stop (hl_testenv_t *self)
         redisFree (self->redis);
         self->redis = NULL;
     }
-    s_reap (&self->redis_pid, SIGTERM);
+    hl_proc_stop (self->redis_pid, SIGTERM);
+    self->redis_pid = 0;
 }
 
+//  A replica says READY=1 after its first sync; it is ready for the
+//  tests once it acknowledges a write (WAIT), which it may do only after
+//  loading that sync and rewriting its own AOF.
 int
 hl_testenv_replica_start (hl_testenv_t *self)
 {
-    char port[16], master[16], dir[300], log[300];
-    int replica_port = hl_testenv_free_port ();
-    snprintf (port, sizeof port, "%d", replica_port);
+    char master[16], dir[300], log[300];
     snprintf (master, sizeof master, "%d", self->redis_port);
     snprintf (dir, sizeof dir, "%s/replica", self->dir);
     snprintf (log, sizeof log, "%s/replica.log", self->dir);
@@ -251,33 +158,27 @@ hl_testenv_replica_start (hl_testenv_t *self)
     redisReply *c = redisCommand (hl_testenv_redis (self), "CONFIG SET repl-diskless-sync-delay 0");
     if (c)
         freeReplyObject (c);
-    const char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
                            "--dir", dir, "--appendonly", "yes", "--save", "",
-                           "--replicaof", "127.0.0.1", master, "--logfile", log, NULL };
-    self->replica_pid = hl_testenv_spawn (argv, log, NULL);
-    //  Ready once the primary counts it as a replica in sync, and the
-    //  replica acknowledges a write (it may still be loading the first sync
-    //  or rewriting its own AOF after "online").
-    for (int i = 0; i < 100; i++) {
-        redisReply *r = redisCommand (hl_testenv_redis (self), "INFO replication");
-        int up = r && r->type == REDIS_REPLY_STRING && strstr (r->str, "state=online");
-        if (r)
-            freeReplyObject (r);
-        if (up) {
-            r = redisCommand (hl_testenv_redis (self), "SET hl:testenv:replica 1");
-            if (r)
-                freeReplyObject (r);
-            r = redisCommand (hl_testenv_redis (self), "WAIT 1 10000");
-            int acked = r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1;
-            if (r)
-                freeReplyObject (r);
-            if (acked)
-                return 0;
-        }
-        hl_testenv_sleep_ms (50);
+                           "--replicaof", "127.0.0.1", master, "--supervised", "systemd",
+                           "--logfile", log, NULL };
+    int ports[HL_PROC_PORTS] = { 0 };
+    hl_proc_opts_t opts = { .log = log, .repick = 1 };
+    self->replica_pid = hl_proc_start (argv, ports, &opts);
+    if (self->replica_pid < 0) {
+        self->replica_pid = 0;
+        return -1;
     }
-    fprintf (stderr, "testenv: the replica did not connect (log %s)\n", log);
-    return -1;
+    redisReply *r = redisCommand (hl_testenv_redis (self), "SET hl:testenv:replica 1");
+    if (r)
+        freeReplyObject (r);
+    r = redisCommand (hl_testenv_redis (self), "WAIT 1 10000");
+    int acked = r && r->type == REDIS_REPLY_INTEGER && r->integer >= 1;
+    if (r)
+        freeReplyObject (r);
+    if (!acked)
+        fprintf (stderr, "testenv: the replica did not acknowledge a write (log %s)\n", log);
+    return acked ? 0 : -1;
 }
 
 void
@@ -294,14 +195,16 @@ hl_testenv_redis_pause (hl_testenv_t *self, int paused)
         kill (self->redis_pid, paused ? SIGSTOP : SIGCONT);
 }
 
-pid_t
-hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
+//  hotlined's command line: the test's ARGS after the harness's own, with
+//  ENDPOINT, WORKER and EVENTS as given (ports or "@PORTn@").
+static void
+s_daemon_argv (hl_testenv_t *self, const char *const *args, const char *endpoint,
+               const char *worker, const char *events, const char **argv)
 {
-    const char *argv[64];
     int n = 0;
     argv[n++] = getenv ("HL_HOTLINED") ? getenv ("HL_HOTLINED") : "hotlined";
     argv[n++] = "--endpoint";
-    argv[n++] = self->endpoint;
+    argv[n++] = endpoint;
     argv[n++] = "--redis";
     argv[n++] = self->redis_address;
     argv[n++] = "--codes";
@@ -309,37 +212,29 @@ hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
     argv[n++] = "--dispatch";
     argv[n++] = getenv ("HL_DISPATCH") ? getenv ("HL_DISPATCH") : "deploy/etc/dispatch.conf";
     argv[n++] = "--worker-endpoint";
-    argv[n++] = self->worker_endpoint;
+    argv[n++] = worker;
     argv[n++] = "--sla";
     argv[n++] = getenv ("HL_SLA") ? getenv ("HL_SLA") : "deploy/etc/sla.conf";
     argv[n++] = "--calendar-dir";
     argv[n++] = getenv ("HL_CALENDAR") ? getenv ("HL_CALENDAR") : "deploy/etc/calendar";
     argv[n++] = "--events-endpoint";
-    argv[n++] = self->events_endpoint;
+    argv[n++] = events;
     argv[n++] = "--log-level";
     argv[n++] = "debug";
     for (int i = 0; args && args[i] && n < 62; i++)
         argv[n++] = args[i];
     argv[n] = NULL;
-    self->daemon_pid = hl_testenv_spawn (argv, self->log, NULL);
-    return self->daemon_pid;
 }
 
-//  Ready means: answers a status query and reports the store up.
-static int
-s_daemon_ready (hl_testenv_t *self)
+pid_t
+hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args)
 {
-    hl_client_t *client = hl_client_new_keyed (self->endpoint, self->curve ? &self->keys : NULL);
-    Hotline__StatusQuery q = HOTLINE__STATUS_QUERY__INIT;
-    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT, *reply = NULL;
-    env.body_case = HOTLINE__ENVELOPE__BODY_STATUS_QUERY;
-    env.status_query = &q;
-    char err[256];
-    int ready = hl_client_request (client, &env, &reply, 300, 300, err, sizeof err) == 0
-             && reply->body_case == HOTLINE__ENVELOPE__BODY_STATUS && reply->status->store_up;
-    hl_wire_free (&reply);
-    hl_client_destroy (&client);
-    return ready;
+    const char *argv[64];
+    s_daemon_argv (self, args, self->endpoint, self->worker_endpoint, self->events_endpoint,
+                   argv);
+    hl_proc_opts_t opts = { .log = self->log };
+    self->daemon_pid = hl_proc_spawn (argv, &opts, NULL);
+    return self->daemon_pid;
 }
 
 void
@@ -350,27 +245,34 @@ hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys)
         self->keys = *keys;
 }
 
+//  hotlined says READY=1 once its store is up. The first start may move
+//  to other ports (a lost race for one); restarts keep the endpoints the
+//  test's clients and workers know.
 int
 hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args)
 {
-    if (hl_testenv_daemon_spawn (self, args) < 0)
+    const char *argv[64];
+    s_daemon_argv (self, args, "tcp://127.0.0.1:@PORT0@", "tcp://127.0.0.1:@PORT1@",
+                   "tcp://127.0.0.1:@PORT2@", argv);
+    int ports[HL_PROC_PORTS] = { self->intake_port, self->worker_port, self->events_port };
+    hl_proc_opts_t opts = { .log = self->log, .repick = !self->daemon_started };
+    self->daemon_pid = hl_proc_start (argv, ports, &opts);
+    if (self->daemon_pid < 0) {
+        self->daemon_pid = 0;
+        char cmd[400];
+        snprintf (cmd, sizeof cmd, "tail -n 5 '%s' >&2", self->log);
+        if (system (cmd) != 0)
+            fprintf (stderr, "testenv: no log\n");
         return -1;
-    for (int i = 0; i < 50; i++) {
-        if (s_daemon_ready (self))
-            return 0;
-        int status;
-        if (waitpid (self->daemon_pid, &status, WNOHANG) == self->daemon_pid) {
-            fprintf (stderr, "testenv: hotlined exited at start (log %s):\n", self->log);
-            char cmd[400];
-            snprintf (cmd, sizeof cmd, "tail -n 5 '%s' >&2", self->log);
-            if (system (cmd) != 0)
-                fprintf (stderr, "testenv: no log\n");
-            self->daemon_pid = 0;
-            return -1;
-        }
     }
-    fprintf (stderr, "testenv: hotlined not ready (log %s)\n", self->log);
-    return -1;
+    self->daemon_started = 1;
+    self->intake_port = ports[0];
+    self->worker_port = ports[1];
+    self->events_port = ports[2];
+    s_addresses (self);
+    snprintf (self->events_endpoint, sizeof self->events_endpoint, "tcp://127.0.0.1:%d",
+              self->events_port);
+    return 0;
 }
 
 void
@@ -383,21 +285,13 @@ hl_testenv_daemon_signal (hl_testenv_t *self, int sig)
 int
 hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms)
 {
-    long long until = hl_testenv_now_ms () + timeout_ms;
-    while (self->daemon_pid > 0) {
-        int status;
-        pid_t r = waitpid (self->daemon_pid, &status, WNOHANG);
-        if (r == self->daemon_pid) {
-            self->daemon_pid = 0;
-            return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
-        }
-        if (hl_testenv_now_ms () > until) {
-            s_reap (&self->daemon_pid, SIGKILL);
-            return -1;
-        }
-        hl_testenv_sleep_ms (10);
-    }
-    return -1;
+    if (self->daemon_pid <= 0)
+        return -1;
+    int status = hl_proc_wait (self->daemon_pid, timeout_ms);
+    if (status < 0)
+        hl_proc_stop (self->daemon_pid, SIGKILL);
+    self->daemon_pid = 0;
+    return status;
 }
 
 const char *
@@ -470,7 +364,8 @@ hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out)
     char errlog[300];
     snprintf (errlog, sizeof errlog, "%s/client.err", self->dir);
     unlink (errlog);
-    pid_t pid = hl_testenv_spawn (argv, errlog, &fd);
+    hl_proc_opts_t opts = { .log = errlog };
+    pid_t pid = hl_proc_spawn (argv, &opts, &fd);
     char *buf = NULL;
     size_t size = 0;
     FILE *mem = open_memstream (&buf, &size);
@@ -570,4 +465,14 @@ hl_testenv_set_clock (hl_testenv_t *self, long long now_ms)
     hl_wire_free (&r);
     hl_testenv_sleep_ms (300);            //  let the reminders due by then fire
     return ok ? 0 : -1;
+}
+
+const char *
+hl_testenv_tkey (const char *ticket, const char *kind)
+{
+    static _Thread_local char keys[8][HL_BUCKET_KEY_MAX];
+    static _Thread_local unsigned next;
+    char *key = keys[next++ % 8];
+    hl_bucket_ticket_key (key, HL_BUCKET_KEY_MAX, ticket, kind);
+    return key;
 }

@@ -3,8 +3,9 @@
  *  A private redis-server on a free loopback port with its data in a
  *  scratch directory (AOF on, so a restart keeps what was acknowledged),
  *  and the real hotlined built by this tree, started and stopped the way
- *  an operator would. Children die with the test (PR_SET_PDEATHSIG), so a
- *  crashed test leaves no processes behind.
+ *  an operator would: by hl_proc, which waits on each server's READY=1
+ *  and retries a first start that lost its port. Children die with the
+ *  test (PR_SET_PDEATHSIG), so a crashed test leaves no processes behind.
  *
  *  Binaries come from the environment meson sets: HL_HOTLINED, HL_HOTLINE,
  *  HL_CODES; redis-server from PATH.
@@ -13,6 +14,7 @@
 #define HL_TESTENV_H_INCLUDED
 
 #include "hl_curve.h"
+#include "hl_proc.h"
 #include "hotline.pb-c.h"
 
 #include <hiredis/hiredis.h>
@@ -25,7 +27,7 @@ hl_testenv_t *hl_testenv_new (const char *name);
 void hl_testenv_destroy (hl_testenv_t **self_p);
 
 //  Start redis-server (same port and data directory every time) and wait
-//  until it answers PING. 0 or -1.
+//  until it is ready (its data loaded). 0 or -1.
 int hl_testenv_redis_start (hl_testenv_t *self);
 //  Stop it cleanly (SIGTERM, waits).
 void hl_testenv_redis_stop (hl_testenv_t *self);
@@ -33,8 +35,8 @@ void hl_testenv_redis_stop (hl_testenv_t *self);
 //  but never answers.
 void hl_testenv_redis_pause (hl_testenv_t *self, int paused);
 
-//  Start a replica of the private Redis on a free port and wait until the
-//  primary counts it (0 or -1); freeze or thaw it (SIGSTOP / SIGCONT).
+//  Start a replica of the private Redis on a free port and wait until it
+//  has synced and acknowledges writes (0 or -1); freeze or thaw it (SIGSTOP / SIGCONT).
 int hl_testenv_replica_start (hl_testenv_t *self);
 void hl_testenv_replica_pause (hl_testenv_t *self, int paused);
 
@@ -43,7 +45,7 @@ void hl_testenv_replica_pause (hl_testenv_t *self, int paused);
 void hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other);
 
 //  Start hotlined with ARGS (NULL-terminated extra flags) and wait until
-//  its status says the store is ready. 0 or -1.
+//  it says its store is ready. 0 or -1.
 int hl_testenv_daemon_start (hl_testenv_t *self, const char *const *args);
 //  Start hotlined without waiting for readiness.
 pid_t hl_testenv_daemon_spawn (hl_testenv_t *self, const char *const *args);
@@ -64,6 +66,11 @@ const char *hl_testenv_dir (const hl_testenv_t *self);
 
 //  A synchronous connection to the private Redis, for assertions.
 redisContext *hl_testenv_redis (hl_testenv_t *self);
+
+//  The Redis key of KIND ("t", "h", "merged") of TICKET, as the store names
+//  it (hl_bucket), in one of eight buffers the calls take in turn: good for
+//  a few keys in one command.
+const char *hl_testenv_tkey (const char *ticket, const char *kind);
 
 //  Run the hotline client with ARGS; its stdout (NUL-terminated, caller
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.
@@ -96,21 +103,10 @@ long long hl_testenv_beijing_ms (int y, int mo, int d, int h, int mi);
 //  reminders due by then a moment to fire. 0 or -1.
 int hl_testenv_set_clock (hl_testenv_t *self, long long now_ms);
 
-//  A free TCP port on 127.0.0.1.
-int hl_testenv_free_port (void);
-
 //  Milliseconds on a monotonic clock.
 long long hl_testenv_now_ms (void);
 
 //  Sleep MS milliseconds.
 void hl_testenv_sleep_ms (int ms);
-
-//  fork + exec ARGV (PATH searched) with stdout and stderr appended to LOG;
-//  or, when PIPE_FD is not NULL, stdout to a pipe whose read end is stored
-//  there. The child dies with the test process. Its PID, or -1.
-pid_t hl_testenv_spawn (const char *const *argv, const char *log, int *pipe_fd);
-
-//  True if a Redis on 127.0.0.1:PORT answers PING within 200 ms.
-int hl_testenv_redis_ping (int port);
 
 #endif

@@ -1,6 +1,6 @@
 /*  hl_testpg: a private PostgreSQL for tests. See hl_testpg.h. */
 #include "hl_testpg.h"
-#include "hl_testenv.h"
+#include "hl_proc.h"
 
 #include <assert.h>
 #include <fcntl.h>
@@ -27,14 +27,15 @@ struct hl_testpg {
     char password[128];
     char dsn[400];
     int port;
+    int started;                //  ran before: a restart keeps the port
     pid_t pid;
 };
 
 static void
-s_sleep_ms (int ms)
+s_dsn (hl_testpg_t *self)
 {
-    struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-    nanosleep (&ts, NULL);
+    snprintf (self->dsn, sizeof self->dsn, "host=%s port=%d dbname=hotline user=hotline",
+              self->pgdir, self->port);
 }
 
 static int
@@ -108,62 +109,36 @@ hl_testpg_new (const char *name)
     self->password[strcspn (self->password, "\n")] = 0;
     //  The server (as postgres) must reach its directory inside ours.
     chmod (self->dir, 0711);
-    self->port = hl_testenv_free_port ();
-    snprintf (self->dsn, sizeof self->dsn, "host=%s port=%d dbname=hotline user=hotline",
-              self->pgdir, self->port);
+    self->port = hl_proc_free_port ();
+    s_dsn (self);
     return self;
 }
 
-//  The child: drop to the postgres user (as root), ask to die with the
-//  test (after the change of user, which would clear the request), exec.
-static void
-s_exec_postgres (hl_testpg_t *self, const char *log)
-{
-    int fd = open (log, O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (fd >= 0) {
-        dup2 (fd, 1);
-        dup2 (fd, 2);
-        if (geteuid () == 0)
-            fchown (fd, 0, 0);
-    }
-    pid_t parent = getppid ();
-    if (geteuid () == 0) {
-        struct passwd *pw = getpwnam ("postgres");
-        if (!pw || setgid (pw->pw_gid) != 0 || initgroups ("postgres", pw->pw_gid) != 0
-            || setuid (pw->pw_uid) != 0)
-            _exit (126);
-    }
-    prctl (PR_SET_PDEATHSIG, SIGQUIT);
-    if (getppid () != parent)
-        _exit (125);
-    char data[320], port[16];
-    snprintf (data, sizeof data, "%s/data", self->pgdir);
-    snprintf (port, sizeof port, "%d", self->port);
-    execl (S_PG_BIN "/postgres", "postgres", "-D", data, "-p", port, "-k", self->pgdir,
-           (char *) NULL);
-    _exit (127);
-}
-
+//  postgres says READY=1 once it accepts connections. It runs as the
+//  postgres user when the tests run as root (it refuses root). The first
+//  start may move it to another port (a lost race for it); a restart
+//  keeps the port the test's DSN names.
 int
 hl_testpg_start (hl_testpg_t *self)
 {
     assert (self->pid == 0);
-    char log[320];
+    char log[320], data[320];
     snprintf (log, sizeof log, "%s/postgres.log", self->dir);
-    self->pid = fork ();
-    if (self->pid == 0)
-        s_exec_postgres (self, log);
-    for (int i = 0; i < 600; i++) {
-        if (PQping (self->dsn) == PQPING_OK)
-            return 0;
-        if (waitpid (self->pid, NULL, WNOHANG) == self->pid) {
-            self->pid = 0;
-            break;
-        }
-        s_sleep_ms (50);
+    snprintf (data, sizeof data, "%s/data", self->pgdir);
+    const char *argv[] = { S_PG_BIN "/postgres", "-D", data, "-p", "@PORT0@", "-k", self->pgdir,
+                           NULL };
+    int ports[HL_PROC_PORTS] = { self->port };
+    hl_proc_opts_t opts = { .log = log, .user = "postgres", .repick = !self->started,
+                            .timeout_ms = 60000 };
+    self->pid = hl_proc_start (argv, ports, &opts);
+    if (self->pid < 0) {
+        self->pid = 0;
+        return -1;
     }
-    fprintf (stderr, "testpg: postgres did not start (see %s)\n", log);
-    return -1;
+    self->started = 1;
+    self->port = ports[0];
+    s_dsn (self);
+    return 0;
 }
 
 void
@@ -171,9 +146,7 @@ hl_testpg_stop (hl_testpg_t *self)
 {
     if (self->pid <= 0)
         return;
-    kill (self->pid, SIGCONT);
-    kill (self->pid, SIGINT);
-    waitpid (self->pid, NULL, 0);
+    hl_proc_stop (self->pid, SIGINT);
     self->pid = 0;
 }
 

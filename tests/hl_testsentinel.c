@@ -1,13 +1,13 @@
 /*  hl_testsentinel: primary, replicas and sentinels for tests. See hl_testsentinel.h. */
 #include "hl_testsentinel.h"
 #include "hl_testenv.h"
+#include "hl_proc.h"
 
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 
 #define S_NODES (HL_TESTSENTINEL_DATA + HL_TESTSENTINEL_SENTINELS)
 
@@ -38,7 +38,8 @@ s_node_dir (const hl_testsentinel_t *self, int i, char *out, size_t len)
 }
 
 //  A data node: its role written once into its own file (the sentinels
-//  rewrite it), then deploy/etc/redis.conf.
+//  rewrite it), then deploy/etc/redis.conf. Ready (READY=1) once it serves:
+//  a replica after its first sync.
 static pid_t
 s_start_data (hl_testsentinel_t *self, int i)
 {
@@ -57,8 +58,11 @@ s_start_data (hl_testsentinel_t *self, int i)
     const char *argv[] = { "redis-server", conf, "--include",
                            s_env ("HL_REDIS_CONF", "deploy/etc/redis.conf"),
                            "--port", port, "--bind", "127.0.0.1", "--dir", dir,
-                           "--repl-diskless-sync-delay", "0", "--logfile", log, NULL };
-    return hl_testenv_spawn (argv, log, NULL);
+                           "--repl-diskless-sync-delay", "0", "--supervised", "systemd",
+                           "--logfile", log, NULL };
+    int ports[HL_PROC_PORTS] = { self->port[i] };
+    hl_proc_opts_t opts = { .log = log };
+    return hl_proc_start (argv, ports, &opts);
 }
 
 //  A sentinel, configured by deploy/redis-sentinel.sh conf.
@@ -78,7 +82,8 @@ s_start_sentinel (hl_testsentinel_t *self, int i, int down_after_ms)
     if (system (cmd) != 0)
         return -1;
     const char *argv[] = { "redis-server", conf, "--sentinel", "--logfile", log, NULL };
-    return hl_testenv_spawn (argv, log, NULL);
+    hl_proc_opts_t opts = { .log = log };
+    return hl_proc_spawn (argv, &opts, NULL);
 }
 
 //  True if the flat reply ("name value ...") has NAME = VALUE.
@@ -136,7 +141,7 @@ hl_testsentinel_new (const char *parent, int down_after_ms)
     mkdir (self->dir, 0700);
     size_t off = 0;
     for (int i = 0; i < S_NODES; i++) {
-        self->port[i] = hl_testenv_free_port ();
+        self->port[i] = hl_proc_free_port ();
         if (i >= HL_TESTSENTINEL_DATA)
             off += (size_t) snprintf (self->sentinels + off, sizeof self->sentinels - off,
                                       "%s127.0.0.1:%d", off ? "," : "", self->port[i]);
@@ -146,15 +151,6 @@ hl_testsentinel_new (const char *parent, int down_after_ms)
         self->pid[i] = i < HL_TESTSENTINEL_DATA ? s_start_data (self, i)
                                                 : s_start_sentinel (self, i, down_after_ms);
         ok = self->pid[i] > 0;
-        if (ok && i < HL_TESTSENTINEL_DATA) {
-            int up = 0;
-            for (int k = 0; k < 100 && !up; k++) {
-                up = hl_testenv_redis_ping (self->port[i]);
-                if (!up)
-                    hl_testenv_sleep_ms (50);
-            }
-            ok = up;
-        }
     }
     for (int k = 0; ok && k < 300 && !s_ready (self); k++)
         hl_testenv_sleep_ms (100);
@@ -173,11 +169,8 @@ hl_testsentinel_destroy (hl_testsentinel_t **self_p)
     if (!self)
         return;
     for (int i = S_NODES - 1; i >= 0; i--)
-        if (self->pid[i] > 0) {
-            kill (self->pid[i], SIGCONT);
-            kill (self->pid[i], SIGKILL);
-            waitpid (self->pid[i], NULL, 0);
-        }
+        if (self->pid[i] > 0)
+            hl_proc_stop (self->pid[i], SIGKILL);
     free (self);
     *self_p = NULL;
 }
@@ -212,8 +205,7 @@ hl_testsentinel_kill (hl_testsentinel_t *self, const char *address)
         char mine[32];
         snprintf (mine, sizeof mine, "127.0.0.1:%d", self->port[i]);
         if (strcmp (mine, address) == 0 && self->pid[i] > 0) {
-            kill (self->pid[i], SIGKILL);
-            waitpid (self->pid[i], NULL, 0);
+            hl_proc_stop (self->pid[i], SIGKILL);
             self->pid[i] = 0;
             return 0;
         }

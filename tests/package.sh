@@ -135,12 +135,15 @@ sed -e "s|/etc/hotline|$etc|; s|/var/lib/hotline|$state|; s|/run/hotline|$tmp|" 
     -e "s|:7101|:$p_intake|; s|:7102|:$p_worker|; s|:7103|:$p_events|; s|:7180|:$p_http|" \
     "$etc/hotlined.conf" >"$tmp/hotlined.conf"
 mkdir -p "$state/redis"
-redis-server "$etc/redis.conf" --dir "$state/redis" --unixsocket "$sock" \
-    --aclfile "$state/redis/users.acl" --logfile "$tmp/redis.log" --daemonize no &
-pids+=($!)
-"$src/tests/notify-listen" "$tmp/notify" >"$tmp/notify.log" &
-pids+=($!)
-for _ in $(seq 50); do [ -S "$sock" ] && [ -S "$tmp/notify" ] && break; sleep 0.1; done
+# Started through the tests' harness (hl-start): each is ready once it says so.
+redis_pid=$("$HL_START" --log "$tmp/redis.log" -- redis-server "$etc/redis.conf" \
+    --dir "$state/redis" --unixsocket "$sock" --aclfile "$state/redis/users.acl" \
+    --logfile "$tmp/redis.log" --daemonize no --supervised systemd) \
+    || { echo "FAILED: redis-server did not start"; exit 1; }
+pids+=("$redis_pid")
+listen_pid=$("$HL_START" --log "$tmp/notify.log" -- "$src/tests/notify-listen" "$tmp/notify") \
+    || { echo "FAILED: notify-listen did not start"; exit 1; }
+pids+=("$listen_pid")
 NOTIFY_SOCKET=$tmp/notify WATCHDOG_USEC=400000 "$root/usr/sbin/hotlined" \
     --config "$tmp/hotlined.conf" 2>"$tmp/hotlined.log" &
 daemon=$!

@@ -9,6 +9,7 @@
  *  complaints; the numbers skipped the guard's gap; intake resumed by
  *  itself (nobody restarted hotlined) and timers still fire.
  */
+#include "hl_lifecycle_table.h"
 #include "hl_load.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -80,8 +81,9 @@ s_missing (hl_testenv_t *env, const s_load_t *load)
 }
 
 //  Requests first due after AFTER_US (so first sent when the old primary
-//  was dead already) whose serial (the number's last 6 digits) is not past
-//  the guard's gap: numbered in the range the old primary may have issued.
+//  was dead already) whose serial (the number's last digits, after its
+//  bucket's) is not past the guard's gap: numbered in the range the old
+//  primary may have issued in that bucket.
 static long
 s_unguarded (const s_load_t *load, long long after_us, long gap)
 {
@@ -89,7 +91,8 @@ s_unguarded (const s_load_t *load, long long after_us, long gap)
     for (long i = 0; i < load->opts.total; i++) {
         const char *t = load->result.tickets[i];
         size_t len = strlen (t);
-        if (load->result.due_us[i] > after_us && len > 6 && atol (t + len - 6) <= gap)
+        if (load->result.due_us[i] > after_us && len > HL_TICKET_SERIAL_DIGITS
+            && atol (t + len - HL_TICKET_SERIAL_DIGITS) <= gap)
             unguarded++;
     }
     return unguarded;
@@ -151,7 +154,8 @@ test_sentinel_kill_primary (void)
             "%ld resends; acked lost %ld, numbers reissued %ld, %lld tickets stored; "
             "longest ack %.0f ms\n", switched - killed, load.result.acked, load.opts.total,
             load.result.refused, load.result.resends, missing, reissued, stored, worst_ms);
-    //  (The counts and reminders below read the store's keys: layout 1.)
+    //  (The counts and reminders below read the store-wide keys, hl:state:*
+    //  and hl:events, in no bucket.)
     HL_CHECK (load.result.acked == load.opts.total && load.result.refused == 0);
     HL_CHECK (missing == 0);
     HL_CHECK (reissued == 0);

@@ -1,6 +1,7 @@
 /*  Black-box tests of intake: a real redis-server, the real hotlined and
  *  real clients, as an operator and an integrator would meet them.
  */
+#include "hl_bucket.h"
 #include "hl_client.h"
 #include "hl_load.h"
 #include "hl_test.h"
@@ -138,7 +139,7 @@ test_roundtrip (void)
         return;
     }
     const char *ticket = ack->ack->ticket;
-    HL_CHECK (strncmp (ticket, "YJ20", 4) == 0 && strlen (ticket) == 16);
+    HL_CHECK (strncmp (ticket, "YJ20", 4) == 0 && strlen (ticket) == 17);
     HL_CHECK (ack->ack->state == HOTLINE__STATE__STATE_DISPATCHED);
     HL_CHECK (ack->ack->created_ms > 1700000000000ULL);
     HL_CHECK (!ack->ack->duplicate);
@@ -195,28 +196,38 @@ test_roundtrip (void)
     hl_testenv_destroy (&env);
 }
 
-//  Two tickets in a row get consecutive numbers of the same day.
+//  A ticket number is the prefix, the day, the request's bucket and the
+//  bucket's serial: three requests of one bucket get serials 1, 2, 3 of
+//  that bucket; a request of another bucket starts its own at 1.
 static void
 test_ticket_numbers (void)
 {
     hl_testenv_t *env = s_env_up ("numbers", NULL);
     if (!env)
         return;
-    char prev[48] = "";
-    for (int i = 0; i < 3; i++) {
+    char rid[32], want[48], day[16] = "";
+    int first_bucket = -1, serial = 0, other = 0;
+    for (int k = 0; serial < 3 || !other; k++) {
+        snprintf (rid, sizeof rid, "num-%d", k);
+        int b = hl_bucket_of_request ("enterprise", rid, strlen (rid));   //  s_full_complaint's
+        if (first_bucket < 0)
+            first_bucket = b;
+        if ((b == first_bucket && serial == 3) || (b != first_bucket && other))
+            continue;
         Hotline__Complaint c;
         Hotline__GeoPoint pt;
-        char rid[32];
-        snprintf (rid, sizeof rid, "num-%d", i);
         s_full_complaint (&c, &pt, rid);
         Hotline__Envelope *ack = s_submit (env, &c);
         HL_CHECK (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK);
         if (ack && ack->body_case == HOTLINE__ENVELOPE__BODY_ACK) {
-            HL_CHECK (strcmp (prev, ack->ack->ticket) < 0);
-            HL_CHECK (strncmp (ack->ack->ticket + 10, "00000", 5) == 0);
-            HL_CHECK (ack->ack->ticket[15] == '1' + i);
-            snprintf (prev, sizeof prev, "%s", ack->ack->ticket);
+            const char *t = ack->ack->ticket;
+            if (!day[0])
+                snprintf (day, sizeof day, "%.8s", t + 2);
+            snprintf (want, sizeof want, "YJ%s%02d%05d", day, b, b == first_bucket ? ++serial : 1);
+            HL_CHECK (strcmp (t, want) == 0);
+            HL_CHECK (hl_bucket_of_ticket (t, strlen (t)) == b);
         }
+        other += b != first_bucket;
         hl_wire_free (&ack);
     }
     hl_testenv_destroy (&env);
@@ -239,7 +250,7 @@ test_cli (void)
     char ticket[48] = "";
     const char *at = out ? strstr (out, "\"ticket\":\"") : NULL;
     if (at)
-        snprintf (ticket, sizeof ticket, "%.16s", at + 10);
+        snprintf (ticket, sizeof ticket, "%.*s", (int) strcspn (at + 10, "\""), at + 10);
     free (out);
 
     const char *show[] = { "--json", "show", ticket, NULL };
@@ -260,7 +271,7 @@ test_cli (void)
                             "GY.01", "--area", "441704", "--anonymous", "--content",
                             "停水了", NULL };
     HL_CHECK (hl_testenv_client (env, plain, &out) == 0);
-    HL_CHECK (out && strncmp (out, "YJ", 2) == 0 && strlen (out) == 17);
+    HL_CHECK (out && strncmp (out, "YJ", 2) == 0 && strlen (out) == 18);
     free (out);
     const char *bad[] = { "--json", "submit", "--channel", "app", "--type", "help",
                           "--category", "NOPE", "--area", "441704", "--anonymous",
@@ -541,11 +552,12 @@ test_bad_input (void)
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_rid, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "request_id"));
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_long, HOTLINE__ERROR_CODE__ERROR_FIELD_TOO_LONG, "content"));
 
-    //  Nothing was stored (the store's keys are its layout mark and the
-    //  primary its numbers were guarded on), and the daemon still serves,
-    //  REQ clients too.
-    HL_CHECK (s_redis_int (env, "DBSIZE") == 2 && s_redis_int (env, "EXISTS hl:layout") == 1
-              && s_redis_int (env, "EXISTS hl:seq:epoch") == 1);
+    //  Nothing was stored (the store's keys are its layout mark and, in
+    //  each bucket, the primary its numbers were guarded on), and the
+    //  daemon still serves, REQ clients too.
+    HL_CHECK (s_redis_int (env, "DBSIZE") == 1 + HL_TICKET_BUCKETS
+              && s_redis_int (env, "EXISTS hl:layout") == 1
+              && s_redis_int (env, "EXISTS hl:{00}:seq:epoch") == 1);
     zmq_close (dealer);
     void *req = zmq_socket (ctx, ZMQ_REQ);
     zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);
@@ -663,7 +675,7 @@ s_check_exactly_once (hl_testenv_t *env, const s_load_t *load)
     redisContext *rc = hl_testenv_redis (env);
     long mismatches = 0;
     for (long i = 0; i < load->opts.total; i++)
-        redisAppendCommand (rc, "HGET hl:t:%s request_id", load->result.tickets[i]);
+        redisAppendCommand (rc, "HGET %s request_id", hl_testenv_tkey (load->result.tickets[i], "t"));
     for (long i = 0; i < load->opts.total; i++) {
         redisReply *r = NULL;
         char want[64];
@@ -778,7 +790,7 @@ test_sigterm_drains (void)
     for (long i = 0; i < load.opts.total; i++) {
         if (!load.result.tickets[i][0])
             continue;
-        redisReply *r = redisCommand (rc, "EXISTS hl:t:%s", load.result.tickets[i]);
+        redisReply *r = redisCommand (rc, "EXISTS %s", hl_testenv_tkey (load.result.tickets[i], "t"));
         missing += !(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
         if (r)
             freeReplyObject (r);
@@ -841,7 +853,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 1)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 2)"));
 }
 
 static void
@@ -850,34 +862,57 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 1);
-    HL_CHECK (s_submit_acked (env, "layout-1"));
+    HL_CHECK (s_stored_layout (env) == 2);
+    HL_CHECK (s_submit_acked (env, "layout-2"));
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
-    //  A store from before: no mark. It is served and marked.
-    s_redis_do (env, "DEL %s", "hl:layout");
+    //  A store of layout 1: its ticket's keys had no bucket. They move into
+    //  bucket 0 and the idempotency record into its request's bucket; the
+    //  ticket keeps its number and is found by it.
+    const char *old = "YJ20251130000007";
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *r = redisCommand (rc, "HSET hl:t:%s ticket %s state closed created_ms 1764460800000 "
+                                  "request_type inquiry content %s", old, old, "旧工单");
+    freeReplyObject (r);
+    r = redisCommand (rc, "RPUSH hl:h:%s {\"at\":1764460800000,\"action\":\"intake\"}", old);
+    freeReplyObject (r);
+    r = redisCommand (rc, "SET hl:idem:web:legacy-7 %s|0123456789abcdef", old);
+    freeReplyObject (r);
+    s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 1);
-    HL_CHECK (s_log_has (env, "ticket store layout 0 -> 1: nothing to migrate"));
-    HL_CHECK (s_ticket_count (env) == 1);
+    HL_CHECK (s_stored_layout (env) == 2);
+    HL_CHECK (s_log_has (env, "keys moved into their buckets"));
+    char idem[HL_BUCKET_KEY_MAX];
+    hl_bucket_key (idem, sizeof idem, hl_bucket_of_request ("web", "legacy-7", 8), "idem",
+                   "web:legacy-7", 12);
+    r = redisCommand (rc, "EXISTS %s %s %s hl:t:%s hl:layout:migrating", idem,
+                      hl_testenv_tkey (old, "t"), hl_testenv_tkey (old, "h"), old);
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 3);
+    freeReplyObject (r);
+    char *out = NULL;
+    const char *show[] = { "--json", "show", old, NULL };
+    HL_CHECK (hl_testenv_client (env, show, &out) == 0);
+    HL_CHECK (out && strstr (out, "旧工单"));
+    free (out);
+    HL_CHECK (s_ticket_count (env) == 1);       //  the one of layout 2, in the state index
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
     //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "2");
-    s_check_refused (env, "has data of layout 2");
-    HL_CHECK (s_stored_layout (env) == 2);
+    s_redis_do (env, "SET hl:layout %s", "3");
+    s_check_refused (env, "has data of layout 3");
+    HL_CHECK (s_stored_layout (env) == 3);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "1");
+    s_redis_do (env, "SET hl:layout %s", "2");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
                 "local LAYOUT_VERSION = 7\n"
                 "redis.register_function('hl_from_the_future', function() return 1 end)\n");
     s_check_refused (env, "has a Function library of layout 7");
-    redisReply *r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
+    r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
     if (r)
         freeReplyObject (r);

@@ -126,7 +126,7 @@ s_has (const char *row, const char *text)
 static void
 test_rates (void)
 {
-    int port = hl_testenv_free_port ();
+    int port = hl_proc_free_port ();
     char http[64], start[24];
     snprintf (http, sizeof http, "127.0.0.1:%d", port);
     snprintf (start, sizeof start, "%lld", hl_testenv_beijing_ms (2026, 11, 23, 9, 0));
@@ -219,7 +219,7 @@ test_rates (void)
 static void
 test_prometheus (void)
 {
-    int port = hl_testenv_free_port ();
+    int port = hl_proc_free_port ();
     char http[64];
     snprintf (http, sizeof http, "127.0.0.1:%d", port);
     const char *args[] = { "--http-endpoint", http, NULL };

@@ -34,17 +34,19 @@ cleanup () {
 }
 trap cleanup EXIT
 
-read -r redis_port intake_port worker_port <<<"$("$src/tests/free-port" 3 | tr '\n' ' ')"
-endpoint="tcp://127.0.0.1:$intake_port"
+intake_port= worker_port= endpoint=
 
 ok () { echo "ok: $*"; }
 bad () { echo "FAILED: $*"; fail=1; }
 
 # -- the stack ---------------------------------------------------------
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$tmp" --appendonly yes \
-    --save "" --logfile "$tmp/redis.log" &
-redis_pid=$!
+# Servers start through the tests' harness (hl-start: free ports, ready
+# when they say so); it prints the PID and the ports.
+started=$("$HL_START" --log "$tmp/redis.log" -- redis-server --port @PORT0@ --bind 127.0.0.1 \
+    --dir "$tmp" --appendonly yes --save "" --supervised systemd --logfile "$tmp/redis.log") \
+    || { echo "redis-server did not start"; exit 1; }
+read -r redis_pid redis_port <<<"$started"
 
 # Options hotlined may or may not have yet: the knowledge-base index.
 daemon_args=()
@@ -57,19 +59,24 @@ fi
 simopt=$("$HL_HOTLINED" --help 2>&1 | awk '{print $1}' | grep -E '^--tickets_db' | head -1)
 [ -n "$simopt" ] && daemon_args+=("$simopt" "$tmp/tickets")
 
+# First on free ports, then on the same ones.
 start_daemon () {
-    (cd "$src" && exec "$HL_HOTLINED" --endpoint "$endpoint" \
-        --worker_endpoint "tcp://127.0.0.1:$worker_port" --redis "127.0.0.1:$redis_port" \
-        --events_endpoint "" --log_file "$tmp/hotlined.log" "${daemon_args[@]}" \
-        </dev/null >>"$tmp/hotlined.log" 2>&1) &
-    daemon_pid=$!
-    for _ in $(seq 100); do
-        "$HL_HOTLINE" --endpoint "$endpoint" --timeout 0.3 status >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "hotlined did not start:"; tail -20 "$tmp/hotlined.log"; exit 1
+    local started p0 p1
+    started=$(cd "$src" && "$HL_START" --log "$tmp/hotlined.log" -- "$HL_HOTLINED" \
+        --endpoint "tcp://127.0.0.1:${intake_port:-@PORT0@}" \
+        --worker_endpoint "tcp://127.0.0.1:${worker_port:-@PORT1@}" \
+        --redis "127.0.0.1:$redis_port" --events_endpoint "" --log_file "$tmp/hotlined.log" \
+        "${daemon_args[@]}") \
+        || { echo "hotlined did not start:"; tail -20 "$tmp/hotlined.log"; exit 1; }
+    read -r daemon_pid p0 p1 <<<"$started"
+    [ -z "$p0" ] || { intake_port=$p0 worker_port=$p1; }
+    endpoint="tcp://127.0.0.1:$intake_port"
 }
-stop_daemon () { kill -9 "$daemon_pid"; wait "$daemon_pid" 2>/dev/null; daemon_pid=""; }
+stop_daemon () {
+    kill -9 "$daemon_pid"
+    timeout 10 tail --pid="$daemon_pid" -f /dev/null     # gone, its ports free again
+    daemon_pid=""
+}
 start_daemon
 
 cli () { "$HL_HOTLINE" --endpoint "$endpoint" "$@"; }
@@ -254,8 +261,10 @@ else
     t3=$(cli list --caller 13800000001 | awk 'NR==1 {print $1}')
     [ "$(field "$t3" state)" = answered_directly ] && ok "state answered_directly" || bad "state of $t3"
     # The article and the answer are stored with the ticket (not in its view).
-    article=$(redis-cli -p "$redis_port" HGET "hl:t:$t3" article)
-    note=$(redis-cli -p "$redis_port" HGET "hl:t:$t3" disposition_note)
+    # The ticket's key: its bucket is the two digits after the prefix and the day.
+    t3key="hl:{${t3:10:2}}:t:$t3"
+    article=$(redis-cli -p "$redis_port" HGET "$t3key" article)
+    note=$(redis-cli -p "$redis_port" HGET "$t3key" disposition_note)
     if [ -n "$article" ] && grep -qF "知识 $article" "$trace" && [[ "$note" == 已按知识库《* ]]; then
         ok "article $article and the answer recorded"
     else

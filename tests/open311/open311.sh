@@ -15,8 +15,7 @@ stop_pidfile () {
     local pid
     pid=$(cat "$1")
     kill "$pid" 2>/dev/null
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null
+    timeout 10 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
 }
 cleanup () {
     stop_pidfile "$work/gateway.pid"
@@ -48,17 +47,15 @@ if [ "$case_name" = browser ]; then
     fi
     playwright=$build/node_modules/playwright-core
 fi
-read -r redis_port intake_port worker_port events_port http_port dead_port \
-    <<<"$("$src/tests/free-port" 6 | tr '\n' ' ')"
-export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
-
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save "" \
-    --appendonly no --logfile "$work/redis.log" &
-pids+=($!)
-for _ in $(seq 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-done
+# Servers start through the tests' harness (hl-start: free ports, ready
+# when they say so); it prints the PID and the ports. Nothing listens on
+# dead_port.
+dead_port=$("$src/tests/free-port")
+started=$("$HL_START" --log "$work/redis.log" -- redis-server --port @PORT0@ --bind 127.0.0.1 \
+    --dir "$work" --save "" --appendonly no --supervised systemd --logfile "$work/redis.log") \
+    || fail "redis-server did not start"
+read -r redis_pid redis_port <<<"$started"
+pids+=("$redis_pid")
 
 # The curve case: hotlined's intake speaks CURVE, as deploy/up runs it; the
 # gateway files as the app channel's gateway, the test's own commands as
@@ -75,18 +72,17 @@ if [ "$case_name" = curve ]; then
     export HOTLINE_KEY_FILE="$work/staff.key" HOTLINE_SERVER_KEY="$work/server.key"
 fi
 
-setsid "$hotlined" --endpoint "$HOTLINE_ENDPOINT" "${curve[@]}" \
-    --worker-endpoint "tcp://127.0.0.1:$worker_port" \
-    --events-endpoint "tcp://127.0.0.1:$events_port" \
+started=$("$HL_START" --log "$work/hotlined.log" -- "$hotlined" \
+    --endpoint "tcp://127.0.0.1:@PORT0@" "${curve[@]}" \
+    --worker-endpoint "tcp://127.0.0.1:@PORT1@" \
+    --events-endpoint "tcp://127.0.0.1:@PORT2@" \
     --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \
     --dispatch "$src/deploy/etc/dispatch.conf" --sla "$src/deploy/etc/sla.conf" \
     --calendar-dir "$src/deploy/etc/calendar" \
-    --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log" </dev/null >/dev/null 2>&1 &
-for _ in $(seq 50); do
-    "$hotline" --timeout 0.5 status >/dev/null 2>&1 && break
-    sleep 0.2
-done
-"$hotline" --timeout 2 status >/dev/null || fail "hotlined did not start"
+    --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log") \
+    || fail "hotlined did not start"
+read -r _ intake_port worker_port _ <<<"$started"
+export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 
 # Two keys: an app with room to work, and a web portal with a tight limit
 # (3 at once, then 2 a minute) for the rate-limit case.
@@ -95,23 +91,13 @@ web_key=$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077; printf 'city-app %s app 6000 200\nportal %s web 2 3\n' "$app_key" "$web_key" \
     >"$work/keys")
 
-start_gateway () {   # ENDPOINT EXTRA...
-    local endpoint=$1
-    shift
-    setsid "$gateway" --listen "127.0.0.1:$http_port" --endpoint "$endpoint" \
-        --services "$src/deploy/etc/open311.conf" --codes "$src/deploy/etc/codes.conf" \
-        --dispatch "$src/deploy/etc/dispatch.conf" --keys "$work/keys" \
-        --pidfile "$work/gateway.pid" --log-file "$work/gateway.log" "$@" \
-        </dev/null >>"$work/gateway.log" 2>&1 &
-    for _ in $(seq 50); do
-        [ -s "$work/gateway.pid" ] && \
-            python3 -c "import socket,sys; socket.create_connection(('127.0.0.1',$http_port),1)" \
-            2>/dev/null && return 0
-        sleep 0.1
-    done
-    return 1
-}
-start_gateway "$HOTLINE_ENDPOINT" "${gateway_curve[@]}" || fail "hotline-open311 did not start"
+started=$("$HL_START" --log "$work/gateway.log" -- "$gateway" --listen "127.0.0.1:@PORT0@" \
+    --endpoint "$HOTLINE_ENDPOINT" "${gateway_curve[@]}" \
+    --services "$src/deploy/etc/open311.conf" --codes "$src/deploy/etc/codes.conf" \
+    --dispatch "$src/deploy/etc/dispatch.conf" --keys "$work/keys" \
+    --pidfile "$work/gateway.pid" --log-file "$work/gateway.log") \
+    || fail "hotline-open311 did not start"
+read -r _ http_port <<<"$started"
 
 cat >"$work/env.json" <<EOF2
 {
@@ -123,6 +109,7 @@ cat >"$work/env.json" <<EOF2
   "gateway": "$gateway", "src": "$src", "work": "$work",
   "dead_endpoint": "tcp://127.0.0.1:$dead_port",
   "gateway_log": "$work/gateway.log", "gateway_pid": "$work/gateway.pid",
+  "hl_start": "$HL_START",
   "playwright": "$playwright", "screenshots": "$build"
 }
 EOF2

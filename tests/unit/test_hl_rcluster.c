@@ -114,7 +114,7 @@ s_fix_start (s_fix_t *f, const char *name, int node_timeout_ms, int timeout_ms, 
         return -1;
     f->base = event_base_new ();
     char seeds[512];
-    snprintf (seeds, sizeof seeds, "127.0.0.1:%d, %s", hl_testenv_free_port (),
+    snprintf (seeds, sizeof seeds, "127.0.0.1:%d, %s", hl_proc_free_port (),
               hl_testcluster_seeds (f->tc));
     f->c = s_connect (f->base, seeds, timeout_ms, retry_ms, &f->hook);
     return f->c ? 0 : -1;
@@ -593,7 +593,8 @@ test_reshard_cli (void)
                            "--cluster-from", src_id, "--cluster-to", dst_id,
                            "--cluster-slots", "10", "--cluster-pipeline", "2", "--cluster-yes",
                            NULL };
-    pid_t pid = hl_testenv_spawn (argv, log, NULL);
+    hl_proc_opts_t opts = { .log = log };
+    pid_t pid = hl_proc_spawn (argv, &opts, NULL);
     int status = -1;
     for (int i = 0; i < 3000; i++) {
         s_run (base, 20);

@@ -3,6 +3,7 @@
  *  connection that follows the primary through a real failover (a
  *  primary, 2 replicas and 3 sentinels, tests/hl_testsentinel).
  */
+#include "hl_proc.h"
 #include "hl_sentinel.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -222,8 +223,8 @@ test_unreachable (void)
 {
     struct event_base *base = event_base_new ();
     char list[64];
-    snprintf (list, sizeof list, "127.0.0.1:%d,127.0.0.1:%d", hl_testenv_free_port (),
-              hl_testenv_free_port ());
+    snprintf (list, sizeof list, "127.0.0.1:%d,127.0.0.1:%d", hl_proc_free_port (),
+              hl_proc_free_port ());
     hl_sentinel_opts_t so;
     hl_sentinel_opts_default (&so);
     so.sentinels = list;

@@ -22,14 +22,10 @@ cleanup () {
 trap cleanup EXIT
 skip () { echo "SKIP: $*"; exit 77; }
 fail () { echo "FAILED: $*"; [ -f "$work/hotlined.log" ] && tail -20 "$work/hotlined.log"; exit 1; }
-# Distinct free ports, one a word.
-free_ports () { "$src/tests/free-port" "$1" | tr '\n' ' '; }
 
 command -v redis-server >/dev/null || skip "redis-server is not installed"
-read -r redis_port intake_port worker_port events_port http_port <<<"$(free_ports 5)"
 token=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 (umask 077; printf '%s\n' "$token" >"$work/token")
-export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 
 # A drill SLA policy: tickets tagged drill-fast must be signed within a
 # minute (催办 at 30 s, 督办 at 60 s), drill-slow within four (催办 at 60 s);
@@ -58,16 +54,28 @@ select slow    tag=drill-slow
 select normal
 EOF
 
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save "" \
-    --appendonly no --logfile "$work/redis.log" &
-pids+=($!)
-for _ in $(seq 50); do
-    redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break
-    sleep 0.1
-done
+# Servers start through the tests' harness (hl-start: free ports, ready
+# when they say so); it prints the PID and the ports.
+started=$("$HL_START" --log "$work/redis.log" -- redis-server --port @PORT0@ --bind 127.0.0.1 \
+    --dir "$work" --save "" --appendonly no --supervised systemd --logfile "$work/redis.log") \
+    || fail "redis-server did not start"
+read -r redis_pid redis_port <<<"$started"
+pids+=("$redis_pid")
+
+started=$("$HL_START" --log "$work/hotlined.log" -- "$hotlined" \
+    --endpoint "tcp://127.0.0.1:@PORT0@" --worker-endpoint "tcp://127.0.0.1:@PORT1@" \
+    --events-endpoint "tcp://127.0.0.1:@PORT2@" --http-endpoint "127.0.0.1:@PORT3@" \
+    --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \
+    --dispatch "$src/deploy/etc/dispatch.conf" --sla "$work/sla.conf" \
+    --calendar-dir "$src/deploy/etc/calendar" \
+    --http-token-file "$work/token" --tickets-db "$work/tickets.db" \
+    --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log") \
+    || fail "hotlined did not start"
+read -r _ intake_port worker_port events_port http_port <<<"$started"
+export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
 
 # The daemon's command line, kept in a file: the browser script restarts
-# it to see the page reconnect by itself.
+# it (on the same ports) to see the page reconnect by itself.
 daemon_cmd=("$hotlined" --endpoint "$HOTLINE_ENDPOINT"
     --worker-endpoint "tcp://127.0.0.1:$worker_port"
     --events-endpoint "tcp://127.0.0.1:$events_port"
@@ -77,7 +85,6 @@ daemon_cmd=("$hotlined" --endpoint "$HOTLINE_ENDPOINT"
     --http-endpoint "127.0.0.1:$http_port" --http-token-file "$work/token" --tickets-db "$work/tickets.db"
     --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log")
 printf '%s\0' "${daemon_cmd[@]}" >"$work/hotlined.cmd"
-setsid "${daemon_cmd[@]}" </dev/null >>"$work/hotlined.log" 2>&1 &
 
 http_status () {   # PATH [TOKEN]: the HTTP status, or 000 when nothing answers
     python3 - "http://127.0.0.1:$http_port$1" "${2:-}" <<'PY'
@@ -93,12 +100,7 @@ except Exception:
     print("000")
 PY
 }
-status=000
-for _ in $(seq 50); do
-    status=$(http_status /api/summary "$token")
-    [ "$status" = 000 ] || break
-    sleep 0.2
-done
+status=$(http_status /api/summary "$token")
 [ "$status" = 200 ] || skip "hotlined does not serve the dashboard API (GET /api/summary: $status)"
 
 # The browser and its driver. Installed once, kept in the build directory.

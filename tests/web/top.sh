@@ -23,35 +23,33 @@ trap cleanup EXIT
 skip () { echo "SKIP: $*"; exit 77; }
 fail=0
 check () { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
-# Distinct free ports, one a word.
-free_ports () { "$src/tests/free-port" "$1" | tr '\n' ' '; }
 command -v tmux >/dev/null || skip "tmux is not installed"
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 
-read -r redis_port intake_port worker_port events_port http_port <<<"$(free_ports 5)"
 (umask 077; head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/token")
 export HOTLINE_TOKEN_FILE=$work/token
-export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
-redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$work" --save "" \
-    --appendonly no --logfile "$work/redis.log" &
-pids+=($!)
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-start_daemon () {
-    setsid "$hotlined" --endpoint "$HOTLINE_ENDPOINT" \
-        --worker-endpoint "tcp://127.0.0.1:$worker_port" \
-        --events-endpoint "tcp://127.0.0.1:$events_port" \
+# Servers start through the tests' harness (hl-start: free ports, ready
+# when they say so); it prints the PID and the ports.
+started=$("$HL_START" --log "$work/redis.log" -- redis-server --port @PORT0@ --bind 127.0.0.1 \
+    --dir "$work" --save "" --appendonly no --supervised systemd --logfile "$work/redis.log") \
+    || { echo "FAILED: redis-server did not start"; exit 1; }
+read -r redis_pid redis_port <<<"$started"
+pids+=("$redis_pid")
+start_daemon () {   # INTAKE WORKER EVENTS HTTP: ports, "@PORTn@" (free ones) at first
+    local started
+    started=$("$HL_START" --log "$work/hotlined.log" -- "$hotlined" \
+        --endpoint "tcp://127.0.0.1:$1" --worker-endpoint "tcp://127.0.0.1:$2" \
+        --events-endpoint "tcp://127.0.0.1:$3" --http-endpoint "127.0.0.1:$4" \
         --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \
         --dispatch "$src/deploy/etc/dispatch.conf" --sla "$src/deploy/etc/sla.conf" \
-        --calendar-dir "$src/deploy/etc/calendar" \
-        --http-endpoint "127.0.0.1:$http_port" --http-token-file "$work/token" \
-        --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log" </dev/null >/dev/null 2>&1 &
-    for _ in $(seq 50); do
-        "$driver" "127.0.0.1:$http_port" 1000 once >/dev/null 2>&1 && return 0
-        sleep 0.2
-    done
-    return 1
+        --calendar-dir "$src/deploy/etc/calendar" --http-token-file "$work/token" \
+        --pidfile "$work/hotlined.pid" --log-file "$work/hotlined.log") || return 1
+    [ "$1" != @PORT0@ ] || read -r _ intake_port worker_port events_port http_port <<<"$started"
 }
-start_daemon || skip "hotlined does not serve the dashboard API on 127.0.0.1:$http_port"
+start_daemon @PORT0@ @PORT1@ @PORT2@ @PORT3@ || { echo "FAILED: hotlined did not start"; exit 1; }
+export HOTLINE_ENDPOINT=tcp://127.0.0.1:$intake_port
+"$driver" "127.0.0.1:$http_port" 1000 once >/dev/null 2>&1 \
+    || skip "hotlined does not serve the dashboard API on 127.0.0.1:$http_port"
 
 submit () { "$hotline" submit "$@" >/dev/null || { echo "FAILED: hotline submit $*"; exit 1; }; }
 for i in 1 2 3; do
@@ -93,10 +91,12 @@ w = lambda s: sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s
 print(max([w(l.rstrip("\n")) for l in sys.stdin] or [0]))'
 }
 check "a resized terminal is used" "for _ in \$(seq 25); do [ \$(widest) -gt 100 ] && break; sleep 0.2; done; [ \$(widest) -gt 100 ] && [ \$(widest) -le 120 ]"
-kill "$(cat "$work/hotlined.pid")"
+daemon_pid=$(cat "$work/hotlined.pid")
+kill "$daemon_pid"
 check "hotlined stopping is shown" "wait_for '连接中断' 10"
 check "the last figures stay on screen" "pane | grep -q '今日受理 5'"
-start_daemon
+timeout 20 tail --pid="$daemon_pid" -f /dev/null     # gone, its ports free again
+check "hotlined starts again on its ports" "start_daemon $intake_port $worker_port $events_port $http_port"
 check "hotlined coming back is picked up" "for _ in \$(seq 50); do pane | grep -q '连接中断' || break; sleep 0.2; done; ! pane | grep -q '连接中断'"
 tmux send-keys -t "$session" q
 check "q quits with status 0" "wait_for 'top-exited-0' 5"

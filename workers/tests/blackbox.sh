@@ -14,11 +14,8 @@ command -v redis-server >/dev/null || { echo "redis-server not installed: skippe
 
 dir=$(mktemp -d "${HL_TEST_TMPDIR:-/tmp}/hl-workers-XXXXXX")
 free_port () { "$HL_SRC/tests/free-port"; }
-read -r redis_port intake_port workers_port events_port \
-    <<<"$("$HL_SRC/tests/free-port" 4 | tr '\n' ' ')"
-intake=tcp://127.0.0.1:$intake_port
-workers=tcp://127.0.0.1:$workers_port
-events=tcp://127.0.0.1:$events_port
+redis_port= intake_port= workers_port= events_port=
+intake= workers= events=
 examples=$HL_WORKER_EXAMPLES
 redis_pid= hotlined_pid=
 worker_pids=()
@@ -43,28 +40,32 @@ trap cleanup EXIT
 
 hotline () { "$HL_HOTLINE" --endpoint "$intake" "$@"; }
 
+# Servers start through the tests' harness (hl-start: free ports, ready
+# when they say so); it prints the PID and the ports.
 start_redis () {
-    redis-server --port "$redis_port" --bind 127.0.0.1 --dir "$dir" --save "" \
-        --appendonly yes --logfile "$dir/redis.log" &
-    redis_pid=$!
+    local started
+    started=$("$HL_START" --log "$dir/redis.log" -- redis-server --port @PORT0@ \
+        --bind 127.0.0.1 --dir "$dir" --save "" --appendonly yes --supervised systemd \
+        --logfile "$dir/redis.log") || { echo "redis-server did not start"; fail=1; return 1; }
+    read -r redis_pid redis_port <<<"$started"
 }
 
 # hotlined runs in the source tree, so that every catalogue and policy file
 # it reads by default is the shipped one (deploy/etc/); every endpoint it
-# binds is a free port of its own.
+# binds is a free port of its own, the same ones again on a restart.
 start_hotlined () {
-    (cd "$HL_SRC" && exec "$HL_HOTLINED" --endpoint "$intake" --worker_endpoint "$workers" \
-        --events_endpoint "$events" --redis "127.0.0.1:$redis_port" --heartbeat_ms 200 --log_level debug \
-        "${hotlined_args[@]}") \
-        >>"$dir/hotlined.log" 2>&1 &
-    hotlined_pid=$!
-    for _ in $(seq 100); do
-        hotline --timeout 0.3 status >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "hotlined did not start"
-    fail=1
-    return 1
+    local started p0 p1 p2
+    started=$(cd "$HL_SRC" && "$HL_START" --log "$dir/hotlined.log" -- "$HL_HOTLINED" \
+        --endpoint "tcp://127.0.0.1:${intake_port:-@PORT0@}" \
+        --worker_endpoint "tcp://127.0.0.1:${workers_port:-@PORT1@}" \
+        --events_endpoint "tcp://127.0.0.1:${events_port:-@PORT2@}" \
+        --redis "127.0.0.1:$redis_port" --heartbeat_ms 200 --log_level debug \
+        "${hotlined_args[@]}") || { echo "hotlined did not start"; fail=1; return 1; }
+    read -r hotlined_pid p0 p1 p2 <<<"$started"
+    [ -z "$p0" ] || { intake_port=$p0 workers_port=$p1 events_port=$p2; }
+    intake=tcp://127.0.0.1:$intake_port
+    workers=tcp://127.0.0.1:$workers_port
+    events=tcp://127.0.0.1:$events_port
 }
 
 # start_worker NAME UNIT ARGS...: a worker in the background, --json events
@@ -115,7 +116,7 @@ if [ "$case" = keys ]; then
     hotlined_args=(--worker_key_file "$dir/server.key" --worker_keys "$dir/worker-keys.conf")
 fi
 
-start_redis
+start_redis || exit 1
 start_hotlined || exit 1
 
 case $case in
@@ -152,7 +153,7 @@ restart)
     start_worker bb-1 jcq.cgj --exec "SIGN_AND_REPLY_DELAY=0 $examples/sign-and-reply"
     check wait_for "$dir/bb-1.out" '"session":1'
     kill -9 "$hotlined_pid"
-    wait "$hotlined_pid" 2>/dev/null
+    timeout 10 tail --pid="$hotlined_pid" -f /dev/null     # gone, its ports free again
     sleep 1
     start_hotlined
     check wait_for "$dir/bb-1.out" '"session":2' 15

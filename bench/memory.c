@@ -1,0 +1,290 @@
+/*  bench/memory: Redis bytes per open ticket.
+ *
+ *      memory --redis ADDR [--total 20000] [--pii-key FILE]
+ *
+ *  TOTAL tickets go through the store as hotlined puts them there: taken
+ *  in with a 300-character complaint (UTF-8, ~900 bytes), a caller of
+ *  their own (sealed when a key is given, as deploy/ does), dispatched
+ *  with their sign deadline armed; then a realistic mix of open states, a
+ *  quarter each: still dispatched; signed; signed and contacted (in
+ *  progress); replied and awaiting the visit. Every transition arms the
+ *  deadlines it starts in the same step, as hotlined does. Redis's
+ *  used_memory before and after, divided by TOTAL, is the figure; one
+ *  ticket of each state is broken down by key (MEMORY USAGE).
+ *  bench/run-memory starts a private Redis with the deploy settings.
+ */
+#include "hl_bucket.h"
+#include "hl_store.h"
+#include "hl_wire.h"
+
+#include <event2/event.h>
+#include <hiredis/hiredis.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define S_DEPTH 64
+
+static const char *s_units[] = { "rsj", "ybj", "zjj", "cgj", "sthj", "gaj" };
+static const Hotline__Action s_steps[] = {
+    HOTLINE__ACTION__ACTION_SIGN, HOTLINE__ACTION__ACTION_PROGRESS, HOTLINE__ACTION__ACTION_REPLY
+};
+
+typedef struct {
+    struct event_base *base;
+    hl_store_t *store;
+    char (*tickets)[HL_STORE_TICKET_MAX];
+    long total, next, done, failed;
+    int phase;                   //  0: intake, 1..3: the steps
+    char content[1024];
+    int64_t day_ms;              //  deadlines a day ahead (their values do not matter)
+} s_run_t;
+
+static void s_next (s_run_t *r);
+
+static void
+s_finished_one (s_run_t *r)
+{
+    if (++r->done == r->total)
+        event_base_loopbreak (r->base);
+    else
+        s_next (r);
+}
+
+typedef struct {
+    s_run_t *r;
+    long i;
+} s_call_t;
+
+static void
+s_on_intake_i (const hl_store_result_t *res, void *arg)
+{
+    s_call_t *call = arg;
+    if (res->outcome == HL_STORE_NEW)
+        snprintf (call->r->tickets[call->i], HL_STORE_TICKET_MAX, "%s", res->ticket);
+    s_run_t *r = call->r;
+    free (call);
+    r->failed += res->outcome != HL_STORE_NEW;
+    s_finished_one (r);
+}
+
+static void
+s_on_step (const hl_store_transition_result_t *res, void *arg)
+{
+    s_run_t *r = arg;
+    r->failed += res->outcome != HL_STORE_NEW;
+    s_finished_one (r);
+}
+
+static void
+s_intake (s_run_t *r, long i)
+{
+    char rid[32], phone[16];
+    snprintf (rid, sizeof rid, "mem-%ld", i);
+    snprintf (phone, sizeof phone, "139%08ld", i);
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
+    c.has_request_type = 1;
+    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
+    c.has_request_id = 1;
+    c.request_id = hl_wire_bytes (rid);
+    c.has_caller_phone = 1;
+    c.caller_phone = hl_wire_bytes (phone);
+    c.has_caller_name = 1;
+    c.caller_name = hl_wire_bytes ("张三");
+    c.has_category = 1;
+    c.category = hl_wire_bytes ("HB.03");
+    c.has_area = 1;
+    c.area = hl_wire_bytes ("441702");
+    c.has_address = 1;
+    c.address = hl_wire_bytes ("江城区东山路12号");
+    c.has_content = 1;
+    c.content = hl_wire_bytes (r->content);
+    c.has_agent = 1;
+    c.agent = hl_wire_bytes ("a1");
+    const char *unit = s_units[i % 6];
+    hl_store_disposition_t d = {
+        .state = "dispatched", .unit = unit, .assist = "", .note = "HB.03",
+        .sign_warn_ms = r->day_ms, .sign_due_ms = r->day_ms + 3600000,
+        .sign_escalate_ms = r->day_ms + 7200000, .sla_generation = 1
+    };
+    s_call_t *call = malloc (sizeof *call);
+    if (!call)
+        abort ();
+    *call = (s_call_t) { r, i };
+    if (hl_store_intake (r->store, &c, "agent:a1", 0, &d, s_on_intake_i, call) != 0) {
+        free (call);
+        r->failed++;
+        s_finished_one (r);
+    }
+}
+
+//  Ticket I takes step PHASE if its quarter goes that far.
+static void
+s_step (s_run_t *r, long i)
+{
+    if (i % 4 < r->phase || !r->tickets[i][0]) {
+        s_finished_one (r);
+        return;
+    }
+    char actor[64], rid[32];
+    snprintf (actor, sizeof actor, "unit:%s/w1", s_units[i % 6]);
+    snprintf (rid, sizeof rid, "mem-%d-%ld", r->phase, i);
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (r->tickets[i]);
+    t.has_action = 1;
+    t.action = s_steps[r->phase - 1];
+    t.has_note = 1;
+    t.note = hl_wire_bytes (r->phase == 3 ? "经核实，已责令施工单位夜间停工，并将加强巡查。"
+                                          : "已联系来电人");
+    //  The deadlines hotlined computes first and arms in the same step:
+    //  sign starts contact and reply, reply starts the visit.
+    int64_t at = r->day_ms;
+    hl_store_premade_t pre = { .n = 2, .milestone = { 1, 2 }, .warn = { at, at },
+                               .due = { at + 3600000, at + 3600000 },
+                               .escalate = { at + 7200000, at + 7200000 }, .generation = 1 };
+    if (r->phase == 3)
+        pre = (hl_store_premade_t) { .n = 1, .milestone = { 3 }, .warn = { at },
+                                     .due = { at + 3600000 }, .escalate = { at + 7200000 },
+                                     .generation = 1 };
+    if (hl_store_transition (r->store, &t, actor, rid, strlen (rid), 0,
+                             r->phase == 2 ? NULL : &pre, s_on_step, r) != 0) {
+        r->failed++;
+        s_finished_one (r);
+    }
+}
+
+static void
+s_next (s_run_t *r)
+{
+    if (r->next >= r->total)
+        return;
+    long i = r->next++;
+    if (r->phase == 0)
+        s_intake (r, i);
+    else
+        s_step (r, i);
+}
+
+static void
+s_start (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_run_t *r = arg;
+    if (!hl_store_is_ready (r->store)) {
+        struct timeval tv = { 0, 10000 };
+        event_base_once (r->base, -1, EV_TIMEOUT, s_start, r, &tv);
+        return;
+    }
+    for (int k = 0; k < S_DEPTH; k++)
+        s_next (r);
+}
+
+static long long
+s_used_memory (redisContext *rc)
+{
+    redisReply *r = redisCommand (rc, "INFO memory");
+    const char *at = r && r->type == REDIS_REPLY_STRING ? strstr (r->str, "used_memory:") : NULL;
+    long long v = at ? atoll (at + 12) : -1;
+    freeReplyObject (r);
+    return v;
+}
+
+static long long
+s_usage (redisContext *rc, const char *key)
+{
+    redisReply *r = redisCommand (rc, "MEMORY USAGE %s SAMPLES 0", key);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+    freeReplyObject (r);
+    return v;
+}
+
+static void
+s_breakdown (redisContext *rc, const char *ticket, const char *state)
+{
+    char t[HL_BUCKET_KEY_MAX], h[HL_BUCKET_KEY_MAX];
+    hl_bucket_ticket_key (t, sizeof t, ticket, "t");
+    hl_bucket_ticket_key (h, sizeof h, ticket, "h");
+    redisReply *e = redisCommand (rc, "OBJECT ENCODING %s", t);
+    printf ("  %-12s ticket hash %5lld bytes (%s), history %4lld bytes\n", state,
+            s_usage (rc, t), e && e->type == REDIS_REPLY_STRING ? e->str : "?", s_usage (rc, h));
+    freeReplyObject (e);
+}
+
+int
+main (int argc, char **argv)
+{
+    const char *redis = "127.0.0.1:6379", *pii_key = NULL;
+    long total = 20000;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp (argv[i], "--redis")) redis = argv[i + 1];
+        else if (!strcmp (argv[i], "--total")) total = atol (argv[i + 1]);
+        else if (!strcmp (argv[i], "--pii-key")) pii_key = argv[i + 1];
+        else {
+            fprintf (stderr, "memory: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    char host[64];
+    int port = 6379;
+    if (sscanf (redis, "%63[^:]:%d", host, &port) != 2) {
+        fprintf (stderr, "memory: --redis host:port\n");
+        return 2;
+    }
+    redisContext *rc = redisConnect (host, port);
+    if (!rc || rc->err) {
+        fprintf (stderr, "memory: cannot reach Redis at %s\n", redis);
+        return 1;
+    }
+    char err[256];
+    hl_pii_t *pii = NULL;
+    if (pii_key && !(pii = hl_pii_new (pii_key, err, sizeof err))) {
+        fprintf (stderr, "memory: %s\n", err);
+        return 1;
+    }
+    s_run_t r = { .base = event_base_new (), .total = total,
+                  .day_ms = (int64_t) time (NULL) * 1000 + 86400000 };
+    //  300 characters: ten of this 30-character sentence.
+    for (int k = 0; k < 10; k++)
+        strcat (r.content, "小区楼下夜间施工噪音扰民，已经持续两周，每晚十点后仍在施工。");
+    r.tickets = calloc ((size_t) total, sizeof *r.tickets);
+    hl_store_opts_t so;
+    hl_store_opts_default (&so);
+    so.redis.address = redis;
+    so.redis.timeout_ms = 10000;
+    so.pii = pii;
+    if (!r.tickets || !(r.store = hl_store_new (r.base, &so, err, sizeof err))) {
+        fprintf (stderr, "memory: %s\n", err);
+        return 1;
+    }
+    long long before = -1;
+    for (r.phase = 0; r.phase <= 3; r.phase++) {
+        r.next = r.done = 0;
+        struct timeval tv = { 0, 0 };
+        event_base_once (r.base, -1, EV_TIMEOUT, s_start, &r, &tv);
+        if (before < 0) {
+            //  The library is loaded once the store is ready: measure from there.
+            while (!hl_store_is_ready (r.store))
+                event_base_loop (r.base, EVLOOP_ONCE);
+            before = s_used_memory (rc);
+        }
+        event_base_dispatch (r.base);
+    }
+    long long after = s_used_memory (rc);
+    printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
+            "%ld steps failed\n", total, r.failed);
+    printf ("redis bytes per open ticket: %lld\n", (after - before) / total);
+    static const char *states[] = { "dispatched", "signed", "in_progress", "replied" };
+    for (int q = 0; q < 4 && total >= 4; q++)
+        s_breakdown (rc, r.tickets[q], states[q]);
+    hl_store_destroy (&r.store);
+    hl_pii_destroy (&pii);
+    event_base_free (r.base);
+    free (r.tickets);
+    redisFree (rc);
+    return r.failed ? 1 : 0;
+}
