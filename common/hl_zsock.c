@@ -53,20 +53,13 @@ s_recv_message (hl_zsock_t *self, zmq_msg_t *frames, size_t *nframes, int *trunc
     return 0;
 }
 
-static int
-s_events (hl_zsock_t *self)
-{
-    int events = 0;
-    size_t len = sizeof events;
-    if (zmq_getsockopt (self->socket, ZMQ_EVENTS, &events, &len) != 0)
-        return 0;
-    return events;
-}
-
-//  Drains up to a batch of messages. ZMQ_EVENTS is read before every
-//  receive because reading it is what lets libzmq process its command
-//  mailbox; a wakeup whose ZMQ_EVENTS is never read can leave the socket
-//  silent for good.
+//  Drains up to a batch of messages, receiving until there is none. A
+//  receive that finds nothing has libzmq process the socket's command
+//  mailbox first (as reading ZMQ_EVENTS does), which re-arms the edge of
+//  ZMQ_FD for whatever arrives next; so one mailbox check, a poll() and a
+//  getpid() inside libzmq, ends each wakeup, instead of a ZMQ_EVENTS read
+//  before every message (2.5 poll() and 2.8 getpid() per ticket at full
+//  intake, bench/RESULTS.md).
 static void
 s_on_ready (evutil_socket_t fd, short what, void *arg)
 {
@@ -74,13 +67,15 @@ s_on_ready (evutil_socket_t fd, short what, void *arg)
     (void) what;
     hl_zsock_t *self = arg;
     for (int budget = HL_ZSOCK_BATCH; budget > 0; budget--) {
-        if (self->paused || !(s_events (self) & ZMQ_POLLIN))
+        if (self->paused)
             return;
         zmq_msg_t frames[HL_ZSOCK_MAX_FRAMES];
         size_t nframes;
         int truncated;
         if (s_recv_message (self, frames, &nframes, &truncated) != 0) {
-            if (errno != EAGAIN)
+            //  (EFSM: a REP socket whose owner has not answered yet; its
+            //  answer kicks the socket again.)
+            if (errno != EAGAIN && errno != EFSM)
                 hl_warning ("zmq receive: %s", zmq_strerror (errno));
             return;
         }
@@ -190,10 +185,13 @@ hl_zsock_send (hl_zsock_t *self, const void *const *parts, const size_t *lens, s
     return rc;
 }
 
+//  Deferred: the callback runs once this pass of the loop, however many
+//  replies were sent in it (a batch of Redis answers sends one ack each),
+//  and its receive does the mailbox check.
 void
 hl_zsock_kick (hl_zsock_t *self)
 {
-    if (!self->paused && (s_events (self) & ZMQ_POLLIN))
+    if (!self->paused)
         event_active (self->ev, EV_READ, 0);
 }
 

@@ -1,11 +1,13 @@
 /*  hl_zsock: a ZeroMQ socket driven by a libevent loop.
  *
  *  ZMQ_FD is edge-triggered and is not the socket's data: it only says
- *  "look at ZMQ_EVENTS". This class owns that dance so no other code has
- *  to: it drains whole multipart messages in a bounded batch per wakeup,
- *  re-arms itself with event_active() when the batch runs out, and offers
- *  hl_zsock_kick() for code that sent on the socket outside the callback
- *  (a send can swallow the edge that announced incoming messages).
+ *  "let libzmq process its mailbox" (ZMQ_EVENTS, or a receive that finds
+ *  nothing, does). This class owns that dance so no other code has to: it
+ *  drains whole multipart messages in a bounded batch per wakeup, until a
+ *  receive finds nothing, re-arms itself with event_active() when the
+ *  batch runs out, and offers hl_zsock_kick() for code that sent on the
+ *  socket outside the callback (a send can swallow the edge that announced
+ *  incoming messages).
  *
  *  The loop thread owns the socket; nothing here is thread-safe.
  */
@@ -54,12 +56,13 @@ void *hl_zsock_socket (hl_zsock_t *self);
 
 //  Send a multipart message without blocking. Returns 0, or -1 with errno
 //  (EAGAIN: peer's queue full; EHOSTUNREACH: peer gone on a ROUTER).
-//  Re-checks the socket's events afterwards.
+//  Kicks the socket afterwards.
 int hl_zsock_send (hl_zsock_t *self, const void *const *parts,
                    const size_t *lens, size_t nparts);
 
-//  Re-check ZMQ_EVENTS after sending or receiving outside the callback and
-//  schedule the callback if messages are waiting.
+//  After sending or receiving outside the callback: schedule the callback
+//  for this pass of the loop, which receives whatever is waiting (and so
+//  lets libzmq process its mailbox). Cheap to call many times a pass.
 void hl_zsock_kick (hl_zsock_t *self);
 
 //  Stop or restart delivering messages (they queue in ZeroMQ meanwhile).

@@ -1,5 +1,6 @@
 /*  hl_broker: the department worker queue. See hl_broker.h. */
 #include "hl_broker.h"
+#include "hl_tickets.h"
 #include "hl_lifecycle.h"
 #include "hl_privacy.h"
 #include "hl_log.h"
@@ -70,6 +71,7 @@ struct hl_broker {
     long scan_next;              //  rescan in progress: next start, or -1
     hl_deadline_t *deadline;     //  the clock
     hl_timers_t *timers;         //  SLA clocks a worker's action starts
+    hl_tickets_t *tickets;       //  applies workers' actions, with their effects
     hl_feed_t *feed;             //  events (may be NULL)
     hl_metrics_t *metrics;       //  counters (may be NULL)
     hl_buf_t out;
@@ -624,13 +626,6 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, q->ticket, &env, &done, &nack);
     s_send_to (self, q->id, q->id_len, &env, q->rid, q->rid_len);
-    if (res->outcome == HL_STORE_NEW) {
-        hl_timers_arm (self->timers, q->ticket, &res->sla);
-        if (self->metrics)
-            hl_metrics_transition (self->metrics, q->action);
-        hl_feed_transition (self->feed, q->ticket, res->unit, res->from, res->to, q->action,
-                            (int64_t) res->at_ms);
-    }
     int settled = q->action == HOTLINE__ACTION__ACTION_SIGN
                || q->action == HOTLINE__ACTION__ACTION_RETURN;
     if (settled && res->outcome != HL_STORE_LOST && res->outcome != HL_STORE_FAILED) {
@@ -704,9 +699,8 @@ s_on_transition_msg (hl_broker_t *self, s_worker_t *w, const Hotline__Envelope *
                                      ? s_held_facts (w, q->ticket) : NULL;
     if (facts)
         s_premade_sign (self, facts, now, &pre);
-    if (hl_store_transition (self->store, t, w->actor, q->rid, q->rid_len, (uint64_t) now,
-                             facts ? &pre : NULL,
-                             s_on_transition, q) != 0) {
+    if (hl_tickets_transition (self->tickets, t, w->actor, q->rid, q->rid_len, (uint64_t) now,
+                               facts ? &pre : NULL, s_on_transition, q) != 0) {
         free (q);
         s_nack_to (self, w->id, w->id_len, env->request_id.data, rid_len,
                    HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
@@ -982,6 +976,12 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     hl_buf_free (&self->out);
     free (self);
     *self_p = NULL;
+}
+
+void
+hl_broker_set_tickets (hl_broker_t *self, hl_tickets_t *tickets)
+{
+    self->tickets = tickets;
 }
 
 void

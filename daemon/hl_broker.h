@@ -46,6 +46,10 @@ void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 //  Use a new catalogue from now on (after a reload).
 void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue);
 
+//  Workers' actions go through TICKETS, the ticket service (hl_tickets).
+typedef struct hl_tickets hl_tickets_t;
+void hl_broker_set_tickets (hl_broker_t *self, hl_tickets_t *tickets);
+
 //  Announce workers' transitions on FEED and count them in METRICS.
 void hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
 

@@ -459,6 +459,12 @@ hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
 }
 
 void
+hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets)
+{
+    hl_staff_set_tickets (self->staff, tickets);
+}
+
+void
 hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
 {
     self->feed = feed;

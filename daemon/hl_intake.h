@@ -66,6 +66,9 @@ void hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue
 //  queries are then answered "unsupported").
 void hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar);
 
+//  Staff actions go through TICKETS, the ticket service (hl_tickets).
+void hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets);
+
 //  Announce new tickets and transitions on FEED and count them in METRICS.
 void hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
 

@@ -24,6 +24,7 @@ struct hl_staff {
     hl_feed_t *feed;               //  events for dashboards (may be NULL)
     hl_kbserve_t *kb;              //  knowledge-base searches (may be NULL)
     hl_similar_t *similar;         //  similar tickets (may be NULL)
+    hl_tickets_t *tickets;         //  applies actions, with their effects
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     char instance[64];
     char ack[32];                  //  the acknowledgement mode, for status
@@ -181,18 +182,6 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     Hotline__Nack nack;
     hl_transition_answer (res, peer->ticket, &env, &done, &nack);
     hl_reply_send (self->reply, peer, &env);
-    if (res->outcome == HL_STORE_NEW) {
-        hl_timers_arm (self->timers, peer->ticket, &res->sla);
-        hl_feed_transition (self->feed, peer->ticket, res->unit, res->from, res->to, peer->action,
-                            (int64_t) res->at_ms);
-        if (self->similar && !hl_lifecycle_is_open (res->to))
-            hl_similar_forget (self->similar, peer->ticket);
-        if (self->metrics)
-            hl_metrics_transition (self->metrics, peer->action);
-    }
-    if ((res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
-        && res->to == HOTLINE__STATE__STATE_DISPATCHED)
-        hl_broker_dispatched (self->broker, peer->ticket, res->unit, res->assist, NULL);
     hl_reply_done (self->reply, peer, HL_REPLY_ACTION);
 }
 
@@ -251,9 +240,9 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
     pending->action = t->action;
     snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
               t->ticket.data);
-    if (hl_store_transition (self->store, t, actor, peer->rid, peer->rid_len,
-                             (uint64_t) hl_deadline_now (self->deadline), NULL,
-                             s_on_transition, pending) != 0) {
+    if (hl_tickets_transition (self->tickets, t, actor, peer->rid, peer->rid_len,
+                               (uint64_t) hl_deadline_now (self->deadline), NULL,
+                               s_on_transition, pending) != 0) {
         free (pending);
         hl_reply_store_unreachable (self->reply, peer);
         return;
@@ -579,6 +568,12 @@ void
 hl_staff_set_catalogue (hl_staff_t *self, const hl_catalogue_t *catalogue)
 {
     self->catalogue = catalogue;
+}
+
+void
+hl_staff_set_tickets (hl_staff_t *self, hl_tickets_t *tickets)
+{
+    self->tickets = tickets;
 }
 
 void

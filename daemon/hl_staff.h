@@ -25,6 +25,7 @@
 #include "hl_reply.h"
 #include "hl_similar.h"
 #include "hl_store.h"
+#include "hl_tickets.h"
 #include "hl_timers.h"
 
 typedef struct hl_staff hl_staff_t;
@@ -42,6 +43,10 @@ void hl_staff_set_catalogue (hl_staff_t *self, const hl_catalogue_t *catalogue);
 //  SIMILAR (either may be NULL: the queries are then answered
 //  "unsupported"); closed tickets leave SIMILAR.
 void hl_staff_set_kb (hl_staff_t *self, hl_kbserve_t *kb, hl_similar_t *similar);
+
+//  Apply actions through TICKETS (the ticket service: they and their
+//  effects). Must be set before the first request.
+void hl_staff_set_tickets (hl_staff_t *self, hl_tickets_t *tickets);
 
 //  Announce transitions on FEED and count them in METRICS (may be NULL).
 void hl_staff_set_observers (hl_staff_t *self, hl_feed_t *feed, hl_metrics_t *metrics);

@@ -551,12 +551,14 @@ s_param_str (s_args_t *a, const char *name, const char *value)
     }
 }
 
-//  Appends the ticket hash's field/value pairs for C. Text fields point
-//  into the complaint (no copy); numbers are formatted into SCRATCH.
 //  A caller's details as they are stored: sealed, and the number's index
-//  name (hl_pii).
+//  name (hl_pii). Without a key they are stored as they are, so PHONE and
+//  NAME then point at the complaint's own bytes: no buffer is allocated
+//  and nothing is copied per intake.
 typedef struct {
-    hl_buf_t phone, name;
+    const void *phone, *name;
+    size_t phone_len, name_len;
+    hl_buf_t sealed_phone, sealed_name;     //  what they point into when sealed
     char index[HL_PII_INDEX_MAX];
 } s_sealed_t;
 
@@ -565,21 +567,37 @@ s_seal_caller (const hl_pii_t *pii, const Hotline__Complaint *c, const char *pho
                s_sealed_t *out)
 {
     memset (out, 0, sizeof *out);
+    int sealing = hl_pii_sealing (pii);
     if (*phone) {
         hl_pii_index (pii, phone, out->index);
-        hl_pii_seal (pii, phone, strlen (phone), &out->phone);
+        out->phone = phone;
+        out->phone_len = strlen (phone);
+        if (sealing) {
+            hl_pii_seal (pii, phone, out->phone_len, &out->sealed_phone);
+            out->phone = out->sealed_phone.data;
+            out->phone_len = out->sealed_phone.len;
+        }
     }
-    if (c->has_caller_name && c->caller_name.len)
-        hl_pii_seal (pii, c->caller_name.data, c->caller_name.len, &out->name);
+    if (c->has_caller_name && c->caller_name.len) {
+        out->name = c->caller_name.data;
+        out->name_len = c->caller_name.len;
+        if (sealing) {
+            hl_pii_seal (pii, c->caller_name.data, c->caller_name.len, &out->sealed_name);
+            out->name = out->sealed_name.data;
+            out->name_len = out->sealed_name.len;
+        }
+    }
 }
 
 static void
 s_sealed_free (s_sealed_t *s)
 {
-    hl_buf_free (&s->phone);
-    hl_buf_free (&s->name);
+    hl_buf_free (&s->sealed_phone);
+    hl_buf_free (&s->sealed_name);
 }
 
+//  Appends the ticket hash's field/value pairs for C. Text fields point
+//  into the complaint (no copy); numbers are formatted into SCRATCH.
 static void
 s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller,
               char scratch[3][32])
@@ -589,13 +607,13 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller
     s_arg_str (a, ch);
     s_arg_str (a, "request_type");
     s_arg_str (a, hl_wire_request_type_name (c->request_type));
-    if (caller->phone.len) {
+    if (caller->phone_len) {
         s_arg_str (a, "caller_phone");
-        s_arg (a, caller->phone.data, caller->phone.len);
+        s_arg (a, caller->phone, caller->phone_len);
     }
-    if (caller->name.len) {
+    if (caller->name_len) {
         s_arg_str (a, "caller_name");
-        s_arg (a, caller->name.data, caller->name.len);
+        s_arg (a, caller->name, caller->name_len);
     }
     for (size_t i = 0; i < S_TEXT_COUNT; i++) {
         const s_text_field_t *f = &s_text_fields[i];
@@ -657,9 +675,6 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     //  passes one along: nobody may look them up by it.
     if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
         hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
-    s_sealed_t caller;
-    s_seal_caller (self->opts.pii, c, phone, &caller);
-
     //  The ticket's bucket is the request's: its idempotency record, the
     //  one key named here, carries the tag every key of the ticket will.
     const char *channel = hl_wire_channel_name (c->channel);
@@ -671,6 +686,8 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
                           hl_bucket_of_request (channel, c->request_id.data, c->request_id.len),
                           "idem", idem_id, (size_t) n) < 0)
         return -1;              //  hl_complaint bounds request ids well below this
+    s_sealed_t caller;
+    s_seal_caller (self->opts.pii, c, phone, &caller);
 
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
@@ -1295,14 +1312,17 @@ hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
     return 0;
 }
 
+//  A Function call on REDIS; VERB is FCALL, or FCALL_RO for a read
+//  (Redis refuses it for a Function that writes; a replica may serve it).
 static int
-s_fcall (hl_store_t *self, hl_redis_t *redis, const char *name, const char *key, int argc,
-         const char **argv, const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+s_fcall (hl_store_t *self, hl_redis_t *redis, const char *verb, const char *name,
+         const char *key, int argc, const char **argv, const size_t *lens,
+         hl_redis_reply_fn *fn, void *arg)
 {
     if (!hl_store_is_ready (self))
         return -1;
     s_args_t a = { .argc = 0 };
-    s_arg_str (&a, "FCALL");
+    s_arg_str (&a, verb);
     s_arg_str (&a, name);
     s_arg_str (&a, key ? "1" : "0");
     if (key)
@@ -1316,7 +1336,7 @@ int
 hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                 const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, self->redis, name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, self->redis, "FCALL", name, NULL, argc, argv, lens, fn, arg);
 }
 
 int
@@ -1326,14 +1346,14 @@ hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, i
     char key[HL_BUCKET_KEY_MAX];
     if (hl_bucket_ticket_key (key, sizeof key, ticket, "t") < 0)
         return -1;
-    return s_fcall (self, self->redis, name, key, argc, argv, NULL, fn, arg);
+    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
 }
 
 int
 hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
                      const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, s_reader (self), name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, s_reader (self), "FCALL_RO", name, NULL, argc, argv, lens, fn, arg);
 }
 
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.

@@ -25,6 +25,7 @@
 #include "hl_feed.h"
 #include "hl_http.h"
 #include "hl_intake.h"
+#include "hl_tickets.h"
 #include "hl_metrics.h"
 #include "hl_notify.h"
 #include "hl_timers.h"
@@ -51,6 +52,7 @@ typedef struct {
     hl_store_t *store;
     hl_intake_t *intake;
     hl_broker_t *broker;
+    hl_tickets_t *tickets;       //  the ticket service: actions and their effects
     hl_zap_t *zap;               //  with CURVE on any endpoint, else NULL
     hl_codes_t *codes;
     hl_catalogue_t *catalogue;
@@ -311,6 +313,7 @@ s_start_kb (s_daemon_t *d, char *err, size_t errlen)
             return -1;
     }
     hl_intake_set_kb (d->intake, d->kb, d->similar);
+    hl_tickets_set_similar (d->tickets, d->similar);
     return 0;
 }
 
@@ -465,6 +468,12 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         return -1;
     hl_intake_set_observers (d->intake, d->feed, d->metrics);
     hl_broker_set_observers (d->broker, d->feed, d->metrics);
+    //  One ticket service applies staff and workers' actions alike.
+    d->tickets = hl_tickets_new (d->store, d->timers);
+    hl_tickets_set_observers (d->tickets, d->feed, d->metrics);
+    hl_tickets_set_broker (d->tickets, d->broker);
+    hl_intake_set_tickets (d->intake, d->tickets);
+    hl_broker_set_tickets (d->broker, d->tickets);
     hl_http_parts_t parts = { d->store, d->broker, d->deadline, d->metrics, d->feed, d->catalogue };
     d->http = hl_http_new (d->base, &d->cfg, &parts, err, errlen);
     if (!d->http && *err)
@@ -520,6 +529,7 @@ s_stop (s_daemon_t *d)
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);
     hl_broker_destroy (&d->broker, 500);
+    hl_tickets_destroy (&d->tickets);
     hl_zap_destroy (&d->zap);
     hl_timers_destroy (&d->timers);
     hl_feed_destroy (&d->feed);

@@ -793,8 +793,11 @@ static void
 test_scale (void)
 {
     //  A long heartbeat: on a loaded machine under the sanitizers this one
-    //  thread serving a hundred workers must not be taken for dead.
-    const char *args[] = { "--heartbeat-ms", "30000", "--log-level", "info", NULL };
+    //  thread serving a hundred workers must not be taken for dead. A long
+    //  Redis deadline too: past it an action is refused as retryable, and
+    //  this test's raw workers do not retry (the worker library does).
+    const char *args[] = { "--heartbeat-ms", "30000", "--redis-timeout-ms", "10000",
+                           "--log-level", "info", NULL };
     hl_testenv_t *env = s_env_up ("scale", args);
     if (!env)
         return;

@@ -347,7 +347,9 @@ test_stop_bounded (void)
     HL_CHECK (hl_testenv_daemon_wait (env, 10000) == 0);
     long long took = s_ms () - t0;
     fprintf (stderr, "stop took %lld ms\n", took);
-    HL_CHECK (took < 2000 + 1500);
+    //  Bounded, not fast: the stop's 2 s, plus room for a loaded machine to
+    //  run the sanitizers' exit (an unbounded stop took minutes).
+    HL_CHECK (took < 2000 + 6000);
     hl_testenv_destroy (&env);
     char cmd[200];
     snprintf (cmd, sizeof cmd, "rm -rf '%s'", dir);

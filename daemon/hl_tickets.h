@@ -1,0 +1,43 @@
+/*  hl_tickets: the ticket service. A transition and what follows it, once.
+ *
+ *  Staff actions (hl_staff) and department actions (hl_broker) both apply
+ *  their transitions here. The store applies the step (hl_store); on a new
+ *  step the service then does, in one place, what every transition brings
+ *  about in this process: it arms the clocks the step started (hl_timers),
+ *  announces it on the event socket (hl_feed), counts it (hl_metrics),
+ *  drops a ticket that left the open states from the similar-ticket index,
+ *  and hands a ticket that is (again) dispatched to its unit's workers
+ *  (hl_broker: also on a repeated request, whose first answer may have been
+ *  lost). Then the caller's callback answers whoever asked.
+ *
+ *  Same contract as hl_store: 0 and the callback fires exactly once, or
+ *  -1 and it never does.
+ */
+#ifndef HL_TICKETS_H_INCLUDED
+#define HL_TICKETS_H_INCLUDED
+
+#include "hl_feed.h"
+#include "hl_metrics.h"
+#include "hl_store.h"
+#include "hl_timers.h"
+
+typedef struct hl_tickets hl_tickets_t;
+typedef struct hl_broker hl_broker_t;
+typedef struct hl_similar hl_similar_t;
+
+hl_tickets_t *hl_tickets_new (hl_store_t *store, hl_timers_t *timers);
+void hl_tickets_destroy (hl_tickets_t **self_p);
+
+//  What the service tells (each may be NULL, and set later).
+void hl_tickets_set_observers (hl_tickets_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+void hl_tickets_set_broker (hl_tickets_t *self, hl_broker_t *broker);
+void hl_tickets_set_similar (hl_tickets_t *self, hl_similar_t *similar);
+
+//  Apply transition T as ACTOR (see hl_store_transition), run its effects,
+//  then call FN with the result.
+int hl_tickets_transition (hl_tickets_t *self, const Hotline__Transition *t, const char *actor,
+                           const void *rid, size_t rid_len, uint64_t now_ms,
+                           const hl_store_premade_t *pre, hl_store_transition_fn *fn,
+                           void *arg);
+
+#endif
