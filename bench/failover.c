@@ -24,6 +24,7 @@
  *  and the p99 ack latency before the first kill and after the last (from
  *  requests due 5 s after it). Exits 1 if any count is not 0.
  */
+#include "hl_bucket.h"
 #include "hl_load.h"
 #include "hl_redis.h"
 
@@ -148,8 +149,11 @@ s_check_acked (redisContext *rc, const s_load_t *load, s_faults_t *f)
         const char *t = load->result.tickets[i];
         if (!*t)
             continue;           //  never acknowledged (counted apart)
-        redisAppendCommand (rc, "HMGET hl:t:%s request_id state", t);
-        redisAppendCommand (rc, "LLEN hl:h:%s", t);
+        char tk[HL_BUCKET_KEY_MAX], hk[HL_BUCKET_KEY_MAX];
+        hl_bucket_ticket_key (tk, sizeof tk, t, "t");
+        hl_bucket_ticket_key (hk, sizeof hk, t, "h");
+        redisAppendCommand (rc, "HMGET %s request_id state", tk);
+        redisAppendCommand (rc, "STRLEN %s", hk);   //  the history: one string
     }
     char (*states)[32] = calloc ((size_t) n, 32);
     for (long i = 0; i < n; i++) {
@@ -220,7 +224,8 @@ s_run_tickets (redisContext *rc, const char *run_id)
     char cursor[32] = "0";
     size_t prefix = strlen (run_id);
     do {
-        redisReply *r = redisCommand (rc, "SCAN %s MATCH hl:t:* COUNT 2000", cursor);
+        redisReply *r = redisCommand (rc, "SCAN %s MATCH " HL_KEY_PREFIX "{*}:t:* COUNT 2000",
+                                      cursor);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             if (r)
                 freeReplyObject (r);
