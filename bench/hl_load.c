@@ -4,6 +4,8 @@
 #include "hl_wire.h"
 
 #include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,7 +162,8 @@ s_on_reply (s_run_t *run, const Hotline__Envelope *env)
     int socket = (int) (i % run->o->clients);
     if (env->body_case == HOTLINE__ENVELOPE__BODY_ACK) {
         snprintf (run->r->tickets[i], 48, "%s", env->ack->ticket ? env->ack->ticket : "");
-        run->r->latency_us[run->r->n_latency++] = (double) (hl_monotonic_us () - q->due_us);
+        run->r->acked_us[i] = hl_monotonic_us ();
+        run->r->latency_us[run->r->n_latency++] = (double) (run->r->acked_us[i] - q->due_us);
         run->r->acked++;
         run->r->duplicates += env->ack->duplicate;
         q->state = S_DONE;
@@ -259,8 +262,9 @@ s_setup (s_run_t *run)
     run->r->latency_us = calloc ((size_t) o->total + 1, sizeof (double));
     run->r->tickets = calloc ((size_t) o->total + 1, 48);
     run->r->due_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
-    if (!run->sockets || !run->inflight || !run->fds || !run->stirred || !run->req || !run->r->latency_us || !run->r->tickets
-        || !run->r->due_us)
+    run->r->acked_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
+    if (!run->sockets || !run->inflight || !run->fds || !run->stirred || !run->req
+        || !run->r->latency_us || !run->r->tickets || !run->r->due_us || !run->r->acked_us)
         return -1;
     for (int c = 0; c < o->clients; c++) {
         run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);
@@ -334,6 +338,8 @@ hl_load_result_free (hl_load_result_t *r)
     free (r->latency_us);
     free (r->tickets);
     free (r->due_us);
+    free (r->acked_us);
+    r->acked_us = NULL;
     r->latency_us = NULL;
     r->tickets = NULL;
     r->due_us = NULL;
@@ -346,4 +352,49 @@ hl_load_percentile (const hl_load_result_t *r, double p)
         return 0;
     size_t k = (size_t) (p / 100.0 * (double) (r->n_latency - 1) + 0.5);
     return r->latency_us[k < r->n_latency ? k : r->n_latency - 1];
+}
+
+struct hl_load_thread {
+    pthread_t thread;
+    const hl_load_opts_t *opts;
+    hl_load_result_t *result;
+    atomic_int ended;
+};
+
+static void *
+s_load_thread (void *arg)
+{
+    hl_load_thread_t *self = arg;
+    hl_load_run (self->opts, self->result);
+    atomic_store (&self->ended, 1);
+    return NULL;
+}
+
+hl_load_thread_t *
+hl_load_start (const hl_load_opts_t *opts, hl_load_result_t *result)
+{
+    hl_load_thread_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    self->opts = opts;
+    self->result = result;
+    if (pthread_create (&self->thread, NULL, s_load_thread, self) != 0)
+        abort ();
+    return self;
+}
+
+int
+hl_load_ended (const hl_load_thread_t *self)
+{
+    return atomic_load (&self->ended);
+}
+
+void
+hl_load_join (hl_load_thread_t **self_p)
+{
+    if (!*self_p)
+        return;
+    pthread_join ((*self_p)->thread, NULL);
+    free (*self_p);
+    *self_p = NULL;
 }

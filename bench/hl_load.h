@@ -39,6 +39,7 @@ typedef struct {
     size_t n_latency;
     char (*tickets)[48];      //  ticket of request i ("" if none)
     int64_t *due_us;          //  when request i was due (monotonic clock)
+    int64_t *acked_us;        //  when request i was acknowledged (0: never)
     long total;
 } hl_load_result_t;
 
@@ -48,6 +49,16 @@ void hl_load_opts_default (hl_load_opts_t *opts);
 int hl_load_run (const hl_load_opts_t *opts, hl_load_result_t *result);
 
 void hl_load_result_free (hl_load_result_t *result);
+
+//  The same load in a thread of its own, for tests and benchmarks that
+//  kill or stop things meanwhile. OPTS (and what it points to) and RESULT
+//  must outlive the thread; RESULT is complete once hl_load_join returns.
+typedef struct hl_load_thread hl_load_thread_t;
+hl_load_thread_t *hl_load_start (const hl_load_opts_t *opts, hl_load_result_t *result);
+//  True once the load has ended.
+int hl_load_ended (const hl_load_thread_t *self);
+//  Wait for the load to end, and free the thread's object.
+void hl_load_join (hl_load_thread_t **self_p);
 
 //  The P-th percentile (0..100) of the sorted latencies, in microseconds.
 double hl_load_percentile (const hl_load_result_t *result, double p);

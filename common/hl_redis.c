@@ -51,6 +51,10 @@ struct hl_redis {
     struct event *watchdog;      //  periodic: timeouts and idle PING
     struct event *reconnect;     //  one-shot: backoff expiry
     struct event *opened;        //  one-shot: deliver "up" from the loop
+    const hl_redis_locator_t *locator;  //  where the primary is (NULL: fixed address)
+    struct event *relocate;      //  one-shot: follow the locator from the loop
+    int stale;                   //  the locator was told this connection is not
+                                 //  the primary's; drop it at the next relocate
 };
 
 int64_t
@@ -128,6 +132,28 @@ s_pop (hl_redis_t *self)
     return w;
 }
 
+//  Tells the locator, once per connection, that the server connected to
+//  is not serving as the primary, and has the connection dropped from the
+//  loop (never inside hiredis's callbacks).
+static void
+s_stale (hl_redis_t *self, const char *why)
+{
+    if (!self->locator || self->stale)
+        return;
+    self->stale = 1;
+    self->locator->stale (self->locator->arg, self->address, why);
+    event_active (self->relocate, EV_TIMEOUT, 0);
+}
+
+//  READONLY (a replica now) and LOADING (restarted, reading its files)
+//  mean the located server is not the primary to write to.
+static int
+s_reply_is_stale (const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR
+        && (strncmp (reply->str, "READONLY", 8) == 0 || strncmp (reply->str, "LOADING", 7) == 0);
+}
+
 //  Every hiredis reply, including the NULLs hiredis delivers when a context
 //  dies, passes through here, so the FIFO and the user's callbacks stay in
 //  step whatever ended the connection.
@@ -142,6 +168,8 @@ s_on_reply (redisAsyncContext *ac, void *reply, void *privdata)
         self->last_rtt_us = now - w.sent_us;
         self->last_traffic_us = now;
     }
+    if (s_reply_is_stale (reply))
+        s_stale (self, ((redisReply *) reply)->str);
     if (w.fn)
         w.fn (self, reply, w.arg);
 }
@@ -167,6 +195,8 @@ s_went_down (hl_redis_t *self, const char *why)
         hl_warning ("redis %s: connection lost: %s", self->address, why);
     else
         hl_debug ("redis %s: connect failed: %s", self->address, why);
+    if (*self->address)
+        s_stale (self, why);
     s_schedule_reconnect (self);
     if (was_up && self->state_fn)
         self->state_fn (self, 0, self->state_arg);
@@ -236,10 +266,34 @@ s_on_opened (evutil_socket_t fd, short what, void *arg)
         self->state_fn (self, 1, self->state_arg);
 }
 
+//  With a locator, the address to connect to now; -1 while it is unknown.
+static int
+s_locate (hl_redis_t *self)
+{
+    self->stale = 0;
+    if (!self->locator)
+        return 0;
+    char address[256];
+    if (self->locator->locate (self->locator->arg, address, sizeof address) != 0) {
+        self->address[0] = 0;
+        return -1;
+    }
+    if (s_parse_address (self, address) != 0) {
+        hl_error ("redis: located address '%s' is not host:port", address);
+        self->address[0] = 0;
+        return -1;
+    }
+    return 0;
+}
+
 static void
 s_connect (hl_redis_t *self)
 {
     assert (self->state == S_DOWN && !self->ac);
+    if (s_locate (self) != 0) {
+        s_went_down (self, "the primary's address is not known yet");
+        return;
+    }
     redisAsyncContext *ac = self->port ? redisAsyncConnect (self->host, self->port)
                                        : redisAsyncConnectUnix (self->host);
     if (!ac)
@@ -310,16 +364,53 @@ s_on_watchdog (evutil_socket_t fd, short what, void *arg)
     }
 }
 
+//  The locator's address moved (or this connection was found stale):
+//  connect there now. A stale connection to an unchanged address waits a
+//  backoff step, so a server that keeps refusing is not hammered.
+static void
+s_on_relocate (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_redis_t *self = arg;
+    char address[256];
+    int moved = self->locator->locate (self->locator->arg, address, sizeof address) == 0
+             && strcmp (address, self->address) != 0;
+    if (self->state == S_DOWN) {
+        if (moved) {
+            event_del (self->reconnect);
+            s_connect (self);
+        }
+        return;
+    }
+    if (!moved && !self->stale)
+        return;
+    hl_info ("redis %s: %s", self->address,
+             moved ? "the primary moved; reconnecting" : "not the primary; reconnecting");
+    s_drop (self, moved ? "the primary moved" : "not the primary");
+    if (moved) {
+        event_del (self->reconnect);
+        s_connect (self);
+    }
+}
+
+void
+hl_redis_relocate (hl_redis_t *self)
+{
+    if (self->locator)
+        event_active (self->relocate, EV_TIMEOUT, 0);
+}
+
 hl_redis_t *
 hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
               hl_redis_state_fn *state_fn, void *arg, char *err, size_t errlen)
 {
-    assert (base && opts && opts->address);
+    assert (base && opts && (opts->address || opts->locator));
     assert (opts->timeout_ms > 0 && opts->backoff_min_ms > 0);
     hl_redis_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
-    if (s_parse_address (self, opts->address) != 0) {
+    if (!opts->locator && s_parse_address (self, opts->address) != 0) {
         snprintf (err, errlen, "bad redis address '%s' (want host:port or unix:/path)",
                   opts->address);
         free (self);
@@ -341,8 +432,13 @@ hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
     self->watchdog = event_new (base, -1, EV_PERSIST, s_on_watchdog, self);
     self->reconnect = evtimer_new (base, s_on_reconnect, self);
     self->opened = event_new (base, -1, 0, s_on_opened, self);
-    if (!self->watchdog || !self->reconnect || !self->opened)
+    self->relocate = event_new (base, -1, 0, s_on_relocate, self);
+    if (!self->watchdog || !self->reconnect || !self->opened || !self->relocate)
         abort ();
+    self->locator = opts->locator;
+    self->opts.locator = NULL;
+    if (self->locator)
+        self->locator->follow (self->locator->arg, self, 1);
     struct timeval tick;
     hl_backoff_watchdog_tick (opts->timeout_ms, &tick);
     event_add (self->watchdog, &tick);
@@ -358,6 +454,8 @@ hl_redis_destroy (hl_redis_t **self_p)
     if (!self)
         return;
     self->state_fn = NULL;
+    if (self->locator)
+        self->locator->follow (self->locator->arg, self, 0);
     if (self->ac) {
         redisAsyncContext *ac = self->ac;
         self->ac = NULL;
@@ -370,6 +468,7 @@ hl_redis_destroy (hl_redis_t **self_p)
     event_free (self->watchdog);
     event_free (self->reconnect);
     event_free (self->opened);
+    event_free (self->relocate);
     free (self->ring);
     free (self);
     *self_p = NULL;

@@ -28,6 +28,23 @@
 
 typedef struct hl_redis hl_redis_t;
 
+//  Where the server is, when it can move (Redis Sentinel: common/hl_sentinel).
+//  A connection with a locator asks it for the address before every
+//  connect, and tells it when the server there is not (or no longer) the
+//  primary: a READONLY or LOADING reply, or a lost connection. It then
+//  reconnects to wherever the locator points next.
+typedef struct {
+    //  The current address into ADDRESS; -1 while unknown (the connect
+    //  is tried again after a backoff step).
+    int (*locate) (void *arg, char *address, size_t len);
+    //  The server at ADDRESS did not serve as the primary (WHY says how).
+    void (*stale) (void *arg, const char *address, const char *why);
+    //  REDIS follows the locator from now on (ON = 1) or no more (0): the
+    //  locator calls hl_redis_relocate on it when the address moves.
+    void (*follow) (void *arg, hl_redis_t *redis, int on);
+    void *arg;
+} hl_redis_locator_t;
+
 typedef struct {
     const char *address;     //  "host:port" (numeric host) or "unix:/path"
     int timeout_ms;          //  a command older than this drops the connection
@@ -36,6 +53,8 @@ typedef struct {
     int ping_idle_ms;        //  PING after this long without traffic
     const char *user;        //  ACL user to AUTH as after every connect (NULL: none)
     const char *password;    //  its password (copied; never logged)
+    const hl_redis_locator_t *locator;   //  the address moves (NULL: fixed address);
+                             //  must outlive the connection
 } hl_redis_opts_t;
 
 //  Fills OPTS with defaults: 2000 ms timeout, 50..2000 ms backoff, 1000 ms
@@ -49,7 +68,8 @@ typedef void (hl_redis_reply_fn) (hl_redis_t *redis, redisReply *reply, void *ar
 typedef void (hl_redis_state_fn) (hl_redis_t *redis, int up, void *arg);
 
 //  Create the connection object and start connecting. Returns NULL only
-//  if the address is malformed (message in ERR).
+//  if the address is malformed (message in ERR). With a locator, ADDRESS
+//  is not used.
 hl_redis_t *hl_redis_new (struct event_base *base, const hl_redis_opts_t *opts,
                           hl_redis_state_fn *state_fn, void *arg,
                           char *err, size_t errlen);
@@ -61,6 +81,11 @@ void hl_redis_destroy (hl_redis_t **self_p);
 int hl_redis_command (hl_redis_t *self, int argc, const char **argv,
                       const size_t *lens, hl_redis_reply_fn *fn, void *arg);
 
+//  The locator's address may have moved: if this connection is up (or
+//  connecting) elsewhere, drop it and connect to the new one. Safe from
+//  any callback (the work is done from the loop).
+void hl_redis_relocate (hl_redis_t *self);
+
 //  True when commands are accepted.
 int hl_redis_is_up (const hl_redis_t *self);
 
@@ -70,7 +95,7 @@ size_t hl_redis_pending (const hl_redis_t *self);
 //  Round-trip time of the most recent reply, in microseconds.
 int64_t hl_redis_last_rtt_us (const hl_redis_t *self);
 
-//  The configured address, for messages.
+//  The address connected to (or configured), for messages.
 const char *hl_redis_address (const hl_redis_t *self);
 
 //  Monotonic clock in microseconds (shared helper).

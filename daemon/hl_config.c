@@ -33,6 +33,10 @@ static const s_setting_t s_settings[] = {
     S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (redis_user, "Redis ACL user to authenticate as (empty: none)"),
+    S_STR (redis_sentinels, "Redis Sentinel: the sentinels, ip:port,... (then redis is not used)"),
+    S_STR (redis_master_name, "Redis Sentinel: the name the primary is monitored under"),
+    S_NUM (seq_guard_gap, 1, 100000000,
+           "ticket numbers skipped on a new primary, more than it may have lost"),
     S_STR (ack, "when a new ticket is acknowledged: local (the primary's reply) or replicated"),
     S_NUM (ack_replicas, 1, 16, "ack = replicated: replicas that must have received it (WAIT)"),
     S_NUM (ack_timeout_ms, 1, 60000, "ack = replicated: longest wait for them, then 'retry'"),
@@ -130,6 +134,8 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->drain_timeout_ms = 10000;
     cfg->stop_timeout_ms = 10000;
     snprintf (cfg->ack, sizeof cfg->ack, "local");
+    snprintf (cfg->redis_master_name, sizeof cfg->redis_master_name, "hotline");
+    cfg->seq_guard_gap = 10000;
     cfg->ack_replicas = 1;
     cfg->ack_timeout_ms = 1000;
     cfg->http_max_connections = 256;

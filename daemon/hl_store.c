@@ -4,6 +4,7 @@
 #include "hl_complaint.h"
 #include "hl_layout.h"
 #include "hl_log.h"
+#include "hl_seqguard.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -70,6 +71,30 @@ static const s_flag_field_t s_flag_fields[] = {
 
 static void s_load_functions (hl_store_t *self);
 
+static void
+s_retry_soon (hl_store_t *self)
+{
+    struct timeval tv = { 0, 200 * 1000 };
+    evtimer_add (self->retry, &tv);
+}
+
+//  Ready once no ticket number can be issued twice on this primary
+//  (hl_seqguard): until then intake is answered "retry".
+static void
+s_on_guarded (hl_seqguard_outcome_t outcome, void *arg)
+{
+    hl_store_t *self = arg;
+    if (outcome == HL_SEQGUARD_RETRY) {
+        s_retry_soon (self);
+        return;
+    }
+    self->ready = 1;
+    hl_info ("ticket store ready (functions loaded%s)",
+             outcome == HL_SEQGUARD_DONE ? ", numbers guarded" : "");
+    if (self->ready_fn)
+        self->ready_fn (self->ready_arg);
+}
+
 //  A refused load is retried: a Redis that has just started answers
 //  "LOADING" while it reads its append-only file, and the store must not
 //  stay unready on a connection that is otherwise fine.
@@ -82,14 +107,13 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
         hl_warning ("redis refused the function library (%s); trying again", reply->str);
-        struct timeval tv = { 0, 200 * 1000 };
-        evtimer_add (self->retry, &tv);
+        s_retry_soon (self);
         return;
     }
-    self->ready = 1;
-    hl_info ("ticket store ready (functions loaded)");
-    if (self->ready_fn)
-        self->ready_fn (self->ready_arg);
+    hl_seqguard_opts_t go = { self->opts.seq_guard_gap, self->opts.tz_offset_min,
+                              self->opts.clock_ms ? self->opts.clock_ms (self->opts.clock_arg) : 0 };
+    if (hl_seqguard_run (self->redis, &go, s_on_guarded, self) != 0)
+        s_retry_soon (self);
 }
 
 //  Our library is loaded only into a store whose layout it knows
@@ -106,8 +130,7 @@ s_on_layout (hl_layout_verdict_t verdict, const char *message, void *arg)
     }
     if (verdict == HL_LAYOUT_RETRY) {
         hl_warning ("checking the store's layout: %s; trying again", message);
-        struct timeval tv = { 0, 200 * 1000 };
-        evtimer_add (self->retry, &tv);
+        s_retry_soon (self);
         return;
     }
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", hl_store_functions };
@@ -150,6 +173,7 @@ hl_store_opts_default (hl_store_opts_t *opts)
     opts->tz_offset_min = 480;
     opts->idempotency_ttl_s = 30 * 86400;
     opts->ack_timeout_ms = 1000;
+    opts->seq_guard_gap = 10000;
 }
 
 //  The limits as text once, not at every transition ("" = no limit).
@@ -167,6 +191,7 @@ s_rules_text (hl_store_t *self, const hl_store_rules_t *rules)
 hl_store_t *
 hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, size_t errlen)
 {
+    assert (opts->seq_guard_gap > 0);      //  (hl_store_opts_default sets every field)
     hl_store_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();

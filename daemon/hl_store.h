@@ -42,6 +42,9 @@ typedef struct {
                                  //  N: ... and then by WAIT: N replicas received it
     int ack_timeout_ms;          //  how long WAIT waits for them
     hl_store_rules_t rules;      //  lifecycle limits (none by default)
+    long seq_guard_gap;          //  ticket numbers skipped on a new primary (hl_seqguard)
+    int64_t (*clock_ms) (void *arg);     //  the owner's clock, as intake's now_ms
+    void *clock_arg;             //  (NULL clock_ms: Redis's)
 } hl_store_opts_t;
 
 typedef enum {
@@ -127,7 +130,8 @@ typedef void (hl_store_view_fn) (const Hotline__TicketView *view, const char *er
                                  void *arg);
 
 //  Every option set: the defaults of hl_redis, prefix "YJ", UTC+8, request
-//  ids kept 30 days, nothing sealed, ack = local. Callers change what they
+//  ids kept 30 days, nothing sealed, ack = local, 10000 numbers skipped on a
+//  new primary. Callers change what they
 //  need; fields added later get their default here.
 void hl_store_opts_default (hl_store_opts_t *opts);
 

@@ -1349,6 +1349,57 @@ local function ticket_reveal(keys, args)
   return ticket_get(keys, {})
 end
 
+-- ======== BEGIN sequence guard (issue 14; daemon/hl_seqguard.c) ========
+-- Keys, in each bucket (the tag {NN} of the key the call is given):
+--   hl:{NN}:seq:epoch     string  the primary the bucket's sequences were last
+--                                 guarded on
+--
+-- Replication is asynchronous: a replica promoted after its primary died
+-- may lack the primary's last INCRs of hl:{NN}:seq:<day>, and would hand
+-- the same numbers to other complaints. So on a primary not seen before
+-- (EPOCH: its replication id, which a promotion changes) the bucket's
+-- sequences of yesterday, today and tomorrow (TZ minutes from UTC) jump
+-- by GAP, more than the primary could have lost, before hotlined takes
+-- intake again. One call guards one bucket (its keys are in one slot);
+-- hotlined calls it for every bucket and serves once all have answered.
+-- The days are those of NOW_MS, hotlined's clock (as intake's; '' =
+-- Redis's). Once per primary and bucket: the first hotlined to ask bumps,
+-- the others find the epoch recorded. A bucket that never recorded an
+-- epoch (new, or from before the guard) bumps only the sequences it has.
+--
+-- KEYS[1] = hl:{NN}:seq:epoch; named args epoch, gap, tz_offset_min, now_ms
+-- returns {'bumped', days} or {'same', 0}
+local function seq_guard(keys, args)
+  local p = named(args)
+  local epoch, gap, tz = p.epoch or '', tonumber(p.gap or ''), tonumber(p.tz_offset_min or '')
+  local tag = keys[1] and string.match(keys[1], '^(.-{%d+}:)seq:epoch$')
+  if not tag then
+    return redis.error_reply('ERR bad_value hl_seq_guard: KEYS[1] must be hl:{NN}:seq:epoch')
+  end
+  if epoch == '' or not gap or gap < 1 or gap ~= math.floor(gap) or not tz then
+    return redis.error_reply('ERR bad_value hl_seq_guard: epoch, a positive whole gap and '
+                             .. 'tz_offset_min expected')
+  end
+  local seen = redis.call('GET', keys[1])
+  if seen == epoch then
+    return {'same', 0}
+  end
+  local today = math.floor((now_ms(p.now_ms) / 1000 + tz * 60) / 86400)
+  local bumped = 0
+  for day = today - 1, today + 1 do
+    local key = tag .. 'seq:' .. civil_date(day)
+    if seen or redis.call('EXISTS', key) == 1 then
+      redis.call('INCRBY', key, gap)
+      bumped = bumped + 1
+    end
+  end
+  redis.call('SET', keys[1], epoch)
+  return {'bumped', bumped}
+end
+
+redis.register_function('hl_seq_guard', seq_guard)
+-- ======== END sequence guard ========
+
 redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,
                         flags = {'no-writes'}}
 redis.register_function('hl_hotspot_record', hotspot_record)

@@ -32,6 +32,7 @@
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_secret.h"
+#include "hl_sentinel.h"
 #include "hl_store.h"
 #include "hl_zap.h"
 
@@ -48,6 +49,7 @@ typedef struct {
     hl_config_t cfg;
     struct event_base *base;
     void *zmq_ctx;
+    hl_sentinel_t *sentinel;     //  with redis_sentinels, else NULL
     hl_store_t *store;
     hl_intake_t *intake;
     hl_broker_t *broker;
@@ -348,6 +350,37 @@ s_start_kb (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
+//  The store's clock is the daemon's (a manual one in tests), so numbers
+//  are guarded on the days intake numbers them by.
+static int64_t
+s_clock_ms (void *arg)
+{
+    return hl_deadline_now (arg);
+}
+
+//  With redis_sentinels, every Redis connection of the store follows the
+//  primary the sentinels name (hl_sentinel) instead of a fixed address.
+//  The sentinels themselves are asked without a password: they listen on
+//  loopback or a trusted network.
+static int
+s_start_sentinel (s_daemon_t *d, hl_redis_opts_t *redis, char *err, size_t errlen)
+{
+    if (!*d->cfg.redis_sentinels)
+        return 0;
+    hl_sentinel_opts_t o;
+    hl_sentinel_opts_default (&o);
+    o.sentinels = d->cfg.redis_sentinels;
+    o.master_name = d->cfg.redis_master_name;
+    o.timeout_ms = (int) d->cfg.redis_timeout_ms;
+    d->sentinel = hl_sentinel_new (d->base, &o, err, errlen);
+    if (!d->sentinel)
+        return -1;
+    redis->locator = hl_sentinel_locator (d->sentinel);
+    hl_info ("ticket store: the primary '%s' as the sentinels %s name it",
+             d->cfg.redis_master_name, d->cfg.redis_sentinels);
+    return 0;
+}
+
 //  The archive's link, with archive_dsn. Its password comes from its file
 //  if one is named, else from the environment if set there; a server that
 //  trusts the socket (peer) needs none. PostgreSQL being down does not
@@ -422,7 +455,12 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.pii = d->pii;
     so.ack_replicas = strcmp (d->cfg.ack, "replicated") == 0 ? (int) d->cfg.ack_replicas : 0;
     so.ack_timeout_ms = (int) d->cfg.ack_timeout_ms;
+    so.seq_guard_gap = d->cfg.seq_guard_gap;
+    so.clock_ms = s_clock_ms;
+    so.clock_arg = d->deadline;
     so.redis.address = d->cfg.redis;
+    if (s_start_sentinel (d, &so.redis, err, errlen) != 0)
+        return -1;
     if (*d->cfg.redis_user) {
         char why[256];
         d->redis_password = hl_secret_load (d->cfg.redis_password_file, "HOTLINE_REDIS_PASSWORD",
@@ -525,6 +563,7 @@ s_stop (s_daemon_t *d)
     hl_kbserve_destroy (&d->kb);
     s_stop_similar (d);
     hl_store_destroy (&d->store);
+    hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);

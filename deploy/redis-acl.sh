@@ -11,7 +11,9 @@
 # hotlined's user may run only what hotlined runs (reads, writes, its
 # Function library; no KEYS, FLUSHALL, CONFIG, DEBUG, SHUTDOWN, nor
 # deleting or replacing Functions wholesale) on hotline's keys (hl:*),
-# plus CLUSTER SLOTS, from which its Redis layer (common/hl_rcluster)
+# plus INFO, from which it learns the primary's replication id (a
+# promoted replica has a new one: daemon/hl_seqguard.c skips ticket numbers
+# then, so none is issued twice), plus CLUSTER SLOTS, from which its Redis layer (common/hl_rcluster)
 # learns where each slot lives (a standalone Redis answers that it is not
 # a cluster: the layer then takes it as a cluster of one node).
 # The ACL file holds password hashes only; the passwords are in
@@ -26,7 +28,7 @@ write_acl () {   # ACL_FILE SECRETS_DIR
     admin=$(tr -d '\n' <"$2/redis-admin.password" | sha256sum | cut -d' ' -f1)
     cat >"$1" <<ACL
 user default on #$admin ~* &* +@all
-user hotline on #$hotline ~hl:* resetchannels &hl:* -@all +@read +@write +@scripting +@connection +time -@dangerous -function|flush -function|delete -function|restore -function|kill +cluster|slots
+user hotline on #$hotline ~hl:* resetchannels &hl:* -@all +@read +@write +@scripting +@connection +time -@dangerous +info -function|flush -function|delete -function|restore -function|kill +cluster|slots
 ACL
 }
 

@@ -128,20 +128,25 @@ hl_cluster_start () {
     fi
 }
 
-# Stop the nodes started under DIR (SIGTERM: each writes its AOF and
-# exits), by the PIDs in their pidfiles only.
+# Stop the redis-server of PIDFILE (SIGTERM: it writes its append-only
+# file and exits; SIGKILL after 30 s) and remove the pidfile, also one a
+# dead server left. 1 if none was running.
+hl_cluster_stop_pidfile () {
+    local pid
+    hl_cluster_alive "$1" || { rm -f "$1"; return 1; }
+    pid=$(cat "$1")
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+    rm -f "$1"
+}
+
+# Stop the nodes started under DIR, by the PIDs in their pidfiles only.
 hl_cluster_stop () {
-    local dir=$1 port pid stopped=0
+    local dir=$1 port stopped=0
     [ -s "$dir/ports" ] || return 0
     for port in $(hl_cluster_ports "$dir"); do
-        local pidfile="$dir/$port/redis.pid"
-        hl_cluster_alive "$pidfile" || continue
-        pid=$(cat "$pidfile")
-        kill -TERM "$pid" 2>/dev/null
-        for _ in $(seq 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
-        rm -f "$pidfile"
-        stopped=$((stopped + 1))
+        hl_cluster_stop_pidfile "$dir/$port/redis.pid" && stopped=$((stopped + 1))
     done
     [ $stopped -gt 0 ] && echo "redis cluster stopped ($stopped nodes)"
     return 0

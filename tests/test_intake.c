@@ -564,9 +564,12 @@ test_bad_input (void)
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_rid, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "request_id"));
     HL_CHECK (s_check_bad_complaint (dealer, s_spoil_long, HOTLINE__ERROR_CODE__ERROR_FIELD_TOO_LONG, "content"));
 
-    //  Nothing was stored (the store's one key is its layout mark), and
-    //  the daemon still serves, REQ clients too.
-    HL_CHECK (s_stored_keys (env) == 1 && s_redis_int (env, "EXISTS hl:layout") == 1);
+    //  Nothing was stored (the store's keys, besides the timer leases, are
+    //  its layout mark and, in each bucket, the primary its numbers were
+    //  guarded on), and the daemon still serves, REQ clients too.
+    HL_CHECK (s_stored_keys (env) == 1 + HL_TICKET_BUCKETS
+              && s_redis_int (env, "EXISTS hl:layout") == 1
+              && s_redis_int (env, "EXISTS hl:{00}:seq:epoch") == 1);
     zmq_close (dealer);
     void *req = zmq_socket (ctx, ZMQ_REQ);
     zmq_setsockopt (req, ZMQ_LINGER, &zero, sizeof zero);

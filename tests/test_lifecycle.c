@@ -533,8 +533,9 @@ s_setup (void)
     s.tick = event_new (s.base, -1, EV_PERSIST, s_on_tick, NULL);
     struct timeval tv = { 0, 20000 };
     event_add (s.tick, &tv);
-    hl_store_opts_t o = { .city_prefix = "YJ", .tz_offset_min = 480, .idempotency_ttl_s = 600 };
-    hl_redis_opts_default (&o.redis);
+    hl_store_opts_t o;
+    hl_store_opts_default (&o);
+    o.idempotency_ttl_s = 600;
     o.redis.address = hl_testenv_redis_address (s.env);
     char err[256];
     s.store = hl_store_new (s.base, &o, err, sizeof err);

@@ -57,7 +57,9 @@ struct hl_worker_list {
 struct hl_worker {
     void *ctx;
     void *socket;                    //  DEALER, replaced on every reconnect
-    char *endpoint;
+    char *endpoint;                  //  as given: one, or several comma-separated
+    char **endpoints;                //  each of them; the one in use is AT
+    size_t n_endpoints, at;
     char *unit;
     char *name;                      //  NULL: hotlined picks one
     unsigned credit;
@@ -330,7 +332,7 @@ s_open (hl_worker_t *self)
         hl_curve_client_apply (self->socket, &self->keys);
         self->monitor = hl_curve_watch (self->ctx, self->socket, self);
     }
-    if (zmq_connect (self->socket, self->endpoint) != 0) {
+    if (zmq_connect (self->socket, self->endpoints[self->at]) != 0) {
         zmq_close (self->socket);
         self->socket = NULL;
         return -1;
@@ -466,9 +468,13 @@ s_tick (hl_worker_t *self)
     int silent = now - self->last_heard_us > S_LIVENESS * hb;
     int unwelcomed = self->phase == S_READYING && now - self->opened_us > S_LIVENESS * hb;
     if (silent || unwelcomed || !self->socket) {
+        //  Several instances of hotlined on one store: the next one serves
+        //  this unit as well as the one that fell silent.
+        if (silent || unwelcomed)
+            self->at = (self->at + 1) % self->n_endpoints;
         if (s_open (self) != 0)
             return s_fail (self, HL_WORKER_ESYS, "system_error", "cannot open a socket to %s: %s",
-                           self->endpoint, zmq_strerror (errno));
+                           self->endpoints[self->at], zmq_strerror (errno));
     }
     else
     if (self->phase == S_WELCOMED && now - self->last_sent_us >= hb)
@@ -507,7 +513,7 @@ s_on_monitor (hl_worker_t *self)
         self->phase = S_REFUSED;
         s_fail (self, HL_WORKER_EREFUSED, "key_refused", "hotlined at %s does not accept "
                 "this worker's key (its public key must be listed for unit %s)",
-                self->endpoint, self->unit);
+                self->endpoints[self->at], self->unit);
     }
 }
 
@@ -879,7 +885,7 @@ hl_worker_connect (hl_worker_t *self, int timeout_ms)
             return HL_WORKER_EREFUSED;
         if (s_left_ms (until) == 0)
             return s_fail (self, HL_WORKER_ETIMEDOUT, "timeout",
-                           "no welcome from hotlined at %s within %.1f s", self->endpoint,
+                           "no welcome from hotlined at %s within %.1f s", self->endpoints[self->at],
                            timeout_ms / 1000.0);
         rc = s_wait (self, s_min (s_left_ms (until), s_tick_due_ms (self)), NULL, 0);
         if (rc < 0)
@@ -938,11 +944,35 @@ hl_worker_reconnect (hl_worker_t *self)
 {
     if (s_open (self) != 0)
         s_fail (self, HL_WORKER_ESYS, "system_error", "cannot open a socket to %s: %s",
-                self->endpoint, zmq_strerror (errno));
+                self->endpoints[self->at], zmq_strerror (errno));
 }
 
 //  ---------------------------------------------------------------------
 //  Life cycle
+
+//  Splits the comma-separated ENDPOINT into SELF->endpoints; -1 if one is
+//  empty.
+static int
+s_split_endpoints (hl_worker_t *self, const char *endpoint)
+{
+    size_t n = 1;
+    for (const char *p = endpoint; *p; p++)
+        n += *p == ',';
+    self->endpoints = calloc (n, sizeof *self->endpoints);
+    if (!self->endpoints)
+        abort ();
+    const char *p = endpoint;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strcspn (p, ",");
+        if (len == 0)
+            return -1;
+        self->endpoints[self->n_endpoints] = strndup (p, len);
+        if (!self->endpoints[self->n_endpoints++])
+            abort ();
+        p += len + (p[len] == ',');
+    }
+    return 0;
+}
 
 hl_worker_t *
 hl_worker_new (const char *endpoint, const char *unit, unsigned credit, const char *name)
@@ -960,6 +990,10 @@ hl_worker_new (const char *endpoint, const char *unit, unsigned credit, const ch
     self->unit_name = strdup ("");
     if (!self->endpoint || !self->unit || !self->unit_name || (name && *name && !self->name))
         abort ();
+    if (s_split_endpoints (self, endpoint) != 0) {
+        hl_worker_destroy (&self);
+        return NULL;
+    }
     self->credit = credit;
     self->heartbeat_ms = S_DEFAULT_HEARTBEAT_MS;
     self->deadline_ms = 15000;
@@ -985,6 +1019,9 @@ hl_worker_destroy (hl_worker_t **self_p)
         hl_worker_ticket_destroy (&t);
     hl_wire_free (&self->answer);
     hl_buf_free (&self->frame);
+    for (size_t i = 0; i < self->n_endpoints; i++)
+        free (self->endpoints[i]);
+    free (self->endpoints);
     free (self->endpoint);
     free (self->unit);
     free (self->name);

@@ -117,8 +117,12 @@ typedef struct {
 //  ENDPOINT (hotlined's worker_endpoint, e.g. tcp://127.0.0.1:7102),
 //  holding at most CREDIT (1..1000) unsigned tickets at a time. NAME (may
 //  be NULL) appears in logs and in the ticket history as unit:UNIT/NAME.
+//  ENDPOINT may list several hotlined instances on one store, comma-
+//  separated: the worker uses the first, and moves to the next whenever the
+//  one it uses falls silent (S_LIVENESS heartbeats) or never welcomes it.
 //  Connecting happens in the background; returns NULL only for bad
-//  arguments (an endpoint ZeroMQ cannot parse, an empty unit).
+//  arguments (an endpoint ZeroMQ cannot parse, an empty one in the list,
+//  an empty unit).
 hl_worker_t *hl_worker_new (const char *endpoint, const char *unit, unsigned credit,
                             const char *name);
 

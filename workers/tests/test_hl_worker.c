@@ -77,6 +77,9 @@ test_arguments (void)
     HL_CHECK (hl_worker_new ("tcp://127.0.0.1:1", "CG", 1, "a\nb") == NULL);
     HL_CHECK (hl_worker_new ("no-such-transport://x", "CG", 1, NULL) == NULL);
     HL_CHECK (hl_worker_new (NULL, "CG", 1, NULL) == NULL);
+    HL_CHECK (hl_worker_new ("tcp://127.0.0.1:1,", "CG", 1, NULL) == NULL);
+    HL_CHECK (hl_worker_new (",tcp://127.0.0.1:1", "CG", 1, NULL) == NULL);
+    HL_CHECK (hl_worker_new ("tcp://127.0.0.1:1,,tcp://127.0.0.1:2", "CG", 1, NULL) == NULL);
     HL_CHECK_STR (hl_worker_strerror (HL_WORKER_EREFUSED), "refused");
     HL_CHECK_STR (hl_worker_strerror (HL_WORKER_ETIMEDOUT), "timeout");
     HL_CHECK_STR (hl_worker_strerror (12345), "unknown");
@@ -224,6 +227,34 @@ test_heartbeat_loss (void)
     HL_CHECK (hl_worker_pending (p.worker) == 0);
     HL_CHECK (hl_worker_next (p.worker, 0, &t) == 0);
     s_unpair (&p);
+}
+
+//  Two hotlined instances on one store: the worker lists both, is
+//  welcomed by the first, and when that one falls silent moves to the
+//  second, which then delivers to it.
+static void
+test_endpoints_failover (void)
+{
+    hl_fakebroker_t *a = hl_fakebroker_new (S_HB), *b = hl_fakebroker_new (S_HB);
+    char list[128];
+    snprintf (list, sizeof list, "%s,%s", hl_fakebroker_endpoint (a), hl_fakebroker_endpoint (b));
+    hl_worker_t *w = hl_worker_new (list, "CG", 2, "cg-test");
+    HL_CHECK (w != NULL);
+    hl_worker_set_timeouts (w, 3000, 200);
+    HL_CHECK (hl_worker_connect (w, 3000) == 0);
+    HL_CHECK (hl_fakebroker_peers (a) == 1 && hl_fakebroker_peers (b) == 0);
+    hl_fakebroker_set_silent (a, 1);
+    HL_CHECK (hl_worker_poll (w, NULL, 0, 8 * S_HB) == 0);
+    HL_CHECK (hl_worker_connect (w, 3000) == 0);
+    HL_CHECK (hl_fakebroker_peers (b) == 1);
+    HL_CHECK (hl_worker_sessions (w) == 2);
+    hl_fakebroker_deliver (b, "YJ20261127000020", "CG", S_LEAD, 0, 0);
+    hl_worker_ticket_t *t = s_next (w);
+    HL_CHECK_STR (t ? hl_worker_ticket_number (t) : NULL, "YJ20261127000020");
+    hl_worker_ticket_destroy (&t);
+    hl_worker_destroy (&w);
+    hl_fakebroker_destroy (&a);
+    hl_fakebroker_destroy (&b);
 }
 
 static void
@@ -536,6 +567,7 @@ static const hl_test_case_t s_cases[] = {
     { "arguments", test_arguments }, { "welcome", test_welcome }, { "refused", test_refused },
     { "refused_retryable", test_refused_retryable }, { "delivery", test_delivery },
     { "heartbeats", test_heartbeats }, { "heartbeat_loss", test_heartbeat_loss },
+    { "endpoints_failover", test_endpoints_failover },
     { "not_ready", test_not_ready }, { "actions", test_actions }, { "refusals", test_refusals },
     { "resend", test_resend }, { "retry_later", test_retry_later }, { "timeout", test_timeout },
     { "delivery_during_action", test_delivery_during_action },
