@@ -1,4 +1,4 @@
-/*  Fuzz target: daemon/hl_catalogue, the dispatch catalogue
+/*  Fuzz target: core/hl_catalogue, the dispatch catalogue
  *  (dispatch.conf), then routes for every unit code as category and area
  *  and for the fixed codes of the shipped files.
  */

@@ -1,4 +1,4 @@
-/*  Fuzz target: common/hl_codes, the category and area catalogue
+/*  Fuzz target: core/hl_codes, the category and area catalogue
  *  (codes.conf), and lookups of every code it loaded.
  */
 #include "hl_fuzz.h"

@@ -1,4 +1,4 @@
-/*  Fuzz target: common/hl_view, tickets as the clients show them. A frame
+/*  Fuzz target: core/hl_view, tickets as the clients show them. A frame
  *  from hotlined (a ticket view, a delivery to a worker, a list) is
  *  unpacked and rendered as JSON (what a department's program reads) and
  *  as text; the JSON must be valid UTF-8 text whatever the frame held.

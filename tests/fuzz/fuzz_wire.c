@@ -1,5 +1,5 @@
 /*  Fuzz target: the wire protocol as hotlined reads it. A frame is
- *  unpacked as an Envelope (common/hl_wire, proto/hotline.proto); a frame
+ *  unpacked as an Envelope (core/hl_wire, proto/hotline.proto); a frame
  *  that unpacks must pack back to a frame that unpacks to the same bytes.
  *  Each request body then goes through the checks hotlined makes before
  *  Redis is asked: a complaint through hl_complaint_check and, if valid,
