@@ -10,13 +10,19 @@
 #   stack_begin           scratch directory $dir, free ports $rport (Redis),
 #                         $iport (intake), $wport (workers), $eport (events),
 #                         $hport (dashboard); the exit trap
-#   stack_redis           start Redis and wait for it (STACK_REDIS_ARGS: more
-#                         redis-server options, e.g. "--appendfsync always")
-#   stack_hotlined [ARG]  start hotlined (extra options ARG...) and wait until
-#                         it answers; stop the run with its log if it does not
+#   stack_redis           start Redis, $rpid, ready once it has loaded its data
+#                         (STACK_REDIS_ARGS: more redis-server options, e.g.
+#                         "--appendfsync always")
+#   stack_hotlined [ARG]  start hotlined (extra options ARG...), $dpid, ready
+#                         once its store is up; stop the run with its log if not
 #   stack_hotlined_start [ARG]  start it without waiting (to time its start)
 #   stack_stop_hotlined   stop it (SIGTERM, waits for the drain)
+#   stack_wait_gone PID   wait until PID has exited (a server started through
+#                         hl-start is no child of the script: wait(1) can't)
 #   stack_exit_hook       set to a command to run first at exit
+#
+# Servers start the tests' one way (tests/harness, hl-start): each says
+# READY=1 when it serves, so nothing here waits on time or probes a port.
 
 build=${BUILD:-build}
 
@@ -31,6 +37,7 @@ stack_cleanup () {
     [ -n "${stack_exit_hook:-}" ] && eval "$stack_exit_hook"
     stack_stop_hotlined
     redis-cli -p "$rport" shutdown nosave >/dev/null 2>&1 || true
+    [ -n "${rpid:-}" ] && stack_wait_gone "$rpid"
     rm -rf "$dir"
 }
 
@@ -40,44 +47,58 @@ stack_begin () {
     trap stack_cleanup EXIT
 }
 
+# Runs "$@" through hl-start with its output in LOG: the server's pid, or
+# the run stops with LOG's tail.
+stack_start () {
+    local log=$1 what=$2 pid
+    shift 2
+    if ! pid=$("$build/tests/harness/hl-start" --log "$log" -- "$@"); then
+        echo "bench: $what did not start" >&2
+        tail -n 20 "$log" >&2
+        exit 1
+    fi
+    echo "$pid"
+}
+
 stack_redis () {
-    redis-server deploy/etc/redis.conf --port "$rport" --bind 127.0.0.1 --unixsocket "" \
-        --dir "$dir" --logfile "$dir/redis.log" --daemonize yes ${STACK_REDIS_ARGS:-}
-    for _ in $(seq 50); do
-        redis-cli -p "$rport" ping >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    echo "bench: redis-server did not start" >&2
-    tail -n 20 "$dir/redis.log" >&2
-    exit 1
+    # shellcheck disable=SC2086  # STACK_REDIS_ARGS are words on purpose
+    rpid=$(stack_start "$dir/redis.log" redis-server redis-server deploy/etc/redis.conf \
+        --port "$rport" --bind 127.0.0.1 --unixsocket "" --dir "$dir" --logfile "$dir/redis.log" \
+        --daemonize no --supervised systemd ${STACK_REDIS_ARGS:-})
+}
+
+stack_hotlined_args () {
+    hotlined_args=("$build/daemon/hotlined" --config deploy/etc/hotlined.conf
+        --redis "127.0.0.1:$rport" --endpoint "tcp://127.0.0.1:$iport"
+        --worker-endpoint "tcp://127.0.0.1:$wport" --events-endpoint "tcp://127.0.0.1:$eport"
+        --codes deploy/etc/codes.conf --dispatch deploy/etc/dispatch.conf
+        --sla deploy/etc/sla.conf --calendar-dir deploy/etc/calendar --log-level warning
+        --log-file "$dir/hotlined.log" "$@")
 }
 
 stack_hotlined_start () {
-    "$build/daemon/hotlined" --config deploy/etc/hotlined.conf --redis "127.0.0.1:$rport" \
-        --endpoint "tcp://127.0.0.1:$iport" --worker-endpoint "tcp://127.0.0.1:$wport" \
-        --events-endpoint "tcp://127.0.0.1:$eport" --codes deploy/etc/codes.conf \
-        --dispatch deploy/etc/dispatch.conf --sla deploy/etc/sla.conf \
-        --calendar-dir deploy/etc/calendar --log-level warning --log-file "$dir/hotlined.log" \
-        "$@" &
+    stack_hotlined_args "$@"
+    "${hotlined_args[@]}" &
     dpid=$!
 }
 
 stack_hotlined () {
-    stack_hotlined_start "$@"
-    for _ in $(seq 50); do
-        "$build/client/hotline" --endpoint "tcp://127.0.0.1:$iport" --timeout 0.5 status \
-            >/dev/null 2>&1 && return 0
-        kill -0 "$dpid" 2>/dev/null || break
-        sleep 0.1
+    stack_hotlined_args "$@"
+    dpid=$(stack_start "$dir/hotlined.out" hotlined "${hotlined_args[@]}")
+}
+
+# A child is reaped by wait; a server hl-start left behind is no child
+# (wait returns at once) and counts as gone once it is a zombie too.
+stack_wait_gone () {
+    wait "$1" 2>/dev/null || true
+    while kill -0 "$1" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]; do
+        sleep 0.05
     done
-    echo "bench: hotlined did not start" >&2
-    tail -n 20 "$dir/hotlined.log" >&2
-    exit 1
 }
 
 stack_stop_hotlined () {
     [ -n "${dpid:-}" ] || return 0
-    kill "$dpid" 2>/dev/null && wait "$dpid" 2>/dev/null
+    kill "$dpid" 2>/dev/null && stack_wait_gone "$dpid"
     dpid=
 }
 
