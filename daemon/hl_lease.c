@@ -3,6 +3,7 @@
 #include "hl_bucket.h"
 #include "hl_log.h"
 #include "hl_share.h"
+#include "hl_store_sched.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -10,9 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define S_REGISTRY HL_KEY_PREFIX "instances"
 #define S_RETRY_MS 200           //  next look while short of the share or unheard
-#define S_NAMES_MAX 256          //  live instances read from the registry
 #define S_AFTER_MS 20            //  looks again this long after a heartbeat runs out
 
 //  What a bucket's call in flight asks.
@@ -31,7 +30,6 @@ struct hl_lease {
     struct event_base *base;
     hl_store_t *store;
     char holder[160];
-    char ttl[16];
     int lease_ms;
     hl_lease_fn *fn;
     void *arg;
@@ -67,15 +65,14 @@ s_schedule (hl_lease_t *self, int ms)
     evtimer_add (self->round, &tv);
 }
 
-static void s_on_lease (hl_redis_t *redis, redisReply *reply, void *arg);
+static void s_on_lease (int yes, void *arg);
 
-//  Sends OP ("take" also renews, "release") for SLOT's bucket as PENDING.
+//  Sends OP (a take also renews) for SLOT's bucket as PENDING.
 static int
-s_send (hl_lease_t *self, s_slot_t *slot, const char *op, int pending)
+s_send (hl_lease_t *self, s_slot_t *slot, hl_store_lease_op_t op, int pending)
 {
-    const char *argv[] = { "holder", self->holder, "ttl_ms", self->ttl, "op", op };
-    if (hl_store_fcall_bucket (self->store, "hl_lease", slot->bucket, "lease", 6, argv,
-                               s_on_lease, slot) != 0)
+    if (hl_store_lease (self->store, slot->bucket, self->holder, self->lease_ms, op, s_on_lease,
+                        slot) != 0)
         return -1;
     slot->pending = pending;
     slot->sent_us = hl_monotonic_us ();
@@ -91,7 +88,7 @@ s_take_more (hl_lease_t *self)
         s_slot_t *slot = &self->slots[(self->first + self->cursor++) % HL_TICKET_BUCKETS];
         if (slot->held || slot->pending)
             continue;
-        if (s_send (self, slot, "take", S_TAKE) != 0)
+        if (s_send (self, slot, HL_STORE_LEASE_TAKE, S_TAKE) != 0)
             return;
         self->taking++;
     }
@@ -105,14 +102,13 @@ s_farewell_answered (hl_lease_t *self)
 }
 
 static void
-s_on_lease (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_lease (int answer, void *arg)
 {
-    (void) redis;
     s_slot_t *slot = arg;
     hl_lease_t *self = slot->self;
     int op = slot->pending;
     slot->pending = S_NONE;
-    int yes = reply && reply->type == REDIS_REPLY_INTEGER && reply->integer == 1;
+    int yes = answer == 1;
     if (op == S_FAREWELL) {
         s_farewell_answered (self);
         return;
@@ -122,14 +118,14 @@ s_on_lease (hl_redis_t *redis, redisReply *reply, void *arg)
     if (op == S_TAKE)
         self->taking--;
     if (yes && self->stopping) {
-        s_send (self, slot, "release", S_RELEASE);     //  taken as the stop began
+        s_send (self, slot, HL_STORE_LEASE_RELEASE, S_RELEASE);     //  taken as the stop began
         return;
     }
     if (yes) {
         slot->renewed_us = slot->sent_us;
         s_set_held (self, slot, 1);
     }
-    else if (reply && slot->held) {
+    else if (answer == 0 && slot->held) {
         hl_notice ("lease: bucket %d is held by another instance now", slot->bucket);
         s_set_held (self, slot, 0);
     }
@@ -158,7 +154,7 @@ s_release_surplus (hl_lease_t *self)
 {
     for (int i = HL_TICKET_BUCKETS - 1; i >= 0 && self->n_held > self->want; i--) {
         s_slot_t *slot = &self->slots[(self->first + i) % HL_TICKET_BUCKETS];
-        if (slot->held && !slot->pending && s_send (self, slot, "release", S_RELEASE) == 0)
+        if (slot->held && !slot->pending && s_send (self, slot, HL_STORE_LEASE_RELEASE, S_RELEASE) == 0)
             s_set_held (self, slot, 0);
     }
 }
@@ -169,19 +165,14 @@ s_renew_held (hl_lease_t *self)
     for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
         s_slot_t *slot = &self->slots[b];
         if (slot->held && !slot->pending)
-            s_send (self, slot, "take", S_RENEW);
+            s_send (self, slot, HL_STORE_LEASE_TAKE, S_RENEW);
     }
 }
 
 //  The deal from the live holders the registry answered (sorted names).
 static int
-s_deal (hl_lease_t *self, const redisReply *live)
+s_deal (hl_lease_t *self, const char *const *names, size_t n)
 {
-    const char *names[S_NAMES_MAX];
-    size_t n = 0;
-    for (size_t i = 0; i < live->elements && n < S_NAMES_MAX; i++)
-        if (live->element[i]->type == REDIS_REPLY_STRING)
-            names[n++] = live->element[i]->str;
     int rank = hl_share_rank (names, n, self->holder);
     if (rank < 0)
         return -1;
@@ -195,19 +186,17 @@ s_deal (hl_lease_t *self, const redisReply *live)
 }
 
 static void
-s_on_beat (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_beat (int ok, int64_t other, const char *const *holders, size_t n, const char *error,
+           void *arg)
 {
-    (void) redis;
     hl_lease_t *self = arg;
     self->beating = 0;
     if (self->stopping)
         return;
     s_drop_stale (self);
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
-        || reply->element[0]->type != REDIS_REPLY_INTEGER
-        || reply->element[1]->type != REDIS_REPLY_ARRAY || s_deal (self, reply->element[1]) != 0) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            hl_warning ("lease: heartbeat refused: %s", reply->str);
+    if (ok != 0 || s_deal (self, holders, n) != 0) {
+        if (error)
+            hl_warning ("lease: heartbeat refused: %s", error);
         s_schedule (self, S_RETRY_MS);
         return;
     }
@@ -219,7 +208,6 @@ s_on_beat (hl_redis_t *redis, redisReply *reply, void *arg)
     //  just after another instance's heartbeat runs out (it may have died:
     //  its buckets are dealt anew then).
     long long next = self->n_held < self->want ? S_RETRY_MS : self->lease_ms / 3;
-    long long other = reply->element[0]->integer;
     if (other >= 0 && other + S_AFTER_MS < next)
         next = other + S_AFTER_MS;
     s_schedule (self, (int) next);
@@ -230,9 +218,7 @@ s_beat (hl_lease_t *self)
 {
     if (self->stopping || self->beating)
         return;
-    const char *argv[] = { "holder", self->holder, "ttl_ms", self->ttl };
-    if (hl_store_fcall_key (self->store, "hl_lease_beat", S_REGISTRY, 4, argv, s_on_beat,
-                            self) == 0)
+    if (hl_store_lease_beat (self->store, self->holder, self->lease_ms, 0, s_on_beat, self) == 0)
         self->beating = 1;
     else {
         s_drop_stale (self);
@@ -258,10 +244,14 @@ hl_lease_kick (hl_lease_t *self)
 }
 
 static void
-s_on_left (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_left (int ok, int64_t other, const char *const *holders, size_t n, const char *error,
+           void *arg)
 {
-    (void) redis;
-    (void) reply;
+    (void) ok;
+    (void) other;
+    (void) holders;
+    (void) n;
+    (void) error;
     s_farewell_answered (arg);
 }
 
@@ -279,12 +269,10 @@ hl_lease_stop (hl_lease_t *self, void (*done) (void *arg), void *arg)
         if (!slot->held)
             continue;
         s_set_held (self, slot, 0);
-        if (!slot->pending && s_send (self, slot, "release", S_FAREWELL) == 0)
+        if (!slot->pending && s_send (self, slot, HL_STORE_LEASE_RELEASE, S_FAREWELL) == 0)
             self->farewells++;
     }
-    const char *argv[] = { "holder", self->holder, "ttl_ms", self->ttl, "leave", "1" };
-    if (hl_store_fcall_key (self->store, "hl_lease_beat", S_REGISTRY, 6, argv, s_on_left,
-                            self) == 0)
+    if (hl_store_lease_beat (self->store, self->holder, self->lease_ms, 1, s_on_left, self) == 0)
         self->farewells++;
     s_farewell_answered (self);
 }
@@ -326,7 +314,6 @@ hl_lease_new (struct event_base *base, hl_store_t *store, const char *instance, 
         snprintf (host, sizeof host, "?");
     host[sizeof host - 1] = 0;
     snprintf (self->holder, sizeof self->holder, "%.64s/%ld@%s", instance, (long) getpid (), host);
-    snprintf (self->ttl, sizeof self->ttl, "%d", lease_ms);
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
         self->slots[b] = (s_slot_t) { .self = self, .bucket = b };
     self->round = evtimer_new (base, s_on_round, self);

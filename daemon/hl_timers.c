@@ -1,6 +1,7 @@
 /*  hl_timers: firing SLA reminders. See hl_timers.h. */
 #include "hl_timers.h"
 #include "hl_bucket.h"
+#include "hl_store_sched.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_wire.h"
@@ -60,22 +61,12 @@ s_facts (const hl_store_sla_t *sla, hl_deadline_facts_t *facts)
 }
 
 static void
-s_moment (char out[24], int64_t ms)
+s_on_armed (int armed, const char *error, void *arg)
 {
-    if (ms > 0 && ms != HL_SLA_NEVER)
-        snprintf (out, 24, "%lld", (long long) ms);
-    else
-        out[0] = 0;
-}
-
-static void
-s_on_armed (hl_redis_t *redis, redisReply *reply, void *arg)
-{
-    (void) redis;
     (void) arg;
-    if (!reply || reply->type == REDIS_REPLY_ERROR)
+    if (armed < 0)
         hl_warning ("arming deadlines failed: %s (the recompute on reconnect re-arms them)",
-                    reply ? reply->str : "no answer");
+                    error ? error : "no answer");
 }
 
 static void s_note (hl_timers_t *self, int bucket, int64_t moment);
@@ -101,39 +92,25 @@ s_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
         return 0;
     hl_deadline_facts_t facts;
     s_facts (sla, &facts);
-    char gen[24], reset[2] = { sla->reset ? '1' : '0', 0 };
-    char moments[4][3][24], clocks[4][320];      //  (room the compiler can prove)
-    const char *argv[6 + 4 * 2];
-    int argc = 0;
+    hl_store_clock_t clocks[4];
+    int n = 0;
     int64_t earliest = 0;
-    snprintf (gen, sizeof gen, "%llu", (unsigned long long) hl_deadline_generation (self->deadline));
-    argv[argc++] = "ticket";
-    argv[argc++] = ticket;
-    argv[argc++] = "gen";
-    argv[argc++] = gen;
-    argv[argc++] = "reset";
-    argv[argc++] = reset;
-    for (int i = 0; i < sla->n_arm; i++) {
+    for (int i = 0; i < sla->n_arm && i < 4; i++) {
         hl_sla_deadline_t d;
         if (hl_deadline_compute (self->deadline, &facts, sla->arm[i], sla->start_ms[i],
                                  sla->pauses, sla->extension_days, &d) != 0)
             continue;
         provisional += (d.flags & HL_CALENDAR_PROVISIONAL) != 0;
         earliest = s_earliest (&d, earliest);
-        s_moment (moments[i][0], d.warn_ms);
-        s_moment (moments[i][1], d.due_ms);
-        s_moment (moments[i][2], d.escalate_ms);
-        //  Each clock as <milestone> = "start,warn,due,escalate" (hl_sla_arm).
-        snprintf (clocks[i], sizeof clocks[i], "%lld,%s,%s,%s", (long long) sla->start_ms[i],
-                  moments[i][0], moments[i][1], moments[i][2]);
-        argv[argc++] = hl_deadline_milestone_name (sla->arm[i]);
-        argv[argc++] = clocks[i];
+        clocks[n++] = (hl_store_clock_t) { .milestone = sla->arm[i], .start_ms = sla->start_ms[i],
+                                           .warn_ms = d.warn_ms, .due_ms = d.due_ms,
+                                           .escalate_ms = d.escalate_ms };
     }
     //  The moment is noted if the ticket's bucket is ours; the holder of
     //  another bucket finds it at its next sweep.
-    if (argc > 6
-        && hl_store_fcall_ticket (self->store, "hl_sla_arm", ticket, argc, argv, s_on_armed,
-                                  self) == 0 && earliest)
+    if (n > 0
+        && hl_store_sla_arm (self->store, ticket, hl_deadline_generation (self->deadline),
+                             sla->reset, clocks, n, s_on_armed, self) == 0 && earliest)
         s_note (self, hl_bucket_of_ticket (ticket, strlen (ticket)), earliest);
     return provisional;
 }
@@ -150,26 +127,24 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 
 static void s_fire (s_bucket_t *bk);
 
-//  Announces one fired reminder (a row of hl_timer_fire's answer).
+//  Announces one fired reminder.
 static void
-s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
+s_publish (hl_timers_t *self, const hl_store_fired_t *f, int64_t now)
 {
-    if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
-        return;
-    hl_info ("deadline: %s %s %s (due %s)", row->element[0]->str, row->element[1]->str,
-             row->element[2]->str, row->element[3]->str);
+    hl_info ("deadline: %s %s %s (due %lld)", f->ticket, f->milestone, f->level,
+             (long long) f->due_ms);
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "timer";
-    ev.ticket = row->element[0]->str;
-    ev.milestone = row->element[1]->str;
-    ev.level = row->element[2]->str;
+    ev.ticket = (char *) f->ticket;
+    ev.milestone = (char *) f->milestone;
+    ev.level = (char *) f->level;
     ev.has_at_ms = 1;
     ev.at_ms = (uint64_t) now;
     ev.has_due_ms = 1;
-    ev.due_ms = strtoull (row->element[3]->str, NULL, 10);
-    ev.unit = row->element[4]->str;
+    ev.due_ms = (uint64_t) f->due_ms;
+    ev.unit = (char *) f->unit;
     hl_feed_publish (self->feed, &ev);
-    hl_metrics_timer (self->metrics, ev.level, (double) (now - (int64_t) ev.due_ms) / 1000.0);
+    hl_metrics_timer (self->metrics, ev.level, (double) (now - f->due_ms) / 1000.0);
 }
 
 //  Sets the one-shot timer for the earliest moment known of the held
@@ -207,27 +182,24 @@ s_note (hl_timers_t *self, int bucket, int64_t moment)
 }
 
 static void
-s_on_fired (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_fired (const hl_store_fired_t *fired, int n, int64_t due, const char *error, void *arg)
 {
-    (void) redis;
     s_bucket_t *bk = arg;
     hl_timers_t *self = bk->self;
     bk->firing = 0;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1) {
-        if (reply && reply->type == REDIS_REPLY_ERROR)
-            hl_warning ("firing the timers of bucket %d failed: %s", bk->bucket, reply->str);
+    if (n < 0) {
+        if (error)
+            hl_warning ("firing the timers of bucket %d failed: %s", bk->bucket, error);
         return;                  //  the next sweep asks again
     }
     int64_t now = hl_deadline_now (self->deadline);
-    for (size_t i = 1; i < reply->elements; i++) {
-        s_publish (self, reply->element[i], now);
+    for (int i = 0; i < n; i++) {
+        s_publish (self, &fired[i], now);
         self->fired++;
     }
-    const redisReply *next = reply->element[0];
-    int64_t due = next->type == REDIS_REPLY_STRING && next->len ? strtoll (next->str, NULL, 10) : 0;
     bk->next_due = bk->held ? due : 0;
     //  A full batch means more may be due already.
-    if (bk->held && (reply->elements - 1 >= S_FIRE_BATCH || bk->again || (due && due <= now))) {
+    if (bk->held && (n >= S_FIRE_BATCH || bk->again || (due && due <= now))) {
         bk->again = 0;
         s_fire (bk);
         return;
@@ -245,12 +217,8 @@ s_fire (s_bucket_t *bk)
         bk->again = 1;
         return;
     }
-    char now[24], limit[16];
-    snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->deadline));
-    snprintf (limit, sizeof limit, "%d", S_FIRE_BATCH);
-    const char *argv[] = { "now_ms", now, "limit", limit };
-    if (hl_store_fcall_bucket (self->store, "hl_timer_fire", bk->bucket, "timers", 4, argv,
-                               s_on_fired, bk) == 0)
+    if (hl_store_timer_fire (self->store, bk->bucket, hl_deadline_now (self->deadline),
+                             S_FIRE_BATCH, s_on_fired, bk) == 0)
         bk->firing = 1;
 }
 
@@ -334,24 +302,16 @@ s_on_daily (evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_scan (const hl_store_clocked_t *rows, int n, long next, void *arg)
 {
-    (void) redis;
     hl_timers_t *self = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_INTEGER) {
+    if (n < 0) {
         self->scan_state = -1;
         return;
     }
-    for (size_t i = 1; i < reply->elements; i++) {
-        const redisReply *row = reply->element[i];
-        hl_store_sla_t sla;
-        if (row->type != REDIS_REPLY_ARRAY || row->elements < 1
-            || hl_store_sla_parse (row, 1, &sla) != 0)
-            continue;
-        self->scan_provisional += s_arm (self, row->element[0]->str, &sla);
-    }
-    self->scan_next = (long) reply->element[0]->integer;
+    for (int i = 0; i < n; i++)
+        self->scan_provisional += s_arm (self, rows[i].ticket, &rows[i].sla);
+    self->scan_next = next;
     if (self->scan_next == 0 && ++self->scan_state == HL_LIFECYCLE_CLOCKED) {
         self->scan_state = -1;
         hl_metrics_provisional (self->metrics, self->scan_provisional);
@@ -366,12 +326,8 @@ s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_scan_more (hl_timers_t *self)
 {
-    char start[24], count[16];
-    snprintf (start, sizeof start, "%ld", self->scan_next);
-    snprintf (count, sizeof count, "%d", S_SCAN_BATCH);
-    const char *argv[] = { "state", hl_lifecycle_clocked[self->scan_state]->code,
-                           "start", start, "count", count };
-    if (hl_store_fcall (self->store, "hl_sla_scan", 6, argv, NULL, s_on_scan, self) != 0)
+    if (hl_store_sla_scan (self->store, hl_lifecycle_clocked[self->scan_state]->code,
+                           self->scan_next, S_SCAN_BATCH, s_on_scan, self) != 0)
         self->scan_state = -1;
 }
 

@@ -34,6 +34,7 @@
 #include "hl_secret.h"
 #include "hl_sentinel.h"
 #include "hl_store.h"
+#include "hl_store_sched.h"
 #include "hl_zap.h"
 
 #include <errno.h>
@@ -312,8 +313,7 @@ s_on_hotspot (const hl_similar_hotspot_t *h, void *arg)
         hl_json_str (&json, h->tickets[i], strlen (h->tickets[i]));
     }
     hl_buf_printf (&json, "],\"at_ms\":%lld}", (long long) now);
-    const char *argv[] = { "alert", json.data };
-    hl_store_fcall (d->store, "hl_hotspot_record", 2, argv, NULL, NULL, NULL);
+    hl_store_hotspot_record (d->store, json.data);
     Hotline__Event ev = HOTLINE__EVENT__INIT;
     ev.kind = "hotspot";
     ev.ticket = (char *) h->lead;
