@@ -1,0 +1,27 @@
+/*  hl_archread: a ticket read back from the PostgreSQL archive.
+ *
+ *  A closed ticket leaves Redis after its retention time; from then on
+ *  the archive is where `show` finds it. This class reads one ticket and
+ *  its history (the rows hl_archrow wrote) and hands them over as the
+ *  same view hl_store gives for a ticket in Redis, so no reader can tell
+ *  where it came from: the caller's details opened with the store's key
+ *  (hl_pii), the deadlines with their due moments, the history in order.
+ *
+ *  The ticket number names the day it was taken (YJ + yyyymmdd + ...), so
+ *  the read looks only at the partitions around that day.
+ */
+#ifndef HL_ARCHREAD_H_INCLUDED
+#define HL_ARCHREAD_H_INCLUDED
+
+#include "hl_archive.h"
+#include "hl_pii.h"
+#include "hl_store.h"
+
+//  Read TICKET from ARCHIVE; FN gets its view (valid during the call), or
+//  NULL with ERROR NULL if the archive does not have it, or NULL with
+//  ERROR set if the read failed. 0, then FN fires exactly once; -1 if
+//  the archive is not ready or TICKET is no ticket number (FN never fires).
+int hl_archread_ticket (hl_archive_t *archive, const hl_pii_t *pii, const char *ticket,
+                        hl_store_view_fn *fn, void *arg);
+
+#endif

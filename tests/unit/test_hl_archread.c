@@ -1,0 +1,216 @@
+/*  Unit test of hl_archread against a real PostgreSQL: a ticket written
+ *  by hl_archrow reads back as the same view (state, unit, assisting
+ *  units, complaint, caller opened with the key, deadlines, rating, the
+ *  history in order); a number the archive lacks is "not there" without
+ *  an error; a string that is no ticket number is refused. */
+#include "hl_archread.h"
+#include "hl_archrow.h"
+#include "hl_proc.h"
+#include "hl_test.h"
+#include "hl_testpg.h"
+#include "hl_wire.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_T0 1764806400000LL     //  2025-12-04T00:00:00Z
+
+typedef struct {
+    int answers, found;
+    char got[1024];
+} s_ctx_t;
+
+static const char *
+s_name (int state)
+{
+    const char *name = hl_wire_state_name (state);
+    return name ? name : "-";
+}
+
+static void
+s_on_view (const Hotline__TicketView *v, const char *error, void *arg)
+{
+    s_ctx_t *ctx = arg;
+    ctx->answers++;
+    ctx->found = v != NULL;
+    if (!v) {
+        snprintf (ctx->got, sizeof ctx->got, "%s", error ? error : "none");
+        return;
+    }
+    const Hotline__Complaint *c = v->complaint;
+    int n = snprintf (ctx->got, sizeof ctx->got, "%s %lld %s %.*s/%zu:%.*s %s %.*s %.*s %.*s "
+                      "phone=%.*s name=%.*s sat=%s res=%d reopen=%u",
+                      v->ticket, (long long) v->created_ms, hl_wire_state_name (v->state),
+                      (int) v->unit.len, v->unit.data, v->n_assist,
+                      v->n_assist ? (int) v->assist[1].len : 0,
+                      v->n_assist ? (char *) v->assist[1].data : "",
+                      hl_wire_request_type_name (c->request_type), (int) c->category.len,
+                      c->category.data, (int) c->area.len, c->area.data, (int) c->content.len,
+                      c->content.data, (int) c->caller_phone.len, c->caller_phone.data,
+                      (int) c->caller_name.len, c->caller_name.data,
+                      hl_wire_satisfaction_name (v->satisfaction), v->resolved, v->reopen_count);
+    for (size_t i = 0; i < v->n_deadlines && n > 0 && (size_t) n < sizeof ctx->got; i++)
+        n += snprintf (ctx->got + n, sizeof ctx->got - (size_t) n, " %s:%lld:%s",
+                       v->deadlines[i]->milestone, (long long) v->deadlines[i]->due_ms,
+                       v->deadlines[i]->status);
+    for (size_t i = 0; i < v->n_history && n > 0 && (size_t) n < sizeof ctx->got; i++)
+        n += snprintf (ctx->got + n, sizeof ctx->got - (size_t) n, " |%lld %.*s %s>%s %.*s",
+                       (long long) v->history[i]->at_ms, (int) v->history[i]->action.len,
+                       v->history[i]->action.data, s_name (v->history[i]->from_state),
+                       s_name (v->history[i]->to_state),
+                       (int) v->history[i]->note.len, v->history[i]->note.data);
+}
+
+static Hotline__HistoryEntry *
+s_entry (Hotline__HistoryEntry *e, int64_t at, const char *action, int from, int to)
+{
+    hotline__history_entry__init (e);
+    e->has_at_ms = e->has_actor = e->has_action = e->has_note = 1;
+    e->at_ms = (uint64_t) at;
+    e->actor = hl_wire_bytes ("unit:rsj/w1");
+    e->action = hl_wire_bytes (action);
+    e->has_from_state = e->has_to_state = 1;
+    e->from_state = from;
+    e->to_state = to;
+    e->note = hl_wire_bytes (strcmp (action, "reply") == 0 ? "已修复" : "");
+    return e;
+}
+
+//  Writes the rows of V into the archive PG (through SQL, as the archiver does).
+static void
+s_archive (hl_testpg_t *pg, const Hotline__TicketView *v, const hl_pii_t *pii)
+{
+    hl_buf_t t = HL_BUF_INIT, h = HL_BUF_INIT, sql = HL_BUF_INIT;
+    HL_CHECK (hl_archrow_append (v, pii, &t, &h) == 0);
+    hl_buf_printf (&sql, "SELECT hl_put_tickets('[%s]') + hl_put_history('[%s]')", t.data, h.data);
+    char *n = hl_testpg_value (pg, sql.data);
+    HL_CHECK (n && atoi (n) == 1 + (int) v->n_history);
+    free (n);
+    hl_buf_free (&t);
+    hl_buf_free (&h);
+    hl_buf_free (&sql);
+}
+
+static void
+s_wait (struct event_base *base, int (*cond) (void *), void *arg)
+{
+    long long until = hl_proc_now_ms () + 20000;
+    while (!cond (arg) && hl_proc_now_ms () < until)
+        event_base_loop (base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+}
+
+static int
+s_ready (void *arg)
+{
+    return hl_archive_ready (arg);
+}
+
+static int
+s_answered (void *arg)
+{
+    return ((s_ctx_t *) arg)->answers > 0;
+}
+
+static void
+test_read_back (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archread");
+    HL_CHECK (pg && hl_testpg_start (pg) == 0);
+    if (!pg)
+        return;
+    struct event_base *base = event_base_new ();
+    char err[256];
+    hl_archive_opts_t ao;
+    hl_archive_opts_default (&ao);
+    ao.dsn = hl_testpg_dsn (pg);
+    ao.password = hl_testpg_password (pg);
+    hl_archive_t *archive = hl_archive_new (base, &ao, err, sizeof err);
+    setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            1);
+    hl_pii_t *pii = hl_pii_new ("", err, sizeof err);
+    HL_CHECK (archive && pii);
+    s_ctx_t ctx = { 0 };
+    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == -1);
+    s_wait (base, s_ready, archive);
+    HL_CHECK (hl_archive_ready (archive));
+
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = c.has_request_type = c.has_category = c.has_area = c.has_content = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
+    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
+    c.category = hl_wire_bytes ("HB.03");
+    c.area = hl_wire_bytes ("441702");
+    c.content = hl_wire_bytes ("路灯不亮");
+    c.has_caller_phone = c.has_caller_name = 1;
+    c.caller_phone = hl_wire_bytes ("13800138000");
+    c.caller_name = hl_wire_bytes ("张三");
+    Hotline__HistoryEntry e[4], *h[4];
+    h[0] = s_entry (&e[0], S_T0, "intake", 0, HOTLINE__STATE__STATE_DISPATCHED);
+    h[1] = s_entry (&e[1], S_T0 + 60000, "sign", HOTLINE__STATE__STATE_DISPATCHED,
+                    HOTLINE__STATE__STATE_SIGNED);
+    h[2] = s_entry (&e[2], S_T0 + 180000, "reply", HOTLINE__STATE__STATE_SIGNED,
+                    HOTLINE__STATE__STATE_REPLIED);
+    h[3] = s_entry (&e[3], S_T0 + 240000, "visit", HOTLINE__STATE__STATE_REPLIED,
+                    HOTLINE__STATE__STATE_CLOSED);
+    Hotline__Deadline d = HOTLINE__DEADLINE__INIT, *dl[] = { &d };
+    d.milestone = "reply";
+    d.has_due_ms = 1;
+    d.due_ms = S_T0 + 86400000;
+    ProtobufCBinaryData assist[] = { hl_wire_bytes ("ybj"), hl_wire_bytes ("zjj") };
+    Hotline__TicketView v = HOTLINE__TICKET_VIEW__INIT;
+    v.ticket = "YJ202512040700042";
+    v.has_state = v.has_created_ms = v.has_unit = 1;
+    v.state = HOTLINE__STATE__STATE_CLOSED;
+    v.created_ms = S_T0;
+    v.complaint = &c;
+    v.unit = hl_wire_bytes ("rsj");
+    v.n_assist = 2;
+    v.assist = assist;
+    v.n_history = 4;
+    v.history = h;
+    v.n_deadlines = 1;
+    v.deadlines = dl;
+    v.has_satisfaction = v.has_resolved = 1;
+    v.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
+    v.resolved = 1;
+    s_archive (pg, &v, pii);
+
+    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == 0);
+    s_wait (base, s_answered, &ctx);
+    HL_CHECK (ctx.found);
+    const char *want =
+        "YJ202512040700042 1764806400000 closed rsj/2:zjj complaint HB.03 441702 路灯不亮 "
+        "phone=13800138000 name=张三 sat=satisfied res=1 reopen=0 "
+        "sign:0:met contact:0:met reply:1764892800000:met visit:0:met "
+        "|1764806400000 intake ->dispatched  "
+        "|1764806460000 sign dispatched>signed  "
+        "|1764806580000 reply signed>replied 已修复 "
+        "|1764806640000 visit replied>closed ";
+    if (strcmp (ctx.got, want) != 0)
+        fprintf (stderr, "got  %s\nwant %s\n", ctx.got, want);
+    HL_CHECK (strcmp (ctx.got, want) == 0);
+
+    //  Not archived: no view, no error. No ticket number: refused.
+    ctx = (s_ctx_t) { 0 };
+    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700043", s_on_view, &ctx) == 0);
+    s_wait (base, s_answered, &ctx);
+    HL_CHECK (!ctx.found && strcmp (ctx.got, "none") == 0);
+    HL_CHECK (hl_archread_ticket (archive, pii, "YJ20251399", s_on_view, &ctx) == -1);
+    HL_CHECK (hl_archread_ticket (archive, pii, "hello", s_on_view, &ctx) == -1);
+
+    hl_pii_destroy (&pii);
+    hl_archive_destroy (&archive);
+    event_base_free (base);
+    hl_testpg_destroy (&pg);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "read_back", test_read_back }, { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
