@@ -163,7 +163,7 @@ s_handle_ticket_query (hl_staff_t *self, const hl_peer_t *peer, const Hotline__T
     snprintf (actor, sizeof actor, "%s", identity ? identity : "staff:local");
     int rc = reveal ? hl_store_ticket_reveal (self->store, ticket, actor, reason,
                                               hl_deadline_now (self->deadline), s_on_view, pending)
-                    : hl_store_ticket_get (self->store, ticket, s_on_view, pending);
+                    : hl_tickets_get (self->tickets, ticket, s_on_view, pending);
     if (rc != 0) {
         free (pending);
         hl_reply_store_unreachable (self->reply, peer);

@@ -1,5 +1,6 @@
 /*  hl_tickets: the ticket service. See hl_tickets.h. */
 #include "hl_tickets.h"
+#include "hl_archread.h"
 #include "hl_broker.h"
 #include "hl_lifecycle.h"
 #include "hl_similar.h"
@@ -15,6 +16,8 @@ struct hl_tickets {
     hl_metrics_t *metrics;
     hl_broker_t *broker;
     hl_similar_t *similar;
+    hl_archive_t *archive;
+    const hl_pii_t *pii;
 };
 
 //  One transition on its way through the store.
@@ -109,6 +112,62 @@ hl_tickets_transition (hl_tickets_t *self, const Hotline__Transition *t, const c
     if (hl_store_transition (self->store, t, actor, rid, rid_len, now_ms, pre, s_on_transition,
                              s) != 0) {
         free (s);
+        return -1;
+    }
+    return 0;
+}
+
+void
+hl_tickets_set_archive (hl_tickets_t *self, hl_archive_t *archive, const hl_pii_t *pii)
+{
+    self->archive = archive;
+    self->pii = pii;
+}
+
+//  One read on its way: Redis first, then the archive.
+typedef struct {
+    hl_tickets_t *self;
+    char ticket[HL_STORE_TICKET_MAX];
+    hl_store_view_fn *fn;
+    void *arg;
+} s_read_t;
+
+static void
+s_on_archived (const Hotline__TicketView *view, const char *error, void *arg)
+{
+    s_read_t *r = arg;
+    r->fn (view, error, r->arg);
+    free (r);
+}
+
+static void
+s_on_live (const Hotline__TicketView *view, const char *error, void *arg)
+{
+    s_read_t *r = arg;
+    hl_tickets_t *self = r->self;
+    if (view || error || !self->archive) {
+        r->fn (view, error, r->arg);
+        free (r);
+        return;
+    }
+    if (hl_archread_ticket (self->archive, self->pii, r->ticket, s_on_archived, r) != 0) {
+        r->fn (NULL, hl_archive_ready (self->archive) ? NULL : "the archive is unreachable",
+               r->arg);
+        free (r);
+    }
+}
+
+int
+hl_tickets_get (hl_tickets_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
+{
+    assert (self && ticket && fn);
+    s_read_t *r = calloc (1, sizeof *r);
+    if (!r)
+        abort ();
+    *r = (s_read_t) { .self = self, .fn = fn, .arg = arg };
+    snprintf (r->ticket, sizeof r->ticket, "%s", ticket);
+    if (hl_store_ticket_get (self->store, ticket, s_on_live, r) != 0) {
+        free (r);
         return -1;
     }
     return 0;

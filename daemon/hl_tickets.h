@@ -16,8 +16,10 @@
 #ifndef HL_TICKETS_H_INCLUDED
 #define HL_TICKETS_H_INCLUDED
 
+#include "hl_archive.h"
 #include "hl_feed.h"
 #include "hl_metrics.h"
+#include "hl_pii.h"
 #include "hl_store.h"
 #include "hl_timers.h"
 
@@ -32,6 +34,16 @@ void hl_tickets_destroy (hl_tickets_t **self_p);
 void hl_tickets_set_observers (hl_tickets_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
 void hl_tickets_set_broker (hl_tickets_t *self, hl_broker_t *broker);
 void hl_tickets_set_similar (hl_tickets_t *self, hl_similar_t *similar);
+
+//  Where tickets that left Redis are read (NULL: nowhere); PII opens their
+//  callers' details.
+void hl_tickets_set_archive (hl_tickets_t *self, hl_archive_t *archive, const hl_pii_t *pii);
+
+//  Read TICKET with its history wherever it is: in Redis, or, once it has
+//  left Redis after its retention time, in the archive (hl_archread). FN
+//  as hl_store_view_fn: NULL with ERROR NULL if neither has it; NULL with
+//  ERROR if a read failed or the archive is unreachable.
+int hl_tickets_get (hl_tickets_t *self, const char *ticket, hl_store_view_fn *fn, void *arg);
 
 //  Apply transition T as ACTOR (see hl_store_transition), run its effects,
 //  then call FN with the result.

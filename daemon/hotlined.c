@@ -511,6 +511,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->tickets = hl_tickets_new (d->store, d->timers);
     hl_tickets_set_observers (d->tickets, d->feed, d->metrics);
     hl_tickets_set_broker (d->tickets, d->broker);
+    hl_tickets_set_archive (d->tickets, d->archive, d->pii);
     hl_intake_set_tickets (d->intake, d->tickets);
     hl_broker_set_tickets (d->broker, d->tickets);
     hl_http_parts_t parts = { d->store, d->broker, d->deadline, d->metrics, d->feed, d->catalogue };

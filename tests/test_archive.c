@@ -1,8 +1,9 @@
 /*  Black-box tests of hotlined with the PostgreSQL archive: the schema is
  *  applied at start, PostgreSQL down or frozen never stops intake, a
  *  newer schema is refused with a clear message, a connection string with
- *  a password is refused at start, and `hotline report` reads the month's
- *  三率 from the schema hotlined applied.
+ *  a password is refused at start, `hotline report` reads the month's
+ *  三率 from the schema hotlined applied, and `hotline show` finds a
+ *  ticket that is only in the archive.
  */
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -108,6 +109,44 @@ test_daemon_migrates (void)
     hl_testpg_destroy (&pg);
 }
 
+//  A ticket Redis no longer holds is shown from the archive, with its
+//  history; one neither has is "not found"; the store's own tickets are
+//  shown as before.
+static void
+test_read_through (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-read");
+    hl_testenv_t *env = hl_testenv_new ("archive-read");
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
+    HL_CHECK (s_wait_value (pg, s_this_month, "t", 10000));
+    char *n = hl_testpg_value (pg, "SELECT hl_put_tickets('["
+        "{\"number\":\"YJ202611020700001\",\"created_at\":\"2026-11-02T10:00:00+08\","
+        "\"version\":2,\"state\":\"closed\",\"type\":\"投诉\",\"unit\":\"rsj\","
+        "\"category\":\"HB.03\",\"area\":\"441702\",\"channel\":\"web\","
+        "\"content\":\"楼道灯坏了三个月\",\"satisfaction\":\"satisfied\"}]') + "
+        "hl_put_history('["
+        "{\"number\":\"YJ202611020700001\",\"created_at\":\"2026-11-02T10:00:00+08\","
+        "\"seq\":1,\"at\":\"2026-11-02T10:00:00+08\",\"actor\":\"agent:a1\","
+        "\"action\":\"intake\",\"to_state\":\"dispatched\"},"
+        "{\"number\":\"YJ202611020700001\",\"created_at\":\"2026-11-02T10:00:00+08\","
+        "\"seq\":2,\"at\":\"2026-11-05T09:00:00+08\",\"actor\":\"dispatcher:d1\","
+        "\"action\":\"close\",\"from_state\":\"visited\",\"to_state\":\"closed\","
+        "\"note\":\"已回访\"}]')");
+    HL_CHECK (n && strcmp (n, "3") == 0);
+    free (n);
+    const char *show[] = { "show", "YJ202611020700001", NULL };
+    char *out = NULL;
+    HL_CHECK (hl_testenv_client (env, show, &out) == 0);
+    HL_CHECK (out && strstr (out, "楼道灯坏了三个月") && strstr (out, "rsj")
+              && strstr (out, "已回访"));
+    free (out);
+    const char *missing[] = { "show", "YJ202611020700002", NULL };
+    HL_CHECK (hl_testenv_client (env, missing, NULL) != 0);
+    HL_CHECK (s_submit (env));
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
 //  PostgreSQL not there at start, then frozen: intake goes on throughout,
 //  and the schema is applied once it comes.
 static void
@@ -175,6 +214,7 @@ main (int argc, char **argv)
         { "daemon_pg_down", test_daemon_pg_down },
         { "daemon_newer_schema", test_daemon_newer_schema },
         { "dsn_password", test_dsn_password },
+        { "read_through", test_read_through },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);
