@@ -16,18 +16,82 @@ typedef enum { S_TEXT, S_CSV, S_JSON } s_format_t;
 static int
 s_usage (void)
 {
-    fprintf (stderr, "usage: hotline report --month YYYY-MM [--csv | --json] "
-                     "[--tz-offset-min N] [--dsn DSN] [--password-file FILE]\n");
+    fprintf (stderr, "usage: hotline report (--month YYYY-MM | --year YYYY | --from YYYY-MM-DD "
+                     "--to YYYY-MM-DD)\n"
+                     "                      [--by unit|area|category] [--weights R,S,T] "
+                     "[--csv | --json]\n"
+                     "                      [--tz-offset-min N] [--dsn DSN] "
+                     "[--password-file FILE]\n");
     return S_USAGE;
 }
 
+//  The period asked for, as local days [FROM, TO) and a name for it.
+typedef struct {
+    char from[24], to[24];      //  (room the compiler can prove)
+    char name[32];
+} s_period_t;
+
 static int
-s_month_ok (const char *m)
+s_digits (const char *s, size_t n)
 {
-    return strlen (m) == 7 && isdigit ((unsigned char) m[0]) && isdigit ((unsigned char) m[1])
-        && isdigit ((unsigned char) m[2]) && isdigit ((unsigned char) m[3]) && m[4] == '-'
-        && ((m[5] == '0' && m[6] >= '1' && m[6] <= '9')
-            || (m[5] == '1' && m[6] >= '0' && m[6] <= '2'));
+    for (size_t i = 0; i < n; i++)
+        if (!isdigit ((unsigned char) s[i]))
+            return 0;
+    return 1;
+}
+
+//  "YYYY-MM-DD" with a month 1-12 and a day 1-31 (PostgreSQL checks the rest).
+static int
+s_day_ok (const char *d)
+{
+    return strlen (d) == 10 && s_digits (d, 4) && d[4] == '-' && s_digits (d + 5, 2)
+        && d[7] == '-' && s_digits (d + 8, 2) && atoi (d + 5) >= 1 && atoi (d + 5) <= 12
+        && atoi (d + 8) >= 1 && atoi (d + 8) <= 31;
+}
+
+//  The period of --month, --year or --from/--to (exactly one of them).
+static int
+s_period (s_period_t *p, const char *month, const char *year, const char *from, const char *to)
+{
+    if ((month != NULL) + (year != NULL) + (from || to) != 1)
+        return -1;
+    if (month) {
+        if (strlen (month) != 7 || !s_digits (month, 4) || month[4] != '-'
+            || !s_digits (month + 5, 2) || atoi (month + 5) < 1 || atoi (month + 5) > 12)
+            return -1;
+        int y = atoi (month), m = atoi (month + 5);
+        snprintf (p->from, sizeof p->from, "%04d-%02d-01", y, m);
+        snprintf (p->to, sizeof p->to, "%04d-%02d-01", m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1);
+        snprintf (p->name, sizeof p->name, "%s", month);
+        return 0;
+    }
+    if (year) {
+        if (strlen (year) != 4 || !s_digits (year, 4))
+            return -1;
+        snprintf (p->from, sizeof p->from, "%s-01-01", year);
+        snprintf (p->to, sizeof p->to, "%04d-01-01", atoi (year) + 1);
+        snprintf (p->name, sizeof p->name, "%s", year);
+        return 0;
+    }
+    if (!from || !to || !s_day_ok (from) || !s_day_ok (to) || strcmp (from, to) >= 0)
+        return -1;
+    snprintf (p->from, sizeof p->from, "%s", from);
+    snprintf (p->to, sizeof p->to, "%s", to);
+    snprintf (p->name, sizeof p->name, "%s..%s", from, to);
+    return 0;
+}
+
+//  --weights "R,S,T" as PostgreSQL's array text "{R,S,T}": three numbers.
+static int
+s_weights (const char *text, char out[64])
+{
+    double w[3];
+    int used = 0;
+    if (sscanf (text, "%lf,%lf,%lf%n", &w[0], &w[1], &w[2], &used) != 3 || text[used]
+        || w[0] < 0 || w[1] < 0 || w[2] < 0 || w[0] + w[1] + w[2] <= 0)
+        return -1;
+    snprintf (out, 64, "{%g,%g,%g}", w[0], w[1], w[2]);
+    return 0;
 }
 
 static int
@@ -55,11 +119,18 @@ s_csv_field (const char *v)
     putchar ('"');
 }
 
+//  A column's name as shown: the group column is named by what it groups.
+static const char *
+s_column (const PGresult *r, int col, const char *by)
+{
+    return col == 0 ? by : PQfname (r, col);
+}
+
 static void
-s_print_csv (const PGresult *r)
+s_print_csv (const PGresult *r, const char *by)
 {
     for (int c = 0; c < PQnfields (r); c++)
-        printf ("%s%s", c ? "," : "", PQfname (r, c));
+        printf ("%s%s", c ? "," : "", s_column (r, c, by));
     putchar ('\n');
     for (int row = 0; row < PQntuples (r); row++) {
         for (int c = 0; c < PQnfields (r); c++) {
@@ -87,15 +158,17 @@ s_json_string (const char *v)
     putchar ('"');
 }
 
-//  Counts and rates are numbers; the unit a string; a missing rate null.
+//  Counts, rates and scores are numbers; the group a string; a missing
+//  rate or score null.
 static void
-s_print_json (const PGresult *r, const char *month)
+s_print_json (const PGresult *r, const s_period_t *p, const char *by)
 {
-    printf ("{\"month\":\"%s\",\"units\":[", month);
+    printf ("{\"period\":\"%s\",\"from\":\"%s\",\"to\":\"%s\",\"by\":\"%s\",\"rows\":[",
+            p->name, p->from, p->to, by);
     for (int row = 0; row < PQntuples (r); row++) {
         printf ("%s{", row ? "," : "");
         for (int c = 0; c < PQnfields (r); c++) {
-            printf ("%s\"%s\":", c ? "," : "", PQfname (r, c));
+            printf ("%s\"%s\":", c ? "," : "", s_column (r, c, by));
             if (PQgetisnull (r, row, c))
                 fputs ("null", stdout);
             else
@@ -110,11 +183,13 @@ s_print_json (const PGresult *r, const char *month)
 }
 
 static void
-s_print_text (const PGresult *r, const char *month)
+s_print_text (const PGresult *r, const s_period_t *p, const char *by)
 {
-    printf ("三率 %s (tickets that came in this month; rates with their counts)\n", month);
+    printf ("三率 and 考核 %s by %s (tickets that came in then; rates with their counts)\n",
+            p->name, by);
     for (int c = 0; c < PQnfields (r); c++)
-        printf (c ? " %*s" : "%-*s", c ? (int) strlen (PQfname (r, c)) : 12, PQfname (r, c));
+        printf (c ? " %*s" : "%-*s", c ? (int) strlen (PQfname (r, c)) : 12,
+                s_column (r, c, by));
     putchar ('\n');
     for (int row = 0; row < PQntuples (r); row++) {
         for (int c = 0; c < PQnfields (r); c++) {
@@ -173,6 +248,11 @@ hl_report_cmd (int argc, char **argv, bool json)
 {
     static const struct option longopts[] = {
         { "month", required_argument, NULL, 'm' },
+        { "year", required_argument, NULL, 'y' },
+        { "from", required_argument, NULL, 'f' },
+        { "to", required_argument, NULL, 'T' },
+        { "by", required_argument, NULL, 'b' },
+        { "weights", required_argument, NULL, 'w' },
         { "csv", no_argument, NULL, 'c' },
         { "json", no_argument, NULL, 'j' },
         { "tz-offset-min", required_argument, NULL, 't' },
@@ -180,14 +260,20 @@ hl_report_cmd (int argc, char **argv, bool json)
         { "password-file", required_argument, NULL, 'p' },
         { NULL, 0, NULL, 0 }
     };
-    const char *month = NULL, *dsn = getenv ("HOTLINE_ARCHIVE_DSN"), *pwfile = NULL;
-    const char *tz = "480";
+    const char *month = NULL, *year = NULL, *from = NULL, *to = NULL;
+    const char *dsn = getenv ("HOTLINE_ARCHIVE_DSN"), *pwfile = NULL;
+    const char *tz = "480", *by = "unit", *weights = "0.30,0.35,0.35";
     s_format_t format = json ? S_JSON : S_TEXT;
     optind = 1;
     int c;
     while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
             case 'm': month = optarg; break;
+            case 'y': year = optarg; break;
+            case 'f': from = optarg; break;
+            case 'T': to = optarg; break;
+            case 'b': by = optarg; break;
+            case 'w': weights = optarg; break;
             case 'c': format = S_CSV; break;
             case 'j': format = S_JSON; break;
             case 't': tz = optarg; break;
@@ -196,10 +282,18 @@ hl_report_cmd (int argc, char **argv, bool json)
             default: return s_usage ();
         }
     }
-    char *end;
+    char *end, warray[64];
     long tz_min = strtol (tz, &end, 10);
-    if (!month || !s_month_ok (month) || *end || tz_min < -720 || tz_min > 840 || optind < argc)
+    s_period_t period;
+    if (s_period (&period, month, year, from, to) != 0 || *end || tz_min < -720 || tz_min > 840
+        || optind < argc
+        || (strcmp (by, "unit") != 0 && strcmp (by, "area") != 0 && strcmp (by, "category") != 0))
         return s_usage ();
+    if (s_weights (weights, warray) != 0) {
+        fprintf (stderr, "hotline: --weights: three numbers ≥ 0 (响应率,解决率,满意率), "
+                         "not all 0, e.g. 0.30,0.35,0.35\n");
+        return S_USAGE;
+    }
     if (!dsn || !*dsn) {
         fprintf (stderr, "hotline: no archive: give --dsn or set HOTLINE_ARCHIVE_DSN\n");
         return S_USAGE;
@@ -207,9 +301,9 @@ hl_report_cmd (int argc, char **argv, bool json)
     PGconn *conn = s_connect (dsn, pwfile);
     if (!conn)
         return S_UNREACHABLE;
-    const char *params[] = { month, tz };
-    PGresult *r = PQexecParams (conn, "SELECT * FROM hl_report_month($1, $2::int)", 2, NULL,
-                                params, NULL, NULL, 0);
+    const char *params[] = { period.from, period.to, by, tz, warray };
+    PGresult *r = PQexecParams (conn, "SELECT * FROM hl_report($1::date, $2::date, $3, $4::int, "
+                                "$5::numeric[])", 5, NULL, params, NULL, NULL, 0);
     int rc = 0;
     if (PQresultStatus (r) != PGRES_TUPLES_OK) {
         fprintf (stderr, "hotline: archive: %s", PQerrorMessage (conn));
@@ -217,12 +311,12 @@ hl_report_cmd (int argc, char **argv, bool json)
     }
     else
     if (format == S_CSV)
-        s_print_csv (r);
+        s_print_csv (r, by);
     else
     if (format == S_JSON)
-        s_print_json (r, month);
+        s_print_json (r, &period, by);
     else
-        s_print_text (r, month);
+        s_print_text (r, &period, by);
     PQclear (r);
     PQfinish (conn);
     return rc;

@@ -75,9 +75,9 @@ test_daemon_migrates (void)
     hl_testpg_t *pg = hl_testpg_new ("archive-migrates");
     hl_testenv_t *env = hl_testenv_new ("archive-migrates");
     HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
-    HL_CHECK (s_wait_value (pg, s_version, "2", 10000));
+    HL_CHECK (s_wait_value (pg, s_version, "3", 10000));
     HL_CHECK (s_wait_value (pg, s_this_month, "t", 5000));
-    HL_CHECK (s_log_has (env, "archive: ready (schema version 2)"));
+    HL_CHECK (s_log_has (env, "archive: ready (schema version 3)"));
     HL_CHECK (s_submit (env));
     //  The password never shows in the log.
     HL_CHECK (!s_log_has (env, hl_testpg_password (pg)));
@@ -99,10 +99,26 @@ test_daemon_migrates (void)
     char *csv = NULL;
     HL_CHECK (hl_testenv_client (env, report, &csv) == 0);
     HL_CHECK_STR (csv, "unit,tickets,dispatched,responded_on_time,rated,resolved,satisfied,"
-                       "reopened,closed,response_rate,resolution_rate,satisfaction_rate\n"
-                       "rsj,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n"
-                       "*,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000\n");
+                       "reopened,closed,response_rate,resolution_rate,satisfaction_rate,score\n"
+                       "rsj,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000,85.00\n"
+                       "*,2,2,1,1,1,1,0,0,0.5000,1.0000,1.0000,85.00\n");
     free (csv);
+    //  The year, by area, with other weights, as JSON.
+    const char *year[] = { "--json", "report", "--year", "2026", "--by", "area", "--weights",
+                           "1,0,0", "--dsn", hl_testpg_dsn (pg), "--password-file",
+                           hl_testpg_password_file (pg), NULL };
+    char *json = NULL;
+    HL_CHECK (hl_testenv_client (env, year, &json) == 0);
+    HL_CHECK (json && strstr (json, "{\"period\":\"2026\",\"from\":\"2026-01-01\","
+                                    "\"to\":\"2027-01-01\",\"by\":\"area\",\"rows\":[")
+              && strstr (json, "{\"area\":\"*\",\"tickets\":") && strstr (json, "\"score\":"));
+    free (json);
+    const char *badby[] = { "report", "--year", "2026", "--by", "street", "--dsn",
+                            hl_testpg_dsn (pg), NULL };
+    HL_CHECK (hl_testenv_client (env, badby, NULL) == 1);
+    const char *badw[] = { "report", "--year", "2026", "--weights", "0,0,0", "--dsn",
+                           hl_testpg_dsn (pg), NULL };
+    HL_CHECK (hl_testenv_client (env, badw, NULL) == 1);
     const char *bad[] = { "report", "--month", "2026-13", "--dsn", hl_testpg_dsn (pg), NULL };
     HL_CHECK (hl_testenv_client (env, bad, NULL) == 1);
     hl_testenv_destroy (&env);
@@ -157,7 +173,7 @@ test_daemon_pg_down (void)
     HL_CHECK (pg && env && s_daemon (env, pg) == 0);
     HL_CHECK (s_submit (env));
     HL_CHECK (hl_testpg_start (pg) == 0);
-    HL_CHECK (s_wait_value (pg, s_version, "2", 15000));
+    HL_CHECK (s_wait_value (pg, s_version, "3", 15000));
     hl_testpg_pause (pg, 1);
     HL_CHECK (s_submit (env));
     usleep (1200 * 1000);                //  past the archive's watchdog

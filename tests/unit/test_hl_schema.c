@@ -106,12 +106,12 @@ test_apply (void)
         HL_CHECK (hl_schema_migrations[i].version == i + 1);
     hl_testpg_t *pg = s_archive ("schema-apply");
     s_check_value (pg, "SELECT string_agg(version || ':' || name, ',' ORDER BY version) "
-                       "FROM schema_version", "1:init,2:reports");
+                       "FROM schema_version", "1:init,2:reports,3:report_periods");
     //  Again: nothing to do, nothing recorded twice.
     s_apply_t a = { 0 };
     s_apply (pg, 1, &a);
     HL_CHECK (a.version == hl_schema_latest () && !*a.err);
-    s_check_value (pg, "SELECT count(*) FROM schema_version", "2");
+    s_check_value (pg, "SELECT count(*) FROM schema_version", "3");
     s_check_value (pg, "SELECT count(*) FROM pg_class WHERE relname IN ('tickets', 'history')"
                        " AND relkind = 'p'", "2");
     hl_testpg_destroy (&pg);
@@ -127,7 +127,7 @@ test_concurrent (void)
     s_apply (pg, 3, a);
     for (int i = 0; i < 3; i++)
         HL_CHECK (a[i].version == hl_schema_latest () && !*a[i].err);
-    s_check_value (pg, "SELECT count(*) FROM schema_version", "2");
+    s_check_value (pg, "SELECT count(*) FROM schema_version", "3");
     hl_testpg_destroy (&pg);
 }
 
@@ -144,7 +144,7 @@ test_refused_newer (void)
     s_apply (pg, 1, &a);
     HL_CHECK (a.version == 99 && hl_pg_error_is (a.err, "HL001"));
     HL_CHECK (strstr (a.err, "newer") && strstr (a.err, "version 99"));
-    s_check_value (pg, "SELECT count(*) FROM schema_version", "3");
+    s_check_value (pg, "SELECT count(*) FROM schema_version", "4");
     hl_testpg_destroy (&pg);
 }
 
@@ -266,6 +266,35 @@ test_report_month (void)
     hl_testpg_destroy (&pg);
 }
 
+//  Any period, grouped by unit, area or category, with the 考核 score:
+//  the year holds the month's tickets and December's T5; the score weighs
+//  the rates a group has (30/35/35 by default, or as given).
+static void
+test_report_periods (void)
+{
+    hl_testpg_t *pg = s_archive ("schema-periods");
+    s_check_value (pg, s_fixture, "7");
+    s_check_value (pg, "SELECT string_agg(concat_ws('|', grp, tickets, "
+                       "coalesce(score::text, '')), ',') "
+                       "FROM hl_report('2026-11-01', '2026-12-01')",
+                   "-|1|,gjj|2|30.00,rsj|3|62.50,*|6|53.00");
+    s_check_value (pg, "SELECT string_agg(grp || ':' || tickets, ',') "
+                       "FROM hl_report('2026-01-01', '2027-01-01')", "-:1,gjj:3,rsj:3,*:7");
+    s_check_value (pg, "SELECT string_agg(grp || ':' || tickets, ',') "
+                       "FROM hl_report('2026-11-01', '2026-12-01', 'area')", "-:6,*:6");
+    s_check_value (pg, "SELECT string_agg(grp || ':' || score, ',') "
+                       "FROM hl_report('2026-11-01', '2026-12-01', 'unit', 480, '{1,0,0}')",
+                   "gjj:100.00,rsj:33.33,*:60.00");
+    //  Bad input: a clear refusal, nothing computed.
+    char *v = hl_testpg_value (pg, "SELECT count(*) FROM hl_report('2026-11-01', '2026-12-01', "
+                                   "'street')");
+    HL_CHECK (v == NULL);
+    v = hl_testpg_value (pg, "SELECT count(*) FROM hl_report('2026-11-01', '2026-12-01', 'unit', "
+                             "480, '{0,0,0}')");
+    HL_CHECK (v == NULL);
+    hl_testpg_destroy (&pg);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -276,6 +305,7 @@ main (int argc, char **argv)
         { "upsert_idempotent", test_upsert_idempotent },
         { "partitions", test_partitions },
         { "report_month", test_report_month },
+        { "report_periods", test_report_periods },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);
