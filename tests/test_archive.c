@@ -28,6 +28,19 @@ s_log_has (hl_testenv_t *env, const char *text)
     return found;
 }
 
+//  Waits up to MS for TEXT in the daemon's log.
+static int
+s_wait_log (hl_testenv_t *env, const char *text, int ms)
+{
+    long long t0 = hl_testenv_now_ms ();
+    while (!s_log_has (env, text)) {
+        if (hl_testenv_now_ms () - t0 >= ms)
+            return 0;
+        usleep (50 * 1000);
+    }
+    return 1;
+}
+
 //  Waits up to MS for SQL's value to be WANT.
 static int
 s_wait_value (hl_testpg_t *pg, const char *sql, const char *want, int ms)
@@ -77,7 +90,7 @@ test_daemon_migrates (void)
     HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
     HL_CHECK (s_wait_value (pg, s_version, "3", 10000));
     HL_CHECK (s_wait_value (pg, s_this_month, "t", 5000));
-    HL_CHECK (s_log_has (env, "archive: ready (schema version 3)"));
+    HL_CHECK (s_wait_log (env, "archive: ready (schema version 3)", 5000));
     HL_CHECK (s_submit (env));
     //  The password never shows in the log.
     HL_CHECK (!s_log_has (env, hl_testpg_password (pg)));
