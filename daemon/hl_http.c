@@ -1,5 +1,6 @@
 /*  hl_http: the supervisor dashboard server. See hl_http.h. */
 #include "hl_http.h"
+#include "hl_dashreport.h"
 #include "hl_httpd.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -745,6 +746,9 @@ s_on_request (hl_httpd_req_t *req, void *arg)
         const char *argv[] = { "limit", number };
         s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 2, argv);
     }
+    else
+    if (strcmp (path, "/api/report") == 0)
+        hl_dashreport_serve (self->parts.archive, req, self->parts.tz_offset_min);
     else
     if (strcmp (path, "/events") == 0)
         s_stream (self, req);

@@ -12,6 +12,7 @@
 #ifndef HL_HTTP_H_INCLUDED
 #define HL_HTTP_H_INCLUDED
 
+#include "hl_archive.h"
 #include "hl_broker.h"
 #include "hl_catalogue.h"
 #include "hl_config.h"
@@ -31,6 +32,8 @@ typedef struct {
     hl_metrics_t *metrics;
     hl_feed_t *feed;
     const hl_catalogue_t *catalogue;
+    hl_archive_t *archive;       //  the reports of past periods (NULL: none)
+    int tz_offset_min;           //  the center's local time, for their days
 } hl_http_parts_t;
 
 //  Listen on CFG's http_endpoint ("" = no dashboard: returns NULL and an

@@ -489,3 +489,28 @@ hl_testenv_tkey (const char *ticket, const char *kind)
     hl_bucket_ticket_key (key, HL_BUCKET_KEY_MAX, ticket, kind);
     return key;
 }
+
+char *
+hl_testenv_http_get (int port, const char *path, const char *token, int *status)
+{
+    char cmd[600];
+    snprintf (cmd, sizeof cmd, "curl -s -w '\\n%%{http_code}' %s%s%s 'http://127.0.0.1:%d%s'",
+              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
+              port, path);
+    FILE *p = popen (cmd, "r");
+    char *body = NULL;
+    size_t size = 0;
+    FILE *mem = open_memstream (&body, &size);
+    char chunk[4096];
+    size_t n;
+    while (p && (n = fread (chunk, 1, sizeof chunk, p)) > 0)
+        fwrite (chunk, 1, n, mem);
+    if (p)
+        pclose (p);
+    fclose (mem);
+    char *last = strrchr (body, '\n');
+    *status = last ? atoi (last + 1) : 0;
+    if (last)
+        *last = 0;
+    return body;
+}

@@ -76,6 +76,10 @@ const char *hl_testenv_tkey (const char *ticket, const char *kind);
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.
 int hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out);
 
+//  GET PATH from a dashboard on 127.0.0.1:PORT (with TOKEN as the bearer,
+//  if not NULL), through curl: the body (caller frees) and the status.
+char *hl_testenv_http_get (int port, const char *path, const char *token, int *status);
+
 //  Speak CURVE to the intake with KEYS from now on (NULL: plain again):
 //  the readiness check and hl_testenv_request use them.
 void hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys);

@@ -8,11 +8,14 @@
 #include "hl_test.h"
 #include "hl_testenv.h"
 #include "hl_testpg.h"
+#include "hl_proc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#define S_TOKEN "test-supervisor-token-0123456789"
 
 static int
 s_log_has (hl_testenv_t *env, const char *text)
@@ -176,6 +179,55 @@ test_read_through (void)
     hl_testpg_destroy (&pg);
 }
 
+//  The dashboard's report of a past period comes from the archive; a bad
+//  period is a 400 with its reason; without PostgreSQL, a 503.
+static void
+test_dashboard_report (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-dash");
+    hl_testenv_t *env = hl_testenv_new ("archive-dash");
+    int port = hl_proc_free_port ();
+    char http[64], path[128];
+    snprintf (http, sizeof http, "127.0.0.1:%d", port);
+    setenv ("HOTLINE_HTTP_TOKEN", S_TOKEN, 1);
+    const char *args[] = { "--archive-dsn", hl_testpg_dsn (pg), "--archive-password-file",
+                           hl_testpg_password_file (pg), "--archive-timeout-ms", "500",
+                           "--http-endpoint", http, NULL };
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && hl_testenv_redis_start (env) == 0
+              && hl_testenv_daemon_start (env, args) == 0);
+    HL_CHECK (s_wait_log (env, "archive: ready", 10000));
+    char *n = hl_testpg_value (pg, "SELECT hl_put_tickets('["
+        "{\"number\":\"A1\",\"created_at\":\"2026-11-02T10:00:00+08\",\"version\":5,"
+        "\"state\":\"closed\",\"unit\":\"rsj\",\"area\":\"441702\","
+        "\"dispatched_at\":\"2026-11-02T10:00:00+08\",\"satisfaction\":\"satisfied\","
+        "\"resolved\":true}]')");
+    HL_CHECK (n && strcmp (n, "1") == 0);
+    free (n);
+    int status = 0;
+    snprintf (path, sizeof path, "/api/report?month=2026-11&by=area");
+    char *body = hl_testenv_http_get (port, path, S_TOKEN, &status);
+    HL_CHECK (status == 200 && body && strstr (body, "\"by\":\"area\"")
+              && strstr (body, "{\"area\":\"441702\",\"tickets\":1,"));
+    free (body);
+    body = hl_testenv_http_get (port, "/api/report?month=2026-13", S_TOKEN, &status);
+    HL_CHECK (status == 400 && body && strstr (body, "bad_value") && strstr (body, "period"));
+    free (body);
+    body = hl_testenv_http_get (port, "/api/report?year=2026", NULL, &status);
+    HL_CHECK (status == 401);
+    free (body);
+    body = NULL;
+    hl_testpg_stop (pg);
+    long long t0 = hl_testenv_now_ms ();
+    do {
+        free (body);
+        body = hl_testenv_http_get (port, "/api/report?year=2026", S_TOKEN, &status);
+    } while (status != 503 && hl_testenv_now_ms () - t0 < 10000);
+    HL_CHECK (status == 503 && body && strstr (body, "unavailable"));
+    free (body);
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
 //  PostgreSQL not there at start, then frozen: intake goes on throughout,
 //  and the schema is applied once it comes.
 static void
@@ -244,6 +296,7 @@ main (int argc, char **argv)
         { "daemon_newer_schema", test_daemon_newer_schema },
         { "dsn_password", test_dsn_password },
         { "read_through", test_read_through },
+        { "dashboard_report", test_dashboard_report },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);

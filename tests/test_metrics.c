@@ -91,26 +91,7 @@ s_rehandle (hl_testenv_t *env, const char *t, const char *unit)
 static char *
 s_get (int port, const char *path, const char *token, int *status)
 {
-    char cmd[600];
-    snprintf (cmd, sizeof cmd, "curl -s -w '\\n%%{http_code}' %s%s%s 'http://127.0.0.1:%d%s'",
-              token ? "-H 'Authorization: Bearer " : "", token ? token : "", token ? "'" : "",
-              port, path);
-    FILE *p = popen (cmd, "r");
-    char *body = NULL;
-    size_t size = 0;
-    FILE *mem = open_memstream (&body, &size);
-    char chunk[4096];
-    size_t n;
-    while (p && (n = fread (chunk, 1, sizeof chunk, p)) > 0)
-        fwrite (chunk, 1, n, mem);
-    if (p)
-        pclose (p);
-    fclose (mem);
-    char *last = strrchr (body, '\n');
-    *status = last ? atoi (last + 1) : 0;
-    if (last)
-        *last = 0;
-    return body;
+    return hl_testenv_http_get (port, path, token, status);
 }
 
 //  The JSON row of UNIT in a /api/units answer, as a string to search.

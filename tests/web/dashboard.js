@@ -223,6 +223,15 @@ async function run(ctx) {
 
     check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
 
+    // The archive report: without an archive, the panel says so (after the
+    // console check: the browser logs the 503 itself).
+    await page.locator('#report-kind').selectOption('year');
+    check(!(await page.locator('#report-year').isHidden()) && await page.locator('#report-month').isHidden(),
+          'the report panel switches to a year');
+    await page.locator('#report-go').click();
+    check(await until(async () => /档案库不可用/.test(await page.locator('#report-error').textContent()), 10000),
+          'the archive report says the archive is unavailable when none is configured');
+
     // The stream drops: a banner says so; the page reconnects by itself.
     outage = true;
     const pid = Number(fs.readFileSync(cfg.daemon_pid, 'utf8'));
