@@ -33,7 +33,6 @@ struct hl_timers {
     struct event_base *base;
     hl_store_t *store;
     hl_deadline_t *deadline;
-    hl_feed_t *feed;             //  where fired reminders are announced
     hl_metrics_t *metrics;
     struct event *tick;          //  persistent: known moments, and the sweep
     struct event *at;            //  one-shot at the earliest known moment
@@ -150,26 +149,17 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 
 static void s_fire (s_bucket_t *bk);
 
-//  Announces one fired reminder (a row of hl_timer_fire's answer).
+//  Logs and counts one fired reminder (a row of hl_timer_fire's answer);
+//  its event is published from the outbox (hl_outbox, group ev).
 static void
-s_publish (hl_timers_t *self, const redisReply *row, int64_t now)
+s_fired (hl_timers_t *self, const redisReply *row, int64_t now)
 {
     if (row->type != REDIS_REPLY_ARRAY || row->elements < 5)
         return;
     hl_info ("deadline: %s %s %s (due %s)", row->element[0]->str, row->element[1]->str,
              row->element[2]->str, row->element[3]->str);
-    Hotline__Event ev = HOTLINE__EVENT__INIT;
-    ev.kind = "timer";
-    ev.ticket = row->element[0]->str;
-    ev.milestone = row->element[1]->str;
-    ev.level = row->element[2]->str;
-    ev.has_at_ms = 1;
-    ev.at_ms = (uint64_t) now;
-    ev.has_due_ms = 1;
-    ev.due_ms = strtoull (row->element[3]->str, NULL, 10);
-    ev.unit = row->element[4]->str;
-    hl_feed_publish (self->feed, &ev);
-    hl_metrics_timer (self->metrics, ev.level, (double) (now - (int64_t) ev.due_ms) / 1000.0);
+    int64_t due = strtoll (row->element[3]->str, NULL, 10);
+    hl_metrics_timer (self->metrics, row->element[2]->str, (double) (now - due) / 1000.0);
 }
 
 //  Sets the one-shot timer for the earliest moment known of the held
@@ -220,7 +210,7 @@ s_on_fired (hl_redis_t *redis, redisReply *reply, void *arg)
     }
     int64_t now = hl_deadline_now (self->deadline);
     for (size_t i = 1; i < reply->elements; i++) {
-        s_publish (self, reply->element[i], now);
+        s_fired (self, reply->element[i], now);
         self->fired++;
     }
     const redisReply *next = reply->element[0];
@@ -391,7 +381,7 @@ hl_timers_recompute (hl_timers_t *self)
 
 hl_timers_t *
 hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadline,
-               hl_feed_t *feed, hl_metrics_t *metrics)
+               hl_metrics_t *metrics)
 {
     hl_timers_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -399,7 +389,6 @@ hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadli
     self->base = base;
     self->store = store;
     self->deadline = deadline;
-    self->feed = feed;
     self->metrics = metrics;
     self->scan_state = -1;
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
