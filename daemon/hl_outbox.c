@@ -19,7 +19,8 @@
 //  buckets are held (a bucket taken over is read from then on at latest).
 #define S_BLOCK_MS 1000
 
-//  A bucket's outbox is trimmed at most this often by each group.
+//  A bucket's outbox is trimmed (and its backlog read) at most this often
+//  by each group, after entries were applied.
 #define S_TRIM_EVERY_MS 1000
 
 //  A read Redis refused is tried again after this long.
@@ -63,14 +64,23 @@ struct s_group {
     int reading;                 //  a read is on its way
     unsigned char claim[HL_TICKET_BUCKETS];     //  take over others' pending first
     unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
+    unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
     hl_outbox_figures_t figures;
 };
 
+//  One trim on its way.
+typedef struct {
+    hl_outbox_t *owner;
+    int bucket;
+} s_trim_t;
+
 struct hl_outbox {
     char consumer[160];
     hl_feed_t *feed;
+    hl_metrics_t *metrics;
     unsigned char held[HL_TICKET_BUCKETS];
+    uint64_t backlog[HL_TICKET_BUCKETS][S_GROUPS];   //  per bucket, at its last trim
     char groups_arg[128];        //  every group's name, comma-separated
     s_group_t groups[S_GROUPS];
     int closing;
@@ -202,16 +212,54 @@ s_bucket_of_key (const char *key)
     return open ? atoi (open + 1) : -1;
 }
 
-//  The trim of BUCKET's outbox, at most every S_TRIM_EVERY_MS.
+//  The figures a trim answers ({dropped, group, pending, behind, ...}):
+//  each known group's backlog in the bucket.
 static void
-s_trim (s_group_t *g, int bucket, const char *key)
+s_on_trimmed (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_trim_t trim = *(s_trim_t *) arg;
+    free (arg);
+    hl_outbox_t *self = trim.owner;
+    if (self->closing || !reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 1; i + 2 < reply->elements + 0; i += 3)
+        for (size_t row = 0; row < S_GROUPS; row++)
+            if (reply->element[i]->type == REDIS_REPLY_STRING
+                && strcmp (reply->element[i]->str, s_table[row].name) == 0)
+                self->backlog[trim.bucket][row] = (uint64_t) (reply->element[i + 1]->integer
+                                                              + reply->element[i + 2]->integer);
+    for (size_t row = 0; row < S_GROUPS; row++) {
+        uint64_t sum = 0;
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+            sum += self->held[b] ? self->backlog[b][row] : 0;
+        self->groups[row].figures.backlog = sum;
+        if (self->metrics)
+            hl_metrics_outbox_backlog (self->metrics, s_table[row].name, sum);
+    }
+}
+
+//  The trims due: of each held bucket whose entries this group applied
+//  since its last trim, at most every S_TRIM_EVERY_MS.
+static void
+s_trim_due (s_group_t *g)
 {
     int64_t now = s_now_ms ();
-    if (now - g->trimmed_ms[bucket] < S_TRIM_EVERY_MS)
-        return;
-    g->trimmed_ms[bucket] = now;
-    const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
-    hl_redis_command (g->redis, 4, argv, NULL, NULL, NULL);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        if (!g->owner->held[b] || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
+            continue;
+        g->trimmed_ms[b] = now;
+        g->dirty[b] = 0;
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);
+        s_trim_t *trim = malloc (sizeof *trim);
+        if (!trim)
+            abort ();
+        *trim = (s_trim_t) { g->owner, b };
+        const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
+        if (hl_redis_command (g->redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
+            free (trim);
+    }
 }
 
 //  One stream's part of a read ([key, [entry, ...]]): each entry applied,
@@ -252,12 +300,15 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
             s_table[g->row].apply (self, g->redis, &e);
             g->figures.applied++;
             g->figures.lag_ms = now - strtoll (e.id, NULL, 10);
+            if (self->metrics)
+                hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
+                                       (double) g->figures.lag_ms / 1000.0);
         }
         argv[acks++] = entry->element[0]->str;
     }
     hl_redis_command (g->redis, (int) acks, argv, NULL, NULL, NULL);
     free (argv);
-    s_trim (g, bucket, key);
+    g->dirty[bucket] = 1;
 }
 
 static void
@@ -319,6 +370,7 @@ s_read (s_group_t *g)
     if (g->reading || self->closing || !hl_redis_is_up (g->redis)
         || evtimer_pending (g->retry, NULL))
         return;
+    s_trim_due (g);
     const char *argv[10 + 2 * HL_TICKET_BUCKETS];
     char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
     char block[16];
@@ -380,7 +432,7 @@ s_on_state (hl_redis_t *redis, int up, void *arg)
 
 hl_outbox_t *
 hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis, const char *consumer,
-               hl_feed_t *feed, char *err, size_t errlen)
+               hl_feed_t *feed, hl_metrics_t *metrics, char *err, size_t errlen)
 {
     assert (base && redis && consumer);
     hl_outbox_t *self = calloc (1, sizeof *self);
@@ -388,6 +440,7 @@ hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis, const char
         abort ();
     snprintf (self->consumer, sizeof self->consumer, "%s", consumer);
     self->feed = feed;
+    self->metrics = metrics;
     for (size_t i = 0; i < S_GROUPS; i++) {
         size_t len = strlen (self->groups_arg);
         snprintf (self->groups_arg + len, sizeof self->groups_arg - len, "%s%s", i ? "," : "",

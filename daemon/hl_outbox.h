@@ -20,6 +20,7 @@
 #define HL_OUTBOX_H_INCLUDED
 
 #include "hl_feed.h"
+#include "hl_metrics.h"
 #include "hl_redis.h"
 
 #include <event2/event.h>
@@ -30,9 +31,11 @@ typedef struct hl_outbox hl_outbox_t;
 
 //  Consume as CONSUMER (the lease holder name) over connections made with
 //  REDIS (the store's options; each group has its own connection, for its
-//  blocking read). FEED (may be NULL) hears the live events. NULL with ERR.
+//  blocking read). FEED (may be NULL) hears the live events; METRICS (may
+//  be NULL) gets each group's lag and backlog. NULL with ERR.
 hl_outbox_t *hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis,
-                            const char *consumer, hl_feed_t *feed, char *err, size_t errlen);
+                            const char *consumer, hl_feed_t *feed, hl_metrics_t *metrics,
+                            char *err, size_t errlen);
 void hl_outbox_destroy (hl_outbox_t **self_p);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
@@ -43,11 +46,13 @@ void hl_outbox_hold (hl_outbox_t *self, int bucket, int held);
 size_t hl_outbox_groups (void);
 const char *hl_outbox_group (size_t i);
 
-//  Figures of group I since the start: entries applied, and the lag of
-//  the latest one (ms from its append to its apply).
+//  Figures of group I: entries applied since the start, the lag of the
+//  latest one (ms from its append to its apply), and the backlog of the
+//  buckets held (entries not yet applied) as of their latest trim.
 typedef struct {
     uint64_t applied;
     int64_t lag_ms;
+    uint64_t backlog;
 } hl_outbox_figures_t;
 void hl_outbox_figures (const hl_outbox_t *self, size_t i, hl_outbox_figures_t *out);
 

@@ -1455,28 +1455,33 @@ local function outbox_groups(key)
   return out
 end
 
--- hl_outbox_figures: a bucket's backlog per group.
--- KEYS[1]: the outbox, hl:{NN}:out
--- returns {group, pending, behind, ...}
-local function outbox_figures(keys, args)
-  local out = {}
-  for _, g in ipairs(outbox_groups(keys[1]) or {}) do
+-- The backlog of GROUPS: {group, pending, behind, ...}, after FIRST if
+-- it is not nil.
+local function backlog(groups, first)
+  local out = {first}
+  for _, g in ipairs(groups or {}) do
     out[#out + 1], out[#out + 2], out[#out + 3] = g.name, g.pending, g.behind
   end
   return out
 end
 
+-- hl_outbox_figures: a bucket's backlog per group.
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- returns {group, pending, behind, ...}
+local function outbox_figures(keys, args)
+  return backlog(outbox_groups(keys[1]), nil)
+end
+
 -- hl_outbox_trim: drop the entries every group has acknowledged (none
 -- while it has no group: nobody has read them yet).
 -- KEYS[1]: the outbox, hl:{NN}:out
--- returns how many entries were dropped
+-- returns {how many entries were dropped, then as hl_outbox_figures}
 local function outbox_trim(keys, args)
-  local floor
-  for _, g in ipairs(outbox_groups(keys[1]) or {}) do
+  local groups, floor = outbox_groups(keys[1]), nil
+  for _, g in ipairs(groups or {}) do
     if not floor or id_before(g.low, floor) then floor = g.low end
   end
-  if not floor then return 0 end
-  return redis.call('XTRIM', keys[1], 'MINID', floor)
+  return backlog(groups, floor and redis.call('XTRIM', keys[1], 'MINID', floor) or 0)
 end
 
 redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,

@@ -497,7 +497,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->lease = hl_lease_new (d->base, d->store, d->cfg.instance, (int) d->cfg.timer_lease_ms,
                              s_on_lease, d);
     d->outbox = hl_outbox_new (d->base, &so.redis, hl_lease_holder (d->lease), d->feed,
-                               err, errlen);
+                               d->metrics, err, errlen);
     if (!d->outbox)
         return -1;
     if (s_start_zap (d, err, errlen) != 0)

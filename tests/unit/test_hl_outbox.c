@@ -111,7 +111,7 @@ s_outbox (struct event_base *base, hl_testenv_t *env, const char *consumer, hl_f
     hl_redis_opts_default (&opts);
     opts.address = hl_testenv_redis_address (env);
     char err[256] = "";
-    hl_outbox_t *outbox = hl_outbox_new (base, &opts, consumer, feed, err, sizeof err);
+    hl_outbox_t *outbox = hl_outbox_new (base, &opts, consumer, feed, NULL, err, sizeof err);
     HL_CHECK (outbox != NULL);
     return outbox;
 }
@@ -147,7 +147,10 @@ test_apply (void)
     HL_CHECK_STR (hl_outbox_group (0), "idx");
 
     //  Every group acknowledged every entry: all of them are trimmed.
-    HL_CHECK (s_int (env, "FCALL hl_outbox_trim 1 %s", S_OUT, NULL) >= 0);
+    redisReply *r = redisCommand (hl_testenv_redis (env), "FCALL hl_outbox_trim 1 " S_OUT);
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 7);
+    if (r)
+        freeReplyObject (r);
     HL_CHECK (s_int (env, "XLEN %s", S_OUT, NULL) == 0);
     hl_outbox_destroy (&outbox);
     hl_feed_destroy (&feed);
