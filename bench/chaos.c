@@ -131,7 +131,7 @@ s_tickets_stored (redisContext *rc)
     redisAppendCommand (rc, "MULTI");
     int n_states = 0;
     for (int s = 1; hl_wire_state_name (s); s++, n_states++)
-        redisAppendCommand (rc, "ZCARD hl:state:%s", hl_wire_state_name (s));
+        redisAppendCommand (rc, "ZCARD " HL_INDEX_PREFIX "state:%s", hl_wire_state_name (s));
     redisAppendCommand (rc, "EXEC");
     for (int i = 0; i <= n_states; i++) {
         redisReply *r = s_get_reply (rc);          //  OK, then QUEUED each
@@ -154,7 +154,7 @@ s_show_ticket (redisContext *rc, const char *ticket)
 {
     printf ("    in:");
     for (int s = 1; hl_wire_state_name (s); s++) {
-        redisReply *r = redisCommand (rc, "ZSCORE hl:state:%s %s", hl_wire_state_name (s), ticket);
+        redisReply *r = redisCommand (rc, "ZSCORE " HL_INDEX_PREFIX "state:%s %s", hl_wire_state_name (s), ticket);
         if (r && r->type == REDIS_REPLY_STRING)
             printf (" %s", hl_wire_state_name (s));
         if (r)
@@ -178,7 +178,7 @@ s_show_stray (redisContext *rc, const hl_load_result_t *res)
 {
     int shown = 0;
     for (int s = 1; hl_wire_state_name (s) && shown < 5; s++) {
-        redisReply *r = redisCommand (rc, "ZRANGE hl:state:%s 0 -1", hl_wire_state_name (s));
+        redisReply *r = redisCommand (rc, "ZRANGE " HL_INDEX_PREFIX "state:%s 0 -1", hl_wire_state_name (s));
         for (size_t j = 0; r && r->type == REDIS_REPLY_ARRAY && j < r->elements && shown < 5;
              j++) {
             const char *ticket = r->element[j]->str;
@@ -189,7 +189,7 @@ s_show_stray (redisContext *rc, const hl_load_result_t *res)
             const char *state = st && st->type == REDIS_REPLY_ARRAY && st->element[0]->str
                               ? st->element[0]->str : "(none)";
             if (acked != 1 || strcmp (state, hl_wire_state_name (s)) != 0) {
-                printf ("  stray: %s in hl:state:%s, state %s, request %s, acked %ld times\n",
+                printf ("  stray: %s in " HL_INDEX_PREFIX "state:%s, state %s, request %s, acked %ld times\n",
                         ticket, hl_wire_state_name (s), state,
                         st && st->type == REDIS_REPLY_ARRAY && st->element[1]->str
                         ? st->element[1]->str : "(none)", acked);

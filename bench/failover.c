@@ -181,7 +181,7 @@ s_check_acked (redisContext *rc, const s_load_t *load, s_faults_t *f)
     }
     for (long i = 0; i < n; i++)
         if (*states[i])
-            redisAppendCommand (rc, "ZSCORE hl:state:%s %s", states[i], load->result.tickets[i]);
+            redisAppendCommand (rc, "ZSCORE " HL_INDEX_PREFIX "state:%s %s", states[i], load->result.tickets[i]);
     for (long i = 0; i < n; i++) {
         if (!*states[i])
             continue;

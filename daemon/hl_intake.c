@@ -145,8 +145,6 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
             if (res->outcome == HL_STORE_NEW) {
-                hl_feed_intake (self->feed, res->ticket, res->unit, res->state, peer->channel,
-                                (int64_t) res->created_ms);
                 s_index_similar (self, peer, res);
                 s_check_repeat (self, peer, res);
             }

@@ -120,8 +120,26 @@ static const char s_history_script[] =
     "return 1";
 static void s_migrate_scan (s_check_t *check, const char *cursor);
 
-//  The key of layout 2 for KEY of layout 1 in OUT; 0, or -1 if KEY is not
-//  one that moves.
+//  Layout 2 -> 3: the global lists (state, unit, caller), store-wide keys
+//  of no bucket that the Functions wrote, are kept by the outbox consumers
+//  (hl_outbox) under one tag of their own, hl:{ix}:, and move there once.
+//  They hold ticket numbers, so their contents stay as they are.
+static int
+s_migrated_list (const char *key, size_t len, char *out, size_t outlen)
+{
+    static const char *const lists[] = { "state:", "unit:", "caller:" };
+    for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+        size_t k = strlen (lists[i]);
+        if (len > 3 + k && memcmp (key, "hl:", 3) == 0 && memcmp (key + 3, lists[i], k) == 0) {
+            int n = snprintf (out, outlen, "%s%.*s", HL_INDEX_PREFIX, (int) (len - 3), key + 3);
+            return n < 0 || (size_t) n >= outlen ? -1 : 0;
+        }
+    }
+    return -1;
+}
+
+//  The key of layout 3 for KEY of layout 1 or 2 in OUT; 0, or -1 if KEY is
+//  not one that moves.
 static int
 s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
 {
@@ -137,6 +155,8 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
         if (len == 3 + strlen (wholes[i]) && memcmp (key, "hl:", 3) == 0
             && memcmp (key + 3, wholes[i], len - 3) == 0)
             return hl_bucket_own_key (out, outlen, 0, wholes[i]) < 0 ? -1 : 0;
+    if (s_migrated_list (key, len, out, outlen) == 0)
+        return 0;
     if (len > 8 && memcmp (key, "hl:idem:", 8) == 0) {
         const char *id = key + 8, *colon = memchr (id, ':', len - 8);
         if (!colon || colon - id >= 32)
@@ -156,7 +176,7 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
     s_check_t *check = arg;
     if (s_ended (check, reply, "ending the migration"))
         return;
-    hl_notice ("ticket store migrated to layout %d: %ld keys moved into their buckets",
+    hl_notice ("ticket store migrated to layout %d: %ld keys moved",
                check->known, check->moved);
     s_finish (check, HL_LAYOUT_OK, "");
 }
@@ -218,8 +238,8 @@ s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the migration flag"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout %d)",
-                   check->known);
+        hl_notice ("ticket store: moving keys of an older layout to where layout %d keeps "
+                   "them", check->known);
         s_migrate_scan (check, "");
         return;
     }
@@ -271,7 +291,7 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the layout"))
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
-    if (stored < 2 && check->known >= 2) {
+    if (stored < 3 && check->known >= 3) {
         const char *flag[] = { "SET", S_MIGRATING_KEY, stored ? "1" : "0" };
         if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
             free (check);

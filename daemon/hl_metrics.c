@@ -4,12 +4,14 @@
 #include "hl_wire.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define S_CHANNELS 7                 //  0 = unknown, then the Channel enum
 #define S_ACTIONS (HL_LIFECYCLE_ACTIONS + 1)    //  0, then the Action enum (1..N)
 #define S_LEVELS 3
+#define S_OUTBOX_GROUPS 8            //  room for the outbox's consumer groups
 
 static const double s_bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
                                    0.25, 0.5, 1, 2.5, 5 };
@@ -27,6 +29,12 @@ struct hl_metrics {
     uint64_t fired[S_LEVELS];
     s_histogram_t ack;
     s_histogram_t lag;
+    struct {
+        char group[16];
+        s_histogram_t lag;
+        uint64_t backlog;
+    } outbox[S_OUTBOX_GROUPS];
+    size_t outbox_groups;
     hl_deadline_t *deadline;           //  for the calendar gauges; may be NULL
     uint64_t provisional;
 };
@@ -102,19 +110,83 @@ hl_metrics_sample (hl_buf_t *out, const char *name, const char *label, const cha
         hl_buf_printf (out, "%s %.17g\n", name, sample);
 }
 
+//  The samples of histogram H; LABEL ("group=\"idx\"") may be "".
+static void
+s_render_buckets (hl_buf_t *out, const char *name, const char *label, const s_histogram_t *h)
+{
+    const char *sep = *label ? "," : "";
+    uint64_t cumulative = 0;
+    for (size_t i = 0; i < S_BUCKETS; i++) {
+        cumulative += h->bucket[i];
+        hl_buf_printf (out, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, label, sep, s_bounds[i],
+                       (unsigned long long) cumulative);
+    }
+    hl_buf_printf (out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, label, sep,
+                   (unsigned long long) h->count);
+    if (*label)
+        hl_buf_printf (out, "%s_sum{%s} %.9f\n%s_count{%s} %llu\n", name, label, h->sum, name,
+                       label, (unsigned long long) h->count);
+    else
+        hl_buf_printf (out, "%s_sum %.9f\n%s_count %llu\n", name, h->sum, name,
+                       (unsigned long long) h->count);
+}
+
 static void
 s_render_histogram (hl_buf_t *out, const char *name, const char *help, const s_histogram_t *h)
 {
     hl_metrics_family (out, name, "histogram", help);
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < S_BUCKETS; i++) {
-        cumulative += h->bucket[i];
-        hl_buf_printf (out, "%s_bucket{le=\"%g\"} %llu\n", name, s_bounds[i],
-                       (unsigned long long) cumulative);
+    s_render_buckets (out, name, "", h);
+}
+
+//  The figures of the outbox's group GROUP, made at its first mention;
+//  -1 past S_OUTBOX_GROUPS groups.
+static int
+s_outbox_slot (hl_metrics_t *self, const char *group)
+{
+    for (size_t i = 0; i < self->outbox_groups; i++)
+        if (strcmp (self->outbox[i].group, group) == 0)
+            return (int) i;
+    if (self->outbox_groups == S_OUTBOX_GROUPS)
+        return -1;
+    snprintf (self->outbox[self->outbox_groups].group, sizeof self->outbox[0].group, "%s",
+              group);
+    return (int) self->outbox_groups++;
+}
+
+void
+hl_metrics_outbox_lag (hl_metrics_t *self, const char *group, double seconds)
+{
+    int i = s_outbox_slot (self, group);
+    if (i >= 0)
+        s_observe (&self->outbox[i].lag, seconds < 0 ? 0 : seconds);
+}
+
+void
+hl_metrics_outbox_backlog (hl_metrics_t *self, const char *group, uint64_t entries)
+{
+    int i = s_outbox_slot (self, group);
+    if (i >= 0)
+        self->outbox[i].backlog = entries;
+}
+
+static void
+s_render_outbox (hl_metrics_t *self, hl_buf_t *out)
+{
+    if (self->outbox_groups == 0)
+        return;
+    hl_metrics_family (out, "hotline_outbox_backlog", "gauge",
+                       "Outbox entries of the buckets this instance holds not yet applied "
+                       "(read and not acknowledged, or not read), by consumer group.");
+    for (size_t i = 0; i < self->outbox_groups; i++)
+        hl_metrics_sample (out, "hotline_outbox_backlog", "group", self->outbox[i].group,
+                           (double) self->outbox[i].backlog);
+    hl_metrics_family (out, "hotline_outbox_lag_seconds", "histogram",
+                       "Time from a step's outbox entry to its apply, by consumer group.");
+    for (size_t i = 0; i < self->outbox_groups; i++) {
+        char label[40];
+        snprintf (label, sizeof label, "group=\"%s\"", self->outbox[i].group);
+        s_render_buckets (out, "hotline_outbox_lag_seconds", label, &self->outbox[i].lag);
     }
-    hl_buf_printf (out, "%s_bucket{le=\"+Inf\"} %llu\n%s_sum %.9f\n%s_count %llu\n", name,
-                   (unsigned long long) h->count, name, h->sum, name,
-                   (unsigned long long) h->count);
 }
 
 void
@@ -171,5 +243,6 @@ hl_metrics_render (hl_metrics_t *self, hl_buf_t *out)
                            (double) self->fired[i]);
     s_render_histogram (out, "hotline_timer_lag_seconds",
                         "Delay from an SLA moment to its reminder firing.", &self->lag);
+    s_render_outbox (self, out);
     s_render_calendar (self, out);
 }

@@ -25,6 +25,11 @@ void hl_metrics_transition (hl_metrics_t *self, int action);
 //  A reminder fired: LEVEL ("warn", "overdue", "escalate") and its lag.
 void hl_metrics_timer (hl_metrics_t *self, const char *level, double lag_seconds);
 
+//  The outbox (hl_outbox): one entry of consumer group GROUP applied
+//  SECONDS after its step; the group's backlog in the buckets held.
+void hl_metrics_outbox_lag (hl_metrics_t *self, const char *group, double seconds);
+void hl_metrics_outbox_backlog (hl_metrics_t *self, const char *group, uint64_t entries);
+
 //  The calendar gauges: time left in the loaded calendar files, read from
 //  DEADLINE at each scrape, and the running deadlines that reach past them
 //  (provisional), as counted by the last recompute of every open ticket.

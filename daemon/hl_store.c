@@ -1632,7 +1632,7 @@ hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, cons
         hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
         key = hashed;
     }
-    if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_KEY_PREFIX, index, key) >= (int) sizeof zkey)
+    if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_INDEX_PREFIX, index, key) >= (int) sizeof zkey)
         return -1;
     const char *argv[] = { "FCALL_RO", "hl_ticket_list", "1", zkey, "state", state, "limit", n };
     s_call_t *call = s_call_new (arg);

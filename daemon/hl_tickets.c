@@ -12,7 +12,6 @@
 struct hl_tickets {
     hl_store_t *store;
     hl_timers_t *timers;
-    hl_feed_t *feed;
     hl_metrics_t *metrics;
     hl_broker_t *broker;
     hl_similar_t *similar;
@@ -50,9 +49,8 @@ hl_tickets_destroy (hl_tickets_t **self_p)
 }
 
 void
-hl_tickets_set_observers (hl_tickets_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+hl_tickets_set_observers (hl_tickets_t *self, hl_metrics_t *metrics)
 {
-    self->feed = feed;
     self->metrics = metrics;
 }
 
@@ -76,9 +74,6 @@ s_effects (const s_step_t *s, const hl_store_transition_result_t *res)
     if (res->outcome == HL_STORE_NEW) {
         if (self->timers)
             hl_timers_arm (self->timers, s->ticket, &res->sla);
-        if (self->feed)
-            hl_feed_transition (self->feed, s->ticket, res->unit, res->from, res->to, s->action,
-                                (int64_t) res->at_ms);
         if (self->metrics)
             hl_metrics_transition (self->metrics, s->action);
         if (self->similar && !hl_lifecycle_is_open (res->to))

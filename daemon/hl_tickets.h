@@ -4,11 +4,12 @@
  *  their transitions here. The store applies the step (hl_store); on a new
  *  step the service then does, in one place, what every transition brings
  *  about in this process: it arms the clocks the step started (hl_timers),
- *  announces it on the event socket (hl_feed), counts it (hl_metrics),
+ *  counts it (hl_metrics),
  *  drops a ticket that left the open states from the similar-ticket index,
  *  and hands a ticket that is (again) dispatched to its unit's workers
  *  (hl_broker: also on a repeated request, whose first answer may have been
- *  lost). Then the caller's callback answers whoever asked.
+ *  lost). Then the caller's callback answers whoever asked. The step's
+ *  live event comes from its bucket's outbox (hl_outbox), as do the lists.
  *
  *  Same contract as hl_store: 0 and the callback fires exactly once, or
  *  -1 and it never does.
@@ -17,7 +18,6 @@
 #define HL_TICKETS_H_INCLUDED
 
 #include "hl_archive.h"
-#include "hl_feed.h"
 #include "hl_metrics.h"
 #include "hl_pii.h"
 #include "hl_store.h"
@@ -31,7 +31,7 @@ hl_tickets_t *hl_tickets_new (hl_store_t *store, hl_timers_t *timers);
 void hl_tickets_destroy (hl_tickets_t **self_p);
 
 //  What the service tells (each may be NULL, and set later).
-void hl_tickets_set_observers (hl_tickets_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+void hl_tickets_set_observers (hl_tickets_t *self, hl_metrics_t *metrics);
 void hl_tickets_set_broker (hl_tickets_t *self, hl_broker_t *broker);
 void hl_tickets_set_similar (hl_tickets_t *self, hl_similar_t *similar);
 

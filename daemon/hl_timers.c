@@ -34,7 +34,6 @@ struct hl_timers {
     struct event_base *base;
     hl_store_t *store;
     hl_deadline_t *deadline;
-    hl_feed_t *feed;             //  where fired reminders are announced
     hl_metrics_t *metrics;
     struct event *tick;          //  persistent: known moments, and the sweep
     struct event *at;            //  one-shot at the earliest known moment
@@ -127,24 +126,14 @@ hl_timers_arm (hl_timers_t *self, const char *ticket, const hl_store_sla_t *sla)
 
 static void s_fire (s_bucket_t *bk);
 
-//  Announces one fired reminder.
+//  Logs and counts one fired reminder; its event is published from the
+//  outbox (hl_outbox, group ev).
 static void
-s_publish (hl_timers_t *self, const hl_store_fired_t *f, int64_t now)
+s_fired (hl_timers_t *self, const hl_store_fired_t *f, int64_t now)
 {
     hl_info ("deadline: %s %s %s (due %lld)", f->ticket, f->milestone, f->level,
              (long long) f->due_ms);
-    Hotline__Event ev = HOTLINE__EVENT__INIT;
-    ev.kind = "timer";
-    ev.ticket = (char *) f->ticket;
-    ev.milestone = (char *) f->milestone;
-    ev.level = (char *) f->level;
-    ev.has_at_ms = 1;
-    ev.at_ms = (uint64_t) now;
-    ev.has_due_ms = 1;
-    ev.due_ms = (uint64_t) f->due_ms;
-    ev.unit = (char *) f->unit;
-    hl_feed_publish (self->feed, &ev);
-    hl_metrics_timer (self->metrics, ev.level, (double) (now - f->due_ms) / 1000.0);
+    hl_metrics_timer (self->metrics, f->level, (double) (now - f->due_ms) / 1000.0);
 }
 
 //  Sets the one-shot timer for the earliest moment known of the held
@@ -194,7 +183,7 @@ s_on_fired (const hl_store_fired_t *fired, int n, int64_t due, const char *error
     }
     int64_t now = hl_deadline_now (self->deadline);
     for (int i = 0; i < n; i++) {
-        s_publish (self, &fired[i], now);
+        s_fired (self, &fired[i], now);
         self->fired++;
     }
     bk->next_due = bk->held ? due : 0;
@@ -347,7 +336,7 @@ hl_timers_recompute (hl_timers_t *self)
 
 hl_timers_t *
 hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadline,
-               hl_feed_t *feed, hl_metrics_t *metrics)
+               hl_metrics_t *metrics)
 {
     hl_timers_t *self = calloc (1, sizeof *self);
     if (!self)
@@ -355,7 +344,6 @@ hl_timers_new (struct event_base *base, hl_store_t *store, hl_deadline_t *deadli
     self->base = base;
     self->store = store;
     self->deadline = deadline;
-    self->feed = feed;
     self->metrics = metrics;
     self->scan_state = -1;
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)

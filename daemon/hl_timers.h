@@ -28,7 +28,6 @@
 
 #include "hl_config.h"
 #include "hl_deadline.h"
-#include "hl_feed.h"
 #include "hl_metrics.h"
 #include "hl_store.h"
 
@@ -37,7 +36,7 @@
 typedef struct hl_timers hl_timers_t;
 
 hl_timers_t *hl_timers_new (struct event_base *base, hl_store_t *store,
-                            hl_deadline_t *deadline, hl_feed_t *feed, hl_metrics_t *metrics);
+                            hl_deadline_t *deadline, hl_metrics_t *metrics);
 void hl_timers_destroy (hl_timers_t **self_p);
 
 //  Compute and arm the clocks a transition (re)started for TICKET.

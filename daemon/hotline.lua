@@ -22,18 +22,20 @@
 --   hl:{NN}:sla:warned      zset    "<ticket>|<milestone>" warned, by due moment
 --   hl:{NN}:sla:overdue     zset    "<ticket>|<milestone>" overdue, by due moment
 --   hl:{NN}:lease           string  the hotlined instance firing the bucket's timers
--- Still kept for the whole store, in no bucket (a single Redis, or a
--- primary with replicas, until the outbox maintains them):
---   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
---                                 keyed hash of the number, made by hotlined)
---   hl:state:<state>      zset    tickets in a state by creation time
---   hl:unit:<code>        zset    open tickets a unit leads, by creation time
---   hl:events             stream  answers (reply) and reminders (timer), for notifiers
+--   hl:{NN}:out             stream  the bucket's outbox: one entry per change of one
+--                                   of its tickets, appended by the step (outbox)
+-- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
+-- their own so that one read sees them; written by no Function:
+--   hl:{ix}:caller:<index>  zset    the caller's tickets by creation time (index: a
+--                                   keyed hash of the number, made by hotlined)
+--   hl:{ix}:state:<state>   zset    tickets in a state by creation time
+--   hl:{ix}:unit:<code>     zset    open tickets a unit leads, by creation time
+-- Still kept for the whole store, in no bucket:
 --   hl:instances          zset    live hotlined instances by heartbeat expiry (leases)
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 2
+local LAYOUT_VERSION = 3
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -155,24 +157,28 @@ local function named(args)
   return p, i + 1
 end
 
-local function event(kind, ticket, from, to, unit)
-  redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', kind,
-             'ticket', ticket, 'from', from, 'to', to, 'unit', unit or '')
+-- ---------------------------------------------------------------------
+-- The outbox. Every step that changes a ticket appends one entry to its
+-- bucket's stream hl:{NN}:out in the same call; hotlined's consumer groups
+-- (daemon/hl_outbox) make the side effects from it: the global lists, live
+-- events, the units' worker queues. So no step writes a key outside its
+-- bucket, and nothing a step did is missed by an effect (the entry is
+-- written or the step is not). The consumers trim it (hl_outbox_trim).
+-- Fields (the contract: t ticket, k kind (intake, the action, timer), f and s
+-- the state before and after, u and pu the lead unit after and before, as
+-- the assisting units, c created_ms, at the step's moment; EXTRA more pairs.
+local function outbox(tag, ticket, kind, from, to, unit, pu, assist, created, at, extra)
+  local e = {'XADD', tag .. TICKET.outbox, '*', 't', ticket, 'k', kind, 'f', from, 's', to,
+             'u', unit or '', 'pu', pu or '', 'as', assist or '', 'c', created, 'at', at}
+  if extra then
+    for i = 1, #extra do e[#e + 1] = extra[i] end
+  end
+  redis.call(unpack(e))
 end
 
--- Moves TICKET (created at CREATED) from state FROM to state TO in the
--- state and unit indexes. UNIT is the lead unit after the move.
-local function reindex(ticket, created, from, to, old_unit, unit)
-  if from ~= '' then
-    redis.call('ZREM', 'hl:state:' .. from, ticket)
-  end
-  redis.call('ZADD', 'hl:state:' .. to, created, ticket)
-  if old_unit and old_unit ~= '' and (old_unit ~= unit or not OPEN[to]) then
-    redis.call('ZREM', 'hl:unit:' .. old_unit, ticket)
-  end
-  if unit and unit ~= '' and OPEN[to] and (unit ~= old_unit or not OPEN[from]) then
-    redis.call('ZADD', 'hl:unit:' .. unit, created, ticket)
-  end
+-- The global list of KIND ('state', 'unit', 'caller') under NAME.
+local function index_key(kind, name)
+  return TICKET.index_prefix .. kind .. ':' .. name
 end
 
 -- ---------------------------------------------------------------------
@@ -377,10 +383,7 @@ local function intake(keys, args)
   redis.call('HSET', key, unpack(fields))
   redis.call('SET', tag .. 'h:' .. ticket, table.concat(entries, '\n') .. '\n')
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
-  if phone ~= '' then
-    redis.call('ZADD', 'hl:caller:' .. phone, at, ticket)
-  end
-  reindex(ticket, at, '', state, nil, unit)
+  outbox(tag, ticket, 'intake', '', state, unit, '', assist, at, at, {'ch', channel, 'ci', phone})
   if #timers > 0 then
     redis.call('ZADD', tag .. 'timers', unpack(timers))
   end
@@ -395,9 +398,6 @@ local function intake(keys, args)
   elseif state == 'answered_directly' then
     redis.call('HINCRBY', counters, '*|answered_directly', '1')
   end
-  -- New tickets are announced on hotlined's event socket, not in the
-  -- stream: an append there cost a quarter of intake's time, and the
-  -- ticket itself (hl:state:*) is the durable record of its arrival.
   return {'outcome', 'new', 'ticket', ticket, 'state', state, 'created_ms', at,
           'unit', unit, 'assist', assist}
 end
@@ -610,10 +610,13 @@ end
 -- reply, a history entry and an event for the notifier.
 local function reply_to_merged(ticket, actor, note, now)
   for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
-    redis.call('HSET', tkey(child, 't'), 'reply', note, 'replied_ms', now)
+    local ck = tkey(child, 't')
+    redis.call('HSET', ck, 'reply', note, 'replied_ms', now)
     history_add(tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
-    event('reply', child, 'merged', 'merged', '')
+    local c = redis.call('HMGET', ck, 'created_ms', 'unit')
+    outbox(ttag(child), child, 'reply', 'merged', 'merged', c[2], c[2], '', c[1] or '',
+           string.format('%d', now))
   end
 end
 
@@ -992,14 +995,8 @@ local function transition(keys, args)
   flush(k)
   history_add(keys[2],
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
-  reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
+  outbox(tag_of(k), ticket, action, t.state, to, unit, t.unit, assist, t.created_ms, at)
   transition_metrics(k, t, action, rule, to, unit, p, now)
-  -- The stream keeps what a notifier must not miss: answers to callers
-  -- (and reminders, from hl_timer_fire). Every transition is announced on
-  -- hotlined's event socket and kept in the ticket's history.
-  if action == 'reply' then
-    event('reply', ticket, t.state, to, unit)
-  end
   return answer('ok', t.state, to, at, unit, assist,
                 #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {})
 end
@@ -1018,7 +1015,8 @@ local function summary(ticket)
 end
 
 -- hl_ticket_list: newest first.
--- KEYS[1]: the index (hl:caller:<index>, hl:unit:<code> or hl:state:<state>)
+-- KEYS[1]: the list (hl:{ix}:caller:<index>, hl:{ix}:unit:<code> or
+--   hl:{ix}:state:<state>)
 -- Named args: state (a filter; none: any), limit
 -- returns a list of {ticket, state, created_ms, request_type, category,
 --         area, unit, content start (bytes; may end inside a character)}
@@ -1049,7 +1047,7 @@ end
 local function dispatched_scan(keys, args)
   local p = named(args)
   local start, count = tonumber(p.start), tonumber(p.count)
-  local batch = redis.call('ZRANGE', 'hl:state:dispatched', start, start + count - 1)
+  local batch = redis.call('ZRANGE', index_key('state', 'dispatched'), start, start + count - 1)
   local out = {#batch < count and 0 or start + #batch}
   for _, ticket in ipairs(batch) do
     local f = redis.call('HMGET', tkey(ticket, 't'), 'unit', 'assist')
@@ -1125,14 +1123,14 @@ local function timer_fire(keys, args)
     if redis.call('ZREM', timers, member) == 1 then
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
       local k = ticket and ttag(ticket) == tag and tkey(ticket, 't')
-      local f = k and redis.call('HMGET', k, 'state', 'unit') or {}
+      local f = k and redis.call('HMGET', k, 'state', 'unit', 'assist', 'created_ms') or {}
       if f[1] then
         redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
                    'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
         history_add(tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
-        redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
-                   'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
+        outbox(tag, ticket, 'timer', f[1], f[1], f[2], f[2], f[3], f[4] or '', now,
+               {'m', m, 'lv', level, 'due', at})
         -- The clock's next reminder, if any, waits now.
         local next_moments = redis.call('HMGET', k, 'sla_' .. m .. '_due', 'sla_' .. m .. '_esc')
         local follow = level == 'warn' and 1 or level == 'overdue' and 2 or 3
@@ -1164,7 +1162,7 @@ end
 local function sla_scan(keys, args)
   local p = named(args)
   local state, start, count = p.state, tonumber(p.start), tonumber(p.count)
-  local batch = redis.call('ZRANGE', 'hl:state:' .. state, start, start + count - 1)
+  local batch = redis.call('ZRANGE', index_key('state', state), start, start + count - 1)
   local out = {#batch < count and 0 or start + #batch}
   for _, ticket in ipairs(batch) do
     local k = tkey(ticket, 't')
@@ -1193,7 +1191,7 @@ local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 local function dash_summary(keys, args)
   local now = tonumber(named(args).now_ms)
   local open = {}
-  for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', 'hl:state:' .. st) end
+  for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', index_key('state', st)) end
   local fields = {}
   for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
   local today = redis.call('HMGET', 'hl:m:' .. day_of(now), unpack(fields))
@@ -1400,6 +1398,92 @@ end
 redis.register_function('hl_seq_guard', seq_guard)
 -- ======== END sequence guard ========
 
+-- ---------------------------------------------------------------------
+-- Outbox upkeep (daemon/hl_outbox): its consumer groups and its trim.
+
+-- hl_outbox_open: make the consumer groups a bucket's outbox lacks, reading
+-- from its start (what was appended before a group existed is its too).
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- Named args: groups (comma-separated)
+-- returns how many groups were made
+local function outbox_open(keys, args)
+  local made = 0
+  for g in string.gmatch(named(args).groups or '', '[^,]+') do
+    local r = redis.pcall('XGROUP', 'CREATE', keys[1], g, '0', 'MKSTREAM')
+    if type(r) ~= 'table' or not r.err then made = made + 1 end
+  end
+  return made
+end
+
+-- Stream ids as numbers, for comparing and stepping.
+local function id_parts(id)
+  local ms, seq = string.match(id or '', '^(%d+)-(%d+)$')
+  return tonumber(ms or '0'), tonumber(seq or '0')
+end
+
+local function id_before(a, b)
+  local am, as = id_parts(a)
+  local bm, bs = id_parts(b)
+  return am < bm or (am == bm and as < bs)
+end
+
+-- Each group of an outbox: its name, entries delivered and not acknowledged
+-- (pending), entries not yet delivered (behind), and the oldest id it still
+-- needs (low). NIL when the outbox does not exist.
+local function outbox_groups(key)
+  if redis.call('EXISTS', key) == 0 then return nil end
+  local info, last = redis.call('XINFO', 'STREAM', key), nil
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] end
+  end
+  local out = {}
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    local delivered = f['last-delivered-id']
+    local behind = f.lag
+    if type(behind) ~= 'number' then behind = delivered == last and 0 or 1 end
+    local low
+    if f.pending > 0 then
+      low = redis.call('XPENDING', key, f.name)[2]
+    else
+      local ms, seq = id_parts(delivered)
+      low = string.format('%d-%d', ms, seq + 1)
+    end
+    out[#out + 1] = {name = f.name, pending = f.pending, behind = behind, low = low}
+  end
+  return out
+end
+
+-- The backlog of GROUPS: {group, pending, behind, ...}, after FIRST if
+-- it is not nil.
+local function backlog(groups, first)
+  local out = {first}
+  for _, g in ipairs(groups or {}) do
+    out[#out + 1], out[#out + 2], out[#out + 3] = g.name, g.pending, g.behind
+  end
+  return out
+end
+
+-- hl_outbox_figures: a bucket's backlog per group.
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- returns {group, pending, behind, ...}
+local function outbox_figures(keys, args)
+  return backlog(outbox_groups(keys[1]), nil)
+end
+
+-- hl_outbox_trim: drop the entries every group has acknowledged (none
+-- while it has no group: nobody has read them yet).
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- returns {how many entries were dropped, then as hl_outbox_figures}
+local function outbox_trim(keys, args)
+  local groups, floor = outbox_groups(keys[1]), nil
+  for _, g in ipairs(groups or {}) do
+    if not floor or id_before(g.low, floor) then floor = g.low end
+  end
+  return backlog(groups, floor and redis.call('XTRIM', keys[1], 'MINID', floor) or 0)
+end
+
 redis.register_function{function_name = 'hl_dash_hotspots', callback = dash_hotspots,
                         flags = {'no-writes'}}
 redis.register_function('hl_hotspot_record', hotspot_record)
@@ -1427,4 +1511,8 @@ redis.register_function('hl_ticket_reveal', ticket_reveal)
 redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
                         flags = {'no-writes'}}
 redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,
+                        flags = {'no-writes'}}
+redis.register_function('hl_outbox_open', outbox_open)
+redis.register_function('hl_outbox_trim', outbox_trim)
+redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}

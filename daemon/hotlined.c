@@ -29,6 +29,7 @@
 #include "hl_metrics.h"
 #include "hl_notify.h"
 #include "hl_lease.h"
+#include "hl_outbox.h"
 #include "hl_timers.h"
 #include "hl_log.h"
 #include "hl_secret.h"
@@ -61,6 +62,7 @@ typedef struct {
     hl_deadline_t *deadline;
     hl_timers_t *timers;
     hl_lease_t *lease;           //  which buckets' timers this instance fires
+    hl_outbox_t *outbox;         //  the side effects of the held buckets' steps
     hl_feed_t *feed;
     hl_metrics_t *metrics;
     hl_http_t *http;
@@ -272,6 +274,7 @@ s_on_lease (int bucket, int held, void *arg)
 {
     s_daemon_t *d = arg;
     hl_timers_hold (d->timers, bucket, held);
+    hl_outbox_hold (d->outbox, bucket, held);
 }
 
 //  After every (re)connect: the worker queue reloads what waits for a
@@ -490,9 +493,13 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!d->feed)
         return -1;
     d->metrics = hl_metrics_new ();
-    d->timers = hl_timers_new (d->base, d->store, d->deadline, d->feed, d->metrics);
+    d->timers = hl_timers_new (d->base, d->store, d->deadline, d->metrics);
     d->lease = hl_lease_new (d->base, d->store, d->cfg.instance, (int) d->cfg.timer_lease_ms,
                              s_on_lease, d);
+    d->outbox = hl_outbox_new (d->base, &so.redis, hl_lease_holder (d->lease), d->feed,
+                               d->metrics, err, errlen);
+    if (!d->outbox)
+        return -1;
     if (s_start_zap (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
@@ -509,7 +516,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     hl_broker_set_observers (d->broker, d->feed, d->metrics);
     //  One ticket service applies staff and workers' actions alike.
     d->tickets = hl_tickets_new (d->store, d->timers);
-    hl_tickets_set_observers (d->tickets, d->feed, d->metrics);
+    hl_tickets_set_observers (d->tickets, d->metrics);
     hl_tickets_set_broker (d->tickets, d->broker);
     hl_tickets_set_archive (d->tickets, d->archive, d->pii);
     hl_intake_set_tickets (d->intake, d->tickets);
@@ -564,6 +571,7 @@ s_stop (s_daemon_t *d)
 {
     hl_kbserve_destroy (&d->kb);
     s_stop_similar (d);
+    hl_outbox_destroy (&d->outbox);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);

@@ -480,6 +480,52 @@ hl_testenv_set_clock (hl_testenv_t *self, long long now_ms)
     return ok ? 0 : -1;
 }
 
+//  Whether BUCKET's outbox is drained: no entry there, or groups that have
+//  all read and acknowledged every one (hl_outbox_figures).
+static int
+s_outbox_drained (redisContext *rc, int bucket)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    hl_bucket_own_key (key, sizeof key, bucket, HL_OUTBOX_KIND);
+    redisReply *len = redisCommand (rc, "XLEN %s", key);
+    redisReply *f = redisCommand (rc, "FCALL_RO hl_outbox_figures 1 %s", key);
+    int drained = len && len->type == REDIS_REPLY_INTEGER && f && f->type == REDIS_REPLY_ARRAY
+                  && (f->elements > 0 || len->integer == 0);
+    for (size_t i = 0; drained && i + 2 < f->elements + 0; i += 3)
+        drained = f->element[i + 1]->integer == 0 && f->element[i + 2]->integer == 0;
+    if (len)
+        freeReplyObject (len);
+    if (f)
+        freeReplyObject (f);
+    return drained;
+}
+
+int
+hl_testenv_outbox_drained (hl_testenv_t *self, int timeout_ms)
+{
+    return hl_testenv_outbox_drained_on (hl_testenv_redis (self), timeout_ms);
+}
+
+int
+hl_testenv_outbox_drained_on (redisContext *rc, int timeout_ms)
+{
+    long long until = hl_testenv_now_ms () + timeout_ms;
+    int bucket = 0;
+    while (bucket < HL_TICKET_BUCKETS) {
+        if (s_outbox_drained (rc, bucket))
+            bucket++;
+        else
+        if (hl_testenv_now_ms () > until) {
+            if (timeout_ms > 0)
+                fprintf (stderr, "testenv: the outbox of bucket %d is not drained\n", bucket);
+            return -1;
+        }
+        else
+            hl_testenv_sleep_ms (5);
+    }
+    return 0;
+}
+
 const char *
 hl_testenv_tkey (const char *ticket, const char *kind)
 {

@@ -14,6 +14,7 @@
 #define HL_TESTENV_H_INCLUDED
 
 #include "hl_curve.h"
+#include "hl_lifecycle_table.h"     //  HL_INDEX_PREFIX, HL_OUTBOX_KIND
 #include "hl_proc.h"
 #include "hotline.pb-c.h"
 
@@ -71,6 +72,14 @@ redisContext *hl_testenv_redis (hl_testenv_t *self);
 //  it (hl_bucket), in one of eight buffers the calls take in turn: good for
 //  a few keys in one command.
 const char *hl_testenv_tkey (const char *ticket, const char *kind);
+
+//  Wait until every bucket's outbox (hl:{NN}:out) is drained: each consumer
+//  group of hotlined (hl_outbox) has read every entry and acknowledged it,
+//  so the lists (HL_INDEX_PREFIX "state:...") and events show every step
+//  acknowledged so far. 0, or -1 if not within TIMEOUT_MS.
+int hl_testenv_outbox_drained (hl_testenv_t *self, int timeout_ms);
+//  The same on the Redis RC (a primary found elsewhere, e.g. by Sentinel).
+int hl_testenv_outbox_drained_on (redisContext *rc, int timeout_ms);
 
 //  Run the hotline client with ARGS; its stdout (NUL-terminated, caller
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.

@@ -834,7 +834,8 @@ test_scale (void)
     HL_CHECK (s_pipeline (hl_testenv_endpoint (env), "staff", 2 * N, 500, 120000, s_build_staff,
                           s_on_staff, &sc) == 2 * N);
     HL_CHECK (sc.closed == N && sc.refused == 0);
-    redisReply *r = redisCommand (hl_testenv_redis (env), "ZCARD hl:state:closed");
+    HL_CHECK (hl_testenv_outbox_drained (env, 20000) == 0);
+    redisReply *r = redisCommand (hl_testenv_redis (env), "ZCARD " HL_INDEX_PREFIX "state:closed");
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == N);
     if (r)
         freeReplyObject (r);

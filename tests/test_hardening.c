@@ -401,12 +401,13 @@ test_pii_at_rest (void)
     if (ticket)
         ticket[strcspn (ticket, "\n")] = 0;
     redisContext *r = hl_testenv_redis (env);
+    HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);
     redisReply *keys = redisCommand (r, "KEYS *");
     int leaks = 0, callers = 0;
     for (size_t i = 0; keys && i < keys->elements; i++) {
         const char *k = keys->element[i]->str;
         leaks += strstr (k, "13912345678") != NULL;
-        callers += strncmp (k, "hl:caller:", 10) == 0;
+        callers += strncmp (k, HL_INDEX_PREFIX "caller:", strlen (HL_INDEX_PREFIX "caller:")) == 0;
         redisReply *t = strstr (k, "}:t:") ? redisCommand (r, "HGETALL %s", k) : NULL;
         for (size_t j = 0; t && j < t->elements; j++)
             leaks += memmem (t->element[j]->str, t->element[j]->len, "13912345678", 11) != NULL

@@ -101,24 +101,35 @@ s_redis_int (hl_testenv_t *env, const char *cmd)
     return v;
 }
 
-//  Keys in the store besides the timer leases and the registry of live
-//  instances that every running hotlined keeps (hl_lease).
+static long long
+s_matching (hl_testenv_t *env, const char *pattern)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), "KEYS %s", pattern);
+    long long n = r && r->type == REDIS_REPLY_ARRAY ? (long long) r->elements : -1;
+    if (r)
+        freeReplyObject (r);
+    return n;
+}
+
+//  Keys in the store besides the timer leases, the registry of live
+//  instances (hl_lease) and the buckets' outboxes (hl_outbox) that every
+//  running hotlined keeps.
 static long long
 s_stored_keys (hl_testenv_t *env)
 {
-    redisReply *r = redisCommand (hl_testenv_redis (env), "KEYS %s", "hl:{*}:lease");
-    long long leases = r && r->type == REDIS_REPLY_ARRAY ? (long long) r->elements : -1;
-    if (r)
-        freeReplyObject (r);
-    return s_redis_int (env, "DBSIZE") - leases - s_redis_int (env, "EXISTS hl:instances");
+    return s_redis_int (env, "DBSIZE") - s_matching (env, "hl:{*}:lease")
+           - s_matching (env, "hl:{*}:" HL_OUTBOX_KIND) - s_redis_int (env, "EXISTS hl:instances");
 }
 
-//  Tickets stored: intake leaves each in to_dispatch or dispatched.
+//  Tickets stored: intake leaves each in to_dispatch or dispatched (the
+//  lists, once the outboxes are drained).
 static long long
 s_ticket_count (hl_testenv_t *env)
 {
-    return s_redis_int (env, "ZCARD hl:state:to_dispatch")
-         + s_redis_int (env, "ZCARD hl:state:dispatched");
+    if (hl_testenv_outbox_drained (env, 10000) != 0)
+        return -1;
+    return s_redis_int (env, "ZCARD " HL_INDEX_PREFIX "state:to_dispatch")
+         + s_redis_int (env, "ZCARD " HL_INDEX_PREFIX "state:dispatched");
 }
 
 static hl_testenv_t *
@@ -190,13 +201,14 @@ test_roundtrip (void)
     }
     //  The indexes by caller and by state hold the ticket.
     char cmd[128];
-    snprintf (cmd, sizeof cmd, "ZSCORE hl:caller:13800138000 %s", ticket);
+    HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);
+    snprintf (cmd, sizeof cmd, "ZSCORE " HL_INDEX_PREFIX "caller:13800138000 %s", ticket);
     redisReply *r = redisCommand (hl_testenv_redis (env), cmd);
     HL_CHECK (r && r->type == REDIS_REPLY_STRING);
     if (r)
         freeReplyObject (r);
     HL_CHECK (s_ticket_count (env) == 1);
-    HL_CHECK (s_redis_int (env, "XLEN hl:events") == 0);    //  intake is announced on the event socket
+    HL_CHECK (s_redis_int (env, "EXISTS hl:events") == 0);   //  no store-wide stream any more
 
     //  Unknown ticket: a clear not_found.
     Hotline__Envelope *none = hl_testenv_show (env, "YJ20260101999999");
@@ -858,6 +870,25 @@ s_stored_layout (hl_testenv_t *env)
     return v;
 }
 
+//  The lists as layout 2 kept them (hl:state:*, ...: no tag); how many.
+static int
+s_lists_back_to_layout_2 (hl_testenv_t *env)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS %s", HL_INDEX_PREFIX "*");
+    int n = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        const char *name = keys->element[i]->str + strlen (HL_INDEX_PREFIX);
+        redisReply *r = redisCommand (rc, "RENAME %s hl:%s", keys->element[i]->str, name);
+        n += r && r->type == REDIS_REPLY_STATUS;
+        if (r)
+            freeReplyObject (r);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
 //  hotlined must refuse the store as it is now: exit 3 with the reason.
 static void
 s_check_refused (hl_testenv_t *env, const char *what)
@@ -865,7 +896,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 2)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 3)"));
 }
 
 static void
@@ -874,8 +905,23 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 2);
-    HL_CHECK (s_submit_acked (env, "layout-2"));
+    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_submit_acked (env, "layout-3"));
+    HL_CHECK (s_ticket_count (env) == 1);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  A store of layout 2: its lists were store-wide keys (hl:state:*,
+    //  hl:unit:*, hl:caller:*). They move under the lists' tag, once, so an
+    //  upgraded center keeps them.
+    HL_CHECK (s_lists_back_to_layout_2 (env) >= 2);
+    s_redis_do (env, "SET hl:layout %s", "2");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_log_has (env, "keys moved"));
+    HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
+    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 1);
+    HL_CHECK (s_ticket_count (env) == 1);
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
@@ -895,8 +941,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 2);
-    HL_CHECK (s_log_has (env, "keys moved into their buckets"));
+    HL_CHECK (s_stored_layout (env) == 3);
     char idem[HL_BUCKET_KEY_MAX];
     hl_bucket_key (idem, sizeof idem, hl_bucket_of_request ("web", "legacy-7", 8), "idem",
                    "web:legacy-7", 12);
@@ -912,14 +957,14 @@ test_store_layout (void)
     HL_CHECK (hl_testenv_client (env, show, &out) == 0);
     HL_CHECK (out && strstr (out, "旧工单"));
     free (out);
-    HL_CHECK (s_ticket_count (env) == 1);       //  the one of layout 2, in the state index
+    HL_CHECK (s_ticket_count (env) == 1);       //  the one of layout 3, in the state index
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
     //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "3");
-    s_check_refused (env, "has data of layout 3");
-    HL_CHECK (s_stored_layout (env) == 3);
+    s_redis_do (env, "SET hl:layout %s", "4");
+    s_check_refused (env, "has data of layout 4");
+    HL_CHECK (s_stored_layout (env) == 4);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.

@@ -298,6 +298,7 @@ test_prometheus (void)
     }
     char t[48];
     s_submit (env, "SB.01", t);
+    HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);
     int status;
     char *text = s_get (port, "/metrics", TOKEN, &status);
     HL_CHECK (status == 200);
@@ -325,6 +326,10 @@ test_prometheus (void)
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "grep -q '^hotline_calendar_left_seconds [0-9]' '%s' && "
               "grep -q '^hotline_sla_provisional_deadlines [0-9]' '%s'", path, path);
+    HL_CHECK (system (cmd) == 0);
+    //  The new ticket's outbox entry, applied by each group (hl_outbox).
+    snprintf (cmd, sizeof cmd, "grep -q 'hotline_outbox_lag_seconds_count{group=\"idx\"} 1' '%s' && "
+              "grep -q 'hotline_outbox_lag_seconds_count{group=\"ev\"} 1' '%s'", path, path);
     HL_CHECK (system (cmd) == 0);
     snprintf (cmd, sizeof cmd, "! command -v promtool >/dev/null || promtool check metrics < '%s'", path);
     HL_CHECK (system (cmd) == 0);

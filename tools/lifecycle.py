@@ -56,6 +56,8 @@ def check(table):
          'numbers of layout 1 must not look like those of layout 2')
     need(tn['key_prefix'].endswith(':') and '{' not in tn['key_prefix'], 'ticket_number',
          'key_prefix ends with ":" and has no hash tag of its own')
+    need(not tn['index_tag'].isdigit(), 'ticket_number',
+         'index_tag is no bucket (buckets are digits)')
     for part in ('states', 'actions', 'roles', 'fields', 'conditions', 'counters', 'rates'):
         names = codes(table, part)
         need(len(names) == len(set(names)), part, 'a code appears twice')
@@ -127,7 +129,12 @@ def gen_c(table, out_h, out_c):
           '#define HL_TICKET_BUCKET_DIGITS %d' % tn['bucket_digits'],
           '#define HL_TICKET_SERIAL_DIGITS %d' % tn['serial_digits'],
           '#define HL_TICKET_LEGACY_SERIAL_DIGITS %d' % tn['legacy_serial_digits'],
-          '#define HL_KEY_PREFIX %s' % c_str(tn['key_prefix']), '']
+          '#define HL_KEY_PREFIX %s' % c_str(tn['key_prefix']),
+          '//  The kind of a bucket\'s outbox stream (hl:{NN}:out) and the start of',
+          '//  the global lists its consumers keep (hl:{ix}:state:<state>, ...).',
+          '#define HL_OUTBOX_KIND %s' % c_str(tn['outbox']),
+          '#define HL_INDEX_PREFIX %s' % c_str(tn['key_prefix'] + '{' + tn['index_tag'] + '}:'),
+          '']
     h += ['#define HL_LIFECYCLE_STATES %d' % len(states),
           '#define HL_LIFECYCLE_OPEN %d' % n_open,
           '#define HL_LIFECYCLE_CLOCKED %d' % n_clock,
@@ -267,6 +274,8 @@ def lua_fragment(table):
            'local TICKET = {key_prefix = %s, serial_format = %s, bucket_format = %s,' % (
                lua_str(tn['key_prefix']), lua_str('%%0%dd' % tn['serial_digits']),
                lua_str('%%0%dd' % tn['bucket_digits'])),
+           '  outbox = %s, index_prefix = %s,' % (
+               lua_str(tn['outbox']), lua_str(tn['key_prefix'] + '{' + tn['index_tag'] + '}:')),
            '  bucket_pattern = %s}' % lua_str(
                '^%u*' + '%d' * tn['date_digits'] + '(' + '%d' * tn['bucket_digits'] + ')'
                + '%d' * tn['serial_digits']),

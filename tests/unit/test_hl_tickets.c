@@ -97,7 +97,7 @@ test_transition (void)
     hl_store_t *store = hl_store_new (ctx.base, &so, err, sizeof err);
     HL_CHECK (store != NULL);
     hl_tickets_t *tickets = hl_tickets_new (store, NULL);
-    hl_tickets_set_observers (tickets, NULL, ctx.metrics);
+    hl_tickets_set_observers (tickets, ctx.metrics);
 
     //  Not ready yet: refused, no callback.
     snprintf (ctx.ticket, sizeof ctx.ticket, "YJ202612040000001");

@@ -1,0 +1,515 @@
+/*  hl_outbox: the outbox consumers. See hl_outbox.h. */
+#include "hl_outbox.h"
+#include "hl_bucket.h"
+#include "hl_lifecycle.h"
+#include "hl_log.h"
+#include "hl_wire.h"
+
+#include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+//  Entries read at once per group: a batch is applied and acknowledged
+//  together, and re-applied whole if the consumer dies before its XACK.
+#define S_BATCH "256"
+
+//  How long a read waits for new entries before it looks again at which
+//  buckets are held (a bucket taken over is read from then on at latest).
+#define S_BLOCK_MS 1000
+
+//  A bucket's outbox is trimmed (and its backlog read) at most this often
+//  by each group, after entries were applied.
+#define S_TRIM_EVERY_MS 1000
+
+//  A read Redis refused is tried again after this long.
+#define S_RETRY_MS 200
+
+//  One entry, by its field names (daemon/hotline.lua, outbox): "" for a
+//  field it does not have.
+typedef struct {
+    const char *id;
+    const char *t, *k, *f, *s, *u, *pu, *as, *c, *at, *ch, *ci, *m, *lv, *due;
+} s_entry_t;
+
+typedef struct s_group s_group_t;
+
+//  Applies entry E. Commands it sends on REDIS run before the entry's
+//  XACK (one connection, in order); anything else it does is done before
+//  it returns. It must be idempotent: a batch cut short is applied again.
+typedef void (s_apply_fn) (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e);
+
+static s_apply_fn s_apply_idx, s_apply_ev;
+
+//  The consumer groups: one row per effect. The per-unit worker queues
+//  (q), the archive (arch) and the notification adaptor (notify) join
+//  here, one row each.
+static const struct {
+    const char *name;
+    s_apply_fn *apply;
+} s_table[] = {
+    { "idx", s_apply_idx },
+    { "ev", s_apply_ev },
+};
+#define S_GROUPS (sizeof s_table / sizeof s_table[0])
+
+//  One group's reader: its own connection (a blocking read holds it), and
+//  per bucket what is still to do before its new entries are read.
+struct s_group {
+    hl_outbox_t *owner;
+    size_t row;
+    hl_redis_t *redis;
+    struct event *retry;         //  a read again after a refused one
+    int reading;                 //  a read is on its way
+    unsigned char claim[HL_TICKET_BUCKETS];     //  take over others' pending first
+    unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
+    unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
+    int64_t trimmed_ms[HL_TICKET_BUCKETS];
+    hl_outbox_figures_t figures;
+};
+
+//  One trim on its way.
+typedef struct {
+    hl_outbox_t *owner;
+    int bucket;
+} s_trim_t;
+
+struct hl_outbox {
+    char consumer[160];
+    hl_feed_t *feed;
+    hl_metrics_t *metrics;
+    unsigned char held[HL_TICKET_BUCKETS];
+    uint64_t backlog[HL_TICKET_BUCKETS][S_GROUPS];   //  per bucket, at its last trim
+    char groups_arg[128];        //  every group's name, comma-separated
+    s_group_t groups[S_GROUPS];
+    int closing;
+};
+
+static int64_t
+s_now_ms (void)
+{
+    struct timeval tv;
+    gettimeofday (&tv, NULL);
+    return (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+}
+
+static void s_read (s_group_t *g);
+
+//  ---------------------------------------------------------------------
+//  The appliers
+
+//  A ticket's place in the global lists, moved as the step moved it: out
+//  of the state it left and into the one it reached; out of the list of
+//  the unit it no longer leads (or of any, once closed) and into its lead
+//  unit's while open; into its caller's list at intake. ZADD and ZREM are
+//  idempotent, and a batch applied again in order ends where it ended.
+static void
+s_zcmd (hl_redis_t *redis, const char *verb, const char *kind, const char *name,
+        const char *score, const char *ticket)
+{
+    char key[HL_BUCKET_KEY_MAX + 64];
+    snprintf (key, sizeof key, "%s%s:%s", HL_INDEX_PREFIX, kind, name);
+    const char *argv[] = { verb, key, score, ticket };
+    if (score)
+        hl_redis_command (redis, 4, argv, NULL, NULL, NULL);
+    else {
+        argv[2] = ticket;
+        hl_redis_command (redis, 3, argv, NULL, NULL, NULL);
+    }
+}
+
+static int
+s_open (const char *state)
+{
+    const hl_lifecycle_state_t *st = hl_lifecycle_state_named (state);
+    return st && st->open;
+}
+
+static void
+s_apply_idx (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
+{
+    (void) self;
+    if (!*e->t || !*e->s || !*e->c)
+        return;
+    if (*e->f && strcmp (e->f, e->s) != 0)
+        s_zcmd (redis, "ZREM", "state", e->f, NULL, e->t);
+    s_zcmd (redis, "ZADD", "state", e->s, e->c, e->t);
+    int open_to = s_open (e->s), open_from = *e->f && s_open (e->f);
+    if (*e->pu && (strcmp (e->pu, e->u) != 0 || !open_to))
+        s_zcmd (redis, "ZREM", "unit", e->pu, NULL, e->t);
+    if (*e->u && open_to && (strcmp (e->u, e->pu) != 0 || !open_from))
+        s_zcmd (redis, "ZADD", "unit", e->u, e->c, e->t);
+    if (*e->ci)
+        s_zcmd (redis, "ZADD", "caller", e->ci, e->c, e->t);
+}
+
+//  Live events: a new ticket, a transition, a fired reminder. Published
+//  again if a batch is read again (a listener may see an event twice,
+//  never miss one that the consumer saw).
+static void
+s_apply_ev (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
+{
+    (void) redis;
+    if (!self->feed || !*e->t)
+        return;
+    int64_t at = strtoll (e->at, NULL, 10);
+    if (strcmp (e->k, "intake") == 0)
+        hl_feed_intake (self->feed, e->t, e->u, hl_wire_state_parse (e->s),
+                        hl_wire_channel_parse (e->ch), at);
+    else
+    if (strcmp (e->k, "timer") == 0) {
+        Hotline__Event ev = HOTLINE__EVENT__INIT;
+        ev.kind = "timer";
+        ev.ticket = (char *) e->t;
+        ev.milestone = (char *) e->m;
+        ev.level = (char *) e->lv;
+        ev.has_at_ms = 1;
+        ev.at_ms = (uint64_t) at;
+        ev.has_due_ms = 1;
+        ev.due_ms = strtoull (e->due, NULL, 10);
+        ev.unit = (char *) e->u;
+        hl_feed_publish (self->feed, &ev);
+    }
+    else
+        hl_feed_transition (self->feed, e->t, e->u, hl_wire_state_parse (e->f),
+                            hl_wire_state_parse (e->s), hl_wire_action_parse (e->k), at);
+}
+
+//  ---------------------------------------------------------------------
+//  Reading
+
+//  ENTRY ([id, [field, value, ...]]) as named fields; the values point
+//  into the reply. 0, or -1 for an entry that is gone (trimmed while it
+//  was pending): it is only acknowledged.
+static int
+s_entry (const redisReply *entry, s_entry_t *e)
+{
+    static const char *const names[] = { "t", "k", "f", "s", "u", "pu", "as", "c", "at",
+                                         "ch", "ci", "m", "lv", "due" };
+    const char **slots[] = { &e->t, &e->k, &e->f, &e->s, &e->u, &e->pu, &e->as, &e->c,
+                             &e->at, &e->ch, &e->ci, &e->m, &e->lv, &e->due };
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
+        *slots[i] = "";
+    e->id = entry->element[0]->str;
+    const redisReply *kv = entry->element[1];
+    if (kv->type != REDIS_REPLY_ARRAY)
+        return -1;
+    for (size_t i = 0; i + 1 < kv->elements; i += 2)
+        for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
+            if (kv->element[i]->type == REDIS_REPLY_STRING
+                && kv->element[i + 1]->type == REDIS_REPLY_STRING
+                && strcmp (kv->element[i]->str, names[n]) == 0)
+                *slots[n] = kv->element[i + 1]->str;
+    return 0;
+}
+
+//  The bucket of outbox KEY (hl:{NN}:out).
+static int
+s_bucket_of_key (const char *key)
+{
+    const char *open = strchr (key, '{');
+    return open ? atoi (open + 1) : -1;
+}
+
+//  The figures a trim answers ({dropped, group, pending, behind, ...}):
+//  each known group's backlog in the bucket.
+static void
+s_on_trimmed (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_trim_t trim = *(s_trim_t *) arg;
+    free (arg);
+    hl_outbox_t *self = trim.owner;
+    if (self->closing || !reply || reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 1; i + 2 < reply->elements + 0; i += 3)
+        for (size_t row = 0; row < S_GROUPS; row++)
+            if (reply->element[i]->type == REDIS_REPLY_STRING
+                && strcmp (reply->element[i]->str, s_table[row].name) == 0)
+                self->backlog[trim.bucket][row] = (uint64_t) (reply->element[i + 1]->integer
+                                                              + reply->element[i + 2]->integer);
+    for (size_t row = 0; row < S_GROUPS; row++) {
+        uint64_t sum = 0;
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+            sum += self->held[b] ? self->backlog[b][row] : 0;
+        self->groups[row].figures.backlog = sum;
+        if (self->metrics)
+            hl_metrics_outbox_backlog (self->metrics, s_table[row].name, sum);
+    }
+}
+
+//  The trims due: of each held bucket whose entries this group applied
+//  since its last trim, at most every S_TRIM_EVERY_MS.
+static void
+s_trim_due (s_group_t *g)
+{
+    int64_t now = s_now_ms ();
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        if (!g->owner->held[b] || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
+            continue;
+        g->trimmed_ms[b] = now;
+        g->dirty[b] = 0;
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);
+        s_trim_t *trim = malloc (sizeof *trim);
+        if (!trim)
+            abort ();
+        *trim = (s_trim_t) { g->owner, b };
+        const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
+        if (hl_redis_command (g->redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
+            free (trim);
+    }
+}
+
+//  One stream's part of a read ([key, [entry, ...]]): each entry applied,
+//  then all acknowledged.
+static void
+s_apply_stream (s_group_t *g, const redisReply *stream)
+{
+    hl_outbox_t *self = g->owner;
+    if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
+        || stream->element[0]->type != REDIS_REPLY_STRING
+        || stream->element[1]->type != REDIS_REPLY_ARRAY)
+        return;
+    const char *key = stream->element[0]->str;
+    const redisReply *entries = stream->element[1];
+    int bucket = s_bucket_of_key (key);
+    if (bucket < 0 || bucket >= HL_TICKET_BUCKETS)
+        return;
+    if (entries->elements == 0) {
+        g->pending[bucket] = 0;          //  our pending ones are done: new ones next
+        return;
+    }
+    size_t n = entries->elements;
+    const char **argv = calloc (n + 3, sizeof *argv);
+    if (!argv)
+        abort ();
+    argv[0] = "XACK";
+    argv[1] = key;
+    argv[2] = s_table[g->row].name;
+    size_t acks = 3;
+    int64_t now = s_now_ms ();
+    for (size_t i = 0; i < n; i++) {
+        const redisReply *entry = entries->element[i];
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
+            || entry->element[0]->type != REDIS_REPLY_STRING)
+            continue;
+        s_entry_t e;
+        if (s_entry (entry, &e) == 0) {
+            s_table[g->row].apply (self, g->redis, &e);
+            g->figures.applied++;
+            g->figures.lag_ms = now - strtoll (e.id, NULL, 10);
+            if (self->metrics)
+                hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
+                                       (double) g->figures.lag_ms / 1000.0);
+        }
+        argv[acks++] = entry->element[0]->str;
+    }
+    hl_redis_command (g->redis, (int) acks, argv, NULL, NULL, NULL);
+    free (argv);
+    g->dirty[bucket] = 1;
+}
+
+static void
+s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_group_t *g = arg;
+    if (g->owner->closing)
+        return;
+    g->reading = 0;
+    if (!reply) {
+        //  The connection is gone: what was read and not acknowledged is
+        //  read again (our pending entries) once it is back.
+        memset (g->pending, 1, sizeof g->pending);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ERROR) {
+        //  E.g. NOGROUP (the store was emptied): the groups are made
+        //  again, a little later.
+        hl_warning ("outbox %s: %s", s_table[g->row].name, reply->str);
+        memcpy (g->claim, g->owner->held, sizeof g->claim);
+        struct timeval tv = { 0, S_RETRY_MS * 1000 };
+        evtimer_add (g->retry, &tv);
+        return;
+    }
+    if (reply->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < reply->elements; i++)
+            s_apply_stream (g, reply->element[i]);
+    s_read (g);
+}
+
+//  The first read of a bucket newly held: its groups made (if none are
+//  yet), and what other consumers read and did not acknowledge claimed.
+static void
+s_claim (s_group_t *g, int bucket, const char *key)
+{
+    hl_outbox_t *self = g->owner;
+    const char *open[] = { "FCALL", "hl_outbox_open", "1", key, "groups", self->groups_arg };
+    hl_redis_command (g->redis, 6, open, NULL, NULL, NULL);
+    const char *claim[] = { "XAUTOCLAIM", key, s_table[g->row].name, self->consumer, "0",
+                            "0-0", "COUNT", "100000", "JUSTID" };
+    hl_redis_command (g->redis, 9, claim, NULL, NULL, NULL);
+    g->claim[bucket] = 0;
+    g->pending[bucket] = 1;
+}
+
+//  The next read of every held bucket: pending entries of those that have
+//  some (id 0, answered at once), else new ones, waiting up to S_BLOCK_MS.
+//  Why one blocking read per group over all held buckets: an entry is
+//  applied as soon as it is appended, whichever instance's step made it,
+//  at one connection per group (not per bucket) and no polling; a local
+//  kick would miss the steps of other instances, a poll adds its period
+//  to the lag. (On Redis Cluster the read is one per node: the streams of
+//  one call must share a node.)
+static void
+s_read (s_group_t *g)
+{
+    hl_outbox_t *self = g->owner;
+    if (g->reading || self->closing || !hl_redis_is_up (g->redis)
+        || evtimer_pending (g->retry, NULL))
+        return;
+    s_trim_due (g);
+    const char *argv[10 + 2 * HL_TICKET_BUCKETS];
+    char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
+    char block[16];
+    snprintf (block, sizeof block, "%d", S_BLOCK_MS);
+    int argc = 0, n = 0, any_pending = 0;
+    argv[argc++] = "XREADGROUP";
+    argv[argc++] = "GROUP";
+    argv[argc++] = s_table[g->row].name;
+    argv[argc++] = self->consumer;
+    argv[argc++] = "COUNT";
+    argv[argc++] = S_BATCH;
+    int block_at = argc;
+    argv[argc++] = "BLOCK";
+    argv[argc++] = block;
+    argv[argc++] = "STREAMS";
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        if (!self->held[b])
+            continue;
+        hl_bucket_own_key (keys[n], sizeof keys[n], b, HL_OUTBOX_KIND);
+        if (g->claim[b])
+            s_claim (g, b, keys[n]);
+        any_pending |= g->pending[b];
+        argv[argc++] = keys[n++];
+    }
+    if (n == 0)
+        return;
+    int k = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        if (self->held[b])
+            argv[argc + k++] = g->pending[b] ? "0" : ">";
+    argc += n;
+    if (any_pending) {
+        //  Pending reads do not wait: no BLOCK.
+        memmove (argv + block_at, argv + block_at + 2, (size_t) (argc - block_at - 2) * sizeof *argv);
+        argc -= 2;
+    }
+    if (hl_redis_command (g->redis, argc, argv, NULL, s_on_read, g) == 0)
+        g->reading = 1;
+}
+
+static void
+s_on_retry (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_read (arg);
+}
+
+static void
+s_on_state (hl_redis_t *redis, int up, void *arg)
+{
+    (void) redis;
+    s_group_t *g = arg;
+    if (up && !g->owner->closing)
+        s_read (g);
+}
+
+//  ---------------------------------------------------------------------
+
+hl_outbox_t *
+hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis, const char *consumer,
+               hl_feed_t *feed, hl_metrics_t *metrics, char *err, size_t errlen)
+{
+    assert (base && redis && consumer);
+    hl_outbox_t *self = calloc (1, sizeof *self);
+    if (!self)
+        abort ();
+    snprintf (self->consumer, sizeof self->consumer, "%s", consumer);
+    self->feed = feed;
+    self->metrics = metrics;
+    for (size_t i = 0; i < S_GROUPS; i++) {
+        size_t len = strlen (self->groups_arg);
+        snprintf (self->groups_arg + len, sizeof self->groups_arg - len, "%s%s", i ? "," : "",
+                  s_table[i].name);
+    }
+    //  The watchdog must outlast a blocking read.
+    hl_redis_opts_t opts = *redis;
+    opts.timeout_ms = redis->timeout_ms + S_BLOCK_MS;
+    for (size_t i = 0; i < S_GROUPS; i++) {
+        s_group_t *g = &self->groups[i];
+        *g = (s_group_t) { .owner = self, .row = i };
+        g->retry = evtimer_new (base, s_on_retry, g);
+        if (!g->retry)
+            abort ();
+        g->redis = hl_redis_new (base, &opts, s_on_state, g, err, errlen);
+        if (!g->redis) {
+            hl_outbox_destroy (&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+void
+hl_outbox_destroy (hl_outbox_t **self_p)
+{
+    assert (self_p);
+    hl_outbox_t *self = *self_p;
+    if (!self)
+        return;
+    self->closing = 1;
+    for (size_t i = 0; i < S_GROUPS; i++) {
+        hl_redis_destroy (&self->groups[i].redis);
+        if (self->groups[i].retry)
+            event_free (self->groups[i].retry);
+    }
+    free (self);
+    *self_p = NULL;
+}
+
+void
+hl_outbox_hold (hl_outbox_t *self, int bucket, int held)
+{
+    assert (self && bucket >= 0 && bucket < HL_TICKET_BUCKETS);
+    self->held[bucket] = held != 0;
+    for (size_t i = 0; i < S_GROUPS; i++) {
+        s_group_t *g = &self->groups[i];
+        g->claim[bucket] = held != 0;
+        if (held)
+            s_read (g);
+    }
+}
+
+size_t
+hl_outbox_groups (void)
+{
+    return S_GROUPS;
+}
+
+const char *
+hl_outbox_group (size_t i)
+{
+    assert (i < S_GROUPS);
+    return s_table[i].name;
+}
+
+void
+hl_outbox_figures (const hl_outbox_t *self, size_t i, hl_outbox_figures_t *out)
+{
+    assert (self && i < S_GROUPS && out);
+    *out = self->groups[i].figures;
+}

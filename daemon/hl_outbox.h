@@ -1,0 +1,59 @@
+/*  hl_outbox: the side effects of the ticket steps, made from the outboxes.
+ *
+ *  Every Redis Function that changes a ticket appends one entry to its
+ *  bucket's stream hl:{NN}:out in the same call (daemon/hotline.lua,
+ *  outbox). This class reads them back, for every bucket this instance
+ *  holds the lease of (hl_lease), once per consumer group, and applies
+ *  each entry: one group per effect, one row each in the table of
+ *  hl_outbox.c (idx: the global state, unit and caller lists under
+ *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed).
+ *
+ *  An entry is acknowledged (XACK) after its apply, on the same connection
+ *  behind the apply's own commands; a bucket newly held first claims what
+ *  another consumer (an instance gone, this one before a restart) had read
+ *  and not acknowledged, then reads its pending entries before new ones.
+ *  So an entry is applied at least once and nothing is skipped: every
+ *  apply is idempotent (a replayed batch converges). Entries every group
+ *  has acknowledged are trimmed (hl_outbox_trim Function).
+ */
+#ifndef HL_OUTBOX_H_INCLUDED
+#define HL_OUTBOX_H_INCLUDED
+
+#include "hl_feed.h"
+#include "hl_metrics.h"
+#include "hl_redis.h"
+
+#include <event2/event.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct hl_outbox hl_outbox_t;
+
+//  Consume as CONSUMER (the lease holder name) over connections made with
+//  REDIS (the store's options; each group has its own connection, for its
+//  blocking read). FEED (may be NULL) hears the live events; METRICS (may
+//  be NULL) gets each group's lag and backlog. NULL with ERR.
+hl_outbox_t *hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis,
+                            const char *consumer, hl_feed_t *feed, hl_metrics_t *metrics,
+                            char *err, size_t errlen);
+void hl_outbox_destroy (hl_outbox_t **self_p);
+
+//  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
+//  is ready (its Functions are loaded).
+void hl_outbox_hold (hl_outbox_t *self, int bucket, int held);
+
+//  The groups, in table order: their number, and each one's name.
+size_t hl_outbox_groups (void);
+const char *hl_outbox_group (size_t i);
+
+//  Figures of group I: entries applied since the start, the lag of the
+//  latest one (ms from its append to its apply), and the backlog of the
+//  buckets held (entries not yet applied) as of their latest trim.
+typedef struct {
+    uint64_t applied;
+    int64_t lag_ms;
+    uint64_t backlog;
+} hl_outbox_figures_t;
+void hl_outbox_figures (const hl_outbox_t *self, size_t i, hl_outbox_figures_t *out);
+
+#endif

@@ -1,0 +1,207 @@
+/*  Unit test of hl_outbox and the outbox Functions against a real
+ *  redis-server: a bucket's entries moved into the global lists (idx) and
+ *  published as live events (ev), acknowledged and trimmed; a batch read by
+ *  a consumer that died before its XACK taken over and applied; the same
+ *  entries applied twice ending where once does.
+ */
+#include "hl_outbox.h"
+#include "hl_bucket.h"
+#include "hl_store.h"
+#include "hl_test.h"
+#include "hl_testenv.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_OUT "hl:{07}:out"
+#define S_STATE HL_INDEX_PREFIX "state:"
+
+typedef struct {
+    int events;
+    char last[512];
+} s_heard_t;
+
+static void
+s_on_event (const char *kind, const char *json, size_t len, void *arg)
+{
+    (void) kind;
+    s_heard_t *h = arg;
+    h->events++;
+    snprintf (h->last, sizeof h->last, "%.*s", (int) len, json);
+}
+
+static long long
+s_int (hl_testenv_t *env, const char *fmt, const char *a, const char *b)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), fmt, a, b);
+    long long v = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    return v;
+}
+
+static int
+s_in (hl_testenv_t *env, const char *list, const char *ticket)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env), "ZSCORE %s %s", list, ticket);
+    int in = r && r->type == REDIS_REPLY_STRING;
+    if (r)
+        freeReplyObject (r);
+    return in;
+}
+
+//  One entry as a step appends it (daemon/hotline.lua, outbox).
+static void
+s_append (hl_testenv_t *env, const char *ticket, const char *kind, const char *from,
+          const char *to, const char *unit, const char *prev_unit)
+{
+    redisReply *r = redisCommand (hl_testenv_redis (env),
+                                  "XADD " S_OUT " * t %s k %s f %s s %s u %s pu %s as %s "
+                                  "c 1764460800000 at 1764460801000 ch phone ci %s",
+                                  ticket, kind, from, to, unit, prev_unit, "",
+                                  strcmp (kind, "intake") == 0 ? "h0123" : "");
+    HL_CHECK (r && r->type == REDIS_REPLY_STRING);
+    if (r)
+        freeReplyObject (r);
+}
+
+static void
+s_on_tick (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    event_base_loopbreak (arg);
+}
+
+//  Runs the loop until the outbox of bucket 7 is drained (every group
+//  read and acknowledged every entry); 0, or -1 after about 10 s.
+static int
+s_run_drained (struct event_base *base, hl_testenv_t *env)
+{
+    struct event *tick = evtimer_new (base, s_on_tick, base);
+    int drained = -1;
+    for (int i = 0; i < 1000 && drained != 0; i++) {
+        struct timeval tv = { 0, 10000 };
+        evtimer_add (tick, &tv);
+        event_base_dispatch (base);
+        drained = hl_testenv_outbox_drained (env, 0);
+    }
+    event_free (tick);
+    return drained;
+}
+
+static hl_testenv_t *
+s_store (const char *name)
+{
+    hl_testenv_t *env = hl_testenv_new (name);
+    HL_CHECK (hl_testenv_redis_start (env) == 0);
+    redisReply *r = redisCommand (hl_testenv_redis (env), "FUNCTION LOAD REPLACE %b",
+                                  hl_store_functions, hl_store_functions_len);
+    HL_CHECK (r && r->type == REDIS_REPLY_STRING);
+    if (r)
+        freeReplyObject (r);
+    return env;
+}
+
+static hl_outbox_t *
+s_outbox (struct event_base *base, hl_testenv_t *env, const char *consumer, hl_feed_t *feed)
+{
+    hl_redis_opts_t opts;
+    hl_redis_opts_default (&opts);
+    opts.address = hl_testenv_redis_address (env);
+    char err[256] = "";
+    hl_outbox_t *outbox = hl_outbox_new (base, &opts, consumer, feed, NULL, err, sizeof err);
+    HL_CHECK (outbox != NULL);
+    return outbox;
+}
+
+static void
+test_apply (void)
+{
+    hl_testenv_t *env = s_store ("outbox-apply");
+    struct event_base *base = event_base_new ();
+    char err[256];
+    hl_feed_t *feed = hl_feed_new (NULL, "", err, sizeof err);
+    s_heard_t heard = { 0 };
+    hl_feed_listen (feed, s_on_event, &heard);
+    hl_outbox_t *outbox = s_outbox (base, env, "c1", feed);
+    const char *t = "YJ202512010700001";
+    s_append (env, t, "intake", "", "dispatched", "rsj", "");
+    hl_outbox_hold (outbox, 7, 1);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_in (env, S_STATE "dispatched", t) && s_in (env, HL_INDEX_PREFIX "unit:rsj", t));
+    HL_CHECK (s_in (env, HL_INDEX_PREFIX "caller:h0123", t));
+    HL_CHECK (heard.events == 1 && strstr (heard.last, "\"state\":\"dispatched\""));
+
+    //  Signed, then closed: out of the states left, out of its unit's list.
+    s_append (env, t, "sign", "dispatched", "signed", "rsj", "rsj");
+    s_append (env, t, "close", "signed", "closed", "rsj", "rsj");
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (!s_in (env, S_STATE "dispatched", t) && !s_in (env, S_STATE "signed", t));
+    HL_CHECK (s_in (env, S_STATE "closed", t) && !s_in (env, HL_INDEX_PREFIX "unit:rsj", t));
+    HL_CHECK (heard.events == 3 && strstr (heard.last, "\"action\":\"close\""));
+    hl_outbox_figures_t f;
+    hl_outbox_figures (outbox, 0, &f);
+    HL_CHECK (f.applied == 3 && hl_outbox_groups () >= 2);
+    HL_CHECK_STR (hl_outbox_group (0), "idx");
+
+    //  Every group acknowledged every entry: all of them are trimmed.
+    redisReply *r = redisCommand (hl_testenv_redis (env), "FCALL hl_outbox_trim 1 " S_OUT);
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 7);
+    if (r)
+        freeReplyObject (r);
+    HL_CHECK (s_int (env, "XLEN %s", S_OUT, NULL) == 0);
+    hl_outbox_destroy (&outbox);
+    hl_feed_destroy (&feed);
+    event_base_free (base);
+    hl_testenv_destroy (&env);
+}
+
+//  A consumer read a batch and died before its XACK: the batch is pending
+//  under its name. The next holder of the bucket claims it and applies it.
+static void
+test_takeover (void)
+{
+    hl_testenv_t *env = s_store ("outbox-takeover");
+    const char *t = "YJ202512010700002";
+    s_append (env, t, "intake", "", "to_dispatch", "", "");
+    HL_CHECK (s_int (env, "FCALL hl_outbox_open 1 %s groups %s", S_OUT, "idx,ev") == 2);
+    redisReply *r = redisCommand (hl_testenv_redis (env),
+                                  "XREADGROUP GROUP idx dead COUNT 10 STREAMS " S_OUT " >");
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY);
+    if (r)
+        freeReplyObject (r);
+    HL_CHECK (!s_in (env, S_STATE "to_dispatch", t));
+    struct event_base *base = event_base_new ();
+    hl_outbox_t *outbox = s_outbox (base, env, "c2", NULL);
+    hl_outbox_hold (outbox, 7, 1);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_in (env, S_STATE "to_dispatch", t));
+
+    //  The same entries applied again (a replay from the start) end where
+    //  applying them once did.
+    s_append (env, t, "dispatch", "to_dispatch", "dispatched", "ybj", "");
+    HL_CHECK (s_run_drained (base, env) == 0);
+    r = redisCommand (hl_testenv_redis (env), "XGROUP SETID " S_OUT " idx 0");
+    if (r)
+        freeReplyObject (r);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (!s_in (env, S_STATE "to_dispatch", t) && s_in (env, S_STATE "dispatched", t));
+    HL_CHECK (s_in (env, HL_INDEX_PREFIX "unit:ybj", t));
+    hl_outbox_destroy (&outbox);
+    event_base_free (base);
+    hl_testenv_destroy (&env);
+}
+
+static const hl_test_case_t s_cases[] = {
+    { "apply", test_apply },
+    { "takeover", test_takeover },
+    { NULL, NULL }
+};
+
+int
+main (int argc, char **argv)
+{
+    return hl_test_main (s_cases, argc, argv);
+}
