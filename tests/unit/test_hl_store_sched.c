@@ -10,6 +10,7 @@
 #include "hl_test.h"
 #include "hl_wire.h"
 
+#include <hiredis.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -205,7 +206,16 @@ test_timers (void)
                                                  &ctx)) == 0);
     HL_CHECK (ctx.n == 1 && strcmp (ctx.rows[0], "T sign warn rsj 1765000009000") == 0);
 
-    //  The recompute scan finds the ticket and its running sign clock.
+    //  The recompute scan finds the ticket and its running sign clock. (The
+    //  state lists are the outbox's to keep, hl_outbox: written here by hand.)
+    redisContext *rc = redisConnect ("127.0.0.1", ports[0]);
+    redisReply *r = rc ? redisCommand (rc, "ZADD hl:{ix}:state:dispatched %lld %s", S_NOW,
+                                       ctx.ticket) : NULL;
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER);
+    if (r)
+        freeReplyObject (r);
+    if (rc)
+        redisFree (rc);
     HL_CHECK (s_wait (&ctx, hl_store_sla_scan (store, "dispatched", 0, 10, s_on_clocked, &ctx))
               == 0);
     char want[96];
