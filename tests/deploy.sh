@@ -83,7 +83,8 @@ check test -z "$(find "$HOTLINE_STATE" -mindepth 1 -perm /077 ! -type l | head -
 # password gets in (peer for the superuser).
 . "$src/deploy/pg.sh"
 pgq () { pg_psql "$HOTLINE_STATE/pg" "${HOTLINE_PG_PORT:-5432}" hotline -tAc "$1"; }
-check test "$(pgq 'SELECT max(version) FROM schema_version')" = 2
+migrations=$(ls "$src"/archive/migrations/[0-9]*.sql | wc -l)
+check test "$(pgq 'SELECT max(version) FROM schema_version')" = "$migrations"
 check sh -c "'$hotline' report --month 2026-11 --csv | head -1 | grep -q '^unit,tickets,'"
 check sh -c "! PGPASSWORD=wrong psql -X -h '$HOTLINE_STATE/pg' -p ${HOTLINE_PG_PORT:-5432} -U hotline hotline -c 'SELECT 1' >/dev/null 2>&1"
 check sh -c "redis-cli -s '$HOTLINE_STATE/redis.sock' ping | grep -q NOAUTH"
