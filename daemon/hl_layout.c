@@ -18,12 +18,16 @@ typedef struct {
     hl_layout_fn *fn;
     void *arg;
     long moved;                  //  keys the migration renamed
+    long folded;                 //  counter hashes folded into bucket 0
 } s_check_t;
 
 //  Set while a store is being migrated from layout 1, so that a migration
 //  cut short (a crash, a lost connection) is finished at the next start.
 //  It is set before the mark and removed after the last key moved.
 #define S_MIGRATING_KEY HL_LAYOUT_KEY ":migrating"
+//  The same for the fold of layout 3: set while the store-wide counters of
+//  a store of layout 2 or older still wait to be folded into bucket 0.
+#define S_FOLDING_KEY HL_LAYOUT_KEY ":folding"
 
 
 int
@@ -149,6 +153,117 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
     return -1;
 }
 
+//  ---------------------------------------------------------------------
+//  Layout 2 -> 3: the counters are kept per bucket, inside the transition
+//  (hl:{NN}:m:<day>, hl:{NN}:mi:<minute>). The store-wide hashes of
+//  layout 2 (hl:m:<day>, hl:mi:<minute>) are folded into bucket 0: each
+//  field added to the bucket's hash, the time to live kept, the old hash
+//  deleted, in one atomic step per hash (so a fold cut short and run again
+//  never adds a hash twice). Readers sum the buckets, so the figures of
+//  every day stay what they were.
+
+static const char s_fold_script[] =
+    "local f = redis.call('HGETALL', KEYS[1]) "
+    "for i = 1, #f, 2 do redis.call('HINCRBY', KEYS[2], f[i], f[i + 1]) end "
+    "local ttl = redis.call('TTL', KEYS[1]) "
+    "if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return #f / 2";
+
+static void s_fold_scan (s_check_t *check, const char *cursor);
+
+//  The bucket-0 key of layout 3 for a counter hash KEY of layout 2 in
+//  OUT; 0, or -1 if KEY is none.
+static int
+s_folded_name (const char *key, size_t len, char *out, size_t outlen)
+{
+    static const char *const kinds[] = { "m", "mi" };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t k = strlen (kinds[i]);
+        if (len > 4 + k && memcmp (key, "hl:", 3) == 0 && memcmp (key + 3, kinds[i], k) == 0
+            && key[3 + k] == ':')
+            return hl_bucket_key (out, outlen, 0, kinds[i], key + 4 + k, len - 4 - k) < 0 ? -1 : 0;
+    }
+    return -1;
+}
+
+static void
+s_on_fold_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    s_check_t *check = arg;
+    if (s_ended (check, reply, "folding the counters"))
+        return;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
+        || reply->element[0]->type != REDIS_REPLY_STRING
+        || reply->element[1]->type != REDIS_REPLY_ARRAY) {
+        s_finish (check, HL_LAYOUT_RETRY, "folding the counters: SCAN gave an unexpected reply");
+        return;
+    }
+    const redisReply *keys = reply->element[1];
+    for (size_t i = 0; i < keys->elements; i++) {
+        const redisReply *k = keys->element[i];
+        char to[HL_BUCKET_KEY_MAX + 64];
+        if (k->type != REDIS_REPLY_STRING || s_folded_name (k->str, k->len, to, sizeof to) != 0)
+            continue;
+        const char *eval[] = { "EVAL", s_fold_script, "2", k->str, to };
+        size_t lens[] = { 4, sizeof s_fold_script - 1, 1, k->len, strlen (to) };
+        if (hl_redis_command (redis, 5, eval, lens, NULL, NULL) == 0)
+            check->folded++;
+    }
+    s_fold_scan (check, reply->element[0]->str);
+}
+
+static void
+s_on_folded (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_check_t *check = arg;
+    if (s_ended (check, reply, "ending the fold"))
+        return;
+    hl_notice ("ticket store at layout %d: %ld store-wide counter hashes folded into bucket 0",
+               check->known, check->folded);
+    s_finish (check, HL_LAYOUT_OK, "");
+}
+
+//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes,
+//  behind every fold sent (one connection, in order).
+static void
+s_fold_scan (s_check_t *check, const char *cursor)
+{
+    if (strcmp (cursor, "0") == 0) {
+        const char *argv[] = { "DEL", S_FOLDING_KEY };
+        if (hl_redis_command (check->redis, 2, argv, NULL, s_on_folded, check) != 0)
+            free (check);
+        return;
+    }
+    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", "hl:m*", "COUNT", "1000" };
+    if (hl_redis_command (check->redis, 6, argv, NULL, s_on_fold_scanned, check) != 0)
+        free (check);
+}
+
+static void
+s_on_fold_flag (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_check_t *check = arg;
+    if (s_ended (check, reply, "reading the fold flag"))
+        return;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1)
+        s_fold_scan (check, "");
+    else
+        s_finish (check, HL_LAYOUT_OK, "");
+}
+
+//  The last step of every check: a fold flagged (now or by a start cut
+//  short) runs before the store is served.
+static void
+s_fold_if_flagged (s_check_t *check)
+{
+    const char *argv[] = { "EXISTS", S_FOLDING_KEY };
+    if (hl_redis_command (check->redis, 2, argv, NULL, s_on_fold_flag, check) != 0)
+        free (check);
+}
+
 static void
 s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -158,7 +273,7 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     hl_notice ("ticket store migrated to layout %d: %ld keys moved into their buckets",
                check->known, check->moved);
-    s_finish (check, HL_LAYOUT_OK, "");
+    s_fold_if_flagged (check);
 }
 
 static void
@@ -223,7 +338,7 @@ s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
         s_migrate_scan (check, "");
         return;
     }
-    s_finish (check, HL_LAYOUT_OK, "");
+    s_fold_if_flagged (check);
 }
 
 static void
@@ -278,6 +393,13 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
             return;
         }
     }
+    if (stored < 3 && check->known >= 3) {
+        const char *flag[] = { "SET", S_FOLDING_KEY, "1" };
+        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
+            free (check);
+            return;
+        }
+    }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);
     const char *argv[] = { "EVAL", s_mark_script, "1", HL_LAYOUT_KEY, known };
@@ -309,7 +431,7 @@ hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *
     s_check_t *check = calloc (1, sizeof *check);
     if (!check)
         abort ();
-    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0 };
+    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0, 0 };
     assert (check->known > 0);
     const char *argv[] = { "FUNCTION", "LIST", "LIBRARYNAME", "hotline", "WITHCODE" };
     size_t lens[] = { 8, 4, 11, 7, 8 };

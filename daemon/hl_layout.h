@@ -15,6 +15,8 @@
  *  same keys). Layout 2 put every key of a ticket in its bucket
  *  (hl_bucket): a store of layout 0 or 1 is migrated by renaming them, and
  *  a flag in the store makes a cut-short migration finish at the next start.
+ *  Layout 3 keeps the counters per bucket: the store-wide counter hashes of
+ *  an older store are folded into bucket 0, under a flag of their own.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -22,6 +22,8 @@
 --   hl:{NN}:sla:warned      zset    "<ticket>|<milestone>" warned, by due moment
 --   hl:{NN}:sla:overdue     zset    "<ticket>|<milestone>" overdue, by due moment
 --   hl:{NN}:lease           string  the hotlined instance firing the bucket's timers
+--   hl:{NN}:m:<yyyymmdd>    hash    the bucket's counters of a day (Metrics below)
+--   hl:{NN}:mi:<minute>     hash    the bucket's intake of a minute, by channel
 -- Still kept for the whole store, in no bucket (a single Redis, or a
 -- primary with replicas, until the outbox maintains them):
 --   hl:caller:<index>     zset    the caller's tickets by creation time (index: a
@@ -33,7 +35,7 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 2
+local LAYOUT_VERSION = 3
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -91,10 +93,12 @@ local function history_entries(hk)
 end
 
 -- ---------------------------------------------------------------------
--- Metrics (docs/metrics.md), kept as things happen, never by scanning:
---   hl:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
---                    unit "*" holds the hotline-wide counters
---   hl:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
+-- Metrics (docs/metrics.md), kept as things happen, never by scanning, in
+-- the bucket of the ticket they are about (inside its transition, so one
+-- call touches one slot); readers sum the buckets:
+--   hl:{NN}:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
+--                         unit "*" holds the hotline-wide counters
+--   hl:{NN}:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
 
 -- Days since 1970-01-01 in Beijing time (UTC+8) of the moment NOW (ms).
 local function day_number(now)
@@ -105,16 +109,34 @@ local function day_of(now)
   return civil_date(day_number(now))
 end
 
--- The counter hash of NOW's day. The library's state lives as long as it
--- is loaded, so the key is worked out once a day, not once a step.
-local counted_day, counted_key = nil, nil
+-- The counter hash of bucket TAG (hl:{NN}:) on day DAY (yyyymmdd).
+local function counter_key(tag, day)
+  return tag .. 'm:' .. day
+end
 
-local function count(now, unit, counter, by)
-  local d = day_number(now)
-  if counted_day ~= d then
-    counted_day, counted_key = d, 'hl:m:' .. civil_date(d)
+-- Adds BY (default 1) to UNIT's COUNTER of day DAY in bucket TAG.
+local function count_on(tag, day, unit, counter, by)
+  redis.call('HINCRBY', counter_key(tag, day), unit .. '|' .. counter, by or '1')
+end
+
+-- The same on NOW's day.
+local function count(tag, now, unit, counter, by)
+  count_on(tag, day_of(now), unit, counter, by)
+end
+
+-- What a new ticket counts, in its bucket TAG: the minute's and the
+-- day's intake by CHANNEL, and how it left intake (STATE, to UNIT).
+local function intake_metrics(tag, ticket, now, channel, state, unit, p)
+  local minute = tag .. 'mi:' .. math.floor(now / 60000)
+  if redis.call('HINCRBY', minute, channel, '1') == 1 then
+    redis.call('EXPIRE', minute, 7200)
   end
-  redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or '1')
+  count(tag, now, '*', 'intake:' .. channel)
+  if state == 'dispatched' then
+    count(tag, now, unit, 'dispatched')
+  elseif state == 'answered_directly' then
+    count(tag, now, '*', 'answered_directly')
+  end
 end
 
 -- The lifecycle table (core/lifecycle.json): OPEN, OPEN_STATES, RULES,
@@ -384,17 +406,7 @@ local function intake(keys, args)
   if #timers > 0 then
     redis.call('ZADD', tag .. 'timers', unpack(timers))
   end
-  local minute = 'hl:mi:' .. math.floor(now / 60000)
-  if redis.call('HINCRBY', minute, channel, '1') == 1 then
-    redis.call('EXPIRE', minute, 7200)
-  end
-  local counters = 'hl:m:' .. (tz == 480 and day or day_of(now))
-  redis.call('HINCRBY', counters, '*|intake:' .. channel, '1')
-  if state == 'dispatched' then
-    redis.call('HINCRBY', counters, unit .. '|dispatched', '1')
-  elseif state == 'answered_directly' then
-    redis.call('HINCRBY', counters, '*|answered_directly', '1')
-  end
+  intake_metrics(tag, ticket, now, channel, state, unit, p)
   -- New tickets are announced on hotlined's event socket, not in the
   -- stream: an append there cost a quarter of intake's time, and the
   -- ticket itself (hl:state:*) is the durable record of its arrival.
@@ -856,26 +868,27 @@ end
 -- depend on time or parameters. The on-time tests read the deadline each
 -- milestone had (stopping a clock keeps it).
 local function transition_metrics(k, t, action, rule, to, unit, p, now)
+  local tag = tag_of(k)
   local counts = rule.counts
   for i = 1, #counts do
-    count(now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
+    count(tag, now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
   end
   local lead = t.unit or ''
   if action == 'sign' then
-    if on_time(t, 'sign', now) then count(now, lead, 'signed_on_time') end
+    if on_time(t, 'sign', now) then count(tag, now, lead, 'signed_on_time') end
   elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
-    if on_time(t, 'contact', now) then count(now, lead, 'contacted_on_time') end
+    if on_time(t, 'contact', now) then count(tag, now, lead, 'contacted_on_time') end
   elseif action == 'reply' then
-    if on_time(t, 'reply', now) then count(now, lead, 'replied_on_time') end
+    if on_time(t, 'reply', now) then count(tag, now, lead, 'replied_on_time') end
     if not t.first_contact_ms and on_time(t, 'contact', now) then
-      count(now, lead, 'contacted_on_time')
+      count(tag, now, lead, 'contacted_on_time')
     end
-    count(now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
+    count(tag, now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
   elseif action == 'visit' then
-    if p.resolved == '1' then count(now, lead, 'resolved') end
-    count(now, lead, p.satisfaction)
+    if p.resolved == '1' then count(tag, now, lead, 'resolved') end
+    count(tag, now, lead, p.satisfaction)
   elseif action == 'visit_unreachable' and to == 'closed' then
-    count(now, lead, 'unreachable')
+    count(tag, now, lead, 'unreachable')
   end
 end
 
@@ -1187,26 +1200,24 @@ end
 
 local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 
--- hl_dash_summary: named args now_ms
--- returns {open counts (OPEN_STATES order), intake today (CHANNELS order)};
--- the deadlines at risk come from hl_sla_counts, one bucket at a time.
+-- hl_dash_summary: returns {open counts (OPEN_STATES order)}; the day's
+-- intake and the deadlines at risk come from hl_sla_counts, one bucket at
+-- a time.
 local function dash_summary(keys, args)
-  local now = tonumber(named(args).now_ms)
   local open = {}
   for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', 'hl:state:' .. st) end
-  local fields = {}
-  for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
-  local today = redis.call('HMGET', 'hl:m:' .. day_of(now), unpack(fields))
-  for i = 1, #today do today[i] = tonumber(today[i] or '0') end
-  return {open, today}
+  return {open}
 end
 
--- hl_sla_counts: one bucket's deadlines at risk.
--- KEYS[1]: the bucket's warned list, hl:{NN}:sla:warned (its overdue list
--- and tickets are derived from its tag)
--- returns {warned, overdue (not escalated), escalated}
+-- hl_sla_counts: one bucket's deadlines at risk, and its intake of a day.
+-- KEYS[1]: the bucket's warned list, hl:{NN}:sla:warned (its overdue list,
+-- counters and tickets are derived from its tag)
+-- Named args: day (yyyymmdd; none: no intake asked)
+-- returns {warned, overdue (not escalated), escalated, {intake of DAY in
+-- CHANNELS order}}
 local function sla_counts(keys, args)
   local tag = tag_of(keys[1])
+  local day = named(args).day
   if not tag then
     return redis.error_reply('ERR KEYS[1]: no bucket tag')
   end
@@ -1218,18 +1229,30 @@ local function sla_counts(keys, args)
       escalated = escalated + 1
     end
   end
-  return {redis.call('ZCARD', keys[1]), #overdue - escalated, escalated}
+  local intake = {}
+  if day then
+    local fields = {}
+    for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
+    intake = redis.call('HMGET', counter_key(tag, day), unpack(fields))
+    for i = 1, #intake do intake[i] = tonumber(intake[i] or '0') end
+  end
+  return {redis.call('ZCARD', keys[1]), #overdue - escalated, escalated, intake}
 end
 
--- hl_dash_intake: named args now_ms, minutes
+-- hl_dash_intake: one bucket's intake per minute.
+-- KEYS[1]: any key of the bucket, hl:{NN}:mi; named args now_ms, minutes
 -- returns one list per minute, oldest first: {minute_start_ms, counts in CHANNELS order}
 local function dash_intake(keys, args)
   local p = named(args)
+  local tag = tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
   local now, minutes = tonumber(p.now_ms), tonumber(p.minutes)
   local last = math.floor(now / 60000)
   local out = {}
   for mnt = last - minutes + 1, last do
-    local f = redis.call('HMGET', 'hl:mi:' .. mnt, unpack(CHANNELS))
+    local f = redis.call('HMGET', tag .. 'mi:' .. mnt, unpack(CHANNELS))
     local row = {tostring(mnt * 60000)}
     for i = 1, #CHANNELS do row[i + 1] = tonumber(f[i] or '0') end
     out[#out + 1] = row
@@ -1304,12 +1327,18 @@ local function lease(keys, args)
   return 1
 end
 
--- hl_dash_units: named args days ("yyyymmdd,yyyymmdd,..."); returns the
--- summed counters as a flat list "<unit>|<counter>", value, ...
+-- hl_dash_units: one bucket's counters of some days.
+-- KEYS[1]: any key of the bucket, hl:{NN}:m; named args days
+-- ("yyyymmdd,yyyymmdd,..."); returns the counters summed over the days as
+-- a flat list "<unit>|<counter>", value, ...
 local function dash_units(keys, args)
+  local tag = tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
   local sum = {}
   for day in string.gmatch(named(args).days or '', '%d+') do
-    local f = redis.call('HGETALL', 'hl:m:' .. day)
+    local f = redis.call('HGETALL', counter_key(tag, day))
     for i = 1, #f, 2 do
       sum[f[i]] = (sum[f[i]] or 0) + tonumber(f[i + 1])
     end

@@ -106,14 +106,14 @@ s_field (const char *ticket, const char *field, char *out, size_t len)
     freeReplyObject (r);
 }
 
-//  Every counter, summed over units and days. PRESENT: whether it exists
+//  Every counter, summed over buckets, units and days. PRESENT: whether it exists
 //  at all (a sum may move by 0).
 static void
 s_counters (long long sums[HL_LIFECYCLE_COUNTERS], int present[HL_LIFECYCLE_COUNTERS])
 {
     memset (sums, 0, sizeof (long long) * HL_LIFECYCLE_COUNTERS);
     memset (present, 0, sizeof (int) * HL_LIFECYCLE_COUNTERS);
-    redisReply *keys = redisCommand (s.redis, "KEYS hl:m:*");
+    redisReply *keys = redisCommand (s.redis, "KEYS hl:{*}:m:*");
     for (size_t k = 0; keys && k < keys->elements; k++) {
         redisReply *all = redisCommand (s.redis, "HGETALL %s", keys->element[k]->str);
         for (size_t i = 0; all && i + 1 < all->elements; i += 2) {
