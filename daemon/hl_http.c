@@ -45,6 +45,7 @@ struct hl_http {
     hl_httpd_t *httpd;
     hl_http_parts_t parts;
     char *token;
+    int weights[HL_LIFECYCLE_RATES];     //  the 考核 score's (score_weights)
     hl_httpd_req_t *sse[S_SSE_MAX];
     size_t n_sse;
     struct event *keepalive;
@@ -260,6 +261,11 @@ s_row_json (hl_http_t *self, hl_buf_t *b, const s_row_t *row)
                        (double) v[HL_COUNTER_HANDLING_MS_SUM] / (double) replied / 3.6e6);
     else
         hl_buf_puts (b, ",\"avg_handling_hours\":null");
+    double score = hl_lifecycle_score (v, self->weights);
+    if (score >= 0)
+        hl_buf_printf (b, ",\"score\":%.2f", score);
+    else
+        hl_buf_puts (b, ",\"score\":null");
     hl_buf_puts (b, "}");
 }
 
@@ -351,8 +357,45 @@ s_http_metrics (hl_http_t *self, hl_buf_t *b)
                        (double) st.slow_dropped);
 }
 
+//  One unit's rates (those with a denominator), or (SCORE) its score, as samples.
 static void
-s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3], hl_buf_t *b)
+s_unit_rates (hl_http_t *self, const s_row_t *row, int score, hl_buf_t *b)
+{
+    const long long *v = row->v;
+    if (score) {
+        double value = hl_lifecycle_score (v, self->weights);
+        if (value >= 0)
+            hl_buf_printf (b, "hotline_unit_score{unit=\"%s\"} %.2f\n", row->unit, value);
+        return;
+    }
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++) {
+        const hl_lifecycle_rate_t *rate = &hl_lifecycle_rates[i];
+        if (v[rate->den] > 0)
+            hl_buf_printf (b, "hotline_unit_rate{unit=\"%s\",rate=\"%s\"} %.6f\n", row->unit,
+                           rate->code, (double) s_rate_num (rate, v) / (double) v[rate->den]);
+    }
+}
+
+//  The rates of docs/metrics.md per unit (and "*", the hotline) over the
+//  month so far (Beijing days), then the 考核 scores.
+static void
+s_rates_metrics (hl_http_t *self, const struct s_units_sum *units, hl_buf_t *b)
+{
+    hl_metrics_family (b, "hotline_unit_rate", "gauge",
+                       "Rates per ticket of the month so far, by unit and rate (docs/metrics.md).");
+    for (int score = 0; score < 2; score++) {
+        if (score)
+            hl_metrics_family (b, "hotline_unit_score", "gauge",
+                               "Assessment score of the month so far, by unit (score_weights).");
+        for (size_t i = 0; i < units->n; i++)
+            s_unit_rates (self, &units->rows[i], score, b);
+        s_unit_rates (self, &units->total, score, b);
+    }
+}
+
+static void
+s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3],
+                const struct s_units_sum *units, hl_buf_t *b)
 {
     hl_metrics_render (self->parts.metrics, b);
     hl_metrics_family (b, "hotline_redis_rtt_seconds", "gauge",
@@ -373,6 +416,8 @@ s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3]
     for (int i = 0; r && i < 3; i++)
         hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
                            (double) at_risk[i]);
+    if (units)
+        s_rates_metrics (self, units, b);
     s_http_metrics (self, b);
 }
 
@@ -421,7 +466,7 @@ s_render (s_pending_t *p, const redisReply *reply)
             hl_buf_puts (&b, "]}");
             break;
         case S_METRICS:
-            s_metrics_text (self, reply, p->at_risk, &b);
+            s_metrics_text (self, reply, p->at_risk, p->units, &b);
             type = "text/plain; version=0.0.4; charset=utf-8";
             break;
     }
@@ -500,12 +545,32 @@ s_on_at_risk (int bucket, const redisReply *reply, void *arg)
 }
 
 static void
+s_on_month_done (int failed, void *arg)
+{
+    s_pending_t *p = arg;
+    if (s_every_bucket (p, failed))
+        s_ask_for (p, "hl_dash_summary", 0, NULL);
+}
+
+static void s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done);
+
+//  /metrics also has the units' rates of the month so far: their counters
+//  are read before the summary.
+static void
 s_on_at_risk_done (int failed, void *arg)
 {
     s_pending_t *p = arg;
     if (!s_every_bucket (p, failed))
         return;
-    s_ask_for (p, "hl_dash_summary", 0, NULL);
+    if (p->kind != S_METRICS) {
+        s_ask_for (p, "hl_dash_summary", 0, NULL);
+        return;
+    }
+    time_t today = (time_t) (hl_deadline_now (p->http->parts.deadline) / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&today, &tm);
+    today -= today % 86400;
+    s_ask_units (p, today - (time_t) (tm.tm_mday - 1) * 86400, today, s_on_month_done);
 }
 
 static void
@@ -673,6 +738,32 @@ s_param (hl_httpd_req_t *req, const char *key, char *out, size_t outlen, const c
     return hl_httpd_req_param (req, key, out, outlen) == 1 ? out : dflt;
 }
 
+//  Asks every bucket for the counters of the days A..Z (midnights, UTC
+//  seconds), summed into P->units; DONE once all have answered.
+static void
+s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done)
+{
+    //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
+    int n = (int) ((z - a) / 86400) + 1;
+    hl_buf_t days = HL_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        time_t t = a + (time_t) i * 86400;
+        struct tm tm;
+        char day[12];
+        gmtime_r (&t, &tm);
+        strftime (day, sizeof day, "%Y%m%d", &tm);
+        hl_buf_printf (&days, "%s%s", i ? "," : "", day);
+    }
+    const char *argv[] = { "days", days.data };
+    snprintf (p->from, sizeof p->from, "%.8s", days.data);
+    snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
+    p->units = s_units_sum_new ();
+    if (hl_store_fcall_buckets (p->http->parts.store, "hl_dash_units", "m", 2, argv, s_on_units,
+                                done, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
+    hl_buf_free (&days);
+}
+
 static void
 s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
 {
@@ -686,26 +777,8 @@ s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
         hl_httpd_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
         return;
     }
-    //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
-    int n = (int) ((z - a) / 86400) + 1;
-    hl_buf_t days = HL_BUF_INIT;
-    for (int i = 0; i < n; i++) {
-        time_t t = a + (time_t) i * 86400;
-        struct tm tm;
-        char day[12];
-        gmtime_r (&t, &tm);
-        strftime (day, sizeof day, "%Y%m%d", &tm);
-        hl_buf_printf (&days, "%s%s", i ? "," : "", day);
-    }
-    const char *argv[] = { "days", days.data };
     s_pending_t *p = s_pending_new (self, req, csv ? S_UNITS_CSV : S_UNITS);
-    snprintf (p->from, sizeof p->from, "%.8s", days.data);
-    snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
-    p->units = s_units_sum_new ();
-    if (hl_store_fcall_buckets (self->parts.store, "hl_dash_units", "m", 2, argv, s_on_units,
-                                s_on_summed, p) != 0)
-        s_unanswered (p, "the ticket store is not reachable");
-    hl_buf_free (&days);
+    s_ask_units (p, a, z, s_on_summed);
 }
 
 static int
@@ -876,6 +949,11 @@ hl_http_new (struct event_base *base, const hl_config_t *cfg, const hl_http_part
         abort ();
     self->parts = *parts;
     self->token = token;
+    if (hl_lifecycle_weights (cfg->score_weights, self->weights, err, errlen) != 0) {
+        hl_secret_free (&self->token);
+        free (self);
+        return NULL;
+    }
     hl_httpd_opts_t opts;
     hl_httpd_opts_default (&opts);
     opts.name = "dashboard";

@@ -125,16 +125,17 @@ local function count(tag, now, unit, counter, by)
 end
 
 -- What a new ticket counts, in its bucket TAG: the minute's and the
--- day's intake by CHANNEL, and how it left intake (STATE, to UNIT).
+-- day's intake by CHANNEL, the tickets taken, and whether it was
+-- answered directly (STATE). A ticket dispatched at intake counts its
+-- figures per ticket (fig_intake).
 local function intake_metrics(tag, ticket, now, channel, state, unit, p)
   local minute = tag .. 'mi:' .. math.floor(now / 60000)
   if redis.call('HINCRBY', minute, channel, '1') == 1 then
     redis.call('EXPIRE', minute, 7200)
   end
   count(tag, now, '*', 'intake:' .. channel)
-  if state == 'dispatched' then
-    count(tag, now, unit, 'dispatched')
-  elseif state == 'answered_directly' then
+  count(tag, now, '*', 'taken')
+  if state == 'answered_directly' then
     count(tag, now, '*', 'answered_directly')
   end
 end
@@ -315,6 +316,140 @@ local function sla_running(t, m)
   return st and st ~= 'met'
 end
 
+-- ---------------------------------------------------------------------
+-- Figures per ticket (docs/metrics.md). A rate counts tickets, each once:
+-- its denominator is what was due of a ticket in the period, counted into
+-- the day the due moment falls on (and for the unit it was due from) when
+-- the clock is armed; its numerator is counted into the same day and unit
+-- when the milestone is met, so no rate can pass 100 %. What a ticket
+-- counted where is kept in its field 'mc', so that a deadline armed anew
+-- moves the ticket (once) while the milestone is pending, a reply sent
+-- back takes its numerator back, and an appeal granted takes everything
+-- back. 'mc' is "[x]" (x: excluded on appeal) then entries "ID,UNIT,DAY,FLAGS;"
+-- where FLAGS are the numerators counted (letters below) and '!' once the
+-- milestone is met (the entry stays where it is from then on).
+
+-- Each entry's denominator, and its numerators by letter. S, C, R, V: the
+-- sign, contact, reply and visit deadlines; D: the ticket dispatched to a
+-- unit (one entry per unit); Q: the caller's rating (the latest one).
+local ENTRY_DEN = {S = 'sign_due', C = 'contact_due', R = 'reply_due', V = 'visit_due',
+                   D = 'dispatched', Q = 'rated'}
+local ENTRY_NUM = {S = {o = 'signed_on_time'},
+                   C = {o = 'contacted_on_time', r = 'responded_on_time'},
+                   R = {o = 'replied_on_time'}, V = {d = 'visit_done'},
+                   D = {t = 'returned', p = 'reopened'},
+                   Q = {r = 'resolved', s = 'satisfied', b = 'basically_satisfied',
+                        u = 'unsatisfied'}}
+local MILESTONE_ENTRY = {sign = 'S', contact = 'C', reply = 'R', visit = 'V'}
+local RATING_LETTER = {satisfied = 's', basically_satisfied = 'b', unsatisfied = 'u'}
+
+-- The entries of ticket K for one step: read once, written once (fig_save).
+local FIG = nil
+
+local function fig_load(k)
+  local raw = redis.call('HGET', k, 'mc') or ''
+  FIG = {k = k, tag = tag_of(k), excluded = string.sub(raw, 1, 1) == 'x', list = {},
+         dirty = false}
+  for id, unit, day, flags in string.gmatch(raw, '(%u),([^,;]*),(%d+),([^,;]*);') do
+    FIG.list[#FIG.list + 1] = {id = id, unit = unit, day = day, flags = flags}
+  end
+  return FIG
+end
+
+local function fig_text(f)
+  local out = {f.excluded and 'x' or ''}
+  for _, e in ipairs(f.list) do
+    out[#out + 1] = e.id .. ',' .. e.unit .. ',' .. e.day .. ',' .. e.flags .. ';'
+  end
+  return table.concat(out)
+end
+
+local function fig_save(f)
+  if f.dirty then redis.call('HSET', f.k, 'mc', fig_text(f)) end
+  FIG = nil
+end
+
+-- The entry ID (of UNIT, for D), or nil.
+local function fig_find(f, id, unit)
+  for _, e in ipairs(f.list) do
+    if e.id == id and (id ~= 'D' or e.unit == unit) then return e end
+  end
+  return nil
+end
+
+local function has(flags, letter)
+  return string.find(flags, letter, 1, true) ~= nil
+end
+
+-- Adds BY to entry E's denominator and to each numerator it counted.
+local function fig_add(f, e, by)
+  count_on(f.tag, e.day, e.unit, ENTRY_DEN[e.id], by)
+  for letter, counter in pairs(ENTRY_NUM[e.id]) do
+    if has(e.flags, letter) then count_on(f.tag, e.day, e.unit, counter, by) end
+  end
+end
+
+-- Entry ID is due from UNIT on DAY: counted once; a deadline (S, C, R,
+-- V) while pending is moved there (with what it counted) if it was
+-- counted elsewhere. A dispatch (D) stays on its first day.
+local function fig_due(f, id, unit, day)
+  if f.excluded or unit == '' then return end
+  local e = fig_find(f, id, unit)
+  if not e then
+    e = {id = id, unit = unit, day = day, flags = ''}
+    f.list[#f.list + 1] = e
+    fig_add(f, e, 1)
+    f.dirty = true
+  elseif id ~= 'D' and not has(e.flags, '!') and (e.unit ~= unit or e.day ~= day) then
+    fig_add(f, e, -1)
+    e.unit, e.day = unit, day
+    fig_add(f, e, 1)
+    f.dirty = true
+  end
+end
+
+-- Counts (BY 1) or takes back (BY -1) numerator LETTER of entry E, once.
+local function fig_num(f, e, letter, by)
+  if f.excluded or not e or has(e.flags, letter) == (by > 0) then return end
+  count_on(f.tag, e.day, e.unit, ENTRY_NUM[e.id][letter], by)
+  e.flags = by > 0 and (e.flags .. letter) or string.gsub(e.flags, letter, '')
+  f.dirty = true
+end
+
+-- Marks entry E met (it moves no more), or pending again (MET false).
+local function fig_met(f, e, met)
+  if f.excluded or not e or has(e.flags, '!') == met then return end
+  e.flags = met and (e.flags .. '!') or string.gsub(e.flags, '!', '')
+  f.dirty = true
+end
+
+-- Takes entry E out of the figures.
+local function fig_drop(f, e)
+  fig_add(f, e, -1)
+  for i, x in ipairs(f.list) do
+    if x == e then table.remove(f.list, i) break end
+  end
+  f.dirty = true
+end
+
+-- Milestone M's deadline DUE (ms, or '') was armed for UNIT: the ticket
+-- is due then (pending milestones only).
+local function fig_armed(f, m, unit, due)
+  local at = tonumber(due or '')
+  if at then fig_due(f, MILESTONE_ENTRY[m], unit, day_of(at)) end
+end
+
+-- The entries of a new ticket leaving intake for UNIT (STATE dispatched),
+-- its sign deadline SIGN_DUE; as the value of its field 'mc' ('' if none).
+local function fig_intake(tag, now, state, unit, sign_due)
+  if state ~= 'dispatched' then return '' end
+  local f = {tag = tag, excluded = false, list = {}}
+  fig_due(f, 'D', unit, day_of(now))
+  fig_armed(f, 'sign', unit, sign_due)
+  return fig_text(f)
+end
+
+
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
 -- KEYS[1]: the request's idempotency record, hl:{NN}:idem:<channel>:<rid>;
@@ -382,6 +517,7 @@ local function intake(keys, args)
     field('sla_sign_due', p.sign_due or '')
     field('sla_sign_esc', p.sign_esc or '')
     field('sla_gen', p.sla_gen or '')
+    field('mc', fig_intake(tag, now, state, unit, p.sign_due))
     entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
     -- Only the next reminder of a clock waits in the bucket's timers; firing it
     -- arms the one after (hl_timer_fire).
@@ -717,6 +853,15 @@ APPLY.link_repeat = function (t, p, k, now, lead, actor, ticket)
   put('repeat_of', p.repeat_of)
 end
 
+-- 申诉 granted: the ticket leaves the unit's figures (ticket_figures), the
+-- decision (the note) is in the history. Once.
+APPLY.grant_appeal = function (t, p, k, now)
+  if string.sub(redis.call('HGET', k, 'mc') or '', 1, 1) == 'x' then
+    return nil, fail('invalid_transition', 'an appeal was granted for this ticket already')
+  end
+  put('appeal_ms', now)
+end
+
 local function paused(t)
   return string.sub(t.sla_pauses or '', -1) == '-'
 end
@@ -863,33 +1008,85 @@ local function history_note(action, p)
   return note
 end
 
--- The counters a transition moves: those the table says it always
--- counts, for the unit after the move (or the hotline), then those that
--- depend on time or parameters. The on-time tests read the deadline each
--- milestone had (stopping a clock keeps it).
-local function transition_metrics(k, t, action, rule, to, unit, p, now)
+-- The ticket's figures a transition moves (per ticket, see Figures per
+-- ticket): milestones met on time or not, a reply sent back, a return or
+-- a reopening charged to the unit, the latest rating, an appeal granted.
+-- ARMED: the deadlines armed in this step, {milestone, due}, for UNIT.
+local function ticket_figures(k, t, action, to, unit, p, now, armed)
+  local f = fig_load(k)
+  if f.excluded then FIG = nil return end
+  local lead = t.unit or ''
+  if action == 'sign' then
+    local e = fig_find(f, 'S')
+    if on_time(t, 'sign', now) then fig_num(f, e, 'o', 1) end
+    fig_met(f, e, true)
+  end
+  if (action == 'progress' and to == 'in_progress' or action == 'reply')
+     and not t.first_contact_ms then
+    local e, s = fig_find(f, 'C'), fig_find(f, 'S')
+    if on_time(t, 'contact', now) then
+      fig_num(f, e, 'o', 1)
+      if s and has(s.flags, 'o') then fig_num(f, e, 'r', 1) end
+    end
+    fig_met(f, e, true)
+  end
+  if action == 'reply' then
+    local e = fig_find(f, 'R')
+    if on_time(t, 'reply', now) then fig_num(f, e, 'o', 1) end
+    fig_met(f, e, true)
+  elseif action == 'reject_reply' or action == 'rehandle' then
+    local e = fig_find(f, 'R')
+    fig_num(f, e, 'o', -1)
+    fig_met(f, e, false)
+  end
+  if action == 'return' then fig_num(f, fig_find(f, 'D', lead), 't', 1) end
+  if action == 'rehandle' then fig_num(f, fig_find(f, 'D', lead), 'p', 1) end
+  if action == 'visit' then
+    local v = fig_find(f, 'V')
+    fig_num(f, v, 'd', 1)
+    fig_met(f, v, true)
+    local q = fig_find(f, 'Q')
+    if q then fig_drop(f, q) end
+    fig_due(f, 'Q', lead, day_of(now))
+    q = fig_find(f, 'Q')
+    if p.resolved == '1' then fig_num(f, q, 'r', 1) end
+    if RATING_LETTER[p.satisfaction] then fig_num(f, q, RATING_LETTER[p.satisfaction], 1) end
+  end
+  if RULES[action].routes then fig_due(f, 'D', unit, day_of(now)) end
+  for _, a in ipairs(armed) do fig_armed(f, a[1], unit, a[2]) end
+  if not OPEN[to] then
+    -- Closed before a deadline was met (merged, say): no longer due.
+    for _, id in ipairs({'S', 'C', 'R'}) do
+      local e = fig_find(f, id)
+      if e and not has(e.flags, '!') then fig_drop(f, e) end
+    end
+  end
+  if action == 'grant_appeal' then
+    for _, e in ipairs(f.list) do fig_add(f, e, -1) end
+    f.excluded, f.dirty = true, true
+  end
+  fig_save(f)
+end
+
+-- The counters a transition moves: the events the table says it always
+-- counts (for the unit after the move, or the hotline), the handling
+-- time, 联系不上, a direct answer (into the day the ticket came in: its
+-- rate's denominator), then the ticket's figures.
+local function transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   local tag = tag_of(k)
   local counts = rule.counts
   for i = 1, #counts do
     count(tag, now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
   end
   local lead = t.unit or ''
-  if action == 'sign' then
-    if on_time(t, 'sign', now) then count(tag, now, lead, 'signed_on_time') end
-  elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
-    if on_time(t, 'contact', now) then count(tag, now, lead, 'contacted_on_time') end
-  elseif action == 'reply' then
-    if on_time(t, 'reply', now) then count(tag, now, lead, 'replied_on_time') end
-    if not t.first_contact_ms and on_time(t, 'contact', now) then
-      count(tag, now, lead, 'contacted_on_time')
-    end
+  if action == 'reply' then
     count(tag, now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
-  elseif action == 'visit' then
-    if p.resolved == '1' then count(tag, now, lead, 'resolved') end
-    count(tag, now, lead, p.satisfaction)
   elseif action == 'visit_unreachable' and to == 'closed' then
     count(tag, now, lead, 'unreachable')
+  elseif action == 'answer_directly' then
+    count_on(tag, day_of(tonumber(t.created_ms or now)), '*', 'answered_directly')
   end
+  ticket_figures(k, t, action, to, unit, p, now, armed)
 end
 
 -- The fields a transition reads (not the whole hash: the content and the
@@ -989,11 +1186,12 @@ local function transition(keys, args)
   -- Moments hotlined computed beforehand (it knew the ticket, and took
   -- the clock to start now) are armed here, in the same step; the rest it
   -- arms afterwards.
-  local later = {}
+  local later, armed = {}, {}
   for _, m in ipairs(arm) do
     local f = FIELD[m]
     if p[f.pre_due] and not paused(t) and t[f.start] == now then
       sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
+      armed[#armed + 1] = {m, p[f.pre_due]}
     else
       later[#later + 1] = m
     end
@@ -1006,7 +1204,7 @@ local function transition(keys, args)
   history_add(keys[2],
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
-  transition_metrics(k, t, action, rule, to, unit, p, now)
+  transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   -- The stream keeps what a notifier must not miss: answers to callers
   -- (and reminders, from hl_timer_fire). Every transition is announced on
   -- hotlined's event socket and kept in the ticket's history.
@@ -1086,7 +1284,7 @@ local function sla_arm(keys, args)
   local p = named(args)
   local ticket, gen, reset = p.ticket or '', p.gen or '', p.reset == '1'
   local k = keys[1]
-  local armed = 0
+  local armed = {}
   if k ~= tkey(ticket, 't') then
     return redis.error_reply('ERR KEYS[1] is not the hash of ticket ' .. ticket)
   end
@@ -1104,15 +1302,20 @@ local function sla_arm(keys, args)
     if f[1] == start and f[2] and f[2] ~= 'met' then
       local fired = reset and 0 or tonumber(f[3] or '0')
       sla_set(k, ticket, m, {warn, due, esc}, fired)
+      armed[#armed + 1] = {m, due}
       if reset then
         put(fm.fired, '0', fm.status, 'running')
       end
-      armed = armed + 1
     end
   end
-  if armed > 0 then put('sla_gen', gen) end
+  if #armed > 0 then
+    put('sla_gen', gen)
+    local figures, unit = fig_load(k), redis.call('HGET', k, 'unit') or ''
+    for _, a in ipairs(armed) do fig_armed(figures, a[1], unit, a[2]) end
+    fig_save(figures)
+  end
   flush(k)
-  return armed
+  return #armed
 end
 
 local LEVEL_ACTION = {warn = 'remind', overdue = 'overdue', escalate = 'escalate'}
