@@ -365,7 +365,7 @@ s_unit (hl_buf_t *b, const char *unit, const char *name, int dispatched, int sig
             hl_buf_printf (b, ",\"%s\":%.6f", r[i].k, (double) r[i].n / r[i].d);
         else
             hl_buf_printf (b, ",\"%s\":null", r[i].k);
-    hl_buf_puts (b, ",\"avg_handling_hours\":null}");
+    hl_buf_printf (b, ",\"avg_handling_hours\":null,\"score\":%s}", visited ? "50.00" : "null");
 }
 
 //  Every line of TEXT fits in COLS columns, and there are at most ROWS.
@@ -439,6 +439,8 @@ test_frame (void)
     CHECK (strstr (out.data, "100.0% (1/1)") && strstr (out.data, "66.7% (2/3)"));
     CHECK (strstr (out.data, "  1  市医疗保障局") && strstr (out.data, "  2  市人力资源和社会保障局"));
     CHECK (strstr (out.data, "  —  江城区城市管理和综合执法局"));
+    //  The 考核 score as hotlined gives it, "—" without one.
+    CHECK (strstr (out.data, "考核") && strstr (out.data, "  50.0 "));
     CHECK (strstr (out.data, "q 退出"));
     CHECK (strcmp (hl_top_frame_sort_name (f), "满意率") == 0);
 
