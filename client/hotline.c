@@ -111,6 +111,7 @@ s_usage (void)
         "  link-repeat TICKET EARLIER                  重复来电: the caller's earlier ticket\n"
         "  pause TICKET --note WHY                     stop the SLA clock (dispatcher)\n"
         "  resume TICKET                               start it again (dispatcher)\n"
+        "  grant-appeal TICKET --note DECISION         申诉通过: out of the units' figures (dispatcher)\n"
         "The actor defaults to HOTLINE_ACTOR, else (over CURVE) the key's owner, else\n"
         "dispatcher:$USER or agent:$USER.\n"
         "\n"
@@ -434,6 +435,7 @@ static const s_action_cmd_t s_action_cmds[] = {
     { "link-repeat", HOTLINE__ACTION__ACTION_LINK_REPEAT, "repeat_of" },
     { "pause", HOTLINE__ACTION__ACTION_PAUSE, NULL },
     { "resume", HOTLINE__ACTION__ACTION_RESUME, NULL },
+    { "grant-appeal", HOTLINE__ACTION__ACTION_GRANT_APPEAL, NULL },
     { NULL, 0, NULL }
 };
 

@@ -146,7 +146,8 @@ s_add_route (hl_catalogue_t *self, const char *category, const char *area,
     return 0;
 }
 
-//  A category is a code or a group "XX.*"; an area a code or "*".
+//  A category is a code of any level (大类.小类.细类) or a group "XX.*"
+//  (a 大类 and everything under it); an area a code or "*".
 static int
 s_pattern_ok (const char *p, int is_area, char *err, size_t errlen)
 {
@@ -154,9 +155,16 @@ s_pattern_ok (const char *p, int is_area, char *err, size_t errlen)
         return 1;
     size_t n = strlen (p);
     if (!is_area && n > 2 && strcmp (p + n - 2, ".*") == 0
-        && hl_text_is_code (p, n - 2, HL_CODE_MAX))
+        && hl_text_is_code (p, n - 2, HL_CODE_MAX) && memchr (p, '.', n - 2) == NULL)
         return 1;
-    return s_code_ok (p, is_area ? "area" : "category", err, errlen);
+    if (!s_code_ok (p, is_area ? "area" : "category", err, errlen))
+        return 0;
+    if (!is_area && hl_codes_category_level (p) == 0) {
+        snprintf (err, errlen, "category '%s': at most %d levels (大类.小类.细类), none empty",
+                  p, HL_CODES_LEVELS);
+        return 0;
+    }
+    return 1;
 }
 
 static int
@@ -262,31 +270,49 @@ s_find (const hl_catalogue_t *self, const char *category, const char *area)
     return bsearch (&key, self->routes, self->n_routes, sizeof key, s_route_cmp);
 }
 
+//  Fills ROUTE from the route of CATEGORY (or, for a 大类, its group
+//  "XX.*") in AREA, if there is one; RULE says which rule it was.
+static int
+s_route_at (const hl_catalogue_t *self, const char *category, int group, const char *area,
+            const char *rule, hl_route_t *route)
+{
+    char key[HL_CODE_MAX + 3];
+    snprintf (key, sizeof key, group ? "%s.*" : "%s", category);
+    const s_route_t *r = s_find (self, key, area);
+    if (!r)
+        return 0;
+    memset (route, 0, sizeof *route);
+    route->lead = r->lead;
+    for (int k = 0; k < r->n_assist; k++)
+        route->assist[k] = r->assist[k];
+    route->n_assist = r->n_assist;
+    route->rule = rule;
+    return 1;
+}
+
+//  From the ticket's own category up through its levels (细类, 小类, 大类;
+//  a 大类 also as the group "XX.*"), each in the area before anywhere;
+//  then the area's government.
 int
 hl_catalogue_route (const hl_catalogue_t *self, const char *category, const char *area,
                     hl_route_t *route)
 {
-    static const char *rules[] = { "category+area", "category", "group+area", "group",
-                                   "area government" };
-    char group[HL_CODE_MAX + 3];
-    size_t glen = strcspn (category, ".");
-    snprintf (group, sizeof group, "%.*s.*", (int) (glen < HL_CODE_MAX ? glen : HL_CODE_MAX),
-              category);
-    const char *try[5][2] = { { category, area }, { category, "*" }, { group, area },
-                              { group, "*" }, { "", area } };
-    for (int i = 0; i < 5; i++) {
-        const s_route_t *r = s_find (self, try[i][0], try[i][1]);
-        if (!r)
-            continue;
-        memset (route, 0, sizeof *route);
-        route->lead = r->lead;
-        for (int k = 0; k < r->n_assist; k++)
-            route->assist[k] = r->assist[k];
-        route->n_assist = r->n_assist;
-        route->rule = rules[i];
-        return 0;
+    static const char *rules[3][2] = { { "category+area", "category" },
+                                       { "parent+area", "parent" },
+                                       { "group+area", "group" } };
+    char code[HL_CODE_MAX + 1], up[HL_CODE_MAX + 1];
+    snprintf (code, sizeof code, "%s", category);
+    for (int own = 1; *code; own = 0) {
+        int top = strchr (code, '.') == NULL;
+        const char *const *rule = rules[own ? 0 : top ? 2 : 1];
+        for (int anywhere = 0; anywhere < 2; anywhere++)
+            for (int group = 0; group <= top; group++)
+                if (s_route_at (self, code, group, anywhere ? "*" : area, rule[anywhere], route))
+                    return 0;
+        hl_codes_category_parent (code, up, sizeof up);
+        memcpy (code, up, sizeof code);
     }
-    return -1;
+    return s_route_at (self, "", 0, area, "area government", route) ? 0 : -1;
 }
 
 static const s_unit_t *

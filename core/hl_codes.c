@@ -53,6 +53,11 @@ s_on_line (const char *section, const char *key, const char *value, void *arg,
                   key, HL_CODE_MAX);
         return -1;
     }
+    if (t == &self->table[HL_CODES_CATEGORY] && hl_codes_category_level (key) == 0) {
+        snprintf (err, errlen, "category '%s': at most %d levels (大类.小类.细类), none empty",
+                  key, HL_CODES_LEVELS);
+        return -1;
+    }
     if (*value == 0 || hl_text_check (value, strlen (value), 0, NULL) != HL_TEXT_OK) {
         snprintf (err, errlen, "code '%s' needs a name in UTF-8", key);
         return -1;
@@ -166,4 +171,31 @@ hl_codes_name_at (const hl_codes_t *self, hl_codes_kind_t kind, size_t i)
 {
     assert (i < self->table[kind].count);
     return self->table[kind].entries[i].name;
+}
+
+int
+hl_codes_category_level (const char *code)
+{
+    assert (code);
+    int level = 1;
+    size_t part = 0;
+    for (const char *c = code; *c; c++)
+        if (*c == '.') {
+            if (part == 0)
+                return 0;
+            level++;
+            part = 0;
+        }
+        else
+            part++;
+    return part > 0 && level <= HL_CODES_LEVELS ? level : 0;
+}
+
+void
+hl_codes_category_parent (const char *code, char *out, size_t outlen)
+{
+    assert (code && out && outlen);
+    const char *dot = strrchr (code, '.');
+    size_t n = dot ? (size_t) (dot - code) : 0;
+    snprintf (out, outlen, "%.*s", (int) n, code);
 }

@@ -10,6 +10,13 @@
  *
  *  Intake refuses a ticket whose category or area is not listed, so that
  *  dispatch and statistics never meet a code nobody can route.
+ *
+ *  Categories have up to three levels, 大类.小类.细类, one part each
+ *  between dots: SB (社会保障), SB.01 (社保缴费与查询), SB.01.02 (缴费基数).
+ *  The flat codes of earlier catalogues (SB.01) are 小类 of the 大类 their
+ *  first part names, so old tickets and files keep their meaning; a code's
+ *  parents need not be listed. The dispatch catalogue may route on any
+ *  level (hl_catalogue: the most specific wins).
  */
 #ifndef HL_CODES_H_INCLUDED
 #define HL_CODES_H_INCLUDED
@@ -24,6 +31,7 @@ typedef enum {
 } hl_codes_kind_t;
 
 #define HL_CODE_MAX 32
+#define HL_CODES_LEVELS 3          //  大类, 小类, 细类
 
 //  Load a catalogue file. NULL with "FILE:LINE: message" in ERR on error.
 hl_codes_t *hl_codes_load (const char *path, char *err, size_t errlen);
@@ -36,6 +44,13 @@ void hl_codes_destroy (hl_codes_t **self_p);
 //  The name of CODE[0..len) in catalogue KIND, or NULL if unknown.
 const char *hl_codes_lookup (const hl_codes_t *self, hl_codes_kind_t kind,
                              const char *code, size_t len);
+
+//  The level of category CODE: 1 (大类), 2 (小类) or 3 (细类); 0 if it has
+//  more parts, or an empty one.
+int hl_codes_category_level (const char *code);
+
+//  The parent of category CODE (one level up) in OUT ("" for a 大类).
+void hl_codes_category_parent (const char *code, char *out, size_t outlen);
 
 //  Number of codes of KIND, and the I-th code and name (sorted by code).
 size_t hl_codes_count (const hl_codes_t *self, hl_codes_kind_t kind);

@@ -2,6 +2,7 @@
 #include "hl_lifecycle.h"
 
 #include <assert.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -101,4 +102,72 @@ hl_lifecycle_counter_named (const char *code)
     const hl_lifecycle_counter_t *c =
         S_NAMED (hl_lifecycle_counters, HL_LIFECYCLE_COUNTERS, hl_lifecycle_counter_t, code);
     return c ? (int) (c - hl_lifecycle_counters) : -1;
+}
+
+int
+hl_lifecycle_rate_named (const char *code)
+{
+    const hl_lifecycle_rate_t *r =
+        S_NAMED (hl_lifecycle_rates, HL_LIFECYCLE_RATES, hl_lifecycle_rate_t, code);
+    return r ? (int) (r - hl_lifecycle_rates) : -1;
+}
+
+//  One "RATE:WEIGHT" of the weights into WEIGHTS; SEEN marks the rates named.
+static int
+s_weight_item (const char *item, int weights[], bool seen[], char *err, size_t errlen)
+{
+    char code[64];
+    int weight, used = 0;
+    if (sscanf (item, " %63[a-z_]:%d %n", code, &weight, &used) != 2 || item[used]) {
+        snprintf (err, errlen, "score_weights: '%s' is not RATE:WEIGHT", item);
+        return -1;
+    }
+    int r = hl_lifecycle_rate_named (code);
+    if (r < 0 || seen[r]) {
+        snprintf (err, errlen, "score_weights: '%s' is not a rate named once", code);
+        return -1;
+    }
+    if (weight < 0 || weight > 1000) {
+        snprintf (err, errlen, "score_weights: %s: a weight is 0-1000", code);
+        return -1;
+    }
+    seen[r] = true;
+    weights[r] = weight;
+    return 0;
+}
+
+int
+hl_lifecycle_weights (const char *text, int weights[HL_LIFECYCLE_RATES], char *err,
+                      size_t errlen)
+{
+    assert (text && weights);
+    bool seen[HL_LIFECYCLE_RATES] = { false };
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++)
+        weights[i] = *text ? 0 : hl_lifecycle_rates[i].weight;
+    char copy[512], *save = NULL;
+    if (strlen (text) >= sizeof copy) {
+        snprintf (err, errlen, "score_weights: too long");
+        return -1;
+    }
+    snprintf (copy, sizeof copy, "%s", text);
+    for (char *item = strtok_r (copy, ",", &save); item; item = strtok_r (NULL, ",", &save))
+        if (s_weight_item (item, weights, seen, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+double
+hl_lifecycle_score (const long long *v, const int weights[HL_LIFECYCLE_RATES])
+{
+    double sum = 0, total = 0;
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++) {
+        const hl_lifecycle_rate_t *r = &hl_lifecycle_rates[i];
+        long long den = v[r->den];
+        if (weights[i] <= 0 || den <= 0)
+            continue;
+        double rate = (double) (v[r->num[0]] + (r->num[1] >= 0 ? v[r->num[1]] : 0)) / (double) den;
+        sum += weights[i] * (r->lower_is_better ? 1.0 - rate : rate);
+        total += weights[i];
+    }
+    return total > 0 ? 100.0 * sum / total : -1;
 }

@@ -35,4 +35,18 @@ const hl_lifecycle_condition_t *hl_lifecycle_condition_named (const char *code);
 const hl_lifecycle_field_t *hl_lifecycle_field_named (const char *code);
 int hl_lifecycle_counter_named (const char *code);
 
+//  The rate with CODE, its index in hl_lifecycle_rates; -1 if none.
+int hl_lifecycle_rate_named (const char *code);
+
+//  The 考核 score's weights per rate (index as hl_lifecycle_rates) from
+//  TEXT, "RATE:WEIGHT,..." (each 0-1000, a rate named at most once, the
+//  others 0); "" gives the table's defaults. 0, or -1 with ERR said.
+int hl_lifecycle_weights (const char *text, int weights[HL_LIFECYCLE_RATES], char *err,
+                          size_t errlen);
+
+//  The score of counters V (index as hl_lifecycle_counters) under WEIGHTS:
+//  100 x the weighted mean of the weighted rates that have a denominator
+//  (1 - rate for those lower_is_better); -1 if none has.
+double hl_lifecycle_score (const long long *v, const int weights[HL_LIFECYCLE_RATES]);
+
 #endif

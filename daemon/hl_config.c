@@ -1,5 +1,6 @@
 /*  hl_config: hotlined settings. See hl_config.h. */
 #include "hl_config.h"
+#include "hl_lifecycle.h"
 #include "hl_conf.h"
 #include "hl_log.h"
 #include "hl_sla_conf.h"
@@ -68,6 +69,8 @@ static const s_setting_t s_settings[] = {
     S_NUM (return_window_wd, 0, 30, "working days after signing a unit may still return (0: only before)"),
     S_NUM (visit_tries, 0, 20, "unreachable 回访 attempts that close a ticket as 联系不上 (0: never)"),
     S_STR (extension_limits, "延期 granted per request type, TYPE:TIMES:DAYS,... (TYPE * for the rest)"),
+    S_STR (score_weights, "考核 score weights per rate, RATE:WEIGHT,... (empty: response_rate 30, "
+                          "resolution_rate 35, satisfaction_rate 35)"),
     S_STR (reply_clock_start, "the reply clock starts at 'sign' or 'dispatch'"),
     S_NUM (repeat_window_h, 0, 720, "hours within which the same caller on the same category is a repeat call (0: off)"),
     S_YESNO (auto_dispatch, "route new tickets through the dispatch catalogue (yes/no)"),
@@ -271,6 +274,9 @@ s_validate (hl_config_t *cfg, char *err, size_t errlen)
     }
     if (s_check_extension_limits (cfg->extension_limits, sizeof cfg->extension_limits,
                                   err, errlen) != 0)
+        return -1;
+    int weights[HL_LIFECYCLE_RATES];
+    if (hl_lifecycle_weights (cfg->score_weights, weights, err, errlen) != 0)
         return -1;
     if (cfg->n_endpoints == 0)
         return s_set_endpoint (cfg, "tcp://127.0.0.1:7101", err, errlen);

@@ -69,6 +69,7 @@ typedef struct {
     long return_window_wd;                   //  working days after signing a return may come
     long visit_tries;                        //  unreachable 回访 attempts that close (0: never)
     char extension_limits[256];              //  延期 per request type, TYPE:TIMES:DAYS,...
+    char score_weights[256];                 //  考核 score, RATE:WEIGHT,... ("": the table's)
     char reply_clock_start[16];              //  "sign" or "dispatch"
     long repeat_window_h;                    //  repeat calls: same caller and category (0: off)
     long http_max_connections;               //  dashboard: open connections

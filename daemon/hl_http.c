@@ -33,15 +33,20 @@ typedef struct {
     char from[12], to[12];       //  units: the period
     char now[24];                //  summary, metrics: the moment asked about
     long long at_risk[3];        //  summary, metrics: warned, overdue, escalated
+    long long intake[6];         //  summary: today's intake by channel
     s_due_t *due;                //  deadlines: the most urgent rows so far
     size_t n_due;
     size_t limit;
+    struct s_units_sum *units;   //  units: the counters summed so far
+    long long *minutes;          //  intake: [minute][1 + channel] summed so far
+    size_t n_minutes;
 } s_pending_t;
 
 struct hl_http {
     hl_httpd_t *httpd;
     hl_http_parts_t parts;
     char *token;
+    int weights[HL_LIFECYCLE_RATES];     //  the 考核 score's (score_weights)
     hl_httpd_req_t *sse[S_SSE_MAX];
     size_t n_sse;
     struct event *keepalive;
@@ -90,18 +95,19 @@ s_int (const redisReply *r)
 }
 
 static void
-s_summary_json (hl_http_t *self, const redisReply *r, const long long at_risk[3], hl_buf_t *b)
+s_summary_json (hl_http_t *self, const redisReply *r, const s_pending_t *p, hl_buf_t *b)
 {
     hl_buf_printf (b, "{\"now_ms\":%lld,\"open\":{", (long long) hl_deadline_now (self->parts.deadline));
-    const redisReply *open = r->element[0], *today = r->element[1];
+    const redisReply *open = r->element[0];
+    const long long *at_risk = p->at_risk;
     long long total = 0;
     for (size_t i = 0; i < HL_LIFECYCLE_OPEN && i < open->elements; i++)
         hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", hl_lifecycle_open[i]->code,
                        s_int (open->element[i]));
     hl_buf_puts (b, "},\"intake_today\":{");
-    for (size_t i = 0; i < 6 && i < today->elements; i++) {
-        total += s_int (today->element[i]);
-        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], s_int (today->element[i]));
+    for (size_t i = 0; i < 6; i++) {
+        total += p->intake[i];
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], p->intake[i]);
     }
     hl_buf_printf (b, "},\"intake_today_total\":%lld,\"workers\":%zu,\"queued\":%zu,"
                    "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld}", total,
@@ -109,17 +115,17 @@ s_summary_json (hl_http_t *self, const redisReply *r, const long long at_risk[3]
                    at_risk[0], at_risk[1], at_risk[2]);
 }
 
+//  The minutes summed over the buckets: per minute its start, then the
+//  counts by channel.
 static void
-s_intake_json (const redisReply *r, hl_buf_t *b)
+s_intake_json (const s_pending_t *p, hl_buf_t *b)
 {
     hl_buf_puts (b, "{\"minutes\":[");
-    for (size_t i = 0; i < r->elements; i++) {
-        const redisReply *row = r->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements < 7)
-            continue;
-        hl_buf_printf (b, "%s{\"t\":%s", i ? "," : "", s_str (row->element[0]));
+    for (size_t i = 0; i < p->n_minutes; i++) {
+        const long long *row = &p->minutes[i * 7];
+        hl_buf_printf (b, "%s{\"t\":%lld", i ? "," : "", row[0]);
         for (int c = 0; c < 6; c++)
-            hl_buf_printf (b, ",\"%s\":%lld", s_channels[c], s_int (row->element[c + 1]));
+            hl_buf_printf (b, ",\"%s\":%lld", s_channels[c], row[c + 1]);
         hl_buf_puts (b, "}");
     }
     hl_buf_puts (b, "]}");
@@ -177,14 +183,30 @@ s_row (s_row_t *rows, size_t *n, size_t max, const char *unit)
     return &rows[(*n)++];
 }
 
-//  Folds the flat "<unit>|<counter>", value list into rows; TOTAL gets
-//  the sum over units (the "*" unit's own counters added once).
-static size_t
-s_rows (const redisReply *r, s_row_t *rows, size_t max, s_row_t *total)
+#define S_UNITS_MAX 256
+
+//  The per-unit table summed over the buckets' answers; TOTAL is the sum
+//  over units (the "*" unit's own counters added once).
+struct s_units_sum {
+    s_row_t rows[S_UNITS_MAX];
+    size_t n;
+    s_row_t total;
+};
+
+static struct s_units_sum *
+s_units_sum_new (void)
 {
-    size_t n = 0;
-    memset (total, 0, sizeof *total);
-    snprintf (total->unit, sizeof total->unit, "*");
+    struct s_units_sum *sum = calloc (1, sizeof *sum);
+    if (!sum)
+        abort ();
+    snprintf (sum->total.unit, sizeof sum->total.unit, "*");
+    return sum;
+}
+
+//  Folds one bucket's flat "<unit>|<counter>", value list into SUM.
+static void
+s_rows_add (struct s_units_sum *sum, const redisReply *r)
+{
     for (size_t i = 0; i + 1 < r->elements; i += 2) {
         const char *key = s_str (r->element[i]);
         const char *bar = strchr (key, '|');
@@ -195,13 +217,13 @@ s_rows (const redisReply *r, s_row_t *rows, size_t max, s_row_t *total)
         for (int c = 0; c < S_COUNTERS; c++)
             if (strcmp (bar + 1, hl_lifecycle_counters[c].code) == 0) {
                 long long v = s_int (r->element[i + 1]);
-                total->v[c] += v;
-                s_row_t *row = strcmp (unit, "*") ? s_row (rows, &n, max, unit) : NULL;
+                sum->total.v[c] += v;
+                s_row_t *row = strcmp (unit, "*") ? s_row (sum->rows, &sum->n, S_UNITS_MAX, unit)
+                                                  : NULL;
                 if (row)
                     row->v[c] += v;
             }
     }
-    return n;
 }
 
 //  A rate's numerator: the sum of its counters in V.
@@ -240,22 +262,26 @@ s_row_json (hl_http_t *self, hl_buf_t *b, const s_row_t *row)
                        (double) v[HL_COUNTER_HANDLING_MS_SUM] / (double) replied / 3.6e6);
     else
         hl_buf_puts (b, ",\"avg_handling_hours\":null");
+    double score = hl_lifecycle_score (v, self->weights);
+    if (score >= 0)
+        hl_buf_printf (b, ",\"score\":%.2f", score);
+    else
+        hl_buf_puts (b, ",\"score\":null");
     hl_buf_puts (b, "}");
 }
 
 static void
-s_units_json (hl_http_t *self, const redisReply *r, hl_buf_t *b, const s_pending_t *p)
+s_units_json (hl_http_t *self, const s_pending_t *p, hl_buf_t *b)
 {
-    s_row_t rows[256], total;
-    size_t n = s_rows (r, rows, 256, &total);
+    const struct s_units_sum *sum = p->units;
     hl_buf_printf (b, "{\"from\":\"%s\",\"to\":\"%s\",\"units\":[", p->from, p->to);
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < sum->n; i++) {
         if (i)
             hl_buf_puts (b, ",");
-        s_row_json (self, b, &rows[i]);
+        s_row_json (self, b, &sum->rows[i]);
     }
     hl_buf_puts (b, "],\"total\":");
-    s_row_json (self, b, &total);
+    s_row_json (self, b, &sum->total);
     hl_buf_puts (b, "}");
 }
 
@@ -269,10 +295,10 @@ s_csv_rate (hl_buf_t *b, long long num, long long den)
 }
 
 static void
-s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
+s_units_csv (hl_http_t *self, const s_pending_t *p, hl_buf_t *b)
 {
-    s_row_t rows[256], total;
-    size_t n = s_rows (r, rows, 256, &total);
+    const struct s_units_sum *sum = p->units;
+    size_t n = sum->n;
     hl_buf_puts (b, "\xEF\xBB\xBFunit,name");
     for (int c = 0; c < S_COUNTERS; c++)
         hl_buf_printf (b, ",%s", hl_lifecycle_counters[c].code);
@@ -280,7 +306,7 @@ s_units_csv (hl_http_t *self, const redisReply *r, hl_buf_t *b)
         hl_buf_printf (b, ",%s", hl_lifecycle_rates[i].code);
     hl_buf_puts (b, "\r\n");
     for (size_t i = 0; i <= n; i++) {
-        const s_row_t *row = i < n ? &rows[i] : &total;
+        const s_row_t *row = i < n ? &sum->rows[i] : &sum->total;
         const long long *v = row->v;
         const char *name = hl_catalogue_unit_name (self->parts.catalogue, row->unit,
                                                    strlen (row->unit));
@@ -332,8 +358,45 @@ s_http_metrics (hl_http_t *self, hl_buf_t *b)
                        (double) st.slow_dropped);
 }
 
+//  One unit's rates (those with a denominator), or (SCORE) its score, as samples.
 static void
-s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3], hl_buf_t *b)
+s_unit_rates (hl_http_t *self, const s_row_t *row, int score, hl_buf_t *b)
+{
+    const long long *v = row->v;
+    if (score) {
+        double value = hl_lifecycle_score (v, self->weights);
+        if (value >= 0)
+            hl_buf_printf (b, "hotline_unit_score{unit=\"%s\"} %.2f\n", row->unit, value);
+        return;
+    }
+    for (int i = 0; i < HL_LIFECYCLE_RATES; i++) {
+        const hl_lifecycle_rate_t *rate = &hl_lifecycle_rates[i];
+        if (v[rate->den] > 0)
+            hl_buf_printf (b, "hotline_unit_rate{unit=\"%s\",rate=\"%s\"} %.6f\n", row->unit,
+                           rate->code, (double) s_rate_num (rate, v) / (double) v[rate->den]);
+    }
+}
+
+//  The rates of docs/metrics.md per unit (and "*", the hotline) over the
+//  month so far (Beijing days), then the 考核 scores.
+static void
+s_rates_metrics (hl_http_t *self, const struct s_units_sum *units, hl_buf_t *b)
+{
+    hl_metrics_family (b, "hotline_unit_rate", "gauge",
+                       "Rates per ticket of the month so far, by unit and rate (docs/metrics.md).");
+    for (int score = 0; score < 2; score++) {
+        if (score)
+            hl_metrics_family (b, "hotline_unit_score", "gauge",
+                               "Assessment score of the month so far, by unit (score_weights).");
+        for (size_t i = 0; i < units->n; i++)
+            s_unit_rates (self, &units->rows[i], score, b);
+        s_unit_rates (self, &units->total, score, b);
+    }
+}
+
+static void
+s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3],
+                const struct s_units_sum *units, hl_buf_t *b)
 {
     hl_metrics_render (self->parts.metrics, b);
     hl_metrics_family (b, "hotline_redis_rtt_seconds", "gauge",
@@ -354,6 +417,8 @@ s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3]
     for (int i = 0; r && i < 3; i++)
         hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
                            (double) at_risk[i]);
+    if (units)
+        s_rates_metrics (self, units, b);
     s_http_metrics (self, b);
 }
 
@@ -361,33 +426,36 @@ s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3]
 //  Requests
 
 static void
-s_unanswered (s_pending_t *p, const char *message)
+s_pending_free (s_pending_t *p)
 {
-    hl_httpd_reply_error (p->req, 503, "store_unavailable", message);
     free (p->due);
+    free (p->units);
+    free (p->minutes);
     free (p);
 }
 
 static void
-s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
+s_unanswered (s_pending_t *p, const char *message)
 {
-    (void) redis;
-    s_pending_t *p = arg;
+    hl_httpd_reply_error (p->req, 503, "store_unavailable", message);
+    s_pending_free (p);
+}
+
+//  Answers P with what was gathered for it (REPLY: the one answer of a
+//  figure read from one call, NULL for one summed over the buckets).
+static void
+s_render (s_pending_t *p, const redisReply *reply)
+{
     hl_http_t *self = p->http;
     hl_httpd_req_t *req = p->req;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY
-        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 2)) {
-        s_unanswered (p, "the ticket store did not answer");
-        return;
-    }
     hl_buf_t b = HL_BUF_INIT;
     const char *type = "application/json; charset=utf-8";
     switch (p->kind) {
-        case S_SUMMARY: s_summary_json (self, reply, p->at_risk, &b); break;
-        case S_INTAKE: s_intake_json (reply, &b); break;
-        case S_UNITS: s_units_json (self, reply, &b, p); break;
+        case S_SUMMARY: s_summary_json (self, reply, p, &b); break;
+        case S_INTAKE: s_intake_json (p, &b); break;
+        case S_UNITS: s_units_json (self, p, &b); break;
         case S_UNITS_CSV:
-            s_units_csv (self, reply, &b);
+            s_units_csv (self, p, &b);
             type = "text/csv; charset=utf-8";
             hl_httpd_add_header (req, "Content-Disposition",
                                  "attachment; filename=\"hotline-units.csv\"");
@@ -399,13 +467,26 @@ s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
             hl_buf_puts (&b, "]}");
             break;
         case S_METRICS:
-            s_metrics_text (self, reply, p->at_risk, &b);
+            s_metrics_text (self, reply, p->at_risk, p->units, &b);
             type = "text/plain; version=0.0.4; charset=utf-8";
             break;
     }
     s_reply_buf (req, type, &b);
     hl_buf_free (&b);
-    free (p);
+    s_pending_free (p);
+}
+
+static void
+s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_pending_t *p = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY
+        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 1)) {
+        s_unanswered (p, "the ticket store did not answer");
+        return;
+    }
+    s_render (p, reply);
 }
 
 //  Asks FUNCTION for P's figures; P is answered (and freed) in any case.
@@ -437,6 +518,16 @@ s_every_bucket (s_pending_t *p, int failed)
     return !failed;
 }
 
+//  Beijing day "YYYYMMDD" of T ms.
+static void
+s_day (int64_t t, char out[12])
+{
+    time_t s = (time_t) (t / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&s, &tm);
+    strftime (out, 12, "%Y%m%d", &tm);
+}
+
 //  Deadlines at risk are kept per bucket (hl_sla_counts): they are summed
 //  over the buckets first, then the summary's other figures are read.
 static void
@@ -444,18 +535,43 @@ s_on_at_risk (int bucket, const redisReply *reply, void *arg)
 {
     (void) bucket;
     s_pending_t *p = arg;
-    for (size_t i = 0; i < 3 && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++)
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < 3 && i < reply->elements; i++)
         p->at_risk[i] += s_int (reply->element[i]);
+    const redisReply *intake = reply->elements > 3 ? reply->element[3] : NULL;
+    for (size_t i = 0; intake && intake->type == REDIS_REPLY_ARRAY && i < 6
+                       && i < intake->elements; i++)
+        p->intake[i] += s_int (intake->element[i]);
 }
 
+static void
+s_on_month_done (int failed, void *arg)
+{
+    s_pending_t *p = arg;
+    if (s_every_bucket (p, failed))
+        s_ask_for (p, "hl_dash_summary", 0, NULL);
+}
+
+static void s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done);
+
+//  /metrics also has the units' rates of the month so far: their counters
+//  are read before the summary.
 static void
 s_on_at_risk_done (int failed, void *arg)
 {
     s_pending_t *p = arg;
     if (!s_every_bucket (p, failed))
         return;
-    const char *argv[] = { "now_ms", p->now };
-    s_ask_for (p, "hl_dash_summary", 2, argv);
+    if (p->kind != S_METRICS) {
+        s_ask_for (p, "hl_dash_summary", 0, NULL);
+        return;
+    }
+    time_t today = (time_t) (hl_deadline_now (p->http->parts.deadline) / 1000) + 8 * 3600;
+    struct tm tm;
+    gmtime_r (&today, &tm);
+    today -= today % 86400;
+    s_ask_units (p, today - (time_t) (tm.tm_mday - 1) * 86400, today, s_on_month_done);
 }
 
 static void
@@ -463,7 +579,10 @@ s_ask_summary (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *now)
 {
     s_pending_t *p = s_pending_new (self, req, kind);
     snprintf (p->now, sizeof p->now, "%s", now);
-    if (hl_store_fcall_buckets (self->parts.store, "hl_sla_counts", "sla:warned", 0, NULL,
+    char day[12];
+    s_day (hl_deadline_now (self->parts.deadline), day);
+    const char *argv[] = { "day", day };
+    if (hl_store_fcall_buckets (self->parts.store, "hl_sla_counts", "sla:warned", 2, argv,
                                 s_on_at_risk, s_on_at_risk_done, p) != 0)
         s_unanswered (p, "the ticket store is not reachable");
 }
@@ -531,8 +650,7 @@ s_on_due_done (int failed, void *arg)
     s_deadlines_json (p->http, p->due, p->n_due, &b, level);
     s_reply_buf (p->req, "application/json; charset=utf-8", &b);
     hl_buf_free (&b);
-    free (p->due);
-    free (p);
+    s_pending_free (p);
 }
 
 //  The deadlines of LIST (warned or overdue), merged from every bucket's.
@@ -549,14 +667,59 @@ s_ask_deadlines (hl_http_t *self, hl_httpd_req_t *req, const char *list, int lim
         s_unanswered (p, "the ticket store is not reachable");
 }
 
-//  Beijing day "YYYYMMDD" of T ms, and the day after a "YYYYMMDD".
+//  A figure summed over the buckets is answered once every bucket has.
 static void
-s_day (int64_t t, char out[12])
+s_on_summed (int failed, void *arg)
 {
-    time_t s = (time_t) (t / 1000) + 8 * 3600;
-    struct tm tm;
-    gmtime_r (&s, &tm);
-    strftime (out, 12, "%Y%m%d", &tm);
+    s_pending_t *p = arg;
+    if (s_every_bucket (p, failed))
+        s_render (p, NULL);
+}
+
+static void
+s_on_units (int bucket, const redisReply *reply, void *arg)
+{
+    (void) bucket;
+    s_pending_t *p = arg;
+    if (reply->type == REDIS_REPLY_ARRAY)
+        s_rows_add (p->units, reply);
+}
+
+//  One bucket's minutes, {minute_start_ms, counts by channel} each, oldest
+//  first: every bucket answers the same minutes.
+static void
+s_on_minutes (int bucket, const redisReply *reply, void *arg)
+{
+    (void) bucket;
+    s_pending_t *p = arg;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return;
+    for (size_t i = 0; i < reply->elements && i < p->n_minutes; i++) {
+        const redisReply *row = reply->element[i];
+        if (row->type != REDIS_REPLY_ARRAY || row->elements < 7)
+            continue;
+        long long *sum = &p->minutes[i * 7];
+        sum[0] = s_int (row->element[0]);
+        for (int c = 0; c < 6; c++)
+            sum[c + 1] += s_int (row->element[c + 1]);
+    }
+}
+
+//  Intake per minute over the last MINUTES, summed over the buckets.
+static void
+s_ask_intake (hl_http_t *self, hl_httpd_req_t *req, const char *now, int minutes)
+{
+    char number[16];
+    snprintf (number, sizeof number, "%d", minutes);
+    s_pending_t *p = s_pending_new (self, req, S_INTAKE);
+    p->n_minutes = (size_t) minutes;
+    p->minutes = calloc ((size_t) minutes * 7, sizeof *p->minutes);
+    if (!p->minutes)
+        abort ();
+    const char *argv[] = { "now_ms", now, "minutes", number };
+    if (hl_store_fcall_buckets (self->parts.store, "hl_dash_intake", "mi", 4, argv, s_on_minutes,
+                                s_on_summed, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
 }
 
 static int
@@ -576,6 +739,32 @@ s_param (hl_httpd_req_t *req, const char *key, char *out, size_t outlen, const c
     return hl_httpd_req_param (req, key, out, outlen) == 1 ? out : dflt;
 }
 
+//  Asks every bucket for the counters of the days A..Z (midnights, UTC
+//  seconds), summed into P->units; DONE once all have answered.
+static void
+s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done)
+{
+    //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
+    int n = (int) ((z - a) / 86400) + 1;
+    hl_buf_t days = HL_BUF_INIT;
+    for (int i = 0; i < n; i++) {
+        time_t t = a + (time_t) i * 86400;
+        struct tm tm;
+        char day[12];
+        gmtime_r (&t, &tm);
+        strftime (day, sizeof day, "%Y%m%d", &tm);
+        hl_buf_printf (&days, "%s%s", i ? "," : "", day);
+    }
+    const char *argv[] = { "days", days.data };
+    snprintf (p->from, sizeof p->from, "%.8s", days.data);
+    snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
+    p->units = s_units_sum_new ();
+    if (hl_store_fcall_buckets (p->http->parts.store, "hl_dash_units", "m", 2, argv, s_on_units,
+                                done, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
+    hl_buf_free (&days);
+}
+
 static void
 s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
 {
@@ -589,24 +778,8 @@ s_units (hl_http_t *self, hl_httpd_req_t *req, int csv)
         hl_httpd_reply_error (req, 400, "bad_value", "from and to are days YYYYMMDD, at most 367 apart");
         return;
     }
-    //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
-    int n = (int) ((z - a) / 86400) + 1;
-    hl_buf_t days = HL_BUF_INIT;
-    for (int i = 0; i < n; i++) {
-        time_t t = a + (time_t) i * 86400;
-        struct tm tm;
-        char day[12];
-        gmtime_r (&t, &tm);
-        strftime (day, sizeof day, "%Y%m%d", &tm);
-        hl_buf_printf (&days, "%s%s", i ? "," : "", day);
-    }
-    const char *argv[] = { "days", days.data };
-    s_pending_t *p = s_ask (self, req, csv ? S_UNITS_CSV : S_UNITS, "hl_dash_units", 2, argv);
-    if (p) {
-        snprintf (p->from, sizeof p->from, "%.8s", days.data);
-        snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
-    }
-    hl_buf_free (&days);
+    s_pending_t *p = s_pending_new (self, req, csv ? S_UNITS_CSV : S_UNITS);
+    s_ask_units (p, a, z, s_on_summed);
 }
 
 static int
@@ -727,9 +900,7 @@ s_on_request (hl_httpd_req_t *req, void *arg)
     else
     if (strcmp (path, "/api/intake") == 0) {
         int minutes = hl_httpd_req_param (req, "minutes", text, sizeof text) == 1 ? atoi (text) : 60;
-        snprintf (number, sizeof number, "%d", minutes < 1 ? 1 : minutes > 1440 ? 1440 : minutes);
-        const char *argv[] = { "now_ms", now, "minutes", number };
-        s_ask (self, req, S_INTAKE, "hl_dash_intake", 4, argv);
+        s_ask_intake (self, req, now, minutes < 1 ? 1 : minutes > 1440 ? 1440 : minutes);
     }
     else
     if (strcmp (path, "/api/deadlines") == 0) {
@@ -782,6 +953,11 @@ hl_http_new (struct event_base *base, const hl_config_t *cfg, const hl_http_part
         abort ();
     self->parts = *parts;
     self->token = token;
+    if (hl_lifecycle_weights (cfg->score_weights, self->weights, err, errlen) != 0) {
+        hl_secret_free (&self->token);
+        free (self);
+        return NULL;
+    }
     hl_httpd_opts_t opts;
     hl_httpd_opts_default (&opts);
     opts.name = "dashboard";

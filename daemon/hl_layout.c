@@ -17,13 +17,17 @@ typedef struct {
     int known;                   //  the layout of our library
     hl_layout_fn *fn;
     void *arg;
-    long moved;                  //  keys the migration renamed
+    const struct s_pass *pass;   //  the pass over the store's keys under way
+    long count;                  //  keys it has handled
 } s_check_t;
 
 //  Set while a store is being migrated from layout 1, so that a migration
 //  cut short (a crash, a lost connection) is finished at the next start.
 //  It is set before the mark and removed after the last key moved.
 #define S_MIGRATING_KEY HL_LAYOUT_KEY ":migrating"
+//  The same for the fold of layout 3: set while the store-wide counters of
+//  a store of layout 2 or older still wait to be folded into bucket 0.
+#define S_FOLDING_KEY HL_LAYOUT_KEY ":folding"
 
 
 int
@@ -118,7 +122,6 @@ static const char s_history_script[] =
     "  redis.call('DEL', KEYS[1]) "
     "elseif kind ~= 'none' then redis.call('RENAME', KEYS[1], KEYS[2]) end "
     "return 1";
-static void s_migrate_scan (s_check_t *check, const char *cursor);
 
 //  Layout 2 -> 3: the global lists (state, unit, caller), store-wide keys
 //  of no bucket that the Functions wrote, are kept by the outbox consumers
@@ -169,82 +172,174 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
     return -1;
 }
 
+//  ---------------------------------------------------------------------
+//  Layout 2 -> 3: the counters are kept per bucket, inside the transition
+//  (hl:{NN}:m:<day>, hl:{NN}:mi:<minute>). The store-wide hashes of
+//  layout 2 (hl:m:<day>, hl:mi:<minute>) are folded into bucket 0: each
+//  field added to the bucket's hash, the time to live kept, the old hash
+//  deleted, in one atomic step per hash (so a fold cut short and run again
+//  never adds a hash twice). Readers sum the buckets, so the figures of
+//  every day stay what they were.
+
+static const char s_fold_script[] =
+    "local f = redis.call('HGETALL', KEYS[1]) "
+    "for i = 1, #f, 2 do redis.call('HINCRBY', KEYS[2], f[i], f[i + 1]) end "
+    "local ttl = redis.call('TTL', KEYS[1]) "
+    "if ttl > 0 then redis.call('EXPIRE', KEYS[2], ttl) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return #f / 2";
+
+//  The bucket-0 key of layout 3 for a counter hash KEY of layout 2 in
+//  OUT; 0, or -1 if KEY is none.
+static int
+s_folded_name (const char *key, size_t len, char *out, size_t outlen)
+{
+    static const char *const kinds[] = { "m", "mi" };
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t k = strlen (kinds[i]);
+        if (len > 4 + k && memcmp (key, "hl:", 3) == 0 && memcmp (key + 3, kinds[i], k) == 0
+            && key[3 + k] == ':')
+            return hl_bucket_key (out, outlen, 0, kinds[i], key + 4 + k, len - 4 - k) < 0 ? -1 : 0;
+    }
+    return -1;
+}
+
+//  Sends the step that moves KEY (layout 1 -> 2); 1 if sent, 0 if KEY is
+//  not one that moves.
+static int
+s_migrate_key (hl_redis_t *redis, const redisReply *k)
+{
+    char to[HL_BUCKET_KEY_MAX + 160];
+    if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
+        return 0;
+    int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
+    const char *argv[] = { "RENAME", k->str, to };
+    size_t lens[] = { 6, k->len, strlen (to) };
+    const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
+    size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
+    return (history ? hl_redis_command (redis, 5, eval, elens, NULL, NULL)
+                    : hl_redis_command (redis, 3, argv, lens, NULL, NULL)) == 0;
+}
+
+//  Sends the step that folds counter hash KEY (layout 2 -> 3); 1 if sent.
+static int
+s_fold_key (hl_redis_t *redis, const redisReply *k)
+{
+    char to[HL_BUCKET_KEY_MAX + 64];
+    if (k->type != REDIS_REPLY_STRING || s_folded_name (k->str, k->len, to, sizeof to) != 0)
+        return 0;
+    const char *eval[] = { "EVAL", s_fold_script, "2", k->str, to };
+    size_t lens[] = { 4, sizeof s_fold_script - 1, 1, k->len, strlen (to) };
+    return hl_redis_command (redis, 5, eval, lens, NULL, NULL) == 0;
+}
+
+//  ---------------------------------------------------------------------
+//  A pass over the store's keys, run while its FLAG is in the store (set
+//  before the layout mark, so a pass cut short by a crash or a lost
+//  connection is finished at the next start, and removed behind its last
+//  step: one connection, in order): the keys MATCH finds, each sent its
+//  step by EACH; its end logged with the count and DONE; then NEXT.
+struct s_pass {
+    const char *flag, *match, *starting, *done;
+    int (*each) (hl_redis_t *redis, const redisReply *key);
+    void (*next) (s_check_t *check);
+};
+
+static void s_pass_scan (s_check_t *check, const char *cursor);
+
 static void
-s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_pass_done (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (s_ended (check, reply, "ending the migration"))
+    if (s_ended (check, reply, "ending a pass over the store"))
         return;
-    hl_notice ("ticket store migrated to layout %d: %ld keys moved",
-               check->known, check->moved);
-    s_finish (check, HL_LAYOUT_OK, "");
+    hl_notice ("ticket store at layout %d: %ld %s", check->known, check->count, check->pass->done);
+    check->pass->next (check);
 }
 
 static void
-s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     s_check_t *check = arg;
-    if (s_ended (check, reply, "migrating the store"))
+    if (s_ended (check, reply, "a pass over the store"))
         return;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2
         || reply->element[0]->type != REDIS_REPLY_STRING
         || reply->element[1]->type != REDIS_REPLY_ARRAY) {
-        s_finish (check, HL_LAYOUT_RETRY, "migrating the store: SCAN gave an unexpected reply");
+        s_finish (check, HL_LAYOUT_RETRY, "a pass over the store: SCAN gave an unexpected reply");
         return;
     }
     const redisReply *keys = reply->element[1];
-    for (size_t i = 0; i < keys->elements; i++) {
-        const redisReply *k = keys->element[i];
-        char to[HL_BUCKET_KEY_MAX + 160];
-        if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
-            continue;
-        int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
-        const char *argv[] = { "RENAME", k->str, to };
-        size_t lens[] = { 6, k->len, strlen (to) };
-        const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
-        size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
-        if ((history ? hl_redis_command (redis, 5, eval, elens, NULL, NULL)
-                     : hl_redis_command (redis, 3, argv, lens, NULL, NULL)) == 0)
-            check->moved++;
-    }
-    s_migrate_scan (check, reply->element[0]->str);
+    for (size_t i = 0; i < keys->elements; i++)
+        check->count += check->pass->each (redis, keys->element[i]);
+    s_pass_scan (check, reply->element[0]->str);
 }
 
-//  The SCAN step at CURSOR ("" to begin), or, after the last, the end of
-//  the migration: its flag is removed behind every RENAME sent (one
-//  connection, in order).
+//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes.
 static void
-s_migrate_scan (s_check_t *check, const char *cursor)
+s_pass_scan (s_check_t *check, const char *cursor)
 {
     if (strcmp (cursor, "0") == 0) {
-        const char *argv[] = { "DEL", S_MIGRATING_KEY };
-        if (hl_redis_command (check->redis, 2, argv, NULL, s_on_migrated, check) != 0)
+        const char *argv[] = { "DEL", check->pass->flag };
+        if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_done, check) != 0)
             free (check);
         return;
     }
-    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", "hl:*", "COUNT", "1000" };
-    if (hl_redis_command (check->redis, 6, argv, NULL, s_on_scanned, check) != 0)
+    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", check->pass->match,
+                           "COUNT", "1000" };
+    if (hl_redis_command (check->redis, 6, argv, NULL, s_on_pass_scanned, check) != 0)
         free (check);
 }
 
-//  A migration flagged (now or by a start cut short) runs before the
-//  store is served.
 static void
-s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_pass_flag (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (s_ended (check, reply, "reading the migration flag"))
+    if (s_ended (check, reply, "reading the flag of a pass over the store"))
         return;
-    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving keys of an older layout to where layout %d keeps "
-                   "them", check->known);
-        s_migrate_scan (check, "");
+    if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
+        check->pass->next (check);
         return;
     }
+    hl_notice ("ticket store: %s (layout %d)", check->pass->starting, check->known);
+    check->count = 0;
+    s_pass_scan (check, "");
+}
+
+//  Runs PASS if its flag is set, else goes on to what follows it.
+static void
+s_pass_if_flagged (s_check_t *check, const struct s_pass *pass)
+{
+    check->pass = pass;
+    const char *argv[] = { "EXISTS", pass->flag };
+    if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_flag, check) != 0)
+        free (check);
+}
+
+static void
+s_served (s_check_t *check)
+{
     s_finish (check, HL_LAYOUT_OK, "");
 }
+
+static const struct s_pass s_fold_pass = {
+    S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
+    "store-wide counter hashes folded into bucket 0", s_fold_key, s_served
+};
+
+static void
+s_fold (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_fold_pass);
+}
+
+//  The passes in order: layout 1 -> 2, then 2 -> 3.
+static const struct s_pass s_migrate_pass = {
+    S_MIGRATING_KEY, "hl:*", "moving tickets of layout 1 into their buckets",
+    "keys moved into their buckets", s_migrate_key, s_fold
+};
 
 static void
 s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
@@ -258,9 +353,7 @@ s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
         s_refuse (check, "data", stored);
         return;
     }
-    const char *argv[] = { "EXISTS", S_MIGRATING_KEY };
-    if (hl_redis_command (redis, 2, argv, NULL, s_on_flag, check) != 0)
-        free (check);
+    s_pass_if_flagged (check, &s_migrate_pass);
 }
 
 //  The library loaded in Redis, if any: FUNCTION LIST answers a list of
@@ -298,6 +391,13 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
             return;
         }
     }
+    if (stored < 3 && check->known >= 3) {
+        const char *flag[] = { "SET", S_FOLDING_KEY, "1" };
+        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
+            free (check);
+            return;
+        }
+    }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);
     const char *argv[] = { "EVAL", s_mark_script, "1", HL_LAYOUT_KEY, known };
@@ -329,7 +429,7 @@ hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *
     s_check_t *check = calloc (1, sizeof *check);
     if (!check)
         abort ();
-    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0 };
+    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, NULL, 0 };
     assert (check->known > 0);
     const char *argv[] = { "FUNCTION", "LIST", "LIBRARYNAME", "hotline", "WITHCODE" };
     size_t lens[] = { 8, 4, 11, 7, 8 };

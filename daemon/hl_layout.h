@@ -15,9 +15,11 @@
  *  same keys). Layout 2 put every key of a ticket in its bucket
  *  (hl_bucket): a store of layout 0 or 1 is migrated by renaming them, and
  *  a flag in the store makes a cut-short migration finish at the next start.
- *  Layout 3 moved the global lists (hl:state:*, hl:unit:*, hl:caller:*),
- *  now kept by the outbox consumers (hl_outbox), under their own tag
- *  hl:{ix}: the same migration renames them.
+ *  Layout 3 keeps the global lists (hl:state:*, hl:unit:*, hl:caller:*),
+ *  now made by the outbox consumers (hl_outbox), under their own tag
+ *  hl:{ix}: (the same move renames them), and the counters per bucket: the
+ *  store-wide counter hashes of an older store are folded into bucket 0,
+ *  under a flag of their own.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -24,6 +24,8 @@
 --   hl:{NN}:lease           string  the hotlined instance firing the bucket's timers
 --   hl:{NN}:out             stream  the bucket's outbox: one entry per change of one
 --                                   of its tickets, appended by the step (outbox)
+--   hl:{NN}:m:<yyyymmdd>    hash    the bucket's counters of a day (Metrics below)
+--   hl:{NN}:mi:<minute>     hash    the bucket's intake of a minute, by channel
 -- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
 -- their own so that one read sees them; written by no Function:
 --   hl:{ix}:caller:<index>  zset    the caller's tickets by creation time (index: a
@@ -93,10 +95,12 @@ local function history_entries(hk)
 end
 
 -- ---------------------------------------------------------------------
--- Metrics (docs/metrics.md), kept as things happen, never by scanning:
---   hl:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
---                    unit "*" holds the hotline-wide counters
---   hl:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
+-- Metrics (docs/metrics.md), kept as things happen, never by scanning, in
+-- the bucket of the ticket they are about (inside its transition, so one
+-- call touches one slot); readers sum the buckets:
+--   hl:{NN}:m:<yyyymmdd>  hash "<unit>|<counter>" -> count, per Beijing day;
+--                         unit "*" holds the hotline-wide counters
+--   hl:{NN}:mi:<minute>   hash channel -> tickets taken in that minute (2 h TTL)
 
 -- Days since 1970-01-01 in Beijing time (UTC+8) of the moment NOW (ms).
 local function day_number(now)
@@ -107,16 +111,35 @@ local function day_of(now)
   return civil_date(day_number(now))
 end
 
--- The counter hash of NOW's day. The library's state lives as long as it
--- is loaded, so the key is worked out once a day, not once a step.
-local counted_day, counted_key = nil, nil
+-- The counter hash of bucket TAG (hl:{NN}:) on day DAY (yyyymmdd).
+local function counter_key(tag, day)
+  return tag .. 'm:' .. day
+end
 
-local function count(now, unit, counter, by)
-  local d = day_number(now)
-  if counted_day ~= d then
-    counted_day, counted_key = d, 'hl:m:' .. civil_date(d)
+-- Adds BY (default 1) to UNIT's COUNTER of day DAY in bucket TAG.
+local function count_on(tag, day, unit, counter, by)
+  redis.call('HINCRBY', counter_key(tag, day), unit .. '|' .. counter, by or '1')
+end
+
+-- The same on NOW's day.
+local function count(tag, now, unit, counter, by)
+  count_on(tag, day_of(now), unit, counter, by)
+end
+
+-- What a new ticket counts, in its bucket TAG: the minute's and the
+-- day's intake by CHANNEL, the tickets taken, and whether it was
+-- answered directly (STATE). A ticket dispatched at intake counts its
+-- figures per ticket (fig_intake).
+local function intake_metrics(tag, ticket, now, channel, state, unit, p)
+  local minute = tag .. 'mi:' .. math.floor(now / 60000)
+  if redis.call('HINCRBY', minute, channel, '1') == 1 then
+    redis.call('EXPIRE', minute, 7200)
   end
-  redis.call('HINCRBY', counted_key, unit .. '|' .. counter, by or '1')
+  count(tag, now, '*', 'intake:' .. channel)
+  count(tag, now, '*', 'taken')
+  if state == 'answered_directly' then
+    count(tag, now, '*', 'answered_directly')
+  end
 end
 
 -- The lifecycle table (core/lifecycle.json): OPEN, OPEN_STATES, RULES,
@@ -299,6 +322,140 @@ local function sla_running(t, m)
   return st and st ~= 'met'
 end
 
+-- ---------------------------------------------------------------------
+-- Figures per ticket (docs/metrics.md). A rate counts tickets, each once:
+-- its denominator is what was due of a ticket in the period, counted into
+-- the day the due moment falls on (and for the unit it was due from) when
+-- the clock is armed; its numerator is counted into the same day and unit
+-- when the milestone is met, so no rate can pass 100 %. What a ticket
+-- counted where is kept in its field 'mc', so that a deadline armed anew
+-- moves the ticket (once) while the milestone is pending, a reply sent
+-- back takes its numerator back, and an appeal granted takes everything
+-- back. 'mc' is "[x]" (x: excluded on appeal) then entries "ID,UNIT,DAY,FLAGS;"
+-- where FLAGS are the numerators counted (letters below) and '!' once the
+-- milestone is met (the entry stays where it is from then on).
+
+-- Each entry's denominator, and its numerators by letter. S, C, R, V: the
+-- sign, contact, reply and visit deadlines; D: the ticket dispatched to a
+-- unit (one entry per unit); Q: the caller's rating (the latest one).
+local ENTRY_DEN = {S = 'sign_due', C = 'contact_due', R = 'reply_due', V = 'visit_due',
+                   D = 'dispatched', Q = 'rated'}
+local ENTRY_NUM = {S = {o = 'signed_on_time'},
+                   C = {o = 'contacted_on_time', r = 'responded_on_time'},
+                   R = {o = 'replied_on_time'}, V = {d = 'visit_done'},
+                   D = {t = 'returned', p = 'reopened'},
+                   Q = {r = 'resolved', s = 'satisfied', b = 'basically_satisfied',
+                        u = 'unsatisfied'}}
+local MILESTONE_ENTRY = {sign = 'S', contact = 'C', reply = 'R', visit = 'V'}
+local RATING_LETTER = {satisfied = 's', basically_satisfied = 'b', unsatisfied = 'u'}
+
+-- The entries of ticket K for one step: read once, written once (fig_save).
+local FIG = nil
+
+local function fig_load(k)
+  local raw = redis.call('HGET', k, 'mc') or ''
+  FIG = {k = k, tag = tag_of(k), excluded = string.sub(raw, 1, 1) == 'x', list = {},
+         dirty = false}
+  for id, unit, day, flags in string.gmatch(raw, '(%u),([^,;]*),(%d+),([^,;]*);') do
+    FIG.list[#FIG.list + 1] = {id = id, unit = unit, day = day, flags = flags}
+  end
+  return FIG
+end
+
+local function fig_text(f)
+  local out = {f.excluded and 'x' or ''}
+  for _, e in ipairs(f.list) do
+    out[#out + 1] = e.id .. ',' .. e.unit .. ',' .. e.day .. ',' .. e.flags .. ';'
+  end
+  return table.concat(out)
+end
+
+local function fig_save(f)
+  if f.dirty then redis.call('HSET', f.k, 'mc', fig_text(f)) end
+  FIG = nil
+end
+
+-- The entry ID (of UNIT, for D), or nil.
+local function fig_find(f, id, unit)
+  for _, e in ipairs(f.list) do
+    if e.id == id and (id ~= 'D' or e.unit == unit) then return e end
+  end
+  return nil
+end
+
+local function has(flags, letter)
+  return string.find(flags, letter, 1, true) ~= nil
+end
+
+-- Adds BY to entry E's denominator and to each numerator it counted.
+local function fig_add(f, e, by)
+  count_on(f.tag, e.day, e.unit, ENTRY_DEN[e.id], by)
+  for letter, counter in pairs(ENTRY_NUM[e.id]) do
+    if has(e.flags, letter) then count_on(f.tag, e.day, e.unit, counter, by) end
+  end
+end
+
+-- Entry ID is due from UNIT on DAY: counted once; a deadline (S, C, R,
+-- V) while pending is moved there (with what it counted) if it was
+-- counted elsewhere. A dispatch (D) stays on its first day.
+local function fig_due(f, id, unit, day)
+  if f.excluded or unit == '' then return end
+  local e = fig_find(f, id, unit)
+  if not e then
+    e = {id = id, unit = unit, day = day, flags = ''}
+    f.list[#f.list + 1] = e
+    fig_add(f, e, 1)
+    f.dirty = true
+  elseif id ~= 'D' and not has(e.flags, '!') and (e.unit ~= unit or e.day ~= day) then
+    fig_add(f, e, -1)
+    e.unit, e.day = unit, day
+    fig_add(f, e, 1)
+    f.dirty = true
+  end
+end
+
+-- Counts (BY 1) or takes back (BY -1) numerator LETTER of entry E, once.
+local function fig_num(f, e, letter, by)
+  if f.excluded or not e or has(e.flags, letter) == (by > 0) then return end
+  count_on(f.tag, e.day, e.unit, ENTRY_NUM[e.id][letter], by)
+  e.flags = by > 0 and (e.flags .. letter) or string.gsub(e.flags, letter, '')
+  f.dirty = true
+end
+
+-- Marks entry E met (it moves no more), or pending again (MET false).
+local function fig_met(f, e, met)
+  if f.excluded or not e or has(e.flags, '!') == met then return end
+  e.flags = met and (e.flags .. '!') or string.gsub(e.flags, '!', '')
+  f.dirty = true
+end
+
+-- Takes entry E out of the figures.
+local function fig_drop(f, e)
+  fig_add(f, e, -1)
+  for i, x in ipairs(f.list) do
+    if x == e then table.remove(f.list, i) break end
+  end
+  f.dirty = true
+end
+
+-- Milestone M's deadline DUE (ms, or '') was armed for UNIT: the ticket
+-- is due then (pending milestones only).
+local function fig_armed(f, m, unit, due)
+  local at = tonumber(due or '')
+  if at then fig_due(f, MILESTONE_ENTRY[m], unit, day_of(at)) end
+end
+
+-- The entries of a new ticket leaving intake for UNIT (STATE dispatched),
+-- its sign deadline SIGN_DUE; as the value of its field 'mc' ('' if none).
+local function fig_intake(tag, now, state, unit, sign_due)
+  if state ~= 'dispatched' then return '' end
+  local f = {tag = tag, excluded = false, list = {}}
+  fig_due(f, 'D', unit, day_of(now))
+  fig_armed(f, 'sign', unit, sign_due)
+  return fig_text(f)
+end
+
+
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
 -- KEYS[1]: the request's idempotency record, hl:{NN}:idem:<channel>:<rid>;
@@ -366,6 +523,7 @@ local function intake(keys, args)
     field('sla_sign_due', p.sign_due or '')
     field('sla_sign_esc', p.sign_esc or '')
     field('sla_gen', p.sla_gen or '')
+    field('mc', fig_intake(tag, now, state, unit, p.sign_due))
     entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
     -- Only the next reminder of a clock waits in the bucket's timers; firing it
     -- arms the one after (hl_timer_fire).
@@ -387,17 +545,7 @@ local function intake(keys, args)
   if #timers > 0 then
     redis.call('ZADD', tag .. 'timers', unpack(timers))
   end
-  local minute = 'hl:mi:' .. math.floor(now / 60000)
-  if redis.call('HINCRBY', minute, channel, '1') == 1 then
-    redis.call('EXPIRE', minute, 7200)
-  end
-  local counters = 'hl:m:' .. (tz == 480 and day or day_of(now))
-  redis.call('HINCRBY', counters, '*|intake:' .. channel, '1')
-  if state == 'dispatched' then
-    redis.call('HINCRBY', counters, unit .. '|dispatched', '1')
-  elseif state == 'answered_directly' then
-    redis.call('HINCRBY', counters, '*|answered_directly', '1')
-  end
+  intake_metrics(tag, ticket, now, channel, state, unit, p)
   return {'outcome', 'new', 'ticket', ticket, 'state', state, 'created_ms', at,
           'unit', unit, 'assist', assist}
 end
@@ -708,6 +856,15 @@ APPLY.link_repeat = function (t, p, k, now, lead, actor, ticket)
   put('repeat_of', p.repeat_of)
 end
 
+-- 申诉 granted: the ticket leaves the unit's figures (ticket_figures), the
+-- decision (the note) is in the history. Once.
+APPLY.grant_appeal = function (t, p, k, now)
+  if string.sub(redis.call('HGET', k, 'mc') or '', 1, 1) == 'x' then
+    return nil, fail('invalid_transition', 'an appeal was granted for this ticket already')
+  end
+  put('appeal_ms', now)
+end
+
 local function paused(t)
   return string.sub(t.sla_pauses or '', -1) == '-'
 end
@@ -854,32 +1011,85 @@ local function history_note(action, p)
   return note
 end
 
--- The counters a transition moves: those the table says it always
--- counts, for the unit after the move (or the hotline), then those that
--- depend on time or parameters. The on-time tests read the deadline each
--- milestone had (stopping a clock keeps it).
-local function transition_metrics(k, t, action, rule, to, unit, p, now)
-  local counts = rule.counts
-  for i = 1, #counts do
-    count(now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
-  end
+-- The ticket's figures a transition moves (per ticket, see Figures per
+-- ticket): milestones met on time or not, a reply sent back, a return or
+-- a reopening charged to the unit, the latest rating, an appeal granted.
+-- ARMED: the deadlines armed in this step, {milestone, due}, for UNIT.
+local function ticket_figures(k, t, action, to, unit, p, now, armed)
+  local f = fig_load(k)
+  if f.excluded then FIG = nil return end
   local lead = t.unit or ''
   if action == 'sign' then
-    if on_time(t, 'sign', now) then count(now, lead, 'signed_on_time') end
-  elseif action == 'progress' and to == 'in_progress' and not t.first_contact_ms then
-    if on_time(t, 'contact', now) then count(now, lead, 'contacted_on_time') end
-  elseif action == 'reply' then
-    if on_time(t, 'reply', now) then count(now, lead, 'replied_on_time') end
-    if not t.first_contact_ms and on_time(t, 'contact', now) then
-      count(now, lead, 'contacted_on_time')
-    end
-    count(now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
-  elseif action == 'visit' then
-    if p.resolved == '1' then count(now, lead, 'resolved') end
-    count(now, lead, p.satisfaction)
-  elseif action == 'visit_unreachable' and to == 'closed' then
-    count(now, lead, 'unreachable')
+    local e = fig_find(f, 'S')
+    if on_time(t, 'sign', now) then fig_num(f, e, 'o', 1) end
+    fig_met(f, e, true)
   end
+  if (action == 'progress' and to == 'in_progress' or action == 'reply')
+     and not t.first_contact_ms then
+    local e, s = fig_find(f, 'C'), fig_find(f, 'S')
+    if on_time(t, 'contact', now) then
+      fig_num(f, e, 'o', 1)
+      if s and has(s.flags, 'o') then fig_num(f, e, 'r', 1) end
+    end
+    fig_met(f, e, true)
+  end
+  if action == 'reply' then
+    local e = fig_find(f, 'R')
+    if on_time(t, 'reply', now) then fig_num(f, e, 'o', 1) end
+    fig_met(f, e, true)
+  elseif action == 'reject_reply' or action == 'rehandle' then
+    local e = fig_find(f, 'R')
+    fig_num(f, e, 'o', -1)
+    fig_met(f, e, false)
+  end
+  if action == 'return' then fig_num(f, fig_find(f, 'D', lead), 't', 1) end
+  if action == 'rehandle' then fig_num(f, fig_find(f, 'D', lead), 'p', 1) end
+  if action == 'visit' then
+    local v = fig_find(f, 'V')
+    fig_num(f, v, 'd', 1)
+    fig_met(f, v, true)
+    local q = fig_find(f, 'Q')
+    if q then fig_drop(f, q) end
+    fig_due(f, 'Q', lead, day_of(now))
+    q = fig_find(f, 'Q')
+    if p.resolved == '1' then fig_num(f, q, 'r', 1) end
+    if RATING_LETTER[p.satisfaction] then fig_num(f, q, RATING_LETTER[p.satisfaction], 1) end
+  end
+  if RULES[action].routes then fig_due(f, 'D', unit, day_of(now)) end
+  for _, a in ipairs(armed) do fig_armed(f, a[1], unit, a[2]) end
+  if not OPEN[to] then
+    -- Closed before a deadline was met (merged, say): no longer due.
+    for _, id in ipairs({'S', 'C', 'R'}) do
+      local e = fig_find(f, id)
+      if e and not has(e.flags, '!') then fig_drop(f, e) end
+    end
+  end
+  if action == 'grant_appeal' then
+    for _, e in ipairs(f.list) do fig_add(f, e, -1) end
+    f.excluded, f.dirty = true, true
+  end
+  fig_save(f)
+end
+
+-- The counters a transition moves: the events the table says it always
+-- counts (for the unit after the move, or the hotline), the handling
+-- time, 联系不上, a direct answer (into the day the ticket came in: its
+-- rate's denominator), then the ticket's figures.
+local function transition_metrics(k, t, action, rule, to, unit, p, now, armed)
+  local tag = tag_of(k)
+  local counts = rule.counts
+  for i = 1, #counts do
+    count(tag, now, HOTLINE_WIDE[counts[i]] and '*' or unit, counts[i])
+  end
+  local lead = t.unit or ''
+  if action == 'reply' then
+    count(tag, now, lead, 'handling_ms_sum', now - tonumber(t.signed_ms or now))
+  elseif action == 'visit_unreachable' and to == 'closed' then
+    count(tag, now, lead, 'unreachable')
+  elseif action == 'answer_directly' then
+    count_on(tag, day_of(tonumber(t.created_ms or now)), '*', 'answered_directly')
+  end
+  ticket_figures(k, t, action, to, unit, p, now, armed)
 end
 
 -- The fields a transition reads (not the whole hash: the content and the
@@ -979,11 +1189,12 @@ local function transition(keys, args)
   -- Moments hotlined computed beforehand (it knew the ticket, and took
   -- the clock to start now) are armed here, in the same step; the rest it
   -- arms afterwards.
-  local later = {}
+  local later, armed = {}, {}
   for _, m in ipairs(arm) do
     local f = FIELD[m]
     if p[f.pre_due] and not paused(t) and t[f.start] == now then
       sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
+      armed[#armed + 1] = {m, p[f.pre_due]}
     else
       later[#later + 1] = m
     end
@@ -996,7 +1207,7 @@ local function transition(keys, args)
   history_add(keys[2],
              history_entry(at, actor, action, t.state, to, history_note(action, p)))
   outbox(tag_of(k), ticket, action, t.state, to, unit, t.unit, assist, t.created_ms, at)
-  transition_metrics(k, t, action, rule, to, unit, p, now)
+  transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   return answer('ok', t.state, to, at, unit, assist,
                 #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {})
 end
@@ -1071,7 +1282,7 @@ local function sla_arm(keys, args)
   local p = named(args)
   local ticket, gen, reset = p.ticket or '', p.gen or '', p.reset == '1'
   local k = keys[1]
-  local armed = 0
+  local armed = {}
   if k ~= tkey(ticket, 't') then
     return redis.error_reply('ERR KEYS[1] is not the hash of ticket ' .. ticket)
   end
@@ -1089,15 +1300,20 @@ local function sla_arm(keys, args)
     if f[1] == start and f[2] and f[2] ~= 'met' then
       local fired = reset and 0 or tonumber(f[3] or '0')
       sla_set(k, ticket, m, {warn, due, esc}, fired)
+      armed[#armed + 1] = {m, due}
       if reset then
         put(fm.fired, '0', fm.status, 'running')
       end
-      armed = armed + 1
     end
   end
-  if armed > 0 then put('sla_gen', gen) end
+  if #armed > 0 then
+    put('sla_gen', gen)
+    local figures, unit = fig_load(k), redis.call('HGET', k, 'unit') or ''
+    for _, a in ipairs(armed) do fig_armed(figures, a[1], unit, a[2]) end
+    fig_save(figures)
+  end
   flush(k)
-  return armed
+  return #armed
 end
 
 local LEVEL_ACTION = {warn = 'remind', overdue = 'overdue', escalate = 'escalate'}
@@ -1185,26 +1401,24 @@ end
 
 local CHANNELS = {'phone', 'web', 'app', 'enterprise', 'sms', 'mailbox'}
 
--- hl_dash_summary: named args now_ms
--- returns {open counts (OPEN_STATES order), intake today (CHANNELS order)};
--- the deadlines at risk come from hl_sla_counts, one bucket at a time.
+-- hl_dash_summary: returns {open counts (OPEN_STATES order)}; the day's
+-- intake and the deadlines at risk come from hl_sla_counts, one bucket at
+-- a time.
 local function dash_summary(keys, args)
-  local now = tonumber(named(args).now_ms)
   local open = {}
   for i, st in ipairs(OPEN_STATES) do open[i] = redis.call('ZCARD', index_key('state', st)) end
-  local fields = {}
-  for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
-  local today = redis.call('HMGET', 'hl:m:' .. day_of(now), unpack(fields))
-  for i = 1, #today do today[i] = tonumber(today[i] or '0') end
-  return {open, today}
+  return {open}
 end
 
--- hl_sla_counts: one bucket's deadlines at risk.
--- KEYS[1]: the bucket's warned list, hl:{NN}:sla:warned (its overdue list
--- and tickets are derived from its tag)
--- returns {warned, overdue (not escalated), escalated}
+-- hl_sla_counts: one bucket's deadlines at risk, and its intake of a day.
+-- KEYS[1]: the bucket's warned list, hl:{NN}:sla:warned (its overdue list,
+-- counters and tickets are derived from its tag)
+-- Named args: day (yyyymmdd; none: no intake asked)
+-- returns {warned, overdue (not escalated), escalated, {intake of DAY in
+-- CHANNELS order}}
 local function sla_counts(keys, args)
   local tag = tag_of(keys[1])
+  local day = named(args).day
   if not tag then
     return redis.error_reply('ERR KEYS[1]: no bucket tag')
   end
@@ -1216,18 +1430,30 @@ local function sla_counts(keys, args)
       escalated = escalated + 1
     end
   end
-  return {redis.call('ZCARD', keys[1]), #overdue - escalated, escalated}
+  local intake = {}
+  if day then
+    local fields = {}
+    for i, ch in ipairs(CHANNELS) do fields[i] = '*|intake:' .. ch end
+    intake = redis.call('HMGET', counter_key(tag, day), unpack(fields))
+    for i = 1, #intake do intake[i] = tonumber(intake[i] or '0') end
+  end
+  return {redis.call('ZCARD', keys[1]), #overdue - escalated, escalated, intake}
 end
 
--- hl_dash_intake: named args now_ms, minutes
+-- hl_dash_intake: one bucket's intake per minute.
+-- KEYS[1]: any key of the bucket, hl:{NN}:mi; named args now_ms, minutes
 -- returns one list per minute, oldest first: {minute_start_ms, counts in CHANNELS order}
 local function dash_intake(keys, args)
   local p = named(args)
+  local tag = tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
   local now, minutes = tonumber(p.now_ms), tonumber(p.minutes)
   local last = math.floor(now / 60000)
   local out = {}
   for mnt = last - minutes + 1, last do
-    local f = redis.call('HMGET', 'hl:mi:' .. mnt, unpack(CHANNELS))
+    local f = redis.call('HMGET', tag .. 'mi:' .. mnt, unpack(CHANNELS))
     local row = {tostring(mnt * 60000)}
     for i = 1, #CHANNELS do row[i + 1] = tonumber(f[i] or '0') end
     out[#out + 1] = row
@@ -1302,12 +1528,18 @@ local function lease(keys, args)
   return 1
 end
 
--- hl_dash_units: named args days ("yyyymmdd,yyyymmdd,..."); returns the
--- summed counters as a flat list "<unit>|<counter>", value, ...
+-- hl_dash_units: one bucket's counters of some days.
+-- KEYS[1]: any key of the bucket, hl:{NN}:m; named args days
+-- ("yyyymmdd,yyyymmdd,..."); returns the counters summed over the days as
+-- a flat list "<unit>|<counter>", value, ...
 local function dash_units(keys, args)
+  local tag = tag_of(keys[1])
+  if not tag then
+    return redis.error_reply('ERR KEYS[1]: no bucket tag')
+  end
   local sum = {}
   for day in string.gmatch(named(args).days or '', '%d+') do
-    local f = redis.call('HGETALL', 'hl:m:' .. day)
+    local f = redis.call('HGETALL', counter_key(tag, day))
     for i = 1, #f, 2 do
       sum[f[i]] = (sum[f[i]] or 0) + tonumber(f[i + 1])
     end

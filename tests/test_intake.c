@@ -939,9 +939,23 @@ test_store_layout (void)
     freeReplyObject (r);
     r = redisCommand (rc, "ZADD hl:sla:overdue 1764547200000 %s|sign", old);
     freeReplyObject (r);
+    //  Its counters of layout 2 and older, store-wide: folded into bucket 0,
+    //  added to what the bucket has (the new ticket's intake), their time
+    //  to live kept.
+    s_redis_do (env, "HSET hl:m:20251130 rsj|dispatched 3 *|intake:web 5%s", "");
+    s_redis_do (env, "HSET hl:{00}:m:20251130 rsj|dispatched 1%s", "");
+    s_redis_do (env, "HSET hl:mi:29441280 web 2%s", "");
+    s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
+    HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
+    HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
+    HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 *|intake:web 0") == 5);
+    HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:mi:29441280 web 0") == 2);
+    HL_CHECK (s_redis_int (env, "TTL hl:{00}:mi:29441280") > 0);
+    HL_CHECK (s_log_has (env, "keys moved into their buckets"));
     char idem[HL_BUCKET_KEY_MAX];
     hl_bucket_key (idem, sizeof idem, hl_bucket_of_request ("web", "legacy-7", 8), "idem",
                    "web:legacy-7", 12);

@@ -116,11 +116,69 @@ s_has (const char *row, const char *text)
     return 0;
 }
 
-//  Day 1 (Monday 23 Nov 2026): 4 tickets to 人社 (rsj). Two are signed in
-//  time, one late (after its sign deadline), one returned. Of the signed,
-//  two are replied: one in time, one after its reply deadline (2 working
-//  days). Day 2 (Wednesday 25 Nov): the visits: one satisfied and resolved,
-//  one unsatisfied and unresolved, handled again by the same unit (甄别: 重办).
+//  A complaint closed or held at intake (DISPOSITION), with NOTE.
+static void
+s_submit_as (hl_testenv_t *env, Hotline__Disposition disposition, const char *note, char out[48])
+{
+    char rid[33];
+    Hotline__Complaint c;
+    hl_testenv_complaint (&c, HOTLINE__CHANNEL__CHANNEL_WEB, HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY,
+                          "SB.01", "441702", "咨询", rid);
+    c.has_disposition = 1;
+    c.disposition = disposition;
+    if (note) {
+        c.has_note = 1;
+        c.note = hl_wire_bytes (note);
+    }
+    hl_testenv_file (env, &c, out);
+}
+
+static int
+s_note_act (hl_testenv_t *env, const char *t, Hotline__Action action, const char *note)
+{
+    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
+    v.has_note = 1;
+    v.note = hl_wire_bytes (note);
+    return s_staff_act (env, t, action, v);
+}
+
+//  The figures of UNIT over the days FROM..TO (yyyymmdd), as a JSON row.
+static char *
+s_unit_row (int port, const char *from, const char *to, const char *unit)
+{
+    char path[128];
+    int status;
+    snprintf (path, sizeof path, "/api/units?from=%s&to=%s", from, to);
+    char *json = s_get (port, path, TOKEN, &status);
+    HL_CHECK (status == 200);
+    char *row = strcmp (unit, "*") ? s_row (json, unit) : strdup (strstr (json, "\"total\":") ?: "");
+    free (json);
+    return row;
+}
+
+//  Rates per ticket, on a fixture computed by hand (docs/metrics.md). All
+//  inquiries to 人社 (rsj) on Monday 23 Nov 2026 09:00; sign and contact
+//  are due 1 working day later (Tuesday 18:00), the reply 2, the visit 2
+//  after the reply.
+//    t0: signed and replied Monday (on time: sign, contact by the reply,
+//        reply), visited Wednesday: satisfied, resolved.
+//    t1: signed Monday, replied Wednesday 10:00 (contact late, reply in
+//        time), visited: unsatisfied; 甄别: 重办 by rsj again — the reply
+//        is sent back and no longer counts as replied on time.
+//    t2: signed late on Wednesday, then its appeal (申诉) is granted: out
+//        of every figure of the unit.
+//    t3: returned by rsj, reassigned to 住建 (zjj): its sign is due from zjj.
+//    t4: merged into t0 before signing: no longer due for sign.
+//    t5 answered directly at intake, t6 held and answered directly on
+//    Wednesday: both count into Monday's intake.
+//  Expected for rsj (ticket by ticket above):
+//    Monday 23:   dispatched 4 (t0 t1 t3 t4), returned 1 (t3), reopened 1 (t1)
+//    Tuesday 24:  sign_due 2 (t0 t1), signed_on_time 2; contact_due 2,
+//                 contacted_on_time 1 (t0), responded_on_time 1
+//    Wednesday 25: reply_due 2 (t0 t1), replied_on_time 1 (t0); visit_due 1
+//                 (t0), visit_done 1; rated 2, resolved 1, satisfied 1, unsatisfied 1
+//    Friday 27:   visit_due 1 (t1), visit_done 1
+//  Hotline-wide Monday: taken 7, answered directly 2.
 static void
 test_rates (void)
 {
@@ -136,16 +194,18 @@ test_rates (void)
         hl_testenv_destroy (&env);
         return;
     }
-    char t[4][48];
-    for (int i = 0; i < 4; i++)
+    char t[7][48];
+    for (int i = 0; i < 5; i++)
         s_submit (env, "SB.01", t[i]);
+    s_submit_as (env, HOTLINE__DISPOSITION__DISPOSITION_ANSWERED_DIRECTLY, "已告知办理流程", t[5]);
+    s_submit_as (env, HOTLINE__DISPOSITION__DISPOSITION_HOLD, NULL, t[6]);
     hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "rsj", 8, "w");
     HL_CHECK (w != NULL);
     if (!w) {
         hl_testenv_destroy (&env);
         return;
     }
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 5; i++) {
         env_t *d = hl_rawworker_next (w, 3000);
         s_free (&d);
     }
@@ -153,49 +213,78 @@ test_rates (void)
     HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_SIGN, NULL));
     HL_CHECK (s_act (w, t[3], HOTLINE__ACTION__ACTION_RETURN, "不属于本单位"));
     HL_CHECK (s_act (w, t[0], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
-    //  Monday 23:00: t[2]'s sign deadline (Tuesday 18:00) still ahead.
+    Hotline__Transition v = HOTLINE__TRANSITION__INIT;
+    v.has_parent = 1;
+    v.parent = hl_wire_bytes (t[0]);
+    HL_CHECK (s_staff_act (env, t[4], HOTLINE__ACTION__ACTION_MERGE, v));
+    v = (Hotline__Transition) HOTLINE__TRANSITION__INIT;
+    v.has_unit = 1;
+    v.unit = hl_wire_bytes ("zjj");
+    HL_CHECK (s_staff_act (env, t[3], HOTLINE__ACTION__ACTION_REASSIGN, v));
     hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 23, 23, 0));
-    //  Wednesday 10:00 (day 2): the late sign, and t[1]'s reply, due two
-    //  working days after Monday's sign (Wednesday 18:00)... is in time;
-    //  t[2] signed late then replied Friday: late.
     hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 25, 10, 0));
     HL_CHECK (s_act (w, t[2], HOTLINE__ACTION__ACTION_SIGN, NULL));
     HL_CHECK (s_act (w, t[1], HOTLINE__ACTION__ACTION_REPLY, "已答复"));
     HL_CHECK (s_visit (env, t[0], HOTLINE__SATISFACTION__SATISFIED, 1));
     HL_CHECK (s_visit (env, t[1], HOTLINE__SATISFACTION__UNSATISFIED, 0));
     HL_CHECK (s_rehandle (env, t[1], "rsj"));
-    int status;
-    char *day1 = s_get (port, "/api/units?from=20261123&to=20261123", TOKEN, &status);
-    HL_CHECK (status == 200);
-    char *row = s_row (day1, "rsj");
-    HL_CHECK (s_has (row, "\"dispatched\":4,\"signed\":2,\"signed_on_time\":2"));
-    HL_CHECK (s_has (row, "\"returned\":1"));
-    HL_CHECK (s_has (row, "\"replied\":1,\"replied_on_time\":1,\"visited\":0"));
-    HL_CHECK (s_has (row, "\"on_time_sign_rate\":1.000000"));
-    HL_CHECK (s_has (row, "\"return_rate\":0.250000"));
-    HL_CHECK (s_has (row, "\"satisfaction_rate\":null"));
+    HL_CHECK (s_note_act (env, t[2], HOTLINE__ACTION__ACTION_GRANT_APPEAL, "签收超时系系统故障, 申诉成立"));
+    HL_CHECK (!s_note_act (env, t[2], HOTLINE__ACTION__ACTION_GRANT_APPEAL, "again"));
+    HL_CHECK (s_note_act (env, t[6], HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, "已答复"));
+
+    char *row = s_unit_row (port, "20261123", "20261123", "rsj");
+    HL_CHECK (s_has (row, "{\"unit\":\"rsj\",\"name\":\"市人力资源和社会保障局\","
+                          "\"dispatched\":4,\"returned\":1,\"reopened\":1,\"sign_due\":0,"));
+    HL_CHECK (s_has (row, "\"return_rate\":0.250000,\"reopen_rate\":0.250000"));
+    HL_CHECK (s_has (row, "\"on_time_sign_rate\":null"));
+    HL_CHECK (s_has (row, "\"signed\":2,\"replied\":1,\"visited\":0"));
     free (row);
-    char *day2 = s_get (port, "/api/units?from=20261125&to=20261125", TOKEN, &status);
-    row = s_row (day2, "rsj");
-    //  Day 2: one late sign, one reply in time, two visits, a reopening
-    //  (which dispatches again).
-    HL_CHECK (s_has (row, "\"dispatched\":1,\"signed\":1,\"signed_on_time\":0"));
-    HL_CHECK (s_has (row, "\"reopened\":1,\"replied\":1,\"replied_on_time\":1,\"visited\":2,"
-                          "\"resolved\":1,\"satisfied\":1,\"basically_satisfied\":0,"
+    row = s_unit_row (port, "20261124", "20261124", "rsj");
+    HL_CHECK (s_has (row, "\"sign_due\":2,\"signed_on_time\":2,\"contact_due\":2,"
+                          "\"contacted_on_time\":1,\"responded_on_time\":1,\"reply_due\":0"));
+    HL_CHECK (s_has (row, "\"response_rate\":0.500000"));
+    HL_CHECK (s_has (row, "\"contact_rate\":0.500000,\"on_time_sign_rate\":1.000000"));
+    free (row);
+    row = s_unit_row (port, "20261125", "20261125", "rsj");
+    HL_CHECK (s_has (row, "\"reply_due\":2,\"replied_on_time\":1,\"visit_due\":1,\"visit_done\":1,"
+                          "\"rated\":2,\"resolved\":1,\"satisfied\":1,\"basically_satisfied\":0,"
                           "\"unsatisfied\":1"));
     HL_CHECK (s_has (row, "\"resolution_rate\":0.500000,\"satisfaction_rate\":0.500000"));
-    HL_CHECK (s_has (row, "\"on_time_sign_rate\":0.000000"));
-    HL_CHECK (s_has (row, "\"reopen_rate\":0.500000"));
+    HL_CHECK (s_has (row, "\"on_time_completion_rate\":0.500000,\"visit_rate\":1.000000"));
+    HL_CHECK (s_has (row, "\"signed\":1,\"replied\":1,\"visited\":2"));
     free (row);
-    char *both = s_get (port, "/api/units?from=20261123&to=20261125", TOKEN, &status);
-    row = s_row (both, "rsj");
-    HL_CHECK (s_has (row, "\"dispatched\":5,\"signed\":3,\"signed_on_time\":2"));
-    HL_CHECK (s_has (row, "\"on_time_sign_rate\":0.666667"));
-    HL_CHECK (s_has (row, "\"return_rate\":0.200000"));
-    HL_CHECK (s_has (both, "\"total\":{\"unit\":\"*\""));
+    row = s_unit_row (port, "20261126", "20261127", "rsj");
+    HL_CHECK (s_has (row, "\"sign_due\":0,\"signed_on_time\":0,\"contact_due\":0,"));
+    HL_CHECK (s_has (row, "\"reply_due\":0,\"replied_on_time\":0,\"visit_due\":1,\"visit_done\":1"));
     free (row);
-    char *csv = s_get (port, "/api/units.csv?from=20261123&to=20261125", TOKEN, &status);
-    HL_CHECK (status == 200 && strstr (csv, "unit,name,dispatched") && strstr (csv, "\nrsj,市人力资源和社会保障局,5,3,2"));
+    //  The whole week: every rate with its counts, and the 考核 score
+    //  (30 x 0.5 + 35 x 0.5 + 35 x 0.5) / 100.
+    row = s_unit_row (port, "20261123", "20261129", "rsj");
+    HL_CHECK (s_has (row, "\"dispatched\":4,\"returned\":1,\"reopened\":1,\"sign_due\":2,"
+                          "\"signed_on_time\":2,\"contact_due\":2,\"contacted_on_time\":1,"
+                          "\"responded_on_time\":1,\"reply_due\":2,\"replied_on_time\":1,"
+                          "\"visit_due\":2,\"visit_done\":2,\"rated\":2"));
+    HL_CHECK (s_has (row, "\"response_rate\":0.500000,\"resolution_rate\":0.500000,"
+                          "\"satisfaction_rate\":0.500000,\"contact_rate\":0.500000,"
+                          "\"on_time_sign_rate\":1.000000,\"on_time_completion_rate\":0.500000,"
+                          "\"visit_rate\":1.000000,\"return_rate\":0.250000,"
+                          "\"reopen_rate\":0.250000,\"direct_answer_rate\":null"));
+    HL_CHECK (s_has (row, "\"score\":50.00"));
+    free (row);
+    row = s_unit_row (port, "20261123", "20261129", "zjj");
+    HL_CHECK (s_has (row, "\"dispatched\":1,\"returned\":0,\"reopened\":0,\"sign_due\":1,"
+                          "\"signed_on_time\":0"));
+    free (row);
+    row = s_unit_row (port, "20261123", "20261123", "*");
+    HL_CHECK (s_has (row, "\"taken\":7,\"answered_directly\":2"));
+    HL_CHECK (s_has (row, "\"direct_answer_rate\":0.285714"));
+    free (row);
+
+    int status;
+    char *csv = s_get (port, "/api/units.csv?from=20261123&to=20261129", TOKEN, &status);
+    HL_CHECK (status == 200 && strstr (csv, "unit,name,dispatched,returned,reopened")
+              && strstr (csv, "\nrsj,市人力资源和社会保障局,4,1,1,2,2,2,1,1,2,1"));
+    free (csv);
     char *bad = s_get (port, "/api/units", "wrong-token-wrong-token", &status);
     HL_CHECK (status == 401 && strstr (bad, "unauthorized"));
     free (bad);
@@ -205,10 +294,14 @@ test_rates (void)
     char *summary = s_get (port, "/api/summary", TOKEN, &status);
     HL_CHECK (status == 200 && strstr (summary, "\"intake_today\":{") && strstr (summary, "\"workers\":1"));
     free (summary);
-    free (day1);
-    free (day2);
-    free (both);
-    free (csv);
+    //  /metrics: the month so far (1 to 25 November).
+    char *prom = s_get (port, "/metrics", TOKEN, &status);
+    HL_CHECK (status == 200);
+    HL_CHECK (s_has (prom, "hotline_unit_rate{unit=\"rsj\",rate=\"satisfaction_rate\"} 0.500000\n"));
+    HL_CHECK (s_has (prom, "hotline_unit_rate{unit=\"rsj\",rate=\"on_time_sign_rate\"} 1.000000\n"));
+    HL_CHECK (s_has (prom, "hotline_unit_rate{unit=\"*\",rate=\"direct_answer_rate\"} 0.285714\n"));
+    HL_CHECK (s_has (prom, "hotline_unit_score{unit=\"rsj\"} 50.00\n"));
+    free (prom);
     hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
 }

@@ -91,6 +91,7 @@ def check(table):
     for c in table['counters']:
         need(c['scope'] in ('unit', 'hotline'), 'counter ' + c['code'], 'scope is unit or hotline')
         need(c['kind'] in ('count', 'sum'), 'counter ' + c['code'], 'kind is count or sum')
+        need(c.get('per') in ('ticket', 'event'), 'counter ' + c['code'], 'per is ticket or event')
     for r in table['rates']:
         for c in r['num'] + [r['den']]:
             need(c in counters, 'rate ' + r['code'], 'unknown counter ' + c)
@@ -191,6 +192,7 @@ def gen_c(table, out_h, out_c):
           '    int num[2];                  //  HL_COUNTER_*, -1 = none',
           '    int den;',
           '    bool lower_is_better;',
+          '    int weight;                  //  in the 考核 score by default (0: none)',
           '} hl_lifecycle_rate_t;', '',
           'extern const hl_lifecycle_state_t hl_lifecycle_states[HL_LIFECYCLE_STATES];',
           '//  Open states, and states whose tickets may have clocks, in table order.',
@@ -243,9 +245,10 @@ def gen_c(table, out_h, out_c):
     c += ['};', '', 'const hl_lifecycle_rate_t hl_lifecycle_rates[HL_LIFECYCLE_RATES] = {']
     for r in table['rates']:
         num = [counters.index(x) for x in r['num']] + [-1] * (2 - len(r['num']))
-        c.append('    { %s, %s, %s, { %d, %d }, %d, %s },' % (
+        c.append('    { %s, %s, %s, { %d, %d }, %d, %s, %d },' % (
             c_str(r['code']), c_str(r['zh']), c_str(r['en']), num[0], num[1],
-            counters.index(r['den']), str(r.get('lower_is_better', False)).lower()))
+            counters.index(r['den']), str(r.get('lower_is_better', False)).lower(),
+            r.get('weight', 0)))
     c += ['};', '']
     write(out_h, '\n'.join(h))
     write(out_c, '\n'.join(c))

@@ -480,7 +480,8 @@ s_units (hl_top_frame_t *self, int rows)
         units[i] = hl_top_json_at (list, i);
     qsort_r (units, n, sizeof *units, s_compare, (void *) sel);
 
-    //  Columns: rank, unit, dispatched, the chosen rate with its counts,
+    //  Columns: rank, unit, dispatched, the 考核 score (score_weights,
+    //  as hotlined computes it), the chosen rate with its counts,
     //  then the other rates (percent only) while the longest unit name
     //  still fits (up to 28 columns).
     int order[HL_LIFECYCLE_RATES], widths[HL_LIFECYCLE_RATES], shown = 0;
@@ -488,7 +489,7 @@ s_units (hl_top_frame_t *self, int rows)
     for (int i = 0, k = 1; i < HL_LIFECYCLE_RATES; i++)
         if (i != self->sort)
             order[k++] = i;
-    int used = 5 + 6;            //  rank, dispatched
+    int used = 5 + 6 + 7;        //  rank, dispatched, score
     int want = 12;               //  the unit column: its longest name, 12..28
     for (size_t i = 0; i < n && (int) i < rows; i++) {
         const char *name = hl_top_json_str (hl_top_json_get (units[i], "name"));
@@ -518,6 +519,8 @@ s_units (hl_top_frame_t *self, int rows)
     hl_top_text_fit (&b, "名次", 5, 0);
     hl_top_text_fit (&b, "单位", unit_w, 0);
     hl_top_text_fit (&b, "派单", 6, 1);
+    hl_buf_puts (&b, " ");
+    hl_top_text_fit (&b, "考核", 6, 1);
     for (int k = 0; k < shown; k++) {
         hl_buf_puts (&b, " ");
         hl_top_text_fit (&b, hl_lifecycle_rates[order[k]].zh, widths[k], 1);
@@ -544,6 +547,13 @@ s_units (hl_top_frame_t *self, int rows)
         hl_top_text_fit (&b, name ? name : "—", unit_w, 0);
         char d[24];
         snprintf (d, sizeof d, "%lld", s_int (units[i], "dispatched"));
+        hl_top_text_fit (&b, d, 6, 1);
+        const hl_top_json_t *score = hl_top_json_get (units[i], "score");
+        if (hl_top_json_type (score) == HL_TOP_JSON_NUMBER)
+            snprintf (d, sizeof d, "%.1f", hl_top_json_num (score, 0));
+        else
+            snprintf (d, sizeof d, "—");
+        hl_buf_puts (&b, " ");
         hl_top_text_fit (&b, d, 6, 1);
         for (int k = 0; k < shown; k++) {
             char text[64];

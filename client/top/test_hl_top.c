@@ -348,23 +348,24 @@ s_unit (hl_buf_t *b, const char *unit, const char *name, int dispatched, int sig
 {
     hl_buf_printf (b, "%s{\"unit\":\"%s\",\"name\":\"%s\",\"dispatched\":%d,\"signed\":%d,"
                    "\"signed_on_time\":%d,\"contacted_on_time\":%d,\"returned\":0,\"reopened\":%d,"
-                   "\"replied\":%d,\"replied_on_time\":%d,\"visited\":%d,\"resolved\":%d,"
+                   "\"replied\":%d,\"replied_on_time\":%d,\"visited\":%d,\"rated\":%d,\"resolved\":%d,"
                    "\"satisfied\":%d,\"basically_satisfied\":%d,\"unsatisfied\":%d,"
                    "\"handling_ms_sum\":5,\"answered_directly\":0",
                    first ? "" : ",", unit, name, dispatched, signed_, on_time, on_time, reopened,
-                   signed_, on_time, visited, resolved, satisfied, basic, visited - satisfied - basic);
+                   signed_, on_time, visited, visited, resolved, satisfied, basic,
+                   visited - satisfied - basic);
     struct { const char *k; int n, d; } r[] = {
         { "response_rate", on_time, dispatched }, { "resolution_rate", resolved, visited },
         { "satisfaction_rate", satisfied + basic, visited }, { "on_time_sign_rate", on_time, signed_ },
         { "on_time_completion_rate", on_time, signed_ }, { "return_rate", 0, dispatched },
-        { "reopen_rate", reopened, visited }
+        { "reopen_rate", reopened, dispatched }
     };
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
         if (r[i].d > 0)
             hl_buf_printf (b, ",\"%s\":%.6f", r[i].k, (double) r[i].n / r[i].d);
         else
             hl_buf_printf (b, ",\"%s\":null", r[i].k);
-    hl_buf_puts (b, ",\"avg_handling_hours\":null}");
+    hl_buf_printf (b, ",\"avg_handling_hours\":null,\"score\":%s}", visited ? "50.00" : "null");
 }
 
 //  Every line of TEXT fits in COLS columns, and there are at most ROWS.
@@ -438,19 +439,22 @@ test_frame (void)
     CHECK (strstr (out.data, "100.0% (1/1)") && strstr (out.data, "66.7% (2/3)"));
     CHECK (strstr (out.data, "  1  市医疗保障局") && strstr (out.data, "  2  市人力资源和社会保障局"));
     CHECK (strstr (out.data, "  —  江城区城市管理和综合执法局"));
+    //  The 考核 score as hotlined gives it, "—" without one.
+    CHECK (strstr (out.data, "考核") && strstr (out.data, "  50.0 "));
     CHECK (strstr (out.data, "q 退出"));
     CHECK (strcmp (hl_top_frame_sort_name (f), "满意率") == 0);
 
-    //  重办率: lower is better, so ybj (0/1) still leads rsj (1/3).
-    for (int i = 0; i < 4; i++)
+    //  重办率 (reopened / dispatched): lower is better, so ybj (0/2) still
+    //  leads rsj (1/5).
+    for (int i = 0; i < 6; i++)
         hl_top_frame_next_sort (f);
     CHECK (strcmp (hl_top_frame_sort_name (f), "重办率") == 0);
     hl_buf_reset (&out);
     hl_top_frame_render (f, 80, 24, &out);
-    CHECK (strstr (out.data, "0.0% (0/1)") && strstr (out.data, "33.3% (1/3)"));
+    CHECK (strstr (out.data, "0.0% (0/2)") && strstr (out.data, "20.0% (1/5)"));
     CHECK (strstr (out.data, "市医疗保障局") < strstr (out.data, "市人力资源"));
-    hl_top_frame_next_sort (f);
-    hl_top_frame_next_sort (f);
+    for (int i = 0; i < 3; i++)
+        hl_top_frame_next_sort (f);
     CHECK (strcmp (hl_top_frame_sort_name (f), "解决率") == 0);
 
     //  Narrow, wide, short: always within bounds.

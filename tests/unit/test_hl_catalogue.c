@@ -79,6 +79,48 @@ test_routing_order (void)
     hl_catalogue_destroy (&c);
 }
 
+//  Multi-level categories (大类.小类.细类): a route on any level, the most
+//  specific winning; flat codes of earlier catalogues (SB.01) are 小类
+//  under their 大类, so old routes and tickets keep theirs.
+static const char *s_levels =
+    "[unit]\n"
+    "rsj   市人力资源和社会保障局\n"
+    "ybj   市医疗保障局\n"
+    "jcq   江城区人民政府\n"
+    "sbj   社保基金中心\n"
+    "[area]\n"
+    "441702  jcq\n"
+    "[route]\n"
+    "SB         *       rsj\n"            //  大类, as a bare code
+    "YB.*       *       ybj\n"            //  大类, as a group
+    "SB.01      441702  jcq\n"            //  小类 in one area
+    "SB.01.02   *       sbj\n";           //  细类 anywhere
+
+static void
+test_levels (void)
+{
+    char err[256];
+    hl_catalogue_t *c = hl_catalogue_parse ("levels", s_levels, err, sizeof err);
+    HL_CHECK (c != NULL);
+    if (!c)
+        return;
+    //  细类: its own route first, even over its 小类's route in the area.
+    HL_CHECK_STR (s_route (c, "SB.01.02", "441702"), "sbj/category");
+    //  A 细类 without a route of its own: its 小类's, then its 大类's.
+    HL_CHECK_STR (s_route (c, "SB.01.07", "441702"), "jcq/parent+area");
+    HL_CHECK_STR (s_route (c, "SB.01.07", "441704"), "rsj/group");
+    //  小类 (a flat code of old): its own, else its 大类's.
+    HL_CHECK_STR (s_route (c, "SB.01", "441702"), "jcq/category+area");
+    HL_CHECK_STR (s_route (c, "SB.03", "441702"), "rsj/group");
+    HL_CHECK_STR (s_route (c, "YB.02.01", "441702"), "ybj/group");
+    //  大类: routed by its bare code or its group.
+    HL_CHECK_STR (s_route (c, "SB", "441702"), "rsj/category");
+    HL_CHECK_STR (s_route (c, "YB", "441702"), "ybj/category");
+    //  Nothing on any level: the area's government.
+    HL_CHECK_STR (s_route (c, "QT.01.01", "441702"), "jcq/area government");
+    hl_catalogue_destroy (&c);
+}
+
 //  Parses TEXT, expecting a refusal whose message holds WANT.
 static int
 s_refused (const char *text, const char *want)
@@ -114,6 +156,9 @@ test_refusals (void)
     HL_CHECK (s_refused ("[unit]\njcq 江城\n[area]\n441702 jcq\n441702 jcq\n",
                          "area 441702 is given twice"));
     HL_CHECK (s_refused ("[units]\nrsj 人社\n", "entry outside [unit], [area] or [route]"));
+    HL_CHECK (s_refused ("[unit]\nrsj 人社\n[route]\nSB.01.02.03 * rsj\n",
+                         "category 'SB.01.02.03': at most 3 levels"));
+    HL_CHECK (s_refused ("[unit]\nrsj 人社\n[route]\nSB..02 * rsj\n", "none empty"));
 }
 
 static void
@@ -144,6 +189,7 @@ test_file (void)
 
 static const hl_test_case_t s_cases[] = {
     { "routing_order", test_routing_order },
+    { "levels", test_levels },
     { "refusals", test_refusals },
     { "file", test_file },
     { NULL, NULL }

@@ -6,6 +6,7 @@
 #include "hl_test.h"
 
 #include <stddef.h>
+#include <string.h>
 
 static void
 test_wire (void)
@@ -78,6 +79,53 @@ test_lists (void)
     }
 }
 
+//  The 考核 weights: the table's defaults (30/35/35 on the 三率), a
+//  configured set, and each kind of bad input refused with its reason;
+//  the score over the rates that have a denominator.
+static void
+test_score (void)
+{
+    int w[HL_LIFECYCLE_RATES];
+    char err[200];
+    int response = hl_lifecycle_rate_named ("response_rate");
+    int resolution = hl_lifecycle_rate_named ("resolution_rate");
+    int satisfaction = hl_lifecycle_rate_named ("satisfaction_rate");
+    int ret = hl_lifecycle_rate_named ("return_rate");
+    HL_CHECK (response >= 0 && resolution >= 0 && satisfaction >= 0 && ret >= 0);
+    HL_CHECK (hl_lifecycle_rate_named ("no_such_rate") == -1);
+    HL_CHECK (hl_lifecycle_weights ("", w, err, sizeof err) == 0);
+    HL_CHECK (w[response] == 30 && w[resolution] == 35 && w[satisfaction] == 35 && w[ret] == 0);
+    HL_CHECK (hl_lifecycle_weights ("satisfaction_rate:1, return_rate:3", w, err, sizeof err) == 0);
+    HL_CHECK (w[response] == 0 && w[satisfaction] == 1 && w[ret] == 3);
+    HL_CHECK (hl_lifecycle_weights ("nonsense", w, err, sizeof err) == -1
+              && strstr (err, "not RATE:WEIGHT"));
+    HL_CHECK (hl_lifecycle_weights ("visit_rate:1,visit_rate:2", w, err, sizeof err) == -1
+              && strstr (err, "named once"));
+    HL_CHECK (hl_lifecycle_weights ("bogus_rate:1", w, err, sizeof err) == -1
+              && strstr (err, "named once"));
+    HL_CHECK (hl_lifecycle_weights ("visit_rate:1001", w, err, sizeof err) == -1
+              && strstr (err, "0-1000"));
+
+    //  响应率 1/2, 解决率 1/2, 满意率 2/2: (30 x .5 + 35 x .5 + 35 x 1) / 100.
+    long long v[HL_LIFECYCLE_COUNTERS] = { 0 };
+    HL_CHECK (hl_lifecycle_weights ("", w, err, sizeof err) == 0);
+    HL_CHECK (hl_lifecycle_score (v, w) == -1);      //  no denominator: no score
+    v[hl_lifecycle_counter_named ("contact_due")] = 2;
+    v[hl_lifecycle_counter_named ("responded_on_time")] = 1;
+    v[hl_lifecycle_counter_named ("rated")] = 2;
+    v[hl_lifecycle_counter_named ("resolved")] = 1;
+    v[hl_lifecycle_counter_named ("satisfied")] = 1;
+    v[hl_lifecycle_counter_named ("basically_satisfied")] = 1;
+    double score = hl_lifecycle_score (v, w);
+    HL_CHECK (score > 67.4999 && score < 67.5001);
+    //  A lower-is-better rate weighs 1 - rate: 回退率 1/4 alone gives 75.
+    HL_CHECK (hl_lifecycle_weights ("return_rate:1", w, err, sizeof err) == 0);
+    v[hl_lifecycle_counter_named ("dispatched")] = 4;
+    v[hl_lifecycle_counter_named ("returned")] = 1;
+    score = hl_lifecycle_score (v, w);
+    HL_CHECK (score > 74.9999 && score < 75.0001);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -85,6 +133,7 @@ main (int argc, char **argv)
         { "wire", test_wire },
         { "lookups", test_lookups },
         { "lists", test_lists },
+        { "score", test_score },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);

@@ -136,19 +136,22 @@ async function run(ctx) {
               `at-risk row names the unit and the time left: ${t}`);
     }
 
-    // 人社局 (rsj): 4 tickets + 1 reopened = 5 dispatched, all signed and
-    // replied on time; 3 visits: satisfied+resolved, basically
-    // satisfied+resolved, unsatisfied+unresolved (reopened).
+    // 人社局 (rsj): 4 tickets dispatched (the one handled again, 重办, by the
+    // same unit counts once), all signed and replied at once; 3 visits:
+    // satisfied+resolved, basically satisfied+resolved, unsatisfied+
+    // unresolved (reopened). Rates count tickets due in the period: the
+    // drill ticket's sign was due today and is not signed; the others'
+    // deadlines depend on the hour the test runs, so they are not asserted
+    // here (metrics/rates computes them on a fixed clock).
     const want = {
-        rsj: { dispatched: '5', satisfaction_rate: '66.7%(2/3)', resolution_rate: '66.7%(2/3)',
-               reopen_rate: '33.3%(1/3)', on_time_sign_rate: '100.0%(5/5)',
-               on_time_completion_rate: '100.0%(5/5)', return_rate: '0.0%(0/5)' },
+        rsj: { dispatched: '4', satisfaction_rate: '66.7%(2/3)', resolution_rate: '66.7%(2/3)',
+               reopen_rate: '25.0%(1/4)', return_rate: '0.0%(0/4)' },
         ybj: { dispatched: '2', satisfaction_rate: '100.0%(1/1)', resolution_rate: '100.0%(1/1)',
-               reopen_rate: '0.0%(0/1)', on_time_sign_rate: '100.0%(2/2)' },
-        'jcq.cgj': { dispatched: '1', satisfaction_rate: '—', on_time_sign_rate: '—',
-                     response_rate: '0.0%(0/1)' },
+               reopen_rate: '0.0%(0/2)' },
+        'jcq.cgj': { dispatched: '1', satisfaction_rate: '—', on_time_sign_rate: '0.0%(0/1)',
+                     response_rate: '—' },
         zjj: { dispatched: '1', satisfaction_rate: '—', resolution_rate: '—' },
-        '*': { dispatched: '9', satisfaction_rate: '75.0%(3/4)', resolution_rate: '75.0%(3/4)' }
+        '*': { dispatched: '8', satisfaction_rate: '75.0%(3/4)', resolution_rate: '75.0%(3/4)' }
     };
     for (const unit of Object.keys(want))
         for (const key of Object.keys(want[unit])) {
@@ -175,7 +178,7 @@ async function run(ctx) {
     await page.locator('button[data-period="month"]').click();
     check(await until(async () => /至|\d{4}-\d\d-01/.test(await page.locator('#period-label').textContent()),
                       5000), 'this month\'s period is shown');
-    check(await cell(page, 'rsj', 'dispatched') === '5', 'this month includes today\'s figures');
+    check(await cell(page, 'rsj', 'dispatched') === '4', 'this month includes today\'s figures');
     const csvHref = await page.locator('#csv').getAttribute('href');
     check(/^\/api\/units\.csv\?from=\d{8}&to=\d{8}&token=/.test(csvHref), `CSV link: ${csvHref.replace(cfg.token, 'TOKEN')}`);
     const csv = await fetch(cfg.base + csvHref);
@@ -183,7 +186,7 @@ async function run(ctx) {
     const csvText = csvBytes.toString('utf8');
     check(csv.status === 200 && /text\/csv/.test(csv.headers.get('content-type'))
           && csvBytes[0] === 0xef && csvBytes[1] === 0xbb && csvBytes[2] === 0xbf
-          && csvText.includes('\nrsj,市人力资源和社会保障局,5,'),
+          && csvText.includes('\nrsj,市人力资源和社会保障局,4,'),
           'the CSV export downloads the table');
     await page.locator('button[data-period="today"]').click();
 

@@ -79,7 +79,7 @@ w = lambda s: sum(2 if unicodedata.east_asian_width(c) in 'WF' else 1 for c in s
 sys.exit(0 if all(w(l.rstrip('\n')) <= 80 for l in open(sys.argv[1], encoding='utf-8')) else 1)
 PY"
 tmux send-keys -t "$session" s
-check "s orders by the next rate" "wait_for '按及时签收率' 5"
+check "s orders by the next rate" "wait_for '按联系率' 5"
 submit --channel mailbox --type 建议 --category SB.02 --area 441702 --phone 13500000009 \
     --content "建议延长社保窗口办理时间"
 check "a new ticket shows at the next refresh" "wait_for '今日受理 5' 5"
