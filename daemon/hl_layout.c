@@ -18,12 +18,16 @@ typedef struct {
     hl_layout_fn *fn;
     void *arg;
     long moved;                  //  keys the migration renamed
+    int pass;                    //  the migration under way: 2 or 3 (its layout)
 } s_check_t;
 
 //  Set while a store is being migrated from layout 1, so that a migration
 //  cut short (a crash, a lost connection) is finished at the next start.
 //  It is set before the mark and removed after the last key moved.
 #define S_MIGRATING_KEY HL_LAYOUT_KEY ":migrating"
+
+//  The same for the move of histories into their tickets' hashes (layout 3).
+#define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
 
 
 int
@@ -120,6 +124,45 @@ static const char s_history_script[] =
     "return 1";
 static void s_migrate_scan (s_check_t *check, const char *cursor);
 
+//  Layout 2 -> 3: a history string (KEYS[1], hl:{NN}:h:<ticket>) becomes
+//  fields of its ticket's hash (KEYS[2]): "h:n" the number of entries,
+//  "h:<i>" the i-th (hotline.lua's history_add, frozen as layout 3 has
+//  it). Entries already in the hash stay first. Atomic and idempotent:
+//  the string goes in the same step, so a run cut short and repeated moves
+//  nothing twice. A history without its ticket is dropped with it.
+static const char s_history3_script[] =
+    "local s = redis.call('GET', KEYS[1]) "
+    "if s and redis.call('EXISTS', KEYS[2]) == 1 then "
+    "  local n = tonumber(redis.call('HGET', KEYS[2], 'h:n') or '0') "
+    "  local f = {} "
+    "  for line in string.gmatch(s, '[^\\n]+') do "
+    "    n = n + 1 "
+    "    f[#f + 1] = 'h:' .. string.format('%d', n) "
+    "    f[#f + 1] = line "
+    "  end "
+    "  f[#f + 1] = 'h:n' "
+    "  f[#f + 1] = string.format('%d', n) "
+    "  redis.call('HSET', KEYS[2], unpack(f)) "
+    "end "
+    "redis.call('DEL', KEYS[1]) "
+    "return 1";
+
+//  KEY (of LEN bytes) of a history of layout 2, hl:{NN}:h:<ticket>: its
+//  ticket's hash key into OUT, 0; -1 if KEY is no such key.
+static int
+s_history_owner (const char *key, size_t len, char *out, size_t outlen)
+{
+    const char *tag_end = memchr (key, '}', len);
+    if (len < 4 || memcmp (key, "hl:{", 4) != 0 || !tag_end
+        || (size_t) (key + len - tag_end) < 5 || memcmp (tag_end + 1, ":h:", 3) != 0
+        || len + 1 > outlen)
+        return -1;
+    memcpy (out, key, len);
+    out[len] = 0;
+    out[tag_end - key + 2] = 't';
+    return 0;
+}
+
 //  The key of layout 2 for KEY of layout 1 in OUT; 0, or -1 if KEY is not
 //  one that moves.
 static int
@@ -149,6 +192,8 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
     return -1;
 }
 
+static void s_history_check (s_check_t *check);
+
 static void
 s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -156,9 +201,45 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
     s_check_t *check = arg;
     if (s_ended (check, reply, "ending the migration"))
         return;
-    hl_notice ("ticket store migrated to layout %d: %ld keys moved into their buckets",
+    if (check->pass == 2) {
+        hl_notice ("ticket store migrated to layout 2: %ld keys moved into their buckets",
+                   check->moved);
+        s_history_check (check);
+        return;
+    }
+    hl_notice ("ticket store migrated to layout %d: %ld histories moved into their tickets",
                check->known, check->moved);
     s_finish (check, HL_LAYOUT_OK, "");
+}
+
+//  One key SCAN found in pass 3: a history moves into its ticket's hash.
+static void
+s_migrate_history (s_check_t *check, const redisReply *k)
+{
+    char owner[HL_BUCKET_KEY_MAX + 160];
+    if (k->type != REDIS_REPLY_STRING || s_history_owner (k->str, k->len, owner, sizeof owner) != 0)
+        return;
+    const char *eval[] = { "EVAL", s_history3_script, "2", k->str, owner };
+    size_t lens[] = { 4, sizeof s_history3_script - 1, 1, k->len, strlen (owner) };
+    if (hl_redis_command (check->redis, 5, eval, lens, NULL, NULL) == 0)
+        check->moved++;
+}
+
+//  One key SCAN found in pass 2: a key of layout 1 moves into its bucket.
+static void
+s_migrate_bucket (s_check_t *check, const redisReply *k)
+{
+    char to[HL_BUCKET_KEY_MAX + 160];
+    if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
+        return;
+    int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
+    const char *argv[] = { "RENAME", k->str, to };
+    size_t lens[] = { 6, k->len, strlen (to) };
+    const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
+    size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
+    if ((history ? hl_redis_command (check->redis, 5, eval, elens, NULL, NULL)
+                 : hl_redis_command (check->redis, 3, argv, lens, NULL, NULL)) == 0)
+        check->moved++;
 }
 
 static void
@@ -173,37 +254,30 @@ s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
         s_finish (check, HL_LAYOUT_RETRY, "migrating the store: SCAN gave an unexpected reply");
         return;
     }
+    (void) redis;
     const redisReply *keys = reply->element[1];
-    for (size_t i = 0; i < keys->elements; i++) {
-        const redisReply *k = keys->element[i];
-        char to[HL_BUCKET_KEY_MAX + 160];
-        if (k->type != REDIS_REPLY_STRING || s_migrated_name (k->str, k->len, to, sizeof to) != 0)
-            continue;
-        int history = k->len > 5 && memcmp (k->str, "hl:h:", 5) == 0;
-        const char *argv[] = { "RENAME", k->str, to };
-        size_t lens[] = { 6, k->len, strlen (to) };
-        const char *eval[] = { "EVAL", s_history_script, "2", k->str, to };
-        size_t elens[] = { 4, sizeof s_history_script - 1, 1, k->len, strlen (to) };
-        if ((history ? hl_redis_command (redis, 5, eval, elens, NULL, NULL)
-                     : hl_redis_command (redis, 3, argv, lens, NULL, NULL)) == 0)
-            check->moved++;
-    }
+    for (size_t i = 0; i < keys->elements; i++)
+        if (check->pass == 2)
+            s_migrate_bucket (check, keys->element[i]);
+        else
+            s_migrate_history (check, keys->element[i]);
     s_migrate_scan (check, reply->element[0]->str);
 }
 
-//  The SCAN step at CURSOR ("" to begin), or, after the last, the end of
-//  the migration: its flag is removed behind every RENAME sent (one
-//  connection, in order).
+//  The SCAN step of the pass under way at CURSOR ("" to begin), or, after
+//  the last, the end of the pass: its flag is removed behind every step
+//  sent (one connection, in order).
 static void
 s_migrate_scan (s_check_t *check, const char *cursor)
 {
     if (strcmp (cursor, "0") == 0) {
-        const char *argv[] = { "DEL", S_MIGRATING_KEY };
+        const char *argv[] = { "DEL", check->pass == 2 ? S_MIGRATING_KEY : S_HISTORY_KEY };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_migrated, check) != 0)
             free (check);
         return;
     }
-    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", "hl:*", "COUNT", "1000" };
+    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH",
+                           check->pass == 2 ? "hl:*" : "hl:{*}:h:*", "COUNT", "1000" };
     if (hl_redis_command (check->redis, 6, argv, NULL, s_on_scanned, check) != 0)
         free (check);
 }
@@ -218,12 +292,40 @@ s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the migration flag"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout %d)",
+        hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout 2)");
+        check->pass = 2;
+        s_migrate_scan (check, "");
+        return;
+    }
+    s_history_check (check);
+}
+
+//  After the move into buckets (if any): the histories of layout 2, if
+//  flagged (now or by a start cut short), move into their tickets.
+static void
+s_on_history_flag (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_check_t *check = arg;
+    if (s_ended (check, reply, "reading the history migration flag"))
+        return;
+    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
+        hl_notice ("ticket store: moving histories into their tickets' hashes (layout %d)",
                    check->known);
+        check->pass = 3;
+        check->moved = 0;
         s_migrate_scan (check, "");
         return;
     }
     s_finish (check, HL_LAYOUT_OK, "");
+}
+
+static void
+s_history_check (s_check_t *check)
+{
+    const char *argv[] = { "EXISTS", S_HISTORY_KEY };
+    if (hl_redis_command (check->redis, 2, argv, NULL, s_on_history_flag, check) != 0)
+        free (check);
 }
 
 static void
@@ -278,6 +380,13 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
             return;
         }
     }
+    if (stored < 3 && check->known >= 3) {
+        const char *flag[] = { "SET", S_HISTORY_KEY, "1" };
+        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
+            free (check);
+            return;
+        }
+    }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);
     const char *argv[] = { "EVAL", s_mark_script, "1", HL_LAYOUT_KEY, known };
@@ -309,7 +418,7 @@ hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *
     s_check_t *check = calloc (1, sizeof *check);
     if (!check)
         abort ();
-    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0 };
+    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, 0, 0 };
     assert (check->known > 0);
     const char *argv[] = { "FUNCTION", "LIST", "LIBRARYNAME", "hotline", "WITHCODE" };
     size_t lens[] = { 8, 4, 11, 7, 8 };

@@ -15,6 +15,9 @@
  *  same keys). Layout 2 put every key of a ticket in its bucket
  *  (hl_bucket): a store of layout 0 or 1 is migrated by renaming them, and
  *  a flag in the store makes a cut-short migration finish at the next start.
+ *  Layout 3 keeps a ticket's history in its hash: a store of an older
+ *  layout has each history string moved there, behind a flag of its own.
+ *  Both moves SCAN the one Redis hotlined is connected to.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

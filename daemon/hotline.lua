@@ -12,9 +12,9 @@
 -- them as KEYS, and what a step derives (a day's sequence, a merged
 -- ticket) keeps the tag of the keys it was given.
 --   hl:{NN}:t:<ticket>      hash    the ticket's fields; "act:<request id>" fields
---                                   hold each action's result, for idempotent retries
---   hl:{NN}:h:<ticket>      string  history entries, oldest first, each ended
---                                   by a newline (history_entry, history_add)
+--                                   hold each action's result, for idempotent retries;
+--                                   its history: "h:n" entries, the i-th in "h:<i>"
+--                                   (history_entry, history_add)
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
 --   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
 --   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
@@ -33,7 +33,7 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 2
+local LAYOUT_VERSION = 3
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -72,22 +72,27 @@ local function history_entry(at, actor, action, from, to, note)
          .. string.gsub(note or '', '[\n\31]', ' ')
 end
 
--- A ticket's history is one string, its entries each ended by a newline
--- (history_entry leaves none in them): a list would cost a quicklist node per
--- ticket, about 250 bytes more for the two entries of a new ticket
--- (bench/run-memory). Appended by GET and SET rather than APPEND, whose
--- spare room would double the string's memory.
-local function history_add(hk, entry)
-  redis.call('SET', hk, (redis.call('GET', hk) or '') .. entry .. '\n')
+-- A ticket's history lives in its own hash: field HISTORY_COUNT holds the
+-- number of entries, field "h:<i>" the i-th (history_field). A step adds
+-- one field and never reads the entries before it: a separate string key
+-- was read and rewritten whole by every step (GET + SET, a third of a
+-- sign's Redis time) and cost a key of its own, ~100 bytes a ticket more
+-- (bench/run-steps, bench/run-memory).
+local HISTORY_COUNT = 'h:n'
+
+local function history_field(i)
+  return 'h:' .. string.format('%d', i)
 end
 
--- The entries of history HK, oldest first (as history_entry made them).
-local function history_entries(hk)
-  local out = {}
-  for line in string.gmatch(redis.call('GET', hk) or '', '[^\n]+') do
-    out[#out + 1] = line
-  end
-  return out
+-- Appends ENTRY to the history of the ticket whose hash is K (which exists).
+local function history_add(k, entry)
+  local n = redis.call('HINCRBY', k, HISTORY_COUNT, 1)
+  redis.call('HSET', k, history_field(n), entry)
+end
+
+-- Whether field NAME of a ticket hash is one of its history's ("h:...").
+local function is_history_field(name)
+  return string.byte(name, 1) == 104 and string.byte(name, 2) == 58
 end
 
 -- ---------------------------------------------------------------------
@@ -337,17 +342,18 @@ local function intake(keys, args)
   local key = tag .. 't:' .. ticket
 
   -- As few calls as the work allows (they are most of the cost of intake):
-  -- one HSET with every field, one SET with every history entry, one
-  -- ZADD with every reminder.
+  -- one HSET with every field and history entry, one ZADD with every
+  -- reminder.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
                   unpack(args, first)}
   local function field(name, value)
     fields[#fields + 1] = name
     fields[#fields + 1] = value
   end
-  local entries = {history_entry(at, actor, 'intake', '',
-                                 state == 'dispatched' and 'to_dispatch' or state,
-                                 'received via ' .. channel)}
+  field(history_field(1), history_entry(at, actor, 'intake', '',
+                                       state == 'dispatched' and 'to_dispatch' or state,
+                                       'received via ' .. channel))
+  local entries = 1
   local timers = {}
   if state == 'dispatched' then
     field('unit', unit)
@@ -360,7 +366,9 @@ local function intake(keys, args)
     field('sla_sign_due', p.sign_due or '')
     field('sla_sign_esc', p.sign_esc or '')
     field('sla_gen', p.sla_gen or '')
-    entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
+    entries = 2
+    field(history_field(2),
+          history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note))
     -- Only the next reminder of a clock waits in the bucket's timers; firing it
     -- arms the one after (hl_timer_fire).
     local moments = {p.sign_warn, p.sign_due, p.sign_esc}
@@ -374,8 +382,8 @@ local function intake(keys, args)
     field('closed_ms', at)
     field('disposition_note', note)
   end
+  field(HISTORY_COUNT, string.format('%d', entries))
   redis.call('HSET', key, unpack(fields))
-  redis.call('SET', tag .. 'h:' .. ticket, table.concat(entries, '\n') .. '\n')
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
   if phone ~= '' then
     redis.call('ZADD', 'hl:caller:' .. phone, at, ticket)
@@ -402,9 +410,20 @@ local function intake(keys, args)
           'unit', unit, 'assist', assist}
 end
 
+-- One history entry as history_entry made it, into its six parts.
+local function history_parts(raw)
+  local e, n = {}, 0
+  for part in string.gmatch(raw .. '\31', '([^\31]*)\31') do
+    n = n + 1
+    e[n] = part
+  end
+  return {e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
+end
+
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
--- consistent read.
--- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
+-- consistent read. The one decoder of the ticket hash's own records
+-- (history, act:): hotlined and every other reader take them from here.
+-- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- returns {} if unknown, else {fields (flat name/value list),
 --          history (list of {at, actor, action, from, to, note}),
 --          merged (list of ticket numbers)}
@@ -413,23 +432,24 @@ local function ticket_get(keys, args)
   if #all == 0 then
     return {}
   end
-  local fields = {}
+  local fields, entries = {}, {}
   for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 4) ~= 'act:' then
-      fields[#fields + 1] = all[i]
+    local name = all[i]
+    if is_history_field(name) then
+      local at = tonumber(string.sub(name, 3))
+      if at then entries[at] = all[i + 1] end
+    elseif string.sub(name, 1, 4) ~= 'act:' then
+      fields[#fields + 1] = name
       fields[#fields + 1] = all[i + 1]
     end
   end
   local history = {}
-  for i, raw in ipairs(history_entries(keys[2])) do
-    local e, n = {}, 0
-    for part in string.gmatch(raw .. '\31', '([^\31]*)\31') do
-      n = n + 1
-      e[n] = part
-    end
-    history[i] = {e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
+  for i = 1, #all do
+    local raw = entries[i]
+    if not raw then break end
+    history[i] = history_parts(raw)
   end
-  return {fields, history, redis.call('SMEMBERS', keys[3])}
+  return {fields, history, redis.call('SMEMBERS', keys[2])}
 end
 
 
@@ -611,7 +631,7 @@ end
 local function reply_to_merged(ticket, actor, note, now)
   for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
     redis.call('HSET', tkey(child, 't'), 'reply', note, 'replied_ms', now)
-    history_add(tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
+    history_add(tkey(child, 't'), history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
     event('reply', child, 'merged', 'merged', '')
   end
@@ -688,7 +708,7 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   end
   redis.call('SADD', tkey(p.parent, 'merged'), ticket)
   put('parent', p.parent, 'closed_ms', now)
-  history_add(tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
+  history_add(pk, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
 end
 
@@ -888,7 +908,7 @@ local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending
                            'sla_visit_status', 'sla_visit_due',
                            'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
                            'return_reasons', 'return_until', 'extension_days', 'ext_count',
-                           'visit_attempts'}
+                           'visit_attempts', HISTORY_COUNT}
 
 -- Reads them, and the result of request RID if it was done before (one
 -- call: the idempotency record is a field of the same hash). One table
@@ -907,12 +927,12 @@ local function ticket_fields(k, rid)
              reopen_count = v[20] or nil, return_count = v[21] or nil,
              return_reasons = v[22] or nil, return_until = v[23] or nil,
              extension_days = v[24] or nil, ext_count = v[25] or nil,
-             visit_attempts = v[26] or nil}
+             visit_attempts = v[26] or nil, history_count = v[27] or nil}
   return t, v[1] or nil
 end
 
 -- hl_transition: one action on one ticket.
--- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
+-- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- args: name/value pairs, in any order: ticket, action, actor, request_id,
 --       now_ms (none: Redis time), the action's parameters (note, unit,
 --       assist, return_reason, extension_days, resolved, satisfaction,
@@ -987,11 +1007,14 @@ local function transition(keys, args)
   end
   if #later < #arm then put('sla_gen', p.pre_gen or '') end
   arm = later
+  -- The history entry goes with the fields, in the one HSET (the count
+  -- was read with them).
+  local n = tonumber(t.history_count or '0') + 1
   put('state', to, 'updated_ms', at,
-      'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
+      'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist,
+      HISTORY_COUNT, n)
+  put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p)))
   flush(k)
-  history_add(keys[2],
-             history_entry(at, actor, action, t.state, to, history_note(action, p)))
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)
   transition_metrics(k, t, action, rule, to, unit, p, now)
   -- The stream keeps what a notifier must not miss: answers to callers
@@ -1129,7 +1152,7 @@ local function timer_fire(keys, args)
       if f[1] then
         redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
                    'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
-        history_add(tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
+        history_add(k, history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
@@ -1345,7 +1368,7 @@ local function ticket_reveal(keys, args)
   if not state then
     return {}
   end
-  history_add(keys[2], history_entry(now, actor, 'reveal_caller', state, state, reason))
+  history_add(keys[1], history_entry(now, actor, 'reveal_caller', state, state, reason))
   return ticket_get(keys, {})
 end
 

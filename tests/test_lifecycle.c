@@ -85,14 +85,26 @@ s_on_transition (const hl_store_transition_result_t *result, void *arg)
 //  --------------------------------------------------------------------
 //  Redis, read directly
 
+//  The ticket's history as the store decodes it (hl_ticket_get): a list of
+//  entries {at, actor, action, from, to, note}; NULL if there is none.
+static redisReply *
+s_history (const char *ticket)
+{
+    redisReply *r = redisCommand (s.redis, "FCALL_RO hl_ticket_get 2 %s %s",
+                                  hl_testenv_tkey (ticket, "t"),
+                                  hl_testenv_tkey (ticket, "merged"));
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3
+        && r->element[1]->type == REDIS_REPLY_ARRAY)
+        return r;
+    freeReplyObject (r);
+    return NULL;
+}
+
 static long long
 s_llen (const char *ticket)
 {
-    //  One entry a line (hotline.lua's history_add).
-    redisReply *r = redisCommand (s.redis, "GET %s", hl_testenv_tkey (ticket, "h"));
-    long long n = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
-    for (size_t i = 0; n >= 0 && i < r->len; i++)
-        n += r->str[i] == '\n';
+    redisReply *r = s_history (ticket);
+    long long n = r ? (long long) r->element[1]->elements : -1;
     freeReplyObject (r);
     return n;
 }
@@ -440,16 +452,16 @@ s_expect_done (const char *where, const char *ticket, const hl_lifecycle_action_
     //  One history entry of this action, from -> to (more for a merge: the
     //  parent gets its own).
     char entry[1024] = "", want[160];
-    redisReply *h = redisCommand (s.redis, "GET %s", hl_testenv_tkey (ticket, "h"));
-    if (h && h->type == REDIS_REPLY_STRING && h->len > 1) {     //  the last line
-        const char *last = h->str + h->len - 1;
-        while (last > h->str && last[-1] != '\n')
-            last--;
-        snprintf (entry, sizeof entry, "%.*s", (int) (h->str + h->len - 1 - last), last);
+    redisReply *h = s_history (ticket);
+    size_t n = h ? h->element[1]->elements : 0;
+    if (n > 0 && h->element[1]->element[n - 1]->elements == 6) {      //  the last entry
+        redisReply **e = h->element[1]->element[n - 1]->element;
+        snprintf (entry, sizeof entry, "|%s|%s|%s|%s|%s|", e[0]->str, e[1]->str, e[2]->str,
+                  e[3]->str, e[4]->str);
     }
     freeReplyObject (h);
-    //  Fields: at, actor, action, from, to, note, separated by 0x1f.
-    snprintf (want, sizeof want, "\x1f%s\x1f%s\x1f%s\x1f", a->code, from->code, to->code);
+    //  Its parts: at, actor, action, from, to (then the note).
+    snprintf (want, sizeof want, "|%s|%s|%s|", a->code, from->code, to->code);
     if (after.history != before->history + 1 || !strstr (entry, want)) {
         fprintf (stderr, "%s: history %lld -> %lld, last entry %s\n", where, before->history,
                  after.history, entry);
