@@ -124,43 +124,65 @@ static const char s_history_script[] =
     "return 1";
 static void s_migrate_scan (s_check_t *check, const char *cursor);
 
-//  Layout 2 -> 3: a history string (KEYS[1], hl:{NN}:h:<ticket>) becomes
-//  fields of its ticket's hash (KEYS[2]): "h:n" the number of entries,
-//  "h:<i>" the i-th (hotline.lua's history_add, frozen as layout 3 has
-//  it). Entries already in the hash stay first. Atomic and idempotent:
-//  the string goes in the same step, so a run cut short and repeated moves
-//  nothing twice. A history without its ticket is dropped with it.
-static const char s_history3_script[] =
-    "local s = redis.call('GET', KEYS[1]) "
-    "if s and redis.call('EXISTS', KEYS[2]) == 1 then "
-    "  local n = tonumber(redis.call('HGET', KEYS[2], 'h:n') or '0') "
-    "  local f = {} "
-    "  for line in string.gmatch(s, '[^\\n]+') do "
-    "    n = n + 1 "
-    "    f[#f + 1] = 'h:' .. string.format('%d', n) "
-    "    f[#f + 1] = line "
+//  Layout 2 -> 3, one ticket at a time (KEYS[1] its hash hl:{NN}:t:<ticket>,
+//  KEYS[2] its history of layout 2 hl:{NN}:h:<ticket>), frozen as layout 3
+//  writes them (hotline.lua's history_add and CLOCK): the history string,
+//  one entry a line, becomes fields of the hash ("h:n" the number of
+//  entries, "h:<i>" the i-th, after any already there); each milestone's
+//  seven fields sla_<m>_<part> become one, "sla:<m>", the parts in this
+//  order separated by commas. Atomic and idempotent (what it moves goes in
+//  the same step), so a run cut short and repeated moves nothing twice; a
+//  history without its ticket is dropped.
+static const char s_ticket3_script[] =
+    "local t, h = KEYS[1], KEYS[2] "
+    "if redis.call('EXISTS', t) == 1 then "
+    "  local s = redis.call('TYPE', h)['ok'] == 'string' and redis.call('GET', h) "
+    "  if s then "
+    "    local n = tonumber(redis.call('HGET', t, 'h:n') or '0') "
+    "    local f = {} "
+    "    for line in string.gmatch(s, '[^\\n]+') do "
+    "      n = n + 1 "
+    "      f[#f + 1] = 'h:' .. string.format('%d', n) "
+    "      f[#f + 1] = line "
+    "    end "
+    "    f[#f + 1] = 'h:n' "
+    "    f[#f + 1] = string.format('%d', n) "
+    "    redis.call('HSET', t, unpack(f)) "
     "  end "
-    "  f[#f + 1] = 'h:n' "
-    "  f[#f + 1] = string.format('%d', n) "
-    "  redis.call('HSET', KEYS[2], unpack(f)) "
+    "  for _, m in ipairs({'sign', 'contact', 'reply', 'visit'}) do "
+    "    local names = {} "
+    "    for _, part in ipairs({'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}) do "
+    "      names[#names + 1] = 'sla_' .. m .. '_' .. part "
+    "    end "
+    "    local v, any = redis.call('HMGET', t, unpack(names)), false "
+    "    for i = 1, 7 do any = any or v[i] ~= false; v[i] = v[i] or '' end "
+    "    if any then "
+    "      redis.call('HSET', t, 'sla:' .. m, table.concat(v, ',')) "
+    "      redis.call('HDEL', t, unpack(names)) "
+    "    end "
+    "  end "
     "end "
-    "redis.call('DEL', KEYS[1]) "
+    "redis.call('DEL', h) "
     "return 1";
 
-//  KEY (of LEN bytes) of a history of layout 2, hl:{NN}:h:<ticket>: its
-//  ticket's hash key into OUT, 0; -1 if KEY is no such key.
+//  KEY (of LEN bytes), a ticket's hash or history of layout 2
+//  (hl:{NN}:t|h:<ticket>): both their names into T and H; its kind ('t' or
+//  'h'), or -1 if KEY is neither.
 static int
-s_history_owner (const char *key, size_t len, char *out, size_t outlen)
+s_ticket3_keys (const char *key, size_t len, char *t, char *h, size_t outlen)
 {
     const char *tag_end = memchr (key, '}', len);
     if (len < 4 || memcmp (key, "hl:{", 4) != 0 || !tag_end
-        || (size_t) (key + len - tag_end) < 5 || memcmp (tag_end + 1, ":h:", 3) != 0
-        || len + 1 > outlen)
+        || (size_t) (key + len - tag_end) < 5 || tag_end[1] != ':' || tag_end[3] != ':'
+        || (tag_end[2] != 't' && tag_end[2] != 'h') || len + 1 > outlen)
         return -1;
-    memcpy (out, key, len);
-    out[len] = 0;
-    out[tag_end - key + 2] = 't';
-    return 0;
+    size_t kind = (size_t) (tag_end - key) + 2;
+    memcpy (t, key, len);
+    memcpy (h, key, len);
+    t[len] = h[len] = 0;
+    t[kind] = 't';
+    h[kind] = 'h';
+    return key[kind];
 }
 
 //  The key of layout 2 for KEY of layout 1 in OUT; 0, or -1 if KEY is not
@@ -207,21 +229,24 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
         s_history_check (check);
         return;
     }
-    hl_notice ("ticket store migrated to layout %d: %ld histories moved into their tickets",
+    hl_notice ("ticket store migrated to layout %d: %ld tickets rewritten (history and clocks "
+               "in the hash)",
                check->known, check->moved);
     s_finish (check, HL_LAYOUT_OK, "");
 }
 
-//  One key SCAN found in pass 3: a history moves into its ticket's hash.
+//  One key SCAN found in pass 3, a ticket's hash or history: the ticket
+//  takes layout 3.
 static void
-s_migrate_history (s_check_t *check, const redisReply *k)
+s_migrate_ticket (s_check_t *check, const redisReply *k)
 {
-    char owner[HL_BUCKET_KEY_MAX + 160];
-    if (k->type != REDIS_REPLY_STRING || s_history_owner (k->str, k->len, owner, sizeof owner) != 0)
+    char t[HL_BUCKET_KEY_MAX + 160], h[HL_BUCKET_KEY_MAX + 160];
+    int kind = k->type == REDIS_REPLY_STRING ? s_ticket3_keys (k->str, k->len, t, h, sizeof t) : -1;
+    if (kind < 0)
         return;
-    const char *eval[] = { "EVAL", s_history3_script, "2", k->str, owner };
-    size_t lens[] = { 4, sizeof s_history3_script - 1, 1, k->len, strlen (owner) };
-    if (hl_redis_command (check->redis, 5, eval, lens, NULL, NULL) == 0)
+    const char *eval[] = { "EVAL", s_ticket3_script, "2", t, h };
+    size_t lens[] = { 4, sizeof s_ticket3_script - 1, 1, strlen (t), strlen (h) };
+    if (hl_redis_command (check->redis, 5, eval, lens, NULL, NULL) == 0 && kind == 't')
         check->moved++;
 }
 
@@ -260,7 +285,7 @@ s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
         if (check->pass == 2)
             s_migrate_bucket (check, keys->element[i]);
         else
-            s_migrate_history (check, keys->element[i]);
+            s_migrate_ticket (check, keys->element[i]);
     s_migrate_scan (check, reply->element[0]->str);
 }
 
@@ -277,7 +302,7 @@ s_migrate_scan (s_check_t *check, const char *cursor)
         return;
     }
     const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH",
-                           check->pass == 2 ? "hl:*" : "hl:{*}:h:*", "COUNT", "1000" };
+                           check->pass == 2 ? "hl:*" : "hl:{*}:[th]:*", "COUNT", "1000" };
     if (hl_redis_command (check->redis, 6, argv, NULL, s_on_scanned, check) != 0)
         free (check);
 }
@@ -310,7 +335,8 @@ s_on_history_flag (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the history migration flag"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving histories into their tickets' hashes (layout %d)",
+        hl_notice ("ticket store: moving histories and clocks into their tickets' hashes "
+                   "(layout %d)",
                    check->known);
         check->pass = 3;
         check->moved = 0;

@@ -194,15 +194,44 @@ local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
 local LEVELS = {'warn', 'overdue', 'escalate'}
 local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalated'}
 
--- The ticket hash's SLA field names per milestone, made once.
-local FIELD = {}
+-- A milestone's clock is one field of the ticket hash, CLOCK[m]
+-- ("sla:<milestone>"), its parts (CLOCK_PARTS) separated by commas:
+-- moments in ms, status, levels fired; '' for none. Seven fields a clock
+-- (layout 2) cost ~110 bytes more each in names and listpack headers
+-- (bench/run-memory). hl_ticket_get spells them out again for readers as
+-- sla_<milestone>_<part>.
+local CLOCK_PARTS = {'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}
+local CLOCK_PATTERN = '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$'
+local CLOCK, PRE = {}, {}
 for i = 1, #MILESTONES do
   local m = MILESTONES[i]
-  FIELD[m] = {start = 'sla_' .. m .. '_start', status = 'sla_' .. m .. '_status',
-              fired = 'sla_' .. m .. '_fired', warn = 'sla_' .. m .. '_warn',
-              due = 'sla_' .. m .. '_due', esc = 'sla_' .. m .. '_esc',
-              met = 'sla_' .. m .. '_met', pre_warn = 'pre_' .. m .. '_warn',
-              pre_due = 'pre_' .. m .. '_due', pre_esc = 'pre_' .. m .. '_esc'}
+  CLOCK[m] = 'sla:' .. m
+  PRE[m] = {warn = 'pre_' .. m .. '_warn', due = 'pre_' .. m .. '_due',
+            esc = 'pre_' .. m .. '_esc'}
+end
+
+-- A clock's field value V into a table of its parts (nil: no clock).
+local function clock_decode(v)
+  if not v then return nil end
+  local start, status, fired, warn, due, esc, met = string.match(v, CLOCK_PATTERN)
+  return {start = start, status = status, fired = fired, warn = warn, due = due, esc = esc,
+          met = met}
+end
+
+local function digits(v)
+  if type(v) == 'number' then return string.format('%d', v) end
+  return v or ''
+end
+
+local function clock_encode(c)
+  return digits(c.start) .. ',' .. digits(c.status) .. ',' .. digits(c.fired) .. ','
+         .. digits(c.warn) .. ',' .. digits(c.due) .. ',' .. digits(c.esc) .. ','
+         .. digits(c.met)
+end
+
+-- Milestone M's clock of the ticket whose hash is K, read now.
+local function clock_read(k, m)
+  return clock_decode(redis.call('HGET', k, CLOCK[m]))
 end
 
 -- Writes within one step are gathered and made at its end (flush): the
@@ -251,16 +280,16 @@ local function sla_disarm(ticket, m)
   redis.call('ZREM', ttag(ticket) .. 'timers', warn, overdue, escalate)
 end
 
-local function sla_start(k, m, now)
-  local f = FIELD[m]
-  put(f.start, now, f.status, 'running', f.fired, '0')
+-- Writes clock C of milestone M (its whole field: the step's last write wins).
+local function clock_put(m, c)
+  put1(CLOCK[m], clock_encode(c))
 end
 
--- Sets the moments of milestone M's running clock and puts its first
+-- Sets the moments of milestone M's running clock C and puts its first
 -- reminder not yet fired (above FIRED) in the bucket's timers. FRESH: the clock has
 -- just started, so nothing of it waits there yet. The caller records the
 -- generation of the moments (sla_gen) once for all the clocks it sets.
-local function sla_set(k, ticket, m, moments, fired, fresh)
+local function sla_set(ticket, m, c, moments, fired, fresh)
   if not fresh then sla_disarm(ticket, m) end
   for l = fired + 1, #LEVELS do
     if moments[l] ~= '' then
@@ -268,14 +297,14 @@ local function sla_set(k, ticket, m, moments, fired, fresh)
       break
     end
   end
-  local f = FIELD[m]
-  put(f.warn, moments[1], f.due, moments[2], f.esc, moments[3])
+  c.warn, c.due, c.esc = moments[1], moments[2], moments[3]
+  clock_put(m, c)
 end
 
--- Stops milestone M's clock (T holds its status as the step began).
-local function sla_stop(k, ticket, m, now, t)
-  local f = FIELD[m]
-  local st = t[f.status]
+-- Stops milestone M's clock (T.clocks holds it as the step began).
+local function sla_stop(ticket, m, now, t)
+  local c = t.clocks[m]
+  local st = c and c.status
   if st and st ~= 'met' then
     sla_disarm(ticket, m)
     if st ~= 'running' then
@@ -283,19 +312,26 @@ local function sla_stop(k, ticket, m, now, t)
       redis.call('ZREM', tag .. 'sla:warned', ticket .. '|' .. m)
       redis.call('ZREM', tag .. 'sla:overdue', ticket .. '|' .. m)
     end
-    put(f.status, 'met', f.met, now)
+    c.status, c.met = 'met', now
+    clock_put(m, c)
   end
+end
+
+-- Milestone M's deadline in T (a number; nil: none).
+local function clock_due(t, m)
+  local c = t.clocks[m]
+  return c and tonumber(c.due or '')
 end
 
 -- True if milestone M (deadline in T as the step began) is met at NOW in time.
 local function on_time(t, m, now)
-  local due = tonumber(t[FIELD[m].due] or '')
+  local due = clock_due(t, m)
   return due == nil or now <= due
 end
 
 local function sla_running(t, m)
-  local st = t[FIELD[m].status]
-  return st and st ~= 'met'
+  local c = t.clocks[m]
+  return c and c.status ~= 'met'
 end
 
 -- hl_intake: store a new ticket, or recognise a resubmission.
@@ -359,12 +395,8 @@ local function intake(keys, args)
     field('unit', unit)
     field('assist', assist)
     field('dispatched_ms', at)
-    field('sla_sign_start', at)
-    field('sla_sign_status', 'running')
-    field('sla_sign_fired', '0')
-    field('sla_sign_warn', p.sign_warn or '')
-    field('sla_sign_due', p.sign_due or '')
-    field('sla_sign_esc', p.sign_esc or '')
+    field(CLOCK.sign, clock_encode({start = at, status = 'running', fired = '0',
+                                    warn = p.sign_warn, due = p.sign_due, esc = p.sign_esc}))
     field('sla_gen', p.sla_gen or '')
     entries = 2
     field(history_field(2),
@@ -438,6 +470,14 @@ local function ticket_get(keys, args)
     if is_history_field(name) then
       local at = tonumber(string.sub(name, 3))
       if at then entries[at] = all[i + 1] end
+    elseif string.sub(name, 1, 4) == 'sla:' then
+      local c, m = clock_decode(all[i + 1]), string.sub(name, 5)
+      for _, part in ipairs(CLOCK_PARTS) do
+        if c[part] and c[part] ~= '' then
+          fields[#fields + 1] = 'sla_' .. m .. '_' .. part
+          fields[#fields + 1] = c[part]
+        end
+      end
     elseif string.sub(name, 1, 4) ~= 'act:' then
       fields[#fields + 1] = name
       fields[#fields + 1] = all[i + 1]
@@ -592,7 +632,7 @@ end
 -- Asked before the reply deadline only, and within what the request type
 -- may be granted in all (times and working days).
 APPLY.request_extension = function (t, p, k, now)
-  local due = tonumber(t.sla_reply_due or '')
+  local due = clock_due(t, 'reply')
   if due and now > due and sla_running(t, 'reply') then
     return nil, fail('too_late', 'the reply deadline passed at ' .. local_time(due) ..
                      ': an extension is asked before it')
@@ -766,17 +806,18 @@ local function sla_resume(k, t, now)
   put('sla_pauses', t.sla_pauses)
 end
 
--- Starts milestone M's clock at NOW; it is to be armed (ARM).
+-- Starts milestone M's clock at NOW; it is to be armed (ARM). Its moments
+-- of before stay until it is armed.
 local function clock_start(k, t, m, now, arm)
-  sla_start(k, m, now)
-  t[FIELD[m].status] = 'running'
-  t[FIELD[m].start] = now
+  local c = t.clocks[m] or {}
+  c.start, c.status, c.fired = now, 'running', '0'
+  t.clocks[m] = c
+  clock_put(m, c)
   arm[#arm + 1] = m
 end
 
 local function clock_stop(k, ticket, t, m, now)
-  sla_stop(k, ticket, m, now, t)
-  t[FIELD[m].status] = 'met'
+  sla_stop(ticket, m, now, t)
 end
 
 -- The actions after which every running clock is armed anew: a resume or
@@ -814,8 +855,10 @@ local function sla_transition(k, ticket, t, action, from, to, now, p)
     clock_start(k, t, 'visit', now, arm)
   elseif action == 'reject_reply' then
     clock_stop(k, ticket, t, 'visit', now)
-    put('sla_reply_status', 'running')
-    t.sla_reply_status = 'running'
+    local c = t.clocks.reply or {}
+    c.status = 'running'
+    t.clocks.reply = c
+    clock_put('reply', c)
   elseif action == 'visit' then
     clock_stop(k, ticket, t, 'visit', now)
   elseif action == 'rehandle' then
@@ -842,7 +885,8 @@ local function sla_facts(k, arm, reset)
                reset and '1' or '0'}
   for i = 1, #arm do
     out[#out + 1] = arm[i]
-    out[#out + 1] = redis.call('HGET', k, 'sla_' .. arm[i] .. '_start') or ''
+    local c = clock_read(k, arm[i])
+    out[#out + 1] = c and c.start or ''
   end
   return out
 end
@@ -903,9 +947,7 @@ end
 -- caller stay where they are).
 local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending',
                            'first_contact_ms', 'signed_ms', 'sla_pauses',
-                           'sla_sign_status', 'sla_sign_due', 'sla_contact_status',
-                           'sla_contact_due', 'sla_reply_status', 'sla_reply_due',
-                           'sla_visit_status', 'sla_visit_due',
+                           CLOCK.sign, CLOCK.contact, CLOCK.reply, CLOCK.visit,
                            'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
                            'return_reasons', 'return_until', 'extension_days', 'ext_count',
                            'visit_attempts', HISTORY_COUNT}
@@ -919,15 +961,13 @@ local function ticket_fields(k, rid)
   local t = {state = v[2] or nil, unit = v[3] or nil, assist = v[4] or nil,
              created_ms = v[5] or nil, ext_pending = v[6] or nil,
              first_contact_ms = v[7] or nil, signed_ms = v[8] or nil, sla_pauses = v[9] or nil,
-             sla_sign_status = v[10] or nil, sla_sign_due = v[11] or nil,
-             sla_contact_status = v[12] or nil, sla_contact_due = v[13] or nil,
-             sla_reply_status = v[14] or nil, sla_reply_due = v[15] or nil,
-             sla_visit_status = v[16] or nil, sla_visit_due = v[17] or nil,
-             request_type = v[18] or nil, dispatched_ms = v[19] or nil,
-             reopen_count = v[20] or nil, return_count = v[21] or nil,
-             return_reasons = v[22] or nil, return_until = v[23] or nil,
-             extension_days = v[24] or nil, ext_count = v[25] or nil,
-             visit_attempts = v[26] or nil, history_count = v[27] or nil}
+             clocks = {sign = clock_decode(v[10]), contact = clock_decode(v[11]),
+                       reply = clock_decode(v[12]), visit = clock_decode(v[13])},
+             request_type = v[14] or nil, dispatched_ms = v[15] or nil,
+             reopen_count = v[16] or nil, return_count = v[17] or nil,
+             return_reasons = v[18] or nil, return_until = v[19] or nil,
+             extension_days = v[20] or nil, ext_count = v[21] or nil,
+             visit_attempts = v[22] or nil, history_count = v[23] or nil}
   return t, v[1] or nil
 end
 
@@ -998,9 +1038,9 @@ local function transition(keys, args)
   -- arms afterwards.
   local later = {}
   for _, m in ipairs(arm) do
-    local f = FIELD[m]
-    if p[f.pre_due] and not paused(t) and t[f.start] == now then
-      sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
+    local f = PRE[m]
+    if p[f.due] and not paused(t) and t.clocks[m].start == now then
+      sla_set(ticket, m, t.clocks[m], {p[f.warn] or '', p[f.due], p[f.esc] or ''}, 0, true)
     else
       later[#later + 1] = m
     end
@@ -1109,14 +1149,13 @@ local function sla_arm(keys, args)
     if p[m] then
       start, warn, due, esc = string.match(p[m], '^(%d*),(%d*),(%d*),(%d*)$')
     end
-    local fm = FIELD[m]
-    local f = start and redis.call('HMGET', k, fm.start, fm.status, fm.fired) or {}
-    if f[1] == start and f[2] and f[2] ~= 'met' then
-      local fired = reset and 0 or tonumber(f[3] or '0')
-      sla_set(k, ticket, m, {warn, due, esc}, fired)
+    local c = start and clock_read(k, m)
+    if c and c.start == start and c.status ~= '' and c.status ~= 'met' then
+      local fired = reset and 0 or tonumber(c.fired ~= '' and c.fired or '0')
       if reset then
-        put(fm.fired, '0', fm.status, 'running')
+        c.fired, c.status = '0', 'running'
       end
+      sla_set(ticket, m, c, {warn, due, esc}, fired)
       armed = armed + 1
     end
   end
@@ -1148,16 +1187,18 @@ local function timer_fire(keys, args)
     if redis.call('ZREM', timers, member) == 1 then
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
       local k = ticket and ttag(ticket) == tag and tkey(ticket, 't')
-      local f = k and redis.call('HMGET', k, 'state', 'unit') or {}
-      if f[1] then
-        redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
-                   'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
+      local f = k and CLOCK[m] and redis.call('HMGET', k, 'state', 'unit', CLOCK[m]) or {}
+      local c = clock_decode(f[3])
+      if f[1] and c then
+        c.status = LEVEL_STATUS[level]
+        c.fired = level == 'warn' and '1' or level == 'overdue' and '2' or '3'
+        redis.call('HSET', k, CLOCK[m], clock_encode(c))
         history_add(k, history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
         redis.call('XADD', 'hl:events', 'MAXLEN', '~', 1000000, '*', 'type', 'timer',
                    'ticket', ticket, 'milestone', m, 'level', level, 'unit', f[2] or '')
         -- The clock's next reminder, if any, waits now.
-        local next_moments = redis.call('HMGET', k, 'sla_' .. m .. '_due', 'sla_' .. m .. '_esc')
+        local next_moments = {c.due, c.esc}
         local follow = level == 'warn' and 1 or level == 'overdue' and 2 or 3
         for l = follow, 2 do
           if next_moments[l] and next_moments[l] ~= '' then
@@ -1193,8 +1234,8 @@ local function sla_scan(keys, args)
     local k = tkey(ticket, 't')
     local arm = {}
     for i = 1, #MILESTONES do
-      local st = redis.call('HGET', k, 'sla_' .. MILESTONES[i] .. '_status')
-      if st and st ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
+      local c = clock_read(k, MILESTONES[i])
+      if c and c.status ~= '' and c.status ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
     end
     if #arm > 0 then
       local facts = sla_facts(k, arm, false)
@@ -1237,7 +1278,8 @@ local function sla_counts(keys, args)
   local overdue = redis.call('ZRANGE', tag .. 'sla:overdue', 0, -1)
   for _, member in ipairs(overdue) do
     local ticket, m = string.match(member, '^([^|]+)|(.+)$')
-    if redis.call('HGET', tkey(ticket, 't'), 'sla_' .. m .. '_status') == 'escalated' then
+    local c = CLOCK[m] and clock_read(tkey(ticket, 't'), m)
+    if c and c.status == 'escalated' then
       escalated = escalated + 1
     end
   end
@@ -1271,9 +1313,9 @@ local function dash_deadlines(keys, args)
   local items = redis.call('ZRANGE', keys[1], 0, tonumber(p.limit) - 1, 'WITHSCORES')
   for i = 1, #items, 2 do
     local ticket, m = string.match(items[i], '^([^|]+)|(.+)$')
-    local f = redis.call('HMGET', tkey(ticket, 't'), 'sla_' .. m .. '_status', 'unit',
-                         'sla_' .. m .. '_due')
-    out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or '', items[i + 1]}
+    local f = redis.call('HMGET', tkey(ticket, 't'), CLOCK[m] or 'sla:', 'unit')
+    local c = clock_decode(f[1]) or {}
+    out[#out + 1] = {ticket, m, c.status or '', c.due or items[i + 1], f[2] or '', items[i + 1]}
   end
   return out
 end

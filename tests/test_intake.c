@@ -921,12 +921,15 @@ test_store_layout (void)
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
     //  A store of layout 2: a ticket's history was a string of its own, one
-    //  entry a line. It moves into the ticket's hash, in order; a history
+    //  entry a line, and each clock seven fields. The history moves into the
+    //  ticket's hash, in order, and each clock into one field; a history
     //  whose ticket is gone goes too.
     const char *two = "YJ202611300400003", *gone = "YJ202611300400004";
     r = redisCommand (rc, "HSET %s ticket %s state closed created_ms 1764460800000 "
-                      "request_type inquiry content %s", hl_testenv_tkey (two, "t"), two,
-                      "第二版工单");
+                      "request_type inquiry content %s sla_sign_start 1764460800000 "
+                      "sla_sign_status met sla_sign_fired 1 sla_sign_warn 1764464400000 "
+                      "sla_sign_due 1764468000000 sla_sign_esc %s sla_sign_met 1764460900000",
+                      hl_testenv_tkey (two, "t"), two, "第二版工单", "");
     freeReplyObject (r);
     r = redisCommand (rc, "SET %s %s", hl_testenv_tkey (two, "h"),
                       "1764460800000\x1f" "agent:a1\x1f" "intake\x1f\x1f" "to_dispatch\x1f" "来电\n"
@@ -938,7 +941,15 @@ test_store_layout (void)
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 3);
-    HL_CHECK (s_log_has (env, "histories moved into their tickets"));
+    HL_CHECK (s_log_has (env, "3 tickets rewritten"));
+    r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met",
+                      hl_testenv_tkey (two, "t"));
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3
+              && r->element[0]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[0]->str, "1764460800000,met,1,1764464400000,1764468000000,,"
+                                             "1764460900000") == 0
+              && r->element[1]->type == REDIS_REPLY_NIL && r->element[2]->type == REDIS_REPLY_NIL);
+    freeReplyObject (r);
     r = redisCommand (rc, "EXISTS %s %s hl:layout:history", hl_testenv_tkey (two, "h"),
                       hl_testenv_tkey (gone, "h"));
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
