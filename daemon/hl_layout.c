@@ -130,7 +130,9 @@ static void s_migrate_scan (s_check_t *check, const char *cursor);
 //  one entry a line, becomes fields of the hash ("h:n" the number of
 //  entries, "h:<i>" the i-th, after any already there); each milestone's
 //  seven fields sla_<m>_<part> become one, "sla:<m>", the parts in this
-//  order separated by commas. Atomic and idempotent (what it moves goes in
+//  order separated by commas; of the results "act:<request id>" of every
+//  action the last four are kept, "<request id>|<result>" in "a:<i mod 4>"
+//  of the i-th action, "a:n" their count. Atomic and idempotent (what it moves goes in
 //  the same step), so a run cut short and repeated moves nothing twice; a
 //  history without its ticket is dropped.
 static const char s_ticket3_script[] =
@@ -160,6 +162,24 @@ static const char s_ticket3_script[] =
     "      redis.call('HSET', t, 'sla:' .. m, table.concat(v, ',')) "
     "      redis.call('HDEL', t, unpack(names)) "
     "    end "
+    "  end "
+    "  local all, acts, drop = redis.call('HGETALL', t), {}, {} "
+    "  for i = 1, #all, 2 do "
+    "    if string.sub(all[i], 1, 4) == 'act:' then "
+    "      local at = tonumber(string.match(all[i + 1], '^[^|]*|[^|]*|(%d+)|') or '0') "
+    "      acts[#acts + 1] = {at, string.sub(all[i], 5) .. '|' .. all[i + 1]} "
+    "      drop[#drop + 1] = all[i] "
+    "    end "
+    "  end "
+    "  if #drop > 0 then "
+    "    table.sort(acts, function (a, b) return a[1] < b[1] end) "
+    "    local f = {'a:n', string.format('%d', #acts)} "
+    "    for i = math.max(1, #acts - 3), #acts do "
+    "      f[#f + 1] = 'a:' .. string.format('%d', i % 4) "
+    "      f[#f + 1] = acts[i][2] "
+    "    end "
+    "    redis.call('HSET', t, unpack(f)) "
+    "    redis.call('HDEL', t, unpack(drop)) "
     "  end "
     "end "
     "redis.call('DEL', h) "

@@ -11,8 +11,8 @@
 -- ticket_number in core/lifecycle.json): hotlined names them and passes
 -- them as KEYS, and what a step derives (a day's sequence, a merged
 -- ticket) keeps the tag of the keys it was given.
---   hl:{NN}:t:<ticket>      hash    the ticket's fields; "act:<request id>" fields
---                                   hold each action's result, for idempotent retries;
+--   hl:{NN}:t:<ticket>      hash    the ticket's fields; "a:<i>" fields hold its last
+--                                   actions' results, for idempotent retries (ACT_KEEP);
 --                                   its history: "h:n" entries, the i-th in "h:<i>"
 --                                   (history_entry, history_add)
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
@@ -454,7 +454,8 @@ end
 
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
 -- consistent read. The one decoder of the ticket hash's own records
--- (history, act:): hotlined and every other reader take them from here.
+-- (history, clocks, action results): hotlined and every other reader take
+-- them from here.
 -- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- returns {} if unknown, else {fields (flat name/value list),
 --          history (list of {at, actor, action, from, to, note}),
@@ -478,7 +479,7 @@ local function ticket_get(keys, args)
           fields[#fields + 1] = c[part]
         end
       end
-    elseif string.sub(name, 1, 4) ~= 'act:' then
+    elseif string.sub(name, 1, 2) ~= 'a:' then
       fields[#fields + 1] = name
       fields[#fields + 1] = all[i + 1]
     end
@@ -952,23 +953,45 @@ local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending
                            'return_reasons', 'return_until', 'extension_days', 'ext_count',
                            'visit_attempts', HISTORY_COUNT}
 
+-- The results of a ticket's last ACT_KEEP actions, for resends: field
+-- "a:<i mod ACT_KEEP>" holds "<request id>|from|to|at|unit|assist" of its
+-- i-th action, ACT_COUNT counts them. A resend of one of those is answered
+-- as the first time, not applied again; older results are overwritten, so
+-- a ticket keeps ACT_KEEP of them however long it lives (one field per
+-- action, kept forever, before layout 3). A resend comes after a lost
+-- answer, before its sender acts again on the ticket.
+local ACT_KEEP, ACT_COUNT = 4, 'a:n'
+local ACT_SLOT = {}
+TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = ACT_COUNT
+for i = 0, ACT_KEEP - 1 do
+  ACT_SLOT[i] = 'a:' .. i          -- (no string library while the library loads)
+  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = ACT_SLOT[i]
+end
+
 -- Reads them, and the result of request RID if it was done before (one
--- call: the idempotency record is a field of the same hash). One table
--- constructor, in the order above, sizes the table once; a field Redis
--- does not have (false) is left out.
+-- call: the results are fields of the same hash). One table constructor,
+-- in the order above, sizes the table once; a field Redis does not have
+-- (false) is left out.
 local function ticket_fields(k, rid)
-  local v = redis.call('HMGET', k, 'act:' .. rid, unpack(TRANSITION_FIELDS))
-  local t = {state = v[2] or nil, unit = v[3] or nil, assist = v[4] or nil,
-             created_ms = v[5] or nil, ext_pending = v[6] or nil,
-             first_contact_ms = v[7] or nil, signed_ms = v[8] or nil, sla_pauses = v[9] or nil,
-             clocks = {sign = clock_decode(v[10]), contact = clock_decode(v[11]),
-                       reply = clock_decode(v[12]), visit = clock_decode(v[13])},
-             request_type = v[14] or nil, dispatched_ms = v[15] or nil,
-             reopen_count = v[16] or nil, return_count = v[17] or nil,
-             return_reasons = v[18] or nil, return_until = v[19] or nil,
-             extension_days = v[20] or nil, ext_count = v[21] or nil,
-             visit_attempts = v[22] or nil, history_count = v[23] or nil}
-  return t, v[1] or nil
+  local v = redis.call('HMGET', k, unpack(TRANSITION_FIELDS))
+  local t = {state = v[1] or nil, unit = v[2] or nil, assist = v[3] or nil,
+             created_ms = v[4] or nil, ext_pending = v[5] or nil,
+             first_contact_ms = v[6] or nil, signed_ms = v[7] or nil, sla_pauses = v[8] or nil,
+             clocks = {sign = clock_decode(v[9]), contact = clock_decode(v[10]),
+                       reply = clock_decode(v[11]), visit = clock_decode(v[12])},
+             request_type = v[13] or nil, dispatched_ms = v[14] or nil,
+             reopen_count = v[15] or nil, return_count = v[16] or nil,
+             return_reasons = v[17] or nil, return_until = v[18] or nil,
+             extension_days = v[19] or nil, ext_count = v[20] or nil,
+             visit_attempts = v[21] or nil, history_count = v[22] or nil,
+             act_count = v[23] or nil}
+  local mine = rid .. '|'
+  for i = 24, 23 + ACT_KEEP do
+    if v[i] and string.sub(v[i], 1, #mine) == mine then
+      return t, string.sub(v[i], #mine + 1)
+    end
+  end
+  return t, nil
 end
 
 -- hl_transition: one action on one ticket.
@@ -1049,10 +1072,10 @@ local function transition(keys, args)
   arm = later
   -- The history entry goes with the fields, in the one HSET (the count
   -- was read with them).
-  local n = tonumber(t.history_count or '0') + 1
-  put('state', to, 'updated_ms', at,
-      'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist,
-      HISTORY_COUNT, n)
+  local n, acts = tonumber(t.history_count or '0') + 1, tonumber(t.act_count or '0') + 1
+  put('state', to, 'updated_ms', at, HISTORY_COUNT, n, ACT_COUNT, acts)
+  put1(ACT_SLOT[acts % ACT_KEEP],
+       rid .. '|' .. t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p)))
   flush(k)
   reindex(ticket, t.created_ms, t.state, to, t.unit, unit)

@@ -271,8 +271,9 @@ s_actor (const hl_lifecycle_action_t *a, const char *ticket, char *out, size_t l
         snprintf (out, len, "unit:%s/w1", *unit ? unit : "rsj");
 }
 
+//  Takes A (its branch if BRANCH) as request RID (NULL: a new one).
 static hl_store_transition_result_t
-s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
+s_act_as (const char *ticket, const hl_lifecycle_action_t *a, int branch, const char *rid)
 {
     hl_store_transition_result_t failed = { .outcome = HL_STORE_FAILED };
     Hotline__Transition t = HOTLINE__TRANSITION__INIT;
@@ -283,14 +284,21 @@ s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
     s_values_t values;
     if (s_params (&t, a, ticket, &values, branch) != 0)
         return failed;
-    char actor[96], rid[32];
+    char actor[96], fresh[32];
     s_actor (a, ticket, actor, sizeof actor);
-    snprintf (rid, sizeof rid, "act-%d", ++s.seq);
+    snprintf (fresh, sizeof fresh, "act-%d", ++s.seq);
+    rid = rid ? rid : fresh;
     s_wait_t w = { 0 };
     if (hl_store_transition (s.store, &t, actor, rid, strlen (rid), 0, NULL, s_on_transition, &w)
         || s_wait (&w.done))
         return failed;
     return w.transition;
+}
+
+static hl_store_transition_result_t
+s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
+{
+    return s_act_as (ticket, a, branch, NULL);
 }
 
 static hl_store_transition_result_t
@@ -586,6 +594,34 @@ test_reachable (void)
     }
 }
 
+//  A resend of one of a ticket's last four actions (a lost answer) is
+//  answered as the first time and not applied again; older results are
+//  not kept (hotline.lua's ACT_KEEP), so the store's memory per ticket
+//  stays bounded.
+static void
+test_resends (void)
+{
+    char ticket[HL_STORE_TICKET_MAX];
+    const hl_lifecycle_action_t *progress = hl_lifecycle_action_named ("progress");
+    HL_CHECK (progress && s_reach (s_index (hl_lifecycle_state_named ("in_progress")), ticket) == 0);
+    hl_store_transition_result_t first = s_act_as (ticket, progress, 0, "resend-0");
+    HL_CHECK (first.outcome == HL_STORE_NEW);
+    long long entries = s_llen (ticket);
+    hl_store_transition_result_t again = s_act_as (ticket, progress, 0, "resend-0");
+    HL_CHECK (again.outcome == HL_STORE_DUP && again.from == first.from && again.to == first.to
+              && again.at_ms == first.at_ms && s_llen (ticket) == entries);
+    char rid[32];
+    for (int i = 1; i <= 4; i++) {
+        snprintf (rid, sizeof rid, "resend-%d", i);
+        HL_CHECK (s_act_as (ticket, progress, 0, rid).outcome == HL_STORE_NEW);
+    }
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-1").outcome == HL_STORE_DUP);
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-4").outcome == HL_STORE_DUP);
+    //  The fifth action back is forgotten: taken as a new one.
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-0").outcome == HL_STORE_NEW);
+    HL_CHECK (s_llen (ticket) == entries + 5);
+}
+
 static void
 test_matrix (void)
 {
@@ -602,6 +638,7 @@ main (int argc, char **argv)
     static const hl_test_case_t cases[] = {
         { "reachable", test_reachable },
         { "matrix", test_matrix },
+        { "resends", test_resends },
         { NULL, NULL }
     };
     if (s_setup () != 0) {
