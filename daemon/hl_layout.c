@@ -21,13 +21,25 @@ typedef struct {
     int pass;                    //  the migration under way: 2 or 3 (its layout)
 } s_check_t;
 
-//  Set while a store is being migrated from layout 1, so that a migration
-//  cut short (a crash, a lost connection) is finished at the next start.
-//  It is set before the mark and removed after the last key moved.
-#define S_MIGRATING_KEY HL_LAYOUT_KEY ":migrating"
+//  The migrations, one pass over the store each, indexed by the layout
+//  they bring a store to. Each has a flag, set while a store is being
+//  migrated, so that a migration cut short (a crash, a lost connection) is
+//  finished at the next start: it is set before the mark and removed after
+//  the last key moved.
+typedef struct {
+    const char *flag;            //  the flag in the store
+    const char *match;           //  the keys the pass looks at (SCAN MATCH)
+    const char *doing, *done;    //  for the log
+} s_pass_t;
 
-//  The same for the move of histories into their tickets' hashes (layout 3).
-#define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
+#define S_LAST_PASS 3
+static const s_pass_t s_passes[S_LAST_PASS + 1] = {
+    [2] = { HL_LAYOUT_KEY ":migrating", "hl:*", "moving tickets of layout 1 into their buckets",
+            "keys moved into their buckets" },
+    [3] = { HL_LAYOUT_KEY ":history", "hl:{*}:[th]:*",
+            "moving histories, clocks and action results into their tickets' hashes",
+            "tickets rewritten (history, clocks and action results in the hash)" },
+};
 
 
 int
@@ -234,7 +246,7 @@ s_migrated_name (const char *key, size_t len, char *out, size_t outlen)
     return -1;
 }
 
-static void s_history_check (s_check_t *check);
+static void s_next_pass (s_check_t *check);
 
 static void
 s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
@@ -243,16 +255,9 @@ s_on_migrated (hl_redis_t *redis, redisReply *reply, void *arg)
     s_check_t *check = arg;
     if (s_ended (check, reply, "ending the migration"))
         return;
-    if (check->pass == 2) {
-        hl_notice ("ticket store migrated to layout 2: %ld keys moved into their buckets",
-                   check->moved);
-        s_history_check (check);
-        return;
-    }
-    hl_notice ("ticket store migrated to layout %d: %ld tickets rewritten (history and clocks "
-               "in the hash)",
-               check->known, check->moved);
-    s_finish (check, HL_LAYOUT_OK, "");
+    hl_notice ("ticket store migrated to layout %d: %ld %s", check->pass, check->moved,
+               s_passes[check->pass].done);
+    s_next_pass (check);
 }
 
 //  One key SCAN found in pass 3, a ticket's hash or history: the ticket
@@ -315,62 +320,49 @@ s_on_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_migrate_scan (s_check_t *check, const char *cursor)
 {
+    const s_pass_t *pass = &s_passes[check->pass];
     if (strcmp (cursor, "0") == 0) {
-        const char *argv[] = { "DEL", check->pass == 2 ? S_MIGRATING_KEY : S_HISTORY_KEY };
+        const char *argv[] = { "DEL", pass->flag };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_migrated, check) != 0)
             free (check);
         return;
     }
-    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH",
-                           check->pass == 2 ? "hl:*" : "hl:{*}:[th]:*", "COUNT", "1000" };
+    const char *argv[] = { "SCAN", *cursor ? cursor : "0", "MATCH", pass->match,
+                           "COUNT", "1000" };
     if (hl_redis_command (check->redis, 6, argv, NULL, s_on_scanned, check) != 0)
         free (check);
 }
 
-//  A migration flagged (now or by a start cut short) runs before the
-//  store is served.
+//  The flag of the pass under way read: if set (now or by a start cut
+//  short), the pass runs before the store is served; then the next.
 static void
 s_on_flag (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_check_t *check = arg;
-    if (s_ended (check, reply, "reading the migration flag"))
+    if (s_ended (check, reply, "reading a migration flag"))
         return;
     if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving tickets of layout 1 into their buckets (layout 2)");
-        check->pass = 2;
-        s_migrate_scan (check, "");
-        return;
-    }
-    s_history_check (check);
-}
-
-//  After the move into buckets (if any): the histories of layout 2, if
-//  flagged (now or by a start cut short), move into their tickets.
-static void
-s_on_history_flag (hl_redis_t *redis, redisReply *reply, void *arg)
-{
-    (void) redis;
-    s_check_t *check = arg;
-    if (s_ended (check, reply, "reading the history migration flag"))
-        return;
-    if (reply->type == REDIS_REPLY_INTEGER && reply->integer == 1) {
-        hl_notice ("ticket store: moving histories and clocks into their tickets' hashes "
-                   "(layout %d)",
-                   check->known);
-        check->pass = 3;
+        hl_notice ("ticket store: migrating to layout %d: %s", check->pass,
+                   s_passes[check->pass].doing);
         check->moved = 0;
         s_migrate_scan (check, "");
         return;
     }
-    s_finish (check, HL_LAYOUT_OK, "");
+    s_next_pass (check);
 }
 
+//  The pass after the one under way, if any (in order: a store of layout 1
+//  takes both); else the store is ready.
 static void
-s_history_check (s_check_t *check)
+s_next_pass (s_check_t *check)
 {
-    const char *argv[] = { "EXISTS", S_HISTORY_KEY };
-    if (hl_redis_command (check->redis, 2, argv, NULL, s_on_history_flag, check) != 0)
+    if (++check->pass > S_LAST_PASS) {
+        s_finish (check, HL_LAYOUT_OK, "");
+        return;
+    }
+    const char *argv[] = { "EXISTS", s_passes[check->pass].flag };
+    if (hl_redis_command (check->redis, 2, argv, NULL, s_on_flag, check) != 0)
         free (check);
 }
 
@@ -386,9 +378,8 @@ s_on_marked (hl_redis_t *redis, redisReply *reply, void *arg)
         s_refuse (check, "data", stored);
         return;
     }
-    const char *argv[] = { "EXISTS", S_MIGRATING_KEY };
-    if (hl_redis_command (redis, 2, argv, NULL, s_on_flag, check) != 0)
-        free (check);
+    check->pass = 1;
+    s_next_pass (check);
 }
 
 //  The library loaded in Redis, if any: FUNCTION LIST answers a list of
@@ -408,10 +399,10 @@ s_loaded_layout (const redisReply *reply)
     return 0;
 }
 
-//  The stored layout, read before the mark: a store of layout 0 or 1 is
-//  flagged for the migration first, so that the flag is there whenever the
-//  mark is (a crash between the two leaves an unmarked store, flagged
-//  again at the next start). Then the mark.
+//  The stored layout, read before the mark: a store of an older layout is
+//  flagged for each migration it needs first, so that the flags are there
+//  whenever the mark is (a crash between the two leaves an unmarked store,
+//  flagged again at the next start). Then the mark.
 static void
 s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -419,15 +410,10 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the layout"))
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
-    if (stored < 2 && check->known >= 2) {
-        const char *flag[] = { "SET", S_MIGRATING_KEY, stored ? "1" : "0" };
-        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
-            free (check);
-            return;
-        }
-    }
-    if (stored < 3 && check->known >= 3) {
-        const char *flag[] = { "SET", S_HISTORY_KEY, "1" };
+    for (int pass = stored + 1; pass <= S_LAST_PASS && pass <= check->known; pass++) {
+        if (!s_passes[pass].flag)
+            continue;
+        const char *flag[] = { "SET", s_passes[pass].flag, "1" };
         if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
             free (check);
             return;
