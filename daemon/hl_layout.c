@@ -144,8 +144,9 @@ static void s_migrate_scan (s_check_t *check, const char *cursor);
 //  seven fields sla_<m>_<part> become one, "sla:<m>", the parts in this
 //  order separated by commas; of the results "act:<request id>" of every
 //  action the last four are kept, "<request id>|<result>" in "a:<i mod 4>"
-//  of the i-th action, "a:n" their count. Atomic and idempotent (what it moves goes in
-//  the same step), so a run cut short and repeated moves nothing twice; a
+//  of the i-th action, "a:n" their count; "updated_ms" goes (the last
+//  history entry has its moment). Atomic and idempotent (what it moves
+//  goes in the same step), so a run cut short and repeated moves nothing twice; a
 //  history without its ticket is dropped.
 static const char s_ticket3_script[] =
     "local t, h = KEYS[1], KEYS[2] "
@@ -193,6 +194,7 @@ static const char s_ticket3_script[] =
     "    redis.call('HSET', t, unpack(f)) "
     "    redis.call('HDEL', t, unpack(drop)) "
     "  end "
+    "  redis.call('HDEL', t, 'updated_ms') "
     "end "
     "redis.call('DEL', h) "
     "return 1";

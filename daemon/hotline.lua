@@ -1071,9 +1071,10 @@ local function transition(keys, args)
   if #later < #arm then put('sla_gen', p.pre_gen or '') end
   arm = later
   -- The history entry goes with the fields, in the one HSET (the count
-  -- was read with them).
+  -- was read with them); its moment is the ticket's last change (no
+  -- field of its own).
   local n, acts = tonumber(t.history_count or '0') + 1, tonumber(t.act_count or '0') + 1
-  put('state', to, 'updated_ms', at, HISTORY_COUNT, n, ACT_COUNT, acts)
+  put('state', to, HISTORY_COUNT, n, ACT_COUNT, acts)
   put1(ACT_SLOT[acts % ACT_KEEP],
        rid .. '|' .. t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p)))

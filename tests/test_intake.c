@@ -929,7 +929,8 @@ test_store_layout (void)
                       "request_type inquiry content %s sla_sign_start 1764460800000 "
                       "sla_sign_status met sla_sign_fired 1 sla_sign_warn 1764464400000 "
                       "sla_sign_due 1764468000000 sla_sign_esc %s sla_sign_met 1764460900000 "
-                      "act:r2 signed|closed|1764460900000|zjj| act:r1 dispatched|signed|1764460850000|zjj|",
+                      "act:r2 signed|closed|1764460900000|zjj| act:r1 dispatched|signed|1764460850000|zjj| "
+                      "updated_ms 1764460900000",
                       hl_testenv_tkey (two, "t"), two, "第二版工单", "");
     freeReplyObject (r);
     r = redisCommand (rc, "SET %s %s", hl_testenv_tkey (two, "h"),
@@ -943,13 +944,14 @@ test_store_layout (void)
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 3);
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
-    r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met",
+    r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
                       hl_testenv_tkey (two, "t"));
-    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4
               && r->element[0]->type == REDIS_REPLY_STRING
               && strcmp (r->element[0]->str, "1764460800000,met,1,1764464400000,1764468000000,,"
                                              "1764460900000") == 0
-              && r->element[1]->type == REDIS_REPLY_NIL && r->element[2]->type == REDIS_REPLY_NIL);
+              && r->element[1]->type == REDIS_REPLY_NIL && r->element[2]->type == REDIS_REPLY_NIL
+              && r->element[3]->type == REDIS_REPLY_NIL);
     freeReplyObject (r);
     //  Its action results: the last four (two here) kept, in order.
     r = redisCommand (rc, "HMGET %s a:n a:1 a:2 act:r1", hl_testenv_tkey (two, "t"));
