@@ -75,9 +75,9 @@ end
 -- A ticket's history lives in its own hash: field HISTORY_COUNT holds the
 -- number of entries, field "h:<i>" the i-th (history_field). A step adds
 -- one field and never reads the entries before it: a separate string key
--- was read and rewritten whole by every step (GET + SET, a third of a
--- sign's Redis time) and cost a key of its own, ~100 bytes a ticket more
--- (bench/run-steps, bench/run-memory).
+-- was read and rewritten whole by every step (GET + SET: two of a sign's
+-- eleven commands, the whole history copied twice) and cost a key of its
+-- own, ~100 bytes a ticket (bench/run-steps, bench/run-memory).
 local HISTORY_COUNT = 'h:n'
 
 local function history_field(i)
@@ -197,7 +197,7 @@ local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalate
 -- A milestone's clock is one field of the ticket hash, CLOCK[m]
 -- ("sla:<milestone>"), its parts (CLOCK_PARTS) separated by commas:
 -- moments in ms, status, levels fired; '' for none. Seven fields a clock
--- (layout 2) cost ~110 bytes more each in names and listpack headers
+-- (layout 2) cost ~100 bytes more in names and listpack headers
 -- (bench/run-memory). hl_ticket_get spells them out again for readers as
 -- sla_<milestone>_<part>.
 local CLOCK_PARTS = {'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}
