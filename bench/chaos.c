@@ -87,6 +87,19 @@ s_compare (const void *a, const void *b)
 
 //  Per acknowledged request: its ticket's request id, state and first
 //  history entry, pipelined.
+//  Whether the ticket H (hl_ticket_get's answer) has a history that begins
+//  with its intake: {fields, {{at, actor, action, ...}, ...}, merged}.
+static int
+s_first_is_intake (const redisReply *h)
+{
+    if (!h || h->type != REDIS_REPLY_ARRAY || h->elements != 3
+        || h->element[1]->type != REDIS_REPLY_ARRAY || h->element[1]->elements == 0)
+        return 0;
+    const redisReply *e = h->element[1]->element[0];
+    return e->type == REDIS_REPLY_ARRAY && e->elements == 6
+           && e->element[2]->type == REDIS_REPLY_STRING && strcmp (e->element[2]->str, "intake") == 0;
+}
+
 static void
 s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_result_t *res,
                  s_faults_t *f)
@@ -95,7 +108,8 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
         if (!*res->tickets[i])
             continue;
         redisAppendCommand (rc, "HMGET %s request_id state", s_key (res->tickets[i], "t"));
-        redisAppendCommand (rc, "GET %s", s_key (res->tickets[i], "h"));    //  one entry a line
+        redisAppendCommand (rc, "FCALL_RO hl_ticket_get 2 %s %s", s_key (res->tickets[i], "t"),
+                            s_key (res->tickets[i], "merged"));       //  history decoded
     }
     for (long i = 0; i < res->total; i++) {
         if (!*res->tickets[i]) {
@@ -112,8 +126,7 @@ s_check_tickets (redisContext *rc, const hl_load_opts_t *opts, const hl_load_res
             f->wrong_request += strcmp (t->element[0]->str, want) != 0;
             f->bad_state += t->element[1]->type != REDIS_REPLY_STRING
                             || !hl_wire_state_parse (t->element[1]->str);
-            f->no_history += !h || h->type != REDIS_REPLY_STRING
-                             || !strstr (h->str, "\x1fintake\x1f");
+            f->no_history += !s_first_is_intake (h);
         }
         if (t)
             freeReplyObject (t);
@@ -161,11 +174,16 @@ s_show_ticket (redisContext *rc, const char *ticket)
             freeReplyObject (r);
     }
     printf ("\n");
-    redisReply *h = redisCommand (rc, "GET %s", s_key (ticket, "h"));
-    for (const char *line = h && h->type == REDIS_REPLY_STRING ? h->str : ""; *line;) {
-        size_t n = strcspn (line, "\n");
-        printf ("    %.*s\n", (int) n, line);
-        line += n + (line[n] != 0);
+    redisReply *h = redisCommand (rc, "FCALL_RO hl_ticket_get 2 %s %s", s_key (ticket, "t"),
+                                  s_key (ticket, "merged"));
+    const redisReply *list = h && h->type == REDIS_REPLY_ARRAY && h->elements == 3
+                             ? h->element[1] : NULL;
+    for (size_t i = 0; list && list->type == REDIS_REPLY_ARRAY && i < list->elements; i++) {
+        const redisReply *e = list->element[i];
+        for (size_t k = 0; e->type == REDIS_REPLY_ARRAY && k < e->elements; k++)
+            printf ("%s%s", k ? " | " : "    ", e->element[k]->type == REDIS_REPLY_STRING
+                                                  ? e->element[k]->str : "");
+        printf ("\n");
     }
     if (h)
         freeReplyObject (h);

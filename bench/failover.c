@@ -149,35 +149,37 @@ s_check_acked (redisContext *rc, const s_load_t *load, s_faults_t *f)
         const char *t = load->result.tickets[i];
         if (!*t)
             continue;           //  never acknowledged (counted apart)
-        char tk[HL_BUCKET_KEY_MAX], hk[HL_BUCKET_KEY_MAX];
+        char tk[HL_BUCKET_KEY_MAX], mk[HL_BUCKET_KEY_MAX];
         hl_bucket_ticket_key (tk, sizeof tk, t, "t");
-        hl_bucket_ticket_key (hk, sizeof hk, t, "h");
+        hl_bucket_ticket_key (mk, sizeof mk, t, "merged");
         redisAppendCommand (rc, "HMGET %s request_id state", tk);
-        redisAppendCommand (rc, "STRLEN %s", hk);   //  the history: one string
+        //  The history, as the store decodes it: {fields, history, merged}.
+        redisAppendCommand (rc, "FCALL_RO hl_ticket_get 2 %s %s", tk, mk);
     }
     char (*states)[32] = calloc ((size_t) n, 32);
     for (long i = 0; i < n; i++) {
         if (!*load->result.tickets[i])
             continue;
-        redisReply *h = NULL, *len = NULL;
+        redisReply *h = NULL, *got = NULL;
         char want[96];
         snprintf (want, sizeof want, "%s-%ld", load->run_id, i);
-        if (redisGetReply (rc, (void **) &h) != REDIS_OK || redisGetReply (rc, (void **) &len) != REDIS_OK
+        if (redisGetReply (rc, (void **) &h) != REDIS_OK || redisGetReply (rc, (void **) &got) != REDIS_OK
             || !h || h->type != REDIS_REPLY_ARRAY || h->element[0]->type != REDIS_REPLY_STRING)
             f->lost++;
         else
         if (strcmp (h->element[0]->str, want) != 0)
             f->reissued++;
         else
-        if (!len || len->type != REDIS_REPLY_INTEGER || len->integer < 1)
+        if (!got || got->type != REDIS_REPLY_ARRAY || got->elements != 3
+            || got->element[1]->type != REDIS_REPLY_ARRAY || got->element[1]->elements < 1)
             f->lost++;
         else
         if (h->element[1]->type == REDIS_REPLY_STRING)
             snprintf (states[i], 32, "%s", h->element[1]->str);
         if (h)
             freeReplyObject (h);
-        if (len)
-            freeReplyObject (len);
+        if (got)
+            freeReplyObject (got);
     }
     for (long i = 0; i < n; i++)
         if (*states[i])

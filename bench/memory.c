@@ -203,16 +203,19 @@ s_usage (redisContext *rc, const char *key)
     return v;
 }
 
+//  The ticket hash holds the history too (hotline.lua's history_add).
 static void
 s_breakdown (redisContext *rc, const char *ticket, const char *state)
 {
-    char t[HL_BUCKET_KEY_MAX], h[HL_BUCKET_KEY_MAX];
+    char t[HL_BUCKET_KEY_MAX];
     hl_bucket_ticket_key (t, sizeof t, ticket, "t");
-    hl_bucket_ticket_key (h, sizeof h, ticket, "h");
     redisReply *e = redisCommand (rc, "OBJECT ENCODING %s", t);
-    printf ("  %-12s ticket hash %5lld bytes (%s), history %4lld bytes\n", state,
-            s_usage (rc, t), e && e->type == REDIS_REPLY_STRING ? e->str : "?", s_usage (rc, h));
+    redisReply *n = redisCommand (rc, "HLEN %s", t);
+    printf ("  %-12s ticket hash with its history %5lld bytes (%s, %lld fields)\n", state,
+            s_usage (rc, t), e && e->type == REDIS_REPLY_STRING ? e->str : "?",
+            n && n->type == REDIS_REPLY_INTEGER ? n->integer : -1);
     freeReplyObject (e);
+    freeReplyObject (n);
 }
 
 int

@@ -40,7 +40,7 @@ int hl_bucket_key (char *out, size_t outlen, int bucket, const char *kind,
 //  "hl:{NN}:KIND", into OUT. Returns its length, or -1 (OUT is then "").
 int hl_bucket_own_key (char *out, size_t outlen, int bucket, const char *kind);
 
-//  The key of KIND ("t", "h", "merged") of TICKET. A string that is no
+//  The key of KIND ("t", "merged") of TICKET. A string that is no
 //  ticket number gets the key it would have in bucket 0: a key no ticket
 //  has, so reading it finds nothing. Returns the length, or -1.
 int hl_bucket_ticket_key (char *out, size_t outlen, const char *ticket, const char *kind);

@@ -28,6 +28,9 @@ typedef struct {
 //  The same for the fold of layout 3: set while the store-wide counters of
 //  a store of layout 2 or older still wait to be folded into bucket 0.
 #define S_FOLDING_KEY HL_LAYOUT_KEY ":folding"
+//  The same for the tickets' rewrite of layout 3 (history, clocks and
+//  action results in the ticket's hash).
+#define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
 
 
 int
@@ -234,6 +237,104 @@ s_fold_key (hl_redis_t *redis, const redisReply *k)
 }
 
 //  ---------------------------------------------------------------------
+//  Layout 2 -> 3, one ticket at a time (KEYS[1] its hash hl:{NN}:t:<ticket>,
+//  KEYS[2] its history of layout 2 hl:{NN}:h:<ticket>), frozen as layout 3
+//  writes them (hotline.lua's history_add and CLOCK): the history string,
+//  one entry a line, becomes fields of the hash ("h:n" the number of
+//  entries, "h:<i>" the i-th, after any already there); each milestone's
+//  seven fields sla_<m>_<part> become one, "sla:<m>", the parts in this
+//  order separated by commas; of the results "act:<request id>" of every
+//  action the last four are kept, "<request id>|<result>" in "a:<i mod 4>"
+//  of the i-th action, "a:n" their count; "updated_ms" goes (the last
+//  history entry has its moment). Atomic and idempotent (what it moves
+//  goes in the same step), so a run cut short and repeated moves nothing twice; a
+//  history without its ticket is dropped.
+static const char s_ticket3_script[] =
+    "local t, h = KEYS[1], KEYS[2] "
+    "if redis.call('EXISTS', t) == 1 then "
+    "  local s = redis.call('TYPE', h)['ok'] == 'string' and redis.call('GET', h) "
+    "  if s then "
+    "    local n = tonumber(redis.call('HGET', t, 'h:n') or '0') "
+    "    local f = {} "
+    "    for line in string.gmatch(s, '[^\\n]+') do "
+    "      n = n + 1 "
+    "      f[#f + 1] = 'h:' .. string.format('%d', n) "
+    "      f[#f + 1] = line "
+    "    end "
+    "    f[#f + 1] = 'h:n' "
+    "    f[#f + 1] = string.format('%d', n) "
+    "    redis.call('HSET', t, unpack(f)) "
+    "  end "
+    "  for _, m in ipairs({'sign', 'contact', 'reply', 'visit'}) do "
+    "    local names = {} "
+    "    for _, part in ipairs({'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}) do "
+    "      names[#names + 1] = 'sla_' .. m .. '_' .. part "
+    "    end "
+    "    local v, any = redis.call('HMGET', t, unpack(names)), false "
+    "    for i = 1, 7 do any = any or v[i] ~= false; v[i] = v[i] or '' end "
+    "    if any then "
+    "      redis.call('HSET', t, 'sla:' .. m, table.concat(v, ',')) "
+    "      redis.call('HDEL', t, unpack(names)) "
+    "    end "
+    "  end "
+    "  local all, acts, drop = redis.call('HGETALL', t), {}, {} "
+    "  for i = 1, #all, 2 do "
+    "    if string.sub(all[i], 1, 4) == 'act:' then "
+    "      local at = tonumber(string.match(all[i + 1], '^[^|]*|[^|]*|(%d+)|') or '0') "
+    "      acts[#acts + 1] = {at, string.sub(all[i], 5) .. '|' .. all[i + 1]} "
+    "      drop[#drop + 1] = all[i] "
+    "    end "
+    "  end "
+    "  if #drop > 0 then "
+    "    table.sort(acts, function (a, b) return a[1] < b[1] end) "
+    "    local f = {'a:n', string.format('%d', #acts)} "
+    "    for i = math.max(1, #acts - 3), #acts do "
+    "      f[#f + 1] = 'a:' .. string.format('%d', i % 4) "
+    "      f[#f + 1] = acts[i][2] "
+    "    end "
+    "    redis.call('HSET', t, unpack(f)) "
+    "    redis.call('HDEL', t, unpack(drop)) "
+    "  end "
+    "  redis.call('HDEL', t, 'updated_ms') "
+    "end "
+    "redis.call('DEL', h) "
+    "return 1";
+
+//  KEY (of LEN bytes), a ticket's hash or history of layout 2
+//  (hl:{NN}:t|h:<ticket>): both their names into T and H; its kind ('t' or
+//  'h'), or -1 if KEY is neither.
+static int
+s_ticket3_keys (const char *key, size_t len, char *t, char *h, size_t outlen)
+{
+    const char *tag_end = memchr (key, '}', len);
+    if (len < 4 || memcmp (key, "hl:{", 4) != 0 || !tag_end
+        || (size_t) (key + len - tag_end) < 5 || tag_end[1] != ':' || tag_end[3] != ':'
+        || (tag_end[2] != 't' && tag_end[2] != 'h') || len + 1 > outlen)
+        return -1;
+    size_t kind = (size_t) (tag_end - key) + 2;
+    memcpy (t, key, len);
+    memcpy (h, key, len);
+    t[len] = h[len] = 0;
+    t[kind] = 't';
+    h[kind] = 'h';
+    return key[kind];
+}
+
+//  Sends the step that rewrites the ticket KEY names (layout 2 -> 3): 1 if
+//  KEY is a ticket's hash (counted once a ticket), 0 otherwise.
+static int
+s_history_key (hl_redis_t *redis, const redisReply *k)
+{
+    char t[HL_BUCKET_KEY_MAX + 160], h[HL_BUCKET_KEY_MAX + 160];
+    int kind = k->type == REDIS_REPLY_STRING ? s_ticket3_keys (k->str, k->len, t, h, sizeof t) : -1;
+    if (kind < 0)
+        return 0;
+    const char *eval[] = { "EVAL", s_ticket3_script, "2", t, h };
+    size_t lens[] = { 4, sizeof s_ticket3_script - 1, 1, strlen (t), strlen (h) };
+    return hl_redis_command (redis, 5, eval, lens, NULL, NULL) == 0 && kind == 't';
+}
+
+//  ---------------------------------------------------------------------
 //  A pass over the store's keys, run while its FLAG is in the store (set
 //  before the layout mark, so a pass cut short by a crash or a lost
 //  connection is finished at the next start, and removed behind its last
@@ -270,6 +371,7 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
         s_finish (check, HL_LAYOUT_RETRY, "a pass over the store: SCAN gave an unexpected reply");
         return;
     }
+    (void) redis;
     const redisReply *keys = reply->element[1];
     for (size_t i = 0; i < keys->elements; i++)
         check->count += check->pass->each (redis, keys->element[i]);
@@ -280,6 +382,7 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_pass_scan (s_check_t *check, const char *cursor)
 {
+    const s_pass_t *pass = &s_passes[check->pass];
     if (strcmp (cursor, "0") == 0) {
         const char *argv[] = { "DEL", check->pass->flag };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_done, check) != 0)
@@ -335,10 +438,24 @@ s_fold (s_check_t *check)
     s_pass_if_flagged (check, &s_fold_pass);
 }
 
-//  The passes in order: layout 1 -> 2, then 2 -> 3.
+static const struct s_pass s_history_pass = {
+    S_HISTORY_KEY, "hl:{*}:[th]:*",
+    "moving histories, clocks and action results into their tickets' hashes",
+    "tickets rewritten (history, clocks and action results in the hash)", s_history_key, s_fold
+};
+
+static void
+s_history (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_history_pass);
+}
+
+//  The passes in order: layout 1 -> 2 (and the lists of layout 2 under
+//  their tag), then the tickets' own rewrite of layout 3, then the fold of
+//  the counters.
 static const struct s_pass s_migrate_pass = {
     S_MIGRATING_KEY, "hl:*", "moving tickets of layout 1 into their buckets",
-    "keys moved into their buckets", s_migrate_key, s_fold
+    "keys moved into their buckets", s_migrate_key, s_history
 };
 
 static void
@@ -373,10 +490,10 @@ s_loaded_layout (const redisReply *reply)
     return 0;
 }
 
-//  The stored layout, read before the mark: a store of layout 0 or 1 is
-//  flagged for the migration first, so that the flag is there whenever the
-//  mark is (a crash between the two leaves an unmarked store, flagged
-//  again at the next start). Then the mark.
+//  The stored layout, read before the mark: a store of an older layout is
+//  flagged for each migration it needs first, so that the flags are there
+//  whenever the mark is (a crash between the two leaves an unmarked store,
+//  flagged again at the next start). Then the mark.
 static void
 s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -384,15 +501,11 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the layout"))
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
-    if (stored < 3 && check->known >= 3) {
-        const char *flag[] = { "SET", S_MIGRATING_KEY, stored ? "1" : "0" };
-        if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
-            free (check);
-            return;
-        }
-    }
-    if (stored < 3 && check->known >= 3) {
-        const char *flag[] = { "SET", S_FOLDING_KEY, "1" };
+    //  Every pass of layout 3 is flagged for a store of an older one.
+    static const char *const flags[] = { S_MIGRATING_KEY, S_HISTORY_KEY, S_FOLDING_KEY };
+    for (size_t i = 0; stored < 3 && check->known >= 3 && i < sizeof flags / sizeof flags[0];
+         i++) {
+        const char *flag[] = { "SET", flags[i], "1" };
         if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
             free (check);
             return;

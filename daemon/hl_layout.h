@@ -20,6 +20,9 @@
  *  hl:{ix}: (the same move renames them), and the counters per bucket: the
  *  store-wide counter hashes of an older store are folded into bucket 0,
  *  under a flag of their own.
+ *  Layout 3 also keeps a ticket's history and its clocks in its hash: a
+ *  store of an older layout has each ticket rewritten, behind a flag of its
+ *  own. These passes SCAN the one Redis hotlined is connected to.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -1118,9 +1118,10 @@ s_on_ticket (hl_redis_t *redis, redisReply *reply, void *arg)
     s_answer_read (arg, reply, s_reply_is_array (reply, 2), s_deliver_view);
 }
 
-//  The keys a step on one ticket declares: its hash, history and merged set.
+//  The keys a step on one ticket declares: its hash (its history with it)
+//  and its merged set.
 typedef struct {
-    char t[HL_BUCKET_KEY_MAX], h[HL_BUCKET_KEY_MAX], merged[HL_BUCKET_KEY_MAX];
+    char t[HL_BUCKET_KEY_MAX], merged[HL_BUCKET_KEY_MAX];
 } s_ticket_keys_t;
 
 //  0, or -1 when TICKET is too long to be one (the caller refuses it).
@@ -1128,7 +1129,6 @@ static int
 s_ticket_keys (const char *ticket, s_ticket_keys_t *k)
 {
     if (hl_bucket_ticket_key (k->t, sizeof k->t, ticket, "t") < 0
-        || hl_bucket_ticket_key (k->h, sizeof k->h, ticket, "h") < 0
         || hl_bucket_ticket_key (k->merged, sizeof k->merged, ticket, "merged") < 0)
         return -1;
     return 0;
@@ -1141,10 +1141,10 @@ s_ticket_read (hl_store_t *self, const char *function, const char *ticket,
     s_ticket_keys_t k;
     if (s_ticket_keys (ticket, &k) != 0)
         return -1;
-    const char *argv[] = { "FCALL_RO", function, "3", k.t, k.h, k.merged };
+    const char *argv[] = { "FCALL_RO", function, "2", k.t, k.merged };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send_read (self, 6, argv, NULL, s_on_ticket, call);
+    return s_send_read (self, 5, argv, NULL, s_on_ticket, call);
 }
 
 int
@@ -1163,11 +1163,11 @@ hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *actor,
     if (s_ticket_keys (ticket, &k) != 0)
         return -1;
     snprintf (now, sizeof now, "%lld", (long long) now_ms);
-    const char *argv[] = { "FCALL", "hl_ticket_reveal", "3", k.t, k.h, k.merged,
+    const char *argv[] = { "FCALL", "hl_ticket_reveal", "2", k.t, k.merged,
                            "actor", actor, "now_ms", now, "reason", reason };
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
-    return s_send (self, 12, argv, NULL, s_on_ticket, call);
+    return s_send (self, 11, argv, NULL, s_on_ticket, call);
 }
 
 //  What a department is sent of a ticket: the request and where it stands,
@@ -1536,9 +1536,8 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_transition");
-    s_arg_str (&a, "3");
+    s_arg_str (&a, "2");
     s_arg_str (&a, k.t);
-    s_arg_str (&a, k.h);
     s_arg_str (&a, k.merged);
     s_param_str (&a, "ticket", ticket);
     s_param_str (&a, "action", hl_wire_action_name (t->action));

@@ -11,10 +11,10 @@
 -- ticket_number in core/lifecycle.json): hotlined names them and passes
 -- them as KEYS, and what a step derives (a day's sequence, a merged
 -- ticket) keeps the tag of the keys it was given.
---   hl:{NN}:t:<ticket>      hash    the ticket's fields; "act:<request id>" fields
---                                   hold each action's result, for idempotent retries
---   hl:{NN}:h:<ticket>      string  history entries, oldest first, each ended
---                                   by a newline (history_entry, history_add)
+--   hl:{NN}:t:<ticket>      hash    the ticket's fields; "a:<i>" fields hold its last
+--                                   actions' results, for idempotent retries (ACT_KEEP);
+--                                   its history: "h:n" entries, the i-th in "h:<i>"
+--                                   (history_entry, history_add)
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
 --   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
 --   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
@@ -76,22 +76,27 @@ local function history_entry(at, actor, action, from, to, note)
          .. string.gsub(note or '', '[\n\31]', ' ')
 end
 
--- A ticket's history is one string, its entries each ended by a newline
--- (history_entry leaves none in them): a list would cost a quicklist node per
--- ticket, about 250 bytes more for the two entries of a new ticket
--- (bench/run-memory). Appended by GET and SET rather than APPEND, whose
--- spare room would double the string's memory.
-local function history_add(hk, entry)
-  redis.call('SET', hk, (redis.call('GET', hk) or '') .. entry .. '\n')
+-- A ticket's history lives in its own hash: field HISTORY_COUNT holds the
+-- number of entries, field "h:<i>" the i-th (history_field). A step adds
+-- one field and never reads the entries before it: a separate string key
+-- was read and rewritten whole by every step (GET + SET: two of a sign's
+-- eleven commands, the whole history copied twice) and cost a key of its
+-- own, ~100 bytes a ticket (bench/run-steps, bench/run-memory).
+local HISTORY_COUNT = 'h:n'
+
+local function history_field(i)
+  return 'h:' .. string.format('%d', i)
 end
 
--- The entries of history HK, oldest first (as history_entry made them).
-local function history_entries(hk)
-  local out = {}
-  for line in string.gmatch(redis.call('GET', hk) or '', '[^\n]+') do
-    out[#out + 1] = line
-  end
-  return out
+-- Appends ENTRY to the history of the ticket whose hash is K (which exists).
+local function history_add(k, entry)
+  local n = redis.call('HINCRBY', k, HISTORY_COUNT, 1)
+  redis.call('HSET', k, history_field(n), entry)
+end
+
+-- Whether field NAME of a ticket hash is one of its history's ("h:...").
+local function is_history_field(name)
+  return string.byte(name, 1) == 104 and string.byte(name, 2) == 58
 end
 
 -- ---------------------------------------------------------------------
@@ -218,15 +223,44 @@ local MILESTONES = {'sign', 'contact', 'reply', 'visit'}
 local LEVELS = {'warn', 'overdue', 'escalate'}
 local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalated'}
 
--- The ticket hash's SLA field names per milestone, made once.
-local FIELD = {}
+-- A milestone's clock is one field of the ticket hash, CLOCK[m]
+-- ("sla:<milestone>"), its parts (CLOCK_PARTS) separated by commas:
+-- moments in ms, status, levels fired; '' for none. Seven fields a clock
+-- (layout 2) cost ~100 bytes more in names and listpack headers
+-- (bench/run-memory). hl_ticket_get spells them out again for readers as
+-- sla_<milestone>_<part>.
+local CLOCK_PARTS = {'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}
+local CLOCK_PATTERN = '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$'
+local CLOCK, PRE = {}, {}
 for i = 1, #MILESTONES do
   local m = MILESTONES[i]
-  FIELD[m] = {start = 'sla_' .. m .. '_start', status = 'sla_' .. m .. '_status',
-              fired = 'sla_' .. m .. '_fired', warn = 'sla_' .. m .. '_warn',
-              due = 'sla_' .. m .. '_due', esc = 'sla_' .. m .. '_esc',
-              met = 'sla_' .. m .. '_met', pre_warn = 'pre_' .. m .. '_warn',
-              pre_due = 'pre_' .. m .. '_due', pre_esc = 'pre_' .. m .. '_esc'}
+  CLOCK[m] = 'sla:' .. m
+  PRE[m] = {warn = 'pre_' .. m .. '_warn', due = 'pre_' .. m .. '_due',
+            esc = 'pre_' .. m .. '_esc'}
+end
+
+-- A clock's field value V into a table of its parts (nil: no clock).
+local function clock_decode(v)
+  if not v then return nil end
+  local start, status, fired, warn, due, esc, met = string.match(v, CLOCK_PATTERN)
+  return {start = start, status = status, fired = fired, warn = warn, due = due, esc = esc,
+          met = met}
+end
+
+local function digits(v)
+  if type(v) == 'number' then return string.format('%d', v) end
+  return v or ''
+end
+
+local function clock_encode(c)
+  return digits(c.start) .. ',' .. digits(c.status) .. ',' .. digits(c.fired) .. ','
+         .. digits(c.warn) .. ',' .. digits(c.due) .. ',' .. digits(c.esc) .. ','
+         .. digits(c.met)
+end
+
+-- Milestone M's clock of the ticket whose hash is K, read now.
+local function clock_read(k, m)
+  return clock_decode(redis.call('HGET', k, CLOCK[m]))
 end
 
 -- Writes within one step are gathered and made at its end (flush): the
@@ -275,16 +309,16 @@ local function sla_disarm(ticket, m)
   redis.call('ZREM', ttag(ticket) .. 'timers', warn, overdue, escalate)
 end
 
-local function sla_start(k, m, now)
-  local f = FIELD[m]
-  put(f.start, now, f.status, 'running', f.fired, '0')
+-- Writes clock C of milestone M (its whole field: the step's last write wins).
+local function clock_put(m, c)
+  put1(CLOCK[m], clock_encode(c))
 end
 
--- Sets the moments of milestone M's running clock and puts its first
+-- Sets the moments of milestone M's running clock C and puts its first
 -- reminder not yet fired (above FIRED) in the bucket's timers. FRESH: the clock has
 -- just started, so nothing of it waits there yet. The caller records the
 -- generation of the moments (sla_gen) once for all the clocks it sets.
-local function sla_set(k, ticket, m, moments, fired, fresh)
+local function sla_set(ticket, m, c, moments, fired, fresh)
   if not fresh then sla_disarm(ticket, m) end
   for l = fired + 1, #LEVELS do
     if moments[l] ~= '' then
@@ -292,14 +326,14 @@ local function sla_set(k, ticket, m, moments, fired, fresh)
       break
     end
   end
-  local f = FIELD[m]
-  put(f.warn, moments[1], f.due, moments[2], f.esc, moments[3])
+  c.warn, c.due, c.esc = moments[1], moments[2], moments[3]
+  clock_put(m, c)
 end
 
--- Stops milestone M's clock (T holds its status as the step began).
-local function sla_stop(k, ticket, m, now, t)
-  local f = FIELD[m]
-  local st = t[f.status]
+-- Stops milestone M's clock (T.clocks holds it as the step began).
+local function sla_stop(ticket, m, now, t)
+  local c = t.clocks[m]
+  local st = c and c.status
   if st and st ~= 'met' then
     sla_disarm(ticket, m)
     if st ~= 'running' then
@@ -307,19 +341,26 @@ local function sla_stop(k, ticket, m, now, t)
       redis.call('ZREM', tag .. 'sla:warned', ticket .. '|' .. m)
       redis.call('ZREM', tag .. 'sla:overdue', ticket .. '|' .. m)
     end
-    put(f.status, 'met', f.met, now)
+    c.status, c.met = 'met', now
+    clock_put(m, c)
   end
+end
+
+-- Milestone M's deadline in T (a number; nil: none).
+local function clock_due(t, m)
+  local c = t.clocks[m]
+  return c and tonumber(c.due or '')
 end
 
 -- True if milestone M (deadline in T as the step began) is met at NOW in time.
 local function on_time(t, m, now)
-  local due = tonumber(t[FIELD[m].due] or '')
+  local due = clock_due(t, m)
   return due == nil or now <= due
 end
 
 local function sla_running(t, m)
-  local st = t[FIELD[m].status]
-  return st and st ~= 'met'
+  local c = t.clocks[m]
+  return c and c.status ~= 'met'
 end
 
 -- ---------------------------------------------------------------------
@@ -500,31 +541,30 @@ local function intake(keys, args)
   local key = tag .. 't:' .. ticket
 
   -- As few calls as the work allows (they are most of the cost of intake):
-  -- one HSET with every field, one SET with every history entry, one
-  -- ZADD with every reminder.
+  -- one HSET with every field and history entry, one ZADD with every
+  -- reminder.
   local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
                   unpack(args, first)}
   local function field(name, value)
     fields[#fields + 1] = name
     fields[#fields + 1] = value
   end
-  local entries = {history_entry(at, actor, 'intake', '',
-                                 state == 'dispatched' and 'to_dispatch' or state,
-                                 'received via ' .. channel)}
+  field(history_field(1), history_entry(at, actor, 'intake', '',
+                                       state == 'dispatched' and 'to_dispatch' or state,
+                                       'received via ' .. channel))
+  local entries = 1
   local timers = {}
   if state == 'dispatched' then
     field('unit', unit)
     field('assist', assist)
     field('dispatched_ms', at)
-    field('sla_sign_start', at)
-    field('sla_sign_status', 'running')
-    field('sla_sign_fired', '0')
-    field('sla_sign_warn', p.sign_warn or '')
-    field('sla_sign_due', p.sign_due or '')
-    field('sla_sign_esc', p.sign_esc or '')
+    field(CLOCK.sign, clock_encode({start = at, status = 'running', fired = '0',
+                                    warn = p.sign_warn, due = p.sign_due, esc = p.sign_esc}))
     field('sla_gen', p.sla_gen or '')
     field('mc', fig_intake(tag, now, state, unit, p.sign_due))
-    entries[2] = history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note)
+    entries = 2
+    field(history_field(2),
+          history_entry(at, 'system:catalogue', 'dispatch', 'to_dispatch', state, note))
     -- Only the next reminder of a clock waits in the bucket's timers; firing it
     -- arms the one after (hl_timer_fire).
     local moments = {p.sign_warn, p.sign_due, p.sign_esc}
@@ -538,8 +578,8 @@ local function intake(keys, args)
     field('closed_ms', at)
     field('disposition_note', note)
   end
+  field(HISTORY_COUNT, string.format('%d', entries))
   redis.call('HSET', key, unpack(fields))
-  redis.call('SET', tag .. 'h:' .. ticket, table.concat(entries, '\n') .. '\n')
   redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
   outbox(tag, ticket, 'intake', '', state, unit, '', assist, at, at, {'ch', channel, 'ci', phone})
   if #timers > 0 then
@@ -550,9 +590,21 @@ local function intake(keys, args)
           'unit', unit, 'assist', assist}
 end
 
+-- One history entry as history_entry made it, into its six parts.
+local function history_parts(raw)
+  local e, n = {}, 0
+  for part in string.gmatch(raw .. '\31', '([^\31]*)\31') do
+    n = n + 1
+    e[n] = part
+  end
+  return {e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
+end
+
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
--- consistent read.
--- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
+-- consistent read. The one decoder of the ticket hash's own records
+-- (history, clocks, action results): hotlined and every other reader take
+-- them from here.
+-- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- returns {} if unknown, else {fields (flat name/value list),
 --          history (list of {at, actor, action, from, to, note}),
 --          merged (list of ticket numbers)}
@@ -561,23 +613,32 @@ local function ticket_get(keys, args)
   if #all == 0 then
     return {}
   end
-  local fields = {}
+  local fields, entries = {}, {}
   for i = 1, #all, 2 do
-    if string.sub(all[i], 1, 4) ~= 'act:' then
-      fields[#fields + 1] = all[i]
+    local name = all[i]
+    if is_history_field(name) then
+      local at = tonumber(string.sub(name, 3))
+      if at then entries[at] = all[i + 1] end
+    elseif string.sub(name, 1, 4) == 'sla:' then
+      local c, m = clock_decode(all[i + 1]), string.sub(name, 5)
+      for _, part in ipairs(CLOCK_PARTS) do
+        if c[part] and c[part] ~= '' then
+          fields[#fields + 1] = 'sla_' .. m .. '_' .. part
+          fields[#fields + 1] = c[part]
+        end
+      end
+    elseif string.sub(name, 1, 2) ~= 'a:' then
+      fields[#fields + 1] = name
       fields[#fields + 1] = all[i + 1]
     end
   end
   local history = {}
-  for i, raw in ipairs(history_entries(keys[2])) do
-    local e, n = {}, 0
-    for part in string.gmatch(raw .. '\31', '([^\31]*)\31') do
-      n = n + 1
-      e[n] = part
-    end
-    history[i] = {e[1] or '', e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
+  for i = 1, #all do
+    local raw = entries[i]
+    if not raw then break end
+    history[i] = history_parts(raw)
   end
-  return {fields, history, redis.call('SMEMBERS', keys[3])}
+  return {fields, history, redis.call('SMEMBERS', keys[2])}
 end
 
 
@@ -720,7 +781,7 @@ end
 -- Asked before the reply deadline only, and within what the request type
 -- may be granted in all (times and working days).
 APPLY.request_extension = function (t, p, k, now)
-  local due = tonumber(t.sla_reply_due or '')
+  local due = clock_due(t, 'reply')
   if due and now > due and sla_running(t, 'reply') then
     return nil, fail('too_late', 'the reply deadline passed at ' .. local_time(due) ..
                      ': an extension is asked before it')
@@ -760,7 +821,7 @@ local function reply_to_merged(ticket, actor, note, now)
   for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
     local ck = tkey(child, 't')
     redis.call('HSET', ck, 'reply', note, 'replied_ms', now)
-    history_add(tkey(child, 'h'), history_entry(now, actor, 'reply', 'merged',
+    history_add(ck, history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
     local c = redis.call('HMGET', ck, 'created_ms', 'unit')
     outbox(ttag(child), child, 'reply', 'merged', 'merged', c[2], c[2], '', c[1] or '',
@@ -839,7 +900,7 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
   end
   redis.call('SADD', tkey(p.parent, 'merged'), ticket)
   put('parent', p.parent, 'closed_ms', now)
-  history_add(tkey(p.parent, 'h'), history_entry(now, actor, 'merge', ps, ps,
+  history_add(pk, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
 end
 
@@ -906,17 +967,18 @@ local function sla_resume(k, t, now)
   put('sla_pauses', t.sla_pauses)
 end
 
--- Starts milestone M's clock at NOW; it is to be armed (ARM).
+-- Starts milestone M's clock at NOW; it is to be armed (ARM). Its moments
+-- of before stay until it is armed.
 local function clock_start(k, t, m, now, arm)
-  sla_start(k, m, now)
-  t[FIELD[m].status] = 'running'
-  t[FIELD[m].start] = now
+  local c = t.clocks[m] or {}
+  c.start, c.status, c.fired = now, 'running', '0'
+  t.clocks[m] = c
+  clock_put(m, c)
   arm[#arm + 1] = m
 end
 
 local function clock_stop(k, ticket, t, m, now)
-  sla_stop(k, ticket, m, now, t)
-  t[FIELD[m].status] = 'met'
+  sla_stop(ticket, m, now, t)
 end
 
 -- The actions after which every running clock is armed anew: a resume or
@@ -954,8 +1016,10 @@ local function sla_transition(k, ticket, t, action, from, to, now, p)
     clock_start(k, t, 'visit', now, arm)
   elseif action == 'reject_reply' then
     clock_stop(k, ticket, t, 'visit', now)
-    put('sla_reply_status', 'running')
-    t.sla_reply_status = 'running'
+    local c = t.clocks.reply or {}
+    c.status = 'running'
+    t.clocks.reply = c
+    clock_put('reply', c)
   elseif action == 'visit' then
     clock_stop(k, ticket, t, 'visit', now)
   elseif action == 'rehandle' then
@@ -982,7 +1046,8 @@ local function sla_facts(k, arm, reset)
                reset and '1' or '0'}
   for i = 1, #arm do
     out[#out + 1] = arm[i]
-    out[#out + 1] = redis.call('HGET', k, 'sla_' .. arm[i] .. '_start') or ''
+    local c = clock_read(k, arm[i])
+    out[#out + 1] = c and c.start or ''
   end
   return out
 end
@@ -1096,36 +1161,54 @@ end
 -- caller stay where they are).
 local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending',
                            'first_contact_ms', 'signed_ms', 'sla_pauses',
-                           'sla_sign_status', 'sla_sign_due', 'sla_contact_status',
-                           'sla_contact_due', 'sla_reply_status', 'sla_reply_due',
-                           'sla_visit_status', 'sla_visit_due',
+                           CLOCK.sign, CLOCK.contact, CLOCK.reply, CLOCK.visit,
                            'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
                            'return_reasons', 'return_until', 'extension_days', 'ext_count',
-                           'visit_attempts'}
+                           'visit_attempts', HISTORY_COUNT}
+
+-- The results of a ticket's last ACT_KEEP actions, for resends: field
+-- "a:<i mod ACT_KEEP>" holds "<request id>|from|to|at|unit|assist" of its
+-- i-th action, ACT_COUNT counts them. A resend of one of those is answered
+-- as the first time, not applied again; older results are overwritten, so
+-- a ticket keeps ACT_KEEP of them however long it lives (one field per
+-- action, kept forever, before layout 3). A resend comes after a lost
+-- answer, before its sender acts again on the ticket.
+local ACT_KEEP, ACT_COUNT = 4, 'a:n'
+local ACT_SLOT = {}
+TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = ACT_COUNT
+for i = 0, ACT_KEEP - 1 do
+  ACT_SLOT[i] = 'a:' .. i          -- (no string library while the library loads)
+  TRANSITION_FIELDS[#TRANSITION_FIELDS + 1] = ACT_SLOT[i]
+end
 
 -- Reads them, and the result of request RID if it was done before (one
--- call: the idempotency record is a field of the same hash). One table
--- constructor, in the order above, sizes the table once; a field Redis
--- does not have (false) is left out.
+-- call: the results are fields of the same hash). One table constructor,
+-- in the order above, sizes the table once; a field Redis does not have
+-- (false) is left out.
 local function ticket_fields(k, rid)
-  local v = redis.call('HMGET', k, 'act:' .. rid, unpack(TRANSITION_FIELDS))
-  local t = {state = v[2] or nil, unit = v[3] or nil, assist = v[4] or nil,
-             created_ms = v[5] or nil, ext_pending = v[6] or nil,
-             first_contact_ms = v[7] or nil, signed_ms = v[8] or nil, sla_pauses = v[9] or nil,
-             sla_sign_status = v[10] or nil, sla_sign_due = v[11] or nil,
-             sla_contact_status = v[12] or nil, sla_contact_due = v[13] or nil,
-             sla_reply_status = v[14] or nil, sla_reply_due = v[15] or nil,
-             sla_visit_status = v[16] or nil, sla_visit_due = v[17] or nil,
-             request_type = v[18] or nil, dispatched_ms = v[19] or nil,
-             reopen_count = v[20] or nil, return_count = v[21] or nil,
-             return_reasons = v[22] or nil, return_until = v[23] or nil,
-             extension_days = v[24] or nil, ext_count = v[25] or nil,
-             visit_attempts = v[26] or nil}
-  return t, v[1] or nil
+  local v = redis.call('HMGET', k, unpack(TRANSITION_FIELDS))
+  local t = {state = v[1] or nil, unit = v[2] or nil, assist = v[3] or nil,
+             created_ms = v[4] or nil, ext_pending = v[5] or nil,
+             first_contact_ms = v[6] or nil, signed_ms = v[7] or nil, sla_pauses = v[8] or nil,
+             clocks = {sign = clock_decode(v[9]), contact = clock_decode(v[10]),
+                       reply = clock_decode(v[11]), visit = clock_decode(v[12])},
+             request_type = v[13] or nil, dispatched_ms = v[14] or nil,
+             reopen_count = v[15] or nil, return_count = v[16] or nil,
+             return_reasons = v[17] or nil, return_until = v[18] or nil,
+             extension_days = v[19] or nil, ext_count = v[20] or nil,
+             visit_attempts = v[21] or nil, history_count = v[22] or nil,
+             act_count = v[23] or nil}
+  local mine = rid .. '|'
+  for i = 24, 23 + ACT_KEEP do
+    if v[i] and string.sub(v[i], 1, #mine) == mine then
+      return t, string.sub(v[i], #mine + 1)
+    end
+  end
+  return t, nil
 end
 
 -- hl_transition: one action on one ticket.
--- KEYS: the ticket's hash, history and merged set (hl:{NN}:t|h|merged:<ticket>)
+-- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- args: name/value pairs, in any order: ticket, action, actor, request_id,
 --       now_ms (none: Redis time), the action's parameters (note, unit,
 --       assist, return_reason, extension_days, resolved, satisfaction,
@@ -1191,21 +1274,25 @@ local function transition(keys, args)
   -- arms afterwards.
   local later, armed = {}, {}
   for _, m in ipairs(arm) do
-    local f = FIELD[m]
-    if p[f.pre_due] and not paused(t) and t[f.start] == now then
-      sla_set(k, ticket, m, {p[f.pre_warn] or '', p[f.pre_due], p[f.pre_esc] or ''}, 0, true)
-      armed[#armed + 1] = {m, p[f.pre_due]}
+    local f = PRE[m]
+    if p[f.due] and not paused(t) and t.clocks[m].start == now then
+      sla_set(ticket, m, t.clocks[m], {p[f.warn] or '', p[f.due], p[f.esc] or ''}, 0, true)
+      armed[#armed + 1] = {m, p[f.due]}
     else
       later[#later + 1] = m
     end
   end
   if #later < #arm then put('sla_gen', p.pre_gen or '') end
   arm = later
-  put('state', to, 'updated_ms', at,
-      'act:' .. rid, t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
+  -- The history entry goes with the fields, in the one HSET (the count
+  -- was read with them); its moment is the ticket's last change (no
+  -- field of its own).
+  local n, acts = tonumber(t.history_count or '0') + 1, tonumber(t.act_count or '0') + 1
+  put('state', to, HISTORY_COUNT, n, ACT_COUNT, acts)
+  put1(ACT_SLOT[acts % ACT_KEEP],
+       rid .. '|' .. t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
+  put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p)))
   flush(k)
-  history_add(keys[2],
-             history_entry(at, actor, action, t.state, to, history_note(action, p)))
   outbox(tag_of(k), ticket, action, t.state, to, unit, t.unit, assist, t.created_ms, at)
   transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   return answer('ok', t.state, to, at, unit, assist,
@@ -1295,15 +1382,14 @@ local function sla_arm(keys, args)
     if p[m] then
       start, warn, due, esc = string.match(p[m], '^(%d*),(%d*),(%d*),(%d*)$')
     end
-    local fm = FIELD[m]
-    local f = start and redis.call('HMGET', k, fm.start, fm.status, fm.fired) or {}
-    if f[1] == start and f[2] and f[2] ~= 'met' then
-      local fired = reset and 0 or tonumber(f[3] or '0')
-      sla_set(k, ticket, m, {warn, due, esc}, fired)
-      armed[#armed + 1] = {m, due}
+    local c = start and clock_read(k, m)
+    if c and c.start == start and c.status ~= '' and c.status ~= 'met' then
+      local fired = reset and 0 or tonumber(c.fired ~= '' and c.fired or '0')
       if reset then
-        put(fm.fired, '0', fm.status, 'running')
+        c.fired, c.status = '0', 'running'
       end
+      sla_set(ticket, m, c, {warn, due, esc}, fired)
+      armed[#armed + 1] = {m, due}
     end
   end
   if #armed > 0 then
@@ -1339,16 +1425,19 @@ local function timer_fire(keys, args)
     if redis.call('ZREM', timers, member) == 1 then
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
       local k = ticket and ttag(ticket) == tag and tkey(ticket, 't')
-      local f = k and redis.call('HMGET', k, 'state', 'unit', 'assist', 'created_ms') or {}
-      if f[1] then
-        redis.call('HSET', k, 'sla_' .. m .. '_status', LEVEL_STATUS[level],
-                   'sla_' .. m .. '_fired', level == 'warn' and 1 or level == 'overdue' and 2 or 3)
-        history_add(tkey(ticket, 'h'), history_entry(tonumber(now), 'system:sla',
+      local f = k and CLOCK[m]
+                and redis.call('HMGET', k, 'state', 'unit', CLOCK[m], 'assist', 'created_ms') or {}
+      local c = clock_decode(f[3])
+      if f[1] and c then
+        c.status = LEVEL_STATUS[level]
+        c.fired = level == 'warn' and '1' or level == 'overdue' and '2' or '3'
+        redis.call('HSET', k, CLOCK[m], clock_encode(c))
+        history_add(k, history_entry(tonumber(now), 'system:sla',
                    LEVEL_ACTION[level], f[1], f[1], LEVEL_NOTE[level] .. ' ' .. m .. ' ' .. at))
-        outbox(tag, ticket, 'timer', f[1], f[1], f[2], f[2], f[3], f[4] or '', now,
+        outbox(tag, ticket, 'timer', f[1], f[1], f[2], f[2], f[4], f[5] or '', now,
                {'m', m, 'lv', level, 'due', at})
         -- The clock's next reminder, if any, waits now.
-        local next_moments = redis.call('HMGET', k, 'sla_' .. m .. '_due', 'sla_' .. m .. '_esc')
+        local next_moments = {c.due, c.esc}
         local follow = level == 'warn' and 1 or level == 'overdue' and 2 or 3
         for l = follow, 2 do
           if next_moments[l] and next_moments[l] ~= '' then
@@ -1384,8 +1473,8 @@ local function sla_scan(keys, args)
     local k = tkey(ticket, 't')
     local arm = {}
     for i = 1, #MILESTONES do
-      local st = redis.call('HGET', k, 'sla_' .. MILESTONES[i] .. '_status')
-      if st and st ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
+      local c = clock_read(k, MILESTONES[i])
+      if c and c.status ~= '' and c.status ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
     end
     if #arm > 0 then
       local facts = sla_facts(k, arm, false)
@@ -1426,7 +1515,8 @@ local function sla_counts(keys, args)
   local overdue = redis.call('ZRANGE', tag .. 'sla:overdue', 0, -1)
   for _, member in ipairs(overdue) do
     local ticket, m = string.match(member, '^([^|]+)|(.+)$')
-    if redis.call('HGET', tkey(ticket, 't'), 'sla_' .. m .. '_status') == 'escalated' then
+    local c = CLOCK[m] and clock_read(tkey(ticket, 't'), m)
+    if c and c.status == 'escalated' then
       escalated = escalated + 1
     end
   end
@@ -1472,9 +1562,9 @@ local function dash_deadlines(keys, args)
   local items = redis.call('ZRANGE', keys[1], 0, tonumber(p.limit) - 1, 'WITHSCORES')
   for i = 1, #items, 2 do
     local ticket, m = string.match(items[i], '^([^|]+)|(.+)$')
-    local f = redis.call('HMGET', tkey(ticket, 't'), 'sla_' .. m .. '_status', 'unit',
-                         'sla_' .. m .. '_due')
-    out[#out + 1] = {ticket, m, f[1] or '', f[3] or items[i + 1], f[2] or '', items[i + 1]}
+    local f = redis.call('HMGET', tkey(ticket, 't'), CLOCK[m] or 'sla:', 'unit')
+    local c = clock_decode(f[1]) or {}
+    out[#out + 1] = {ticket, m, c.status or '', c.due or items[i + 1], f[2] or '', items[i + 1]}
   end
   return out
 end
@@ -1575,7 +1665,7 @@ local function ticket_reveal(keys, args)
   if not state then
     return {}
   end
-  history_add(keys[2], history_entry(now, actor, 'reveal_caller', state, state, reason))
+  history_add(keys[1], history_entry(now, actor, 'reveal_caller', state, state, reason))
   return ticket_get(keys, {})
 end
 

@@ -68,7 +68,7 @@ const char *hl_testenv_dir (const hl_testenv_t *self);
 //  A synchronous connection to the private Redis, for assertions.
 redisContext *hl_testenv_redis (hl_testenv_t *self);
 
-//  The Redis key of KIND ("t", "h", "merged") of TICKET, as the store names
+//  The Redis key of KIND ("t", "merged") of TICKET, as the store names
 //  it (hl_bucket), in one of eight buffers the calls take in turn: good for
 //  a few keys in one command.
 const char *hl_testenv_tkey (const char *ticket, const char *kind);

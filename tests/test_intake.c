@@ -959,9 +959,13 @@ test_store_layout (void)
     char idem[HL_BUCKET_KEY_MAX];
     hl_bucket_key (idem, sizeof idem, hl_bucket_of_request ("web", "legacy-7", 8), "idem",
                    "web:legacy-7", 12);
-    r = redisCommand (rc, "EXISTS %s %s %s hl:t:%s hl:layout:migrating", idem,
+    r = redisCommand (rc, "EXISTS %s %s %s hl:t:%s hl:layout:migrating hl:layout:history", idem,
                       hl_testenv_tkey (old, "t"), hl_testenv_tkey (old, "h"), old);
-    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 3);
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 2);
+    freeReplyObject (r);
+    //  Its history (a list of JSON entries in layout 1) went on into its hash.
+    r = redisCommand (rc, "HGET %s h:1", hl_testenv_tkey (old, "t"));
+    HL_CHECK (r && r->type == REDIS_REPLY_STRING && strstr (r->str, "\x1f" "intake" "\x1f"));
     freeReplyObject (r);
     //  Its SLA lists (store-wide in layout 1) went into bucket 0 with it.
     HL_CHECK (s_redis_int (env, "ZCARD hl:{00}:sla:overdue") == 1
@@ -975,6 +979,62 @@ test_store_layout (void)
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
+    //  A store of layout 2: a ticket's history was a string of its own, one
+    //  entry a line, and each clock seven fields. The history moves into the
+    //  ticket's hash, in order, and each clock into one field; a history
+    //  whose ticket is gone goes too.
+    const char *two = "YJ202611300400003", *gone = "YJ202611300400004";
+    r = redisCommand (rc, "HSET %s ticket %s state closed created_ms 1764460800000 "
+                      "request_type inquiry content %s sla_sign_start 1764460800000 "
+                      "sla_sign_status met sla_sign_fired 1 sla_sign_warn 1764464400000 "
+                      "sla_sign_due 1764468000000 sla_sign_esc %s sla_sign_met 1764460900000 "
+                      "act:r2 signed|closed|1764460900000|zjj| act:r1 dispatched|signed|1764460850000|zjj| "
+                      "updated_ms 1764460900000",
+                      hl_testenv_tkey (two, "t"), two, "第二版工单", "");
+    freeReplyObject (r);
+    r = redisCommand (rc, "SET %s %s", hl_testenv_tkey (two, "h"),
+                      "1764460800000\x1f" "agent:a1\x1f" "intake\x1f\x1f" "to_dispatch\x1f" "来电\n"
+                      "1764460900000\x1f" "agent:a1\x1f" "close\x1f" "to_dispatch\x1f" "closed\x1f"
+                      "已答复第二版\n");
+    freeReplyObject (r);
+    r = redisCommand (rc, "SET %s x", hl_testenv_tkey (gone, "h"));
+    freeReplyObject (r);
+    s_redis_do (env, "SET hl:layout %s", "2");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
+    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_log_has (env, "3 tickets rewritten"));
+    r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
+                      hl_testenv_tkey (two, "t"));
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4
+              && r->element[0]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[0]->str, "1764460800000,met,1,1764464400000,1764468000000,,"
+                                             "1764460900000") == 0
+              && r->element[1]->type == REDIS_REPLY_NIL && r->element[2]->type == REDIS_REPLY_NIL
+              && r->element[3]->type == REDIS_REPLY_NIL);
+    freeReplyObject (r);
+    //  Its action results: the last four (two here) kept, in order.
+    r = redisCommand (rc, "HMGET %s a:n a:1 a:2 act:r1", hl_testenv_tkey (two, "t"));
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4
+              && r->element[0]->type == REDIS_REPLY_STRING && strcmp (r->element[0]->str, "2") == 0
+              && r->element[1]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[1]->str, "r1|dispatched|signed|1764460850000|zjj|") == 0
+              && r->element[2]->type == REDIS_REPLY_STRING
+              && strncmp (r->element[2]->str, "r2|signed|closed|", 17) == 0
+              && r->element[3]->type == REDIS_REPLY_NIL);
+    freeReplyObject (r);
+    r = redisCommand (rc, "EXISTS %s %s hl:layout:history", hl_testenv_tkey (two, "h"),
+                      hl_testenv_tkey (gone, "h"));
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+    freeReplyObject (r);
+    HL_CHECK (s_redis_int (env, "EXISTS hl:{04}:t:YJ202611300400004") == 0);
+    const char *show2[] = { "--json", "show", two, NULL };
+    HL_CHECK (hl_testenv_client (env, show2, &out) == 0);
+    const char *first = out ? strstr (out, "来电") : NULL;
+    HL_CHECK (first && strstr (first, "已答复第二版"));
+    free (out);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
     //  Data of a newer layout: refused, the mark kept.
     s_redis_do (env, "SET hl:layout %s", "4");
     s_check_refused (env, "has data of layout 4");
@@ -982,7 +1042,7 @@ test_store_layout (void)
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "2");
+    s_redis_do (env, "SET hl:layout %s", "3");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
                 "local LAYOUT_VERSION = 7\n"

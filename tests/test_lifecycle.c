@@ -85,14 +85,26 @@ s_on_transition (const hl_store_transition_result_t *result, void *arg)
 //  --------------------------------------------------------------------
 //  Redis, read directly
 
+//  The ticket's history as the store decodes it (hl_ticket_get): a list of
+//  entries {at, actor, action, from, to, note}; NULL if there is none.
+static redisReply *
+s_history (const char *ticket)
+{
+    redisReply *r = redisCommand (s.redis, "FCALL_RO hl_ticket_get 2 %s %s",
+                                  hl_testenv_tkey (ticket, "t"),
+                                  hl_testenv_tkey (ticket, "merged"));
+    if (r && r->type == REDIS_REPLY_ARRAY && r->elements == 3
+        && r->element[1]->type == REDIS_REPLY_ARRAY)
+        return r;
+    freeReplyObject (r);
+    return NULL;
+}
+
 static long long
 s_llen (const char *ticket)
 {
-    //  One entry a line (hotline.lua's history_add).
-    redisReply *r = redisCommand (s.redis, "GET %s", hl_testenv_tkey (ticket, "h"));
-    long long n = r && r->type == REDIS_REPLY_STRING ? 0 : -1;
-    for (size_t i = 0; n >= 0 && i < r->len; i++)
-        n += r->str[i] == '\n';
+    redisReply *r = s_history (ticket);
+    long long n = r ? (long long) r->element[1]->elements : -1;
     freeReplyObject (r);
     return n;
 }
@@ -260,8 +272,9 @@ s_actor (const hl_lifecycle_action_t *a, const char *ticket, char *out, size_t l
         snprintf (out, len, "unit:%s/w1", *unit ? unit : "rsj");
 }
 
+//  Takes A (its branch if BRANCH) as request RID (NULL: a new one).
 static hl_store_transition_result_t
-s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
+s_act_as (const char *ticket, const hl_lifecycle_action_t *a, int branch, const char *rid)
 {
     hl_store_transition_result_t failed = { .outcome = HL_STORE_FAILED };
     Hotline__Transition t = HOTLINE__TRANSITION__INIT;
@@ -272,14 +285,21 @@ s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
     s_values_t values;
     if (s_params (&t, a, ticket, &values, branch) != 0)
         return failed;
-    char actor[96], rid[32];
+    char actor[96], fresh[32];
     s_actor (a, ticket, actor, sizeof actor);
-    snprintf (rid, sizeof rid, "act-%d", ++s.seq);
+    snprintf (fresh, sizeof fresh, "act-%d", ++s.seq);
+    rid = rid ? rid : fresh;
     s_wait_t w = { 0 };
     if (hl_store_transition (s.store, &t, actor, rid, strlen (rid), 0, NULL, s_on_transition, &w)
         || s_wait (&w.done))
         return failed;
     return w.transition;
+}
+
+static hl_store_transition_result_t
+s_act_branch (const char *ticket, const hl_lifecycle_action_t *a, int branch)
+{
+    return s_act_as (ticket, a, branch, NULL);
 }
 
 static hl_store_transition_result_t
@@ -441,16 +461,16 @@ s_expect_done (const char *where, const char *ticket, const hl_lifecycle_action_
     //  One history entry of this action, from -> to (more for a merge: the
     //  parent gets its own).
     char entry[1024] = "", want[160];
-    redisReply *h = redisCommand (s.redis, "GET %s", hl_testenv_tkey (ticket, "h"));
-    if (h && h->type == REDIS_REPLY_STRING && h->len > 1) {     //  the last line
-        const char *last = h->str + h->len - 1;
-        while (last > h->str && last[-1] != '\n')
-            last--;
-        snprintf (entry, sizeof entry, "%.*s", (int) (h->str + h->len - 1 - last), last);
+    redisReply *h = s_history (ticket);
+    size_t n = h ? h->element[1]->elements : 0;
+    if (n > 0 && h->element[1]->element[n - 1]->elements == 6) {      //  the last entry
+        redisReply **e = h->element[1]->element[n - 1]->element;
+        snprintf (entry, sizeof entry, "|%s|%s|%s|%s|%s|", e[0]->str, e[1]->str, e[2]->str,
+                  e[3]->str, e[4]->str);
     }
     freeReplyObject (h);
-    //  Fields: at, actor, action, from, to, note, separated by 0x1f.
-    snprintf (want, sizeof want, "\x1f%s\x1f%s\x1f%s\x1f", a->code, from->code, to->code);
+    //  Its parts: at, actor, action, from, to (then the note).
+    snprintf (want, sizeof want, "|%s|%s|%s|", a->code, from->code, to->code);
     if (after.history != before->history + 1 || !strstr (entry, want)) {
         fprintf (stderr, "%s: history %lld -> %lld, last entry %s\n", where, before->history,
                  after.history, entry);
@@ -578,6 +598,34 @@ test_reachable (void)
     }
 }
 
+//  A resend of one of a ticket's last four actions (a lost answer) is
+//  answered as the first time and not applied again; older results are
+//  not kept (hotline.lua's ACT_KEEP), so the store's memory per ticket
+//  stays bounded.
+static void
+test_resends (void)
+{
+    char ticket[HL_STORE_TICKET_MAX];
+    const hl_lifecycle_action_t *progress = hl_lifecycle_action_named ("progress");
+    HL_CHECK (progress && s_reach (s_index (hl_lifecycle_state_named ("in_progress")), ticket) == 0);
+    hl_store_transition_result_t first = s_act_as (ticket, progress, 0, "resend-0");
+    HL_CHECK (first.outcome == HL_STORE_NEW);
+    long long entries = s_llen (ticket);
+    hl_store_transition_result_t again = s_act_as (ticket, progress, 0, "resend-0");
+    HL_CHECK (again.outcome == HL_STORE_DUP && again.from == first.from && again.to == first.to
+              && again.at_ms == first.at_ms && s_llen (ticket) == entries);
+    char rid[32];
+    for (int i = 1; i <= 4; i++) {
+        snprintf (rid, sizeof rid, "resend-%d", i);
+        HL_CHECK (s_act_as (ticket, progress, 0, rid).outcome == HL_STORE_NEW);
+    }
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-1").outcome == HL_STORE_DUP);
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-4").outcome == HL_STORE_DUP);
+    //  The fifth action back is forgotten: taken as a new one.
+    HL_CHECK (s_act_as (ticket, progress, 0, "resend-0").outcome == HL_STORE_NEW);
+    HL_CHECK (s_llen (ticket) == entries + 5);
+}
+
 static void
 test_matrix (void)
 {
@@ -594,6 +642,7 @@ main (int argc, char **argv)
     static const hl_test_case_t cases[] = {
         { "reachable", test_reachable },
         { "matrix", test_matrix },
+        { "resends", test_resends },
         { NULL, NULL }
     };
     if (s_setup () != 0) {
