@@ -371,7 +371,6 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
         s_finish (check, HL_LAYOUT_RETRY, "a pass over the store: SCAN gave an unexpected reply");
         return;
     }
-    (void) redis;
     const redisReply *keys = reply->element[1];
     for (size_t i = 0; i < keys->elements; i++)
         check->count += check->pass->each (redis, keys->element[i]);
@@ -382,7 +381,6 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_pass_scan (s_check_t *check, const char *cursor)
 {
-    const s_pass_t *pass = &s_passes[check->pass];
     if (strcmp (cursor, "0") == 0) {
         const char *argv[] = { "DEL", check->pass->flag };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_done, check) != 0)
