@@ -83,7 +83,7 @@ s_effects (const s_step_t *s, const hl_store_transition_result_t *res)
     }
     if (self->broker && (res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
         && res->to == HOTLINE__STATE__STATE_DISPATCHED)
-        hl_broker_dispatched (self->broker, s->ticket, res->unit, res->assist, NULL);
+        hl_broker_dispatched (self->broker, s->ticket, res->unit, res->assist);
 }
 
 static void
