@@ -563,6 +563,48 @@ s_on_entry (const char *unit_code, const char *id, const char *ticket, int lead,
     s_pump (self, unit);
 }
 
+//  TICKET no longer waits for UNIT: taken from the unit's workers here,
+//  and its entry answered for, wherever it is.
+static void
+s_left (hl_broker_t *self, s_unit_t *unit, const char *ticket, int ack)
+{
+    for (size_t i = 0; i < unit->n_workers; i++)
+        s_release (unit->workers[i], ticket);
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    size_t len = s_known_key (key, unit, ticket);
+    s_known_t *k = hl_table_get (self->known, key, len);
+    if (k && ack)
+        s_forget (self, ticket, unit);
+    else
+    if (k)
+        free (hl_table_remove (self->known, key, len));
+    else
+    if (ack)
+        hl_unitq_answered (self->unitq, unit->code, ticket);
+    s_pump (self, unit);
+}
+
+void
+hl_broker_left (hl_broker_t *self, const char *ticket, const char *unit)
+{
+    if (*unit)
+        s_left (self, s_unit (self, unit), ticket, 1);
+}
+
+//  Another instance answered for an entry held here: its ticket was
+//  signed (or returned...) there.
+static void
+s_on_gone (const char *unit_code, const char *id, const char *ticket, void *arg)
+{
+    hl_broker_t *self = arg;
+    s_unit_t *unit = s_unit (self, unit_code);
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    s_known_t *k = hl_table_get (self->known, key, s_known_key (key, unit, ticket));
+    hl_debug ("worker stream of %s: %s answered for elsewhere", unit_code, ticket);
+    if (k && strcmp (k->id, id) == 0)
+        s_left (self, unit, ticket, 0);
+}
+
 //  ---------------------------------------------------------------------
 //  Recovery: every dispatched ticket has an entry in its unit's stream
 
@@ -998,7 +1040,7 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->deadline = deadline;
     self->timers = timers;
     //  The blocking read is sent again every heartbeat at the latest.
-    hl_unitq_opts_t qo = { consumer, self->heartbeat_ms, (int) cfg->worker_claim_ms };
+    hl_unitq_opts_t qo = { s_on_gone, consumer, self->heartbeat_ms, (int) cfg->worker_claim_ms };
     self->unitq = hl_unitq_new (base, store, &qo, s_on_entry, self, err, errlen);
     if (!self->unitq) {
         zmq_close (router);

@@ -71,6 +71,10 @@ void hl_broker_foreach_unit (const hl_broker_t *self,
 void hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
                            const char *assist);
 
+//  TICKET no longer waits for UNIT (signed, returned, merged: a step that
+//  took it out of dispatched), whichever instance took the step.
+void hl_broker_left (hl_broker_t *self, const char *ticket, const char *unit);
+
 //  The store (re)connected: check every dispatched ticket has its entry.
 void hl_broker_store_ready (hl_broker_t *self);
 

@@ -13,6 +13,14 @@
 #define S_READ_HEAD 9                //  XREADGROUP ... STREAMS
 #define S_RETRY_MS 200               //  after a failed read
 
+#define S_TOUCH_BATCH 100            //  ids per XCLAIM
+
+//  An entry read here and not yet done.
+typedef struct {
+    char id[HL_UNITQ_ID_MAX];
+    char ticket[HL_STORE_TICKET_MAX];
+} s_held_t;
+
 //  One unit's stream as this instance sees it.
 typedef struct {
     char unit[HL_STORE_UNIT_MAX];
@@ -20,7 +28,7 @@ typedef struct {
     unsigned want;               //  entries this instance can take now
     int group;                   //  0: not known to exist, 1: being made, 2: exists
     int in_read;                 //  covered by the blocking read in flight
-    char (*held)[HL_UNITQ_ID_MAX];   //  entries read and not yet done
+    s_held_t *held;              //  entries read and not yet done
     size_t n_held, cap_held;
     //  hl_unitq_ensure: the tickets the stream holds, once read (else
     //  NULL), and those waiting for that read.
@@ -126,10 +134,10 @@ s_stream (hl_unitq_t *self, const char *unit)
 }
 
 static void
-s_hold (s_stream_t *s, const char *id)
+s_hold (s_stream_t *s, const char *id, const char *ticket)
 {
     for (size_t i = 0; i < s->n_held; i++)
-        if (strcmp (s->held[i], id) == 0)
+        if (strcmp (s->held[i].id, id) == 0)
             return;                      //  read again (claimed back)
     if (s->n_held == s->cap_held) {
         s->cap_held = s->cap_held ? s->cap_held * 2 : 16;
@@ -137,17 +145,24 @@ s_hold (s_stream_t *s, const char *id)
         if (!s->held)
             abort ();
     }
-    snprintf (s->held[s->n_held++], HL_UNITQ_ID_MAX, "%s", id);
+    s_held_t *h = &s->held[s->n_held++];
+    snprintf (h->id, sizeof h->id, "%s", id);
+    snprintf (h->ticket, sizeof h->ticket, "%s", ticket);
 }
 
-static void
-s_unhold (s_stream_t *s, const char *id)
+//  Takes ID off S's held entries; 1 if it was there (its ticket in
+//  TICKET, if not NULL).
+static int
+s_unhold (s_stream_t *s, const char *id, char ticket[HL_STORE_TICKET_MAX])
 {
     for (size_t i = 0; i < s->n_held; i++)
-        if (strcmp (s->held[i], id) == 0) {
-            memcpy (s->held[i], s->held[--s->n_held], HL_UNITQ_ID_MAX);
-            return;
+        if (strcmp (s->held[i].id, id) == 0) {
+            if (ticket)
+                snprintf (ticket, HL_STORE_TICKET_MAX, "%s", s->held[i].ticket);
+            s->held[i] = s->held[--s->n_held];
+            return 1;
         }
+    return 0;
 }
 
 //  XACK and XDEL of ID, pipelined; their replies say nothing worth
@@ -169,7 +184,7 @@ hl_unitq_done (hl_unitq_t *self, const char *unit, const char *id)
 {
     assert (self && unit && id);
     s_stream_t *s = s_stream (self, unit);
-    s_unhold (s, id);
+    s_unhold (s, id, NULL);
     s_ack (self, s, id);
 }
 
@@ -207,7 +222,7 @@ s_entries (hl_unitq_t *self, s_stream_t *s, const redisReply *entries, int claim
         }
         if (s->want > 0)
             s->want--;
-        s_hold (s, id);
+        s_hold (s, id, t->str);
         self->fn (s->unit, id, t->str, !r || strcmp (r->str, "assist") != 0, claimed, self->arg);
     }
 }
@@ -415,6 +430,61 @@ s_on_autoclaim (hl_redis_t *redis, redisReply *reply, void *arg)
     }
 }
 
+//  A reset of held entries' idle time: the ids it named.
+typedef struct {
+    hl_unitq_t *self;
+    s_stream_t *stream;
+    size_t n;
+    char ids[S_TOUCH_BATCH][HL_UNITQ_ID_MAX];
+} s_touch_t;
+
+//  XCLAIM answers with the ids it reset; one it leaves out is no longer
+//  pending in the group: another instance answered for it.
+static void
+s_on_touched (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_touch_t *t = arg;
+    if (reply && reply->type == REDIS_REPLY_ARRAY)
+        for (size_t i = 0; i < t->n; i++) {
+            int kept = 0;
+            for (size_t k = 0; !kept && k < reply->elements; k++)
+                kept = reply->element[k]->type == REDIS_REPLY_STRING
+                    && strcmp (reply->element[k]->str, t->ids[i]) == 0;
+            char ticket[HL_STORE_TICKET_MAX];
+            if (!kept && s_unhold (t->stream, t->ids[i], ticket) && t->self->opts.gone)
+                t->self->opts.gone (t->stream->unit, t->ids[i], ticket, t->self->arg);
+        }
+    free (t);
+}
+
+static void
+s_touch_held (hl_unitq_t *self, s_stream_t *s)
+{
+    for (size_t at = 0; at < s->n_held; ) {
+        s_touch_t *t = malloc (sizeof *t);
+        if (!t)
+            abort ();
+        t->self = self;
+        t->stream = s;
+        t->n = 0;
+        const char *argv[6 + S_TOUCH_BATCH];
+        int argc = 0;
+        argv[argc++] = "XCLAIM";
+        argv[argc++] = s->key;
+        argv[argc++] = S_GROUP;
+        argv[argc++] = self->consumer;
+        argv[argc++] = "0";
+        for (; at < s->n_held && t->n < S_TOUCH_BATCH; at++) {
+            memcpy (t->ids[t->n], s->held[at].id, HL_UNITQ_ID_MAX);
+            argv[argc++] = t->ids[t->n++];
+        }
+        argv[argc++] = "JUSTID";
+        if (hl_redis_command (self->ctl, argc, argv, NULL, s_on_touched, t) != 0)
+            free (t);
+    }
+}
+
 //  Resets the idle time of every entry S holds here (an instance that
 //  lives keeps its entries), then takes entries idle for claim_idle_ms at
 //  another consumer, as many as wanted.
@@ -427,19 +497,7 @@ s_touch_stream (const void *key, size_t len, void *value, void *arg)
     hl_unitq_t *self = arg;
     if (s->want > 0 && s->group == 0)
         s_group_make (self, s);
-    for (size_t at = 0; at < s->n_held; ) {
-        const char *argv[6 + 100];
-        int argc = 0;
-        argv[argc++] = "XCLAIM";
-        argv[argc++] = s->key;
-        argv[argc++] = S_GROUP;
-        argv[argc++] = self->consumer;
-        argv[argc++] = "0";
-        for (; at < s->n_held && argc < 5 + 100; at++)
-            argv[argc++] = s->held[at];
-        argv[argc++] = "JUSTID";
-        hl_redis_command (self->ctl, argc, argv, NULL, NULL, NULL);
-    }
+    s_touch_held (self, s);
     if (s->want == 0 || s->group != 2)
         return;
     char idle[16], count[16];
@@ -463,6 +521,46 @@ s_on_touch (evutil_socket_t fd, short what, void *arg)
     hl_unitq_t *self = arg;
     if (hl_redis_is_up (self->ctl))
         hl_table_foreach (self->streams, s_touch_stream, self);
+}
+
+//  The entries of CALL's stream whose ticket is CALL's: acknowledged and
+//  deleted.
+typedef struct {
+    hl_unitq_t *self;
+    s_stream_t *stream;
+    char ticket[HL_STORE_TICKET_MAX];
+} s_answer_t;
+
+static void
+s_on_answer_range (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_answer_t *a = arg;
+    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        const redisReply *t = e->type == REDIS_REPLY_ARRAY && e->elements == 2
+                            ? s_field (e->element[1], "t") : NULL;
+        if (t && strcmp (t->str, a->ticket) == 0 && e->element[0]->type == REDIS_REPLY_STRING) {
+            s_unhold (a->stream, e->element[0]->str, NULL);
+            s_ack (a->self, a->stream, e->element[0]->str);
+        }
+    }
+    free (a);
+}
+
+void
+hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket)
+{
+    assert (self && unit && ticket);
+    s_answer_t *a = malloc (sizeof *a);
+    if (!a)
+        abort ();
+    a->self = self;
+    a->stream = s_stream (self, unit);
+    snprintf (a->ticket, sizeof a->ticket, "%s", ticket);
+    const char *argv[] = { "XRANGE", a->stream->key, "-", "+" };
+    if (hl_redis_command (self->ctl, 4, argv, NULL, s_on_answer_range, a) != 0)
+        free (a);
 }
 
 //  ---------------------------------------------------------------------

@@ -65,7 +65,14 @@ typedef struct hl_unitq hl_unitq_t;
 typedef void (hl_unitq_entry_fn) (const char *unit, const char *id, const char *ticket,
                                   int lead, int claimed, void *arg);
 
+//  An entry this instance held was answered for by another instance (its
+//  worker signed the ticket there, say): found out when the entry's idle
+//  time is next reset, and it is no longer held here.
+typedef void (hl_unitq_gone_fn) (const char *unit, const char *id, const char *ticket,
+                                 void *arg);
+
 typedef struct {
+    hl_unitq_gone_fn *gone;      //  (may be NULL)
     const char *consumer;        //  this instance's name in the group
     int block_ms;                //  longest blocking read (it is sent again)
     int claim_idle_ms;           //  an entry idle this long at a dead consumer is taken
@@ -81,6 +88,12 @@ void hl_unitq_want (hl_unitq_t *self, const char *unit, unsigned n);
 
 //  The entry ID of UNIT is answered for: acknowledge and delete it.
 void hl_unitq_done (hl_unitq_t *self, const char *unit, const char *id);
+
+//  TICKET no longer waits for UNIT (signed, returned, merged) and this
+//  instance holds no entry of it: find its entries in the stream (whoever
+//  holds them) and acknowledge and delete them. The instance that held
+//  one hears of it through its gone callback.
+void hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket);
 
 //  Recovery (a store that has dispatched tickets and no stream entries
 //  for them: a center upgraded from the in-memory queue, or a hotlined
