@@ -559,8 +559,11 @@ hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket)
     a->stream = s_stream (self, unit);
     snprintf (a->ticket, sizeof a->ticket, "%s", ticket);
     const char *argv[] = { "XRANGE", a->stream->key, "-", "+" };
-    if (hl_redis_command (self->ctl, 4, argv, NULL, s_on_answer_range, a) != 0)
+    if (hl_redis_command (self->ctl, 4, argv, NULL, s_on_answer_range, a) != 0) {
+        hl_notice ("worker stream %s: %s not acknowledged (Redis not connected); a reader "
+                   "drops it when it finds the ticket answered", a->stream->key, ticket);
         free (a);
+    }
 }
 
 //  ---------------------------------------------------------------------
