@@ -14,7 +14,10 @@
  *  3. Latency: with the workers connected, RATE tickets/s offered for
  *     SECONDS, WINDOWS times; time from a request being due at intake to
  *     its delivery at a worker, p50/p99/p999 per window, and the median
- *     window's p99.
+ *     window's p99; and from its ack to its delivery, p50/p99.
+ *  With ENDPOINT one hotlined instance's intake and W another's worker
+ *  socket (bench/run-dispatch with INSTANCES 2), every delivery crosses
+ *  from one instance to the other through the unit's stream.
  *  bench/run-dispatch starts a private Redis and hotlined and calls this.
  */
 #include "hl_catalogue.h"
@@ -318,18 +321,27 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
         s_pool_poll (pool, 1);
     pthread_join (thread, NULL);
     double *lat = calloc ((size_t) pool->total, sizeof *lat);
-    size_t n = 0;
-    for (long i = 0; i < pool->total; i++)
+    double *after_ack = calloc ((size_t) pool->total, sizeof *after_ack);
+    size_t n = 0, n_ack = 0;
+    for (long i = 0; i < pool->total; i++) {
         if (pool->arrived_us[i] && load.result.due_us[i])
             lat[n++] = (double) (pool->arrived_us[i] - load.result.due_us[i]);
+        //  (a delivery may overtake its ack on the way to the caller)
+        if (pool->arrived_us[i] && load.result.acked_us[i])
+            after_ack[n_ack++] = (double) (pool->arrived_us[i] - load.result.acked_us[i]);
+    }
     qsort (lat, n, sizeof *lat, s_compare);
+    qsort (after_ack, n_ack, sizeof *after_ack, s_compare);
     double p99 = s_pct (lat, n, 99) / 1000;
     printf ("latency     window %d, %.0f tickets/s offered for %d s: intake-to-worker p50 %.2f ms  "
             "p99 %.2f ms  p999 %.2f ms  (%zu of %ld delivered); intake alone (due to ack) "
             "p99 %.2f ms\n", window, rate, seconds, s_pct (lat, n, 50) / 1000, p99,
             s_pct (lat, n, 99.9) / 1000, n, pool->total,
             hl_load_percentile (&load.result, 99) / 1000);
+    printf ("            ack to worker p50 %.2f ms  p99 %.2f ms\n", s_pct (after_ack, n_ack, 50) / 1000,
+            s_pct (after_ack, n_ack, 99) / 1000);
     fflush (stdout);
+    free (after_ack);
     free (lat);
     free (pool->arrived_us);
     pool->arrived_us = NULL;
