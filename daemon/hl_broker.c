@@ -515,6 +515,7 @@ hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
     if (!*unit)
         return;
     int64_t now = s_wall_ms ();
+    s_unit (self, unit);                 //  (its backlog is shown by this instance)
     if (hl_unitq_push (self->store, unit, ticket, "lead", now, NULL, NULL) != 0)
         hl_warning ("ticket %s not queued for %s (store not ready): the scan at the next "
                     "reconnect queues it", ticket, unit);
@@ -1133,6 +1134,7 @@ hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metri
 typedef struct {
     void (*fn) (const char *unit, size_t queued, size_t workers, void *arg);
     void *arg;
+    hl_unitq_t *unitq;
 } s_each_t;
 
 static void
@@ -1142,7 +1144,8 @@ s_each_unit (const void *key, size_t len, void *value, void *arg)
     (void) len;
     const s_unit_t *unit = value;
     s_each_t *each = arg;
-    each->fn (unit->code, unit->count, unit->n_workers, each->arg);
+    each->fn (unit->code, unit->count + hl_unitq_waiting (each->unitq, unit->code),
+              unit->n_workers, each->arg);
 }
 
 void
@@ -1150,7 +1153,7 @@ hl_broker_foreach_unit (const hl_broker_t *self,
                         void (*fn) (const char *unit, size_t queued, size_t workers, void *arg),
                         void *arg)
 {
-    s_each_t each = { fn, arg };
+    s_each_t each = { fn, arg, self->unitq };
     hl_table_foreach (self->units, s_each_unit, &each);
 }
 
@@ -1167,17 +1170,17 @@ hl_broker_worker_count (const hl_broker_t *self)
 }
 
 static void
-s_add_queued (const void *key, size_t len, void *value, void *arg)
+s_add_queued (const char *unit, size_t queued, size_t workers, void *arg)
 {
-    (void) key;
-    (void) len;
-    *(size_t *) arg += ((const s_unit_t *) value)->count;
+    (void) unit;
+    (void) workers;
+    *(size_t *) arg += queued;
 }
 
 size_t
 hl_broker_queued (const hl_broker_t *self)
 {
     size_t n = 0;
-    hl_table_foreach (self->units, s_add_queued, &n);
+    hl_broker_foreach_unit (self, s_add_queued, &n);
     return n;
 }

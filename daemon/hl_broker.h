@@ -78,8 +78,9 @@ void hl_broker_left (hl_broker_t *self, const char *ticket, const char *unit);
 //  The store (re)connected: check every dispatched ticket has its entry.
 void hl_broker_store_ready (hl_broker_t *self);
 
-//  Connected workers, and tickets read from the streams here and waiting
-//  for a worker of this instance.
+//  Connected workers, and tickets waiting for a worker: those read here
+//  and not yet handed out, and those no instance has read yet from the
+//  streams of the units this instance knows (measured every few seconds).
 size_t hl_broker_worker_count (const hl_broker_t *self);
 size_t hl_broker_queued (const hl_broker_t *self);
 

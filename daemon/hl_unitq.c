@@ -28,6 +28,7 @@ typedef struct {
     unsigned want;               //  entries this instance can take now
     int group;                   //  0: not known to exist, 1: being made, 2: exists
     int in_read;                 //  covered by the blocking read in flight
+    long long lag;               //  entries no consumer has read yet (-1 unknown)
     s_held_t *held;              //  entries read and not yet done
     size_t n_held, cap_held;
     //  hl_unitq_ensure: the tickets the stream holds, once read (else
@@ -126,6 +127,7 @@ s_stream (hl_unitq_t *self, const char *unit)
         if (!s)
             abort ();
         snprintf (s->unit, sizeof s->unit, "%s", unit);
+        s->lag = -1;
         if (hl_unitq_key (s->key, sizeof s->key, unit) < 0)
             abort ();                    //  unit codes are shorter (HL_STORE_UNIT_MAX)
         hl_table_set (self->streams, unit, strlen (unit), s);
@@ -513,14 +515,65 @@ s_touch_stream (const void *key, size_t len, void *value, void *arg)
         free (call);
 }
 
+//  XINFO GROUPS: the workers group's lag (Redis 7: nil when it cannot be
+//  told, e.g. after entries were deleted unread).
+static void
+s_on_groups (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    s_stream_t *s = call->stream;
+    free (call);
+    for (size_t g = 0; reply && reply->type == REDIS_REPLY_ARRAY && g < reply->elements; g++) {
+        const redisReply *info = reply->element[g];
+        const redisReply *name = s_field (info, "name");
+        if (!name || strcmp (name->str, S_GROUP) != 0)
+            continue;
+        s->lag = -1;
+        for (size_t i = 0; i + 1 < info->elements; i += 2)
+            if (info->element[i]->type == REDIS_REPLY_STRING
+                && strcmp (info->element[i]->str, "lag") == 0
+                && info->element[i + 1]->type == REDIS_REPLY_INTEGER)
+                s->lag = info->element[i + 1]->integer;
+    }
+}
+
+static void
+s_measure (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    s_stream_t *s = value;
+    hl_unitq_t *self = arg;
+    //  A unit no worker has read yet: its group counts what waits.
+    if (s->group == 0)
+        s_group_make (self, s);
+    const char *argv[] = { "XINFO", "GROUPS", s->key };
+    s_call_t *call = malloc (sizeof *call);
+    if (!call)
+        abort ();
+    *call = (s_call_t) { self, s };
+    if (hl_redis_command (self->ctl, 3, argv, NULL, s_on_groups, call) != 0)
+        free (call);
+}
+
+size_t
+hl_unitq_waiting (hl_unitq_t *self, const char *unit)
+{
+    s_stream_t *s = s_stream (self, unit);
+    return s->lag > 0 ? (size_t) s->lag : 0;
+}
+
 static void
 s_on_touch (evutil_socket_t fd, short what, void *arg)
 {
     (void) fd;
     (void) what;
     hl_unitq_t *self = arg;
-    if (hl_redis_is_up (self->ctl))
+    if (hl_redis_is_up (self->ctl)) {
         hl_table_foreach (self->streams, s_touch_stream, self);
+        hl_table_foreach (self->streams, s_measure, self);
+    }
 }
 
 //  The entries of CALL's stream whose ticket is CALL's: acknowledged and

@@ -86,6 +86,11 @@ void hl_unitq_destroy (hl_unitq_t **self_p);
 //  This instance can take N more entries of UNIT now (0: read none).
 void hl_unitq_want (hl_unitq_t *self, const char *unit, unsigned n);
 
+//  How many of UNIT's tickets wait in its stream for any instance to read
+//  them (the group's lag, measured every third of claim_idle_ms; 0 while
+//  unknown). Asking starts the measuring of a unit not read here.
+size_t hl_unitq_waiting (hl_unitq_t *self, const char *unit);
+
 //  The entry ID of UNIT is answered for: acknowledge and delete it.
 void hl_unitq_done (hl_unitq_t *self, const char *unit, const char *id);
 

@@ -96,6 +96,28 @@ s_xlen_becomes (hl_testenv_t *env, long long want, int ms)
     return s_xlen (env) == want;
 }
 
+//  Waits up to MS for the unit's group to count WANT entries no instance
+//  has read (its lag: what the dashboard shows as queued for the unit).
+static int
+s_lag_becomes (hl_testenv_t *env, long long want, int ms)
+{
+    long long until = hl_testenv_now_ms () + ms;
+    do {
+        redisReply *r = redisCommand (hl_testenv_redis (env), "XINFO GROUPS %s", STREAM);
+        long long lag = -1;
+        for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+            for (size_t k = 0; k + 1 < r->element[i]->elements; k += 2)
+                if (strcmp (r->element[i]->element[k]->str, "lag") == 0)
+                    lag = r->element[i]->element[k + 1]->integer;
+        if (r)
+            freeReplyObject (r);
+        if (lag == want)
+            return 1;
+        hl_testenv_sleep_ms (100);
+    } while (hl_testenv_now_ms () < until);
+    return 0;
+}
+
 //  A worker on A gets every ticket submitted through B, each within a
 //  bounded wait; with a worker on each instance, each ticket goes to one
 //  of them, once; signed, the stream is empty again.
@@ -243,6 +265,7 @@ test_upgraded_store (void)
     HL_CHECK (hl_testenv_daemon_start (b, s_args) == 0);
     hl_testenv_sleep_ms (500);
     HL_CHECK (s_xlen (a) == N);          //  B's scan found them all there
+    HL_CHECK (s_lag_becomes (b, N, 2000));   //  counted as waiting, before any worker
     hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (b), UNIT, N, "w");
     int seen[N] = { 0 }, got_n = 0, bad = 0;
     char got[48];
