@@ -64,6 +64,23 @@ typedef struct {
 
 static void s_read (hl_unitq_t *self);
 
+//  Sends a command about stream S on the group connection; FN gets an
+//  s_call_t naming both, which it frees. 0, or -1 (FN is not called).
+static int
+s_stream_command (hl_unitq_t *self, s_stream_t *s, int argc, const char **argv,
+                  hl_redis_reply_fn *fn)
+{
+    s_call_t *call = malloc (sizeof *call);
+    if (!call)
+        abort ();
+    *call = (s_call_t) { self, s };
+    if (hl_redis_command (self->ctl, argc, argv, NULL, fn, call) != 0) {
+        free (call);
+        return -1;
+    }
+    return 0;
+}
+
 int
 hl_unitq_key (char *key, size_t len, const char *unit)
 {
@@ -260,13 +277,7 @@ s_group_make (hl_unitq_t *self, s_stream_t *s)
     if (s->group != 0 || !hl_redis_is_up (self->ctl))
         return;
     const char *argv[] = { "XGROUP", "CREATE", s->key, S_GROUP, "0", "MKSTREAM" };
-    s_call_t *call = malloc (sizeof *call);
-    if (!call)
-        abort ();
-    *call = (s_call_t) { self, s };
-    if (hl_redis_command (self->ctl, 6, argv, NULL, s_on_group, call) != 0)
-        free (call);
-    else
+    if (s_stream_command (self, s, 6, argv, s_on_group) == 0)
         s->group = 1;
 }
 
@@ -507,12 +518,7 @@ s_touch_stream (const void *key, size_t len, void *value, void *arg)
     snprintf (count, sizeof count, "%u", s->want);
     const char *argv[] = { "XAUTOCLAIM", s->key, S_GROUP, self->consumer, idle, "0-0",
                            "COUNT", count };
-    s_call_t *call = malloc (sizeof *call);
-    if (!call)
-        abort ();
-    *call = (s_call_t) { self, s };
-    if (hl_redis_command (self->ctl, 8, argv, NULL, s_on_autoclaim, call) != 0)
-        free (call);
+    s_stream_command (self, s, 8, argv, s_on_autoclaim);
 }
 
 //  XINFO GROUPS: the workers group's lag (Redis 7: nil when it cannot be
@@ -549,12 +555,7 @@ s_measure (const void *key, size_t len, void *value, void *arg)
     if (s->group == 0)
         s_group_make (self, s);
     const char *argv[] = { "XINFO", "GROUPS", s->key };
-    s_call_t *call = malloc (sizeof *call);
-    if (!call)
-        abort ();
-    *call = (s_call_t) { self, s };
-    if (hl_redis_command (self->ctl, 3, argv, NULL, s_on_groups, call) != 0)
-        free (call);
+    s_stream_command (self, s, 3, argv, s_on_groups);
 }
 
 size_t
@@ -685,14 +686,8 @@ hl_unitq_ensure (hl_unitq_t *self, const char *unit, const char *ticket, int64_t
     if (s->loading)
         return;
     const char *argv[] = { "XRANGE", s->key, "-", "+" };
-    s_call_t *call = malloc (sizeof *call);
-    if (!call)
-        abort ();
-    *call = (s_call_t) { self, s };
-    if (hl_redis_command (self->ctl, 4, argv, NULL, s_on_range, call) != 0) {
-        free (call);
+    if (s_stream_command (self, s, 4, argv, s_on_range) != 0)
         s->n_asked = 0;
-    }
     else
         s->loading = 1;
 }

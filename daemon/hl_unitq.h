@@ -30,9 +30,12 @@
  *  UNBLOCK and sent again with the new set. The group commands (create,
  *  acknowledge, claim) go on a second connection of the class's own, so
  *  none of their replies can outlive the object.
- *  (Measured against a local kick plus a slow poll in bench/RESULTS.md:
- *  the poll bounds a ticket taken by another instance to the poll period;
- *  the blocking read delivers it in one round trip.)
+ *  Why not a local kick plus a slow poll: a ticket taken by another
+ *  instance would wait for the poll (half its period on average, all of
+ *  it at worst), and a poll fast enough for the 50 ms target costs every
+ *  instance 20+ reads a second per unit set while idle; the blocking read
+ *  delivers in one round trip whichever instance took the ticket, and
+ *  costs nothing while idle (bench/RESULTS.md, "Worker streams").
  */
 #ifndef HL_UNITQ_H_INCLUDED
 #define HL_UNITQ_H_INCLUDED

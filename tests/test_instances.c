@@ -9,6 +9,7 @@
 #include "hl_rawworker.h"
 #include "hl_wire.h"
 
+#include <assert.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +77,23 @@ s_index (char t[][48], int n, const char *ticket)
     return -1;
 }
 
+//  Takes W's deliveries, each within TIMEOUT_MS, until N came or none
+//  comes; each must be one of T[0..N) and come once (else counted in
+//  *BAD). How many came.
+static int
+s_collect (hl_rawworker_t *w, char t[][48], int n, int timeout_ms, int *bad)
+{
+    int seen[64] = { 0 }, got_n = 0;
+    assert (n <= 64);
+    char got[48];
+    while (got_n < n && s_next (w, timeout_ms, got) == 0) {
+        int i = s_index (t, n, got);
+        *bad += i < 0 || seen[i]++ > 0;
+        got_n++;
+    }
+    return got_n;
+}
+
 static long long
 s_xlen (hl_testenv_t *env)
 {
@@ -129,7 +147,6 @@ test_two_instances (void)
         return;
     enum { N = 20 };
     char t[N][48];
-    int seen[N] = { 0 };
     hl_rawworker_t *wa = hl_rawworker_new (hl_testenv_worker_endpoint (a), UNIT, 2 * N, "wa");
     HL_CHECK (wa != NULL);
     long long worst = 0;
@@ -141,7 +158,6 @@ test_two_instances (void)
         HL_CHECK (strcmp (got, t[i]) == 0);
         long long took = hl_testenv_now_ms () - t0;
         worst = took > worst ? took : worst;
-        seen[i]++;
     }
     printf ("submitted through B, delivered by A: slowest %lld ms (submit to delivery)\n", worst);
     //  A worker of the same unit on B too: tickets through A go to either.
@@ -210,17 +226,13 @@ test_instance_killed (void)
     hl_rawworker_destroy (&wa);
     hl_rawworker_t *wb = hl_rawworker_new (hl_testenv_worker_endpoint (b), UNIT, N, "wb");
     HL_CHECK (wb != NULL);
-    int seen[N] = { 0 }, got_n = 0, bad = 0;
-    char got[48];
-    while (got_n < N - 1 && s_next (wb, 4 * CLAIM_MS, got) == 0) {
-        int i = s_index (t, N, got);
-        bad += i <= 0 || seen[i]++ > 0;      //  not the signed one, and once
-        got_n++;
-    }
+    int bad = 0;                         //  t[0] (signed) must not come again
+    int got_n = s_collect (wb, t + 1, N - 1, 4 * CLAIM_MS, &bad);
     long long took = hl_testenv_now_ms () - killed;
     printf ("instance killed: %d of %d unsigned tickets at the other instance %lld ms later "
             "(worker_claim_ms %d)\n", got_n, N - 1, took, CLAIM_MS);
     HL_CHECK (got_n == N - 1 && bad == 0);
+    char got[48];
     HL_CHECK (s_next (wb, 500, got) != 0);   //  nothing more, t[0] least of all
     int signed_ok = 0;
     for (int i = 1; i < N; i++)
@@ -267,14 +279,10 @@ test_upgraded_store (void)
     HL_CHECK (s_xlen (a) == N);          //  B's scan found them all there
     HL_CHECK (s_lag_becomes (b, N, 2000));   //  counted as waiting, before any worker
     hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (b), UNIT, N, "w");
-    int seen[N] = { 0 }, got_n = 0, bad = 0;
+    int bad = 0;
+    HL_CHECK (s_collect (w, t, N, 1500, &bad) == N && bad == 0);
     char got[48];
-    while (s_next (w, 1500, got) == 0) {
-        int i = s_index (t, N, got);
-        bad += i < 0 || seen[i]++ > 0;
-        got_n++;
-    }
-    HL_CHECK (got_n == N && bad == 0);
+    HL_CHECK (s_next (w, 500, got) != 0);    //  each once
     hl_rawworker_destroy (&w);
     hl_testenv_destroy (&b);
     hl_testenv_destroy (&a);

@@ -8,8 +8,8 @@
 #include "hl_unitq.h"
 #include "hl_proc.h"
 #include "hl_test.h"
+#include "hl_testenv.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -98,19 +98,15 @@ test_key (void)
 static void
 test_streams (void)
 {
-    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
-                           "--save", "", "--supervised", "systemd", NULL };
-    int ports[HL_PROC_PORTS] = { 0 };
-    pid_t pid = hl_proc_start (argv, ports, NULL);
-    HL_CHECK (pid > 0);
-    if (pid <= 0)
+    hl_testenv_t *env = hl_testenv_new ("unitq");
+    HL_CHECK (env && hl_testenv_redis_start (env) == 0);
+    if (!env)
         return;
-    char address[32], err[256];
-    snprintf (address, sizeof address, "127.0.0.1:%d", ports[0]);
+    char err[256];
     struct event_base *base = event_base_new ();
     hl_store_opts_t so;
     hl_store_opts_default (&so);
-    so.redis.address = address;
+    so.redis.address = hl_testenv_redis_address (env);
     hl_store_t *store = hl_store_new (base, &so, err, sizeof err);
     HL_CHECK (store != NULL);
     int pushed = 0;
@@ -175,7 +171,7 @@ test_streams (void)
     hl_unitq_destroy (&q2);
     hl_store_destroy (&store);
     event_base_free (base);
-    hl_proc_stop (pid, SIGTERM);
+    hl_testenv_destroy (&env);
 }
 
 static const hl_test_case_t s_cases[] = {
