@@ -103,9 +103,11 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
     (void) redis;
     s_push_t *push = arg;
     int ok = reply && reply->type == REDIS_REPLY_STRING;
+    //  (debug: during an outage this is every dispatch; the check at the
+    //  next store-ready adds what is missing, and says how many)
     if (!ok)
-        hl_warning ("worker stream: entry not added (%s)",
-                    reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
+        hl_debug ("worker stream: entry not added (%s)",
+                  reply && reply->type == REDIS_REPLY_ERROR ? reply->str : "no reply");
     if (push->fn)
         push->fn (ok, push->arg);
     free (push);
@@ -623,14 +625,16 @@ hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket)
 //  ---------------------------------------------------------------------
 //  Recovery
 
-static void
+//  1 if TICKET was missing from S (and is added now).
+static int
 s_ensure_now (hl_unitq_t *self, s_stream_t *s, const char *ticket, int64_t at_ms)
 {
     if (hl_table_get (s->present, ticket, strlen (ticket)))
-        return;
+        return 0;
     hl_table_set (s->present, ticket, strlen (ticket), s);
-    hl_notice ("worker stream %s: %s was missing; added", s->key, ticket);
+    hl_debug ("worker stream %s: %s was missing; added", s->key, ticket);
     hl_unitq_push (self->store, s->unit, ticket, "lead", at_ms, NULL, NULL);
+    return 1;
 }
 
 //  Every entry's ticket, into S's present set; then the tickets asked
@@ -659,8 +663,12 @@ s_on_range (hl_redis_t *redis, redisReply *reply, void *arg)
         if (t)
             hl_table_set (s->present, t->str, t->len, s);
     }
+    size_t added = 0;
     for (size_t i = 0; i < s->n_asked; i++)
-        s_ensure_now (self, s, s->asked[i], 0);
+        added += (size_t) s_ensure_now (self, s, s->asked[i], 0);
+    if (added)
+        hl_notice ("worker stream %s: %zu of %zu dispatched tickets had no entry; added", s->key,
+                   added, s->n_asked);
     s->n_asked = 0;
     if (!self->ensuring)
         hl_table_destroy (&s->present);  //  the scan ended meanwhile
