@@ -14,7 +14,10 @@
  *  3. Latency: with the workers connected, RATE tickets/s offered for
  *     SECONDS, WINDOWS times; time from a request being due at intake to
  *     its delivery at a worker, p50/p99/p999 per window, and the median
- *     window's p99.
+ *     window's p99; and from its ack to its delivery, p50/p99.
+ *  With ENDPOINT one hotlined instance's intake and W another's worker
+ *  socket (bench/run-dispatch with INSTANCES 2), every delivery crosses
+ *  from one instance to the other through the unit's stream.
  *  bench/run-dispatch starts a private Redis and hotlined and calls this.
  */
 #include "hl_catalogue.h"
@@ -41,7 +44,7 @@ typedef struct {
     int64_t swept_us;          //  last time every worker was looked at
     int n;
     long lead, signed_ok;
-    int64_t *arrived_us;       //  per request index, phase 3
+    hl_table_t *arrived;       //  phase 3: ticket -> int64_t when delivered
     const char *run_id;
     long total;
 } s_pool_t;
@@ -85,17 +88,13 @@ s_pool_up (s_pool_t *pool, const char *endpoint, const hl_catalogue_t *cat, int 
     return 0;
 }
 
-static long
-s_request_index (const Hotline__TicketView *v, const char *run_id)
+static void
+s_free_value (const void *key, size_t len, void *value, void *arg)
 {
-    size_t plen = strlen (run_id);
-    if (!v->complaint || v->complaint->request_id.len <= plen + 1
-        || memcmp (v->complaint->request_id.data, run_id, plen) != 0)
-        return -1;
-    char digits[32];
-    snprintf (digits, sizeof digits, "%.*s", (int) (v->complaint->request_id.len - plen - 1),
-              v->complaint->request_id.data + plen + 1);
-    return strtol (digits, NULL, 10);
+    (void) key;
+    (void) len;
+    (void) arg;
+    free (value);
 }
 
 //  Takes everything worker K has received: deliveries are signed (and, in
@@ -111,9 +110,16 @@ s_pool_drain (s_pool_t *pool, int k)
         if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY
             && m->delivery->role == HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD) {
             pool->lead++;
-            long i = pool->arrived_us ? s_request_index (m->delivery->ticket, pool->run_id) : -1;
-            if (i >= 0 && i < pool->total)
-                pool->arrived_us[i] = hl_monotonic_us ();
+            //  (a delivery carries the ticket as stored, not the request
+            //  id: the ticket number ties it to its request, after the run)
+            const char *t = m->delivery->ticket->ticket;
+            if (pool->arrived && t && !hl_table_get (pool->arrived, t, strlen (t))) {
+                int64_t *at = malloc (sizeof *at);
+                if (!at)
+                    abort ();
+                *at = hl_monotonic_us ();
+                hl_table_set (pool->arrived, t, strlen (t), at);
+            }
             hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
                                       HOTLINE__ACTION__ACTION_SIGN, NULL, ++tag);
         }
@@ -309,7 +315,7 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
     load.done = 0;
     pool->run_id = run;
     pool->total = load.opts.total;
-    pool->arrived_us = calloc ((size_t) pool->total, sizeof (int64_t));
+    pool->arrived = hl_table_new ();
     pool->lead = 0;
     int64_t t0 = hl_monotonic_us ();
     pthread_t thread;
@@ -318,21 +324,32 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
         s_pool_poll (pool, 1);
     pthread_join (thread, NULL);
     double *lat = calloc ((size_t) pool->total, sizeof *lat);
-    size_t n = 0;
-    for (long i = 0; i < pool->total; i++)
-        if (pool->arrived_us[i] && load.result.due_us[i])
-            lat[n++] = (double) (pool->arrived_us[i] - load.result.due_us[i]);
+    double *after_ack = calloc ((size_t) pool->total, sizeof *after_ack);
+    size_t n = 0, n_ack = 0;
+    for (long i = 0; i < pool->total; i++) {
+        const char *t = load.result.tickets[i];
+        const int64_t *at = *t ? hl_table_get (pool->arrived, t, strlen (t)) : NULL;
+        if (at && load.result.due_us[i])
+            lat[n++] = (double) (*at - load.result.due_us[i]);
+        //  (a delivery may overtake its ack on the way to the caller)
+        if (at && load.result.acked_us[i])
+            after_ack[n_ack++] = (double) (*at - load.result.acked_us[i]);
+    }
     qsort (lat, n, sizeof *lat, s_compare);
+    qsort (after_ack, n_ack, sizeof *after_ack, s_compare);
     double p99 = s_pct (lat, n, 99) / 1000;
     printf ("latency     window %d, %.0f tickets/s offered for %d s: intake-to-worker p50 %.2f ms  "
             "p99 %.2f ms  p999 %.2f ms  (%zu of %ld delivered); intake alone (due to ack) "
             "p99 %.2f ms\n", window, rate, seconds, s_pct (lat, n, 50) / 1000, p99,
             s_pct (lat, n, 99.9) / 1000, n, pool->total,
             hl_load_percentile (&load.result, 99) / 1000);
+    printf ("            ack to worker p50 %.2f ms  p99 %.2f ms\n", s_pct (after_ack, n_ack, 50) / 1000,
+            s_pct (after_ack, n_ack, 99) / 1000);
     fflush (stdout);
+    free (after_ack);
     free (lat);
-    free (pool->arrived_us);
-    pool->arrived_us = NULL;
+    hl_table_foreach (pool->arrived, s_free_value, NULL);
+    hl_table_destroy (&pool->arrived);
     hl_load_result_free (&load.result);
     return p99;
 }

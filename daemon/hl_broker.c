@@ -6,6 +6,7 @@
 #include "hl_log.h"
 #include "hl_table.h"
 #include "hl_transition.h"
+#include "hl_unitq.h"
 #include "hl_wire.h"
 #include "hl_zap.h"
 #include "hl_zsock.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #define S_ID_MAX 255
@@ -57,14 +59,22 @@ struct s_unit {
     size_t next;                 //  round-robin start
 };
 
+//  A lead ticket this instance has read from its unit's stream: waiting
+//  in the local queue or held by a worker, until answered.
+typedef struct {
+    s_unit_t *unit;
+    char id[HL_UNITQ_ID_MAX];    //  its stream entry
+} s_known_t;
+
 struct hl_broker {
     hl_zsock_t *zsock;
+    hl_unitq_t *unitq;           //  the units' streams
     int curve;                   //  CURVE: a worker is the unit its key names
     hl_store_t *store;
     const hl_catalogue_t *catalogue;
     hl_table_t *units;           //  code -> s_unit_t
     hl_table_t *workers;         //  routing id -> s_worker_t
-    hl_table_t *known;           //  ticket -> s_unit_t queued or held for
+    hl_table_t *known;           //  "unit ticket" -> s_known_t, queued or held
     struct event *heartbeat;
     int heartbeat_ms;
     int return_window_wd;        //  退单 allowed this long after signing
@@ -274,12 +284,27 @@ s_release (s_worker_t *w, const char *ticket)
     return 0;
 }
 
-//  The ticket leaves the queue's care (signed, returned, moved on).
+//  The key of TICKET read for UNIT in the known table (a ticket may be
+//  read for one unit, returned, and read again for another). Its length.
+static size_t
+s_known_key (char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX], const s_unit_t *unit,
+             const char *ticket)
+{
+    return (size_t) snprintf (key, HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX, "%s %s",
+                              unit->code, ticket);
+}
+
+//  The ticket leaves the queue's care (signed, returned, moved on): its
+//  stream entry is answered for.
 static void
 s_forget (hl_broker_t *self, const char *ticket, const s_unit_t *unit)
 {
-    if (hl_table_get (self->known, ticket, strlen (ticket)) == unit)
-        hl_table_remove (self->known, ticket, strlen (ticket));
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    size_t len = s_known_key (key, unit, ticket);
+    s_known_t *k = hl_table_remove (self->known, key, len);
+    if (k)
+        hl_unitq_done (self->unitq, unit->code, k->id);
+    free (k);
 }
 
 //  Removes W: every ticket it held unsigned goes back to the front of its
@@ -434,11 +459,23 @@ s_deliver (hl_broker_t *self, s_worker_t *w, const char *ticket, int role, int r
     return 0;
 }
 
+//  Tells the unit's stream how many more tickets this instance can take:
+//  its workers' free credit less what already waits here.
+static void
+s_want (hl_broker_t *self, s_unit_t *unit)
+{
+    size_t free_credit = 0;
+    for (size_t i = 0; i < unit->n_workers; i++)
+        free_credit += unit->workers[i]->credit - unit->workers[i]->n_held;
+    hl_unitq_want (self->unitq, unit->code,
+                   free_credit > unit->count ? (unsigned) (free_credit - unit->count) : 0);
+}
+
 //  Gives queued tickets to workers with free credit, until either runs
 //  out or the store is unavailable (the queue then waits for the next
 //  event: a reconnect, a worker, a sign).
 static void
-s_pump (hl_broker_t *self, s_unit_t *unit)
+s_pump_queue (hl_broker_t *self, s_unit_t *unit)
 {
     while (unit->count > 0) {
         s_worker_t *w = s_pick_worker (unit);
@@ -454,51 +491,123 @@ s_pump (hl_broker_t *self, s_unit_t *unit)
     }
 }
 
-//  A fresh ticket goes straight to a worker with free credit when nothing
-//  waits before it; 1 if it did.
-static int
-s_deliver_fresh (hl_broker_t *self, s_unit_t *unit, const char *ticket,
-                 const Hotline__TicketView *fresh)
+//  ... and then asks the stream for as many as the workers can still take.
+static void
+s_pump (hl_broker_t *self, s_unit_t *unit)
 {
-    s_worker_t *w = unit->count == 0 ? s_pick_worker (unit) : NULL;
-    if (!w)
-        return 0;
-    s_hold (w, ticket);
-    if (s_send_delivery (self, w, fresh, HOTLINE__DELIVERY_ROLE__DELIVERY_LEAD, 0) != 0) {
-        s_worker_drop (self, w, "unreachable");   //  requeues the ticket with the rest
-        return 1;
-    }
-    return 1;
+    s_pump_queue (self, unit);
+    s_want (self, unit);
+}
+
+//  Wall-clock ms: when an entry was queued (the at field).
+static int64_t
+s_wall_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (int64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 void
-hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit_code,
-                      const char *assist, const Hotline__TicketView *fresh)
+hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
+                      const char *assist)
 {
-    if (!*unit_code)
+    if (!*unit)
         return;
-    s_unit_t *unit = s_unit (self, unit_code);
-    if (hl_table_get (self->known, ticket, strlen (ticket)) == unit)
-        return;                          //  already queued or held for this unit
-    hl_table_set (self->known, ticket, strlen (ticket), unit);
-    if (!fresh || !s_deliver_fresh (self, unit, ticket, fresh)) {
-        s_queue_push (unit, ticket, 0, 0);
-        s_pump (self, unit);
-    }
-    //  Assisting units hear of it once, if one of their workers is there.
+    int64_t now = s_wall_ms ();
+    s_unit (self, unit);                 //  (its backlog is shown by this instance)
+    if (hl_unitq_push (self->store, unit, ticket, "lead", now, NULL, NULL) != 0)
+        hl_warning ("ticket %s not queued for %s (store not ready): the scan at the next "
+                    "reconnect queues it", ticket, unit);
+    //  Assisting units hear of it once, through their own streams.
     char copy[256];
     snprintf (copy, sizeof copy, "%s", assist ? assist : "");
     for (char *save = NULL, *code = strtok_r (copy, ",", &save); code;
-         code = strtok_r (NULL, ",", &save)) {
-        s_unit_t *other = s_unit (self, code);
-        if (other->n_workers > 0)
-            s_deliver (self, other->workers[other->next++ % other->n_workers], ticket,
+         code = strtok_r (NULL, ",", &save))
+        hl_unitq_push (self->store, code, ticket, "assist", now, NULL, NULL);
+}
+
+//  An entry of UNIT's stream came to this instance. A lead ticket joins
+//  the local queue (once: a second entry for a ticket already here is
+//  answered for at once); an assist notice goes to one worker of the unit
+//  and is done.
+static void
+s_on_entry (const char *unit_code, const char *id, const char *ticket, int lead, int claimed,
+            void *arg)
+{
+    hl_broker_t *self = arg;
+    s_unit_t *unit = s_unit (self, unit_code);
+    if (!lead) {
+        if (unit->n_workers > 0)
+            s_deliver (self, unit->workers[unit->next++ % unit->n_workers], ticket,
                        HOTLINE__DELIVERY_ROLE__DELIVERY_ASSIST, 0);
+        hl_unitq_done (self->unitq, unit_code, id);
+        s_want (self, unit);
+        return;
     }
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    size_t len = s_known_key (key, unit, ticket);
+    s_known_t *k = hl_table_get (self->known, key, len);
+    if (k) {
+        if (strcmp (k->id, id) != 0)
+            hl_unitq_done (self->unitq, unit_code, id);
+        s_want (self, unit);
+        return;
+    }
+    k = calloc (1, sizeof *k);
+    if (!k)
+        abort ();
+    k->unit = unit;
+    snprintf (k->id, sizeof k->id, "%s", id);
+    hl_table_set (self->known, key, len, k);
+    s_queue_push (unit, ticket, 0, claimed);
+    s_pump (self, unit);
+}
+
+//  TICKET no longer waits for UNIT: taken from the unit's workers here,
+//  and its entry answered for, wherever it is.
+static void
+s_left (hl_broker_t *self, s_unit_t *unit, const char *ticket, int ack)
+{
+    for (size_t i = 0; i < unit->n_workers; i++)
+        s_release (unit->workers[i], ticket);
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    size_t len = s_known_key (key, unit, ticket);
+    s_known_t *k = hl_table_get (self->known, key, len);
+    if (k && ack)
+        s_forget (self, ticket, unit);
+    else
+    if (k)
+        free (hl_table_remove (self->known, key, len));
+    else
+    if (ack)
+        hl_unitq_answered (self->unitq, unit->code, ticket);
+    s_pump (self, unit);
+}
+
+void
+hl_broker_left (hl_broker_t *self, const char *ticket, const char *unit)
+{
+    if (*unit)
+        s_left (self, s_unit (self, unit), ticket, 1);
+}
+
+//  Another instance answered for an entry held here: its ticket was
+//  signed (or returned...) there.
+static void
+s_on_gone (const char *unit_code, const char *id, const char *ticket, void *arg)
+{
+    hl_broker_t *self = arg;
+    s_unit_t *unit = s_unit (self, unit_code);
+    char key[HL_STORE_UNIT_MAX + HL_STORE_TICKET_MAX];
+    s_known_t *k = hl_table_get (self->known, key, s_known_key (key, unit, ticket));
+    hl_debug ("worker stream of %s: %s answered for elsewhere", unit_code, ticket);
+    if (k && strcmp (k->id, id) == 0)
+        s_left (self, unit, ticket, 0);
 }
 
 //  ---------------------------------------------------------------------
-//  Reloading the queue from Redis
+//  Recovery: every dispatched ticket has an entry in its unit's stream
 
 static void s_scan_more (hl_broker_t *self);
 
@@ -507,22 +616,25 @@ s_on_scan (long next, const char **tickets, const char **units, const char **ass
            size_t n, void *arg)
 {
     hl_broker_t *self = arg;
-    for (size_t i = 0; i < n; i++)
-        hl_broker_dispatched (self, tickets[i], units[i], NULL, NULL);
     (void) assists;
+    int64_t now = s_wall_ms ();
+    for (size_t i = 0; i < n; i++)
+        if (*units[i])
+            hl_unitq_ensure (self->unitq, units[i], tickets[i], now);
     self->scan_next = next > 0 ? next : -1;
     if (next > 0)
         s_scan_more (self);
     else
-    if (next == 0)
-        hl_info ("worker queue: %zu tickets waiting for signature", hl_table_size (self->known));
+        hl_unitq_ensure_end (self->unitq);
 }
 
 static void
 s_scan_more (hl_broker_t *self)
 {
-    if (hl_store_dispatched_scan (self->store, self->scan_next, S_SCAN_BATCH, s_on_scan, self) != 0)
+    if (hl_store_dispatched_scan (self->store, self->scan_next, S_SCAN_BATCH, s_on_scan, self) != 0) {
         self->scan_next = -1;
+        hl_unitq_ensure_end (self->unitq);
+    }
 }
 
 void
@@ -907,7 +1019,7 @@ s_on_heartbeat (evutil_socket_t fd, short what, void *arg)
 hl_broker_t *
 hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                hl_store_t *store, const hl_catalogue_t *catalogue, hl_deadline_t *deadline,
-               hl_timers_t *timers, char *err, size_t errlen)
+               hl_timers_t *timers, const char *consumer, char *err, size_t errlen)
 {
     const char *endpoint = cfg->worker_endpoint;
     void *router = hl_zsock_router (zmq_ctx, &endpoint, 1, cfg->max_message_bytes * 4,
@@ -928,6 +1040,14 @@ hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     self->scan_next = -1;
     self->deadline = deadline;
     self->timers = timers;
+    //  The blocking read is sent again every heartbeat at the latest.
+    hl_unitq_opts_t qo = { s_on_gone, consumer, self->heartbeat_ms, (int) cfg->worker_claim_ms };
+    self->unitq = hl_unitq_new (base, store, &qo, s_on_entry, self, err, errlen);
+    if (!self->unitq) {
+        zmq_close (router);
+        hl_broker_destroy (&self, 0);
+        return NULL;
+    }
     self->zsock = hl_zsock_new (base, router, s_on_message, self);
     self->heartbeat = event_new (base, -1, EV_PERSIST, s_on_heartbeat, self);
     struct timeval tv = { self->heartbeat_ms / 1000, (self->heartbeat_ms % 1000) * 1000 };
@@ -955,6 +1075,15 @@ s_free_worker (const void *key, size_t len, void *value, void *arg)
 }
 
 static void
+s_free_known (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    (void) arg;
+    free (value);
+}
+
+static void
 s_free_unit (const void *key, size_t len, void *value, void *arg)
 {
     (void) key;
@@ -976,10 +1105,13 @@ hl_broker_destroy (hl_broker_t **self_p, int linger_ms)
     if (self->heartbeat)
         event_free (self->heartbeat);
     hl_zsock_destroy (&self->zsock, linger_ms);
+    hl_unitq_destroy (&self->unitq);
     hl_table_foreach (self->workers, s_free_worker, NULL);
     hl_table_foreach (self->units, s_free_unit, NULL);
     hl_table_destroy (&self->workers);
     hl_table_destroy (&self->units);
+    if (self->known)
+        hl_table_foreach (self->known, s_free_known, NULL);
     hl_table_destroy (&self->known);
     hl_buf_free (&self->out);
     free (self);
@@ -1002,6 +1134,7 @@ hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metri
 typedef struct {
     void (*fn) (const char *unit, size_t queued, size_t workers, void *arg);
     void *arg;
+    hl_unitq_t *unitq;
 } s_each_t;
 
 static void
@@ -1011,7 +1144,8 @@ s_each_unit (const void *key, size_t len, void *value, void *arg)
     (void) len;
     const s_unit_t *unit = value;
     s_each_t *each = arg;
-    each->fn (unit->code, unit->count, unit->n_workers, each->arg);
+    each->fn (unit->code, unit->count + hl_unitq_waiting (each->unitq, unit->code),
+              unit->n_workers, each->arg);
 }
 
 void
@@ -1019,7 +1153,7 @@ hl_broker_foreach_unit (const hl_broker_t *self,
                         void (*fn) (const char *unit, size_t queued, size_t workers, void *arg),
                         void *arg)
 {
-    s_each_t each = { fn, arg };
+    s_each_t each = { fn, arg, self->unitq };
     hl_table_foreach (self->units, s_each_unit, &each);
 }
 
@@ -1036,17 +1170,17 @@ hl_broker_worker_count (const hl_broker_t *self)
 }
 
 static void
-s_add_queued (const void *key, size_t len, void *value, void *arg)
+s_add_queued (const char *unit, size_t queued, size_t workers, void *arg)
 {
-    (void) key;
-    (void) len;
-    *(size_t *) arg += ((const s_unit_t *) value)->count;
+    (void) unit;
+    (void) workers;
+    *(size_t *) arg += queued;
 }
 
 size_t
 hl_broker_queued (const hl_broker_t *self)
 {
     size_t n = 0;
-    hl_table_foreach (self->units, s_add_queued, &n);
+    hl_broker_foreach_unit (self, s_add_queued, &n);
     return n;
 }

@@ -8,10 +8,15 @@
  *  held unsigned go to another worker of the unit (at-least-once: signing
  *  is an atomic transition, so a ticket is never signed twice).
  *
- *  The queue itself lives in memory and is rebuilt from Redis (every
- *  dispatched-but-unsigned ticket) whenever the store becomes ready, so a
- *  hotlined restart delivers everything again. One hotlined instance runs
- *  the worker queue for a city (see docs/operations.md).
+ *  The queue itself is a Redis Stream per unit (hl_unitq): a dispatched
+ *  ticket is added to its unit's stream, and every hotlined instance with
+ *  workers of the unit reads it in the consumer group, as many tickets as
+ *  its workers have free credit for; a ticket is answered for in the
+ *  stream once signed, returned or no longer waiting for the unit. So a
+ *  worker connected to any instance gets every ticket of its unit, and a
+ *  dead instance's tickets go to another after worker_claim_ms. Whenever
+ *  the store becomes ready, every dispatched-but-unsigned ticket is
+ *  checked to have its entry (docs/operations.md).
  *
  *  Workers act through Transition messages (sign, return, progress,
  *  extension request, reply); their actor is the session's unit, never a
@@ -36,11 +41,12 @@ typedef struct hl_broker hl_broker_t;
 
 //  Bind the worker socket on CFG's worker_endpoint; with worker_key_file
 //  it is a CURVE server, and the context's hl_zap must already be bound
-//  with the workers' keys. NULL with ERR on failure.
+//  with the workers' keys. CONSUMER names this instance in the streams'
+//  consumer group (the lease holder name). NULL with ERR on failure.
 hl_broker_t *hl_broker_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
                             hl_store_t *store, const hl_catalogue_t *catalogue,
                             hl_deadline_t *deadline, hl_timers_t *timers,
-                            char *err, size_t errlen);
+                            const char *consumer, char *err, size_t errlen);
 void hl_broker_destroy (hl_broker_t **self_p, int linger_ms);
 
 //  Use a new catalogue from now on (after a reload).
@@ -60,16 +66,21 @@ void hl_broker_foreach_unit (const hl_broker_t *self,
                              void *arg);
 
 //  TICKET was dispatched to UNIT (with ASSIST units, comma-separated):
-//  queue it for the unit's workers and inform the assisting units. FRESH,
-//  if not NULL, is the ticket as intake just stored it; it spares reading
-//  the ticket back from Redis when a worker can take it at once.
+//  queue it in the unit's stream for the unit's workers, wherever they
+//  are connected, and in the assisting units' streams (hl_unitq_push).
 void hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
-                           const char *assist, const Hotline__TicketView *fresh);
+                           const char *assist);
 
-//  The store (re)connected: reload the dispatched tickets from Redis.
+//  TICKET no longer waits for UNIT (signed, returned, merged: a step that
+//  took it out of dispatched), whichever instance took the step.
+void hl_broker_left (hl_broker_t *self, const char *ticket, const char *unit);
+
+//  The store (re)connected: check every dispatched ticket has its entry.
 void hl_broker_store_ready (hl_broker_t *self);
 
-//  Connected workers, and tickets waiting for a worker.
+//  Connected workers, and tickets waiting for a worker: those read here
+//  and not yet handed out, and those no instance has read yet from the
+//  streams of the units this instance knows (measured every few seconds).
 size_t hl_broker_worker_count (const hl_broker_t *self);
 size_t hl_broker_queued (const hl_broker_t *self);
 

@@ -77,6 +77,8 @@ static const s_setting_t s_settings[] = {
     S_NUM (heartbeat_ms, 100, 60000, "worker queue heartbeat interval"),
     S_NUM (timer_lease_ms, 300, 600000,
            "how long a bucket's timers stay with an instance that stopped renewing"),
+    S_NUM (worker_claim_ms, 300, 3600000,
+           "how long a ticket read by an instance that stopped stays with it"),
     S_STR (city_prefix, "ticket number prefix (letters)"),
     S_STR (instance, "name of this daemon instance"),
     S_STR (log_level, "debug, info, notice, warning or error"),
@@ -111,6 +113,7 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->worker_endpoint, sizeof cfg->worker_endpoint, "tcp://127.0.0.1:7102");
     cfg->heartbeat_ms = 1000;
     cfg->timer_lease_ms = 10000;
+    cfg->worker_claim_ms = 30000;
     cfg->kb_threads = 2;
     cfg->hotspot_min = 3;
     cfg->hotspot_window_min = 24 * 60;

@@ -60,6 +60,7 @@ typedef struct {
     long test_clock_ms;                      //  tests only: manual clock start (0 = real)
     long heartbeat_ms;                       //  worker queue heartbeat
     long timer_lease_ms;                     //  a bucket's timer lease (hl_lease)
+    long worker_claim_ms;                    //  a dead instance's worker stream entries (hl_unitq)
     long auto_dispatch;                      //  route new tickets via the catalogue
     long kb_threads;                         //  knowledge-base search threads
     long hotspot_min;                        //  similar tickets that make a hotspot

@@ -107,30 +107,6 @@ s_check_repeat (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_
         hl_reply_done (self->reply, NULL, HL_REPLY_REPEAT);
 }
 
-//  A ticket just stored as dispatched goes to the worker queue together
-//  with what intake already holds of it, so a worker with free credit gets
-//  it without the queue reading it back from Redis.
-static void
-s_hand_over (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
-{
-    Hotline__TicketView view = HOTLINE__TICKET_VIEW__INIT;
-    Hotline__Complaint complaint = *peer->request->complaint;
-    char phone[HL_COMPLAINT_PHONE_MAX + 1];
-    if (complaint.has_caller_phone && complaint.caller_phone.len
-        && hl_complaint_normalise_phone (complaint.caller_phone.data,
-                                         complaint.caller_phone.len, phone) > 0)
-        complaint.caller_phone = hl_wire_bytes (phone);
-    view.ticket = (char *) res->ticket;
-    view.has_state = 1;
-    view.state = HOTLINE__STATE__STATE_DISPATCHED;
-    view.has_created_ms = 1;
-    view.created_ms = res->created_ms;
-    view.complaint = &complaint;
-    view.has_unit = 1;
-    view.unit = hl_wire_bytes (res->unit);
-    hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist, &view);
-}
-
 //  The store's verdict on one complaint. Only an outcome Redis confirmed
 //  (NEW or DUP) becomes an Ack.
 static void
@@ -148,11 +124,8 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                 s_index_similar (self, peer, res);
                 s_check_repeat (self, peer, res);
             }
-            if (res->state == HOTLINE__STATE__STATE_DISPATCHED && res->outcome == HL_STORE_NEW)
-                s_hand_over (self, peer, res);
-            else
             if (res->state == HOTLINE__STATE__STATE_DISPATCHED)
-                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist, NULL);
+                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist);
             break;
         case HL_STORE_CONFLICT:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_CONFLICT, "request_id",

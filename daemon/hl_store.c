@@ -1406,6 +1406,22 @@ hl_store_fcall_key (hl_store_t *self, const char *name, const char *key, int arg
 }
 
 int
+hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
+                  hl_redis_reply_fn *fn, void *arg)
+{
+    (void) key;                          //  one server: every key is here
+    if (!hl_store_is_ready (self))
+        return -1;
+    return hl_redis_command (self->redis, argc, argv, NULL, fn, arg);
+}
+
+const hl_redis_opts_t *
+hl_store_redis_opts (const hl_store_t *self)
+{
+    return &self->opts.redis;
+}
+
+int
 hl_store_fcall_bucket (hl_store_t *self, const char *name, int bucket, const char *kind,
                        int argc, const char **argv, hl_redis_reply_fn *fn, void *arg)
 {

@@ -219,6 +219,17 @@ int hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind
                             const char **argv, hl_store_bucket_fn *each,
                             hl_store_buckets_done_fn *done, void *arg);
 
+//  Send a plain command (no Function) on the write connection. KEY is the
+//  key it touches, named so that a cluster-aware layer can route it (the
+//  stream commands of hl_unitq); NULL for a command about the connection.
+//  Same contract as the rest.
+int hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
+                      hl_redis_reply_fn *fn, void *arg);
+
+//  The connection settings the store was made with, for a class that needs
+//  a connection of its own to the same server (a blocking read).
+const hl_redis_opts_t *hl_store_redis_opts (const hl_store_t *self);
+
 //  The same for a Function that only reads (dashboard figures): it goes
 //  on the read connection, behind other reads and never behind writes.
 int hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,

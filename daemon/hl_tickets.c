@@ -79,9 +79,16 @@ s_effects (const s_step_t *s, const hl_store_transition_result_t *res)
         if (self->similar && !hl_lifecycle_is_open (res->to))
             hl_similar_forget (self->similar, s->ticket);
     }
+    if (self->broker && res->outcome == HL_STORE_NEW
+        && res->from == HOTLINE__STATE__STATE_DISPATCHED
+        && res->to != HOTLINE__STATE__STATE_DISPATCHED)
+        hl_broker_left (self->broker, s->ticket, res->unit);
+    //  Queued when it comes to be dispatched (a step that leaves it so,
+    //  pause or link_repeat, does not queue it again).
     if (self->broker && (res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
-        && res->to == HOTLINE__STATE__STATE_DISPATCHED)
-        hl_broker_dispatched (self->broker, s->ticket, res->unit, res->assist, NULL);
+        && res->to == HOTLINE__STATE__STATE_DISPATCHED
+        && res->from != HOTLINE__STATE__STATE_DISPATCHED)
+        hl_broker_dispatched (self->broker, s->ticket, res->unit, res->assist);
 }
 
 static void

@@ -503,7 +503,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (s_start_zap (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
-                               d->timers, err, errlen);
+                               d->timers, hl_lease_holder (d->lease), err, errlen);
     if (!d->broker)
         return -1;
     hl_store_set_ready_fn (d->store, s_on_store_ready, d);

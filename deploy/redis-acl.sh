@@ -15,7 +15,9 @@
 # promoted replica has a new one: daemon/hl_seqguard.c skips ticket numbers
 # then, so none is issued twice), plus CLUSTER SLOTS, from which its Redis layer (common/hl_rcluster)
 # learns where each slot lives (a standalone Redis answers that it is not
-# a cluster: the layer then takes it as a cluster of one node).
+# a cluster: the layer then takes it as a cluster of one node), plus CLIENT
+# UNBLOCK, with which it cuts short its own blocking read of the worker
+# streams when a unit starts wanting tickets (daemon/hl_unitq.c).
 # The ACL file holds password hashes only; the passwords are in
 # $state/secrets, readable by their owner alone.
 
@@ -28,7 +30,7 @@ write_acl () {   # ACL_FILE SECRETS_DIR
     admin=$(tr -d '\n' <"$2/redis-admin.password" | sha256sum | cut -d' ' -f1)
     cat >"$1" <<ACL
 user default on #$admin ~* &* +@all
-user hotline on #$hotline ~hl:* resetchannels &hl:* -@all +@read +@write +@scripting +@connection +time -@dangerous +info -function|flush -function|delete -function|restore -function|kill +cluster|slots
+user hotline on #$hotline ~hl:* resetchannels &hl:* -@all +@read +@write +@scripting +@connection +time -@dangerous +info -function|flush -function|delete -function|restore -function|kill +cluster|slots +client|unblock
 ACL
 }
 
