@@ -8,6 +8,7 @@
 #include "hl_o311_progress.h"
 #include "hl_o311_time.h"
 #include "hl_o311_view.h"
+#include "hl_o311_visit.h"
 #include "hl_redis.h"
 #include "hl_text.h"
 #include "hl_wire.h"
@@ -40,6 +41,7 @@ struct hl_o311 {
     hl_httpd_t *httpd;
     hl_o311_link_t *link;
     hl_o311_progress_t *progress;
+    hl_o311_visit_t *visit;
     const hl_o311_services_t *services;
     hl_o311_keys_t *keys;
     const hl_catalogue_t *catalogue;
@@ -898,7 +900,7 @@ static void
 s_on_request (hl_httpd_req_t *req, void *arg)
 {
     s_call_t call = { arg, req, 0 };
-    if (hl_o311_progress_serve (call.gw->progress, req))
+    if (hl_o311_progress_serve (call.gw->progress, req) || hl_o311_visit_serve (call.gw->visit, req))
         return;
     const char *path = hl_httpd_req_path (req);
     size_t n = strlen (path);
@@ -963,6 +965,7 @@ hl_o311_new (struct event_base *base, const hl_o311_opts_t *opts,
     }
     self->progress = hl_o311_progress_new (self->link, catalogue, opts->timeout_ms,
                                            opts->lookups_per_minute);
+    self->visit = hl_o311_visit_new (self->link, opts->timeout_ms, opts->lookups_per_minute);
     return self;
 }
 
@@ -976,6 +979,7 @@ hl_o311_destroy (hl_o311_t **self_p)
     hl_o311_link_destroy (&self->link);   //  answers what still waits
     hl_httpd_destroy (&self->httpd);
     hl_o311_progress_destroy (&self->progress);
+    hl_o311_visit_destroy (&self->visit);
     free (self);
     *self_p = NULL;
 }
