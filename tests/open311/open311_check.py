@@ -463,6 +463,38 @@ def case_progress():
         worker.wait(timeout=10)
 
 
+def case_paging():
+    # The common paging extension: page (from 1) and page_size (1..1000)
+    # over the newest-first list.
+    ids = [posted_id(post(dict(NOISE, description="第%d次打桩" % i))) for i in range(7)]
+    full = [r["service_request_id"] for r in get("requests.json?service_code=ZJ-NOISE", "json")]
+    check(full == ids[::-1], "the whole list, newest first: %r" % full)
+    pages = [[r["service_request_id"] for r in
+              get("requests.json?service_code=ZJ-NOISE&page_size=3&page=%d" % n, "json")]
+             for n in (1, 2, 3, 4)]
+    check([len(p) for p in pages] == [3, 3, 1, 0], "page lengths: %r" % pages)
+    check(sum(pages, []) == full, "the pages make the list once, in order")
+    check(get("requests.json?service_code=ZJ-NOISE&page_size=3", "json")[0]["service_request_id"]
+          == full[0], "page 1 by default")
+    check(len(get("requests.json?service_code=ZJ-NOISE&page=2", "json")) == 0,
+          "page_size 1000 by default")
+    check(len(get("requests.json?service_code=ZJ-NOISE&page=&page_size=", "json")) == 7,
+          "empty values are absent ones")
+    x = get("requests.xml?service_code=ZJ-NOISE&page_size=2&page=2", "xml")
+    check([e.text for e in x.findall("request/service_request_id")] == full[2:4], "XML page")
+    picked = get("requests.json?service_request_id=%s&page_size=2&page=2" % ",".join(ids[:3]),
+                 "json")
+    check([r["service_request_id"] for r in picked] == [ids[2]], "a page of the asked ids")
+    for query, words in (("page=0", "page: a whole number from 1 to 100000"),
+                         ("page=-1", "page: a whole number"), ("page=2x", "page: a whole number"),
+                         ("page=100001", "page: a whole number"),
+                         ("page_size=0", "page_size: a whole number from 1 to 1000"),
+                         ("page_size=1001", "page_size: a whole number from 1 to 1000"),
+                         ("page_size=+5", "page_size: a whole number")):
+        for fmt in ("json", "xml"):
+            expect_error(request("GET", "requests.%s?%s" % (fmt, query)), fmt, 400, words)
+
+
 def visit_link(ticket):
     """The ticket's online 回访 link as staff see it (hotline show), on
     the gateway's own address."""
