@@ -366,6 +366,35 @@ s_stream_counts (redisContext *rc, long count, int *events)
     }
 }
 
+//  Where reminders still wait: up to 8 such buckets with their lease's
+//  holder and time left, and the live instances the registry knows.
+static void
+s_show_waiting (redisContext *rc, long count)
+{
+    int shown = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS && shown < 8; b++) {
+        char timers[HL_BUCKET_KEY_MAX], lease[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (timers, sizeof timers, b, "timers");
+        hl_bucket_own_key (lease, sizeof lease, b, "lease");
+        redisReply *n = redisCommand (rc, "ZCOUNT %s -inf +inf", timers);
+        redisReply *h = redisCommand (rc, "GET %s", lease);
+        redisReply *t = redisCommand (rc, "PTTL %s", lease);
+        if (n && n->type == REDIS_REPLY_INTEGER && n->integer > 0 && count > 0) {
+            printf ("  bucket %d: %lld waiting, lease %s (%lld ms left)\n", b, n->integer,
+                    h && h->type == REDIS_REPLY_STRING ? h->str : "(none)",
+                    t && t->type == REDIS_REPLY_INTEGER ? t->integer : -1);
+            shown++;
+        }
+        freeReplyObject (n);
+        freeReplyObject (h);
+        freeReplyObject (t);
+    }
+    redisReply *r = redisCommand (rc, "ZRANGE hl:instances 0 -1 WITHSCORES");
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        printf ("  instance %s until %s\n", r->element[i]->str, r->element[i + 1]->str);
+    freeReplyObject (r);
+}
+
 static int
 s_check_timers (redisContext *rc, long count, int deadline_s)
 {
@@ -410,6 +439,8 @@ s_check_timers (redisContext *rc, long count, int deadline_s)
             n_lags ? lags[n_lags / 2] : 0, n_lags ? lags[(long) ((double) n_lags * 0.99)] : 0,
             n_lags ? lags[n_lags - 1] : 0);
     int broken = missed || repeated || ev_missed || ev_repeated;
+    if (waiting)
+        s_show_waiting (rc, count);
     printf ("%s\n", broken ? "TIMER INVARIANT BROKEN" : "every due reminder fired once");
     free (lags);
     free (events);

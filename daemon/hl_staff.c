@@ -203,6 +203,26 @@ s_staff_actor (const char *actor)
     return 0;
 }
 
+//  What every staff action starts with: a request id (a retry must find
+//  the first result), room among the actions in flight, and the copy of
+//  PEER that waits for the store. NULL if refused (PEER is answered).
+static hl_peer_t *
+s_action_begin (hl_staff_t *self, const hl_peer_t *peer, const Hotline__Transition *t)
+{
+    if (peer->rid_len == 0) {
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
+                       "request_id: required for actions");
+        return NULL;
+    }
+    if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
+        return NULL;
+    hl_peer_t *pending = hl_peer_copy (peer);
+    pending->action = t->action;
+    snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
+              t->ticket.data);
+    return pending;
+}
+
 //  ---------------------------------------------------------------------
 //  A visit by the caller's online link (hl_visitlink). The token, not the
 //  sender, is the authority: the gateway that relays it holds a channel's
@@ -284,20 +304,13 @@ s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition
                        "visit_token: only for action visit, via web");
         return;
     }
-    if (peer->rid_len == 0) {
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
-                       "request_id: required for actions");
-        return;
-    }
-    if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
+    hl_peer_t *pending = s_action_begin (self, peer, t);
+    if (!pending)
         return;
     s_web_visit_t *w = calloc (1, sizeof *w);
     if (!w)
         abort ();
-    w->peer = hl_peer_copy (peer);
-    w->peer->action = t->action;
-    snprintf (w->peer->ticket, sizeof w->peer->ticket, "%.*s", (int) t->ticket.len,
-              t->ticket.data);
+    w->peer = pending;
     w->t = s_transition_copy (t);
     w->t->has_via = 1;
     w->t->via = HOTLINE__VIA__VIA_WEB;
@@ -346,17 +359,9 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor", message);
         return;
     }
-    if (peer->rid_len == 0) {
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
-                       "request_id: required for actions");
+    hl_peer_t *pending = s_action_begin (self, peer, t);
+    if (!pending)
         return;
-    }
-    if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
-        return;
-    hl_peer_t *pending = hl_peer_copy (peer);
-    pending->action = t->action;
-    snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
-              t->ticket.data);
     if (hl_tickets_transition (self->tickets, t, actor, peer->rid, peer->rid_len,
                                (uint64_t) hl_deadline_now (self->deadline), NULL,
                                s_on_transition, pending) != 0) {

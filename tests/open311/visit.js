@@ -5,17 +5,10 @@
 //   node visit.js EXPECT.json PLAYWRIGHT_CORE_DIR
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const browser = require('./browser.js');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const { chromium } = require(process.argv[3]);
-
-let failures = 0;
-function check(ok, what) {
-    console.log((ok ? 'ok   ' : 'FAIL ') + what);
-    if (!ok) failures++;
-}
 
 async function rate(page, link, value, comment) {
     await page.goto('about:blank');     // a fresh page: only the fragment differs otherwise
@@ -30,7 +23,7 @@ async function errorText(page) {
     return page.textContent('#error');
 }
 
-async function run(ctx) {
+async function run(ctx, check) {
     const page = await ctx.newPage();
     await page.goto(cfg.link);
     check((await page.title()) === '12345 办理结果评价', 'the page title');
@@ -59,23 +52,4 @@ async function run(ctx) {
     check(/不完整/.test(await page.textContent('#error')), 'a link without its token');
 }
 
-(async () => {
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-chromium-'));
-    const ctx = await chromium.launchPersistentContext(userDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-        locale: 'zh-CN', timezoneId: 'Asia/Shanghai'
-    });
-    try {
-        await run(ctx);
-    } catch (e) {
-        check(false, 'the browser run: ' + e);
-    } finally {
-        await ctx.close();
-        fs.rmSync(userDir, { recursive: true, force: true });
-    }
-    process.exit(failures ? 1 : 0);
-})();
+browser.run(process.argv[3], run);
