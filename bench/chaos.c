@@ -456,7 +456,8 @@ s_timers_main (const char *redis, long arm, long check, double from_s, double to
         fprintf (stderr, "chaos: Redis at %s did not come back\n", redis);
         return 2;
     }
-    int rc_out = arm ? s_arm_timers (rc, arm, from_s, to_s) : s_check_timers (rc, check, deadline_s);
+    int rc_out = arm ? s_arm_timers (rc, arm, from_s, to_s)
+                     : s_check_timers (rc, check, deadline_s);
     redisFree (rc);
     return rc_out;
 }

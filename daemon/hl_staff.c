@@ -99,7 +99,8 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
         if (hl_privacy_for_reader (&copy, identity, peer->revealed, masked) != 0)
             view = NULL;        //  not this reader's: as if it did not exist
         else
-        if (hl_privacy_may_reveal (identity) && hl_visitlink_link (self->visitlink, &copy, link) == 0)
+        if (hl_privacy_may_reveal (identity)
+            && hl_visitlink_link (self->visitlink, &copy, link) == 0)
             copy.visit_link = link;     //  staff pass it on to the caller
     }
     if (view) {
@@ -299,7 +300,8 @@ s_transition_copy (const Hotline__Transition *t)
 static void
 s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition *t)
 {
-    if (t->action != HOTLINE__ACTION__ACTION_VISIT || (t->has_via && t->via != HOTLINE__VIA__VIA_WEB)) {
+    if (t->action != HOTLINE__ACTION__ACTION_VISIT
+        || (t->has_via && t->via != HOTLINE__VIA__VIA_WEB)) {
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "visit_token",
                        "visit_token: only for action visit, via web");
         return;

@@ -646,7 +646,8 @@ s_list_page (s_list_t *l)
     assert (l->fetched == 0);
     size_t from = l->page_offset < l->n_items ? l->page_offset : l->n_items;
     size_t n = l->n_items - from < l->page_size ? l->n_items - from : l->page_size;
-    memmove (l->items, l->items + from, n * sizeof *l->items);
+    if (n > 0 && from > 0)
+        memmove (l->items, l->items + from, n * sizeof *l->items);
     l->n_items = n;
 }
 

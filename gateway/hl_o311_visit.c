@@ -51,6 +51,25 @@ hl_o311_visit_destroy (hl_o311_visit_t **self_p)
     *self_p = NULL;
 }
 
+//  The stored rating, for the page: the ticket and the state it is in now.
+static void
+s_reply_done (hl_httpd_req_t *req, const Hotline__TransitionDone *d)
+{
+    const char *ticket = d->ticket ? d->ticket : "";
+    const char *state = hl_wire_state_name (d->to_state);
+    const char *label = hl_wire_state_label (d->to_state);
+    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_puts (&b, "{");
+    hl_json_kv_str (&b, "ticket", ticket, strlen (ticket), 1);
+    hl_json_kv_str (&b, "state", state ? state : "", state ? strlen (state) : 0, 0);
+    hl_json_kv_str (&b, "state_label", label ? label : "", label ? strlen (label) : 0, 0);
+    hl_buf_puts (&b, "}");
+    hl_info ("open311: online visit of %s stored%s", ticket,
+             d->duplicate ? " (repeated request)" : "");
+    hl_httpd_reply (req, 200, "application/json; charset=utf-8", b.data, b.len);
+    hl_buf_free (&b);
+}
+
 //  hotlined's answer, for the caller: the rating is stored, or why not.
 //  A forged link and an unknown ticket read the same.
 static void
@@ -59,23 +78,11 @@ s_on_rated (const Hotline__Envelope *reply, const char *error, void *arg)
     (void) error;
     hl_httpd_req_t *req = arg;
     int code = reply && reply->body_case == HOTLINE__ENVELOPE__BODY_NACK ? reply->nack->code : 0;
-    if (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE) {
-        const Hotline__TransitionDone *d = reply->transition_done;
-        const char *state = hl_wire_state_name (d->to_state);
-        const char *label = hl_wire_state_label (d->to_state);
-        hl_buf_t b = HL_BUF_INIT;
-        hl_buf_puts (&b, "{");
-        hl_json_kv_str (&b, "ticket", d->ticket ? d->ticket : "", d->ticket ? strlen (d->ticket) : 0, 1);
-        hl_json_kv_str (&b, "state", state ? state : "", state ? strlen (state) : 0, 0);
-        hl_json_kv_str (&b, "state_label", label ? label : "", label ? strlen (label) : 0, 0);
-        hl_buf_puts (&b, "}");
-        hl_info ("open311: online visit of %s stored%s", d->ticket ? d->ticket : "?",
-                 d->duplicate ? " (repeated request)" : "");
-        hl_httpd_reply (req, 200, "application/json; charset=utf-8", b.data, b.len);
-        hl_buf_free (&b);
-    }
+    if (reply && reply->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
+        s_reply_done (req, reply->transition_done);
     else
-    if (code == HOTLINE__ERROR_CODE__ERROR_FORBIDDEN || code == HOTLINE__ERROR_CODE__ERROR_NOT_FOUND)
+    if (code == HOTLINE__ERROR_CODE__ERROR_FORBIDDEN
+        || code == HOTLINE__ERROR_CODE__ERROR_NOT_FOUND)
         hl_httpd_reply_error (req, 403, "forbidden", "评价链接无效，请使用短信中的完整链接");
     else
     if (code == HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION)
@@ -84,7 +91,7 @@ s_on_rated (const Hotline__Envelope *reply, const char *error, void *arg)
     if (code == HOTLINE__ERROR_CODE__ERROR_UNSUPPORTED)
         hl_httpd_reply_error (req, 503, "unsupported", "暂不能在网上评价，请等候 12345 回访电话");
     else
-    if (reply && code && !reply->nack->retryable)
+    if (code && !reply->nack->retryable)
         hl_httpd_reply_error (req, 400, "bad_value", "评价内容有误，请检查后再提交");
     else
         hl_httpd_reply_error (req, 503, "unavailable", "提交暂时无法完成，请稍后再试");
