@@ -11,6 +11,20 @@
  *  lifecycle, with its history starting at intake, and that Redis holds no
  *  ticket of this run that nobody was told about. Prints the counts; exits
  *  1 if an invariant does not hold.
+ *
+ *      chaos --redis ADDR --arm-timers N --from S --to S
+ *      chaos --redis ADDR --check-timers N --deadline S
+ *
+ *  SLA reminders under the same chaos. --arm-timers puts N reminders
+ *  ("overdue" of "reply"), falling due evenly from S to S seconds from now,
+ *  straight into Redis the way hl_sla_arm leaves them (as bench/timers
+ *  does: a minimal ticket hash each, ticket i in bucket i % 64, prefix
+ *  TMR), before the signals start. --check-timers, after them, waits up to
+ *  DEADLINE seconds for every one to leave its bucket's timers, then counts
+ *  in each ticket's history the entries hl_timer_fire wrote (system:sla),
+ *  and the timer events in the stream hl:events that notifiers read: each
+ *  reminder must have fired exactly once. Prints missed and duplicate
+ *  firings and the lag (fired - due); exits 1 if one missed or repeated.
  */
 #include "hl_bucket.h"
 #include "hl_load.h"
@@ -20,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 //  The key of KIND of TICKET (hl_bucket), in one of four buffers used in turn.
@@ -239,6 +254,232 @@ s_shared (const hl_load_result_t *res)
     return shared;
 }
 
+//  ---------------------------------------------------------------------
+//  SLA reminders under chaos
+
+#define S_TIMER_PREFIX "TMR"
+
+//  Reminder I's ticket number and the reminder as the bucket holds it.
+static void
+s_timer_names (long i, char ticket[48], char member[80])
+{
+    char tag[8];
+    hl_bucket_name ((int) (i % HL_TICKET_BUCKETS), tag);
+    snprintf (ticket, 48, S_TIMER_PREFIX "20261204%s%06ld", tag, i / HL_TICKET_BUCKETS);
+    snprintf (member, 80, "%s|reply|overdue", ticket);
+}
+
+static long long
+s_now_ms (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_REALTIME, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+s_arm_timers (redisContext *rc, long count, double from_s, double to_s)
+{
+    long long first = s_now_ms () + (long long) (from_s * 1000);
+    double step = count > 1 ? (to_s - from_s) * 1000.0 / (double) (count - 1) : 0;
+    for (long i = 0; i < count; i++) {
+        char ticket[48], member[80], timers[HL_BUCKET_KEY_MAX];
+        s_timer_names (i, ticket, member);
+        hl_bucket_own_key (timers, sizeof timers, (int) (i % HL_TICKET_BUCKETS), "timers");
+        redisAppendCommand (rc, "HSET %s state in_progress unit rsj", s_key (ticket, "t"));
+        redisAppendCommand (rc, "ZADD %s %lld %s", timers, first + (long long) (step * (double) i),
+                            member);
+    }
+    long failed = 0;
+    for (long i = 0; i < 2 * count; i++) {
+        redisReply *r = s_get_reply (rc);
+        failed += !r || r->type == REDIS_REPLY_ERROR;
+        if (r)
+            freeReplyObject (r);
+    }
+    printf ("timers: %ld reminders armed, due from %.0f s to %.0f s from now%s\n", count, from_s,
+            to_s, failed ? " (SOME FAILED)" : "");
+    return failed ? 1 : 0;
+}
+
+//  Reminders of this run still waiting in the buckets.
+static long
+s_timers_waiting (redisContext *rc, long count)
+{
+    for (long i = 0; i < count; i++) {
+        char ticket[48], member[80], timers[HL_BUCKET_KEY_MAX];
+        s_timer_names (i, ticket, member);
+        hl_bucket_own_key (timers, sizeof timers, (int) (i % HL_TICKET_BUCKETS), "timers");
+        redisAppendCommand (rc, "ZSCORE %s %s", timers, member);
+    }
+    long waiting = 0;
+    for (long i = 0; i < count; i++) {
+        redisReply *r = s_get_reply (rc);
+        waiting += !r || r->type != REDIS_REPLY_NIL;
+        if (r)
+            freeReplyObject (r);
+    }
+    return waiting;
+}
+
+//  Firings of reminder I in its ticket's history: how many, and the lag of
+//  the first (its entry's moment minus the due moment in its note).
+static int
+s_fired_in (const char *history, long long *lag_ms)
+{
+    int n = 0;
+    for (const char *p = history; (p = strstr (p, "\x1fsystem:sla\x1f")) != NULL; p++) {
+        const char *line = p;
+        while (line > history && line[-1] != '\n')
+            line--;
+        const char *due = strchr (p, '\n');
+        const char *space = due ? due : p + strlen (p);
+        while (space > p && space[-1] != ' ')
+            space--;
+        if (n++ == 0)
+            *lag_ms = atoll (line) - atoll (space);
+    }
+    return n;
+}
+
+static int
+s_compare_ll (const void *a, const void *b)
+{
+    long long x = *(const long long *) a, y = *(const long long *) b;
+    return (x > y) - (x < y);
+}
+
+//  Timer events of this run in the stream hl:events, per reminder.
+static void
+s_stream_counts (redisContext *rc, long count, int *events)
+{
+    char start[64] = "-";
+    for (;;) {
+        redisReply *r = redisCommand (rc, "XRANGE hl:events %s + COUNT 10000", start);
+        size_t n = r && r->type == REDIS_REPLY_ARRAY ? r->elements : 0;
+        for (size_t j = 0; j < n; j++) {
+            redisReply *entry = r->element[j], *fields = entry->element[1];
+            const char *type = "", *ticket = "";
+            for (size_t k = 0; k + 1 < fields->elements; k += 2) {
+                if (!strcmp (fields->element[k]->str, "type"))
+                    type = fields->element[k + 1]->str;
+                else
+                if (!strcmp (fields->element[k]->str, "ticket"))
+                    ticket = fields->element[k + 1]->str;
+            }
+            size_t plen = strlen (S_TIMER_PREFIX);
+            if (!strcmp (type, "timer") && !strncmp (ticket, S_TIMER_PREFIX, plen)
+                && strlen (ticket) > plen + 10) {
+                int bucket = hl_bucket_of_ticket (ticket, strlen (ticket));
+                long i = atol (ticket + plen + 10) * HL_TICKET_BUCKETS + bucket;
+                if (bucket >= 0 && i >= 0 && i < count)
+                    events[i]++;
+            }
+            snprintf (start, sizeof start, "(%s", entry->element[0]->str);
+        }
+        if (r)
+            freeReplyObject (r);
+        if (n < 10000)
+            break;
+    }
+}
+
+//  Where reminders still wait: up to 8 such buckets with their lease's
+//  holder and time left, and the live instances the registry knows.
+static void
+s_show_waiting (redisContext *rc, long count)
+{
+    int shown = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS && shown < 8; b++) {
+        char timers[HL_BUCKET_KEY_MAX], lease[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (timers, sizeof timers, b, "timers");
+        hl_bucket_own_key (lease, sizeof lease, b, "lease");
+        redisReply *n = redisCommand (rc, "ZCOUNT %s -inf +inf", timers);
+        redisReply *h = redisCommand (rc, "GET %s", lease);
+        redisReply *t = redisCommand (rc, "PTTL %s", lease);
+        if (n && n->type == REDIS_REPLY_INTEGER && n->integer > 0 && count > 0) {
+            printf ("  bucket %d: %lld waiting, lease %s (%lld ms left)\n", b, n->integer,
+                    h && h->type == REDIS_REPLY_STRING ? h->str : "(none)",
+                    t && t->type == REDIS_REPLY_INTEGER ? t->integer : -1);
+            shown++;
+        }
+        freeReplyObject (n);
+        freeReplyObject (h);
+        freeReplyObject (t);
+    }
+    redisReply *r = redisCommand (rc, "ZRANGE hl:instances 0 -1 WITHSCORES");
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements; i += 2)
+        printf ("  instance %s until %s\n", r->element[i]->str, r->element[i + 1]->str);
+    freeReplyObject (r);
+}
+
+static int
+s_check_timers (redisContext *rc, long count, int deadline_s)
+{
+    long long until = s_now_ms () + deadline_s * 1000LL;
+    long waiting;
+    while ((waiting = s_timers_waiting (rc, count)) > 0 && s_now_ms () < until)
+        usleep (200 * 1000);
+    for (long i = 0; i < count; i++) {
+        char ticket[48], member[80];
+        s_timer_names (i, ticket, member);
+        redisAppendCommand (rc, "GET %s", s_key (ticket, "h"));
+    }
+    long once = 0, missed = 0, repeated = 0, extra = 0, n_lags = 0;
+    long long *lags = calloc ((size_t) count + 1, sizeof *lags);
+    int *events = calloc ((size_t) count + 1, sizeof *events);
+    if (!lags || !events)
+        abort ();
+    for (long i = 0; i < count; i++) {
+        redisReply *h = s_get_reply (rc);
+        int n = s_fired_in (h && h->type == REDIS_REPLY_STRING ? h->str : "", &lags[n_lags]);
+        once += n == 1;
+        missed += n == 0;
+        repeated += n > 1;
+        extra += n > 1 ? n - 1 : 0;
+        n_lags += n > 0;
+        if (h)
+            freeReplyObject (h);
+    }
+    s_stream_counts (rc, count, events);
+    long ev_once = 0, ev_missed = 0, ev_repeated = 0;
+    for (long i = 0; i < count; i++) {
+        ev_once += events[i] == 1;
+        ev_missed += events[i] == 0;
+        ev_repeated += events[i] > 1;
+    }
+    qsort (lags, (size_t) n_lags, sizeof *lags, s_compare_ll);
+    printf ("timers: %ld reminders due, %ld still waiting; history: fired once %ld, missed %ld, "
+            "fired twice or more %ld (%ld extra firings)\n", count, waiting, once, missed,
+            repeated, extra);
+    printf ("timers: events in hl:events: once %ld, missing %ld, repeated %ld; lag (fired - due) "
+            "p50 %lld ms, p99 %lld ms, max %lld ms\n", ev_once, ev_missed, ev_repeated,
+            n_lags ? lags[n_lags / 2] : 0, n_lags ? lags[(long) ((double) n_lags * 0.99)] : 0,
+            n_lags ? lags[n_lags - 1] : 0);
+    int broken = missed || repeated || ev_missed || ev_repeated;
+    if (waiting)
+        s_show_waiting (rc, count);
+    printf ("%s\n", broken ? "TIMER INVARIANT BROKEN" : "every due reminder fired once");
+    free (lags);
+    free (events);
+    return broken ? 1 : 0;
+}
+
+//  The timer phases: arm before the chaos, check after it.
+static int
+s_timers_main (const char *redis, long arm, long check, double from_s, double to_s, int deadline_s)
+{
+    redisContext *rc = s_connect (redis);
+    if (!rc) {
+        fprintf (stderr, "chaos: Redis at %s did not come back\n", redis);
+        return 2;
+    }
+    int rc_out = arm ? s_arm_timers (rc, arm, from_s, to_s)
+                     : s_check_timers (rc, check, deadline_s);
+    redisFree (rc);
+    return rc_out;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -248,6 +489,8 @@ main (int argc, char **argv)
     opts.window = 16;
     opts.resend_ms = 1000;
     const char *redis = "127.0.0.1:6379";
+    long arm_timers = 0, check_timers = 0;
+    double from_s = 5, to_s = 60;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp (argv[i], "--endpoint"))
             opts.endpoint = argv[i + 1];
@@ -261,11 +504,22 @@ main (int argc, char **argv)
             opts.deadline_ms = atoi (argv[i + 1]) * 1000;
         else if (!strcmp (argv[i], "--run-id"))
             opts.run_id = argv[i + 1];
+        else if (!strcmp (argv[i], "--arm-timers"))
+            arm_timers = atol (argv[i + 1]);
+        else if (!strcmp (argv[i], "--check-timers"))
+            check_timers = atol (argv[i + 1]);
+        else if (!strcmp (argv[i], "--from"))
+            from_s = atof (argv[i + 1]);
+        else if (!strcmp (argv[i], "--to"))
+            to_s = atof (argv[i + 1]);
         else {
             fprintf (stderr, "chaos: unknown option %s\n", argv[i]);
             return 2;
         }
     }
+    if (arm_timers > 0 || check_timers > 0)
+        return s_timers_main (redis, arm_timers, check_timers, from_s, to_s,
+                              opts.deadline_ms / 1000);
     hl_load_result_t res;
     if (hl_load_run (&opts, &res) != 0) {
         fprintf (stderr, "chaos: cannot set up the load\n");

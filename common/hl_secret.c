@@ -77,6 +77,42 @@ hl_secret_load (const char *path, const char *env, char *err, size_t errlen)
     return secret;
 }
 
+static int
+s_hex_digit (char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+int
+hl_secret_load_key (const char *path, const char *env, const char *what,
+                    unsigned char *key, size_t len, char *err, size_t errlen)
+{
+    char why[256];
+    if (!(path && *path) && !(env && getenv (env) && *getenv (env)))
+        return 0;
+    char *text = hl_secret_load (path, env, why, sizeof why);
+    if (!text) {
+        snprintf (err, errlen, "%s: %s", what, why);
+        return -1;
+    }
+    int ok = strlen (text) == 2 * len;
+    for (size_t i = 0; ok && i < len; i++) {
+        int hi = s_hex_digit (text[2 * i]), lo = s_hex_digit (text[2 * i + 1]);
+        ok = hi >= 0 && lo >= 0;
+        key[i] = ok ? (unsigned char) (hi << 4 | lo) : 0;
+    }
+    hl_secret_free (&text);
+    if (ok)
+        return 1;
+    volatile unsigned char *p = key;
+    for (size_t i = 0; i < len; i++)
+        p[i] = 0;
+    snprintf (err, errlen, "%s: want %zu hexadecimal digits (make one with: head -c %zu "
+              "/dev/urandom | od -An -tx1 | tr -d ' \\n')", what, 2 * len, len);
+    return -1;
+}
+
 void
 hl_secret_free (char **secret_p)
 {

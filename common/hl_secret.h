@@ -24,6 +24,14 @@ char *hl_secret_load (const char *path, const char *env, char *err, size_t errle
 //  string to free with hl_secret_free, or NULL with the reason in ERR.
 char *hl_secret_read_file (const char *path, size_t max, char *err, size_t errlen);
 
+//  A binary key of LEN bytes written as 2*LEN hexadecimal digits, from
+//  the file PATH (if set) or the environment variable ENV, under
+//  hl_secret_load's rules, into KEY. 1 when loaded, 0 when neither is set
+//  (the caller decides whether a key is optional), -1 with the reason in
+//  ERR (the text names WHAT and how to make a key).
+int hl_secret_load_key (const char *path, const char *env, const char *what,
+                        unsigned char *key, size_t len, char *err, size_t errlen);
+
 //  Wipe and free *SECRET_P; NULL is fine.
 void hl_secret_free (char **secret_p);
 

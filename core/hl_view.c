@@ -163,6 +163,8 @@ hl_view_json (hl_buf_t *b, const Hotline__TicketView *v)
     s_kv_bytes (b, "return_reasons", v->has_return_reasons, v->return_reasons);
     s_kv_bytes (b, "close_reason", v->has_close_reason, v->close_reason);
     s_kv_bytes (b, "repeat_of", v->has_repeat_of, v->repeat_of);
+    if (v->visit_link)
+        s_kv_name (b, "visit_link", v->visit_link);
     if (v->caller_masked)
         hl_json_kv_bool (b, "caller_masked", 1, 0);
     if (v->complaint)
@@ -283,6 +285,8 @@ hl_view_print (FILE *out, const Hotline__TicketView *v)
                  (int) v->return_reasons.len, v->return_reasons.data);
     s_line (out, "办结方式", v->has_close_reason, v->close_reason);
     s_line (out, "重复来电", v->has_repeat_of, v->repeat_of);
+    if (v->visit_link)
+        fprintf (out, "%-10s %s\n", "回访链接", v->visit_link);
     s_sla_print (out, v);
     fprintf (out, "\n历史\n");
     for (size_t i = 0; i < v->n_history; i++) {

@@ -42,6 +42,8 @@ static const s_setting_t s_settings[] = {
     S_NUM (ack_replicas, 1, 16, "ack = replicated: replicas that must have received it (WAIT)"),
     S_NUM (ack_timeout_ms, 1, 60000, "ack = replicated: longest wait for them, then 'retry'"),
     S_STR (pii_key_file, "key sealing callers' details at rest, 64 hex digits, mode 0600 (else $HOTLINE_PII_KEY)"),
+    S_STR (visit_key_file, "key of the callers' one-time online 回访 links, 64 hex digits, mode 0600 (else $HOTLINE_VISIT_KEY; neither: no links)"),
+    S_STR (visit_url, "the gateway's visit page, the start of every online 回访 link"),
     S_STR (redis_password_file, "file with that user's password, mode 0600 (else $HOTLINE_REDIS_PASSWORD)"),
     S_STR (archive_dsn, "PostgreSQL archive: libpq connection string without a password "
                         "(empty: no archive)"),
@@ -126,6 +128,7 @@ hl_config_defaults (hl_config_t *cfg)
     snprintf (cfg->reply_clock_start, sizeof cfg->reply_clock_start, "sign");
     cfg->auto_dispatch = 1;
     snprintf (cfg->city_prefix, sizeof cfg->city_prefix, "YJ");
+    snprintf (cfg->visit_url, sizeof cfg->visit_url, "http://127.0.0.1:7190/visit");
     snprintf (cfg->instance, sizeof cfg->instance, "hotlined");
     snprintf (cfg->log_level, sizeof cfg->log_level, "info");
     cfg->tz_offset_min = 480;

@@ -30,6 +30,8 @@ typedef struct {
     long ack_timeout_ms;                     //  ... within this long
     char pii_key_file[HL_CONFIG_PATH_MAX];   //  seals callers' details ("" = environment/none)
     char redis_password_file[HL_CONFIG_PATH_MAX];    //  its password ("" = environment)
+    char visit_key_file[HL_CONFIG_PATH_MAX]; //  online 回访 links' key ("" = environment/none)
+    char visit_url[HL_CONFIG_PATH_MAX];      //  where the gateway serves the visit page
     char archive_dsn[HL_CONFIG_PATH_MAX];    //  PostgreSQL archive, libpq string ("" = none)
     char archive_password_file[HL_CONFIG_PATH_MAX];  //  its password ("" = environment)
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue

@@ -513,6 +513,12 @@ hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue)
 }
 
 void
+hl_intake_set_visitlink (hl_intake_t *self, const hl_visitlink_t *visitlink)
+{
+    hl_staff_set_visitlink (self->staff, visitlink);
+}
+
+void
 hl_intake_drain (hl_intake_t *self, void (*done) (void *arg), void *arg)
 {
     hl_reply_drain (self->reply, done, arg);

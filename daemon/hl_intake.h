@@ -38,6 +38,7 @@
 #include "hl_metrics.h"
 #include "hl_store.h"
 #include "hl_timers.h"
+#include "hl_visitlink.h"
 
 #include <event2/event.h>
 #include <stdint.h>
@@ -71,6 +72,9 @@ void hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets);
 
 //  Announce new tickets and transitions on FEED and count them in METRICS.
 void hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+
+//  Make and take callers' online 回访 links with VISITLINK (borrowed).
+void hl_intake_set_visitlink (hl_intake_t *self, const hl_visitlink_t *visitlink);
 
 //  Stop accepting new complaints (they get a retryable "shutting down"
 //  Nack) and call DONE once nothing is in flight any more.

@@ -22,24 +22,11 @@ struct hl_pii {
 static int
 s_load_key (hl_pii_t *self, const char *key_file, char *err, size_t errlen)
 {
-    char why[256];
-    if (!(key_file && *key_file) && !getenv ("HOTLINE_PII_KEY"))
-        return 0;               //  no key: pass-through
-    char *text = hl_secret_load (key_file, "HOTLINE_PII_KEY", why, sizeof why);
-    if (!text) {
-        snprintf (err, errlen, "personal-data key: %s", why);
-        return -1;
-    }
     unsigned char master[crypto_kdf_KEYBYTES];
-    size_t got = 0;
-    int rc = sodium_hex2bin (master, sizeof master, text, strlen (text), NULL, &got, NULL);
-    hl_secret_free (&text);
-    if (rc != 0 || got != sizeof master) {
-        snprintf (err, errlen, "personal-data key: want 64 hexadecimal digits "
-                  "(make one with: head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')");
-        sodium_memzero (master, sizeof master);
-        return -1;
-    }
+    int rc = hl_secret_load_key (key_file, "HOTLINE_PII_KEY", "personal-data key", master,
+                                 sizeof master, err, errlen);
+    if (rc <= 0)
+        return rc;              //  no key: pass-through
     crypto_kdf_derive_from_key (self->index_key, sizeof self->index_key, 1, S_CONTEXT, master);
     crypto_kdf_derive_from_key (self->seal_key, sizeof self->seal_key, 2, S_CONTEXT, master);
     sodium_memzero (master, sizeof master);

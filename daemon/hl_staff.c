@@ -26,6 +26,7 @@ struct hl_staff {
     hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_tickets_t *tickets;         //  applies actions, with their effects
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
+    const hl_visitlink_t *visitlink;   //  callers' online 回访 links (may be NULL)
     char instance[64];
     char ack[32];                  //  the acknowledgement mode, for status
     int64_t started_us;
@@ -87,16 +88,20 @@ s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
     hl_staff_t *self = peer->owner;
     Hotline__TicketView copy;
     Hotline__Complaint complaint;
-    char masked[HL_PRIVACY_MASKED_MAX];
+    char masked[HL_PRIVACY_MASKED_MAX], link[HL_VISITLINK_MAX];
+    const char *identity = *peer->identity ? peer->identity : NULL;
     if (view) {
         copy = *view;
         if (view->complaint) {
             complaint = *view->complaint;
             copy.complaint = &complaint;
         }
-        if (hl_privacy_for_reader (&copy, *peer->identity ? peer->identity : NULL,
-                                   peer->revealed, masked) != 0)
+        if (hl_privacy_for_reader (&copy, identity, peer->revealed, masked) != 0)
             view = NULL;        //  not this reader's: as if it did not exist
+        else
+        if (hl_privacy_may_reveal (identity)
+            && hl_visitlink_link (self->visitlink, &copy, link) == 0)
+            copy.visit_link = link;     //  staff pass it on to the caller
     }
     if (view) {
         Hotline__Deadline deadlines[4], *ptrs[4];
@@ -199,6 +204,129 @@ s_staff_actor (const char *actor)
     return 0;
 }
 
+//  What every staff action starts with: a request id (a retry must find
+//  the first result), room among the actions in flight, and the copy of
+//  PEER that waits for the store. NULL if refused (PEER is answered).
+static hl_peer_t *
+s_action_begin (hl_staff_t *self, const hl_peer_t *peer, const Hotline__Transition *t)
+{
+    if (peer->rid_len == 0) {
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
+                       "request_id: required for actions");
+        return NULL;
+    }
+    if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
+        return NULL;
+    hl_peer_t *pending = hl_peer_copy (peer);
+    pending->action = t->action;
+    snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
+              t->ticket.data);
+    return pending;
+}
+
+//  ---------------------------------------------------------------------
+//  A visit by the caller's online link (hl_visitlink). The token, not the
+//  sender, is the authority: the gateway that relays it holds a channel's
+//  key, which may take no staff action. hotlined reads the ticket, checks
+//  the token against its latest reply, and applies the visit itself as
+//  S_VISIT_ACTOR, via web, through the same rules as a phone visit. The
+//  state is left to the rules: a used link meets a ticket no longer
+//  awaiting a visit, and a resend of the same request gets its first
+//  answer.
+
+#define S_VISIT_ACTOR "system:visit-link"
+
+typedef struct {
+    hl_peer_t *peer;
+    Hotline__Transition *t;      //  a copy, kept across the read
+} s_web_visit_t;
+
+static void
+s_on_web_visit_done (const hl_store_transition_result_t *res, void *arg)
+{
+    hl_store_transition_result_t r = *res;
+    if (r.outcome == HL_STORE_REFUSED && r.code == HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION)
+        snprintf (r.error, sizeof r.error, "visit_token: the ticket is not awaiting a visit "
+                  "(the link was used already)");
+    s_on_transition (&r, arg);
+}
+
+static void
+s_on_web_visit_view (const Hotline__TicketView *view, const char *error, void *arg)
+{
+    s_web_visit_t *w = arg;
+    hl_peer_t *peer = w->peer;
+    hl_staff_t *self = peer->owner;
+    hl_verdict_t v = { 0 };
+    int answered = 1;
+    if (!view && error)
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL, error);
+    else
+    if (!view)
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "visit_token",
+                       "visit_token: not a valid link for this ticket");
+    else
+    if (hl_visitlink_check (self->visitlink, view, w->t->visit_token, &v) != 0)
+        hl_reply_nack (self->reply, peer, v.code, v.field, v.message);
+    else
+    if (hl_tickets_transition (self->tickets, w->t, S_VISIT_ACTOR, peer->rid, peer->rid_len,
+                               (uint64_t) hl_deadline_now (self->deadline), NULL,
+                               s_on_web_visit_done, peer) != 0)
+        hl_reply_store_unreachable (self->reply, peer);
+    else
+        answered = 0;
+    if (answered)
+        hl_reply_done (self->reply, peer, HL_REPLY_ACTION);
+    hotline__transition__free_unpacked (w->t, NULL);
+    free (w);
+}
+
+//  Copy T through its wire form, to keep it past the request.
+static Hotline__Transition *
+s_transition_copy (const Hotline__Transition *t)
+{
+    size_t len = hotline__transition__get_packed_size (t);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf)
+        abort ();
+    hotline__transition__pack (t, buf);
+    Hotline__Transition *copy = hotline__transition__unpack (NULL, len, buf);
+    free (buf);
+    if (!copy)
+        abort ();
+    return copy;
+}
+
+static void
+s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition *t)
+{
+    if (t->action != HOTLINE__ACTION__ACTION_VISIT
+        || (t->has_via && t->via != HOTLINE__VIA__VIA_WEB)) {
+        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_BAD_VALUE, "visit_token",
+                       "visit_token: only for action visit, via web");
+        return;
+    }
+    hl_peer_t *pending = s_action_begin (self, peer, t);
+    if (!pending)
+        return;
+    s_web_visit_t *w = calloc (1, sizeof *w);
+    if (!w)
+        abort ();
+    w->peer = pending;
+    w->t = s_transition_copy (t);
+    w->t->has_via = 1;
+    w->t->via = HOTLINE__VIA__VIA_WEB;
+    w->t->has_actor = 0;
+    if (hl_store_ticket_get (self->store, w->peer->ticket, s_on_web_visit_view, w) != 0) {
+        hl_reply_store_unreachable (self->reply, peer);
+        hotline__transition__free_unpacked (w->t, NULL);
+        free (w->peer);
+        free (w);
+        return;
+    }
+    hl_reply_started (self->reply, HL_REPLY_ACTION);
+}
+
 //  IDENTITY: whom the connection's CURVE key names (NULL without CURVE).
 //  With CURVE, staff act only as their key's owner, who is also the actor
 //  when the request names none.
@@ -209,6 +337,10 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
     hl_verdict_t v;
     if (hl_transition_check (t, self->catalogue, &v) != 0) {
         hl_reply_nack (self->reply, peer, v.code, v.field, v.message);
+        return;
+    }
+    if (t->has_visit_token) {
+        s_handle_web_visit (self, peer, t);
         return;
     }
     char actor[128] = "";
@@ -229,17 +361,9 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
         hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_FORBIDDEN, "actor", message);
         return;
     }
-    if (peer->rid_len == 0) {
-        hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD, "request_id",
-                       "request_id: required for actions");
+    hl_peer_t *pending = s_action_begin (self, peer, t);
+    if (!pending)
         return;
-    }
-    if (!hl_reply_admit (self->reply, peer, HL_REPLY_ACTION))
-        return;
-    hl_peer_t *pending = hl_peer_copy (peer);
-    pending->action = t->action;
-    snprintf (pending->ticket, sizeof pending->ticket, "%.*s", (int) t->ticket.len,
-              t->ticket.data);
     if (hl_tickets_transition (self->tickets, t, actor, peer->rid, peer->rid_len,
                                (uint64_t) hl_deadline_now (self->deadline), NULL,
                                s_on_transition, pending) != 0) {
@@ -581,6 +705,12 @@ hl_staff_set_kb (hl_staff_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
 {
     self->kb = kb;
     self->similar = similar;
+}
+
+void
+hl_staff_set_visitlink (hl_staff_t *self, const hl_visitlink_t *visitlink)
+{
+    self->visitlink = visitlink;
 }
 
 void

@@ -27,6 +27,7 @@
 #include "hl_store.h"
 #include "hl_tickets.h"
 #include "hl_timers.h"
+#include "hl_visitlink.h"
 
 typedef struct hl_staff hl_staff_t;
 
@@ -50,6 +51,10 @@ void hl_staff_set_tickets (hl_staff_t *self, hl_tickets_t *tickets);
 
 //  Announce transitions on FEED and count them in METRICS (may be NULL).
 void hl_staff_set_observers (hl_staff_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+
+//  Give staff readers of a replied ticket its caller's online 回访 link,
+//  and take visits by that link, with VISITLINK (borrowed; NULL: none).
+void hl_staff_set_visitlink (hl_staff_t *self, const hl_visitlink_t *visitlink);
 
 //  Handle ENV from PEER if it is a staff request (IDENTITY: whom the
 //  connection's CURVE key names, NULL without CURVE). Returns 0 if it was

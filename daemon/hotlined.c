@@ -31,6 +31,7 @@
 #include "hl_lease.h"
 #include "hl_outbox.h"
 #include "hl_timers.h"
+#include "hl_visitlink.h"
 #include "hl_log.h"
 #include "hl_secret.h"
 #include "hl_sentinel.h"
@@ -81,6 +82,7 @@ typedef struct {
     int64_t stop_started_us;     //  when SIGTERM came (monotonic), 0 before
     char *redis_password;        //  for redis_user, from its file or environment
     hl_pii_t *pii;               //  seals callers' details at rest
+    hl_visitlink_t *visitlink;   //  callers' one-time online 回访 links
     hl_archive_t *archive;       //  with archive_dsn, else NULL
 } s_daemon_t;
 
@@ -452,6 +454,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!hl_pii_sealing (d->pii))
         hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
                     "stored as they are");
+    d->visitlink = hl_visitlink_new (d->cfg.visit_key_file, d->cfg.visit_url, err, errlen);
+    if (!d->visitlink)
+        return -1;
     d->notify = hl_notify_new (d->base);
     hl_store_opts_t so;
     hl_store_opts_default (&so);
@@ -513,6 +518,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     if (!d->intake)
         return -1;
     hl_intake_set_observers (d->intake, d->feed, d->metrics);
+    hl_intake_set_visitlink (d->intake, d->visitlink);
     hl_broker_set_observers (d->broker, d->feed, d->metrics);
     //  One ticket service applies staff and workers' actions alike.
     d->tickets = hl_tickets_new (d->store, d->timers);
@@ -601,6 +607,7 @@ s_stop (s_daemon_t *d)
     hl_deadline_destroy (&d->deadline);
     hl_secret_free (&d->redis_password);
     hl_pii_destroy (&d->pii);
+    hl_visitlink_destroy (&d->visitlink);
     if (*d->cfg.pidfile)
         unlink (d->cfg.pidfile);
 }

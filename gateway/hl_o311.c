@@ -8,6 +8,7 @@
 #include "hl_o311_progress.h"
 #include "hl_o311_time.h"
 #include "hl_o311_view.h"
+#include "hl_o311_visit.h"
 #include "hl_redis.h"
 #include "hl_text.h"
 #include "hl_wire.h"
@@ -24,7 +25,8 @@
 #define S_PREFIX "/open311/v2/"
 #define S_SPEC_URL "http://wiki.open311.org/GeoReport_v2"
 #define S_IDS_MAX 50             //  service_request_id=a,b,... at most
-#define S_LIST_MAX 1000          //  the spec's default limit
+#define S_LIST_MAX 1000          //  the spec's default limit: page_size's default and cap
+#define S_PAGE_MAX 100000        //  the highest page number taken
 #define S_STATE_LIMIT 500        //  newest tickets per state hotlined lists
 #define S_RANGE_MS (90LL * 86400 * 1000)   //  the spec's longest date range
 #define S_FETCH_WINDOW 32        //  ticket lookups in flight for one list
@@ -40,6 +42,7 @@ struct hl_o311 {
     hl_httpd_t *httpd;
     hl_o311_link_t *link;
     hl_o311_progress_t *progress;
+    hl_o311_visit_t *visit;
     const hl_o311_services_t *services;
     hl_o311_keys_t *keys;
     const hl_catalogue_t *catalogue;
@@ -499,6 +502,7 @@ typedef struct {
     char codes[HL_O311_CODE_MAX * 8];    //  ",A,B," or ""
     int64_t from_ms, to_ms;
     int want_open, want_closed;
+    size_t page_offset, page_size;   //  the page asked for (page, page_size)
     //  progress
     int lists_waiting;           //  TicketListQuery answers still to come
     char failure[256];           //  the first failure, if any
@@ -635,6 +639,18 @@ s_list_wants (const s_list_t *l, const Hotline__TicketSummary *t)
     return !l->codes[0] || strstr (l->codes, needle) != NULL;
 }
 
+//  Keep the page asked for of the listed tickets (none fetched yet).
+static void
+s_list_page (s_list_t *l)
+{
+    assert (l->fetched == 0);
+    size_t from = l->page_offset < l->n_items ? l->page_offset : l->n_items;
+    size_t n = l->n_items - from < l->page_size ? l->n_items - from : l->page_size;
+    if (n > 0 && from > 0)
+        memmove (l->items, l->items + from, n * sizeof *l->items);
+    l->n_items = n;
+}
+
 static void
 s_on_state_list (const Hotline__Envelope *reply, const char *error, void *arg)
 {
@@ -660,8 +676,7 @@ s_on_state_list (const Hotline__Envelope *reply, const char *error, void *arg)
         return;
     if (l->n_items > 1)
         qsort (l->items, l->n_items, sizeof *l->items, s_newest_first);
-    if (l->n_items > S_LIST_MAX)
-        l->n_items = S_LIST_MAX;
+    s_list_page (l);
     s_list_fetch (l);
 }
 
@@ -790,10 +805,46 @@ s_list_dates (s_list_t *l)
     return 0;
 }
 
+//  A whole number from 1 to MAX in parameter KEY into *OUT (DEFAULT if
+//  absent or empty); -1 answered with 400.
+static int
+s_param_count (const s_call_t *call, const char *key, long max, long fallback, long *out)
+{
+    char value[16], *end = NULL;
+    int rc = s_param (call, key, value, sizeof value);
+    *out = fallback;
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    *out = value[0] >= '0' && value[0] <= '9' ? strtol (value, &end, 10) : 0;
+    if (!end || *end || *out < 1 || *out > max) {
+        s_errorf (call, 400, "%s: a whole number from 1 to %ld (not '%.15s')", key, max, value);
+        return -1;
+    }
+    return 0;
+}
+
+//  The common paging extension of GeoReport v2 (page, page_size; see
+//  docs/open311.md): 1-based pages of the newest-first list.
+static int
+s_list_paging (s_list_t *l)
+{
+    long page, size;
+    if (s_param_count (&l->call, "page", S_PAGE_MAX, 1, &page) != 0
+        || s_param_count (&l->call, "page_size", S_LIST_MAX, S_LIST_MAX, &size) != 0)
+        return -1;
+    l->page_offset = (size_t) (page - 1) * (size_t) size;
+    l->page_size = (size_t) size;
+    return 0;
+}
+
 static int
 s_list_filters (s_list_t *l)
 {
     char value[S_IDS_MAX * 33];
+    if (s_list_paging (l) != 0)
+        return -1;
     int rc = s_param (&l->call, "service_request_id", value, sizeof value);
     if (rc != 0) {
         l->by_ids = 1;
@@ -825,8 +876,10 @@ s_get_requests (const s_call_t *call)
         s_list_free (l);
         return;
     }
-    if (l->by_ids)
+    if (l->by_ids) {
+        s_list_page (l);
         s_list_fetch (l);
+    }
     else
         s_list_by_state (l);
 }
@@ -898,7 +951,7 @@ static void
 s_on_request (hl_httpd_req_t *req, void *arg)
 {
     s_call_t call = { arg, req, 0 };
-    if (hl_o311_progress_serve (call.gw->progress, req))
+    if (hl_o311_progress_serve (call.gw->progress, req) || hl_o311_visit_serve (call.gw->visit, req))
         return;
     const char *path = hl_httpd_req_path (req);
     size_t n = strlen (path);
@@ -963,6 +1016,7 @@ hl_o311_new (struct event_base *base, const hl_o311_opts_t *opts,
     }
     self->progress = hl_o311_progress_new (self->link, catalogue, opts->timeout_ms,
                                            opts->lookups_per_minute);
+    self->visit = hl_o311_visit_new (self->link, opts->timeout_ms, opts->lookups_per_minute);
     return self;
 }
 
@@ -976,6 +1030,7 @@ hl_o311_destroy (hl_o311_t **self_p)
     hl_o311_link_destroy (&self->link);   //  answers what still waits
     hl_httpd_destroy (&self->httpd);
     hl_o311_progress_destroy (&self->progress);
+    hl_o311_visit_destroy (&self->visit);
     free (self);
     *self_p = NULL;
 }

@@ -14,7 +14,8 @@
  *    GET  requests/ID.{xml,json}        one ticket
  *    GET  tokens/TOKEN.{xml,json}       see docs/open311.md
  *
- *  and the citizens' progress page (hl_o311_progress) at /progress.
+ *  and the citizens' progress page (hl_o311_progress) at /progress and
+ *  online 回访 page (hl_o311_visit) at /visit.
  *
  *  Errors come in the spec's format (<errors><error><code>,
  *  <description>) and status codes: 400 bad input or a failure, 403 a
@@ -43,7 +44,7 @@ typedef struct {
     int resend_ms;
     size_t max_body_bytes;
     int max_connections;
-    double lookups_per_minute;   //  progress-page lookups, everyone together
+    double lookups_per_minute;   //  progress lookups and online ratings, each, everyone together
 } hl_o311_opts_t;
 
 void hl_o311_opts_default (hl_o311_opts_t *opts);

@@ -72,8 +72,13 @@ if [ "$case_name" = curve ]; then
     export HOTLINE_KEY_FILE="$work/staff.key" HOTLINE_SERVER_KEY="$work/server.key"
 fi
 
+# The key of the callers' online 回访 links (hotlined makes and checks
+# them; the links name a page the test rewrites to the gateway's port).
+(umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/visit.key")
+
 started=$("$HL_START" --log "$work/hotlined.log" -- "$hotlined" \
     --endpoint "tcp://127.0.0.1:@PORT0@" "${curve[@]}" \
+    --visit-key-file "$work/visit.key" --visit-url "http://gateway.invalid/visit" \
     --worker-endpoint "tcp://127.0.0.1:@PORT1@" \
     --events-endpoint "tcp://127.0.0.1:@PORT2@" \
     --redis "127.0.0.1:$redis_port" --codes "$src/deploy/etc/codes.conf" \

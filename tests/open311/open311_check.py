@@ -463,6 +463,104 @@ def case_progress():
         worker.wait(timeout=10)
 
 
+def case_paging():
+    # The common paging extension: page (from 1) and page_size (1..1000)
+    # over the newest-first list.
+    ids = [posted_id(post(dict(NOISE, description="第%d次打桩" % i))) for i in range(7)]
+    full = [r["service_request_id"] for r in get("requests.json?service_code=ZJ-NOISE", "json")]
+    check(full == ids[::-1], "the whole list, newest first: %r" % full)
+    pages = [[r["service_request_id"] for r in
+              get("requests.json?service_code=ZJ-NOISE&page_size=3&page=%d" % n, "json")]
+             for n in (1, 2, 3, 4)]
+    check([len(p) for p in pages] == [3, 3, 1, 0], "page lengths: %r" % pages)
+    check(sum(pages, []) == full, "the pages make the list once, in order")
+    check(get("requests.json?service_code=ZJ-NOISE&page_size=3", "json")[0]["service_request_id"]
+          == full[0], "page 1 by default")
+    check(len(get("requests.json?service_code=ZJ-NOISE&page=2", "json")) == 0,
+          "page_size 1000 by default")
+    check(len(get("requests.json?service_code=ZJ-NOISE&page=&page_size=", "json")) == 7,
+          "empty values are absent ones")
+    x = get("requests.xml?service_code=ZJ-NOISE&page_size=2&page=2", "xml")
+    check([e.text for e in x.findall("request/service_request_id")] == full[2:4], "XML page")
+    picked = get("requests.json?service_request_id=%s&page_size=2&page=2" % ",".join(ids[:3]),
+                 "json")
+    check([r["service_request_id"] for r in picked] == [ids[2]], "a page of the asked ids")
+    for query, words in (("page=0", "page: a whole number from 1 to 100000"),
+                         ("page=-1", "page: a whole number"), ("page=2x", "page: a whole number"),
+                         ("page=100001", "page: a whole number"),
+                         ("page_size=0", "page_size: a whole number from 1 to 1000"),
+                         ("page_size=1001", "page_size: a whole number from 1 to 1000"),
+                         ("page_size=+5", "page_size: a whole number")):
+        for fmt in ("json", "xml"):
+            expect_error(request("GET", "requests.%s?%s" % (fmt, query)), fmt, 400, words)
+
+
+def visit_link(ticket):
+    """The ticket's online 回访 link as staff see it (hotline show), on
+    the gateway's own address."""
+    out = hotline("--json", "show", ticket)
+    check(out.returncode == 0, "show: %r" % out.stderr)
+    link = json.loads(out.stdout or "{}").get("visit_link", "")
+    check(link.startswith("http://gateway.invalid/visit#%s." % ticket), "the link: %r" % link)
+    return link.replace("http://gateway.invalid", "http://%s:%d" % (ENV["host"], ENV["port"]))
+
+
+def rate(ticket, token, satisfaction="satisfied", comment="", resolved="yes"):
+    r = request("POST", "/visit/rate", body={"ticket": ticket, "token": token,
+                                             "satisfaction": satisfaction,
+                                             "resolved": resolved, "comment": comment})
+    return r[0], json.loads(r[2])
+
+
+def history_of(ticket):
+    out = hotline("--json", "show", ticket)
+    return json.loads(out.stdout or "{}")
+
+
+def case_visit():
+    r = request("GET", "/visit")
+    check(r[0] == 200 and "办理结果评价" in r[2].decode(), "the page")
+    worker = start_worker("jcq.cgj")
+    try:
+        ticket, status, _ = replied_ticket("13900002468")
+        link = visit_link(ticket)
+        token = link.split("#", 1)[1].split(".", 1)[1]
+        check(len(token) == 22, "a 128-bit token: %r" % token)
+        # A forged token, another ticket's token, bad input: refused, nothing changes.
+        s, e = rate(ticket, "A" * 22)
+        check(s == 403 and e["error"]["code"] == "forbidden", "forged: %r" % e)
+        other, _, _ = replied_ticket("13900002469")
+        s, e = rate(other, token)
+        check(s == 403 and e["error"]["code"] == "forbidden", "another ticket's token: %r" % e)
+        s, e = rate(ticket, token, satisfaction="great")
+        check(s == 400 and e["error"]["code"] == "bad_value", "bad rating: %r" % e)
+        check(history_of(ticket).get("state") == "replied", "still awaiting its visit")
+        # The caller rates: the visit is the ticket's 回访, via web.
+        s, done = rate(ticket, token, "basically_satisfied", "处理还算及时")
+        check(s == 200 and done.get("state") == "visited", "rated: %r" % done)
+        view = history_of(ticket)
+        check(view.get("satisfaction") == "basically_satisfied" and view.get("resolved") is True,
+              "the rating on the ticket: %r" % view.get("satisfaction"))
+        check(view.get("visit_via") == "web", "via web: %r" % view.get("visit_via"))
+        last = view.get("history", [{}])[-1]
+        check(last.get("action") == "visit" and last.get("actor") == "system:visit-link"
+              and "(web)" in last.get("note", "") and "处理还算及时" in last.get("note", ""),
+              "the history's web visit: %r" % last)
+        check("visit_link" not in view, "no link once visited")
+        # The same link again: used.
+        s, e = rate(ticket, token)
+        check(s == 409 and e["error"]["code"] == "used", "used: %r" % e)
+        # Unsatisfied goes to 甄别, as a phone visit does.
+        other_token = visit_link(other).rsplit(".", 1)[1]
+        s, done = rate(other, other_token, "unsatisfied", "摊位还在", resolved="no")
+        check(s == 200 and done.get("state") == "reviewing", "unsatisfied: %r" % done)
+        log = open(ENV["gateway_log"], encoding="utf-8").read()
+        check(token not in log and "处理还算及时" not in log, "no token or comment in the log")
+    finally:
+        worker.terminate()
+        worker.wait(timeout=10)
+
+
 def case_browser():
     worker = start_worker("jcq.cgj")
     try:
@@ -476,6 +574,18 @@ def case_browser():
         p = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "progress.js"),
                             expect, ENV["playwright"]], timeout=120)
         check(p.returncode == 0, "the page in chromium")
+        # The online 回访 page, by the ticket's link.
+        link = visit_link(ticket)
+        with open(expect, "w") as f:
+            json.dump({"link": link, "ticket": ticket, "comment": "答复清楚，谢谢",
+                       "forged": link[:-4] + "AAAA", "screenshots": ENV["screenshots"]}, f)
+        p = subprocess.run(["node", os.path.join(os.path.dirname(__file__), "visit.js"),
+                            expect, ENV["playwright"]], timeout=120)
+        check(p.returncode == 0, "the visit page in chromium")
+        view = history_of(ticket)
+        last = view.get("history", [{}])[-1]
+        check(view.get("state") == "visited" and view.get("visit_via") == "web"
+              and "答复清楚，谢谢" in last.get("note", ""), "the web visit in the history: %r" % last)
     finally:
         worker.terminate()
         worker.wait(timeout=10)
@@ -498,6 +608,10 @@ def case_curve():
     check(status == 200 and r["ticket"] == ticket, "progress with a masked number: %r" % r)
     check(lookup(ticket, "13900004322")[0] == 404, "another last digit")
     check(lookup(ticket, "13800004321")[0] == 404, "another prefix")
+    # The channel's key reaches hotlined's check of an online 回访 link,
+    # which refuses a forged one.
+    s, e = rate(ticket, "A" * 22)
+    check(s == 403 and e["error"]["code"] == "forbidden", "forged link under CURVE: %r" % e)
     # A web ticket does not exist for the app channel's gateway.
     out = hotline("submit", "--channel", "web", "--type", "投诉", "--category", "CG.03",
                   "--area", "441702", "--phone", "13900000009", "--content", "网站来的")

@@ -5,17 +5,10 @@
 //   node progress.js EXPECT.json PLAYWRIGHT_CORE_DIR
 'use strict';
 const fs = require('fs');
-const os = require('os');
 const path = require('path');
+const browser = require('./browser.js');
 
 const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const { chromium } = require(process.argv[3]);
-
-let failures = 0;
-function check(ok, what) {
-    console.log((ok ? 'ok   ' : 'FAIL ') + what);
-    if (!ok) failures++;
-}
 
 async function lookup(page, ticket, phone) {
     await page.fill('#ticket', ticket);
@@ -23,7 +16,7 @@ async function lookup(page, ticket, phone) {
     await page.click('#go');
 }
 
-async function run(ctx) {
+async function run(ctx, check) {
     const page = await ctx.newPage();
     await page.goto(cfg.base + '/progress');
     check((await page.title()) === '12345 办理进度查询', 'the page title');
@@ -51,23 +44,4 @@ async function run(ctx) {
     check(await page.isHidden('#result'), 'and shows nothing of the ticket');
 }
 
-(async () => {
-    const userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hl-chromium-'));
-    const ctx = await chromium.launchPersistentContext(userDir, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-               '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true,
-        locale: 'zh-CN', timezoneId: 'Asia/Shanghai'
-    });
-    try {
-        await run(ctx);
-    } catch (e) {
-        check(false, 'the browser run: ' + e);
-    } finally {
-        await ctx.close();
-        fs.rmSync(userDir, { recursive: true, force: true });
-    }
-    process.exit(failures ? 1 : 0);
-})();
+browser.run(process.argv[3], run);
