@@ -96,7 +96,11 @@ s_arm (redisContext *c, const char *prefix, long count, long long first_ms, doub
             redisAppendCommand (c, "ZADD %s %lld %s", scratch ? scratch : timers, due, member);
             if (!scratch) {
                 hl_bucket_ticket_key (key, sizeof key, ticket, "t");
-                redisAppendCommand (c, "HSET %s state in_progress unit rsj", key);
+                //  A reply clock already warned (layout 3: one field a clock,
+                //  "start,status,fired,warn,due,esc,met"), as hl_timer_fire
+                //  needs it to fire the overdue reminder.
+                redisAppendCommand (c, "HSET %s state in_progress unit rsj sla:reply %s", key,
+                                    "0,warned,1,,,,");
             }
         }
         s_drain_replies (c, scratch ? n : 2 * n);
