@@ -286,6 +286,12 @@ hl_archiver_offer (hl_archiver_t *self, const char *ticket, hl_archiver_done_fn 
     return 0;
 }
 
+int
+hl_archiver_ready (const hl_archiver_t *self)
+{
+    return hl_archive_ready (self->archive);
+}
+
 void
 hl_archiver_stats (const hl_archiver_t *self, hl_archiver_stats_t *stats)
 {

@@ -57,6 +57,9 @@ void hl_archiver_destroy (hl_archiver_t **self_p);
 int hl_archiver_offer (hl_archiver_t *self, const char *ticket, hl_archiver_done_fn *fn,
                        void *arg);
 
+//  Whether offers are taken now (the archive is connected and ready).
+int hl_archiver_ready (const hl_archiver_t *self);
+
 typedef struct {
     uint64_t archived;           //  offers answered 0
     uint64_t failed;             //  offers answered -1

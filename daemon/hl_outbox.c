@@ -1,5 +1,6 @@
 /*  hl_outbox: the outbox consumers. See hl_outbox.h. */
 #include "hl_outbox.h"
+#include "hl_archiver.h"
 #include "hl_bucket.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -42,17 +43,22 @@ typedef void (s_apply_fn) (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t
 
 static s_apply_fn s_apply_idx, s_apply_ev;
 
-//  The consumer groups: one row per effect. The per-unit worker queues
-//  (q), the archive (arch) and the notification adaptor (notify) join
-//  here, one row each.
+//  The consumer groups: one row per effect. The archive (arch) has no
+//  applier of its own: its entries are acknowledged only once PostgreSQL
+//  committed what they name (s_archive_stream), and the group exists only
+//  with an archive (hl_outbox_set_archiver; a group nobody reads would
+//  keep every outbox from being trimmed). The per-unit worker queues (q)
+//  and the notification adaptor (notify) join here, one row each.
 static const struct {
     const char *name;
-    s_apply_fn *apply;
+    s_apply_fn *apply;           //  NULL: the archive
 } s_table[] = {
     { "idx", s_apply_idx },
     { "ev", s_apply_ev },
+    { "arch", NULL },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
+#define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
 
 //  One group's reader: its own connection (a blocking read holds it), and
 //  per bucket what is still to do before its new entries are read.
@@ -66,6 +72,7 @@ struct s_group {
     unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
     unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
+    int inflight;                //  archive batches not yet answered
     hl_outbox_figures_t figures;
 };
 
@@ -77,6 +84,8 @@ typedef struct {
 
 struct hl_outbox {
     char consumer[160];
+    hl_archiver_t *archiver;     //  NULL: no archive, no arch group
+    struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
     unsigned char held[HL_TICKET_BUCKETS];
@@ -95,6 +104,20 @@ s_now_ms (void)
 }
 
 static void s_read (s_group_t *g);
+
+//  Every group that runs, comma-separated (hl_outbox_open makes them).
+static void
+s_groups_arg (hl_outbox_t *self)
+{
+    self->groups_arg[0] = 0;
+    for (size_t i = 0; i < S_GROUPS; i++) {
+        if (!s_table[i].apply && !self->archiver)
+            continue;
+        size_t len = strlen (self->groups_arg);
+        snprintf (self->groups_arg + len, sizeof self->groups_arg - len, "%s%s",
+                  len ? "," : "", s_table[i].name);
+    }
+}
 
 //  ---------------------------------------------------------------------
 //  The appliers
@@ -262,6 +285,118 @@ s_trim_due (s_group_t *g)
     }
 }
 
+static void s_archbatch_ack (struct s_archbatch *b);
+
+//  One read's entries of one bucket on their way to the archive: they are
+//  acknowledged together once the archiver has answered every offer with
+//  0 (PostgreSQL committed); if one failed, none is, and the group reads
+//  its pending entries again (the archive's upserts make that harmless).
+typedef struct s_archbatch {
+    s_group_t *g;                //  NULL once the outbox is gone (orphan)
+    struct s_archbatch *next;    //  the outbox's batches on their way
+    int bucket;
+    char key[HL_BUCKET_KEY_MAX];
+    char (*ids)[32];
+    size_t n;
+    size_t waiting;              //  offers not yet answered (+1 while offering)
+    int failed;
+    int64_t first_ms;            //  the first entry's append (its id)
+} s_archbatch_t;
+
+//  Every entry of B acknowledged: the archive has what they named.
+static void
+s_archbatch_ack (s_archbatch_t *b)
+{
+    s_group_t *g = b->g;
+    hl_outbox_t *self = g->owner;
+    const char **argv = calloc (b->n + 3, sizeof *argv);
+    if (!argv)
+        abort ();
+    argv[0] = "XACK";
+    argv[1] = b->key;
+    argv[2] = s_table[g->row].name;
+    for (size_t i = 0; i < b->n; i++)
+        argv[3 + i] = b->ids[i];
+    hl_redis_command (g->redis, (int) b->n + 3, argv, NULL, NULL, NULL);
+    free (argv);
+    g->dirty[b->bucket] = 1;
+    g->figures.applied += b->n;
+    g->figures.lag_ms = s_now_ms () - b->first_ms;
+    if (self->metrics)
+        hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
+                               (double) g->figures.lag_ms / 1000.0);
+}
+
+static void
+s_archbatch_settle (s_archbatch_t *b)
+{
+    if (--b->waiting > 0)
+        return;
+    s_group_t *g = b->g;
+    if (g) {
+        hl_outbox_t *self = g->owner;
+        for (s_archbatch_t **p = &self->archbatches; *p; p = &(*p)->next)
+            if (*p == b) {
+                *p = b->next;
+                break;
+            }
+        if (b->failed)
+            g->pending[b->bucket] = 1;
+        else
+            s_archbatch_ack (b);
+        if (--g->inflight == 0)
+            s_read (g);
+    }
+    free (b->ids);
+    free (b);
+}
+
+static void
+s_on_archived (int status, void *arg)
+{
+    s_archbatch_t *b = arg;
+    if (status != 0)
+        b->failed = 1;
+    s_archbatch_settle (b);
+}
+
+//  The entries of BUCKET's outbox KEY offered to the archiver, each its
+//  ticket (the archiver reads each ticket once a batch, as it is then).
+static void
+s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *entries)
+{
+    hl_outbox_t *self = g->owner;
+    s_archbatch_t *b = calloc (1, sizeof *b);
+    if (!b)
+        abort ();
+    b->ids = calloc (entries->elements, sizeof *b->ids);
+    if (!b->ids)
+        abort ();
+    *b = (s_archbatch_t) { .g = g, .next = self->archbatches, .bucket = bucket, .ids = b->ids,
+                           .waiting = 1 };
+    self->archbatches = b;
+    snprintf (b->key, sizeof b->key, "%s", key);
+    g->inflight++;
+    for (size_t i = 0; i < entries->elements; i++) {
+        const redisReply *entry = entries->element[i];
+        if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
+            || entry->element[0]->type != REDIS_REPLY_STRING
+            || entry->element[0]->len >= sizeof b->ids[0])
+            continue;
+        snprintf (b->ids[b->n++], sizeof b->ids[0], "%s", entry->element[0]->str);
+        if (b->n == 1)
+            b->first_ms = strtoll (entry->element[0]->str, NULL, 10);
+        s_entry_t e;
+        if (s_entry (entry, &e) != 0 || !*e.t)
+            continue;
+        if (hl_archiver_offer (self->archiver, e.t, s_on_archived, b) == 0)
+            b->waiting++;
+        else
+            b->failed = 1;
+    }
+    s_archbatch_settle (b);
+}
+
 //  One stream's part of a read ([key, [entry, ...]]): each entry applied,
 //  then all acknowledged.
 static void
@@ -279,6 +414,10 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         return;
     if (entries->elements == 0) {
         g->pending[bucket] = 0;          //  our pending ones are done: new ones next
+        return;
+    }
+    if (!s_table[g->row].apply) {
+        s_archive_stream (g, key, bucket, entries);
         return;
     }
     size_t n = entries->elements;
@@ -370,6 +509,17 @@ s_read (s_group_t *g)
     if (g->reading || self->closing || !hl_redis_is_up (g->redis)
         || evtimer_pending (g->retry, NULL))
         return;
+    if (!s_table[g->row].apply) {
+        if (!self->archiver || g->inflight > 0)
+            return;
+        if (!hl_archiver_ready (self->archiver)) {
+            //  PostgreSQL away: the entries wait in the outbox (its
+            //  backlog is on /metrics), and nothing leaves unarchived.
+            struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+            evtimer_add (g->retry, &tv);
+            return;
+        }
+    }
     s_trim_due (g);
     const char *argv[10 + 2 * HL_TICKET_BUCKETS];
     char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
@@ -441,11 +591,7 @@ hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis, const char
     snprintf (self->consumer, sizeof self->consumer, "%s", consumer);
     self->feed = feed;
     self->metrics = metrics;
-    for (size_t i = 0; i < S_GROUPS; i++) {
-        size_t len = strlen (self->groups_arg);
-        snprintf (self->groups_arg + len, sizeof self->groups_arg - len, "%s%s", i ? "," : "",
-                  s_table[i].name);
-    }
+    s_groups_arg (self);
     //  The watchdog must outlast a blocking read.
     hl_redis_opts_t opts = *redis;
     opts.timeout_ms = redis->timeout_ms + S_BLOCK_MS;
@@ -472,6 +618,10 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     if (!self)
         return;
     self->closing = 1;
+    //  Batches still with the archiver are answered later: orphaned, they
+    //  only free themselves (their entries stay pending in Redis).
+    for (struct s_archbatch *b = self->archbatches; b; b = b->next)
+        b->g = NULL;
     for (size_t i = 0; i < S_GROUPS; i++) {
         hl_redis_destroy (&self->groups[i].redis);
         if (self->groups[i].retry)
@@ -479,6 +629,16 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     }
     free (self);
     *self_p = NULL;
+}
+
+void
+hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
+{
+    assert (self);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        assert (!self->held[b]);
+    self->archiver = archiver;
+    s_groups_arg (self);
 }
 
 void

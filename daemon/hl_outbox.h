@@ -6,7 +6,8 @@
  *  holds the lease of (hl_lease), once per consumer group, and applies
  *  each entry: one group per effect, one row each in the table of
  *  hl_outbox.c (idx: the global state, unit and caller lists under
- *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed).
+ *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
+ *  arch: the PostgreSQL archive, through hl_archiver, when there is one).
  *
  *  An entry is acknowledged (XACK) after its apply, on the same connection
  *  behind the apply's own commands; a bucket newly held first claims what
@@ -37,6 +38,12 @@ hl_outbox_t *hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redi
                             const char *consumer, hl_feed_t *feed, hl_metrics_t *metrics,
                             char *err, size_t errlen);
 void hl_outbox_destroy (hl_outbox_t **self_p);
+
+//  Copy every changed ticket to ARCHIVER (the consumer group arch): an
+//  entry is acknowledged only once PostgreSQL committed the ticket it
+//  names. Before any bucket is held; without it there is no arch group.
+typedef struct hl_archiver hl_archiver_t;
+void hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
 //  is ready (its Functions are loaded).

@@ -17,6 +17,7 @@
  *  WATCHDOG=1 from the loop (hl_notify).
  */
 #include "hl_archive.h"
+#include "hl_archiver.h"
 #include "hl_broker.h"
 #include "hl_catalogue.h"
 #include "hl_codes.h"
@@ -84,6 +85,7 @@ typedef struct {
     hl_pii_t *pii;               //  seals callers' details at rest
     hl_visitlink_t *visitlink;   //  callers' one-time online 回访 links
     hl_archive_t *archive;       //  with archive_dsn, else NULL
+    hl_archiver_t *archiver;     //  copies changed tickets there (with archive)
 } s_daemon_t;
 
 //  The exit status of a hotlined that found its store newer than it knows
@@ -505,6 +507,14 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
                                d->metrics, err, errlen);
     if (!d->outbox)
         return -1;
+    //  With an archive, every changed ticket is copied there from the
+    //  outboxes (the arch group).
+    if (d->archive) {
+        hl_archiver_opts_t ao;
+        hl_archiver_opts_default (&ao);
+        d->archiver = hl_archiver_new (d->base, d->store, d->archive, d->pii, &ao);
+        hl_outbox_set_archiver (d->outbox, d->archiver);
+    }
     if (s_start_zap (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
@@ -578,6 +588,7 @@ s_stop (s_daemon_t *d)
     hl_kbserve_destroy (&d->kb);
     s_stop_similar (d);
     hl_outbox_destroy (&d->outbox);
+    hl_archiver_destroy (&d->archiver);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);

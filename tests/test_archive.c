@@ -10,6 +10,7 @@
 #include "hl_testpg.h"
 #include "hl_proc.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,12 +74,20 @@ s_submit (hl_testenv_t *env)
     return ok;
 }
 
+//  hotlined (again) on the test's Redis, with PG as its archive.
 static int
-s_daemon (hl_testenv_t *env, hl_testpg_t *pg)
+s_daemon_restart (hl_testenv_t *env, hl_testpg_t *pg)
 {
     const char *args[] = { "--archive-dsn", hl_testpg_dsn (pg), "--archive-password-file",
                            hl_testpg_password_file (pg), "--archive-timeout-ms", "500", NULL };
-    return hl_testenv_redis_start (env) == 0 && hl_testenv_daemon_start (env, args) == 0 ? 0 : -1;
+    return hl_testenv_daemon_start (env, args);
+}
+
+//  Redis, then hotlined with PG as its archive.
+static int
+s_daemon (hl_testenv_t *env, hl_testpg_t *pg)
+{
+    return hl_testenv_redis_start (env) == 0 && s_daemon_restart (env, pg) == 0 ? 0 : -1;
 }
 
 static const char *s_version = "SELECT coalesce(max(version), 0) FROM schema_version";
@@ -228,6 +237,49 @@ test_dashboard_report (void)
     hl_testpg_destroy (&pg);
 }
 
+//  Every ticket reaches the archive from the outboxes, with its whole
+//  history, as it changes; with PostgreSQL stopped intake goes on and the
+//  tickets wait in the outbox; back, they are archived, each once. A
+//  restarted hotlined archives nothing twice.
+static void
+test_archiver (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-live");
+    hl_testenv_t *env = hl_testenv_new ("archive-live");
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
+    HL_CHECK (s_wait_log (env, "archive: ready", 10000));
+    for (int i = 0; i < 3; i++)
+        HL_CHECK (s_submit (env));
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets", "3", 15000));
+    //  Each row is its ticket as Redis has it: every history entry there.
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t.version = "
+                                "(SELECT count(*) FROM history h WHERE h.number = t.number)",
+                            "3", 15000));
+    HL_CHECK (s_wait_value (pg, "SELECT count(DISTINCT caller_hash) FROM tickets", "1", 5000));
+
+    hl_testpg_stop (pg);
+    HL_CHECK (s_submit (env) && s_submit (env));
+    HL_CHECK (hl_testpg_start (pg) == 0);
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets", "5", 30000));
+
+    //  A restart: the outbox's arch entries were acknowledged, nothing is
+    //  written again (the rows keep their archived_at).
+    char *before = hl_testpg_value (pg, "SELECT max(archived_at) FROM tickets");
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+    HL_CHECK (s_daemon_restart (env, pg) == 0);
+    HL_CHECK (s_wait_log (env, "archive: ready", 10000));
+    HL_CHECK (s_submit (env));
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets", "6", 15000));
+    char sql[160];
+    snprintf (sql, sizeof sql, "SELECT count(*) FROM tickets WHERE archived_at <= '%s'",
+              before ? before : "");
+    HL_CHECK (s_wait_value (pg, sql, "5", 1000));
+    free (before);
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
 //  PostgreSQL not there at start, then frozen: intake goes on throughout,
 //  and the schema is applied once it comes.
 static void
@@ -297,6 +349,7 @@ main (int argc, char **argv)
         { "dsn_password", test_dsn_password },
         { "read_through", test_read_through },
         { "dashboard_report", test_dashboard_report },
+        { "archiver", test_archiver },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);
