@@ -246,6 +246,8 @@ test_archiver (void)
 {
     hl_testpg_t *pg = hl_testpg_new ("archive-live");
     hl_testenv_t *env = hl_testenv_new ("archive-live");
+    //  Callers' details sealed at rest (hl_pii), in Redis and in the archive.
+    setenv ("HOTLINE_PII_KEY", "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", 1);
     HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
     HL_CHECK (s_wait_log (env, "archive: ready", 10000));
     for (int i = 0; i < 3; i++)
@@ -256,6 +258,11 @@ test_archiver (void)
                                 "(SELECT count(*) FROM history h WHERE h.number = t.number)",
                             "3", 15000));
     HL_CHECK (s_wait_value (pg, "SELECT count(DISTINCT caller_hash) FROM tickets", "1", 5000));
+    //  The number is nowhere in the archive, neither as digits nor as its
+    //  bytes in hex: only sealed, and its keyed hash.
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t::text LIKE '%13600000000%' "
+                                "OR t::text LIKE '%3133363030303030303030%' "
+                                "OR caller_phone_enc IS NULL", "0", 1000));
 
     hl_testpg_stop (pg);
     HL_CHECK (s_submit (env) && s_submit (env));
@@ -278,6 +285,7 @@ test_archiver (void)
     free (before);
     hl_testenv_destroy (&env);
     hl_testpg_destroy (&pg);
+    unsetenv ("HOTLINE_PII_KEY");
 }
 
 //  PostgreSQL not there at start, then frozen: intake goes on throughout,
