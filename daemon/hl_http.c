@@ -110,9 +110,10 @@ s_summary_json (hl_http_t *self, const redisReply *r, const s_pending_t *p, hl_b
         hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], p->intake[i]);
     }
     hl_buf_printf (b, "},\"intake_today_total\":%lld,\"workers\":%zu,\"queued\":%zu,"
-                   "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld}", total,
-                   hl_broker_worker_count (self->parts.broker), hl_broker_queued (self->parts.broker),
-                   at_risk[0], at_risk[1], at_risk[2]);
+                   "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld,\"provisional\":%llu}",
+                   total, hl_broker_worker_count (self->parts.broker),
+                   hl_broker_queued (self->parts.broker), at_risk[0], at_risk[1], at_risk[2],
+                   (unsigned long long) hl_metrics_provisional_count (self->parts.metrics));
 }
 
 //  The minutes summed over the buckets: per minute its start, then the

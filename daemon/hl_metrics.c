@@ -201,6 +201,12 @@ hl_metrics_provisional (hl_metrics_t *self, uint64_t count)
     self->provisional = count;
 }
 
+uint64_t
+hl_metrics_provisional_count (const hl_metrics_t *self)
+{
+    return self->provisional;
+}
+
 static void
 s_render_calendar (hl_metrics_t *self, hl_buf_t *out)
 {

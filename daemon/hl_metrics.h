@@ -35,6 +35,8 @@ void hl_metrics_outbox_backlog (hl_metrics_t *self, const char *group, uint64_t 
 //  (provisional), as counted by the last recompute of every open ticket.
 void hl_metrics_set_deadline (hl_metrics_t *self, hl_deadline_t *deadline);
 void hl_metrics_provisional (hl_metrics_t *self, uint64_t count);
+//  That count, for the dashboard's summary.
+uint64_t hl_metrics_provisional_count (const hl_metrics_t *self);
 
 //  Append the counters and histograms in the exposition format.
 void hl_metrics_render (hl_metrics_t *self, hl_buf_t *out);

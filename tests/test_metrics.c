@@ -410,6 +410,10 @@ test_prometheus (void)
     }
     HL_CHECK (bad == 0 && samples > 40);
     free (text);
+    //  The summary carries the provisional deadlines for the page.
+    text = s_get (port, "/api/summary", TOKEN, &status);
+    HL_CHECK (status == 200 && text && strstr (text, "\"provisional\":"));
+    free (text);
     char path[400], cmd[1200];
     snprintf (path, sizeof path, "%s/metrics.txt", hl_testenv_dir (env));
     snprintf (cmd, sizeof cmd, "curl -s -H 'Authorization: Bearer %s' http://127.0.0.1:%d/metrics > '%s'",
