@@ -32,6 +32,7 @@ struct hl_intake {
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_feed_t *feed;               //  events for dashboards (may be NULL)
     hl_similar_t *similar;         //  similar tickets (may be NULL)
+    hl_tickets_t *tickets;         //  stores complaints, with their effects
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     int curve;                     //  CURVE: requests come from listed keys only
 };
@@ -64,23 +65,6 @@ s_ack (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
 
 //  ---------------------------------------------------------------------
 //  Complaints
-
-//  Open tickets are offered as similar ones (并单 candidates) and counted
-//  for hotspots; requests closed at intake are not.
-static void
-s_index_similar (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
-{
-    const Hotline__Complaint *c = peer->request ? peer->request->complaint : NULL;
-    if (!self->similar || !c || !hl_lifecycle_is_open (res->state))
-        return;
-    char *text = hl_wire_strdup (c->content);
-    char *area = hl_wire_strdup (c->area);
-    char *category = hl_wire_strdup (c->category);
-    hl_similar_index (self->similar, res->ticket, text, area, category, (int64_t) res->created_ms);
-    free (text);
-    free (area);
-    free (category);
-}
 
 static void
 s_repeat_done (void *arg)
@@ -120,12 +104,8 @@ s_on_stored (const hl_store_result_t *res, void *arg)
             hl_debug ("ticket %s %s", res->ticket,
                       res->outcome == HL_STORE_NEW ? "stored" : "resubmitted");
             s_ack (self, peer, res);
-            if (res->outcome == HL_STORE_NEW) {
-                s_index_similar (self, peer, res);
+            if (res->outcome == HL_STORE_NEW)
                 s_check_repeat (self, peer, res);
-            }
-            if (res->state == HOTLINE__STATE__STATE_DISPATCHED)
-                hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist);
             break;
         case HL_STORE_CONFLICT:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_CONFLICT, "request_id",
@@ -314,8 +294,7 @@ s_handle_complaint (hl_intake_t *self, const hl_peer_t *peer,
     pending->request = *request;
     pending->reply_due_ms = hl_intake_promised_reply (self->deadline, c, &disposition,
                                                       self->reply_from_dispatch);
-    if (hl_store_intake (self->store, c, actor, 0, &disposition,
-                         s_on_stored, pending) != 0) {
+    if (hl_tickets_intake (self->tickets, c, actor, &disposition, s_on_stored, pending) != 0) {
         free (pending);
         hl_reply_store_unreachable (self->reply, peer);
         return;
@@ -491,6 +470,7 @@ hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
 void
 hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets)
 {
+    self->tickets = tickets;
     hl_staff_set_tickets (self->staff, tickets);
     if (self->repeat)
         hl_repeat_set_tickets (self->repeat, tickets);

@@ -4,6 +4,7 @@
 #include "hl_broker.h"
 #include "hl_lifecycle.h"
 #include "hl_similar.h"
+#include "hl_wire.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -98,6 +99,60 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     s_effects (s, res);
     s->fn (res, s->arg);
     free (s);
+}
+
+//  One intake on its way through the store.
+typedef struct {
+    hl_tickets_t *self;
+    const Hotline__Complaint *complaint;
+    hl_store_intake_fn *fn;
+    void *arg;
+} s_intake_t;
+
+//  A new open ticket is offered as a similar one (并单 candidates, hotspots);
+//  requests closed at intake are not.
+static void
+s_index_similar (hl_tickets_t *self, const Hotline__Complaint *c, const hl_store_result_t *res)
+{
+    if (!self->similar || !c || !hl_lifecycle_is_open (res->state))
+        return;
+    char *text = hl_wire_strdup (c->content);
+    char *area = hl_wire_strdup (c->area);
+    char *category = hl_wire_strdup (c->category);
+    hl_similar_index (self->similar, res->ticket, text, area, category, (int64_t) res->created_ms);
+    free (text);
+    free (area);
+    free (category);
+}
+
+static void
+s_on_intake (const hl_store_result_t *res, void *arg)
+{
+    s_intake_t *in = arg;
+    hl_tickets_t *self = in->self;
+    if (res->outcome == HL_STORE_NEW)
+        s_index_similar (self, in->complaint, res);
+    if (self->broker && (res->outcome == HL_STORE_NEW || res->outcome == HL_STORE_DUP)
+        && res->state == HOTLINE__STATE__STATE_DISPATCHED)
+        hl_broker_dispatched (self->broker, res->ticket, res->unit, res->assist);
+    in->fn (res, in->arg);
+    free (in);
+}
+
+int
+hl_tickets_intake (hl_tickets_t *self, const Hotline__Complaint *c, const char *actor,
+                   const hl_store_disposition_t *disposition, hl_store_intake_fn *fn, void *arg)
+{
+    assert (self && c && fn);
+    s_intake_t *in = calloc (1, sizeof *in);
+    if (!in)
+        abort ();
+    *in = (s_intake_t) { .self = self, .complaint = c, .fn = fn, .arg = arg };
+    if (hl_store_intake (self->store, c, actor, 0, disposition, s_on_intake, in) != 0) {
+        free (in);
+        return -1;
+    }
+    return 0;
 }
 
 int

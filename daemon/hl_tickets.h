@@ -1,15 +1,16 @@
-/*  hl_tickets: the ticket service. A transition and what follows it, once.
+/*  hl_tickets: the ticket service. A step and what follows it, once.
  *
- *  Staff actions (hl_staff) and department actions (hl_broker) both apply
- *  their transitions here. The store applies the step (hl_store); on a new
- *  step the service then does, in one place, what every transition brings
- *  about in this process: it arms the clocks the step started (hl_timers),
- *  counts it (hl_metrics),
- *  drops a ticket that left the open states from the similar-ticket index,
- *  and hands a ticket that is (again) dispatched to its unit's workers
- *  (hl_broker: also on a repeated request, whose first answer may have been
- *  lost). Then the caller's callback answers whoever asked. The step's
- *  live event comes from its bucket's outbox (hl_outbox), as do the lists.
+ *  Intake (hl_intake), staff actions (hl_staff) and department actions
+ *  (hl_broker) all store their steps here. The store applies the step
+ *  (hl_store); on a new step the service then does, in one place, what it
+ *  brings about in this process: it arms the clocks the step started
+ *  (hl_timers), counts it (hl_metrics), offers a new open ticket as a
+ *  similar one and drops one that left the open states from that index,
+ *  and hands a ticket that is (again) dispatched to its unit's worker
+ *  stream (hl_broker: also on a repeated request, whose first answer may
+ *  have been lost). Then the caller's callback answers whoever asked. The
+ *  step's live event, the lists and the archive come from its bucket's
+ *  outbox (hl_outbox), appended in the step itself.
  *
  *  Same contract as hl_store: 0 and the callback fires exactly once, or
  *  -1 and it never does.
@@ -44,6 +45,15 @@ void hl_tickets_set_archive (hl_tickets_t *self, hl_archive_t *archive, const hl
 //  as hl_store_view_fn: NULL with ERROR NULL if neither has it; NULL with
 //  ERROR if a read failed or the archive is unreachable.
 int hl_tickets_get (hl_tickets_t *self, const char *ticket, hl_store_view_fn *fn, void *arg);
+
+//  Store complaint C as ACTOR where DISPOSITION says (see hl_store_intake),
+//  run what a new ticket brings about here once (an open one is offered as
+//  a similar ticket; a dispatched one, also on a resubmission whose first
+//  answer may have been lost, goes to its unit's worker stream), then call
+//  FN with the result. C must stay valid until FN is called.
+int hl_tickets_intake (hl_tickets_t *self, const Hotline__Complaint *c, const char *actor,
+                       const hl_store_disposition_t *disposition, hl_store_intake_fn *fn,
+                       void *arg);
 
 //  Apply transition T as ACTOR (see hl_store_transition), run its effects,
 //  then call FN with the result.
