@@ -560,3 +560,15 @@ hl_testenv_http_get (int port, const char *path, const char *token, int *status)
         *last = 0;
     return body;
 }
+
+pid_t
+hl_testenv_bare_redis (int *port, char address[32])
+{
+    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
+                           "--save", "", "--supervised", "systemd", NULL };
+    int ports[HL_PROC_PORTS] = { 0 };
+    pid_t pid = hl_proc_start (argv, ports, NULL);
+    *port = ports[0];
+    snprintf (address, 32, "127.0.0.1:%d", ports[0]);
+    return pid;
+}

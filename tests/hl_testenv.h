@@ -85,6 +85,11 @@ int hl_testenv_outbox_drained_on (redisContext *rc, int timeout_ms);
 //  frees) in *out, its stderr in DIR/client.err; returns its exit status.
 int hl_testenv_client (hl_testenv_t *self, const char *const *args, char **out);
 
+//  A bare redis-server for a unit test (no persistence) on a free port,
+//  ready: its pid (stop it with hl_proc_stop), its port in *PORT and
+//  "127.0.0.1:PORT" in ADDRESS (32 bytes); -1 if it did not start.
+pid_t hl_testenv_bare_redis (int *port, char address[32]);
+
 //  GET PATH from a dashboard on 127.0.0.1:PORT (with TOKEN as the bearer,
 //  if not NULL), through curl: the body (caller frees) and the status.
 char *hl_testenv_http_get (int port, const char *path, const char *token, int *status);

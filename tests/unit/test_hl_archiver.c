@@ -8,6 +8,7 @@
 #include "hl_archiver.h"
 #include "hl_proc.h"
 #include "hl_test.h"
+#include "hl_testenv.h"
 #include "hl_testpg.h"
 #include "hl_wire.h"
 
@@ -76,16 +77,13 @@ s_count (hl_testpg_t *pg, const char *sql)
 static void
 test_archive (void)
 {
-    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
-                           "--save", "", "--supervised", "systemd", NULL };
-    int ports[HL_PROC_PORTS] = { 0 };
-    pid_t pid = hl_proc_start (argv, ports, NULL);
+    int port;
+    char address[32], err[256];
+    pid_t pid = hl_testenv_bare_redis (&port, address);
     hl_testpg_t *pg = hl_testpg_new ("archiver");
     HL_CHECK (pid > 0 && pg && hl_testpg_start (pg) == 0);
     if (pid <= 0 || !pg)
         return;
-    char address[32], err[256];
-    snprintf (address, sizeof address, "127.0.0.1:%d", ports[0]);
     s_ctx_t ctx = { .base = event_base_new () };
     hl_store_opts_t so;
     hl_store_opts_default (&so);

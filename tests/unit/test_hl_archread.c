@@ -8,13 +8,13 @@
 #include "hl_proc.h"
 #include "hl_test.h"
 #include "hl_testpg.h"
+#include "hl_testview.h"
 #include "hl_wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_T0 1764806400000LL     //  2025-12-04T00:00:00Z
 
 typedef struct {
     int answers, found;
@@ -60,21 +60,6 @@ s_on_view (const Hotline__TicketView *v, const char *error, void *arg)
                        v->history[i]->action.data, s_name (v->history[i]->from_state),
                        s_name (v->history[i]->to_state),
                        (int) v->history[i]->note.len, v->history[i]->note.data);
-}
-
-static Hotline__HistoryEntry *
-s_entry (Hotline__HistoryEntry *e, int64_t at, const char *action, int from, int to)
-{
-    hotline__history_entry__init (e);
-    e->has_at_ms = e->has_actor = e->has_action = e->has_note = 1;
-    e->at_ms = (uint64_t) at;
-    e->actor = hl_wire_bytes ("unit:rsj/w1");
-    e->action = hl_wire_bytes (action);
-    e->has_from_state = e->has_to_state = 1;
-    e->from_state = from;
-    e->to_state = to;
-    e->note = hl_wire_bytes (strcmp (action, "reply") == 0 ? "已修复" : "");
-    return e;
 }
 
 //  Writes the rows of V into the archive PG (through SQL, as the archiver does).
@@ -135,45 +120,9 @@ test_read_back (void)
     s_wait (base, s_ready, archive);
     HL_CHECK (hl_archive_ready (archive));
 
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = c.has_request_type = c.has_category = c.has_area = c.has_content = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
-    c.category = hl_wire_bytes ("HB.03");
-    c.area = hl_wire_bytes ("441702");
-    c.content = hl_wire_bytes ("路灯不亮");
-    c.has_caller_phone = c.has_caller_name = 1;
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.caller_name = hl_wire_bytes ("张三");
-    Hotline__HistoryEntry e[4], *h[4];
-    h[0] = s_entry (&e[0], S_T0, "intake", 0, HOTLINE__STATE__STATE_DISPATCHED);
-    h[1] = s_entry (&e[1], S_T0 + 60000, "sign", HOTLINE__STATE__STATE_DISPATCHED,
-                    HOTLINE__STATE__STATE_SIGNED);
-    h[2] = s_entry (&e[2], S_T0 + 180000, "reply", HOTLINE__STATE__STATE_SIGNED,
-                    HOTLINE__STATE__STATE_REPLIED);
-    h[3] = s_entry (&e[3], S_T0 + 240000, "visit", HOTLINE__STATE__STATE_REPLIED,
-                    HOTLINE__STATE__STATE_CLOSED);
-    Hotline__Deadline d = HOTLINE__DEADLINE__INIT, *dl[] = { &d };
-    d.milestone = "reply";
-    d.has_due_ms = 1;
-    d.due_ms = S_T0 + 86400000;
-    ProtobufCBinaryData assist[] = { hl_wire_bytes ("ybj"), hl_wire_bytes ("zjj") };
-    Hotline__TicketView v = HOTLINE__TICKET_VIEW__INIT;
-    v.ticket = "YJ202512040700042";
-    v.has_state = v.has_created_ms = v.has_unit = 1;
-    v.state = HOTLINE__STATE__STATE_CLOSED;
-    v.created_ms = S_T0;
-    v.complaint = &c;
-    v.unit = hl_wire_bytes ("rsj");
-    v.n_assist = 2;
-    v.assist = assist;
-    v.n_history = 4;
-    v.history = h;
-    v.n_deadlines = 1;
-    v.deadlines = dl;
-    v.has_satisfaction = v.has_resolved = 1;
-    v.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
-    v.resolved = 1;
+    hl_testview_t tv;
+    hl_testview_closed (&tv);
+    Hotline__TicketView v = tv.view;
     s_archive (pg, &v, pii);
 
     HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == 0);
@@ -181,12 +130,15 @@ test_read_back (void)
     HL_CHECK (ctx.found);
     const char *want =
         "YJ202512040700042 1764806400000 closed rsj/2:zjj complaint HB.03 441702 路灯不亮 "
-        "phone=13800138000 name=张三 sat=satisfied res=1 reopen=0 "
+        "phone=13800138000 name=张三 sat=basically_satisfied res=1 reopen=1 "
         "sign:0:met contact:0:met reply:1764892800000:met visit:0:met "
-        "|1764806400000 intake ->dispatched  "
+        "|1764806400000 intake ->to_dispatch  "
+        "|1764806400000 dispatch to_dispatch>dispatched  "
         "|1764806460000 sign dispatched>signed  "
-        "|1764806580000 reply signed>replied 已修复 "
-        "|1764806640000 visit replied>closed ";
+        "|1764806520000 remind signed>signed  "
+        "|1764806580000 reply signed>replied 已修复\"路灯\" "
+        "|1764806640000 visit replied>visited  "
+        "|1764806700123 close visited>closed ";
     if (strcmp (ctx.got, want) != 0)
         fprintf (stderr, "got  %s\nwant %s\n", ctx.got, want);
     HL_CHECK (strcmp (ctx.got, want) == 0);

@@ -4,31 +4,13 @@
  *  refused. */
 #include "hl_archrow.h"
 #include "hl_test.h"
+#include "hl_testview.h"
 #include "hl_wire.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_T0 1764806400000LL     //  2025-12-04T00:00:00Z
-
-static Hotline__HistoryEntry *
-s_entry (Hotline__HistoryEntry *e, int64_t at, const char *action, int from, int to)
-{
-    hotline__history_entry__init (e);
-    e->has_at_ms = 1;
-    e->at_ms = (uint64_t) at;
-    e->has_actor = 1;
-    e->actor = hl_wire_bytes ("unit:rsj/w1");
-    e->has_action = 1;
-    e->action = hl_wire_bytes (action);
-    e->has_from_state = e->has_to_state = 1;
-    e->from_state = from;
-    e->to_state = to;
-    e->has_note = 1;
-    e->note = hl_wire_bytes (strcmp (action, "reply") == 0 ? "已修复\"路灯\"" : "");
-    return e;
-}
 
 static int
 s_has (const hl_buf_t *b, const char *text)
@@ -42,54 +24,9 @@ s_has (const hl_buf_t *b, const char *text)
 static void
 test_closed_ticket (void)
 {
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = c.has_request_type = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_PHONE;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
-    c.has_category = c.has_area = c.has_content = c.has_caller_phone = c.has_caller_name = 1;
-    c.category = hl_wire_bytes ("HB.03");
-    c.area = hl_wire_bytes ("441702");
-    c.content = hl_wire_bytes ("路灯不亮");
-    c.caller_phone = hl_wire_bytes ("13800138000");
-    c.caller_name = hl_wire_bytes ("张三");
-    Hotline__HistoryEntry e[7], *h[7];
-    h[0] = s_entry (&e[0], S_T0, "intake", 0, HOTLINE__STATE__STATE_TO_DISPATCH);
-    h[1] = s_entry (&e[1], S_T0, "dispatch", HOTLINE__STATE__STATE_TO_DISPATCH,
-                    HOTLINE__STATE__STATE_DISPATCHED);
-    h[2] = s_entry (&e[2], S_T0 + 60000, "sign", HOTLINE__STATE__STATE_DISPATCHED,
-                    HOTLINE__STATE__STATE_SIGNED);
-    h[3] = s_entry (&e[3], S_T0 + 120000, "remind", HOTLINE__STATE__STATE_SIGNED,
-                    HOTLINE__STATE__STATE_SIGNED);
-    h[4] = s_entry (&e[4], S_T0 + 180000, "reply", HOTLINE__STATE__STATE_SIGNED,
-                    HOTLINE__STATE__STATE_REPLIED);
-    h[5] = s_entry (&e[5], S_T0 + 240000, "visit", HOTLINE__STATE__STATE_REPLIED,
-                    HOTLINE__STATE__STATE_VISITED);
-    h[6] = s_entry (&e[6], S_T0 + 300123, "close", HOTLINE__STATE__STATE_VISITED,
-                    HOTLINE__STATE__STATE_CLOSED);
-    Hotline__Deadline d = HOTLINE__DEADLINE__INIT, *dl[] = { &d };
-    d.milestone = "reply";
-    d.has_due_ms = 1;
-    d.due_ms = S_T0 + 86400000;
-    ProtobufCBinaryData assist[] = { hl_wire_bytes ("ybj"), hl_wire_bytes ("zjj") };
-    Hotline__TicketView v = HOTLINE__TICKET_VIEW__INIT;
-    v.ticket = "YJ202512040700042";
-    v.has_state = v.has_created_ms = v.has_unit = 1;
-    v.state = HOTLINE__STATE__STATE_CLOSED;
-    v.created_ms = S_T0;
-    v.complaint = &c;
-    v.unit = hl_wire_bytes ("rsj");
-    v.n_assist = 2;
-    v.assist = assist;
-    v.n_history = 7;
-    v.history = h;
-    v.n_deadlines = 1;
-    v.deadlines = dl;
-    v.has_satisfaction = v.has_resolved = 1;
-    v.satisfaction = HOTLINE__SATISFACTION__BASICALLY_SATISFIED;
-    v.resolved = 1;
-    v.has_reopen_count = 1;
-    v.reopen_count = 1;
-
+    hl_testview_t tv;
+    hl_testview_closed (&tv);
+    Hotline__TicketView v = tv.view;
     char err[128];
     setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
             1);
@@ -152,17 +89,13 @@ test_closed_ticket (void)
 static void
 test_open_ticket (void)
 {
-    Hotline__HistoryEntry e[2], *h[2];
-    h[0] = s_entry (&e[0], S_T0, "intake", 0, HOTLINE__STATE__STATE_DISPATCHED);
-    h[1] = s_entry (&e[1], S_T0 + 1000, "sign", HOTLINE__STATE__STATE_DISPATCHED,
-                    HOTLINE__STATE__STATE_SIGNED);
-    Hotline__TicketView v = HOTLINE__TICKET_VIEW__INIT;
-    v.ticket = "YJ202512040700043";
-    v.has_state = v.has_created_ms = 1;
+    hl_testview_t tv;
+    hl_testview_closed (&tv);
+    Hotline__TicketView v = tv.view;     //  only as far as it was signed
     v.state = HOTLINE__STATE__STATE_SIGNED;
-    v.created_ms = S_T0;
-    v.n_history = 2;
-    v.history = h;
+    v.n_history = 3;
+    v.has_unit = v.has_satisfaction = v.has_resolved = 0;
+    v.n_assist = 0;
     hl_buf_t t = HL_BUF_INIT, hist = HL_BUF_INIT;
     HL_CHECK (hl_archrow_append (&v, NULL, &t, &hist) == 0);
     HL_CHECK (s_has (&t, "\"closed_at\":null"));
@@ -170,6 +103,7 @@ test_open_ticket (void)
     HL_CHECK (s_has (&t, "\"satisfaction\":null"));
     HL_CHECK (s_has (&t, "\"resolved\":null"));
     HL_CHECK (s_has (&t, "\"assist_units\":[]"));
+    HL_CHECK (s_has (&t, "\"version\":3"));
     hl_buf_free (&t);
     hl_buf_free (&hist);
 }

@@ -8,6 +8,7 @@
 #include "hl_bucket.h"
 #include "hl_proc.h"
 #include "hl_test.h"
+#include "hl_testenv.h"
 #include "hl_wire.h"
 
 #include <hiredis.h>
@@ -146,15 +147,12 @@ s_intake (s_ctx_t *ctx, hl_store_t *store)
 static void
 test_timers (void)
 {
-    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
-                           "--save", "", "--supervised", "systemd", NULL };
-    int ports[HL_PROC_PORTS] = { 0 };
-    pid_t pid = hl_proc_start (argv, ports, NULL);
+    int port;
+    char address[32], err[256];
+    pid_t pid = hl_testenv_bare_redis (&port, address);
     HL_CHECK (pid > 0);
     if (pid <= 0)
         return;
-    char address[32], err[256];
-    snprintf (address, sizeof address, "127.0.0.1:%d", ports[0]);
     s_ctx_t ctx = { .base = event_base_new () };
     hl_store_opts_t so;
     hl_store_opts_default (&so);
@@ -208,7 +206,7 @@ test_timers (void)
 
     //  The recompute scan finds the ticket and its running sign clock. (The
     //  state lists are the outbox's to keep, hl_outbox: written here by hand.)
-    redisContext *rc = redisConnect ("127.0.0.1", ports[0]);
+    redisContext *rc = redisConnect ("127.0.0.1", port);
     redisReply *r = rc ? redisCommand (rc, "ZADD hl:{ix}:state:dispatched %lld %s", S_NOW,
                                        ctx.ticket) : NULL;
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER);
@@ -230,15 +228,12 @@ test_timers (void)
 static void
 test_leases (void)
 {
-    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
-                           "--save", "", "--supervised", "systemd", NULL };
-    int ports[HL_PROC_PORTS] = { 0 };
-    pid_t pid = hl_proc_start (argv, ports, NULL);
+    int port;
+    char address[32], err[256];
+    pid_t pid = hl_testenv_bare_redis (&port, address);
     HL_CHECK (pid > 0);
     if (pid <= 0)
         return;
-    char address[32], err[256];
-    snprintf (address, sizeof address, "127.0.0.1:%d", ports[0]);
     s_ctx_t ctx = { .base = event_base_new () };
     hl_store_opts_t so;
     hl_store_opts_default (&so);

@@ -5,6 +5,7 @@
 #include "hl_tickets.h"
 #include "hl_proc.h"
 #include "hl_test.h"
+#include "hl_testenv.h"
 #include "hl_wire.h"
 
 #include <signal.h>
@@ -81,15 +82,12 @@ s_sign (s_ctx_t *ctx, hl_tickets_t *tickets, const char *rid, const char *actor)
 static void
 test_transition (void)
 {
-    const char *argv[] = { "redis-server", "--port", "@PORT0@", "--bind", "127.0.0.1",
-                           "--save", "", "--supervised", "systemd", NULL };
-    int ports[HL_PROC_PORTS] = { 0 };
-    pid_t pid = hl_proc_start (argv, ports, NULL);
+    int port;
+    char address[32], err[256];
+    pid_t pid = hl_testenv_bare_redis (&port, address);
     HL_CHECK (pid > 0);
     if (pid <= 0)
         return;
-    char address[32], err[256];
-    snprintf (address, sizeof address, "127.0.0.1:%d", ports[0]);
     s_ctx_t ctx = { .base = event_base_new (), .metrics = hl_metrics_new () };
     hl_store_opts_t so;
     hl_store_opts_default (&so);
