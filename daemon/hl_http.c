@@ -1,6 +1,7 @@
 /*  hl_http: the supervisor dashboard server. See hl_http.h. */
 #include "hl_http.h"
 #include "hl_dashreport.h"
+#include "hl_store_dash.h"
 #include "hl_httpd.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -18,12 +19,6 @@
 
 static const char *s_channels[] = { "phone", "web", "app", "enterprise", "sms", "mailbox" };
 
-//  One deadline at risk as a bucket answered it (hl_dash_deadlines).
-typedef struct {
-    char ticket[48], milestone[16], status[16], unit[40];
-    long long due, rank;         //  rank: the list's order, across buckets
-} s_due_t;
-
 //  A request waiting for Redis. If its client leaves meanwhile, the
 //  answer is dropped by hl_httpd.
 typedef struct {
@@ -32,14 +27,10 @@ typedef struct {
     int kind;                    //  what to render
     char from[12], to[12];       //  units: the period
     char now[24];                //  summary, metrics: the moment asked about
-    long long at_risk[3];        //  summary, metrics: warned, overdue, escalated
-    long long intake[6];         //  summary: today's intake by channel
-    s_due_t *due;                //  deadlines: the most urgent rows so far
-    size_t n_due;
-    size_t limit;
+    hl_store_at_risk_t at_risk;  //  summary, metrics: deadlines at risk, today's intake
+    long long open[HL_LIFECYCLE_OPEN];   //  summary, metrics: open tickets by state
+    size_t n_open;
     struct s_units_sum *units;   //  units: the counters summed so far
-    long long *minutes;          //  intake: [minute][1 + channel] summed so far
-    size_t n_minutes;
 } s_pending_t;
 
 struct hl_http {
@@ -76,38 +67,20 @@ s_pending_new (hl_http_t *self, hl_httpd_req_t *req, int kind)
 }
 
 //  ---------------------------------------------------------------------
-//  Figures from Redis
-
-static const char *
-s_str (const redisReply *r)
-{
-    return r && r->type == REDIS_REPLY_STRING ? r->str : "";
-}
-
-static long long
-s_int (const redisReply *r)
-{
-    if (!r)
-        return 0;
-    if (r->type == REDIS_REPLY_INTEGER)
-        return r->integer;
-    return r->type == REDIS_REPLY_STRING ? atoll (r->str) : 0;
-}
+//  Figures (read by hl_store_dash)
 
 static void
-s_summary_json (hl_http_t *self, const redisReply *r, const s_pending_t *p, hl_buf_t *b)
+s_summary_json (hl_http_t *self, const s_pending_t *p, hl_buf_t *b)
 {
     hl_buf_printf (b, "{\"now_ms\":%lld,\"open\":{", (long long) hl_deadline_now (self->parts.deadline));
-    const redisReply *open = r->element[0];
-    const long long *at_risk = p->at_risk;
+    const long long *at_risk = p->at_risk.level;
     long long total = 0;
-    for (size_t i = 0; i < HL_LIFECYCLE_OPEN && i < open->elements; i++)
-        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", hl_lifecycle_open[i]->code,
-                       s_int (open->element[i]));
+    for (size_t i = 0; i < p->n_open; i++)
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", hl_lifecycle_open[i]->code, p->open[i]);
     hl_buf_puts (b, "},\"intake_today\":{");
-    for (size_t i = 0; i < 6; i++) {
-        total += p->intake[i];
-        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], p->intake[i]);
+    for (size_t i = 0; i < HL_STORE_CHANNELS; i++) {
+        total += p->at_risk.intake[i];
+        hl_buf_printf (b, "%s\"%s\":%lld", i ? "," : "", s_channels[i], p->at_risk.intake[i]);
     }
     hl_buf_printf (b, "},\"intake_today_total\":%lld,\"workers\":%zu,\"queued\":%zu,"
                    "\"warned\":%lld,\"overdue\":%lld,\"escalated\":%lld,\"provisional\":%llu}",
@@ -119,13 +92,13 @@ s_summary_json (hl_http_t *self, const redisReply *r, const s_pending_t *p, hl_b
 //  The minutes summed over the buckets: per minute its start, then the
 //  counts by channel.
 static void
-s_intake_json (const s_pending_t *p, hl_buf_t *b)
+s_intake_json (const long long *rows, size_t n, hl_buf_t *b)
 {
     hl_buf_puts (b, "{\"minutes\":[");
-    for (size_t i = 0; i < p->n_minutes; i++) {
-        const long long *row = &p->minutes[i * 7];
+    for (size_t i = 0; i < n; i++) {
+        const long long *row = &rows[i * (1 + HL_STORE_CHANNELS)];
         hl_buf_printf (b, "%s{\"t\":%lld", i ? "," : "", row[0]);
-        for (int c = 0; c < 6; c++)
+        for (int c = 0; c < HL_STORE_CHANNELS; c++)
             hl_buf_printf (b, ",\"%s\":%lld", s_channels[c], row[c + 1]);
         hl_buf_puts (b, "}");
     }
@@ -133,13 +106,14 @@ s_intake_json (const s_pending_t *p, hl_buf_t *b)
 }
 
 static void
-s_deadlines_json (hl_http_t *self, const s_due_t *rows, size_t n, hl_buf_t *b, const char *want)
+s_deadlines_json (hl_http_t *self, const hl_store_due_t *rows, size_t n, hl_buf_t *b,
+                  const char *want)
 {
     int64_t now = hl_deadline_now (self->parts.deadline);
     int first = 1;
     hl_buf_puts (b, "{\"items\":[");
     for (size_t i = 0; i < n; i++) {
-        const s_due_t *row = &rows[i];
+        const hl_store_due_t *row = &rows[i];
         const char *level = strcmp (row->status, "warned") == 0 ? "warned"
                           : strcmp (row->status, "escalated") == 0 ? "escalated" : "overdue";
         if (*want && strcmp (want, level) != 0)
@@ -204,27 +178,23 @@ s_units_sum_new (void)
     return sum;
 }
 
-//  Folds one bucket's flat "<unit>|<counter>", value list into SUM.
+//  Folds one bucket's counter KEY ("<unit>|<counter>") of value V into SUM.
 static void
-s_rows_add (struct s_units_sum *sum, const redisReply *r)
+s_rows_add (struct s_units_sum *sum, const char *key, long long v)
 {
-    for (size_t i = 0; i + 1 < r->elements; i += 2) {
-        const char *key = s_str (r->element[i]);
-        const char *bar = strchr (key, '|');
-        if (!bar)
-            continue;
-        char unit[48];
-        snprintf (unit, sizeof unit, "%.*s", (int) (bar - key), key);
-        for (int c = 0; c < S_COUNTERS; c++)
-            if (strcmp (bar + 1, hl_lifecycle_counters[c].code) == 0) {
-                long long v = s_int (r->element[i + 1]);
-                sum->total.v[c] += v;
-                s_row_t *row = strcmp (unit, "*") ? s_row (sum->rows, &sum->n, S_UNITS_MAX, unit)
-                                                  : NULL;
-                if (row)
-                    row->v[c] += v;
-            }
-    }
+    const char *bar = strchr (key, '|');
+    if (!bar)
+        return;
+    char unit[48];
+    snprintf (unit, sizeof unit, "%.*s", (int) (bar - key), key);
+    for (int c = 0; c < S_COUNTERS; c++)
+        if (strcmp (bar + 1, hl_lifecycle_counters[c].code) == 0) {
+            sum->total.v[c] += v;
+            s_row_t *row = strcmp (unit, "*") ? s_row (sum->rows, &sum->n, S_UNITS_MAX, unit)
+                                              : NULL;
+            if (row)
+                row->v[c] += v;
+        }
 }
 
 //  A rate's numerator: the sum of its counters in V.
@@ -396,8 +366,7 @@ s_rates_metrics (hl_http_t *self, const struct s_units_sum *units, hl_buf_t *b)
 }
 
 static void
-s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3],
-                const struct s_units_sum *units, hl_buf_t *b)
+s_metrics_text (hl_http_t *self, const s_pending_t *p, hl_buf_t *b)
 {
     hl_metrics_render (self->parts.metrics, b);
     hl_metrics_family (b, "hotline_redis_rtt_seconds", "gauge",
@@ -409,17 +378,17 @@ s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3]
     hl_metrics_family (b, "hotline_workers_connected", "gauge", "Connected workers, by unit.");
     hl_broker_foreach_unit (self->parts.broker, s_unit_workers, b);
     hl_metrics_family (b, "hotline_open_tickets", "gauge", "Open tickets, by state.");
-    for (size_t i = 0; r && i < HL_LIFECYCLE_OPEN && i < r->element[0]->elements; i++)
+    for (size_t i = 0; i < p->n_open; i++)
         hl_metrics_sample (b, "hotline_open_tickets", "state", hl_lifecycle_open[i]->code,
-                           (double) s_int (r->element[0]->element[i]));
+                           (double) p->open[i]);
     hl_metrics_family (b, "hotline_deadlines", "gauge",
                        "Deadlines at risk (warned) and past (overdue, escalated).");
     static const char *levels[] = { "warned", "overdue", "escalated" };
-    for (int i = 0; r && i < 3; i++)
+    for (int i = 0; i < 3; i++)
         hl_metrics_sample (b, "hotline_deadlines", "level", levels[i],
-                           (double) at_risk[i]);
-    if (units)
-        s_rates_metrics (self, units, b);
+                           (double) p->at_risk.level[i]);
+    if (p->units)
+        s_rates_metrics (self, p->units, b);
     s_http_metrics (self, b);
 }
 
@@ -429,9 +398,7 @@ s_metrics_text (hl_http_t *self, const redisReply *r, const long long at_risk[3]
 static void
 s_pending_free (s_pending_t *p)
 {
-    free (p->due);
     free (p->units);
-    free (p->minutes);
     free (p);
 }
 
@@ -442,18 +409,16 @@ s_unanswered (s_pending_t *p, const char *message)
     s_pending_free (p);
 }
 
-//  Answers P with what was gathered for it (REPLY: the one answer of a
-//  figure read from one call, NULL for one summed over the buckets).
+//  Answers P with what was gathered for it.
 static void
-s_render (s_pending_t *p, const redisReply *reply)
+s_render (s_pending_t *p)
 {
     hl_http_t *self = p->http;
     hl_httpd_req_t *req = p->req;
     hl_buf_t b = HL_BUF_INIT;
     const char *type = "application/json; charset=utf-8";
     switch (p->kind) {
-        case S_SUMMARY: s_summary_json (self, reply, p, &b); break;
-        case S_INTAKE: s_intake_json (p, &b); break;
+        case S_SUMMARY: s_summary_json (self, p, &b); break;
         case S_UNITS: s_units_json (self, p, &b); break;
         case S_UNITS_CSV:
             s_units_csv (self, p, &b);
@@ -461,14 +426,8 @@ s_render (s_pending_t *p, const redisReply *reply)
             hl_httpd_add_header (req, "Content-Disposition",
                                  "attachment; filename=\"hotline-units.csv\"");
             break;
-        case S_HOTSPOTS:
-            hl_buf_puts (&b, "{\"items\":[");
-            for (size_t i = 0; i < reply->elements; i++)
-                hl_buf_printf (&b, "%s%s", i ? "," : "", s_str (reply->element[i]));
-            hl_buf_puts (&b, "]}");
-            break;
         case S_METRICS:
-            s_metrics_text (self, reply, p->at_risk, p->units, &b);
+            s_metrics_text (self, p, &b);
             type = "text/plain; version=0.0.4; charset=utf-8";
             break;
     }
@@ -477,46 +436,13 @@ s_render (s_pending_t *p, const redisReply *reply)
     s_pending_free (p);
 }
 
-static void
-s_on_figures (hl_redis_t *redis, redisReply *reply, void *arg)
-{
-    (void) redis;
-    s_pending_t *p = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY
-        || ((p->kind == S_SUMMARY || p->kind == S_METRICS) && reply->elements < 1)) {
-        s_unanswered (p, "the ticket store did not answer");
-        return;
-    }
-    s_render (p, reply);
-}
-
-//  Asks FUNCTION for P's figures; P is answered (and freed) in any case.
-static int
-s_ask_for (s_pending_t *p, const char *function, int argc, const char **argv)
-{
-    if (hl_store_fcall_read (p->http->parts.store, function, argc, argv, NULL, s_on_figures,
-                             p) != 0) {
-        s_unanswered (p, "the ticket store is not reachable");
-        return -1;
-    }
-    return 0;
-}
-
-static s_pending_t *
-s_ask (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *function,
-       int argc, const char **argv)
-{
-    s_pending_t *p = s_pending_new (self, req, kind);
-    return s_ask_for (p, function, argc, argv) == 0 ? p : NULL;
-}
-
 //  True if every bucket answered; else P is answered with an error (and freed).
 static int
-s_every_bucket (s_pending_t *p, int failed)
+s_every_bucket (s_pending_t *p, int ok)
 {
-    if (failed)
+    if (!ok)
         s_unanswered (p, "the ticket store did not answer for every bucket");
-    return !failed;
+    return ok;
 }
 
 //  Beijing day "YYYYMMDD" of T ms.
@@ -529,43 +455,49 @@ s_day (int64_t t, char out[12])
     strftime (out, 12, "%Y%m%d", &tm);
 }
 
-//  Deadlines at risk are kept per bucket (hl_sla_counts): they are summed
-//  over the buckets first, then the summary's other figures are read.
+//  The open tickets, the last of the summary's figures.
 static void
-s_on_at_risk (int bucket, const redisReply *reply, void *arg)
+s_on_open (int ok, const long long *counts, size_t n, void *arg)
 {
-    (void) bucket;
     s_pending_t *p = arg;
-    if (reply->type != REDIS_REPLY_ARRAY)
+    if (!ok) {
+        s_unanswered (p, "the ticket store did not answer");
         return;
-    for (size_t i = 0; i < 3 && i < reply->elements; i++)
-        p->at_risk[i] += s_int (reply->element[i]);
-    const redisReply *intake = reply->elements > 3 ? reply->element[3] : NULL;
-    for (size_t i = 0; intake && intake->type == REDIS_REPLY_ARRAY && i < 6
-                       && i < intake->elements; i++)
-        p->intake[i] += s_int (intake->element[i]);
+    }
+    memcpy (p->open, counts, n * sizeof *counts);
+    p->n_open = n;
+    s_render (p);
 }
 
 static void
-s_on_month_done (int failed, void *arg)
+s_ask_open (s_pending_t *p)
 {
-    s_pending_t *p = arg;
-    if (s_every_bucket (p, failed))
-        s_ask_for (p, "hl_dash_summary", 0, NULL);
+    if (hl_store_dash_open (p->http->parts.store, s_on_open, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
 }
 
-static void s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done);
-
-//  /metrics also has the units' rates of the month so far: their counters
-//  are read before the summary.
 static void
-s_on_at_risk_done (int failed, void *arg)
+s_on_month_done (int ok, void *arg)
 {
     s_pending_t *p = arg;
-    if (!s_every_bucket (p, failed))
+    if (s_every_bucket (p, ok))
+        s_ask_open (p);
+}
+
+static void s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_read_done_fn *done);
+
+//  Deadlines at risk are kept per bucket: summed over the buckets first,
+//  then the summary's other figures are read; /metrics also has the units'
+//  rates of the month so far, read before the open tickets.
+static void
+s_on_at_risk (int ok, const hl_store_at_risk_t *sum, void *arg)
+{
+    s_pending_t *p = arg;
+    if (!s_every_bucket (p, ok))
         return;
+    p->at_risk = *sum;
     if (p->kind != S_METRICS) {
-        s_ask_for (p, "hl_dash_summary", 0, NULL);
+        s_ask_open (p);
         return;
     }
     time_t today = (time_t) (hl_deadline_now (p->http->parts.deadline) / 1000) + 8 * 3600;
@@ -582,144 +514,96 @@ s_ask_summary (hl_http_t *self, hl_httpd_req_t *req, int kind, const char *now)
     snprintf (p->now, sizeof p->now, "%s", now);
     char day[12];
     s_day (hl_deadline_now (self->parts.deadline), day);
-    const char *argv[] = { "day", day };
-    if (hl_store_fcall_buckets (self->parts.store, "hl_sla_counts", "sla:warned", 2, argv,
-                                s_on_at_risk, s_on_at_risk_done, p) != 0)
+    if (hl_store_dash_at_risk (self->parts.store, day, s_on_at_risk, p) != 0)
         s_unanswered (p, "the ticket store is not reachable");
 }
 
-//  The most urgent first: by the list's order, as one list would have it.
-static int
-s_due_cmp (const void *a, const void *b)
-{
-    const s_due_t *x = a, *y = b;
-    if (x->rank != y->rank)
-        return x->rank < y->rank ? -1 : 1;
-    int c = strcmp (x->ticket, y->ticket);
-    return c ? c : strcmp (x->milestone, y->milestone);
-}
-
-//  Keeps the LIMIT most urgent rows.
+//  The deadlines of a list (warned or overdue), merged from every bucket.
 static void
-s_due_trim (s_pending_t *p)
-{
-    if (p->n_due > 1)
-        qsort (p->due, p->n_due, sizeof *p->due, s_due_cmp);
-    if (p->n_due > p->limit)
-        p->n_due = p->limit;
-}
-
-//  One bucket's rows: {ticket, milestone, status, due_ms, unit, rank}.
-static void
-s_on_due (int bucket, const redisReply *reply, void *arg)
-{
-    (void) bucket;
-    s_pending_t *p = arg;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
-        return;
-    s_due_t *due = realloc (p->due, (p->n_due + reply->elements) * sizeof *due);
-    if (!due)
-        abort ();
-    p->due = due;
-    for (size_t i = 0; i < reply->elements; i++) {
-        const redisReply *row = reply->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements < 6)
-            continue;
-        s_due_t *d = &p->due[p->n_due++];
-        snprintf (d->ticket, sizeof d->ticket, "%s", s_str (row->element[0]));
-        snprintf (d->milestone, sizeof d->milestone, "%s", s_str (row->element[1]));
-        snprintf (d->status, sizeof d->status, "%s", s_str (row->element[2]));
-        snprintf (d->unit, sizeof d->unit, "%s", s_str (row->element[4]));
-        d->due = s_int (row->element[3]);
-        d->rank = s_int (row->element[5]);
-    }
-    if (p->n_due > 2 * p->limit)
-        s_due_trim (p);
-}
-
-static void
-s_on_due_done (int failed, void *arg)
+s_on_due (int ok, const hl_store_due_t *rows, size_t n, void *arg)
 {
     s_pending_t *p = arg;
-    if (!s_every_bucket (p, failed))
+    if (!s_every_bucket (p, ok))
         return;
-    s_due_trim (p);
     char level[16];
     if (hl_httpd_req_param (p->req, "level", level, sizeof level) != 1 || !strcmp (level, "warned"))
         level[0] = '\0';
     hl_buf_t b = HL_BUF_INIT;
-    s_deadlines_json (p->http, p->due, p->n_due, &b, level);
+    s_deadlines_json (p->http, rows, n, &b, level);
     s_reply_buf (p->req, "application/json; charset=utf-8", &b);
     hl_buf_free (&b);
     s_pending_free (p);
 }
 
-//  The deadlines of LIST (warned or overdue), merged from every bucket's.
 static void
-s_ask_deadlines (hl_http_t *self, hl_httpd_req_t *req, const char *list, int limit)
+s_ask_deadlines (hl_http_t *self, hl_httpd_req_t *req, int overdue, int limit)
 {
     s_pending_t *p = s_pending_new (self, req, S_DEADLINES);
-    p->limit = (size_t) limit;
-    char number[16];
-    snprintf (number, sizeof number, "%d", limit);
-    const char *argv[] = { "limit", number };
-    if (hl_store_fcall_buckets (self->parts.store, "hl_dash_deadlines", list, 2, argv, s_on_due,
-                                s_on_due_done, p) != 0)
+    if (hl_store_dash_deadlines (self->parts.store, overdue, (size_t) limit, s_on_due, p) != 0)
         s_unanswered (p, "the ticket store is not reachable");
 }
 
 //  A figure summed over the buckets is answered once every bucket has.
 static void
-s_on_summed (int failed, void *arg)
+s_on_summed (int ok, void *arg)
 {
     s_pending_t *p = arg;
-    if (s_every_bucket (p, failed))
-        s_render (p, NULL);
+    if (s_every_bucket (p, ok))
+        s_render (p);
 }
 
 static void
-s_on_units (int bucket, const redisReply *reply, void *arg)
+s_on_counter (const char *key, long long value, void *arg)
 {
-    (void) bucket;
     s_pending_t *p = arg;
-    if (reply->type == REDIS_REPLY_ARRAY)
-        s_rows_add (p->units, reply);
+    s_rows_add (p->units, key, value);
 }
 
-//  One bucket's minutes, {minute_start_ms, counts by channel} each, oldest
-//  first: every bucket answers the same minutes.
 static void
-s_on_minutes (int bucket, const redisReply *reply, void *arg)
+s_on_minutes (int ok, const long long *rows, size_t n, void *arg)
 {
-    (void) bucket;
     s_pending_t *p = arg;
-    if (reply->type != REDIS_REPLY_ARRAY)
+    if (!s_every_bucket (p, ok))
         return;
-    for (size_t i = 0; i < reply->elements && i < p->n_minutes; i++) {
-        const redisReply *row = reply->element[i];
-        if (row->type != REDIS_REPLY_ARRAY || row->elements < 7)
-            continue;
-        long long *sum = &p->minutes[i * 7];
-        sum[0] = s_int (row->element[0]);
-        for (int c = 0; c < 6; c++)
-            sum[c + 1] += s_int (row->element[c + 1]);
-    }
+    hl_buf_t b = HL_BUF_INIT;
+    s_intake_json (rows, n, &b);
+    s_reply_buf (p->req, "application/json; charset=utf-8", &b);
+    hl_buf_free (&b);
+    s_pending_free (p);
 }
 
 //  Intake per minute over the last MINUTES, summed over the buckets.
 static void
 s_ask_intake (hl_http_t *self, hl_httpd_req_t *req, const char *now, int minutes)
 {
-    char number[16];
-    snprintf (number, sizeof number, "%d", minutes);
     s_pending_t *p = s_pending_new (self, req, S_INTAKE);
-    p->n_minutes = (size_t) minutes;
-    p->minutes = calloc ((size_t) minutes * 7, sizeof *p->minutes);
-    if (!p->minutes)
-        abort ();
-    const char *argv[] = { "now_ms", now, "minutes", number };
-    if (hl_store_fcall_buckets (self->parts.store, "hl_dash_intake", "mi", 4, argv, s_on_minutes,
-                                s_on_summed, p) != 0)
+    if (hl_store_dash_minutes (self->parts.store, now, minutes, s_on_minutes, p) != 0)
+        s_unanswered (p, "the ticket store is not reachable");
+}
+
+static void
+s_on_hotspots (int ok, const char *const *texts, size_t n, void *arg)
+{
+    s_pending_t *p = arg;
+    if (!ok) {
+        s_unanswered (p, "the ticket store did not answer");
+        return;
+    }
+    hl_buf_t b = HL_BUF_INIT;
+    hl_buf_puts (&b, "{\"items\":[");
+    for (size_t i = 0; i < n; i++)
+        hl_buf_printf (&b, "%s%s", i ? "," : "", texts[i]);
+    hl_buf_puts (&b, "]}");
+    s_reply_buf (p->req, "application/json; charset=utf-8", &b);
+    hl_buf_free (&b);
+    s_pending_free (p);
+}
+
+static void
+s_ask_hotspots (hl_http_t *self, hl_httpd_req_t *req, int limit)
+{
+    s_pending_t *p = s_pending_new (self, req, S_HOTSPOTS);
+    if (hl_store_dash_hotspots (self->parts.store, limit, s_on_hotspots, p) != 0)
         s_unanswered (p, "the ticket store is not reachable");
 }
 
@@ -743,7 +627,7 @@ s_param (hl_httpd_req_t *req, const char *key, char *out, size_t outlen, const c
 //  Asks every bucket for the counters of the days A..Z (midnights, UTC
 //  seconds), summed into P->units; DONE once all have answered.
 static void
-s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done)
+s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_read_done_fn *done)
 {
     //  The days as one named argument, "yyyymmdd,yyyymmdd,...".
     int n = (int) ((z - a) / 86400) + 1;
@@ -756,12 +640,10 @@ s_ask_units (s_pending_t *p, time_t a, time_t z, hl_store_buckets_done_fn *done)
         strftime (day, sizeof day, "%Y%m%d", &tm);
         hl_buf_printf (&days, "%s%s", i ? "," : "", day);
     }
-    const char *argv[] = { "days", days.data };
     snprintf (p->from, sizeof p->from, "%.8s", days.data);
     snprintf (p->to, sizeof p->to, "%.8s", days.data + days.len - 8);
     p->units = s_units_sum_new ();
-    if (hl_store_fcall_buckets (p->http->parts.store, "hl_dash_units", "m", 2, argv, s_on_units,
-                                done, p) != 0)
+    if (hl_store_dash_units (p->http->parts.store, days.data, s_on_counter, done, p) != 0)
         s_unanswered (p, "the ticket store is not reachable");
     hl_buf_free (&days);
 }
@@ -881,7 +763,7 @@ s_on_request (hl_httpd_req_t *req, void *arg)
 {
     hl_http_t *self = arg;
     const char *path = hl_httpd_req_path (req);
-    char now[24], number[16], text[16];
+    char now[24], text[16];
     snprintf (now, sizeof now, "%lld", (long long) hl_deadline_now (self->parts.deadline));
     if (strcmp (hl_httpd_req_method (req), "GET") != 0)
         hl_httpd_reply_error (req, 405, "unsupported", "only GET is served");
@@ -906,18 +788,14 @@ s_on_request (hl_httpd_req_t *req, void *arg)
     else
     if (strcmp (path, "/api/deadlines") == 0) {
         const char *level = s_param (req, "level", text, sizeof text, "");
-        s_ask_deadlines (self, req, strcmp (level, "warned") == 0 ? "sla:warned" : "sla:overdue",
-                         s_limit (req, 100, 1000));
+        s_ask_deadlines (self, req, strcmp (level, "warned") != 0, s_limit (req, 100, 1000));
     }
     else
     if (strcmp (path, "/api/units") == 0 || strcmp (path, "/api/units.csv") == 0)
         s_units (self, req, path[10] == '.');
     else
-    if (strcmp (path, "/api/hotspots") == 0) {
-        snprintf (number, sizeof number, "%d", s_limit (req, 20, 100));
-        const char *argv[] = { "limit", number };
-        s_ask (self, req, S_HOTSPOTS, "hl_dash_hotspots", 2, argv);
-    }
+    if (strcmp (path, "/api/hotspots") == 0)
+        s_ask_hotspots (self, req, s_limit (req, 20, 100));
     else
     if (strcmp (path, "/api/report") == 0)
         hl_dashreport_serve (self->parts.archive, req, self->parts.tz_offset_min);

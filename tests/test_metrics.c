@@ -346,7 +346,7 @@ test_deadlines (void)
     //  Tuesday 18:10: every sign deadline (Tuesday 18:00) is overdue.
     hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 11, 24, 18, 10));
     char *summary = s_get (port, "/api/summary", TOKEN, &status);
-    HL_CHECK (status == 200 && s_has (summary, "\"warned\":0,\"overdue\":12,\"escalated\":0}"));
+    HL_CHECK (status == 200 && s_has (summary, "\"warned\":0,\"overdue\":12,\"escalated\":0,"));
     free (summary);
     list = s_get (port, "/api/deadlines", TOKEN, &status);
     char got[N + 1][48];
@@ -365,7 +365,7 @@ test_deadlines (void)
     //  Two working days later the escalations fire.
     hl_testenv_set_clock (env, hl_testenv_beijing_ms (2026, 12, 10, 9, 0));
     summary = s_get (port, "/api/summary", TOKEN, &status);
-    HL_CHECK (s_has (summary, "\"warned\":0,\"overdue\":0,\"escalated\":12}"));
+    HL_CHECK (s_has (summary, "\"warned\":0,\"overdue\":0,\"escalated\":12,"));
     free (summary);
     list = s_get (port, "/api/deadlines?level=escalated", TOKEN, &status);
     HL_CHECK (s_deadline_tickets (list, got, N + 1) == N);
