@@ -1,5 +1,6 @@
 /*  hl_store: ticket store over Redis Functions. See hl_store.h. */
 #include "hl_store.h"
+#include "hl_store_int.h"
 #include "hl_bucket.h"
 #include "hl_complaint.h"
 #include "hl_layout.h"

@@ -190,35 +190,6 @@ int hl_store_ticket_list (hl_store_t *self, const char *index, const char *key,
 //  with the ticket; pass FIRST = 1 to skip it). 0 or -1.
 int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla);
 
-//  Call a Function of the library directly: NAME with ARGC arguments.
-//  FN gets the raw reply (NULL if none came). Same contract as the rest.
-int hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
-                    const size_t *lens, hl_redis_reply_fn *fn, void *arg);
-//  The same for a Function on one ticket: it declares the ticket's hash
-//  (its one key) and is given named arguments ARGV.
-int hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, int argc,
-                           const char **argv, hl_redis_reply_fn *fn, void *arg);
-//  The same for a Function that declares one key KEY (a store-wide one).
-int hl_store_fcall_key (hl_store_t *self, const char *name, const char *key, int argc,
-                        const char **argv, hl_redis_reply_fn *fn, void *arg);
-//  The same for a Function on one bucket: it declares the bucket's own key
-//  of KIND, hl:{NN}:KIND ("timers", "lease"), and derives the bucket's
-//  other keys from its tag.
-int hl_store_fcall_bucket (hl_store_t *self, const char *name, int bucket, const char *kind,
-                           int argc, const char **argv, hl_redis_reply_fn *fn, void *arg);
-
-//  A read over every bucket: the read-only Function NAME is called once
-//  per bucket, declaring that bucket's key of KIND, on the read connection.
-//  EACH gets every answer that came (in any order); then DONE is called
-//  once with how many buckets gave none (lost, timed out, an error). The
-//  caller sums or merges the answers. 0, then DONE is called exactly once;
-//  or -1 (nothing sent, neither is called).
-typedef void (hl_store_bucket_fn) (int bucket, const redisReply *reply, void *arg);
-typedef void (hl_store_buckets_done_fn) (int failed, void *arg);
-int hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind, int argc,
-                            const char **argv, hl_store_bucket_fn *each,
-                            hl_store_buckets_done_fn *done, void *arg);
-
 //  Send a plain command (no Function) on the write connection. KEY is the
 //  key it touches, named so that a cluster-aware layer can route it (the
 //  stream commands of hl_unitq); NULL for a command about the connection.
@@ -229,11 +200,6 @@ int hl_store_command (hl_store_t *self, const char *key, int argc, const char **
 //  The connection settings the store was made with, for a class that needs
 //  a connection of its own to the same server (a blocking read).
 const hl_redis_opts_t *hl_store_redis_opts (const hl_store_t *self);
-
-//  The same for a Function that only reads (dashboard figures): it goes
-//  on the read connection, behind other reads and never behind writes.
-int hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
-                         const size_t *lens, hl_redis_reply_fn *fn, void *arg);
 
 //  Read a batch of the tickets waiting to be signed.
 int hl_store_dispatched_scan (hl_store_t *self, long start, long count,

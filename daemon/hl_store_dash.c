@@ -1,6 +1,7 @@
 /*  hl_store_dash: the store's reads for the dashboards. See
  *  hl_store_dash.h; the Functions are in hotline.lua. */
 #include "hl_store_dash.h"
+#include "hl_store_int.h"
 #include "hl_lifecycle.h"
 
 #include <assert.h>

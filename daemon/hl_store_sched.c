@@ -1,6 +1,7 @@
 /*  hl_store_sched: the store's calls for the scheduling subsystems. See
  *  hl_store_sched.h; the Functions are in hotline.lua. */
 #include "hl_store_sched.h"
+#include "hl_store_int.h"
 #include "hl_bucket.h"
 #include "hl_deadline.h"
 
