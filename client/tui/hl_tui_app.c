@@ -333,16 +333,19 @@ s_busy (hl_tui_app_t *self, const char *what)
     s_render (self);
 }
 
-//  After a stored ticket: a fresh form for the same caller, whose history
-//  now shows the new ticket.
+//  After a stored ticket (STORED, or NULL for a new call): a fresh form for
+//  the same caller, whose history is read again until it shows the new
+//  ticket (the caller's list trails the store by the outbox's lag).
 static void
-s_next_form (hl_tui_app_t *self)
+s_next_form (hl_tui_app_t *self, const char *stored)
 {
     int64_t now = hl_tui_link_now_us ();
     hl_tui_form_reset (self->form, 1);
     hl_tui_kb_input (self->kb, "", now);
     hl_tui_similar_input (self->similar, "", "", "", now);
     hl_tui_caller_refresh (self->caller, now);
+    if (stored)
+        hl_tui_caller_expect (self->caller, stored);
     self->focus = S_FOCUS_FORM;
 }
 
@@ -406,7 +409,7 @@ s_do_dispatch (hl_tui_app_t *self)
            hl_wire_state_label (res.state) ? hl_wire_state_label (res.state) : "",
            *res.unit ? " → " : "", *res.unit ? s_unit_name (self, res.unit) : "");
     s_flow_end (self, "dispatch", res.ticket);
-    s_next_form (self);
+    s_next_form (self, res.ticket);
 }
 
 //  F4 confirmed: answered directly with the selected article and NOTE.
@@ -424,7 +427,7 @@ s_do_answer (hl_tui_app_t *self, const char *note)
     s_say (self, HL_TUI_OK, "工单 %s 已直接答复并办结%s%s", res.ticket, *article ? "，知识 " : "",
            article);
     s_flow_end (self, "answered_directly", res.ticket);
-    s_next_form (self);
+    s_next_form (self, res.ticket);
 }
 
 //  F7 chosen: emergency transfer to NUMBER.
@@ -437,7 +440,7 @@ s_do_transfer (hl_tui_app_t *self, const char *number)
         return;
     s_say (self, HL_TUI_OK, "工单 %s 已记录紧急转接 %s", res.ticket, number);
     s_flow_end (self, "transferred", res.ticket);
-    s_next_form (self);
+    s_next_form (self, res.ticket);
 }
 
 //  F8 chosen: out of scope with REASON told to the caller.
@@ -450,7 +453,7 @@ s_do_out_of_scope (hl_tui_app_t *self, const char *reason)
         return;
     s_say (self, HL_TUI_OK, "工单 %s 不予受理: %s", res.ticket, reason);
     s_flow_end (self, "out_of_scope", res.ticket);
-    s_next_form (self);
+    s_next_form (self, res.ticket);
 }
 
 //  Merge confirmed: the form is stored on hold, then merged into PARENT.
@@ -480,7 +483,7 @@ s_do_merge (hl_tui_app_t *self, const char *parent)
         return;
     s_say (self, HL_TUI_OK, "工单 %s 已并入 %s", ticket, parent);
     s_flow_end (self, "merge", ticket);
-    s_next_form (self);
+    s_next_form (self, ticket);
 }
 
 //  Enter on the visit screen with a complete verdict.
@@ -515,7 +518,7 @@ s_take_call (hl_tui_app_t *self, const hl_tui_call_t *call)
     self->has_ringing = 0;
     snprintf (self->call_ref, sizeof self->call_ref, "%s", call->call_id);
     hl_tui_form_set_phone (self->form, call->caller);
-    s_next_form (self);
+    s_next_form (self, NULL);
     hl_tui_caller_lookup (self->caller, hl_tui_form_phone (self->form), hl_tui_link_now_us ());
     s_flow_start (self);
     s_say (self, HL_TUI_DIM, "来电 %s%s%s", call->caller, *call->line ? "  线路 " : "", call->line);
@@ -551,7 +554,7 @@ s_new_call (hl_tui_app_t *self)
     self->call_ref[0] = '\0';
     hl_tui_form_reset (self->form, 0);
     hl_tui_caller_lookup (self->caller, "", hl_tui_link_now_us ());
-    s_next_form (self);
+    s_next_form (self, NULL);
     s_flow_start (self);
     s_say (self, HL_TUI_DIM, "新来电: 请输入来电号码");
 }

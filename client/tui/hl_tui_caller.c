@@ -4,6 +4,7 @@
 #include "hl_wire.h"
 
 #include <assert.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,9 +12,14 @@
 #define S_PHONE_MAX 32
 #define S_LIST_LIMIT 20
 
+#define S_EXPECT_TRIES 20       //  asked again this many times at most,
+#define S_EXPECT_EVERY_US 250000 //  this often
+
 struct hl_tui_caller {
     hl_tui_query_t *query;
     char phone[S_PHONE_MAX];
+    char expect[48];             //  a ticket the history must show ("" none)
+    int tries;
 };
 
 hl_tui_caller_t *
@@ -44,6 +50,7 @@ hl_tui_caller_lookup (hl_tui_caller_t *self, const char *phone, int64_t now_us)
     if (strcmp (phone, self->phone) == 0 && hl_tui_query_state (self->query) == HL_TUI_QUERY_READY)
         return;
     snprintf (self->phone, sizeof self->phone, "%s", phone);
+    self->expect[0] = '\0';
     hl_tui_query_reset (self->query);
     if (*self->phone)
         hl_tui_query_touch (self->query, now_us);
@@ -56,9 +63,43 @@ hl_tui_caller_refresh (hl_tui_caller_t *self, int64_t now_us)
         hl_tui_query_touch (self->query, now_us);
 }
 
+void
+hl_tui_caller_expect (hl_tui_caller_t *self, const char *ticket)
+{
+    snprintf (self->expect, sizeof self->expect, "%s", ticket);
+    self->tries = S_EXPECT_TRIES;
+}
+
+//  Whether the history answered lists the expected ticket.
+static int
+s_lists_expected (const hl_tui_caller_t *self)
+{
+    size_t n;
+    Hotline__TicketSummary **items = hl_tui_tickets_of (hl_tui_query_answer (self->query), &n);
+    for (size_t i = 0; i < n; i++)
+        if (items[i]->ticket && strcmp (items[i]->ticket, self->expect) == 0)
+            return 1;
+    return 0;
+}
+
+//  An answer without the expected ticket: asked again a little later,
+//  a bounded number of times.
+static void
+s_check_expected (hl_tui_caller_t *self, int64_t now_us)
+{
+    if (!*self->expect || hl_tui_query_state (self->query) != HL_TUI_QUERY_READY
+        || hl_tui_query_due (self->query, INT64_MAX))
+        return;
+    if (s_lists_expected (self) || self->tries-- <= 0)
+        self->expect[0] = '\0';
+    else
+        hl_tui_query_touch (self->query, now_us + S_EXPECT_EVERY_US);
+}
+
 int
 hl_tui_caller_poll (hl_tui_caller_t *self, int64_t now_us)
 {
+    s_check_expected (self, now_us);
     if (!hl_tui_query_due (self->query, now_us))
         return 0;
     Hotline__TicketListQuery q = HOTLINE__TICKET_LIST_QUERY__INIT;

@@ -32,6 +32,10 @@ void hl_tui_caller_refresh (hl_tui_caller_t *self, int64_t now_us);
 //  Send the question if one is due; 1 if sent.
 int hl_tui_caller_poll (hl_tui_caller_t *self, int64_t now_us);
 
+//  TICKET was just stored for this caller: the history is asked again
+//  (every 250 ms, for up to 5 s) until its answer lists it.
+void hl_tui_caller_expect (hl_tui_caller_t *self, const char *ticket);
+
 hl_tui_query_t *hl_tui_caller_query (hl_tui_caller_t *self);
 
 //  The number looked up ("" if none).

@@ -162,7 +162,13 @@ if screen | grep -qF "连接中断"; then bad "banner still shown"; else ok "ban
 expect "社保卡补办需要什么材料，请告知办理地点" 1 "form kept across the restart"
 keys F2
 expect "已受理: 已派单 → 市人力资源和社会保障局" 8 "resubmitted after the restart"
-n=$(cli --json list --caller 13800000001 | grep -o '"ticket"' | wc -l)
+# The caller's list trails the store by the outbox's lag (milliseconds):
+# read until it has the new ticket, or 5 s.
+for _ in $(seq 50); do
+    n=$(cli --json list --caller 13800000001 | grep -o '"ticket"' | wc -l)
+    [ "$n" -ge 2 ] && break
+    sleep 0.1
+done
 same=$(cli --json list --caller 13800000001 | grep -o '社保卡补办需要什么材料，请告知办理地点' | wc -l)
 if [ "$n" = 2 ] && [ "$same" = 1 ]; then ok "exactly one ticket for the form"; else bad "tickets: $n, copies: $same"; fi
 expect "72小时内已来电 2 次" 5 "history refreshed"
