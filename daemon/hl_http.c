@@ -110,6 +110,9 @@ s_deadlines_json (hl_http_t *self, const hl_store_due_t *rows, size_t n, hl_buf_
                   const char *want)
 {
     int64_t now = hl_deadline_now (self->parts.deadline);
+    //  A deadline past the loaded calendar files was computed on the
+    //  statutory holidays alone: provisional (docs/sla.md).
+    int64_t calendar_end = now + hl_deadline_calendar_days_left (self->parts.deadline) * 86400000;
     int first = 1;
     hl_buf_puts (b, "{\"items\":[");
     for (size_t i = 0; i < n; i++) {
@@ -129,6 +132,7 @@ s_deadlines_json (hl_http_t *self, const hl_store_due_t *rows, size_t n, hl_buf_
         hl_json_kv_str (b, "level", level, strlen (level), 0);
         hl_json_kv_int (b, "due_ms", row->due, 0);
         hl_json_kv_int (b, "over_ms", now - row->due, 0);
+        hl_json_kv_bool (b, "provisional", row->due > calendar_end, 0);
         hl_buf_puts (b, "}");
     }
     hl_buf_puts (b, "]}");

@@ -354,6 +354,7 @@ test_deadlines (void)
     for (int i = 1; i < n; i++)
         sorted &= strcmp (got[i - 1], got[i]) < 0;
     HL_CHECK (status == 200 && n == N && sorted && s_has (list, "\"level\":\"overdue\""));
+    HL_CHECK (s_has (list, "\"provisional\":false"));     //  due within the loaded calendar
     free (list);
     list = s_get (port, "/api/deadlines?limit=5", TOKEN, &status);
     char first[5][48];
