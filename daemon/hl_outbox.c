@@ -73,6 +73,7 @@ struct s_group {
     unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
+    int arch_failed;             //  one of them failed: the next read waits
     hl_outbox_figures_t figures;
 };
 
@@ -287,6 +288,37 @@ s_trim_due (s_group_t *g)
 
 static void s_archbatch_ack (struct s_archbatch *b);
 
+//  N entries of group G applied, the latest appended at APPENDED_MS (its
+//  id): the group's figures and the lag histogram.
+static void
+s_note_applied (s_group_t *g, size_t n, int64_t appended_ms)
+{
+    hl_outbox_t *self = g->owner;
+    g->figures.applied += n;
+    g->figures.lag_ms = s_now_ms () - appended_ms;
+    if (self->metrics)
+        hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
+                               (double) g->figures.lag_ms / 1000.0);
+}
+
+//  The N entries IDS of BUCKET's outbox KEY acknowledged by group G (behind
+//  whatever their apply sent on the same connection); the bucket is due a
+//  trim.
+static void
+s_xack (s_group_t *g, const char *key, int bucket, const char *const *ids, size_t n)
+{
+    const char **argv = calloc (n + 3, sizeof *argv);
+    if (!argv)
+        abort ();
+    argv[0] = "XACK";
+    argv[1] = key;
+    argv[2] = s_table[g->row].name;
+    memcpy (argv + 3, ids, n * sizeof *ids);
+    hl_redis_command (g->redis, (int) n + 3, argv, NULL, NULL, NULL);
+    free (argv);
+    g->dirty[bucket] = 1;
+}
+
 //  One read's entries of one bucket on their way to the archive: they are
 //  acknowledged together once the archiver has answered every offer with
 //  0 (PostgreSQL committed); if one failed, none is, and the group reads
@@ -307,24 +339,28 @@ typedef struct s_archbatch {
 static void
 s_archbatch_ack (s_archbatch_t *b)
 {
-    s_group_t *g = b->g;
-    hl_outbox_t *self = g->owner;
-    const char **argv = calloc (b->n + 3, sizeof *argv);
-    if (!argv)
+    const char **ids = calloc (b->n + 1, sizeof *ids);
+    if (!ids)
         abort ();
-    argv[0] = "XACK";
-    argv[1] = b->key;
-    argv[2] = s_table[g->row].name;
     for (size_t i = 0; i < b->n; i++)
-        argv[3 + i] = b->ids[i];
-    hl_redis_command (g->redis, (int) b->n + 3, argv, NULL, NULL, NULL);
-    free (argv);
-    g->dirty[b->bucket] = 1;
-    g->figures.applied += b->n;
-    g->figures.lag_ms = s_now_ms () - b->first_ms;
-    if (self->metrics)
-        hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
-                               (double) g->figures.lag_ms / 1000.0);
+        ids[i] = b->ids[i];
+    s_xack (b->g, b->key, b->bucket, ids, b->n);
+    free (ids);
+    s_note_applied (b->g, b->n, b->first_ms);
+}
+
+//  Every batch of the arch group's read answered: the next read now, or
+//  after S_ARCH_RETRY_MS if one failed.
+static void
+s_arch_next (s_group_t *g)
+{
+    if (!g->arch_failed) {
+        s_read (g);
+        return;
+    }
+    g->arch_failed = 0;
+    struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+    evtimer_add (g->retry, &tv);
 }
 
 static void
@@ -340,12 +376,16 @@ s_archbatch_settle (s_archbatch_t *b)
                 *p = b->next;
                 break;
             }
-        if (b->failed)
+        if (b->failed) {
+            //  Read again, but not at once: a ticket PostgreSQL keeps
+            //  refusing must not spin the loop.
             g->pending[b->bucket] = 1;
+            g->arch_failed = 1;
+        }
         else
             s_archbatch_ack (b);
         if (--g->inflight == 0)
-            s_read (g);
+            s_arch_next (g);
     }
     free (b->ids);
     free (b);
@@ -420,15 +460,10 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         s_archive_stream (g, key, bucket, entries);
         return;
     }
-    size_t n = entries->elements;
-    const char **argv = calloc (n + 3, sizeof *argv);
-    if (!argv)
+    size_t n = entries->elements, acks = 0;
+    const char **ids = calloc (n + 1, sizeof *ids);
+    if (!ids)
         abort ();
-    argv[0] = "XACK";
-    argv[1] = key;
-    argv[2] = s_table[g->row].name;
-    size_t acks = 3;
-    int64_t now = s_now_ms ();
     for (size_t i = 0; i < n; i++) {
         const redisReply *entry = entries->element[i];
         if (entry->type != REDIS_REPLY_ARRAY || entry->elements != 2
@@ -437,17 +472,12 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         s_entry_t e;
         if (s_entry (entry, &e) == 0) {
             s_table[g->row].apply (self, g->redis, &e);
-            g->figures.applied++;
-            g->figures.lag_ms = now - strtoll (e.id, NULL, 10);
-            if (self->metrics)
-                hl_metrics_outbox_lag (self->metrics, s_table[g->row].name,
-                                       (double) g->figures.lag_ms / 1000.0);
+            s_note_applied (g, 1, strtoll (e.id, NULL, 10));
         }
-        argv[acks++] = entry->element[0]->str;
+        ids[acks++] = entry->element[0]->str;
     }
-    hl_redis_command (g->redis, (int) acks, argv, NULL, NULL, NULL);
-    free (argv);
-    g->dirty[bucket] = 1;
+    s_xack (g, key, bucket, ids, acks);
+    free (ids);
 }
 
 static void
