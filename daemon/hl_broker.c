@@ -83,7 +83,6 @@ struct hl_broker {
     hl_deadline_t *deadline;     //  the clock
     hl_timers_t *timers;         //  SLA clocks a worker's action starts
     hl_tickets_t *tickets;       //  applies workers' actions, with their effects
-    hl_feed_t *feed;             //  events (may be NULL)
     hl_metrics_t *metrics;       //  counters (may be NULL)
     hl_buf_t out;
 };
@@ -1125,9 +1124,8 @@ hl_broker_set_tickets (hl_broker_t *self, hl_tickets_t *tickets)
 }
 
 void
-hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+hl_broker_set_metrics (hl_broker_t *self, hl_metrics_t *metrics)
 {
-    self->feed = feed;
     self->metrics = metrics;
 }
 

@@ -30,7 +30,6 @@
 #include "hl_catalogue.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
-#include "hl_feed.h"
 #include "hl_metrics.h"
 #include "hl_store.h"
 #include "hl_timers.h"
@@ -56,8 +55,9 @@ void hl_broker_set_catalogue (hl_broker_t *self, const hl_catalogue_t *catalogue
 typedef struct hl_tickets hl_tickets_t;
 void hl_broker_set_tickets (hl_broker_t *self, hl_tickets_t *tickets);
 
-//  Announce workers' transitions on FEED and count them in METRICS.
-void hl_broker_set_observers (hl_broker_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+//  Count workers' requests in METRICS (the steps' live events come from
+//  the outboxes, hl_outbox).
+void hl_broker_set_metrics (hl_broker_t *self, hl_metrics_t *metrics);
 
 //  Call FN for every unit the queue knows: tickets waiting, workers.
 void hl_broker_foreach_unit (const hl_broker_t *self,

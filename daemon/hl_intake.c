@@ -21,17 +21,13 @@ struct hl_intake {
     hl_zsock_t *zsock;             //  the ROUTER socket
     hl_reply_t *reply;             //  answers, in-flight bounds, draining
     hl_staff_t *staff;             //  staff actions and queries
-    hl_store_t *store;
     const hl_codes_t *codes;
     const hl_catalogue_t *catalogue;
-    hl_broker_t *broker;
     int auto_dispatch;
     int reply_from_dispatch;       //  reply_clock_start = dispatch
     hl_repeat_t *repeat;           //  links repeat calls (NULL: off)
     size_t max_message;
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
-    hl_feed_t *feed;               //  events for dashboards (may be NULL)
-    hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_tickets_t *tickets;         //  stores complaints, with their effects
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
     int curve;                     //  CURVE: requests come from listed keys only
@@ -411,10 +407,8 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
     hl_intake_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
-    self->store = store;
     self->codes = codes;
     self->catalogue = catalogue;
-    self->broker = broker;
     self->auto_dispatch = (int) cfg->auto_dispatch;
     self->reply_from_dispatch = strcmp (cfg->reply_clock_start, "dispatch") == 0;
     self->curve = *cfg->intake_key_file != 0;
@@ -463,7 +457,6 @@ hl_intake_set_codes (hl_intake_t *self, const hl_codes_t *codes)
 void
 hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
 {
-    self->similar = similar;
     hl_staff_set_kb (self->staff, kb, similar);
 }
 
@@ -477,12 +470,11 @@ hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets)
 }
 
 void
-hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+hl_intake_set_metrics (hl_intake_t *self, hl_metrics_t *metrics)
 {
-    self->feed = feed;
     self->metrics = metrics;
     hl_reply_set_metrics (self->reply, metrics);
-    hl_staff_set_observers (self->staff, feed, metrics);
+    hl_staff_set_metrics (self->staff, metrics);
 }
 
 void

@@ -32,7 +32,6 @@
 #include "hl_codes.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
-#include "hl_feed.h"
 #include "hl_kbserve.h"
 #include "hl_similar.h"
 #include "hl_metrics.h"
@@ -70,8 +69,9 @@ void hl_intake_set_kb (hl_intake_t *self, hl_kbserve_t *kb, hl_similar_t *simila
 //  Staff actions go through TICKETS, the ticket service (hl_tickets).
 void hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets);
 
-//  Announce new tickets and transitions on FEED and count them in METRICS.
-void hl_intake_set_observers (hl_intake_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+//  Count requests in METRICS (the ticket steps' live events come from the
+//  outboxes, hl_outbox).
+void hl_intake_set_metrics (hl_intake_t *self, hl_metrics_t *metrics);
 
 //  Make and take callers' online 回访 links with VISITLINK (borrowed).
 void hl_intake_set_visitlink (hl_intake_t *self, const hl_visitlink_t *visitlink);

@@ -21,7 +21,6 @@ struct hl_staff {
     hl_broker_t *broker;
     hl_deadline_t *deadline;       //  clock and SLA arithmetic
     hl_timers_t *timers;
-    hl_feed_t *feed;               //  events for dashboards (may be NULL)
     hl_kbserve_t *kb;              //  knowledge-base searches (may be NULL)
     hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_tickets_t *tickets;         //  applies actions, with their effects
@@ -714,9 +713,8 @@ hl_staff_set_visitlink (hl_staff_t *self, const hl_visitlink_t *visitlink)
 }
 
 void
-hl_staff_set_observers (hl_staff_t *self, hl_feed_t *feed, hl_metrics_t *metrics)
+hl_staff_set_metrics (hl_staff_t *self, hl_metrics_t *metrics)
 {
-    self->feed = feed;
     self->metrics = metrics;
 }
 

@@ -19,7 +19,6 @@
 #include "hl_catalogue.h"
 #include "hl_config.h"
 #include "hl_deadline.h"
-#include "hl_feed.h"
 #include "hl_kbserve.h"
 #include "hl_metrics.h"
 #include "hl_reply.h"
@@ -49,8 +48,8 @@ void hl_staff_set_kb (hl_staff_t *self, hl_kbserve_t *kb, hl_similar_t *similar)
 //  effects). Must be set before the first request.
 void hl_staff_set_tickets (hl_staff_t *self, hl_tickets_t *tickets);
 
-//  Announce transitions on FEED and count them in METRICS (may be NULL).
-void hl_staff_set_observers (hl_staff_t *self, hl_feed_t *feed, hl_metrics_t *metrics);
+//  Count staff requests in METRICS (may be NULL).
+void hl_staff_set_metrics (hl_staff_t *self, hl_metrics_t *metrics);
 
 //  Give staff readers of a replied ticket its caller's online 回访 link,
 //  and take visits by that link, with VISITLINK (borrowed; NULL: none).

@@ -527,9 +527,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
                                d->broker, d->deadline, d->timers, err, errlen);
     if (!d->intake)
         return -1;
-    hl_intake_set_observers (d->intake, d->feed, d->metrics);
+    hl_intake_set_metrics (d->intake, d->metrics);
     hl_intake_set_visitlink (d->intake, d->visitlink);
-    hl_broker_set_observers (d->broker, d->feed, d->metrics);
+    hl_broker_set_metrics (d->broker, d->metrics);
     //  One ticket service applies staff and workers' actions alike.
     d->tickets = hl_tickets_new (d->store, d->timers);
     hl_tickets_set_observers (d->tickets, d->metrics);
