@@ -9,10 +9,9 @@
 #include "hl_lifecycle.h"
 #include "hl_proc.h"
 #include "hl_test.h"
-#include "hl_testenv.h"
+#include "hl_teststore.h"
 #include "hl_wire.h"
 
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,27 +149,20 @@ s_intake (s_ctx_t *ctx, hl_store_t *store, const char *rid)
 static void
 test_reads (void)
 {
-    int port;
-    char address[32], err[256];
-    pid_t pid = hl_testenv_bare_redis (&port, address);
-    HL_CHECK (pid > 0);
-    if (pid <= 0)
-        return;
     s_ctx_t ctx = { .base = event_base_new () };
-    hl_store_opts_t so;
-    hl_store_opts_default (&so);
-    so.redis.address = address;
-    hl_store_t *store = hl_store_new (ctx.base, &so, err, sizeof err);
-    HL_CHECK (store != NULL);
+    hl_teststore_t ts;
+    HL_CHECK (hl_teststore_start (&ts, ctx.base) == 0);
+    if (!ts.store) {
+        event_base_free (ctx.base);
+        return;
+    }
+    hl_store_t *store = ts.store;
 
     //  Not ready yet: refused, no callback.
     HL_CHECK (hl_store_dash_open (store, s_on_open, &ctx) == -1);
     HL_CHECK (hl_store_dash_hotspots (store, 10, s_on_texts, &ctx) == -1);
     HL_CHECK (ctx.calls == 0);
-    long long until = hl_proc_now_ms () + 10000;
-    while (!hl_store_is_ready (store) && hl_proc_now_ms () < until)
-        event_base_loop (ctx.base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-    HL_CHECK (hl_store_is_ready (store));
+    HL_CHECK (hl_teststore_ready (&ts, ctx.base));
     s_intake (&ctx, store, "dash-1");
     s_intake (&ctx, store, "dash-2");
 
@@ -206,9 +198,8 @@ test_reads (void)
     HL_CHECK (s_wait (&ctx, hl_store_dash_hotspots (store, 10, s_on_texts, &ctx)) == 0);
     HL_CHECK (ctx.ok && ctx.n == 2 && strcmp (ctx.first, "{\"area\":\"441723\"}") == 0);
 
-    hl_store_destroy (&store);
+    hl_teststore_stop (&ts);
     event_base_free (ctx.base);
-    hl_proc_stop (pid, SIGTERM);
 }
 
 static const hl_test_case_t s_cases[] = {

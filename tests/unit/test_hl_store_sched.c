@@ -6,13 +6,11 @@
  *  not ready refuses every call without a callback. */
 #include "hl_store_sched.h"
 #include "hl_bucket.h"
-#include "hl_proc.h"
 #include "hl_test.h"
-#include "hl_testenv.h"
+#include "hl_teststore.h"
 #include "hl_wire.h"
 
 #include <hiredis.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -116,14 +114,6 @@ s_wait (s_ctx_t *ctx, int rc)
     return 0;
 }
 
-static void
-s_wait_ready (s_ctx_t *ctx, hl_store_t *store)
-{
-    long long until = hl_proc_now_ms () + 10000;
-    while (!hl_store_is_ready (store) && hl_proc_now_ms () < until)
-        event_base_loop (ctx->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-}
-
 //  A ticket dispatched to rsj at S_NOW with its sign reminders 1, 2 and 3 s later.
 static void
 s_intake (s_ctx_t *ctx, hl_store_t *store)
@@ -147,18 +137,14 @@ s_intake (s_ctx_t *ctx, hl_store_t *store)
 static void
 test_timers (void)
 {
-    int port;
-    char address[32], err[256];
-    pid_t pid = hl_testenv_bare_redis (&port, address);
-    HL_CHECK (pid > 0);
-    if (pid <= 0)
-        return;
     s_ctx_t ctx = { .base = event_base_new () };
-    hl_store_opts_t so;
-    hl_store_opts_default (&so);
-    so.redis.address = address;
-    hl_store_t *store = hl_store_new (ctx.base, &so, err, sizeof err);
-    HL_CHECK (store != NULL);
+    hl_teststore_t ts;
+    HL_CHECK (hl_teststore_start (&ts, ctx.base) == 0);
+    if (!ts.store) {
+        event_base_free (ctx.base);
+        return;
+    }
+    hl_store_t *store = ts.store;
 
     //  Not ready yet: refused, no callback.
     HL_CHECK (hl_store_timer_fire (store, 0, S_NOW, 10, s_on_fired, &ctx) == -1);
@@ -166,8 +152,7 @@ test_timers (void)
     HL_CHECK (hl_store_lease_beat (store, "a", 1000, 0, s_on_beat, &ctx) == -1);
     HL_CHECK (ctx.calls == 0);
 
-    s_wait_ready (&ctx, store);
-    HL_CHECK (hl_store_is_ready (store));
+    HL_CHECK (hl_teststore_ready (&ts, ctx.base));
     s_intake (&ctx, store);
     int bucket = hl_bucket_of_ticket (ctx.ticket, strlen (ctx.ticket));
     HL_CHECK (bucket >= 0);
@@ -206,7 +191,7 @@ test_timers (void)
 
     //  The recompute scan finds the ticket and its running sign clock. (The
     //  state lists are the outbox's to keep, hl_outbox: written here by hand.)
-    redisContext *rc = redisConnect ("127.0.0.1", port);
+    redisContext *rc = redisConnect ("127.0.0.1", ts.port);
     redisReply *r = rc ? redisCommand (rc, "ZADD hl:{ix}:state:dispatched %lld %s", S_NOW,
                                        ctx.ticket) : NULL;
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER);
@@ -220,27 +205,22 @@ test_timers (void)
     snprintf (want, sizeof want, "%s 1 %lld", ctx.ticket, S_NOW);
     HL_CHECK (ctx.n == 1 && ctx.next == 0 && strcmp (ctx.rows[0], want) == 0);
 
-    hl_store_destroy (&store);
+    hl_teststore_stop (&ts);
     event_base_free (ctx.base);
-    hl_proc_stop (pid, SIGTERM);
 }
 
 static void
 test_leases (void)
 {
-    int port;
-    char address[32], err[256];
-    pid_t pid = hl_testenv_bare_redis (&port, address);
-    HL_CHECK (pid > 0);
-    if (pid <= 0)
-        return;
     s_ctx_t ctx = { .base = event_base_new () };
-    hl_store_opts_t so;
-    hl_store_opts_default (&so);
-    so.redis.address = address;
-    hl_store_t *store = hl_store_new (ctx.base, &so, err, sizeof err);
-    s_wait_ready (&ctx, store);
-    HL_CHECK (hl_store_is_ready (store));
+    hl_teststore_t ts;
+    HL_CHECK (hl_teststore_start (&ts, ctx.base) == 0);
+    if (!ts.store) {
+        event_base_free (ctx.base);
+        return;
+    }
+    hl_store_t *store = ts.store;
+    HL_CHECK (hl_teststore_ready (&ts, ctx.base));
 
     //  One holder at a time; only the holder lets it go.
     HL_CHECK (s_wait (&ctx, hl_store_lease (store, 5, "a", 60000, HL_STORE_LEASE_TAKE, s_on_lease,
@@ -266,9 +246,8 @@ test_leases (void)
     //  A hotspot alert is kept (fire and forget).
     HL_CHECK (hl_store_hotspot_record (store, "{\"area\":\"441702\"}") == 0);
 
-    hl_store_destroy (&store);
+    hl_teststore_stop (&ts);
     event_base_free (ctx.base);
-    hl_proc_stop (pid, SIGTERM);
 }
 
 static const hl_test_case_t s_cases[] = {

@@ -3,9 +3,8 @@
  *  a repeated request counts nothing again; a refused one neither; and a
  *  store that is not ready refuses the call without a callback. */
 #include "hl_tickets.h"
-#include "hl_proc.h"
 #include "hl_test.h"
-#include "hl_testenv.h"
+#include "hl_teststore.h"
 #include "hl_wire.h"
 
 #include <signal.h>
@@ -56,14 +55,6 @@ s_on_transition (const hl_store_transition_result_t *res, void *arg)
     event_base_loopbreak (ctx->base);
 }
 
-static void
-s_wait_ready (s_ctx_t *ctx, hl_store_t *store)
-{
-    long long until = hl_proc_now_ms () + 10000;
-    while (!hl_store_is_ready (store) && hl_proc_now_ms () < until)
-        event_base_loop (ctx->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-}
-
 static int
 s_sign (s_ctx_t *ctx, hl_tickets_t *tickets, const char *rid, const char *actor)
 {
@@ -82,18 +73,15 @@ s_sign (s_ctx_t *ctx, hl_tickets_t *tickets, const char *rid, const char *actor)
 static void
 test_transition (void)
 {
-    int port;
-    char address[32], err[256];
-    pid_t pid = hl_testenv_bare_redis (&port, address);
-    HL_CHECK (pid > 0);
-    if (pid <= 0)
-        return;
     s_ctx_t ctx = { .base = event_base_new (), .metrics = hl_metrics_new () };
-    hl_store_opts_t so;
-    hl_store_opts_default (&so);
-    so.redis.address = address;
-    hl_store_t *store = hl_store_new (ctx.base, &so, err, sizeof err);
-    HL_CHECK (store != NULL);
+    hl_teststore_t ts;
+    HL_CHECK (hl_teststore_start (&ts, ctx.base) == 0);
+    if (!ts.store) {
+        hl_metrics_destroy (&ctx.metrics);
+        event_base_free (ctx.base);
+        return;
+    }
+    hl_store_t *store = ts.store;
     hl_tickets_t *tickets = hl_tickets_new (store, NULL);
     hl_tickets_set_observers (tickets, ctx.metrics);
 
@@ -101,8 +89,7 @@ test_transition (void)
     snprintf (ctx.ticket, sizeof ctx.ticket, "YJ202612040000001");
     HL_CHECK (s_sign (&ctx, tickets, "t-0", "unit:rsj/w1") == -1 && ctx.calls == 0);
 
-    s_wait_ready (&ctx, store);
-    HL_CHECK (hl_store_is_ready (store));
+    HL_CHECK (hl_teststore_ready (&ts, ctx.base));
     Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
     c.has_channel = 1;
     c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
@@ -132,10 +119,9 @@ test_transition (void)
 
     hl_tickets_destroy (&tickets);
     HL_CHECK (tickets == NULL);
-    hl_store_destroy (&store);
+    hl_teststore_stop (&ts);
     hl_metrics_destroy (&ctx.metrics);
     event_base_free (ctx.base);
-    hl_proc_stop (pid, SIGTERM);
 }
 
 static const hl_test_case_t s_cases[] = {

@@ -1,0 +1,47 @@
+/*  hl_teststore: a ticket store on a bare Redis. See hl_teststore.h. */
+#include "hl_teststore.h"
+#include "hl_proc.h"
+#include "hl_testenv.h"
+
+#include <signal.h>
+#include <stdio.h>
+
+int
+hl_teststore_start (hl_teststore_t *ts, struct event_base *base)
+{
+    char err[256];
+    *ts = (hl_teststore_t) { 0 };
+    ts->pid = hl_testenv_bare_redis (&ts->port, ts->address);
+    if (ts->pid <= 0) {
+        fprintf (stderr, "hl_teststore: redis-server did not start\n");
+        return -1;
+    }
+    hl_store_opts_t so;
+    hl_store_opts_default (&so);
+    so.redis.address = ts->address;
+    ts->store = hl_store_new (base, &so, err, sizeof err);
+    if (!ts->store) {
+        fprintf (stderr, "hl_teststore: %s\n", err);
+        hl_teststore_stop (ts);
+        return -1;
+    }
+    return 0;
+}
+
+int
+hl_teststore_ready (hl_teststore_t *ts, struct event_base *base)
+{
+    long long until = hl_proc_now_ms () + 10000;
+    while (!hl_store_is_ready (ts->store) && hl_proc_now_ms () < until)
+        event_base_loop (base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    return hl_store_is_ready (ts->store);
+}
+
+void
+hl_teststore_stop (hl_teststore_t *ts)
+{
+    hl_store_destroy (&ts->store);
+    if (ts->pid > 0)
+        hl_proc_stop (ts->pid, SIGTERM);
+    ts->pid = 0;
+}

@@ -1,0 +1,31 @@
+/*  hl_teststore: a ticket store on a bare Redis, for the unit tests of the
+ *  daemon's classes that need a real one (hl_tickets, hl_store_sched,
+ *  hl_store_dash, ...): the Redis started on a free port, the store made
+ *  on the test's event base, waited for, and both stopped at the end.
+ */
+#ifndef HL_TESTSTORE_H_INCLUDED
+#define HL_TESTSTORE_H_INCLUDED
+
+#include "hl_store.h"
+
+#include <event2/event.h>
+#include <sys/types.h>
+
+typedef struct {
+    pid_t pid;                   //  the Redis (hl_proc_stop'ed at the end)
+    int port;
+    char address[32];
+    hl_store_t *store;
+} hl_teststore_t;
+
+//  A bare Redis and a store on it, on BASE, not yet ready. 0, or -1 (the
+//  reason on stderr; nothing left running).
+int hl_teststore_start (hl_teststore_t *ts, struct event_base *base);
+
+//  Runs BASE until the store is ready, 10 s at most: whether it is.
+int hl_teststore_ready (hl_teststore_t *ts, struct event_base *base);
+
+//  The store destroyed, the Redis stopped.
+void hl_teststore_stop (hl_teststore_t *ts);
+
+#endif
