@@ -49,13 +49,23 @@ static s_apply_fn s_apply_idx, s_apply_ev;
 //  with an archive (hl_outbox_set_archiver; a group nobody reads would
 //  keep every outbox from being trimmed). The per-unit worker queues (q)
 //  and the notification adaptor (notify) join here, one row each.
+//
+//  A group marked NOACK reads without a pending list: nothing to
+//  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
+//  replicas) a record per entry read, which for a group that must
+//  acknowledge is two thirds of what it costs Redis per entry
+//  (bench/RESULTS.md, the intake ratio). An entry read by a consumer that
+//  dies before applying it is then not applied: only for the live events,
+//  whose PUB socket and SSE streams already drop what a slow or absent
+//  listener misses (dashboards re-read their figures).
 static const struct {
     const char *name;
     s_apply_fn *apply;           //  NULL: the archive
+    int noack;                   //  read with NOACK: at most once
 } s_table[] = {
-    { "idx", s_apply_idx },
-    { "ev", s_apply_ev },
-    { "arch", NULL },
+    { "idx", s_apply_idx, 0 },
+    { "ev", s_apply_ev, 1 },
+    { "arch", NULL, 0 },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -476,7 +486,10 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         }
         ids[acks++] = entry->element[0]->str;
     }
-    s_xack (g, key, bucket, ids, acks);
+    if (s_table[g->row].noack)
+        g->dirty[bucket] = 1;
+    else
+        s_xack (g, key, bucket, ids, acks);
     free (ids);
 }
 
@@ -551,7 +564,7 @@ s_read (s_group_t *g)
         }
     }
     s_trim_due (g);
-    const char *argv[10 + 2 * HL_TICKET_BUCKETS];
+    const char *argv[11 + 2 * HL_TICKET_BUCKETS];
     char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
     char block[16];
     snprintf (block, sizeof block, "%d", S_BLOCK_MS);
@@ -562,6 +575,8 @@ s_read (s_group_t *g)
     argv[argc++] = self->consumer;
     argv[argc++] = "COUNT";
     argv[argc++] = S_BATCH;
+    if (s_table[g->row].noack)
+        argv[argc++] = "NOACK";
     int block_at = argc;
     argv[argc++] = "BLOCK";
     argv[argc++] = block;
