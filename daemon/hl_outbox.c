@@ -213,28 +213,43 @@ s_apply_ev (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
 //  ---------------------------------------------------------------------
 //  Reading
 
+//  Where the value of the field NAME (LEN bytes) goes in E; NULL for a
+//  field this consumer does not use. A switch on the short names, not a
+//  string compare with each: every entry of every read passes here.
+static const char **
+s_slot (s_entry_t *e, const char *name, size_t len)
+{
+    char a = name[0], b = len > 1 ? name[1] : 0;
+    if (len == 1)
+        return a == 't' ? &e->t : a == 'k' ? &e->k : a == 'f' ? &e->f : a == 's' ? &e->s
+             : a == 'u' ? &e->u : a == 'c' ? &e->c : a == 'm' ? &e->m : NULL;
+    if (len == 2)
+        return a == 'p' && b == 'u' ? &e->pu : a == 'a' && b == 's' ? &e->as
+             : a == 'a' && b == 't' ? &e->at : a == 'c' && b == 'h' ? &e->ch
+             : a == 'c' && b == 'i' ? &e->ci : a == 'l' && b == 'v' ? &e->lv : NULL;
+    return len == 3 && memcmp (name, "due", 3) == 0 ? &e->due : NULL;
+}
+
 //  ENTRY ([id, [field, value, ...]]) as named fields; the values point
 //  into the reply. 0, or -1 for an entry that is gone (trimmed while it
 //  was pending): it is only acknowledged.
 static int
 s_entry (const redisReply *entry, s_entry_t *e)
 {
-    static const char *const names[] = { "t", "k", "f", "s", "u", "pu", "as", "c", "at",
-                                         "ch", "ci", "m", "lv", "due" };
-    const char **slots[] = { &e->t, &e->k, &e->f, &e->s, &e->u, &e->pu, &e->as, &e->c,
-                             &e->at, &e->ch, &e->ci, &e->m, &e->lv, &e->due };
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-        *slots[i] = "";
+    *e = (s_entry_t) { .t = "", .k = "", .f = "", .s = "", .u = "", .pu = "", .as = "",
+                       .c = "", .at = "", .ch = "", .ci = "", .m = "", .lv = "", .due = "" };
     e->id = entry->element[0]->str;
     const redisReply *kv = entry->element[1];
     if (kv->type != REDIS_REPLY_ARRAY)
         return -1;
-    for (size_t i = 0; i + 1 < kv->elements; i += 2)
-        for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
-            if (kv->element[i]->type == REDIS_REPLY_STRING
-                && kv->element[i + 1]->type == REDIS_REPLY_STRING
-                && strcmp (kv->element[i]->str, names[n]) == 0)
-                *slots[n] = kv->element[i + 1]->str;
+    for (size_t i = 0; i + 1 < kv->elements; i += 2) {
+        const redisReply *name = kv->element[i], *value = kv->element[i + 1];
+        if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
+            continue;
+        const char **slot = s_slot (e, name->str, name->len);
+        if (slot)
+            *slot = value->str;
+    }
     return 0;
 }
 
