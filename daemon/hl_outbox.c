@@ -24,6 +24,17 @@
 //  by each group, after entries were applied.
 #define S_TRIM_EVERY_MS 1000
 
+//  After a read that brought entries but filled no batch, the next one
+//  waits this long, so that it finds several. Why: each read names every
+//  held bucket's stream (64), and a blocking one is woken by the first
+//  append to any of them; read again at once, at a few thousand steps a
+//  second the groups were woken for a handful of entries each time, and
+//  registering and waking 64 blocked keys per read cost Redis more per
+//  ticket than the intake step (perf, bench/RESULTS.md). This bounds the
+//  reads to a few hundred a second per group and adds at most this much
+//  to the outbox's lag (target: p99 < 50 ms).
+#define S_GATHER_MS 5
+
 //  A read Redis refused is tried again after this long.
 #define S_RETRY_MS 200
 
@@ -463,27 +474,28 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
 }
 
 //  One stream's part of a read ([key, [entry, ...]]): each entry applied,
-//  then all acknowledged.
-static void
+//  then all acknowledged. 1 if it was a whole batch (more may be waiting).
+static int
 s_apply_stream (s_group_t *g, const redisReply *stream)
 {
     hl_outbox_t *self = g->owner;
     if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
         || stream->element[0]->type != REDIS_REPLY_STRING
         || stream->element[1]->type != REDIS_REPLY_ARRAY)
-        return;
+        return 0;
     const char *key = stream->element[0]->str;
     const redisReply *entries = stream->element[1];
     int bucket = s_bucket_of_key (key);
     if (bucket < 0 || bucket >= HL_TICKET_BUCKETS)
-        return;
+        return 0;
     if (entries->elements == 0) {
         g->pending[bucket] = 0;          //  our pending ones are done: new ones next
-        return;
+        return 0;
     }
+    int full = entries->elements >= (size_t) atoi (S_BATCH);
     if (!s_table[g->row].apply) {
         s_archive_stream (g, key, bucket, entries);
-        return;
+        return full;
     }
     size_t n = entries->elements, acks = 0;
     const char **ids = calloc (n + 1, sizeof *ids);
@@ -506,6 +518,7 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
     else
         s_xack (g, key, bucket, ids, acks);
     free (ids);
+    return full;
 }
 
 static void
@@ -531,10 +544,16 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
         evtimer_add (g->retry, &tv);
         return;
     }
+    int full = 0;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
-            s_apply_stream (g, reply->element[i]);
-    s_read (g);
+            full |= s_apply_stream (g, reply->element[i]);
+    if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply) {
+        struct timeval tv = { 0, S_GATHER_MS * 1000 };
+        evtimer_add (g->retry, &tv);
+    }
+    else
+        s_read (g);
 }
 
 //  The first read of a bucket newly held: its groups made (if none are
