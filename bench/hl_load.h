@@ -68,4 +68,11 @@ double hl_load_percentile (const hl_load_result_t *result, double p);
 //  envelope into OUT; returns the packed length, or 0 if OUT is too small.
 size_t hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen);
 
+//  Waits until every bucket's outbox (hl:{NN}:out) at REDIS ("host:port")
+//  is empty, i.e. hotlined's groups applied and trimmed what the run
+//  appended, or WAIT_MS passed. Returns the entries left (-1: no Redis).
+//  A run's figures include the effects it caused; without this, one
+//  phase's backlog would be charged to the next.
+long long hl_load_outbox_settle (const char *redis, int wait_ms);
+
 #endif

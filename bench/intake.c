@@ -277,6 +277,14 @@ s_pollers_thread (void *arg)
     return NULL;
 }
 
+static double
+s_now_s (void)
+{
+    struct timespec ts;
+    clock_gettime (CLOCK_MONOTONIC, &ts);
+    return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
 //  CPU time (user + system, µs) of the processes a run uses: this one (its
 //  threads included) and the servers in PIDS (Redis, hotlined), read from
 //  /proc. On a shared machine throughput follows the share of the cores
@@ -408,7 +416,14 @@ main (int argc, char **argv)
         printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
                 "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
                 c99 / 1000, c999 / 1000);
+        //  The effects of the ceiling's steps (hotlined's outbox groups)
+        //  are the ceiling's: waited for and counted, not left for the
+        //  next run to pay.
+        double t0 = s_now_s ();
+        long long left = hl_load_outbox_settle (redis, 60000);
         s_cpu_read (&cpu1);
+        printf ("outbox after the ceiling: %lld entries left, %.0f ms waited\n", left,
+                (s_now_s () - t0) * 1000);
     }
     s_searches_t agents = { .endpoint = o.endpoint, .rate = searches };
     pthread_t agents_thread;
@@ -420,7 +435,11 @@ main (int argc, char **argv)
     hl_load_result_t r;
     s_cpu_read (&cpu2);
     int run = hl_load_run (&o, &r);
+    double t0 = s_now_s ();
+    long long left = hl_load_outbox_settle (redis, 60000);
     s_cpu_read (&cpu3);
+    printf ("outbox after hotlined's run: %lld entries left, %.0f ms waited\n", left,
+            (s_now_s () - t0) * 1000);
     if (pollers.rate > 0) {
         pollers.stop = 1;
         pthread_join (pollers_thread, NULL);

@@ -14,6 +14,7 @@
  *  bench/run-memory starts a private Redis with the deploy settings.
  */
 #include "hl_bucket.h"
+#include "hl_load.h"
 #include "hl_store.h"
 #include "hl_wire.h"
 
@@ -203,37 +204,6 @@ s_usage (redisContext *rc, const char *key)
     return v;
 }
 
-//  Entries still in the outboxes (every bucket's hl:{NN}:out).
-static long long
-s_outbox_entries (redisContext *rc)
-{
-    long long n = 0;
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
-        char key[HL_BUCKET_KEY_MAX];
-        hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);
-        redisReply *r = redisCommand (rc, "XLEN %s", key);
-        n += r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
-        freeReplyObject (r);
-    }
-    return n;
-}
-
-//  With hotlined running (--consumers), its outbox groups apply every step
-//  (the global lists) and trim what all have acknowledged: the figure is
-//  then the steady state, lists in, consumed entries out. Waits until the
-//  outboxes are empty, or WAIT_MS.
-static long long
-s_outbox_settle (redisContext *rc, int wait_ms)
-{
-    long long left = s_outbox_entries (rc);
-    for (int waited = 0; left > 0 && waited < wait_ms; waited += 100) {
-        struct timespec ts = { 0, 100 * 1000 * 1000 };
-        nanosleep (&ts, NULL);
-        left = s_outbox_entries (rc);
-    }
-    return left;
-}
-
 //  The ticket hash holds the history too (hotline.lua's history_add).
 static void
 s_breakdown (redisContext *rc, const char *ticket, const char *state)
@@ -340,7 +310,10 @@ main (int argc, char **argv)
         }
         event_base_dispatch (r.base);
     }
-    long long left = consumers ? s_outbox_settle (rc, 30000) : s_outbox_entries (rc);
+    //  With hotlined running (--consumers), its outbox groups apply every
+    //  step (the global lists) and trim what all have acknowledged: the
+    //  figure is then the steady state, lists in, consumed entries out.
+    long long left = hl_load_outbox_settle (redis, consumers ? 30000 : 0);
     long long after = s_used_memory (rc);
     printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
             "%ld steps failed\n", total, r.failed);
