@@ -2,7 +2,8 @@
  *  by hl_archrow reads back as the same view (state, unit, assisting
  *  units, complaint, caller opened with the key, deadlines, rating, the
  *  history in order); a number the archive lacks is "not there" without
- *  an error; a string that is no ticket number is refused. */
+ *  an error; a string that is no ticket number is refused. Lists by
+ *  caller (keyed hash), unit and state. */
 #include "hl_archread.h"
 #include "hl_archrow.h"
 #include "hl_proc.h"
@@ -157,8 +158,111 @@ test_read_back (void)
     hl_testpg_destroy (&pg);
 }
 
+typedef struct {
+    int answers;
+    char got[512];
+} s_list_ctx_t;
+
+static void
+s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *arg)
+{
+    s_list_ctx_t *ctx = arg;
+    ctx->answers++;
+    int used = snprintf (ctx->got, sizeof ctx->got, "%s", error ? error : "");
+    for (size_t i = 0; i < n && used >= 0 && (size_t) used < sizeof ctx->got; i++) {
+        const Hotline__TicketSummary *t = items[i];
+        used += snprintf (ctx->got + used, sizeof ctx->got - (size_t) used,
+                          "%s %lld %s %s %.*s %.*s %.*s %.*s|", t->ticket,
+                          (long long) t->created_ms, s_name (t->state),
+                          hl_wire_request_type_name (t->request_type), (int) t->category.len,
+                          t->category.data, (int) t->area.len, t->area.data, (int) t->unit.len,
+                          t->unit.data, (int) t->excerpt.len, t->excerpt.data);
+    }
+}
+
+static int
+s_listed (void *arg)
+{
+    return ((s_list_ctx_t *) arg)->answers > 0;
+}
+
+//  The list of INDEX/KEY in STATE, as text.
+static void
+s_list (struct event_base *base, hl_archive_t *archive, const char *index, const char *key,
+        const char *state, unsigned limit, s_list_ctx_t *ctx)
+{
+    *ctx = (s_list_ctx_t) { 0 };
+    HL_CHECK (hl_archread_list (archive, index, key, state, limit, s_on_list, ctx) == 0);
+    s_wait (base, s_listed, ctx);
+    HL_CHECK (ctx->answers == 1);
+}
+
+//  Archived tickets listed by caller (keyed hash), unit and state, newest
+//  first, as the summaries Redis's lists give; an unknown index refused.
+static void
+test_lists (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archread-list");
+    HL_CHECK (pg && hl_testpg_start (pg) == 0);
+    if (!pg)
+        return;
+    struct event_base *base = event_base_new ();
+    char err[256];
+    hl_archive_opts_t ao;
+    hl_archive_opts_default (&ao);
+    ao.dsn = hl_testpg_dsn (pg);
+    ao.password = hl_testpg_password (pg);
+    hl_archive_t *archive = hl_archive_new (base, &ao, err, sizeof err);
+    setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+            1);
+    hl_pii_t *pii = hl_pii_new ("", err, sizeof err);
+    HL_CHECK (archive && pii);
+    s_list_ctx_t ctx;
+    HL_CHECK (hl_archread_list (archive, "unit", "rsj", "", 10, s_on_list, &ctx) == -1);
+    s_wait (base, s_ready, archive);
+
+    //  Two tickets of the caller, a minute apart (the newer one open).
+    hl_testview_t tv;
+    hl_testview_closed (&tv);
+    Hotline__TicketView v = tv.view;
+    s_archive (pg, &v, pii);
+    v.ticket = "YJ202512040700043";
+    v.created_ms += 60000;
+    v.state = HOTLINE__STATE__STATE_DISPATCHED;
+    s_archive (pg, &v, pii);
+
+    char hash[HL_PII_INDEX_MAX];
+    hl_pii_index (pii, "13800138000", hash);
+    const char *both = "YJ202512040700043 1764806460000 dispatched complaint HB.03 441702 rsj "
+                       "路灯不亮|YJ202512040700042 1764806400000 closed complaint HB.03 441702 "
+                       "rsj 路灯不亮|";
+    s_list (base, archive, "caller", hash, "", 10, &ctx);
+    HL_CHECK_STR (ctx.got, both);
+    s_list (base, archive, "unit", "rsj", "", 10, &ctx);
+    HL_CHECK_STR (ctx.got, both);
+    s_list (base, archive, "caller", hash, "closed", 10, &ctx);
+    HL_CHECK_STR (ctx.got, strchr (both, '|') + 1);
+    s_list (base, archive, "state", "dispatched", "", 10, &ctx);
+    HL_CHECK (strncmp (ctx.got, both, (size_t) (strchr (both, '|') - both + 1)) == 0
+              && strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
+    s_list (base, archive, "unit", "rsj", "dispatched", 10, &ctx);
+    HL_CHECK (strncmp (ctx.got, both, (size_t) (strchr (both, '|') - both + 1)) == 0
+              && strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
+    s_list (base, archive, "caller", hash, "", 1, &ctx);
+    HL_CHECK (strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
+    //  The number itself finds nothing: only its keyed hash does.
+    s_list (base, archive, "caller", "13800138000", "", 10, &ctx);
+    HL_CHECK_STR (ctx.got, "");
+    HL_CHECK (hl_archread_list (archive, "area", "441702", "", 10, s_on_list, &ctx) == -1);
+
+    hl_pii_destroy (&pii);
+    hl_archive_destroy (&archive);
+    event_base_free (base);
+    hl_testpg_destroy (&pg);
+}
+
 static const hl_test_case_t s_cases[] = {
-    { "read_back", test_read_back }, { NULL, NULL }
+    { "read_back", test_read_back }, { "lists", test_lists }, { NULL, NULL }
 };
 
 int
