@@ -8,6 +8,7 @@
 #include "hl_test.h"
 #include "hl_testenv.h"
 #include "hl_testpg.h"
+#include "hl_proc.h"
 
 #include <hiredis/hiredis.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #define S_PHONE "13600000001"
+#define S_TOKEN "test-supervisor-token-0123456789"
 
 //  Waits up to MS for SQL's value to be WANT.
 static int
@@ -92,11 +94,14 @@ s_forget (hl_testenv_t *env, const char *ticket)
     freeReplyObject (r);
 }
 
+//  Redis, then hotlined with PG as its archive and its dashboard on HTTP.
 static int
-s_daemon (hl_testenv_t *env, hl_testpg_t *pg)
+s_daemon (hl_testenv_t *env, hl_testpg_t *pg, const char *http)
 {
+    setenv ("HOTLINE_HTTP_TOKEN", S_TOKEN, 1);
     const char *args[] = { "--archive-dsn", hl_testpg_dsn (pg), "--archive-password-file",
-                           hl_testpg_password_file (pg), "--archive-timeout-ms", "500", NULL };
+                           hl_testpg_password_file (pg), "--archive-timeout-ms", "500",
+                           "--http-endpoint", http, NULL };
     return hl_testenv_redis_start (env) == 0 && hl_testenv_daemon_start (env, args) == 0 ? 0 : -1;
 }
 
@@ -109,7 +114,10 @@ test_list_read_through (void)
     hl_testpg_t *pg = hl_testpg_new ("archreads-list");
     hl_testenv_t *env = hl_testenv_new ("archreads-list");
     setenv ("HOTLINE_PII_KEY", "8f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0", 1);
-    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
+    int port = hl_proc_free_port ();
+    char http[64], path[160];
+    snprintf (http, sizeof http, "127.0.0.1:%d", port);
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg, http) == 0);
     char t[4][48];
     HL_CHECK (s_submit (env, S_PHONE, "一号：建议增加10路公交晚班车", t[0]));
     HL_CHECK (s_submit (env, S_PHONE, "二号：东风路口红绿灯时间太短", t[1]));
@@ -150,7 +158,9 @@ test_list_read_through (void)
     }
     HL_CHECK (!s_client_said (env, "archive_unavailable"));
 
-    //  By unit: the lead unit the dispatch gave them, the same way.
+    //  By unit: the lead unit the dispatch gave them, the same way; and on
+    //  the dashboard, the list and an archived ticket with its history
+    //  (the caller masked, as for any staff).
     char *unit = hl_testpg_value (pg, "SELECT min(unit) FROM tickets");
     HL_CHECK (unit && *unit);
     const char *by_unit[] = { "list", "--unit", unit ? unit : "-", NULL };
@@ -158,7 +168,25 @@ test_list_read_through (void)
     HL_CHECK (listed && strstr (listed, t[0]) && strstr (listed, t[1]) && strstr (listed, t[2])
               && strstr (listed, t[3]));
     free (listed);
+    int status = 0;
+    snprintf (path, sizeof path, "/api/tickets?unit=%s&limit=3", unit ? unit : "-");
+    char *body = hl_testenv_http_get (port, path, S_TOKEN, &status);
+    HL_CHECK (status == 200 && body && strstr (body, "{\"archive_unavailable\":false,")
+              && strstr (body, t[3]) && strstr (body, t[2]) && strstr (body, t[1])
+              && !strstr (body, t[0]) && strstr (body, t[2]) < strstr (body, t[1]));
+    free (body);
     free (unit);
+    snprintf (path, sizeof path, "/api/ticket?number=%s", t[0]);
+    body = hl_testenv_http_get (port, path, S_TOKEN, &status);
+    HL_CHECK (status == 200 && body && strstr (body, "一号：建议增加10路公交晚班车")
+              && strstr (body, "\"history\"") && !strstr (body, S_PHONE));
+    free (body);
+    body = hl_testenv_http_get (port, "/api/ticket?number=YJ202001010700001", S_TOKEN, &status);
+    HL_CHECK (status == 404 && body && strstr (body, "not_found"));
+    free (body);
+    body = hl_testenv_http_get (port, "/api/tickets?state=nonsense", S_TOKEN, &status);
+    HL_CHECK (status == 400 && body && strstr (body, "bad_value"));
+    free (body);
 
     //  PostgreSQL gone: Redis's part, flagged, not an error.
     hl_testpg_stop (pg);
@@ -171,6 +199,10 @@ test_list_read_through (void)
     HL_CHECK (s_client_said (env, "archive_unavailable"));
     HL_CHECK (part && strstr (part, t[3]) && !strstr (part, t[1]) && !strstr (part, t[0]));
     free (part);
+    body = hl_testenv_http_get (port, "/api/tickets?state=dispatched", S_TOKEN, &status);
+    HL_CHECK (status == 200 && body && strstr (body, "{\"archive_unavailable\":true,")
+              && strstr (body, t[3]) && !strstr (body, t[1]));
+    free (body);
     hl_testenv_destroy (&env);
     hl_testpg_destroy (&pg);
     unsetenv ("HOTLINE_PII_KEY");
