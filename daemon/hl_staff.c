@@ -280,22 +280,6 @@ s_on_web_visit_view (const Hotline__TicketView *view, const char *error, void *a
     free (w);
 }
 
-//  Copy T through its wire form, to keep it past the request.
-static Hotline__Transition *
-s_transition_copy (const Hotline__Transition *t)
-{
-    size_t len = hotline__transition__get_packed_size (t);
-    uint8_t *buf = malloc (len ? len : 1);
-    if (!buf)
-        abort ();
-    hotline__transition__pack (t, buf);
-    Hotline__Transition *copy = hotline__transition__unpack (NULL, len, buf);
-    free (buf);
-    if (!copy)
-        abort ();
-    return copy;
-}
-
 static void
 s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition *t)
 {
@@ -312,7 +296,7 @@ s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition
     if (!w)
         abort ();
     w->peer = pending;
-    w->t = s_transition_copy (t);
+    w->t = hl_wire_copy (&t->base);
     w->t->has_via = 1;
     w->t->via = HOTLINE__VIA__VIA_WEB;
     w->t->has_actor = 0;

@@ -253,22 +253,6 @@ s_list_free (s_list_t *l)
     free (l);
 }
 
-//  A copy of T that outlives the reply it came in (through its wire form).
-static Hotline__TicketSummary *
-s_summary_copy (const Hotline__TicketSummary *t)
-{
-    size_t len = hotline__ticket_summary__get_packed_size (t);
-    uint8_t *buf = malloc (len ? len : 1);
-    if (!buf)
-        abort ();
-    hotline__ticket_summary__pack (t, buf);
-    Hotline__TicketSummary *copy = hotline__ticket_summary__unpack (NULL, len, buf);
-    free (buf);
-    if (!copy)
-        abort ();
-    return copy;
-}
-
 static int
 s_newest_first (const void *a, const void *b)
 {
@@ -322,7 +306,7 @@ s_on_live_list (Hotline__TicketSummary **items, size_t n, const char *error, voi
     if (!l->live)
         abort ();
     for (l->n_live = 0; l->n_live < n; l->n_live++)
-        l->live[l->n_live] = s_summary_copy (items[l->n_live]);
+        l->live[l->n_live] = hl_wire_copy (&items[l->n_live]->base);
     if (hl_archread_list (self->archive, l->index, l->key, l->state, l->limit,
                           s_on_archived_list, l) != 0)
         s_on_archived_list (NULL, 0, "the archive is unreachable", l);

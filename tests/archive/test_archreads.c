@@ -19,22 +19,6 @@
 #define S_PHONE "13600000001"
 #define S_TOKEN "test-supervisor-token-0123456789"
 
-//  Waits up to MS for SQL's value to be WANT.
-static int
-s_wait_value (hl_testpg_t *pg, const char *sql, const char *want, int ms)
-{
-    long long t0 = hl_testenv_now_ms ();
-    do {
-        char *got = hl_testpg_value (pg, sql);
-        int ok = got && strcmp (got, want) == 0;
-        free (got);
-        if (ok)
-            return 1;
-        usleep (100 * 1000);
-    } while (hl_testenv_now_ms () - t0 < ms);
-    return 0;
-}
-
 //  A ticket of S_PHONE (or of another caller) with CONTENT; its number
 //  into TICKET.
 static int
@@ -123,7 +107,7 @@ test_list_read_through (void)
     HL_CHECK (s_submit (env, S_PHONE, "二号：东风路口红绿灯时间太短", t[1]));
     HL_CHECK (s_submit (env, "13700000002", "三号：另一位市民的建议", t[2]));
     HL_CHECK (s_submit (env, S_PHONE, "四号：公交站台缺少遮雨棚", t[3]));
-    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t.version = "
+    HL_CHECK (hl_testpg_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t.version = "
                                 "(SELECT count(*) FROM history h WHERE h.number = t.number)",
                             "4", 20000));
     HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);

@@ -98,24 +98,53 @@ s_answered (void *arg)
     return ((s_ctx_t *) arg)->answers > 0;
 }
 
-static void
-test_read_back (void)
+//  A private PostgreSQL, the archive's link to it on a loop, and a store key.
+typedef struct {
+    hl_testpg_t *pg;
+    struct event_base *base;
+    hl_archive_t *archive;
+    hl_pii_t *pii;
+} s_env_t;
+
+static int
+s_env_new (s_env_t *e, const char *name)
 {
-    hl_testpg_t *pg = hl_testpg_new ("archread");
-    HL_CHECK (pg && hl_testpg_start (pg) == 0);
-    if (!pg)
-        return;
-    struct event_base *base = event_base_new ();
+    *e = (s_env_t) { hl_testpg_new (name), event_base_new (), NULL, NULL };
+    HL_CHECK (e->pg && hl_testpg_start (e->pg) == 0);
+    if (!e->pg)
+        return -1;
     char err[256];
     hl_archive_opts_t ao;
     hl_archive_opts_default (&ao);
-    ao.dsn = hl_testpg_dsn (pg);
-    ao.password = hl_testpg_password (pg);
-    hl_archive_t *archive = hl_archive_new (base, &ao, err, sizeof err);
+    ao.dsn = hl_testpg_dsn (e->pg);
+    ao.password = hl_testpg_password (e->pg);
+    e->archive = hl_archive_new (e->base, &ao, err, sizeof err);
     setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
             1);
-    hl_pii_t *pii = hl_pii_new ("", err, sizeof err);
-    HL_CHECK (archive && pii);
+    e->pii = hl_pii_new ("", err, sizeof err);
+    HL_CHECK (e->archive && e->pii);
+    return 0;
+}
+
+static void
+s_env_destroy (s_env_t *e)
+{
+    hl_pii_destroy (&e->pii);
+    hl_archive_destroy (&e->archive);
+    event_base_free (e->base);
+    hl_testpg_destroy (&e->pg);
+}
+
+static void
+test_read_back (void)
+{
+    s_env_t e;
+    if (s_env_new (&e, "archread") != 0)
+        return;
+    struct event_base *base = e.base;
+    hl_testpg_t *pg = e.pg;
+    hl_archive_t *archive = e.archive;
+    hl_pii_t *pii = e.pii;
     s_ctx_t ctx = { 0 };
     HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == -1);
     s_wait (base, s_ready, archive);
@@ -152,10 +181,7 @@ test_read_back (void)
     HL_CHECK (hl_archread_ticket (archive, pii, "YJ20251399", s_on_view, &ctx) == -1);
     HL_CHECK (hl_archread_ticket (archive, pii, "hello", s_on_view, &ctx) == -1);
 
-    hl_pii_destroy (&pii);
-    hl_archive_destroy (&archive);
-    event_base_free (base);
-    hl_testpg_destroy (&pg);
+    s_env_destroy (&e);
 }
 
 typedef struct {
@@ -202,21 +228,13 @@ s_list (struct event_base *base, hl_archive_t *archive, const char *index, const
 static void
 test_lists (void)
 {
-    hl_testpg_t *pg = hl_testpg_new ("archread-list");
-    HL_CHECK (pg && hl_testpg_start (pg) == 0);
-    if (!pg)
+    s_env_t e;
+    if (s_env_new (&e, "archread-list") != 0)
         return;
-    struct event_base *base = event_base_new ();
-    char err[256];
-    hl_archive_opts_t ao;
-    hl_archive_opts_default (&ao);
-    ao.dsn = hl_testpg_dsn (pg);
-    ao.password = hl_testpg_password (pg);
-    hl_archive_t *archive = hl_archive_new (base, &ao, err, sizeof err);
-    setenv ("HOTLINE_PII_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-            1);
-    hl_pii_t *pii = hl_pii_new ("", err, sizeof err);
-    HL_CHECK (archive && pii);
+    struct event_base *base = e.base;
+    hl_testpg_t *pg = e.pg;
+    hl_archive_t *archive = e.archive;
+    hl_pii_t *pii = e.pii;
     s_list_ctx_t ctx;
     HL_CHECK (hl_archread_list (archive, "unit", "rsj", "", 10, s_on_list, &ctx) == -1);
     s_wait (base, s_ready, archive);
@@ -255,10 +273,7 @@ test_lists (void)
     HL_CHECK_STR (ctx.got, "");
     HL_CHECK (hl_archread_list (archive, "area", "441702", "", 10, s_on_list, &ctx) == -1);
 
-    hl_pii_destroy (&pii);
-    hl_archive_destroy (&archive);
-    event_base_free (base);
-    hl_testpg_destroy (&pg);
+    s_env_destroy (&e);
 }
 
 static const hl_test_case_t s_cases[] = {
