@@ -11,6 +11,8 @@
 #include "hl_proc.h"
 
 #include <hiredis/hiredis.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,11 +194,82 @@ test_list_read_through (void)
     unsetenv ("HOTLINE_PII_KEY");
 }
 
+//  hotline-open311 on a free port in front of ENV's hotlined; its pid.
+static pid_t
+s_gateway (hl_testenv_t *env, int *port)
+{
+    char keys[300];
+    snprintf (keys, sizeof keys, "%s/open311-keys", hl_testenv_dir (env));
+    FILE *f = fopen (keys, "w");
+    HL_CHECK (f && fprintf (f, "city-app 0123456789abcdef0123 app 6000 200\n") > 0);
+    if (f)
+        fclose (f);
+    chmod (keys, 0600);
+    const char *argv[] = { getenv ("HL_OPEN311"), "--listen", "127.0.0.1:@PORT0@",
+                           "--endpoint", hl_testenv_endpoint (env), "--services",
+                           getenv ("HL_OPEN311_CONF"), "--codes", getenv ("HL_CODES"),
+                           "--dispatch", getenv ("HL_DISPATCH"), "--keys", keys, NULL };
+    int ports[HL_PROC_PORTS] = { 0 };
+    char log[300];
+    snprintf (log, sizeof log, "%s/open311.log", hl_testenv_dir (env));
+    hl_proc_opts_t opts = { .log = log };
+    pid_t pid = argv[0] && argv[6] ? hl_proc_start (argv, ports, &opts) : -1;
+    *port = ports[0];
+    return pid;
+}
+
+//  Open311: a request that left Redis is listed by status (and date) and
+//  read by its id, as before.
+static void
+test_open311_read_through (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archreads-o311");
+    hl_testenv_t *env = hl_testenv_new ("archreads-o311");
+    int http = hl_proc_free_port (), port = 0;
+    char endpoint[64], path[160];
+    snprintf (endpoint, sizeof endpoint, "127.0.0.1:%d", http);
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg, endpoint) == 0);
+    char t[2][48];
+    const char *road[] = { "submit", "--channel", "web", "--type", "求助", "--category", "JT.03",
+                           "--area", "441702", "--phone", S_PHONE, "--content", NULL, NULL };
+    const char *texts[] = { "东风路井盖缺失", "人民路路面坑洼" };
+    for (int i = 0; i < 2; i++) {
+        road[12] = texts[i];
+        char *out = s_run (env, road);
+        HL_CHECK (out && strncmp (out, "YJ", 2) == 0);
+        snprintf (t[i], sizeof t[i], "%.*s", out ? (int) strcspn (out, " \n") : 0, out ? out : "");
+        free (out);
+    }
+    HL_CHECK (hl_testpg_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t.version = "
+                                        "(SELECT count(*) FROM history h WHERE h.number = t.number)",
+                                    "2", 20000));
+    HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);
+    s_forget (env, t[0]);
+    pid_t gw = s_gateway (env, &port);
+    HL_CHECK (gw > 0);
+    int status = 0;
+    char *body = hl_testenv_http_get (port, "/open311/v2/requests.json?status=open", NULL,
+                                      &status);
+    HL_CHECK (status == 200 && body && strstr (body, t[0]) && strstr (body, t[1])
+              && strstr (body, t[1]) < strstr (body, t[0]) && strstr (body, "东风路井盖缺失"));
+    free (body);
+    snprintf (path, sizeof path, "/open311/v2/requests/%s.json", t[0]);
+    body = hl_testenv_http_get (port, path, NULL, &status);
+    HL_CHECK (status == 200 && body && strstr (body, t[0]) && strstr (body, "东风路井盖缺失")
+              && strstr (body, "\"status\":\"open\""));
+    free (body);
+    if (gw > 0)
+        hl_proc_stop (gw, SIGTERM);
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
 int
 main (int argc, char **argv)
 {
     hl_test_case_t cases[] = {
         { "list_read_through", test_list_read_through },
+        { "open311_read_through", test_open311_read_through },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);
