@@ -141,22 +141,18 @@ test_read_back (void)
     s_env_t e;
     if (s_env_new (&e, "archread") != 0)
         return;
-    struct event_base *base = e.base;
-    hl_testpg_t *pg = e.pg;
-    hl_archive_t *archive = e.archive;
-    hl_pii_t *pii = e.pii;
     s_ctx_t ctx = { 0 };
-    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == -1);
-    s_wait (base, s_ready, archive);
-    HL_CHECK (hl_archive_ready (archive));
+    HL_CHECK (hl_archread_ticket (e.archive, e.pii, "YJ202512040700042", s_on_view, &ctx) == -1);
+    s_wait (e.base, s_ready, e.archive);
+    HL_CHECK (hl_archive_ready (e.archive));
 
     hl_testview_t tv;
     hl_testview_closed (&tv);
     Hotline__TicketView v = tv.view;
-    s_archive (pg, &v, pii);
+    s_archive (e.pg, &v, e.pii);
 
-    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700042", s_on_view, &ctx) == 0);
-    s_wait (base, s_answered, &ctx);
+    HL_CHECK (hl_archread_ticket (e.archive, e.pii, "YJ202512040700042", s_on_view, &ctx) == 0);
+    s_wait (e.base, s_answered, &ctx);
     HL_CHECK (ctx.found);
     const char *want =
         "YJ202512040700042 1764806400000 closed rsj/2:zjj complaint HB.03 441702 路灯不亮 "
@@ -175,11 +171,11 @@ test_read_back (void)
 
     //  Not archived: no view, no error. No ticket number: refused.
     ctx = (s_ctx_t) { 0 };
-    HL_CHECK (hl_archread_ticket (archive, pii, "YJ202512040700043", s_on_view, &ctx) == 0);
-    s_wait (base, s_answered, &ctx);
+    HL_CHECK (hl_archread_ticket (e.archive, e.pii, "YJ202512040700043", s_on_view, &ctx) == 0);
+    s_wait (e.base, s_answered, &ctx);
     HL_CHECK (!ctx.found && strcmp (ctx.got, "none") == 0);
-    HL_CHECK (hl_archread_ticket (archive, pii, "YJ20251399", s_on_view, &ctx) == -1);
-    HL_CHECK (hl_archread_ticket (archive, pii, "hello", s_on_view, &ctx) == -1);
+    HL_CHECK (hl_archread_ticket (e.archive, e.pii, "YJ20251399", s_on_view, &ctx) == -1);
+    HL_CHECK (hl_archread_ticket (e.archive, e.pii, "hello", s_on_view, &ctx) == -1);
 
     s_env_destroy (&e);
 }
@@ -231,47 +227,43 @@ test_lists (void)
     s_env_t e;
     if (s_env_new (&e, "archread-list") != 0)
         return;
-    struct event_base *base = e.base;
-    hl_testpg_t *pg = e.pg;
-    hl_archive_t *archive = e.archive;
-    hl_pii_t *pii = e.pii;
     s_list_ctx_t ctx;
-    HL_CHECK (hl_archread_list (archive, "unit", "rsj", "", 10, s_on_list, &ctx) == -1);
-    s_wait (base, s_ready, archive);
+    HL_CHECK (hl_archread_list (e.archive, "unit", "rsj", "", 10, s_on_list, &ctx) == -1);
+    s_wait (e.base, s_ready, e.archive);
 
     //  Two tickets of the caller, a minute apart (the newer one open).
     hl_testview_t tv;
     hl_testview_closed (&tv);
     Hotline__TicketView v = tv.view;
-    s_archive (pg, &v, pii);
+    s_archive (e.pg, &v, e.pii);
     v.ticket = "YJ202512040700043";
     v.created_ms += 60000;
     v.state = HOTLINE__STATE__STATE_DISPATCHED;
-    s_archive (pg, &v, pii);
+    s_archive (e.pg, &v, e.pii);
 
     char hash[HL_PII_INDEX_MAX];
-    hl_pii_index (pii, "13800138000", hash);
+    hl_pii_index (e.pii, "13800138000", hash);
     const char *both = "YJ202512040700043 1764806460000 dispatched complaint HB.03 441702 rsj "
                        "路灯不亮|YJ202512040700042 1764806400000 closed complaint HB.03 441702 "
                        "rsj 路灯不亮|";
-    s_list (base, archive, "caller", hash, "", 10, &ctx);
+    s_list (e.base, e.archive, "caller", hash, "", 10, &ctx);
     HL_CHECK_STR (ctx.got, both);
-    s_list (base, archive, "unit", "rsj", "", 10, &ctx);
+    s_list (e.base, e.archive, "unit", "rsj", "", 10, &ctx);
     HL_CHECK_STR (ctx.got, both);
-    s_list (base, archive, "caller", hash, "closed", 10, &ctx);
+    s_list (e.base, e.archive, "caller", hash, "closed", 10, &ctx);
     HL_CHECK_STR (ctx.got, strchr (both, '|') + 1);
-    s_list (base, archive, "state", "dispatched", "", 10, &ctx);
+    s_list (e.base, e.archive, "state", "dispatched", "", 10, &ctx);
     HL_CHECK (strncmp (ctx.got, both, (size_t) (strchr (both, '|') - both + 1)) == 0
               && strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
-    s_list (base, archive, "unit", "rsj", "dispatched", 10, &ctx);
+    s_list (e.base, e.archive, "unit", "rsj", "dispatched", 10, &ctx);
     HL_CHECK (strncmp (ctx.got, both, (size_t) (strchr (both, '|') - both + 1)) == 0
               && strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
-    s_list (base, archive, "caller", hash, "", 1, &ctx);
+    s_list (e.base, e.archive, "caller", hash, "", 1, &ctx);
     HL_CHECK (strlen (ctx.got) == (size_t) (strchr (both, '|') - both + 1));
     //  The number itself finds nothing: only its keyed hash does.
-    s_list (base, archive, "caller", "13800138000", "", 10, &ctx);
+    s_list (e.base, e.archive, "caller", "13800138000", "", 10, &ctx);
     HL_CHECK_STR (ctx.got, "");
-    HL_CHECK (hl_archread_list (archive, "area", "441702", "", 10, s_on_list, &ctx) == -1);
+    HL_CHECK (hl_archread_list (e.archive, "area", "441702", "", 10, s_on_list, &ctx) == -1);
 
     s_env_destroy (&e);
 }
