@@ -606,6 +606,9 @@ s_print_list (const s_opts_t *o, const Hotline__Envelope *r)
         hl_buf_puts (&b, "]\n");
     fputs (b.data ? b.data : "", stdout);
     hl_buf_free (&b);
+    if (l->has_archive_unavailable && l->archive_unavailable)
+        fputs ("hotline: archive_unavailable: the archive (PostgreSQL) could not be read; "
+               "archived tickets are not listed\n", stderr);
 }
 
 static int

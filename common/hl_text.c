@@ -84,3 +84,14 @@ hl_text_is_code (const void *data, size_t len, size_t len_max)
     }
     return 1;
 }
+
+size_t
+hl_text_prefix (const char *s, size_t len, size_t max)
+{
+    if (len <= max)
+        return len;
+    size_t n = max;
+    while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
+        n--;
+    return n;
+}

@@ -34,4 +34,9 @@ size_t hl_text_decode (const void *data, size_t len, uint32_t *cp);
 //  and '.', 1..len_max bytes.
 int hl_text_is_code (const void *data, size_t len, size_t len_max);
 
+//  The length of the longest prefix of S[0..len) of at most MAX bytes that
+//  ends at a character boundary, so an excerpt never shows half a Chinese
+//  character.
+size_t hl_text_prefix (const char *s, size_t len, size_t max);
+
 #endif

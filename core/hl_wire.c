@@ -173,6 +173,21 @@ hl_wire_strdup (ProtobufCBinaryData data)
     return s;
 }
 
+void *
+hl_wire_copy (const ProtobufCMessage *m)
+{
+    size_t len = protobuf_c_message_get_packed_size (m);
+    uint8_t *buf = malloc (len ? len : 1);
+    if (!buf)
+        abort ();
+    protobuf_c_message_pack (m, buf);
+    ProtobufCMessage *copy = protobuf_c_message_unpack (m->descriptor, NULL, len, buf);
+    free (buf);
+    if (!copy)
+        abort ();
+    return copy;
+}
+
 const char *
 hl_wire_action_name (int value)
 {

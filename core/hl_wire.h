@@ -79,4 +79,9 @@ ProtobufCBinaryData hl_wire_bytes (const char *str);
 //  Copy a `bytes` field into a NUL-terminated heap string.
 char *hl_wire_strdup (ProtobufCBinaryData data);
 
+//  A copy of message M that outlives the buffer it was unpacked from
+//  (through its wire form); free it with protobuf_c_message_free_unpacked
+//  or the message's own free_unpacked.
+void *hl_wire_copy (const ProtobufCMessage *m);
+
 #endif

@@ -1,5 +1,6 @@
 /*  hl_archread: a ticket read back from the archive. See hl_archread.h. */
 #include "hl_archread.h"
+#include "hl_text.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -248,6 +249,107 @@ hl_archread_ticket (hl_archive_t *archive, const hl_pii_t *pii, const char *tick
     const char *params[] = { rd->ticket, rd->day };
     if (hl_pg_query (hl_archive_pg (archive), s_ticket_sql, 2, params, s_on_ticket, rd) != 0) {
         free (rd);
+        return -1;
+    }
+    return 0;
+}
+
+//  ---------------------------------------------------------------------
+//  Lists: the archived tickets of a caller, a unit or a state.
+
+//  An excerpt is cut to HL_STORE_EXCERPT_MAX bytes; no more characters
+//  than that are needed to fill it.
+#define S_EXCERPT_CHARS "180"
+
+//  One statement per index, each served by its (column, created_at) index;
+//  $1 the key, $2 a state or '', $3 the limit.
+#define S_LIST_SQL(where) \
+    "SELECT number, " S_MS ("created_at") ", state, type, category, area, unit, " \
+    "left(content, " S_EXCERPT_CHARS ") FROM tickets WHERE " where \
+    " AND ($2 = '' OR state = $2) ORDER BY created_at DESC, number DESC LIMIT $3::int"
+
+static const struct {
+    const char *index;
+    const char *sql;
+} s_lists[] = {
+    { "caller", S_LIST_SQL ("caller_hash = convert_to($1, 'UTF8')") },
+    { "unit", S_LIST_SQL ("unit = $1") },
+    { "state", S_LIST_SQL ("state = $1") },
+};
+
+//  The columns of S_LIST_SQL, in order.
+enum { L_NUMBER, L_CREATED, L_STATE, L_TYPE, L_CATEGORY, L_AREA, L_UNIT, L_EXCERPT };
+
+typedef struct {
+    hl_store_list_fn *fn;
+    void *arg;
+} s_list_t;
+
+//  Row I of R as a summary (its strings point into R).
+static void
+s_summary (const PGresult *r, int i, Hotline__TicketSummary *out)
+{
+    hotline__ticket_summary__init (out);
+    out->ticket = PQgetvalue (r, i, L_NUMBER);
+    out->has_state = (out->state = hl_wire_state_parse (PQgetvalue (r, i, L_STATE))) != 0;
+    out->has_created_ms = 1;
+    out->created_ms = (uint64_t) s_int (r, i, L_CREATED);
+    out->has_request_type
+        = (out->request_type = hl_wire_request_type_parse (PQgetvalue (r, i, L_TYPE))) != 0;
+    out->has_category = out->has_area = out->has_excerpt = 1;
+    out->category = s_bytes (r, i, L_CATEGORY);
+    out->area = s_bytes (r, i, L_AREA);
+    out->has_unit = PQgetlength (r, i, L_UNIT) > 0;
+    out->unit = s_bytes (r, i, L_UNIT);
+    out->excerpt = s_bytes (r, i, L_EXCERPT);
+    out->excerpt.len = hl_text_prefix ((const char *) out->excerpt.data, out->excerpt.len,
+                                       HL_STORE_EXCERPT_MAX);
+}
+
+static void
+s_on_list (hl_pg_t *pg, const PGresult *result, const char *err, void *arg)
+{
+    (void) pg;
+    s_list_t *l = arg;
+    if (err)
+        l->fn (NULL, 0, err, l->arg);
+    else {
+        size_t n = (size_t) PQntuples (result);
+        Hotline__TicketSummary *items = calloc (n + 1, sizeof *items);
+        Hotline__TicketSummary **ptrs = calloc (n + 1, sizeof *ptrs);
+        if (!items || !ptrs)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            s_summary (result, (int) i, &items[i]);
+            ptrs[i] = &items[i];
+        }
+        l->fn (ptrs, n, NULL, l->arg);
+        free (ptrs);
+        free (items);
+    }
+    free (l);
+}
+
+int
+hl_archread_list (hl_archive_t *archive, const char *index, const char *key, const char *state,
+                  unsigned limit, hl_store_list_fn *fn, void *arg)
+{
+    assert (archive && index && key && state && fn);
+    const char *sql = NULL;
+    for (size_t i = 0; i < sizeof s_lists / sizeof s_lists[0]; i++)
+        if (strcmp (s_lists[i].index, index) == 0)
+            sql = s_lists[i].sql;
+    if (!sql || !hl_archive_ready (archive))
+        return -1;
+    s_list_t *l = calloc (1, sizeof *l);
+    if (!l)
+        abort ();
+    *l = (s_list_t) { .fn = fn, .arg = arg };
+    char n[16];
+    snprintf (n, sizeof n, "%u", limit);
+    const char *params[] = { key, state, n };
+    if (hl_pg_query (hl_archive_pg (archive), sql, 3, params, s_on_list, l) != 0) {
+        free (l);
         return -1;
     }
     return 0;

@@ -24,4 +24,14 @@
 int hl_archread_ticket (hl_archive_t *archive, const hl_pii_t *pii, const char *ticket,
                         hl_store_view_fn *fn, void *arg);
 
+//  The newest LIMIT archived tickets of a list, newest first: INDEX
+//  "caller" (KEY the caller's keyed hash, hl_pii_index, as Redis's caller
+//  index names it: never the number), "unit" (KEY a unit code) or "state"
+//  (KEY a state name); STATE ("" = any) keeps only tickets in that state.
+//  FN gets them as the same summaries hl_store_ticket_list gives, or an
+//  ERROR. 0, then FN fires exactly once; -1 if the archive is not ready or
+//  INDEX is none of the three (FN never fires).
+int hl_archread_list (hl_archive_t *archive, const char *index, const char *key,
+                      const char *state, unsigned limit, hl_store_list_fn *fn, void *arg);
+
 #endif

@@ -1,6 +1,7 @@
 /*  hl_http: the supervisor dashboard server. See hl_http.h. */
 #include "hl_http.h"
 #include "hl_dashreport.h"
+#include "hl_dashticket.h"
 #include "hl_store_dash.h"
 #include "hl_httpd.h"
 #include "hl_lifecycle.h"
@@ -803,6 +804,12 @@ s_on_request (hl_httpd_req_t *req, void *arg)
     else
     if (strcmp (path, "/api/report") == 0)
         hl_dashreport_serve (self->parts.archive, req, self->parts.tz_offset_min);
+    else
+    if (strcmp (path, "/api/ticket") == 0 && self->parts.tickets)
+        hl_dashticket_show (self->parts.tickets, req);
+    else
+    if (strcmp (path, "/api/tickets") == 0 && self->parts.tickets)
+        hl_dashticket_list (self->parts.tickets, req, (unsigned) s_limit (req, 50, 500));
     else
     if (strcmp (path, "/events") == 0)
         s_stream (self, req);

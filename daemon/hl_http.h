@@ -20,6 +20,7 @@
 #include "hl_feed.h"
 #include "hl_metrics.h"
 #include "hl_store.h"
+#include "hl_tickets.h"
 
 #include <event2/event.h>
 
@@ -34,6 +35,7 @@ typedef struct {
     const hl_catalogue_t *catalogue;
     hl_archive_t *archive;       //  the reports of past periods (NULL: none)
     int tz_offset_min;           //  the center's local time, for their days
+    hl_tickets_t *tickets;       //  the ticket view and lists, archive included
 } hl_http_parts_t;
 
 //  Listen on CFG's http_endpoint ("" = no dashboard: returns NULL and an

@@ -280,22 +280,6 @@ s_on_web_visit_view (const Hotline__TicketView *view, const char *error, void *a
     free (w);
 }
 
-//  Copy T through its wire form, to keep it past the request.
-static Hotline__Transition *
-s_transition_copy (const Hotline__Transition *t)
-{
-    size_t len = hotline__transition__get_packed_size (t);
-    uint8_t *buf = malloc (len ? len : 1);
-    if (!buf)
-        abort ();
-    hotline__transition__pack (t, buf);
-    Hotline__Transition *copy = hotline__transition__unpack (NULL, len, buf);
-    free (buf);
-    if (!copy)
-        abort ();
-    return copy;
-}
-
 static void
 s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition *t)
 {
@@ -312,7 +296,7 @@ s_handle_web_visit (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transition
     if (!w)
         abort ();
     w->peer = pending;
-    w->t = s_transition_copy (t);
+    w->t = hl_wire_copy (&t->base);
     w->t->has_via = 1;
     w->t->via = HOTLINE__VIA__VIA_WEB;
     w->t->has_actor = 0;
@@ -374,7 +358,8 @@ s_handle_transition (hl_staff_t *self, hl_peer_t *peer, const Hotline__Transitio
 }
 
 static void
-s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *arg)
+s_on_list (Hotline__TicketSummary **items, size_t n, int archive_unavailable, const char *error,
+           void *arg)
 {
     hl_peer_t *peer = arg;
     hl_staff_t *self = peer->owner;
@@ -385,6 +370,8 @@ s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *ar
         Hotline__TicketList list = HOTLINE__TICKET_LIST__INIT;
         list.n_tickets = n;
         list.tickets = items;
+        list.has_archive_unavailable = archive_unavailable;
+        list.archive_unavailable = archive_unavailable;
         env.body_case = HOTLINE__ENVELOPE__BODY_TICKET_LIST;
         env.ticket_list = &list;
         hl_reply_send (self->reply, peer, &env);
@@ -392,7 +379,8 @@ s_on_list (Hotline__TicketSummary **items, size_t n, const char *error, void *ar
     hl_reply_done (self->reply, peer, HL_REPLY_QUERY);
 }
 
-//  Lists by caller (an agent's "previous tickets"), by unit or by state.
+//  Lists by caller (an agent's "previous tickets"), by unit or by state,
+//  archived tickets included (hl_tickets_list).
 static void
 s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketListQuery *q)
 {
@@ -437,7 +425,7 @@ s_handle_list (hl_staff_t *self, const hl_peer_t *peer, const Hotline__TicketLis
     if (!hl_reply_admit (self->reply, peer, HL_REPLY_QUERY))
         return;
     hl_peer_t *pending = hl_peer_copy (peer);
-    if (hl_store_ticket_list (self->store, index, key, state, limit, s_on_list, pending) != 0) {
+    if (hl_tickets_list (self->tickets, index, key, state, limit, s_on_list, pending) != 0) {
         free (pending);
         hl_reply_store_unreachable (self->reply, peer);
         return;

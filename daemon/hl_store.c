@@ -6,6 +6,7 @@
 #include "hl_layout.h"
 #include "hl_log.h"
 #include "hl_seqguard.h"
+#include "hl_text.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -1573,19 +1574,6 @@ hl_store_transition (hl_store_t *self, const Hotline__Transition *t, const char 
 //  --------------------------------------------------------------------
 //  Lists.
 
-//  Cuts an excerpt of at most MAX bytes at a character boundary, so a
-//  list never shows half a Chinese character.
-static size_t
-s_utf8_prefix (const char *s, size_t len, size_t max)
-{
-    if (len <= max)
-        return len;
-    size_t n = max;
-    while (n > 0 && ((unsigned char) s[n] & 0xC0) == 0x80)
-        n--;
-    return n;
-}
-
 static void
 s_summary (Hotline__TicketSummary *out, char *ticket, const redisReply *r)
 {
@@ -1610,7 +1598,8 @@ s_summary (Hotline__TicketSummary *out, char *ticket, const redisReply *r)
     out->unit = s_reply_bytes (r->element[6]);
     out->has_excerpt = 1;
     out->excerpt = s_reply_bytes (r->element[7]);
-    out->excerpt.len = s_utf8_prefix ((const char *) out->excerpt.data, out->excerpt.len, 180);
+    out->excerpt.len = hl_text_prefix ((const char *) out->excerpt.data, out->excerpt.len,
+                                        HL_STORE_EXCERPT_MAX);
 }
 
 static void

@@ -58,6 +58,7 @@ typedef enum {
 } hl_store_outcome_t;
 
 #define HL_STORE_TICKET_MAX 48
+#define HL_STORE_EXCERPT_MAX 180      //  bytes of content a list shows
 #define HL_STORE_UNIT_MAX 40
 
 typedef struct {

@@ -9,6 +9,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct hl_tickets {
     hl_store_t *store;
@@ -225,6 +226,109 @@ hl_tickets_get (hl_tickets_t *self, const char *ticket, hl_store_view_fn *fn, vo
     snprintf (r->ticket, sizeof r->ticket, "%s", ticket);
     if (hl_store_ticket_get (self->store, ticket, s_on_live, r) != 0) {
         free (r);
+        return -1;
+    }
+    return 0;
+}
+
+//  One list on its way: Redis first, then the archive, then merged.
+typedef struct {
+    hl_tickets_t *self;
+    char index[8];
+    char key[HL_PII_INDEX_MAX + HL_STORE_UNIT_MAX];   //  for the archive: a caller by keyed hash
+    char state[32];
+    unsigned limit;
+    hl_tickets_list_fn *fn;
+    void *arg;
+    Hotline__TicketSummary **live;   //  Redis's part, copies owned here
+    size_t n_live;
+} s_list_t;
+
+static void
+s_list_free (s_list_t *l)
+{
+    for (size_t i = 0; i < l->n_live; i++)
+        hotline__ticket_summary__free_unpacked (l->live[i], NULL);
+    free (l->live);
+    free (l);
+}
+
+static int
+s_newest_first (const void *a, const void *b)
+{
+    const Hotline__TicketSummary *x = *(Hotline__TicketSummary *const *) a;
+    const Hotline__TicketSummary *y = *(Hotline__TicketSummary *const *) b;
+    if (x->created_ms != y->created_ms)
+        return x->created_ms < y->created_ms ? 1 : -1;
+    return strcmp (y->ticket ? y->ticket : "", x->ticket ? x->ticket : "");
+}
+
+static int
+s_is_live (const s_list_t *l, const char *ticket)
+{
+    for (size_t i = 0; i < l->n_live; i++)
+        if (l->live[i]->ticket && strcmp (l->live[i]->ticket, ticket) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+s_on_archived_list (Hotline__TicketSummary **items, size_t n, const char *error, void *arg)
+{
+    s_list_t *l = arg;
+    Hotline__TicketSummary **all = calloc (l->n_live + n + 1, sizeof *all);
+    if (!all)
+        abort ();
+    size_t k = 0;
+    for (size_t i = 0; i < l->n_live; i++)
+        all[k++] = l->live[i];
+    for (size_t i = 0; !error && i < n; i++)
+        if (items[i]->ticket && !s_is_live (l, items[i]->ticket))
+            all[k++] = items[i];
+    if (k > 1)
+        qsort (all, k, sizeof *all, s_newest_first);
+    l->fn (all, k < l->limit ? k : l->limit, error != NULL, NULL, l->arg);
+    free (all);
+    s_list_free (l);
+}
+
+static void
+s_on_live_list (Hotline__TicketSummary **items, size_t n, const char *error, void *arg)
+{
+    s_list_t *l = arg;
+    hl_tickets_t *self = l->self;
+    if (error || !self->archive) {
+        l->fn (items, n, 0, error, l->arg);
+        s_list_free (l);
+        return;
+    }
+    l->live = calloc (n + 1, sizeof *l->live);
+    if (!l->live)
+        abort ();
+    for (l->n_live = 0; l->n_live < n; l->n_live++)
+        l->live[l->n_live] = hl_wire_copy (&items[l->n_live]->base);
+    if (hl_archread_list (self->archive, l->index, l->key, l->state, l->limit,
+                          s_on_archived_list, l) != 0)
+        s_on_archived_list (NULL, 0, "the archive is unreachable", l);
+}
+
+int
+hl_tickets_list (hl_tickets_t *self, const char *index, const char *key, const char *state,
+                 unsigned limit, hl_tickets_list_fn *fn, void *arg)
+{
+    assert (self && index && key && state && fn);
+    s_list_t *l = calloc (1, sizeof *l);
+    if (!l)
+        abort ();
+    *l = (s_list_t) { .self = self, .limit = limit, .fn = fn, .arg = arg };
+    snprintf (l->index, sizeof l->index, "%s", index);
+    snprintf (l->state, sizeof l->state, "%s", state);
+    if (strcmp (index, "caller") == 0)
+        hl_pii_index (self->pii, key, l->key);
+    else
+        snprintf (l->key, sizeof l->key, "%s", key);
+    if (hl_store_ticket_list (self->store, index, key, state, limit, s_on_live_list, l) != 0) {
+        free (l);
         return -1;
     }
     return 0;

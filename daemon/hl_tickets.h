@@ -46,6 +46,20 @@ void hl_tickets_set_archive (hl_tickets_t *self, hl_archive_t *archive, const hl
 //  ERROR if a read failed or the archive is unreachable.
 int hl_tickets_get (hl_tickets_t *self, const char *ticket, hl_store_view_fn *fn, void *arg);
 
+//  A list's tickets, newest first: Redis's and the archive's merged (Redis
+//  wins for a ticket in both). ARCHIVE_UNAVAILABLE is 1 if an archive is
+//  configured but could not be read: ITEMS are then Redis's alone. ERROR
+//  (no items) if Redis could not be read. ITEMS valid only during the call.
+typedef void (hl_tickets_list_fn) (Hotline__TicketSummary **items, size_t n,
+                                   int archive_unavailable, const char *error, void *arg);
+
+//  List tickets as hl_store_ticket_list does (INDEX "caller" with KEY the
+//  normalised number, "unit" or "state"; STATE "" = any; at most LIMIT),
+//  also finding those that left Redis for the archive: a caller's there by
+//  the same keyed hash that names Redis's caller index.
+int hl_tickets_list (hl_tickets_t *self, const char *index, const char *key, const char *state,
+                     unsigned limit, hl_tickets_list_fn *fn, void *arg);
+
 //  Store complaint C as ACTOR where DISPOSITION says (see hl_store_intake),
 //  run what a new ticket brings about here once (an open one is offered as
 //  a similar ticket; a dispatched one, also on a resubmission whose first

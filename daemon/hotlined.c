@@ -538,7 +538,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     hl_intake_set_tickets (d->intake, d->tickets);
     hl_broker_set_tickets (d->broker, d->tickets);
     hl_http_parts_t parts = { d->store, d->broker, d->deadline, d->metrics, d->feed, d->catalogue,
-                              d->archive, (int) d->cfg.tz_offset_min };
+                              d->archive, (int) d->cfg.tz_offset_min, d->tickets };
     d->http = hl_http_new (d->base, &d->cfg, &parts, err, errlen);
     if (!d->http && *err)
         return -1;

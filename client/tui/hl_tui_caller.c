@@ -170,6 +170,12 @@ hl_tui_caller_draw (hl_tui_caller_t *self, hl_tui_rect_t r, int sel, int focused
         snprintf (line, sizeof line, "【重复来电】72小时内已来电 %zu 次  历史工单 %zu 单", repeats, n);
     else
         snprintf (line, sizeof line, "历史工单 %zu 单%s", n, n ? "" : " (首次来电)");
+    const Hotline__Envelope *answer = hl_tui_query_answer (self->query);
+    if (!*label && answer && answer->body_case == HOTLINE__ENVELOPE__BODY_TICKET_LIST
+        && answer->ticket_list->archive_unavailable) {
+        size_t used = strlen (line);
+        snprintf (line + used, sizeof line - used, "  (归档库不可用：仅近期工单)");
+    }
     hl_tui_screen_str (r.y, r.x, r.w, line, repeats && !*label ? HL_TUI_WARN : HL_TUI_DIM);
     hl_tui_rect_t list = { r.y + 1, r.x, r.h - 1, r.w };
     hl_tui_tickets_draw (list, items, n, sel, focused, 0);

@@ -40,8 +40,19 @@ test_codes (void)
     HL_CHECK (!hl_text_is_code ("abcdef", 6, 5));
 }
 
+//  An excerpt ends at a character boundary, never inside one.
+static void
+test_prefix (void)
+{
+    HL_CHECK (hl_text_prefix ("路灯不亮", 12, 12) == 12);
+    HL_CHECK (hl_text_prefix ("路灯不亮", 12, 7) == 6);
+    HL_CHECK (hl_text_prefix ("路灯不亮", 12, 2) == 0);
+    HL_CHECK (hl_text_prefix ("abc", 3, 2) == 2);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "utf8", test_utf8 }, { "controls", test_controls }, { "codes", test_codes },
+    { "prefix", test_prefix },
     { NULL, NULL }
 };
 

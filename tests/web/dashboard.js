@@ -235,6 +235,23 @@ async function run(ctx) {
     check(await until(async () => /档案库不可用/.test(await page.locator('#report-error').textContent()), 10000),
           'the archive report says the archive is unavailable when none is configured');
 
+    // The ticket lookup: a number shows its history; a unit code lists
+    // its tickets, and a click opens one (archived tickets: archive/*).
+    await page.locator('#lookup-q').fill(hot[0]);
+    await page.locator('#lookup-go').click();
+    check(await until(async () => (await page.locator('#lookup-note').textContent()).includes(hot[0])
+                      && (await page.locator('#lookup tbody tr').count()) > 0, 10000),
+          `the lookup shows ${hot[0]} with its history`);
+    await page.locator('#lookup-q').fill('rsj');
+    await page.locator('#lookup-q').press('Enter');
+    const first = page.locator('#lookup tbody tr a').first();
+    check(await until(async () => (await page.locator('#lookup tbody tr a').count()) > 0, 10000),
+          'the lookup lists the tickets of unit rsj');
+    const number = await first.textContent();
+    await first.click();
+    check(await until(async () => (await page.locator('#lookup-note').textContent()).includes(number), 10000),
+          `a click on ${number} opens it`);
+
     // The stream drops: a banner says so; the page reconnects by itself.
     outage = true;
     const pid = Number(fs.readFileSync(cfg.daemon_pid, 'utf8'));
