@@ -223,3 +223,18 @@ hl_testpg_value (const hl_testpg_t *self, const char *sql)
     PQfinish (conn);
     return value;
 }
+
+int
+hl_testpg_wait_value (const hl_testpg_t *self, const char *sql, const char *want, int ms)
+{
+    for (int waited = 0;; waited += 100) {
+        char *got = hl_testpg_value (self, sql);
+        int ok = got && strcmp (got, want) == 0;
+        free (got);
+        if (ok)
+            return 1;
+        if (waited >= ms)
+            return 0;
+        usleep (100 * 1000);
+    }
+}

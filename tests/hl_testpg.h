@@ -46,4 +46,8 @@ PGconn *hl_testpg_connect (const hl_testpg_t *self);
 //  row of its last result, as a string to free (NULL on error, printed).
 char *hl_testpg_value (const hl_testpg_t *self, const char *sql);
 
+//  Wait up to MS for SQL's value (hl_testpg_value) to be WANT: 1, or 0 if
+//  it was not by then.
+int hl_testpg_wait_value (const hl_testpg_t *self, const char *sql, const char *want, int ms);
+
 #endif
