@@ -11,6 +11,7 @@
  *  is still its history count (checked in the same atomic step), and
  *  writes an outbox entry that takes it out of the global lists. No
  *  instance scans tickets: each looks at its own buckets' sets only.
+ *  A sweep that stopped at its limit goes on at once.
  *
  *  A ticket that left comes back when an action is taken on it
  *  (hl_tickets); `show` reads it from the archive meanwhile.
@@ -27,7 +28,7 @@
 typedef struct hl_retention hl_retention_t;
 
 //  Drop closed, archived tickets of STORE KEEP_MS (> 0) after they closed,
-//  on DEADLINE's clock (the daemon's: a test clock moves it too).
+//  on Redis's clock (the steps' own), or DEADLINE's when it is a test clock.
 hl_retention_t *hl_retention_new (struct event_base *base, hl_store_t *store,
                                   hl_deadline_t *deadline, int64_t keep_ms);
 void hl_retention_destroy (hl_retention_t **self_p);

@@ -351,8 +351,9 @@ hl_store_retire (hl_store_t *self, int bucket, int64_t now_ms, int64_t keep_ms, 
                  hl_store_kept_fn *fn, void *arg)
 {
     assert (self && fn && keep_ms >= 0 && limit > 0);
-    char now[24], keep[24], lim[24];
-    s_digits (now, now_ms);
+    char now[24] = "", keep[24], lim[24];
+    if (now_ms > 0)
+        s_digits (now, now_ms);
     s_digits (keep, keep_ms);
     s_digits (lim, limit);
     const char *argv[] = { "now_ms", now, "keep_ms", keep, "limit", lim };

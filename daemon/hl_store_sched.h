@@ -121,7 +121,8 @@ int hl_store_archived (hl_store_t *self, const char *ticket, int n, const char *
                        hl_store_kept_fn *fn, void *arg);
 
 //  Up to LIMIT closed tickets of BUCKET that closed KEEP_MS or longer
-//  before NOW_MS leave Redis, each only if the archive has all of it.
+//  before NOW_MS (0: Redis's time) leave Redis, each only if the archive
+//  has all of it.
 int hl_store_retire (hl_store_t *self, int bucket, int64_t now_ms, int64_t keep_ms, int limit,
                      hl_store_kept_fn *fn, void *arg);
 
