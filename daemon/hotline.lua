@@ -1738,11 +1738,16 @@ redis.register_function('hl_seq_guard', seq_guard)
 --                                      those past the retention time
 local ARCHIVED = 'arch'
 
--- The moment the ticket of hash K closed (its closed_ms, else when it was
--- created), as digits.
+-- The moment the retention time of the ticket of hash K runs from, as
+-- digits: when it closed (else when it was created), or when it came back
+-- from the archive ('back_ms', hl_ticket_restore) if that is later: a
+-- ticket acted on again stays for a while, and never leaves between its
+-- return and the action that brought it back.
 local function closed_moment(k)
-  local f = redis.call('HMGET', k, 'closed_ms', 'created_ms')
-  return f[1] or f[2] or '0'
+  local f = redis.call('HMGET', k, 'closed_ms', 'created_ms', 'back_ms')
+  local closed = f[1] or f[2] or '0'
+  if f[3] and tonumber(f[3]) > tonumber(closed) then return f[3] end
+  return closed
 end
 
 -- A closed ticket whose every change is archived waits in its bucket's
@@ -1858,9 +1863,9 @@ local function ticket_restore(keys, args)
     if args[e + 4] == state and args[e + 3] ~= state then closed = args[e] end
     if args[e + 2] == 'grant_appeal' then appealed = true end
   end
-  local count = string.format('%d', n)
+  local count, now = string.format('%d', n), string.format('%d', now_ms(p.now_ms))
   redis.call('HSET', k, 'ticket', ticket, 'state', state, HISTORY_COUNT, count, ARCHIVED, count,
-             unpack(fields))
+             'back_ms', now, unpack(fields))
   if p.ci and p.ci ~= '' then redis.call('HSET', k, 'ci', p.ci) end
   if dispatched then redis.call('HSET', k, 'dispatched_ms', dispatched) end
   if closed and not OPEN[state] then redis.call('HSET', k, 'closed_ms', closed) end
@@ -1869,8 +1874,8 @@ local function ticket_restore(keys, args)
   -- is remembered, so it is not granted twice (ticket_figures).
   if appealed then redis.call('HSET', k, 'mc', 'x') end
   local f = redis.call('HMGET', k, 'unit', 'assist', 'created_ms')
-  outbox(tag_of(k), ticket, 'restore', '', state, f[1], '', f[2], f[3] or '',
-         string.format('%d', now_ms(p.now_ms)), {'ci', p.ci or ''})
+  outbox(tag_of(k), ticket, 'restore', '', state, f[1], '', f[2], f[3] or '', now,
+         {'ci', p.ci or ''})
   retire_mark(k, ticket, state, n, n)
   return 'restored'
 end
