@@ -737,6 +737,19 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     return rc;
 }
 
+//  The N units of UNITS comma-separated into OUT (LEN bytes; those that do
+//  not fit are left out), as the Functions take assisting units.
+static const char *
+s_join_units (const ProtobufCBinaryData *units, size_t n, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && used + units[i].len + 2 < len; i++)
+        used += (size_t) snprintf (out + used, len - used, "%s%.*s", i ? "," : "",
+                                   (int) units[i].len, units[i].data);
+    return out;
+}
+
 //  --------------------------------------------------------------------
 //  Bringing an archived ticket back.
 
@@ -764,12 +777,7 @@ s_restore_fields (s_args_t *a, const Hotline__TicketView *v, char scratch[2][24]
     snprintf (scratch[0], 24, "%llu", (unsigned long long) v->created_ms);
     s_param_str (a, "created_ms", scratch[0]);
     s_param (a, "unit", v->has_unit, v->unit);
-    size_t used = 0;
-    assist[0] = 0;
-    for (size_t i = 0; i < v->n_assist && used + v->assist[i].len + 2 < assist_len; i++)
-        used += (size_t) snprintf (assist + used, assist_len - used, "%s%.*s", i ? "," : "",
-                                   (int) v->assist[i].len, v->assist[i].data);
-    s_param_str (a, "assist", assist);
+    s_param_str (a, "assist", s_join_units (v->assist, v->n_assist, assist, assist_len));
     snprintf (scratch[1], 24, "%u", v->reopen_count);
     s_param_str (a, "reopen_count", v->reopen_count ? scratch[1] : "");
     if (v->has_satisfaction)
@@ -1401,12 +1409,7 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
     s_param (a, "parent", t->has_parent, t->parent);
     s_param (a, "article", t->has_article, t->article);
     s_param (a, "repeat_of", t->has_repeat_of, t->repeat_of);
-    size_t used = 0;
-    assist[0] = 0;
-    for (size_t i = 0; i < t->n_assist && used + t->assist[i].len + 2 < assist_len; i++)
-        used += (size_t) snprintf (assist + used, assist_len - used, "%s%.*s", i ? "," : "",
-                                   (int) t->assist[i].len, t->assist[i].data);
-    s_param_str (a, "assist", assist);
+    s_param_str (a, "assist", s_join_units (t->assist, t->n_assist, assist, assist_len));
     if (t->has_return_reason)
         s_param_str (a, "return_reason", hl_wire_return_reason_name (t->return_reason));
     if (t->has_satisfaction) {

@@ -9,7 +9,6 @@
 #include "hl_teststore.h"
 #include "hl_wire.h"
 
-#include <hiredis.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +68,11 @@ s_closed_ticket (s_ctx_t *ctx, hl_store_t *store, const char *rid)
 }
 
 static int
-s_exists (int port, const char *ticket)
+s_exists (const hl_teststore_t *ts, const char *ticket)
 {
     char key[HL_BUCKET_KEY_MAX];
     hl_bucket_ticket_key (key, sizeof key, ticket, "t");
-    redisContext *rc = redisConnect ("127.0.0.1", port);
-    redisReply *r = rc ? redisCommand (rc, "EXISTS %s", key) : NULL;
-    int n = r && r->type == REDIS_REPLY_INTEGER ? (int) r->integer : -1;
-    if (r)
-        freeReplyObject (r);
-    if (rc)
-        redisFree (rc);
-    return n;
+    return (int) hl_teststore_int (ts, "EXISTS %s", key);
 }
 
 static void
@@ -145,11 +137,11 @@ test_sweep (void)
     hl_retention_hold (r, bucket, 1);
     //  Within the retention time (the clock stands still): both stay.
     s_run (ctx.base, 400);
-    HL_CHECK (s_exists (ts.port, held) == 1 && s_exists (ts.port, other) == 1);
+    HL_CHECK (s_exists (&ts, held) == 1 && s_exists (&ts, other) == 1);
     //  Past it: the held bucket's ticket leaves, the other stays.
     hl_deadline_clock_set (clock, S_NOW + 1000);
     s_run (ctx.base, 400);
-    HL_CHECK (s_exists (ts.port, held) == 0 && s_exists (ts.port, other) == 1);
+    HL_CHECK (s_exists (&ts, held) == 0 && s_exists (&ts, other) == 1);
     HL_CHECK (hl_retention_dropped (r) == 1);
     hl_retention_destroy (&r);
     HL_CHECK (r == NULL);

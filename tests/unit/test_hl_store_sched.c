@@ -262,20 +262,6 @@ s_on_kept (int status, int a, int b, const char *error, void *arg)
     s_done (ctx);
 }
 
-//  A Redis command's integer answer (-1: none).
-static long long
-s_redis_int (int port, const char *fmt, const char *arg)
-{
-    redisContext *rc = redisConnect ("127.0.0.1", port);
-    redisReply *r = rc ? redisCommand (rc, fmt, arg) : NULL;
-    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
-    if (r)
-        freeReplyObject (r);
-    if (rc)
-        redisFree (rc);
-    return n;
-}
-
 //  Retention: a closed ticket leaves Redis only once marked archived with
 //  its whole history, and only past the retention time; a change after
 //  the mark keeps it until that change is marked too.
@@ -321,11 +307,11 @@ test_retention (void)
                                              &ctx)) == 0);
     HL_CHECK (ctx.n == 0 && ctx.next == 0);
     //  Changed after the mark (one more history entry): looked at, kept.
-    HL_CHECK (s_redis_int (ts.port, "HINCRBY %s h:n 1", key) == 2);
+    HL_CHECK (hl_teststore_int (&ts, "HINCRBY %s h:n 1", key) == 2);
     HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 6000, 5000, 10, s_on_kept,
                                              &ctx)) == 0);
     HL_CHECK (ctx.n == 0 && ctx.next == 1);
-    HL_CHECK (s_redis_int (ts.port, "EXISTS %s", key) == 1);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", key) == 1);
     //  That change archived: it leaves, with its idempotency record, and
     //  the outbox says so with its caller's index.
     HL_CHECK (s_wait (&ctx, hl_store_archived (store, ctx.ticket, 2, "", s_on_kept, &ctx)) == 0);
@@ -333,10 +319,10 @@ test_retention (void)
     HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 6000, 5000, 10, s_on_kept,
                                              &ctx)) == 0);
     HL_CHECK (ctx.n == 1 && ctx.next == 1);
-    HL_CHECK (s_redis_int (ts.port, "EXISTS %s", key) == 0);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", key) == 0);
     char idem[HL_BUCKET_KEY_MAX];
     hl_bucket_key (idem, sizeof idem, bucket, "idem", "web:keep-1", 10);
-    HL_CHECK (s_redis_int (ts.port, "EXISTS %s", idem) == 0);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", idem) == 0);
     char outbox[HL_BUCKET_KEY_MAX];
     hl_bucket_own_key (outbox, sizeof outbox, bucket, HL_OUTBOX_KIND);
     redisContext *rc = redisConnect ("127.0.0.1", ts.port);
