@@ -1,7 +1,9 @@
 /*  hl_archiver: tickets copied to the PostgreSQL archive. See hl_archiver.h. */
 #include "hl_archiver.h"
 #include "hl_archrow.h"
+#include "hl_complaint.h"
 #include "hl_log.h"
+#include "hl_store_sched.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -15,6 +17,14 @@ typedef struct {
     int64_t offered_us;
 } s_offer_t;
 
+//  A ticket of the batch as it was read: what Redis is told once
+//  PostgreSQL has committed it (hl_store_archived).
+typedef struct {
+    char ticket[HL_STORE_TICKET_MAX];
+    int history;                 //  entries written
+    char caller[HL_PII_INDEX_MAX];   //  its caller's index ("" none)
+} s_mark_t;
+
 typedef struct {
     hl_archiver_t *self;
     s_offer_t *offers;
@@ -22,6 +32,9 @@ typedef struct {
     size_t reads;                //  ticket reads not yet answered
     int failed;
     hl_buf_t tickets, history;   //  the rows, without their brackets
+    s_mark_t *marks;             //  one per ticket read
+    size_t n_marks, cap_marks;
+    size_t marking;              //  marks not yet answered
 } s_batch_t;
 
 struct hl_archiver {
@@ -72,6 +85,7 @@ s_batch_finish (s_batch_t *b, int status)
     }
     hl_buf_free (&b->tickets);
     hl_buf_free (&b->history);
+    free (b->marks);
     free (b->offers);
     free (b);
 }
@@ -96,6 +110,44 @@ s_written (s_batch_t *b, int status)
         s_start (self);
 }
 
+static void
+s_on_marked (int status, int due, int unused, const char *error, void *arg)
+{
+    (void) due;
+    (void) unused;
+    s_batch_t *b = arg;
+    if (status != 0) {
+        hl_warning ("archive: marking a ticket archived in Redis failed: %s (offered again later)",
+                    error ? error : "no answer");
+        b->failed = 1;
+    }
+    if (--b->marking == 0)
+        s_written (b, b->failed ? -1 : 0);
+}
+
+//  PostgreSQL committed B: Redis learns, ticket by ticket, how much of
+//  each the archive has (a closed ticket may then leave Redis after its
+//  retention time). Only then are the offers answered: a mark lost with
+//  its batch is made again when the entries are read again.
+static void
+s_mark (s_batch_t *b)
+{
+    if (!b->self || !b->n_marks) {
+        s_written (b, b->self ? 0 : -1);
+        return;
+    }
+    b->marking = 1;
+    for (size_t i = 0; i < b->n_marks; i++) {
+        const s_mark_t *m = &b->marks[i];
+        if (hl_store_archived (b->self->store, m->ticket, m->history, m->caller, s_on_marked, b)
+            == 0)
+            b->marking++;
+        else
+            b->failed = 1;
+    }
+    s_on_marked (0, 0, 0, NULL, b);
+}
+
 //  The single value of a PostgreSQL answer was given (rows written).
 static int
 s_pg_ok (const PGresult *result, const char *err, const char *what)
@@ -113,7 +165,10 @@ s_on_history (hl_pg_t *pg, const PGresult *result, const char *err, void *arg)
 {
     (void) pg;
     s_batch_t *b = arg;
-    s_written (b, s_pg_ok (result, err, "history") ? 0 : -1);
+    if (s_pg_ok (result, err, "history"))
+        s_mark (b);
+    else
+        s_written (b, -1);
 }
 
 static void
@@ -128,7 +183,7 @@ s_on_tickets (hl_pg_t *pg, const PGresult *result, const char *err, void *arg)
     //  A batch whose tickets closed at intake may have no history to write
     //  only if Redis lost it; every stored ticket has at least one entry.
     if (!b->history.len) {
-        s_written (b, 0);
+        s_mark (b);
         return;
     }
     hl_buf_t json = HL_BUF_INIT;
@@ -159,12 +214,36 @@ s_write (s_batch_t *b)
         s_written (b, -1);
 }
 
+//  Keeps what Redis is told of VIEW once it is committed: its history
+//  count and its caller's index (the one intake gave its caller list).
+static void
+s_keep_mark (s_batch_t *b, const Hotline__TicketView *v)
+{
+    if (b->n_marks == b->cap_marks) {
+        b->cap_marks = b->cap_marks ? 2 * b->cap_marks : 16;
+        b->marks = realloc (b->marks, b->cap_marks * sizeof *b->marks);
+        if (!b->marks)
+            abort ();
+    }
+    s_mark_t *m = &b->marks[b->n_marks++];
+    snprintf (m->ticket, sizeof m->ticket, "%s", v->ticket);
+    m->history = (int) v->n_history;
+    m->caller[0] = 0;
+    const Hotline__Complaint *c = v->complaint;
+    char phone[HL_COMPLAINT_PHONE_MAX + 1] = "";
+    if (c && c->caller_phone.len && !c->anonymous
+        && hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone) > 0)
+        hl_pii_index (b->self->pii, phone, m->caller);
+}
+
 static void
 s_on_view (const Hotline__TicketView *view, const char *error, void *arg)
 {
     s_batch_t *b = arg;
-    if (view && b->self)
-        hl_archrow_append (view, b->self->pii, &b->tickets, &b->history);
+    if (view && b->self) {
+        if (hl_archrow_append (view, b->self->pii, &b->tickets, &b->history) == 0)
+            s_keep_mark (b, view);
+    }
     else
     if (error) {
         hl_warning ("archive: reading a ticket failed: %s (offered again later)", error);

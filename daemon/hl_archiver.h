@@ -5,9 +5,11 @@
  *  tickets or linger_ms after the first; the batch reads each distinct
  *  ticket once from Redis with its whole history (hl_store), makes the
  *  archive's rows (hl_archrow) and writes them with the archive's
- *  idempotent upserts, tickets then history (hl_archive). Only when
- *  PostgreSQL has committed both is each offer's DONE called with 0, so
- *  its owner may then forget it (acknowledge the outbox entry). Any
+ *  idempotent upserts, tickets then history (hl_archive). Once PostgreSQL
+ *  has committed both, Redis is told how much of each ticket the archive
+ *  has (hl_store_archived: a closed ticket may then leave Redis after its
+ *  retention time, hl_retention); only then is each offer's DONE called
+ *  with 0, so its owner may forget it (acknowledge the outbox entry). Any
  *  failure (Redis unreadable, PostgreSQL down, refused or slow) calls
  *  every DONE of the batch with -1, and the owner offers them again later:
  *  nothing is lost, and a replay writes nothing twice (the rows carry

@@ -50,6 +50,10 @@ static const s_setting_t s_settings[] = {
     S_STR (archive_password_file, "file with the archive's password, mode 0600 "
                                   "(else $HOTLINE_ARCHIVE_PASSWORD, if set)"),
     S_NUM (archive_timeout_ms, 100, 600000, "PostgreSQL answer deadline before reconnecting"),
+    S_NUM (retention_days, 0, 36500, "days a closed, archived ticket stays in Redis after it "
+                                     "closed (0: kept forever; needs archive_dsn)"),
+    S_NUM (retention_ms, 0, 3153600000000, "tests and benchmarks only: retention_days in ms "
+                                           "(0: retention_days rules)"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
     S_STR (sla, "SLA policy file"),
@@ -135,6 +139,7 @@ hl_config_defaults (hl_config_t *cfg)
     cfg->redis_timeout_ms = 2000;
     cfg->redis_backoff_max_ms = 1000;
     cfg->archive_timeout_ms = 5000;
+    cfg->retention_days = 30;
     cfg->max_inflight = 20000;
     cfg->max_actions_inflight = 5000;
     cfg->max_queries_inflight = 256;

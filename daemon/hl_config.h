@@ -52,6 +52,8 @@ typedef struct {
     long redis_timeout_ms;                   //  no reply by then = retryable nack
     long redis_backoff_max_ms;
     long archive_timeout_ms;                 //  PostgreSQL answer deadline before reconnecting
+    long retention_days;                     //  closed, archived tickets leave Redis (0 = never)
+    long retention_ms;                       //  tests: the same in ms, overriding (0 = unset)
     long max_inflight;                       //  complaints; above: retryable "overloaded"
     long max_actions_inflight;               //  staff transitions, likewise
     long max_queries_inflight;               //  lookups, lists, searches, likewise

@@ -23,6 +23,10 @@
  *  Layout 3 also keeps a ticket's history and its clocks in its hash: a
  *  store of an older layout has each ticket rewritten, behind a flag of its
  *  own. These passes SCAN the one Redis hotlined is connected to.
+ *  Layout 4 lets closed, archived tickets leave Redis (the retire set per
+ *  bucket, the outbox entries 'evict' and 'restore', the hash's 'arch'):
+ *  nothing to migrate, but an older hotlined would put an evicted ticket
+ *  back into the lists, so it must not serve the store any more.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -147,7 +147,9 @@ s_groups_arg (hl_outbox_t *self)
 //  A ticket's place in the global lists, moved as the step moved it: out
 //  of the state it left and into the one it reached; out of the list of
 //  the unit it no longer leads (or of any, once closed) and into its lead
-//  unit's while open; into its caller's list at intake. ZADD and ZREM are
+//  unit's while open; into its caller's list at intake (and when it comes
+//  back from the archive, 'restore'); out of every list when it leaves
+//  Redis ('evict', after its retention time). ZADD and ZREM are
 //  idempotent, and a batch applied again in order ends where it ended.
 static void
 s_zcmd (hl_redis_t *redis, const char *verb, const char *kind, const char *name,
@@ -177,6 +179,14 @@ s_apply_idx (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
     (void) self;
     if (!*e->t || !*e->s || !*e->c)
         return;
+    if (strcmp (e->k, "evict") == 0) {
+        s_zcmd (redis, "ZREM", "state", e->s, NULL, e->t);
+        if (*e->u)
+            s_zcmd (redis, "ZREM", "unit", e->u, NULL, e->t);
+        if (*e->ci)
+            s_zcmd (redis, "ZREM", "caller", e->ci, NULL, e->t);
+        return;
+    }
     if (*e->f && strcmp (e->f, e->s) != 0)
         s_zcmd (redis, "ZREM", "state", e->f, NULL, e->t);
     s_zcmd (redis, "ZADD", "state", e->s, e->c, e->t);
@@ -189,14 +199,15 @@ s_apply_idx (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
         s_zcmd (redis, "ZADD", "caller", e->ci, e->c, e->t);
 }
 
-//  Live events: a new ticket, a transition, a fired reminder. Published
-//  again if a batch is read again (a listener may see an event twice,
-//  never miss one that the consumer saw).
+//  Live events: a new ticket, a transition, a fired reminder (a ticket
+//  leaving Redis or coming back is no event). Published again if a batch
+//  is read again (a listener may see an event twice, never miss one that
+//  the consumer saw).
 static void
 s_apply_ev (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
 {
     (void) redis;
-    if (!self->feed || !*e->t)
+    if (!self->feed || !*e->t || strcmp (e->k, "evict") == 0 || strcmp (e->k, "restore") == 0)
         return;
     int64_t at = strtoll (e->at, NULL, 10);
     if (strcmp (e->k, "intake") == 0)

@@ -287,6 +287,7 @@ typedef struct {
     hl_store_list_fn *list_fn;
     hl_store_scan_fn *scan_fn;
     hl_store_numbers_fn *numbers_fn;
+    hl_store_done_fn *done_fn;
     void *arg;
     const hl_pii_t *pii;         //  opens callers' details in what is read
     hl_store_t *store;           //  for what follows a reply (replication)
@@ -734,6 +735,125 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_call_t *call = s_call_new (arg);
     call->intake_fn = fn;
     int rc = s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
+    s_sealed_free (&caller);
+    return rc;
+}
+
+//  The N units of UNITS comma-separated into OUT (LEN bytes; those that do
+//  not fit are left out), as the Functions take assisting units.
+static const char *
+s_join_units (const ProtobufCBinaryData *units, size_t n, char *out, size_t len)
+{
+    size_t used = 0;
+    out[0] = 0;
+    for (size_t i = 0; i < n && used + units[i].len + 2 < len; i++)
+        used += (size_t) snprintf (out + used, len - used, "%s%.*s", i ? "," : "",
+                                   (int) units[i].len, units[i].data);
+    return out;
+}
+
+//  --------------------------------------------------------------------
+//  Bringing an archived ticket back.
+
+static void
+s_on_restored (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    if (reply && reply->type == REDIS_REPLY_STRING
+        && (strcmp (reply->str, "restored") == 0 || strcmp (reply->str, "present") == 0))
+        call->done_fn (0, NULL, call->arg);
+    else
+        call->done_fn (-1, !reply ? NULL : reply->type == REDIS_REPLY_ERROR ? reply->str
+                                                                            : "unexpected answer",
+                       call->arg);
+    free (call);
+}
+
+//  The ticket's own fields of V (not its complaint's) into A; numbers
+//  are formatted into SCRATCH, the assisting units joined into ASSIST.
+static void
+s_restore_fields (s_args_t *a, const Hotline__TicketView *v, char scratch[2][24], char *assist,
+                  size_t assist_len)
+{
+    snprintf (scratch[0], 24, "%llu", (unsigned long long) v->created_ms);
+    s_param_str (a, "created_ms", scratch[0]);
+    s_param (a, "unit", v->has_unit, v->unit);
+    s_param_str (a, "assist", s_join_units (v->assist, v->n_assist, assist, assist_len));
+    snprintf (scratch[1], 24, "%u", v->reopen_count);
+    s_param_str (a, "reopen_count", v->reopen_count ? scratch[1] : "");
+    if (v->has_satisfaction)
+        s_param_str (a, "satisfaction", hl_wire_satisfaction_name (v->satisfaction));
+    if (v->has_resolved)
+        s_param_str (a, "resolved", v->resolved ? "1" : "0");
+}
+
+//  A history entry's six values, as hl_ticket_restore takes them; AT
+//  holds the moment's digits.
+static void
+s_restore_entry (const char **argv, size_t *lens, const Hotline__HistoryEntry *e, char at[24])
+{
+    snprintf (at, 24, "%llu", (unsigned long long) e->at_ms);
+    const char *from = hl_wire_state_name (e->from_state), *to = hl_wire_state_name (e->to_state);
+    const char *text[] = { at, (const char *) e->actor.data, (const char *) e->action.data,
+                           from ? from : "", to ? to : "", (const char *) e->note.data };
+    size_t len[] = { strlen (at), e->actor.len, e->action.len, from ? strlen (from) : 0,
+                     to ? strlen (to) : 0, e->note.len };
+    for (int i = 0; i < 6; i++) {
+        argv[i] = len[i] ? text[i] : "";
+        lens[i] = len[i];
+    }
+}
+
+int
+hl_store_ticket_restore (hl_store_t *self, const Hotline__TicketView *v, int64_t now_ms,
+                         hl_store_done_fn *fn, void *arg)
+{
+    assert (self && v && fn);
+    char key[HL_BUCKET_KEY_MAX];
+    if (!v->ticket || !v->complaint || !v->has_state
+        || hl_bucket_ticket_key (key, sizeof key, v->ticket, "t") < 0)
+        return -1;
+    const Hotline__Complaint *c = v->complaint;
+    char phone[HL_COMPLAINT_PHONE_MAX + 1] = "", scratch[3][32], numbers[2][24], now[24];
+    char assist[160];
+    if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
+        hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
+    s_sealed_t caller;
+    s_seal_caller (self->opts.pii, c, phone, &caller);
+    snprintf (now, sizeof now, "%lld", (long long) now_ms);
+
+    s_args_t a = { .argc = 0 };
+    s_arg_str (&a, "FCALL");
+    s_arg_str (&a, "hl_ticket_restore");
+    s_arg_str (&a, "1");
+    s_arg_str (&a, key);
+    s_param_str (&a, "ticket", v->ticket);
+    s_param_str (&a, "ci", caller.index);
+    s_param_str (&a, "now_ms", now_ms > 0 ? now : "");
+    s_param_str (&a, "state", hl_wire_state_name (v->state));
+    s_arg_str (&a, "fields");
+    s_restore_fields (&a, v, numbers, assist, sizeof assist);
+    s_field_args (&a, c, &caller, scratch);
+    s_arg_str (&a, "history");
+
+    //  The history goes after the fields: as long as the ticket's.
+    size_t argc = (size_t) a.argc + 6 * v->n_history;
+    const char **argv = calloc (argc, sizeof *argv);
+    size_t *lens = calloc (argc, sizeof *lens);
+    char (*at)[24] = calloc (v->n_history + 1, sizeof *at);
+    if (!argv || !lens || !at)
+        abort ();
+    memcpy (argv, a.argv, (size_t) a.argc * sizeof *argv);
+    memcpy (lens, a.lens, (size_t) a.argc * sizeof *lens);
+    for (size_t i = 0; i < v->n_history; i++)
+        s_restore_entry (argv + a.argc + 6 * i, lens + a.argc + 6 * i, v->history[i], at[i]);
+    s_call_t *call = s_call_new (arg);
+    call->done_fn = fn;
+    int rc = s_send (self, (int) argc, argv, lens, s_on_restored, call);
+    free (argv);
+    free (lens);
+    free (at);
     s_sealed_free (&caller);
     return rc;
 }
@@ -1291,12 +1411,7 @@ s_transition_params (s_args_t *a, const Hotline__Transition *t, char scratch[3][
     s_param (a, "parent", t->has_parent, t->parent);
     s_param (a, "article", t->has_article, t->article);
     s_param (a, "repeat_of", t->has_repeat_of, t->repeat_of);
-    size_t used = 0;
-    assist[0] = 0;
-    for (size_t i = 0; i < t->n_assist && used + t->assist[i].len + 2 < assist_len; i++)
-        used += (size_t) snprintf (assist + used, assist_len - used, "%s%.*s", i ? "," : "",
-                                   (int) t->assist[i].len, t->assist[i].data);
-    s_param_str (a, "assist", assist);
+    s_param_str (a, "assist", s_join_units (t->assist, t->n_assist, assist, assist_len));
     if (t->has_return_reason)
         s_param_str (a, "return_reason", hl_wire_return_reason_name (t->return_reason));
     if (t->has_satisfaction) {

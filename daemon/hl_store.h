@@ -228,6 +228,16 @@ int hl_store_ticket_reveal (hl_store_t *self, const char *ticket, const char *ac
 int hl_store_ticket_brief (hl_store_t *self, const char *ticket,
                            hl_store_view_fn *fn, void *arg);
 
+//  STATUS 0 when done, else -1 with ERROR (NULL if no answer came).
+typedef void (hl_store_done_fn) (int status, const char *error, void *arg);
+
+//  Bring a ticket that left Redis back from VIEW, its archived copy
+//  (hl_archread), with its history, before an action on it; a ticket in
+//  Redis already is left as it is (then STATUS 0 too). The complaint's
+//  caller is sealed again as intake seals it. NOW_MS: the daemon's clock.
+int hl_store_ticket_restore (hl_store_t *self, const Hotline__TicketView *view, int64_t now_ms,
+                             hl_store_done_fn *fn, void *arg);
+
 //  The embedded function library (generated from hotline.lua).
 extern const char hl_store_functions[];
 extern const size_t hl_store_functions_len;

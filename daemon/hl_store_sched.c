@@ -307,3 +307,61 @@ hl_store_hotspot_record (hl_store_t *self, const char *alert)
     const char *argv[] = { "alert", alert };
     return hl_store_fcall (self, "hl_hotspot_record", 2, argv, NULL, NULL, NULL);
 }
+
+//  ---------------------------------------------------------------------
+//  Retention
+
+static void
+s_on_kept (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    hl_store_kept_fn *fn = (hl_store_kept_fn *) call->fn;
+    void *fn_arg = call->arg;
+    free (call);
+    if (reply && reply->type == REDIS_REPLY_STRING)
+        fn (0, strcmp (reply->str, "due") == 0, 0, NULL, fn_arg);
+    else
+    if (reply && reply->type == REDIS_REPLY_ARRAY && reply->elements == 2
+        && reply->element[0]->type == REDIS_REPLY_INTEGER
+        && reply->element[1]->type == REDIS_REPLY_INTEGER)
+        fn (0, (int) reply->element[0]->integer, (int) reply->element[1]->integer, NULL, fn_arg);
+    else
+        fn (-1, 0, 0, s_error (reply), fn_arg);
+}
+
+int
+hl_store_archived (hl_store_t *self, const char *ticket, int n, const char *caller_index,
+                   hl_store_kept_fn *fn, void *arg)
+{
+    assert (self && ticket && caller_index && fn && n >= 0);
+    char count[24];
+    s_digits (count, n);
+    const char *argv[] = { "ticket", ticket, "n", count, "ci", caller_index };
+    s_call_t *call = s_call_new ((void (*) (void)) fn, arg);
+    if (hl_store_fcall_ticket (self, "hl_archived", ticket, 6, argv, s_on_kept, call) != 0) {
+        free (call);
+        return -1;
+    }
+    return 0;
+}
+
+int
+hl_store_retire (hl_store_t *self, int bucket, int64_t now_ms, int64_t keep_ms, int limit,
+                 hl_store_kept_fn *fn, void *arg)
+{
+    assert (self && fn && keep_ms >= 0 && limit > 0);
+    char now[24] = "", keep[24], lim[24];
+    if (now_ms > 0)
+        s_digits (now, now_ms);
+    s_digits (keep, keep_ms);
+    s_digits (lim, limit);
+    const char *argv[] = { "now_ms", now, "keep_ms", keep, "limit", lim };
+    s_call_t *call = s_call_new ((void (*) (void)) fn, arg);
+    if (hl_store_fcall_bucket (self, "hl_retire", bucket, "retire", 6, argv, s_on_kept,
+                               call) != 0) {
+        free (call);
+        return -1;
+    }
+    return 0;
+}

@@ -104,6 +104,29 @@ int hl_store_lease_beat (hl_store_t *self, const char *holder, int ttl_ms, int l
                          hl_store_beat_fn *fn, void *arg);
 
 //  ---------------------------------------------------------------------
+//  Retention (docs/archive.md): closed tickets leave Redis once archived
+
+//  The answer of a retention call: STATUS 0 with what it did, or -1 if
+//  Redis refused (ERROR says why) or no answer came (ERROR NULL).
+//  hl_store_archived: A is 1 if the ticket now waits to leave Redis (closed
+//  and fully archived), 0 if not (open, changed since, or gone).
+//  hl_store_retire: A tickets left Redis, of B looked at (B = the limit:
+//  there may be more).
+typedef void (hl_store_kept_fn) (int status, int a, int b, const char *error, void *arg);
+
+//  The archive has committed TICKET with its first N history entries;
+//  CALLER_INDEX ("" none) is its caller's index, kept for when it leaves
+//  Redis. Sent after PostgreSQL's commit, never before.
+int hl_store_archived (hl_store_t *self, const char *ticket, int n, const char *caller_index,
+                       hl_store_kept_fn *fn, void *arg);
+
+//  Up to LIMIT closed tickets of BUCKET that closed KEEP_MS or longer
+//  before NOW_MS (0: Redis's time) leave Redis, each only if the archive
+//  has all of it.
+int hl_store_retire (hl_store_t *self, int bucket, int64_t now_ms, int64_t keep_ms, int limit,
+                     hl_store_kept_fn *fn, void *arg);
+
+//  ---------------------------------------------------------------------
 //  Hotspots
 
 //  Keep ALERT (JSON) among the dashboard's latest hotspot alerts. Fire and

@@ -21,13 +21,25 @@ struct hl_tickets {
     const hl_pii_t *pii;
 };
 
-//  One transition on its way through the store.
+//  One transition on its way through the store. What it was asked is
+//  kept (the transition packed) for a second try after its ticket came
+//  back from the archive.
 typedef struct {
     hl_tickets_t *self;
     char ticket[HL_STORE_TICKET_MAX];
     int action;
     hl_store_transition_fn *fn;
     void *arg;
+    uint8_t *packed;             //  the transition
+    size_t packed_len;
+    char actor[256];
+    char rid[256];
+    size_t rid_len;
+    uint64_t now_ms;
+    hl_store_premade_t pre;
+    int has_pre;
+    int retried;                 //  the second try (no third)
+    hl_store_transition_result_t refused;   //  the first try's not_found
 } s_step_t;
 
 hl_tickets_t *
@@ -94,12 +106,85 @@ s_effects (const s_step_t *s, const hl_store_transition_result_t *res)
 }
 
 static void
+s_step_free (s_step_t *s)
+{
+    free (s->packed);
+    free (s);
+}
+
+//  Answers S with RES (after its effects) and frees it.
+static void
+s_step_answer (s_step_t *s, const hl_store_transition_result_t *res)
+{
+    s_effects (s, res);
+    s->fn (res, s->arg);
+    s_step_free (s);
+}
+
+//  The ticket could not be brought back: the first answer (not_found) if
+//  the archive does not have it either, else a failure saying why.
+static void
+s_step_fail (s_step_t *s, const char *error)
+{
+    hl_store_transition_result_t res = s->refused;
+    if (error) {
+        res.outcome = HL_STORE_FAILED;
+        snprintf (res.error, sizeof res.error, "bringing the ticket back from the archive "
+                  "failed: %.120s", error);
+    }
+    s_step_answer (s, &res);
+}
+
+static void s_on_transition (const hl_store_transition_result_t *res, void *arg);
+
+//  The second try, once the ticket is in Redis again.
+static void
+s_on_restored (int status, const char *error, void *arg)
+{
+    s_step_t *s = arg;
+    if (status != 0) {
+        s_step_fail (s, error ? error : "the ticket store did not answer");
+        return;
+    }
+    Hotline__Transition *t = hotline__transition__unpack (NULL, s->packed_len, s->packed);
+    s->retried = 1;
+    int rc = t ? hl_store_transition (s->self->store, t, s->actor, s->rid, s->rid_len, s->now_ms,
+                                      s->has_pre ? &s->pre : NULL, s_on_transition, s)
+               : -1;
+    if (t)
+        hotline__transition__free_unpacked (t, NULL);
+    if (rc != 0)
+        s_step_fail (s, "the ticket store is not reachable");
+}
+
+static void
+s_on_archived_copy (const Hotline__TicketView *view, const char *error, void *arg)
+{
+    s_step_t *s = arg;
+    if (!view || hl_store_ticket_restore (s->self->store, view, (int64_t) s->now_ms,
+                                          s_on_restored, s) != 0)
+        s_step_fail (s, view ? "the ticket store is not reachable" : error);
+}
+
+//  A ticket Redis does not have may have left it after its retention time
+//  (hl_retention): an action on it brings it back from the archive first.
+static int
+s_from_archive (s_step_t *s, const hl_store_transition_result_t *res)
+{
+    hl_tickets_t *self = s->self;
+    if (s->retried || !self->archive || !s->packed || res->outcome != HL_STORE_REFUSED
+        || res->code != HOTLINE__ERROR_CODE__ERROR_NOT_FOUND)
+        return 0;
+    s->refused = *res;
+    return hl_archread_ticket (self->archive, self->pii, s->ticket, s_on_archived_copy, s) == 0;
+}
+
+static void
 s_on_transition (const hl_store_transition_result_t *res, void *arg)
 {
     s_step_t *s = arg;
-    s_effects (s, res);
-    s->fn (res, s->arg);
-    free (s);
+    if (!s_from_archive (s, res))
+        s_step_answer (s, res);
 }
 
 //  One intake on its way through the store.
@@ -156,6 +241,28 @@ hl_tickets_intake (hl_tickets_t *self, const Hotline__Complaint *c, const char *
     return 0;
 }
 
+//  Keeps what S was asked, for a second try (with an archive only: without
+//  one no ticket ever leaves Redis). A request too long to keep gets no
+//  second try.
+static void
+s_keep_request (s_step_t *s, const Hotline__Transition *t, const char *actor, const void *rid,
+                size_t rid_len, const hl_store_premade_t *pre)
+{
+    if (!actor || strlen (actor) >= sizeof s->actor || rid_len > sizeof s->rid)
+        return;
+    snprintf (s->actor, sizeof s->actor, "%s", actor);
+    if (rid_len)
+        memcpy (s->rid, rid, rid_len);
+    s->rid_len = rid_len;
+    if (pre)
+        s->pre = *pre;
+    s->packed_len = hotline__transition__get_packed_size (t);
+    s->packed = malloc (s->packed_len ? s->packed_len : 1);
+    if (!s->packed)
+        abort ();
+    hotline__transition__pack (t, s->packed);
+}
+
 int
 hl_tickets_transition (hl_tickets_t *self, const Hotline__Transition *t, const char *actor,
                        const void *rid, size_t rid_len, uint64_t now_ms,
@@ -165,11 +272,14 @@ hl_tickets_transition (hl_tickets_t *self, const Hotline__Transition *t, const c
     s_step_t *s = calloc (1, sizeof *s);
     if (!s)
         abort ();
-    *s = (s_step_t) { .self = self, .action = t->action, .fn = fn, .arg = arg };
+    *s = (s_step_t) { .self = self, .action = t->action, .fn = fn, .arg = arg,
+                      .now_ms = now_ms, .has_pre = pre != NULL };
     snprintf (s->ticket, sizeof s->ticket, "%.*s", (int) t->ticket.len, t->ticket.data);
+    if (self->archive)
+        s_keep_request (s, t, actor, rid, rid_len, pre);
     if (hl_store_transition (self->store, t, actor, rid, rid_len, now_ms, pre, s_on_transition,
                              s) != 0) {
-        free (s);
+        s_step_free (s);
         return -1;
     }
     return 0;

@@ -70,7 +70,10 @@ int hl_tickets_intake (hl_tickets_t *self, const Hotline__Complaint *c, const ch
                        void *arg);
 
 //  Apply transition T as ACTOR (see hl_store_transition), run its effects,
-//  then call FN with the result.
+//  then call FN with the result. A ticket that left Redis after its
+//  retention time (hl_retention) is brought back from the archive first
+//  (hl_archread, hl_store_ticket_restore) and the transition applied then;
+//  T need not outlive this call.
 int hl_tickets_transition (hl_tickets_t *self, const Hotline__Transition *t, const char *actor,
                            const void *rid, size_t rid_len, uint64_t now_ms,
                            const hl_store_premade_t *pre, hl_store_transition_fn *fn,

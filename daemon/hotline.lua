@@ -24,6 +24,8 @@
 --   hl:{NN}:lease           string  the hotlined instance firing the bucket's timers
 --   hl:{NN}:out             stream  the bucket's outbox: one entry per change of one
 --                                   of its tickets, appended by the step (outbox)
+--   hl:{NN}:retire          zset    closed tickets whose every change the archive has
+--                                   committed, by closing moment (Retention below)
 --   hl:{NN}:m:<yyyymmdd>    hash    the bucket's counters of a day (Metrics below)
 --   hl:{NN}:mi:<minute>     hash    the bucket's intake of a minute, by channel
 -- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
@@ -37,7 +39,7 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 3
+local LAYOUT_VERSION = 4
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -1723,6 +1725,161 @@ redis.register_function('hl_seq_guard', seq_guard)
 -- ---------------------------------------------------------------------
 -- Outbox upkeep (daemon/hl_outbox): its consumer groups and its trim.
 
+-- ---------------------------------------------------------------------
+-- Retention (docs/archive.md). A closed ticket leaves Redis some time
+-- after it closed, once the PostgreSQL archive has committed every change
+-- of it; an action on it brings it back from the archive first.
+--   field ARCHIVED of the ticket hash: the history count the archive has
+--                                      committed (hl_archived)
+--   field 'ci' of the ticket hash:     its caller's index, for the outbox
+--                                      entry that takes it out of the lists
+--   hl:{NN}:retire                     closed tickets fully archived, by the
+--                                      moment they closed; hl_retire drops
+--                                      those past the retention time
+local ARCHIVED = 'arch'
+
+-- The moment the retention time of the ticket of hash K runs from, as
+-- digits: when it closed (else when it was created), or when it came back
+-- from the archive ('back_ms', hl_ticket_restore) if that is later: a
+-- ticket acted on again stays for a while, and never leaves between its
+-- return and the action that brought it back.
+local function closed_moment(k)
+  local f = redis.call('HMGET', k, 'closed_ms', 'created_ms', 'back_ms')
+  local closed = f[1] or f[2] or '0'
+  if f[3] and tonumber(f[3]) > tonumber(closed) then return f[3] end
+  return closed
+end
+
+-- A closed ticket whose every change is archived waits in its bucket's
+-- retire set; any other is not there (a change made since, or a reopen,
+-- takes it out until the archive has that change too).
+local function retire_mark(k, ticket, state, count, archived)
+  local z = tag_of(k) .. 'retire'
+  if not OPEN[state] and count == archived then
+    redis.call('ZADD', z, closed_moment(k), ticket)
+    return 'due'
+  end
+  redis.call('ZREM', z, ticket)
+  return 'kept'
+end
+
+-- hl_archived: the archive committed TICKET with its first N history
+-- entries (after PostgreSQL's commit, by the archiver).
+-- KEYS[1]: the ticket's hash
+-- Named args: ticket, n, ci (its caller's index, '' for none)
+-- returns 'due' (closed and fully archived: it may leave after the retention
+-- time), 'kept' (open, or changed since) or 'gone' (not in Redis)
+local function archived(keys, args)
+  local p = named(args)
+  local k, ticket, n = keys[1], p.ticket or '', tonumber(p.n or '')
+  if k ~= tkey(ticket, 't') or not n then
+    return redis.error_reply('ERR hl_archived: KEYS[1] must be the hash of ticket, n a count')
+  end
+  local f = redis.call('HMGET', k, 'state', HISTORY_COUNT, ARCHIVED)
+  if not f[1] then return 'gone' end
+  local done = math.max(n, tonumber(f[3] or '0'))
+  redis.call('HSET', k, ARCHIVED, string.format('%d', done))
+  if p.ci and p.ci ~= '' then redis.call('HSET', k, 'ci', p.ci) end
+  return retire_mark(k, ticket, f[1], tonumber(f[2] or '0'), done)
+end
+
+-- Drops the closed, archived ticket of hash K in bucket TAG: its hash, its
+-- request's idempotency record, whatever of it waits among the bucket's
+-- reminders and warned or overdue lists; the outbox entry 'evict' takes it
+-- out of the global lists (hl_outbox). F: its fields as hl_retire read them.
+local function evict(tag, k, ticket, f, now)
+  redis.call('DEL', k)
+  if f[4] and f[5] then redis.call('DEL', tag .. 'idem:' .. f[4] .. ':' .. f[5]) end
+  local reminders, marks = {}, {}
+  for _, m in ipairs(MILESTONES) do
+    marks[#marks + 1] = ticket .. '|' .. m
+    for _, level in ipairs(LEVELS) do
+      reminders[#reminders + 1] = ticket .. '|' .. m .. '|' .. level
+    end
+  end
+  redis.call('ZREM', tag .. 'timers', unpack(reminders))
+  redis.call('ZREM', tag .. 'sla:warned', unpack(marks))
+  redis.call('ZREM', tag .. 'sla:overdue', unpack(marks))
+  outbox(tag, ticket, 'evict', f[1], f[1], f[6], f[6], '', f[7] or '', now, {'ci', f[8] or ''})
+end
+
+-- hl_retire: the bucket's closed tickets that closed KEEP_MS or longer
+-- before NOW leave Redis, each only if the archive has committed its
+-- every change (checked here, in the same step that drops it).
+-- KEYS[1]: the bucket's retire set, hl:{NN}:retire
+-- Named args: now_ms (none: Redis time), keep_ms, limit
+-- returns {tickets dropped, tickets looked at (LIMIT: there may be more)}
+local function retire(keys, args)
+  local p = named(args)
+  local z, tag = keys[1], tag_of(keys[1])
+  local keep, limit = tonumber(p.keep_ms or ''), tonumber(p.limit or '')
+  if not tag or not keep or not limit then
+    return redis.error_reply('ERR hl_retire: KEYS[1] a bucket\'s retire set, keep_ms, limit')
+  end
+  local now = now_ms(p.now_ms)
+  local due = redis.call('ZRANGEBYSCORE', z, '-inf', now - keep, 'LIMIT', 0, limit)
+  local dropped = 0
+  for _, ticket in ipairs(due) do
+    redis.call('ZREM', z, ticket)
+    local k = ttag(ticket) == tag and tkey(ticket, 't')
+    local f = k and redis.call('HMGET', k, 'state', HISTORY_COUNT, ARCHIVED, 'channel',
+                               'request_id', 'unit', 'created_ms', 'ci') or {}
+    if f[1] and not OPEN[f[1]] and f[3] and f[3] == f[2] then
+      evict(tag, k, ticket, f, now)
+      dropped = dropped + 1
+    end
+  end
+  return {dropped, #due}
+end
+
+-- hl_ticket_restore: a ticket that left Redis, brought back from the
+-- archive before an action on it, with the fields the archive keeps and
+-- its whole history (closed_ms and dispatched_ms read from it). Nothing
+-- is overwritten: a ticket still (or again) in Redis is left as it is.
+-- KEYS[1]: the ticket's hash
+-- Named args: ticket, ci (its caller's index), now_ms; then 'fields', the
+-- hash's field/value pairs, then 'history' and six values per entry
+-- (at, actor, action, from, to, note), oldest first.
+-- returns 'restored' or 'present'
+local function ticket_restore(keys, args)
+  local p, first = named(args)
+  local k, ticket = keys[1], p.ticket or ''
+  if k ~= tkey(ticket, 't') then
+    return redis.error_reply('ERR hl_ticket_restore: KEYS[1] must be the hash of ticket')
+  end
+  if redis.call('EXISTS', k) == 1 then return 'present' end
+  local fields, i = {}, first
+  while i < #args and args[i] ~= 'history' do
+    fields[#fields + 1], fields[#fields + 2] = args[i], args[i + 1]
+    i = i + 2
+  end
+  local n, closed, dispatched, appealed = 0, nil, nil, false
+  local state = p.state or ''
+  for e = i + 1, #args - 5, 6 do
+    n = n + 1
+    fields[#fields + 1], fields[#fields + 2] = history_field(n), history_entry(args[e], args[e + 1], args[e + 2], args[e + 3],
+                                        args[e + 4], args[e + 5])
+    if args[e + 4] == 'dispatched' and not dispatched then dispatched = args[e] end
+    if args[e + 4] == state and args[e + 3] ~= state then closed = args[e] end
+    if args[e + 2] == 'grant_appeal' then appealed = true end
+  end
+  local count, now = string.format('%d', n), string.format('%d', now_ms(p.now_ms))
+  redis.call('HSET', k, 'ticket', ticket, 'state', state, HISTORY_COUNT, count, ARCHIVED, count,
+             'back_ms', now, unpack(fields))
+  if p.ci and p.ci ~= '' then redis.call('HSET', k, 'ci', p.ci) end
+  if dispatched then redis.call('HSET', k, 'dispatched_ms', dispatched) end
+  if closed and not OPEN[state] then redis.call('HSET', k, 'closed_ms', closed) end
+  -- Its figures were counted on their days and are not brought back (the
+  -- archive's reports count it from its rows); an appeal granted before
+  -- is remembered, so it is not granted twice (ticket_figures).
+  if appealed then redis.call('HSET', k, 'mc', 'x') end
+  local f = redis.call('HMGET', k, 'unit', 'assist', 'created_ms')
+  outbox(tag_of(k), ticket, 'restore', '', state, f[1], '', f[2], f[3] or '', now,
+         {'ci', p.ci or ''})
+  retire_mark(k, ticket, state, n, n)
+  return 'restored'
+end
+
 -- hl_outbox_open: make the consumer groups a bucket's outbox lacks, reading
 -- from its start (what was appended before a group existed is its too).
 -- KEYS[1]: the outbox, hl:{NN}:out
@@ -1835,6 +1992,9 @@ redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list
 redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,
                         flags = {'no-writes'}}
 redis.register_function('hl_outbox_open', outbox_open)
+redis.register_function('hl_archived', archived)
+redis.register_function('hl_retire', retire)
+redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}

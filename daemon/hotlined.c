@@ -31,6 +31,7 @@
 #include "hl_notify.h"
 #include "hl_lease.h"
 #include "hl_outbox.h"
+#include "hl_retention.h"
 #include "hl_timers.h"
 #include "hl_visitlink.h"
 #include "hl_log.h"
@@ -86,6 +87,7 @@ typedef struct {
     hl_visitlink_t *visitlink;   //  callers' one-time online 回访 links
     hl_archive_t *archive;       //  with archive_dsn, else NULL
     hl_archiver_t *archiver;     //  copies changed tickets there (with archive)
+    hl_retention_t *retention;   //  closed, archived tickets leave Redis (with archive)
 } s_daemon_t;
 
 //  The exit status of a hotlined that found its store newer than it knows
@@ -279,6 +281,8 @@ s_on_lease (int bucket, int held, void *arg)
     s_daemon_t *d = arg;
     hl_timers_hold (d->timers, bucket, held);
     hl_outbox_hold (d->outbox, bucket, held);
+    if (d->retention)
+        hl_retention_hold (d->retention, bucket, held);
 }
 
 //  After every (re)connect: the worker queue reloads what waits for a
@@ -514,6 +518,10 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         hl_archiver_opts_default (&ao);
         d->archiver = hl_archiver_new (d->base, d->store, d->archive, d->pii, &ao);
         hl_outbox_set_archiver (d->outbox, d->archiver);
+        int64_t keep_ms = d->cfg.retention_ms ? d->cfg.retention_ms
+                                              : d->cfg.retention_days * 86400000LL;
+        if (keep_ms > 0)
+            d->retention = hl_retention_new (d->base, d->store, d->deadline, keep_ms);
     }
     if (s_start_zap (d, err, errlen) != 0)
         return -1;
@@ -589,6 +597,7 @@ s_stop (s_daemon_t *d)
     s_stop_similar (d);
     hl_outbox_destroy (&d->outbox);
     hl_archiver_destroy (&d->archiver);
+    hl_retention_destroy (&d->retention);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);

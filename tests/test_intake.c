@@ -896,7 +896,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 3)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 4)"));
 }
 
 static void
@@ -905,7 +905,7 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_stored_layout (env) == 4);
     HL_CHECK (s_submit_acked (env, "layout-3"));
     HL_CHECK (s_ticket_count (env) == 1);
     hl_testenv_daemon_signal (env, SIGTERM);
@@ -917,7 +917,7 @@ test_store_layout (void)
     HL_CHECK (s_lists_back_to_layout_2 (env) >= 2);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_stored_layout (env) == 4);
     HL_CHECK (s_log_has (env, "keys moved"));
     HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
     HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 1);
@@ -948,7 +948,7 @@ test_store_layout (void)
     s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_stored_layout (env) == 4);
     HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
     HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
@@ -1001,7 +1001,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 3);
+    HL_CHECK (s_stored_layout (env) == 4);
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
     r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
                       hl_testenv_tkey (two, "t"));
@@ -1036,13 +1036,13 @@ test_store_layout (void)
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
     //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "4");
-    s_check_refused (env, "has data of layout 4");
-    HL_CHECK (s_stored_layout (env) == 4);
+    s_redis_do (env, "SET hl:layout %s", "5");
+    s_check_refused (env, "has data of layout 5");
+    HL_CHECK (s_stored_layout (env) == 5);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "3");
+    s_redis_do (env, "SET hl:layout %s", "4");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
                 "local LAYOUT_VERSION = 7\n"

@@ -3,6 +3,7 @@
 #include "hl_proc.h"
 #include "hl_testenv.h"
 
+#include <hiredis.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -44,4 +45,17 @@ hl_teststore_stop (hl_teststore_t *ts)
     if (ts->pid > 0)
         hl_proc_stop (ts->pid, SIGTERM);
     ts->pid = 0;
+}
+
+long long
+hl_teststore_int (const hl_teststore_t *ts, const char *fmt, const char *arg)
+{
+    redisContext *rc = redisConnect ("127.0.0.1", ts->port);
+    redisReply *r = rc && !rc->err ? redisCommand (rc, fmt, arg) : NULL;
+    long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+    if (r)
+        freeReplyObject (r);
+    if (rc)
+        redisFree (rc);
+    return n;
 }

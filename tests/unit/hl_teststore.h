@@ -25,6 +25,10 @@ int hl_teststore_start (hl_teststore_t *ts, struct event_base *base);
 //  Runs BASE until the store is ready, 10 s at most: whether it is.
 int hl_teststore_ready (hl_teststore_t *ts, struct event_base *base);
 
+//  The integer answer of the command FMT (one %s: ARG) on the test's Redis,
+//  through a connection of its own; -1 if none came.
+long long hl_teststore_int (const hl_teststore_t *ts, const char *fmt, const char *arg);
+
 //  The store destroyed, the Redis stopped.
 void hl_teststore_stop (hl_teststore_t *ts);
 

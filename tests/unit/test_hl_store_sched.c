@@ -2,8 +2,9 @@
  *  hotspots, against a real Redis: a clock's reminders fire in order, each
  *  once, with the bucket's next moment; arming keeps to the clock's start;
  *  the recompute scan finds the clocked ticket; a lease is held by one
- *  holder at a time; the registry lists live holders; and a store that is
- *  not ready refuses every call without a callback. */
+ *  holder at a time; the registry lists live holders; a closed ticket
+ *  leaves Redis only once archived whole and past its retention time; and
+ *  a store that is not ready refuses every call without a callback. */
 #include "hl_store_sched.h"
 #include "hl_bucket.h"
 #include "hl_test.h"
@@ -250,8 +251,106 @@ test_leases (void)
     event_base_free (ctx.base);
 }
 
+static void
+s_on_kept (int status, int a, int b, const char *error, void *arg)
+{
+    s_ctx_t *ctx = arg;
+    (void) error;
+    ctx->ok = status;
+    ctx->n = a;
+    ctx->next = b;
+    s_done (ctx);
+}
+
+//  Retention: a closed ticket leaves Redis only once marked archived with
+//  its whole history, and only past the retention time; a change after
+//  the mark keeps it until that change is marked too.
+static void
+test_retention (void)
+{
+    s_ctx_t ctx = { .base = event_base_new () };
+    hl_teststore_t ts;
+    HL_CHECK (hl_teststore_start (&ts, ctx.base) == 0);
+    if (!ts.store) {
+        event_base_free (ctx.base);
+        return;
+    }
+    hl_store_t *store = ts.store;
+    HL_CHECK (hl_store_retire (store, 0, S_NOW, 1000, 10, s_on_kept, &ctx) == -1);
+    HL_CHECK (hl_teststore_ready (&ts, ctx.base));
+    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
+    c.has_channel = c.has_request_type = c.has_request_id = c.has_content = 1;
+    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
+    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY;
+    c.request_id = hl_wire_bytes ("keep-1");
+    c.content = hl_wire_bytes ("公积金怎么提取");
+    hl_store_disposition_t d = { .state = "answered_directly", .unit = "", .assist = "",
+                                 .note = "已答复", .now_ms = S_NOW };
+    HL_CHECK (s_wait (&ctx, hl_store_intake (store, &c, "agent:a1", S_NOW, &d, s_on_intake, &ctx))
+              == 0);
+    int bucket = hl_bucket_of_ticket (ctx.ticket, strlen (ctx.ticket));
+    char key[HL_BUCKET_KEY_MAX];
+    hl_bucket_ticket_key (key, sizeof key, ctx.ticket, "t");
+
+    //  Not archived: nothing is due.
+    HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 9000, 5000, 10, s_on_kept,
+                                             &ctx)) == 0);
+    HL_CHECK (ctx.ok == 0 && ctx.n == 0 && ctx.next == 0);
+    //  Archived without its one history entry: kept; with it: due.
+    HL_CHECK (s_wait (&ctx, hl_store_archived (store, ctx.ticket, 0, "", s_on_kept, &ctx)) == 0);
+    HL_CHECK (ctx.ok == 0 && ctx.n == 0);
+    HL_CHECK (s_wait (&ctx, hl_store_archived (store, ctx.ticket, 1, "ci-1", s_on_kept, &ctx))
+              == 0);
+    HL_CHECK (ctx.ok == 0 && ctx.n == 1);
+    //  Not yet past the retention time.
+    HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 4000, 5000, 10, s_on_kept,
+                                             &ctx)) == 0);
+    HL_CHECK (ctx.n == 0 && ctx.next == 0);
+    //  Changed after the mark (one more history entry): looked at, kept.
+    HL_CHECK (hl_teststore_int (&ts, "HINCRBY %s h:n 1", key) == 2);
+    HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 6000, 5000, 10, s_on_kept,
+                                             &ctx)) == 0);
+    HL_CHECK (ctx.n == 0 && ctx.next == 1);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", key) == 1);
+    //  That change archived: it leaves, with its idempotency record, and
+    //  the outbox says so with its caller's index.
+    HL_CHECK (s_wait (&ctx, hl_store_archived (store, ctx.ticket, 2, "", s_on_kept, &ctx)) == 0);
+    HL_CHECK (ctx.n == 1);
+    HL_CHECK (s_wait (&ctx, hl_store_retire (store, bucket, S_NOW + 6000, 5000, 10, s_on_kept,
+                                             &ctx)) == 0);
+    HL_CHECK (ctx.n == 1 && ctx.next == 1);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", key) == 0);
+    char idem[HL_BUCKET_KEY_MAX];
+    hl_bucket_key (idem, sizeof idem, bucket, "idem", "web:keep-1", 10);
+    HL_CHECK (hl_teststore_int (&ts, "EXISTS %s", idem) == 0);
+    char outbox[HL_BUCKET_KEY_MAX];
+    hl_bucket_own_key (outbox, sizeof outbox, bucket, HL_OUTBOX_KIND);
+    redisContext *rc = redisConnect ("127.0.0.1", ts.port);
+    redisReply *r = rc ? redisCommand (rc, "XREVRANGE %s + - COUNT 1", outbox) : NULL;
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 1);
+    const redisReply *kv = r && r->elements == 1 ? r->element[0]->element[1] : NULL;
+    int evict = 0, ci = 0;
+    for (size_t i = 0; kv && i + 1 < kv->elements; i += 2) {
+        evict += strcmp (kv->element[i]->str, "k") == 0 && strcmp (kv->element[i + 1]->str,
+                                                                    "evict") == 0;
+        ci += strcmp (kv->element[i]->str, "ci") == 0 && strcmp (kv->element[i + 1]->str,
+                                                                 "ci-1") == 0;
+    }
+    HL_CHECK (evict == 1 && ci == 1);
+    if (r)
+        freeReplyObject (r);
+    if (rc)
+        redisFree (rc);
+    //  Gone: a late mark finds nothing.
+    HL_CHECK (s_wait (&ctx, hl_store_archived (store, ctx.ticket, 2, "", s_on_kept, &ctx)) == 0);
+    HL_CHECK (ctx.ok == 0 && ctx.n == 0);
+    hl_teststore_stop (&ts);
+    event_base_free (ctx.base);
+}
+
 static const hl_test_case_t s_cases[] = {
-    { "timers", test_timers }, { "leases", test_leases }, { NULL, NULL }
+    { "timers", test_timers }, { "leases", test_leases }, { "retention", test_retention },
+    { NULL, NULL }
 };
 
 int
