@@ -288,6 +288,49 @@ test_archiver (void)
     unsetenv ("HOTLINE_PII_KEY");
 }
 
+//  A batch cut short: hotlined killed (SIGKILL) while it archives a burst,
+//  then PostgreSQL killed the same way under the next one. After both come
+//  back every ticket is archived once, with its whole history: the
+//  entries of the batch that died were still pending (acknowledged only
+//  after a commit) and the upserts make their second writing harmless.
+static void
+test_killed_mid_batch (void)
+{
+    hl_testpg_t *pg = hl_testpg_new ("archive-killed");
+    hl_testenv_t *env = hl_testenv_new ("archive-killed");
+    HL_CHECK (pg && env && hl_testpg_start (pg) == 0 && s_daemon (env, pg) == 0);
+    HL_CHECK (s_wait_log (env, "archive: ready", 10000));
+    int made = 0;
+    for (int i = 0; i < 30; i++)
+        made += s_submit (env);
+    hl_testenv_daemon_signal (env, SIGKILL);
+    hl_testenv_daemon_wait (env, 10000);
+    HL_CHECK (s_daemon_restart (env, pg) == 0);
+    for (int i = 0; i < 30; i++) {
+        made += s_submit (env);
+        if (i == 10) {
+            HL_CHECK (kill (hl_testpg_pid (pg), SIGKILL) == 0);
+            hl_testpg_stop (pg);
+        }
+    }
+    HL_CHECK (made == 60);
+    //  Its backends notice the postmaster's death and leave; then it starts
+    //  with crash recovery.
+    int started = -1;
+    for (int tries = 0; tries < 50 && started != 0; tries++) {
+        usleep (200 * 1000);
+        started = hl_testpg_start (pg);
+    }
+    HL_CHECK (started == 0);
+    HL_CHECK (s_wait_value (pg, "SELECT count(DISTINCT number) FROM tickets", "60", 60000));
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets t WHERE t.version = "
+                                "(SELECT count(*) FROM history h WHERE h.number = t.number)",
+                            "60", 30000));
+    HL_CHECK (s_wait_value (pg, "SELECT count(*) FROM tickets", "60", 1000));
+    hl_testenv_destroy (&env);
+    hl_testpg_destroy (&pg);
+}
+
 //  PostgreSQL not there at start, then frozen: intake goes on throughout,
 //  and the schema is applied once it comes.
 static void
@@ -358,6 +401,7 @@ main (int argc, char **argv)
         { "read_through", test_read_through },
         { "dashboard_report", test_dashboard_report },
         { "archiver", test_archiver },
+        { "killed_mid_batch", test_killed_mid_batch },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);

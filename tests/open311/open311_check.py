@@ -467,7 +467,13 @@ def case_paging():
     # The common paging extension: page (from 1) and page_size (1..1000)
     # over the newest-first list.
     ids = [posted_id(post(dict(NOISE, description="第%d次打桩" % i))) for i in range(7)]
-    full = [r["service_request_id"] for r in get("requests.json?service_code=ZJ-NOISE", "json")]
+    # The lists trail the store by the outbox's lag (milliseconds): read
+    # until the newest has joined.
+    for _ in range(100):
+        full = [r["service_request_id"] for r in get("requests.json?service_code=ZJ-NOISE", "json")]
+        if len(full) >= len(ids):
+            break
+        time.sleep(0.05)
     check(full == ids[::-1], "the whole list, newest first: %r" % full)
     pages = [[r["service_request_id"] for r in
               get("requests.json?service_code=ZJ-NOISE&page_size=3&page=%d" % n, "json")]
