@@ -388,8 +388,108 @@ test_master_killed (void)
     hl_testcluster_destroy (&tc);
 }
 
+//  Moves one key batch of SLOT from node SRC to DST (MIGRATE, one key at
+//  a time so that the slot's keys are split for a while). The keys left.
+static int
+s_migrate_some (hl_testcluster_t *tc, int src, int dst, int slot)
+{
+    redisContext *c = hl_testcluster_redis (tc, src);
+    redisReply *keys = redisCommand (c, "CLUSTER GETKEYSINSLOT %d 1", slot);
+    int n = keys && keys->type == REDIS_REPLY_ARRAY ? (int) keys->elements : 0;
+    if (n > 0) {
+        const char *port = strrchr (hl_testcluster_address (tc, dst), ':') + 1;
+        redisReply *r = redisCommand (c, "MIGRATE 127.0.0.1 %s %s 0 5000", port,
+                                      keys->element[0]->str);
+        if (!r || r->type == REDIS_REPLY_ERROR)
+            fprintf (stderr, "MIGRATE %s: %s\n", keys->element[0]->str, r ? r->str : "-");
+        if (r)
+            freeReplyObject (r);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
+static void
+s_admin (hl_testcluster_t *tc, int node, const char *fmt, int slot, const char *id)
+{
+    redisReply *r = redisCommand (hl_testcluster_redis (tc, node), fmt, slot, id);
+    HL_CHECK (r && r->type != REDIS_REPLY_ERROR);
+    if (r)
+        freeReplyObject (r);
+}
+
+//  A bucket's slot moved to another master by hand while intake goes on in
+//  that bucket (ASK while it migrates, MOVED after): every acknowledged
+//  ticket is there once and no ticket number is issued twice.
+//  Fails today (meson: should_fail): hl_intake declares only the request's
+//  idempotency record, so during the move a new request is sent (ASK) to
+//  the importing master, which serves the undeclared day sequence and
+//  ticket hash there as new keys: numbers start again from 1 in the
+//  bucket, and the move stops on BUSYKEY. The intake Function must declare
+//  its sequence key too (then Redis answers TRYAGAIN until it has moved).
+static void
+test_reshard_bucket (void)
+{
+    hl_testcluster_t *tc = hl_testcluster_new ("store-cluster-reshard", 3000);
+    HL_CHECK (tc != NULL);
+    if (!tc)
+        return;
+    s_ctx_t ctx = { .base = event_base_new () };
+    hl_store_t *store = s_store (ctx.base, tc, 0, 2000);
+    const int bucket = 5;
+    char key[HL_BUCKET_KEY_MAX];
+    int len = hl_bucket_own_key (key, sizeof key, bucket, "seq");
+    int slot = hl_rslot_keyslot (key, (size_t) len);
+    int src = hl_testcluster_master_of (tc, slot), dst = -1;
+    for (int i = 0; i < HL_TESTCLUSTER_NODES && dst < 0; i++)
+        if (i != src && hl_testcluster_first_slot (tc, i) >= 0)
+            dst = i;
+    char src_id[64], dst_id[64];
+    HL_CHECK (src >= 0 && dst >= 0 && hl_testcluster_node_id (tc, src, src_id, 64) == 0
+              && hl_testcluster_node_id (tc, dst, dst_id, 64) == 0);
+    static char acked[100][HL_STORE_TICKET_MAX];
+    int n_acked = 0, refused = 0, phase = 0;
+    for (int serial = 0; serial < 90; serial++) {
+        if (serial == 20) {
+            s_admin (tc, dst, "CLUSTER SETSLOT %d IMPORTING %s", slot, src_id);
+            s_admin (tc, src, "CLUSTER SETSLOT %d MIGRATING %s", slot, dst_id);
+            phase = 1;
+        }
+        if (phase == 1 && s_migrate_some (tc, src, dst, slot) == 0) {
+            for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
+                if (hl_testcluster_first_slot (tc, i) >= 0)
+                    s_admin (tc, i, "CLUSTER SETSLOT %d NODE %s", slot, dst_id);
+            phase = 2;
+        }
+        char rid[40], t[HL_STORE_TICKET_MAX];
+        s_rid_for (bucket, 9000 + serial, rid);
+        int outcome = s_intake (&ctx, store, rid, t);
+        if (outcome == HL_STORE_NEW)
+            snprintf (acked[n_acked++], HL_STORE_TICKET_MAX, "%s", t);
+        else
+            refused++;
+    }
+    int twice = 0;
+    for (int i = 0; i < n_acked; i++)
+        for (int j = 0; j < i; j++)
+            twice += strcmp (acked[i], acked[j]) == 0;
+    printf ("  acked %d, refused %d, numbers issued twice %d, slot moved: %s\n", n_acked,
+            refused, twice, phase == 2 ? "yes" : "no");
+    HL_CHECK (twice == 0);
+    HL_CHECK (phase == 2 && hl_testcluster_master_of (tc, slot) == dst);
+    for (int i = 0; twice == 0 && phase == 2 && i < n_acked; i++) {
+        HL_CHECK (s_wait (&ctx, hl_store_ticket_get (store, acked[i], s_on_view, &ctx)) == 0);
+        HL_CHECK (ctx.ok);
+    }
+    hl_store_destroy (&store);
+    event_base_free (ctx.base);
+    hl_testcluster_destroy (&tc);
+}
+
 static const hl_test_case_t s_cases[] = {
-    { "routing", test_routing }, { "master_killed", test_master_killed }, { NULL, NULL }
+    { "routing", test_routing }, { "master_killed", test_master_killed },
+    { "reshard_bucket", test_reshard_bucket }, { NULL, NULL }
 };
 
 int
