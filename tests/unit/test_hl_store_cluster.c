@@ -17,6 +17,7 @@
 #include "hl_test.h"
 #include "hl_testcluster.h"
 #include "hl_testenv.h"
+#include "hl_teststore.h"
 #include "hl_wire.h"
 
 #include <event2/event.h>
@@ -151,13 +152,7 @@ s_on_texts (int ok, const char *const *texts, size_t n, void *arg)
 static int
 s_wait (s_ctx_t *ctx, int rc)
 {
-    if (rc != 0)
-        return rc;
-    int before = ctx->calls;
-    long long until = hl_proc_now_ms () + 20000;
-    while (ctx->calls == before && hl_proc_now_ms () < until)
-        event_base_loop (ctx->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-    return ctx->calls > before ? 0 : -1;
+    return hl_teststore_wait (ctx->base, &ctx->calls, rc);
 }
 
 //  A request id whose ticket lands in BUCKET (the store chooses the bucket
@@ -177,15 +172,9 @@ s_rid_for (int bucket, int serial, char rid[40])
 static int
 s_intake (s_ctx_t *ctx, hl_store_t *store, const char *rid, char out[HL_STORE_TICKET_MAX])
 {
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = c.has_request_type = c.has_request_id = c.has_content = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
-    c.request_id = hl_wire_bytes (rid);
-    c.content = hl_wire_bytes ("路灯不亮");
-    hl_store_disposition_t d = { .state = "dispatched", .unit = "rsj", .assist = "", .note = "",
-                                 .now_ms = S_NOW, .sign_warn_ms = S_NOW + 1000,
-                                 .sign_due_ms = S_NOW + 2000 };
+    Hotline__Complaint c;
+    hl_store_disposition_t d;
+    hl_teststore_complaint (&c, &d, rid, S_NOW);
     out[0] = 0;
     if (s_wait (ctx, hl_store_intake (store, &c, "agent:a1", S_NOW, &d, s_on_intake, ctx)) != 0)
         return -1;
@@ -388,37 +377,6 @@ test_master_killed (void)
     hl_testcluster_destroy (&tc);
 }
 
-//  Moves one key batch of SLOT from node SRC to DST (MIGRATE, one key at
-//  a time so that the slot's keys are split for a while). The keys left.
-static int
-s_migrate_some (hl_testcluster_t *tc, int src, int dst, int slot)
-{
-    redisContext *c = hl_testcluster_redis (tc, src);
-    redisReply *keys = redisCommand (c, "CLUSTER GETKEYSINSLOT %d 1", slot);
-    int n = keys && keys->type == REDIS_REPLY_ARRAY ? (int) keys->elements : 0;
-    if (n > 0) {
-        const char *port = strrchr (hl_testcluster_address (tc, dst), ':') + 1;
-        redisReply *r = redisCommand (c, "MIGRATE 127.0.0.1 %s %s 0 5000", port,
-                                      keys->element[0]->str);
-        if (!r || r->type == REDIS_REPLY_ERROR)
-            fprintf (stderr, "MIGRATE %s: %s\n", keys->element[0]->str, r ? r->str : "-");
-        if (r)
-            freeReplyObject (r);
-    }
-    if (keys)
-        freeReplyObject (keys);
-    return n;
-}
-
-static void
-s_admin (hl_testcluster_t *tc, int node, const char *fmt, int slot, const char *id)
-{
-    redisReply *r = redisCommand (hl_testcluster_redis (tc, node), fmt, slot, id);
-    HL_CHECK (r && r->type != REDIS_REPLY_ERROR);
-    if (r)
-        freeReplyObject (r);
-}
-
 //  A bucket's slot moved to another master by hand while intake goes on in
 //  that bucket (ASK while it migrates, MOVED after): every acknowledged
 //  ticket is there once and no ticket number is issued twice.
@@ -452,14 +410,15 @@ test_reshard_bucket (void)
     int n_acked = 0, refused = 0, phase = 0;
     for (int serial = 0; serial < 90; serial++) {
         if (serial == 20) {
-            s_admin (tc, dst, "CLUSTER SETSLOT %d IMPORTING %s", slot, src_id);
-            s_admin (tc, src, "CLUSTER SETSLOT %d MIGRATING %s", slot, dst_id);
+            HL_CHECK (hl_testcluster_setslot (tc, dst, slot, "IMPORTING", src_id) == 0);
+            HL_CHECK (hl_testcluster_setslot (tc, src, slot, "MIGRATING", dst_id) == 0);
             phase = 1;
         }
-        if (phase == 1 && s_migrate_some (tc, src, dst, slot) == 0) {
+        //  One key at a time, so that the slot's keys are split for a while.
+        if (phase == 1 && hl_testcluster_migrate (tc, src, dst, slot, 1) == 0) {
             for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
                 if (hl_testcluster_first_slot (tc, i) >= 0)
-                    s_admin (tc, i, "CLUSTER SETSLOT %d NODE %s", slot, dst_id);
+                    HL_CHECK (hl_testcluster_setslot (tc, i, slot, "NODE", dst_id) == 0);
             phase = 2;
         }
         char rid[40], t[HL_STORE_TICKET_MAX];
