@@ -498,6 +498,10 @@ s_route (hl_store_t *self, hl_rcluster_t *cluster, int argc, const char **argv,
 {
     if (!self->served)
         return -1;
+    //  A read goes on the writes' layer while its own has no slot map yet
+    //  (just started, or every node away): it must not be refused then.
+    if (cluster == self->reads && !hl_rcluster_is_ready (cluster))
+        cluster = self->cluster;
     const char *key;
     size_t keylen;
     s_route_key (argc, argv, lens, &key, &keylen);
