@@ -786,6 +786,13 @@ hl_rcluster_slot_address (const hl_rcluster_t *self, int slot)
     return self->slots[slot] ? self->slots[slot]->address : NULL;
 }
 
+hl_redis_t *
+hl_rcluster_slot_node (const hl_rcluster_t *self, int slot)
+{
+    assert (slot >= 0 && slot < HL_RSLOT_COUNT);
+    return self->slots[slot] ? self->slots[slot]->redis : NULL;
+}
+
 size_t
 hl_rcluster_pending (const hl_rcluster_t *self)
 {

@@ -124,6 +124,11 @@ size_t hl_rcluster_masters_up (const hl_rcluster_t *self);
 //  The address of SLOT's master in the map, NULL if none.
 const char *hl_rcluster_slot_address (const hl_rcluster_t *self, int slot);
 
+//  The connection to SLOT's master in the map, NULL if none: the one the
+//  node hook was given for it (its address may differ from the map's when
+//  the connection follows a locator, e.g. Sentinel).
+hl_redis_t *hl_rcluster_slot_node (const hl_rcluster_t *self, int slot);
+
 //  Commands accepted and not yet answered.
 size_t hl_rcluster_pending (const hl_rcluster_t *self);
 

@@ -112,6 +112,11 @@ s_on_stored (const hl_store_result_t *res, void *arg)
                            "the ticket store did not confirm in time; "
                            "retry with the same request_id");
             break;
+        case HL_STORE_UNAVAILABLE:
+            hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE, NULL,
+                           "the ticket store's node for this request is away; "
+                           "retry with the same request_id");
+            break;
         case HL_STORE_UNREPLICATED:
             hl_reply_nack (self->reply, peer, HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT, NULL,
                            "the ticket store's replicas did not confirm in time (ack = replicated); "

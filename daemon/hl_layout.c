@@ -19,6 +19,7 @@ typedef struct {
     void *arg;
     const struct s_pass *pass;   //  the pass over the store's keys under way
     long count;                  //  keys it has handled
+    int library_only;            //  hl_layout_check_library
 } s_check_t;
 
 //  Set while a store is being migrated from layout 1, so that a migration
@@ -528,19 +529,25 @@ s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
         s_refuse (check, "a Function library", loaded);
         return;
     }
+    if (check->library_only) {
+        s_finish (check, HL_LAYOUT_OK, "");
+        return;
+    }
     const char *argv[] = { "GET", HL_LAYOUT_KEY };
     if (hl_redis_command (redis, 2, argv, NULL, s_on_stored, check) != 0)
         free (check);
 }
 
-int
-hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *fn, void *arg)
+static int
+s_check (hl_redis_t *redis, const char *code, size_t len, int library_only, hl_layout_fn *fn,
+         void *arg)
 {
     assert (redis && code && fn);
     s_check_t *check = calloc (1, sizeof *check);
     if (!check)
         abort ();
-    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, NULL, 0 };
+    *check = (s_check_t) { redis, hl_layout_of_library (code, len), fn, arg, NULL, 0,
+                           library_only };
     assert (check->known > 0);
     const char *argv[] = { "FUNCTION", "LIST", "LIBRARYNAME", "hotline", "WITHCODE" };
     size_t lens[] = { 8, 4, 11, 7, 8 };
@@ -549,4 +556,17 @@ hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *
         return -1;
     }
     return 0;
+}
+
+int
+hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *fn, void *arg)
+{
+    return s_check (redis, code, len, 0, fn, arg);
+}
+
+int
+hl_layout_check_library (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *fn,
+                         void *arg)
+{
+    return s_check (redis, code, len, 1, fn, arg);
 }

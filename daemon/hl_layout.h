@@ -57,4 +57,12 @@ typedef void (hl_layout_fn) (hl_layout_verdict_t verdict, const char *message, v
 int hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_fn *fn,
                      void *arg);
 
+//  The same for one master of a Redis Cluster: only the library loaded
+//  there is checked. The layout record and the migrations are a single
+//  Redis's (their keys are untagged and their passes SCAN one node); a
+//  cluster store was written by layout 3 or later, since the layouts
+//  before it cannot run on a cluster.
+int hl_layout_check_library (hl_redis_t *redis, const char *code, size_t len,
+                             hl_layout_fn *fn, void *arg);
+
 #endif

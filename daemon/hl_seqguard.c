@@ -16,6 +16,7 @@ typedef struct {
     int failed;                  //  a bucket call was refused or not sent
     long long bumped;            //  days' sequences bumped, all buckets together
     int bumped_buckets;          //  buckets that had not seen this primary
+    unsigned char buckets[HL_TICKET_BUCKETS];    //  those to guard (opts.buckets)
 } s_run_t;
 
 //  A refusal repeats at every retry (5 a second): said once a while.
@@ -113,8 +114,9 @@ s_guard_bucket (hl_redis_t *redis, s_run_t *run, int bucket, const char *id,
     return hl_redis_command (redis, 12, argv, NULL, s_on_guard, run);
 }
 
-//  Every bucket keeps its own sequences, so every bucket is guarded, each
-//  by a call of its own (its keys in one slot); all are sent at once.
+//  Every bucket keeps its own sequences, so every bucket this master
+//  serves is guarded, each by a call of its own (its keys in one slot);
+//  all are sent at once.
 static void
 s_guard_buckets (hl_redis_t *redis, s_run_t *run, const char *id)
 {
@@ -125,6 +127,8 @@ s_guard_buckets (hl_redis_t *redis, s_run_t *run, const char *id)
         snprintf (now, sizeof now, "%lld", (long long) run->opts.now_ms);
     run->pending = 1;            //  held until every call is sent
     for (int bucket = 0; bucket < HL_TICKET_BUCKETS && !run->failed; bucket++) {
+        if (!run->buckets[bucket])
+            continue;            //  another master's: guarded there
         run->pending++;
         if (s_guard_bucket (redis, run, bucket, id, gap, tz, now) != 0) {
             run->pending--;      //  not sent: the connection is gone
@@ -170,6 +174,10 @@ hl_seqguard_run (hl_redis_t *redis, const hl_seqguard_opts_t *opts, hl_seqguard_
     if (!run)
         abort ();
     *run = (s_run_t) { .fn = fn, .arg = arg, .opts = *opts };
+    memset (run->buckets, 1, sizeof run->buckets);
+    if (opts->buckets)
+        memcpy (run->buckets, opts->buckets, sizeof run->buckets);
+    run->opts.buckets = NULL;
     const char *argv[] = { "INFO", "replication" };
     if (hl_redis_command (redis, 2, argv, NULL, s_on_info, run) != 0) {
         free (run);

@@ -33,6 +33,8 @@ typedef struct {
     long gap;                //  numbers skipped on a primary not seen before
     int tz_offset_min;       //  the days of ticket numbers: local time
     int64_t now_ms;          //  hotlined's clock now (0: Redis's)
+    const unsigned char *buckets;    //  HL_TICKET_BUCKETS flags: the buckets this
+                             //  master serves, guarded here (NULL: every one)
 } hl_seqguard_opts_t;
 
 //  Run the guard on REDIS (the store's write connection, just connected).

@@ -5,6 +5,7 @@
 #include "hl_complaint.h"
 #include "hl_layout.h"
 #include "hl_log.h"
+#include "hl_rcluster.h"
 #include "hl_seqguard.h"
 #include "hl_text.h"
 #include "hl_wire.h"
@@ -15,24 +16,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+//  A master of the store as the cluster layer announced it: the function
+//  library is loaded and the ticket numbers guarded on each one by itself
+//  (hl_layout, FUNCTION LOAD, hl_seqguard), before it serves intake.
+typedef struct s_master {
+    struct s_master *next;
+    hl_store_t *store;
+    hl_redis_t *redis;           //  NULL: the entry is free
+    int guarded;                 //  library loaded, numbers guarded
+    unsigned epoch;              //  bumped at every up and down
+    unsigned busy;               //  the epoch the loading steps belong to
+    struct event *retry;         //  loads again after a refusal
+} s_master_t;
+
 struct hl_store {
-    hl_redis_t *redis;           //  writes: intake, transitions, timers
-    hl_redis_t *reads;           //  lookups, lists and dashboard figures
-    hl_redis_t *waits;           //  ack_replicas: WAIT, off the write connection
+    hl_rcluster_t *cluster;      //  writes: intake, transitions, timers
+    hl_rcluster_t *reads;        //  lookups, lists and dashboard figures
+    hl_rcluster_t *waits;        //  ack_replicas: WAIT, off the write connections
+    struct event_base *base;
+    s_master_t *masters;
     hl_store_opts_t opts;
     char city_prefix[16];
     char tz[16];                 //  tz_offset_min as text
     char ttl[16];                //  idempotency_ttl_s as text
     //  opts.rules as the named arguments of every transition.
     char rule_text[3][16], extension_limits[256];
-    int ready;                   //  function library loaded on this connection
-    struct event *retry;         //  reloads the library after a refusal
+    int ready;                   //  every master of the map guarded
+    int served;                  //  some master was guarded once: calls may be sent
     void (*ready_fn) (void *arg);    //  told each time the store becomes ready
     void *ready_arg;
-    //  ack_replicas: intakes stored on the primary, waiting for WAIT.
-    struct s_replication *waiting, **waiting_tail;
-    size_t n_waiting;
-    size_t in_wait;              //  how many of them the WAIT in flight covers
+    //  ack_replicas: intakes stored on a master, waiting for WAIT.
+    struct s_replication *waiting;
+    struct s_waitbatch *batches;     //  WAITs in flight, one per master at most
     void (*newer_fn) (const char *why, void *arg);  //  told of a store too new to serve
     void *newer_arg;
 };
@@ -69,32 +84,98 @@ static const s_flag_field_t s_flag_fields[] = {
 #define S_ARGS_MAX 96
 
 //  --------------------------------------------------------------------
-//  Connection life: load the function library after every connect.
+//  Connection life: on every master, load the function library after
+//  every connect.
 
-static void s_load_functions (hl_store_t *self);
+static void s_load_functions (s_master_t *m);
 
 static void
-s_retry_soon (hl_store_t *self)
+s_retry_soon (s_master_t *m)
 {
     struct timeval tv = { 0, 200 * 1000 };
-    evtimer_add (self->retry, &tv);
+    evtimer_add (m->retry, &tv);
+}
+
+//  True while M's loading steps are still those of its current connection.
+static int
+s_master_current (const s_master_t *m)
+{
+    return m->redis && m->busy == m->epoch;
+}
+
+//  The master whose connection is REDIS, NULL if none is.
+static s_master_t *
+s_master_of (hl_store_t *self, const hl_redis_t *redis)
+{
+    for (s_master_t *m = self->masters; m; m = m->next)
+        if (m->redis && m->redis == redis)
+            return m;
+    return NULL;
+}
+
+//  The connection to BUCKET's master in the slot map, NULL if none.
+static const hl_redis_t *
+s_bucket_node (hl_store_t *self, int bucket)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    int len = hl_bucket_own_key (key, sizeof key, bucket, "seq");
+    return len < 0 ? NULL
+        : hl_rcluster_slot_node (self->cluster, hl_rslot_keyslot (key, (size_t) len));
+}
+
+//  The guarded master serving BUCKET now, NULL if it is away or not yet
+//  guarded (then no ticket number may be issued in that bucket).
+static s_master_t *
+s_bucket_master (hl_store_t *self, int bucket)
+{
+    const hl_redis_t *node = s_bucket_node (self, bucket);
+    for (s_master_t *m = self->masters; node && m; m = m->next)
+        if (m->redis == node && m->guarded)
+            return m;
+    return NULL;
+}
+
+//  Ready once every master of the map is guarded; told once per change.
+static void
+s_check_ready (hl_store_t *self)
+{
+    size_t guarded = 0;
+    for (s_master_t *m = self->masters; m; m = m->next)
+        guarded += m->redis && m->guarded;
+    int ready = hl_rcluster_is_ready (self->cluster) && guarded > 0
+                && guarded >= hl_rcluster_masters (self->cluster);
+    if (ready == self->ready)
+        return;
+    self->ready = ready;
+    if (ready && self->ready_fn)
+        self->ready_fn (self->ready_arg);
 }
 
 //  Ready once no ticket number can be issued twice on this primary
-//  (hl_seqguard): until then intake is answered "retry".
+//  (hl_seqguard): until then intake in its buckets is answered "retry".
 static void
 s_on_guarded (hl_seqguard_outcome_t outcome, void *arg)
 {
-    hl_store_t *self = arg;
+    s_master_t *m = arg;
+    if (!s_master_current (m))
+        return;
     if (outcome == HL_SEQGUARD_RETRY) {
-        s_retry_soon (self);
+        s_retry_soon (m);
         return;
     }
-    self->ready = 1;
-    hl_info ("ticket store ready (functions loaded%s)",
+    m->guarded = 1;
+    m->store->served = 1;
+    hl_info ("ticket store ready on %s (functions loaded%s)", hl_redis_address (m->redis),
              outcome == HL_SEQGUARD_DONE ? ", numbers guarded" : "");
-    if (self->ready_fn)
-        self->ready_fn (self->ready_arg);
+    s_check_ready (m->store);
+}
+
+//  The buckets M serves now, for its guard (each master guards its own).
+static void
+s_master_buckets (hl_store_t *self, const s_master_t *m, unsigned char *owned)
+{
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        owned[b] = s_bucket_node (self, b) == m->redis;
 }
 
 //  A refused load is retried: a Redis that has just started answers
@@ -104,18 +185,23 @@ static void
 s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    hl_store_t *self = arg;
-    if (!reply)
+    s_master_t *m = arg;
+    hl_store_t *self = m->store;
+    if (!reply || !s_master_current (m))
         return;
     if (reply->type == REDIS_REPLY_ERROR) {
-        hl_warning ("redis refused the function library (%s); trying again", reply->str);
-        s_retry_soon (self);
+        hl_warning ("redis %s refused the function library (%s); trying again",
+                    hl_redis_address (m->redis), reply->str);
+        s_retry_soon (m);
         return;
     }
+    unsigned char owned[HL_TICKET_BUCKETS];
+    s_master_buckets (self, m, owned);
     hl_seqguard_opts_t go = { self->opts.seq_guard_gap, self->opts.tz_offset_min,
-                              self->opts.clock_ms ? self->opts.clock_ms (self->opts.clock_arg) : 0 };
-    if (hl_seqguard_run (self->redis, &go, s_on_guarded, self) != 0)
-        s_retry_soon (self);
+                              self->opts.clock_ms ? self->opts.clock_ms (self->opts.clock_arg) : 0,
+                              owned };
+    if (hl_seqguard_run (m->redis, &go, s_on_guarded, m) != 0)
+        s_retry_soon (m);
 }
 
 //  Our library is loaded only into a store whose layout it knows
@@ -123,7 +209,10 @@ s_on_functions_loaded (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_on_layout (hl_layout_verdict_t verdict, const char *message, void *arg)
 {
-    hl_store_t *self = arg;
+    s_master_t *m = arg;
+    hl_store_t *self = m->store;
+    if (!s_master_current (m))
+        return;
     if (verdict == HL_LAYOUT_NEWER) {
         hl_error ("%s", message);
         if (self->newer_fn)
@@ -132,18 +221,23 @@ s_on_layout (hl_layout_verdict_t verdict, const char *message, void *arg)
     }
     if (verdict == HL_LAYOUT_RETRY) {
         hl_warning ("checking the store's layout: %s; trying again", message);
-        s_retry_soon (self);
+        s_retry_soon (m);
         return;
     }
     const char *argv[] = { "FUNCTION", "LOAD", "REPLACE", hl_store_functions };
     size_t lens[] = { 8, 4, 7, hl_store_functions_len };
-    hl_redis_command (self->redis, 4, argv, lens, s_on_functions_loaded, self);
+    hl_redis_command (m->redis, 4, argv, lens, s_on_functions_loaded, m);
 }
 
 static void
-s_load_functions (hl_store_t *self)
+s_load_functions (s_master_t *m)
 {
-    hl_layout_check (self->redis, hl_store_functions, hl_store_functions_len, s_on_layout, self);
+    m->busy = m->epoch;
+    if (hl_rcluster_is_standalone (m->store->cluster))
+        hl_layout_check (m->redis, hl_store_functions, hl_store_functions_len, s_on_layout, m);
+    else
+        hl_layout_check_library (m->redis, hl_store_functions, hl_store_functions_len,
+                                 s_on_layout, m);
 }
 
 static void
@@ -151,19 +245,56 @@ s_on_retry (evutil_socket_t fd, short what, void *arg)
 {
     (void) fd;
     (void) what;
-    hl_store_t *self = arg;
-    if (!self->ready && hl_redis_is_up (self->redis))
-        s_load_functions (self);
+    s_master_t *m = arg;
+    if (m->redis && !m->guarded && hl_redis_is_up (m->redis))
+        s_load_functions (m);
 }
 
-static void
-s_on_redis_state (hl_redis_t *redis, int up, void *arg)
+//  A free entry for a master (entries are kept: late callbacks may name one).
+static s_master_t *
+s_master_new (hl_store_t *self)
 {
-    (void) redis;
+    for (s_master_t *m = self->masters; m; m = m->next)
+        if (!m->redis)
+            return m;
+    s_master_t *m = calloc (1, sizeof *m);
+    if (!m)
+        abort ();
+    m->store = self;
+    m->retry = evtimer_new (self->base, s_on_retry, m);
+    if (!m->retry)
+        abort ();
+    m->next = self->masters;
+    self->masters = m;
+    return m;
+}
+
+//  The cluster layer's hook: a master's connection is usable (UP) or gone.
+//  The library goes first on a new connection, ahead of any routed call.
+static void
+s_on_master (hl_rcluster_t *cluster, hl_redis_t *redis, int up, void *arg)
+{
+    (void) cluster;
     hl_store_t *self = arg;
-    self->ready = 0;
-    if (up)
-        s_load_functions (self);
+    s_master_t *m = s_master_of (self, redis);
+    if (!up) {
+        if (m) {
+            m->redis = NULL;
+            m->guarded = 0;
+            m->epoch++;
+            evtimer_del (m->retry);
+        }
+        s_check_ready (self);
+        return;
+    }
+    if (!m) {
+        m = s_master_new (self);
+        m->redis = redis;
+    }
+    m->guarded = 0;
+    m->epoch++;
+    s_check_ready (self);
+    s_load_functions (m);
 }
 
 void
@@ -190,6 +321,21 @@ s_rules_text (hl_store_t *self, const hl_store_rules_t *rules)
               rules->extension_limits ? rules->extension_limits : "");
 }
 
+//  One cluster layer over the store's nodes: opts.redis.address is the
+//  seed list ("host:port" for a standalone Redis, a cluster of one node).
+static hl_rcluster_t *
+s_cluster_new (struct event_base *base, const hl_redis_opts_t *node, int extra_ms,
+               char *err, size_t errlen)
+{
+    hl_rcluster_opts_t o;
+    hl_rcluster_opts_default (&o);
+    o.node = *node;
+    o.node.timeout_ms = node->timeout_ms + extra_ms;
+    o.seeds = node->address;
+    o.retry_ms = node->timeout_ms;
+    return hl_rcluster_new (base, &o, err, errlen);
+}
+
 hl_store_t *
 hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, size_t errlen)
 {
@@ -198,35 +344,30 @@ hl_store_new (struct event_base *base, const hl_store_opts_t *opts, char *err, s
     if (!self)
         abort ();
     self->opts = *opts;
+    self->base = base;
     snprintf (self->city_prefix, sizeof self->city_prefix, "%s", opts->city_prefix);
     snprintf (self->tz, sizeof self->tz, "%d", opts->tz_offset_min);
     s_rules_text (self, &opts->rules);
     snprintf (self->ttl, sizeof self->ttl, "%d", opts->idempotency_ttl_s);
-    self->retry = evtimer_new (base, s_on_retry, self);
-    if (!self->retry)
-        abort ();
-    self->waiting_tail = &self->waiting;
-    //  Reads have their own connection so that a burst of them (lists,
+    //  Reads have their own connections so that a burst of them (lists,
     //  dashboards) never queues in front of a complaint's write, nor makes
     //  the write connection's watchdog give up on a slow read.
-    self->redis = hl_redis_new (base, &opts->redis, s_on_redis_state, self, err, errlen);
-    if (self->redis)
-        self->reads = hl_redis_new (base, &opts->redis, NULL, NULL, err, errlen);
-    if (self->reads && opts->ack_replicas > 0) {
-        //  Its watchdog must outlast the WAIT it sends.
-        hl_redis_opts_t wo = opts->redis;
-        wo.timeout_ms = opts->redis.timeout_ms + opts->ack_timeout_ms;
-        self->waits = hl_redis_new (base, &wo, NULL, NULL, err, errlen);
+    self->cluster = s_cluster_new (base, &opts->redis, 0, err, errlen);
+    if (self->cluster) {
+        hl_rcluster_set_node_fn (self->cluster, s_on_master, self);
+        self->reads = s_cluster_new (base, &opts->redis, 0, err, errlen);
     }
+    //  The WAIT connections' watchdog must outlast the WAIT they send.
+    if (self->reads && opts->ack_replicas > 0)
+        self->waits = s_cluster_new (base, &opts->redis, opts->ack_timeout_ms, err, errlen);
     if (!self->reads || (opts->ack_replicas > 0 && !self->waits)) {
-        hl_redis_destroy (&self->reads);
-        hl_redis_destroy (&self->redis);
-        event_free (self->retry);
-        free (self);
+        hl_store_destroy (&self);
         return NULL;
     }
     return self;
 }
+
+static void s_batches_free (hl_store_t *self);
 
 void
 hl_store_destroy (hl_store_t **self_p)
@@ -235,10 +376,17 @@ hl_store_destroy (hl_store_t **self_p)
     hl_store_t *self = *self_p;
     if (!self)
         return;
-    hl_redis_destroy (&self->reads);
-    hl_redis_destroy (&self->redis);
-    hl_redis_destroy (&self->waits);
-    event_free (self->retry);
+    //  The WAITs first: their answers read the write layer's map.
+    hl_rcluster_destroy (&self->waits);
+    hl_rcluster_destroy (&self->reads);
+    hl_rcluster_destroy (&self->cluster);
+    s_batches_free (self);
+    while (self->masters) {
+        s_master_t *m = self->masters;
+        self->masters = m->next;
+        event_free (m->retry);
+        free (m);
+    }
     free (self);
     *self_p = NULL;
 }
@@ -260,19 +408,113 @@ hl_store_set_newer_fn (hl_store_t *self, void (*fn) (const char *why, void *arg)
 int
 hl_store_is_ready (const hl_store_t *self)
 {
-    return self->ready && hl_redis_is_up (self->redis);
+    return self->ready;
 }
 
+//  The round trip of the first guarded master's latest reply.
 int64_t
 hl_store_rtt_us (const hl_store_t *self)
 {
-    return hl_redis_last_rtt_us (self->redis);
+    for (const s_master_t *m = self->masters; m; m = m->next)
+        if (m->redis && m->guarded)
+            return hl_redis_last_rtt_us (m->redis);
+    return 0;
 }
 
 size_t
 hl_store_pending (const hl_store_t *self)
 {
-    return hl_redis_pending (self->redis);
+    return hl_rcluster_pending (self->cluster);
+}
+
+//  --------------------------------------------------------------------
+//  Sending: every call goes to the master of its first key's slot.
+
+//  A caller's callback, called as hl_redis would call it. A call that the
+//  cluster layer did not run (its master away, the cluster down, too many
+//  redirections) is answered with an error reply that says so in a stable
+//  form, S_UNAVAILABLE then the layer's code name; one that may have run
+//  and was not confirmed (HL_RCLUSTER_LOST) with NULL, as before.
+#define S_UNAVAILABLE "UNAVAILABLE"
+
+typedef struct {
+    hl_redis_reply_fn *fn;
+    void *arg;
+} s_route_t;
+
+static void
+s_on_routed (hl_rcluster_t *cluster, redisReply *reply, int code, void *arg)
+{
+    (void) cluster;
+    s_route_t route = *(s_route_t *) arg;
+    free (arg);
+    if (!route.fn)
+        return;
+    if (code == HL_RCLUSTER_OK || code == HL_RCLUSTER_LOST) {
+        route.fn (NULL, reply, route.arg);
+        return;
+    }
+    char text[160];
+    int len = snprintf (text, sizeof text, S_UNAVAILABLE " %s: the store's node for this key "
+                        "is away; the call was not run", hl_rcluster_code_name (code));
+    redisReply error = { .type = REDIS_REPLY_ERROR, .str = text, .len = (size_t) len };
+    route.fn (NULL, &error, route.arg);
+}
+
+//  True if REPLY is the answer of a call the store could not run (above).
+static int
+s_unavailable (const redisReply *reply)
+{
+    return reply && reply->type == REDIS_REPLY_ERROR
+        && strncmp (reply->str, S_UNAVAILABLE " ", sizeof S_UNAVAILABLE) == 0;
+}
+
+//  The key a command is routed by: a Function call's first declared key,
+//  another command's first argument; a Function that declares none reads
+//  the global lists, so goes where they are (the index tag's slot).
+static void
+s_route_key (int argc, const char **argv, const size_t *lens, const char **key, size_t *len)
+{
+    int fcall = strncmp (argv[0], "FCALL", 5) == 0;
+    if (fcall && argc > 3 && strcmp (argv[2], "0") != 0) {
+        *key = argv[3];
+        *len = lens ? lens[3] : strlen (argv[3]);
+    }
+    else
+    if (!fcall && argc > 1) {
+        *key = argv[1];
+        *len = lens ? lens[1] : strlen (argv[1]);
+    }
+    else {
+        *key = HL_INDEX_PREFIX;
+        *len = strlen (HL_INDEX_PREFIX);
+    }
+}
+
+//  Sends a command through CLUSTER to its key's master: 0, or -1 (FN never
+//  called).
+static int
+s_route (hl_store_t *self, hl_rcluster_t *cluster, int argc, const char **argv,
+         const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+{
+    if (!self->served)
+        return -1;
+    //  A read goes on the writes' layer while its own has no slot map yet
+    //  (just started, or every node away): it must not be refused then.
+    if (cluster == self->reads && !hl_rcluster_is_ready (cluster))
+        cluster = self->cluster;
+    const char *key;
+    size_t keylen;
+    s_route_key (argc, argv, lens, &key, &keylen);
+    s_route_t *route = malloc (sizeof *route);
+    if (!route)
+        abort ();
+    *route = (s_route_t) { fn, arg };
+    if (hl_rcluster_command (cluster, key, keylen, argc, argv, lens, s_on_routed, route) != 0) {
+        free (route);
+        return -1;
+    }
+    return 0;
 }
 
 //  --------------------------------------------------------------------
@@ -311,30 +553,20 @@ s_send (hl_store_t *self, int argc, const char **argv, const size_t *lens,
 {
     call->pii = self->opts.pii;
     call->store = self;
-    if (!hl_store_is_ready (self)
-        || hl_redis_command (self->redis, argc, argv, lens, on_reply, call) != 0) {
+    if (s_route (self, self->cluster, argc, argv, lens, on_reply, call) != 0) {
         free (call);
         return -1;
     }
     return 0;
 }
 
-//  The connection for a read: its own, or the write connection while the
-//  read one is reconnecting.
-static hl_redis_t *
-s_reader (hl_store_t *self)
-{
-    return hl_redis_is_up (self->reads) ? self->reads : self->redis;
-}
-
-//  As s_send, for reads.
+//  As s_send, for reads: on the read connections.
 static int
 s_send_read (hl_store_t *self, int argc, const char **argv, const size_t *lens,
              hl_redis_reply_fn *on_reply, s_call_t *call)
 {
     call->pii = self->opts.pii;
-    if (!hl_store_is_ready (self)
-        || hl_redis_command (s_reader (self), argc, argv, lens, on_reply, call) != 0) {
+    if (s_route (self, self->reads, argc, argv, lens, on_reply, call) != 0) {
         free (call);
         return -1;
     }
@@ -410,6 +642,11 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
         snprintf (res->error, sizeof res->error, "the ticket store did not confirm the write");
         return;
     }
+    if (s_unavailable (reply)) {
+        res->outcome = HL_STORE_UNAVAILABLE;
+        snprintf (res->error, sizeof res->error, "%s", reply->str);
+        return;
+    }
     if (reply->type == REDIS_REPLY_ERROR) {
         res->outcome = HL_STORE_FAILED;
         snprintf (res->error, sizeof res->error, "ticket store error: %.*s",
@@ -444,12 +681,14 @@ s_parse_intake (const redisReply *reply, hl_store_result_t *res)
 //  Replicated acknowledgement (ack_replicas > 0)
 //
 //  WAIT counts the replicas that received everything its own connection
-//  wrote before it. It runs on a connection of its own, so that writes
-//  never queue behind it: a small write there (a counter) comes after every
-//  intake already answered on the write connection (Redis runs commands one
-//  at a time), and the WAIT after it confirms them all: a group commit.
-//  Intakes answered while a WAIT is out wait for the next one. A ticket
-//  the replicas did not confirm in time is not acknowledged
+//  wrote before it. It runs on connections of their own, so that writes
+//  never queue behind it: a small write there (a counter in the ticket's
+//  bucket) comes after every intake already answered by that master
+//  (Redis runs commands one at a time), and the WAIT after it confirms
+//  them all: a group commit, one per master, since a WAIT speaks only for
+//  the node it runs on. Intakes answered while their master's WAIT is out
+//  wait for the next one. A ticket the replicas did not confirm in time,
+//  or whose master changed meanwhile, is not acknowledged
 //  (HL_STORE_UNREPLICATED: the caller retries with the same request id,
 //  which answers the same ticket once it is replicated).
 
@@ -457,52 +696,172 @@ typedef struct s_replication {
     struct s_replication *next;
     s_call_t *call;
     hl_store_result_t res;
+    int bucket;
+    char master[HL_RSLOT_ADDR_MAX];  //  where it was stored
 } s_replication_t;
 
-static void s_send_wait (hl_store_t *self);
+typedef struct s_waitbatch {
+    struct s_waitbatch *next;
+    hl_store_t *store;
+    char master[HL_RSLOT_ADDR_MAX];
+    int slot;                    //  of the mark key, in the master's buckets
+    s_replication_t *list;
+    int outstanding;             //  the mark's and the WAIT's answers to come
+    int marked;                  //  the mark was written there
+    long long replicas;          //  WAIT's answer (-1: none)
+    uint64_t redirects;          //  the WAIT layer's redirections when sent
+} s_waitbatch_t;
+
+static void s_send_waits (hl_store_t *self);
+
+static uint64_t
+s_redirects (const hl_rcluster_t *cluster)
+{
+    hl_rcluster_stats_t st;
+    hl_rcluster_stats (cluster, &st);
+    return st.moved + st.ask;
+}
+
+//  The master of SLOT now, as the write layer's map says ("" if none).
+static const char *
+s_slot_master (hl_rcluster_t *cluster, int slot)
+{
+    const char *address = hl_rcluster_slot_address (cluster, slot);
+    return address ? address : "";
+}
 
 static void
-s_on_wait (hl_redis_t *redis, redisReply *reply, void *arg)
+s_batch_answer (s_waitbatch_t *batch, int confirmed, const char *why)
 {
-    (void) redis;
-    hl_store_t *self = arg;
-    int confirmed = reply && reply->type == REDIS_REPLY_INTEGER
-                 && reply->integer >= self->opts.ack_replicas;
-    size_t n = self->in_wait;
-    self->in_wait = 0;
-    for (size_t i = 0; i < n && self->waiting; i++) {
-        s_replication_t *r = self->waiting;
-        self->waiting = r->next;
-        self->n_waiting--;
+    while (batch->list) {
+        s_replication_t *r = batch->list;
+        batch->list = r->next;
         if (!confirmed) {
             r->res.outcome = HL_STORE_UNREPLICATED;
-            snprintf (r->res.error, sizeof r->res.error, "%s",
-                      reply && reply->type == REDIS_REPLY_INTEGER
-                      ? "not confirmed by enough replicas in time" : "no answer to WAIT");
+            snprintf (r->res.error, sizeof r->res.error, "%s", why);
         }
         r->call->intake_fn (&r->res, r->call->arg);
         free (r->call);
         free (r);
     }
-    if (!self->waiting)
-        self->waiting_tail = &self->waiting;
-    s_send_wait (self);
+}
+
+//  Both answers in: the batch is confirmed only if the mark was written
+//  and WAIT counted enough replicas on the master that stored them all.
+static void
+s_batch_settle (s_waitbatch_t *batch)
+{
+    if (--batch->outstanding > 0)
+        return;
+    hl_store_t *self = batch->store;
+    for (s_waitbatch_t **p = &self->batches; *p; p = &(*p)->next)
+        if (*p == batch) {
+            *p = batch->next;
+            break;
+        }
+    int same = strcmp (s_slot_master (self->waits, batch->slot), batch->master) == 0
+            && strcmp (s_slot_master (self->cluster, batch->slot), batch->master) == 0
+            && s_redirects (self->waits) == batch->redirects;
+    int confirmed = batch->marked && same && batch->replicas >= self->opts.ack_replicas;
+    s_batch_answer (batch, confirmed,
+                    batch->replicas < 0 ? "no answer to WAIT"
+                    : !same ? "the ticket's master changed before its replicas confirmed"
+                            : "not confirmed by enough replicas in time");
+    free (batch);
+    s_send_waits (self);
 }
 
 static void
-s_send_wait (hl_store_t *self)
+s_on_mark (hl_rcluster_t *cluster, redisReply *reply, int code, void *arg)
 {
-    if (self->in_wait || !self->waiting)
-        return;
-    char n[16], ms[16];
-    snprintf (n, sizeof n, "%d", self->opts.ack_replicas);
-    snprintf (ms, sizeof ms, "%d", self->opts.ack_timeout_ms);
-    const char *mark[] = { "INCR", "hl:replication-mark" };
-    const char *argv[] = { "WAIT", n, ms };
-    self->in_wait = self->n_waiting;
-    if (hl_redis_command (self->waits, 2, mark, NULL, NULL, NULL) != 0
-        || hl_redis_command (self->waits, 3, argv, NULL, s_on_wait, self) != 0)
-        s_on_wait (self->waits, NULL, self);    //  down: none of them is confirmed
+    (void) cluster;
+    s_waitbatch_t *batch = arg;
+    batch->marked = code == HL_RCLUSTER_OK && reply && reply->type == REDIS_REPLY_INTEGER;
+    s_batch_settle (batch);
+}
+
+static void
+s_on_wait (hl_rcluster_t *cluster, redisReply *reply, int code, void *arg)
+{
+    (void) cluster;
+    s_waitbatch_t *batch = arg;
+    if (code == HL_RCLUSTER_OK && reply && reply->type == REDIS_REPLY_INTEGER)
+        batch->replicas = reply->integer;
+    s_batch_settle (batch);
+}
+
+//  A batch for the master of the first waiting intake, with every waiting
+//  intake of that master; NULL if each waiting one's master has its WAIT out.
+static s_waitbatch_t *
+s_batch_take (hl_store_t *self)
+{
+    for (s_replication_t *r = self->waiting; r; r = r->next) {
+        int busy = 0;
+        for (s_waitbatch_t *b = self->batches; b && !busy; b = b->next)
+            busy = strcmp (b->master, r->master) == 0;
+        if (busy)
+            continue;
+        s_waitbatch_t *batch = calloc (1, sizeof *batch);
+        if (!batch)
+            abort ();
+        *batch = (s_waitbatch_t) { .store = self, .replicas = -1, .outstanding = 2 };
+        snprintf (batch->master, sizeof batch->master, "%s", r->master);
+        char key[HL_BUCKET_KEY_MAX];
+        int len = hl_bucket_own_key (key, sizeof key, r->bucket, "replmark");
+        batch->slot = hl_rslot_keyslot (key, (size_t) len);
+        s_replication_t **tail = &batch->list;
+        for (s_replication_t **p = &self->waiting; *p;) {
+            s_replication_t *each = *p;
+            if (strcmp (each->master, batch->master) != 0) {
+                p = &each->next;
+                continue;
+            }
+            *p = each->next;
+            each->next = NULL;
+            *tail = each;
+            tail = &each->next;
+        }
+        batch->next = self->batches;
+        self->batches = batch;
+        return batch;
+    }
+    return NULL;
+}
+
+static void
+s_send_waits (hl_store_t *self)
+{
+    s_waitbatch_t *batch;
+    while ((batch = s_batch_take (self))) {
+        char n[16], ms[16], key[HL_BUCKET_KEY_MAX];
+        snprintf (n, sizeof n, "%d", self->opts.ack_replicas);
+        snprintf (ms, sizeof ms, "%d", self->opts.ack_timeout_ms);
+        hl_bucket_own_key (key, sizeof key, batch->list->bucket, "replmark");
+        const char *mark[] = { "INCR", key };
+        const char *argv[] = { "WAIT", n, ms };
+        batch->redirects = s_redirects (self->waits);
+        if (hl_rcluster_command (self->waits, key, strlen (key), 2, mark, NULL, s_on_mark,
+                                 batch) != 0) {
+            batch->outstanding = 1;      //  nothing sent: none of them is confirmed
+            s_batch_settle (batch);
+            continue;
+        }
+        if (hl_rcluster_command_slot (self->waits, batch->slot, 3, argv, NULL, s_on_wait,
+                                      batch) != 0)
+            batch->outstanding--;        //  the mark's answer settles it, unconfirmed
+    }
+}
+
+static void
+s_batches_free (hl_store_t *self)
+{
+    assert (!self->batches);     //  destroying the WAIT layer answered them
+    while (self->waiting) {
+        s_replication_t *r = self->waiting;
+        self->waiting = r->next;
+        free (r->call);
+        free (r);
+    }
 }
 
 static void
@@ -520,10 +879,15 @@ s_on_intake (hl_redis_t *redis, redisReply *reply, void *arg)
             abort ();
         r->call = call;
         r->res = res;
-        *self->waiting_tail = r;
-        self->waiting_tail = &r->next;
-        self->n_waiting++;
-        s_send_wait (self);
+        r->bucket = hl_bucket_of_ticket (res.ticket, strlen (res.ticket));
+        char key[HL_BUCKET_KEY_MAX];
+        int len = hl_bucket_own_key (key, sizeof key, r->bucket < 0 ? 0 : r->bucket, "seq");
+        snprintf (r->master, sizeof r->master, "%s",
+                  s_slot_master (self->cluster, hl_rslot_keyslot (key, (size_t) len)));
+        r->bucket = r->bucket < 0 ? 0 : r->bucket;
+        r->next = self->waiting;
+        self->waiting = r;
+        s_send_waits (self);
         return;
     }
     call->intake_fn (&res, call->arg);
@@ -679,7 +1043,11 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
                  uint64_t now_ms, const hl_store_disposition_t *d,
                  hl_store_intake_fn *fn, void *arg)
 {
-    if (!hl_store_is_ready (self))
+    //  A number is issued only by a master whose numbers are guarded: one
+    //  just promoted is not, until hl_seqguard ran there.
+    const char *channel = hl_wire_channel_name (c->channel);
+    int bucket = hl_bucket_of_request (channel, c->request_id.data, c->request_id.len);
+    if (!s_bucket_master (self, bucket))
         return -1;
     char fp[17], now[24] = "", phone[HL_COMPLAINT_PHONE_MAX + 1] = "";
     char scratch[3][32], sla[4][24];
@@ -696,13 +1064,12 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
         hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
     //  The ticket's bucket is the request's: its idempotency record, the
     //  one key named here, carries the tag every key of the ticket will.
-    const char *channel = hl_wire_channel_name (c->channel);
     char idem[HL_BUCKET_KEY_MAX + 128], idem_id[160];
     int n = snprintf (idem_id, sizeof idem_id, "%s:%.*s", channel, (int) c->request_id.len,
                       (const char *) c->request_id.data);
     if (n < 0 || (size_t) n >= sizeof idem_id
         || hl_bucket_key (idem, sizeof idem,
-                          hl_bucket_of_request (channel, c->request_id.data, c->request_id.len),
+                          bucket,
                           "idem", idem_id, (size_t) n) < 0)
         return -1;              //  hl_complaint bounds request ids well below this
     s_sealed_t caller;
@@ -1360,6 +1727,11 @@ s_parse_transition (const redisReply *reply, hl_store_transition_result_t *res)
         snprintf (res->error, sizeof res->error, "the ticket store did not confirm the change");
         return;
     }
+    if (s_unavailable (reply)) {
+        res->outcome = HL_STORE_UNAVAILABLE;
+        snprintf (res->error, sizeof res->error, "%s", reply->str);
+        return;
+    }
     res->outcome = HL_STORE_FAILED;
     snprintf (res->error, sizeof res->error, "ticket store error");
     s_named_str (reply, "outcome", kind, sizeof kind);
@@ -1478,15 +1850,14 @@ hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla)
     return 0;
 }
 
-//  A Function call on REDIS; VERB is FCALL, or FCALL_RO for a read
-//  (Redis refuses it for a Function that writes; a replica may serve it).
+//  A Function call through CLUSTER (the writes' or the reads'); VERB is
+//  FCALL, or FCALL_RO for a read (Redis refuses it for a Function that
+//  writes; a replica may serve it). It goes to the master of KEY's slot.
 static int
-s_fcall (hl_store_t *self, hl_redis_t *redis, const char *verb, const char *name,
+s_fcall (hl_store_t *self, hl_rcluster_t *cluster, const char *verb, const char *name,
          const char *key, int argc, const char **argv, const size_t *lens,
          hl_redis_reply_fn *fn, void *arg)
 {
-    if (!hl_store_is_ready (self))
-        return -1;
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, verb);
     s_arg_str (&a, name);
@@ -1495,14 +1866,14 @@ s_fcall (hl_store_t *self, hl_redis_t *redis, const char *verb, const char *name
         s_arg_str (&a, key);
     for (int i = 0; i < argc; i++)
         s_arg (&a, argv[i], lens ? lens[i] : strlen (argv[i]));
-    return hl_redis_command (redis, a.argc, a.argv, a.lens, fn, arg);
+    return s_route (self, cluster, a.argc, a.argv, a.lens, fn, arg);
 }
 
 int
 hl_store_fcall (hl_store_t *self, const char *name, int argc, const char **argv,
                 const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, self->redis, "FCALL", name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, self->cluster, "FCALL", name, NULL, argc, argv, lens, fn, arg);
 }
 
 int
@@ -1512,7 +1883,7 @@ hl_store_fcall_ticket (hl_store_t *self, const char *name, const char *ticket, i
     char key[HL_BUCKET_KEY_MAX];
     if (hl_bucket_ticket_key (key, sizeof key, ticket, "t") < 0)
         return -1;
-    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
+    return s_fcall (self, self->cluster, "FCALL", name, key, argc, argv, NULL, fn, arg);
 }
 
 int
@@ -1520,17 +1891,16 @@ hl_store_fcall_key (hl_store_t *self, const char *name, const char *key, int arg
                     const char **argv, hl_redis_reply_fn *fn, void *arg)
 {
     assert (key);
-    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
+    return s_fcall (self, self->cluster, "FCALL", name, key, argc, argv, NULL, fn, arg);
 }
 
 int
 hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
                   hl_redis_reply_fn *fn, void *arg)
 {
-    (void) key;                          //  one server: every key is here
-    if (!hl_store_is_ready (self))
-        return -1;
-    return hl_redis_command (self->redis, argc, argv, NULL, fn, arg);
+    (void) key;                          //  s_route finds it: argv[1]
+    assert (!key || strcmp (key, argv[1]) == 0);
+    return s_route (self, self->cluster, argc, argv, NULL, fn, arg);
 }
 
 const hl_redis_opts_t *
@@ -1546,7 +1916,7 @@ hl_store_fcall_bucket (hl_store_t *self, const char *name, int bucket, const cha
     char key[HL_BUCKET_KEY_MAX];
     if (hl_bucket_own_key (key, sizeof key, bucket, kind) < 0)
         return -1;
-    return s_fcall (self, self->redis, "FCALL", name, key, argc, argv, NULL, fn, arg);
+    return s_fcall (self, self->cluster, "FCALL", name, key, argc, argv, NULL, fn, arg);
 }
 
 //  One read over every bucket (hl_store_fcall_buckets): the answers still
@@ -1603,7 +1973,7 @@ hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind, in
         char key[HL_BUCKET_KEY_MAX];
         all->calls[b] = (s_bucket_call_t) { all, b };
         if (hl_bucket_own_key (key, sizeof key, b, kind) >= 0
-            && s_fcall (self, s_reader (self), "FCALL_RO", name, key, argc, argv, NULL,
+            && s_fcall (self, self->reads, "FCALL_RO", name, key, argc, argv, NULL,
                         s_on_bucket, &all->calls[b]) == 0) {
             all->waiting++;
             sent++;
@@ -1620,10 +1990,10 @@ hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind, in
 }
 
 int
-hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
-                     const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+hl_store_fcall_read (hl_store_t *self, const char *name, const char *key, int argc,
+                     const char **argv, const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
-    return s_fcall (self, s_reader (self), "FCALL_RO", name, NULL, argc, argv, lens, fn, arg);
+    return s_fcall (self, self->reads, "FCALL_RO", name, key, argc, argv, lens, fn, arg);
 }
 
 //  The premade deadlines as "pre_<milestone>_<level>" parameters.
@@ -1717,48 +2087,231 @@ s_summary (Hotline__TicketSummary *out, char *ticket, const redisReply *r)
                                         HL_STORE_EXCERPT_MAX);
 }
 
+//  --------------------------------------------------------------------
+//  Lists: an index read, then each ticket's fields.
+//
+//  The global lists live under the index tag and each ticket under its
+//  own bucket's, so no one call may read both on a Redis Cluster (the
+//  keys of one call must share a slot). A list is read in two steps: the
+//  list's members, then one HMGET per ticket, each sent to its bucket's
+//  master, all at once; the answer is put together when the last is in.
+
+typedef struct s_gather s_gather_t;
+typedef void (s_gather_fn) (s_gather_t *g, const char *error);
+
+struct s_gather {
+    hl_store_t *store;
+    s_call_t *call;
+    const char *const *fields;   //  read of each ticket
+    size_t n_fields;
+    s_gather_fn *done;
+    long start;                  //  the index position read from (scans)
+    long asked;                  //  how many members were asked for
+    size_t n;                    //  tickets read from the index
+    char **tickets;
+    char ***values;              //  per ticket, per field: a copy ("" if none)
+    size_t waiting;              //  answers to come (+1 while sending)
+    int failed;
+    char state[40];              //  lists: the state filter ("" = any)
+    unsigned limit;
+};
+
 static void
-s_on_list (hl_redis_t *redis, redisReply *reply, void *arg)
+s_gather_free (s_gather_t *g)
+{
+    for (size_t i = 0; i < g->n; i++) {
+        for (size_t f = 0; g->values[i] && f < g->n_fields; f++)
+            free (g->values[i][f]);
+        free (g->values[i]);
+        free (g->tickets[i]);
+    }
+    free (g->values);
+    free (g->tickets);
+    free (g->call);
+    free (g);
+}
+
+static void
+s_gather_settle (s_gather_t *g)
+{
+    if (--g->waiting > 0)
+        return;
+    g->done (g, g->failed ? "the ticket store did not answer" : NULL);
+    s_gather_free (g);
+}
+
+typedef struct {
+    s_gather_t *g;
+    size_t i;
+} s_gather_row_t;
+
+static void
+s_on_gather_row (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    s_call_t *call = arg;
-    if (!reply || reply->type != REDIS_REPLY_ARRAY)
-        call->list_fn (NULL, 0, "the ticket store did not answer", call->arg);
+    s_gather_row_t row = *(s_gather_row_t *) arg;
+    free (arg);
+    s_gather_t *g = row.g;
+    if (!s_reply_is_array (reply, g->n_fields))
+        g->failed = 1;
     else {
-        size_t n = reply->elements;
-        Hotline__TicketSummary *items = calloc (n + 1, sizeof *items);
-        Hotline__TicketSummary **ptrs = calloc (n + 1, sizeof *ptrs);
-        char (*tickets)[HL_STORE_TICKET_MAX] = calloc (n + 1, HL_STORE_TICKET_MAX);
-        if (!items || !ptrs || !tickets)
+        g->values[row.i] = calloc (g->n_fields, sizeof *g->values[row.i]);
+        if (!g->values[row.i])
             abort ();
-        for (size_t i = 0; i < n; i++) {
-            s_summary (&items[i], tickets[i], reply->element[i]);
-            ptrs[i] = &items[i];
+        for (size_t f = 0; f < g->n_fields; f++) {
+            const redisReply *v = reply->element[f];
+            g->values[row.i][f] = strndup (v->type == REDIS_REPLY_STRING ? v->str : "",
+                                           v->type == REDIS_REPLY_STRING ? v->len : 0);
+            if (!g->values[row.i][f])
+                abort ();
         }
-        call->list_fn (ptrs, n, NULL, call->arg);
-        free (tickets);
-        free (ptrs);
-        free (items);
+        //  A ticket gone from the store meanwhile has no first field.
+        if (reply->element[0]->type != REDIS_REPLY_STRING) {
+            for (size_t f = 0; f < g->n_fields; f++)
+                free (g->values[row.i][f]);
+            free (g->values[row.i]);
+            g->values[row.i] = NULL;
+        }
     }
-    free (call);
+    s_gather_settle (g);
+}
+
+//  The index's members are in: each ticket's fields asked for.
+static void
+s_on_gather_index (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_gather_t *g = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        g->done (g, "the ticket store did not answer");
+        s_gather_free (g);
+        return;
+    }
+    g->n = reply->elements;
+    g->tickets = calloc (g->n + 1, sizeof *g->tickets);
+    g->values = calloc (g->n + 1, sizeof *g->values);
+    if (!g->tickets || !g->values)
+        abort ();
+    g->waiting = 1;
+    for (size_t i = 0; i < g->n; i++) {
+        const redisReply *m = reply->element[i];
+        g->tickets[i] = strndup (m->type == REDIS_REPLY_STRING ? m->str : "",
+                                 m->type == REDIS_REPLY_STRING ? m->len : 0);
+        char key[HL_BUCKET_KEY_MAX];
+        const char *argv[2 + 16] = { "HMGET", key };
+        assert (g->n_fields <= 16);
+        memcpy (argv + 2, g->fields, g->n_fields * sizeof *argv);
+        s_gather_row_t *row = malloc (sizeof *row);
+        if (!g->tickets[i] || !row)
+            abort ();
+        *row = (s_gather_row_t) { g, i };
+        if (hl_bucket_ticket_key (key, sizeof key, g->tickets[i], "t") < 0
+            || s_route (g->store, g->store->reads, (int) (2 + g->n_fields), argv, NULL,
+                        s_on_gather_row, row) != 0) {
+            free (row);
+            g->failed = 1;
+            continue;
+        }
+        g->waiting++;
+    }
+    s_gather_settle (g);
+}
+
+//  Reads the members ARGV names (a ZRANGE or ZREVRANGE of an index), then
+//  FIELDS of each; DONE gets them all. 0, or -1 (nothing called).
+static int
+s_gather (hl_store_t *self, s_gather_t *g, int argc, const char **argv)
+{
+    g->store = self;
+    g->call->pii = self->opts.pii;
+    if (s_route (self, self->reads, argc, argv, NULL, s_on_gather_index, g) != 0) {
+        s_gather_free (g);
+        return -1;
+    }
+    return 0;
+}
+
+static s_gather_t *
+s_gather_new (void *arg, const char *const *fields, size_t n_fields, s_gather_fn *done)
+{
+    s_gather_t *g = calloc (1, sizeof *g);
+    if (!g)
+        abort ();
+    g->call = s_call_new (arg);
+    g->fields = fields;
+    g->n_fields = n_fields;
+    g->done = done;
+    return g;
+}
+
+//  A list's fields, in the order s_summary reads them after the ticket.
+static const char *const s_list_fields[] = {
+    "state", "created_ms", "request_type", "category", "area", "unit", "content"
+};
+#define S_LIST_FIELDS (sizeof s_list_fields / sizeof s_list_fields[0])
+#define S_EXCERPT_BYTES 240
+
+static void
+s_on_list (s_gather_t *g, const char *error)
+{
+    s_call_t *call = g->call;
+    if (error) {
+        call->list_fn (NULL, 0, error, call->arg);
+        return;
+    }
+    Hotline__TicketSummary *items = calloc (g->n + 1, sizeof *items);
+    Hotline__TicketSummary **ptrs = calloc (g->n + 1, sizeof *ptrs);
+    char (*tickets)[HL_STORE_TICKET_MAX] = calloc (g->n + 1, HL_STORE_TICKET_MAX);
+    if (!items || !ptrs || !tickets)
+        abort ();
+    size_t k = 0;
+    for (size_t i = 0; i < g->n && k < g->limit; i++) {
+        char **v = g->values[i];
+        if (!v || (*g->state && strcmp (v[0], g->state) != 0))
+            continue;
+        //  As a row {ticket, fields...} for s_summary.
+        redisReply cells[1 + S_LIST_FIELDS], *cellp[1 + S_LIST_FIELDS];
+        for (size_t f = 0; f <= S_LIST_FIELDS; f++) {
+            const char *s = f == 0 ? g->tickets[i] : v[f - 1];
+            size_t len = strlen (s);
+            if (f == S_LIST_FIELDS && len > S_EXCERPT_BYTES)
+                len = S_EXCERPT_BYTES;
+            cells[f] = (redisReply) { .type = REDIS_REPLY_STRING, .str = (char *) s, .len = len };
+            cellp[f] = &cells[f];
+        }
+        redisReply row = { .type = REDIS_REPLY_ARRAY, .elements = 1 + S_LIST_FIELDS,
+                           .element = cellp };
+        s_summary (&items[k], tickets[k], &row);
+        ptrs[k] = &items[k];
+        k++;
+    }
+    call->list_fn (ptrs, k, NULL, call->arg);
+    free (tickets);
+    free (ptrs);
+    free (items);
 }
 
 int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char n[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
-    snprintf (n, sizeof n, "%u", limit);
+    char last[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
+    //  With a state filter, up to ten times the limit is looked at.
+    snprintf (last, sizeof last, "%u", (*state ? limit * 10 : limit) - 1);
+    if (limit == 0)
+        return -1;
     if (strcmp (index, "caller") == 0) {
         hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
         key = hashed;
     }
     if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_INDEX_PREFIX, index, key) >= (int) sizeof zkey)
         return -1;
-    const char *argv[] = { "FCALL_RO", "hl_ticket_list", "1", zkey, "state", state, "limit", n };
-    s_call_t *call = s_call_new (arg);
-    call->list_fn = fn;
-    return s_send_read (self, 8, argv, NULL, s_on_list, call);
+    s_gather_t *g = s_gather_new (arg, s_list_fields, S_LIST_FIELDS, s_on_list);
+    g->call->list_fn = fn;
+    snprintf (g->state, sizeof g->state, "%s", state);
+    g->limit = limit;
+    const char *argv[] = { "ZREVRANGE", zkey, "0", last };
+    return s_gather (self, g, 4, argv);
 }
 
 static void
@@ -1801,44 +2354,47 @@ hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms, ui
     return s_send_read (self, 7, argv, NULL, s_on_numbers, call);
 }
 
+static const char *const s_scan_fields[] = { "unit", "assist" };
+
 static void
-s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
+s_on_scan (s_gather_t *g, const char *error)
 {
-    (void) redis;
-    s_call_t *call = arg;
-    if (!s_reply_is_array (reply, 1) || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    s_call_t *call = g->call;
+    if (error) {
         call->scan_fn (-1, NULL, NULL, NULL, 0, call->arg);
-    else {
-        size_t n = reply->elements - 1;
-        const char **cols = calloc (3 * n + 3, sizeof *cols);
-        if (!cols)
-            abort ();
-        size_t k = 0;
-        for (size_t i = 0; i < n; i++) {
-            const redisReply *row = reply->element[i + 1];
-            if (!s_reply_is_array (row, 3))
-                continue;
-            cols[k] = row->element[0]->str;
-            cols[n + 1 + k] = row->element[1]->str;
-            cols[2 * n + 2 + k] = row->element[2]->str;
-            k++;
-        }
-        call->scan_fn ((long) reply->element[0]->integer, cols, cols + n + 1, cols + 2 * n + 2,
-                       k, call->arg);
-        free (cols);
+        return;
     }
-    free (call);
+    const char **cols = calloc (3 * g->n + 3, sizeof *cols);
+    if (!cols)
+        abort ();
+    const char **units = cols + g->n + 1, **assists = cols + 2 * g->n + 2;
+    size_t k = 0;
+    for (size_t i = 0; i < g->n; i++) {
+        if (!g->values[i])
+            continue;            //  gone meanwhile
+        cols[k] = g->tickets[i];
+        units[k] = g->values[i][0];
+        assists[k] = g->values[i][1];
+        k++;
+    }
+    long next = (long) g->n < g->asked ? 0 : g->start + (long) g->n;
+    call->scan_fn (next, cols, units, assists, k, call->arg);
+    free (cols);
 }
 
 int
 hl_store_dispatched_scan (hl_store_t *self, long start, long count, hl_store_scan_fn *fn,
                           void *arg)
 {
-    char from[24], n[24];
+    assert (start >= 0 && count > 0);
+    char from[24], to[24], zkey[HL_BUCKET_KEY_MAX];
     snprintf (from, sizeof from, "%ld", start);
-    snprintf (n, sizeof n, "%ld", count);
-    const char *argv[] = { "FCALL_RO", "hl_dispatched_scan", "0", "start", from, "count", n };
-    s_call_t *call = s_call_new (arg);
-    call->scan_fn = fn;
-    return s_send (self, 7, argv, NULL, s_on_scan, call);
+    snprintf (to, sizeof to, "%ld", start + count - 1);
+    snprintf (zkey, sizeof zkey, "%sstate:dispatched", HL_INDEX_PREFIX);
+    s_gather_t *g = s_gather_new (arg, s_scan_fields, 2, s_on_scan);
+    g->call->scan_fn = fn;
+    g->start = start;
+    g->asked = count;
+    const char *argv[] = { "ZRANGE", zkey, from, to };
+    return s_gather (self, g, 4, argv);
 }

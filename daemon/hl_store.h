@@ -2,8 +2,13 @@
  *
  *  Every write is one Redis Function call (daemon/hotline.lua), so a ticket
  *  is either stored whole, with its history entry and indexes, or not at
- *  all. The store loads that library on every (re)connect and reports
- *  itself ready only once Redis has accepted it.
+ *  all. The store talks to Redis through hl_rcluster (a standalone Redis
+ *  is a cluster of one node): each call goes to the master of its first
+ *  key's slot. It loads that library on every master at each (re)connect
+ *  and reports itself ready once every master has accepted it; a call
+ *  for the slots of a master that is away is answered HL_STORE_UNAVAILABLE
+ *  (not run) while the others go on. opts.redis.address is the node list
+ *  ("host:port", or several separated by commas, spaces or newlines).
  *
  *  Callbacks follow hl_redis's contract: a function that returns 0 calls
  *  its callback exactly once; one that returns -1 never does.
@@ -53,6 +58,7 @@ typedef enum {
     HL_STORE_CONFLICT,   //  the request id was used for another request
     HL_STORE_REFUSED,    //  the step's rules refused it (code and error set)
     HL_STORE_LOST,       //  no confirmation (connection lost or timed out)
+    HL_STORE_UNAVAILABLE,    //  not run: the master of its slot is away (retry)
     HL_STORE_UNREPLICATED,   //  stored on the primary, not confirmed by enough replicas
     HL_STORE_FAILED      //  Redis answered with an error
 } hl_store_outcome_t;
@@ -148,7 +154,8 @@ void hl_store_set_ready_fn (hl_store_t *self, void (*fn) (void *arg), void *arg)
 void hl_store_set_newer_fn (hl_store_t *self, void (*fn) (const char *why, void *arg),
                             void *arg);
 
-//  True when connected and the function library is loaded.
+//  True when every master of the slot map is connected, has the function
+//  library and its ticket numbers guarded.
 int hl_store_is_ready (const hl_store_t *self);
 
 //  Round trip of the latest Redis reply, in microseconds.
@@ -200,8 +207,8 @@ int hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms
 //  with the ticket; pass FIRST = 1 to skip it). 0 or -1.
 int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla);
 
-//  Send a plain command (no Function) on the write connection. KEY is the
-//  key it touches, named so that a cluster-aware layer can route it (the
+//  Send a plain command (no Function) on the write connections. KEY is the
+//  key it touches (its first argument), by whose slot it is routed (the
 //  stream commands of hl_unitq); NULL for a command about the connection.
 //  Same contract as the rest.
 int hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,

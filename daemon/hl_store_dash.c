@@ -80,7 +80,7 @@ hl_store_dash_open (hl_store_t *self, hl_store_counts_fn *fn, void *arg)
 {
     assert (self && fn);
     s_read_t *r = s_read_new ((void (*) (void)) fn, arg);
-    if (hl_store_fcall_read (self, "hl_dash_summary", 0, NULL, NULL, s_on_open, r) != 0) {
+    if (hl_store_fcall_read (self, "hl_dash_summary", NULL, 0, NULL, NULL, s_on_open, r) != 0) {
         s_read_free (r);
         return -1;
     }
@@ -326,7 +326,8 @@ hl_store_dash_hotspots (hl_store_t *self, int limit, hl_store_texts_fn *fn, void
     char number[16];
     snprintf (number, sizeof number, "%d", limit);
     const char *argv[] = { "limit", number };
-    if (hl_store_fcall_read (self, "hl_dash_hotspots", 2, argv, NULL, s_on_hotspots, r) != 0) {
+    if (hl_store_fcall_read (self, "hl_dash_hotspots", HL_STORE_HOTSPOTS_KEY, 2, argv, NULL,
+                             s_on_hotspots, r) != 0) {
         s_read_free (r);
         return -1;
     }

@@ -42,8 +42,15 @@ int hl_store_fcall_buckets (hl_store_t *self, const char *name, const char *kind
 
 
 //  The same for a Function that only reads (dashboard figures): it goes
-//  on the read connection, behind other reads and never behind writes.
-int hl_store_fcall_read (hl_store_t *self, const char *name, int argc, const char **argv,
-                         const size_t *lens, hl_redis_reply_fn *fn, void *arg);
+//  on the read connections, behind other reads and never behind writes.
+//  KEY is the one key it declares, NULL for one that reads the global
+//  lists (it goes where they are).
+int hl_store_fcall_read (hl_store_t *self, const char *name, const char *key, int argc,
+                         const char **argv, const size_t *lens, hl_redis_reply_fn *fn,
+                         void *arg);
+
+//  The latest hotspot alerts (hl_hotspot_record, hl_dash_hotspots): the
+//  one key both declare, so that a Redis Cluster runs them where it is.
+#define HL_STORE_HOTSPOTS_KEY "hl:hotspots"
 
 #endif

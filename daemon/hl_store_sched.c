@@ -305,7 +305,8 @@ hl_store_hotspot_record (hl_store_t *self, const char *alert)
 {
     assert (self && alert);
     const char *argv[] = { "alert", alert };
-    return hl_store_fcall (self, "hl_hotspot_record", 2, argv, NULL, NULL, NULL);
+    return hl_store_fcall_key (self, "hl_hotspot_record", HL_STORE_HOTSPOTS_KEY, 2, argv, NULL,
+                               NULL);
 }
 
 //  ---------------------------------------------------------------------

@@ -105,6 +105,8 @@ hl_transition_answer (const hl_store_transition_result_t *r, const char *ticket,
     }
     hl_wire_nack (env, nack, r->outcome == HL_STORE_REFUSED ? r->code
                              : r->outcome == HL_STORE_LOST ? HOTLINE__ERROR_CODE__ERROR_STORE_TIMEOUT
-                                                           : HOTLINE__ERROR_CODE__ERROR_STORE_FAILED,
+                             : r->outcome == HL_STORE_UNAVAILABLE
+                                 ? HOTLINE__ERROR_CODE__ERROR_STORE_UNAVAILABLE
+                                 : HOTLINE__ERROR_CODE__ERROR_STORE_FAILED,
                   NULL, r->error);
 }

@@ -241,6 +241,53 @@ hl_testcluster_node_id (hl_testcluster_t *self, int i, char *id, size_t idlen)
     return rc;
 }
 
+int
+hl_testcluster_setslot (hl_testcluster_t *self, int i, int slot, const char *how, const char *id)
+{
+    redisContext *c = hl_testcluster_redis (self, i);
+    redisReply *r = c ? redisCommand (c, "CLUSTER SETSLOT %d %s %s", slot, how, id) : NULL;
+    int rc = r && r->type != REDIS_REPLY_ERROR ? 0 : -1;
+    if (rc != 0)
+        fprintf (stderr, "node %d: CLUSTER SETSLOT %d %s: %s\n", i, slot, how,
+                 r ? r->str : "no reply");
+    if (r)
+        freeReplyObject (r);
+    return rc;
+}
+
+int
+hl_testcluster_migrate (hl_testcluster_t *self, int src, int dst, int slot, int batch)
+{
+    redisContext *c = hl_testcluster_redis (self, src);
+    redisReply *keys = c ? redisCommand (c, "CLUSTER GETKEYSINSLOT %d %d", slot,
+                                         batch > 0 ? batch : 1000) : NULL;
+    int n = keys && keys->type == REDIS_REPLY_ARRAY ? (int) keys->elements : 0;
+    if (n > 0) {
+        const char *argv[8 + 1000];
+        const char *port = strrchr (hl_testcluster_address (self, dst), ':') + 1;
+        int argc = 0;
+        argv[argc++] = "MIGRATE";
+        argv[argc++] = "127.0.0.1";
+        argv[argc++] = port;
+        argv[argc++] = "";
+        argv[argc++] = "0";
+        argv[argc++] = "5000";
+        argv[argc++] = "KEYS";
+        for (int k = 0; k < n; k++)
+            argv[argc++] = keys->element[k]->str;
+        redisReply *r = redisCommandArgv (c, argc, argv, NULL);
+        if (!r || r->type != REDIS_REPLY_STATUS) {
+            fprintf (stderr, "MIGRATE: %s\n", r && r->str ? r->str : "no reply");
+            n = -1;
+        }
+        if (r)
+            freeReplyObject (r);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
 void
 hl_testcluster_signal (hl_testcluster_t *self, int i, int sig)
 {

@@ -40,6 +40,15 @@ int hl_testcluster_first_slot (hl_testcluster_t *self, int i);
 //  Node I's cluster id into ID. 0 or -1.
 int hl_testcluster_node_id (hl_testcluster_t *self, int i, char *id, size_t idlen);
 
+//  CLUSTER SETSLOT SLOT HOW ID on node I (HOW: IMPORTING, MIGRATING or
+//  NODE; ID a node's cluster id). 0, or -1 (the reason on stderr).
+int hl_testcluster_setslot (hl_testcluster_t *self, int i, int slot, const char *how,
+                            const char *id);
+
+//  Moves keys of SLOT from node SRC to node DST with MIGRATE, at most BATCH
+//  (0: up to 1000). The number moved, or -1 if MIGRATE refused (on stderr).
+int hl_testcluster_migrate (hl_testcluster_t *self, int src, int dst, int slot, int batch);
+
 //  A synchronous connection to node I (reopened if it was lost), for
 //  assertions and administration; NULL if the node does not answer.
 redisContext *hl_testcluster_redis (hl_testcluster_t *self, int i);

@@ -2,6 +2,7 @@
 #include "hl_teststore.h"
 #include "hl_proc.h"
 #include "hl_testenv.h"
+#include "hl_wire.h"
 
 #include <hiredis.h>
 #include <signal.h>
@@ -58,4 +59,31 @@ hl_teststore_int (const hl_teststore_t *ts, const char *fmt, const char *arg)
     if (rc)
         redisFree (rc);
     return n;
+}
+
+int
+hl_teststore_wait (struct event_base *base, const int *calls, int rc)
+{
+    if (rc != 0)
+        return rc;
+    int before = *calls;
+    long long until = hl_proc_now_ms () + 20000;
+    while (*calls == before && hl_proc_now_ms () < until)
+        event_base_loop (base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    return *calls != before ? 0 : -1;
+}
+
+void
+hl_teststore_complaint (Hotline__Complaint *c, hl_store_disposition_t *d, const char *rid,
+                        int64_t now_ms)
+{
+    hotline__complaint__init (c);
+    c->has_channel = c->has_request_type = c->has_request_id = c->has_content = 1;
+    c->channel = HOTLINE__CHANNEL__CHANNEL_WEB;
+    c->request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
+    c->request_id = hl_wire_bytes (rid);
+    c->content = hl_wire_bytes ("路灯不亮");
+    *d = (hl_store_disposition_t) { .state = "dispatched", .unit = "rsj", .assist = "",
+                                    .note = "", .now_ms = now_ms, .sign_warn_ms = now_ms + 1000,
+                                    .sign_due_ms = now_ms + 2000 };
 }

@@ -29,6 +29,16 @@ int hl_teststore_ready (hl_teststore_t *ts, struct event_base *base);
 //  through a connection of its own; -1 if none came.
 long long hl_teststore_int (const hl_teststore_t *ts, const char *fmt, const char *arg);
 
+//  Runs BASE until *CALLS changes (the callback of the call that returned
+//  RC has run), 20 s at most. 0; RC if it was not 0; -1 if no answer.
+int hl_teststore_wait (struct event_base *base, const int *calls, int rc);
+
+//  A web complaint under request id RID (a street light out), dispatched
+//  to rsj at NOW_MS with a sign reminder at +1 s and its deadline at +2 s:
+//  C and D for hl_store_intake (RID must outlive them).
+void hl_teststore_complaint (Hotline__Complaint *c, hl_store_disposition_t *d, const char *rid,
+                             int64_t now_ms);
+
 //  The store destroyed, the Redis stopped.
 void hl_teststore_stop (hl_teststore_t *ts);
 

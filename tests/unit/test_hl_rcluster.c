@@ -476,49 +476,6 @@ s_pick_move (hl_testcluster_t *tc, int slot, int *src, int *dst, char *src_id, c
     return 0;
 }
 
-static void
-s_admin (hl_testcluster_t *tc, int node, const char *fmt, const char *a, const char *b)
-{
-    redisReply *r = redisCommand (hl_testcluster_redis (tc, node), fmt, a, b);
-    if (!r || r->type == REDIS_REPLY_ERROR)
-        fprintf (stderr, "admin on node %d: %s: %s\n", node, fmt, r ? r->str : "no reply");
-    HL_CHECK (r && r->type != REDIS_REPLY_ERROR);
-    if (r)
-        freeReplyObject (r);
-}
-
-//  Moves the keys of SLOT from SRC to DST, at most BATCH (0: all).
-static int
-s_migrate_keys (hl_testcluster_t *tc, int src, int dst, int slot, int batch)
-{
-    redisContext *c = hl_testcluster_redis (tc, src);
-    redisReply *keys = redisCommand (c, "CLUSTER GETKEYSINSLOT %d %d", slot, batch ? batch : 1000);
-    int n = keys && keys->type == REDIS_REPLY_ARRAY ? (int) keys->elements : 0;
-    if (n > 0) {
-        const char *argv[8 + 1000];
-        const char *port = strrchr (hl_testcluster_address (tc, dst), ':') + 1;
-        int argc = 0;
-        argv[argc++] = "MIGRATE";
-        argv[argc++] = "127.0.0.1";
-        argv[argc++] = port;
-        argv[argc++] = "";
-        argv[argc++] = "0";
-        argv[argc++] = "5000";
-        argv[argc++] = "KEYS";
-        for (int i = 0; i < n; i++)
-            argv[argc++] = keys->element[i]->str;
-        redisReply *r = redisCommandArgv (c, argc, argv, NULL);
-        HL_CHECK (r && r->type == REDIS_REPLY_STATUS);
-        if (r && r->type == REDIS_REPLY_ERROR)
-            fprintf (stderr, "MIGRATE: %s\n", r->str);
-        if (r)
-            freeReplyObject (r);
-    }
-    if (keys)
-        freeReplyObject (keys);
-    return n;
-}
-
 //  A slot moved by hand while counters in it are incremented: first ASK
 //  (the slot is MIGRATING, half its keys moved; a call on two keys that
 //  are now apart gets TRYAGAIN and waits), then MOVED once the slot
@@ -542,19 +499,19 @@ test_reshard_by_hand (void)
         snprintf (load.keys[k], sizeof load.keys[k], "other:%d", k);
     s_load_start (&load, 2);
     s_run (base, 300);
-    s_admin (tc, dst, "CLUSTER SETSLOT %s IMPORTING %s", "4242", src_id);
-    s_admin (tc, src, "CLUSTER SETSLOT %s MIGRATING %s", "4242", dst_id);
+    HL_CHECK (hl_testcluster_setslot (tc, dst, slot, "IMPORTING", src_id) == 0);
+    HL_CHECK (hl_testcluster_setslot (tc, src, slot, "MIGRATING", dst_id) == 0);
     s_run (base, 300);
-    HL_CHECK (s_migrate_keys (tc, src, dst, slot, S_KEYS / 2) == S_KEYS / 2);
+    HL_CHECK (hl_testcluster_migrate (tc, src, dst, slot, S_KEYS / 2) == S_KEYS / 2);
     s_run (base, 500);                                  //  keys on both sides: ASK
-    while (s_migrate_keys (tc, src, dst, slot, 0) > 0)
+    while (hl_testcluster_migrate (tc, src, dst, slot, 0) > 0)
         s_run (base, 20);
     s_run (base, 300);
-    s_admin (tc, dst, "CLUSTER SETSLOT %s NODE %s", "4242", dst_id);
-    s_admin (tc, src, "CLUSTER SETSLOT %s NODE %s", "4242", dst_id);
+    HL_CHECK (hl_testcluster_setslot (tc, dst, slot, "NODE", dst_id) == 0);
+    HL_CHECK (hl_testcluster_setslot (tc, src, slot, "NODE", dst_id) == 0);
     for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
         if (i != src && i != dst && hl_testcluster_first_slot (tc, i) >= 0)
-            s_admin (tc, i, "CLUSTER SETSLOT %s NODE %s", "4242", dst_id);
+            HL_CHECK (hl_testcluster_setslot (tc, i, slot, "NODE", dst_id) == 0);
     s_run (base, 500);                                  //  the old owner says MOVED
     s_load_stop (&load);
     hl_rcluster_stats_t st;

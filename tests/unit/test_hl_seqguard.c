@@ -212,7 +212,7 @@ test_run (void)
     freeReplyObject (s_cmd (env, "SET %s %s", today63, "9"));
     freeReplyObject (s_cmd (env, "SET %s %s", "hl:{00}:seq:epoch", "old"));
     freeReplyObject (s_cmd (env, "SET %s %s", "hl:{63}:seq:epoch", "old"));
-    hl_seqguard_opts_t go = { 500, 480, 0 };
+    hl_seqguard_opts_t go = { 500, 480, 0, NULL };
     HL_CHECK (s_run (base, redis, &go) == HL_SEQGUARD_DONE);
     redisReply *info = redisCommand (hl_testenv_redis (env), "INFO replication");
     char id[41] = "";

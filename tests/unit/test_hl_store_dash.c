@@ -7,10 +7,8 @@
 #include "hl_store_sched.h"
 #include "hl_bucket.h"
 #include "hl_lifecycle.h"
-#include "hl_proc.h"
 #include "hl_test.h"
 #include "hl_teststore.h"
-#include "hl_wire.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -121,27 +119,15 @@ s_on_fired (const hl_store_fired_t *fired, int n, int64_t next, const char *erro
 static int
 s_wait (s_ctx_t *ctx, int rc)
 {
-    if (rc != 0)
-        return rc;
-    int before = ctx->calls;
-    long long until = hl_proc_now_ms () + 20000;
-    while (ctx->calls == before && hl_proc_now_ms () < until)
-        event_base_loop (ctx->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
-    return ctx->calls > before ? 0 : -1;
+    return hl_teststore_wait (ctx->base, &ctx->calls, rc);
 }
 
 static void
 s_intake (s_ctx_t *ctx, hl_store_t *store, const char *rid)
 {
-    Hotline__Complaint c = HOTLINE__COMPLAINT__INIT;
-    c.has_channel = c.has_request_type = c.has_request_id = c.has_content = 1;
-    c.channel = HOTLINE__CHANNEL__CHANNEL_WEB;
-    c.request_type = HOTLINE__REQUEST_TYPE__REQUEST_COMPLAINT;
-    c.request_id = hl_wire_bytes (rid);
-    c.content = hl_wire_bytes ("路灯不亮");
-    hl_store_disposition_t d = { .state = "dispatched", .unit = "rsj", .assist = "", .note = "",
-                                 .now_ms = S_NOW, .sign_warn_ms = S_NOW + 1000,
-                                 .sign_due_ms = S_NOW + 2000 };
+    Hotline__Complaint c;
+    hl_store_disposition_t d;
+    hl_teststore_complaint (&c, &d, rid, S_NOW);
     HL_CHECK (s_wait (ctx, hl_store_intake (store, &c, "agent:a1", S_NOW, &d, s_on_intake, ctx))
               == 0);
 }
