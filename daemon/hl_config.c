@@ -50,6 +50,9 @@ static const s_setting_t s_settings[] = {
     S_STR (archive_password_file, "file with the archive's password, mode 0600 "
                                   "(else $HOTLINE_ARCHIVE_PASSWORD, if set)"),
     S_NUM (archive_timeout_ms, 100, 600000, "PostgreSQL answer deadline before reconnecting"),
+    S_STR (notify_endpoint, "ZeroMQ endpoint the notification adaptor connects to, callers' "
+                            "SMS and app messages (empty: none sent)"),
+    S_STR (notify_templates, "the messages' texts, one line per event (deploy/etc/messages.conf)"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
     S_STR (sla, "SLA policy file"),

@@ -27,6 +27,7 @@
 #include "hl_http.h"
 #include "hl_intake.h"
 #include "hl_tickets.h"
+#include "hl_messenger.h"
 #include "hl_metrics.h"
 #include "hl_notify.h"
 #include "hl_lease.h"
@@ -86,6 +87,7 @@ typedef struct {
     hl_visitlink_t *visitlink;   //  callers' one-time online 回访 links
     hl_archive_t *archive;       //  with archive_dsn, else NULL
     hl_archiver_t *archiver;     //  copies changed tickets there (with archive)
+    hl_messenger_t *messenger;   //  callers' messages to the adaptor (with notify_endpoint)
 } s_daemon_t;
 
 //  The exit status of a hotlined that found its store newer than it knows
@@ -421,6 +423,39 @@ s_start_archive (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
+//  With notify_endpoint, callers get their messages from the outboxes
+//  (the notify group) through the adaptor connected there. The templates
+//  are checked whole first: a bad file stops the start, with its line.
+//  After the key handler (the endpoint speaks CURVE like the intake's).
+static int
+s_start_messenger (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!*d->cfg.notify_endpoint)
+        return 0;
+    if (!*d->cfg.notify_templates) {
+        snprintf (err, errlen, "notify_endpoint needs notify_templates (the messages' texts)");
+        return -1;
+    }
+    char why[400];
+    hl_msgtpl_t *templates = hl_msgtpl_load (d->cfg.notify_templates, why, sizeof why);
+    if (!templates) {
+        snprintf (err, errlen, "notify_templates: %s", why);
+        return -1;
+    }
+    hl_messenger_opts_t mo;
+    hl_messenger_opts_default (&mo);
+    mo.endpoint = d->cfg.notify_endpoint;
+    mo.curve_key_file = d->cfg.intake_key_file;
+    d->messenger = hl_messenger_new (d->base, d->zmq_ctx, d->store, templates, d->visitlink,
+                                     &mo, why, sizeof why);
+    if (!d->messenger) {
+        snprintf (err, errlen, "notify_endpoint: %s", why);
+        return -1;
+    }
+    hl_outbox_set_messenger (d->outbox, d->messenger);
+    return 0;
+}
+
 static int
 s_write_pidfile (const char *path)
 {
@@ -515,7 +550,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         d->archiver = hl_archiver_new (d->base, d->store, d->archive, d->pii, &ao);
         hl_outbox_set_archiver (d->outbox, d->archiver);
     }
-    if (s_start_zap (d, err, errlen) != 0)
+    if (s_start_zap (d, err, errlen) != 0 || s_start_messenger (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
                                d->timers, hl_lease_holder (d->lease), err, errlen);
@@ -589,6 +624,7 @@ s_stop (s_daemon_t *d)
     s_stop_similar (d);
     hl_outbox_destroy (&d->outbox);
     hl_archiver_destroy (&d->archiver);
+    hl_messenger_destroy (&d->messenger);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);
