@@ -87,6 +87,7 @@ typedef struct {
     hl_visitlink_t *visitlink;   //  callers' one-time online 回访 links
     hl_archive_t *archive;       //  with archive_dsn, else NULL
     hl_archiver_t *archiver;     //  copies changed tickets there (with archive)
+    hl_msgtpl_t *templates;      //  their texts, until the messenger takes them
     hl_messenger_t *messenger;   //  callers' messages to the adaptor (with notify_endpoint)
 } s_daemon_t;
 
@@ -423,12 +424,10 @@ s_start_archive (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
-//  With notify_endpoint, callers get their messages from the outboxes
-//  (the notify group) through the adaptor connected there. The templates
-//  are checked whole first: a bad file stops the start, with its line.
-//  After the key handler (the endpoint speaks CURVE like the intake's).
+//  The messages' texts, checked whole before anything is bound or
+//  connected: a bad file stops the start, naming its line.
 static int
-s_start_messenger (s_daemon_t *d, char *err, size_t errlen)
+s_load_templates (s_daemon_t *d, char *err, size_t errlen)
 {
     if (!*d->cfg.notify_endpoint)
         return 0;
@@ -437,11 +436,25 @@ s_start_messenger (s_daemon_t *d, char *err, size_t errlen)
         return -1;
     }
     char why[400];
-    hl_msgtpl_t *templates = hl_msgtpl_load (d->cfg.notify_templates, why, sizeof why);
-    if (!templates) {
+    d->templates = hl_msgtpl_load (d->cfg.notify_templates, why, sizeof why);
+    if (!d->templates) {
         snprintf (err, errlen, "notify_templates: %s", why);
         return -1;
     }
+    return 0;
+}
+
+//  With notify_endpoint, callers get their messages from the outboxes
+//  (the notify group) through the adaptor connected there. After the key
+//  handler (the endpoint speaks CURVE like the intake's).
+static int
+s_start_messenger (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!d->templates)
+        return 0;
+    char why[400];
+    hl_msgtpl_t *templates = d->templates;
+    d->templates = NULL;         //  the messenger's from now on
     hl_messenger_opts_t mo;
     hl_messenger_opts_default (&mo);
     mo.endpoint = d->cfg.notify_endpoint;
@@ -492,7 +505,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
                     "stored as they are");
     d->visitlink = hl_visitlink_new (d->cfg.visit_key_file, d->cfg.visit_url, err, errlen);
-    if (!d->visitlink)
+    if (!d->visitlink || s_load_templates (d, err, errlen) != 0)
         return -1;
     d->notify = hl_notify_new (d->base);
     hl_store_opts_t so;
@@ -625,6 +638,7 @@ s_stop (s_daemon_t *d)
     hl_outbox_destroy (&d->outbox);
     hl_archiver_destroy (&d->archiver);
     hl_messenger_destroy (&d->messenger);
+    hl_msgtpl_destroy (&d->templates);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);
