@@ -1,6 +1,8 @@
 /*  hotline-notify: the reference notification adaptor (docs/notify.md).
  *
- *  Connects to hotlined's notify_endpoint, says hello every second, and
+ *  Connects to hotlined's notify_endpoint (each instance's: one socket
+ *  each, so every answer goes back to the instance that sent the message
+ *  and holds its outbox entry), says hello every second, and
  *  for each message hotlined hands over either appends it as one JSON
  *  line to a file (--out) or submits it to an SMS gateway's line protocol
  *  (--smsgw, hl_smsgw), then confirms it ("done"). A message it cannot
@@ -33,6 +35,8 @@
 #define S_HELLO_MS 1000
 //  Longest message id hotlined sends (ticket.entry-id).
 #define S_ID_MAX 96
+//  Most hotlined instances served at once.
+#define S_ENDPOINTS_MAX 8
 
 typedef struct {
     const char *endpoint, *out, *smsgw, *sent, *key_file, *server_key;
@@ -41,7 +45,8 @@ typedef struct {
 } s_args_t;
 
 typedef struct {
-    hl_zsock_t *zsock;
+    hl_zsock_t *zsocks[S_ENDPOINTS_MAX];
+    size_t n_zsocks;
     hl_sentset_t *sent;          //  the record (with --out: the output itself)
     hl_smsgw_t *smsgw;           //  NULL: --out
     uint64_t delivered, repeated, failed;
@@ -52,7 +57,8 @@ s_usage (FILE *out)
 {
     fprintf (out,
         "usage: hotline-notify --endpoint EP (--out FILE | --smsgw HOST:PORT --sent FILE)\n"
-        "  --endpoint EP        hotlined's notify_endpoint (or $HOTLINE_NOTIFY_ENDPOINT)\n"
+        "  --endpoint EP[,EP]   hotlined's notify_endpoint, every instance's (or\n"
+        "                       $HOTLINE_NOTIFY_ENDPOINT)\n"
         "  --out FILE           append each message as one JSON line (the file is also\n"
         "                       the record of what was sent)\n"
         "  --smsgw HOST:PORT    submit each message to an SMS gateway (docs/notify.md)\n"
@@ -120,13 +126,13 @@ s_setup_logs (const s_args_t *a)
     return 0;
 }
 
-//  VERB ID [REASON] to hotlined.
+//  VERB ID [REASON] to the hotlined on ZSOCK.
 static void
-s_answer (s_adaptor_t *ad, const char *verb, const char *id, const char *reason)
+s_answer (hl_zsock_t *zsock, const char *verb, const char *id, const char *reason)
 {
     const void *parts[] = { verb, id, reason };
     size_t lens[] = { strlen (verb), strlen (id), reason ? strlen (reason) : 0 };
-    hl_zsock_send (ad->zsock, parts, lens, reason ? 3 : 2);
+    hl_zsock_send (zsock, parts, lens, reason ? 3 : 2);
 }
 
 //  RECORD delivered as ID: 0, or -1 with the reason in ERR.
@@ -152,7 +158,6 @@ s_deliver (s_adaptor_t *ad, const char *id, const char *record, char *err, size_
 static void
 s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t nframes, int truncated, void *arg)
 {
-    (void) zsock;
     s_adaptor_t *ad = arg;
     if (truncated || nframes != 3 || zmq_msg_size (&frames[0]) != 7
         || memcmp (zmq_msg_data (&frames[0]), "message", 7) != 0
@@ -172,22 +177,22 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t nframes, int truncate
     char err[300];
     if (hl_sentset_has (ad->sent, id)) {
         ad->repeated++;
-        s_answer (ad, "done", id, NULL);
+        s_answer (zsock, "done", id, NULL);
     }
     else
     if (strlen (record) != len || strchr (record, '\n') || *record != '{') {
         ad->failed++;
-        s_answer (ad, "failed", id, "not one JSON line");
+        s_answer (zsock, "failed", id, "not one JSON line");
     }
     else
     if (s_deliver (ad, id, record, err, sizeof err) == 0) {
         ad->delivered++;
-        s_answer (ad, "done", id, NULL);
+        s_answer (zsock, "done", id, NULL);
     }
     else {
         ad->failed++;
         hl_warning ("%s: %s", id, err);
-        s_answer (ad, "failed", id, err);
+        s_answer (zsock, "failed", id, err);
     }
     free (record);
 }
@@ -200,7 +205,8 @@ s_on_hello (evutil_socket_t fd, short what, void *arg)
     s_adaptor_t *ad = arg;
     const void *parts[] = { "hello" };
     size_t lens[] = { 5 };
-    hl_zsock_send (ad->zsock, parts, lens, 1);
+    for (size_t i = 0; i < ad->n_zsocks; i++)
+        hl_zsock_send (ad->zsocks[i], parts, lens, 1);
 }
 
 static void
@@ -229,18 +235,44 @@ s_dealer (void *ctx, const char *endpoint, const hl_curve_client_t *keys, char *
     return s;
 }
 
+//  One DEALER per endpoint of the comma-separated ENDPOINTS. 0, or -1
+//  with ERR.
+static int
+s_connect_all (s_adaptor_t *ad, struct event_base *base, void *ctx, const char *endpoints,
+               const hl_curve_client_t *keys, char *err, size_t errlen)
+{
+    char list[1024];
+    snprintf (list, sizeof list, "%s", endpoints);
+    char *save = NULL;
+    for (char *ep = strtok_r (list, ",", &save); ep; ep = strtok_r (NULL, ",", &save)) {
+        void *dealer = ad->n_zsocks < S_ENDPOINTS_MAX
+                     ? s_dealer (ctx, ep, keys, err, errlen) : NULL;
+        if (!dealer) {
+            if (ad->n_zsocks == S_ENDPOINTS_MAX)
+                snprintf (err, errlen, "more than %d endpoints", S_ENDPOINTS_MAX);
+            return -1;
+        }
+        ad->zsocks[ad->n_zsocks++] = hl_zsock_new (base, dealer, s_on_message, ad);
+    }
+    return 0;
+}
+
 static int
 s_run (const s_args_t *a, s_adaptor_t *ad, const hl_curve_client_t *keys)
 {
     char err[512];
     struct event_base *base = event_base_new ();
     void *ctx = zmq_ctx_new ();
-    void *dealer = base && ctx ? s_dealer (ctx, a->endpoint, keys, err, sizeof err) : NULL;
-    if (!dealer) {
-        hl_error ("cannot connect to hotlined: %s", base && ctx ? err : "no memory");
+    if (!base || !ctx)
+        abort ();
+    if (s_connect_all (ad, base, ctx, a->endpoint, keys, err, sizeof err) != 0) {
+        hl_error ("cannot connect to hotlined: %s", err);
+        for (size_t i = 0; i < ad->n_zsocks; i++)
+            hl_zsock_destroy (&ad->zsocks[i], 0);
+        zmq_ctx_term (ctx);
+        event_base_free (base);
         return 2;
     }
-    ad->zsock = hl_zsock_new (base, dealer, s_on_message, ad);
     struct event *hello = event_new (base, -1, EV_PERSIST, s_on_hello, ad);
     struct event *term = evsignal_new (base, SIGTERM, s_on_stop, base);
     struct event *intr = evsignal_new (base, SIGINT, s_on_stop, base);
@@ -268,7 +300,8 @@ s_run (const s_args_t *a, s_adaptor_t *ad, const hl_curve_client_t *keys)
     event_free (hello);
     event_free (term);
     event_free (intr);
-    hl_zsock_destroy (&ad->zsock, 0);
+    for (size_t i = 0; i < ad->n_zsocks; i++)
+        hl_zsock_destroy (&ad->zsocks[i], 0);
     zmq_ctx_term (ctx);
     event_base_free (base);
     if (a->pidfile)
