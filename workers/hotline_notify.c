@@ -107,25 +107,6 @@ s_parse_args (s_args_t *a, int argc, char **argv)
     return 0;
 }
 
-static int
-s_setup_logs (const s_args_t *a)
-{
-    hl_log_set_ident ("hotline-notify");
-    if (a->log_level) {
-        int level = hl_log_level_parse (a->log_level);
-        if (level < 0) {
-            fprintf (stderr, "hotline-notify: --log-level: debug, info, notice, warning or error\n");
-            return -1;
-        }
-        hl_log_set_level ((hl_log_level_t) level);
-    }
-    if (a->log_file && hl_log_open_file (a->log_file) != 0) {
-        fprintf (stderr, "hotline-notify: cannot write %s\n", a->log_file);
-        return -1;
-    }
-    return 0;
-}
-
 //  VERB ID [REASON] to the hotlined on ZSOCK.
 static void
 s_answer (hl_zsock_t *zsock, const char *verb, const char *id, const char *reason)
@@ -313,15 +294,13 @@ int
 main (int argc, char **argv)
 {
     s_args_t a = { 0 };
-    if (s_parse_args (&a, argc, argv) != 0 || s_setup_logs (&a) != 0)
+    if (s_parse_args (&a, argc, argv) != 0
+        || hl_log_setup ("hotline-notify", a.log_level, a.log_file) != 0)
         return 2;
     signal (SIGPIPE, SIG_IGN);
     char err[512];
     hl_curve_client_t keys;
-    int curve = a.key_file || a.server_key
-              ? hl_curve_client_pair (&keys, a.key_file, a.server_key,
-                                      "--key-file and --server-key", err, sizeof err)
-              : hl_curve_client_from_env (&keys, err, sizeof err);
+    int curve = hl_curve_client_flags (&keys, a.key_file, a.server_key, err, sizeof err);
     if (curve < 0) {
         hl_error ("%s", err);
         return 2;
