@@ -82,7 +82,9 @@ s_event_of (const char *kind, const char *state)
     return -1;
 }
 
-//  O answered: STATUS to its owner, and O forgotten.
+//  O answered: STATUS to its owner, and O forgotten. A failure starts a
+//  pause, one step longer than the last (the failures of one batch, which
+//  come together, count as one).
 static void
 s_settle (s_offer_t *o, int status)
 {
@@ -93,12 +95,13 @@ s_settle (s_offer_t *o, int status)
                 *p = o->next;
                 break;
             }
-        if (status != 0) {
+        int64_t now = hl_monotonic_us ();
+        if (status != 0 && now >= self->pause_until_us) {
             struct timeval tv;
             hl_backoff_next (&self->backoff, &tv);
-            self->pause_until_us = hl_monotonic_us () + tv.tv_sec * 1000000 + tv.tv_usec;
-            self->stats.failed++;
+            self->pause_until_us = now + tv.tv_sec * 1000000 + tv.tv_usec;
         }
+        self->stats.failed += status != 0;
     }
     hl_messenger_done_fn *done = o->done;
     void *arg = o->arg;

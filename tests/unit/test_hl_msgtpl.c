@@ -62,24 +62,25 @@ s_refused (const char *text, const char *words)
 static void
 test_malformed (void)
 {
-    const char *rest = "reply {reply}\nvisit {link}\n";
-    char text[256];
-    snprintf (text, sizeof text, "acceptance 工单{ticket\n%s", rest);
-    s_refused (text, "messages.conf:1: acceptance: a brace not closed");
-    snprintf (text, sizeof text, "acceptance 工单{tikcet}\n%s", rest);
-    s_refused (text, "messages.conf:1: acceptance: {tikcet} is not a placeholder");
-    snprintf (text, sizeof text, "acceptance {link}\n%s", rest);
-    s_refused (text, "{link} is not a placeholder of this event");
-    snprintf (text, sizeof text, "acceptance a}b\n%s", rest);
-    s_refused (text, "a brace not closed or not opened");
-    snprintf (text, sizeof text, "# c\nacceptance x\nacceptance y\n%s", rest);
-    s_refused (text, "messages.conf:3: acceptance: given twice");
-    snprintf (text, sizeof text, "accept x\n%s", rest);
-    s_refused (text, "messages.conf:1: accept: not an event");
-    snprintf (text, sizeof text, "acceptance\n%s", rest);
-    s_refused (text, "acceptance: the text is empty");
-    snprintf (text, sizeof text, "acceptance \xe5\xb7\n%s", rest);
-    s_refused (text, "not UTF-8");
+    //  The acceptance line (or more lines before the others), and what the
+    //  refusal says.
+    static const struct {
+        const char *first, *words;
+    } cases[] = {
+        { "acceptance 工单{ticket", "messages.conf:1: acceptance: a brace not closed" },
+        { "acceptance 工单{tikcet}", "messages.conf:1: acceptance: {tikcet} is not a placeholder" },
+        { "acceptance {link}", "{link} is not a placeholder of this event" },
+        { "acceptance a}b", "a brace not closed or not opened" },
+        { "# c\nacceptance x\nacceptance y", "messages.conf:3: acceptance: given twice" },
+        { "accept x", "messages.conf:1: accept: not an event" },
+        { "acceptance", "acceptance: the text is empty" },
+        { "acceptance \xe5\xb7", "not UTF-8" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char text[256];
+        snprintf (text, sizeof text, "%s\nreply {reply}\nvisit {link}\n", cases[i].first);
+        s_refused (text, cases[i].words);
+    }
     s_refused ("acceptance x\nvisit {link}\n", "messages.conf: no template for reply");
 }
 
