@@ -22,6 +22,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -276,6 +277,77 @@ s_pollers_thread (void *arg)
     return NULL;
 }
 
+//  CPU time (user + system, µs) of the processes a run uses: this one (its
+//  threads included) and the servers in PIDS (Redis, hotlined), read from
+//  /proc. On a shared machine throughput follows the share of the cores
+//  the run gets; the CPU each ticket costs does not, or far less, so the
+//  ratio of the two runs' CPU per ticket is the figure to trust when the
+//  machine is busy.
+typedef struct {
+    int n;
+    int pid[4];
+    double us[5];                //  per pid, then this process
+} s_cpu_t;
+
+static double
+s_proc_cpu_us (int pid)
+{
+    char path[64], buf[1024];
+    snprintf (path, sizeof path, "/proc/%d/stat", pid);
+    FILE *f = fopen (path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread (buf, 1, sizeof buf - 1, f);
+    fclose (f);
+    buf[len] = 0;
+    const char *p = strrchr (buf, ')');
+    unsigned long long ut = 0, st = 0;
+    //  After the name: state and 10 fields, then utime and stime (ticks).
+    if (!p || sscanf (p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &ut, &st) != 2)
+        return 0;
+    return (double) (ut + st) * 1e6 / (double) sysconf (_SC_CLK_TCK);
+}
+
+static void
+s_cpu_read (s_cpu_t *c)
+{
+    for (int i = 0; i < c->n; i++)
+        c->us[i] = s_proc_cpu_us (c->pid[i]);
+    struct rusage ru;
+    getrusage (RUSAGE_SELF, &ru);
+    c->us[c->n] = (double) ru.ru_utime.tv_sec * 1e6 + (double) ru.ru_utime.tv_usec
+                + (double) ru.ru_stime.tv_sec * 1e6 + (double) ru.ru_stime.tv_usec;
+}
+
+//  Prints the CPU per ticket between A and B for TICKETS; returns the total.
+static double
+s_cpu_print (const char *what, const s_cpu_t *a, const s_cpu_t *b, long tickets)
+{
+    static const char *names[] = { "redis", "hotlined", "server 3", "server 4" };
+    double total = 0;
+    printf ("cpu per ticket, %s:", what);
+    for (int i = 0; i <= a->n; i++) {
+        double us = (b->us[i] - a->us[i]) / (double) tickets;
+        total += us;
+        printf (" %s %.1f µs%s", i < a->n ? names[i] : "load", us, i < a->n ? "," : "");
+    }
+    printf ("; total %.1f µs\n", total);
+    return total;
+}
+
+//  "PID [PID ...]" (at most 4) into C.
+static void
+s_cpu_pids (s_cpu_t *c, const char *list)
+{
+    char *end;
+    for (const char *p = list; *p && c->n < 4; p = end) {
+        long pid = strtol (p, &end, 10);
+        if (end == p)
+            break;
+        c->pid[c->n++] = (int) pid;
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -285,6 +357,7 @@ main (int argc, char **argv)
     const char *dispatch = "deploy/etc/dispatch.conf";
     int skip_ceiling = 0;
     double searches = 0;
+    s_cpu_t cpu0 = { 0 }, cpu1, cpu2, cpu3;
     s_pollers_t pollers = { .token = getenv ("HOTLINE_TOKEN") };  //  never on the command line
     if (!pollers.token)
         pollers.token = "";
@@ -304,9 +377,11 @@ main (int argc, char **argv)
             i++;
         }
         else if (!strcmp (argv[i], "--poll-rate")) pollers.rate = atof (v), i++;
+        else if (!strcmp (argv[i], "--cpu-pids")) s_cpu_pids (&cpu0, v), i++;
         else {
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
-                     "[--window W] [--total N] [--rate R] [--no-ceiling] [--searches S]\n");
+                     "[--window W] [--total N] [--rate R] [--no-ceiling] [--searches S] "
+                     "[--cpu-pids \"REDIS HOTLINED\"]\n");
             return 1;
         }
     }
@@ -326,11 +401,14 @@ main (int argc, char **argv)
     o.keys = curve ? &keys : NULL;
     int depth = o.clients * o.window;
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
+    cpu1 = cpu2 = cpu3 = cpu0;
     if (!skip_ceiling) {
+        s_cpu_read (&cpu0);
         ceiling = s_run_ceiling (redis, dispatch, o.total, depth, &c50, &c99, &c999);
         printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
                 "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
                 c99 / 1000, c999 / 1000);
+        s_cpu_read (&cpu1);
     }
     s_searches_t agents = { .endpoint = o.endpoint, .rate = searches };
     pthread_t agents_thread;
@@ -340,7 +418,9 @@ main (int argc, char **argv)
     if (pollers.rate > 0)
         pthread_create (&pollers_thread, NULL, s_pollers_thread, &pollers);
     hl_load_result_t r;
+    s_cpu_read (&cpu2);
     int run = hl_load_run (&o, &r);
+    s_cpu_read (&cpu3);
     if (pollers.rate > 0) {
         pollers.stop = 1;
         pthread_join (pollers_thread, NULL);
@@ -367,6 +447,13 @@ main (int argc, char **argv)
         printf ("offered  %.0f tickets/s\n", o.rate);
     if (!skip_ceiling)
         printf ("ratio    %.2f (hotlined / ceiling)\n", rate / ceiling);
+    if (cpu0.n > 0 && r.acked > 0) {
+        double hot = s_cpu_print ("hotlined", &cpu2, &cpu3, r.acked);
+        if (!skip_ceiling) {
+            double top = s_cpu_print ("ceiling", &cpu0, &cpu1, o.total);
+            printf ("ratio by cpu %.2f (ceiling's cpu per ticket / hotlined's)\n", top / hot);
+        }
+    }
     int ok = r.acked == o.total;
     hl_load_result_free (&r);
     return ok ? 0 : 1;

@@ -203,6 +203,37 @@ s_usage (redisContext *rc, const char *key)
     return v;
 }
 
+//  Entries still in the outboxes (every bucket's hl:{NN}:out).
+static long long
+s_outbox_entries (redisContext *rc)
+{
+    long long n = 0;
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);
+        redisReply *r = redisCommand (rc, "XLEN %s", key);
+        n += r && r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject (r);
+    }
+    return n;
+}
+
+//  With hotlined running (--consumers), its outbox groups apply every step
+//  (the global lists) and trim what all have acknowledged: the figure is
+//  then the steady state, lists in, consumed entries out. Waits until the
+//  outboxes are empty, or WAIT_MS.
+static long long
+s_outbox_settle (redisContext *rc, int wait_ms)
+{
+    long long left = s_outbox_entries (rc);
+    for (int waited = 0; left > 0 && waited < wait_ms; waited += 100) {
+        struct timespec ts = { 0, 100 * 1000 * 1000 };
+        nanosleep (&ts, NULL);
+        left = s_outbox_entries (rc);
+    }
+    return left;
+}
+
 //  The ticket hash holds the history too (hotline.lua's history_add).
 static void
 s_breakdown (redisContext *rc, const char *ticket, const char *state)
@@ -218,15 +249,47 @@ s_breakdown (redisContext *rc, const char *ticket, const char *state)
     freeReplyObject (n);
 }
 
+//  The global lists (hl:{ix}:state|unit|caller:*), per ticket, by kind.
+static void
+s_lists (redisContext *rc, long total)
+{
+    static const char *kinds[] = { "state", "unit", "caller" };
+    long long bytes[3] = { 0 }, keys[3] = { 0 };
+    char cursor[32] = "0";
+    do {
+        redisReply *r = redisCommand (rc, "SCAN %s MATCH %s* COUNT 1000", cursor,
+                                      HL_INDEX_PREFIX);
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
+            freeReplyObject (r);
+            return;
+        }
+        snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
+        for (size_t i = 0; i < r->element[1]->elements; i++) {
+            const char *key = r->element[1]->element[i]->str;
+            for (int k = 0; k < 3; k++)
+                if (strncmp (key + strlen (HL_INDEX_PREFIX), kinds[k], strlen (kinds[k])) == 0) {
+                    bytes[k] += s_usage (rc, key);
+                    keys[k]++;
+                }
+        }
+        freeReplyObject (r);
+    } while (strcmp (cursor, "0") != 0);
+    for (int k = 0; k < 3; k++)
+        printf ("  %-12s lists %5lld bytes a ticket (%lld keys)\n", kinds[k],
+                bytes[k] / total, keys[k]);
+}
+
 int
 main (int argc, char **argv)
 {
     const char *redis = "127.0.0.1:6379", *pii_key = NULL;
     long total = 20000;
+    int consumers = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp (argv[i], "--redis")) redis = argv[i + 1];
         else if (!strcmp (argv[i], "--total")) total = atol (argv[i + 1]);
         else if (!strcmp (argv[i], "--pii-key")) pii_key = argv[i + 1];
+        else if (!strcmp (argv[i], "--consumers")) consumers = atoi (argv[i + 1]);
         else {
             fprintf (stderr, "memory: unknown option %s\n", argv[i]);
             return 2;
@@ -277,13 +340,18 @@ main (int argc, char **argv)
         }
         event_base_dispatch (r.base);
     }
+    long long left = consumers ? s_outbox_settle (rc, 30000) : s_outbox_entries (rc);
     long long after = s_used_memory (rc);
     printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
             "%ld steps failed\n", total, r.failed);
+    printf ("outbox entries left: %lld (%s)\n", left,
+            consumers ? "hotlined's groups applied and trimmed the rest"
+                      : "no consumer ran: counted in the figure");
     printf ("redis bytes per open ticket: %lld\n", (after - before) / total);
     static const char *states[] = { "dispatched", "signed", "in_progress", "replied" };
     for (int q = 0; q < 4 && total >= 4; q++)
         s_breakdown (rc, r.tickets[q], states[q]);
+    s_lists (rc, total);
     hl_store_destroy (&r.store);
     hl_pii_destroy (&pii);
     event_base_free (r.base);

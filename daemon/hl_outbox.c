@@ -25,6 +25,17 @@
 //  by each group, after entries were applied.
 #define S_TRIM_EVERY_MS 1000
 
+//  After a read that brought entries but filled no batch, the next one
+//  waits this long, so that it finds several. Why: each read names every
+//  held bucket's stream (64), and a blocking one is woken by the first
+//  append to any of them; read again at once, at a few thousand steps a
+//  second the groups were woken for a handful of entries each time, and
+//  registering and waking 64 blocked keys per read cost Redis more per
+//  ticket than the intake step (perf, bench/RESULTS.md). This bounds the
+//  reads to a few hundred a second per group and adds at most this much
+//  to the outbox's lag (target: p99 < 50 ms).
+#define S_GATHER_MS 5
+
 //  A read Redis refused is tried again after this long.
 #define S_RETRY_MS 200
 
@@ -64,16 +75,26 @@ static s_ready_fn s_ready_arch, s_ready_notify;
 //  (hl_outbox_set_archiver, hl_outbox_set_messenger; a group nobody reads
 //  would keep every outbox from being trimmed). The per-unit worker
 //  queues (q) join here, one row.
+//
+//  A group marked NOACK reads without a pending list: nothing to
+//  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
+//  replicas) a record per entry read, which for a group that must
+//  acknowledge is two thirds of what it costs Redis per entry
+//  (bench/RESULTS.md, the intake ratio). An entry read by a consumer that
+//  dies before applying it is then not applied: only for the live events,
+//  whose PUB socket and SSE streams already drop what a slow or absent
+//  listener misses (dashboards re-read their figures).
 static const struct {
     const char *name;
     s_apply_fn *apply;           //  NULL: an effect answered later (offer, ready)
+    int noack;                   //  read with NOACK: at most once
     s_offer_fn *offer;
     s_ready_fn *ready;
 } s_table[] = {
-    { "idx", s_apply_idx, NULL, NULL },
-    { "ev", s_apply_ev, NULL, NULL },
-    { "arch", NULL, s_offer_arch, s_ready_arch },
-    { "notify", NULL, s_offer_notify, s_ready_notify },
+    { "idx", s_apply_idx, 0, NULL, NULL },
+    { "ev", s_apply_ev, 1, NULL, NULL },
+    { "arch", NULL, 0, s_offer_arch, s_ready_arch },
+    { "notify", NULL, 0, s_offer_notify, s_ready_notify },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -249,28 +270,43 @@ s_ready_notify (const hl_outbox_t *self)
 //  ---------------------------------------------------------------------
 //  Reading
 
+//  Where the value of the field NAME (LEN bytes) goes in E; NULL for a
+//  field this consumer does not use. A switch on the short names, not a
+//  string compare with each: every entry of every read passes here.
+static const char **
+s_slot (s_entry_t *e, const char *name, size_t len)
+{
+    char a = name[0], b = len > 1 ? name[1] : 0;
+    if (len == 1)
+        return a == 't' ? &e->t : a == 'k' ? &e->k : a == 'f' ? &e->f : a == 's' ? &e->s
+             : a == 'u' ? &e->u : a == 'c' ? &e->c : a == 'm' ? &e->m : NULL;
+    if (len == 2)
+        return a == 'p' && b == 'u' ? &e->pu : a == 'a' && b == 's' ? &e->as
+             : a == 'a' && b == 't' ? &e->at : a == 'c' && b == 'h' ? &e->ch
+             : a == 'c' && b == 'i' ? &e->ci : a == 'l' && b == 'v' ? &e->lv : NULL;
+    return len == 3 && memcmp (name, "due", 3) == 0 ? &e->due : NULL;
+}
+
 //  ENTRY ([id, [field, value, ...]]) as named fields; the values point
 //  into the reply. 0, or -1 for an entry that is gone (trimmed while it
 //  was pending): it is only acknowledged.
 static int
 s_entry (const redisReply *entry, s_entry_t *e)
 {
-    static const char *const names[] = { "t", "k", "f", "s", "u", "pu", "as", "c", "at",
-                                         "ch", "ci", "m", "lv", "due" };
-    const char **slots[] = { &e->t, &e->k, &e->f, &e->s, &e->u, &e->pu, &e->as, &e->c,
-                             &e->at, &e->ch, &e->ci, &e->m, &e->lv, &e->due };
-    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
-        *slots[i] = "";
+    *e = (s_entry_t) { .t = "", .k = "", .f = "", .s = "", .u = "", .pu = "", .as = "",
+                       .c = "", .at = "", .ch = "", .ci = "", .m = "", .lv = "", .due = "" };
     e->id = entry->element[0]->str;
     const redisReply *kv = entry->element[1];
     if (kv->type != REDIS_REPLY_ARRAY)
         return -1;
-    for (size_t i = 0; i + 1 < kv->elements; i += 2)
-        for (size_t n = 0; n < sizeof names / sizeof names[0]; n++)
-            if (kv->element[i]->type == REDIS_REPLY_STRING
-                && kv->element[i + 1]->type == REDIS_REPLY_STRING
-                && strcmp (kv->element[i]->str, names[n]) == 0)
-                *slots[n] = kv->element[i + 1]->str;
+    for (size_t i = 0; i + 1 < kv->elements; i += 2) {
+        const redisReply *name = kv->element[i], *value = kv->element[i + 1];
+        if (name->type != REDIS_REPLY_STRING || value->type != REDIS_REPLY_STRING)
+            continue;
+        const char **slot = s_slot (e, name->str, name->len);
+        if (slot)
+            *slot = value->str;
+    }
     return 0;
 }
 
@@ -486,27 +522,28 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
 }
 
 //  One stream's part of a read ([key, [entry, ...]]): each entry applied,
-//  then all acknowledged.
-static void
+//  then all acknowledged. 1 if it was a whole batch (more may be waiting).
+static int
 s_apply_stream (s_group_t *g, const redisReply *stream)
 {
     hl_outbox_t *self = g->owner;
     if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
         || stream->element[0]->type != REDIS_REPLY_STRING
         || stream->element[1]->type != REDIS_REPLY_ARRAY)
-        return;
+        return 0;
     const char *key = stream->element[0]->str;
     const redisReply *entries = stream->element[1];
     int bucket = s_bucket_of_key (key);
     if (bucket < 0 || bucket >= HL_TICKET_BUCKETS)
-        return;
+        return 0;
     if (entries->elements == 0) {
         g->pending[bucket] = 0;          //  our pending ones are done: new ones next
-        return;
+        return 0;
     }
+    int full = entries->elements >= (size_t) atoi (S_BATCH);
     if (!s_table[g->row].apply) {
         s_archive_stream (g, key, bucket, entries);
-        return;
+        return full;
     }
     size_t n = entries->elements, acks = 0;
     const char **ids = calloc (n + 1, sizeof *ids);
@@ -524,8 +561,12 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         }
         ids[acks++] = entry->element[0]->str;
     }
-    s_xack (g, key, bucket, ids, acks);
+    if (s_table[g->row].noack)
+        g->dirty[bucket] = 1;
+    else
+        s_xack (g, key, bucket, ids, acks);
     free (ids);
+    return full;
 }
 
 static void
@@ -551,10 +592,16 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
         evtimer_add (g->retry, &tv);
         return;
     }
+    int full = 0;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
-            s_apply_stream (g, reply->element[i]);
-    s_read (g);
+            full |= s_apply_stream (g, reply->element[i]);
+    if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply) {
+        struct timeval tv = { 0, S_GATHER_MS * 1000 };
+        evtimer_add (g->retry, &tv);
+    }
+    else
+        s_read (g);
 }
 
 //  The first read of a bucket newly held: its groups made (if none are
@@ -601,7 +648,7 @@ s_read (s_group_t *g)
         }
     }
     s_trim_due (g);
-    const char *argv[10 + 2 * HL_TICKET_BUCKETS];
+    const char *argv[11 + 2 * HL_TICKET_BUCKETS];
     char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
     char block[16];
     snprintf (block, sizeof block, "%d", S_BLOCK_MS);
@@ -612,6 +659,8 @@ s_read (s_group_t *g)
     argv[argc++] = self->consumer;
     argv[argc++] = "COUNT";
     argv[argc++] = S_BATCH;
+    if (s_table[g->row].noack)
+        argv[argc++] = "NOACK";
     int block_at = argc;
     argv[argc++] = "BLOCK";
     argv[argc++] = block;

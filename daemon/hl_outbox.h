@@ -15,7 +15,9 @@
  *  another consumer (an instance gone, this one before a restart) had read
  *  and not acknowledged, then reads its pending entries before new ones.
  *  So an entry is applied at least once and nothing is skipped: every
- *  apply is idempotent (a replayed batch converges). Entries every group
+ *  apply is idempotent (a replayed batch converges). The live events'
+ *  group (ev) is the exception: it reads with NOACK, at most once (see
+ *  the table in hl_outbox.c). Entries every group
  *  has acknowledged are trimmed (hl_outbox_trim Function).
  */
 #ifndef HL_OUTBOX_H_INCLUDED

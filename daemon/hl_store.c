@@ -285,6 +285,7 @@ typedef struct {
     hl_store_transition_fn *transition_fn;
     hl_store_list_fn *list_fn;
     hl_store_scan_fn *scan_fn;
+    hl_store_numbers_fn *numbers_fn;
     void *arg;
     const hl_pii_t *pii;         //  opens callers' details in what is read
     hl_store_t *store;           //  for what follows a reply (replication)
@@ -1654,6 +1655,46 @@ hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, cons
     s_call_t *call = s_call_new (arg);
     call->list_fn = fn;
     return s_send_read (self, 8, argv, NULL, s_on_list, call);
+}
+
+static void
+s_on_numbers (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_call_t *call = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        call->numbers_fn (NULL, 0, reply && reply->type == REDIS_REPLY_ERROR
+                                   ? reply->str : "no answer", call->arg);
+    else {
+        const char **tickets = calloc (reply->elements + 1, sizeof *tickets);
+        if (!tickets)
+            abort ();
+        size_t n = 0;
+        for (size_t i = 0; i < reply->elements; i++)
+            if (reply->element[i]->type == REDIS_REPLY_STRING)
+                tickets[n++] = reply->element[i]->str;
+        call->numbers_fn (tickets, n, NULL, call->arg);
+        free (tickets);
+    }
+    free (call);
+}
+
+int
+hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms, uint64_t to_ms,
+                       unsigned limit, hl_store_numbers_fn *fn, void *arg)
+{
+    char hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX], from[24], to[24], n[16];
+    hl_pii_index (self->opts.pii, phone, hashed);
+    if (snprintf (zkey, sizeof zkey, "%scaller:%s", HL_INDEX_PREFIX, hashed)
+        >= (int) sizeof zkey)
+        return -1;
+    snprintf (from, sizeof from, "%llu", (unsigned long long) from_ms);
+    snprintf (to, sizeof to, "%llu", (unsigned long long) to_ms);
+    snprintf (n, sizeof n, "%u", limit);
+    const char *argv[] = { "ZREVRANGEBYSCORE", zkey, to, from, "LIMIT", "0", n };
+    s_call_t *call = s_call_new (arg);
+    call->numbers_fn = fn;
+    return s_send_read (self, 7, argv, NULL, s_on_numbers, call);
 }
 
 static void
