@@ -876,10 +876,7 @@ static int
 s_load_keys (s_opts_t *o)
 {
     char err[600];
-    int rc = o->key_file || o->server_key
-           ? hl_curve_client_pair (&o->keys, o->key_file, o->server_key,
-                                   "--key-file and --server-key", err, sizeof err)
-           : hl_curve_client_from_env (&o->keys, err, sizeof err);
+    int rc = hl_curve_client_flags (&o->keys, o->key_file, o->server_key, err, sizeof err);
     if (rc < 0)
         fprintf (stderr, "hotline: %s\n", err);
     o->curve = rc == 1;

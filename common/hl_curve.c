@@ -95,6 +95,16 @@ hl_curve_client_from_env (hl_curve_client_t *keys, char *err, size_t errlen)
 }
 
 int
+hl_curve_client_flags (hl_curve_client_t *keys, const char *key_file, const char *server_key,
+                       char *err, size_t errlen)
+{
+    return key_file || server_key
+         ? hl_curve_client_pair (keys, key_file, server_key, "--key-file and --server-key", err,
+                                 errlen)
+         : hl_curve_client_from_env (keys, err, errlen);
+}
+
+int
 hl_curve_client_apply (void *socket, const hl_curve_client_t *keys)
 {
     return zmq_setsockopt (socket, ZMQ_CURVE_SERVERKEY, keys->server_key, 40) == 0

@@ -55,6 +55,12 @@ int hl_curve_client_pair (hl_curve_client_t *keys, const char *key_file,
 //  and HOTLINE_SERVER_KEY.
 int hl_curve_client_from_env (hl_curve_client_t *keys, char *err, size_t errlen);
 
+//  A program's keys: from its --key-file KEY_FILE and --server-key
+//  SERVER_KEY if either is given, else from the environment (as
+//  hl_curve_client_from_env). 1, 0 or -1 as hl_curve_client_pair.
+int hl_curve_client_flags (hl_curve_client_t *keys, const char *key_file,
+                           const char *server_key, char *err, size_t errlen);
+
 //  Make SOCKET (not yet connected) a CURVE client with KEYS. 0 or -1.
 int hl_curve_client_apply (void *socket, const hl_curve_client_t *keys);
 

@@ -71,6 +71,25 @@ hl_log_open_file (const char *path)
 }
 
 int
+hl_log_setup (const char *ident, const char *level, const char *file)
+{
+    hl_log_set_ident (ident);
+    if (level) {
+        int parsed = hl_log_level_parse (level);
+        if (parsed < 0) {
+            fprintf (stderr, "%s: --log-level: debug, info, notice, warning or error\n", ident);
+            return -1;
+        }
+        hl_log_set_level ((hl_log_level_t) parsed);
+    }
+    if (file && hl_log_open_file (file) != 0) {
+        fprintf (stderr, "%s: cannot write %s\n", ident, file);
+        return -1;
+    }
+    return 0;
+}
+
+int
 hl_log_enabled (hl_log_level_t level)
 {
     return level >= s_level;

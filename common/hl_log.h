@@ -33,6 +33,11 @@ int hl_log_level_parse (const char *name);
 //  Send log lines to PATH (appending) instead of stderr; 0 or -1.
 int hl_log_open_file (const char *path);
 
+//  What a program's --log-level LEVEL and --log-file FILE ask for (either
+//  NULL: left as it is), under the name IDENT: 0, or -1 after saying why
+//  on stderr.
+int hl_log_setup (const char *ident, const char *level, const char *file);
+
 //  True if LEVEL would be written.
 int hl_log_enabled (hl_log_level_t level);
 

@@ -54,6 +54,9 @@ static const s_setting_t s_settings[] = {
                                      "closed (0: kept forever; needs archive_dsn)"),
     S_NUM (retention_ms, 0, 3153600000000, "tests and benchmarks only: retention_days in ms "
                                            "(0: retention_days rules)"),
+    S_STR (notify_endpoint, "ZeroMQ endpoint the notification adaptor connects to, callers' "
+                            "SMS and app messages (empty: none sent)"),
+    S_STR (notify_templates, "the messages' texts, one line per event (deploy/etc/messages.conf)"),
     S_STR (codes, "category and area catalogue file"),
     S_STR (dispatch, "dispatch catalogue file (units and routes)"),
     S_STR (sla, "SLA policy file"),

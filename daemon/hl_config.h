@@ -34,6 +34,8 @@ typedef struct {
     char visit_url[HL_CONFIG_PATH_MAX];      //  where the gateway serves the visit page
     char archive_dsn[HL_CONFIG_PATH_MAX];    //  PostgreSQL archive, libpq string ("" = none)
     char archive_password_file[HL_CONFIG_PATH_MAX];  //  its password ("" = environment)
+    char notify_endpoint[HL_CONFIG_PATH_MAX];    //  notification adaptor ("" = none)
+    char notify_templates[HL_CONFIG_PATH_MAX];   //  its messages' texts
     char dispatch[HL_CONFIG_PATH_MAX];       //  dispatch catalogue
     char sla[HL_CONFIG_PATH_MAX];            //  SLA policy
     char calendar_dir[HL_CONFIG_PATH_MAX];   //  working calendar, one file a year

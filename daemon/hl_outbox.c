@@ -4,6 +4,7 @@
 #include "hl_bucket.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
+#include "hl_messenger.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -54,12 +55,26 @@ typedef void (s_apply_fn) (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t
 
 static s_apply_fn s_apply_idx, s_apply_ev;
 
-//  The consumer groups: one row per effect. The archive (arch) has no
-//  applier of its own: its entries are acknowledged only once PostgreSQL
-//  committed what they name (s_archive_stream), and the group exists only
-//  with an archive (hl_outbox_set_archiver; a group nobody reads would
-//  keep every outbox from being trimmed). The per-unit worker queues (q)
-//  and the notification adaptor (notify) join here, one row each.
+//  An effect done elsewhere and answered later (the archive, the callers'
+//  messages): E offered to it, DONE to be called once (0: done, the entry
+//  may be acknowledged; -1: offer it again later). 0 offered, 1 nothing
+//  to do for E (DONE never called), -1 not taken now.
+typedef int (s_offer_fn) (hl_outbox_t *self, const s_entry_t *e,
+                          void (*done) (int status, void *arg), void *arg);
+//  Whether it takes offers now (1), not now (0), or is not there (-1: no
+//  group).
+typedef int (s_ready_fn) (const hl_outbox_t *self);
+static s_offer_fn s_offer_arch, s_offer_notify;
+static s_ready_fn s_ready_arch, s_ready_notify;
+
+//  The consumer groups: one row per effect. The archive (arch) and the
+//  callers' messages (notify) have no applier of their own: their entries
+//  are acknowledged only once PostgreSQL committed what they name, or the
+//  notification adaptor confirmed the message (s_archive_stream), and
+//  each group exists only with its archive or messenger
+//  (hl_outbox_set_archiver, hl_outbox_set_messenger; a group nobody reads
+//  would keep every outbox from being trimmed). The per-unit worker
+//  queues (q) join here, one row.
 //
 //  A group marked NOACK reads without a pending list: nothing to
 //  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
@@ -71,12 +86,15 @@ static s_apply_fn s_apply_idx, s_apply_ev;
 //  listener misses (dashboards re-read their figures).
 static const struct {
     const char *name;
-    s_apply_fn *apply;           //  NULL: the archive
+    s_apply_fn *apply;           //  NULL: an effect answered later (offer, ready)
     int noack;                   //  read with NOACK: at most once
+    s_offer_fn *offer;
+    s_ready_fn *ready;
 } s_table[] = {
-    { "idx", s_apply_idx, 0 },
-    { "ev", s_apply_ev, 1 },
-    { "arch", NULL, 0 },
+    { "idx", s_apply_idx, 0, NULL, NULL },
+    { "ev", s_apply_ev, 1, NULL, NULL },
+    { "arch", NULL, 0, s_offer_arch, s_ready_arch },
+    { "notify", NULL, 0, s_offer_notify, s_ready_notify },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -107,6 +125,7 @@ typedef struct {
 struct hl_outbox {
     char consumer[160];
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
+    hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
@@ -133,7 +152,7 @@ s_groups_arg (hl_outbox_t *self)
 {
     self->groups_arg[0] = 0;
     for (size_t i = 0; i < S_GROUPS; i++) {
-        if (!s_table[i].apply && !self->archiver)
+        if (!s_table[i].apply && s_table[i].ready (self) < 0)
             continue;
         size_t len = strlen (self->groups_arg);
         snprintf (self->groups_arg + len, sizeof self->groups_arg - len, "%s%s",
@@ -230,6 +249,33 @@ s_apply_ev (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
     else
         hl_feed_transition (self->feed, e->t, e->u, hl_wire_state_parse (e->f),
                             hl_wire_state_parse (e->s), hl_wire_action_parse (e->k), at);
+}
+
+//  The archive (arch): each entry's ticket, as the archiver reads it.
+static int
+s_offer_arch (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    return hl_archiver_offer (self->archiver, e->t, done, arg);
+}
+
+static int
+s_ready_arch (const hl_outbox_t *self)
+{
+    return self->archiver ? hl_archiver_ready (self->archiver) != 0 : -1;
+}
+
+//  The callers' messages (notify): the entries that mean one are sent to
+//  the notification adaptor and acknowledged once it confirmed them.
+static int
+s_offer_notify (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    return hl_messenger_offer (self->messenger, e->id, e->t, e->k, e->s, done, arg);
+}
+
+static int
+s_ready_notify (const hl_outbox_t *self)
+{
+    return self->messenger ? hl_messenger_ready (self->messenger) != 0 : -1;
 }
 
 //  ---------------------------------------------------------------------
@@ -476,9 +522,11 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
         s_entry_t e;
         if (s_entry (entry, &e) != 0 || !*e.t)
             continue;
-        if (hl_archiver_offer (self->archiver, e.t, s_on_archived, b) == 0)
+        int rc = s_table[g->row].offer (self, &e, s_on_archived, b);
+        if (rc == 0)
             b->waiting++;
         else
+        if (rc < 0)
             b->failed = 1;
     }
     s_archbatch_settle (b);
@@ -598,11 +646,13 @@ s_read (s_group_t *g)
         || evtimer_pending (g->retry, NULL))
         return;
     if (!s_table[g->row].apply) {
-        if (!self->archiver || g->inflight > 0)
+        int ready = s_table[g->row].ready (self);
+        if (ready < 0 || g->inflight > 0)
             return;
-        if (!hl_archiver_ready (self->archiver)) {
-            //  PostgreSQL away: the entries wait in the outbox (its
-            //  backlog is on /metrics), and nothing leaves unarchived.
+        if (!ready) {
+            //  PostgreSQL or the adaptor away: the entries wait in the
+            //  outbox (its backlog is on /metrics), and nothing leaves
+            //  unarchived or unsent.
             struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
             evtimer_add (g->retry, &tv);
             return;
@@ -728,6 +778,16 @@ hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
         assert (!self->held[b]);
     self->archiver = archiver;
+    s_groups_arg (self);
+}
+
+void
+hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
+{
+    assert (self);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        assert (!self->held[b]);
+    self->messenger = messenger;
     s_groups_arg (self);
 }
 

@@ -7,7 +7,8 @@
  *  each entry: one group per effect, one row each in the table of
  *  hl_outbox.c (idx: the global state, unit and caller lists under
  *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
- *  arch: the PostgreSQL archive, through hl_archiver, when there is one).
+ *  arch: the PostgreSQL archive, through hl_archiver, when there is one;
+ *  notify: callers' messages, through hl_messenger, when it is set).
  *
  *  An entry is acknowledged (XACK) after its apply, on the same connection
  *  behind the apply's own commands; a bucket newly held first claims what
@@ -46,6 +47,13 @@ void hl_outbox_destroy (hl_outbox_t **self_p);
 //  names. Before any bucket is held; without it there is no arch group.
 typedef struct hl_archiver hl_archiver_t;
 void hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver);
+
+//  Send callers their messages through MESSENGER (the consumer group
+//  notify): an entry is acknowledged only once the notification adaptor
+//  confirmed its message. Before any bucket is held; without it there is
+//  no notify group.
+typedef struct hl_messenger hl_messenger_t;
+void hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
 //  is ready (its Functions are loaded).

@@ -27,6 +27,7 @@
 #include "hl_http.h"
 #include "hl_intake.h"
 #include "hl_tickets.h"
+#include "hl_messenger.h"
 #include "hl_metrics.h"
 #include "hl_notify.h"
 #include "hl_lease.h"
@@ -88,6 +89,8 @@ typedef struct {
     hl_archive_t *archive;       //  with archive_dsn, else NULL
     hl_archiver_t *archiver;     //  copies changed tickets there (with archive)
     hl_retention_t *retention;   //  closed, archived tickets leave Redis (with archive)
+    hl_msgtpl_t *templates;      //  their texts, until the messenger takes them
+    hl_messenger_t *messenger;   //  callers' messages to the adaptor (with notify_endpoint)
 } s_daemon_t;
 
 //  The exit status of a hotlined that found its store newer than it knows
@@ -425,6 +428,51 @@ s_start_archive (s_daemon_t *d, char *err, size_t errlen)
     return 0;
 }
 
+//  The messages' texts, checked whole before anything is bound or
+//  connected: a bad file stops the start, naming its line.
+static int
+s_load_templates (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!*d->cfg.notify_endpoint)
+        return 0;
+    if (!*d->cfg.notify_templates) {
+        snprintf (err, errlen, "notify_endpoint needs notify_templates (the messages' texts)");
+        return -1;
+    }
+    char why[400];
+    d->templates = hl_msgtpl_load (d->cfg.notify_templates, why, sizeof why);
+    if (!d->templates) {
+        snprintf (err, errlen, "notify_templates: %s", why);
+        return -1;
+    }
+    return 0;
+}
+
+//  With notify_endpoint, callers get their messages from the outboxes
+//  (the notify group) through the adaptor connected there. After the key
+//  handler (the endpoint speaks CURVE like the intake's).
+static int
+s_start_messenger (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!d->templates)
+        return 0;
+    char why[400];
+    hl_msgtpl_t *templates = d->templates;
+    d->templates = NULL;         //  the messenger's from now on
+    hl_messenger_opts_t mo;
+    hl_messenger_opts_default (&mo);
+    mo.endpoint = d->cfg.notify_endpoint;
+    mo.curve_key_file = d->cfg.intake_key_file;
+    d->messenger = hl_messenger_new (d->base, d->zmq_ctx, d->store, templates, d->visitlink,
+                                     &mo, why, sizeof why);
+    if (!d->messenger) {
+        snprintf (err, errlen, "notify_endpoint: %s", why);
+        return -1;
+    }
+    hl_outbox_set_messenger (d->outbox, d->messenger);
+    return 0;
+}
+
 static int
 s_write_pidfile (const char *path)
 {
@@ -461,7 +509,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         hl_warning ("no personal-data key (pii_key_file): callers' numbers and names are "
                     "stored as they are");
     d->visitlink = hl_visitlink_new (d->cfg.visit_key_file, d->cfg.visit_url, err, errlen);
-    if (!d->visitlink)
+    if (!d->visitlink || s_load_templates (d, err, errlen) != 0)
         return -1;
     d->notify = hl_notify_new (d->base);
     hl_store_opts_t so;
@@ -523,7 +571,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         if (keep_ms > 0)
             d->retention = hl_retention_new (d->base, d->store, d->deadline, keep_ms);
     }
-    if (s_start_zap (d, err, errlen) != 0)
+    if (s_start_zap (d, err, errlen) != 0 || s_start_messenger (d, err, errlen) != 0)
         return -1;
     d->broker = hl_broker_new (d->base, d->zmq_ctx, &d->cfg, d->store, d->catalogue, d->deadline,
                                d->timers, hl_lease_holder (d->lease), err, errlen);
@@ -598,6 +646,8 @@ s_stop (s_daemon_t *d)
     hl_outbox_destroy (&d->outbox);
     hl_archiver_destroy (&d->archiver);
     hl_retention_destroy (&d->retention);
+    hl_messenger_destroy (&d->messenger);
+    hl_msgtpl_destroy (&d->templates);
     hl_store_destroy (&d->store);
     hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);

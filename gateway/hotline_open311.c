@@ -154,25 +154,6 @@ s_on_reload (evutil_socket_t fd, short what, void *arg)
 }
 
 static int
-s_setup_logs (const s_args_t *a)
-{
-    hl_log_set_ident ("hotline-open311");
-    if (a->log_level) {
-        int level = hl_log_level_parse (a->log_level);
-        if (level < 0) {
-            fprintf (stderr, "hotline-open311: --log-level: debug, info, notice, warning or error\n");
-            return -1;
-        }
-        hl_log_set_level ((hl_log_level_t) level);
-    }
-    if (a->log_file && hl_log_open_file (a->log_file) != 0) {
-        fprintf (stderr, "hotline-open311: cannot write %s\n", a->log_file);
-        return -1;
-    }
-    return 0;
-}
-
-static int
 s_run (s_args_t *a, hl_o311_services_t *services, hl_o311_keys_t *keys,
        hl_catalogue_t *catalogue)
 {
@@ -224,14 +205,12 @@ int
 main (int argc, char **argv)
 {
     s_args_t a = { 0 };
-    if (s_parse_args (&a, argc, argv) != 0 || s_setup_logs (&a) != 0)
+    if (s_parse_args (&a, argc, argv) != 0
+        || hl_log_setup ("hotline-open311", a.log_level, a.log_file) != 0)
         return 2;
     signal (SIGPIPE, SIG_IGN);
     char err[512];
-    int curve = a.key_file || a.server_key
-              ? hl_curve_client_pair (&a.curve, a.key_file, a.server_key,
-                                      "--key-file and --server-key", err, sizeof err)
-              : hl_curve_client_from_env (&a.curve, err, sizeof err);
+    int curve = hl_curve_client_flags (&a.curve, a.key_file, a.server_key, err, sizeof err);
     if (curve < 0) {
         hl_error ("%s", err);
         return 2;

@@ -43,11 +43,20 @@ for _ in $(seq 40); do
     sleep 0.5
 done
 check test "$replied" = yes
+# The caller's messages (docs/notify.md): t2's acceptance and the reply,
+# one JSON line each, in the adaptor's file.
+for _ in $(seq 40); do
+    grep -q "\"ticket\":\"$t2\",\"event\":\"reply\"" "$HOTLINE_STATE/notify.log" 2>/dev/null && break
+    sleep 0.5
+done
+check grep -q "\"ticket\":\"$t2\",\"event\":\"acceptance\"" "$HOTLINE_STATE/notify.log"
+check grep -q "\"ticket\":\"$t2\",\"event\":\"reply\"" "$HOTLINE_STATE/notify.log"
 check "$src/deploy/down"
 check "$src/deploy/down"
 check test ! -e "$HOTLINE_STATE/hotlined.pid"
 check test ! -e "$HOTLINE_STATE/pg/data/postmaster.pid"
 check test ! -e "$HOTLINE_STATE/open311.pid"
+check test ! -e "$HOTLINE_STATE/notify.pid"
 check "$src/deploy/up"
 out=$("$hotline" --json show "$ticket")
 check grep -q "\"ticket\":\"$ticket\"" <<<"$out"

@@ -69,7 +69,8 @@ check in_package hotline /usr/sbin/hotlined /usr/libexec/hotline/hotline-setup \
     /usr/share/hotline/keys.sh /usr/share/hotline/redis-acl.sh /var/lib/hotline/ \
     /lib/systemd/system/hotlined.service /lib/systemd/system/hotline-redis.service \
     /lib/systemd/system/hotline-setup.service /usr/lib/sysusers.d/hotline.conf \
-    /usr/share/man/man8/hotlined.8.gz /usr/bin/hotline-open311 /etc/hotline/open311.conf
+    /usr/share/man/man8/hotlined.8.gz /usr/bin/hotline-open311 /etc/hotline/open311.conf \
+    /usr/bin/hotline-notify /etc/hotline/messages.conf /usr/share/man/man1/hotline-notify.1.gz
 check in_package hotline-client /usr/bin/hotline /usr/bin/hotline-agent /usr/bin/hotline-cti
 check in_package hotline-worker /usr/bin/hotline-worker /usr/include/hotline/hl_worker.h \
     /lib/systemd/system/hotline-worker@.service /lib/systemd/system/hotline-worker-key@.service

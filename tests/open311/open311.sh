@@ -9,28 +9,8 @@ case_name=$1 hotlined=$2 hotline=$3 gateway=$4 src=$5 build=$6 worker=$7
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$build"
 work=$(mktemp -d "$build/open311-$case_name-XXXXXX")
-pids=()
-stop_pidfile () {
-    [ -s "$1" ] || return 0
-    local pid
-    pid=$(cat "$1")
-    kill "$pid" 2>/dev/null
-    timeout 10 tail --pid="$pid" -f /dev/null || kill -KILL "$pid" 2>/dev/null
-}
-cleanup () {
-    stop_pidfile "$work/gateway.pid"
-    stop_pidfile "$work/hotlined.pid"
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-    wait 2>/dev/null
-    [ -n "${HL_TEST_KEEP:-}" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-skip () { echo "SKIP: $*"; exit 77; }
-fail () {
-    echo "FAILED: $*"
-    for f in "$work"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -20 "$f"; }; done
-    exit 1
-}
+# shellcheck source=tests/stack.sh
+. "$here/../stack.sh"
 
 command -v redis-server >/dev/null || skip "redis-server is not installed"
 command -v python3 >/dev/null || skip "python3 is not installed"
@@ -51,11 +31,7 @@ fi
 # when they say so); it prints the PID and the ports. Nothing listens on
 # dead_port.
 dead_port=$("$src/tests/free-port")
-started=$("$HL_START" --log "$work/redis.log" -- redis-server --port @PORT0@ --bind 127.0.0.1 \
-    --dir "$work" --save "" --appendonly no --supervised systemd --logfile "$work/redis.log") \
-    || fail "redis-server did not start"
-read -r redis_pid redis_port <<<"$started"
-pids+=("$redis_pid")
+start_redis
 
 # The curve case: hotlined's intake speaks CURVE, as deploy/up runs it; the
 # gateway files as the app channel's gateway, the test's own commands as

@@ -467,13 +467,14 @@ def case_paging():
     # The common paging extension: page (from 1) and page_size (1..1000)
     # over the newest-first list.
     ids = [posted_id(post(dict(NOISE, description="第%d次打桩" % i))) for i in range(7)]
-    # The lists trail the store by the outbox's lag (milliseconds): read
-    # until the newest has joined.
-    for _ in range(100):
-        full = [r["service_request_id"] for r in get("requests.json?service_code=ZJ-NOISE", "json")]
-        if len(full) >= len(ids):
+    # The lists trail the store by the outbox's lag: read until all are in.
+    deadline = time.time() + 10
+    while True:
+        full = [r["service_request_id"]
+                for r in get("requests.json?service_code=ZJ-NOISE", "json")]
+        if len(full) >= len(ids) or time.time() > deadline:
             break
-        time.sleep(0.05)
+        time.sleep(0.2)
     check(full == ids[::-1], "the whole list, newest first: %r" % full)
     pages = [[r["service_request_id"] for r in
               get("requests.json?service_code=ZJ-NOISE&page_size=3&page=%d" % n, "json")]

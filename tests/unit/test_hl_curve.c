@@ -61,6 +61,18 @@ test_client_pair (void)
     HL_CHECK (strcmp (keys.server_key, keys.public_key) == 0);
     HL_CHECK (hl_curve_client_pair (&keys, path, "not-a-key", "A and B", err, sizeof err) == -1);
     HL_CHECK (strstr (err, "server key: not a key") != NULL);
+    //  A program's flags win; without them, the environment.
+    HL_CHECK (hl_curve_client_flags (&keys, path, NULL, err, sizeof err) == -1);
+    HL_CHECK_STR (err, "--key-file and --server-key go together");
+    unsetenv ("HOTLINE_KEY_FILE");
+    setenv ("HOTLINE_SERVER_KEY", server_pub, 1);
+    HL_CHECK (hl_curve_client_flags (&keys, NULL, NULL, err, sizeof err) == -1);
+    HL_CHECK_STR (err, "HOTLINE_KEY_FILE and HOTLINE_SERVER_KEY go together");
+    setenv ("HOTLINE_KEY_FILE", path, 1);
+    HL_CHECK (hl_curve_client_flags (&keys, NULL, NULL, err, sizeof err) == 1);
+    unsetenv ("HOTLINE_KEY_FILE");
+    unsetenv ("HOTLINE_SERVER_KEY");
+    HL_CHECK (hl_curve_client_flags (&keys, NULL, NULL, err, sizeof err) == 0);
     unlink (path);
     HL_CHECK (hl_curve_client_pair (&keys, path, server_pub, "A and B", err, sizeof err) == -1);
     HL_CHECK (strstr (err, "key file:") != NULL);

@@ -63,8 +63,21 @@ test_journal (void)
     hl_log_set_ident ("test");
 }
 
+//  A program's --log-level and --log-file: a bad level or an unwritable
+//  file refused.
+static void
+test_setup (void)
+{
+    HL_CHECK (hl_log_setup ("test", "chatty", NULL) == -1);
+    HL_CHECK (hl_log_setup ("test", NULL, "/nonexistent/dir/log") == -1);
+    HL_CHECK (hl_log_setup ("test", "error", NULL) == 0);
+    HL_CHECK (!hl_log_enabled (HL_LOG_WARNING));
+    HL_CHECK (hl_log_setup ("test", "info", NULL) == 0 && hl_log_enabled (HL_LOG_INFO));
+}
+
 static const hl_test_case_t s_cases[] = {
     { "mask", test_mask }, { "levels", test_levels }, { "journal", test_journal },
+    { "setup", test_setup },
     { NULL, NULL }
 };
 
