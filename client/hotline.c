@@ -231,19 +231,30 @@ static void
 s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
 {
     const Hotline__Status *s = r->status;
-    if (o->json)
+    if (o->json) {
         printf ("{\"version\":\"%s\",\"instance\":\"%s\",\"store_up\":%s,\"inflight\":%u,"
-                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"ack\":\"%s\"}\n",
+                "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"ack\":\"%s\","
+                "\"archive\":\"%s\",\"outbox\":{",
                 s->version ?: "", s->instance ?: "", s->store_up ? "true" : "false",
                 s->inflight, (unsigned long long) s->uptime_ms,
                 (unsigned long long) s->accepted, (unsigned long long) s->rejected,
-                s->ack ?: "local");
-    else
-        printf ("hotlined %s (%s): store %s, %u in flight, up %llu s, %llu accepted, "
-                "%llu refused, ack %s\n", s->version ?: "?", s->instance ?: "?",
-                s->store_up ? "up" : "DOWN", s->inflight,
-                (unsigned long long) s->uptime_ms / 1000, (unsigned long long) s->accepted,
-                (unsigned long long) s->rejected, s->ack ?: "local");
+                s->ack ?: "local", s->archive ?: "off");
+        for (size_t i = 0; i < s->n_outbox; i++)
+            printf ("%s\"%s\":{\"backlog\":%llu,\"lag_ms\":%lld}", i ? "," : "",
+                    s->outbox[i]->group ?: "", (unsigned long long) s->outbox[i]->backlog,
+                    (long long) s->outbox[i]->lag_ms);
+        printf ("}}\n");
+        return;
+    }
+    printf ("hotlined %s (%s): store %s, %u in flight, up %llu s, %llu accepted, "
+            "%llu refused, ack %s\n", s->version ?: "?", s->instance ?: "?",
+            s->store_up ? "up" : "DOWN", s->inflight,
+            (unsigned long long) s->uptime_ms / 1000, (unsigned long long) s->accepted,
+            (unsigned long long) s->rejected, s->ack ?: "local");
+    printf ("archive %s; outbox backlog:", s->archive ?: "off");
+    for (size_t i = 0; i < s->n_outbox; i++)
+        printf (" %s %llu", s->outbox[i]->group ?: "?", (unsigned long long) s->outbox[i]->backlog);
+    printf ("\n");
 }
 
 //  ---------------------------------------------------------------------

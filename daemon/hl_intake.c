@@ -490,6 +490,14 @@ hl_intake_set_catalogue (hl_intake_t *self, const hl_catalogue_t *catalogue)
 }
 
 void
+hl_intake_set_outbox (hl_intake_t *self, const hl_outbox_t *outbox,
+                      const hl_archiver_t *archiver)
+{
+    assert (self);
+    hl_staff_set_outbox (self->staff, outbox, archiver);
+}
+
+void
 hl_intake_set_visitlink (hl_intake_t *self, const hl_visitlink_t *visitlink)
 {
     hl_staff_set_visitlink (self->staff, visitlink);

@@ -73,6 +73,13 @@ void hl_intake_set_tickets (hl_intake_t *self, hl_tickets_t *tickets);
 //  outboxes, hl_outbox).
 void hl_intake_set_metrics (hl_intake_t *self, hl_metrics_t *metrics);
 
+//  Report the outbox groups' backlogs and the archive's state in status
+//  (both borrowed; ARCHIVER NULL: no archive).
+typedef struct hl_outbox hl_outbox_t;
+typedef struct hl_archiver hl_archiver_t;
+void hl_intake_set_outbox (hl_intake_t *self, const hl_outbox_t *outbox,
+                           const hl_archiver_t *archiver);
+
 //  Make and take callers' online 回访 links with VISITLINK (borrowed).
 void hl_intake_set_visitlink (hl_intake_t *self, const hl_visitlink_t *visitlink);
 

@@ -1,5 +1,7 @@
 /*  hl_staff: staff actions and queries. See hl_staff.h. */
 #include "hl_staff.h"
+#include "hl_archiver.h"
+#include "hl_outbox.h"
 #include "hl_complaint.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
@@ -25,6 +27,8 @@ struct hl_staff {
     hl_similar_t *similar;         //  similar tickets (may be NULL)
     hl_tickets_t *tickets;         //  applies actions, with their effects
     hl_metrics_t *metrics;         //  counters for /metrics (may be NULL)
+    const hl_outbox_t *outbox;     //  its groups' backlogs, for status (may be NULL)
+    const hl_archiver_t *archiver; //  the archive's state, for status (NULL: none)
     const hl_visitlink_t *visitlink;   //  callers' online 回访 links (may be NULL)
     char instance[64];
     char ack[32];                  //  the acknowledgement mode, for status
@@ -451,6 +455,24 @@ s_handle_status (hl_staff_t *self, const hl_peer_t *peer)
     st.has_rejected = 1;
     st.rejected = hl_reply_rejected_count (self->reply);
     st.ack = self->ack;
+    st.archive = !self->archiver ? "off"
+               : hl_archiver_ready (self->archiver) ? "ready" : "unavailable";
+    //  What waits in the outboxes, per group: with PostgreSQL away, the
+    //  archive's backlog grows here (and on /metrics) while intake goes on.
+    size_t n = self->outbox ? hl_outbox_groups () : 0;
+    Hotline__OutboxBacklog rows[8], *ptrs[8];
+    for (size_t i = 0; i < n && i < 8; i++) {
+        hl_outbox_figures_t f;
+        hl_outbox_figures (self->outbox, i, &f);
+        hotline__outbox_backlog__init (&rows[i]);
+        rows[i].group = (char *) hl_outbox_group (i);
+        rows[i].has_backlog = rows[i].has_lag_ms = 1;
+        rows[i].backlog = f.backlog;
+        rows[i].lag_ms = f.lag_ms;
+        ptrs[i] = &rows[i];
+    }
+    st.n_outbox = n < 8 ? n : 8;
+    st.outbox = ptrs;
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS;
     env.status = &st;
     hl_reply_send (self->reply, peer, &env);
@@ -704,6 +726,13 @@ void
 hl_staff_set_metrics (hl_staff_t *self, hl_metrics_t *metrics)
 {
     self->metrics = metrics;
+}
+
+void
+hl_staff_set_outbox (hl_staff_t *self, const hl_outbox_t *outbox, const hl_archiver_t *archiver)
+{
+    self->outbox = outbox;
+    self->archiver = archiver;
 }
 
 int

@@ -51,6 +51,13 @@ void hl_staff_set_tickets (hl_staff_t *self, hl_tickets_t *tickets);
 //  Count staff requests in METRICS (may be NULL).
 void hl_staff_set_metrics (hl_staff_t *self, hl_metrics_t *metrics);
 
+//  The outbox groups' backlogs and the archive's state, for status
+//  (ARCHIVER NULL: no archive).
+typedef struct hl_outbox hl_outbox_t;
+typedef struct hl_archiver hl_archiver_t;
+void hl_staff_set_outbox (hl_staff_t *self, const hl_outbox_t *outbox,
+                          const hl_archiver_t *archiver);
+
 //  Give staff readers of a replied ticket its caller's online 回访 link,
 //  and take visits by that link, with VISITLINK (borrowed; NULL: none).
 void hl_staff_set_visitlink (hl_staff_t *self, const hl_visitlink_t *visitlink);

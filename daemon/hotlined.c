@@ -585,6 +585,7 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
         return -1;
     hl_intake_set_metrics (d->intake, d->metrics);
     hl_intake_set_visitlink (d->intake, d->visitlink);
+    hl_intake_set_outbox (d->intake, d->outbox, d->archiver);
     hl_broker_set_metrics (d->broker, d->metrics);
     //  One ticket service applies staff and workers' actions alike.
     d->tickets = hl_tickets_new (d->store, d->timers);

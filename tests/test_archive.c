@@ -45,6 +45,23 @@ s_wait_log (hl_testenv_t *env, const char *text, int ms)
     return 1;
 }
 
+//  Waits up to MS for `hotline status --json` to say TEXT.
+static int
+s_status_has (hl_testenv_t *env, const char *text, int ms)
+{
+    const char *status[] = { "--json", "status", NULL };
+    long long t0 = hl_testenv_now_ms ();
+    do {
+        char *out = NULL;
+        int ok = hl_testenv_client (env, status, &out) == 0 && out && strstr (out, text);
+        free (out);
+        if (ok)
+            return 1;
+        usleep (100 * 1000);
+    } while (hl_testenv_now_ms () - t0 < ms);
+    return 0;
+}
+
 //  Waits up to MS for SQL's value to be WANT.
 static int
 s_wait_value (hl_testpg_t *pg, const char *sql, const char *want, int ms)
@@ -340,8 +357,14 @@ test_daemon_pg_down (void)
     hl_testenv_t *env = hl_testenv_new ("archive-down");
     HL_CHECK (pg && env && s_daemon (env, pg) == 0);
     HL_CHECK (s_submit (env));
+    //  Before PostgreSQL ever came: the archive is unavailable, and what it
+    //  waits for shows in hotline status as the arch group's backlog.
+    HL_CHECK (s_status_has (env, "\"archive\":\"unavailable\"", 5000));
+    HL_CHECK (s_status_has (env, "\"arch\":{\"backlog\":1,", 10000));
     HL_CHECK (hl_testpg_start (pg) == 0);
     HL_CHECK (s_wait_value (pg, s_version, "3", 15000));
+    HL_CHECK (s_status_has (env, "\"archive\":\"ready\"", 10000));
+    HL_CHECK (s_status_has (env, "\"arch\":{\"backlog\":0,", 10000));
     hl_testpg_pause (pg, 1);
     HL_CHECK (s_submit (env));
     usleep (1200 * 1000);                //  past the archive's watchdog
