@@ -25,6 +25,7 @@
  *     in 1, at R steps a second), a month at least one retention time;
  *     Redis's used memory at each month's end.
  */
+#include "hl_load.h"
 #include "hl_bucket.h"
 #include "hl_client.h"
 #include "hl_secret.h"
@@ -240,16 +241,6 @@ s_drive (struct event_base *base, hl_store_t *store, const char *run, long n, do
     free (d.stage);
     free (d.busy);
     return d.failed;
-}
-
-static long long
-s_used_memory (redisContext *rc)
-{
-    redisReply *r = redisCommand (rc, "INFO memory");
-    const char *at = r && r->type == REDIS_REPLY_STRING ? strstr (r->str, "used_memory:") : NULL;
-    long long v = at ? atoll (at + 12) : -1;
-    freeReplyObject (r);
-    return v;
 }
 
 //  Tickets in Redis: the keys hl:{NN}:t:*.
@@ -506,7 +497,7 @@ main (int argc, char **argv)
     }
     while (!hl_store_is_ready (store))
         event_base_loop (base, EVLOOP_ONCE);
-    long long before = s_used_memory (rc);
+    long long before = hl_load_used_memory (rc);
     long failed = 0;
 
     //  1. The lag at a steady rate of steps.
@@ -517,13 +508,13 @@ main (int argc, char **argv)
     printf ("tickets: %ld through their whole life (%d steps each) in %.1f s: %.0f steps/s "
             "offered %.0f\n", o.tickets, S_STEPS, drive_s, (double) o.tickets * S_STEPS / drive_s,
             o.rate);
-    long long live = s_used_memory (rc);
+    long long live = hl_load_used_memory (rc);
     printf ("redis bytes per closed ticket before its retention time: %lld\n",
             (live - before) / o.tickets);
 
     //  2. Out of Redis after the retention time; still shown.
     double empty_s = s_wait_empty (rc, 60000 + o.retention_ms);
-    long long after = s_used_memory (rc);
+    long long after = hl_load_used_memory (rc);
     printf ("all left Redis %.1f s after the last close (retention %d ms)\n", empty_s,
             o.retention_ms);
     printf ("redis memory after them, against the start: %+lld bytes (%lld a ticket)\n",
@@ -588,7 +579,7 @@ main (int argc, char **argv)
         double left = o.retention_ms / 1000.0 - (s_now () - m0);
         if (left > 0)
             usleep ((useconds_t) (left * 1e6));
-        long long used = s_used_memory (rc);
+        long long used = hl_load_used_memory (rc);
         long in_redis = s_live_tickets (rc);
         lo = lo < 0 || used < lo ? used : lo;
         hi = used > hi ? used : hi;
@@ -596,7 +587,7 @@ main (int argc, char **argv)
                 "%ld tickets in Redis\n", m + 1, used, used - before, in_redis);
     }
     s_wait_empty (rc, 60000 + o.retention_ms);
-    long long end = s_used_memory (rc);
+    long long end = hl_load_used_memory (rc);
     long year = (long) o.months * o.month_tickets;
     printf ("redis memory over the year: %lld..%lld bytes at the months' ends; after the last "
             "retention time %+lld bytes against the start (%ld tickets in all)\n", lo, hi,

@@ -446,3 +446,13 @@ hl_load_outbox_settle (const char *redis, int wait_ms)
     redisFree (rc);
     return left;
 }
+
+long long
+hl_load_used_memory (struct redisContext *rc)
+{
+    redisReply *r = redisCommand (rc, "INFO memory");
+    const char *at = r && r->type == REDIS_REPLY_STRING ? strstr (r->str, "used_memory:") : NULL;
+    long long v = at ? atoll (at + 12) : -1;
+    freeReplyObject (r);
+    return v;
+}

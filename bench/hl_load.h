@@ -68,6 +68,10 @@ double hl_load_percentile (const hl_load_result_t *result, double p);
 //  envelope into OUT; returns the packed length, or 0 if OUT is too small.
 size_t hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen);
 
+//  Redis's used_memory (INFO memory) through RC; -1 if it did not say.
+struct redisContext;
+long long hl_load_used_memory (struct redisContext *rc);
+
 //  Waits until every bucket's outbox (hl:{NN}:out) at REDIS ("host:port")
 //  is empty, i.e. hotlined's groups applied and trimmed what the run
 //  appended, or WAIT_MS passed. Returns the entries left (-1: no Redis).

@@ -186,16 +186,6 @@ s_start (evutil_socket_t fd, short what, void *arg)
 }
 
 static long long
-s_used_memory (redisContext *rc)
-{
-    redisReply *r = redisCommand (rc, "INFO memory");
-    const char *at = r && r->type == REDIS_REPLY_STRING ? strstr (r->str, "used_memory:") : NULL;
-    long long v = at ? atoll (at + 12) : -1;
-    freeReplyObject (r);
-    return v;
-}
-
-static long long
 s_usage (redisContext *rc, const char *key)
 {
     redisReply *r = redisCommand (rc, "MEMORY USAGE %s SAMPLES 0", key);
@@ -306,7 +296,7 @@ main (int argc, char **argv)
             //  The library is loaded once the store is ready: measure from there.
             while (!hl_store_is_ready (r.store))
                 event_base_loop (r.base, EVLOOP_ONCE);
-            before = s_used_memory (rc);
+            before = hl_load_used_memory (rc);
         }
         event_base_dispatch (r.base);
     }
@@ -314,7 +304,7 @@ main (int argc, char **argv)
     //  step (the global lists) and trim what all have acknowledged: the
     //  figure is then the steady state, lists in, consumed entries out.
     long long left = hl_load_outbox_settle (redis, consumers ? 30000 : 0);
-    long long after = s_used_memory (rc);
+    long long after = hl_load_used_memory (rc);
     printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
             "%ld steps failed\n", total, r.failed);
     printf ("outbox entries left: %lld (%s)\n", left,
