@@ -13,6 +13,10 @@
 //  Days since 1970-01-01 of year Y, month M (1-12), day D (negative before).
 int64_t hl_date_days (int64_t y, int m, int d);
 
+//  The date of day number DAYS (days since 1970-01-01): the inverse of
+//  hl_date_days.
+void hl_date_civil (int64_t days, int64_t *y, int *m, int *d);
+
 //  Days in month M (1-12) of year Y.
 int hl_date_month_days (int64_t y, int m);
 

@@ -3,6 +3,7 @@
 #include "hl_store_int.h"
 #include "hl_bucket.h"
 #include "hl_complaint.h"
+#include "hl_date.h"
 #include "hl_layout.h"
 #include "hl_log.h"
 #include "hl_rcluster.h"
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 
 //  A master of the store as the cluster layer announced it: the function
 //  library is loaded and the ticket numbers guarded on each one by itself
@@ -1038,6 +1040,29 @@ s_moment (char out[24], int64_t ms)
         out[0] = 0;
 }
 
+//  The bucket's sequence of the day the ticket is numbered on: the day of
+//  NOW_MS (0: this machine's clock) in the store's time zone. Why hotlined
+//  names it: a key the intake Function only derived would, while its
+//  bucket's slot moves between Redis Cluster masters, be made afresh on the
+//  importing one and number from 1 again (store_cluster/reshard_bucket);
+//  declared, Redis answers TRYAGAIN until the key has moved.
+static int
+s_seq_key (const hl_store_t *self, int bucket, int64_t now_ms, char *out, size_t len)
+{
+    if (now_ms <= 0) {
+        struct timeval tv;
+        gettimeofday (&tv, NULL);
+        now_ms = (int64_t) tv.tv_sec * 1000 + tv.tv_usec / 1000;
+    }
+    int64_t secs = now_ms / 1000 + (int64_t) self->opts.tz_offset_min * 60;
+    int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400, y;
+    int m, d;
+    hl_date_civil (days, &y, &m, &d);
+    char day[16];
+    snprintf (day, sizeof day, "%04lld%02d%02d", (long long) y, m, d);
+    return hl_bucket_key (out, len, bucket, "seq", day, strlen (day)) < 0 ? -1 : 0;
+}
+
 int
 hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *actor,
                  uint64_t now_ms, const hl_store_disposition_t *d,
@@ -1072,14 +1097,18 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
                           bucket,
                           "idem", idem_id, (size_t) n) < 0)
         return -1;              //  hl_complaint bounds request ids well below this
+    char seq[HL_BUCKET_KEY_MAX];
+    if (s_seq_key (self, bucket, now_ms ? (int64_t) now_ms : d->now_ms, seq, sizeof seq) != 0)
+        return -1;
     s_sealed_t caller;
     s_seal_caller (self->opts.pii, c, phone, &caller);
 
     s_args_t a = { .argc = 0 };
     s_arg_str (&a, "FCALL");
     s_arg_str (&a, "hl_intake");
-    s_arg_str (&a, "1");
+    s_arg_str (&a, "2");
     s_arg_str (&a, idem);
+    s_arg_str (&a, seq);
     s_param_str (&a, "channel", channel);
     s_param_str (&a, "fingerprint", fp);
     s_param_str (&a, "prefix", self->city_prefix);

@@ -502,7 +502,10 @@ end
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
 -- KEYS[1]: the request's idempotency record, hl:{NN}:idem:<channel>:<rid>;
--- its bucket NN is the new ticket's.
+-- its bucket NN is the new ticket's. KEYS[2] (optional): the bucket's
+-- sequence of the day the ticket is numbered on, hl:{NN}:seq:<yyyymmdd>
+-- (hotlined's clock; declared so that Redis Cluster moves it with the
+-- slot before a number is drawn from it); none: the day of "now".
 -- Named args: channel, request_id, fingerprint, prefix, tz_offset_min,
 --   now_ms (none: Redis time), idem_ttl_s, actor, caller_index (none: no
 --   caller index), state (to_dispatch, dispatched or a closing state),
@@ -537,6 +540,13 @@ local function intake(keys, args)
   local now = now_ms(p.now_ms)
   local at = string.format('%d', now)       -- the moment as stored (digits)
   local day = civil_date(math.floor((now / 1000 + tz * 60) / 86400))
+  if keys[2] then
+    day = string.match(keys[2], '^' .. string.gsub(tag, '%p', '%%%0') .. 'seq:(%d%d%d%d%d%d%d%d)$')
+    if not day then
+      return {'outcome', 'err', 'code', 'bad_value', 'message',
+              'KEYS[2]: not the sequence of a day in the bucket of KEYS[1]'}
+    end
+  end
   local seq = redis.call('INCR', tag .. 'seq:' .. day)
   local ticket = p.prefix .. day .. string.match(tag, '{(%d+)}')
                  .. string.format(TICKET.serial_format, seq)

@@ -380,12 +380,12 @@ test_master_killed (void)
 //  A bucket's slot moved to another master by hand while intake goes on in
 //  that bucket (ASK while it migrates, MOVED after): every acknowledged
 //  ticket is there once and no ticket number is issued twice.
-//  Fails today (meson: should_fail): hl_intake declares only the request's
-//  idempotency record, so during the move a new request is sent (ASK) to
-//  the importing master, which serves the undeclared day sequence and
-//  ticket hash there as new keys: numbers start again from 1 in the
-//  bucket, and the move stops on BUSYKEY. The intake Function must declare
-//  its sequence key too (then Redis answers TRYAGAIN until it has moved).
+//  The intake Function declares the day's sequence with the request's
+//  idempotency record: while the slot migrates a request whose record is
+//  new is answered TRYAGAIN (one declared key here, one not yet there) and
+//  refused as retryable, never numbered from a fresh sequence on the
+//  importing master (which, undeclared, numbered from 1 again: 20 of 90
+//  numbers twice).
 static void
 test_reshard_bucket (void)
 {
