@@ -55,6 +55,8 @@ struct hl_messenger {
     int64_t pause_until_us;      //  after a failure, no offers taken before
     s_offer_t *offers;
     hl_messenger_stats_t stats;
+    hl_log_limit_t failed_log;   //  an adaptor failing every message logs a line a second
+    hl_log_limit_t bad_log;      //  the same for what it sends that is no answer
 };
 
 void
@@ -252,6 +254,33 @@ s_on_hello (hl_messenger_t *self, const zmq_msg_t *rid)
             s_send (self, o);
 }
 
+//  What an adaptor sent that is no answer gets one back, `error
+//  bad_request WHY`, and is otherwise dropped: it confirms nothing.
+static void
+s_refuse (hl_messenger_t *self, const zmq_msg_t *rid, const char *why)
+{
+    static const char verb[] = "error", code[] = "bad_request";
+    const void *parts[] = { zmq_msg_data ((zmq_msg_t *) rid), verb, code, why };
+    size_t lens[] = { zmq_msg_size (rid), sizeof verb - 1, sizeof code - 1, strlen (why) };
+    hl_zsock_send (self->zsock, parts, lens, 4);
+    hl_log_limited (&self->bad_log, 1000, HL_LOG_WARNING, "notify: adaptor message refused: %s",
+                    why);
+}
+
+//  The adaptor's reason, as a log may carry it: at most 200 bytes, control
+//  characters (a forged log line) as '?'.
+static void
+s_reason (const zmq_msg_t *frame, char *out, size_t len)
+{
+    size_t n = frame ? zmq_msg_size (frame) : 0;
+    if (n > len - 1)
+        n = len - 1;
+    const unsigned char *p = frame ? zmq_msg_data ((zmq_msg_t *) frame) : NULL;
+    for (size_t i = 0; i < n; i++)
+        out[i] = p[i] < 0x20 || p[i] == 0x7f ? '?' : (char) p[i];
+    out[n] = 0;
+}
+
 static void
 s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t nframes, int truncated, void *arg)
 {
@@ -266,22 +295,31 @@ s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t nframes, int truncate
         s_on_hello (self, &frames[0]);
         return;
     }
+    int done = len == 4 && memcmp (verb, "done", 4) == 0;
+    int failed = len == 6 && memcmp (verb, "failed", 6) == 0;
+    if (!done && !failed) {
+        s_refuse (self, &frames[0], "expected hello, done ID or failed ID REASON");
+        return;
+    }
+    if (nframes < 3) {
+        s_refuse (self, &frames[0], done ? "done without a message id" : "failed without a message id");
+        return;
+    }
     self->heard_us = hl_monotonic_us ();
-    s_offer_t *o = nframes >= 3 ? s_offer_of (self, &frames[2]) : NULL;
+    s_offer_t *o = s_offer_of (self, &frames[2]);
     if (!o)
         return;                  //  an answer that came too late: it was offered again
-    if (len == 4 && memcmp (verb, "done", 4) == 0) {
+    if (done) {
         hl_backoff_reset (&self->backoff);
         self->stats.confirmed++;
         s_settle (o, 0);
+        return;
     }
-    else
-    if (len == 6 && memcmp (verb, "failed", 6) == 0) {
-        hl_warning ("notify: the adaptor could not send %s: %.*s", o->id,
-                    nframes >= 4 ? (int) zmq_msg_size (&frames[3]) : 0,
-                    nframes >= 4 ? (const char *) zmq_msg_data (&frames[3]) : "");
-        s_settle (o, -1);
-    }
+    char why[201];
+    s_reason (nframes >= 4 ? &frames[3] : NULL, why, sizeof why);
+    hl_log_limited (&self->failed_log, 1000, HL_LOG_WARNING,
+                    "notify: the adaptor could not send %s: %s", o->id, why);
+    s_settle (o, -1);
 }
 
 //  Offers the adaptor did not confirm in time are answered -1.

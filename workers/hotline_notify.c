@@ -140,6 +140,13 @@ static void
 s_on_message (hl_zsock_t *zsock, zmq_msg_t *frames, size_t nframes, int truncated, void *arg)
 {
     s_adaptor_t *ad = arg;
+    if (!truncated && nframes == 3 && zmq_msg_size (&frames[0]) == 5
+        && memcmp (zmq_msg_data (&frames[0]), "error", 5) == 0) {
+        hl_warning ("hotlined refused what this adaptor sent: %.*s: %.*s",
+                    (int) zmq_msg_size (&frames[1]), (const char *) zmq_msg_data (&frames[1]),
+                    (int) zmq_msg_size (&frames[2]), (const char *) zmq_msg_data (&frames[2]));
+        return;
+    }
     if (truncated || nframes != 3 || zmq_msg_size (&frames[0]) != 7
         || memcmp (zmq_msg_data (&frames[0]), "message", 7) != 0
         || zmq_msg_size (&frames[1]) == 0 || zmq_msg_size (&frames[1]) >= S_ID_MAX) {

@@ -99,6 +99,28 @@ s_receive (s_ctx_t *ctx, void *s, char id[128], char record[2048])
     return -1;
 }
 
+//  The refusal of what the adaptor sent that is no answer: its reason
+//  into WHY, after the frames "error" and "bad_request". 0, or -1.
+static int
+s_refusal (s_ctx_t *ctx, void *s, char why[256])
+{
+    long long until = hl_proc_now_ms () + 10000;
+    while (hl_proc_now_ms () < until) {
+        event_base_loop (ctx->base, EVLOOP_ONCE | EVLOOP_NONBLOCK);
+        char verb[16], code[32];
+        int n = zmq_recv (s, verb, sizeof verb, ZMQ_DONTWAIT);
+        if (n < 0)
+            continue;
+        HL_CHECK (n == 5 && memcmp (verb, "error", 5) == 0);
+        n = zmq_recv (s, code, sizeof code, 0);
+        HL_CHECK (n == 11 && memcmp (code, "bad_request", 11) == 0);
+        n = zmq_recv (s, why, 255, 0);
+        why[n > 0 ? n : 0] = 0;
+        return 0;
+    }
+    return -1;
+}
+
 static void
 s_answer (void *s, const char *verb, const char *id)
 {
@@ -178,6 +200,16 @@ test_messenger (void)
     s_answer (ad, "done", id);
     S_UNTIL (&ctx, ctx.answers == 4);
     HL_CHECK (ctx.status == 0);
+
+    //  What is no answer gets a refusal with its reason, and confirms nothing.
+    char why[256];
+    zmq_send (ad, "sent", 4, 0);
+    HL_CHECK (s_refusal (&ctx, ad, why) == 0);
+    HL_CHECK_STR (why, "expected hello, done ID or failed ID REASON");
+    zmq_send (ad, "done", 4, 0);
+    HL_CHECK (s_refusal (&ctx, ad, why) == 0);
+    HL_CHECK_STR (why, "done without a message id");
+    HL_CHECK (ctx.answers == 4);
 
     //  An anonymous caller: nothing sent, answered 0.
     s_intake (&ctx, "r2", NULL);
