@@ -11,6 +11,7 @@
  *  so no operation walks the calendar day by day.
  */
 #include "hl_calendar.h"
+#include "hl_date.h"
 #include "hl_holidays.h"
 #include "hl_sla_conf.h"
 
@@ -134,34 +135,19 @@ s_weekday (int64_t d)
     return (int) s_floor_mod (d + 3, 7);
 }
 
-//  Day number of a proleptic Gregorian date. Counting years from March
-//  puts the leap day last, which makes month offsets a linear formula
-//  (153 days per 5 months) and leaves only the 400-year cycle to handle.
+//  Day numbers and dates: hl_date's arithmetic (the one copy of it).
 static int64_t
 s_days_from_civil (int64_t y, int m, int d)
 {
-    y -= m <= 2;
-    int64_t era = s_floor_div (y, 400);
-    int64_t yoe = y - era * 400;
-    int64_t mar = (m + 9) % 12;
-    int64_t doy = (153 * mar + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
+    return hl_date_days (y, m, d);
 }
 
-//  Inverse of s_days_from_civil.
 static void
 s_civil_from_days (int64_t z, int *y, int *m, int *d)
 {
-    z += 719468;
-    int64_t era = s_floor_div (z, 146097);
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mar = (5 * doy + 2) / 153;
-    *d = (int) (doy - (153 * mar + 2) / 5 + 1);
-    *m = (int) (mar < 10 ? mar + 3 : mar - 9);
-    *y = (int) (era * 400 + yoe + (*m <= 2));
+    int64_t year;
+    hl_date_civil (z, &year, m, d);
+    *y = (int) year;
 }
 
 static int
