@@ -714,6 +714,12 @@ s_on_state (hl_redis_t *redis, int up, void *arg)
 {
     (void) redis;
     s_group_t *g = arg;
+    //  Lost: acknowledgements sent since the last read may not have
+    //  arrived, and no read need be in flight to hear of it (a group waits
+    //  between reads, S_GATHER_MS): what this consumer read is read again
+    //  from its pending entries once the connection is back.
+    if (!up)
+        memset (g->pending, 1, sizeof g->pending);
     if (up && !g->owner->closing)
         s_read (g);
 }
