@@ -650,7 +650,6 @@ s_stop (s_daemon_t *d)
     hl_messenger_destroy (&d->messenger);
     hl_msgtpl_destroy (&d->templates);
     hl_store_destroy (&d->store);
-    hl_sentinel_destroy (&d->sentinel);
     hl_archive_destroy (&d->archive);
     hl_intake_destroy (&d->intake, 1000);
     hl_http_destroy (&d->http);
@@ -661,6 +660,9 @@ s_stop (s_daemon_t *d)
     hl_timers_destroy (&d->timers);
     hl_feed_destroy (&d->feed);
     hl_metrics_destroy (&d->metrics);
+    //  Last of the Redis users: the worker queue (in the broker) and the
+    //  leases follow the primary the sentinels name until they are gone.
+    hl_sentinel_destroy (&d->sentinel);
     if (d->sig_term) {
         event_free (d->sig_term);
         event_free (d->sig_int);
