@@ -27,6 +27,9 @@
  *  bucket, the outbox entries 'evict' and 'restore', the hash's 'arch'):
  *  nothing to migrate, but an older hotlined would put an evicted ticket
  *  back into the lists, so it must not serve the store any more.
+ *  Layout 5 stores a complaint's content and address packed (hl_textpack)
+ *  where that is shorter: nothing to migrate (plain UTF-8 reads as it
+ *  is), but an older hotlined would show the packed bytes.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -9,6 +9,7 @@
 #include "hl_rcluster.h"
 #include "hl_seqguard.h"
 #include "hl_text.h"
+#include "hl_textpack.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -56,19 +57,40 @@ struct hl_store {
 
 //  The complaint's text fields, stored under their proto names in the
 //  ticket hash. One table serves both directions so the two cannot drift.
+//  PACKED: the long free text, stored packed where that is shorter
+//  (hl_textpack: two bytes a Chinese character instead of three); only
+//  hotlined reads these fields, no Function looks into them.
 typedef struct {
     const char *name;
     size_t has_offset;
     size_t data_offset;
+    int packed;                  //  its index among the packed fields + 1, or 0
 } s_text_field_t;
 
-#define S_TEXT(f) { #f, offsetof (Hotline__Complaint, has_##f), offsetof (Hotline__Complaint, f) }
+#define S_FIELD(f, packed) \
+    { #f, offsetof (Hotline__Complaint, has_##f), offsetof (Hotline__Complaint, f), packed }
+#define S_TEXT(f) S_FIELD (f, 0)
 static const s_text_field_t s_text_fields[] = {
     S_TEXT (channel_ref), S_TEXT (caller_name), S_TEXT (category), S_TEXT (area),
-    S_TEXT (address), S_TEXT (credit_code), S_TEXT (enterprise_name), S_TEXT (content),
+    S_FIELD (address, 1), S_TEXT (credit_code), S_TEXT (enterprise_name), S_FIELD (content, 2),
     S_TEXT (request_id), S_TEXT (article), S_TEXT (agent), S_TEXT (tag),
 };
 #define S_TEXT_COUNT (sizeof s_text_fields / sizeof s_text_fields[0])
+#define S_PACKED_COUNT 2
+
+//  What the hash's field/value pairs of a complaint point into while the
+//  command is made: numbers formatted, text packed.
+typedef struct {
+    char numbers[3][32];
+    hl_buf_t packed[S_PACKED_COUNT];
+} s_field_space_t;
+
+static void
+s_field_space_free (s_field_space_t *space)
+{
+    for (int i = 0; i < S_PACKED_COUNT; i++)
+        hl_buf_free (&space->packed[i]);
+}
 
 //  Boolean flags, stored as "1" when set.
 typedef struct {
@@ -982,11 +1004,13 @@ s_sealed_free (s_sealed_t *s)
 }
 
 //  Appends the ticket hash's field/value pairs for C. Text fields point
-//  into the complaint (no copy); numbers are formatted into SCRATCH.
+//  into the complaint (no copy) unless packed; numbers and packed text
+//  are made in SPACE.
 static void
 s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller,
-              char scratch[3][32])
+              s_field_space_t *space)
 {
+    char (*scratch)[32] = space->numbers;
     const char *ch = hl_wire_channel_name (c->channel);
     s_arg_str (a, "channel");
     s_arg_str (a, ch);
@@ -1005,10 +1029,14 @@ s_field_args (s_args_t *a, const Hotline__Complaint *c, const s_sealed_t *caller
         const ProtobufCBinaryData *d = (const void *) ((const char *) c + f->data_offset);
         if (strcmp (f->name, "caller_name") == 0)
             continue;           //  sealed, above
-        if (*(const protobuf_c_boolean *) ((const char *) c + f->has_offset) && d->len) {
-            s_arg_str (a, f->name);
+        if (!*(const protobuf_c_boolean *) ((const char *) c + f->has_offset) || !d->len)
+            continue;
+        s_arg_str (a, f->name);
+        hl_buf_t *packed = f->packed ? &space->packed[f->packed - 1] : NULL;
+        if (packed && hl_textpack_encode (d->data, d->len, packed))
+            s_arg (a, packed->data, packed->len);
+        else
             s_arg (a, d->data, d->len);
-        }
     }
     for (size_t i = 0; i < S_FLAG_COUNT; i++)
         if (*(const protobuf_c_boolean *) ((const char *) c + s_flag_fields[i].offset)) {
@@ -1075,7 +1103,8 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     if (!s_bucket_master (self, bucket))
         return -1;
     char fp[17], now[24] = "", phone[HL_COMPLAINT_PHONE_MAX + 1] = "";
-    char scratch[3][32], sla[4][24];
+    char sla[4][24];
+    s_field_space_t space = { 0 };
     s_fingerprint (c, fp);
     if (now_ms || d->now_ms)
         snprintf (now, sizeof now, "%lld", (long long) (now_ms ? (int64_t) now_ms : d->now_ms));
@@ -1126,12 +1155,13 @@ hl_store_intake (hl_store_t *self, const Hotline__Complaint *c, const char *acto
     s_param_str (&a, "sign_esc", sla[2]);
     s_param_str (&a, "sla_gen", sla[3]);
     s_arg_str (&a, "fields");
-    s_field_args (&a, c, &caller, scratch);
+    s_field_args (&a, c, &caller, &space);
 
     s_call_t *call = s_call_new (arg);
     call->intake_fn = fn;
     int rc = s_send (self, a.argc, a.argv, a.lens, s_on_intake, call);
     s_sealed_free (&caller);
+    s_field_space_free (&space);
     return rc;
 }
 
@@ -1211,7 +1241,8 @@ hl_store_ticket_restore (hl_store_t *self, const Hotline__TicketView *v, int64_t
         || hl_bucket_ticket_key (key, sizeof key, v->ticket, "t") < 0)
         return -1;
     const Hotline__Complaint *c = v->complaint;
-    char phone[HL_COMPLAINT_PHONE_MAX + 1] = "", scratch[3][32], numbers[2][24], now[24];
+    char phone[HL_COMPLAINT_PHONE_MAX + 1] = "", numbers[2][24], now[24];
+    s_field_space_t space = { 0 };
     char assist[160];
     if (c->has_caller_phone && c->caller_phone.len && !c->anonymous)
         hl_complaint_normalise_phone (c->caller_phone.data, c->caller_phone.len, phone);
@@ -1230,7 +1261,7 @@ hl_store_ticket_restore (hl_store_t *self, const Hotline__TicketView *v, int64_t
     s_param_str (&a, "state", hl_wire_state_name (v->state));
     s_arg_str (&a, "fields");
     s_restore_fields (&a, v, numbers, assist, sizeof assist);
-    s_field_args (&a, c, &caller, scratch);
+    s_field_args (&a, c, &caller, &space);
     s_arg_str (&a, "history");
 
     //  The history goes after the fields: as long as the ticket's.
@@ -1251,6 +1282,7 @@ hl_store_ticket_restore (hl_store_t *self, const Hotline__TicketView *v, int64_t
     free (lens);
     free (at);
     s_sealed_free (&caller);
+    s_field_space_free (&space);
     return rc;
 }
 
@@ -1291,6 +1323,7 @@ typedef struct {
     Hotline__Pause *pause_ptrs[16];
     const hl_pii_t *pii;         //  opens the caller's details
     hl_buf_t phone, name;        //  ... into these
+    hl_buf_t unpacked[S_PACKED_COUNT];  //  the packed text fields, as UTF-8
 } s_view_t;
 
 static const char *s_milestones[] = { "sign", "contact", "reply", "visit" };
@@ -1549,11 +1582,33 @@ s_view_open (s_view_t *v, protobuf_c_boolean *has, ProtobufCBinaryData *value, h
     value->len = buf->len;
 }
 
+//  The packed text fields (hl_textpack) as UTF-8, for the view; plain
+//  UTF-8 (stored before packing, or not worth it) is left as it is.
+static void
+s_view_unpack (s_view_t *v)
+{
+    for (size_t i = 0; i < S_TEXT_COUNT; i++) {
+        const s_text_field_t *f = &s_text_fields[i];
+        ProtobufCBinaryData *d = (void *) ((char *) &v->complaint + f->data_offset);
+        if (!f->packed || !hl_textpack_is_packed (d->data, d->len))
+            continue;
+        hl_buf_t *out = &v->unpacked[f->packed - 1];
+        if (hl_textpack_decode (d->data, d->len, out) != 0) {
+            hl_warning ("ticket %s: its %s does not unpack", v->ticket, f->name);
+            hl_buf_reset (out);
+        }
+        d->data = (uint8_t *) (out->data ? out->data : "");
+        d->len = out->len;
+    }
+}
+
 static void
 s_view_free (s_view_t *v)
 {
     hl_buf_free (&v->phone);
     hl_buf_free (&v->name);
+    for (int i = 0; i < S_PACKED_COUNT; i++)
+        hl_buf_free (&v->unpacked[i]);
 }
 
 static void
@@ -1561,6 +1616,7 @@ s_view_link (s_view_t *v)
 {
     s_view_open (v, &v->complaint.has_caller_phone, &v->complaint.caller_phone, &v->phone);
     s_view_open (v, &v->complaint.has_caller_name, &v->complaint.caller_name, &v->name);
+    s_view_unpack (v);
     if (v->point.has_lat && v->point.has_lon)
         v->complaint.location = &v->point;
     for (int m = 0; m < 4; m++) {
@@ -2291,7 +2347,8 @@ s_on_list (s_gather_t *g, const char *error)
     Hotline__TicketSummary *items = calloc (g->n + 1, sizeof *items);
     Hotline__TicketSummary **ptrs = calloc (g->n + 1, sizeof *ptrs);
     char (*tickets)[HL_STORE_TICKET_MAX] = calloc (g->n + 1, HL_STORE_TICKET_MAX);
-    if (!items || !ptrs || !tickets)
+    hl_buf_t *excerpts = calloc (g->n + 1, sizeof *excerpts);
+    if (!items || !ptrs || !tickets || !excerpts)
         abort ();
     size_t k = 0;
     for (size_t i = 0; i < g->n && k < g->limit; i++) {
@@ -2303,6 +2360,9 @@ s_on_list (s_gather_t *g, const char *error)
         for (size_t f = 0; f <= S_LIST_FIELDS; f++) {
             const char *s = f == 0 ? g->tickets[i] : v[f - 1];
             size_t len = strlen (s);
+            if (f == S_LIST_FIELDS && hl_textpack_is_packed (s, len)
+                && hl_textpack_decode (s, len, &excerpts[k]) == 0)
+                s = excerpts[k].data, len = excerpts[k].len;
             if (f == S_LIST_FIELDS && len > S_EXCERPT_BYTES)
                 len = S_EXCERPT_BYTES;
             cells[f] = (redisReply) { .type = REDIS_REPLY_STRING, .str = (char *) s, .len = len };
@@ -2315,6 +2375,9 @@ s_on_list (s_gather_t *g, const char *error)
         k++;
     }
     call->list_fn (ptrs, k, NULL, call->arg);
+    for (size_t i = 0; i < k; i++)
+        hl_buf_free (&excerpts[i]);
+    free (excerpts);
     free (tickets);
     free (ptrs);
     free (items);

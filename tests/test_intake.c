@@ -111,6 +111,25 @@ s_matching (hl_testenv_t *env, const char *pattern)
     return n;
 }
 
+//  Tickets whose complaint is stored packed (hl_textpack: its first byte
+//  is 0xFE, which UTF-8 never has).
+static int
+s_packed_contents (hl_testenv_t *env)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS hl:{*}:t:*");
+    int n = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        redisReply *r = redisCommand (rc, "HGET %s content", keys->element[i]->str);
+        n += r && r->type == REDIS_REPLY_STRING && r->len && (unsigned char) r->str[0] == 0xFE;
+        if (r)
+            freeReplyObject (r);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
 //  Keys in the store besides the timer leases, the registry of live
 //  instances (hl_lease) and the buckets' outboxes (hl_outbox) that every
 //  running hotlined keeps.
@@ -899,7 +918,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 4)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 5)"));
 }
 
 static void
@@ -908,9 +927,10 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 4);
+    HL_CHECK (s_stored_layout (env) == 5);
     HL_CHECK (s_submit_acked (env, "layout-3"));
     HL_CHECK (s_ticket_count (env) == 1);
+    HL_CHECK (s_packed_contents (env) == 1);    //  layout 5: the complaint packed
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
@@ -920,7 +940,7 @@ test_store_layout (void)
     HL_CHECK (s_lists_back_to_layout_2 (env) >= 2);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 4);
+    HL_CHECK (s_stored_layout (env) == 5);
     HL_CHECK (s_log_has (env, "keys moved"));
     HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
     HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 1);
@@ -951,7 +971,7 @@ test_store_layout (void)
     s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 4);
+    HL_CHECK (s_stored_layout (env) == 5);
     HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
     HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
@@ -1004,7 +1024,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 4);
+    HL_CHECK (s_stored_layout (env) == 5);
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
     r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
                       hl_testenv_tkey (two, "t"));
@@ -1038,14 +1058,28 @@ test_store_layout (void)
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
-    //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "5");
-    s_check_refused (env, "has data of layout 5");
+    //  A store of layout 4: its complaints are plain UTF-8, read as they
+    //  are (nothing to rewrite); packed are only those taken in since.
+    s_redis_do (env, "SET hl:layout %s", "4");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (hl_testenv_client (env, show2, &out) == 0);
+    HL_CHECK (out && strstr (out, "第二版工单"));
+    //  Its clock's moments, whole numbers before layout 5 (offsets since).
+    HL_CHECK (out && strstr (out, "\"due_ms\":1764468000000"));
+    free (out);
+    HL_CHECK (s_packed_contents (env) == 1);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  Data of a newer layout: refused, the mark kept.
+    s_redis_do (env, "SET hl:layout %s", "6");
+    s_check_refused (env, "has data of layout 6");
+    HL_CHECK (s_stored_layout (env) == 6);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "4");
+    s_redis_do (env, "SET hl:layout %s", "5");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
                 "local LAYOUT_VERSION = 7\n"
