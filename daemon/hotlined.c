@@ -555,10 +555,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->timers = hl_timers_new (d->base, d->store, d->deadline, d->metrics);
     d->lease = hl_lease_new (d->base, d->store, d->cfg.instance, (int) d->cfg.timer_lease_ms,
                              s_on_lease, d);
-    d->outbox = hl_outbox_new (d->base, &so.redis, hl_lease_holder (d->lease), d->feed,
-                               d->metrics, err, errlen);
-    if (!d->outbox)
-        return -1;
+    d->outbox = hl_outbox_new (d->base, d->store, hl_lease_holder (d->lease), d->feed,
+                               d->metrics);
     //  With an archive, every changed ticket is copied there from the
     //  outboxes (the arch group).
     if (d->archive) {
