@@ -1952,6 +1952,12 @@ hl_store_standalone (const hl_store_t *self)
     return hl_rcluster_is_ready (self->cluster) && hl_rcluster_is_standalone (self->cluster);
 }
 
+size_t
+hl_store_masters (const hl_store_t *self, const char **addresses, int *up, size_t max)
+{
+    return hl_rcluster_master_list (self->cluster, addresses, up, max);
+}
+
 const char *
 hl_store_master_of (const hl_store_t *self, const char *key)
 {

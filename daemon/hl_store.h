@@ -219,6 +219,9 @@ int hl_store_command (hl_store_t *self, const char *key, int argc, const char **
 //  known.
 int hl_store_standalone (const hl_store_t *self);
 
+//  The store's masters as its slot map names them (hl_rcluster_master_list).
+size_t hl_store_masters (const hl_store_t *self, const char **addresses, int *up, size_t max);
+
 //  The address of the master serving KEY's slot in the current slot map,
 //  NULL if none is known. Valid until the next return to the loop.
 const char *hl_store_master_of (const hl_store_t *self, const char *key);
