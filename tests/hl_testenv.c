@@ -28,6 +28,7 @@ struct hl_testenv {
     int worker_port;
     int events_port;
     char redis_address[64];
+    char redis_nodes[300];      //  hotlined's redis_nodes file ("": the private Redis)
     char endpoint[64];
     char worker_endpoint[64];
     char events_endpoint[64];
@@ -205,8 +206,8 @@ s_daemon_argv (hl_testenv_t *self, const char *const *args, const char *endpoint
     argv[n++] = getenv ("HL_HOTLINED") ? getenv ("HL_HOTLINED") : "hotlined";
     argv[n++] = "--endpoint";
     argv[n++] = endpoint;
-    argv[n++] = "--redis";
-    argv[n++] = self->redis_address;
+    argv[n++] = *self->redis_nodes ? "--redis-nodes" : "--redis";
+    argv[n++] = *self->redis_nodes ? self->redis_nodes : self->redis_address;
     argv[n++] = "--codes";
     argv[n++] = getenv ("HL_CODES") ? getenv ("HL_CODES") : "deploy/etc/codes.conf";
     argv[n++] = "--dispatch";
@@ -305,6 +306,19 @@ hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other)
 {
     self->redis_port = other->redis_port;
     snprintf (self->redis_address, sizeof self->redis_address, "%s", other->redis_address);
+}
+
+int
+hl_testenv_use_nodes (hl_testenv_t *self, const char *const *addresses, int n)
+{
+    snprintf (self->redis_nodes, sizeof self->redis_nodes, "%s/redis-nodes", self->dir);
+    FILE *f = fopen (self->redis_nodes, "w");
+    if (!f)
+        return -1;
+    fprintf (f, "# the test's cluster\n");
+    for (int i = 0; i < n; i++)
+        fprintf (f, "%s\n", addresses[i]);
+    return fclose (f);
 }
 
 const char *

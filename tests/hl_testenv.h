@@ -56,6 +56,11 @@ void hl_testenv_daemon_signal (hl_testenv_t *self, int sig);
 //  did not exit within TIMEOUT_MS (then it is killed).
 int hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms);
 
+//  Start hotlined on a Redis Cluster instead of the private Redis: the N
+//  node ADDRESSES are written one a line to a redis_nodes file, as
+//  deploy/up writes them. 0 or -1.
+int hl_testenv_use_nodes (hl_testenv_t *self, const char *const *addresses, int n);
+
 //  The intake endpoint, the Redis address, the daemon's log file, the
 //  scratch directory.
 const char *hl_testenv_endpoint (const hl_testenv_t *self);
