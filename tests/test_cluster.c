@@ -69,6 +69,20 @@ s_zhas_soon (hl_testcluster_t *tc, const char *key, const char *member, int ms)
     return s_zhas (tc, key, member);
 }
 
+//  Lines of ENV's daemon log that contain TEXT.
+static int
+s_log_count (hl_testenv_t *env, const char *text)
+{
+    FILE *f = fopen (hl_testenv_daemon_log (env), "r");
+    char line[4096];
+    int n = 0;
+    while (f && fgets (line, sizeof line, f))
+        n += strstr (line, text) != NULL;
+    if (f)
+        fclose (f);
+    return n;
+}
+
 static void
 s_submit (hl_testenv_t *env, const char *category, char out[48])
 {
@@ -193,6 +207,15 @@ test_e2e (void)
     HL_CHECK (!s_zhas (tc, HL_INDEX_PREFIX "state:dispatched", t[0]));
     for (int i = 1; i < N; i++)
         HL_CHECK (s_zhas_soon (tc, HL_INDEX_PREFIX "state:dispatched", t[i], 5000));
+
+    //  A reload recomputes every open ticket's deadlines: the index page on
+    //  its master, each ticket's clocks on the ticket's.
+    int recomputed = s_log_count (env, "deadlines of open tickets recomputed");
+    hl_testenv_daemon_signal (env, SIGHUP);
+    for (int i = 0; i < 50 && s_log_count (env, "deadlines of open tickets recomputed")
+                               == recomputed; i++)
+        hl_testenv_sleep_ms (100);
+    HL_CHECK (s_log_count (env, "deadlines of open tickets recomputed") > recomputed);
 
     //  Tuesday 18:10: the other sign deadlines are overdue, in every
     //  master's buckets, and the dashboard sums them.
