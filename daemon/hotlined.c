@@ -425,7 +425,7 @@ s_load_nodes (s_daemon_t *d, char *err, size_t errlen)
     }
     FILE *f = fopen (d->cfg.redis_nodes, "r");
     if (!f) {
-        snprintf (err, errlen, "redis_nodes %s: %s", d->cfg.redis_nodes, strerror (errno));
+        snprintf (err, errlen, "redis_nodes %.200s: %s", d->cfg.redis_nodes, strerror (errno));
         return -1;
     }
     char line[256];
@@ -441,7 +441,7 @@ s_load_nodes (s_daemon_t *d, char *err, size_t errlen)
               ? snprintf (d->redis_nodes + len, sizeof d->redis_nodes - len, "%s%s",
                           len ? "," : "", at) : -1;
         if (w < 0 || (size_t) w >= sizeof d->redis_nodes - len) {
-            snprintf (err, errlen, "redis_nodes %s line %d: not host:port, or too many: %s",
+            snprintf (err, errlen, "redis_nodes %.200s line %d: not host:port, or too many: %.100s",
                       d->cfg.redis_nodes, n, at);
             rc = -1;
         }
@@ -450,7 +450,7 @@ s_load_nodes (s_daemon_t *d, char *err, size_t errlen)
     }
     fclose (f);
     if (rc == 0 && len == 0) {
-        snprintf (err, errlen, "redis_nodes %s: no node address in it", d->cfg.redis_nodes);
+        snprintf (err, errlen, "redis_nodes %.200s: no node address in it", d->cfg.redis_nodes);
         rc = -1;
     }
     return rc;
