@@ -411,6 +411,25 @@ hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req)
 }
 
 Hotline__Envelope *
+hl_testenv_staff (hl_testenv_t *self, const char *actor, const char *ticket,
+                  Hotline__Action action, const Hotline__Transition *extra)
+{
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    if (extra)
+        t = *extra;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (ticket);
+    t.has_action = 1;
+    t.action = action;
+    t.has_actor = 1;
+    t.actor = hl_wire_bytes (actor);
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &t;
+    return hl_testenv_request (self, &req);
+}
+
+Hotline__Envelope *
 hl_testenv_show (hl_testenv_t *self, const char *ticket)
 {
     Hotline__TicketQuery q = HOTLINE__TICKET_QUERY__INIT;

@@ -107,6 +107,12 @@ void hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys);
 //  and return the answer, NULL if none. Free with hl_wire_free.
 Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req);
 
+//  A staff ACTION on TICKET by ACTOR ("agent:1001", "dispatcher:wang"), its
+//  other fields from EXTRA (may be NULL), sent as hl_testenv_request does:
+//  the answer, NULL if none.
+Hotline__Envelope *hl_testenv_staff (hl_testenv_t *self, const char *actor, const char *ticket,
+                                     Hotline__Action action, const Hotline__Transition *extra);
+
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);
 

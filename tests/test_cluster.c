@@ -95,25 +95,6 @@ s_submit (hl_testenv_t *env, const char *category, char out[48])
     HL_CHECK (*out);
 }
 
-static env_t *
-s_staff (hl_testenv_t *env, const char *ticket, Hotline__Action action,
-         Hotline__Transition *extra)
-{
-    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
-    if (extra)
-        t = *extra;
-    t.has_ticket = 1;
-    t.ticket = hl_wire_bytes (ticket);
-    t.has_action = 1;
-    t.action = action;
-    t.has_actor = 1;
-    t.actor = hl_wire_bytes (AGENT);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
-    req.transition = &t;
-    return hl_testenv_request (env, &req);
-}
-
 //  Takes N deliveries of W (each within 5 s) and checks each is one of T,
 //  once. How many of T came.
 static int
@@ -192,9 +173,9 @@ test_e2e (void)
     rating.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
     rating.has_resolved = 1;
     rating.resolved = 1;
-    HL_CHECK (hl_testenv_done_to (s_staff (env, t[0], HOTLINE__ACTION__ACTION_VISIT, &rating),
+    HL_CHECK (hl_testenv_done_to (hl_testenv_staff (env, AGENT, t[0], HOTLINE__ACTION__ACTION_VISIT, &rating),
                                   HOTLINE__STATE__STATE_VISITED));
-    HL_CHECK (hl_testenv_done_to (s_staff (env, t[0], HOTLINE__ACTION__ACTION_CLOSE, NULL),
+    HL_CHECK (hl_testenv_done_to (hl_testenv_staff (env, AGENT, t[0], HOTLINE__ACTION__ACTION_CLOSE, NULL),
                                   HOTLINE__STATE__STATE_CLOSED));
     env_t *view = hl_testenv_show (env, t[0]);
     HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
