@@ -1,5 +1,6 @@
 /*  hl_staff: staff actions and queries. See hl_staff.h. */
 #include "hl_staff.h"
+#include "hl_slotlink.h"
 #include "hl_archiver.h"
 #include "hl_outbox.h"
 #include "hl_complaint.h"
@@ -485,7 +486,8 @@ s_handle_status (hl_staff_t *self, const hl_peer_t *peer)
         masters[i] = lines[i];
     }
     st.masters = masters;
-    st.store = hl_store_standalone (self->store) ? "standalone" : "cluster";
+    int shared = hl_slotlink_shared (self->store);
+    st.store = shared < 0 ? NULL : shared ? "standalone" : "cluster";
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS;
     env.status = &st;
     hl_reply_send (self->reply, peer, &env);

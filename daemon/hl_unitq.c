@@ -15,6 +15,7 @@
 #define S_RETRY_MS 200               //  after a failed read
 
 #define S_TOUCH_BATCH 100            //  ids per XCLAIM
+#define S_PUSH_TRIES 10              //  sends of an entry Redis did not take
 
 //  An entry read here and not yet done.
 typedef struct {
@@ -158,18 +159,33 @@ hl_unitq_key (char *key, size_t len, const char *unit)
 //  ---------------------------------------------------------------------
 //  The producer
 
-//  A producer's caller waiting for Redis's word on its entry.
+//  A producer's entry on its way, kept whole so that it can be sent again.
 typedef struct {
+    hl_store_t *store;
     hl_unitq_pushed_fn *fn;
     void *arg;
+    int tries;                   //  sends so far
+    char key[HL_UNITQ_KEY_MAX], ticket[HL_STORE_TICKET_MAX], role[16], at[24];
 } s_push_t;
 
+static int s_push_send (s_push_t *push);
+
+//  An entry Redis did not take is sent again, up to S_PUSH_TRIES times
+//  (each waits out the store's retry time). Why: the master of the
+//  unit's stream may be failing over (a Redis Cluster's replica takes a
+//  few seconds to be promoted), and the check at the next store-ready may
+//  have run before this send failed, leaving the ticket queued nowhere.
+//  An entry sent again whose first send ran after all (its reply lost)
+//  is there twice: delivery is at least once, and answering a ticket
+//  removes each of its entries.
 static void
 s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_push_t *push = arg;
     int ok = reply && reply->type == REDIS_REPLY_STRING;
+    if (!ok && push->tries < S_PUSH_TRIES && s_push_send (push) == 0)
+        return;
     //  (debug: during an outage this is every dispatch; the check at the
     //  next store-ready adds what is missing, and says how many)
     if (!ok)
@@ -180,21 +196,33 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
     free (push);
 }
 
+static int
+s_push_send (s_push_t *push)
+{
+    const char *argv[] = { "XADD", push->key, "*", "t", push->ticket, "r", push->role,
+                           "at", push->at };
+    push->tries++;
+    return hl_store_command (push->store, push->key, 9, argv, s_on_pushed, push);
+}
+
 int
 hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
                int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg)
 {
     assert (store && unit && ticket && role);
-    char key[HL_UNITQ_KEY_MAX], at[24];
-    if (hl_unitq_key (key, sizeof key, unit) < 0)
-        return -1;
-    snprintf (at, sizeof at, "%lld", (long long) at_ms);
-    const char *argv[] = { "XADD", key, "*", "t", ticket, "r", role, "at", at };
-    s_push_t *push = malloc (sizeof *push);
+    s_push_t *push = calloc (1, sizeof *push);
     if (!push)
         abort ();
-    *push = (s_push_t) { fn, arg };
-    if (hl_store_command (store, key, 9, argv, s_on_pushed, push) != 0) {
+    *push = (s_push_t) { .store = store, .fn = fn, .arg = arg };
+    if (hl_unitq_key (push->key, sizeof push->key, unit) < 0
+        || strlen (ticket) >= sizeof push->ticket || strlen (role) >= sizeof push->role) {
+        free (push);
+        return -1;
+    }
+    snprintf (push->ticket, sizeof push->ticket, "%s", ticket);
+    snprintf (push->role, sizeof push->role, "%s", role);
+    snprintf (push->at, sizeof push->at, "%lld", (long long) at_ms);
+    if (s_push_send (push) != 0) {
         free (push);
         return -1;
     }
