@@ -234,11 +234,15 @@ s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
     if (o->json) {
         printf ("{\"version\":\"%s\",\"instance\":\"%s\",\"store_up\":%s,\"inflight\":%u,"
                 "\"uptime_ms\":%llu,\"accepted\":%llu,\"rejected\":%llu,\"ack\":\"%s\","
-                "\"archive\":\"%s\",\"outbox\":{",
+                "\"archive\":\"%s\",",
                 s->version ?: "", s->instance ?: "", s->store_up ? "true" : "false",
                 s->inflight, (unsigned long long) s->uptime_ms,
                 (unsigned long long) s->accepted, (unsigned long long) s->rejected,
                 s->ack ?: "local", s->archive ?: "off");
+        printf ("\"store\":\"%s\",\"masters\":[", s->store ?: "");
+        for (size_t i = 0; i < s->n_masters; i++)
+            printf ("%s\"%s\"", i ? "," : "", s->masters[i]);
+        printf ("],\"outbox\":{");
         for (size_t i = 0; i < s->n_outbox; i++)
             printf ("%s\"%s\":{\"backlog\":%llu,\"lag_ms\":%lld}", i ? "," : "",
                     s->outbox[i]->group ?: "", (unsigned long long) s->outbox[i]->backlog,
@@ -254,6 +258,9 @@ s_print_status (const s_opts_t *o, const Hotline__Envelope *r)
     printf ("archive %s; outbox backlog:", s->archive ?: "off");
     for (size_t i = 0; i < s->n_outbox; i++)
         printf (" %s %llu", s->outbox[i]->group ?: "?", (unsigned long long) s->outbox[i]->backlog);
+    printf ("\nstore %s, masters:", s->store ?: "?");
+    for (size_t i = 0; i < s->n_masters; i++)
+        printf ("%s %s", i ? "," : "", s->masters[i]);
     printf ("\n");
 }
 

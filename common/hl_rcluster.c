@@ -779,6 +779,19 @@ hl_rcluster_masters_up (const hl_rcluster_t *self)
     return n;
 }
 
+size_t
+hl_rcluster_master_list (const hl_rcluster_t *self, const char **addresses, int *up,
+                         size_t max)
+{
+    size_t n = 0;
+    for (const s_node_t *node = self->nodes; node && n < max; node = node->next)
+        if (node->master) {
+            addresses[n] = node->address;
+            up[n++] = hl_redis_is_up (node->redis);
+        }
+    return n;
+}
+
 const char *
 hl_rcluster_slot_address (const hl_rcluster_t *self, int slot)
 {

@@ -121,6 +121,12 @@ int hl_rcluster_is_standalone (const hl_rcluster_t *self);
 size_t hl_rcluster_masters (const hl_rcluster_t *self);
 size_t hl_rcluster_masters_up (const hl_rcluster_t *self);
 
+//  Up to MAX masters of the map: each one's address into ADDRESSES (valid
+//  until the next return to the loop) and into UP whether it is connected.
+//  How many were written.
+size_t hl_rcluster_master_list (const hl_rcluster_t *self, const char **addresses, int *up,
+                                size_t max);
+
 //  The address of SLOT's master in the map, NULL if none.
 const char *hl_rcluster_slot_address (const hl_rcluster_t *self, int slot);
 

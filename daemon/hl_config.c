@@ -34,6 +34,8 @@ static const s_setting_t s_settings[] = {
     S_STR (intake_keys, "staff and gateways' public keys, \"<role>:<name> <key>\" lines"),
     S_STR (redis, "Redis address, host:port or unix:/path"),
     S_STR (redis_user, "Redis ACL user to authenticate as (empty: none)"),
+    S_STR (redis_nodes, "Redis Cluster: file with its nodes, host:port one a line, as deploy/up "
+                        "writes it (then redis is not used)"),
     S_STR (redis_sentinels, "Redis Sentinel: the sentinels, ip:port,... (then redis is not used)"),
     S_STR (redis_master_name, "Redis Sentinel: the name the primary is monitored under"),
     S_NUM (seq_guard_gap, 1, 100000000,

@@ -22,6 +22,7 @@ typedef struct {
     char intake_keys[HL_CONFIG_PATH_MAX];        //  staff and gateways' public keys
     char redis[HL_CONFIG_PATH_MAX];          //  host:port or unix:/path
     char redis_user[64];                     //  ACL user ("" = no AUTH)
+    char redis_nodes[HL_CONFIG_PATH_MAX];        //  file of node addresses ("" = redis)
     char redis_sentinels[HL_CONFIG_PATH_MAX];    //  "ip:port,..." ("" = no Sentinel)
     char redis_master_name[64];              //  the primary's name at the sentinels
     long seq_guard_gap;                      //  numbers skipped after a primary switch

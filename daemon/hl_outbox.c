@@ -5,6 +5,7 @@
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_messenger.h"
+#include "hl_slotlink.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -47,11 +48,23 @@ typedef struct {
 } s_entry_t;
 
 typedef struct s_group s_group_t;
+struct s_archbatch;
 
-//  Applies entry E. Commands it sends on REDIS run before the entry's
-//  XACK (one connection, in order); anything else it does is done before
-//  it returns. It must be idempotent: a batch cut short is applied again.
-typedef void (s_apply_fn) (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e);
+//  Where an applier's commands go: on a standalone store, the read's own
+//  connection, where they run before the entries' XACK (one connection,
+//  in order); on a cluster, where each key's slot is, through the store,
+//  and BATCH is acknowledged once every one of them was answered (the
+//  global lists are on another master than the outbox read).
+typedef struct {
+    hl_redis_t *redis;
+    hl_store_t *store;
+    struct s_archbatch *batch;
+} s_sink_t;
+
+//  Applies entry E. Its commands go to SINK; anything else it does is done
+//  before it returns. It must be idempotent: a batch cut short is applied
+//  again.
+typedef void (s_apply_fn) (hl_outbox_t *self, s_sink_t *sink, const s_entry_t *e);
 
 static s_apply_fn s_apply_idx, s_apply_ev;
 
@@ -99,14 +112,23 @@ static const struct {
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
 
-//  One group's reader: its own connection (a blocking read holds it), and
-//  per bucket what is still to do before its new entries are read.
+//  One blocking read of a group: over every held bucket on a standalone
+//  store (part 0), over one bucket's stream on a cluster (part BUCKET).
+typedef struct {
+    s_group_t *g;
+    int index;
+    hl_slotlink_t *link;         //  its own connection (a blocking read holds it)
+    struct event *wait;          //  the next read a little later (gather, refused)
+    int reading;                 //  a read is on its way
+} s_part_t;
+
+//  One group's reader: its reads, and per bucket what is still to do
+//  before its new entries are read.
 struct s_group {
     hl_outbox_t *owner;
     size_t row;
-    hl_redis_t *redis;
-    struct event *retry;         //  a read again after a refused one
-    int reading;                 //  a read is on its way
+    s_part_t parts[HL_TICKET_BUCKETS];
+    struct event *retry;         //  reads again after the archive's pause
     unsigned char claim[HL_TICKET_BUCKETS];     //  take over others' pending first
     unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
     unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
@@ -123,6 +145,9 @@ typedef struct {
 } s_trim_t;
 
 struct hl_outbox {
+    struct event_base *base;
+    hl_store_t *store;
+    int shared;                  //  hl_slotlink_shared: 1 one read, 0 one a bucket, -1 unknown
     char consumer[160];
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
@@ -145,6 +170,7 @@ s_now_ms (void)
 }
 
 static void s_read (s_group_t *g);
+static void s_send (s_sink_t *sink, int argc, const char **argv);
 
 //  Every group that runs, comma-separated (hl_outbox_open makes them).
 static void
@@ -171,17 +197,17 @@ s_groups_arg (hl_outbox_t *self)
 //  Redis ('evict', after its retention time). ZADD and ZREM are
 //  idempotent, and a batch applied again in order ends where it ended.
 static void
-s_zcmd (hl_redis_t *redis, const char *verb, const char *kind, const char *name,
+s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,
         const char *score, const char *ticket)
 {
     char key[HL_BUCKET_KEY_MAX + 64];
     snprintf (key, sizeof key, "%s%s:%s", HL_INDEX_PREFIX, kind, name);
     const char *argv[] = { verb, key, score, ticket };
     if (score)
-        hl_redis_command (redis, 4, argv, NULL, NULL, NULL);
+        s_send (redis, 4, argv);
     else {
         argv[2] = ticket;
-        hl_redis_command (redis, 3, argv, NULL, NULL, NULL);
+        s_send (redis, 3, argv);
     }
 }
 
@@ -193,7 +219,7 @@ s_open (const char *state)
 }
 
 static void
-s_apply_idx (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
+s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
 {
     (void) self;
     if (!*e->t || !*e->s || !*e->c)
@@ -223,7 +249,7 @@ s_apply_idx (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
 //  is read again (a listener may see an event twice, never miss one that
 //  the consumer saw).
 static void
-s_apply_ev (hl_outbox_t *self, hl_redis_t *redis, const s_entry_t *e)
+s_apply_ev (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
 {
     (void) redis;
     if (!self->feed || !*e->t || strcmp (e->k, "evict") == 0 || strcmp (e->k, "restore") == 0)
@@ -356,14 +382,46 @@ s_on_trimmed (hl_redis_t *redis, redisReply *reply, void *arg)
     }
 }
 
-//  The trims due: of each held bucket whose entries this group applied
-//  since its last trim, at most every S_TRIM_EVERY_MS.
-static void
-s_trim_due (s_group_t *g)
+//  The part of group G that reads BUCKET.
+static s_part_t *
+s_part_of (s_group_t *g, int bucket)
 {
+    return &g->parts[g->owner->shared == 1 ? 0 : bucket];
+}
+
+//  True if part P reads BUCKET now (held, and P's).
+static int
+s_part_has (const s_part_t *p, int bucket)
+{
+    return p->g->owner->held[bucket] && (p->g->owner->shared == 1 || bucket == p->index);
+}
+
+//  P's connection, NULL while it is not up.
+static hl_redis_t *
+s_part_redis (const s_part_t *p)
+{
+    return p->link && hl_slotlink_is_up (p->link) ? hl_slotlink_redis (p->link) : NULL;
+}
+
+//  What part P read and did not acknowledge is read again (its pending
+//  entries) before new ones.
+static void
+s_part_pending (s_part_t *p)
+{
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        if (p->g->owner->shared == 1 || b == p->index)
+            p->g->pending[b] = 1;
+}
+
+//  The trims due: of each bucket part P reads whose entries its group
+//  applied since its last trim, at most every S_TRIM_EVERY_MS.
+static void
+s_trim_due (s_part_t *p, hl_redis_t *redis)
+{
+    s_group_t *g = p->g;
     int64_t now = s_now_ms ();
     for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
-        if (!g->owner->held[b] || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
+        if (!s_part_has (p, b) || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
             continue;
         g->trimmed_ms[b] = now;
         g->dirty[b] = 0;
@@ -374,7 +432,7 @@ s_trim_due (s_group_t *g)
             abort ();
         *trim = (s_trim_t) { g->owner, b };
         const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
-        if (hl_redis_command (g->redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
+        if (hl_redis_command (redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
             free (trim);
     }
 }
@@ -396,10 +454,15 @@ s_note_applied (s_group_t *g, size_t n, int64_t appended_ms)
 
 //  The N entries IDS of BUCKET's outbox KEY acknowledged by group G (behind
 //  whatever their apply sent on the same connection); the bucket is due a
-//  trim.
+//  trim. With its connection away they stay pending, and are read again.
 static void
 s_xack (s_group_t *g, const char *key, int bucket, const char *const *ids, size_t n)
 {
+    hl_redis_t *redis = s_part_redis (s_part_of (g, bucket));
+    if (!redis) {
+        g->pending[bucket] = 1;
+        return;
+    }
     const char **argv = calloc (n + 3, sizeof *argv);
     if (!argv)
         abort ();
@@ -407,7 +470,8 @@ s_xack (s_group_t *g, const char *key, int bucket, const char *const *ids, size_
     argv[1] = key;
     argv[2] = s_table[g->row].name;
     memcpy (argv + 3, ids, n * sizeof *ids);
-    hl_redis_command (g->redis, (int) n + 3, argv, NULL, NULL, NULL);
+    if (hl_redis_command (redis, (int) n + 3, argv, NULL, NULL, NULL) != 0)
+        g->pending[bucket] = 1;
     free (argv);
     g->dirty[bucket] = 1;
 }
@@ -416,6 +480,8 @@ s_xack (s_group_t *g, const char *key, int bucket, const char *const *ids, size_
 //  acknowledged together once the archiver has answered every offer with
 //  0 (PostgreSQL committed); if one failed, none is, and the group reads
 //  its pending entries again (the archive's upserts make that harmless).
+//  On a cluster the index updates wait the same way for the store's word
+//  on each of their commands (s_sink_t).
 typedef struct s_archbatch {
     s_group_t *g;                //  NULL once the outbox is gone (orphan)
     struct s_archbatch *next;    //  the outbox's batches on their way
@@ -493,8 +559,28 @@ s_on_archived (int status, void *arg)
     s_archbatch_settle (b);
 }
 
+static void
+s_on_sent (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_on_archived (reply && reply->type != REDIS_REPLY_ERROR ? 0 : -1, arg);
+}
+
+static void
+s_send (s_sink_t *sink, int argc, const char **argv)
+{
+    if (!sink->batch)
+        hl_redis_command (sink->redis, argc, argv, NULL, NULL, NULL);
+    else
+    if (hl_store_command (sink->store, argv[1], argc, argv, s_on_sent, sink->batch) == 0)
+        sink->batch->waiting++;
+    else
+        sink->batch->failed = 1;
+}
+
 //  The entries of BUCKET's outbox KEY offered to the archiver, each its
-//  ticket (the archiver reads each ticket once a batch, as it is then).
+//  ticket (the archiver reads each ticket once a batch, as it is then);
+//  or, for an applier on a cluster, applied through the store.
 static void
 s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *entries)
 {
@@ -522,6 +608,11 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
         s_entry_t e;
         if (s_entry (entry, &e) != 0 || !*e.t)
             continue;
+        if (!s_table[g->row].offer) {
+            s_sink_t sink = { NULL, self->store, b };
+            s_table[g->row].apply (self, &sink, &e);
+            continue;
+        }
         int rc = s_table[g->row].offer (self, &e, s_on_archived, b);
         if (rc == 0)
             b->waiting++;
@@ -532,10 +623,11 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
     s_archbatch_settle (b);
 }
 
-//  One stream's part of a read ([key, [entry, ...]]): each entry applied,
-//  then all acknowledged. 1 if it was a whole batch (more may be waiting).
+//  One stream's part of a read ([key, [entry, ...]]) on REDIS: each entry
+//  applied, then all acknowledged. 1 if it was a whole batch (more may be
+//  waiting).
 static int
-s_apply_stream (s_group_t *g, const redisReply *stream)
+s_apply_stream (s_group_t *g, hl_redis_t *redis, const redisReply *stream)
 {
     hl_outbox_t *self = g->owner;
     if (stream->type != REDIS_REPLY_ARRAY || stream->elements != 2
@@ -552,7 +644,7 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
         return 0;
     }
     int full = entries->elements >= (size_t) atoi (S_BATCH);
-    if (!s_table[g->row].apply) {
+    if (!s_table[g->row].apply || (self->shared != 1 && !s_table[g->row].noack)) {
         s_archive_stream (g, key, bucket, entries);
         return full;
     }
@@ -567,7 +659,8 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
             continue;
         s_entry_t e;
         if (s_entry (entry, &e) == 0) {
-            s_table[g->row].apply (self, g->redis, &e);
+            s_sink_t sink = { redis, self->store, NULL };
+            s_table[g->row].apply (self, &sink, &e);
             s_note_applied (g, 1, strtoll (e.id, NULL, 10));
         }
         ids[acks++] = entry->element[0]->str;
@@ -580,37 +673,54 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
     return full;
 }
 
+//  A refusal that says the bucket's slot is served elsewhere now (or not
+//  yet): the part's link looks at the slot map again.
+static int
+s_moved (const char *error)
+{
+    return strncmp (error, "MOVED ", 6) == 0 || strncmp (error, "ASK ", 4) == 0
+        || strncmp (error, "CLUSTERDOWN", 11) == 0 || strncmp (error, "TRYAGAIN", 8) == 0;
+}
+
+static void
+s_wait (s_part_t *p, int ms)
+{
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+    evtimer_add (p->wait, &tv);
+}
+
 static void
 s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 {
-    (void) redis;
-    s_group_t *g = arg;
+    s_part_t *p = arg;
+    s_group_t *g = p->g;
     if (g->owner->closing)
         return;
-    g->reading = 0;
+    p->reading = 0;
     if (!reply) {
         //  The connection is gone: what was read and not acknowledged is
         //  read again (our pending entries) once it is back.
-        memset (g->pending, 1, sizeof g->pending);
+        s_part_pending (p);
         return;
     }
     if (reply->type == REDIS_REPLY_ERROR) {
         //  E.g. NOGROUP (the store was emptied): the groups are made
-        //  again, a little later.
+        //  again, a little later; MOVED: the bucket is read where it is.
         hl_warning ("outbox %s: %s", s_table[g->row].name, reply->str);
-        memcpy (g->claim, g->owner->held, sizeof g->claim);
-        struct timeval tv = { 0, S_RETRY_MS * 1000 };
-        evtimer_add (g->retry, &tv);
+        if (s_moved (reply->str))
+            hl_slotlink_check (p->link);
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+            if (s_part_has (p, b))
+                g->claim[b] = 1;
+        s_wait (p, S_RETRY_MS);
         return;
     }
     int full = 0;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
-            full |= s_apply_stream (g, reply->element[i]);
-    if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply) {
-        struct timeval tv = { 0, S_GATHER_MS * 1000 };
-        evtimer_add (g->retry, &tv);
-    }
+            full |= s_apply_stream (g, redis, reply->element[i]);
+    if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
+        s_wait (p, S_GATHER_MS);
     else
         s_read (g);
 }
@@ -618,47 +728,41 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 //  The first read of a bucket newly held: its groups made (if none are
 //  yet), and what other consumers read and did not acknowledge claimed.
 static void
-s_claim (s_group_t *g, int bucket, const char *key)
+s_claim (s_group_t *g, hl_redis_t *redis, int bucket, const char *key)
 {
     hl_outbox_t *self = g->owner;
     const char *open[] = { "FCALL", "hl_outbox_open", "1", key, "groups", self->groups_arg };
-    hl_redis_command (g->redis, 6, open, NULL, NULL, NULL);
+    hl_redis_command (redis, 6, open, NULL, NULL, NULL);
     const char *claim[] = { "XAUTOCLAIM", key, s_table[g->row].name, self->consumer, "0",
                             "0-0", "COUNT", "100000", "JUSTID" };
-    hl_redis_command (g->redis, 9, claim, NULL, NULL, NULL);
+    hl_redis_command (redis, 9, claim, NULL, NULL, NULL);
     g->claim[bucket] = 0;
     g->pending[bucket] = 1;
 }
 
-//  The next read of every held bucket: pending entries of those that have
-//  some (id 0, answered at once), else new ones, waiting up to S_BLOCK_MS.
-//  Why one blocking read per group over all held buckets: an entry is
-//  applied as soon as it is appended, whichever instance's step made it,
-//  at one connection per group (not per bucket) and no polling; a local
-//  kick would miss the steps of other instances, a poll adds its period
-//  to the lag. (On Redis Cluster the read is one per node: the streams of
-//  one call must share a node.)
+static void s_on_state (hl_redis_t *redis, int up, void *arg);
+
+//  The next read of part P: pending entries of the buckets that have some
+//  (id 0, answered at once), else new ones, waiting up to S_BLOCK_MS.
+//  Its link is made the first time (the read follows once it is up).
 static void
-s_read (s_group_t *g)
+s_read_part (s_part_t *p)
 {
+    s_group_t *g = p->g;
     hl_outbox_t *self = g->owner;
-    if (g->reading || self->closing || !hl_redis_is_up (g->redis)
-        || evtimer_pending (g->retry, NULL))
+    if (p->reading || evtimer_pending (p->wait, NULL))
         return;
-    if (!s_table[g->row].apply) {
-        int ready = s_table[g->row].ready (self);
-        if (ready < 0 || g->inflight > 0)
-            return;
-        if (!ready) {
-            //  PostgreSQL or the adaptor away: the entries wait in the
-            //  outbox (its backlog is on /metrics), and nothing leaves
-            //  unarchived or unsent.
-            struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
-            evtimer_add (g->retry, &tv);
-            return;
-        }
+    if (!p->link) {
+        char key[HL_BUCKET_KEY_MAX];
+        hl_bucket_own_key (key, sizeof key, p->index, HL_OUTBOX_KIND);
+        p->link = hl_slotlink_new (self->base, self->store, self->shared == 1 ? NULL : key,
+                                   S_BLOCK_MS, s_on_state, p);
+        return;
     }
-    s_trim_due (g);
+    hl_redis_t *redis = s_part_redis (p);
+    if (!redis)
+        return;
+    s_trim_due (p, redis);
     const char *argv[11 + 2 * HL_TICKET_BUCKETS];
     char keys[HL_TICKET_BUCKETS][HL_BUCKET_KEY_MAX];
     char block[16];
@@ -677,11 +781,11 @@ s_read (s_group_t *g)
     argv[argc++] = block;
     argv[argc++] = "STREAMS";
     for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
-        if (!self->held[b])
+        if (!s_part_has (p, b))
             continue;
         hl_bucket_own_key (keys[n], sizeof keys[n], b, HL_OUTBOX_KIND);
         if (g->claim[b])
-            s_claim (g, b, keys[n]);
+            s_claim (g, redis, b, keys[n]);
         any_pending |= g->pending[b];
         argv[argc++] = keys[n++];
     }
@@ -689,7 +793,7 @@ s_read (s_group_t *g)
         return;
     int k = 0;
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        if (self->held[b])
+        if (s_part_has (p, b))
             argv[argc + k++] = g->pending[b] ? "0" : ">";
     argc += n;
     if (any_pending) {
@@ -697,8 +801,57 @@ s_read (s_group_t *g)
         memmove (argv + block_at, argv + block_at + 2, (size_t) (argc - block_at - 2) * sizeof *argv);
         argc -= 2;
     }
-    if (hl_redis_command (g->redis, argc, argv, NULL, s_on_read, g) == 0)
-        g->reading = 1;
+    if (hl_redis_command (redis, argc, argv, NULL, s_on_read, p) == 0)
+        p->reading = 1;
+}
+
+//  The next reads of group G, of every held bucket.
+//  Why one blocking read per group over all held buckets: an entry is
+//  applied as soon as it is appended, whichever instance's step made it,
+//  at one connection per group (not per bucket) and no polling; a local
+//  kick would miss the steps of other instances, a poll adds its period
+//  to the lag. On Redis Cluster one read may only name the keys of one
+//  slot, and every bucket is a slot of its own: there the same blocking
+//  read is made per bucket, each on a link to the bucket's master
+//  (hl_slotlink), which follows the slot when it moves. That keeps the
+//  lag of the standalone read (one round trip after the append) and
+//  costs an idle instance one read a second per held bucket and group
+//  (bench/RESULTS.md, "Outbox on the cluster"); a doorbell or keyspace
+//  notifications would need as many connections or lose wake-ups on a
+//  reconnect, and a poll adds its period to the lag.
+static void
+s_read (s_group_t *g)
+{
+    hl_outbox_t *self = g->owner;
+    if (self->closing || g->inflight > 0 || evtimer_pending (g->retry, NULL))
+        return;
+    if (!s_table[g->row].apply) {
+        int ready = s_table[g->row].ready (self);
+        if (ready < 0)
+            return;
+        if (!ready) {
+            //  PostgreSQL or the adaptor away: the entries wait in the
+            //  outbox (its backlog is on /metrics), and nothing leaves
+            //  unarchived or unsent.
+            struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+            evtimer_add (g->retry, &tv);
+            return;
+        }
+    }
+    if (self->shared < 0)
+        self->shared = hl_slotlink_shared (self->store);
+    if (self->shared < 0) {
+        //  No slot map yet: looked at again a little later.
+        struct timeval tv = { 0, S_RETRY_MS * 1000 };
+        evtimer_add (g->retry, &tv);
+        return;
+    }
+    if (self->shared == 1)
+        s_read_part (&g->parts[0]);
+    else
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+            if (self->held[b])
+                s_read_part (&g->parts[b]);
 }
 
 static void
@@ -710,47 +863,59 @@ s_on_retry (evutil_socket_t fd, short what, void *arg)
 }
 
 static void
+s_on_wait (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    s_part_t *p = arg;
+    s_read (p->g);
+}
+
+static void
 s_on_state (hl_redis_t *redis, int up, void *arg)
 {
     (void) redis;
-    s_group_t *g = arg;
+    s_part_t *p = arg;
     //  Lost: acknowledgements sent since the last read may not have
     //  arrived, and no read need be in flight to hear of it (a group waits
     //  between reads, S_GATHER_MS): what this consumer read is read again
     //  from its pending entries once the connection is back.
-    if (!up)
-        memset (g->pending, 1, sizeof g->pending);
-    if (up && !g->owner->closing)
-        s_read (g);
+    if (!up) {
+        p->reading = 0;
+        s_part_pending (p);
+    }
+    if (up && !p->g->owner->closing)
+        s_read (p->g);
 }
 
 //  ---------------------------------------------------------------------
 
 hl_outbox_t *
-hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis, const char *consumer,
-               hl_feed_t *feed, hl_metrics_t *metrics, char *err, size_t errlen)
+hl_outbox_new (struct event_base *base, hl_store_t *store, const char *consumer,
+               hl_feed_t *feed, hl_metrics_t *metrics)
 {
-    assert (base && redis && consumer);
+    assert (base && store && consumer);
     hl_outbox_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
+    self->base = base;
+    self->store = store;
+    self->shared = -1;
     snprintf (self->consumer, sizeof self->consumer, "%s", consumer);
     self->feed = feed;
     self->metrics = metrics;
     s_groups_arg (self);
-    //  The watchdog must outlast a blocking read.
-    hl_redis_opts_t opts = *redis;
-    opts.timeout_ms = redis->timeout_ms + S_BLOCK_MS;
     for (size_t i = 0; i < S_GROUPS; i++) {
         s_group_t *g = &self->groups[i];
         *g = (s_group_t) { .owner = self, .row = i };
         g->retry = evtimer_new (base, s_on_retry, g);
         if (!g->retry)
             abort ();
-        g->redis = hl_redis_new (base, &opts, s_on_state, g, err, errlen);
-        if (!g->redis) {
-            hl_outbox_destroy (&self);
-            return NULL;
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+            g->parts[b] = (s_part_t) { .g = g, .index = b };
+            g->parts[b].wait = evtimer_new (base, s_on_wait, &g->parts[b]);
+            if (!g->parts[b].wait)
+                abort ();
         }
     }
     return self;
@@ -769,9 +934,12 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     for (struct s_archbatch *b = self->archbatches; b; b = b->next)
         b->g = NULL;
     for (size_t i = 0; i < S_GROUPS; i++) {
-        hl_redis_destroy (&self->groups[i].redis);
-        if (self->groups[i].retry)
-            event_free (self->groups[i].retry);
+        s_group_t *g = &self->groups[i];
+        for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+            hl_slotlink_destroy (&g->parts[b].link);
+            event_free (g->parts[b].wait);
+        }
+        event_free (g->retry);
     }
     free (self);
     *self_p = NULL;

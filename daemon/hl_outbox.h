@@ -11,7 +11,8 @@
  *  notify: callers' messages, through hl_messenger, when it is set).
  *
  *  An entry is acknowledged (XACK) after its apply, on the same connection
- *  behind the apply's own commands; a bucket newly held first claims what
+ *  behind the apply's own commands (on a cluster, once the store answered
+ *  each of them); a bucket newly held first claims what
  *  another consumer (an instance gone, this one before a restart) had read
  *  and not acknowledged, then reads its pending entries before new ones.
  *  So an entry is applied at least once and nothing is skipped: every
@@ -25,7 +26,7 @@
 
 #include "hl_feed.h"
 #include "hl_metrics.h"
-#include "hl_redis.h"
+#include "hl_store.h"
 
 #include <event2/event.h>
 #include <stddef.h>
@@ -33,13 +34,13 @@
 
 typedef struct hl_outbox hl_outbox_t;
 
-//  Consume as CONSUMER (the lease holder name) over connections made with
-//  REDIS (the store's options; each group has its own connection, for its
-//  blocking read). FEED (may be NULL) hears the live events; METRICS (may
-//  be NULL) gets each group's lag and backlog. NULL with ERR.
-hl_outbox_t *hl_outbox_new (struct event_base *base, const hl_redis_opts_t *redis,
-                            const char *consumer, hl_feed_t *feed, hl_metrics_t *metrics,
-                            char *err, size_t errlen);
+//  Consume as CONSUMER (the lease holder name) from STORE's outboxes:
+//  each group reads on connections of its own (hl_slotlink: one on a
+//  standalone store, one per held bucket on a cluster), and on a cluster
+//  sends its index updates through STORE. FEED (may be NULL) hears the
+//  live events; METRICS (may be NULL) gets each group's lag and backlog.
+hl_outbox_t *hl_outbox_new (struct event_base *base, hl_store_t *store, const char *consumer,
+                            hl_feed_t *feed, hl_metrics_t *metrics);
 void hl_outbox_destroy (hl_outbox_t **self_p);
 
 //  Copy every changed ticket to ARCHIVER (the consumer group arch): an

@@ -1,5 +1,6 @@
 /*  hl_staff: staff actions and queries. See hl_staff.h. */
 #include "hl_staff.h"
+#include "hl_slotlink.h"
 #include "hl_archiver.h"
 #include "hl_outbox.h"
 #include "hl_complaint.h"
@@ -238,6 +239,7 @@ s_action_begin (hl_staff_t *self, const hl_peer_t *peer, const Hotline__Transiti
 //  answer.
 
 #define S_VISIT_ACTOR "system:visit-link"
+#define S_STATUS_MASTERS 64      //  masters status lists at most
 
 typedef struct {
     hl_peer_t *peer;
@@ -473,6 +475,19 @@ s_handle_status (hl_staff_t *self, const hl_peer_t *peer)
     }
     st.n_outbox = n < 8 ? n : 8;
     st.outbox = ptrs;
+    //  The store's masters: on a cluster, which of them serve (a master
+    //  down refuses its slots' calls, the others go on).
+    const char *addresses[S_STATUS_MASTERS];
+    int up[S_STATUS_MASTERS];
+    char lines[S_STATUS_MASTERS][96], *masters[S_STATUS_MASTERS];
+    st.n_masters = hl_store_masters (self->store, addresses, up, S_STATUS_MASTERS);
+    for (size_t i = 0; i < st.n_masters; i++) {
+        snprintf (lines[i], sizeof lines[i], "%s %s", addresses[i], up[i] ? "up" : "down");
+        masters[i] = lines[i];
+    }
+    st.masters = masters;
+    int shared = hl_slotlink_shared (self->store);
+    st.store = shared < 0 ? NULL : shared ? "standalone" : "cluster";
     env.body_case = HOTLINE__ENVELOPE__BODY_STATUS;
     env.status = &st;
     hl_reply_send (self->reply, peer, &env);

@@ -515,11 +515,26 @@ s_route_key (int argc, const char **argv, const size_t *lens, const char **key, 
     }
 }
 
+static int s_route_to (hl_store_t *self, hl_rcluster_t *cluster, const char *key,
+                       size_t keylen, int argc, const char **argv, const size_t *lens,
+                       hl_redis_reply_fn *fn, void *arg);
+
 //  Sends a command through CLUSTER to its key's master: 0, or -1 (FN never
 //  called).
 static int
 s_route (hl_store_t *self, hl_rcluster_t *cluster, int argc, const char **argv,
          const size_t *lens, hl_redis_reply_fn *fn, void *arg)
+{
+    const char *key;
+    size_t keylen;
+    s_route_key (argc, argv, lens, &key, &keylen);
+    return s_route_to (self, cluster, key, keylen, argc, argv, lens, fn, arg);
+}
+
+//  As s_route, to KEY's master.
+static int
+s_route_to (hl_store_t *self, hl_rcluster_t *cluster, const char *key, size_t keylen,
+            int argc, const char **argv, const size_t *lens, hl_redis_reply_fn *fn, void *arg)
 {
     if (!self->served)
         return -1;
@@ -527,9 +542,6 @@ s_route (hl_store_t *self, hl_rcluster_t *cluster, int argc, const char **argv,
     //  (just started, or every node away): it must not be refused then.
     if (cluster == self->reads && !hl_rcluster_is_ready (cluster))
         cluster = self->cluster;
-    const char *key;
-    size_t keylen;
-    s_route_key (argc, argv, lens, &key, &keylen);
     s_route_t *route = malloc (sizeof *route);
     if (!route)
         abort ();
@@ -1983,9 +1995,30 @@ int
 hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
                   hl_redis_reply_fn *fn, void *arg)
 {
-    (void) key;                          //  s_route finds it: argv[1]
-    assert (!key || strcmp (key, argv[1]) == 0);
-    return s_route (self, self->cluster, argc, argv, NULL, fn, arg);
+    //  Routed by KEY when it is not the first argument (XGROUP CREATE,
+    //  XINFO GROUPS): s_route otherwise finds it, argv[1].
+    if (!key || argc < 2 || strcmp (key, argv[1]) == 0)
+        return s_route (self, self->cluster, argc, argv, NULL, fn, arg);
+    return s_route_to (self, self->cluster, key, strlen (key), argc, argv, NULL, fn, arg);
+}
+
+int
+hl_store_standalone (const hl_store_t *self)
+{
+    return hl_rcluster_is_ready (self->cluster) && hl_rcluster_is_standalone (self->cluster);
+}
+
+size_t
+hl_store_masters (const hl_store_t *self, const char **addresses, int *up, size_t max)
+{
+    return hl_rcluster_master_list (self->cluster, addresses, up, max);
+}
+
+const char *
+hl_store_master_of (const hl_store_t *self, const char *key)
+{
+    assert (key);
+    return hl_rcluster_slot_address (self->cluster, hl_rslot_keyslot (key, strlen (key)));
 }
 
 const hl_redis_opts_t *

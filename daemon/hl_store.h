@@ -208,11 +208,23 @@ int hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms
 int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla);
 
 //  Send a plain command (no Function) on the write connections. KEY is the
-//  key it touches (its first argument), by whose slot it is routed (the
-//  stream commands of hl_unitq); NULL for a command about the connection.
+//  key it touches, by whose slot it is routed (the stream commands of
+//  hl_unitq, the outbox's index updates); NULL for its first argument.
 //  Same contract as the rest.
 int hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
                       hl_redis_reply_fn *fn, void *arg);
+
+//  True once the store knows it runs on a standalone Redis (one node, every
+//  slot; also with Sentinel); false on a cluster or before the slot map is
+//  known.
+int hl_store_standalone (const hl_store_t *self);
+
+//  The store's masters as its slot map names them (hl_rcluster_master_list).
+size_t hl_store_masters (const hl_store_t *self, const char **addresses, int *up, size_t max);
+
+//  The address of the master serving KEY's slot in the current slot map,
+//  NULL if none is known. Valid until the next return to the loop.
+const char *hl_store_master_of (const hl_store_t *self, const char *key);
 
 //  The connection settings the store was made with, for a class that needs
 //  a connection of its own to the same server (a blocking read).

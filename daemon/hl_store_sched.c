@@ -207,11 +207,112 @@ s_on_scan (hl_redis_t *redis, redisReply *reply, void *arg)
     free (out);
 }
 
+//  A scan batch on a cluster: the index page read, then each ticket's row
+//  asked on its own master; answered once every row came.
+typedef struct {
+    hl_store_t *store;
+    hl_store_clocked_fn *fn;
+    void *arg;
+    long start, next;
+    int count;
+    size_t waiting;              //  rows not yet answered (+1 while asking)
+    int failed;
+    int n;
+    hl_store_clocked_t rows[S_CLOCKED_MAX];
+    char tickets[S_CLOCKED_MAX][HL_STORE_TICKET_MAX];
+} s_scan_t;
+
+static void
+s_scan_settle (s_scan_t *scan)
+{
+    if (--scan->waiting > 0)
+        return;
+    if (scan->failed)
+        scan->fn (NULL, -1, 0, scan->arg);
+    else
+        scan->fn (scan->rows, scan->n, scan->next, scan->arg);
+    free (scan);
+}
+
+//  {0, row} or {0}: the row kept.
+static void
+s_on_scan_row (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_scan_t *scan = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY)
+        scan->failed = 1;
+    else
+    if (reply->elements > 1) {
+        const redisReply *row = reply->element[1];
+        hl_store_clocked_t *out = &scan->rows[scan->n];
+        if (row->type == REDIS_REPLY_ARRAY && row->elements > 0
+            && row->element[0]->type == REDIS_REPLY_STRING
+            && row->element[0]->len < HL_STORE_TICKET_MAX
+            && hl_store_sla_parse (row, 1, &out->sla) == 0) {
+            snprintf (scan->tickets[scan->n], HL_STORE_TICKET_MAX, "%s", row->element[0]->str);
+            out->ticket = scan->tickets[scan->n++];
+        }
+    }
+    s_scan_settle (scan);
+}
+
+//  The index page: each ticket's row asked on its own master.
+static void
+s_on_scan_page (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_scan_t *scan = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY) {
+        scan->failed = 1;
+        s_scan_settle (scan);
+        return;
+    }
+    scan->next = reply->elements < (size_t) scan->count ? 0
+               : scan->start + (long) reply->elements;
+    for (size_t i = 0; i < reply->elements; i++) {
+        const char *ticket = reply->element[i]->str;
+        const char *argv[] = { "ticket", ticket };
+        if (reply->element[i]->type != REDIS_REPLY_STRING
+            || hl_store_fcall_ticket (scan->store, "hl_sla_scan", ticket, 2, argv,
+                                      s_on_scan_row, scan) != 0)
+            scan->failed = 1;
+        else
+            scan->waiting++;
+    }
+    s_scan_settle (scan);
+}
+
+//  On a cluster one Function call may touch the keys of its own slot only,
+//  and a page of the index names tickets of every bucket: two steps.
+static int
+s_sla_scan_cluster (hl_store_t *self, const char *state, long start, int count,
+                    hl_store_clocked_fn *fn, void *arg)
+{
+    s_scan_t *scan = calloc (1, sizeof *scan);
+    if (!scan)
+        abort ();
+    *scan = (s_scan_t) { .store = self, .fn = fn, .arg = arg, .start = start, .count = count,
+                         .waiting = 1 };
+    char key[HL_BUCKET_KEY_MAX + 64], from[24], to[24];
+    snprintf (key, sizeof key, "%sstate:%s", HL_INDEX_PREFIX, state);
+    s_digits (from, start);
+    s_digits (to, start + count - 1);
+    const char *argv[] = { "ZRANGE", key, from, to };
+    if (hl_store_command (self, key, 4, argv, s_on_scan_page, scan) != 0) {
+        free (scan);
+        return -1;
+    }
+    return 0;
+}
+
 int
 hl_store_sla_scan (hl_store_t *self, const char *state, long start, int count,
                    hl_store_clocked_fn *fn, void *arg)
 {
     assert (self && state && fn && count > 0 && count <= S_CLOCKED_MAX);
+    if (!hl_store_standalone (self))
+        return s_sla_scan_cluster (self, state, start, count, fn, arg);
     char from[24], cnt[24];
     s_digits (from, start);
     s_digits (cnt, count);

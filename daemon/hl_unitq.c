@@ -1,6 +1,7 @@
 /*  hl_unitq: the per-unit worker streams. See hl_unitq.h. */
 #include "hl_unitq.h"
 #include "hl_log.h"
+#include "hl_slotlink.h"
 #include "hl_table.h"
 
 #include <assert.h>
@@ -14,6 +15,7 @@
 #define S_RETRY_MS 200               //  after a failed read
 
 #define S_TOUCH_BATCH 100            //  ids per XCLAIM
+#define S_PUSH_TRIES 10              //  sends of an entry Redis did not take
 
 //  An entry read here and not yet done.
 typedef struct {
@@ -21,8 +23,21 @@ typedef struct {
     char ticket[HL_STORE_TICKET_MAX];
 } s_held_t;
 
-//  One unit's stream as this instance sees it.
+typedef struct s_stream s_stream_t;
+
+//  A blocking read: over every wanted unit on a standalone store (the
+//  unitq's own), over one unit's stream on a cluster (the stream's).
 typedef struct {
+    hl_unitq_t *self;
+    s_stream_t *stream;          //  NULL: the standalone read over all units
+    hl_slotlink_t *link;         //  its own connection (the read holds it)
+    long long client_id;         //  its CLIENT ID, -1 unknown
+    int reading;                 //  a read is in flight
+    int unblocking;              //  ... and is being cut short
+} s_reader_t;
+
+//  One unit's stream as this instance sees it.
+struct s_stream {
     char unit[HL_STORE_UNIT_MAX];
     char key[HL_UNITQ_KEY_MAX];
     unsigned want;               //  entries this instance can take now
@@ -37,7 +52,8 @@ typedef struct {
     int loading;
     char (*asked)[HL_STORE_TICKET_MAX];
     size_t n_asked, cap_asked;
-} s_stream_t;
+    s_reader_t reader;           //  on a cluster: the stream's own read
+};
 
 struct hl_unitq {
     hl_store_t *store;
@@ -45,12 +61,12 @@ struct hl_unitq {
     char consumer[128];
     hl_unitq_entry_fn *fn;
     void *arg;
+    struct event_base *base;
     hl_table_t *streams;         //  unit -> s_stream_t
-    hl_redis_t *reader;          //  the blocking read, alone
-    hl_redis_t *ctl;             //  group commands, CLIENT UNBLOCK
-    long long reader_id;         //  the reader's CLIENT ID, -1 unknown
-    int reading;                 //  a blocking read is in flight
-    int unblocking;              //  ... and is being cut short
+    int shared;                  //  hl_slotlink_shared: 1 standalone, 0 cluster, -1 unknown
+    s_reader_t reader;           //  standalone: the blocking read, alone
+    size_t calls;                //  group commands not yet answered
+    int dead;                    //  destroyed: freed once CALLS is 0
     int ensuring;                //  between hl_unitq_ensure and _end
     struct event *touch;         //  keeps held entries ours, claims dead ones'
     struct event *retry;         //  reads again after a failure
@@ -63,9 +79,61 @@ typedef struct {
 } s_call_t;
 
 static void s_read (hl_unitq_t *self);
+static void s_free (hl_unitq_t *self);
 
-//  Sends a command about stream S on the group connection; FN gets an
-//  s_call_t naming both, which it frees. 0, or -1 (FN is not called).
+//  A group command's callback and its argument (a malloc'd struct that
+//  starts with the hl_unitq_t *), until it is answered.
+typedef struct {
+    hl_unitq_t *self;
+    hl_redis_reply_fn *fn;
+    void *arg;
+} s_ctlcall_t;
+
+static void
+s_on_ctl (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    s_ctlcall_t call = *(s_ctlcall_t *) arg;
+    free (arg);
+    hl_unitq_t *self = call.self;
+    self->calls--;
+    if (!self->dead)
+        call.fn (redis, reply, call.arg);
+    else {
+        free (call.arg);
+        if (self->calls == 0)
+            s_free (self);
+    }
+}
+
+//  Sends a group command about KEY (create, acknowledge, claim, CLIENT
+//  UNBLOCK) through the store, to KEY's master. Why the store's routed
+//  connections and not one of the class's own: on a cluster that would be
+//  one more link per unit stream for a few commands a second, and the
+//  store already follows the slots. A reply may come after
+//  hl_unitq_destroy: FN (may be NULL) is called only while the object
+//  lives, ARG (malloc'd) is freed either way, and the object is freed once
+//  the last reply came. 0, or -1 (FN is not called, ARG not freed).
+static int
+s_ctl (hl_unitq_t *self, const char *key, int argc, const char **argv,
+       hl_redis_reply_fn *fn, void *arg)
+{
+    s_ctlcall_t *call = NULL;
+    if (fn) {
+        call = malloc (sizeof *call);
+        if (!call)
+            abort ();
+        *call = (s_ctlcall_t) { self, fn, arg };
+    }
+    if (hl_store_command (self->store, key, argc, argv, fn ? s_on_ctl : NULL, call) != 0) {
+        free (call);
+        return -1;
+    }
+    self->calls += fn != NULL;
+    return 0;
+}
+
+//  Sends a command about stream S; FN gets an s_call_t naming both, which
+//  it frees. 0, or -1 (FN is not called).
 static int
 s_stream_command (hl_unitq_t *self, s_stream_t *s, int argc, const char **argv,
                   hl_redis_reply_fn *fn)
@@ -74,7 +142,7 @@ s_stream_command (hl_unitq_t *self, s_stream_t *s, int argc, const char **argv,
     if (!call)
         abort ();
     *call = (s_call_t) { self, s };
-    if (hl_redis_command (self->ctl, argc, argv, NULL, fn, call) != 0) {
+    if (s_ctl (self, s->key, argc, argv, fn, call) != 0) {
         free (call);
         return -1;
     }
@@ -91,18 +159,33 @@ hl_unitq_key (char *key, size_t len, const char *unit)
 //  ---------------------------------------------------------------------
 //  The producer
 
-//  A producer's caller waiting for Redis's word on its entry.
+//  A producer's entry on its way, kept whole so that it can be sent again.
 typedef struct {
+    hl_store_t *store;
     hl_unitq_pushed_fn *fn;
     void *arg;
+    int tries;                   //  sends so far
+    char key[HL_UNITQ_KEY_MAX], ticket[HL_STORE_TICKET_MAX], role[16], at[24];
 } s_push_t;
 
+static int s_push_send (s_push_t *push);
+
+//  An entry Redis did not take is sent again, up to S_PUSH_TRIES times
+//  (each waits out the store's retry time). Why: the master of the
+//  unit's stream may be failing over (a Redis Cluster's replica takes a
+//  few seconds to be promoted), and the check at the next store-ready may
+//  have run before this send failed, leaving the ticket queued nowhere.
+//  An entry sent again whose first send ran after all (its reply lost)
+//  is there twice: delivery is at least once, and answering a ticket
+//  removes each of its entries.
 static void
 s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_push_t *push = arg;
     int ok = reply && reply->type == REDIS_REPLY_STRING;
+    if (!ok && push->tries < S_PUSH_TRIES && s_push_send (push) == 0)
+        return;
     //  (debug: during an outage this is every dispatch; the check at the
     //  next store-ready adds what is missing, and says how many)
     if (!ok)
@@ -113,21 +196,33 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
     free (push);
 }
 
+static int
+s_push_send (s_push_t *push)
+{
+    const char *argv[] = { "XADD", push->key, "*", "t", push->ticket, "r", push->role,
+                           "at", push->at };
+    push->tries++;
+    return hl_store_command (push->store, push->key, 9, argv, s_on_pushed, push);
+}
+
 int
 hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
                int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg)
 {
     assert (store && unit && ticket && role);
-    char key[HL_UNITQ_KEY_MAX], at[24];
-    if (hl_unitq_key (key, sizeof key, unit) < 0)
-        return -1;
-    snprintf (at, sizeof at, "%lld", (long long) at_ms);
-    const char *argv[] = { "XADD", key, "*", "t", ticket, "r", role, "at", at };
-    s_push_t *push = malloc (sizeof *push);
+    s_push_t *push = calloc (1, sizeof *push);
     if (!push)
         abort ();
-    *push = (s_push_t) { fn, arg };
-    if (hl_store_command (store, key, 9, argv, s_on_pushed, push) != 0) {
+    *push = (s_push_t) { .store = store, .fn = fn, .arg = arg };
+    if (hl_unitq_key (push->key, sizeof push->key, unit) < 0
+        || strlen (ticket) >= sizeof push->ticket || strlen (role) >= sizeof push->role) {
+        free (push);
+        return -1;
+    }
+    snprintf (push->ticket, sizeof push->ticket, "%s", ticket);
+    snprintf (push->role, sizeof push->role, "%s", role);
+    snprintf (push->at, sizeof push->at, "%lld", (long long) at_ms);
+    if (s_push_send (push) != 0) {
         free (push);
         return -1;
     }
@@ -147,6 +242,7 @@ s_stream (hl_unitq_t *self, const char *unit)
             abort ();
         snprintf (s->unit, sizeof s->unit, "%s", unit);
         s->lag = -1;
+        s->reader = (s_reader_t) { .self = self, .stream = s, .client_id = -1 };
         if (hl_unitq_key (s->key, sizeof s->key, unit) < 0)
             abort ();                    //  unit codes are shorter (HL_STORE_UNIT_MAX)
         hl_table_set (self->streams, unit, strlen (unit), s);
@@ -193,8 +289,8 @@ s_ack (hl_unitq_t *self, s_stream_t *s, const char *id)
 {
     const char *ack[] = { "XACK", s->key, S_GROUP, id };
     const char *del[] = { "XDEL", s->key, id };
-    if (hl_redis_command (self->ctl, 4, ack, NULL, NULL, NULL) == 0)
-        hl_redis_command (self->ctl, 3, del, NULL, NULL, NULL);
+    if (s_ctl (self, s->key, 4, ack, NULL, NULL) == 0)
+        s_ctl (self, s->key, 3, del, NULL, NULL);
     else
         hl_notice ("worker stream %s: entry %s not acknowledged (Redis not connected); "
                    "it will be delivered again", s->key, id);
@@ -276,7 +372,7 @@ s_on_group (hl_redis_t *redis, redisReply *reply, void *arg)
 static void
 s_group_make (hl_unitq_t *self, s_stream_t *s)
 {
-    if (s->group != 0 || !hl_redis_is_up (self->ctl))
+    if (s->group != 0)
         return;
     const char *argv[] = { "XGROUP", "CREATE", s->key, S_GROUP, "0", "MKSTREAM" };
     if (s_stream_command (self, s, 6, argv, s_on_group) == 0)
@@ -335,15 +431,22 @@ static void
 s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    hl_unitq_t *self = arg;
-    self->reading = self->unblocking = 0;
+    s_reader_t *r = arg;
+    hl_unitq_t *self = r->self;
+    r->reading = r->unblocking = 0;
+    if (self->dead)
+        return;
     if (!reply || reply->type == REDIS_REPLY_ERROR) {
         if (reply)
             hl_warning ("worker streams: read refused: %s", reply->str);
         //  NOGROUP: a stream deleted under us (which one is not said:
-        //  every group is made again).
+        //  every group is made again). MOVED: the stream is read where
+        //  its slot went.
         if (reply && strncmp (reply->str, "NOGROUP", 7) == 0)
             hl_table_foreach (self->streams, s_forget_group, self);
+        if (reply && (strncmp (reply->str, "MOVED", 5) == 0
+                      || strncmp (reply->str, "CLUSTERDOWN", 11) == 0))
+            hl_slotlink_check (r->link);
         struct timeval tv = { 0, S_RETRY_MS * 1000 };
         evtimer_add (self->retry, &tv);
         return;
@@ -358,14 +461,26 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
     s_read (self);
 }
 
-//  Reads what the wanted units' streams hold for this instance, blocking
-//  up to block_ms for something new; sent again after every answer. The
-//  count is the smallest want among them (a unit that wants more gets the
-//  rest by the next read, at once).
+static void s_on_reader_state (hl_redis_t *redis, int up, void *arg);
+
+//  R's next read, if one is wanted and none is in flight: of the wanted
+//  units' streams (R's own stream's alone on a cluster), blocking up to
+//  block_ms for something new; sent again after every answer. The count
+//  is the smallest want among them (a unit that wants more gets the rest
+//  by the next read, at once). R's link is made the first time.
 static void
-s_read (hl_unitq_t *self)
+s_read_one (s_reader_t *r)
 {
-    if (self->reading || !hl_redis_is_up (self->reader))
+    hl_unitq_t *self = r->self;
+    s_stream_t *s = r->stream;
+    if (r->reading || (s && (s->want == 0 || s->group != 2)))
+        return;
+    if (!r->link) {
+        r->link = hl_slotlink_new (self->base, self->store, s ? s->key : NULL,
+                                   self->opts.block_ms, s_on_reader_state, r);
+        return;
+    }
+    if (!hl_slotlink_is_up (r->link))
         return;
     s_build_t b = { .argc = 0 };
     char count[16], block[16];
@@ -373,7 +488,10 @@ s_read (hl_unitq_t *self)
                                       count, "BLOCK", block, "STREAMS" };
     for (int i = 0; i < S_READ_HEAD; i++)
         b.argv[b.argc++] = head[i];
-    hl_table_foreach (self->streams, s_add_wanted, &b);
+    if (s)
+        s_add_wanted (s->unit, strlen (s->unit), s, &b);
+    else
+        hl_table_foreach (self->streams, s_add_wanted, &b);
     int n = b.argc - S_READ_HEAD;
     if (n == 0)
         return;
@@ -381,8 +499,48 @@ s_read (hl_unitq_t *self)
         b.argv[b.argc++] = ">";
     snprintf (count, sizeof count, "%u", b.count);
     snprintf (block, sizeof block, "%d", self->opts.block_ms);
-    if (hl_redis_command (self->reader, b.argc, b.argv, NULL, s_on_read, self) == 0)
-        self->reading = 1;
+    if (hl_redis_command (hl_slotlink_redis (r->link), b.argc, b.argv, NULL, s_on_read, r) == 0)
+        r->reading = 1;
+}
+
+static void
+s_read_stream (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    (void) arg;
+    s_stream_t *s = value;
+    s_read_one (&s->reader);
+}
+
+//  Whether the store is a standalone Redis (1) or a cluster (0), once it
+//  knows; the standalone connections are made then.
+static int
+s_mode (hl_unitq_t *self)
+{
+    if (self->shared < 0)
+        self->shared = hl_slotlink_shared (self->store);
+    if (self->shared < 0) {
+        struct timeval tv = { 0, S_RETRY_MS * 1000 };
+        evtimer_add (self->retry, &tv);
+    }
+    return self->shared;
+}
+
+//  The reads wanted now. Why blocking reads: see hl_unitq.h. On a cluster
+//  one read may name the streams of one slot only, and each unit's stream
+//  is a slot of its own: there each wanted unit has its read, on a link
+//  to the stream's master (hl_slotlink) that follows the slot; no CLIENT
+//  UNBLOCK is needed, a unit newly wanted gets a read of its own.
+static void
+s_read (hl_unitq_t *self)
+{
+    int mode = s_mode (self);
+    if (mode == 1)
+        s_read_one (&self->reader);
+    else
+    if (mode == 0)
+        hl_table_foreach (self->streams, s_read_stream, NULL);
 }
 
 static void
@@ -398,13 +556,14 @@ s_on_retry (evutil_socket_t fd, short what, void *arg)
 static void
 s_unblock (hl_unitq_t *self)
 {
-    if (!self->reading || self->unblocking || self->reader_id < 0)
+    s_reader_t *r = &self->reader;
+    if (!r->reading || r->unblocking || r->client_id < 0)
         return;
     char id[24];
-    snprintf (id, sizeof id, "%lld", self->reader_id);
+    snprintf (id, sizeof id, "%lld", r->client_id);
     const char *argv[] = { "CLIENT", "UNBLOCK", id };
-    if (hl_redis_command (self->ctl, 3, argv, NULL, NULL, NULL) == 0)
-        self->unblocking = 1;
+    if (s_ctl (self, NULL, 3, argv, NULL, NULL) == 0)
+        r->unblocking = 1;
 }
 
 void
@@ -413,16 +572,15 @@ hl_unitq_want (hl_unitq_t *self, const char *unit, unsigned n)
     assert (self && unit);
     s_stream_t *s = s_stream (self, unit);
     s->want = n;
-    if (n == 0)
-        return;
+    if (n == 0 || s_mode (self) < 0)
+        return;                          //  (the mode known, s_read looks again)
     if (s->group != 2)
         s_group_make (self, s);
     else
-    if (!self->reading)
-        s_read (self);
-    else
-    if (!s->in_read)
+    if (self->shared == 1 && self->reader.reading && !s->in_read)
         s_unblock (self);
+    else
+        s_read (self);
 }
 
 //  ---------------------------------------------------------------------
@@ -495,7 +653,7 @@ s_touch_held (hl_unitq_t *self, s_stream_t *s)
             argv[argc++] = t->ids[t->n++];
         }
         argv[argc++] = "JUSTID";
-        if (hl_redis_command (self->ctl, argc, argv, NULL, s_on_touched, t) != 0)
+        if (s_ctl (self, s->key, argc, argv, s_on_touched, t) != 0)
             free (t);
     }
 }
@@ -573,7 +731,7 @@ s_on_touch (evutil_socket_t fd, short what, void *arg)
     (void) fd;
     (void) what;
     hl_unitq_t *self = arg;
-    if (hl_redis_is_up (self->ctl)) {
+    if (s_mode (self) >= 0) {
         hl_table_foreach (self->streams, s_touch_stream, self);
         hl_table_foreach (self->streams, s_measure, self);
     }
@@ -615,7 +773,7 @@ hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket)
     a->stream = s_stream (self, unit);
     snprintf (a->ticket, sizeof a->ticket, "%s", ticket);
     const char *argv[] = { "XRANGE", a->stream->key, "-", "+" };
-    if (hl_redis_command (self->ctl, 4, argv, NULL, s_on_answer_range, a) != 0) {
+    if (s_ctl (self, a->stream->key, 4, argv, s_on_answer_range, a) != 0) {
         hl_notice ("worker stream %s: %s not acknowledged (Redis not connected); a reader "
                    "drops it when it finds the ticket answered", a->stream->key, ticket);
         free (a);
@@ -724,32 +882,30 @@ static void
 s_on_client_id (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
-    hl_unitq_t *self = arg;
+    s_reader_t *r = arg;
     if (reply && reply->type == REDIS_REPLY_INTEGER)
-        self->reader_id = reply->integer;
+        r->client_id = reply->integer;
 }
 
+//  A reader's link up, maybe on a new server (failover, resharding, a
+//  restart): the groups it reads are checked again before they are read
+//  (the standalone read's: every one; and its CLIENT ID, for CLIENT
+//  UNBLOCK).
 static void
 s_on_reader_state (hl_redis_t *redis, int up, void *arg)
 {
-    hl_unitq_t *self = arg;
-    self->reader_id = -1;
-    if (!up)
+    s_reader_t *r = arg;
+    r->client_id = -1;
+    if (!up || r->self->dead)
         return;
+    if (r->stream) {
+        s_forget_group (NULL, 0, r->stream, r->self);
+        return;
+    }
     const char *argv[] = { "CLIENT", "ID" };
-    hl_redis_command (redis, 2, argv, NULL, s_on_client_id, self);
-    s_read (self);
-}
-
-//  A new server (failover) or a restarted one: its groups are checked
-//  again before they are read.
-static void
-s_on_ctl_state (hl_redis_t *redis, int up, void *arg)
-{
-    (void) redis;
-    hl_unitq_t *self = arg;
-    if (up)
-        hl_table_foreach (self->streams, s_forget_group, self);
+    hl_redis_command (redis, 2, argv, NULL, s_on_client_id, r);
+    hl_table_foreach (r->self->streams, s_forget_group, r->self);
+    s_read (r->self);
 }
 
 hl_unitq_t *
@@ -761,32 +917,36 @@ hl_unitq_new (struct event_base *base, hl_store_t *store, const hl_unitq_opts_t 
     hl_unitq_t *self = calloc (1, sizeof *self);
     if (!self)
         abort ();
+    self->base = base;
     self->store = store;
     self->opts = *opts;
     snprintf (self->consumer, sizeof self->consumer, "%s", opts->consumer);
     self->opts.consumer = self->consumer;
     self->fn = fn;
     self->arg = arg;
-    self->reader_id = -1;
+    self->shared = -1;
+    self->reader = (s_reader_t) { .self = self, .client_id = -1 };
     self->streams = hl_table_new ();
-    //  The reader's watchdog must outlast the read's block.
-    hl_redis_opts_t ro = *hl_store_redis_opts (store);
-    ro.timeout_ms += opts->block_ms;
-    self->reader = hl_redis_new (base, &ro, s_on_reader_state, self, err, errlen);
-    if (self->reader)
-        self->ctl = hl_redis_new (base, hl_store_redis_opts (store), s_on_ctl_state, self, err,
-                                  errlen);
     self->touch = event_new (base, -1, EV_PERSIST, s_on_touch, self);
     self->retry = evtimer_new (base, s_on_retry, self);
     int third = opts->claim_idle_ms / 3;
     struct timeval tv = { third / 1000, (third % 1000) * 1000 };
-    if (!self->ctl || !self->touch || !self->retry || event_add (self->touch, &tv) != 0) {
-        if (self->ctl || self->reader)
-            snprintf (err, errlen, "cannot start the worker streams' timers");
+    if (!self->touch || !self->retry || event_add (self->touch, &tv) != 0) {
+        snprintf (err, errlen, "cannot start the worker streams' timers");
         hl_unitq_destroy (&self);
         return NULL;
     }
     return self;
+}
+
+static void
+s_close_stream (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    (void) arg;
+    s_stream_t *s = value;
+    hl_slotlink_destroy (&s->reader.link);
 }
 
 static void
@@ -802,6 +962,14 @@ s_free_stream (const void *key, size_t len, void *value, void *arg)
     free (s);
 }
 
+static void
+s_free (hl_unitq_t *self)
+{
+    hl_table_foreach (self->streams, s_free_stream, NULL);
+    hl_table_destroy (&self->streams);
+    free (self);
+}
+
 void
 hl_unitq_destroy (hl_unitq_t **self_p)
 {
@@ -809,16 +977,18 @@ hl_unitq_destroy (hl_unitq_t **self_p)
     hl_unitq_t *self = *self_p;
     if (!self)
         return;
-    //  The connections first: their waiting callbacks fire (with NULL)
-    //  while the streams they name still exist.
-    hl_redis_destroy (&self->reader);
-    hl_redis_destroy (&self->ctl);
+    //  Dead first: the links' waiting callbacks fire (with NULL) and do
+    //  nothing; group commands routed through the store may still be
+    //  answered later, and the object is freed with the last of them.
+    self->dead = 1;
+    hl_table_foreach (self->streams, s_close_stream, NULL);
+    hl_slotlink_destroy (&self->reader.link);
     if (self->touch)
         event_free (self->touch);
     if (self->retry)
         event_free (self->retry);
-    hl_table_foreach (self->streams, s_free_stream, NULL);
-    hl_table_destroy (&self->streams);
-    free (self);
+    self->touch = self->retry = NULL;
+    if (self->calls == 0)
+        s_free (self);
     *self_p = NULL;
 }

@@ -27,9 +27,12 @@
  *  connection of its own (hiredis 0.14 answers in order, so a blocked
  *  command would hold up everything behind it on a shared connection).
  *  When the set of wanted units grows, the read is cut short with CLIENT
- *  UNBLOCK and sent again with the new set. The group commands (create,
- *  acknowledge, claim) go on a second connection of the class's own, so
- *  none of their replies can outlive the object.
+ *  UNBLOCK and sent again with the new set. On Redis Cluster each unit's
+ *  stream is a slot of its own and one read cannot span slots: there each
+ *  wanted unit has a blocking read of its own, on a link to its stream's
+ *  master that follows the slot (hl_slotlink). The group commands
+ *  (create, acknowledge, claim) go through the store, routed by the
+ *  stream's key; the object outlives its destroy until their last reply.
  *  Why not a local kick plus a slow poll: a ticket taken by another
  *  instance would wait for the poll (half its period on average, all of
  *  it at worst), and a poll fast enough for the 50 ms target costs every

@@ -1510,27 +1510,41 @@ local function timer_fire(keys, args)
   return out
 end
 
+-- TICKET's row of hl_sla_scan ({ticket, facts...}), nil if no clock runs.
+local function sla_scan_row(ticket)
+  local k = tkey(ticket, 't')
+  local arm = {}
+  for i = 1, #MILESTONES do
+    local c = clock_read(k, MILESTONES[i])
+    if c and c.status ~= '' and c.status ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
+  end
+  if #arm == 0 then return nil end
+  local facts = sla_facts(k, arm, false)
+  table.insert(facts, 1, ticket)
+  return facts
+end
+
 -- hl_sla_scan: open tickets with running clocks, for recomputing after a
 -- calendar or policy change (or after a restart).
 -- Named args: state, start (an index), count
 -- returns {next start (0: done), {ticket, facts...}, ...}
+-- With a ticket's hash declared (KEYS[1], named arg ticket): that ticket's
+-- row alone, {0, row} or {0}. On a Redis Cluster a call may touch its own
+-- slot's keys only: hl_store reads the index page there, then each ticket
+-- this way on its own master.
 local function sla_scan(keys, args)
   local p = named(args)
+  if keys[1] then
+    if keys[1] ~= tkey(p.ticket or '', 't') then
+      return redis.error_reply('ERR KEYS[1] is not the hash of ticket ' .. (p.ticket or ''))
+    end
+    return {0, sla_scan_row(p.ticket)}
+  end
   local state, start, count = p.state, tonumber(p.start), tonumber(p.count)
   local batch = redis.call('ZRANGE', index_key('state', state), start, start + count - 1)
   local out = {#batch < count and 0 or start + #batch}
   for _, ticket in ipairs(batch) do
-    local k = tkey(ticket, 't')
-    local arm = {}
-    for i = 1, #MILESTONES do
-      local c = clock_read(k, MILESTONES[i])
-      if c and c.status ~= '' and c.status ~= 'met' then arm[#arm + 1] = MILESTONES[i] end
-    end
-    if #arm > 0 then
-      local facts = sla_facts(k, arm, false)
-      table.insert(facts, 1, ticket)
-      out[#out + 1] = facts
-    end
+    out[#out + 1] = sla_scan_row(ticket)
   end
   return out
 end

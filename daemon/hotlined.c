@@ -56,6 +56,7 @@ typedef struct {
     struct event_base *base;
     void *zmq_ctx;
     hl_sentinel_t *sentinel;     //  with redis_sentinels, else NULL
+    char redis_nodes[2048];      //  with redis_nodes: the file's addresses, comma-separated
     hl_store_t *store;
     hl_intake_t *intake;
     hl_broker_t *broker;
@@ -395,6 +396,66 @@ s_start_sentinel (s_daemon_t *d, hl_redis_opts_t *redis, char *err, size_t errle
     return 0;
 }
 
+//  One line of the redis_nodes file: "host:port" (numeric host) or
+//  "unix:/path". 0, or -1.
+static int
+s_node_line (const char *line)
+{
+    if (strncmp (line, "unix:/", 6) == 0)
+        return 0;
+    const char *colon = strrchr (line, ':');
+    if (!colon || colon == line || colon[1] == 0)
+        return -1;
+    char *end;
+    long port = strtol (colon + 1, &end, 10);
+    return *end == 0 && port > 0 && port < 65536 ? 0 : -1;
+}
+
+//  With redis_nodes, the store's seeds are the addresses in that file (a
+//  Redis Cluster's nodes, one a line; blank lines and # comments skipped):
+//  any one that answers gives the slot map, so the list may be stale.
+static int
+s_load_nodes (s_daemon_t *d, char *err, size_t errlen)
+{
+    if (!*d->cfg.redis_nodes)
+        return 0;
+    if (*d->cfg.redis_sentinels) {
+        snprintf (err, errlen, "redis_nodes and redis_sentinels exclude each other");
+        return -1;
+    }
+    FILE *f = fopen (d->cfg.redis_nodes, "r");
+    if (!f) {
+        snprintf (err, errlen, "redis_nodes %.200s: %s", d->cfg.redis_nodes, strerror (errno));
+        return -1;
+    }
+    char line[256];
+    int n = 0, rc = 0;
+    size_t len = 0;
+    while (rc == 0 && fgets (line, sizeof line, f)) {
+        n++;
+        line[strcspn (line, "\r\n")] = 0;
+        const char *at = line + strspn (line, " \t");
+        if (*at == 0 || *at == '#')
+            continue;
+        int w = s_node_line (at) == 0
+              ? snprintf (d->redis_nodes + len, sizeof d->redis_nodes - len, "%s%s",
+                          len ? "," : "", at) : -1;
+        if (w < 0 || (size_t) w >= sizeof d->redis_nodes - len) {
+            snprintf (err, errlen, "redis_nodes %.200s line %d: not host:port, or too many: %.100s",
+                      d->cfg.redis_nodes, n, at);
+            rc = -1;
+        }
+        else
+            len += (size_t) w;
+    }
+    fclose (f);
+    if (rc == 0 && len == 0) {
+        snprintf (err, errlen, "redis_nodes %.200s: no node address in it", d->cfg.redis_nodes);
+        rc = -1;
+    }
+    return rc;
+}
+
 //  The archive's link, with archive_dsn. Its password comes from its file
 //  if one is named, else from the environment if set there; a server that
 //  trusts the socket (peer) needs none. PostgreSQL being down does not
@@ -521,8 +582,10 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     so.clock_ms = s_clock_ms;
     so.clock_arg = d->deadline;
     so.redis.address = d->cfg.redis;
-    if (s_start_sentinel (d, &so.redis, err, errlen) != 0)
+    if (s_load_nodes (d, err, errlen) != 0 || s_start_sentinel (d, &so.redis, err, errlen) != 0)
         return -1;
+    if (*d->redis_nodes)
+        so.redis.address = d->redis_nodes;
     if (*d->cfg.redis_user) {
         char why[256];
         d->redis_password = hl_secret_load (d->cfg.redis_password_file, "HOTLINE_REDIS_PASSWORD",
@@ -555,10 +618,8 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
     d->timers = hl_timers_new (d->base, d->store, d->deadline, d->metrics);
     d->lease = hl_lease_new (d->base, d->store, d->cfg.instance, (int) d->cfg.timer_lease_ms,
                              s_on_lease, d);
-    d->outbox = hl_outbox_new (d->base, &so.redis, hl_lease_holder (d->lease), d->feed,
-                               d->metrics, err, errlen);
-    if (!d->outbox)
-        return -1;
+    d->outbox = hl_outbox_new (d->base, d->store, hl_lease_holder (d->lease), d->feed,
+                               d->metrics);
     //  With an archive, every changed ticket is copied there from the
     //  outboxes (the arch group).
     if (d->archive) {
@@ -715,7 +776,7 @@ main (int argc, char **argv)
     }
     hl_notice ("hotlined %s (%s) serving %s%s, workers on %s, ticket store %s", HL_VERSION,
                d.cfg.instance, d.cfg.endpoints[0], d.cfg.n_endpoints > 1 ? " and more" : "",
-               d.cfg.worker_endpoint, d.cfg.redis);
+               d.cfg.worker_endpoint, *d.redis_nodes ? d.redis_nodes : d.cfg.redis);
     event_base_dispatch (d.base);
     s_stop (&d);
     hl_notice ("stopped");

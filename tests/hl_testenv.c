@@ -28,6 +28,7 @@ struct hl_testenv {
     int worker_port;
     int events_port;
     char redis_address[64];
+    char redis_nodes[300];      //  hotlined's redis_nodes file ("": the private Redis)
     char endpoint[64];
     char worker_endpoint[64];
     char events_endpoint[64];
@@ -205,8 +206,8 @@ s_daemon_argv (hl_testenv_t *self, const char *const *args, const char *endpoint
     argv[n++] = getenv ("HL_HOTLINED") ? getenv ("HL_HOTLINED") : "hotlined";
     argv[n++] = "--endpoint";
     argv[n++] = endpoint;
-    argv[n++] = "--redis";
-    argv[n++] = self->redis_address;
+    argv[n++] = *self->redis_nodes ? "--redis-nodes" : "--redis";
+    argv[n++] = *self->redis_nodes ? self->redis_nodes : self->redis_address;
     argv[n++] = "--codes";
     argv[n++] = getenv ("HL_CODES") ? getenv ("HL_CODES") : "deploy/etc/codes.conf";
     argv[n++] = "--dispatch";
@@ -307,6 +308,19 @@ hl_testenv_share_redis (hl_testenv_t *self, const hl_testenv_t *other)
     snprintf (self->redis_address, sizeof self->redis_address, "%s", other->redis_address);
 }
 
+int
+hl_testenv_use_nodes (hl_testenv_t *self, const char *const *addresses, int n)
+{
+    snprintf (self->redis_nodes, sizeof self->redis_nodes, "%s/redis-nodes", self->dir);
+    FILE *f = fopen (self->redis_nodes, "w");
+    if (!f)
+        return -1;
+    fprintf (f, "# the test's cluster\n");
+    for (int i = 0; i < n; i++)
+        fprintf (f, "%s\n", addresses[i]);
+    return fclose (f);
+}
+
 const char *
 hl_testenv_events_endpoint (const hl_testenv_t *self)
 {
@@ -394,6 +408,25 @@ hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req)
         fprintf (stderr, "request: %s\n", err);
     hl_client_destroy (&client);
     return reply;
+}
+
+Hotline__Envelope *
+hl_testenv_staff (hl_testenv_t *self, const char *actor, const char *ticket,
+                  Hotline__Action action, const Hotline__Transition *extra)
+{
+    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
+    if (extra)
+        t = *extra;
+    t.has_ticket = 1;
+    t.ticket = hl_wire_bytes (ticket);
+    t.has_action = 1;
+    t.action = action;
+    t.has_actor = 1;
+    t.actor = hl_wire_bytes (actor);
+    Hotline__Envelope req = HOTLINE__ENVELOPE__INIT;
+    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
+    req.transition = &t;
+    return hl_testenv_request (self, &req);
 }
 
 Hotline__Envelope *

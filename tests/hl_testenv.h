@@ -56,6 +56,11 @@ void hl_testenv_daemon_signal (hl_testenv_t *self, int sig);
 //  did not exit within TIMEOUT_MS (then it is killed).
 int hl_testenv_daemon_wait (hl_testenv_t *self, int timeout_ms);
 
+//  Start hotlined on a Redis Cluster instead of the private Redis: the N
+//  node ADDRESSES are written one a line to a redis_nodes file, as
+//  deploy/up writes them. 0 or -1.
+int hl_testenv_use_nodes (hl_testenv_t *self, const char *const *addresses, int n);
+
 //  The intake endpoint, the Redis address, the daemon's log file, the
 //  scratch directory.
 const char *hl_testenv_endpoint (const hl_testenv_t *self);
@@ -101,6 +106,12 @@ void hl_testenv_set_keys (hl_testenv_t *self, const hl_curve_client_t *keys);
 //  Send REQ to the daemon (resending under one request id for up to 5 s)
 //  and return the answer, NULL if none. Free with hl_wire_free.
 Hotline__Envelope *hl_testenv_request (hl_testenv_t *self, Hotline__Envelope *req);
+
+//  A staff ACTION on TICKET by ACTOR ("agent:1001", "dispatcher:wang"), its
+//  other fields from EXTRA (may be NULL), sent as hl_testenv_request does:
+//  the answer, NULL if none.
+Hotline__Envelope *hl_testenv_staff (hl_testenv_t *self, const char *actor, const char *ticket,
+                                     Hotline__Action action, const Hotline__Transition *extra);
 
 //  The daemon's view of TICKET (a TicketView or a Nack).
 Hotline__Envelope *hl_testenv_show (hl_testenv_t *self, const char *ticket);

@@ -69,26 +69,6 @@ s_submit (hl_testenv_t *env, const char *category, const char *area, int type,
     s_free (&ack);
 }
 
-//  A staff action on the intake socket. Returns the answer.
-static env_t *
-s_staff (hl_testenv_t *env, const char *actor, const char *ticket, Hotline__Action action,
-         Hotline__Transition *extra)
-{
-    Hotline__Transition t = HOTLINE__TRANSITION__INIT;
-    if (extra)
-        t = *extra;
-    t.has_ticket = 1;
-    t.ticket = hl_wire_bytes (ticket);
-    t.has_action = 1;
-    t.action = action;
-    t.has_actor = 1;
-    t.actor = hl_wire_bytes (actor);
-    env_t req = HOTLINE__ENVELOPE__INIT;
-    req.body_case = HOTLINE__ENVELOPE__BODY_TRANSITION;
-    req.transition = &t;
-    return hl_testenv_request (env, &req);
-}
-
 static int
 s_done_to (env_t *reply, Hotline__State to)
 {
@@ -177,7 +157,7 @@ test_happy_path (void)
     Hotline__Transition days = HOTLINE__TRANSITION__INIT;
     days.has_extension_days = 1;
     days.extension_days = 3;
-    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION,
+    HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION,
                                   &days), HOTLINE__STATE__STATE_IN_PROGRESS));
     HL_CHECK (s_done_to (hl_rawworker_act (w, t, HOTLINE__ACTION__ACTION_REPLY,
                                             "已为市民办理社保补缴"), HOTLINE__STATE__STATE_REPLIED));
@@ -186,9 +166,9 @@ test_happy_path (void)
     rating.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
     rating.has_resolved = 1;
     rating.resolved = 1;
-    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
                          HOTLINE__STATE__STATE_VISITED));
-    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__STATE__STATE_CLOSED));
     env_t *view = hl_testenv_show (env, t);
     HL_CHECK (view && view->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW);
@@ -233,7 +213,7 @@ test_return_and_reopen (void)
     Hotline__Transition why = HOTLINE__TRANSITION__INIT;
     why.has_note = 1;
     why.note = hl_wire_bytes ("地址在江城区，请继续办理");
-    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REFUSE_RETURN, &why),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REFUSE_RETURN, &why),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (a, t, 3000));
     HL_CHECK (s_done_to (hl_rawworker_act (a, t, HOTLINE__ACTION__ACTION_RETURN, "确属住建职责"),
@@ -241,10 +221,10 @@ test_return_and_reopen (void)
     Hotline__Transition to = HOTLINE__TRANSITION__INIT;
     to.has_unit = 1;
     to.unit = hl_wire_bytes ("jcq.cgj");
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
                          HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
     to.unit = hl_wire_bytes ("zjj");
-    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REASSIGN, &to),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
     //  The old unit has lost the ticket.
@@ -257,9 +237,9 @@ test_return_and_reopen (void)
     Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
     rating.has_satisfaction = 1;
     rating.satisfaction = HOTLINE__SATISFACTION__UNSATISFIED;
-    HL_CHECK (s_done_to (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, &rating),
                          HOTLINE__STATE__STATE_REVIEWING));
-    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REHANDLE, &to),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_REHANDLE, &to),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_delivered (b, t, 3000));
     env_t *view = hl_testenv_show (env, t);
@@ -284,15 +264,15 @@ test_closings_and_merge (void)
     HL_CHECK (view && view->ticket_view && view->ticket_view->state == HOTLINE__STATE__STATE_TO_DISPATCH);
     s_free (&view);
     Hotline__Transition answer = HOTLINE__TRANSITION__INIT;
-    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
                          HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
     answer.has_note = 1;
     answer.note = hl_wire_bytes ("已告知办理地点和材料");
     answer.has_article = 1;
     answer.article = hl_wire_bytes ("kb-sb-001");
-    HL_CHECK (s_done_to (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_ANSWER_DIRECTLY, &answer),
                          HOTLINE__STATE__STATE_ANSWERED_DIRECTLY));
-    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
 
     s_submit (env, "GY.01", "441704", HOTLINE__REQUEST_TYPE__REQUEST_HELP, 0, parent);
@@ -300,13 +280,13 @@ test_closings_and_merge (void)
     Hotline__Transition m = HOTLINE__TRANSITION__INIT;
     m.has_parent = 1;
     m.parent = hl_wire_bytes (child);
-    HL_CHECK (s_refused (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
                          HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
     m.parent = hl_wire_bytes (held);
-    HL_CHECK (s_refused (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
                          HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
     m.parent = hl_wire_bytes (parent);
-    HL_CHECK (s_done_to (s_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, child, HOTLINE__ACTION__ACTION_MERGE, &m),
                          HOTLINE__STATE__STATE_MERGED));
     hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "swjt", 8, "water");
     HL_CHECK (w && s_delivered (w, parent, 3000));
@@ -334,10 +314,10 @@ test_closings_and_merge (void)
     Hotline__Transition tr = HOTLINE__TRANSITION__INIT;
     tr.has_transfer_to = 1;
     tr.transfer_to = 999;
-    HL_CHECK (s_refused (s_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
                          HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
     tr.transfer_to = 119;
-    HL_CHECK (s_done_to (s_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, t2, HOTLINE__ACTION__ACTION_TRANSFER, &tr),
                          HOTLINE__STATE__STATE_TRANSFERRED));
     hl_rawworker_destroy (&w);
     hl_testenv_destroy (&env);
@@ -363,28 +343,28 @@ test_refusals (void)
     Hotline__Transition u = HOTLINE__TRANSITION__INIT;
     u.has_unit = 1;
     u.unit = hl_wire_bytes ("nosuchunit");
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
                          HOTLINE__ERROR_CODE__ERROR_UNKNOWN_CODE));
     u.unit = hl_wire_bytes ("gaj");
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_DISPATCH, &u),
                          HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
-    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_refused (s_staff (env, "unit:rsj/me", t, HOTLINE__ACTION__ACTION_SIGN, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, "unit:rsj/me", t, HOTLINE__ACTION__ACTION_SIGN, NULL),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_refused (s_staff (env, "nobody", t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, "nobody", t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
-    HL_CHECK (s_refused (s_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, NULL),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, t, HOTLINE__ACTION__ACTION_VISIT, NULL),
                          HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, "YJ20200101999999",
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, "YJ20200101999999",
                                   HOTLINE__ACTION__ACTION_CLOSE, NULL),
                          HOTLINE__ERROR_CODE__ERROR_NOT_FOUND));
     Hotline__Transition bad = HOTLINE__TRANSITION__INIT;
     bad.has_extension_days = 1;
     bad.extension_days = 400;
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, &bad),
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, t, HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, &bad),
                          HOTLINE__ERROR_CODE__ERROR_BAD_VALUE));
     //  Nothing changed: still dispatched to rsj with its two entries.
     env_t *view = hl_testenv_show (env, t);
@@ -869,9 +849,9 @@ test_other_paths (void)
     to.n_assist = 1;
     ProtobufCBinaryData assist[1] = { hl_wire_bytes ("jcq") };
     to.assist = assist;
-    HL_CHECK (s_refused (s_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &to),
                          HOTLINE__STATE__STATE_DISPATCHED));
     hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (env), "mzj", 2, "m");
     HL_CHECK (w && s_delivered (w, held, 3000));
@@ -885,16 +865,16 @@ test_other_paths (void)
         Hotline__Transition no = HOTLINE__TRANSITION__INIT;
         no.has_note = 1;
         no.note = hl_wire_bytes ("时限内可以办结");
-        HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held,
+        HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, held,
                                       HOTLINE__ACTION__ACTION_REFUSE_EXTENSION, &no),
                              HOTLINE__STATE__STATE_SIGNED));
-        HL_CHECK (s_refused (s_staff (env, DISPATCHER, held,
+        HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, held,
                                       HOTLINE__ACTION__ACTION_APPROVE_EXTENSION, NULL),
                              HOTLINE__ERROR_CODE__ERROR_INVALID_TRANSITION));
         HL_CHECK (s_done_to (hl_rawworker_act (w, held, HOTLINE__ACTION__ACTION_REPLY, "已答复"),
                              HOTLINE__STATE__STATE_REPLIED));
         no.note = hl_wire_bytes ("答复未说明办理结果，请补充");
-        HL_CHECK (s_done_to (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_REJECT_REPLY,
+        HL_CHECK (s_done_to (hl_testenv_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_REJECT_REPLY,
                                       &no), HOTLINE__STATE__STATE_IN_PROGRESS));
     }
     env_t *view = hl_testenv_show (env, held);
@@ -903,11 +883,11 @@ test_other_paths (void)
     s_free (&view);
     s_submit (env, "QT.99", "441704", HOTLINE__REQUEST_TYPE__REQUEST_OTHER, 2, oos);
     Hotline__Transition why = HOTLINE__TRANSITION__INIT;
-    HL_CHECK (s_refused (s_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
+    HL_CHECK (s_refused (hl_testenv_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
                          HOTLINE__ERROR_CODE__ERROR_MISSING_FIELD));
     why.has_note = 1;
     why.note = hl_wire_bytes ("属于法院审理事项，已告知市民向法院起诉");
-    HL_CHECK (s_done_to (s_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, AGENT, oos, HOTLINE__ACTION__ACTION_OUT_OF_SCOPE, &why),
                          HOTLINE__STATE__STATE_OUT_OF_SCOPE));
 
     //  Reload: a broken catalogue is refused and routing goes on as before.
@@ -1207,19 +1187,19 @@ test_staff_keys (void)
     Hotline__Transition d = HOTLINE__TRANSITION__INIT;
     d.has_unit = 1;
     d.unit = hl_wire_bytes ("rsj");
-    HL_CHECK (s_refused (s_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+    HL_CHECK (s_refused (hl_testenv_staff (env, DISPATCHER, held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
-    HL_CHECK (s_refused (s_staff (env, "agent:zhang", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+    HL_CHECK (s_refused (hl_testenv_staff (env, "agent:zhang", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
 
     //  The dispatcher's key dispatches, with or without naming himself.
     hl_testenv_set_keys (env, &li);
-    HL_CHECK (s_done_to (s_staff (env, "dispatcher:li", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, "dispatcher:li", held, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_history_actor (env, held, "dispatcher:li"));
     s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, t);
     HL_CHECK (*t);
-    HL_CHECK (s_done_to (s_staff (env, "", t, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+    HL_CHECK (s_done_to (hl_testenv_staff (env, "", t, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__STATE__STATE_DISPATCHED));
     HL_CHECK (s_history_actor (env, t, "dispatcher:li"));
 
@@ -1229,7 +1209,7 @@ test_staff_keys (void)
     HL_CHECK (*web_ticket && s_history_actor (env, web_ticket, "channel:web"));
     s_submit (env, "QT.99", "441702", HOTLINE__REQUEST_TYPE__REQUEST_INQUIRY, 2, t);
     HL_CHECK (*t == 0);
-    HL_CHECK (s_refused (s_staff (env, "", web_ticket, HOTLINE__ACTION__ACTION_DISPATCH, &d),
+    HL_CHECK (s_refused (hl_testenv_staff (env, "", web_ticket, HOTLINE__ACTION__ACTION_DISPATCH, &d),
                          HOTLINE__ERROR_CODE__ERROR_FORBIDDEN));
     s_privacy_by_role (env, &wang, &web, held, web_ticket);
 

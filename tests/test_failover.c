@@ -13,17 +13,13 @@
 #include "hl_load.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
+#include "hl_testload.h"
 #include "hl_testsentinel.h"
 #include "hl_wire.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-typedef struct {
-    hl_load_opts_t opts;
-    hl_load_result_t result;
-} s_load_t;
 
 static long long
 s_int (redisContext *rc, const char *cmd)
@@ -54,56 +50,12 @@ s_fired (redisContext *rc)
     return n;
 }
 
-static int
-s_cmp (const void *a, const void *b)
-{
-    return strcmp (a, b);
-}
-
-//  Acknowledged numbers that name two requests.
-static long
-s_reissued (const s_load_t *load)
-{
-    size_t n = (size_t) load->opts.total;
-    char (*sorted)[48] = malloc (n * sizeof *sorted);
-    memcpy (sorted, load->result.tickets, n * sizeof *sorted);
-    qsort (sorted, n, sizeof *sorted, s_cmp);
-    long twice = 0;
-    for (size_t i = 1; i < n; i++)
-        twice += *sorted[i] && strcmp (sorted[i], sorted[i - 1]) == 0;
-    free (sorted);
-    return twice;
-}
-
-//  Every acknowledged request's ticket as hotlined shows it (so the check
-//  holds whatever the store's layout): its complaint's request id and at
-//  least one history entry. The count of those that are not so.
-static long
-s_missing (hl_testenv_t *env, const s_load_t *load)
-{
-    long missing = 0;
-    for (long i = 0; i < load->opts.total; i++) {
-        char want[64];
-        snprintf (want, sizeof want, "%s-%ld", load->opts.run_id, i);
-        Hotline__Envelope *e = hl_testenv_show (env, load->result.tickets[i]);
-        const Hotline__TicketView *v = e && e->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
-                                     ? e->ticket_view : NULL;
-        int ok = v && v->complaint && v->complaint->has_request_id
-              && v->complaint->request_id.len == strlen (want)
-              && memcmp (v->complaint->request_id.data, want, strlen (want)) == 0
-              && v->n_history >= 1;
-        missing += !ok;
-        hl_wire_free (&e);
-    }
-    return missing;
-}
-
 //  Requests first due after AFTER_US (so first sent when the old primary
 //  was dead already) whose serial (the number's last digits, after its
 //  bucket's) is not past the guard's gap: numbered in the range the old
 //  primary may have issued in that bucket.
 static long
-s_unguarded (const s_load_t *load, long long after_us, long gap)
+s_unguarded (const hl_testload_t *load, long long after_us, long gap)
 {
     long unguarded = 0;
     for (long i = 0; i < load->opts.total; i++) {
@@ -137,16 +89,8 @@ test_sentinel_kill_primary (void)
                            "--test-clock-ms", start, "--log-level", "info", NULL };
     HL_CHECK (hl_testenv_daemon_start (env, args) == 0);
 
-    s_load_t load;
-    hl_load_opts_default (&load.opts);
-    load.opts.endpoint = hl_testenv_endpoint (env);
-    load.opts.clients = 4;
-    load.opts.window = 8;
-    load.opts.total = 2000;
-    load.opts.rate = 1000;
-    load.opts.resend_ms = 1000;
-    load.opts.deadline_ms = 90000;
-    load.opts.run_id = "failover";
+    hl_testload_t load;
+    hl_testload_opts (&load, hl_testenv_endpoint (env), 2000, 1000, "failover");
     hl_load_thread_t *thread = hl_load_start (&load.opts, &load.result);
     usleep (1000 * 1000);
     HL_CHECK (!hl_load_ended (thread));
@@ -160,10 +104,10 @@ test_sentinel_kill_primary (void)
     //  (due_us is on hl_monotonic_us's clock: the same as hl_testenv_now_ms's)
     long unguarded = s_unguarded (&load, switched * 1000, 10000);
 
-    long reissued = s_reissued (&load);
+    long reissued = hl_testload_reissued (&load);
     redisContext *rc = hl_testsentinel_connect (primary);
     HL_CHECK (rc != NULL);
-    long missing = s_missing (env, &load);
+    long missing = hl_testload_missing (env, &load);
     HL_CHECK (rc && hl_testenv_outbox_drained_on (rc, 20000) == 0);
     long long stored = rc ? s_int (rc, "ZCARD " HL_INDEX_PREFIX "state:to_dispatch")
                             + s_int (rc, "ZCARD " HL_INDEX_PREFIX "state:dispatched") : -1;

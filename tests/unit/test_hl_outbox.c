@@ -104,14 +104,23 @@ s_store (const char *name)
     return env;
 }
 
-static hl_outbox_t *
-s_outbox (struct event_base *base, hl_testenv_t *env, const char *consumer, hl_feed_t *feed)
+//  The store the outbox reads (it learns from it where the streams are).
+static hl_store_t *
+s_store_of (struct event_base *base, hl_testenv_t *env)
 {
-    hl_redis_opts_t opts;
-    hl_redis_opts_default (&opts);
-    opts.address = hl_testenv_redis_address (env);
+    hl_store_opts_t opts;
+    hl_store_opts_default (&opts);
+    opts.redis.address = hl_testenv_redis_address (env);
     char err[256] = "";
-    hl_outbox_t *outbox = hl_outbox_new (base, &opts, consumer, feed, NULL, err, sizeof err);
+    hl_store_t *store = hl_store_new (base, &opts, err, sizeof err);
+    HL_CHECK (store != NULL);
+    return store;
+}
+
+static hl_outbox_t *
+s_outbox (struct event_base *base, hl_store_t *store, const char *consumer, hl_feed_t *feed)
+{
+    hl_outbox_t *outbox = hl_outbox_new (base, store, consumer, feed, NULL);
     HL_CHECK (outbox != NULL);
     return outbox;
 }
@@ -125,7 +134,8 @@ test_apply (void)
     hl_feed_t *feed = hl_feed_new (NULL, "", err, sizeof err);
     s_heard_t heard = { 0 };
     hl_feed_listen (feed, s_on_event, &heard);
-    hl_outbox_t *outbox = s_outbox (base, env, "c1", feed);
+    hl_store_t *store = s_store_of (base, env);
+    hl_outbox_t *outbox = s_outbox (base, store, "c1", feed);
     const char *t = "YJ202512010700001";
     s_append (env, t, "intake", "", "dispatched", "rsj", "");
     hl_outbox_hold (outbox, 7, 1);
@@ -153,6 +163,7 @@ test_apply (void)
         freeReplyObject (r);
     HL_CHECK (s_int (env, "XLEN %s", S_OUT, NULL) == 0);
     hl_outbox_destroy (&outbox);
+    hl_store_destroy (&store);
     hl_feed_destroy (&feed);
     event_base_free (base);
     hl_testenv_destroy (&env);
@@ -174,7 +185,8 @@ test_takeover (void)
         freeReplyObject (r);
     HL_CHECK (!s_in (env, S_STATE "to_dispatch", t));
     struct event_base *base = event_base_new ();
-    hl_outbox_t *outbox = s_outbox (base, env, "c2", NULL);
+    hl_store_t *store = s_store_of (base, env);
+    hl_outbox_t *outbox = s_outbox (base, store, "c2", NULL);
     hl_outbox_hold (outbox, 7, 1);
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (s_in (env, S_STATE "to_dispatch", t));
@@ -190,6 +202,7 @@ test_takeover (void)
     HL_CHECK (!s_in (env, S_STATE "to_dispatch", t) && s_in (env, S_STATE "dispatched", t));
     HL_CHECK (s_in (env, HL_INDEX_PREFIX "unit:ybj", t));
     hl_outbox_destroy (&outbox);
+    hl_store_destroy (&store);
     event_base_free (base);
     hl_testenv_destroy (&env);
 }
