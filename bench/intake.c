@@ -287,6 +287,21 @@ s_pollers_thread (void *arg)
     return NULL;
 }
 
+//  The machine's load average over the last minute, printed beside each
+//  phase's figures: the rates on a shared machine follow it.
+static double
+s_loadavg (void)
+{
+    double one = -1;
+    FILE *f = fopen ("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf (f, "%lf", &one) != 1)
+            one = -1;
+        fclose (f);
+    }
+    return one;
+}
+
 static double
 s_now_s (void)
 {
@@ -432,8 +447,8 @@ main (int argc, char **argv)
         ceiling = s_run_ceiling (redis, dispatch, sla, calendar, o.total, depth, &c50, &c99,
                                  &c999);
         printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
-                "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
-                c99 / 1000, c999 / 1000);
+                "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms  (load average %.2f)\n", depth, ceiling,
+                c50 / 1000, c99 / 1000, c999 / 1000, s_loadavg ());
         //  The effects of the ceiling's steps (hotlined's outbox groups)
         //  are the ceiling's: waited for and counted, not left for the
         //  next run to pay.
@@ -453,6 +468,7 @@ main (int argc, char **argv)
     hl_load_result_t r;
     s_cpu_read (&cpu2);
     int run = hl_load_run (&o, &r);
+    double load = s_loadavg ();
     double t0 = s_now_s ();
     long long left = hl_load_outbox_settle (redis, 60000);
     s_cpu_read (&cpu3);
@@ -476,10 +492,11 @@ main (int argc, char **argv)
     }
     double rate = (double) r.acked / r.elapsed_s;
     printf ("hotlined (%d clients x %d in flight%s): %8.0f tickets/s  p50 %.2f ms  "
-            "p99 %.2f ms  p999 %.2f ms  (%ld acked, %ld refused, %ld resent)\n",
+            "p99 %.2f ms  p999 %.2f ms  (%ld acked, %ld refused, %ld resent; "
+            "load average %.2f)\n",
             o.clients, o.window, o.rate > 0 ? ", fixed rate" : "", rate,
             hl_load_percentile (&r, 50) / 1000, hl_load_percentile (&r, 99) / 1000,
-            hl_load_percentile (&r, 99.9) / 1000, r.acked, r.refused, r.resends);
+            hl_load_percentile (&r, 99.9) / 1000, r.acked, r.refused, r.resends, load);
     if (o.rate > 0)
         printf ("offered  %.0f tickets/s\n", o.rate);
     if (!skip_ceiling)
