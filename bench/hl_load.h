@@ -23,6 +23,8 @@ typedef struct {
     int window;               //  requests in flight per socket
     long total;               //  requests to complete
     double rate;              //  offered requests/s in all; 0 = unlimited
+    int batch;                //  unlimited rate: new requests leave once this
+                              //  many slots are free in all (0, 1: at once)
     int resend_ms;            //  resend a request unanswered this long
     int deadline_ms;          //  stop after this long in any case
     const char *run_id;       //  request id prefix, unique per run

@@ -2,14 +2,17 @@
  *  Redis ceiling measured in the same run.
  *
  *      intake --endpoint tcp://127.0.0.1:7101 --redis 127.0.0.1:6390 \
- *             [--clients 8] [--window 32] [--total 100000] [--rate 0]
+ *             [--clients 8] [--window 32] [--total 100000] [--rate 0] [--batch B]
  *
  *  1. Ceiling: the hl_intake Redis Function called directly, through the
- *     same store code hotlined uses (same arguments, routed through the same
- *     dispatch catalogue, same pipelining depth clients x window), no
- *     ZeroMQ and no daemon.
+ *     same store code hotlined uses (same arguments, prepared as hotlined
+ *     prepares them: the same dispatch catalogue, clock and SLA policy;
+ *     same pipelining depth clients x window), no ZeroMQ and no daemon.
  *  2. Through hotlined: CLIENTS DEALER sockets, WINDOW requests in flight
- *     each, as fast as possible or at RATE requests/s offered.
+ *     each, as fast as possible or at RATE requests/s offered. As fast as
+ *     possible, new requests leave once B slots are free (default a quarter
+ *     of the depth; 1: one per answer), which keeps the generator's own
+ *     system calls, paid on the same cores, low.
  *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1.
  *  bench/run-intake starts a private Redis and hotlined and calls this.
  */
@@ -35,6 +38,7 @@ typedef struct {
     struct event_base *base;
     hl_store_t *store;
     hl_catalogue_t *catalogue;
+    hl_deadline_t *deadline;     //  the SLA policy hotlined's run uses
     long total, sent, done, failed;
     int depth;
     char run_id[64];
@@ -78,7 +82,7 @@ s_ceiling_send (s_ceiling_t *c)
     Hotline__Envelope *env = hotline__envelope__unpack (NULL, len, frame);
     hl_store_disposition_t disposition;
     hl_intake_route_t route;
-    hl_intake_disposition (c->catalogue, 1, env->complaint, &disposition, &route);
+    hl_intake_prepare (c->catalogue, 1, c->deadline, env->complaint, &disposition, &route);
     c->sent_us[i] = hl_monotonic_us ();
     if (hl_store_intake (c->store, env->complaint, "intake:bench", 0, &disposition,
                          s_ceiling_stored, (void *) (intptr_t) i) != 0) {
@@ -117,9 +121,13 @@ s_pct (const double *v, size_t n, double p)
     return v[k];
 }
 
+//  The ceiling's complaints are prepared as hotlined prepares them
+//  (hl_intake_prepare): the same dispatch catalogue and SLA policy, so the
+//  Function is given the same moment and sign deadline, and keeps the same
+//  reminders and counters, as through hotlined.
 static double
-s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, double *p50,
-               double *p99, double *p999)
+s_run_ceiling (const char *redis, const char *dispatch, const char *sla, const char *calendar,
+               long total, int depth, double *p50, double *p99, double *p999)
 {
     static s_ceiling_t c;
     memset (&c, 0, sizeof c);
@@ -143,7 +151,8 @@ s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, d
         fprintf (stderr, "intake: %s\n", err);
         exit (1);
     }
-    c.store = hl_store_new (c.base, &so, err, sizeof err);
+    c.deadline = hl_deadline_new (sla, calendar, 0, err, sizeof err);
+    c.store = c.deadline ? hl_store_new (c.base, &so, err, sizeof err) : NULL;
     if (!c.store) {
         fprintf (stderr, "intake: %s\n", err);
         exit (1);
@@ -162,6 +171,7 @@ s_run_ceiling (const char *redis, const char *dispatch, long total, int depth, d
     event_free (tick);
     hl_store_destroy (&c.store);
     hl_catalogue_destroy (&c.catalogue);
+    hl_deadline_destroy (&c.deadline);
     event_base_free (c.base);
     free (c.sent_us);
     free (c.latency_us);
@@ -277,6 +287,21 @@ s_pollers_thread (void *arg)
     return NULL;
 }
 
+//  The machine's load average over the last minute, printed beside each
+//  phase's figures: the rates on a shared machine follow it.
+static double
+s_loadavg (void)
+{
+    double one = -1;
+    FILE *f = fopen ("/proc/loadavg", "r");
+    if (f) {
+        if (fscanf (f, "%lf", &one) != 1)
+            one = -1;
+        fclose (f);
+    }
+    return one;
+}
+
 static double
 s_now_s (void)
 {
@@ -363,7 +388,9 @@ main (int argc, char **argv)
     hl_load_opts_default (&o);
     const char *redis = "127.0.0.1:6390";
     const char *dispatch = "deploy/etc/dispatch.conf";
+    const char *sla = "deploy/etc/sla.conf", *calendar = "deploy/etc/calendar";
     int skip_ceiling = 0;
+    int batch = -1;              //  -1: a quarter of the depth
     double searches = 0;
     s_cpu_t cpu0 = { 0 }, cpu1, cpu2, cpu3;
     s_pollers_t pollers = { .token = getenv ("HOTLINE_TOKEN") };  //  never on the command line
@@ -374,10 +401,13 @@ main (int argc, char **argv)
         if (!strcmp (argv[i], "--endpoint")) o.endpoint = v, i++;
         else if (!strcmp (argv[i], "--redis")) redis = v, i++;
         else if (!strcmp (argv[i], "--dispatch")) dispatch = v, i++;
+        else if (!strcmp (argv[i], "--sla")) sla = v, i++;
+        else if (!strcmp (argv[i], "--calendar-dir")) calendar = v, i++;
         else if (!strcmp (argv[i], "--clients")) o.clients = atoi (v), i++;
         else if (!strcmp (argv[i], "--window")) o.window = atoi (v), i++;
         else if (!strcmp (argv[i], "--total")) o.total = atol (v), i++;
         else if (!strcmp (argv[i], "--rate")) o.rate = atof (v), i++;
+        else if (!strcmp (argv[i], "--batch")) batch = atoi (v), i++;
         else if (!strcmp (argv[i], "--no-ceiling")) skip_ceiling = 1;
         else if (!strcmp (argv[i], "--searches")) searches = atof (v), i++;
         else if (!strcmp (argv[i], "--poll")) {
@@ -388,7 +418,8 @@ main (int argc, char **argv)
         else if (!strcmp (argv[i], "--cpu-pids")) s_cpu_pids (&cpu0, v), i++;
         else {
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
-                     "[--window W] [--total N] [--rate R] [--no-ceiling] [--searches S] "
+                     "[--window W] [--total N] [--rate R] [--batch B] [--no-ceiling] "
+                     "[--searches S] [--dispatch F] [--sla F] [--calendar-dir D] "
                      "[--cpu-pids \"REDIS HOTLINED\"]\n");
             return 1;
         }
@@ -408,14 +439,16 @@ main (int argc, char **argv)
     }
     o.keys = curve ? &keys : NULL;
     int depth = o.clients * o.window;
+    o.batch = batch >= 0 ? batch : depth / 4;
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
     cpu1 = cpu2 = cpu3 = cpu0;
     if (!skip_ceiling) {
         s_cpu_read (&cpu0);
-        ceiling = s_run_ceiling (redis, dispatch, o.total, depth, &c50, &c99, &c999);
+        ceiling = s_run_ceiling (redis, dispatch, sla, calendar, o.total, depth, &c50, &c99,
+                                 &c999);
         printf ("ceiling  (Redis Function direct, depth %d): %8.0f tickets/s  "
-                "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms\n", depth, ceiling, c50 / 1000,
-                c99 / 1000, c999 / 1000);
+                "p50 %.2f ms  p99 %.2f ms  p999 %.2f ms  (load average %.2f)\n", depth, ceiling,
+                c50 / 1000, c99 / 1000, c999 / 1000, s_loadavg ());
         //  The effects of the ceiling's steps (hotlined's outbox groups)
         //  are the ceiling's: waited for and counted, not left for the
         //  next run to pay.
@@ -435,6 +468,7 @@ main (int argc, char **argv)
     hl_load_result_t r;
     s_cpu_read (&cpu2);
     int run = hl_load_run (&o, &r);
+    double load = s_loadavg ();
     double t0 = s_now_s ();
     long long left = hl_load_outbox_settle (redis, 60000);
     s_cpu_read (&cpu3);
@@ -458,10 +492,11 @@ main (int argc, char **argv)
     }
     double rate = (double) r.acked / r.elapsed_s;
     printf ("hotlined (%d clients x %d in flight%s): %8.0f tickets/s  p50 %.2f ms  "
-            "p99 %.2f ms  p999 %.2f ms  (%ld acked, %ld refused, %ld resent)\n",
+            "p99 %.2f ms  p999 %.2f ms  (%ld acked, %ld refused, %ld resent; "
+            "load average %.2f)\n",
             o.clients, o.window, o.rate > 0 ? ", fixed rate" : "", rate,
             hl_load_percentile (&r, 50) / 1000, hl_load_percentile (&r, 99) / 1000,
-            hl_load_percentile (&r, 99.9) / 1000, r.acked, r.refused, r.resends);
+            hl_load_percentile (&r, 99.9) / 1000, r.acked, r.refused, r.resends, load);
     if (o.rate > 0)
         printf ("offered  %.0f tickets/s\n", o.rate);
     if (!skip_ceiling)

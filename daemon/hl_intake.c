@@ -232,6 +232,15 @@ hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
     }
 }
 
+void
+hl_intake_prepare (const hl_catalogue_t *catalogue, int auto_dispatch, hl_deadline_t *deadline,
+                   const Hotline__Complaint *c, hl_store_disposition_t *d, hl_intake_route_t *buf)
+{
+    hl_intake_disposition (catalogue, auto_dispatch, c, d, buf);
+    d->now_ms = hl_deadline_now (deadline);
+    hl_intake_sign_deadline (deadline, c, d);
+}
+
 //  With CURVE, whom the connection's key names (IDENTITY) bounds what it
 //  may file: a channel's gateway files for its channel only, and an agent
 //  files calls in their own name. 1 if allowed; else 0 with the refusal
@@ -288,9 +297,8 @@ s_handle_complaint (hl_intake_t *self, const hl_peer_t *peer,
     s_actor (c, identity, actor, sizeof actor);
     hl_store_disposition_t disposition;
     hl_intake_route_t route;
-    hl_intake_disposition (self->catalogue, self->auto_dispatch, c, &disposition, &route);
-    disposition.now_ms = hl_deadline_now (self->deadline);
-    hl_intake_sign_deadline (self->deadline, c, &disposition);
+    hl_intake_prepare (self->catalogue, self->auto_dispatch, self->deadline, c, &disposition,
+                       &route);
     hl_peer_t *pending = hl_peer_copy (peer);
     pending->request = *request;
     pending->reply_due_ms = hl_intake_promised_reply (self->deadline, c, &disposition,

@@ -105,6 +105,15 @@ void hl_intake_disposition (const hl_catalogue_t *catalogue, int auto_dispatch,
 void hl_intake_sign_deadline (hl_deadline_t *deadline, const Hotline__Complaint *c,
                               hl_store_disposition_t *d);
 
+//  Everything the store is told about complaint C besides C itself: where
+//  it goes (hl_intake_disposition), the moment (DEADLINE's clock) and the
+//  sign deadline (hl_intake_sign_deadline). hotlined and the intake
+//  bench's direct ceiling both prepare a complaint through here, so the
+//  Function gets the same arguments from both.
+void hl_intake_prepare (const hl_catalogue_t *catalogue, int auto_dispatch,
+                        hl_deadline_t *deadline, const Hotline__Complaint *c,
+                        hl_store_disposition_t *d, hl_intake_route_t *buf);
+
 //  The reply date promised to the caller of complaint C going where D
 //  says: the reply limit from the dispatch (FROM_DISPATCH) or from D's sign
 //  deadline; 0 when none is due (closed at intake, 感谢, no deadline).
