@@ -27,4 +27,13 @@ long hl_testload_missing (hl_testenv_t *env, const hl_testload_t *load);
 //  Acknowledged numbers that name two requests.
 long hl_testload_reissued (const hl_testload_t *load);
 
+//  Acknowledged tickets hotlined shows as dispatched that wait in no
+//  worker stream (hl:q:{unit}) on the masters among the N servers NODES
+//  (replicas and NULLs are skipped): with no worker connected, every
+//  dispatched ticket must be queued for its unit. *DISPATCHED gets how
+//  many were dispatched.
+struct redisContext;
+long hl_testload_unqueued (hl_testenv_t *env, const hl_testload_t *load,
+                           struct redisContext *const *nodes, size_t n, long *dispatched);
+
 #endif

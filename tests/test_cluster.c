@@ -259,38 +259,6 @@ test_second_instance (void)
     hl_testcluster_destroy (&tc);
 }
 
-//  Every ticket the worker streams hold, on the masters: the keys
-//  hl:q:{unit} of each master, read whole.
-static hl_table_t *
-s_queued (hl_testcluster_t *tc)
-{
-    hl_table_t *queued = hl_table_new ();
-    for (int i = 0; i < HL_TESTCLUSTER_NODES; i++) {
-        redisContext *rc = hl_testcluster_redis (tc, i);
-        redisReply *role = rc ? redisCommand (rc, "ROLE") : NULL;
-        int master = role && role->type == REDIS_REPLY_ARRAY && role->elements > 0
-                  && strcmp (role->element[0]->str, "master") == 0;
-        if (role)
-            freeReplyObject (role);
-        redisReply *keys = master ? redisCommand (rc, "KEYS hl:q:*") : NULL;
-        for (size_t k = 0; keys && keys->type == REDIS_REPLY_ARRAY && k < keys->elements; k++) {
-            redisReply *r = redisCommand (rc, "XRANGE %s - +", keys->element[k]->str);
-            for (size_t e = 0; r && r->type == REDIS_REPLY_ARRAY && e < r->elements; e++) {
-                redisReply *fields = r->element[e]->element[1];
-                for (size_t f = 0; f + 1 < fields->elements; f += 2)
-                    if (strcmp (fields->element[f]->str, "t") == 0)
-                        hl_table_set (queued, fields->element[f + 1]->str,
-                                      fields->element[f + 1]->len, queued);
-            }
-            if (r)
-                freeReplyObject (r);
-        }
-        if (keys)
-            freeReplyObject (keys);
-    }
-    return queued;
-}
-
 //  A master killed (SIGKILL) under intake through hotlined: its buckets'
 //  calls are refused as retryable (the load resends them, nothing is
 //  refused for good) while the others go on; once its replica is promoted
@@ -336,19 +304,11 @@ test_master_killed (void)
     long missing = hl_testload_missing (env, &load);
     long reissued = hl_testload_reissued (&load);
     //  Every dispatched ticket waits in its unit's stream (no worker came).
-    hl_table_t *queued = s_queued (tc);
-    long dispatched = 0, unqueued = 0;
-    for (long i = 0; i < load.opts.total; i++) {
-        env_t *e = hl_testenv_show (env, load.result.tickets[i]);
-        if (e && e->body_case == HOTLINE__ENVELOPE__BODY_TICKET_VIEW
-            && e->ticket_view->state == HOTLINE__STATE__STATE_DISPATCHED) {
-            dispatched++;
-            const char *t = load.result.tickets[i];
-            unqueued += !hl_table_get (queued, t, strlen (t));
-        }
-        hl_wire_free (&e);
-    }
-    hl_table_destroy (&queued);
+    redisContext *nodes[HL_TESTCLUSTER_NODES];
+    for (int i = 0; i < HL_TESTCLUSTER_NODES; i++)
+        nodes[i] = hl_testcluster_redis (tc, i);
+    long dispatched = 0;
+    long unqueued = hl_testload_unqueued (env, &load, nodes, HL_TESTCLUSTER_NODES, &dispatched);
     printf ("master killed: replica promoted in %lld ms; %ld acked of %ld (%ld while it was "
             "away), %ld refused, %ld resends; acked lost %ld, numbers reissued %ld; "
             "%ld dispatched, %ld not in a worker stream\n", promoted - killed,

@@ -109,18 +109,23 @@ test_sentinel_kill_primary (void)
     HL_CHECK (rc != NULL);
     long missing = hl_testload_missing (env, &load);
     HL_CHECK (rc && hl_testenv_outbox_drained_on (rc, 20000) == 0);
+    //  Every dispatched ticket waits in its unit's stream (no worker came).
+    long dispatched = 0;
+    long unqueued = hl_testload_unqueued (env, &load, &rc, 1, &dispatched);
     long long stored = rc ? s_int (rc, "ZCARD " HL_INDEX_PREFIX "state:to_dispatch")
                             + s_int (rc, "ZCARD " HL_INDEX_PREFIX "state:dispatched") : -1;
     double worst_ms = load.result.n_latency
                     ? load.result.latency_us[load.result.n_latency - 1] / 1000 : 0;
     printf ("failover: sentinels switched in %lld ms; %ld acked of %ld, %ld refused, "
             "%ld resends; acked lost %ld, numbers reissued %ld, %lld tickets stored; "
-            "longest ack %.0f ms\n", switched - killed, load.result.acked, load.opts.total,
-            load.result.refused, load.result.resends, missing, reissued, stored, worst_ms);
+            "longest ack %.0f ms; %ld dispatched, %ld not in a worker stream\n",
+            switched - killed, load.result.acked, load.opts.total, load.result.refused,
+            load.result.resends, missing, reissued, stored, worst_ms, dispatched, unqueued);
     HL_CHECK (load.result.acked == load.opts.total && load.result.refused == 0);
     HL_CHECK (missing == 0);
     HL_CHECK (reissued == 0);
     HL_CHECK (stored == load.opts.total);
+    HL_CHECK (dispatched > 0 && unqueued == 0);
     //  The new primary skipped the gap (hl_seq_guard) before taking intake.
     HL_CHECK (unguarded == 0);
 
