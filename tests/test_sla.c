@@ -6,6 +6,7 @@
  */
 #include "hl_bucket.h"
 #include "hl_client.h"
+#include "hl_proc.h"
 #include "hl_rawworker.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -16,6 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 #include <zmq.h>
+
+#define S_TOKEN "test-supervisor-token-0123456789"
 
 typedef Hotline__Envelope env_t;
 
@@ -284,20 +287,55 @@ s_set_clocks (hl_testenv_t *a, hl_testenv_t *b, long long ms)
     hl_testenv_sleep_ms (300);
 }
 
-//  Two daemons on one Redis: every reminder fires once.
+//  The store's figures of an instance's dashboard summary (/api/summary
+//  on PORT): the open tickets and today's intake, then the deadlines at
+//  risk; without the moment asked and the instance's own workers.
+static char *
+s_store_figures (int port)
+{
+    int code = 0;
+    char *summary = hl_testenv_http_get (port, "/api/summary", S_TOKEN, &code);
+    char *open = summary && code == 200 ? strstr (summary, "\"open\":") : NULL;
+    char *workers = open ? strstr (open, ",\"workers\":") : NULL;
+    char *warned = workers ? strstr (workers, "\"warned\":") : NULL;
+    char *provisional = warned ? strstr (warned, ",\"provisional\":") : NULL;
+    char *out = NULL;
+    if (provisional) {
+        size_t a = (size_t) (workers - open), b = (size_t) (provisional - warned);
+        out = malloc (a + b + 2);
+        memcpy (out, open, a);
+        out[a] = '|';
+        memcpy (out + a + 1, warned, b);
+        out[a + 1 + b] = 0;
+    }
+    free (summary);
+    return out;
+}
+
+//  Two daemons on one Redis: every reminder fires once, and the
+//  dashboards of both show the same figures (sums over every bucket,
+//  whichever instance fired its reminders).
 static void
 test_two_daemons (void)
 {
     long long mon = hl_testenv_beijing_ms (2026, 11, 23, 9, 0);
-    hl_testenv_t *a = s_env_up ("twoa", mon, NULL);
-    if (!a)
+    char start[24], http_a[32], http_b[32];
+    snprintf (start, sizeof start, "%lld", mon);
+    int port_a = hl_proc_free_port (), port_b = hl_proc_free_port ();
+    snprintf (http_a, sizeof http_a, "127.0.0.1:%d", port_a);
+    snprintf (http_b, sizeof http_b, "127.0.0.1:%d", port_b);
+    setenv ("HOTLINE_HTTP_TOKEN", S_TOKEN, 1);
+    const char *args_a[] = { "--test-clock-ms", start, "--http-endpoint", http_a, NULL };
+    const char *args_b[] = { "--test-clock-ms", start, "--http-endpoint", http_b, NULL };
+    hl_testenv_t *a = hl_testenv_new ("twoa");
+    if (!a || hl_testenv_redis_start (a) != 0 || hl_testenv_daemon_start (a, args_a) != 0) {
+        HL_CHECK (!"environment up");
+        hl_testenv_destroy (&a);
         return;
+    }
     hl_testenv_t *b = hl_testenv_new ("twob");
     hl_testenv_share_redis (b, a);
-    char start[24];
-    snprintf (start, sizeof start, "%lld", mon);
-    const char *args[] = { "--test-clock-ms", start, NULL };
-    HL_CHECK (hl_testenv_daemon_start (b, args) == 0);
+    HL_CHECK (hl_testenv_daemon_start (b, args_b) == 0);
     enum { N = 20 };
     char t[N][48];
     s_submit_to_both (a, b, t, N);
@@ -307,6 +345,14 @@ test_two_daemons (void)
         fired += s_count (a, t[i], "remind") == 1 && s_count (a, t[i], "overdue") == 1
               && s_count (a, t[i], "escalate") == 1;
     HL_CHECK (fired == N);
+    HL_CHECK (hl_testenv_outbox_drained (a, 10000) == 0);
+    char *fa = s_store_figures (port_a), *fb = s_store_figures (port_b);
+    HL_CHECK (fa && fb && strcmp (fa, fb) == 0);
+    HL_CHECK (fa && strstr (fa, "\"escalated\":20"));
+    if (fa && fb && strcmp (fa, fb) != 0)
+        fprintf (stderr, "dashboards differ:\n  %s\n  %s\n", fa, fb);
+    free (fa);
+    free (fb);
     hl_testenv_destroy (&b);
     hl_testenv_destroy (&a);
 }
