@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_NOW 1765000000000LL    //  2025-12-06 13:46:40 in Beijing
 #define S_DAY "20251206"
@@ -352,6 +353,10 @@ test_master_killed (void)
                   || outcome == HL_STORE_LOST);
         if (outcome == HL_STORE_NEW && n_acked < S_MAX_TICKETS)
             snprintf (acked[n_acked++], HL_STORE_TICKET_MAX, "%s", t);
+        //  A refusal comes at once: back off as a client does, so the loop
+        //  does not take the cores the failover needs.
+        if (outcome != HL_STORE_NEW)
+            usleep (5 * 1000);
         if (on_victim[bucket]) {
             refused += outcome != HL_STORE_NEW;
             ok_after += outcome == HL_STORE_NEW && refused > 0;
