@@ -8,7 +8,8 @@
 #include <sys/time.h>
 #include <time.h>
 
-static const char *s_units[] = { "rsj", "ybj", "zjj", "cgj", "sthj", "gaj" };
+const char *const hl_life_units[HL_LIFE_UNITS] = { "rsj", "ybj", "zjj", "cgj", "sthj",
+                                                   "gaj" };
 static const char *s_content = "小区楼下夜间施工噪音扰民，已经持续两周，每晚十点后仍在施工，"
                                "请相关部门尽快核实处理。";
 
@@ -71,7 +72,8 @@ s_on_intake (const hl_store_result_t *res, void *arg)
     if (res->outcome == HL_STORE_NEW) {
         snprintf (op->d->tickets[op->i], HL_STORE_TICKET_MAX, "%s", res->ticket);
         if (op->d->on_intake && !op->d->closed_at_intake)
-            op->d->on_intake (res->ticket, s_units[op->i % 6], op->d->arg);
+            op->d->on_intake (res->ticket, hl_life_units[op->i % HL_LIFE_UNITS],
+                              op->d->arg);
     }
     s_step_done (op->d, op->i, res->outcome == HL_STORE_NEW);
     free (op);
@@ -102,7 +104,8 @@ s_intake (s_drive_t *d, long i, s_op_t *op)
     c.area = hl_wire_bytes ("441702");
     c.content = hl_wire_bytes (s_content);
     hl_store_disposition_t disp = {
-        .state = "dispatched", .unit = s_units[i % 6], .assist = "", .note = "HB.03",
+        .state = "dispatched", .unit = hl_life_units[i % HL_LIFE_UNITS], .assist = "",
+        .note = "HB.03",
         .sign_warn_ms = d->day_ms, .sign_due_ms = d->day_ms + 3600000,
         .sign_escalate_ms = d->day_ms + 7200000, .sla_generation = 1
     };
@@ -123,7 +126,7 @@ s_transition (s_drive_t *d, long i, int stage, s_op_t *op)
     };
     char actor[64], rid[64];
     if (stage <= 2)
-        snprintf (actor, sizeof actor, "unit:%s/w1", s_units[i % 6]);
+        snprintf (actor, sizeof actor, "unit:%s/w1", hl_life_units[i % HL_LIFE_UNITS]);
     else
         snprintf (actor, sizeof actor, "agent:a1");
     snprintf (rid, sizeof rid, "%s-%ld-%d", d->run, i, stage);

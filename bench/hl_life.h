@@ -14,6 +14,10 @@
 
 #define HL_LIFE_STEPS 5          //  intake, sign, reply, visit, close
 #define HL_LIFE_HISTORY 6        //  entries a closed ticket has
+#define HL_LIFE_UNITS 6          //  units the tickets are dispatched to, in turn
+
+//  Their codes.
+extern const char *const hl_life_units[HL_LIFE_UNITS];
 
 //  A new TICKET was dispatched to UNIT.
 typedef void (hl_life_intake_fn) (const char *ticket, const char *unit, void *arg);

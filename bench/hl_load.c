@@ -436,6 +436,8 @@ hl_load_join (hl_load_thread_t **self_p)
     *self_p = NULL;
 }
 
+//  Entries in the outboxes held by the node at RC; a bucket another node
+//  serves (MOVED, on a cluster) counts there.
 static long long
 s_outbox_entries (redisContext *rc)
 {
@@ -452,26 +454,39 @@ s_outbox_entries (redisContext *rc)
     return n;
 }
 
+//  The entries left over every node of REDIS ("host:port", or a
+//  cluster's nodes comma-separated: each bucket counted on its master).
+static long long
+s_outbox_left (const char *redis)
+{
+    long long n = 0;
+    for (const char *at = redis; *at; at += *at == ',') {
+        char host[200];
+        int port = 0;
+        size_t len = strcspn (at, ",");
+        if (sscanf (at, "%199[^:,]:%d", host, &port) != 2)
+            return -1;
+        at += len;
+        redisContext *rc = redisConnect (host, port);
+        long long left = rc && !rc->err ? s_outbox_entries (rc) : -1;
+        if (rc)
+            redisFree (rc);
+        if (left < 0)
+            return -1;
+        n += left;
+    }
+    return n;
+}
+
 long long
 hl_load_outbox_settle (const char *redis, int wait_ms)
 {
-    char host[200];
-    int port = 0;
-    if (sscanf (redis, "%199[^:]:%d", host, &port) != 2)
-        return -1;
-    redisContext *rc = redisConnect (host, port);
-    if (!rc || rc->err) {
-        if (rc)
-            redisFree (rc);
-        return -1;
-    }
-    long long left = s_outbox_entries (rc);
+    long long left = s_outbox_left (redis);
     for (int waited = 0; left > 0 && waited < wait_ms; waited += 50) {
         struct timespec ts = { 0, 50 * 1000 * 1000 };
         nanosleep (&ts, NULL);
-        left = s_outbox_entries (rc);
+        left = s_outbox_left (redis);
     }
-    redisFree (rc);
     return left;
 }
 

@@ -74,8 +74,8 @@ size_t hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t ou
 struct redisContext;
 long long hl_load_used_memory (struct redisContext *rc);
 
-//  Waits until every bucket's outbox (hl:{NN}:out) at REDIS ("host:port")
-//  is empty, i.e. hotlined's groups applied and trimmed what the run
+//  Waits until every bucket's outbox (hl:{NN}:out) at REDIS ("host:port",
+//  or a Redis Cluster's nodes comma-separated) is empty, i.e. hotlined's groups applied and trimmed what the run
 //  appended, or WAIT_MS passed. Returns the entries left (-1: no Redis).
 //  A run's figures include the effects it caused; without this, one
 //  phase's backlog would be charged to the next.

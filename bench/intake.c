@@ -15,6 +15,10 @@
  *     system calls, paid on the same cores, low.
  *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1.
  *  bench/run-intake starts a private Redis and hotlined and calls this.
+ *  On a Redis Cluster --redis names its nodes, comma-separated: the
+ *  ceiling's store then sends each complaint to its bucket's master, one
+ *  pipelined connection per master, all at once (the ceiling summed over
+ *  the masters), and --cpu-pids lists every redis-server.
  */
 #include "hl_load.h"
 #include "hl_intake.h"
@@ -316,10 +320,14 @@ s_now_s (void)
 //  the run gets; the CPU each ticket costs does not, or far less, so the
 //  ratio of the two runs' CPU per ticket is the figure to trust when the
 //  machine is busy.
+//  On a Redis Cluster every redis-server is counted (masters and their
+//  replicas: a replica's copy of each write is part of what a ticket
+//  costs), each and summed.
+#define S_CPU_PIDS 8
 typedef struct {
     int n;
-    int pid[4];
-    double us[5];                //  per pid, then this process
+    int pid[S_CPU_PIDS];         //  the Redis processes, then hotlined
+    double us[S_CPU_PIDS + 1];   //  per pid, then this process
 } s_cpu_t;
 
 static double
@@ -352,28 +360,38 @@ s_cpu_read (s_cpu_t *c)
                 + (double) ru.ru_stime.tv_sec * 1e6 + (double) ru.ru_stime.tv_usec;
 }
 
-//  Prints the CPU per ticket between A and B for TICKETS; returns the total.
+//  Prints the CPU per ticket between A and B for TICKETS: the Redis
+//  processes' sum (and each, if several), hotlined's and the load
+//  generator's; returns the total.
 static double
 s_cpu_print (const char *what, const s_cpu_t *a, const s_cpu_t *b, long tickets)
 {
-    static const char *names[] = { "redis", "hotlined", "server 3", "server 4" };
-    double total = 0;
-    printf ("cpu per ticket, %s:", what);
+    double per[S_CPU_PIDS + 1], redis = 0, total = 0;
     for (int i = 0; i <= a->n; i++) {
-        double us = (b->us[i] - a->us[i]) / (double) tickets;
-        total += us;
-        printf (" %s %.1f µs%s", i < a->n ? names[i] : "load", us, i < a->n ? "," : "");
+        per[i] = (b->us[i] - a->us[i]) / (double) tickets;
+        total += per[i];
+        if (i < a->n - 1)
+            redis += per[i];
     }
-    printf ("; total %.1f µs\n", total);
+    printf ("cpu per ticket, %s: redis %.1f µs", what, redis);
+    if (a->n > 2) {
+        printf (" (");
+        for (int i = 0; i < a->n - 1; i++)
+            printf ("%s%.1f", i ? " + " : "", per[i]);
+        printf (")");
+    }
+    printf (", hotlined %.1f µs, load %.1f µs; total %.1f µs\n", per[a->n - 1], per[a->n],
+            total);
     return total;
 }
 
-//  "PID [PID ...]" (at most 4) into C.
+//  "PID [PID ...]" (at most S_CPU_PIDS) into C: the Redis processes, then
+//  hotlined.
 static void
 s_cpu_pids (s_cpu_t *c, const char *list)
 {
     char *end;
-    for (const char *p = list; *p && c->n < 4; p = end) {
+    for (const char *p = list; *p && c->n < S_CPU_PIDS; p = end) {
         long pid = strtol (p, &end, 10);
         if (end == p)
             break;
@@ -420,7 +438,7 @@ main (int argc, char **argv)
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
                      "[--window W] [--total N] [--rate R] [--batch B] [--no-ceiling] "
                      "[--searches S] [--dispatch F] [--sla F] [--calendar-dir D] "
-                     "[--cpu-pids \"REDIS HOTLINED\"]\n");
+                     "[--cpu-pids \"REDIS... HOTLINED\"]\n");
             return 1;
         }
     }

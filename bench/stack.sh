@@ -13,6 +13,12 @@
 #   stack_redis           start Redis, $rpid, ready once it has loaded its data
 #                         (STACK_REDIS_ARGS: more redis-server options, e.g.
 #                         "--appendfsync always")
+#   stack_cluster         instead of stack_redis: a local Redis Cluster, 3
+#                         masters + 3 replicas (deploy/redis-cluster.sh, the
+#                         deploy settings) under $dir/cluster, stopped at
+#                         exit; $nodes (its addresses, comma-separated),
+#                         $cluster_pids (its 6 redis-servers), and hotlined
+#                         started after it is given them (redis_nodes)
 #   stack_hotlined [ARG]  start hotlined (extra options ARG...), $dpid, ready
 #                         once its store is up; stop the run with its log if not
 #   stack_hotlined_start [ARG]  start it without waiting (to time its start)
@@ -72,9 +78,22 @@ stack_redis () {
         --daemonize no --supervised systemd ${STACK_REDIS_ARGS:-})
 }
 
+# shellcheck source=deploy/redis-cluster.sh
+stack_cluster () {
+    . deploy/redis-cluster.sh
+    stack_exit_hook="hl_cluster_stop \"\$dir/cluster\" >/dev/null; ${stack_exit_hook:-}"
+    hl_cluster_start "$dir/cluster" >/dev/null
+    hl_cluster_addresses "$dir/cluster" >"$dir/redis-nodes"
+    nodes=$(paste -sd, "$dir/redis-nodes")
+    cluster_pids=$(for port in $(hl_cluster_ports "$dir/cluster"); do
+                       cat "$dir/cluster/$port/redis.pid"; done | paste -sd' ')
+}
+
 stack_hotlined_args () {
+    local store=(--redis "127.0.0.1:$rport")
+    [ -n "${nodes:-}" ] && store=(--redis-nodes "$dir/redis-nodes")
     hotlined_args=("${HOTLINED:-$build/daemon/hotlined}" --config deploy/etc/hotlined.conf
-        --redis "127.0.0.1:$rport" --endpoint "tcp://127.0.0.1:$iport"
+        "${store[@]}" --endpoint "tcp://127.0.0.1:$iport"
         --worker-endpoint "tcp://127.0.0.1:$wport" --events-endpoint "tcp://127.0.0.1:$eport"
         --codes deploy/etc/codes.conf --dispatch deploy/etc/dispatch.conf
         --sla deploy/etc/sla.conf --calendar-dir deploy/etc/calendar --log-level warning

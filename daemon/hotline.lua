@@ -424,10 +424,12 @@ local MILESTONE_ENTRY = {sign = 'S', contact = 'C', reply = 'R', visit = 'V'}
 local RATING_LETTER = {satisfied = 's', basically_satisfied = 'b', unsatisfied = 'u'}
 
 -- The entries of ticket K for one step: read once, written once (fig_save).
+-- RAW: the field's value when the step read it with its other fields (a
+-- transition does), else it is read here.
 local FIG = nil
 
-local function fig_load(k)
-  local raw = redis.call('HGET', k, 'mc') or ''
+local function fig_load(k, raw)
+  raw = raw or redis.call('HGET', k, 'mc') or ''
   FIG = {k = k, tag = tag_of(k), excluded = string.sub(raw, 1, 1) == 'x', list = {},
          dirty = false}
   for id, unit, day, flags in string.gmatch(raw, '(%u),([^,;]*),(%d+),([^,;]*);') do
@@ -444,8 +446,10 @@ local function fig_text(f)
   return table.concat(out)
 end
 
+-- Into the step's one HSET of the ticket (put, flush): every caller
+-- flushes K after it.
 local function fig_save(f)
-  if f.dirty then redis.call('HSET', f.k, 'mc', fig_text(f)) end
+  if f.dirty then put1('mc', fig_text(f)) end
   FIG = nil
 end
 
@@ -1130,7 +1134,7 @@ end
 -- a reopening charged to the unit, the latest rating, an appeal granted.
 -- ARMED: the deadlines armed in this step, {milestone, due}, for UNIT.
 local function ticket_figures(k, t, action, to, unit, p, now, armed)
-  local f = fig_load(k)
+  local f = fig_load(k, t.mc or '')
   if f.excluded then FIG = nil return end
   local lead = t.unit or ''
   if action == 'sign' then
@@ -1213,7 +1217,7 @@ local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending
                            CLOCK.sign, CLOCK.contact, CLOCK.reply, CLOCK.visit,
                            'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
                            'return_reasons', 'return_until', 'extension_days', 'ext_count',
-                           'visit_attempts', HISTORY_COUNT}
+                           'visit_attempts', HISTORY_COUNT, 'mc'}
 
 -- The results of a ticket's last ACT_KEEP actions, for resends: field
 -- "a:<i mod ACT_KEEP>" holds "<request id>|from|to|at|unit|assist" of its
@@ -1246,9 +1250,9 @@ local function ticket_fields(k, rid)
              return_reasons = v[17] or nil, return_until = v[18] or nil,
              extension_days = v[19] or nil, ext_count = v[20] or nil,
              visit_attempts = v[21] or nil, history_count = v[22] or nil,
-             act_count = v[23] or nil}
+             mc = v[23] or nil, act_count = v[24] or nil}
   local mine = rid .. '|'
-  for i = 24, 23 + ACT_KEEP do
+  for i = 25, 24 + ACT_KEEP do
     if v[i] and string.sub(v[i], 1, #mine) == mine then
       return t, string.sub(v[i], #mine + 1)
     end
@@ -1342,9 +1346,11 @@ local function transition(keys, args)
        rid .. '|' .. t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
   put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p),
                                        t.created_ms))
+  -- The ticket's figures ('mc', read with the fields above) join the same
+  -- HSET: no read and write of their own.
+  transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   flush(k)
   outbox(tag_of(k), ticket, action, t.state, to, unit, t.unit, assist, t.created_ms, at)
-  transition_metrics(k, t, action, rule, to, unit, p, now, armed)
   return answer('ok', t.state, to, at, unit, assist,
                 #arm > 0 and sla_facts(k, arm, action == 'approve_extension') or {})
 end
