@@ -2,6 +2,7 @@
  *  See hl_layout.h. */
 #include "hl_layout.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_log.h"
 
 #include <assert.h>
@@ -32,6 +33,11 @@ typedef struct {
 //  The same for the tickets' rewrite of layout 3 (history, clocks and
 //  action results in the ticket's hash).
 #define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
+//  The same for the caller index of layout 6: set while a store of an
+//  older layout still has a sorted set per caller.
+#define S_CALLERS_KEY HL_LAYOUT_KEY ":callers"
+//  The layout that groups the callers (hl_callerix).
+#define S_CALLERS_LAYOUT 6
 
 
 int
@@ -426,9 +432,62 @@ s_served (s_check_t *check)
     s_finish (check, HL_LAYOUT_OK, "");
 }
 
+//  ---------------------------------------------------------------------
+//  Layout 5 -> 6: the caller index groups the callers (hl_callerix). A
+//  caller's sorted set (KEYS[1], hl:{ix}:caller:<token>, ticket numbers by
+//  creation time) goes into its group (KEYS[2]) as members
+//  "<caller>|<created_ms>|<ticket>" (ARGV[1] the caller part), a thousand
+//  at a time, and is deleted, in one atomic step: a pass cut short and run
+//  again adds what it adds once (ZADD of a member already there).
+static const char s_callers_script[] =
+    "local z = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') "
+    "local m = {} "
+    "for i = 1, #z, 2 do "
+    "  m[#m + 1] = '0' "
+    "  m[#m + 1] = ARGV[1] .. '|' .. string.format('%013d', tonumber(z[i + 1])) .. '|' .. z[i] "
+    "  if #m >= 2000 then redis.call('ZADD', KEYS[2], unpack(m)); m = {} end "
+    "end "
+    "if #m > 0 then redis.call('ZADD', KEYS[2], unpack(m)) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return #z / 2";
+
+//  Sends the step that moves the caller set KEY into its group (layout 5 ->
+//  6); 1 if sent.
+static int
+s_caller_key (hl_redis_t *redis, const redisReply *k)
+{
+    static const char prefix[] = HL_INDEX_PREFIX "caller:";
+    char token[HL_BUCKET_KEY_MAX + 160], caller[sizeof token], group[HL_CALLERIX_KEY_MAX];
+    size_t plen = sizeof prefix - 1;
+    if (k->type != REDIS_REPLY_STRING || k->len <= plen || k->len - plen >= sizeof token
+        || memcmp (k->str, prefix, plen) != 0)
+        return 0;
+    memcpy (token, k->str + plen, k->len - plen);
+    token[k->len - plen] = 0;
+    if (hl_callerix_caller (caller, sizeof caller, token) < 0
+        || hl_callerix_key (group, sizeof group, token) < 0) {
+        hl_warning ("ticket store: %s is no caller's list, left as it is", k->str);
+        return 0;
+    }
+    const char *eval[] = { "EVAL", s_callers_script, "2", k->str, group, caller };
+    size_t lens[] = { 4, sizeof s_callers_script - 1, 1, k->len, strlen (group), strlen (caller) };
+    return hl_redis_command (redis, 6, eval, lens, NULL, NULL) == 0;
+}
+
+static const struct s_pass s_callers_pass = {
+    S_CALLERS_KEY, HL_INDEX_PREFIX "caller:*", "moving each caller's list into its group",
+    "callers' lists moved into their groups", s_caller_key, s_served
+};
+
+static void
+s_callers (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_callers_pass);
+}
+
 static const struct s_pass s_fold_pass = {
     S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
-    "store-wide counter hashes folded into bucket 0", s_fold_key, s_served
+    "store-wide counter hashes folded into bucket 0", s_fold_key, s_callers
 };
 
 static void
@@ -509,6 +568,12 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
             free (check);
             return;
         }
+    }
+    const char *callers[] = { "SET", S_CALLERS_KEY, "1" };
+    if (stored < S_CALLERS_LAYOUT && check->known >= S_CALLERS_LAYOUT
+        && hl_redis_command (redis, 3, callers, NULL, NULL, NULL) != 0) {
+        free (check);
+        return;
     }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);

@@ -2,6 +2,7 @@
 #include "hl_store.h"
 #include "hl_store_int.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_complaint.h"
 #include "hl_date.h"
 #include "hl_layout.h"
@@ -2232,6 +2233,7 @@ struct s_gather {
     int failed;
     char state[40];              //  lists: the state filter ("" = any)
     unsigned limit;
+    int callers;                 //  members of the caller index (hl_callerix)
 };
 
 static void
@@ -2313,8 +2315,11 @@ s_on_gather_index (hl_redis_t *redis, redisReply *reply, void *arg)
     g->waiting = 1;
     for (size_t i = 0; i < g->n; i++) {
         const redisReply *m = reply->element[i];
-        g->tickets[i] = strndup (m->type == REDIS_REPLY_STRING ? m->str : "",
-                                 m->type == REDIS_REPLY_STRING ? m->len : 0);
+        size_t len = m->type == REDIS_REPLY_STRING ? m->len : 0;
+        const char *ticket = len ? m->str : "";
+        if (g->callers && len && !(ticket = hl_callerix_ticket (m->str, m->len, &len)))
+            ticket = "", len = 0;
+        g->tickets[i] = strndup (ticket, len);
         char key[HL_BUCKET_KEY_MAX];
         const char *argv[2 + 16] = { "HMGET", key };
         assert (g->n_fields <= 16);
@@ -2420,23 +2425,31 @@ int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char last[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
+    char last[16], count[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
     //  With a state filter, up to ten times the limit is looked at.
     snprintf (last, sizeof last, "%u", (*state ? limit * 10 : limit) - 1);
+    snprintf (count, sizeof count, "%u", *state ? limit * 10 : limit);
     if (limit == 0)
         return -1;
-    if (strcmp (index, "caller") == 0) {
+    int callers = strcmp (index, "caller") == 0;
+    char max[HL_CALLERIX_MEMBER_MAX], min[HL_CALLERIX_MEMBER_MAX];
+    if (callers) {
         hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
-        key = hashed;
+        if (hl_callerix_key (zkey, sizeof zkey, hashed) < 0
+            || hl_callerix_range (max, min, sizeof max, hashed, 0, UINT64_MAX) != 0)
+            return -1;
     }
+    else
     if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_INDEX_PREFIX, index, key) >= (int) sizeof zkey)
         return -1;
     s_gather_t *g = s_gather_new (arg, s_list_fields, S_LIST_FIELDS, s_on_list);
     g->call->list_fn = fn;
     snprintf (g->state, sizeof g->state, "%s", state);
     g->limit = limit;
+    g->callers = callers;
     const char *argv[] = { "ZREVRANGE", zkey, "0", last };
-    return s_gather (self, g, 4, argv);
+    const char *lex[] = { "ZREVRANGEBYLEX", zkey, max, min, "LIMIT", "0", count };
+    return callers ? s_gather (self, g, 7, lex) : s_gather (self, g, 4, argv);
 }
 
 static void
@@ -2452,9 +2465,15 @@ s_on_numbers (hl_redis_t *redis, redisReply *reply, void *arg)
         if (!tickets)
             abort ();
         size_t n = 0;
-        for (size_t i = 0; i < reply->elements; i++)
-            if (reply->element[i]->type == REDIS_REPLY_STRING)
-                tickets[n++] = reply->element[i]->str;
+        //  Members of the caller index: the ticket is their tail.
+        for (size_t i = 0; i < reply->elements; i++) {
+            redisReply *m = reply->element[i];
+            size_t len;
+            const char *t = m->type == REDIS_REPLY_STRING ? hl_callerix_ticket (m->str, m->len, &len)
+                                                          : NULL;
+            if (t)
+                tickets[n++] = t;
+        }
         call->numbers_fn (tickets, n, NULL, call->arg);
         free (tickets);
     }
@@ -2465,15 +2484,14 @@ int
 hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms, uint64_t to_ms,
                        unsigned limit, hl_store_numbers_fn *fn, void *arg)
 {
-    char hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX], from[24], to[24], n[16];
+    char hashed[HL_PII_INDEX_MAX], zkey[HL_CALLERIX_KEY_MAX], n[16];
+    char max[HL_CALLERIX_MEMBER_MAX], min[HL_CALLERIX_MEMBER_MAX];
     hl_pii_index (self->opts.pii, phone, hashed);
-    if (snprintf (zkey, sizeof zkey, "%scaller:%s", HL_INDEX_PREFIX, hashed)
-        >= (int) sizeof zkey)
+    if (hl_callerix_key (zkey, sizeof zkey, hashed) < 0
+        || hl_callerix_range (max, min, sizeof max, hashed, from_ms, to_ms) != 0)
         return -1;
-    snprintf (from, sizeof from, "%llu", (unsigned long long) from_ms);
-    snprintf (to, sizeof to, "%llu", (unsigned long long) to_ms);
     snprintf (n, sizeof n, "%u", limit);
-    const char *argv[] = { "ZREVRANGEBYSCORE", zkey, to, from, "LIMIT", "0", n };
+    const char *argv[] = { "ZREVRANGEBYLEX", zkey, max, min, "LIMIT", "0", n };
     s_call_t *call = s_call_new (arg);
     call->numbers_fn = fn;
     return s_send_read (self, 7, argv, NULL, s_on_numbers, call);

@@ -141,7 +141,7 @@ test_apply (void)
     hl_outbox_hold (outbox, 7, 1);
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (s_in (env, S_STATE "dispatched", t) && s_in (env, HL_INDEX_PREFIX "unit:rsj", t));
-    HL_CHECK (s_in (env, HL_INDEX_PREFIX "caller:h0123", t));
+    HL_CHECK (hl_testenv_caller_listed (hl_testenv_redis (env), "h0123", t) > 0);
     HL_CHECK (heard.events == 1 && strstr (heard.last, "\"state\":\"dispatched\""));
 
     //  Signed, then closed: out of the states left, out of its unit's list.
