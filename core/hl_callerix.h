@@ -21,7 +21,7 @@
 #include <stdint.h>
 
 //  How many groups (a change of it is a new store layout).
-#define HL_CALLERIX_GROUPS 1024
+#define HL_CALLERIX_GROUPS 4096
 
 //  The name of the groups' kind under the index tag.
 #define HL_CALLERIX_KIND "callers"
