@@ -193,9 +193,10 @@ s_groups_arg (hl_outbox_t *self)
 //  A ticket's place in the global lists, moved as the step moved it: out
 //  of the state it left and into the one it reached; out of the list of
 //  the unit it no longer leads (or of any, once closed) and into its lead
-//  unit's while open; into its caller's group (hl_callerix) at intake (and when it comes
-//  back from the archive, 'restore'); out of every list when it leaves
-//  Redis ('evict', after its retention time). ZADD and ZREM are
+//  unit's while open; into its caller's group of the caller index
+//  (hl_callerix) at intake (and when it comes back from the archive,
+//  'restore'); out of every list when it leaves Redis ('evict', after its
+//  retention time). ZADD and ZREM are
 //  idempotent, and a batch applied again in order ends where it ended.
 static void
 s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,

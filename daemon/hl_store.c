@@ -2469,8 +2469,8 @@ s_on_numbers (hl_redis_t *redis, redisReply *reply, void *arg)
         for (size_t i = 0; i < reply->elements; i++) {
             redisReply *m = reply->element[i];
             size_t len;
-            const char *t = m->type == REDIS_REPLY_STRING ? hl_callerix_ticket (m->str, m->len, &len)
-                                                          : NULL;
+            const char *t = m->type == REDIS_REPLY_STRING
+                          ? hl_callerix_ticket (m->str, m->len, &len) : NULL;
             if (t)
                 tickets[n++] = t;
         }
