@@ -4,6 +4,7 @@
 #include "hl_bucket.h"
 #include "hl_callerix.h"
 #include "hl_log.h"
+#include "hl_store.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -36,8 +37,11 @@ typedef struct {
 //  The same for the caller index of layout 6: set while a store of an
 //  older layout still has a sorted set per caller.
 #define S_CALLERS_KEY HL_LAYOUT_KEY ":callers"
-//  The layout that groups the callers (hl_callerix).
-#define S_CALLERS_LAYOUT 6
+//  The same for the units' lists of layout 6, one per bucket.
+#define S_UNITS_KEY HL_LAYOUT_KEY ":units"
+//  The layout that groups the callers (hl_callerix) and splits the units'
+//  lists by bucket.
+#define S_LISTS_LAYOUT 6
 
 
 int
@@ -474,9 +478,68 @@ s_caller_key (hl_redis_t *redis, const redisReply *k)
     return hl_redis_command (redis, 6, eval, lens, NULL, NULL) == 0;
 }
 
+//  Layout 5 -> 6: a unit's list (KEY, hl:{ix}:unit:<code>) goes into its
+//  buckets' lists (hl:{NN}:unit:<code>), each ticket into its own bucket's
+//  with its score, and is deleted after them (one connection, in order: a
+//  pass cut short finds the list again and adds what is there already).
+static void
+s_on_unit_members (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    char *key = arg;
+    const char *code = key + strlen (HL_INDEX_PREFIX "unit:");
+    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
+         i += 2) {
+        const redisReply *t = reply->element[i], *score = reply->element[i + 1];
+        char to[HL_BUCKET_KEY_MAX];
+        int bucket = t->type == REDIS_REPLY_STRING ? hl_bucket_of_ticket (t->str, t->len) : -1;
+        if (bucket < 0 || score->type != REDIS_REPLY_STRING
+            || hl_bucket_key (to, sizeof to, bucket, HL_BUCKET_UNIT_LIST, code, strlen (code)) < 0)
+            continue;
+        const char *argv[] = { "ZADD", to, score->str, t->str };
+        size_t lens[] = { 4, strlen (to), score->len, t->len };
+        hl_redis_command (redis, 4, argv, lens, NULL, NULL);
+    }
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        const char *argv[] = { "DEL", key };
+        hl_redis_command (redis, 2, argv, NULL, NULL, NULL);
+    }
+    free (key);
+}
+
+//  Sends the step that splits the unit list KEY by bucket; 1 if sent.
+static int
+s_unit_key (hl_redis_t *redis, const redisReply *k)
+{
+    static const char prefix[] = HL_INDEX_PREFIX "unit:";
+    if (k->type != REDIS_REPLY_STRING || k->len <= sizeof prefix - 1
+        || memcmp (k->str, prefix, sizeof prefix - 1) != 0
+        || k->len - (sizeof prefix - 1) >= HL_STORE_UNIT_MAX)
+        return 0;
+    char *key = strndup (k->str, k->len);
+    if (!key)
+        abort ();
+    const char *argv[] = { "ZRANGE", key, "0", "-1", "WITHSCORES" };
+    if (hl_redis_command (redis, 5, argv, NULL, s_on_unit_members, key) != 0) {
+        free (key);
+        return 0;
+    }
+    return 1;
+}
+
+static const struct s_pass s_units_pass = {
+    S_UNITS_KEY, HL_INDEX_PREFIX "unit:*", "splitting each unit's list by bucket",
+    "units' lists split by bucket", s_unit_key, s_served
+};
+
+static void
+s_units (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_units_pass);
+}
+
 static const struct s_pass s_callers_pass = {
     S_CALLERS_KEY, HL_INDEX_PREFIX "caller:*", "moving each caller's list into its group",
-    "callers' lists moved into their groups", s_caller_key, s_served
+    "callers' lists moved into their groups", s_caller_key, s_units
 };
 
 static void
@@ -570,8 +633,10 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
         }
     }
     const char *callers[] = { "SET", S_CALLERS_KEY, "1" };
-    if (stored < S_CALLERS_LAYOUT && check->known >= S_CALLERS_LAYOUT
-        && hl_redis_command (redis, 3, callers, NULL, NULL, NULL) != 0) {
+    const char *units[] = { "SET", S_UNITS_KEY, "1" };
+    if (stored < S_LISTS_LAYOUT && check->known >= S_LISTS_LAYOUT
+        && (hl_redis_command (redis, 3, callers, NULL, NULL, NULL) != 0
+            || hl_redis_command (redis, 3, units, NULL, NULL, NULL) != 0)) {
         free (check);
         return;
     }

@@ -213,6 +213,22 @@ s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,
     }
 }
 
+//  The ticket in its bucket's list of UNIT (hl:{NN}:unit:<code>, a
+//  listpack while a unit leads a few hundred open tickets of a bucket;
+//  hl_store merges the buckets' lists).
+static void
+s_unit_cmd (s_sink_t *redis, const char *verb, const char *unit, const char *score,
+            const char *ticket)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    int bucket = hl_bucket_of_ticket (ticket, strlen (ticket));
+    if (bucket < 0 || hl_bucket_key (key, sizeof key, bucket, HL_BUCKET_UNIT_LIST, unit,
+                                     strlen (unit)) < 0)
+        return;
+    const char *argv[] = { verb, key, score ? score : ticket, ticket };
+    s_send (redis, score ? 4 : 3, argv);
+}
+
 //  The ticket's member in its caller's group of the caller index
 //  (hl_callerix): added, or removed (VERB "ZREM").
 static void
@@ -247,7 +263,7 @@ s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
     if (strcmp (e->k, "evict") == 0) {
         s_zcmd (redis, "ZREM", "state", e->s, NULL, e->t);
         if (*e->u)
-            s_zcmd (redis, "ZREM", "unit", e->u, NULL, e->t);
+            s_unit_cmd (redis, "ZREM", e->u, NULL, e->t);
         if (*e->ci)
             s_caller_cmd (redis, "ZREM", e);
         return;
@@ -257,9 +273,9 @@ s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
     s_zcmd (redis, "ZADD", "state", e->s, e->c, e->t);
     int open_to = s_open (e->s), open_from = *e->f && s_open (e->f);
     if (*e->pu && (strcmp (e->pu, e->u) != 0 || !open_to))
-        s_zcmd (redis, "ZREM", "unit", e->pu, NULL, e->t);
+        s_unit_cmd (redis, "ZREM", e->pu, NULL, e->t);
     if (*e->u && open_to && (strcmp (e->u, e->pu) != 0 || !open_from))
-        s_zcmd (redis, "ZADD", "unit", e->u, e->c, e->t);
+        s_unit_cmd (redis, "ZADD", e->u, e->c, e->t);
     if (*e->ci)
         s_caller_cmd (redis, "ZADD", e);
 }

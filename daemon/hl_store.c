@@ -2421,6 +2421,118 @@ s_on_list (s_gather_t *g, const char *error)
     free (items);
 }
 
+//  A unit's list, merged from its buckets' lists: each asked for its
+//  newest WANT, all the answers kept, and once every bucket answered the
+//  newest WANT of them all go on to s_on_gather_index.
+typedef struct {
+    double score;
+    char *ticket;
+} s_scored_t;
+
+typedef struct {
+    s_gather_t *g;
+    long want;
+    int waiting, failed;
+    s_scored_t *rows;
+    size_t n, cap;
+} s_merge_t;
+
+static int
+s_newer_first (const void *a, const void *b)
+{
+    const s_scored_t *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : strcmp (y->ticket, x->ticket);
+}
+
+static void
+s_merge_done (s_merge_t *m)
+{
+    if (m->failed)
+        s_on_gather_index (NULL, NULL, m->g);
+    else {
+        qsort (m->rows, m->n, sizeof *m->rows, s_newer_first);
+        size_t n = m->n < (size_t) m->want ? m->n : (size_t) m->want;
+        redisReply *cells = calloc (n + 1, sizeof *cells), **cellp = calloc (n + 1, sizeof *cellp);
+        if (!cells || !cellp)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            cells[i] = (redisReply) { .type = REDIS_REPLY_STRING, .str = m->rows[i].ticket,
+                                      .len = strlen (m->rows[i].ticket) };
+            cellp[i] = &cells[i];
+        }
+        redisReply merged = { .type = REDIS_REPLY_ARRAY, .elements = n, .element = cellp };
+        s_on_gather_index (NULL, &merged, m->g);
+        free (cellp);
+        free (cells);
+    }
+    for (size_t i = 0; i < m->n; i++)
+        free (m->rows[i].ticket);
+    free (m->rows);
+    free (m);
+}
+
+static void
+s_on_merge_part (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_merge_t *m = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements % 2)
+        m->failed = 1;
+    for (size_t i = 0; !m->failed && i + 1 < reply->elements; i += 2) {
+        const redisReply *t = reply->element[i], *sc = reply->element[i + 1];
+        if (t->type != REDIS_REPLY_STRING || sc->type != REDIS_REPLY_STRING)
+            continue;
+        if (m->n == m->cap) {
+            m->cap = m->cap ? 2 * m->cap : 64;
+            m->rows = realloc (m->rows, m->cap * sizeof *m->rows);
+            if (!m->rows)
+                abort ();
+        }
+        m->rows[m->n].score = strtod (sc->str, NULL);
+        m->rows[m->n].ticket = strndup (t->str, t->len);
+        if (!m->rows[m->n++].ticket)
+            abort ();
+    }
+    if (--m->waiting == 0)
+        s_merge_done (m);
+}
+
+//  Reads the newest WANT of UNIT's list from every bucket, then G's fields
+//  of each of them. 0, or -1 (nothing called).
+static int
+s_gather_unit (hl_store_t *self, s_gather_t *g, const char *unit, long want)
+{
+    g->store = self;
+    g->call->pii = self->opts.pii;
+    s_merge_t *m = calloc (1, sizeof *m);
+    if (!m)
+        abort ();
+    *m = (s_merge_t) { .g = g, .want = want, .waiting = 1 };
+    char last[24];
+    snprintf (last, sizeof last, "%ld", want - 1);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char key[HL_BUCKET_KEY_MAX];
+        if (hl_bucket_key (key, sizeof key, b, HL_BUCKET_UNIT_LIST, unit, strlen (unit)) < 0) {
+            m->failed = 1;
+            break;
+        }
+        const char *argv[] = { "ZREVRANGE", key, "0", last, "WITHSCORES" };
+        if (s_route (self, self->reads, 5, argv, NULL, s_on_merge_part, m) != 0) {
+            m->failed = 1;
+            break;
+        }
+        m->waiting++;
+    }
+    if (m->failed && m->waiting == 1) {     //  nothing sent: nothing called
+        free (m);
+        s_gather_free (g);
+        return -1;
+    }
+    if (--m->waiting == 0)
+        s_merge_done (m);
+    return 0;
+}
+
 int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
@@ -2447,6 +2559,8 @@ hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, cons
     snprintf (g->state, sizeof g->state, "%s", state);
     g->limit = limit;
     g->callers = callers;
+    if (strcmp (index, "unit") == 0)
+        return s_gather_unit (self, g, key, atol (count));
     const char *argv[] = { "ZREVRANGE", zkey, "0", last };
     const char *lex[] = { "ZREVRANGEBYLEX", zkey, max, min, "LIMIT", "0", count };
     return callers ? s_gather (self, g, 7, lex) : s_gather (self, g, 4, argv);

@@ -986,6 +986,35 @@ s_callers_back_to_layout_5 (hl_testenv_t *env)
     return n;
 }
 
+#define S_UNITS "hl:{[0-9]*}:" HL_BUCKET_UNIT_LIST ":*"
+
+//  The units' lists as layout 5 and older kept them: one a unit,
+//  hl:{ix}:unit:<code>, for every bucket. How many tickets they hold.
+static int
+s_units_back_to_layout_5 (hl_testenv_t *env)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS %s", S_UNITS);
+    int n = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        const char *key = keys->element[i]->str, *code = strrchr (key, ':') + 1;
+        redisReply *m = redisCommand (rc, "ZRANGE %s 0 -1 WITHSCORES", key);
+        for (size_t j = 0; m && m->type == REDIS_REPLY_ARRAY && j + 1 < m->elements; j += 2) {
+            redisReply *r = redisCommand (rc, "ZADD " HL_INDEX_PREFIX "unit:%s %s %s", code,
+                                          m->element[j + 1]->str, m->element[j]->str);
+            n += r && r->type == REDIS_REPLY_INTEGER;
+            if (r)
+                freeReplyObject (r);
+        }
+        if (m)
+            freeReplyObject (m);
+        s_redis_do (env, "DEL %s", key);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
 //  hotlined must refuse the store as it is now: exit 3 with the reason.
 static void
 s_check_refused (hl_testenv_t *env, const char *what)
@@ -1014,8 +1043,11 @@ test_store_layout (void)
     //  upgraded center keeps them.
     char members[512], again[512];
     s_caller_members (env, members, sizeof members);
+    long long units = s_matching (env, S_UNITS);
+    HL_CHECK (units >= 1);
     HL_CHECK (s_callers_back_to_layout_5 (env) == 1);
-    HL_CHECK (s_lists_back_to_layout_2 (env) >= 2);
+    HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
+    HL_CHECK (s_lists_back_to_layout_2 (env) >= 3);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 6);
@@ -1025,6 +1057,9 @@ test_store_layout (void)
     HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 0 && s_matching (env, S_GROUPS) == 1);
     s_caller_members (env, again, sizeof again);
     HL_CHECK_STR (again, members);
+    //  ... and the units' lists into their buckets'.
+    HL_CHECK (s_matching (env, "hl:unit:*") == 0 && s_matching (env, HL_INDEX_PREFIX "unit:*") == 0);
+    HL_CHECK (s_matching (env, S_UNITS) == units);
     HL_CHECK (s_ticket_count (env) == 1);
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
@@ -1157,12 +1192,15 @@ test_store_layout (void)
     //  group of the caller index, its tickets with their creation times,
     //  and the caller's history reads as before.
     HL_CHECK (s_callers_back_to_layout_5 (env) == 1);
+    HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
     s_redis_do (env, "SET hl:layout %s", "5");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (s_log_has (env, "1 callers' lists moved into their groups"));
-    HL_CHECK (s_redis_int (env, "EXISTS hl:layout:callers") == 0);
+    HL_CHECK (s_log_has (env, "units' lists split by bucket"));
+    HL_CHECK (s_redis_int (env, "EXISTS hl:layout:callers hl:layout:units") == 0);
     HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 0);
+    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "unit:*") == 0 && s_matching (env, S_UNITS) == units);
     s_caller_members (env, again, sizeof again);
     HL_CHECK_STR (again, members);
     hl_testenv_daemon_signal (env, SIGTERM);
