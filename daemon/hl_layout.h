@@ -32,7 +32,8 @@
  *  is), but an older hotlined would show the packed bytes.
  *  Layout 6 groups the caller index (hl_callerix): the sorted set of each
  *  caller (hl:{ix}:caller:<token>) goes into its group, under a flag of
- *  its own.
+ *  its own; and splits the units' lists by bucket (hl:{ix}:unit:<code>
+ *  into hl:{NN}:unit:<code>), under another.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED
