@@ -2450,7 +2450,8 @@ s_merge_done (s_merge_t *m)
     if (m->failed)
         s_on_gather_index (NULL, NULL, m->g);
     else {
-        qsort (m->rows, m->n, sizeof *m->rows, s_newer_first);
+        if (m->n)
+            qsort (m->rows, m->n, sizeof *m->rows, s_newer_first);
         size_t n = m->n < (size_t) m->want ? m->n : (size_t) m->want;
         redisReply *cells = calloc (n + 1, sizeof *cells), **cellp = calloc (n + 1, sizeof *cellp);
         if (!cells || !cellp)
