@@ -209,7 +209,8 @@ s_breakdown (redisContext *rc, const char *ticket, const char *state)
     freeReplyObject (n);
 }
 
-//  The global lists (hl:{ix}:state|unit|caller:*), per ticket, by kind.
+//  The lists (hl:{ix}:state|callers:*, and the units' per bucket,
+//  hl:{NN}:unit:*), per ticket, by kind.
 static void
 s_lists (redisContext *rc, long total)
 {
@@ -217,17 +218,18 @@ s_lists (redisContext *rc, long total)
     long long bytes[3] = { 0 }, keys[3] = { 0 };
     char cursor[32] = "0";
     do {
-        redisReply *r = redisCommand (rc, "SCAN %s MATCH %s* COUNT 1000", cursor,
-                                      HL_INDEX_PREFIX);
+        redisReply *r = redisCommand (rc, "SCAN %s MATCH hl:{*}:* COUNT 1000", cursor);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             freeReplyObject (r);
             return;
         }
         snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements; i++) {
-            const char *key = r->element[1]->element[i]->str;
-            for (int k = 0; k < 3; k++)
-                if (strncmp (key + strlen (HL_INDEX_PREFIX), kinds[k], strlen (kinds[k])) == 0) {
+            const char *key = r->element[1]->element[i]->str, *kind = strchr (key, '}');
+            int indexed = strncmp (key, HL_INDEX_PREFIX, strlen (HL_INDEX_PREFIX)) == 0;
+            for (int k = 0; kind && k < 3; k++)
+                if (strncmp (kind + 2, kinds[k], strlen (kinds[k])) == 0
+                    && (indexed || strcmp (kinds[k], HL_BUCKET_UNIT_LIST) == 0)) {
                     bytes[k] += s_usage (rc, key);
                     keys[k]++;
                 }

@@ -22,6 +22,11 @@
 //  Room for a key of a ticket (prefix, tag, kind, ticket number).
 #define HL_BUCKET_KEY_MAX 96
 
+//  The kind of a bucket's list of the open tickets a unit leads,
+//  hl:{NN}:unit:<code>, by creation time (kept by hotlined's outbox
+//  consumer; a unit's list is the merge of its buckets').
+#define HL_BUCKET_UNIT_LIST "unit"
+
 //  The bucket of a new request: a hash of CHANNEL and the request id RID
 //  (LEN bytes). The same request always gets the same bucket.
 int hl_bucket_of_request (const char *channel, const void *rid, size_t len);

@@ -2,7 +2,9 @@
  *  See hl_layout.h. */
 #include "hl_layout.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_log.h"
+#include "hl_store.h"
 
 #include <assert.h>
 #include <stdio.h>
@@ -32,6 +34,14 @@ typedef struct {
 //  The same for the tickets' rewrite of layout 3 (history, clocks and
 //  action results in the ticket's hash).
 #define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
+//  The same for the caller index of layout 6: set while a store of an
+//  older layout still has a sorted set per caller.
+#define S_CALLERS_KEY HL_LAYOUT_KEY ":callers"
+//  The same for the units' lists of layout 6, one per bucket.
+#define S_UNITS_KEY HL_LAYOUT_KEY ":units"
+//  The layout that groups the callers (hl_callerix) and splits the units'
+//  lists by bucket.
+#define S_LISTS_LAYOUT 6
 
 
 int
@@ -426,9 +436,121 @@ s_served (s_check_t *check)
     s_finish (check, HL_LAYOUT_OK, "");
 }
 
+//  ---------------------------------------------------------------------
+//  Layout 5 -> 6: the caller index groups the callers (hl_callerix). A
+//  caller's sorted set (KEYS[1], hl:{ix}:caller:<token>, ticket numbers by
+//  creation time) goes into its group (KEYS[2]) as members
+//  "<caller>|<created_ms>|<ticket>" (ARGV[1] the caller part), a thousand
+//  at a time, and is deleted, in one atomic step: a pass cut short and run
+//  again adds what it adds once (ZADD of a member already there).
+static const char s_callers_script[] =
+    "local z = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES') "
+    "local m = {} "
+    "for i = 1, #z, 2 do "
+    "  m[#m + 1] = '0' "
+    "  m[#m + 1] = ARGV[1] .. '|' .. string.format('%013d', tonumber(z[i + 1])) .. '|' .. z[i] "
+    "  if #m >= 2000 then redis.call('ZADD', KEYS[2], unpack(m)); m = {} end "
+    "end "
+    "if #m > 0 then redis.call('ZADD', KEYS[2], unpack(m)) end "
+    "redis.call('DEL', KEYS[1]) "
+    "return #z / 2";
+
+//  Sends the step that moves the caller set KEY into its group (layout 5 ->
+//  6); 1 if sent.
+static int
+s_caller_key (hl_redis_t *redis, const redisReply *k)
+{
+    static const char prefix[] = HL_INDEX_PREFIX "caller:";
+    char token[HL_BUCKET_KEY_MAX + 160], caller[sizeof token], group[HL_CALLERIX_KEY_MAX];
+    size_t plen = sizeof prefix - 1;
+    if (k->type != REDIS_REPLY_STRING || k->len <= plen || k->len - plen >= sizeof token
+        || memcmp (k->str, prefix, plen) != 0)
+        return 0;
+    memcpy (token, k->str + plen, k->len - plen);
+    token[k->len - plen] = 0;
+    if (hl_callerix_caller (caller, sizeof caller, token) < 0
+        || hl_callerix_key (group, sizeof group, token) < 0) {
+        hl_warning ("ticket store: %s is no caller's list, left as it is", k->str);
+        return 0;
+    }
+    const char *eval[] = { "EVAL", s_callers_script, "2", k->str, group, caller };
+    size_t lens[] = { 4, sizeof s_callers_script - 1, 1, k->len, strlen (group), strlen (caller) };
+    return hl_redis_command (redis, 6, eval, lens, NULL, NULL) == 0;
+}
+
+//  Layout 5 -> 6: a unit's list (KEY, hl:{ix}:unit:<code>) goes into its
+//  buckets' lists (hl:{NN}:unit:<code>), each ticket into its own bucket's
+//  with its score, and is deleted after them (one connection, in order: a
+//  pass cut short finds the list again and adds what is there already).
+static void
+s_on_unit_members (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    char *key = arg;
+    const char *code = key + strlen (HL_INDEX_PREFIX "unit:");
+    for (size_t i = 0; reply && reply->type == REDIS_REPLY_ARRAY && i + 1 < reply->elements;
+         i += 2) {
+        const redisReply *t = reply->element[i], *score = reply->element[i + 1];
+        char to[HL_BUCKET_KEY_MAX];
+        int bucket = t->type == REDIS_REPLY_STRING ? hl_bucket_of_ticket (t->str, t->len) : -1;
+        if (bucket < 0 || score->type != REDIS_REPLY_STRING
+            || hl_bucket_key (to, sizeof to, bucket, HL_BUCKET_UNIT_LIST, code, strlen (code)) < 0)
+            continue;
+        const char *argv[] = { "ZADD", to, score->str, t->str };
+        size_t lens[] = { 4, strlen (to), score->len, t->len };
+        hl_redis_command (redis, 4, argv, lens, NULL, NULL);
+    }
+    if (reply && reply->type == REDIS_REPLY_ARRAY) {
+        const char *argv[] = { "DEL", key };
+        hl_redis_command (redis, 2, argv, NULL, NULL, NULL);
+    }
+    free (key);
+}
+
+//  Sends the step that splits the unit list KEY by bucket; 1 if sent.
+static int
+s_unit_key (hl_redis_t *redis, const redisReply *k)
+{
+    static const char prefix[] = HL_INDEX_PREFIX "unit:";
+    if (k->type != REDIS_REPLY_STRING || k->len <= sizeof prefix - 1
+        || memcmp (k->str, prefix, sizeof prefix - 1) != 0
+        || k->len - (sizeof prefix - 1) >= HL_STORE_UNIT_MAX)
+        return 0;
+    char *key = strndup (k->str, k->len);
+    if (!key)
+        abort ();
+    const char *argv[] = { "ZRANGE", key, "0", "-1", "WITHSCORES" };
+    if (hl_redis_command (redis, 5, argv, NULL, s_on_unit_members, key) != 0) {
+        free (key);
+        return 0;
+    }
+    return 1;
+}
+
+static const struct s_pass s_units_pass = {
+    S_UNITS_KEY, HL_INDEX_PREFIX "unit:*", "splitting each unit's list by bucket",
+    "units' lists split by bucket", s_unit_key, s_served
+};
+
+static void
+s_units (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_units_pass);
+}
+
+static const struct s_pass s_callers_pass = {
+    S_CALLERS_KEY, HL_INDEX_PREFIX "caller:*", "moving each caller's list into its group",
+    "callers' lists moved into their groups", s_caller_key, s_units
+};
+
+static void
+s_callers (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_callers_pass);
+}
+
 static const struct s_pass s_fold_pass = {
     S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
-    "store-wide counter hashes folded into bucket 0", s_fold_key, s_served
+    "store-wide counter hashes folded into bucket 0", s_fold_key, s_callers
 };
 
 static void
@@ -509,6 +631,14 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
             free (check);
             return;
         }
+    }
+    const char *callers[] = { "SET", S_CALLERS_KEY, "1" };
+    const char *units[] = { "SET", S_UNITS_KEY, "1" };
+    if (stored < S_LISTS_LAYOUT && check->known >= S_LISTS_LAYOUT
+        && (hl_redis_command (redis, 3, callers, NULL, NULL, NULL) != 0
+            || hl_redis_command (redis, 3, units, NULL, NULL, NULL) != 0)) {
+        free (check);
+        return;
     }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);

@@ -30,6 +30,10 @@
  *  Layout 5 stores a complaint's content and address packed (hl_textpack)
  *  where that is shorter: nothing to migrate (plain UTF-8 reads as it
  *  is), but an older hotlined would show the packed bytes.
+ *  Layout 6 groups the caller index (hl_callerix): the sorted set of each
+ *  caller (hl:{ix}:caller:<token>) goes into its group, under a flag of
+ *  its own; and splits the units' lists by bucket (hl:{ix}:unit:<code>
+ *  into hl:{NN}:unit:<code>), under another.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED

@@ -2,6 +2,7 @@
 #include "hl_outbox.h"
 #include "hl_archiver.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_messenger.h"
@@ -192,9 +193,10 @@ s_groups_arg (hl_outbox_t *self)
 //  A ticket's place in the global lists, moved as the step moved it: out
 //  of the state it left and into the one it reached; out of the list of
 //  the unit it no longer leads (or of any, once closed) and into its lead
-//  unit's while open; into its caller's list at intake (and when it comes
-//  back from the archive, 'restore'); out of every list when it leaves
-//  Redis ('evict', after its retention time). ZADD and ZREM are
+//  unit's while open; into its caller's group of the caller index
+//  (hl_callerix) at intake (and when it comes back from the archive,
+//  'restore'); out of every list when it leaves Redis ('evict', after its
+//  retention time). ZADD and ZREM are
 //  idempotent, and a batch applied again in order ends where it ended.
 static void
 s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,
@@ -209,6 +211,40 @@ s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,
         argv[2] = ticket;
         s_send (redis, 3, argv);
     }
+}
+
+//  The ticket in its bucket's list of UNIT (hl:{NN}:unit:<code>, a
+//  listpack while a unit leads a few hundred open tickets of a bucket;
+//  hl_store merges the buckets' lists).
+static void
+s_unit_cmd (s_sink_t *redis, const char *verb, const char *unit, const char *score,
+            const char *ticket)
+{
+    char key[HL_BUCKET_KEY_MAX];
+    int bucket = hl_bucket_of_ticket (ticket, strlen (ticket));
+    if (bucket < 0 || hl_bucket_key (key, sizeof key, bucket, HL_BUCKET_UNIT_LIST, unit,
+                                     strlen (unit)) < 0)
+        return;
+    const char *argv[] = { verb, key, score ? score : ticket, ticket };
+    s_send (redis, score ? 4 : 3, argv);
+}
+
+//  The ticket's member in its caller's group of the caller index
+//  (hl_callerix): added, or removed (VERB "ZREM").
+static void
+s_caller_cmd (s_sink_t *redis, const char *verb, const s_entry_t *e)
+{
+    char key[HL_CALLERIX_KEY_MAX], member[HL_CALLERIX_MEMBER_MAX];
+    if (hl_callerix_key (key, sizeof key, e->ci) < 0
+        || hl_callerix_member (member, sizeof member, e->ci, strtoull (e->c, NULL, 10), e->t) < 0) {
+        hl_warning ("outbox: ticket %s: caller index %s not kept (no such member)", e->t, e->ci);
+        return;
+    }
+    const char *add[] = { verb, key, "0", member }, *rem[] = { verb, key, member };
+    if (strcmp (verb, "ZADD") == 0)
+        s_send (redis, 4, add);
+    else
+        s_send (redis, 3, rem);
 }
 
 static int
@@ -227,9 +263,9 @@ s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
     if (strcmp (e->k, "evict") == 0) {
         s_zcmd (redis, "ZREM", "state", e->s, NULL, e->t);
         if (*e->u)
-            s_zcmd (redis, "ZREM", "unit", e->u, NULL, e->t);
+            s_unit_cmd (redis, "ZREM", e->u, NULL, e->t);
         if (*e->ci)
-            s_zcmd (redis, "ZREM", "caller", e->ci, NULL, e->t);
+            s_caller_cmd (redis, "ZREM", e);
         return;
     }
     if (*e->f && strcmp (e->f, e->s) != 0)
@@ -237,11 +273,11 @@ s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
     s_zcmd (redis, "ZADD", "state", e->s, e->c, e->t);
     int open_to = s_open (e->s), open_from = *e->f && s_open (e->f);
     if (*e->pu && (strcmp (e->pu, e->u) != 0 || !open_to))
-        s_zcmd (redis, "ZREM", "unit", e->pu, NULL, e->t);
+        s_unit_cmd (redis, "ZREM", e->pu, NULL, e->t);
     if (*e->u && open_to && (strcmp (e->u, e->pu) != 0 || !open_from))
-        s_zcmd (redis, "ZADD", "unit", e->u, e->c, e->t);
+        s_unit_cmd (redis, "ZADD", e->u, e->c, e->t);
     if (*e->ci)
-        s_zcmd (redis, "ZADD", "caller", e->ci, e->c, e->t);
+        s_caller_cmd (redis, "ZADD", e);
 }
 
 //  Live events: a new ticket, a transition, a fired reminder (a ticket

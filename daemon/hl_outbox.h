@@ -5,8 +5,8 @@
  *  outbox). This class reads them back, for every bucket this instance
  *  holds the lease of (hl_lease), once per consumer group, and applies
  *  each entry: one group per effect, one row each in the table of
- *  hl_outbox.c (idx: the global state, unit and caller lists under
- *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
+ *  hl_outbox.c (idx: the state lists and the caller index under
+ *  hl:{ix}:, the units' lists per bucket; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
  *  arch: the PostgreSQL archive, through hl_archiver, when there is one;
  *  notify: callers' messages, through hl_messenger, when it is set).
  *

@@ -2,6 +2,7 @@
 #include "hl_store.h"
 #include "hl_store_int.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_complaint.h"
 #include "hl_date.h"
 #include "hl_layout.h"
@@ -2232,6 +2233,7 @@ struct s_gather {
     int failed;
     char state[40];              //  lists: the state filter ("" = any)
     unsigned limit;
+    int callers;                 //  members of the caller index (hl_callerix)
 };
 
 static void
@@ -2313,8 +2315,11 @@ s_on_gather_index (hl_redis_t *redis, redisReply *reply, void *arg)
     g->waiting = 1;
     for (size_t i = 0; i < g->n; i++) {
         const redisReply *m = reply->element[i];
-        g->tickets[i] = strndup (m->type == REDIS_REPLY_STRING ? m->str : "",
-                                 m->type == REDIS_REPLY_STRING ? m->len : 0);
+        size_t len = m->type == REDIS_REPLY_STRING ? m->len : 0;
+        const char *ticket = len ? m->str : "";
+        if (g->callers && len && !(ticket = hl_callerix_ticket (m->str, m->len, &len)))
+            ticket = "", len = 0;
+        g->tickets[i] = strndup (ticket, len);
         char key[HL_BUCKET_KEY_MAX];
         const char *argv[2 + 16] = { "HMGET", key };
         assert (g->n_fields <= 16);
@@ -2416,27 +2421,150 @@ s_on_list (s_gather_t *g, const char *error)
     free (items);
 }
 
+//  A unit's list, merged from its buckets' lists: each asked for its
+//  newest WANT, all the answers kept, and once every bucket answered the
+//  newest WANT of them all go on to s_on_gather_index.
+typedef struct {
+    double score;
+    char *ticket;
+} s_scored_t;
+
+typedef struct {
+    s_gather_t *g;
+    long want;
+    int waiting, failed;
+    s_scored_t *rows;
+    size_t n, cap;
+} s_merge_t;
+
+static int
+s_newer_first (const void *a, const void *b)
+{
+    const s_scored_t *x = a, *y = b;
+    return x->score < y->score ? 1 : x->score > y->score ? -1 : strcmp (y->ticket, x->ticket);
+}
+
+static void
+s_merge_done (s_merge_t *m)
+{
+    if (m->failed)
+        s_on_gather_index (NULL, NULL, m->g);
+    else {
+        if (m->n)
+            qsort (m->rows, m->n, sizeof *m->rows, s_newer_first);
+        size_t n = m->n < (size_t) m->want ? m->n : (size_t) m->want;
+        redisReply *cells = calloc (n + 1, sizeof *cells), **cellp = calloc (n + 1, sizeof *cellp);
+        if (!cells || !cellp)
+            abort ();
+        for (size_t i = 0; i < n; i++) {
+            cells[i] = (redisReply) { .type = REDIS_REPLY_STRING, .str = m->rows[i].ticket,
+                                      .len = strlen (m->rows[i].ticket) };
+            cellp[i] = &cells[i];
+        }
+        redisReply merged = { .type = REDIS_REPLY_ARRAY, .elements = n, .element = cellp };
+        s_on_gather_index (NULL, &merged, m->g);
+        free (cellp);
+        free (cells);
+    }
+    for (size_t i = 0; i < m->n; i++)
+        free (m->rows[i].ticket);
+    free (m->rows);
+    free (m);
+}
+
+static void
+s_on_merge_part (hl_redis_t *redis, redisReply *reply, void *arg)
+{
+    (void) redis;
+    s_merge_t *m = arg;
+    if (!reply || reply->type != REDIS_REPLY_ARRAY || reply->elements % 2)
+        m->failed = 1;
+    for (size_t i = 0; !m->failed && i + 1 < reply->elements; i += 2) {
+        const redisReply *t = reply->element[i], *sc = reply->element[i + 1];
+        if (t->type != REDIS_REPLY_STRING || sc->type != REDIS_REPLY_STRING)
+            continue;
+        if (m->n == m->cap) {
+            m->cap = m->cap ? 2 * m->cap : 64;
+            m->rows = realloc (m->rows, m->cap * sizeof *m->rows);
+            if (!m->rows)
+                abort ();
+        }
+        m->rows[m->n].score = strtod (sc->str, NULL);
+        m->rows[m->n].ticket = strndup (t->str, t->len);
+        if (!m->rows[m->n++].ticket)
+            abort ();
+    }
+    if (--m->waiting == 0)
+        s_merge_done (m);
+}
+
+//  Reads the newest WANT of UNIT's list from every bucket, then G's fields
+//  of each of them. 0, or -1 (nothing called).
+static int
+s_gather_unit (hl_store_t *self, s_gather_t *g, const char *unit, long want)
+{
+    g->store = self;
+    g->call->pii = self->opts.pii;
+    s_merge_t *m = calloc (1, sizeof *m);
+    if (!m)
+        abort ();
+    *m = (s_merge_t) { .g = g, .want = want, .waiting = 1 };
+    char last[24];
+    snprintf (last, sizeof last, "%ld", want - 1);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char key[HL_BUCKET_KEY_MAX];
+        if (hl_bucket_key (key, sizeof key, b, HL_BUCKET_UNIT_LIST, unit, strlen (unit)) < 0) {
+            m->failed = 1;
+            break;
+        }
+        const char *argv[] = { "ZREVRANGE", key, "0", last, "WITHSCORES" };
+        if (s_route (self, self->reads, 5, argv, NULL, s_on_merge_part, m) != 0) {
+            m->failed = 1;
+            break;
+        }
+        m->waiting++;
+    }
+    if (m->failed && m->waiting == 1) {     //  nothing sent: nothing called
+        free (m);
+        s_gather_free (g);
+        return -1;
+    }
+    if (--m->waiting == 0)
+        s_merge_done (m);
+    return 0;
+}
+
 int
 hl_store_ticket_list (hl_store_t *self, const char *index, const char *key, const char *state,
                       unsigned limit, hl_store_list_fn *fn, void *arg)
 {
-    char last[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
+    char last[16], count[16], hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX];
     //  With a state filter, up to ten times the limit is looked at.
     snprintf (last, sizeof last, "%u", (*state ? limit * 10 : limit) - 1);
+    snprintf (count, sizeof count, "%u", *state ? limit * 10 : limit);
     if (limit == 0)
         return -1;
-    if (strcmp (index, "caller") == 0) {
+    int callers = strcmp (index, "caller") == 0;
+    char max[HL_CALLERIX_MEMBER_MAX], min[HL_CALLERIX_MEMBER_MAX];
+    if (callers) {
         hl_pii_index (self->opts.pii, key, hashed);    //  the index is by keyed hash
-        key = hashed;
+        if (hl_callerix_key (zkey, sizeof zkey, hashed) < 0
+            || hl_callerix_range (max, min, sizeof max, hashed, 0, UINT64_MAX) != 0)
+            return -1;
     }
+    else
     if (snprintf (zkey, sizeof zkey, "%s%s:%s", HL_INDEX_PREFIX, index, key) >= (int) sizeof zkey)
         return -1;
     s_gather_t *g = s_gather_new (arg, s_list_fields, S_LIST_FIELDS, s_on_list);
     g->call->list_fn = fn;
     snprintf (g->state, sizeof g->state, "%s", state);
     g->limit = limit;
+    g->callers = callers;
+    if (strcmp (index, "unit") == 0)
+        return s_gather_unit (self, g, key, atol (count));
     const char *argv[] = { "ZREVRANGE", zkey, "0", last };
-    return s_gather (self, g, 4, argv);
+    const char *lex[] = { "ZREVRANGEBYLEX", zkey, max, min, "LIMIT", "0", count };
+    return callers ? s_gather (self, g, 7, lex) : s_gather (self, g, 4, argv);
 }
 
 static void
@@ -2452,9 +2580,15 @@ s_on_numbers (hl_redis_t *redis, redisReply *reply, void *arg)
         if (!tickets)
             abort ();
         size_t n = 0;
-        for (size_t i = 0; i < reply->elements; i++)
-            if (reply->element[i]->type == REDIS_REPLY_STRING)
-                tickets[n++] = reply->element[i]->str;
+        //  Members of the caller index: the ticket is their tail.
+        for (size_t i = 0; i < reply->elements; i++) {
+            redisReply *m = reply->element[i];
+            size_t len;
+            const char *t = m->type == REDIS_REPLY_STRING
+                          ? hl_callerix_ticket (m->str, m->len, &len) : NULL;
+            if (t)
+                tickets[n++] = t;
+        }
         call->numbers_fn (tickets, n, NULL, call->arg);
         free (tickets);
     }
@@ -2465,15 +2599,14 @@ int
 hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms, uint64_t to_ms,
                        unsigned limit, hl_store_numbers_fn *fn, void *arg)
 {
-    char hashed[HL_PII_INDEX_MAX], zkey[HL_BUCKET_KEY_MAX], from[24], to[24], n[16];
+    char hashed[HL_PII_INDEX_MAX], zkey[HL_CALLERIX_KEY_MAX], n[16];
+    char max[HL_CALLERIX_MEMBER_MAX], min[HL_CALLERIX_MEMBER_MAX];
     hl_pii_index (self->opts.pii, phone, hashed);
-    if (snprintf (zkey, sizeof zkey, "%scaller:%s", HL_INDEX_PREFIX, hashed)
-        >= (int) sizeof zkey)
+    if (hl_callerix_key (zkey, sizeof zkey, hashed) < 0
+        || hl_callerix_range (max, min, sizeof max, hashed, from_ms, to_ms) != 0)
         return -1;
-    snprintf (from, sizeof from, "%llu", (unsigned long long) from_ms);
-    snprintf (to, sizeof to, "%llu", (unsigned long long) to_ms);
     snprintf (n, sizeof n, "%u", limit);
-    const char *argv[] = { "ZREVRANGEBYSCORE", zkey, to, from, "LIMIT", "0", n };
+    const char *argv[] = { "ZREVRANGEBYLEX", zkey, max, min, "LIMIT", "0", n };
     s_call_t *call = s_call_new (arg);
     call->numbers_fn = fn;
     return s_send_read (self, 7, argv, NULL, s_on_numbers, call);

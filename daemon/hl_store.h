@@ -195,9 +195,9 @@ int hl_store_ticket_list (hl_store_t *self, const char *index, const char *key,
                           const char *state, unsigned limit, hl_store_list_fn *fn, void *arg);
 
 //  The tickets of the caller PHONE (normalised) created from FROM_MS to
-//  TO_MS, newest first, at most LIMIT: a plain read of the caller's list,
-//  no ticket read (the repeat-call check's first look, which is nearly
-//  always empty). FN gets TICKETS (valid only during the call) or ERROR.
+//  TO_MS, newest first, at most LIMIT: one lexical range of the caller's
+//  group of the caller index (hl_callerix), no ticket read (the repeat-call
+//  check's first look, which is nearly always empty). FN gets TICKETS (valid only during the call) or ERROR.
 typedef void (hl_store_numbers_fn) (const char *const *tickets, size_t n, const char *error,
                                     void *arg);
 int hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms,

@@ -28,18 +28,22 @@
 --                                   committed, by closing moment (Retention below)
 --   hl:{NN}:m:<yyyymmdd>    hash    the bucket's counters of a day (Metrics below)
 --   hl:{NN}:mi:<minute>     hash    the bucket's intake of a minute, by channel
+--   hl:{NN}:unit:<code>     zset    the bucket's open tickets a unit leads, by creation
+--                                   time (kept by hotlined from the outbox, below;
+--                                   hl_store merges the buckets' lists)
 -- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
 -- their own so that one read sees them; written by no Function:
---   hl:{ix}:caller:<index>  zset    the caller's tickets by creation time (index: a
---                                   keyed hash of the number, made by hotlined)
+--   hl:{ix}:callers:<group> zset    callers' tickets, "<caller>|<created_ms>|<ticket>"
+--                                   at score 0, read by lexical range; the caller a
+--                                   keyed hash of the number, made by hotlined, and
+--                                   the group a hash of it (core/hl_callerix.h)
 --   hl:{ix}:state:<state>   zset    tickets in a state by creation time
---   hl:{ix}:unit:<code>     zset    open tickets a unit leads, by creation time
 -- Still kept for the whole store, in no bucket:
 --   hl:instances          zset    live hotlined instances by heartbeat expiry (leases)
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 5
+local LAYOUT_VERSION = 6
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)

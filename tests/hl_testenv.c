@@ -1,6 +1,7 @@
 /*  hl_testenv: real processes for black-box tests. See hl_testenv.h. */
 #include "hl_testenv.h"
 #include "hl_bucket.h"
+#include "hl_callerix.h"
 #include "hl_client.h"
 #include "hl_proc.h"
 #include "hl_wire.h"
@@ -567,6 +568,26 @@ hl_testenv_tkey (const char *ticket, const char *kind)
     char *key = keys[next++ % 8];
     hl_bucket_ticket_key (key, HL_BUCKET_KEY_MAX, ticket, kind);
     return key;
+}
+
+long long
+hl_testenv_caller_listed (redisContext *rc, const char *token, const char *ticket)
+{
+    char key[HL_CALLERIX_KEY_MAX], max[HL_CALLERIX_MEMBER_MAX], min[HL_CALLERIX_MEMBER_MAX];
+    if (hl_callerix_key (key, sizeof key, token) < 0
+        || hl_callerix_range (max, min, sizeof max, token, 0, UINT64_MAX) != 0)
+        return -1;
+    redisReply *r = redisCommand (rc, "ZRANGEBYLEX %s %s %s", key, min, max);
+    long long at = -1;
+    for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+        size_t len;
+        const char *t = hl_callerix_ticket (r->element[i]->str, r->element[i]->len, &len);
+        if (t && strcmp (t, ticket) == 0)
+            at = atoll (strchr (r->element[i]->str, '|') + 1);
+    }
+    if (r)
+        freeReplyObject (r);
+    return at;
 }
 
 char *

@@ -15,6 +15,7 @@
 
 #include "hl_curve.h"
 #include "hl_lifecycle_table.h"     //  HL_INDEX_PREFIX, HL_OUTBOX_KIND
+#include "hl_callerix.h"           //  HL_CALLERIX_KIND
 #include "hl_proc.h"
 #include "hotline.pb-c.h"
 
@@ -77,6 +78,11 @@ redisContext *hl_testenv_redis (hl_testenv_t *self);
 //  it (hl_bucket), in one of eight buffers the calls take in turn: good for
 //  a few keys in one command.
 const char *hl_testenv_tkey (const char *ticket, const char *kind);
+
+//  The creation time under which TICKET is in the caller index for caller
+//  TOKEN (hl_pii_index's output; the number itself where nothing is
+//  sealed), -1 if it is not there.
+long long hl_testenv_caller_listed (redisContext *rc, const char *token, const char *ticket);
 
 //  Wait until every bucket's outbox (hl:{NN}:out) is drained: each consumer
 //  group of hotlined (hl_outbox) has read every entry and acknowledged it,

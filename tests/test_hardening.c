@@ -438,7 +438,8 @@ test_pii_at_rest (void)
     for (size_t i = 0; keys && i < keys->elements; i++) {
         const char *k = keys->element[i]->str;
         leaks += strstr (k, "13912345678") != NULL;
-        callers += strncmp (k, HL_INDEX_PREFIX "caller:", strlen (HL_INDEX_PREFIX "caller:")) == 0;
+        callers += strncmp (k, HL_INDEX_PREFIX HL_CALLERIX_KIND ":",
+                            strlen (HL_INDEX_PREFIX HL_CALLERIX_KIND ":")) == 0;
         redisReply *t = strstr (k, "}:t:") ? redisCommand (r, "HGETALL %s", k) : NULL;
         for (size_t j = 0; t && j < t->elements; j++)
             leaks += memmem (t->element[j]->str, t->element[j]->len, "13912345678", 11) != NULL

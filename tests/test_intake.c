@@ -222,13 +222,9 @@ test_roundtrip (void)
         }
     }
     //  The indexes by caller and by state hold the ticket.
-    char cmd[128];
     HL_CHECK (hl_testenv_outbox_drained (env, 10000) == 0);
-    snprintf (cmd, sizeof cmd, "ZSCORE " HL_INDEX_PREFIX "caller:13800138000 %s", ticket);
-    redisReply *r = redisCommand (hl_testenv_redis (env), cmd);
-    HL_CHECK (r && r->type == REDIS_REPLY_STRING);
-    if (r)
-        freeReplyObject (r);
+    HL_CHECK (hl_testenv_caller_listed (hl_testenv_redis (env), "13800138000", ticket)
+              == (long long) ack->ack->created_ms);
     HL_CHECK (s_ticket_count (env) == 1);
     HL_CHECK (s_redis_int (env, "EXISTS hl:events") == 0);   //  no store-wide stream any more
 
@@ -940,6 +936,85 @@ s_lists_back_to_layout_2 (hl_testenv_t *env)
     return n;
 }
 
+#define S_GROUPS HL_INDEX_PREFIX HL_CALLERIX_KIND ":*"
+
+//  Every member of the caller index's groups, joined by spaces, into OUT.
+static void
+s_caller_members (hl_testenv_t *env, char *out, size_t outlen)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS %s", S_GROUPS);
+    out[0] = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        redisReply *m = redisCommand (rc, "ZRANGEBYLEX %s - +", keys->element[i]->str);
+        for (size_t j = 0; m && m->type == REDIS_REPLY_ARRAY && j < m->elements; j++)
+            snprintf (out + strlen (out), outlen - strlen (out), "%s ", m->element[j]->str);
+        if (m)
+            freeReplyObject (m);
+    }
+    if (keys)
+        freeReplyObject (keys);
+}
+
+//  The caller index as layout 5 and older kept it: a sorted set per caller,
+//  hl:{ix}:caller:<caller>, its tickets by creation time. How many members.
+static int
+s_callers_back_to_layout_5 (hl_testenv_t *env)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS %s", S_GROUPS);
+    int n = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        redisReply *m = redisCommand (rc, "ZRANGEBYLEX %s - +", keys->element[i]->str);
+        for (size_t j = 0; m && m->type == REDIS_REPLY_ARRAY && j < m->elements; j++) {
+            char caller[64], ticket[64];
+            long long at;
+            if (sscanf (m->element[j]->str, "%63[^|]|%lld|%63s", caller, &at, ticket) != 3)
+                continue;
+            redisReply *r = redisCommand (rc, "ZADD " HL_INDEX_PREFIX "caller:%s %lld %s", caller,
+                                          at, ticket);
+            n += r && r->type == REDIS_REPLY_INTEGER;
+            if (r)
+                freeReplyObject (r);
+        }
+        if (m)
+            freeReplyObject (m);
+        s_redis_do (env, "DEL %s", keys->element[i]->str);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
+#define S_UNITS "hl:{[0-9]*}:" HL_BUCKET_UNIT_LIST ":*"
+
+//  The units' lists as layout 5 and older kept them: one a unit,
+//  hl:{ix}:unit:<code>, for every bucket. How many tickets they hold.
+static int
+s_units_back_to_layout_5 (hl_testenv_t *env)
+{
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *keys = redisCommand (rc, "KEYS %s", S_UNITS);
+    int n = 0;
+    for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
+        const char *key = keys->element[i]->str, *code = strrchr (key, ':') + 1;
+        redisReply *m = redisCommand (rc, "ZRANGE %s 0 -1 WITHSCORES", key);
+        for (size_t j = 0; m && m->type == REDIS_REPLY_ARRAY && j + 1 < m->elements; j += 2) {
+            redisReply *r = redisCommand (rc, "ZADD " HL_INDEX_PREFIX "unit:%s %s %s", code,
+                                          m->element[j + 1]->str, m->element[j]->str);
+            n += r && r->type == REDIS_REPLY_INTEGER;
+            if (r)
+                freeReplyObject (r);
+        }
+        if (m)
+            freeReplyObject (m);
+        s_redis_do (env, "DEL %s", key);
+    }
+    if (keys)
+        freeReplyObject (keys);
+    return n;
+}
+
 //  hotlined must refuse the store as it is now: exit 3 with the reason.
 static void
 s_check_refused (hl_testenv_t *env, const char *what)
@@ -947,7 +1022,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 5)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 6)"));
 }
 
 static void
@@ -956,7 +1031,7 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (s_submit_acked (env, "layout-3"));
     HL_CHECK (s_ticket_count (env) == 1);
     HL_CHECK (s_packed_contents (env) == 1);    //  layout 5: the complaint packed
@@ -966,13 +1041,25 @@ test_store_layout (void)
     //  A store of layout 2: its lists were store-wide keys (hl:state:*,
     //  hl:unit:*, hl:caller:*). They move under the lists' tag, once, so an
     //  upgraded center keeps them.
-    HL_CHECK (s_lists_back_to_layout_2 (env) >= 2);
+    char members[512], again[512];
+    s_caller_members (env, members, sizeof members);
+    long long units = s_matching (env, S_UNITS);
+    HL_CHECK (units >= 1);
+    HL_CHECK (s_callers_back_to_layout_5 (env) == 1);
+    HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
+    HL_CHECK (s_lists_back_to_layout_2 (env) >= 3);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (s_log_has (env, "keys moved"));
     HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
-    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 1);
+    //  ... and (layout 6) into the caller index's groups.
+    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 0 && s_matching (env, S_GROUPS) == 1);
+    s_caller_members (env, again, sizeof again);
+    HL_CHECK_STR (again, members);
+    //  ... and the units' lists into their buckets'.
+    HL_CHECK (s_matching (env, "hl:unit:*") == 0 && s_matching (env, HL_INDEX_PREFIX "unit:*") == 0);
+    HL_CHECK (s_matching (env, S_UNITS) == units);
     HL_CHECK (s_ticket_count (env) == 1);
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
@@ -1000,7 +1087,7 @@ test_store_layout (void)
     s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
     HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
@@ -1053,7 +1140,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
     r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
                       hl_testenv_tkey (two, "t"));
@@ -1091,7 +1178,7 @@ test_store_layout (void)
     //  are (nothing to rewrite); packed are only those taken in since.
     s_redis_do (env, "SET hl:layout %s", "4");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 5);
+    HL_CHECK (s_stored_layout (env) == 6);
     HL_CHECK (hl_testenv_client (env, show2, &out) == 0);
     HL_CHECK (out && strstr (out, "第二版工单"));
     //  Its clock's moments, whole numbers before layout 5 (offsets since).
@@ -1101,19 +1188,37 @@ test_store_layout (void)
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
-    //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "6");
-    s_check_refused (env, "has data of layout 6");
+    //  A store of layout 5: a sorted set per caller. Each goes into its
+    //  group of the caller index, its tickets with their creation times,
+    //  and the caller's history reads as before.
+    HL_CHECK (s_callers_back_to_layout_5 (env) == 1);
+    HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
+    s_redis_do (env, "SET hl:layout %s", "5");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_log_has (env, "1 callers' lists moved into their groups"));
+    HL_CHECK (s_log_has (env, "units' lists split by bucket"));
+    HL_CHECK (s_redis_int (env, "EXISTS hl:layout:callers hl:layout:units") == 0);
+    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "caller:*") == 0);
+    HL_CHECK (s_matching (env, HL_INDEX_PREFIX "unit:*") == 0 && s_matching (env, S_UNITS) == units);
+    s_caller_members (env, again, sizeof again);
+    HL_CHECK_STR (again, members);
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  Data of a newer layout: refused, the mark kept.
+    s_redis_do (env, "SET hl:layout %s", "7");
+    s_check_refused (env, "has data of layout 7");
+    HL_CHECK (s_stored_layout (env) == 7);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "5");
+    s_redis_do (env, "SET hl:layout %s", "6");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
-                "local LAYOUT_VERSION = 7\n"
+                "local LAYOUT_VERSION = 8\n"
                 "redis.register_function('hl_from_the_future', function() return 1 end)\n");
-    s_check_refused (env, "has a Function library of layout 7");
+    s_check_refused (env, "has a Function library of layout 8");
     r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
     if (r)

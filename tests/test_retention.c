@@ -111,7 +111,7 @@ static long long
 s_caller_entries (hl_testenv_t *env)
 {
     long long n = 0;
-    s_keys (env, HL_INDEX_PREFIX "caller:*", &n);
+    s_keys (env, HL_INDEX_PREFIX HL_CALLERIX_KIND ":*", &n);
     return n;
 }
 

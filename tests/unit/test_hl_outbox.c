@@ -51,6 +51,16 @@ s_in (hl_testenv_t *env, const char *list, const char *ticket)
     return in;
 }
 
+//  The list of UNIT in TICKET's bucket.
+static const char *
+s_unit (const char *ticket, const char *unit)
+{
+    static char key[HL_BUCKET_KEY_MAX];
+    hl_bucket_key (key, sizeof key, hl_bucket_of_ticket (ticket, strlen (ticket)),
+                   HL_BUCKET_UNIT_LIST, unit, strlen (unit));
+    return key;
+}
+
 //  One entry as a step appends it (daemon/hotline.lua, outbox).
 static void
 s_append (hl_testenv_t *env, const char *ticket, const char *kind, const char *from,
@@ -140,8 +150,8 @@ test_apply (void)
     s_append (env, t, "intake", "", "dispatched", "rsj", "");
     hl_outbox_hold (outbox, 7, 1);
     HL_CHECK (s_run_drained (base, env) == 0);
-    HL_CHECK (s_in (env, S_STATE "dispatched", t) && s_in (env, HL_INDEX_PREFIX "unit:rsj", t));
-    HL_CHECK (s_in (env, HL_INDEX_PREFIX "caller:h0123", t));
+    HL_CHECK (s_in (env, S_STATE "dispatched", t) && s_in (env, s_unit (t, "rsj"), t));
+    HL_CHECK (hl_testenv_caller_listed (hl_testenv_redis (env), "h0123", t) > 0);
     HL_CHECK (heard.events == 1 && strstr (heard.last, "\"state\":\"dispatched\""));
 
     //  Signed, then closed: out of the states left, out of its unit's list.
@@ -149,7 +159,7 @@ test_apply (void)
     s_append (env, t, "close", "signed", "closed", "rsj", "rsj");
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (!s_in (env, S_STATE "dispatched", t) && !s_in (env, S_STATE "signed", t));
-    HL_CHECK (s_in (env, S_STATE "closed", t) && !s_in (env, HL_INDEX_PREFIX "unit:rsj", t));
+    HL_CHECK (s_in (env, S_STATE "closed", t) && !s_in (env, s_unit (t, "rsj"), t));
     HL_CHECK (heard.events == 3 && strstr (heard.last, "\"action\":\"close\""));
     hl_outbox_figures_t f;
     hl_outbox_figures (outbox, 0, &f);
@@ -200,7 +210,7 @@ test_takeover (void)
         freeReplyObject (r);
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (!s_in (env, S_STATE "to_dispatch", t) && s_in (env, S_STATE "dispatched", t));
-    HL_CHECK (s_in (env, HL_INDEX_PREFIX "unit:ybj", t));
+    HL_CHECK (s_in (env, s_unit (t, "ybj"), t));
     hl_outbox_destroy (&outbox);
     hl_store_destroy (&store);
     event_base_free (base);

@@ -292,6 +292,22 @@ test_routing (void)
     HL_CHECK (s_wait (&ctx, hl_store_ticket_list (store, "state", "dispatched", "closed", 10,
                                                   s_on_list, &ctx)) == 0);
     HL_CHECK (ctx.ok && ctx.n == 0);
+    //  A unit's list: one per bucket, each on its bucket's master, merged
+    //  newest first.
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
+        char score[16], key[HL_BUCKET_KEY_MAX];
+        snprintf (score, sizeof score, "%d", 1000 + b);
+        hl_bucket_key (key, sizeof key, b, HL_BUCKET_UNIT_LIST, "rsj", 3);
+        const char *zadd[] = { "ZADD", key, score, tickets[b] };
+        HL_CHECK (s_wait (&ctx, hl_store_command (store, key, 4, zadd, s_on_int, &ctx)) == 0
+                  && ctx.ok);
+    }
+    HL_CHECK (s_wait (&ctx, hl_store_ticket_list (store, "unit", "rsj", "", 10, s_on_list,
+                                                  &ctx)) == 0);
+    HL_CHECK (ctx.ok && ctx.n == 10 && strcmp (ctx.first, tickets[HL_TICKET_BUCKETS - 1]) == 0);
+    HL_CHECK (s_wait (&ctx, hl_store_ticket_list (store, "unit", "ybj", "", 10, s_on_list,
+                                                  &ctx)) == 0);
+    HL_CHECK (ctx.ok && ctx.n == 0);
     HL_CHECK (s_wait (&ctx, hl_store_dispatched_scan (store, 0, 40, s_on_scan, &ctx)) == 0);
     HL_CHECK (ctx.n == 40 && ctx.next == 40 && strcmp (ctx.first, tickets[0]) == 0);
     HL_CHECK (s_wait (&ctx, hl_store_dispatched_scan (store, 40, 40, s_on_scan, &ctx)) == 0);
