@@ -138,9 +138,17 @@ test_retention (void)
     HL_CHECK (*closed && *open);
     HL_CHECK (hl_testpg_wait_value (pg, "SELECT count(*) FROM tickets", "2", 15000));
     //  The lists are the idx group's: it may trail the archive's group.
+    //  Under load the closed ticket may already have left (its retention
+    //  is short): then its entries must be gone too, which is checked
+    //  below; while its hash is there, it must be listed.
     HL_CHECK (hl_testenv_outbox_drained (env, 15000) == 0);
-    HL_CHECK (s_listed (env, "state", "answered_directly", closed));
-    HL_CHECK (s_caller_entries (env) == 2);
+    int listed = s_listed (env, "state", "answered_directly", closed);
+    int callers = s_caller_entries (env);
+    int evicted = !s_in_redis (env, closed);
+    HL_CHECK (listed || evicted);
+    HL_CHECK (callers == 2 || (evicted && callers == 1));
+    if (evicted)
+        fprintf (stderr, "the closed ticket left Redis before its lists were read\n");
 
     //  PostgreSQL stopped: a ticket closed now cannot be archived.
     hl_testpg_stop (pg);
