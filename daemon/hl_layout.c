@@ -2,6 +2,7 @@
  *  See hl_layout.h. */
 #include "hl_layout.h"
 #include "hl_bucket.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 
 #include <assert.h>
@@ -32,6 +33,11 @@ typedef struct {
 //  The same for the tickets' rewrite of layout 3 (history, clocks and
 //  action results in the ticket's hash).
 #define S_HISTORY_KEY HL_LAYOUT_KEY ":history"
+//  The same for the tickets' field names of layout 6.
+#define S_NAMES_KEY HL_LAYOUT_KEY ":names"
+//  The first layout that stores the ticket hash's fields under the names
+//  of core/lifecycle.json's stored_fields.
+#define S_NAMES_LAYOUT 6
 
 
 int
@@ -336,6 +342,50 @@ s_history_key (hl_redis_t *redis, const redisReply *k)
 }
 
 //  ---------------------------------------------------------------------
+//  Layout 5 -> 6, one ticket hash at a time (KEYS[1]): each field named
+//  in ARGV (long name, stored name, ...: hl_lifecycle_stored, the table
+//  the Functions are built with) moves to its stored name. Atomic and
+//  idempotent: a hash already moved has none of the long names left. The
+//  other changes of layout 6 (a reply kept as a reference to its history
+//  entry, action results naming theirs) read the older values as they are.
+static const char s_names_script[] =
+    "if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end "
+    "local long = {} "
+    "for i = 1, #ARGV, 2 do long[#long + 1] = ARGV[i] end "
+    "local v, set, drop = redis.call('HMGET', KEYS[1], unpack(long)), {}, {} "
+    "for i = 1, #long do "
+    "  if v[i] then "
+    "    set[#set + 1] = ARGV[2 * i] "
+    "    set[#set + 1] = v[i] "
+    "    drop[#drop + 1] = long[i] "
+    "  end "
+    "end "
+    "if #drop > 0 then "
+    "  redis.call('HSET', KEYS[1], unpack(set)) "
+    "  redis.call('HDEL', KEYS[1], unpack(drop)) "
+    "end "
+    "return #drop";
+
+//  Sends the step that renames the fields of ticket hash KEY (layout 5 ->
+//  6): 1 if KEY is a ticket's hash, 0 otherwise.
+static int
+s_names_key (hl_redis_t *redis, const redisReply *k)
+{
+    char t[HL_BUCKET_KEY_MAX + 160], h[HL_BUCKET_KEY_MAX + 160];
+    if (k->type != REDIS_REPLY_STRING || s_ticket3_keys (k->str, k->len, t, h, sizeof t) != 't')
+        return 0;
+    const char *argv[4 + 2 * HL_LIFECYCLE_STORED] = { "EVAL", s_names_script, "1", k->str };
+    size_t lens[4 + 2 * HL_LIFECYCLE_STORED] = { 4, sizeof s_names_script - 1, 1, k->len };
+    for (size_t i = 0; i < HL_LIFECYCLE_STORED; i++) {
+        argv[4 + 2 * i] = hl_lifecycle_stored[i].name;
+        argv[5 + 2 * i] = hl_lifecycle_stored[i].stored;
+        lens[4 + 2 * i] = strlen (argv[4 + 2 * i]);
+        lens[5 + 2 * i] = strlen (argv[5 + 2 * i]);
+    }
+    return hl_redis_command (redis, 4 + 2 * HL_LIFECYCLE_STORED, argv, lens, NULL, NULL) == 0;
+}
+
+//  ---------------------------------------------------------------------
 //  A pass over the store's keys, run while its FLAG is in the store (set
 //  before the layout mark, so a pass cut short by a crash or a lost
 //  connection is finished at the next start, and removed behind its last
@@ -378,10 +428,17 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
     s_pass_scan (check, reply->element[0]->str);
 }
 
-//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes.
+//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes
+//  (a pass with no flag, on a master of a Redis Cluster, just ends).
 static void
 s_pass_scan (s_check_t *check, const char *cursor)
 {
+    if (strcmp (cursor, "0") == 0 && !check->pass->flag) {
+        hl_notice ("ticket store at layout %d (%s): %ld %s", check->known,
+                   hl_redis_address (check->redis), check->count, check->pass->done);
+        check->pass->next (check);
+        return;
+    }
     if (strcmp (cursor, "0") == 0) {
         const char *argv[] = { "DEL", check->pass->flag };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_done, check) != 0)
@@ -426,9 +483,29 @@ s_served (s_check_t *check)
     s_finish (check, HL_LAYOUT_OK, "");
 }
 
+static const struct s_pass s_names_pass = {
+    S_NAMES_KEY, "hl:{*}:t:*", "storing the tickets' fields under their short names",
+    "tickets' fields stored under their short names", s_names_key, s_served
+};
+
+static void
+s_names (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_names_pass);
+}
+
+//  On a master of a Redis Cluster the store keeps no layout record (it is
+//  a single Redis's): the names pass runs there, over that master's keys,
+//  whenever the library loaded there is older than layout 6, before ours
+//  replaces it. A pass cut short runs again: that library is still there.
+static const struct s_pass s_names_master_pass = {
+    NULL, "hl:{*}:t:*", "storing the tickets' fields under their short names",
+    "tickets' fields stored under their short names", s_names_key, s_served
+};
+
 static const struct s_pass s_fold_pass = {
     S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
-    "store-wide counter hashes folded into bucket 0", s_fold_key, s_served
+    "store-wide counter hashes folded into bucket 0", s_fold_key, s_names
 };
 
 static void
@@ -501,10 +578,15 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
     //  Every pass of layout 3 is flagged for a store of an older one.
-    static const char *const flags[] = { S_MIGRATING_KEY, S_HISTORY_KEY, S_FOLDING_KEY };
-    for (size_t i = 0; stored < 3 && check->known >= 3 && i < sizeof flags / sizeof flags[0];
-         i++) {
-        const char *flag[] = { "SET", flags[i], "1" };
+    //  And the names pass of layout 6 for one older than that.
+    static const struct { const char *flag; int before; } flags[] = {
+        { S_MIGRATING_KEY, 3 }, { S_HISTORY_KEY, 3 }, { S_FOLDING_KEY, 3 },
+        { S_NAMES_KEY, S_NAMES_LAYOUT }
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (stored >= flags[i].before || check->known < flags[i].before)
+            continue;
+        const char *flag[] = { "SET", flags[i].flag, "1" };
         if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
             free (check);
             return;
@@ -530,7 +612,15 @@ s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     if (check->library_only) {
-        s_finish (check, HL_LAYOUT_OK, "");
+        if (loaded >= 3 && loaded < S_NAMES_LAYOUT && check->known >= S_NAMES_LAYOUT) {
+            check->pass = &s_names_master_pass;
+            check->count = 0;
+            hl_notice ("ticket store at %s: %s (layout %d)", hl_redis_address (redis),
+                       check->pass->starting, check->known);
+            s_pass_scan (check, "");
+        }
+        else
+            s_finish (check, HL_LAYOUT_OK, "");
         return;
     }
     const char *argv[] = { "GET", HL_LAYOUT_KEY };
