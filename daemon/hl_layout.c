@@ -483,10 +483,12 @@ s_served (s_check_t *check)
     s_finish (check, HL_LAYOUT_OK, "");
 }
 
-static const struct s_pass s_names_pass = {
-    S_NAMES_KEY, "hl:{*}:t:*", "storing the tickets' fields under their short names",
-    "tickets' fields stored under their short names", s_names_key, s_served
-};
+//  The names pass of layout 6, behind FLAG.
+#define S_NAMES_PASS(flag) { \
+    flag, "hl:{*}:t:*", "storing the tickets' fields under their short names", \
+    "tickets' fields stored under their short names", s_names_key, s_served }
+
+static const struct s_pass s_names_pass = S_NAMES_PASS (S_NAMES_KEY);
 
 static void
 s_names (s_check_t *check)
@@ -498,10 +500,7 @@ s_names (s_check_t *check)
 //  a single Redis's): the names pass runs there, over that master's keys,
 //  whenever the library loaded there is older than layout 6, before ours
 //  replaces it. A pass cut short runs again: that library is still there.
-static const struct s_pass s_names_master_pass = {
-    NULL, "hl:{*}:t:*", "storing the tickets' fields under their short names",
-    "tickets' fields stored under their short names", s_names_key, s_served
-};
+static const struct s_pass s_names_master_pass = S_NAMES_PASS (NULL);
 
 static const struct s_pass s_fold_pass = {
     S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
