@@ -641,7 +641,7 @@ local function intake(keys, args)
     end
   elseif state ~= 'to_dispatch' then
     field(F.closed_ms, at)
-    field(F.disposition_note, note)
+    field('disposition_note', note)
   end
   field(HISTORY_COUNT, string.format('%d', entries))
   redis.call('HSET', key, unpack(fields))
