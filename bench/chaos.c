@@ -27,6 +27,7 @@
  *  firings and the lag (fired - due); exits 1 if one missed or repeated.
  */
 #include "hl_bucket.h"
+#include "hl_lifecycle.h"
 #include "hl_load.h"
 #include "hl_wire.h"
 
@@ -286,8 +287,8 @@ s_arm_timers (redisContext *rc, long count, double from_s, double to_s)
         char ticket[48], member[80], timers[HL_BUCKET_KEY_MAX];
         s_timer_names (i, ticket, member);
         hl_bucket_own_key (timers, sizeof timers, (int) (i % HL_TICKET_BUCKETS), "timers");
-        redisAppendCommand (rc, "HSET %s state in_progress unit rsj sla:reply %s",
-                            s_key (ticket, "t"), "0,warned,1,,,,");
+        redisAppendCommand (rc, "HSET %s state in_progress unit rsj %s %s", s_key (ticket, "t"),
+                            hl_lifecycle_stored_name ("sla:reply"), "0,warned,1,,,,");
         redisAppendCommand (rc, "ZADD %s %lld %s", timers, first + (long long) (step * (double) i),
                             member);
     }

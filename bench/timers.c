@@ -19,6 +19,7 @@
  *  hotlined, holding every bucket's lease, fires them all.
  */
 #include "hl_bucket.h"
+#include "hl_lifecycle.h"
 #include "hl_redis.h"
 #include "hotline.pb-c.h"
 
@@ -99,8 +100,8 @@ s_arm (redisContext *c, const char *prefix, long count, long long first_ms, doub
                 //  A reply clock already warned (layout 3: one field a clock,
                 //  "start,status,fired,warn,due,esc,met"), as hl_timer_fire
                 //  needs it to fire the overdue reminder.
-                redisAppendCommand (c, "HSET %s state in_progress unit rsj sla:reply %s", key,
-                                    "0,warned,1,,,,");
+                redisAppendCommand (c, "HSET %s state in_progress unit rsj %s %s", key,
+                                    hl_lifecycle_stored_name ("sla:reply"), "0,warned,1,,,,");
             }
         }
         s_drain_replies (c, scratch ? n : 2 * n);

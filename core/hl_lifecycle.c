@@ -96,6 +96,16 @@ hl_lifecycle_field_named (const char *code)
     return S_NAMED (hl_lifecycle_fields, HL_LIFECYCLE_FIELDS, hl_lifecycle_field_t, code);
 }
 
+const char *
+hl_lifecycle_stored_name (const char *name)
+{
+    assert (name);
+    for (size_t i = 0; i < HL_LIFECYCLE_STORED; i++)
+        if (strcmp (hl_lifecycle_stored[i].name, name) == 0)
+            return hl_lifecycle_stored[i].stored;
+    return name;
+}
+
 int
 hl_lifecycle_counter_named (const char *code)
 {

@@ -35,6 +35,11 @@ const hl_lifecycle_condition_t *hl_lifecycle_condition_named (const char *code);
 const hl_lifecycle_field_t *hl_lifecycle_field_named (const char *code);
 int hl_lifecycle_counter_named (const char *code);
 
+//  The ticket hash's field NAME as Redis stores it (store layout 7): its
+//  short name if the table gives it one, else NAME itself. For the C
+//  readers that read the hash themselves; hl_ticket_get gives NAME.
+const char *hl_lifecycle_stored_name (const char *name);
+
 //  The rate with CODE, its index in hl_lifecycle_rates; -1 if none.
 int hl_lifecycle_rate_named (const char *code);
 

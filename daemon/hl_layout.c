@@ -3,6 +3,7 @@
 #include "hl_layout.h"
 #include "hl_bucket.h"
 #include "hl_callerix.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_store.h"
 
@@ -42,6 +43,11 @@ typedef struct {
 //  The layout that groups the callers (hl_callerix) and splits the units'
 //  lists by bucket.
 #define S_LISTS_LAYOUT 6
+//  The same for the tickets' field names of layout 7.
+#define S_NAMES_KEY HL_LAYOUT_KEY ":names"
+//  The first layout that stores the ticket hash's fields under the names
+//  of core/lifecycle.json's stored_fields.
+#define S_NAMES_LAYOUT 7
 
 
 int
@@ -346,6 +352,50 @@ s_history_key (hl_redis_t *redis, const redisReply *k)
 }
 
 //  ---------------------------------------------------------------------
+//  Layout 6 -> 7, one ticket hash at a time (KEYS[1]): each field named
+//  in ARGV (long name, stored name, ...: hl_lifecycle_stored, the table
+//  the Functions are built with) moves to its stored name. Atomic and
+//  idempotent: a hash already moved has none of the long names left. The
+//  other changes of layout 7 (a reply kept as a reference to its history
+//  entry, action results naming theirs) read the older values as they are.
+static const char s_names_script[] =
+    "if redis.call('TYPE', KEYS[1])['ok'] ~= 'hash' then return 0 end "
+    "local long = {} "
+    "for i = 1, #ARGV, 2 do long[#long + 1] = ARGV[i] end "
+    "local v, set, drop = redis.call('HMGET', KEYS[1], unpack(long)), {}, {} "
+    "for i = 1, #long do "
+    "  if v[i] then "
+    "    set[#set + 1] = ARGV[2 * i] "
+    "    set[#set + 1] = v[i] "
+    "    drop[#drop + 1] = long[i] "
+    "  end "
+    "end "
+    "if #drop > 0 then "
+    "  redis.call('HSET', KEYS[1], unpack(set)) "
+    "  redis.call('HDEL', KEYS[1], unpack(drop)) "
+    "end "
+    "return #drop";
+
+//  Sends the step that renames the fields of ticket hash KEY (layout 6 ->
+//  7): 1 if KEY is a ticket's hash, 0 otherwise.
+static int
+s_names_key (hl_redis_t *redis, const redisReply *k)
+{
+    char t[HL_BUCKET_KEY_MAX + 160], h[HL_BUCKET_KEY_MAX + 160];
+    if (k->type != REDIS_REPLY_STRING || s_ticket3_keys (k->str, k->len, t, h, sizeof t) != 't')
+        return 0;
+    const char *argv[4 + 2 * HL_LIFECYCLE_STORED] = { "EVAL", s_names_script, "1", k->str };
+    size_t lens[4 + 2 * HL_LIFECYCLE_STORED] = { 4, sizeof s_names_script - 1, 1, k->len };
+    for (size_t i = 0; i < HL_LIFECYCLE_STORED; i++) {
+        argv[4 + 2 * i] = hl_lifecycle_stored[i].name;
+        argv[5 + 2 * i] = hl_lifecycle_stored[i].stored;
+        lens[4 + 2 * i] = strlen (argv[4 + 2 * i]);
+        lens[5 + 2 * i] = strlen (argv[5 + 2 * i]);
+    }
+    return hl_redis_command (redis, 4 + 2 * HL_LIFECYCLE_STORED, argv, lens, NULL, NULL) == 0;
+}
+
+//  ---------------------------------------------------------------------
 //  A pass over the store's keys, run while its FLAG is in the store (set
 //  before the layout mark, so a pass cut short by a crash or a lost
 //  connection is finished at the next start, and removed behind its last
@@ -388,10 +438,17 @@ s_on_pass_scanned (hl_redis_t *redis, redisReply *reply, void *arg)
     s_pass_scan (check, reply->element[0]->str);
 }
 
-//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes.
+//  The SCAN step at CURSOR ("" to begin); after the last, the flag goes
+//  (a pass with no flag, on a master of a Redis Cluster, just ends).
 static void
 s_pass_scan (s_check_t *check, const char *cursor)
 {
+    if (strcmp (cursor, "0") == 0 && !check->pass->flag) {
+        hl_notice ("ticket store at layout %d (%s): %ld %s", check->known,
+                   hl_redis_address (check->redis), check->count, check->pass->done);
+        check->pass->next (check);
+        return;
+    }
     if (strcmp (cursor, "0") == 0) {
         const char *argv[] = { "DEL", check->pass->flag };
         if (hl_redis_command (check->redis, 2, argv, NULL, s_on_pass_done, check) != 0)
@@ -526,9 +583,28 @@ s_unit_key (hl_redis_t *redis, const redisReply *k)
     return 1;
 }
 
+//  The names pass of layout 7, behind FLAG.
+#define S_NAMES_PASS(flag) { \
+    flag, "hl:{*}:t:*", "storing the tickets' fields under their short names", \
+    "tickets' fields stored under their short names", s_names_key, s_served }
+
+static const struct s_pass s_names_pass = S_NAMES_PASS (S_NAMES_KEY);
+
+static void
+s_names (s_check_t *check)
+{
+    s_pass_if_flagged (check, &s_names_pass);
+}
+
+//  On a master of a Redis Cluster the store keeps no layout record (it is
+//  a single Redis's): the names pass runs there, over that master's keys,
+//  whenever the library loaded there is older than layout 7, before ours
+//  replaces it. A pass cut short runs again: that library is still there.
+static const struct s_pass s_names_master_pass = S_NAMES_PASS (NULL);
+
 static const struct s_pass s_units_pass = {
     S_UNITS_KEY, HL_INDEX_PREFIX "unit:*", "splitting each unit's list by bucket",
-    "units' lists split by bucket", s_unit_key, s_served
+    "units' lists split by bucket", s_unit_key, s_names
 };
 
 static void
@@ -623,22 +699,21 @@ s_on_stored (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     int stored = reply->type == REDIS_REPLY_STRING ? atoi (reply->str) : 0;
     //  Every pass of layout 3 is flagged for a store of an older one.
-    static const char *const flags[] = { S_MIGRATING_KEY, S_HISTORY_KEY, S_FOLDING_KEY };
-    for (size_t i = 0; stored < 3 && check->known >= 3 && i < sizeof flags / sizeof flags[0];
-         i++) {
-        const char *flag[] = { "SET", flags[i], "1" };
+    //  The lists' passes of layout 6 and the names pass of layout 7 for
+    //  one older than each.
+    static const struct { const char *flag; int before; } flags[] = {
+        { S_MIGRATING_KEY, 3 }, { S_HISTORY_KEY, 3 }, { S_FOLDING_KEY, 3 },
+        { S_CALLERS_KEY, S_LISTS_LAYOUT }, { S_UNITS_KEY, S_LISTS_LAYOUT },
+        { S_NAMES_KEY, S_NAMES_LAYOUT }
+    };
+    for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+        if (stored >= flags[i].before || check->known < flags[i].before)
+            continue;
+        const char *flag[] = { "SET", flags[i].flag, "1" };
         if (hl_redis_command (redis, 3, flag, NULL, NULL, NULL) != 0) {
             free (check);
             return;
         }
-    }
-    const char *callers[] = { "SET", S_CALLERS_KEY, "1" };
-    const char *units[] = { "SET", S_UNITS_KEY, "1" };
-    if (stored < S_LISTS_LAYOUT && check->known >= S_LISTS_LAYOUT
-        && (hl_redis_command (redis, 3, callers, NULL, NULL, NULL) != 0
-            || hl_redis_command (redis, 3, units, NULL, NULL, NULL) != 0)) {
-        free (check);
-        return;
     }
     char known[16];
     snprintf (known, sizeof known, "%d", check->known);
@@ -660,7 +735,15 @@ s_on_listed (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     if (check->library_only) {
-        s_finish (check, HL_LAYOUT_OK, "");
+        if (loaded >= 3 && loaded < S_NAMES_LAYOUT && check->known >= S_NAMES_LAYOUT) {
+            check->pass = &s_names_master_pass;
+            check->count = 0;
+            hl_notice ("ticket store at %s: %s (layout %d)", hl_redis_address (redis),
+                       check->pass->starting, check->known);
+            s_pass_scan (check, "");
+        }
+        else
+            s_finish (check, HL_LAYOUT_OK, "");
         return;
     }
     const char *argv[] = { "GET", HL_LAYOUT_KEY };

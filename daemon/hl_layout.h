@@ -34,6 +34,12 @@
  *  caller (hl:{ix}:caller:<token>) goes into its group, under a flag of
  *  its own; and splits the units' lists by bucket (hl:{ix}:unit:<code>
  *  into hl:{NN}:unit:<code>), under another.
+ *  Layout 7 stores the ticket hash's longer field names short (the table
+ *  stored_fields of core/lifecycle.json): a store of an older layout has
+ *  each ticket's fields renamed, behind a flag of its own; on a Redis
+ *  Cluster each master's tickets are renamed while the library loaded
+ *  there is older than layout 7. Its reply references its history entry
+ *  and its action results theirs: older values read as they are.
  */
 #ifndef HL_LAYOUT_H_INCLUDED
 #define HL_LAYOUT_H_INCLUDED
@@ -68,7 +74,8 @@ int hl_layout_check (hl_redis_t *redis, const char *code, size_t len, hl_layout_
 //  there is checked. The layout record and the migrations are a single
 //  Redis's (their keys are untagged and their passes SCAN one node); a
 //  cluster store was written by layout 3 or later, since the layouts
-//  before it cannot run on a cluster.
+//  before it cannot run on a cluster. The one exception, layout 7's
+//  field names, runs on the master itself while its library is older.
 int hl_layout_check_library (hl_redis_t *redis, const char *code, size_t len,
                              hl_layout_fn *fn, void *arg);
 

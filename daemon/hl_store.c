@@ -6,6 +6,7 @@
 #include "hl_complaint.h"
 #include "hl_date.h"
 #include "hl_layout.h"
+#include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_rcluster.h"
 #include "hl_seqguard.h"
@@ -1796,6 +1797,7 @@ s_on_brief (hl_redis_t *redis, redisReply *reply, void *arg)
 
 //  A plain HMGET, no Function: one atomic read of the brief's fields is
 //  all a delivery needs, and it costs Redis a quarter of a Function call.
+//  The fields are asked for by their stored names, shown by their own.
 int
 hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *fn, void *arg)
 {
@@ -1804,7 +1806,7 @@ hl_store_ticket_brief (hl_store_t *self, const char *ticket, hl_store_view_fn *f
         return -1;
     const char *argv[2 + S_BRIEF_COUNT] = { "HMGET", key };
     for (size_t i = 0; i < S_BRIEF_COUNT; i++)
-        argv[2 + i] = s_brief_fields[i];
+        argv[2 + i] = hl_lifecycle_stored_name (s_brief_fields[i]);
     s_call_t *call = s_call_new (arg);
     call->view_fn = fn;
     return s_send (self, (int) (2 + S_BRIEF_COUNT), argv, NULL, s_on_brief, call);
@@ -2323,7 +2325,8 @@ s_on_gather_index (hl_redis_t *redis, redisReply *reply, void *arg)
         char key[HL_BUCKET_KEY_MAX];
         const char *argv[2 + 16] = { "HMGET", key };
         assert (g->n_fields <= 16);
-        memcpy (argv + 2, g->fields, g->n_fields * sizeof *argv);
+        for (size_t f = 0; f < g->n_fields; f++)
+            argv[2 + f] = hl_lifecycle_stored_name (g->fields[f]);
         s_gather_row_t *row = malloc (sizeof *row);
         if (!g->tickets[i] || !row)
             abort ();

@@ -11,7 +11,9 @@
 -- ticket_number in core/lifecycle.json): hotlined names them and passes
 -- them as KEYS, and what a step derives (a day's sequence, a merged
 -- ticket) keeps the tag of the keys it was given.
---   hl:{NN}:t:<ticket>      hash    the ticket's fields; "a:<i>" fields hold its last
+--   hl:{NN}:t:<ticket>      hash    the ticket's fields (the longer names stored short,
+--                                   F and SHOWN: core/lifecycle.json stored_fields);
+--                                   "a:<i>" fields hold its last
 --                                   actions' results, for idempotent retries (ACT_KEEP);
 --                                   its history: "h:n" entries, the i-th in "h:<i>"
 --                                   (history_entry, history_add)
@@ -43,7 +45,7 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 6
+local LAYOUT_VERSION = 7
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -186,6 +188,15 @@ local function tag_of(key)
   return key and string.match(key, '^(.-{%d+}:)')
 end
 
+-- Appends the ticket hash's field/value pairs ARGS[FIRST..LAST] (the
+-- names readers use) to LIST, each field under its stored name (F).
+local function stored_pairs(list, args, first, last)
+  local n = #list
+  for i = first, last - 1, 2 do
+    list[n + 1], list[n + 2], n = F[args[i]] or args[i], args[i + 1], n + 2
+  end
+end
+
 -- Named arguments: name, value, ... up to an argument 'fields' (if any),
 -- after which the rest are the ticket hash's field/value pairs. Returns
 -- the table and where those pairs start.
@@ -244,10 +255,11 @@ local LEVEL_STATUS = {warn = 'warned', overdue = 'overdue', escalate = 'escalate
 -- sla_<milestone>_<part>.
 local CLOCK_PARTS = {'start', 'status', 'fired', 'warn', 'due', 'esc', 'met'}
 local CLOCK_PATTERN = '^([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*),([^,]*)$'
-local CLOCK, PRE = {}, {}
+local CLOCK, CLOCK_OF, PRE = {}, {}, {}
 for i = 1, #MILESTONES do
   local m = MILESTONES[i]
-  CLOCK[m] = 'sla:' .. m
+  CLOCK[m] = F['sla:' .. m]             -- stored under its short name (layout 7)
+  CLOCK_OF[CLOCK[m]] = m
   PRE[m] = {warn = 'pre_' .. m .. '_warn', due = 'pre_' .. m .. '_due',
             esc = 'pre_' .. m .. '_esc'}
 end
@@ -411,7 +423,10 @@ end
 -- back takes its numerator back, and an appeal granted takes everything
 -- back. 'mc' is "[x]" (x: excluded on appeal) then entries "ID,UNIT,DAY,FLAGS;"
 -- where FLAGS are the numerators counted (letters below) and '!' once the
--- milestone is met (the entry stays where it is from then on).
+-- milestone is met (the entry stays where it is from then on). An entry's
+-- UNIT or DAY left empty is the entry's before it (layout 7: ~30 bytes a
+-- ticket that has its four deadlines; no entry has an empty unit, and a
+-- day is always eight digits).
 
 -- Each entry's denominator, and its numerators by letter. S, C, R, V: the
 -- sign, contact, reply and visit deadlines; D: the ticket dispatched to a
@@ -436,16 +451,22 @@ local function fig_load(k, raw)
   raw = raw or redis.call('HGET', k, 'mc') or ''
   FIG = {k = k, tag = tag_of(k), excluded = string.sub(raw, 1, 1) == 'x', list = {},
          dirty = false}
-  for id, unit, day, flags in string.gmatch(raw, '(%u),([^,;]*),(%d+),([^,;]*);') do
+  local last_unit, last_day = '', ''
+  for id, unit, day, flags in string.gmatch(raw, '(%u),([^,;]*),(%d*),([^,;]*);') do
+    if unit == '' then unit = last_unit end
+    if day == '' then day = last_day end
     FIG.list[#FIG.list + 1] = {id = id, unit = unit, day = day, flags = flags}
+    last_unit, last_day = unit, day
   end
   return FIG
 end
 
 local function fig_text(f)
-  local out = {f.excluded and 'x' or ''}
+  local out, last_unit, last_day = {f.excluded and 'x' or ''}, '', ''
   for _, e in ipairs(f.list) do
-    out[#out + 1] = e.id .. ',' .. e.unit .. ',' .. e.day .. ',' .. e.flags .. ';'
+    out[#out + 1] = e.id .. ',' .. (e.unit == last_unit and '' or e.unit) .. ','
+                    .. (e.day == last_day and '' or e.day) .. ',' .. e.flags .. ';'
+    last_unit, last_day = e.unit, e.day
   end
   return table.concat(out)
 end
@@ -571,7 +592,7 @@ local function intake(keys, args)
     if string.sub(seen, sep + 1) ~= fp then
       return {'outcome', 'conflict', 'ticket', ticket}
     end
-    local t = redis.call('HMGET', tag .. 't:' .. ticket, 'state', 'created_ms', 'unit', 'assist')
+    local t = redis.call('HMGET', tag .. 't:' .. ticket, 'state', F.created_ms, 'unit', 'assist')
     return {'outcome', 'dup', 'ticket', ticket, 'state', t[1], 'created_ms', t[2],
             'unit', t[3] or '', 'assist', t[4] or ''}
   end
@@ -594,8 +615,9 @@ local function intake(keys, args)
   -- As few calls as the work allows (they are most of the cost of intake):
   -- one HSET with every field and history entry, one ZADD with every
   -- reminder.
-  local fields = {'ticket', ticket, 'state', state, 'created_ms', at, 'actor', actor,
-                  unpack(args, first)}
+  -- (no field 'actor': it is the first history entry's, hl_ticket_get)
+  local fields = {'ticket', ticket, 'state', state, F.created_ms, at}
+  stored_pairs(fields, args, first, #args)
   local function field(name, value)
     fields[#fields + 1] = name
     fields[#fields + 1] = value
@@ -608,10 +630,10 @@ local function intake(keys, args)
   if state == 'dispatched' then
     field('unit', unit)
     field('assist', assist)
-    field('dispatched_ms', at)
+    field(F.dispatched_ms, at)
     field(CLOCK.sign, clock_encode({start = at, status = 'running', fired = '0',
                                     warn = p.sign_warn, due = p.sign_due, esc = p.sign_esc}))
-    field('sla_gen', p.sla_gen or '')
+    field(F.sla_gen, p.sla_gen or '')
     field('mc', fig_intake(tag, now, state, unit, p.sign_due))
     entries = 2
     field(history_field(2),
@@ -626,7 +648,7 @@ local function intake(keys, args)
       end
     end
   elseif state ~= 'to_dispatch' then
-    field('closed_ms', at)
+    field(F.closed_ms, at)
     field('disposition_note', note)
   end
   field(HISTORY_COUNT, string.format('%d', entries))
@@ -656,6 +678,23 @@ local function history_parts(raw, created)
   return {at, e[2] or '', e[3] or '', e[4] or '', e[5] or '', e[6] or ''}
 end
 
+-- The reply of a ticket is the note of its reply's history entry: its
+-- field 'reply' says which entry, REPLY_REF then the entry's number
+-- (layout 7: ~70 bytes a replied ticket, the answer not kept twice), or
+-- holds the text itself (older tickets, merged tickets given their
+-- parent's answer, a note the history would have changed).
+local REPLY_REF = '\31'
+
+-- The field's value V as readers see it, given the decoded HISTORY.
+local function reply_text(v, history)
+  if string.sub(v, 1, 1) ~= REPLY_REF then return v end
+  local e = history[tonumber(string.sub(v, 2)) or 0]
+  return e and e[6] or ''
+end
+
+-- A ticket's 'actor' (who took it in) is its first history entry's
+-- (layout 7; older tickets have the field too).
+
 -- hl_ticket_get: a ticket's fields, history and merged tickets in one
 -- consistent read. The one decoder of the ticket hash's own records
 -- (history, clocks, action results): hotlined and every other reader take
@@ -669,15 +708,16 @@ local function ticket_get(keys, args)
   if #all == 0 then
     return {}
   end
-  local fields, entries, created = {}, {}, nil
+  local fields, entries, created, reply, has_actor = {}, {}, nil, nil, false
   for i = 1, #all, 2 do
     local name = all[i]
-    if name == 'created_ms' then created = all[i + 1] end
+    if name == F.created_ms then created = all[i + 1] end
+    if name == 'actor' then has_actor = true end
     if is_history_field(name) then
       local at = tonumber(string.sub(name, 3))
       if at then entries[at] = all[i + 1] end
-    elseif string.sub(name, 1, 4) == 'sla:' then
-      local c, m = clock_decode(all[i + 1]), string.sub(name, 5)
+    elseif CLOCK_OF[name] then
+      local c, m = clock_decode(all[i + 1]), CLOCK_OF[name]
       for _, part in ipairs(CLOCK_PARTS) do
         if c[part] and c[part] ~= '' then
           fields[#fields + 1] = 'sla_' .. m .. '_' .. part
@@ -685,8 +725,9 @@ local function ticket_get(keys, args)
         end
       end
     elseif string.sub(name, 1, 2) ~= 'a:' then
-      fields[#fields + 1] = name
+      fields[#fields + 1] = SHOWN[name] or name
       fields[#fields + 1] = all[i + 1]
+      if name == 'reply' then reply = #fields end
     end
   end
   local history = {}
@@ -694,6 +735,10 @@ local function ticket_get(keys, args)
     local raw = entries[i]
     if not raw then break end
     history[i] = history_parts(raw, created)
+  end
+  if reply then fields[reply] = reply_text(fields[reply], history) end
+  if not has_actor and history[1] then
+    fields[#fields + 1], fields[#fields + 2] = 'actor', history[1][2]
   end
   return {fields, history, redis.call('SMEMBERS', keys[2])}
 end
@@ -744,8 +789,8 @@ local APPLY = {}
 -- A new lead unit starts afresh: extensions asked or granted to the one
 -- before lapse (the reply deadline shown is then the one that applies).
 local function route_to(k, p, now)
-  put('unit', p.unit, 'assist', p.assist or '', 'dispatched_ms', now)
-  redis.call('HDEL', k, 'signed_ms', 'return_reason', 'ext_pending', 'extension_days',
+  put('unit', p.unit, 'assist', p.assist or '', F.dispatched_ms, now)
+  redis.call('HDEL', k, F.signed_ms, 'return_reason', 'ext_pending', 'extension_days',
              'ext_count')
 end
 
@@ -753,9 +798,9 @@ APPLY.dispatch = function (t, p, k, now) return route_to(k, p, now) end
 
 -- A 感谢 (thanks) has reached the unit once signed: nothing is due of it.
 APPLY.sign = function (t, p, k, now)
-  put('signed_ms', now, 'return_until', p.return_until)
+  put(F.signed_ms, now, F.return_until, p.return_until)
   if t.request_type == 'thanks' then
-    put('closed_ms', now, 'close_reason', 'thanks')
+    put(F.closed_ms, now, 'close_reason', 'thanks')
     return 'closed'
   end
 end
@@ -808,7 +853,7 @@ APPLY.reassign = function (t, p, k, now)
 end
 
 APPLY.refuse_return = function (t, p, k, now)
-  put('dispatched_ms', now)
+  put(F.dispatched_ms, now)
   redis.call('HDEL', k, 'return_reason')
 end
 
@@ -816,7 +861,7 @@ end
 APPLY.progress = function (t, p, k, now, lead)
   if not lead then return t.state end
   if not t.first_contact_ms then
-    put('first_contact_ms', now)
+    put(F.first_contact_ms, now)
   end
 end
 
@@ -877,10 +922,10 @@ end
 local function reply_to_merged(ticket, actor, note, now)
   for _, child in ipairs(redis.call('SMEMBERS', tkey(ticket, 'merged'))) do
     local ck = tkey(child, 't')
-    redis.call('HSET', ck, 'reply', note, 'replied_ms', now)
+    redis.call('HSET', ck, 'reply', note, F.replied_ms, now)
     history_add(ck, history_entry(now, actor, 'reply', 'merged',
                'merged', '主单 ' .. ticket .. ' 答复: ' .. note))
-    local c = redis.call('HMGET', ck, 'created_ms', 'unit')
+    local c = redis.call('HMGET', ck, F.created_ms, 'unit')
     outbox(ttag(child), child, 'reply', 'merged', 'merged', c[2], c[2], '', c[1] or '',
            string.format('%d', now))
   end
@@ -888,7 +933,9 @@ end
 
 -- An extension still asked for lapses with the answer.
 APPLY.reply = function (t, p, k, now, lead, actor, ticket)
-  put('reply', p.note, 'replied_ms', now)
+  local entry = tonumber(t.history_count or '0') + 1   -- the entry this step adds
+  put('reply', string.find(p.note, '[\n\31]') and p.note or REPLY_REF .. entry,
+      F.replied_ms, now)
   if t.ext_pending then redis.call('HDEL', k, 'ext_pending') end
   reply_to_merged(ticket, actor, p.note, now)
 end
@@ -897,7 +944,7 @@ APPLY.reject_reply = function (t, p, k, now) end
 
 -- The caller's rating; unsatisfied goes to 甄别 (the table's branch).
 APPLY.visit = function (t, p, k, now)
-  put('satisfaction', p.satisfaction, 'resolved', p.resolved or '0', 'visited_ms', now)
+  put('satisfaction', p.satisfaction, 'resolved', p.resolved or '0', F.visited_ms, now)
   put('visit_via', p.via or 'phone')
 end
 
@@ -910,7 +957,7 @@ APPLY.visit_unreachable = function (t, p, k, now)
   local n = tonumber(t.visit_attempts or '0') + 1
   put('visit_attempts', n, 'visit_via', p.via or 'phone')
   if limit_reached(p, 'visit_tries', n) then
-    put('closed_ms', now, 'close_reason', 'unreachable')
+    put(F.closed_ms, now, 'close_reason', 'unreachable')
     return 'closed'
   end
 end
@@ -925,11 +972,11 @@ APPLY.rehandle = function (t, p, k, now)
   if refusal then return nil, refusal end
   put('reopen_count', n + 1)
   route_to(k, p, now)
-  redis.call('HDEL', k, 'reply', 'first_contact_ms', 'return_until', 'visit_attempts')
+  redis.call('HDEL', k, 'reply', F.first_contact_ms, F.return_until, 'visit_attempts')
 end
 
 local function close_ticket(t, p, k, now)
-  put('closed_ms', now)
+  put(F.closed_ms, now)
   if p.article then put('article', p.article) end
   if p.transfer_to then put('transfer_to', p.transfer_to) end
 end
@@ -956,7 +1003,7 @@ APPLY.merge = function (t, p, k, now, lead, actor, ticket)
     return nil, fail('invalid_transition', 'parent ticket is ' .. ps .. ', not open')
   end
   redis.call('SADD', tkey(p.parent, 'merged'), ticket)
-  put('parent', p.parent, 'closed_ms', now)
+  put('parent', p.parent, F.closed_ms, now)
   history_add(pk, history_entry(now, actor, 'merge', ps, ps,
              '并入 ' .. ticket))
 end
@@ -1014,14 +1061,14 @@ local function sla_pause(k, ticket, t, now)
   if paused(t) then return end
   local list = t.sla_pauses or ''
   t.sla_pauses = list .. (list ~= '' and ',' or '') .. now .. '-'
-  put('sla_pauses', t.sla_pauses)
+  put(F.sla_pauses, t.sla_pauses)
   for i = 1, #MILESTONES do sla_disarm(ticket, MILESTONES[i]) end
 end
 
 local function sla_resume(k, t, now)
   if not paused(t) then return end
   t.sla_pauses = t.sla_pauses .. now
-  put('sla_pauses', t.sla_pauses)
+  put(F.sla_pauses, t.sla_pauses)
 end
 
 -- Starts milestone M's clock at NOW; it is to be armed (ARM). Its moments
@@ -1080,7 +1127,7 @@ local function sla_transition(k, ticket, t, action, from, to, now, p)
   elseif action == 'visit' then
     clock_stop(k, ticket, t, 'visit', now)
   elseif action == 'rehandle' then
-    put('sla_pauses', '')
+    put(F.sla_pauses, '')
     t.sla_pauses = nil
     clock_start(k, t, 'sign', now, arm)
   end
@@ -1097,7 +1144,7 @@ end
 -- What hotlined needs to compute deadlines: {request_type, urgent,
 -- enterprise, tag, pauses, extension days, reset, m1, start1, ...}.
 local function sla_facts(k, arm, reset)
-  local f = redis.call('HMGET', k, 'request_type', 'urgent', 'enterprise', 'tag', 'sla_pauses',
+  local f = redis.call('HMGET', k, F.request_type, 'urgent', 'enterprise', 'tag', F.sla_pauses,
                        'extension_days')
   local out = {f[1] or '', f[2] or '0', f[3] or '0', f[4] or '', f[5] or '', f[6] or '0',
                reset and '1' or '0'}
@@ -1216,16 +1263,16 @@ end
 
 -- The fields a transition reads (not the whole hash: the content and the
 -- caller stay where they are).
-local TRANSITION_FIELDS = {'state', 'unit', 'assist', 'created_ms', 'ext_pending',
-                           'first_contact_ms', 'signed_ms', 'sla_pauses',
+local TRANSITION_FIELDS = {'state', 'unit', 'assist', F.created_ms, 'ext_pending',
+                           F.first_contact_ms, F.signed_ms, F.sla_pauses,
                            CLOCK.sign, CLOCK.contact, CLOCK.reply, CLOCK.visit,
-                           'request_type', 'dispatched_ms', 'reopen_count', 'return_count',
-                           'return_reasons', 'return_until', 'extension_days', 'ext_count',
+                           F.request_type, F.dispatched_ms, 'reopen_count', 'return_count',
+                           'return_reasons', F.return_until, 'extension_days', 'ext_count',
                            'visit_attempts', HISTORY_COUNT, 'mc'}
 
 -- The results of a ticket's last ACT_KEEP actions, for resends: field
--- "a:<i mod ACT_KEEP>" holds "<request id>|from|to|at|unit|assist" of its
--- i-th action, ACT_COUNT counts them. A resend of one of those is answered
+-- "a:<i mod ACT_KEEP>" holds "<request id>|<its history entry>|unit|assist"
+-- of its i-th action (act_result), ACT_COUNT counts them. A resend of one of those is answered
 -- as the first time, not applied again; older results are overwritten, so
 -- a ticket keeps ACT_KEEP of them however long it lives (one field per
 -- action, kept forever, before layout 3). A resend comes after a lost
@@ -1264,6 +1311,19 @@ local function ticket_fields(k, rid)
   return t, nil
 end
 
+-- A result DONE as stored (after "<request id>|") into from, to, at,
+-- unit, assist. Layout 7 keeps "<history entry>|unit|assist": the entry
+-- the action wrote has from, to and its moment (~30 bytes a result less);
+-- older results spell them out, "from|to|at|unit|assist".
+local function act_result(k, done, created)
+  local n, unit, assist = string.match(done, '^(%d+)|([^|]*)|([^|]*)$')
+  if not n then
+    return string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+  end
+  local e = history_parts(redis.call('HGET', k, history_field(tonumber(n))) or '', created)
+  return e[4], e[5], e[1], unit, assist
+end
+
 -- hl_transition: one action on one ticket.
 -- KEYS: the ticket's hash and merged set (hl:{NN}:t|merged:<ticket>)
 -- args: name/value pairs, in any order: ticket, action, actor, request_id,
@@ -1286,7 +1346,7 @@ local function transition(keys, args)
   end
   local t, done = ticket_fields(k, rid)
   if done then
-    local from, to, at, unit, assist = string.match(done, '^([^|]*)|([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    local from, to, at, unit, assist = act_result(k, done, t.created_ms)
     return answer('dup', from, to, at, unit, assist, {})
   end
   if not t.state then
@@ -1339,15 +1399,14 @@ local function transition(keys, args)
       later[#later + 1] = m
     end
   end
-  if #later < #arm then put('sla_gen', p.pre_gen or '') end
+  if #later < #arm then put(F.sla_gen, p.pre_gen or '') end
   arm = later
   -- The history entry goes with the fields, in the one HSET (the count
   -- was read with them); its moment is the ticket's last change (no
   -- field of its own).
   local n, acts = tonumber(t.history_count or '0') + 1, tonumber(t.act_count or '0') + 1
   put('state', to, HISTORY_COUNT, n, ACT_COUNT, acts)
-  put1(ACT_SLOT[acts % ACT_KEEP],
-       rid .. '|' .. t.state .. '|' .. to .. '|' .. at .. '|' .. unit .. '|' .. assist)
+  put1(ACT_SLOT[acts % ACT_KEEP], rid .. '|' .. n .. '|' .. unit .. '|' .. assist)
   put1(history_field(n), history_entry(at, actor, action, t.state, to, history_note(action, p),
                                        t.created_ms))
   -- The ticket's figures ('mc', read with the fields above) join the same
@@ -1379,7 +1438,7 @@ local function sla_arm(keys, args)
     return redis.error_reply('ERR KEYS[1] is not the hash of ticket ' .. ticket)
   end
   begin_step()
-  if string.sub(redis.call('HGET', k, 'sla_pauses') or '', -1) == '-' then
+  if string.sub(redis.call('HGET', k, F.sla_pauses) or '', -1) == '-' then
     return 0
   end
   for _, m in ipairs(MILESTONES) do
@@ -1398,7 +1457,7 @@ local function sla_arm(keys, args)
     end
   end
   if #armed > 0 then
-    put('sla_gen', gen)
+    put(F.sla_gen, gen)
     local figures, unit = fig_load(k), redis.call('HGET', k, 'unit') or ''
     for _, a in ipairs(armed) do fig_armed(figures, a[1], unit, a[2]) end
     fig_save(figures)
@@ -1431,7 +1490,7 @@ local function timer_fire(keys, args)
       local ticket, m, level = string.match(member, '^([^|]+)|([^|]+)|([^|]+)$')
       local k = ticket and ttag(ticket) == tag and tkey(ticket, 't')
       local f = k and CLOCK[m]
-                and redis.call('HMGET', k, 'state', 'unit', CLOCK[m], 'assist', 'created_ms') or {}
+                and redis.call('HMGET', k, 'state', 'unit', CLOCK[m], 'assist', F.created_ms) or {}
       local c = clock_decode(f[3])
       if f[1] and c then
         c.status = LEVEL_STATUS[level]
@@ -1761,7 +1820,7 @@ local ARCHIVED = 'arch'
 -- ticket acted on again stays for a while, and never leaves between its
 -- return and the action that brought it back.
 local function closed_moment(k)
-  local f = redis.call('HMGET', k, 'closed_ms', 'created_ms', 'back_ms')
+  local f = redis.call('HMGET', k, F.closed_ms, F.created_ms, 'back_ms')
   local closed = f[1] or f[2] or '0'
   if f[3] and tonumber(f[3]) > tonumber(closed) then return f[3] end
   return closed
@@ -1839,8 +1898,8 @@ local function retire(keys, args)
   for _, ticket in ipairs(due) do
     redis.call('ZREM', z, ticket)
     local k = ttag(ticket) == tag and tkey(ticket, 't')
-    local f = k and redis.call('HMGET', k, 'state', HISTORY_COUNT, ARCHIVED, 'channel',
-                               'request_id', 'unit', 'created_ms', 'ci') or {}
+    local f = k and redis.call('HMGET', k, 'state', HISTORY_COUNT, ARCHIVED, F.channel,
+                               'request_id', 'unit', F.created_ms, 'ci') or {}
     if f[1] and not OPEN[f[1]] and f[3] and f[3] == f[2] then
       evict(tag, k, ticket, f, now)
       dropped = dropped + 1
@@ -1866,10 +1925,8 @@ local function ticket_restore(keys, args)
   end
   if redis.call('EXISTS', k) == 1 then return 'present' end
   local fields, i = {}, first
-  while i < #args and args[i] ~= 'history' do
-    fields[#fields + 1], fields[#fields + 2] = args[i], args[i + 1]
-    i = i + 2
-  end
+  while i < #args and args[i] ~= 'history' do i = i + 2 end
+  stored_pairs(fields, args, first, i)
   local n, closed, dispatched, appealed = 0, nil, nil, false
   local state = p.state or ''
   for e = i + 1, #args - 5, 6 do
@@ -1884,13 +1941,13 @@ local function ticket_restore(keys, args)
   redis.call('HSET', k, 'ticket', ticket, 'state', state, HISTORY_COUNT, count, ARCHIVED, count,
              'back_ms', now, unpack(fields))
   if p.ci and p.ci ~= '' then redis.call('HSET', k, 'ci', p.ci) end
-  if dispatched then redis.call('HSET', k, 'dispatched_ms', dispatched) end
-  if closed and not OPEN[state] then redis.call('HSET', k, 'closed_ms', closed) end
+  if dispatched then redis.call('HSET', k, F.dispatched_ms, dispatched) end
+  if closed and not OPEN[state] then redis.call('HSET', k, F.closed_ms, closed) end
   -- Its figures were counted on their days and are not brought back (the
   -- archive's reports count it from its rows); an appeal granted before
   -- is remembered, so it is not granted twice (ticket_figures).
   if appealed then redis.call('HSET', k, 'mc', 'x') end
-  local f = redis.call('HMGET', k, 'unit', 'assist', 'created_ms')
+  local f = redis.call('HMGET', k, 'unit', 'assist', F.created_ms)
   outbox(tag_of(k), ticket, 'restore', '', state, f[1], '', f[2], f[3] or '', now,
          {'ci', p.ci or ''})
   retire_mark(k, ticket, state, n, n)

@@ -3,6 +3,7 @@
  */
 #include "hl_bucket.h"
 #include "hl_client.h"
+#include "hl_lifecycle.h"
 #include "hl_load.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
@@ -1022,7 +1023,7 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 6)"));
+    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 7)"));
 }
 
 static void
@@ -1031,7 +1032,7 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (s_submit_acked (env, "layout-3"));
     HL_CHECK (s_ticket_count (env) == 1);
     HL_CHECK (s_packed_contents (env) == 1);    //  layout 5: the complaint packed
@@ -1050,7 +1051,7 @@ test_store_layout (void)
     HL_CHECK (s_lists_back_to_layout_2 (env) >= 3);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (s_log_has (env, "keys moved"));
     HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
     //  ... and (layout 6) into the caller index's groups.
@@ -1087,7 +1088,7 @@ test_store_layout (void)
     s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
     HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
@@ -1140,10 +1141,11 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
-    r = redisCommand (rc, "HMGET %s sla:sign sla_sign_start sla_sign_met updated_ms",
-                      hl_testenv_tkey (two, "t"));
+    //  (then, layout 7, under its short name: hl_lifecycle_stored_name)
+    r = redisCommand (rc, "HMGET %s %s sla_sign_start sla_sign_met updated_ms",
+                      hl_testenv_tkey (two, "t"), hl_lifecycle_stored_name ("sla:sign"));
     HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 4
               && r->element[0]->type == REDIS_REPLY_STRING
               && strcmp (r->element[0]->str, "1764460800000,met,1,1764464400000,1764468000000,,"
@@ -1178,7 +1180,7 @@ test_store_layout (void)
     //  are (nothing to rewrite); packed are only those taken in since.
     s_redis_do (env, "SET hl:layout %s", "4");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (hl_testenv_client (env, show2, &out) == 0);
     HL_CHECK (out && strstr (out, "第二版工单"));
     //  Its clock's moments, whole numbers before layout 5 (offsets since).
@@ -1195,7 +1197,7 @@ test_store_layout (void)
     HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
     s_redis_do (env, "SET hl:layout %s", "5");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 6);
+    HL_CHECK (s_stored_layout (env) == 7);
     HL_CHECK (s_log_has (env, "1 callers' lists moved into their groups"));
     HL_CHECK (s_log_has (env, "units' lists split by bucket"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:layout:callers hl:layout:units") == 0);
@@ -1206,19 +1208,65 @@ test_store_layout (void)
     hl_testenv_daemon_signal (env, SIGTERM);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
-    //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "7");
-    s_check_refused (env, "has data of layout 7");
+    //  A store of layout 6: a ticket's fields under their own names, its
+    //  reply's text spelled out. The fields move to their stored names
+    //  (layout 7); the ticket shows as it did and takes the next action.
+    const char *five = "YJ202611300500001";
+    r = redisCommand (rc, "HSET %s ticket %s state replied created_ms 1764460800000 channel web "
+                      "request_type complaint content %s unit rsj assist %s "
+                      "dispatched_ms 1764460800000 signed_ms 1764460900000 "
+                      "replied_ms 1764461000000 reply %s sla:visit %s h:n 1 h:1 %s",
+                      hl_testenv_tkey (five, "t"), five, "第五版工单", "", "第五版答复",
+                      "1764461000000,running,0,+3600000,+7200000,,",
+                      "1764460800000\x1f" "agent:a1\x1f" "intake\x1f\x1f" "to_dispatch\x1f" "来电");
+    freeReplyObject (r);
+    s_redis_do (env, "SET hl:layout %s", "6");
+    HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
     HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_log_has (env, "fields stored under their short names"));
+    r = redisCommand (rc, "HMGET %s created_ms %s %s sla:visit %s reply",
+                      hl_testenv_tkey (five, "t"), hl_lifecycle_stored_name ("created_ms"),
+                      hl_lifecycle_stored_name ("request_type"),
+                      hl_lifecycle_stored_name ("sla:visit"));
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 6
+              && r->element[0]->type == REDIS_REPLY_NIL
+              && r->element[1]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[1]->str, "1764460800000") == 0
+              && r->element[2]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[2]->str, "complaint") == 0
+              && r->element[3]->type == REDIS_REPLY_NIL
+              && r->element[4]->type == REDIS_REPLY_STRING
+              && r->element[5]->type == REDIS_REPLY_STRING
+              && strcmp (r->element[5]->str, "第五版答复") == 0);
+    freeReplyObject (r);
+    HL_CHECK (s_redis_int (env, "EXISTS hl:layout:names") == 0);
+    const char *show5[] = { "--json", "show", five, NULL };
+    HL_CHECK (hl_testenv_client (env, show5, &out) == 0);
+    HL_CHECK (out && strstr (out, "第五版工单") && strstr (out, "第五版答复")
+              && strstr (out, "\"due_ms\":1764468200000"));
+    free (out);
+    Hotline__Transition rating = HOTLINE__TRANSITION__INIT;
+    rating.has_satisfaction = 1;
+    rating.satisfaction = HOTLINE__SATISFACTION__SATISFIED;
+    HL_CHECK (hl_testenv_done_to (hl_testenv_staff (env, "agent:a1", five,
+                                                    HOTLINE__ACTION__ACTION_VISIT, &rating),
+                                  HOTLINE__STATE__STATE_VISITED));
+    hl_testenv_daemon_signal (env, SIGTERM);
+    HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
+
+    //  Data of a newer layout: refused, the mark kept.
+    s_redis_do (env, "SET hl:layout %s", "8");
+    s_check_refused (env, "has data of layout 8");
+    HL_CHECK (s_stored_layout (env) == 8);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "6");
+    s_redis_do (env, "SET hl:layout %s", "7");
     s_redis_do (env, "FUNCTION LOAD REPLACE %s",
                 "#!lua name=hotline\n"
-                "local LAYOUT_VERSION = 8\n"
+                "local LAYOUT_VERSION = 9\n"
                 "redis.register_function('hl_from_the_future', function() return 1 end)\n");
-    s_check_refused (env, "has a Function library of layout 8");
+    s_check_refused (env, "has a Function library of layout 9");
     r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
     if (r)

@@ -624,6 +624,16 @@ test_resends (void)
     //  The fifth action back is forgotten: taken as a new one.
     HL_CHECK (s_act_as (ticket, progress, 0, "resend-0").outcome == HL_STORE_NEW);
     HL_CHECK (s_llen (ticket) == entries + 5);
+    //  A result kept by store layout 5 spells out what layout 7 reads from
+    //  the action's history entry: it is answered the same.
+    redisReply *r = redisCommand (s.redis, "HSET %s a:3 %s", hl_testenv_tkey (ticket, "t"),
+                                  "old-7|signed|in_progress|1764460900000|rsj|");
+    freeReplyObject (r);
+    hl_store_transition_result_t old = s_act_as (ticket, progress, 0, "old-7");
+    HL_CHECK (old.outcome == HL_STORE_DUP && old.at_ms == 1764460900000LL
+              && old.from == hl_lifecycle_state_named ("signed")->wire
+              && old.to == hl_lifecycle_state_named ("in_progress")->wire);
+    HL_CHECK (s_llen (ticket) == entries + 5);
 }
 
 static void

@@ -58,6 +58,13 @@ def check(table):
          'key_prefix ends with ":" and has no hash tag of its own')
     need(not tn['index_tag'].isdigit(), 'ticket_number',
          'index_tag is no bucket (buckets are digits)')
+    stored = table['stored_fields']['names']
+    shorts = list(stored.values())
+    need(len(shorts) == len(set(shorts)), 'stored_fields', 'a short name appears twice')
+    for name, short in stored.items():
+        need(short not in stored, 'stored_fields ' + name, 'short name %s is a long one' % short)
+        need(len(short) == 2 and ':' not in short, 'stored_fields ' + name,
+             'short names are two characters, no ":" (the history and results have "h:", "a:")')
     for part in ('states', 'actions', 'roles', 'fields', 'conditions', 'counters', 'rates'):
         names = codes(table, part)
         need(len(names) == len(set(names)), part, 'a code appears twice')
@@ -203,6 +210,13 @@ def gen_c(table, out_h, out_c):
           'extern const hl_lifecycle_field_t hl_lifecycle_fields[HL_LIFECYCLE_FIELDS];',
           'extern const hl_lifecycle_counter_t hl_lifecycle_counters[HL_LIFECYCLE_COUNTERS];',
           'extern const hl_lifecycle_rate_t hl_lifecycle_rates[HL_LIFECYCLE_RATES];',
+          '',
+          '//  Field names of the ticket hash as stored (core/lifecycle.json: stored_fields).',
+          'typedef struct {',
+          '    const char *name, *stored;',
+          '} hl_lifecycle_stored_t;',
+          '#define HL_LIFECYCLE_STORED %d' % len(table['stored_fields']['names']),
+          'extern const hl_lifecycle_stored_t hl_lifecycle_stored[HL_LIFECYCLE_STORED];',
           '', '#endif', '']
 
     c = [head, '#include "hl_lifecycle_table.h"', '',
@@ -249,6 +263,8 @@ def gen_c(table, out_h, out_c):
             c_str(r['code']), c_str(r['zh']), c_str(r['en']), num[0], num[1],
             counters.index(r['den']), str(r.get('lower_is_better', False)).lower(),
             r.get('weight', 0)))
+    c += ['};', '', 'const hl_lifecycle_stored_t hl_lifecycle_stored[HL_LIFECYCLE_STORED] = {']
+    c += ['    { %s, %s },' % (c_str(k), c_str(v)) for k, v in table['stored_fields']['names'].items()]
     c += ['};', '']
     write(out_h, '\n'.join(h))
     write(out_c, '\n'.join(c))
@@ -320,6 +336,13 @@ def lua_fragment(table):
     out.append('}')
     out.append('local HOTLINE_WIDE = ' + lua_set(c['code'] for c in table['counters']
                                                  if c['scope'] == 'hotline'))
+    names = table['stored_fields']['names']
+    out.append('-- F[name]: the ticket hash field NAME as stored, for the fields stored')
+    out.append('-- under a short name; SHOWN[short]: the name again, for readers.')
+    out.append('local F = {' + ', '.join('[%s] = %s' % (lua_str(k), lua_str(v))
+                                     for k, v in names.items()) + '}')
+    out.append('local SHOWN = {' + ', '.join('[%s] = %s' % (lua_str(v), lua_str(k))
+                                         for k, v in names.items()) + '}')
     return '\n'.join(out)
 
 

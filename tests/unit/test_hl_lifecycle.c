@@ -47,6 +47,8 @@ test_lookups (void)
     HL_CHECK (pause && dispatched && hl_lifecycle_after (pause, dispatched) == dispatched);
     HL_CHECK (hl_lifecycle_condition_named ("paused") != NULL);
     HL_CHECK (hl_lifecycle_field_named ("unit") != NULL);
+    HL_CHECK (strcmp (hl_lifecycle_stored_name ("first_contact_ms"), "fc") == 0);
+    HL_CHECK (strcmp (hl_lifecycle_stored_name ("state"), "state") == 0);
     HL_CHECK (hl_lifecycle_counter_named ("replied") == HL_COUNTER_REPLIED);
     HL_CHECK (hl_lifecycle_counter_named ("nonsense") == -1);
     //  An unsatisfied visit branches to 甄别; other actions have no branch.
