@@ -5,6 +5,7 @@
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_messenger.h"
+#include "hl_unitq.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -64,17 +65,18 @@ typedef int (s_offer_fn) (hl_outbox_t *self, const s_entry_t *e,
 //  Whether it takes offers now (1), not now (0), or is not there (-1: no
 //  group).
 typedef int (s_ready_fn) (const hl_outbox_t *self);
-static s_offer_fn s_offer_arch, s_offer_notify;
-static s_ready_fn s_ready_arch, s_ready_notify;
+static s_offer_fn s_offer_arch, s_offer_notify, s_offer_q;
+static s_ready_fn s_ready_arch, s_ready_notify, s_ready_q;
 
-//  The consumer groups: one row per effect. The archive (arch) and the
-//  callers' messages (notify) have no applier of their own: their entries
-//  are acknowledged only once PostgreSQL committed what they name, or the
-//  notification adaptor confirmed the message (s_archive_stream), and
-//  each group exists only with its archive or messenger
-//  (hl_outbox_set_archiver, hl_outbox_set_messenger; a group nobody reads
-//  would keep every outbox from being trimmed). The per-unit worker
-//  queues (q) join here, one row.
+//  The consumer groups: one row per effect. The archive (arch), the
+//  callers' messages (notify) and the per-unit worker queues (q) have no
+//  applier of their own: their entries are acknowledged only once
+//  PostgreSQL committed what they name, the notification adaptor confirmed
+//  the message, or Redis took the worker stream entries
+//  (s_archive_stream), and each group exists only with its archive,
+//  messenger or store (hl_outbox_set_archiver, hl_outbox_set_messenger,
+//  hl_outbox_set_unitq; a group nobody reads would keep every outbox from
+//  being trimmed).
 //
 //  A group marked NOACK reads without a pending list: nothing to
 //  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
@@ -95,6 +97,7 @@ static const struct {
     { "ev", s_apply_ev, 1, NULL, NULL },
     { "arch", NULL, 0, s_offer_arch, s_ready_arch },
     { "notify", NULL, 0, s_offer_notify, s_ready_notify },
+    { "q", NULL, 0, s_offer_q, s_ready_q },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -113,6 +116,7 @@ struct s_group {
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
+    int full;                    //  the latest read brought a whole batch
     hl_outbox_figures_t figures;
 };
 
@@ -126,6 +130,7 @@ struct hl_outbox {
     char consumer[160];
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
+    hl_store_t *unitq;           //  NULL: no worker queues, no q group
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
@@ -278,6 +283,67 @@ s_ready_notify (const hl_outbox_t *self)
     return self->messenger ? hl_messenger_ready (self->messenger) != 0 : -1;
 }
 
+//  The worker queues (q): an entry after which its ticket waits for units
+//  (it came to be dispatched: at intake, or back from a return or a
+//  review) queues it for its lead unit and each assisting one, once per
+//  entry (hl_unitq_push with the entry as its origin: a batch applied
+//  again queues nothing twice). Acknowledged once Redis took every push.
+typedef struct {
+    void (*done) (int status, void *arg);
+    void *arg;
+    int waiting;                 //  pushes not yet answered (+1 while pushing)
+    int failed;
+} s_queueing_t;
+
+static void
+s_on_queued (int ok, void *arg)
+{
+    s_queueing_t *q = arg;
+    if (!ok)
+        q->failed = 1;
+    if (--q->waiting > 0)
+        return;
+    q->done (q->failed ? -1 : 0, q->arg);
+    free (q);
+}
+
+static void
+s_queue (hl_outbox_t *self, s_queueing_t *q, const s_entry_t *e, const char *unit,
+         const char *role)
+{
+    hl_unitq_from_t from = { hl_bucket_of_ticket (e->t, strlen (e->t)), e->id };
+    q->waiting++;
+    if (from.bucket < 0 || hl_unitq_push (self->unitq, unit, e->t, role,
+                                          strtoll (e->at, NULL, 10), &from, s_on_queued, q) != 0)
+        s_on_queued (0, q);
+}
+
+static int
+s_offer_q (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    if (!*e->u || hl_wire_state_parse (e->s) != HOTLINE__STATE__STATE_DISPATCHED
+        || hl_wire_state_parse (e->f) == HOTLINE__STATE__STATE_DISPATCHED)
+        return 1;
+    s_queueing_t *q = malloc (sizeof *q);
+    if (!q)
+        abort ();
+    *q = (s_queueing_t) { done, arg, 1, 0 };
+    s_queue (self, q, e, e->u, "lead");
+    char assist[256];
+    snprintf (assist, sizeof assist, "%s", e->as);
+    for (char *save = NULL, *code = strtok_r (assist, ",", &save); code;
+         code = strtok_r (NULL, ",", &save))
+        s_queue (self, q, e, code, "assist");
+    s_on_queued (1, q);
+    return 0;
+}
+
+static int
+s_ready_q (const hl_outbox_t *self)
+{
+    return self->unitq ? hl_store_is_ready (self->unitq) != 0 : -1;
+}
+
 //  ---------------------------------------------------------------------
 //  Reading
 
@@ -425,7 +491,6 @@ typedef struct s_archbatch {
     size_t n;
     size_t waiting;              //  offers not yet answered (+1 while offering)
     int failed;
-    int64_t first_ms;            //  the first entry's append (its id)
 } s_archbatch_t;
 
 //  Every entry of B acknowledged: the archive has what they named.
@@ -439,20 +504,23 @@ s_archbatch_ack (s_archbatch_t *b)
         ids[i] = b->ids[i];
     s_xack (b->g, b->key, b->bucket, ids, b->n);
     free (ids);
-    s_note_applied (b->g, b->n, b->first_ms);
+    for (size_t i = 0; i < b->n; i++)
+        s_note_applied (b->g, 1, strtoll (b->ids[i], NULL, 10));
 }
 
-//  Every batch of the arch group's read answered: the next read now, or
-//  after S_ARCH_RETRY_MS if one failed.
+//  Every batch of an offering group's read answered: the next read now
+//  if the read was a whole batch, else after S_GATHER_MS (as the appliers,
+//  s_on_read), or after S_ARCH_RETRY_MS if one failed.
 static void
 s_arch_next (s_group_t *g)
 {
-    if (!g->arch_failed) {
+    if (!g->arch_failed && g->full) {
         s_read (g);
         return;
     }
+    int ms = g->arch_failed ? S_ARCH_RETRY_MS : S_GATHER_MS;
     g->arch_failed = 0;
-    struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     evtimer_add (g->retry, &tv);
 }
 
@@ -517,8 +585,6 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
             || entry->element[0]->len >= sizeof b->ids[0])
             continue;
         snprintf (b->ids[b->n++], sizeof b->ids[0], "%s", entry->element[0]->str);
-        if (b->n == 1)
-            b->first_ms = strtoll (entry->element[0]->str, NULL, 10);
         s_entry_t e;
         if (s_entry (entry, &e) != 0 || !*e.t)
             continue;
@@ -580,6 +646,20 @@ s_apply_stream (s_group_t *g, const redisReply *stream)
     return full;
 }
 
+//  1 if one of the streams of read REPLY brought a whole batch.
+static int
+s_whole_batch (const redisReply *reply)
+{
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *stream = reply->element[i];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2
+            && stream->element[1]->type == REDIS_REPLY_ARRAY
+            && stream->element[1]->elements >= (size_t) atoi (S_BATCH))
+            return 1;
+    }
+    return 0;
+}
+
 static void
 s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -604,6 +684,7 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     int full = 0;
+    g->full = s_whole_batch (reply);     //  (for offers answered meanwhile)
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, reply->element[i]);
@@ -794,6 +875,16 @@ hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
         assert (!self->held[b]);
     self->messenger = messenger;
+    s_groups_arg (self);
+}
+
+void
+hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store)
+{
+    assert (self);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        assert (!self->held[b]);
+    self->unitq = store;
     s_groups_arg (self);
 }
 

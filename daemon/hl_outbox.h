@@ -8,7 +8,8 @@
  *  hl_outbox.c (idx: the global state, unit and caller lists under
  *  hl:{ix}:; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
  *  arch: the PostgreSQL archive, through hl_archiver, when there is one;
- *  notify: callers' messages, through hl_messenger, when it is set).
+ *  notify: callers' messages, through hl_messenger, when it is set; q:
+ *  the per-unit worker streams, through hl_unitq_push, when it is set).
  *
  *  An entry is acknowledged (XACK) after its apply, on the same connection
  *  behind the apply's own commands; a bucket newly held first claims what
@@ -26,6 +27,7 @@
 #include "hl_feed.h"
 #include "hl_metrics.h"
 #include "hl_redis.h"
+#include "hl_store.h"
 
 #include <event2/event.h>
 #include <stddef.h>
@@ -54,6 +56,12 @@ void hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver);
 //  no notify group.
 typedef struct hl_messenger hl_messenger_t;
 void hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger);
+
+//  Queue the dispatched tickets for their units' workers through STORE
+//  (the consumer group q, hl_unitq_push): an entry is acknowledged only
+//  once Redis took its worker stream entries. Before any bucket is held;
+//  without it there is no q group.
+void hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
 //  is ready (its Functions are loaded).

@@ -1927,8 +1927,8 @@ int
 hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
                   hl_redis_reply_fn *fn, void *arg)
 {
-    (void) key;                          //  s_route finds it: argv[1]
-    assert (!key || strcmp (key, argv[1]) == 0);
+    (void) key;                          //  s_route finds it: argv[1] (an FCALL's argv[3])
+    assert (!key || strcmp (key, argv[strncmp (argv[0], "FCALL", 5) == 0 ? 3 : 1]) == 0);
     return s_route (self, self->cluster, argc, argv, NULL, fn, arg);
 }
 

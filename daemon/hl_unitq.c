@@ -115,19 +115,26 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
 
 int
 hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
-               int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg)
+               int64_t at_ms, const hl_unitq_from_t *from, hl_unitq_pushed_fn *fn, void *arg)
 {
     assert (store && unit && ticket && role);
-    char key[HL_UNITQ_KEY_MAX], at[24];
+    assert (!from || (from->entry && from->bucket >= 0));
+    char key[HL_UNITQ_KEY_MAX], marks[HL_UNITQ_KEY_MAX + 2], at[24], bucket[16];
     if (hl_unitq_key (key, sizeof key, unit) < 0)
         return -1;
+    snprintf (marks, sizeof marks, "%s:o", key);
     snprintf (at, sizeof at, "%lld", (long long) at_ms);
-    const char *argv[] = { "XADD", key, "*", "t", ticket, "r", role, "at", at };
+    snprintf (bucket, sizeof bucket, "%d", from ? from->bucket : 0);
+    const char *xadd[] = { "XADD", key, "*", "t", ticket, "r", role, "at", at };
+    const char *fcall[] = { "FCALL", "hl_unitq_push", "2", key, marks, "t", ticket, "r", role,
+                            "at", at, "b", bucket, "e", from ? from->entry : "" };
     s_push_t *push = malloc (sizeof *push);
     if (!push)
         abort ();
     *push = (s_push_t) { fn, arg };
-    if (hl_store_command (store, key, 9, argv, s_on_pushed, push) != 0) {
+    int rc = from ? hl_store_command (store, key, 15, fcall, s_on_pushed, push)
+                  : hl_store_command (store, key, 9, xadd, s_on_pushed, push);
+    if (rc != 0) {
         free (push);
         return -1;
     }
@@ -633,7 +640,7 @@ s_ensure_now (hl_unitq_t *self, s_stream_t *s, const char *ticket, int64_t at_ms
         return 0;
     hl_table_set (s->present, ticket, strlen (ticket), s);
     hl_debug ("worker stream %s: %s was missing; added", s->key, ticket);
-    hl_unitq_push (self->store, s->unit, ticket, "lead", at_ms, NULL, NULL);
+    hl_unitq_push (self->store, s->unit, ticket, "lead", at_ms, NULL, NULL, NULL);
     return 1;
 }
 

@@ -559,6 +559,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
                                d->metrics, err, errlen);
     if (!d->outbox)
         return -1;
+    //  The dispatched tickets reach their units' worker streams from the
+    //  outboxes (the q group).
+    hl_outbox_set_unitq (d->outbox, d->store);
     //  With an archive, every changed ticket is copied there from the
     //  outboxes (the arch group).
     if (d->archive) {
