@@ -85,7 +85,16 @@ static s_ready_fn s_ready_arch, s_ready_notify, s_ready_q;
 //  (bench/RESULTS.md, the intake ratio). An entry read by a consumer that
 //  dies before applying it is then not applied: only for the live events,
 //  whose PUB socket and SSE streams already drop what a slow or absent
-//  listener misses (dashboards re-read their figures).
+//  listener misses (dashboards re-read their figures). An offering group
+//  marked NOACK (q) is still applied at least once: it keeps how far it
+//  applied in a cursor group ('q-applied', moved with each trim of the
+//  bucket), and every time it would read its pending entries (a bucket
+//  newly held, a connection lost, a batch failed) it is set back to that
+//  cursor first (hl_outbox_rewind) and reads again what came after; an
+//  apply that is idempotent (hl_unitq_push: once per entry) makes the
+//  entries read twice harmless. Why for q: its apply is idempotent by
+//  itself, and acknowledging would cost Redis a record per entry for
+//  every step (five a ticket) when one in five queues anything.
 static const struct {
     const char *name;
     s_apply_fn *apply;           //  NULL: an effect answered later (offer, ready)
@@ -97,7 +106,7 @@ static const struct {
     { "ev", s_apply_ev, 1, NULL, NULL },
     { "arch", NULL, 0, s_offer_arch, s_ready_arch },
     { "notify", NULL, 0, s_offer_notify, s_ready_notify },
-    { "q", NULL, 0, s_offer_q, s_ready_q },
+    { "q", NULL, 1, s_offer_q, s_ready_q },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -117,6 +126,7 @@ struct s_group {
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
     int full;                    //  the latest read brought a whole batch
+    char applied[HL_TICKET_BUCKETS][32];   //  NOACK offering group: the latest applied id
     hl_outbox_figures_t figures;
 };
 
@@ -150,6 +160,14 @@ s_now_ms (void)
 }
 
 static void s_read (s_group_t *g);
+
+//  1 for a group that reads without acknowledging and keeps a cursor of
+//  what it applied (see the table).
+static int
+s_cursored (size_t row)
+{
+    return s_table[row].noack && !s_table[row].apply;
+}
 
 //  Every group that runs, comma-separated (hl_outbox_open makes them).
 static void
@@ -439,6 +457,12 @@ s_trim_due (s_group_t *g)
         if (!trim)
             abort ();
         *trim = (s_trim_t) { g->owner, b };
+        if (s_cursored (g->row) && g->applied[b][0]) {
+            char cursor[32];
+            snprintf (cursor, sizeof cursor, "%s-applied", s_table[g->row].name);
+            const char *setid[] = { "XGROUP", "SETID", key, cursor, g->applied[b] };
+            hl_redis_command (g->redis, 5, setid, NULL, NULL, NULL);
+        }
         const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
         if (hl_redis_command (g->redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
             free (trim);
@@ -502,7 +526,13 @@ s_archbatch_ack (s_archbatch_t *b)
         abort ();
     for (size_t i = 0; i < b->n; i++)
         ids[i] = b->ids[i];
-    s_xack (b->g, b->key, b->bucket, ids, b->n);
+    if (!s_cursored (b->g->row))
+        s_xack (b->g, b->key, b->bucket, ids, b->n);
+    else
+    if (b->n > 0) {
+        snprintf (b->g->applied[b->bucket], sizeof b->g->applied[0], "%s", b->ids[b->n - 1]);
+        b->g->dirty[b->bucket] = 1;
+    }
     free (ids);
     for (size_t i = 0; i < b->n; i++)
         s_note_applied (b->g, 1, strtoll (b->ids[i], NULL, 10));
@@ -711,6 +741,18 @@ s_claim (s_group_t *g, int bucket, const char *key)
     g->pending[bucket] = 1;
 }
 
+//  Group G (a cursored one) set back to its cursor in BUCKET's outbox KEY:
+//  its next read (behind this, on the same connection) reads again what it
+//  had not applied.
+static void
+s_rewind (s_group_t *g, int bucket, const char *key)
+{
+    const char *argv[] = { "FCALL", "hl_outbox_rewind", "1", key, "group", s_table[g->row].name };
+    hl_redis_command (g->redis, 6, argv, NULL, NULL, NULL);
+    g->pending[bucket] = 0;
+    g->applied[bucket][0] = 0;
+}
+
 //  The next read of every held bucket: pending entries of those that have
 //  some (id 0, answered at once), else new ones, waiting up to S_BLOCK_MS.
 //  Why one blocking read per group over all held buckets: an entry is
@@ -763,6 +805,8 @@ s_read (s_group_t *g)
         hl_bucket_own_key (keys[n], sizeof keys[n], b, HL_OUTBOX_KIND);
         if (g->claim[b])
             s_claim (g, b, keys[n]);
+        if (g->pending[b] && s_cursored (g->row))
+            s_rewind (g, b, keys[n]);
         any_pending |= g->pending[b];
         argv[argc++] = keys[n++];
     }

@@ -1958,6 +1958,31 @@ local function backlog(groups, first)
   return out
 end
 
+-- hl_outbox_rewind: a group that reads without acknowledging (NOACK) and
+-- keeps how far it has applied in a second group, '<group>-applied' (its
+-- cursor: a group nobody reads, moved by its consumer with XGROUP SETID, and
+-- counted by the trim like any other), is set back to that cursor: what it
+-- read and did not apply is read again. The cursor is made at the start of
+-- the outbox if it is missing.
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- Named args: group
+-- returns the id the group reads after
+local function outbox_rewind(keys, args)
+  local group = named(args).group
+  local cursor, at = group .. '-applied', nil
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', keys[1])) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f.name == cursor then at = f['last-delivered-id'] end
+  end
+  if not at then
+    at = '0'
+    redis.call('XGROUP', 'CREATE', keys[1], cursor, at, 'MKSTREAM')
+  end
+  redis.call('XGROUP', 'SETID', keys[1], group, at)
+  return at
+end
+
 -- hl_unitq_push: queue a ticket for a unit's workers (daemon/hl_unitq), from
 -- one outbox entry (the q group of daemon/hl_outbox), once: the unit keeps,
 -- per bucket, the id of the latest outbox entry it queued from, and an entry
@@ -2034,6 +2059,7 @@ redis.register_function('hl_archived', archived)
 redis.register_function('hl_retire', retire)
 redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
+redis.register_function('hl_outbox_rewind', outbox_rewind)
 redis.register_function('hl_unitq_push', unitq_push)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}

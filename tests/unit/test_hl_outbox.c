@@ -203,8 +203,8 @@ s_xlen (hl_testenv_t *env, const char *unit)
 
 //  The q group queues a ticket for its units' workers after each step that
 //  leaves it dispatched (intake, a return sent back), lead and assisting
-//  units, and after no other; the same entries applied again (a consumer
-//  died before its XACK) queue nothing twice.
+//  units, and after no other; the same entries applied again queue nothing
+//  twice; entries a consumer read and did not apply are read again.
 static void
 test_queue (void)
 {
@@ -237,6 +237,23 @@ test_queue (void)
         freeReplyObject (r);
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (s_xlen (env, "rsj") == 2 && s_xlen (env, "ybj") == 1 && s_xlen (env, "zjj") == 1);
+    hl_outbox_destroy (&outbox);
+
+    //  A consumer read a dispatch (without acknowledging: q reads NOACK)
+    //  and died before its push: the next holder goes back to the cursor
+    //  and queues it.
+    s_append (env, t, "return", "dispatched", "returned", "rsj", "rsj");
+    s_append (env, t, "return_reject", "returned", "dispatched", "rsj", "rsj");
+    r = redisCommand (hl_testenv_redis (env),
+                      "XREADGROUP GROUP q dead COUNT 10 NOACK STREAMS " S_OUT " >");
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY);
+    if (r)
+        freeReplyObject (r);
+    outbox = s_outbox (base, env, "c4", NULL);
+    hl_outbox_set_unitq (outbox, store);
+    hl_outbox_hold (outbox, 7, 1);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_xlen (env, "rsj") == 3 && s_xlen (env, "ybj") == 1 && s_xlen (env, "zjj") == 1);
     hl_outbox_destroy (&outbox);
     hl_store_destroy (&store);
     event_base_free (base);
