@@ -20,6 +20,11 @@
 #   stack_wait_gone PID   wait until PID has exited (a server started through
 #                         hl-start is no child of the script: wait(1) can't)
 #   stack_exit_hook       set to a command to run first at exit
+#   stack_outbox_backlog  entries some outbox consumer group has not applied
+#                         yet, over every bucket (hl_outbox_figures)
+#
+# HOTLINED=FILE runs another hotlined binary (e.g. an older build, to
+# compare on the same stack minutes apart).
 #
 # Servers start the tests' one way (tests/harness, hl-start): each says
 # READY=1 when it serves, so nothing here waits on time or probes a port.
@@ -68,7 +73,7 @@ stack_redis () {
 }
 
 stack_hotlined_args () {
-    hotlined_args=("$build/daemon/hotlined" --config deploy/etc/hotlined.conf
+    hotlined_args=("${HOTLINED:-$build/daemon/hotlined}" --config deploy/etc/hotlined.conf
         --redis "127.0.0.1:$rport" --endpoint "tcp://127.0.0.1:$iport"
         --worker-endpoint "tcp://127.0.0.1:$wport" --events-endpoint "tcp://127.0.0.1:$eport"
         --codes deploy/etc/codes.conf --dispatch deploy/etc/dispatch.conf
@@ -104,4 +109,14 @@ stack_stop_hotlined () {
 
 redis_version () {
     redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/'
+}
+
+stack_outbox_backlog () {
+    local n=0 b key
+    for b in $(seq -f '%02g' 0 63); do
+        key="hl:{$b}:out"
+        n=$((n + $(redis-cli -p "$rport" FCALL_RO hl_outbox_figures 1 "$key" \
+                   | awk 'NR % 3 != 1 { s += $1 } END { print s + 0 }')))
+    done
+    echo "$n"
 }
