@@ -17,8 +17,9 @@
  *  and not acknowledged, then reads its pending entries before new ones.
  *  So an entry is applied at least once and nothing is skipped: every
  *  apply is idempotent (a replayed batch converges). The live events'
- *  group (ev) is the exception: it reads with NOACK, at most once (see
- *  the table in hl_outbox.c). Entries every group
+ *  group (ev) is the exception: it reads with NOACK, at most once; the
+ *  worker queues' group (q) reads with NOACK too, and keeps a cursor of
+ *  what it applied instead (see the table in hl_outbox.c). Entries every group
  *  has acknowledged are trimmed (hl_outbox_trim Function).
  */
 #ifndef HL_OUTBOX_H_INCLUDED
@@ -58,9 +59,9 @@ typedef struct hl_messenger hl_messenger_t;
 void hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger);
 
 //  Queue the dispatched tickets for their units' workers through STORE
-//  (the consumer group q, hl_unitq_push): an entry is acknowledged only
-//  once Redis took its worker stream entries. Before any bucket is held;
-//  without it there is no q group.
+//  (the consumer group q, hl_unitq_push): an entry counts as applied (its
+//  cursor moves past it) only once Redis took its worker stream entries.
+//  Before any bucket is held; without it there is no q group.
 void hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
