@@ -126,6 +126,7 @@ struct s_group {
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
     int full;                    //  the latest read brought a whole batch
+    int in_read;                 //  its reply is being applied
     char applied[HL_TICKET_BUCKETS][32];   //  NOACK offering group: the latest applied id
     hl_outbox_figures_t figures;
 };
@@ -539,12 +540,14 @@ s_archbatch_ack (s_archbatch_t *b)
 }
 
 //  Every batch of an offering group's read answered: the next read now
-//  if the read was a whole batch, else after S_GATHER_MS (as the appliers,
-//  s_on_read), or after S_ARCH_RETRY_MS if one failed.
+//  if the read was a whole batch or its answers took a round trip (they
+//  gathered entries meanwhile), else (nothing in it to do) after
+//  S_GATHER_MS, as the appliers (s_on_read); after S_ARCH_RETRY_MS if one
+//  failed.
 static void
 s_arch_next (s_group_t *g)
 {
-    if (!g->arch_failed && g->full) {
+    if (!g->arch_failed && (g->full || !g->in_read)) {
         s_read (g);
         return;
     }
@@ -715,9 +718,11 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
     }
     int full = 0;
     g->full = s_whole_batch (reply);     //  (for offers answered meanwhile)
+    g->in_read = 1;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, reply->element[i]);
+    g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply) {
         struct timeval tv = { 0, S_GATHER_MS * 1000 };
         evtimer_add (g->retry, &tv);
