@@ -302,6 +302,17 @@ s_ready_notify (const hl_outbox_t *self)
     return self->messenger ? hl_messenger_ready (self->messenger) != 0 : -1;
 }
 
+//  The group whose offers OFFER makes.
+static s_group_t *
+s_group_of (hl_outbox_t *self, s_offer_fn *offer)
+{
+    size_t row = 0;
+    while (s_table[row].offer != offer)
+        row++;
+    assert (row < S_GROUPS);
+    return &self->groups[row];
+}
+
 //  The worker queues (q): an entry after which its ticket waits for units
 //  (it came to be dispatched: at intake, or back from a return or a
 //  review) queues it for its lead unit and each assisting one, once per
@@ -330,7 +341,8 @@ static void
 s_queue (hl_outbox_t *self, s_queueing_t *q, const s_entry_t *e, const char *unit,
          const char *role)
 {
-    hl_unitq_from_t from = { hl_bucket_of_ticket (e->t, strlen (e->t)), e->id };
+    hl_unitq_from_t from = { hl_bucket_of_ticket (e->t, strlen (e->t)), e->id,
+                             s_group_of (self, s_offer_q)->redis };
     q->waiting++;
     if (from.bucket < 0 || hl_unitq_push (self->unitq, unit, e->t, role,
                                           strtoll (e->at, NULL, 10), &from, s_on_queued, q) != 0)
@@ -907,12 +919,20 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     *self_p = NULL;
 }
 
-void
-hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
+//  Which groups run is settled before any bucket is held: a bucket's
+//  groups are made when it comes to be held (s_claim, hl_outbox_open).
+static void
+s_assert_unheld (const hl_outbox_t *self)
 {
     assert (self);
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
         assert (!self->held[b]);
+}
+
+void
+hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
+{
+    s_assert_unheld (self);
     self->archiver = archiver;
     s_groups_arg (self);
 }
@@ -920,9 +940,7 @@ hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
 void
 hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
 {
-    assert (self);
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        assert (!self->held[b]);
+    s_assert_unheld (self);
     self->messenger = messenger;
     s_groups_arg (self);
 }
@@ -930,9 +948,7 @@ hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
 void
 hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store)
 {
-    assert (self);
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        assert (!self->held[b]);
+    s_assert_unheld (self);
     self->unitq = store;
     s_groups_arg (self);
 }

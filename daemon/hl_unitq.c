@@ -132,8 +132,9 @@ hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const ch
     if (!push)
         abort ();
     *push = (s_push_t) { fn, arg };
-    int rc = from ? hl_store_command (store, key, 15, fcall, s_on_pushed, push)
-                  : hl_store_command (store, key, 9, xadd, s_on_pushed, push);
+    int rc = !from ? hl_store_command (store, key, 9, xadd, s_on_pushed, push)
+           : from->redis ? hl_redis_command (from->redis, 15, fcall, NULL, s_on_pushed, push)
+           : hl_store_command (store, key, 15, fcall, s_on_pushed, push);
     if (rc != 0) {
         free (push);
         return -1;

@@ -52,10 +52,13 @@
 int hl_unitq_key (char *key, size_t len, const char *unit);
 
 //  Where an entry comes from: the outbox entry ENTRY (its stream id) of
-//  BUCKET (the q group of hl_outbox).
+//  BUCKET (the q group of hl_outbox), and the connection to send it on
+//  (REDIS: the group's own, so that its pushes neither wait behind the
+//  store's traffic nor, after a reconnect, flood it; NULL: the store's).
 typedef struct {
     int bucket;
     const char *entry;
+    hl_redis_t *redis;
 } hl_unitq_from_t;
 
 //  The producer: queue TICKET for UNIT's workers in ROLE ("lead" or

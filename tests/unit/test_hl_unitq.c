@@ -122,7 +122,7 @@ test_streams (void)
     const char *tickets[] = { "T1", "T2", "T3", "T1", "T2", "T3" };
     const char *entries[] = { "100-1", "100-2", "101-0", "100-1", "100-2", "100-9" };
     for (int i = 0; i < 6; i++) {
-        hl_unitq_from_t from = { 7, entries[i] };
+        hl_unitq_from_t from = { 7, entries[i], NULL };
         HL_CHECK (hl_unitq_push (store, UNIT, tickets[i], "lead", 1000 + i % 3, &from,
                                  s_on_pushed, &pushed) == 0);
     }
