@@ -8,8 +8,8 @@
  *  (hl_life: intake dispatched to a unit, sign, reply, visit, close);
  *  hotlined's outbox consumers apply their effects. --push adds, after
  *  each intake, the unit's worker stream entry as hotlined's dispatch
- *  effect adds it for a ticket it takes (one XADD): with it, the same
- *  Redis work as a ticket taken through hotlined.
+ *  effect added it before the outbox's q group did (one XADD): with a
+ *  hotlined of that time, the same work as a ticket taken through it.
  */
 #include "hl_life.h"
 #include "hl_unitq.h"
@@ -21,7 +21,8 @@
 static void
 s_push (const char *ticket, const char *unit, void *arg)
 {
-    hl_unitq_push (arg, unit, ticket, "lead", (int64_t) (hl_life_now () * 1000), NULL, NULL);
+    hl_unitq_push (arg, unit, ticket, "lead", (int64_t) (hl_life_now () * 1000), NULL, NULL,
+                   NULL);
 }
 
 int

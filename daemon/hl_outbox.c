@@ -6,6 +6,7 @@
 #include "hl_log.h"
 #include "hl_messenger.h"
 #include "hl_slotlink.h"
+#include "hl_unitq.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -77,17 +78,18 @@ typedef int (s_offer_fn) (hl_outbox_t *self, const s_entry_t *e,
 //  Whether it takes offers now (1), not now (0), or is not there (-1: no
 //  group).
 typedef int (s_ready_fn) (const hl_outbox_t *self);
-static s_offer_fn s_offer_arch, s_offer_notify;
-static s_ready_fn s_ready_arch, s_ready_notify;
+static s_offer_fn s_offer_arch, s_offer_notify, s_offer_q;
+static s_ready_fn s_ready_arch, s_ready_notify, s_ready_q;
 
-//  The consumer groups: one row per effect. The archive (arch) and the
-//  callers' messages (notify) have no applier of their own: their entries
-//  are acknowledged only once PostgreSQL committed what they name, or the
-//  notification adaptor confirmed the message (s_archive_stream), and
-//  each group exists only with its archive or messenger
-//  (hl_outbox_set_archiver, hl_outbox_set_messenger; a group nobody reads
-//  would keep every outbox from being trimmed). The per-unit worker
-//  queues (q) join here, one row.
+//  The consumer groups: one row per effect. The archive (arch), the
+//  callers' messages (notify) and the per-unit worker queues (q) have no
+//  applier of their own: their entries are acknowledged only once
+//  PostgreSQL committed what they name, the notification adaptor confirmed
+//  the message, or Redis took the worker stream entries
+//  (s_archive_stream), and each group exists only with its archive,
+//  messenger or store (hl_outbox_set_archiver, hl_outbox_set_messenger,
+//  hl_outbox_set_unitq; a group nobody reads would keep every outbox from
+//  being trimmed).
 //
 //  A group marked NOACK reads without a pending list: nothing to
 //  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
@@ -96,7 +98,16 @@ static s_ready_fn s_ready_arch, s_ready_notify;
 //  (bench/RESULTS.md, the intake ratio). An entry read by a consumer that
 //  dies before applying it is then not applied: only for the live events,
 //  whose PUB socket and SSE streams already drop what a slow or absent
-//  listener misses (dashboards re-read their figures).
+//  listener misses (dashboards re-read their figures). An offering group
+//  marked NOACK (q) is still applied at least once: it keeps how far it
+//  applied in a cursor group ('q-applied', moved with each trim of the
+//  bucket), and every time it would read its pending entries (a bucket
+//  newly held, a connection lost, a batch failed) it is set back to that
+//  cursor first (hl_outbox_rewind) and reads again what came after; an
+//  apply that is idempotent (hl_unitq_push: once per entry) makes the
+//  entries read twice harmless. Why for q: its apply is idempotent by
+//  itself, and acknowledging would cost Redis a record per entry for
+//  every step (five a ticket) when one in five queues anything.
 static const struct {
     const char *name;
     s_apply_fn *apply;           //  NULL: an effect answered later (offer, ready)
@@ -108,6 +119,7 @@ static const struct {
     { "ev", s_apply_ev, 1, NULL, NULL },
     { "arch", NULL, 0, s_offer_arch, s_ready_arch },
     { "notify", NULL, 0, s_offer_notify, s_ready_notify },
+    { "q", NULL, 1, s_offer_q, s_ready_q },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -135,6 +147,9 @@ struct s_group {
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
+    int full;                    //  the latest read brought a whole batch
+    int in_read;                 //  its reply is being applied
+    char applied[HL_TICKET_BUCKETS][32];   //  NOACK offering group: the latest applied id
     hl_outbox_figures_t figures;
 };
 
@@ -151,6 +166,7 @@ struct hl_outbox {
     char consumer[160];
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
+    hl_store_t *unitq;           //  NULL: no worker queues, no q group
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
@@ -171,6 +187,15 @@ s_now_ms (void)
 
 static void s_read (s_group_t *g);
 static void s_send (s_sink_t *sink, int argc, const char **argv);
+static hl_redis_t *s_part_redis (const s_part_t *p);
+
+//  1 for a group that reads without acknowledging and keeps a cursor of
+//  what it applied (see the table).
+static int
+s_cursored (size_t row)
+{
+    return s_table[row].noack && !s_table[row].apply;
+}
 
 //  Every group that runs, comma-separated (hl_outbox_open makes them).
 static void
@@ -304,6 +329,91 @@ s_ready_notify (const hl_outbox_t *self)
     return self->messenger ? hl_messenger_ready (self->messenger) != 0 : -1;
 }
 
+//  The group whose offers OFFER makes.
+static s_group_t *
+s_group_of (hl_outbox_t *self, s_offer_fn *offer)
+{
+    size_t row = 0;
+    while (s_table[row].offer != offer)
+        row++;
+    assert (row < S_GROUPS);
+    return &self->groups[row];
+}
+
+//  The worker queues (q): an entry after which its ticket waits for units
+//  (it came to be dispatched: at intake, or back from a return or a
+//  review) queues it for its lead unit and each assisting one, once per
+//  entry (hl_unitq_push with the entry as its origin: a batch applied
+//  again queues nothing twice). Acknowledged once Redis took every push.
+typedef struct {
+    void (*done) (int status, void *arg);
+    void *arg;
+    int waiting;                 //  pushes not yet answered (+1 while pushing)
+    int failed;
+} s_queueing_t;
+
+static void
+s_on_queued (int ok, void *arg)
+{
+    s_queueing_t *q = arg;
+    if (!ok)
+        q->failed = 1;
+    if (--q->waiting > 0)
+        return;
+    q->done (q->failed ? -1 : 0, q->arg);
+    free (q);
+}
+
+//  The connection the q group's pushes go on: on a standalone store, the
+//  group's own (its read's: the pushes neither wait behind the store's
+//  intake traffic nor, when the group reads again after a reconnect, flood
+//  it); on a cluster NULL, the store's, which routes each push by the
+//  unit's key to the master of the unit's slot (the stream and its marks
+//  live there, seldom where the bucket's outbox is).
+static hl_redis_t *
+s_queue_redis (hl_outbox_t *self)
+{
+    return self->shared == 1 ? s_part_redis (&s_group_of (self, s_offer_q)->parts[0]) : NULL;
+}
+
+static void
+s_queue (hl_outbox_t *self, s_queueing_t *q, const s_entry_t *e, const char *unit,
+         const char *role)
+{
+    hl_unitq_from_t from = { hl_bucket_of_ticket (e->t, strlen (e->t)), e->id,
+                             s_queue_redis (self) };
+    q->waiting++;
+    if (from.bucket < 0 || hl_unitq_push (self->unitq, unit, e->t, role,
+                                          strtoll (e->at, NULL, 10), &from, s_on_queued, q) != 0)
+        s_on_queued (0, q);
+}
+
+static int
+s_offer_q (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    if (!*e->u || hl_wire_state_parse (e->s) != HOTLINE__STATE__STATE_DISPATCHED
+        || hl_wire_state_parse (e->f) == HOTLINE__STATE__STATE_DISPATCHED)
+        return 1;
+    s_queueing_t *q = malloc (sizeof *q);
+    if (!q)
+        abort ();
+    *q = (s_queueing_t) { done, arg, 1, 0 };
+    s_queue (self, q, e, e->u, "lead");
+    char assist[256];
+    snprintf (assist, sizeof assist, "%s", e->as);
+    for (char *save = NULL, *code = strtok_r (assist, ",", &save); code;
+         code = strtok_r (NULL, ",", &save))
+        s_queue (self, q, e, code, "assist");
+    s_on_queued (1, q);
+    return 0;
+}
+
+static int
+s_ready_q (const hl_outbox_t *self)
+{
+    return self->unitq ? hl_store_is_ready (self->unitq) != 0 : -1;
+}
+
 //  ---------------------------------------------------------------------
 //  Reading
 
@@ -431,6 +541,12 @@ s_trim_due (s_part_t *p, hl_redis_t *redis)
         if (!trim)
             abort ();
         *trim = (s_trim_t) { g->owner, b };
+        if (s_cursored (g->row) && g->applied[b][0]) {
+            char cursor[32];
+            snprintf (cursor, sizeof cursor, "%s-applied", s_table[g->row].name);
+            const char *setid[] = { "XGROUP", "SETID", key, cursor, g->applied[b] };
+            hl_redis_command (redis, 5, setid, NULL, NULL, NULL);
+        }
         const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
         if (hl_redis_command (redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
             free (trim);
@@ -491,7 +607,6 @@ typedef struct s_archbatch {
     size_t n;
     size_t waiting;              //  offers not yet answered (+1 while offering)
     int failed;
-    int64_t first_ms;            //  the first entry's append (its id)
 } s_archbatch_t;
 
 //  Every entry of B acknowledged: the archive has what they named.
@@ -503,22 +618,33 @@ s_archbatch_ack (s_archbatch_t *b)
         abort ();
     for (size_t i = 0; i < b->n; i++)
         ids[i] = b->ids[i];
-    s_xack (b->g, b->key, b->bucket, ids, b->n);
+    if (!s_cursored (b->g->row))
+        s_xack (b->g, b->key, b->bucket, ids, b->n);
+    else
+    if (b->n > 0) {
+        snprintf (b->g->applied[b->bucket], sizeof b->g->applied[0], "%s", b->ids[b->n - 1]);
+        b->g->dirty[b->bucket] = 1;
+    }
     free (ids);
-    s_note_applied (b->g, b->n, b->first_ms);
+    for (size_t i = 0; i < b->n; i++)
+        s_note_applied (b->g, 1, strtoll (b->ids[i], NULL, 10));
 }
 
-//  Every batch of the arch group's read answered: the next read now, or
-//  after S_ARCH_RETRY_MS if one failed.
+//  Every batch of an offering group's read answered: the next read now
+//  if the read was a whole batch or its answers took a round trip (they
+//  gathered entries meanwhile), else (nothing in it to do) after
+//  S_GATHER_MS, as the appliers (s_on_read); after S_ARCH_RETRY_MS if one
+//  failed.
 static void
 s_arch_next (s_group_t *g)
 {
-    if (!g->arch_failed) {
+    if (!g->arch_failed && (g->full || !g->in_read)) {
         s_read (g);
         return;
     }
+    int ms = g->arch_failed ? S_ARCH_RETRY_MS : S_GATHER_MS;
     g->arch_failed = 0;
-    struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     evtimer_add (g->retry, &tv);
 }
 
@@ -603,8 +729,6 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
             || entry->element[0]->len >= sizeof b->ids[0])
             continue;
         snprintf (b->ids[b->n++], sizeof b->ids[0], "%s", entry->element[0]->str);
-        if (b->n == 1)
-            b->first_ms = strtoll (entry->element[0]->str, NULL, 10);
         s_entry_t e;
         if (s_entry (entry, &e) != 0 || !*e.t)
             continue;
@@ -689,6 +813,20 @@ s_wait (s_part_t *p, int ms)
     evtimer_add (p->wait, &tv);
 }
 
+//  1 if one of the streams of read REPLY brought a whole batch.
+static int
+s_whole_batch (const redisReply *reply)
+{
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *stream = reply->element[i];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2
+            && stream->element[1]->type == REDIS_REPLY_ARRAY
+            && stream->element[1]->elements >= (size_t) atoi (S_BATCH))
+            return 1;
+    }
+    return 0;
+}
+
 static void
 s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -716,9 +854,12 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     int full = 0;
+    g->full = s_whole_batch (reply);     //  (for offers answered meanwhile)
+    g->in_read = 1;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, redis, reply->element[i]);
+    g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
         s_wait (p, S_GATHER_MS);
     else
@@ -738,6 +879,18 @@ s_claim (s_group_t *g, hl_redis_t *redis, int bucket, const char *key)
     hl_redis_command (redis, 9, claim, NULL, NULL, NULL);
     g->claim[bucket] = 0;
     g->pending[bucket] = 1;
+}
+
+//  Group G (a cursored one) set back to its cursor in BUCKET's outbox KEY
+//  on REDIS: its next read (behind this, on the same connection) reads
+//  again what it had not applied.
+static void
+s_rewind (s_group_t *g, hl_redis_t *redis, int bucket, const char *key)
+{
+    const char *argv[] = { "FCALL", "hl_outbox_rewind", "1", key, "group", s_table[g->row].name };
+    hl_redis_command (redis, 6, argv, NULL, NULL, NULL);
+    g->pending[bucket] = 0;
+    g->applied[bucket][0] = 0;
 }
 
 static void s_on_state (hl_redis_t *redis, int up, void *arg);
@@ -786,6 +939,8 @@ s_read_part (s_part_t *p)
         hl_bucket_own_key (keys[n], sizeof keys[n], b, HL_OUTBOX_KIND);
         if (g->claim[b])
             s_claim (g, redis, b, keys[n]);
+        if (g->pending[b] && s_cursored (g->row))
+            s_rewind (g, redis, b, keys[n]);
         any_pending |= g->pending[b];
         argv[argc++] = keys[n++];
     }
@@ -945,12 +1100,20 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     *self_p = NULL;
 }
 
-void
-hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
+//  Which groups run is settled before any bucket is held: a bucket's
+//  groups are made when it comes to be held (s_claim, hl_outbox_open).
+static void
+s_assert_unheld (const hl_outbox_t *self)
 {
     assert (self);
     for (int b = 0; b < HL_TICKET_BUCKETS; b++)
         assert (!self->held[b]);
+}
+
+void
+hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
+{
+    s_assert_unheld (self);
     self->archiver = archiver;
     s_groups_arg (self);
 }
@@ -958,10 +1121,16 @@ hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
 void
 hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
 {
-    assert (self);
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        assert (!self->held[b]);
+    s_assert_unheld (self);
     self->messenger = messenger;
+    s_groups_arg (self);
+}
+
+void
+hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store)
+{
+    s_assert_unheld (self);
+    self->unitq = store;
     s_groups_arg (self);
 }
 

@@ -160,12 +160,17 @@ hl_unitq_key (char *key, size_t len, const char *unit)
 //  The producer
 
 //  A producer's entry on its way, kept whole so that it can be sent again.
+//  FROM set: from an outbox entry (BUCKET, ENTRY), sent as the
+//  hl_unitq_push Function, first on REDIS when it is set.
 typedef struct {
     hl_store_t *store;
+    hl_redis_t *redis;           //  the first send's connection (NULL: the store's)
     hl_unitq_pushed_fn *fn;
     void *arg;
     int tries;                   //  sends so far
-    char key[HL_UNITQ_KEY_MAX], ticket[HL_STORE_TICKET_MAX], role[16], at[24];
+    int from;
+    char key[HL_UNITQ_KEY_MAX], marks[HL_UNITQ_KEY_MAX + 2], ticket[HL_STORE_TICKET_MAX];
+    char role[16], at[24], bucket[16], entry[32];
 } s_push_t;
 
 static int s_push_send (s_push_t *push);
@@ -177,7 +182,8 @@ static int s_push_send (s_push_t *push);
 //  have run before this send failed, leaving the ticket queued nowhere.
 //  An entry sent again whose first send ran after all (its reply lost)
 //  is there twice: delivery is at least once, and answering a ticket
-//  removes each of its entries.
+//  removes each of its entries (from an outbox entry the Function's mark
+//  keeps it once).
 static void
 s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -196,32 +202,47 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
     free (push);
 }
 
+//  The first send goes on the caller's connection if it named one; a send
+//  again goes through the store, which waits for a master and follows the
+//  slot (that connection may be the one that was lost).
 static int
 s_push_send (s_push_t *push)
 {
-    const char *argv[] = { "XADD", push->key, "*", "t", push->ticket, "r", push->role,
+    const char *xadd[] = { "XADD", push->key, "*", "t", push->ticket, "r", push->role,
                            "at", push->at };
-    push->tries++;
-    return hl_store_command (push->store, push->key, 9, argv, s_on_pushed, push);
+    const char *fcall[] = { "FCALL", "hl_unitq_push", "2", push->key, push->marks,
+                            "t", push->ticket, "r", push->role, "at", push->at,
+                            "b", push->bucket, "e", push->entry };
+    int argc = push->from ? 15 : 9;
+    const char **argv = push->from ? fcall : xadd;
+    hl_redis_t *redis = push->tries++ == 0 ? push->redis : NULL;
+    return redis ? hl_redis_command (redis, argc, argv, NULL, s_on_pushed, push)
+                 : hl_store_command (push->store, push->key, argc, argv, s_on_pushed, push);
 }
 
 int
 hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
-               int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg)
+               int64_t at_ms, const hl_unitq_from_t *from, hl_unitq_pushed_fn *fn, void *arg)
 {
     assert (store && unit && ticket && role);
+    assert (!from || (from->entry && from->bucket >= 0));
     s_push_t *push = calloc (1, sizeof *push);
     if (!push)
         abort ();
-    *push = (s_push_t) { .store = store, .fn = fn, .arg = arg };
+    *push = (s_push_t) { .store = store, .redis = from ? from->redis : NULL, .fn = fn,
+                         .arg = arg, .from = from != NULL };
     if (hl_unitq_key (push->key, sizeof push->key, unit) < 0
-        || strlen (ticket) >= sizeof push->ticket || strlen (role) >= sizeof push->role) {
+        || strlen (ticket) >= sizeof push->ticket || strlen (role) >= sizeof push->role
+        || (from && strlen (from->entry) >= sizeof push->entry)) {
         free (push);
         return -1;
     }
+    snprintf (push->marks, sizeof push->marks, "%s:o", push->key);
     snprintf (push->ticket, sizeof push->ticket, "%s", ticket);
     snprintf (push->role, sizeof push->role, "%s", role);
     snprintf (push->at, sizeof push->at, "%lld", (long long) at_ms);
+    snprintf (push->bucket, sizeof push->bucket, "%d", from ? from->bucket : 0);
+    snprintf (push->entry, sizeof push->entry, "%s", from ? from->entry : "");
     if (s_push_send (push) != 0) {
         free (push);
         return -1;
@@ -791,7 +812,7 @@ s_ensure_now (hl_unitq_t *self, s_stream_t *s, const char *ticket, int64_t at_ms
         return 0;
     hl_table_set (s->present, ticket, strlen (ticket), s);
     hl_debug ("worker stream %s: %s was missing; added", s->key, ticket);
-    hl_unitq_push (self->store, s->unit, ticket, "lead", at_ms, NULL, NULL);
+    hl_unitq_push (self->store, s->unit, ticket, "lead", at_ms, NULL, NULL, NULL);
     return 1;
 }
 

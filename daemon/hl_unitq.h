@@ -54,13 +54,30 @@
 //  The stream of UNIT into KEY. Its length, or -1 if it does not fit.
 int hl_unitq_key (char *key, size_t len, const char *unit);
 
+//  Where an entry comes from: the outbox entry ENTRY (its stream id) of
+//  BUCKET (the q group of hl_outbox), and the connection to send it on
+//  first (REDIS: the group's own on a standalone store, so that its pushes
+//  neither wait behind the store's traffic nor, after a reconnect, flood
+//  it; NULL: the store's, routed by the unit's key, as on a cluster, where
+//  the unit's stream is seldom on the outbox's master). A push sent again
+//  goes through the store.
+typedef struct {
+    int bucket;
+    const char *entry;
+    hl_redis_t *redis;
+} hl_unitq_from_t;
+
 //  The producer: queue TICKET for UNIT's workers in ROLE ("lead" or
-//  "assist"), queued at AT_MS. FN (may be NULL) hears whether Redis took
-//  it (OK 1) or not (0). The dispatch effect calls it, and the outbox's q
-//  consumer will. 0, or -1 (store not ready: FN is not called).
+//  "assist"), queued at AT_MS. With FROM, once per outbox entry: a push
+//  from an entry the unit already queued from (a batch applied again) adds
+//  nothing (the hl_unitq_push Function, daemon/hotline.lua); without
+//  (NULL: the recovery scan, hl_unitq_ensure) a plain XADD. FN (may be
+//  NULL) hears whether Redis took it (OK 1, also when it was there
+//  already) or not (0). 0, or -1 (store not ready: FN is not called).
 typedef void (hl_unitq_pushed_fn) (int ok, void *arg);
 int hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
-                   int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg);
+                   int64_t at_ms, const hl_unitq_from_t *from, hl_unitq_pushed_fn *fn,
+                   void *arg);
 
 //  The consumer side.
 typedef struct hl_unitq hl_unitq_t;
@@ -107,8 +124,8 @@ void hl_unitq_done (hl_unitq_t *self, const char *unit, const char *id);
 void hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket);
 
 //  Recovery (a store that has dispatched tickets and no stream entries
-//  for them: a center upgraded from the in-memory queue, or a hotlined
-//  that died between the dispatch and its XADD): make sure TICKET has an
+//  for them: a center upgraded from the in-memory queue, or a stream
+//  deleted by hand): make sure TICKET has an
 //  entry (any role) in UNIT's stream, adding a lead entry if not. The
 //  stream is read once per unit (it holds only unanswered tickets) and
 //  remembered until hl_unitq_ensure_end, so a scan of every dispatched

@@ -34,6 +34,10 @@
 --                                   keyed hash of the number, made by hotlined)
 --   hl:{ix}:state:<state>   zset    tickets in a state by creation time
 --   hl:{ix}:unit:<code>     zset    open tickets a unit leads, by creation time
+-- Per unit, under the unit's own tag (daemon/hl_unitq), from the q group:
+--   hl:q:{<code>}           stream  tickets waiting for the unit's workers
+--   hl:q:{<code>}:o         hash    per bucket, the latest outbox entry queued from
+--                                   (hl_unitq_push)
 -- Still kept for the whole store, in no bucket:
 --   hl:instances          zset    live hotlined instances by heartbeat expiry (leases)
 
@@ -2006,6 +2010,55 @@ local function backlog(groups, first)
   return out
 end
 
+-- hl_outbox_rewind: a group that reads without acknowledging (NOACK) and
+-- keeps how far it has applied in a second group, '<group>-applied' (its
+-- cursor: a group nobody reads, moved by its consumer with XGROUP SETID, and
+-- counted by the trim like any other), is set back to that cursor: what it
+-- read and did not apply is read again. The cursor is made at the start of
+-- the outbox if it is missing.
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- Named args: group
+-- returns the id the group reads after
+local function outbox_rewind(keys, args)
+  local group = named(args).group
+  local cursor, at = group .. '-applied', nil
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', keys[1])) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f.name == cursor then at = f['last-delivered-id'] end
+  end
+  if not at then
+    at = '0'
+    redis.call('XGROUP', 'CREATE', keys[1], cursor, at, 'MKSTREAM')
+  end
+  redis.call('XGROUP', 'SETID', keys[1], group, at)
+  return at
+end
+
+-- hl_unitq_push: queue a ticket for a unit's workers (daemon/hl_unitq), from
+-- one outbox entry (the q group of daemon/hl_outbox), once: the unit keeps,
+-- per bucket, the id of the latest outbox entry it queued from, and an entry
+-- not after it is one already queued (a batch applied again after its
+-- consumer died before acknowledging it). Why a mark per bucket and not per
+-- ticket: a bucket's entries are applied in order, so one id a bucket says
+-- all that came before it, in at most 64 fields a unit that never need
+-- cleaning (a mark per ticket would cost every ticket memory, and its
+-- removal would reopen the window it closes).
+-- KEYS[1]: the unit's stream, hl:q:{U}; KEYS[2]: its marks, hl:q:{U}:o
+-- Named args: t ticket, r role (lead, assist), at ms queued, b bucket,
+-- e the outbox entry id
+-- returns the new stream entry's id, or '' when the entry was queued before
+local function unitq_push(keys, args)
+  local a = named(args)
+  local mark = redis.call('HGET', keys[2], a.b)
+  if mark and not id_before(mark, a.e) then return '' end
+  -- The entry first: a Function's writes stay when it fails later, and a
+  -- mark without its entry would make the retry skip it.
+  local id = redis.call('XADD', keys[1], '*', 't', a.t, 'r', a.r, 'at', a.at)
+  redis.call('HSET', keys[2], a.b, a.e)
+  return id
+end
+
 -- hl_outbox_figures: a bucket's backlog per group.
 -- KEYS[1]: the outbox, hl:{NN}:out
 -- returns {group, pending, behind, ...}
@@ -2058,5 +2111,7 @@ redis.register_function('hl_archived', archived)
 redis.register_function('hl_retire', retire)
 redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
+redis.register_function('hl_outbox_rewind', outbox_rewind)
+redis.register_function('hl_unitq_push', unitq_push)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}
