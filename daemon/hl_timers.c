@@ -44,6 +44,8 @@ struct hl_timers {
     long scan_next;
     uint64_t scan_provisional;   //  provisional deadlines the job met so far
     struct event *daily;         //  persistent: calendar check and recompute
+    hl_log_limit_t fire_log;     //  with Redis away every bucket fails each sweep:
+                                 //  one line a second says so, not 64
 };
 
 //  ---------------------------------------------------------------------
@@ -178,7 +180,8 @@ s_on_fired (const hl_store_fired_t *fired, int n, int64_t due, const char *error
     bk->firing = 0;
     if (n < 0) {
         if (error)
-            hl_warning ("firing the timers of bucket %d failed: %s", bk->bucket, error);
+            hl_log_limited (&self->fire_log, 1000, HL_LOG_WARNING,
+                            "firing the timers of bucket %d failed: %s", bk->bucket, error);
         return;                  //  the next sweep asks again
     }
     int64_t now = hl_deadline_now (self->deadline);

@@ -1354,61 +1354,6 @@ local function transition(keys, args)
 end
 
 -- ---------------------------------------------------------------------
--- Lists
-
-local function summary(ticket)
-  local k = tkey(ticket, 't')
-  if not k then return nil end
-  local f = redis.call('HMGET', k, 'state', 'created_ms', 'request_type',
-                       'category', 'area', 'unit', 'content')
-  if not f[1] then return nil end
-  return {ticket, f[1], f[2], f[3] or '', f[4] or '', f[5] or '', f[6] or '',
-          string.sub(f[7] or '', 1, 240)}
-end
-
--- hl_ticket_list: newest first.
--- KEYS[1]: the list (hl:{ix}:caller:<index>, hl:{ix}:unit:<code> or
---   hl:{ix}:state:<state>)
--- Named args: state (a filter; none: any), limit
--- returns a list of {ticket, state, created_ms, request_type, category,
---         area, unit, content start (bytes; may end inside a character)}
-local function ticket_list(keys, args)
-  local p = named(args)
-  local zkey, want, limit = keys[1], p.state or '', tonumber(p.limit)
-  local out = {}
-  local start = 0
-  while #out < limit do
-    local batch = redis.call('ZREVRANGE', zkey, start, start + limit * 2 - 1)
-    if #batch == 0 then break end
-    for _, ticket in ipairs(batch) do
-      local s = summary(ticket)
-      if s and (want == '' or s[2] == want) and #out < limit then
-        out[#out + 1] = s
-      end
-    end
-    start = start + #batch
-    if start >= limit * 10 then break end
-  end
-  return out
-end
-
--- hl_dispatched_scan: tickets waiting to be signed, for the worker queue
--- to (re)deliver after a start.
--- Named args: start (an index), count
--- returns {next start (0 when done), {ticket, unit, assist}, ...}
-local function dispatched_scan(keys, args)
-  local p = named(args)
-  local start, count = tonumber(p.start), tonumber(p.count)
-  local batch = redis.call('ZRANGE', index_key('state', 'dispatched'), start, start + count - 1)
-  local out = {#batch < count and 0 or start + #batch}
-  for _, ticket in ipairs(batch) do
-    local f = redis.call('HMGET', tkey(ticket, 't'), 'unit', 'assist')
-    out[#out + 1] = {ticket, f[1] or '', f[2] or ''}
-  end
-  return out
-end
-
--- ---------------------------------------------------------------------
 -- Timers
 
 -- hl_sla_arm: set the reminders of running clocks.
@@ -2102,10 +2047,6 @@ redis.register_function('hl_transition', transition)
 redis.register_function{function_name = 'hl_ticket_get', callback = ticket_get,
                         flags = {'no-writes'}}
 redis.register_function('hl_ticket_reveal', ticket_reveal)
-redis.register_function{function_name = 'hl_ticket_list', callback = ticket_list,
-                        flags = {'no-writes'}}
-redis.register_function{function_name = 'hl_dispatched_scan', callback = dispatched_scan,
-                        flags = {'no-writes'}}
 redis.register_function('hl_outbox_open', outbox_open)
 redis.register_function('hl_archived', archived)
 redis.register_function('hl_retire', retire)

@@ -24,6 +24,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #define S_NOW 1765000000000LL    //  2025-12-06 13:46:40 in Beijing
 #define S_DAY "20251206"
@@ -337,16 +338,25 @@ test_master_killed (void)
     int n_acked = 0, other_ok = 0, other_failed = 0, refused = 0, ok_after = 0;
     hl_testcluster_signal (tc, victim, SIGKILL);
     long long t0 = hl_proc_now_ms ();
-    for (int serial = 0; n_acked < S_MAX_TICKETS && ok_after < 20
-                         && hl_proc_now_ms () - t0 < 30000; serial++) {
+    for (int serial = 0; ok_after < 20 && hl_proc_now_ms () - t0 < 30000; serial++) {
         int bucket = serial % HL_TICKET_BUCKETS;
+        //  The other masters' buckets take intake at full speed: once the
+        //  list is nearly full only the victim's are tried, until its
+        //  replica is promoted and they take intake again (the room left
+        //  is for those).
+        if (!on_victim[bucket] && n_acked >= S_MAX_TICKETS - 64)
+            continue;
         char rid[40], t[HL_STORE_TICKET_MAX];
         s_rid_for (bucket, 5000 + serial, rid);
         int outcome = s_intake (&ctx, store, rid, t);
         HL_CHECK (outcome == HL_STORE_NEW || outcome == -1 || outcome == HL_STORE_UNAVAILABLE
                   || outcome == HL_STORE_LOST);
-        if (outcome == HL_STORE_NEW)
+        if (outcome == HL_STORE_NEW && n_acked < S_MAX_TICKETS)
             snprintf (acked[n_acked++], HL_STORE_TICKET_MAX, "%s", t);
+        //  A refusal comes at once: back off as a client does, so the loop
+        //  does not take the cores the failover needs.
+        if (outcome != HL_STORE_NEW)
+            usleep (5 * 1000);
         if (on_victim[bucket]) {
             refused += outcome != HL_STORE_NEW;
             ok_after += outcome == HL_STORE_NEW && refused > 0;
