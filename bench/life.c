@@ -21,8 +21,7 @@
 static void
 s_push (const char *ticket, const char *unit, void *arg)
 {
-    hl_unitq_push (arg, unit, ticket, "lead", (int64_t) (hl_life_now () * 1000), NULL, NULL,
-                   NULL);
+    hl_unitq_push (arg, unit, ticket, "lead", (int64_t) (hl_life_now () * 1000), NULL, NULL);
 }
 
 int

@@ -153,6 +153,26 @@ struct s_group {
     hl_outbox_figures_t figures;
 };
 
+//  The q group's entries of one read, gathered to be queued together
+//  (s_queue_flush): the worker stream entries to make, and the offers to
+//  answer once Redis took them.
+typedef struct {
+    void (*done) (int status, void *arg);
+    void *arg;
+} s_queued_t;
+
+typedef struct {
+    hl_unitq_item_t item;
+    char unit[HL_STORE_UNIT_MAX];
+} s_qitem_t;
+
+struct s_queue {
+    s_qitem_t *items;
+    size_t n_items, cap_items;
+    s_queued_t *entries;         //  the offers to answer
+    size_t n_entries, cap_entries;
+};
+
 //  One trim on its way.
 typedef struct {
     hl_outbox_t *owner;
@@ -167,6 +187,7 @@ struct hl_outbox {
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
     hl_store_t *unitq;           //  NULL: no worker queues, no q group
+    struct s_queue queue;        //  the q group's entries of the read gone through
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
@@ -343,25 +364,69 @@ s_group_of (hl_outbox_t *self, s_offer_fn *offer)
 //  The worker queues (q): an entry after which its ticket waits for units
 //  (it came to be dispatched: at intake, or back from a return or a
 //  review) queues it for its lead unit and each assisting one, once per
-//  entry (hl_unitq_push with the entry as its origin: a batch applied
-//  again queues nothing twice). Acknowledged once Redis took every push.
+//  entry (hl_unitq_push_from with the entry as its origin: a batch applied
+//  again queues nothing twice). The entries of a read are gathered here
+//  and queued together once the read was gone through (s_queue_flush):
+//  a Function call per read, not per ticket. Each entry is acknowledged
+//  once Redis took them all.
+//  Room for one more of SIZE bytes at *ARRAY (N used of *CAP).
+static void
+s_grow (void **array, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : 64;
+    *array = realloc (*array, *cap * size);
+    if (!*array)
+        abort ();
+}
+
+static void
+s_queue_item (struct s_queue *q, const s_entry_t *e, int bucket, const char *unit,
+              const char *role)
+{
+    s_grow ((void **) &q->items, q->n_items, &q->cap_items, sizeof *q->items);
+    s_qitem_t *it = &q->items[q->n_items++];
+    snprintf (it->unit, sizeof it->unit, "%s", unit);
+    it->item = (hl_unitq_item_t) { NULL, e->t, role, strtoll (e->at, NULL, 10), bucket, e->id };
+}
+
+static int
+s_offer_q (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    if (!*e->u || hl_wire_state_parse (e->s) != HOTLINE__STATE__STATE_DISPATCHED
+        || hl_wire_state_parse (e->f) == HOTLINE__STATE__STATE_DISPATCHED)
+        return 1;
+    int bucket = hl_bucket_of_ticket (e->t, strlen (e->t));
+    if (bucket < 0 || strlen (e->u) >= HL_STORE_UNIT_MAX)
+        return -1;
+    struct s_queue *q = &self->queue;
+    s_grow ((void **) &q->entries, q->n_entries, &q->cap_entries, sizeof *q->entries);
+    q->entries[q->n_entries++] = (s_queued_t) { done, arg };
+    s_queue_item (q, e, bucket, e->u, "lead");
+    char assist[256];
+    snprintf (assist, sizeof assist, "%s", e->as);
+    for (char *save = NULL, *code = strtok_r (assist, ",", &save); code;
+         code = strtok_r (NULL, ",", &save))
+        if (strlen (code) < HL_STORE_UNIT_MAX)
+            s_queue_item (q, e, bucket, code, "assist");
+    return 0;
+}
+
+//  The offers of one flush, answered together.
 typedef struct {
-    void (*done) (int status, void *arg);
-    void *arg;
-    int waiting;                 //  pushes not yet answered (+1 while pushing)
-    int failed;
-} s_queueing_t;
+    s_queued_t *entries;
+    size_t n;
+} s_flushed_t;
 
 static void
 s_on_queued (int ok, void *arg)
 {
-    s_queueing_t *q = arg;
-    if (!ok)
-        q->failed = 1;
-    if (--q->waiting > 0)
-        return;
-    q->done (q->failed ? -1 : 0, q->arg);
-    free (q);
+    s_flushed_t *f = arg;
+    for (size_t i = 0; i < f->n; i++)
+        f->entries[i].done (ok ? 0 : -1, f->entries[i].arg);
+    free (f->entries);
+    free (f);
 }
 
 //  The connection the q group's pushes go on: on a standalone store, the
@@ -376,36 +441,31 @@ s_queue_redis (hl_outbox_t *self)
     return self->shared == 1 ? s_part_redis (&s_group_of (self, s_offer_q)->parts[0]) : NULL;
 }
 
+//  Every entry of the read gone through queued, in one Function call on
+//  the group's own connection (standalone) or one per unit (cluster;
+//  hl_unitq_push_from). The reply's strings the items point to are valid
+//  until the read's callback returns: this runs before.
 static void
-s_queue (hl_outbox_t *self, s_queueing_t *q, const s_entry_t *e, const char *unit,
-         const char *role)
+s_queue_flush (hl_outbox_t *self)
 {
-    hl_unitq_from_t from = { hl_bucket_of_ticket (e->t, strlen (e->t)), e->id,
-                             s_queue_redis (self) };
-    q->waiting++;
-    if (from.bucket < 0 || hl_unitq_push (self->unitq, unit, e->t, role,
-                                          strtoll (e->at, NULL, 10), &from, s_on_queued, q) != 0)
-        s_on_queued (0, q);
-}
-
-static int
-s_offer_q (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
-{
-    if (!*e->u || hl_wire_state_parse (e->s) != HOTLINE__STATE__STATE_DISPATCHED
-        || hl_wire_state_parse (e->f) == HOTLINE__STATE__STATE_DISPATCHED)
-        return 1;
-    s_queueing_t *q = malloc (sizeof *q);
-    if (!q)
+    struct s_queue *q = &self->queue;
+    if (q->n_entries == 0)
+        return;
+    hl_unitq_item_t *items = calloc (q->n_items + 1, sizeof *items);
+    s_flushed_t *f = calloc (1, sizeof *f);
+    if (!items || !f)
         abort ();
-    *q = (s_queueing_t) { done, arg, 1, 0 };
-    s_queue (self, q, e, e->u, "lead");
-    char assist[256];
-    snprintf (assist, sizeof assist, "%s", e->as);
-    for (char *save = NULL, *code = strtok_r (assist, ",", &save); code;
-         code = strtok_r (NULL, ",", &save))
-        s_queue (self, q, e, code, "assist");
-    s_on_queued (1, q);
-    return 0;
+    for (size_t i = 0; i < q->n_items; i++) {
+        items[i] = q->items[i].item;
+        items[i].unit = q->items[i].unit;
+    }
+    *f = (s_flushed_t) { q->entries, q->n_entries };
+    size_t n = q->n_items;
+    q->entries = NULL;
+    q->n_entries = q->cap_entries = q->n_items = 0;
+    if (hl_unitq_push_from (self->unitq, s_queue_redis (self), items, n, s_on_queued, f) != 0)
+        s_on_queued (0, f);
+    free (items);
 }
 
 static int
@@ -859,6 +919,7 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, redis, reply->element[i]);
+    s_queue_flush (g->owner);
     g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
         s_wait (p, S_GATHER_MS);
@@ -1096,6 +1157,8 @@ hl_outbox_destroy (hl_outbox_t **self_p)
         }
         event_free (g->retry);
     }
+    free (self->queue.items);
+    free (self->queue.entries);
     free (self);
     *self_p = NULL;
 }

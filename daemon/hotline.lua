@@ -1980,28 +1980,52 @@ local function outbox_rewind(keys, args)
   return at
 end
 
--- hl_unitq_push: queue a ticket for a unit's workers (daemon/hl_unitq), from
--- one outbox entry (the q group of daemon/hl_outbox), once: the unit keeps,
--- per bucket, the id of the latest outbox entry it queued from, and an entry
--- not after it is one already queued (a batch applied again after its
--- consumer died before acknowledging it). Why a mark per bucket and not per
--- ticket: a bucket's entries are applied in order, so one id a bucket says
--- all that came before it, in at most 64 fields a unit that never need
+-- hl_unitq_push: queue tickets for their units' workers (daemon/hl_unitq),
+-- each from one outbox entry (the q group of daemon/hl_outbox), once: a unit
+-- keeps, per bucket, the id of the latest outbox entry it queued from, and
+-- an entry not after it is one already queued (a batch applied again after
+-- its consumer died before acknowledging it). Why a mark per bucket and not
+-- per ticket: a bucket's entries are applied in order, so one id a bucket
+-- says all that came before it, in at most 64 fields a unit that never need
 -- cleaning (a mark per ticket would cost every ticket memory, and its
--- removal would reopen the window it closes).
--- KEYS[1]: the unit's stream, hl:q:{U}; KEYS[2]: its marks, hl:q:{U}:o
--- Named args: t ticket, r role (lead, assist), at ms queued, b bucket,
--- e the outbox entry id
--- returns the new stream entry's id, or '' when the entry was queued before
+-- removal would reopen the window it closes). Why many entries a call: one
+-- call per ticket cost Redis more than the XADD it makes (bench/RESULTS.md,
+-- "the q group at 5,000 tickets/s"); a call takes a read's worth.
+-- KEYS: per unit its stream, hl:q:{U}, then its marks, hl:q:{U}:o
+-- ARGV: per entry, in outbox order per bucket: its unit's place in KEYS
+-- (1: the first pair), bucket, outbox entry id, ticket, role (lead,
+-- assist), ms queued
+-- returns per entry the new stream entry's id, or '' when it was queued before
 local function unitq_push(keys, args)
-  local a = named(args)
-  local mark = redis.call('HGET', keys[2], a.b)
-  if mark and not id_before(mark, a.e) then return '' end
-  -- The entry first: a Function's writes stay when it fails later, and a
-  -- mark without its entry would make the retry skip it.
-  local id = redis.call('XADD', keys[1], '*', 't', a.t, 'r', a.r, 'at', a.at)
-  redis.call('HSET', keys[2], a.b, a.e)
-  return id
+  local marks, moved, ids = {}, {}, {}
+  for i = 1, #args, 6 do
+    local u, b, e = tonumber(args[i]), args[i + 1], args[i + 2]
+    local stream, own = keys[2 * u - 1], keys[2 * u]
+    marks[u] = marks[u] or {}
+    local mark = marks[u][b]
+    if mark == nil then mark = redis.call('HGET', own, b) end
+    if mark and not id_before(mark, e) then
+      ids[#ids + 1] = ''
+    else
+      ids[#ids + 1] = redis.call('XADD', stream, '*', 't', args[i + 3], 'r', args[i + 4],
+                                 'at', args[i + 5])
+      mark = e
+      moved[u] = moved[u] or {}
+      moved[u][b] = e
+    end
+    marks[u][b] = mark
+  end
+  -- The marks after their entries: a Function's writes stay when it fails
+  -- later, and a mark without its entry would make the retry skip it.
+  for u, set in pairs(moved) do
+    local fields = {}
+    for b, e in pairs(set) do
+      fields[#fields + 1] = b
+      fields[#fields + 1] = e
+    end
+    redis.call('HSET', keys[2 * u], unpack(fields))
+  end
+  return ids
 end
 
 -- hl_outbox_figures: a bucket's backlog per group.

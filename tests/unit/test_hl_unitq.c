@@ -111,24 +111,36 @@ test_streams (void)
     HL_CHECK (store != NULL);
     int pushed = 0;
     //  Not ready: refused, no callback.
-    HL_CHECK (hl_unitq_push (store, UNIT, "T0", "lead", 1, NULL, s_on_pushed, &pushed) == -1);
+    HL_CHECK (hl_unitq_push (store, UNIT, "T0", "lead", 1, s_on_pushed, &pushed) == -1);
     long long until = hl_proc_now_ms () + 10000;
     while (!hl_store_is_ready (store) && hl_proc_now_ms () < until)
         s_spin (base, 10);
     HL_CHECK (hl_store_is_ready (store));
-    //  T1..T3 from outbox entries of bucket 7, then T1 and T2 again from
-    //  the same entries and T3 from an earlier one (a batch applied again
-    //  after its consumer died): queued once each.
-    const char *tickets[] = { "T1", "T2", "T3", "T1", "T2", "T3" };
-    const char *entries[] = { "100-1", "100-2", "101-0", "100-1", "100-2", "100-9" };
-    for (int i = 0; i < 6; i++) {
-        hl_unitq_from_t from = { 7, entries[i], NULL };
-        HL_CHECK (hl_unitq_push (store, UNIT, tickets[i], "lead", 1000 + i % 3, &from,
-                                 s_on_pushed, &pushed) == 0);
-    }
-    HL_CHECK (hl_unitq_push (store, UNIT, "T4", "assist", 1003, NULL, s_on_pushed,
-                             &pushed) == 0);
-    HL_CHECK (s_until (base, &pushed, 7, 3000));
+    //  T1..T3 from outbox entries of bucket 7 (T2 also for u2 to assist),
+    //  in one read's worth; then T1 and T2 again from the same entries and
+    //  T3 from an earlier one (a batch applied again after its consumer
+    //  died): queued once each, and u2 once.
+    hl_unitq_item_t first[] = {
+        { UNIT, "T1", "lead", 1000, 7, "100-1" },
+        { UNIT, "T2", "lead", 1001, 7, "100-2" },
+        { "u2", "T2", "assist", 1001, 7, "100-2" },
+        { UNIT, "T3", "lead", 1002, 7, "101-0" },
+    };
+    hl_unitq_item_t again[] = {
+        { UNIT, "T1", "lead", 1000, 7, "100-1" },
+        { "u2", "T2", "assist", 1001, 7, "100-2" },
+        { UNIT, "T2", "lead", 1001, 7, "100-2" },
+        { UNIT, "T3", "lead", 1002, 7, "100-9" },
+    };
+    HL_CHECK (hl_unitq_push_from (store, NULL, first, 4, s_on_pushed, &pushed) == 0);
+    HL_CHECK (s_until (base, &pushed, 1, 3000));
+    HL_CHECK (hl_unitq_push_from (store, NULL, again, 4, s_on_pushed, &pushed) == 0);
+    HL_CHECK (hl_unitq_push (store, UNIT, "T4", "assist", 1003, s_on_pushed, &pushed) == 0);
+    HL_CHECK (s_until (base, &pushed, 3, 3000));
+    redisContext *rc0 = hl_testenv_redis (env);
+    redisReply *len2 = rc0 ? redisCommand (rc0, "XLEN hl:q:{u2}") : NULL;
+    HL_CHECK (len2 && len2->type == REDIS_REPLY_INTEGER && len2->integer == 1);
+    freeReplyObject (len2);
     redisContext *rc = hl_testenv_redis (env);
     redisReply *len = rc ? redisCommand (rc, "XLEN hl:q:{%s}", UNIT) : NULL;
     HL_CHECK (len && len->type == REDIS_REPLY_INTEGER && len->integer == 4);
