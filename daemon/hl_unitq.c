@@ -17,6 +17,13 @@
 #define S_TOUCH_BATCH 100            //  ids per XCLAIM
 #define S_PUSH_TRIES 10              //  sends of an entry Redis did not take
 
+//  Items one hl_unitq_push call takes at most. Why: a read of the q group
+//  after a reconnect brings up to 256 entries of each of 64 buckets, and
+//  one call for them all held Redis for longer than the store's reply
+//  timeout (intake/redis_restart_under_load: its connections dropped again
+//  and again); calls this size hold it ~1 ms.
+#define S_PUSH_ITEMS 128
+
 //  An entry read here and not yet done.
 typedef struct {
     char id[HL_UNITQ_ID_MAX];
@@ -365,10 +372,12 @@ hl_unitq_push_from (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t 
     for (size_t i = 0; i < n && rc == 0; i++) {
         if (done[i])
             continue;
-        //  One call for all on REDIS (one server); else one per unit.
-        for (size_t j = i; j < n; j++) {
+        //  One call for all on REDIS (one server); else one per unit; at
+        //  most S_PUSH_ITEMS a call.
+        for (size_t j = i, m = 0; j < n && m < S_PUSH_ITEMS; j++) {
             use[j] = !done[j] && (redis || strcmp (items[j].unit, items[i].unit) == 0);
             done[j] |= use[j];
+            m += use[j];
         }
         rc = s_push_call (store, redis, items, use, n, p);
         memset (use, 0, n);
