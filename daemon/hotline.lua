@@ -1996,14 +1996,32 @@ end
 -- (1: the first pair), bucket, outbox entry id, ticket, role (lead,
 -- assist), ms queued
 -- returns per entry the new stream entry's id, or '' when it was queued before
+-- (unitq_marks: each unit's marks of the buckets ARGV names, one HMGET a
+-- unit)
+local function unitq_marks(keys, args)
+  local want, marks = {}, {}
+  for i = 1, #args, 6 do
+    local u, b = tonumber(args[i]), args[i + 1]
+    want[u] = want[u] or {}
+    if not want[u][b] then
+      want[u][b] = true
+      want[u][#want[u] + 1] = b
+    end
+  end
+  for u, buckets in pairs(want) do
+    local got = redis.call('HMGET', keys[2 * u], unpack(buckets))
+    marks[u] = {}
+    for j, b in ipairs(buckets) do marks[u][b] = got[j] end
+  end
+  return marks
+end
+
 local function unitq_push(keys, args)
-  local marks, moved, ids = {}, {}, {}
+  local marks, moved, ids = unitq_marks(keys, args), {}, {}
   for i = 1, #args, 6 do
     local u, b, e = tonumber(args[i]), args[i + 1], args[i + 2]
-    local stream, own = keys[2 * u - 1], keys[2 * u]
-    marks[u] = marks[u] or {}
+    local stream = keys[2 * u - 1]
     local mark = marks[u][b]
-    if mark == nil then mark = redis.call('HGET', own, b) end
     if mark and not id_before(mark, e) then
       ids[#ids + 1] = ''
     else
