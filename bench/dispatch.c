@@ -15,6 +15,7 @@
  *     SECONDS, WINDOWS times; time from a request being due at intake to
  *     its delivery at a worker, p50/p99/p999 per window, and the median
  *     window's p99; and from its ack to its delivery, p50/p99.
+ *  With --total 0, only 3.
  *  With ENDPOINT one hotlined instance's intake and W another's worker
  *  socket (bench/run-dispatch with INSTANCES 2), every delivery crosses
  *  from one instance to the other through the unit's stream.
@@ -354,6 +355,50 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
     return p99;
 }
 
+//  1. Throughput: a backlog of TOTAL drained by WORKERS workers with
+//  CREDIT each (POOL), and 2. its ceiling; 0, or -1 if it could not run.
+static int
+s_throughput (s_pool_t *pool, const char *endpoint, const char *wendpoint, const char *redis,
+              const hl_catalogue_t *cat, int workers, int credit, long total)
+{
+    char run[64];
+    hl_load_result_t r;
+    snprintf (run, sizeof run, "drain%lld", (long long) time (NULL));
+    if (s_backlog (endpoint, run, total, &r) != 0) {
+        fprintf (stderr, "dispatch: backlog intake failed\n");
+        return -1;
+    }
+    hl_load_result_free (&r);
+    pool->run_id = run;
+    int64_t t0 = hl_monotonic_us ();
+    if (s_pool_up (pool, wendpoint, cat, workers, credit) != 0) {
+        fprintf (stderr, "dispatch: workers could not connect\n");
+        return -1;
+    }
+    while (pool->lead < total && hl_monotonic_us () - t0 < 120 * 1000000LL)
+        s_pool_poll (pool, 10);
+    double drain = (double) pool->lead / ((double) (hl_monotonic_us () - t0) / 1e6);
+    while (pool->signed_ok < pool->lead && hl_monotonic_us () - t0 < 130 * 1000000LL)
+        s_pool_poll (pool, 10);
+    printf ("throughput  %d workers x credit %d: %ld deliveries in backlog, %.0f deliveries/s "
+            "(each signed: %ld)\n", workers, credit, total, drain, pool->signed_ok);
+    s_pool_down (pool);
+    //  2. Ceiling: a second backlog, read and signed directly while no
+    //  worker is connected.
+    snprintf (run, sizeof run, "ceil%lld", (long long) time (NULL));
+    if (s_backlog (endpoint, run, total, &r) != 0) {
+        fprintf (stderr, "dispatch: backlog intake failed\n");
+        return -1;
+    }
+    double ceiling = s_run_ceiling (redis, r.tickets, total, workers * credit);
+    hl_load_result_free (&r);
+    printf ("ceiling     ticket read + sign transition, Redis direct, depth %d: %.0f/s\n",
+            workers * credit, ceiling);
+    printf ("ratio       %.2f (deliveries / ceiling)\n", drain / ceiling);
+    fflush (stdout);
+    return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -379,52 +424,23 @@ main (int argc, char **argv)
             return 1;
         }
     }
-    char err[256], run[64];
+    char err[256];
     hl_catalogue_t *cat = hl_catalogue_load (dispatch, err, sizeof err);
     if (!cat) {
         fprintf (stderr, "dispatch: %s\n", err);
         return 1;
     }
-    //  1. Throughput: drain a backlog.
-    hl_load_result_t r;
-    snprintf (run, sizeof run, "drain%lld", (long long) time (NULL));
-    if (s_backlog (endpoint, run, total, &r) != 0) {
-        fprintf (stderr, "dispatch: backlog intake failed\n");
+    s_pool_t pool = { 0 };
+    if (total > 0 && s_throughput (&pool, endpoint, wendpoint, redis, cat, workers, credit,
+                                   total) != 0)
         return 1;
-    }
-    hl_load_result_free (&r);
-    s_pool_t pool = { .run_id = run };
-    int64_t t0 = hl_monotonic_us ();
+    //  The queue still lists the second backlog; reconnecting lets it
+    //  find those tickets signed and drop them before the latency run.
+    memset (&pool, 0, sizeof pool);
     if (s_pool_up (&pool, wendpoint, cat, workers, credit) != 0) {
         fprintf (stderr, "dispatch: workers could not connect\n");
         return 1;
     }
-    while (pool.lead < total && hl_monotonic_us () - t0 < 120 * 1000000LL)
-        s_pool_poll (&pool, 10);
-    double drain = (double) pool.lead / ((double) (hl_monotonic_us () - t0) / 1e6);
-    while (pool.signed_ok < pool.lead && hl_monotonic_us () - t0 < 130 * 1000000LL)
-        s_pool_poll (&pool, 10);
-    printf ("throughput  %d workers x credit %d: %ld deliveries in backlog, %.0f deliveries/s "
-            "(each signed: %ld)\n", workers, credit, total, drain, pool.signed_ok);
-    s_pool_down (&pool);
-    //  2. Ceiling: a second backlog, read and signed directly while no
-    //  worker is connected.
-    snprintf (run, sizeof run, "ceil%lld", (long long) time (NULL));
-    if (s_backlog (endpoint, run, total, &r) != 0) {
-        fprintf (stderr, "dispatch: backlog intake failed\n");
-        return 1;
-    }
-    double ceiling = s_run_ceiling (redis, r.tickets, total, workers * credit);
-    hl_load_result_free (&r);
-    printf ("ceiling     ticket read + sign transition, Redis direct, depth %d: %.0f/s\n",
-            workers * credit, ceiling);
-    printf ("ratio       %.2f (deliveries / ceiling)\n", drain / ceiling);
-    fflush (stdout);
-    //  The queue still lists the second backlog; reconnecting lets it
-    //  find those tickets signed and drop them before the latency run.
-    memset (&pool, 0, sizeof pool);
-    if (s_pool_up (&pool, wendpoint, cat, workers, credit) != 0)
-        return 1;
     for (int64_t until = hl_monotonic_us () + 1000000; hl_monotonic_us () < until;)
         s_pool_poll (&pool, 10);
     //  3. Latency at a fixed rate, in WINDOWS windows: on a shared machine

@@ -2,18 +2,19 @@
  *  for the Redis time a ticket costs over it (bench/run-life reads Redis'
  *  own accounting, INFO commandstats, around this run).
  *
- *      life --redis ADDR [--tickets N] [--rate STEPS/S] [--push | --deliver]
+ *      life --redis ADDR [--tickets N] [--rate STEPS/S] [--push] [--deliver]
  *
  *  The steps are written through the store as hotlined writes them
  *  (hl_life: intake dispatched to a unit, sign, reply, visit, close);
  *  hotlined's outbox consumers apply their effects. --push adds, after
  *  each intake, the unit's worker stream entry as hotlined's dispatch
- *  effect adds it for a ticket it takes (one XADD): with it, the same
- *  Redis work as a ticket taken through hotlined. --deliver also delivers
- *  each entry as hotlined's broker does for a connected worker: read from
- *  the unit's stream (hl_unitq, consumer group), the brief read
- *  (hl_store_ticket_brief), the entry acknowledged and deleted once
- *  answered (hl_unitq_done): the whole way to a department.
+ *  effect added it before the outbox's q group did (one XADD): with a
+ *  hotlined of that time, the same work as a ticket taken through it.
+ *  --deliver delivers each entry as hotlined's broker does for a connected
+ *  worker: read from the unit's stream (hl_unitq, consumer group), the
+ *  brief read (hl_store_ticket_brief), the entry acknowledged and deleted
+ *  once answered (hl_unitq_done): the whole way to a department. The
+ *  entries are the q group's (or, with --push, the bench's own).
  */
 #include "hl_life.h"
 #include "hl_unitq.h"
@@ -98,7 +99,7 @@ main (int argc, char **argv)
         if (!strcmp (argv[i], "--push"))
             push = 1;
         else if (!strcmp (argv[i], "--deliver"))
-            push = deliver = 1;
+            deliver = 1;
         else if (i + 1 < argc && !strcmp (argv[i], "--redis"))
             redis = argv[++i];
         else if (i + 1 < argc && !strcmp (argv[i], "--tickets"))
@@ -110,7 +111,7 @@ main (int argc, char **argv)
     }
     if (!redis || tickets <= 0) {
         fprintf (stderr, "usage: life --redis ADDR [--tickets N] [--rate STEPS/S] "
-                 "[--push | --deliver]\n");
+                 "[--push] [--deliver]\n");
         return 2;
     }
     char err[256];

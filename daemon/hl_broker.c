@@ -511,19 +511,10 @@ void
 hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
                       const char *assist)
 {
-    if (!*unit)
-        return;
-    int64_t now = s_wall_ms ();
-    s_unit (self, unit);                 //  (its backlog is shown by this instance)
-    if (hl_unitq_push (self->store, unit, ticket, "lead", now, NULL, NULL) != 0)
-        hl_warning ("ticket %s not queued for %s (store not ready): the scan at the next "
-                    "reconnect queues it", ticket, unit);
-    //  Assisting units hear of it once, through their own streams.
-    char copy[256];
-    snprintf (copy, sizeof copy, "%s", assist ? assist : "");
-    for (char *save = NULL, *code = strtok_r (copy, ",", &save); code;
-         code = strtok_r (NULL, ",", &save))
-        hl_unitq_push (self->store, code, ticket, "assist", now, NULL, NULL);
+    (void) ticket;
+    (void) assist;
+    if (*unit)
+        s_unit (self, unit);
 }
 
 //  An entry of UNIT's stream came to this instance. A lead ticket joins

@@ -65,9 +65,10 @@ void hl_broker_foreach_unit (const hl_broker_t *self,
                                          void *arg),
                              void *arg);
 
-//  TICKET was dispatched to UNIT (with ASSIST units, comma-separated):
-//  queue it in the unit's stream for the unit's workers, wherever they
-//  are connected, and in the assisting units' streams (hl_unitq_push).
+//  TICKET was dispatched to UNIT (with ASSIST units, comma-separated) by
+//  this instance: the unit's backlog is shown here from now on. Its worker
+//  stream entries come from the outbox (hl_outbox, group q), not from here:
+//  an instance that dies after the step's Function cannot lose them.
 void hl_broker_dispatched (hl_broker_t *self, const char *ticket, const char *unit,
                            const char *assist);
 

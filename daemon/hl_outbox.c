@@ -7,6 +7,7 @@
 #include "hl_log.h"
 #include "hl_messenger.h"
 #include "hl_slotlink.h"
+#include "hl_unitq.h"
 #include "hl_wire.h"
 
 #include <assert.h>
@@ -78,17 +79,18 @@ typedef int (s_offer_fn) (hl_outbox_t *self, const s_entry_t *e,
 //  Whether it takes offers now (1), not now (0), or is not there (-1: no
 //  group).
 typedef int (s_ready_fn) (const hl_outbox_t *self);
-static s_offer_fn s_offer_arch, s_offer_notify;
-static s_ready_fn s_ready_arch, s_ready_notify;
+static s_offer_fn s_offer_arch, s_offer_notify, s_offer_q;
+static s_ready_fn s_ready_arch, s_ready_notify, s_ready_q;
 
-//  The consumer groups: one row per effect. The archive (arch) and the
-//  callers' messages (notify) have no applier of their own: their entries
-//  are acknowledged only once PostgreSQL committed what they name, or the
-//  notification adaptor confirmed the message (s_archive_stream), and
-//  each group exists only with its archive or messenger
-//  (hl_outbox_set_archiver, hl_outbox_set_messenger; a group nobody reads
-//  would keep every outbox from being trimmed). The per-unit worker
-//  queues (q) join here, one row.
+//  The consumer groups: one row per effect. The archive (arch), the
+//  callers' messages (notify) and the per-unit worker queues (q) have no
+//  applier of their own: their entries are acknowledged only once
+//  PostgreSQL committed what they name, the notification adaptor confirmed
+//  the message, or Redis took the worker stream entries
+//  (s_archive_stream), and each group exists only with its archive,
+//  messenger or store (hl_outbox_set_archiver, hl_outbox_set_messenger,
+//  hl_outbox_set_unitq; a group nobody reads would keep every outbox from
+//  being trimmed).
 //
 //  A group marked NOACK reads without a pending list: nothing to
 //  acknowledge, and Redis neither keeps nor propagates (to the AOF and the
@@ -97,7 +99,16 @@ static s_ready_fn s_ready_arch, s_ready_notify;
 //  (bench/RESULTS.md, the intake ratio). An entry read by a consumer that
 //  dies before applying it is then not applied: only for the live events,
 //  whose PUB socket and SSE streams already drop what a slow or absent
-//  listener misses (dashboards re-read their figures).
+//  listener misses (dashboards re-read their figures). An offering group
+//  marked NOACK (q) is still applied at least once: it keeps how far it
+//  applied in a cursor group ('q-applied', moved with each trim of the
+//  bucket), and every time it would read its pending entries (a bucket
+//  newly held, a connection lost, a batch failed) it is set back to that
+//  cursor first (hl_outbox_rewind) and reads again what came after; an
+//  apply that is idempotent (hl_unitq_push: once per entry) makes the
+//  entries read twice harmless. Why for q: its apply is idempotent by
+//  itself, and acknowledging would cost Redis a record per entry for
+//  every step (five a ticket) when one in five queues anything.
 static const struct {
     const char *name;
     s_apply_fn *apply;           //  NULL: an effect answered later (offer, ready)
@@ -109,6 +120,7 @@ static const struct {
     { "ev", s_apply_ev, 1, NULL, NULL },
     { "arch", NULL, 0, s_offer_arch, s_ready_arch },
     { "notify", NULL, 0, s_offer_notify, s_ready_notify },
+    { "q", NULL, 1, s_offer_q, s_ready_q },
 };
 #define S_GROUPS (sizeof s_table / sizeof s_table[0])
 #define S_ARCH_RETRY_MS 1000     //  an archive not ready is looked at again this often
@@ -136,7 +148,30 @@ struct s_group {
     int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
+    int full;                    //  the latest read brought a whole batch
+    int in_read;                 //  its reply is being applied
+    char applied[HL_TICKET_BUCKETS][32];   //  NOACK offering group: the latest applied id
     hl_outbox_figures_t figures;
+};
+
+//  The q group's entries of one read, gathered to be queued together
+//  (s_queue_flush): the worker stream entries to make, and the offers to
+//  answer once Redis took them.
+typedef struct {
+    void (*done) (int status, void *arg);
+    void *arg;
+} s_queued_t;
+
+typedef struct {
+    hl_unitq_item_t item;
+    char unit[HL_STORE_UNIT_MAX];
+} s_qitem_t;
+
+struct s_queue {
+    s_qitem_t *items;
+    size_t n_items, cap_items;
+    s_queued_t *entries;         //  the offers to answer
+    size_t n_entries, cap_entries;
 };
 
 //  One trim on its way.
@@ -152,6 +187,8 @@ struct hl_outbox {
     char consumer[160];
     hl_archiver_t *archiver;     //  NULL: no archive, no arch group
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
+    hl_store_t *unitq;           //  NULL: no worker queues, no q group
+    struct s_queue queue;        //  the q group's entries of the read gone through
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
@@ -172,6 +209,15 @@ s_now_ms (void)
 
 static void s_read (s_group_t *g);
 static void s_send (s_sink_t *sink, int argc, const char **argv);
+static hl_redis_t *s_part_redis (const s_part_t *p);
+
+//  1 for a group that reads without acknowledging and keeps a cursor of
+//  what it applied (see the table).
+static int
+s_cursored (size_t row)
+{
+    return s_table[row].noack && !s_table[row].apply;
+}
 
 //  Every group that runs, comma-separated (hl_outbox_open makes them).
 static void
@@ -340,6 +386,130 @@ s_ready_notify (const hl_outbox_t *self)
     return self->messenger ? hl_messenger_ready (self->messenger) != 0 : -1;
 }
 
+//  The group whose offers OFFER makes.
+static s_group_t *
+s_group_of (hl_outbox_t *self, s_offer_fn *offer)
+{
+    size_t row = 0;
+    while (s_table[row].offer != offer)
+        row++;
+    assert (row < S_GROUPS);
+    return &self->groups[row];
+}
+
+//  The worker queues (q): an entry after which its ticket waits for units
+//  (it came to be dispatched: at intake, or back from a return or a
+//  review) queues it for its lead unit and each assisting one, once per
+//  entry (hl_unitq_push_from with the entry as its origin: a batch applied
+//  again queues nothing twice). The entries of a read are gathered here
+//  and queued together once the read was gone through (s_queue_flush):
+//  a Function call per read, not per ticket. Each entry is acknowledged
+//  once Redis took them all.
+//  Room for one more of SIZE bytes at *ARRAY (N used of *CAP).
+static void
+s_grow (void **array, size_t n, size_t *cap, size_t size)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : 64;
+    *array = realloc (*array, *cap * size);
+    if (!*array)
+        abort ();
+}
+
+static void
+s_queue_item (struct s_queue *q, const s_entry_t *e, int bucket, const char *unit,
+              const char *role)
+{
+    s_grow ((void **) &q->items, q->n_items, &q->cap_items, sizeof *q->items);
+    s_qitem_t *it = &q->items[q->n_items++];
+    snprintf (it->unit, sizeof it->unit, "%s", unit);
+    it->item = (hl_unitq_item_t) { NULL, e->t, role, strtoll (e->at, NULL, 10), bucket, e->id };
+}
+
+static int
+s_offer_q (hl_outbox_t *self, const s_entry_t *e, void (*done) (int, void *), void *arg)
+{
+    if (!*e->u || hl_wire_state_parse (e->s) != HOTLINE__STATE__STATE_DISPATCHED
+        || hl_wire_state_parse (e->f) == HOTLINE__STATE__STATE_DISPATCHED)
+        return 1;
+    int bucket = hl_bucket_of_ticket (e->t, strlen (e->t));
+    if (bucket < 0 || strlen (e->u) >= HL_STORE_UNIT_MAX)
+        return -1;
+    struct s_queue *q = &self->queue;
+    s_grow ((void **) &q->entries, q->n_entries, &q->cap_entries, sizeof *q->entries);
+    q->entries[q->n_entries++] = (s_queued_t) { done, arg };
+    s_queue_item (q, e, bucket, e->u, "lead");
+    char assist[256];
+    snprintf (assist, sizeof assist, "%s", e->as);
+    for (char *save = NULL, *code = strtok_r (assist, ",", &save); code;
+         code = strtok_r (NULL, ",", &save))
+        if (strlen (code) < HL_STORE_UNIT_MAX)
+            s_queue_item (q, e, bucket, code, "assist");
+    return 0;
+}
+
+//  The offers of one flush, answered together.
+typedef struct {
+    s_queued_t *entries;
+    size_t n;
+} s_flushed_t;
+
+static void
+s_on_queued (int ok, void *arg)
+{
+    s_flushed_t *f = arg;
+    for (size_t i = 0; i < f->n; i++)
+        f->entries[i].done (ok ? 0 : -1, f->entries[i].arg);
+    free (f->entries);
+    free (f);
+}
+
+//  The connection the q group's pushes go on: on a standalone store, the
+//  group's own (its read's: the pushes neither wait behind the store's
+//  intake traffic nor, when the group reads again after a reconnect, flood
+//  it); on a cluster NULL, the store's, which routes each push by the
+//  unit's key to the master of the unit's slot (the stream and its marks
+//  live there, seldom where the bucket's outbox is).
+static hl_redis_t *
+s_queue_redis (hl_outbox_t *self)
+{
+    return self->shared == 1 ? s_part_redis (&s_group_of (self, s_offer_q)->parts[0]) : NULL;
+}
+
+//  Every entry of the read gone through queued, in one Function call on
+//  the group's own connection (standalone) or one per unit (cluster;
+//  hl_unitq_push_from). The reply's strings the items point to are valid
+//  until the read's callback returns: this runs before.
+static void
+s_queue_flush (hl_outbox_t *self)
+{
+    struct s_queue *q = &self->queue;
+    if (q->n_entries == 0)
+        return;
+    hl_unitq_item_t *items = calloc (q->n_items + 1, sizeof *items);
+    s_flushed_t *f = calloc (1, sizeof *f);
+    if (!items || !f)
+        abort ();
+    for (size_t i = 0; i < q->n_items; i++) {
+        items[i] = q->items[i].item;
+        items[i].unit = q->items[i].unit;
+    }
+    *f = (s_flushed_t) { q->entries, q->n_entries };
+    size_t n = q->n_items;
+    q->entries = NULL;
+    q->n_entries = q->cap_entries = q->n_items = 0;
+    if (hl_unitq_push_from (self->unitq, s_queue_redis (self), items, n, s_on_queued, f) != 0)
+        s_on_queued (0, f);
+    free (items);
+}
+
+static int
+s_ready_q (const hl_outbox_t *self)
+{
+    return self->unitq ? hl_store_is_ready (self->unitq) != 0 : -1;
+}
+
 //  ---------------------------------------------------------------------
 //  Reading
 
@@ -467,6 +637,12 @@ s_trim_due (s_part_t *p, hl_redis_t *redis)
         if (!trim)
             abort ();
         *trim = (s_trim_t) { g->owner, b };
+        if (s_cursored (g->row) && g->applied[b][0]) {
+            char cursor[32];
+            snprintf (cursor, sizeof cursor, "%s-applied", s_table[g->row].name);
+            const char *setid[] = { "XGROUP", "SETID", key, cursor, g->applied[b] };
+            hl_redis_command (redis, 5, setid, NULL, NULL, NULL);
+        }
         const char *argv[] = { "FCALL", "hl_outbox_trim", "1", key };
         if (hl_redis_command (redis, 4, argv, NULL, s_on_trimmed, trim) != 0)
             free (trim);
@@ -527,7 +703,6 @@ typedef struct s_archbatch {
     size_t n;
     size_t waiting;              //  offers not yet answered (+1 while offering)
     int failed;
-    int64_t first_ms;            //  the first entry's append (its id)
 } s_archbatch_t;
 
 //  Every entry of B acknowledged: the archive has what they named.
@@ -539,22 +714,33 @@ s_archbatch_ack (s_archbatch_t *b)
         abort ();
     for (size_t i = 0; i < b->n; i++)
         ids[i] = b->ids[i];
-    s_xack (b->g, b->key, b->bucket, ids, b->n);
+    if (!s_cursored (b->g->row))
+        s_xack (b->g, b->key, b->bucket, ids, b->n);
+    else
+    if (b->n > 0) {
+        snprintf (b->g->applied[b->bucket], sizeof b->g->applied[0], "%s", b->ids[b->n - 1]);
+        b->g->dirty[b->bucket] = 1;
+    }
     free (ids);
-    s_note_applied (b->g, b->n, b->first_ms);
+    for (size_t i = 0; i < b->n; i++)
+        s_note_applied (b->g, 1, strtoll (b->ids[i], NULL, 10));
 }
 
-//  Every batch of the arch group's read answered: the next read now, or
-//  after S_ARCH_RETRY_MS if one failed.
+//  Every batch of an offering group's read answered: the next read now
+//  if the read was a whole batch or its answers took a round trip (they
+//  gathered entries meanwhile), else (nothing in it to do) after
+//  S_GATHER_MS, as the appliers (s_on_read); after S_ARCH_RETRY_MS if one
+//  failed.
 static void
 s_arch_next (s_group_t *g)
 {
-    if (!g->arch_failed) {
+    if (!g->arch_failed && (g->full || !g->in_read)) {
         s_read (g);
         return;
     }
+    int ms = g->arch_failed ? S_ARCH_RETRY_MS : S_GATHER_MS;
     g->arch_failed = 0;
-    struct timeval tv = { S_ARCH_RETRY_MS / 1000, (S_ARCH_RETRY_MS % 1000) * 1000 };
+    struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
     evtimer_add (g->retry, &tv);
 }
 
@@ -639,8 +825,6 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
             || entry->element[0]->len >= sizeof b->ids[0])
             continue;
         snprintf (b->ids[b->n++], sizeof b->ids[0], "%s", entry->element[0]->str);
-        if (b->n == 1)
-            b->first_ms = strtoll (entry->element[0]->str, NULL, 10);
         s_entry_t e;
         if (s_entry (entry, &e) != 0 || !*e.t)
             continue;
@@ -725,6 +909,20 @@ s_wait (s_part_t *p, int ms)
     evtimer_add (p->wait, &tv);
 }
 
+//  1 if one of the streams of read REPLY brought a whole batch.
+static int
+s_whole_batch (const redisReply *reply)
+{
+    for (size_t i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements; i++) {
+        const redisReply *stream = reply->element[i];
+        if (stream->type == REDIS_REPLY_ARRAY && stream->elements == 2
+            && stream->element[1]->type == REDIS_REPLY_ARRAY
+            && stream->element[1]->elements >= (size_t) atoi (S_BATCH))
+            return 1;
+    }
+    return 0;
+}
+
 static void
 s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
 {
@@ -752,9 +950,13 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
         return;
     }
     int full = 0;
+    g->full = s_whole_batch (reply);     //  (for offers answered meanwhile)
+    g->in_read = 1;
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, redis, reply->element[i]);
+    s_queue_flush (g->owner);
+    g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
         s_wait (p, S_GATHER_MS);
     else
@@ -774,6 +976,18 @@ s_claim (s_group_t *g, hl_redis_t *redis, int bucket, const char *key)
     hl_redis_command (redis, 9, claim, NULL, NULL, NULL);
     g->claim[bucket] = 0;
     g->pending[bucket] = 1;
+}
+
+//  Group G (a cursored one) set back to its cursor in BUCKET's outbox KEY
+//  on REDIS: its next read (behind this, on the same connection) reads
+//  again what it had not applied.
+static void
+s_rewind (s_group_t *g, hl_redis_t *redis, int bucket, const char *key)
+{
+    const char *argv[] = { "FCALL", "hl_outbox_rewind", "1", key, "group", s_table[g->row].name };
+    hl_redis_command (redis, 6, argv, NULL, NULL, NULL);
+    g->pending[bucket] = 0;
+    g->applied[bucket][0] = 0;
 }
 
 static void s_on_state (hl_redis_t *redis, int up, void *arg);
@@ -822,6 +1036,8 @@ s_read_part (s_part_t *p)
         hl_bucket_own_key (keys[n], sizeof keys[n], b, HL_OUTBOX_KIND);
         if (g->claim[b])
             s_claim (g, redis, b, keys[n]);
+        if (g->pending[b] && s_cursored (g->row))
+            s_rewind (g, redis, b, keys[n]);
         any_pending |= g->pending[b];
         argv[argc++] = keys[n++];
     }
@@ -977,16 +1193,26 @@ hl_outbox_destroy (hl_outbox_t **self_p)
         }
         event_free (g->retry);
     }
+    free (self->queue.items);
+    free (self->queue.entries);
     free (self);
     *self_p = NULL;
+}
+
+//  Which groups run is settled before any bucket is held: a bucket's
+//  groups are made when it comes to be held (s_claim, hl_outbox_open).
+static void
+s_assert_unheld (const hl_outbox_t *self)
+{
+    assert (self);
+    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
+        assert (!self->held[b]);
 }
 
 void
 hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
 {
-    assert (self);
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        assert (!self->held[b]);
+    s_assert_unheld (self);
     self->archiver = archiver;
     s_groups_arg (self);
 }
@@ -994,10 +1220,16 @@ hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver)
 void
 hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger)
 {
-    assert (self);
-    for (int b = 0; b < HL_TICKET_BUCKETS; b++)
-        assert (!self->held[b]);
+    s_assert_unheld (self);
     self->messenger = messenger;
+    s_groups_arg (self);
+}
+
+void
+hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store)
+{
+    s_assert_unheld (self);
+    self->unitq = store;
     s_groups_arg (self);
 }
 

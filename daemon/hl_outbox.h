@@ -8,7 +8,8 @@
  *  hl_outbox.c (idx: the state lists and the caller index under
  *  hl:{ix}:, the units' lists per bucket; ev: the live events, ZeroMQ PUB and SSE, through hl_feed;
  *  arch: the PostgreSQL archive, through hl_archiver, when there is one;
- *  notify: callers' messages, through hl_messenger, when it is set).
+ *  notify: callers' messages, through hl_messenger, when it is set; q:
+ *  the per-unit worker streams, through hl_unitq_push, when it is set).
  *
  *  An entry is acknowledged (XACK) after its apply, on the same connection
  *  behind the apply's own commands (on a cluster, once the store answered
@@ -17,8 +18,9 @@
  *  and not acknowledged, then reads its pending entries before new ones.
  *  So an entry is applied at least once and nothing is skipped: every
  *  apply is idempotent (a replayed batch converges). The live events'
- *  group (ev) is the exception: it reads with NOACK, at most once (see
- *  the table in hl_outbox.c). Entries every group
+ *  group (ev) is the exception: it reads with NOACK, at most once; the
+ *  worker queues' group (q) reads with NOACK too, and keeps a cursor of
+ *  what it applied instead (see the table in hl_outbox.c). Entries every group
  *  has acknowledged are trimmed (hl_outbox_trim Function).
  */
 #ifndef HL_OUTBOX_H_INCLUDED
@@ -55,6 +57,12 @@ void hl_outbox_set_archiver (hl_outbox_t *self, hl_archiver_t *archiver);
 //  no notify group.
 typedef struct hl_messenger hl_messenger_t;
 void hl_outbox_set_messenger (hl_outbox_t *self, hl_messenger_t *messenger);
+
+//  Queue the dispatched tickets for their units' workers through STORE
+//  (the consumer group q, hl_unitq_push): an entry counts as applied (its
+//  cursor moves past it) only once Redis took its worker stream entries.
+//  Before any bucket is held; without it there is no q group.
+void hl_outbox_set_unitq (hl_outbox_t *self, hl_store_t *store);
 
 //  This instance came to hold BUCKET (HELD 1) or let it go (0): the store
 //  is ready (its Functions are loaded).

@@ -207,9 +207,11 @@ int hl_store_caller_since (hl_store_t *self, const char *phone, uint64_t from_ms
 //  with the ticket; pass FIRST = 1 to skip it). 0 or -1.
 int hl_store_sla_parse (const redisReply *list, size_t first, hl_store_sla_t *sla);
 
-//  Send a plain command (no Function) on the write connections. KEY is the
-//  key it touches, by whose slot it is routed (the stream commands of
-//  hl_unitq, the outbox's index updates); NULL for its first argument.
+//  Send a command on the write connections: a plain one, or a Function
+//  the store has no call of its own for (hl_unitq_push). KEY is the key it
+//  touches, by whose slot it is routed (the stream commands of hl_unitq,
+//  the outbox's index updates); NULL for its first argument (of an FCALL,
+//  its first key).
 //  Same contract as the rest.
 int hl_store_command (hl_store_t *self, const char *key, int argc, const char **argv,
                       hl_redis_reply_fn *fn, void *arg);

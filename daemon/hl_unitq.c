@@ -17,6 +17,13 @@
 #define S_TOUCH_BATCH 100            //  ids per XCLAIM
 #define S_PUSH_TRIES 10              //  sends of an entry Redis did not take
 
+//  Items one hl_unitq_push call takes at most. Why: a read of the q group
+//  after a reconnect brings up to 256 entries of each of 64 buckets, and
+//  one call for them all held Redis for longer than the store's reply
+//  timeout (intake/redis_restart_under_load: its connections dropped again
+//  and again); calls this size hold it ~1 ms.
+#define S_PUSH_ITEMS 128
+
 //  An entry read here and not yet done.
 typedef struct {
     char id[HL_UNITQ_ID_MAX];
@@ -159,31 +166,37 @@ hl_unitq_key (char *key, size_t len, const char *unit)
 //  ---------------------------------------------------------------------
 //  The producer
 
-//  A producer's entry on its way, kept whole so that it can be sent again.
+//  A producer's command on its way (a plain XADD, or an hl_unitq_push
+//  Function call for one or more entries), kept whole so that it can be
+//  sent again: ARGC arguments, copied into one allocation with it.
 typedef struct {
     hl_store_t *store;
+    hl_redis_t *redis;           //  the first send's connection (NULL: the store's)
     hl_unitq_pushed_fn *fn;
     void *arg;
     int tries;                   //  sends so far
-    char key[HL_UNITQ_KEY_MAX], ticket[HL_STORE_TICKET_MAX], role[16], at[24];
+    int argc;
+    const char **argv;
+    const char *route;           //  the key it is routed by (a stream)
 } s_push_t;
 
 static int s_push_send (s_push_t *push);
 
-//  An entry Redis did not take is sent again, up to S_PUSH_TRIES times
+//  A command Redis did not take is sent again, up to S_PUSH_TRIES times
 //  (each waits out the store's retry time). Why: the master of the
 //  unit's stream may be failing over (a Redis Cluster's replica takes a
 //  few seconds to be promoted), and the check at the next store-ready may
 //  have run before this send failed, leaving the ticket queued nowhere.
-//  An entry sent again whose first send ran after all (its reply lost)
-//  is there twice: delivery is at least once, and answering a ticket
-//  removes each of its entries.
+//  A plain entry sent again whose first send ran after all (its reply
+//  lost) is there twice: delivery is at least once, and answering a ticket
+//  removes each of its entries (from an outbox entry the Function's mark
+//  keeps it once).
 static void
 s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
 {
     (void) redis;
     s_push_t *push = arg;
-    int ok = reply && reply->type == REDIS_REPLY_STRING;
+    int ok = reply && (reply->type == REDIS_REPLY_STRING || reply->type == REDIS_REPLY_ARRAY);
     if (!ok && push->tries < S_PUSH_TRIES && s_push_send (push) == 0)
         return;
     //  (debug: during an outage this is every dispatch; the check at the
@@ -196,13 +209,44 @@ s_on_pushed (hl_redis_t *redis, redisReply *reply, void *arg)
     free (push);
 }
 
+//  The first send goes on the caller's connection if it named one; a send
+//  again goes through the store, which waits for a master and follows the
+//  slot (that connection may be the one that was lost).
 static int
 s_push_send (s_push_t *push)
 {
-    const char *argv[] = { "XADD", push->key, "*", "t", push->ticket, "r", push->role,
-                           "at", push->at };
-    push->tries++;
-    return hl_store_command (push->store, push->key, 9, argv, s_on_pushed, push);
+    hl_redis_t *redis = push->tries++ == 0 ? push->redis : NULL;
+    return redis ? hl_redis_command (redis, push->argc, push->argv, NULL, s_on_pushed, push)
+                 : hl_store_command (push->store, push->route, push->argc, push->argv,
+                                     s_on_pushed, push);
+}
+
+//  A command of ARGC arguments ARGV (copied), routed by argument ROUTE,
+//  on its way: sent, or -1 (nothing sent, FN not called).
+static int
+s_push_start (hl_store_t *store, hl_redis_t *redis, int argc, const char *const *argv,
+              int route, hl_unitq_pushed_fn *fn, void *arg)
+{
+    size_t bytes = sizeof (s_push_t) + (size_t) argc * sizeof (char *);
+    for (int i = 0; i < argc; i++)
+        bytes += strlen (argv[i]) + 1;
+    s_push_t *push = calloc (1, bytes);
+    if (!push)
+        abort ();
+    *push = (s_push_t) { .store = store, .redis = redis, .fn = fn, .arg = arg, .argc = argc,
+                         .argv = (const char **) (push + 1) };
+    char *at = (char *) (push->argv + argc);
+    for (int i = 0; i < argc; i++) {
+        size_t len = strlen (argv[i]) + 1;
+        push->argv[i] = memcpy (at, argv[i], len);
+        at += len;
+    }
+    push->route = push->argv[route];
+    if (s_push_send (push) != 0) {
+        free (push);
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -210,22 +254,143 @@ hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const ch
                int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg)
 {
     assert (store && unit && ticket && role);
-    s_push_t *push = calloc (1, sizeof *push);
-    if (!push)
+    char key[HL_UNITQ_KEY_MAX], at[24];
+    if (hl_unitq_key (key, sizeof key, unit) < 0)
+        return -1;
+    snprintf (at, sizeof at, "%lld", (long long) at_ms);
+    const char *argv[] = { "XADD", key, "*", "t", ticket, "r", role, "at", at };
+    return s_push_start (store, NULL, 9, argv, 1, fn, arg);
+}
+
+//  Items from outbox entries on their way, in one or more Function calls:
+//  FN hears once all were answered.
+typedef struct {
+    hl_unitq_pushed_fn *fn;
+    void *arg;
+    int waiting;                 //  calls not yet answered (+1 while sending)
+    int failed;
+} s_pushes_t;
+
+static void
+s_on_pushes (int ok, void *arg)
+{
+    s_pushes_t *p = arg;
+    if (!ok)
+        p->failed = 1;
+    if (--p->waiting > 0)
+        return;
+    p->fn (!p->failed, p->arg);
+    free (p);
+}
+
+//  One hl_unitq_push call (daemon/hotline.lua) for the N items ITEMS[I]
+//  with USE[I] set: KEYS the streams and marks of their units, each unit
+//  once; per item its unit's place among them, bucket, entry, ticket,
+//  role and time. 0 or -1 (nothing sent).
+static int
+s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
+             const unsigned char *use, size_t n, s_pushes_t *p)
+{
+    size_t units = 0, used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += use[i];
+    const char **argv = calloc (3 + 8 * used, sizeof *argv);
+    char (*keys)[HL_UNITQ_KEY_MAX + 2] = calloc (2 * used, sizeof *keys);
+    char (*nums)[3][24] = calloc (used, sizeof *nums);
+    size_t *unit_of = calloc (n, sizeof *unit_of);
+    if (!argv || !keys || !nums || !unit_of)
         abort ();
-    *push = (s_push_t) { .store = store, .fn = fn, .arg = arg };
-    if (hl_unitq_key (push->key, sizeof push->key, unit) < 0
-        || strlen (ticket) >= sizeof push->ticket || strlen (role) >= sizeof push->role) {
-        free (push);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!use[i])
+            continue;
+        size_t u = 0;
+        for (size_t j = 0; j < i; j++)
+            if (use[j] && strcmp (items[j].unit, items[i].unit) == 0) {
+                u = unit_of[j];
+                break;
+            }
+        if (!u) {
+            u = ++units;
+            int len = hl_unitq_key (keys[2 * u - 2], sizeof keys[0] - 2, items[i].unit);
+            if (len < 0)
+                rc = -1;
+            else {
+                memcpy (keys[2 * u - 1], keys[2 * u - 2], (size_t) len);
+                memcpy (keys[2 * u - 1] + len, ":o", 3);
+            }
+        }
+        unit_of[i] = u;
+    }
+    char count[16];
+    snprintf (count, sizeof count, "%zu", 2 * units);
+    int argc = 0;
+    argv[argc++] = "FCALL";
+    argv[argc++] = "hl_unitq_push";
+    argv[argc++] = count;
+    for (size_t k = 0; k < 2 * units; k++)
+        argv[argc++] = keys[k];
+    for (size_t i = 0, m = 0; i < n && rc == 0; i++) {
+        if (!use[i])
+            continue;
+        snprintf (nums[m][0], sizeof nums[m][0], "%zu", unit_of[i]);
+        snprintf (nums[m][1], sizeof nums[m][1], "%d", items[i].bucket);
+        snprintf (nums[m][2], sizeof nums[m][2], "%lld", (long long) items[i].at_ms);
+        const char *row[] = { nums[m][0], nums[m][1], items[i].entry, items[i].ticket,
+                              items[i].role, nums[m][2] };
+        memcpy (argv + argc, row, sizeof row);
+        argc += 6;
+        m++;
+    }
+    if (rc == 0) {
+        p->waiting++;
+        rc = s_push_start (store, redis, argc, argv, 3, s_on_pushes, p);
+        if (rc != 0)
+            p->waiting--;
+    }
+    free (unit_of);
+    free (nums);
+    free (keys);
+    free (argv);
+    return rc;
+}
+
+int
+hl_unitq_push_from (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
+                    size_t n, hl_unitq_pushed_fn *fn, void *arg)
+{
+    assert (store && items && fn);
+    for (size_t i = 0; i < n; i++)
+        assert (items[i].unit && items[i].ticket && items[i].role && items[i].entry
+                && items[i].bucket >= 0);
+    unsigned char *use = calloc (n + 1, 1), *done = calloc (n + 1, 1);
+    s_pushes_t *p = calloc (1, sizeof *p);
+    if (!use || !done || !p)
+        abort ();
+    *p = (s_pushes_t) { fn, arg, 1, 0 };
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (done[i])
+            continue;
+        //  One call for all on REDIS (one server); else one per unit; at
+        //  most S_PUSH_ITEMS a call.
+        for (size_t j = i, m = 0; j < n && m < S_PUSH_ITEMS; j++) {
+            use[j] = !done[j] && (redis || strcmp (items[j].unit, items[i].unit) == 0);
+            done[j] |= use[j];
+            m += use[j];
+        }
+        rc = s_push_call (store, redis, items, use, n, p);
+        memset (use, 0, n);
+    }
+    free (use);
+    free (done);
+    if (rc != 0 && p->waiting == 1) {
+        free (p);
         return -1;
     }
-    snprintf (push->ticket, sizeof push->ticket, "%s", ticket);
-    snprintf (push->role, sizeof push->role, "%s", role);
-    snprintf (push->at, sizeof push->at, "%lld", (long long) at_ms);
-    if (s_push_send (push) != 0) {
-        free (push);
-        return -1;
-    }
+    if (rc != 0)
+        p->failed = 1;
+    s_on_pushes (1, p);
     return 0;
 }
 

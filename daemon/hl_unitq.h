@@ -55,12 +55,41 @@
 int hl_unitq_key (char *key, size_t len, const char *unit);
 
 //  The producer: queue TICKET for UNIT's workers in ROLE ("lead" or
-//  "assist"), queued at AT_MS. FN (may be NULL) hears whether Redis took
-//  it (OK 1) or not (0). The dispatch effect calls it, and the outbox's q
-//  consumer will. 0, or -1 (store not ready: FN is not called).
+//  "assist"), queued at AT_MS: a plain XADD (the recovery scan,
+//  hl_unitq_ensure). FN (may be NULL) hears whether Redis took it (OK 1)
+//  or not (0). 0, or -1 (store not ready: FN is not called).
 typedef void (hl_unitq_pushed_fn) (int ok, void *arg);
 int hl_unitq_push (hl_store_t *store, const char *unit, const char *ticket, const char *role,
                    int64_t at_ms, hl_unitq_pushed_fn *fn, void *arg);
+
+//  One worker stream entry made from an outbox entry: UNIT, TICKET, ROLE
+//  and AT_MS as for hl_unitq_push, and where it comes from: the outbox
+//  entry ENTRY (its stream id) of BUCKET.
+typedef struct {
+    const char *unit, *ticket, *role;
+    int64_t at_ms;
+    int bucket;
+    const char *entry;
+} hl_unitq_item_t;
+
+//  The producer of the q group of hl_outbox: queue the N ITEMS (a read's
+//  worth, each bucket's in outbox order), each once per outbox entry: an
+//  item whose entry its unit already queued from (a batch applied again
+//  after its consumer died) adds nothing (the hl_unitq_push Function,
+//  daemon/hotline.lua). Sent as few Function calls as the keys allow: on
+//  REDIS, one for them all (a standalone store: every unit's stream on
+//  the one server; the group's own connection, so its pushes neither wait
+//  behind the store's traffic nor, after a reconnect, flood it); with
+//  REDIS NULL (a cluster: each unit's stream in a slot of its own, seldom
+//  on the outbox's master) one per unit, through the store, routed by the
+//  unit's key. A call sent again goes through the store. Why calls of
+//  many entries: one call per entry cost Redis a Function call, its
+//  arguments' parsing and a MULTI/EXEC in the AOF per ticket, and
+//  hotlined a command and a reply (bench/RESULTS.md, "the q group at
+//  5,000 tickets/s"). FN hears once every call was answered: OK 1 if
+//  Redis took them all, else 0. 0, or -1 (nothing sent, FN not called).
+int hl_unitq_push_from (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
+                        size_t n, hl_unitq_pushed_fn *fn, void *arg);
 
 //  The consumer side.
 typedef struct hl_unitq hl_unitq_t;
@@ -107,8 +136,8 @@ void hl_unitq_done (hl_unitq_t *self, const char *unit, const char *id);
 void hl_unitq_answered (hl_unitq_t *self, const char *unit, const char *ticket);
 
 //  Recovery (a store that has dispatched tickets and no stream entries
-//  for them: a center upgraded from the in-memory queue, or a hotlined
-//  that died between the dispatch and its XADD): make sure TICKET has an
+//  for them: a center upgraded from the in-memory queue, or a stream
+//  deleted by hand): make sure TICKET has an
 //  entry (any role) in UNIT's stream, adding a lead entry if not. The
 //  stream is read once per unit (it holds only unanswered tickets) and
 //  remembered until hl_unitq_ensure_end, so a scan of every dispatched

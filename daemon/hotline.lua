@@ -40,6 +40,10 @@
 --                                   keyed hash of the number, made by hotlined, and
 --                                   the group a hash of it (core/hl_callerix.h)
 --   hl:{ix}:state:<state>   zset    tickets in a state by creation time
+-- Per unit, under the unit's own tag (daemon/hl_unitq), from the q group:
+--   hl:q:{<code>}           stream  tickets waiting for the unit's workers
+--   hl:q:{<code>}:o         hash    per bucket, the latest outbox entry queued from
+--                                   (hl_unitq_push)
 -- Still kept for the whole store, in no bucket:
 --   hl:instances          zset    live hotlined instances by heartbeat expiry (leases)
 
@@ -2018,6 +2022,97 @@ local function backlog(groups, first)
   return out
 end
 
+-- hl_outbox_rewind: a group that reads without acknowledging (NOACK) and
+-- keeps how far it has applied in a second group, '<group>-applied' (its
+-- cursor: a group nobody reads, moved by its consumer with XGROUP SETID, and
+-- counted by the trim like any other), is set back to that cursor: what it
+-- read and did not apply is read again. The cursor is made at the start of
+-- the outbox if it is missing.
+-- KEYS[1]: the outbox, hl:{NN}:out
+-- Named args: group
+-- returns the id the group reads after
+local function outbox_rewind(keys, args)
+  local group = named(args).group
+  local cursor, at = group .. '-applied', nil
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', keys[1])) do
+    local f = {}
+    for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
+    if f.name == cursor then at = f['last-delivered-id'] end
+  end
+  if not at then
+    at = '0'
+    redis.call('XGROUP', 'CREATE', keys[1], cursor, at, 'MKSTREAM')
+  end
+  redis.call('XGROUP', 'SETID', keys[1], group, at)
+  return at
+end
+
+-- hl_unitq_push: queue tickets for their units' workers (daemon/hl_unitq),
+-- each from one outbox entry (the q group of daemon/hl_outbox), once: a unit
+-- keeps, per bucket, the id of the latest outbox entry it queued from, and
+-- an entry not after it is one already queued (a batch applied again after
+-- its consumer died before acknowledging it). Why a mark per bucket and not
+-- per ticket: a bucket's entries are applied in order, so one id a bucket
+-- says all that came before it, in at most 64 fields a unit that never need
+-- cleaning (a mark per ticket would cost every ticket memory, and its
+-- removal would reopen the window it closes). Why many entries a call: one
+-- call per ticket cost Redis more than the XADD it makes (bench/RESULTS.md,
+-- "the q group at 5,000 tickets/s"); a call takes a read's worth.
+-- KEYS: per unit its stream, hl:q:{U}, then its marks, hl:q:{U}:o
+-- ARGV: per entry, in outbox order per bucket: its unit's place in KEYS
+-- (1: the first pair), bucket, outbox entry id, ticket, role (lead,
+-- assist), ms queued
+-- returns per entry the new stream entry's id, or '' when it was queued before
+-- (unitq_marks: each unit's marks of the buckets ARGV names, one HMGET a
+-- unit)
+local function unitq_marks(keys, args)
+  local want, marks = {}, {}
+  for i = 1, #args, 6 do
+    local u, b = tonumber(args[i]), args[i + 1]
+    want[u] = want[u] or {}
+    if not want[u][b] then
+      want[u][b] = true
+      want[u][#want[u] + 1] = b
+    end
+  end
+  for u, buckets in pairs(want) do
+    local got = redis.call('HMGET', keys[2 * u], unpack(buckets))
+    marks[u] = {}
+    for j, b in ipairs(buckets) do marks[u][b] = got[j] end
+  end
+  return marks
+end
+
+local function unitq_push(keys, args)
+  local marks, moved, ids = unitq_marks(keys, args), {}, {}
+  for i = 1, #args, 6 do
+    local u, b, e = tonumber(args[i]), args[i + 1], args[i + 2]
+    local stream = keys[2 * u - 1]
+    local mark = marks[u][b]
+    if mark and not id_before(mark, e) then
+      ids[#ids + 1] = ''
+    else
+      ids[#ids + 1] = redis.call('XADD', stream, '*', 't', args[i + 3], 'r', args[i + 4],
+                                 'at', args[i + 5])
+      mark = e
+      moved[u] = moved[u] or {}
+      moved[u][b] = e
+    end
+    marks[u][b] = mark
+  end
+  -- The marks after their entries: a Function's writes stay when it fails
+  -- later, and a mark without its entry would make the retry skip it.
+  for u, set in pairs(moved) do
+    local fields = {}
+    for b, e in pairs(set) do
+      fields[#fields + 1] = b
+      fields[#fields + 1] = e
+    end
+    redis.call('HSET', keys[2 * u], unpack(fields))
+  end
+  return ids
+end
+
 -- hl_outbox_figures: a bucket's backlog per group.
 -- KEYS[1]: the outbox, hl:{NN}:out
 -- returns {group, pending, behind, ...}
@@ -2066,5 +2161,7 @@ redis.register_function('hl_archived', archived)
 redis.register_function('hl_retire', retire)
 redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
+redis.register_function('hl_outbox_rewind', outbox_rewind)
+redis.register_function('hl_unitq_push', unitq_push)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}

@@ -620,6 +620,9 @@ s_start (s_daemon_t *d, char *err, size_t errlen)
                              s_on_lease, d);
     d->outbox = hl_outbox_new (d->base, d->store, hl_lease_holder (d->lease), d->feed,
                                d->metrics);
+    //  The dispatched tickets reach their units' worker streams from the
+    //  outboxes (the q group).
+    hl_outbox_set_unitq (d->outbox, d->store);
     //  With an archive, every changed ticket is copied there from the
     //  outboxes (the arch group).
     if (d->archive) {

@@ -250,8 +250,7 @@ test_instance_killed (void)
 }
 
 //  A store with dispatched tickets and no stream (a center upgraded from
-//  the in-memory queue, or a hotlined that died between a dispatch and
-//  its XADD): the scan at start queues each once, however many instances
+//  the in-memory queue, or a stream deleted by hand): the scan at start queues each once, however many instances
 //  start.
 static void
 test_upgraded_store (void)
@@ -265,8 +264,7 @@ test_upgraded_store (void)
         s_submit (a, t[i]);
     HL_CHECK (s_xlen_becomes (a, N, 3000));
     //  The scan at start reads the dispatched list, which the outbox keeps:
-    //  an upgraded store has it whole (docs/operations.md says what a
-    //  kill before the outbox applied a dispatch leaves).
+    //  an upgraded store has it whole.
     HL_CHECK (hl_testenv_outbox_drained (a, 5000) == 0);
     hl_testenv_daemon_signal (a, SIGKILL);
     hl_testenv_daemon_signal (b, SIGKILL);
@@ -292,10 +290,55 @@ test_upgraded_store (void)
     hl_testenv_destroy (&a);
 }
 
+//  The outbox's q group pushes each dispatched ticket into its unit's
+//  stream. The stream's key is made unusable (a string) so that no push
+//  can be applied; tickets are acknowledged to their callers through A,
+//  and A is killed (SIGKILL) at once. With the key usable again, B, which
+//  started before any of them (its start-up scan of dispatched tickets
+//  is long over), applies the pushes: its own buckets' on its retry, A's
+//  once it has taken their leases and claimed what A read. A worker on B
+//  gets every ticket, once; the stream holds one entry each.
+static void
+test_killed_before_push (void)
+{
+    hl_testenv_t *a, *b;
+    if (s_pair_up ("instpush", &a, &b) != 0)
+        return;
+    redisContext *rc = hl_testenv_redis (a);
+    redisReply *r = redisCommand (rc, "SET %s blocked", STREAM);
+    HL_CHECK (r && r->type == REDIS_REPLY_STATUS);
+    freeReplyObject (r);
+    enum { N = 12 };
+    char t[N][48];
+    for (int i = 0; i < N; i++)
+        s_submit (a, t[i]);
+    hl_testenv_daemon_signal (a, SIGKILL);
+    hl_testenv_daemon_wait (a, 5000);
+    long long killed = hl_testenv_now_ms ();
+    r = redisCommand (rc, "DEL %s", STREAM);
+    HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+    freeReplyObject (r);
+    hl_rawworker_t *w = hl_rawworker_new (hl_testenv_worker_endpoint (b), UNIT, N, "w");
+    HL_CHECK (w != NULL);
+    int bad = 0;
+    //  A's leases run out after timer_lease_ms (10 s by default).
+    int got_n = s_collect (w, t, N, 20000, &bad);
+    printf ("killed before the pushes: %d of %d tickets at the other instance %lld ms later\n",
+            got_n, N, hl_testenv_now_ms () - killed);
+    HL_CHECK (got_n == N && bad == 0);
+    char got[48];
+    HL_CHECK (s_next (w, 500, got) != 0);    //  each once
+    HL_CHECK (s_xlen (b) == N);
+    hl_rawworker_destroy (&w);
+    hl_testenv_destroy (&b);
+    hl_testenv_destroy (&a);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "two_instances", test_two_instances },
     { "instance_killed", test_instance_killed },
     { "upgraded_store", test_upgraded_store },
+    { "killed_before_push", test_killed_before_push },
     { NULL, NULL }
 };
 

@@ -2,7 +2,8 @@
  *  redis-server: a bucket's entries moved into the global lists (idx) and
  *  published as live events (ev), acknowledged and trimmed; a batch read by
  *  a consumer that died before its XACK taken over and applied; the same
- *  entries applied twice ending where once does.
+ *  entries applied twice ending where once does; dispatched tickets queued
+ *  for their units' workers once (q).
  */
 #include "hl_outbox.h"
 #include "hl_bucket.h"
@@ -217,9 +218,70 @@ test_takeover (void)
     hl_testenv_destroy (&env);
 }
 
+static long long
+s_xlen (hl_testenv_t *env, const char *unit)
+{
+    return s_int (env, "XLEN hl:q:{%s}", unit, NULL);
+}
+
+//  The q group queues a ticket for its units' workers after each step that
+//  leaves it dispatched (intake, a return sent back), lead and assisting
+//  units, and after no other; the same entries applied again queue nothing
+//  twice; entries a consumer read and did not apply are read again.
+static void
+test_queue (void)
+{
+    hl_testenv_t *env = s_store ("outbox-queue");
+    struct event_base *base = event_base_new ();
+    hl_store_t *store = s_store_of (base, env);
+    while (store && !hl_store_is_ready (store))
+        event_base_loop (base, EVLOOP_ONCE);
+    const char *t = "YJ202512010700003";
+    redisReply *r = redisCommand (hl_testenv_redis (env), "XADD " S_OUT " * t %s k intake f %s "
+                                  "s dispatched u rsj pu %s as ybj,zjj c 1 at 2", t, "", "");
+    HL_CHECK (r && r->type == REDIS_REPLY_STRING);
+    freeReplyObject (r);
+    s_append (env, t, "sign", "dispatched", "signed", "rsj", "rsj");
+    s_append (env, t, "return", "signed", "returned", "rsj", "rsj");
+    s_append (env, t, "return_reject", "returned", "dispatched", "rsj", "rsj");
+    s_append (env, t, "pause", "dispatched", "dispatched", "rsj", "rsj");
+    hl_outbox_t *outbox = s_outbox (base, store, "c3", NULL);
+    hl_outbox_set_unitq (outbox, store);
+    hl_outbox_hold (outbox, 7, 1);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_xlen (env, "rsj") == 2 && s_xlen (env, "ybj") == 1 && s_xlen (env, "zjj") == 1);
+    r = redisCommand (hl_testenv_redis (env), "XGROUP SETID " S_OUT " q 0");
+    if (r)
+        freeReplyObject (r);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_xlen (env, "rsj") == 2 && s_xlen (env, "ybj") == 1 && s_xlen (env, "zjj") == 1);
+    hl_outbox_destroy (&outbox);
+
+    //  A consumer read a dispatch (without acknowledging: q reads NOACK)
+    //  and died before its push: the next holder goes back to the cursor
+    //  and queues it.
+    s_append (env, t, "return", "dispatched", "returned", "rsj", "rsj");
+    s_append (env, t, "return_reject", "returned", "dispatched", "rsj", "rsj");
+    r = redisCommand (hl_testenv_redis (env),
+                      "XREADGROUP GROUP q dead COUNT 10 NOACK STREAMS " S_OUT " >");
+    HL_CHECK (r && r->type == REDIS_REPLY_ARRAY);
+    if (r)
+        freeReplyObject (r);
+    outbox = s_outbox (base, store, "c4", NULL);
+    hl_outbox_set_unitq (outbox, store);
+    hl_outbox_hold (outbox, 7, 1);
+    HL_CHECK (s_run_drained (base, env) == 0);
+    HL_CHECK (s_xlen (env, "rsj") == 3 && s_xlen (env, "ybj") == 1 && s_xlen (env, "zjj") == 1);
+    hl_outbox_destroy (&outbox);
+    hl_store_destroy (&store);
+    event_base_free (base);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "apply", test_apply },
     { "takeover", test_takeover },
+    { "queue", test_queue },
     { NULL, NULL }
 };
 

@@ -116,12 +116,35 @@ test_streams (void)
     while (!hl_store_is_ready (store) && hl_proc_now_ms () < until)
         s_spin (base, 10);
     HL_CHECK (hl_store_is_ready (store));
-    const char *tickets[] = { "T1", "T2", "T3" };
-    for (int i = 0; i < 3; i++)
-        HL_CHECK (hl_unitq_push (store, UNIT, tickets[i], "lead", 1000 + i, s_on_pushed,
-                                 &pushed) == 0);
+    //  T1..T3 from outbox entries of bucket 7 (T2 also for u2 to assist),
+    //  in one read's worth; then T1 and T2 again from the same entries and
+    //  T3 from an earlier one (a batch applied again after its consumer
+    //  died): queued once each, and u2 once.
+    hl_unitq_item_t first[] = {
+        { UNIT, "T1", "lead", 1000, 7, "100-1" },
+        { UNIT, "T2", "lead", 1001, 7, "100-2" },
+        { "u2", "T2", "assist", 1001, 7, "100-2" },
+        { UNIT, "T3", "lead", 1002, 7, "101-0" },
+    };
+    hl_unitq_item_t again[] = {
+        { UNIT, "T1", "lead", 1000, 7, "100-1" },
+        { "u2", "T2", "assist", 1001, 7, "100-2" },
+        { UNIT, "T2", "lead", 1001, 7, "100-2" },
+        { UNIT, "T3", "lead", 1002, 7, "100-9" },
+    };
+    HL_CHECK (hl_unitq_push_from (store, NULL, first, 4, s_on_pushed, &pushed) == 0);
+    HL_CHECK (s_until (base, &pushed, 1, 3000));
+    HL_CHECK (hl_unitq_push_from (store, NULL, again, 4, s_on_pushed, &pushed) == 0);
     HL_CHECK (hl_unitq_push (store, UNIT, "T4", "assist", 1003, s_on_pushed, &pushed) == 0);
-    HL_CHECK (s_until (base, &pushed, 4, 3000));
+    HL_CHECK (s_until (base, &pushed, 3, 3000));
+    redisContext *rc0 = hl_testenv_redis (env);
+    redisReply *len2 = rc0 ? redisCommand (rc0, "XLEN hl:q:{u2}") : NULL;
+    HL_CHECK (len2 && len2->type == REDIS_REPLY_INTEGER && len2->integer == 1);
+    freeReplyObject (len2);
+    redisContext *rc = hl_testenv_redis (env);
+    redisReply *len = rc ? redisCommand (rc, "XLEN hl:q:{%s}", UNIT) : NULL;
+    HL_CHECK (len && len->type == REDIS_REPLY_INTEGER && len->integer == 4);
+    freeReplyObject (len);
 
     //  c1 wants 2: it gets the first two, and no more.
     s_got_t g1 = { 0 }, g2 = { 0 }, g3 = { 0 };
