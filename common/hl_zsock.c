@@ -17,9 +17,11 @@
 struct hl_zsock {
     void *socket;              //  the ZeroMQ socket (owned)
     struct event *ev;          //  read event on ZMQ_FD
+    struct event *later;       //  one-shot: receive again in the next pass
     hl_zsock_msg_fn *fn;       //  message callback
     void *arg;                 //  callback argument
     int paused;                //  true: deliver nothing
+    int receiving;             //  inside s_on_ready: a kick is not needed
 };
 
 //  Receives one whole multipart message. Frames beyond the first
@@ -60,15 +62,34 @@ s_recv_message (hl_zsock_t *self, zmq_msg_t *frames, size_t *nframes, int *trunc
 //  getpid() inside libzmq, ends each wakeup, instead of a ZMQ_EVENTS read
 //  before every message (2.5 poll() and 2.8 getpid() per ticket at full
 //  intake, bench/RESULTS.md).
+//  Why a spent batch receives again in the next pass of the loop rather
+//  than being made active at once: libevent runs an event made active
+//  during a pass in that same pass, before it polls the descriptors again.
+//  Under a flood (clients resending every 50 ms while the store was away,
+//  each resend answered at once) the loop then never polled, and Redis's
+//  replies waited for the flood to end (a silence of 23 s in hotlined's
+//  log of a failing intake/redis_restart_under_load). A timer due at once
+//  fires after the next poll, with the store's replies.
+static void
+s_again (hl_zsock_t *self)
+{
+    static const struct timeval now = { 0, 0 };
+    if (!self->paused && !evtimer_pending (self->later, NULL))
+        evtimer_add (self->later, &now);
+}
+
 static void
 s_on_ready (evutil_socket_t fd, short what, void *arg)
 {
     (void) fd;
     (void) what;
     hl_zsock_t *self = arg;
+    self->receiving = 1;
     for (int budget = HL_ZSOCK_BATCH; budget > 0; budget--) {
-        if (self->paused)
+        if (self->paused) {
+            self->receiving = 0;
             return;
+        }
         zmq_msg_t frames[HL_ZSOCK_MAX_FRAMES];
         size_t nframes;
         int truncated;
@@ -77,13 +98,15 @@ s_on_ready (evutil_socket_t fd, short what, void *arg)
             //  answer kicks the socket again.)
             if (errno != EAGAIN && errno != EFSM)
                 hl_warning ("zmq receive: %s", zmq_strerror (errno));
+            self->receiving = 0;
             return;
         }
         self->fn (self, frames, nframes, truncated, self->arg);
         for (size_t i = 0; i < nframes; i++)
             zmq_msg_close (&frames[i]);
     }
-    event_active (self->ev, EV_READ, 0);
+    self->receiving = 0;
+    s_again (self);
 }
 
 void *
@@ -138,9 +161,12 @@ hl_zsock_new (struct event_base *base, void *socket, hl_zsock_msg_fn *fn, void *
     self->fn = fn;
     self->arg = arg;
     self->ev = event_new (base, fd, EV_READ | EV_PERSIST, s_on_ready, self);
-    if (!self->ev || event_add (self->ev, NULL) != 0) {
+    self->later = evtimer_new (base, s_on_ready, self);
+    if (!self->ev || !self->later || event_add (self->ev, NULL) != 0) {
         if (self->ev)
             event_free (self->ev);
+        if (self->later)
+            event_free (self->later);
         free (self);
         return NULL;
     }
@@ -157,6 +183,7 @@ hl_zsock_destroy (hl_zsock_t **self_p, int linger_ms)
     if (!self)
         return;
     event_free (self->ev);
+    event_free (self->later);
     zmq_setsockopt (self->socket, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
     zmq_close (self->socket);
     free (self);
@@ -187,11 +214,15 @@ hl_zsock_send (hl_zsock_t *self, const void *const *parts, const size_t *lens, s
 
 //  Deferred: the callback runs once this pass of the loop, however many
 //  replies were sent in it (a batch of Redis answers sends one ack each),
-//  and its receive does the mailbox check.
+//  and its receive does the mailbox check. A send made by the callback's
+//  own handler needs none: the callback receives until a receive finds
+//  nothing (that receive is the mailbox check) or its batch is spent
+//  (and then receives again next pass); making it active again would run
+//  it again in this pass, before the loop polls (s_again).
 void
 hl_zsock_kick (hl_zsock_t *self)
 {
-    if (!self->paused)
+    if (!self->paused && !self->receiving)
         event_active (self->ev, EV_READ, 0);
 }
 

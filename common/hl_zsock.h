@@ -4,10 +4,11 @@
  *  "let libzmq process its mailbox" (ZMQ_EVENTS, or a receive that finds
  *  nothing, does). This class owns that dance so no other code has to: it
  *  drains whole multipart messages in a bounded batch per wakeup, until a
- *  receive finds nothing, re-arms itself with event_active() when the
- *  batch runs out, and offers hl_zsock_kick() for code that sent on the
- *  socket outside the callback (a send can swallow the edge that announced
- *  incoming messages).
+ *  receive finds nothing, receives again in the loop's next pass when the
+ *  batch runs out (after the loop has polled, so a flood on the socket
+ *  cannot starve Redis replies or timers), and offers hl_zsock_kick() for
+ *  code that sent on the socket outside the callback (a send can swallow
+ *  the edge that announced incoming messages).
  *
  *  The loop thread owns the socket; nothing here is thread-safe.
  */

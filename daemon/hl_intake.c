@@ -52,7 +52,7 @@ s_ack (hl_intake_t *self, const hl_peer_t *peer, const hl_store_result_t *res)
     ack.reply_due_ms = (uint64_t) peer->reply_due_ms;
     env.body_case = HOTLINE__ENVELOPE__BODY_ACK;
     env.ack = &ack;
-    hl_reply_send (self->reply, peer, &env);
+    hl_reply_queue (self->reply, peer, &env);
     hl_reply_accepted (self->reply);
     if (self->metrics)
         hl_metrics_intake (self->metrics, peer->channel, 1,
@@ -439,7 +439,7 @@ hl_intake_new (struct event_base *base, void *zmq_ctx, const hl_config_t *cfg,
         [HL_REPLY_ACTION] = (size_t) cfg->max_actions_inflight,
         [HL_REPLY_QUERY] = (size_t) cfg->max_queries_inflight,
     };
-    self->reply = hl_reply_new (self->zsock, max_inflight);
+    self->reply = hl_reply_new (base, self->zsock, max_inflight);
     if (cfg->repeat_window_h > 0)
         self->repeat = hl_repeat_new (store, cfg->repeat_window_h * 3600 * INT64_C (1000));
     self->staff = hl_staff_new (cfg, self->reply, store, catalogue, broker, deadline, timers);
@@ -454,6 +454,7 @@ hl_intake_destroy (hl_intake_t **self_p, int linger_ms)
     if (!self)
         return;
     hl_staff_destroy (&self->staff);
+    hl_reply_flush (self->reply);
     hl_zsock_destroy (&self->zsock, linger_ms);
     hl_repeat_destroy (&self->repeat);
     hl_reply_destroy (&self->reply);

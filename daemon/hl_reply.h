@@ -57,8 +57,10 @@ typedef struct {
 } hl_peer_t;
 
 //  Reply on ZSOCK (not owned), with at most MAX_INFLIGHT[kind] requests of
-//  each kind in flight.
-hl_reply_t *hl_reply_new (hl_zsock_t *zsock, const size_t max_inflight[HL_REPLY_KINDS]);
+//  each kind in flight; BASE runs the queued answers' sending.
+struct event_base;
+hl_reply_t *hl_reply_new (struct event_base *base, hl_zsock_t *zsock,
+                          const size_t max_inflight[HL_REPLY_KINDS]);
 void hl_reply_destroy (hl_reply_t **self_p);
 
 //  Count refused complaints per channel in METRICS (may be NULL).
@@ -68,6 +70,15 @@ void hl_reply_set_metrics (hl_reply_t *self, hl_metrics_t *metrics);
 //  error: a stored ticket stays stored and a retry is answered from the
 //  idempotency record.
 void hl_reply_send (hl_reply_t *self, const hl_peer_t *peer, Hotline__Envelope *env);
+
+//  The same, sent at the end of this pass of the event loop together with
+//  the other answers queued in it (one wakeup of ZeroMQ's I/O thread for
+//  all). For answers to a batch of the store's replies: the ack is
+//  queued after the store confirmed, so nothing is acknowledged sooner.
+void hl_reply_queue (hl_reply_t *self, const hl_peer_t *peer, Hotline__Envelope *env);
+
+//  Send the queued answers now (before the socket is closed).
+void hl_reply_flush (hl_reply_t *self);
 
 //  Refuse PEER's request with CODE, naming FIELD (may be NULL).
 void hl_reply_nack (hl_reply_t *self, const hl_peer_t *peer, Hotline__ErrorCode code,

@@ -48,7 +48,7 @@ s_rig_up (s_rig_t *r)
     r->base = event_base_new ();
     r->zsock = hl_zsock_new (r->base, router, s_ignore, NULL);
     const size_t max[HL_REPLY_KINDS] = { 1, 1, 1 };
-    r->reply = hl_reply_new (r->zsock, max);
+    r->reply = hl_reply_new (r->base, r->zsock, max);
 }
 
 static void
@@ -97,6 +97,57 @@ test_send_and_nack (void)
     hl_reply_accepted (r.reply);
     HL_CHECK (hl_reply_accepted_count (r.reply) == 1);
     HL_CHECK (hl_reply_rejected_count (r.reply) == 1);
+    s_rig_down (&r);
+}
+
+//  Whether an answer is waiting for the dealer.
+static int
+s_waiting (s_rig_t *r)
+{
+    zmq_pollitem_t item = { r->dealer, 0, ZMQ_POLLIN, 0 };
+    return zmq_poll (&item, 1, 0) > 0;
+}
+
+static Hotline__Envelope
+s_ack_env (Hotline__Ack *ack, const char *ticket)
+{
+    Hotline__Envelope env = HOTLINE__ENVELOPE__INIT;
+    hotline__ack__init (ack);
+    ack->ticket = (char *) ticket;
+    env.body_case = HOTLINE__ENVELOPE__BODY_ACK;
+    env.ack = ack;
+    return env;
+}
+
+//  Queued answers leave together at the end of the loop's pass, in order,
+//  each with its request id; a flush sends what is queued at once.
+static void
+test_queue (void)
+{
+    s_rig_t r;
+    s_rig_up (&r);
+    Hotline__Ack a1, a2, a3;
+    Hotline__Envelope e1 = s_ack_env (&a1, "T1"), e2 = s_ack_env (&a2, "T2"),
+                      e3 = s_ack_env (&a3, "T3");
+    hl_reply_queue (r.reply, &r.peer, &e1);
+    hl_reply_queue (r.reply, &r.peer, &e2);
+    HL_CHECK (!s_waiting (&r));
+    event_base_loop (r.base, EVLOOP_NONBLOCK);
+    const char *want[] = { "T1", "T2", "T3" };
+    for (int i = 0; i < 2; i++) {
+        Hotline__Envelope *a = s_answer (&r);
+        HL_CHECK (a && a->body_case == HOTLINE__ENVELOPE__BODY_ACK);
+        HL_CHECK_STR (a ? a->ack->ticket : NULL, want[i]);
+        HL_CHECK (a && a->request_id.len == 5 && memcmp (a->request_id.data, "rid-1", 5) == 0);
+        hl_wire_free (&a);
+    }
+    hl_reply_queue (r.reply, &r.peer, &e3);
+    hl_reply_flush (r.reply);
+    Hotline__Envelope *a = s_answer (&r);
+    HL_CHECK_STR (a ? a->ack->ticket : NULL, "T3");
+    hl_wire_free (&a);
+    event_base_loop (r.base, EVLOOP_NONBLOCK);
+    HL_CHECK (!s_waiting (&r));
     s_rig_down (&r);
 }
 
@@ -154,6 +205,7 @@ main (int argc, char **argv)
         { "send_and_nack", test_send_and_nack },
         { "admit_and_drain", test_admit_and_drain },
         { "drain_idle", test_drain_idle },
+        { "queue", test_queue },
         { NULL, NULL }
     };
     return hl_test_main (cases, argc, argv);
