@@ -401,13 +401,17 @@ s_names_key (hl_redis_t *redis, const redisReply *k)
 //  connection is finished at the next start, and removed behind its last
 //  step: one connection, in order): the keys MATCH finds, each sent its
 //  step by EACH; its end logged with the count and DONE; then NEXT.
+//  A pass over the store's keys: each key matching MATCH goes through
+//  EACH. It runs while FLAG is set (NULL: always, on a cluster's master),
+//  and THEN is the pass after it (NULL: the store is served).
 struct s_pass {
     const char *flag, *match, *starting, *done;
     int (*each) (hl_redis_t *redis, const redisReply *key);
-    void (*next) (s_check_t *check);
+    const struct s_pass *then;
 };
 
 static void s_pass_scan (s_check_t *check, const char *cursor);
+static void s_pass_then (s_check_t *check);
 
 static void
 s_on_pass_done (hl_redis_t *redis, redisReply *reply, void *arg)
@@ -417,7 +421,7 @@ s_on_pass_done (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "ending a pass over the store"))
         return;
     hl_notice ("ticket store at layout %d: %ld %s", check->known, check->count, check->pass->done);
-    check->pass->next (check);
+    s_pass_then (check);
 }
 
 static void
@@ -446,7 +450,7 @@ s_pass_scan (s_check_t *check, const char *cursor)
     if (strcmp (cursor, "0") == 0 && !check->pass->flag) {
         hl_notice ("ticket store at layout %d (%s): %ld %s", check->known,
                    hl_redis_address (check->redis), check->count, check->pass->done);
-        check->pass->next (check);
+        s_pass_then (check);
         return;
     }
     if (strcmp (cursor, "0") == 0) {
@@ -469,7 +473,7 @@ s_on_pass_flag (hl_redis_t *redis, redisReply *reply, void *arg)
     if (s_ended (check, reply, "reading the flag of a pass over the store"))
         return;
     if (reply->type != REDIS_REPLY_INTEGER || reply->integer != 1) {
-        check->pass->next (check);
+        s_pass_then (check);
         return;
     }
     hl_notice ("ticket store: %s (layout %d)", check->pass->starting, check->known);
@@ -487,10 +491,14 @@ s_pass_if_flagged (s_check_t *check, const struct s_pass *pass)
         free (check);
 }
 
+//  The pass after the one under way, or the end: the store is served.
 static void
-s_served (s_check_t *check)
+s_pass_then (s_check_t *check)
 {
-    s_finish (check, HL_LAYOUT_OK, "");
+    if (check->pass->then)
+        s_pass_if_flagged (check, check->pass->then);
+    else
+        s_finish (check, HL_LAYOUT_OK, "");
 }
 
 //  ---------------------------------------------------------------------
@@ -586,15 +594,9 @@ s_unit_key (hl_redis_t *redis, const redisReply *k)
 //  The names pass of layout 7, behind FLAG.
 #define S_NAMES_PASS(flag) { \
     flag, "hl:{*}:t:*", "storing the tickets' fields under their short names", \
-    "tickets' fields stored under their short names", s_names_key, s_served }
+    "tickets' fields stored under their short names", s_names_key, NULL }
 
 static const struct s_pass s_names_pass = S_NAMES_PASS (S_NAMES_KEY);
-
-static void
-s_names (s_check_t *check)
-{
-    s_pass_if_flagged (check, &s_names_pass);
-}
 
 //  On a master of a Redis Cluster the store keeps no layout record (it is
 //  a single Redis's): the names pass runs there, over that master's keys,
@@ -604,55 +606,32 @@ static const struct s_pass s_names_master_pass = S_NAMES_PASS (NULL);
 
 static const struct s_pass s_units_pass = {
     S_UNITS_KEY, HL_INDEX_PREFIX "unit:*", "splitting each unit's list by bucket",
-    "units' lists split by bucket", s_unit_key, s_names
+    "units' lists split by bucket", s_unit_key, &s_names_pass
 };
-
-static void
-s_units (s_check_t *check)
-{
-    s_pass_if_flagged (check, &s_units_pass);
-}
 
 static const struct s_pass s_callers_pass = {
     S_CALLERS_KEY, HL_INDEX_PREFIX "caller:*", "moving each caller's list into its group",
-    "callers' lists moved into their groups", s_caller_key, s_units
+    "callers' lists moved into their groups", s_caller_key, &s_units_pass
 };
-
-static void
-s_callers (s_check_t *check)
-{
-    s_pass_if_flagged (check, &s_callers_pass);
-}
 
 static const struct s_pass s_fold_pass = {
     S_FOLDING_KEY, "hl:m*", "folding the store-wide counters into bucket 0",
-    "store-wide counter hashes folded into bucket 0", s_fold_key, s_callers
+    "store-wide counter hashes folded into bucket 0", s_fold_key, &s_callers_pass
 };
-
-static void
-s_fold (s_check_t *check)
-{
-    s_pass_if_flagged (check, &s_fold_pass);
-}
 
 static const struct s_pass s_history_pass = {
     S_HISTORY_KEY, "hl:{*}:[th]:*",
     "moving histories, clocks and action results into their tickets' hashes",
-    "tickets rewritten (history, clocks and action results in the hash)", s_history_key, s_fold
+    "tickets rewritten (history, clocks and action results in the hash)", s_history_key,
+    &s_fold_pass
 };
 
-static void
-s_history (s_check_t *check)
-{
-    s_pass_if_flagged (check, &s_history_pass);
-}
-
 //  The passes in order: layout 1 -> 2 (and the lists of layout 2 under
-//  their tag), then the tickets' own rewrite of layout 3, then the fold of
-//  the counters.
+//  their tag), then the tickets' own rewrite of layout 3, the fold of the
+//  counters, the lists of layout 6 and the names of layout 7.
 static const struct s_pass s_migrate_pass = {
     S_MIGRATING_KEY, "hl:*", "moving tickets of layout 1 into their buckets",
-    "keys moved into their buckets", s_migrate_key, s_history
+    "keys moved into their buckets", s_migrate_key, &s_history_pass
 };
 
 static void
