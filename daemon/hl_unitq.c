@@ -285,8 +285,9 @@ s_on_pushes (int ok, void *arg)
 
 //  One hl_unitq_push call (daemon/hotline.lua) for the N items ITEMS[I]
 //  with USE[I] set: KEYS the streams and marks of their units, each unit
-//  once; per item its unit's place among them, bucket, entry, ticket,
-//  role and time. 0 or -1 (nothing sent).
+//  once; then the rows' column names and per item a row: its unit's place
+//  among the keys, bucket, entry, ticket, role and time. 0 or -1 (nothing
+//  sent).
 static int
 s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
              const unsigned char *use, size_t n, s_pushes_t *p)
@@ -294,7 +295,7 @@ s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
     size_t units = 0, used = 0;
     for (size_t i = 0; i < n; i++)
         used += use[i];
-    const char **argv = calloc (3 + 8 * used, sizeof *argv);
+    const char **argv = calloc (5 + 8 * used, sizeof *argv);
     char (*keys)[HL_UNITQ_KEY_MAX + 2] = calloc (2 * used, sizeof *keys);
     char (*nums)[3][24] = calloc (used, sizeof *nums);
     size_t *unit_of = calloc (n, sizeof *unit_of);
@@ -330,6 +331,9 @@ s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
     argv[argc++] = count;
     for (size_t k = 0; k < 2 * units; k++)
         argv[argc++] = keys[k];
+    //  The rows' columns, by name, in the order each row gives them.
+    argv[argc++] = "columns";
+    argv[argc++] = "unit bucket entry ticket role at";
     for (size_t i = 0, m = 0; i < n && rc == 0; i++) {
         if (!use[i])
             continue;

@@ -2059,16 +2059,42 @@ end
 -- call per ticket cost Redis more than the XADD it makes (bench/RESULTS.md,
 -- "the q group at 5,000 tickets/s"); a call takes a read's worth.
 -- KEYS: per unit its stream, hl:q:{U}, then its marks, hl:q:{U}:o
--- ARGV: per entry, in outbox order per bucket: its unit's place in KEYS
--- (1: the first pair), bucket, outbox entry id, ticket, role (lead,
--- assist), ms queued
+-- ARGV: 'columns', the names of a row's columns (space-separated: unit,
+-- its unit's place in KEYS, 1 the first pair; bucket; entry, the outbox
+-- entry's id; ticket; role, lead or assist; at, ms queued), then one row
+-- per entry, in outbox order per bucket
 -- returns per entry the new stream entry's id, or '' when it was queued before
--- (unitq_marks: each unit's marks of the buckets ARGV names, one HMGET a
--- unit)
-local function unitq_marks(keys, args)
+
+-- Rows of ARGS: 'columns', their names, then the values row after row;
+-- each row a table by column name. Refuses rows short of a column NEED
+-- names.
+local function rows(args, need)
+  if args[1] ~= 'columns' or not args[2] then
+    return nil, 'ERR rows: ARGV must start with columns and their names'
+  end
+  local cols = {}
+  for name in string.gmatch(args[2], '%S+') do cols[#cols + 1] = name end
+  if #cols == 0 or (#args - 2) % #cols ~= 0 then
+    return nil, 'ERR rows: ' .. (#args - 2) .. ' values are no whole rows of ' .. #cols
+  end
+  local out = {}
+  for i = 3, #args, #cols do
+    local r = {}
+    for c = 1, #cols do r[cols[c]] = args[i + c - 1] end
+    for _, name in ipairs(need) do
+      if not r[name] then return nil, 'ERR rows: no column ' .. name end
+    end
+    out[#out + 1] = r
+  end
+  return out
+end
+
+-- (unitq_marks: each unit's marks of the buckets the rows name, one HMGET
+-- a unit)
+local function unitq_marks(keys, entries)
   local want, marks = {}, {}
-  for i = 1, #args, 6 do
-    local u, b = tonumber(args[i]), args[i + 1]
+  for _, r in ipairs(entries) do
+    local u, b = tonumber(r.unit), r.bucket
     want[u] = want[u] or {}
     if not want[u][b] then
       want[u][b] = true
@@ -2083,17 +2109,27 @@ local function unitq_marks(keys, args)
   return marks
 end
 
+local UNITQ_COLUMNS = {'unit', 'bucket', 'entry', 'ticket', 'role', 'at'}
+
 local function unitq_push(keys, args)
-  local marks, moved, ids = unitq_marks(keys, args), {}, {}
-  for i = 1, #args, 6 do
-    local u, b, e = tonumber(args[i]), args[i + 1], args[i + 2]
+  local entries, err = rows(args, UNITQ_COLUMNS)
+  if not entries then return redis.error_reply(err) end
+  for _, r in ipairs(entries) do
+    local u = tonumber(r.unit)
+    if not u or u < 1 or 2 * u > #keys then
+      return redis.error_reply('ERR hl_unitq_push: unit ' .. r.unit .. ' names no key pair')
+    end
+  end
+  local marks, moved, ids = unitq_marks(keys, entries), {}, {}
+  for _, r in ipairs(entries) do
+    local u, b, e = tonumber(r.unit), r.bucket, r.entry
     local stream = keys[2 * u - 1]
     local mark = marks[u][b]
     if mark and not id_before(mark, e) then
       ids[#ids + 1] = ''
     else
-      ids[#ids + 1] = redis.call('XADD', stream, '*', 't', args[i + 3], 'r', args[i + 4],
-                                 'at', args[i + 5])
+      ids[#ids + 1] = redis.call('XADD', stream, '*', 't', r.ticket, 'r', r.role,
+                                 'at', r.at)
       mark = e
       moved[u] = moved[u] or {}
       moved[u][b] = e

@@ -145,6 +145,24 @@ test_streams (void)
     redisReply *len = rc ? redisCommand (rc, "XLEN hl:q:{%s}", UNIT) : NULL;
     HL_CHECK (len && len->type == REDIS_REPLY_INTEGER && len->integer == 4);
     freeReplyObject (len);
+    //  Rows without their column names, or short of a column: refused
+    //  with a reason, nothing queued.
+    const char *bad[][3] = {
+        { "FCALL hl_unitq_push 2 hl:q:{%s} hl:q:{%s}:o 1 3 1-0 T9 lead 1", "columns", "" },
+        { "FCALL hl_unitq_push 2 hl:q:{%s} hl:q:{%s}:o columns %s 1 3 1-0 T9 lead", "whole rows",
+          "unit bucket entry ticket role at" },
+        { "FCALL hl_unitq_push 2 hl:q:{%s} hl:q:{%s}:o columns %s 1 3 1-0 T9 lead", "no column at",
+          "unit bucket entry ticket role" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        redisReply *r = rc ? redisCommand (rc, bad[i][0], UNIT, UNIT, bad[i][2]) : NULL;
+        HL_CHECK (r && r->type == REDIS_REPLY_ERROR && strstr (r->str, bad[i][1]));
+        if (r)
+            freeReplyObject (r);
+    }
+    len = rc ? redisCommand (rc, "XLEN hl:q:{%s}", UNIT) : NULL;
+    HL_CHECK (len && len->type == REDIS_REPLY_INTEGER && len->integer == 4);
+    freeReplyObject (len);
 
     //  c1 wants 2: it gets the first two, and no more.
     s_got_t g1 = { 0 }, g2 = { 0 }, g3 = { 0 };
