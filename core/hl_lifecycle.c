@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 //  The row of TABLE (N rows of SIZE bytes) whose `code` member (at
@@ -96,14 +97,22 @@ hl_lifecycle_field_named (const char *code)
     return S_NAMED (hl_lifecycle_fields, HL_LIFECYCLE_FIELDS, hl_lifecycle_field_t, code);
 }
 
+static int
+s_stored_cmp (const void *name, const void *row)
+{
+    return strcmp (name, ((const hl_lifecycle_stored_t *) row)->name);
+}
+
+//  Called per field of every brief and list row: a binary search over the
+//  table the build generates sorted by name (tools/lifecycle.py), so the
+//  order is kept by the one generator and checked by the unit test.
 const char *
 hl_lifecycle_stored_name (const char *name)
 {
     assert (name);
-    for (size_t i = 0; i < HL_LIFECYCLE_STORED; i++)
-        if (strcmp (hl_lifecycle_stored[i].name, name) == 0)
-            return hl_lifecycle_stored[i].stored;
-    return name;
+    const hl_lifecycle_stored_t *row = bsearch (name, hl_lifecycle_stored, HL_LIFECYCLE_STORED,
+                                                sizeof *row, s_stored_cmp);
+    return row ? row->stored : name;
 }
 
 int

@@ -211,7 +211,8 @@ def gen_c(table, out_h, out_c):
           'extern const hl_lifecycle_counter_t hl_lifecycle_counters[HL_LIFECYCLE_COUNTERS];',
           'extern const hl_lifecycle_rate_t hl_lifecycle_rates[HL_LIFECYCLE_RATES];',
           '',
-          '//  Field names of the ticket hash as stored (core/lifecycle.json: stored_fields).',
+          '//  Field names of the ticket hash as stored (core/lifecycle.json: stored_fields),',
+          '//  sorted by name in strcmp order (hl_lifecycle_stored_name searches it by halves).',
           'typedef struct {',
           '    const char *name, *stored;',
           '} hl_lifecycle_stored_t;',
@@ -264,7 +265,8 @@ def gen_c(table, out_h, out_c):
             counters.index(r['den']), str(r.get('lower_is_better', False)).lower(),
             r.get('weight', 0)))
     c += ['};', '', 'const hl_lifecycle_stored_t hl_lifecycle_stored[HL_LIFECYCLE_STORED] = {']
-    c += ['    { %s, %s },' % (c_str(k), c_str(v)) for k, v in table['stored_fields']['names'].items()]
+    stored = sorted(table['stored_fields']['names'].items(), key=lambda kv: kv[0].encode())
+    c += ['    { %s, %s },' % (c_str(k), c_str(v)) for k, v in stored]
     c += ['};', '']
     write(out_h, '\n'.join(h))
     write(out_c, '\n'.join(c))

@@ -49,6 +49,13 @@ test_lookups (void)
     HL_CHECK (hl_lifecycle_field_named ("unit") != NULL);
     HL_CHECK (strcmp (hl_lifecycle_stored_name ("first_contact_ms"), "fc") == 0);
     HL_CHECK (strcmp (hl_lifecycle_stored_name ("state"), "state") == 0);
+    //  The stored names are searched by halves: sorted, and each one found.
+    for (size_t i = 0; i < HL_LIFECYCLE_STORED; i++) {
+        HL_CHECK (i == 0 || strcmp (hl_lifecycle_stored[i - 1].name, hl_lifecycle_stored[i].name) < 0);
+        HL_CHECK (hl_lifecycle_stored_name (hl_lifecycle_stored[i].name) == hl_lifecycle_stored[i].stored);
+    }
+    HL_CHECK (strcmp (hl_lifecycle_stored_name ("zzz_not_stored"), "zzz_not_stored") == 0);
+    HL_CHECK (strcmp (hl_lifecycle_stored_name (""), "") == 0);
     HL_CHECK (hl_lifecycle_counter_named ("replied") == HL_COUNTER_REPLIED);
     HL_CHECK (hl_lifecycle_counter_named ("nonsense") == -1);
     //  An unsatisfied visit branches to 甄别; other actions have no branch.
