@@ -48,12 +48,19 @@ s_parse (const char **table, int count, const char *name)
 void
 hl_wire_pack (const Hotline__Envelope *env, hl_buf_t *out)
 {
-    size_t size = hotline__envelope__get_packed_size (env);
     hl_buf_reset (out);
+    hl_wire_pack_append (env, out);
+}
+
+size_t
+hl_wire_pack_append (const Hotline__Envelope *env, hl_buf_t *out)
+{
+    size_t size = hotline__envelope__get_packed_size (env);
     hl_buf_reserve (out, size);
-    hotline__envelope__pack (env, (uint8_t *) out->data);
-    out->len = size;
-    out->data[size] = 0;
+    hotline__envelope__pack (env, (uint8_t *) out->data + out->len);
+    out->len += size;
+    out->data[out->len] = 0;
+    return size;
 }
 
 Hotline__Envelope *

@@ -28,6 +28,9 @@
 //  Serialise ENV into OUT (replacing its contents).
 void hl_wire_pack (const Hotline__Envelope *env, hl_buf_t *out);
 
+//  Serialise ENV at the end of OUT (after what it holds); its length.
+size_t hl_wire_pack_append (const Hotline__Envelope *env, hl_buf_t *out);
+
 //  Unpack a frame. Returns the envelope (free with hl_wire_free) or NULL
 //  with *code set to ERROR_TOO_LARGE or ERROR_BAD_FRAME.
 Hotline__Envelope *hl_wire_unpack (const void *data, size_t len, size_t max_len,

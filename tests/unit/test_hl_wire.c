@@ -3,6 +3,7 @@
 #include "hl_wire.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 static void
 test_roundtrip (void)
@@ -32,6 +33,13 @@ test_roundtrip (void)
     HL_CHECK (!hl_wire_unpack ("\xff\xff\xff", 3, 1024, &code)
               && code == HOTLINE__ERROR_CODE__ERROR_BAD_FRAME);
     HL_CHECK (!hl_wire_unpack (buf.data, buf.len - 2, 1024, &code));   //  truncated
+    //  Appended after other bytes (a routing id), the same bytes follow them.
+    hl_buf_t two = HL_BUF_INIT;
+    hl_buf_append (&two, "id", 2);
+    size_t len = hl_wire_pack_append (&env, &two);
+    HL_CHECK (len == buf.len && two.len == 2 + len && memcmp (two.data, "id", 2) == 0
+              && memcmp (two.data + 2, buf.data, len) == 0 && two.data[two.len] == 0);
+    hl_buf_free (&two);
     hl_buf_free (&buf);
 }
 
