@@ -215,9 +215,70 @@ test_streams (void)
     hl_testenv_destroy (&env);
 }
 
+//  A read's worth after a reconnect: 600 items of three units, taken
+//  in turn, through the store (a call per unit, 128 items at most) and
+//  on one connection (calls of 128 items, each grouped by unit): each
+//  unit's stream gets its 200 entries once, in the order given.
+static void
+test_push_many (void)
+{
+    hl_testenv_t *env = hl_testenv_new ("unitq-many");
+    HL_CHECK (env && hl_testenv_redis_start (env) == 0);
+    if (!env)
+        return;
+    char err[256];
+    struct event_base *base = event_base_new ();
+    hl_store_opts_t so;
+    hl_store_opts_default (&so);
+    so.redis.address = hl_testenv_redis_address (env);
+    hl_store_t *store = hl_store_new (base, &so, err, sizeof err);
+    hl_redis_opts_t ro;
+    hl_redis_opts_default (&ro);
+    ro.address = so.redis.address;
+    hl_redis_t *redis = hl_redis_new (base, &ro, NULL, NULL, err, sizeof err);
+    HL_CHECK (store && redis);
+    long long until = hl_proc_now_ms () + 10000;
+    while (!(hl_store_is_ready (store) && hl_redis_is_up (redis)) && hl_proc_now_ms () < until)
+        s_spin (base, 10);
+    enum { N = 600 };
+    static hl_unitq_item_t items[N];
+    static char tickets[N][16], entries[N][24];
+    static const char *units[] = { "g0", "g1", "g2" };
+    int pushed = 0;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < N; i++) {
+            snprintf (tickets[i], sizeof tickets[i], "P%d-%03d", pass, i);
+            snprintf (entries[i], sizeof entries[i], "%d-%d", 500 + pass, i);
+            items[i] = (hl_unitq_item_t) { units[i % 3], tickets[i], "lead", 1000 + i, 3,
+                                           entries[i] };
+        }
+        HL_CHECK (hl_unitq_push_from (store, pass ? redis : NULL, items, N, s_on_pushed,
+                                      &pushed) == 0);
+        HL_CHECK (s_until (base, &pushed, pass + 1, 5000));
+    }
+    redisContext *rc = hl_testenv_redis (env);
+    for (int u = 0; u < 3 && rc; u++) {
+        redisReply *r = redisCommand (rc, "XRANGE hl:q:{%s} - +", units[u]);
+        HL_CHECK (r && r->type == REDIS_REPLY_ARRAY && r->elements == 2 * N / 3);
+        for (size_t k = 0; r && r->type == REDIS_REPLY_ARRAY && k < r->elements; k++) {
+            const redisReply *f = r->element[k]->element[1];
+            char want[32];
+            snprintf (want, sizeof want, "P%d-%03d", (int) k / (N / 3), (int) (k % (N / 3)) * 3 + u);
+            HL_CHECK (f->elements >= 2 && strcmp (f->element[1]->str, want) == 0);
+        }
+        if (r)
+            freeReplyObject (r);
+    }
+    hl_redis_destroy (&redis);
+    hl_store_destroy (&store);
+    event_base_free (base);
+    hl_testenv_destroy (&env);
+}
+
 static const hl_test_case_t s_cases[] = {
     { "key", test_key },
     { "streams", test_streams },
+    { "push_many", test_push_many },
     { NULL, NULL }
 };
 
