@@ -2,7 +2,7 @@
  *
  *      dispatch --endpoint E --worker-endpoint W --redis ADDR \
  *               [--workers 100] [--credit 20] [--total 20000] [--rate 5000] [--seconds 10]
- *               [--windows 3]
+ *               [--windows 3] [--sign now|later]
  *
  *  1. Throughput: TOTAL tickets are taken in with no worker connected,
  *     then WORKERS workers (spread over every unit of the catalogue) drain
@@ -16,6 +16,14 @@
  *     its delivery at a worker, p50/p99/p999 per window, and the median
  *     window's p99; and from its ack to its delivery, p50/p99.
  *  With --total 0, only 3.
+ *  With --sign later the workers of 3 take their deliveries and sign
+ *  none during a window; after it (not timed) they sign all they took,
+ *  and the next window starts once every sign was answered: a department
+ *  system that takes tickets in at the peak and signs them later, holding
+ *  up to CREDIT unsigned each (the most one held is printed: at CREDIT,
+ *  deliveries waited for credit and the window says so). The ack-to-worker
+ *  time is then the delivery alone, without the signing's CPU on the same
+ *  machine (signing is measured by bench/run-life).
  *  With ENDPOINT one hotlined instance's intake and W another's worker
  *  socket (bench/run-dispatch with INSTANCES 2), every delivery crosses
  *  from one instance to the other through the unit's stream.
@@ -43,8 +51,14 @@ typedef struct {
     hl_rawworker_t **w;
     int epoll;                 //  every worker's ZMQ_FD, by worker index
     int64_t swept_us;          //  last time every worker was looked at
-    int n;
+    int64_t beat_us;           //  last time every worker sent a heartbeat
+    int n, credit;
     long lead, signed_ok;
+    int later;                 //  --sign later: deliveries kept in HELD, signed after
+    char (**held)[48];         //  per worker: tickets taken, not yet signed
+    size_t *n_held, *cap_held;
+    size_t most_held;          //  the most one worker held in this window
+    long signs_sent, answered; //  the signs sent after a window, their answers
     hl_table_t *arrived;       //  phase 3: ticket -> int64_t when delivered
     const char *run_id;
     long total;
@@ -71,8 +85,14 @@ s_pool_up (s_pool_t *pool, const char *endpoint, const hl_catalogue_t *cat, int 
 {
     pool->ctx = zmq_ctx_new ();
     pool->w = calloc ((size_t) n, sizeof *pool->w);
+    pool->held = calloc ((size_t) n, sizeof *pool->held);
+    pool->n_held = calloc ((size_t) n, sizeof *pool->n_held);
+    pool->cap_held = calloc ((size_t) n, sizeof *pool->cap_held);
+    if (!pool->w || !pool->held || !pool->n_held || !pool->cap_held)
+        abort ();
     pool->epoll = epoll_create1 (EPOLL_CLOEXEC);
     pool->n = n;
+    pool->credit = credit;
     for (int i = 0; i < n; i++) {
         const char *unit = hl_catalogue_unit_code_at (cat, (size_t) i % hl_catalogue_unit_count (cat));
         char name[16];
@@ -98,14 +118,30 @@ s_free_value (const void *key, size_t len, void *value, void *arg)
     free (value);
 }
 
-//  Takes everything worker K has received: deliveries are signed (and, in
-//  the latency phase, timed); answers are counted. Reading until nothing is
-//  left also covers what a sign sent meanwhile may have hidden: ZMQ_FD
-//  only says that something changed.
+//  Worker K keeps TICKET to sign after the window (--sign later).
+static void
+s_pool_keep (s_pool_t *pool, int k, const char *ticket)
+{
+    if (pool->n_held[k] == pool->cap_held[k]) {
+        pool->cap_held[k] = pool->cap_held[k] ? pool->cap_held[k] * 2 : 64;
+        pool->held[k] = realloc (pool->held[k], pool->cap_held[k] * sizeof *pool->held[k]);
+        if (!pool->held[k])
+            abort ();
+    }
+    snprintf (pool->held[k][pool->n_held[k]++], sizeof pool->held[k][0], "%s", ticket);
+    if (pool->n_held[k] > pool->most_held)
+        pool->most_held = pool->n_held[k];
+}
+
+//  Takes everything worker K has received: deliveries are signed now or
+//  kept for later (and, in the latency phase, timed); answers are counted.
+//  Reading until nothing is left also covers what a sign sent meanwhile
+//  may have hidden: ZMQ_FD only says that something changed.
+static long s_tag;
+
 static void
 s_pool_drain (s_pool_t *pool, int k)
 {
-    static long tag;
     Hotline__Envelope *m;
     while ((m = hl_rawworker_next_any (pool->w[k], 0)) != NULL) {
         if (m->body_case == HOTLINE__ENVELOPE__BODY_DELIVERY
@@ -121,18 +157,31 @@ s_pool_drain (s_pool_t *pool, int k)
                 *at = hl_monotonic_us ();
                 hl_table_set (pool->arrived, t, strlen (t), at);
             }
-            hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
-                                      HOTLINE__ACTION__ACTION_SIGN, NULL, ++tag);
+            if (pool->later && t)
+                s_pool_keep (pool, k, t);
+            else
+                hl_rawworker_send_action (pool->w[k], m->delivery->ticket->ticket,
+                                          HOTLINE__ACTION__ACTION_SIGN, NULL, ++s_tag);
         }
         else
-        if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE)
+        if (m->body_case == HOTLINE__ENVELOPE__BODY_TRANSITION_DONE) {
             pool->signed_ok++;
+            pool->answered++;
+        }
+        else
+        if (m->body_case == HOTLINE__ENVELOPE__BODY_NACK)
+            pool->answered++;
         hotline__envelope__free_unpacked (m, NULL);
     }
 }
 
 //  Waits up to TIMEOUT_MS and serves the workers whose socket signalled;
-//  every 20 ms all of them, in case a signal was taken by a send.
+//  every 20 ms all of them, in case a signal was taken by a send. Workers
+//  that sign later send nothing while they take deliveries, and hotlined
+//  sends no heartbeat to a worker it is sending deliveries to: like
+//  libhotline-worker (a heartbeat when this side was quiet for an
+//  interval), they heartbeat every half interval (hotlined's default
+//  1,000 ms), or hotlined takes them for dead after three intervals.
 static void
 s_pool_poll (s_pool_t *pool, int timeout_ms)
 {
@@ -146,13 +195,48 @@ s_pool_poll (s_pool_t *pool, int timeout_ms)
         for (int k = 0; k < pool->n; k++)
             s_pool_drain (pool, k);
     }
+    if (pool->later && now - pool->beat_us > 500000) {
+        pool->beat_us = now;
+        for (int k = 0; k < pool->n; k++)
+            hl_rawworker_heartbeat (pool->w[k]);
+    }
+}
+
+//  --sign later, after a window: every worker signs what it took, and
+//  this waits (up to 300 s) until each sign was answered. The signs per
+//  second are printed; they are not part of any latency figure.
+static void
+s_pool_sign_held (s_pool_t *pool)
+{
+    int64_t t0 = hl_monotonic_us ();
+    pool->answered = pool->signs_sent = 0;
+    for (int k = 0; k < pool->n; k++) {
+        for (size_t i = 0; i < pool->n_held[k]; i++)
+            hl_rawworker_send_action (pool->w[k], pool->held[k][i], HOTLINE__ACTION__ACTION_SIGN,
+                                      NULL, ++s_tag);
+        pool->signs_sent += (long) pool->n_held[k];
+        pool->n_held[k] = 0;
+        s_pool_poll (pool, 0);           //  answers and heartbeats meanwhile
+    }
+    while (pool->answered < pool->signs_sent && hl_monotonic_us () - t0 < 300 * 1000000LL)
+        s_pool_poll (pool, 10);
+    double s = (double) (hl_monotonic_us () - t0) / 1e6;
+    printf ("            then (not timed) %ld signs of what was taken: %ld answered in %.1f s\n",
+            pool->signs_sent, pool->answered, s);
+    fflush (stdout);
 }
 
 static void
 s_pool_down (s_pool_t *pool)
 {
-    for (int i = 0; i < pool->n; i++)
+    for (int i = 0; i < pool->n; i++) {
         hl_rawworker_destroy (&pool->w[i]);
+        if (pool->held)
+            free (pool->held[i]);
+    }
+    free (pool->held);
+    free (pool->n_held);
+    free (pool->cap_held);
     free (pool->w);
     if (pool->epoll >= 0)
         close (pool->epoll);
@@ -318,6 +402,7 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
     pool->total = load.opts.total;
     pool->arrived = hl_table_new ();
     pool->lead = 0;
+    pool->most_held = 0;
     int64_t t0 = hl_monotonic_us ();
     pthread_t thread;
     pthread_create (&thread, NULL, s_load_thread, &load);
@@ -346,7 +431,14 @@ s_latency_window (s_pool_t *pool, const char *endpoint, double rate, int seconds
             hl_load_percentile (&load.result, 99) / 1000);
     printf ("            ack to worker p50 %.2f ms  p99 %.2f ms\n", s_pct (after_ack, n_ack, 50) / 1000,
             s_pct (after_ack, n_ack, 99) / 1000);
+    if (pool->later)
+        printf ("            signed later: the most one worker held %zu of its credit %d%s\n",
+                pool->most_held, pool->credit,
+                (int) pool->most_held >= pool->credit ? " (CREDIT-BOUND: deliveries waited for credit)"
+                                                      : "");
     fflush (stdout);
+    if (pool->later)
+        s_pool_sign_held (pool);
     free (after_ack);
     free (lat);
     hl_table_foreach (pool->arrived, s_free_value, NULL);
@@ -404,7 +496,7 @@ main (int argc, char **argv)
 {
     const char *endpoint = "tcp://127.0.0.1:7101", *wendpoint = "tcp://127.0.0.1:7102";
     const char *redis = "127.0.0.1:6390", *dispatch = "deploy/etc/dispatch.conf";
-    int workers = 100, credit = 20, seconds = 10, windows = 3;
+    int workers = 100, credit = 20, seconds = 10, windows = 3, later = 0;
     long total = 20000;
     double rate = 5000;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -419,6 +511,8 @@ main (int argc, char **argv)
         else if (!strcmp (k, "--rate")) rate = atof (v);
         else if (!strcmp (k, "--seconds")) seconds = atoi (v);
         else if (!strcmp (k, "--windows")) windows = atoi (v);
+        else if (!strcmp (k, "--sign") && (!strcmp (v, "now") || !strcmp (v, "later")))
+            later = !strcmp (v, "later");
         else {
             fprintf (stderr, "dispatch: unknown option %s\n", k);
             return 1;
@@ -437,6 +531,7 @@ main (int argc, char **argv)
     //  The queue still lists the second backlog; reconnecting lets it
     //  find those tickets signed and drop them before the latency run.
     memset (&pool, 0, sizeof pool);
+    pool.later = later;
     if (s_pool_up (&pool, wendpoint, cat, workers, credit) != 0) {
         fprintf (stderr, "dispatch: workers could not connect\n");
         return 1;
