@@ -95,20 +95,33 @@ test_key (void)
     HL_CHECK (hl_unitq_key (small, sizeof small, "jcq.cgj") == -1);
 }
 
-static void
-test_streams (void)
+//  A real redis-server NAME, a loop (*BASE_P) and a store on it
+//  (*STORE_P, connecting); NULL if Redis did not start.
+static hl_testenv_t *
+s_env_up (const char *name, struct event_base **base_p, hl_store_t **store_p)
 {
-    hl_testenv_t *env = hl_testenv_new ("unitq");
+    hl_testenv_t *env = hl_testenv_new (name);
     HL_CHECK (env && hl_testenv_redis_start (env) == 0);
     if (!env)
-        return;
+        return NULL;
     char err[256];
-    struct event_base *base = event_base_new ();
+    *base_p = event_base_new ();
     hl_store_opts_t so;
     hl_store_opts_default (&so);
     so.redis.address = hl_testenv_redis_address (env);
-    hl_store_t *store = hl_store_new (base, &so, err, sizeof err);
-    HL_CHECK (store != NULL);
+    *store_p = hl_store_new (*base_p, &so, err, sizeof err);
+    HL_CHECK (*store_p != NULL);
+    return env;
+}
+
+static void
+test_streams (void)
+{
+    struct event_base *base;
+    hl_store_t *store;
+    hl_testenv_t *env = s_env_up ("unitq", &base, &store);
+    if (!env)
+        return;
     int pushed = 0;
     //  Not ready: refused, no callback.
     HL_CHECK (hl_unitq_push (store, UNIT, "T0", "lead", 1, s_on_pushed, &pushed) == -1);
@@ -222,19 +235,15 @@ test_streams (void)
 static void
 test_push_many (void)
 {
-    hl_testenv_t *env = hl_testenv_new ("unitq-many");
-    HL_CHECK (env && hl_testenv_redis_start (env) == 0);
+    struct event_base *base;
+    hl_store_t *store;
+    hl_testenv_t *env = s_env_up ("unitq-many", &base, &store);
     if (!env)
         return;
     char err[256];
-    struct event_base *base = event_base_new ();
-    hl_store_opts_t so;
-    hl_store_opts_default (&so);
-    so.redis.address = hl_testenv_redis_address (env);
-    hl_store_t *store = hl_store_new (base, &so, err, sizeof err);
     hl_redis_opts_t ro;
     hl_redis_opts_default (&ro);
-    ro.address = so.redis.address;
+    ro.address = hl_testenv_redis_address (env);
     hl_redis_t *redis = hl_redis_new (base, &ro, NULL, NULL, err, sizeof err);
     HL_CHECK (store && redis);
     long long until = hl_proc_now_ms () + 10000;
