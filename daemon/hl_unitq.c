@@ -283,36 +283,45 @@ s_on_pushes (int ok, void *arg)
     free (p);
 }
 
-//  One hl_unitq_push call (daemon/hotline.lua) for the M items
-//  ITEMS[CALL[K]], grouped by unit (an item's unit is the one before it or
-//  the next one): KEYS the streams and marks of their units, each unit
+//  One hl_unitq_push call (daemon/hotline.lua) for the N items ITEMS[I]
+//  with USE[I] set: KEYS the streams and marks of their units, each unit
 //  once; then the rows' column names and per item a row: its unit's place
 //  among the keys, bucket, entry, ticket, role and time. 0 or -1 (nothing
 //  sent).
 static int
 s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
-             const size_t *call, size_t m, s_pushes_t *p)
+             const unsigned char *use, size_t n, s_pushes_t *p)
 {
-    const char **argv = calloc (5 + 8 * m, sizeof *argv);
-    char (*keys)[HL_UNITQ_KEY_MAX + 2] = calloc (2 * m, sizeof *keys);
-    char (*nums)[3][24] = calloc (m, sizeof *nums);
-    if (!argv || !keys || !nums)
+    size_t units = 0, used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += use[i];
+    const char **argv = calloc (5 + 8 * used, sizeof *argv);
+    char (*keys)[HL_UNITQ_KEY_MAX + 2] = calloc (2 * used, sizeof *keys);
+    char (*nums)[3][24] = calloc (used, sizeof *nums);
+    size_t *unit_of = calloc (n, sizeof *unit_of);
+    if (!argv || !keys || !nums || !unit_of)
         abort ();
     int rc = 0;
-    size_t units = 0;
-    for (size_t k = 0; k < m && rc == 0; k++) {
-        const char *unit = items[call[k]].unit;
-        if (k == 0 || strcmp (unit, items[call[k - 1]].unit) != 0) {
-            int len = hl_unitq_key (keys[2 * units], sizeof keys[0] - 2, unit);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!use[i])
+            continue;
+        size_t u = 0;
+        for (size_t j = 0; j < i; j++)
+            if (use[j] && strcmp (items[j].unit, items[i].unit) == 0) {
+                u = unit_of[j];
+                break;
+            }
+        if (!u) {
+            u = ++units;
+            int len = hl_unitq_key (keys[2 * u - 2], sizeof keys[0] - 2, items[i].unit);
             if (len < 0)
                 rc = -1;
             else {
-                memcpy (keys[2 * units + 1], keys[2 * units], (size_t) len);
-                memcpy (keys[2 * units + 1] + len, ":o", 3);
-                units++;
+                memcpy (keys[2 * u - 1], keys[2 * u - 2], (size_t) len);
+                memcpy (keys[2 * u - 1] + len, ":o", 3);
             }
         }
-        snprintf (nums[k][0], sizeof nums[k][0], "%zu", units);
+        unit_of[i] = u;
     }
     char count[16];
     snprintf (count, sizeof count, "%zu", 2 * units);
@@ -325,14 +334,17 @@ s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
     //  The rows' columns, by name, in the order each row gives them.
     argv[argc++] = "columns";
     argv[argc++] = "unit bucket entry ticket role at";
-    for (size_t k = 0; k < m && rc == 0; k++) {
-        const hl_unitq_item_t *it = &items[call[k]];
-        snprintf (nums[k][1], sizeof nums[k][1], "%d", it->bucket);
-        snprintf (nums[k][2], sizeof nums[k][2], "%lld", (long long) it->at_ms);
-        const char *row[] = { nums[k][0], nums[k][1], it->entry, it->ticket, it->role,
-                              nums[k][2] };
+    for (size_t i = 0, m = 0; i < n && rc == 0; i++) {
+        if (!use[i])
+            continue;
+        snprintf (nums[m][0], sizeof nums[m][0], "%zu", unit_of[i]);
+        snprintf (nums[m][1], sizeof nums[m][1], "%d", items[i].bucket);
+        snprintf (nums[m][2], sizeof nums[m][2], "%lld", (long long) items[i].at_ms);
+        const char *row[] = { nums[m][0], nums[m][1], items[i].entry, items[i].ticket,
+                              items[i].role, nums[m][2] };
         memcpy (argv + argc, row, sizeof row);
         argc += 6;
+        m++;
     }
     if (rc == 0) {
         p->waiting++;
@@ -340,44 +352,13 @@ s_push_call (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
         if (rc != 0)
             p->waiting--;
     }
+    free (unit_of);
     free (nums);
     free (keys);
     free (argv);
     return rc;
 }
 
-//  An item's place in hl_unitq_push_from's order: by unit, then as given.
-typedef struct {
-    const char *unit;
-    size_t i;
-} s_place_t;
-
-static int
-s_place_cmp (const void *a, const void *b)
-{
-    const s_place_t *x = a, *y = b;
-    int c = strcmp (x->unit, y->unit);
-    return c ? c : (x->i > y->i) - (x->i < y->i);
-}
-
-//  ORDER[FROM..TO) sorted by unit, each unit's items in the order given
-//  (a stream's entries are added in outbox order).
-static void
-s_by_unit (const hl_unitq_item_t *items, size_t *order, size_t from, size_t to,
-           s_place_t *places)
-{
-    for (size_t k = from; k < to; k++)
-        places[k - from] = (s_place_t) { items[order[k]].unit, order[k] };
-    qsort (places, to - from, sizeof *places, s_place_cmp);
-    for (size_t k = from; k < to; k++)
-        order[k] = places[k - from].i;
-}
-
-//  The calls: on REDIS (one server) the items S_PUSH_ITEMS at a time as
-//  given, each call's grouped by unit; else (a cluster) one unit's items a
-//  call, S_PUSH_ITEMS at most. Why sorted once instead of a scan of the
-//  whole read per unit or per item: after a reconnect a read brings up to
-//  16,384 entries, and scans per call made that quadratic.
 int
 hl_unitq_push_from (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t *items,
                     size_t n, hl_unitq_pushed_fn *fn, void *arg)
@@ -386,29 +367,27 @@ hl_unitq_push_from (hl_store_t *store, hl_redis_t *redis, const hl_unitq_item_t 
     for (size_t i = 0; i < n; i++)
         assert (items[i].unit && items[i].ticket && items[i].role && items[i].entry
                 && items[i].bucket >= 0);
-    size_t *order = calloc (n + 1, sizeof *order);
-    s_place_t *places = calloc (n + 1, sizeof *places);
+    unsigned char *use = calloc (n + 1, 1), *done = calloc (n + 1, 1);
     s_pushes_t *p = calloc (1, sizeof *p);
-    if (!order || !places || !p)
+    if (!use || !done || !p)
         abort ();
     *p = (s_pushes_t) { fn, arg, 1, 0 };
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    if (!redis)
-        s_by_unit (items, order, 0, n, places);
     int rc = 0;
-    for (size_t at = 0; at < n && rc == 0;) {
-        size_t end = at;
-        while (end < n && end - at < S_PUSH_ITEMS
-               && (redis || strcmp (items[order[end]].unit, items[order[at]].unit) == 0))
-            end++;
-        if (redis)
-            s_by_unit (items, order, at, end, places);
-        rc = s_push_call (store, redis, items, order + at, end - at, p);
-        at = end;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (done[i])
+            continue;
+        //  One call for all on REDIS (one server); else one per unit; at
+        //  most S_PUSH_ITEMS a call.
+        for (size_t j = i, m = 0; j < n && m < S_PUSH_ITEMS; j++) {
+            use[j] = !done[j] && (redis || strcmp (items[j].unit, items[i].unit) == 0);
+            done[j] |= use[j];
+            m += use[j];
+        }
+        rc = s_push_call (store, redis, items, use, n, p);
+        memset (use, 0, n);
     }
-    free (places);
-    free (order);
+    free (use);
+    free (done);
     if (rc != 0 && p->waiting == 1) {
         free (p);
         return -1;
