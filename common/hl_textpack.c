@@ -50,25 +50,25 @@ s_wide_code_point (long i)
     return 0;
 }
 
-//  CP as UTF-8 into OUT.
+//  CP as UTF-8 into OUT, which has room for it (reserved by the caller).
 static void
 s_put_utf8 (hl_buf_t *out, uint32_t cp)
 {
-    uint8_t b[4];
-    size_t n;
+    assert (out->len + 4 < out->cap);
+    uint8_t *b = (uint8_t *) out->data + out->len;
     if (cp < 0x80)
-        b[0] = (uint8_t) cp, n = 1;
+        b[0] = (uint8_t) cp, out->len += 1;
     else
     if (cp < 0x800)
-        b[0] = (uint8_t) (0xC0 | cp >> 6), b[1] = (uint8_t) (0x80 | (cp & 0x3F)), n = 2;
+        b[0] = (uint8_t) (0xC0 | cp >> 6), b[1] = (uint8_t) (0x80 | (cp & 0x3F)), out->len += 2;
     else
     if (cp < 0x10000)
         b[0] = (uint8_t) (0xE0 | cp >> 12), b[1] = (uint8_t) (0x80 | (cp >> 6 & 0x3F)),
-        b[2] = (uint8_t) (0x80 | (cp & 0x3F)), n = 3;
+        b[2] = (uint8_t) (0x80 | (cp & 0x3F)), out->len += 3;
     else
         b[0] = (uint8_t) (0xF0 | cp >> 18), b[1] = (uint8_t) (0x80 | (cp >> 12 & 0x3F)),
-        b[2] = (uint8_t) (0x80 | (cp >> 6 & 0x3F)), b[3] = (uint8_t) (0x80 | (cp & 0x3F)), n = 4;
-    hl_buf_append (out, b, n);
+        b[2] = (uint8_t) (0x80 | (cp >> 6 & 0x3F)), b[3] = (uint8_t) (0x80 | (cp & 0x3F)),
+        out->len += 4;
 }
 
 //  The two-byte form's bytes for the character CP, N bytes of UTF-8.
@@ -198,10 +198,13 @@ s_write_code (s_writer_t *w, int code)
         w->held = code;
         return;
     }
+    assert (w->out->len + 3 < w->out->cap);
+    uint8_t *b = (uint8_t *) w->out->data + w->out->len;
     unsigned p = (unsigned) w->held * 16 + (unsigned) code / 255;
-    uint8_t b[3] = { (uint8_t) (p / 255 + 1), (uint8_t) (p % 255 + 1),
-                     (uint8_t) (code % 255 + 1) };
-    hl_buf_append (w->out, b, 3);
+    b[0] = (uint8_t) (p / 255 + 1);
+    b[1] = (uint8_t) (p % 255 + 1);
+    b[2] = (uint8_t) (code % 255 + 1);
+    w->out->len += 3;
     w->held = -1;
 }
 
@@ -211,9 +214,12 @@ s_write_end (s_writer_t *w)
 {
     if (w->held < 0)
         return;
+    assert (w->out->len + 2 < w->out->cap);
+    uint8_t *b = (uint8_t *) w->out->data + w->out->len;
     unsigned p = (unsigned) w->held * 16;
-    uint8_t b[2] = { (uint8_t) (p / 255 + 1), (uint8_t) (p % 255 + 1) };
-    hl_buf_append (w->out, b, 2);
+    b[0] = (uint8_t) (p / 255 + 1);
+    b[1] = (uint8_t) (p % 255 + 1);
+    w->out->len += 2;
     w->held = -1;
 }
 
@@ -307,14 +313,14 @@ hl_textpack_encode (const void *data, size_t len, hl_buf_t *out)
     assert (data || !len);
     const uint8_t *s = data;
     hl_buf_reset (out);
-    hl_buf_reserve (out, len + 3);
+    hl_buf_reserve (out, len + len / 2 + 4);     //  at most 1.5 bytes a byte of UTF-8
     uint8_t mark = S_MARK;
     hl_buf_append (out, &mark, 1);
     s_writer_t w = { out, -1 };
     size_t codes = 0, wide = 1;  //  the 12-bit form's codes, the two-byte form's bytes
     for (size_t i = 0; i < len;) {
-        uint32_t cp;
-        size_t n = hl_text_decode (s + i, len - i, &cp);
+        uint32_t cp = s[i];
+        size_t n = cp < 0x80 ? 1 : hl_text_decode (s + i, len - i, &cp);
         if (n == 0 || cp == 0) {
             hl_buf_reset (out);
             return 0;           //  not text this can carry: stored as it is
@@ -324,6 +330,7 @@ hl_textpack_encode (const void *data, size_t len, hl_buf_t *out)
         i += n;
     }
     s_write_end (&w);
+    out->data[out->len] = 0;
     assert (out->len == 1 + (codes * 3 + 1) / 2);
     if (wide < out->len && wide < len)
         s_wide_encode (s, len, out);   //  mostly ASCII, or characters escaped here
@@ -346,9 +353,8 @@ hl_textpack_decode (const void *data, size_t len, hl_buf_t *out)
     assert (hl_textpack_is_packed (data, len));
     const uint8_t *s = data;
     hl_buf_reset (out);
-    hl_buf_reserve (out, len * 2 + 1);
+    hl_buf_reserve (out, len * 2 + 4);           //  at most 2 bytes of UTF-8 a packed byte
     int rc = s[0] == S_MARK ? s_decode (s, len, out) : s_wide_decode (s, len, out);
-    if (!out->data)
-        hl_buf_append (out, "", 0);
+    out->data[out->len] = 0;
     return rc;
 }
