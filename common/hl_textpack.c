@@ -313,7 +313,9 @@ hl_textpack_encode (const void *data, size_t len, hl_buf_t *out)
     assert (data || !len);
     const uint8_t *s = data;
     hl_buf_reset (out);
-    hl_buf_reserve (out, len + len / 2 + 4);     //  at most 1.5 bytes a byte of UTF-8
+    //  At most 3 bytes a byte of UTF-8: an escaped control character
+    //  (refused by hl_text_check, but any text is packed safely).
+    hl_buf_reserve (out, len * 3 + 4);
     uint8_t mark = S_MARK;
     hl_buf_append (out, &mark, 1);
     s_writer_t w = { out, -1 };

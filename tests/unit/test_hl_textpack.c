@@ -138,6 +138,8 @@ test_not_worth_it (void)
     HL_CHECK (s_round_trip ("street light out since Monday", 0, 0));
     HL_CHECK (s_round_trip ("😀😀😀", 0, 0));        //  escapes cost more than they save
     HL_CHECK (s_round_trip_n ("噪\0音", 7, 0, 0));    //  NUL: stored as it is
+    //  Control characters cost three bytes each in the 12-bit form (tests/fuzz).
+    HL_CHECK (s_round_trip ("?\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11\x11", 0, 0));
     HL_CHECK (s_round_trip_n ("噪音\xff噪音噪音", 16, 0, 0));   //  not UTF-8
     HL_CHECK (!hl_textpack_is_packed ("噪音", 6));    //  plain UTF-8 is never taken for packed
     HL_CHECK (!hl_textpack_is_packed ("", 0));
