@@ -437,9 +437,15 @@ main (int argc, char **argv)
     //  step (the global lists) and trim what all have acknowledged: the
     //  figure is then the steady state, lists in, consumed entries out.
     long long left = hl_load_outbox_settle (redis, consumers ? 30000 : 0);
+    long long delivered = hl_load_used_memory (rc);
     if (deliver)
         s_deliver (&r, r.base);
     long long after = hl_load_used_memory (rc);
+    //  MEMORY USAGE prices a stream's pending entries by a fixed estimate
+    //  per radix tree node (Redis's object.c); used_memory has the real cost.
+    if (deliver)
+        printf ("the delivery changed used_memory by %lld bytes a ticket\n",
+                (after - delivered) / total);
     printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
             "%ld steps failed\n", total, r.failed);
     printf ("outbox entries left: %lld (%s)\n", left,
