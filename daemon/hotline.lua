@@ -578,7 +578,8 @@ end
 -- request's name; a period's group count is set at its first record from
 -- the number of records the period before held, ~IDEM_FILL a group, so
 -- that a group stays a listpack (hash-max-listpack-entries, 128 by
--- default) at any volume; a bucket's first period has one group. That
+-- default) at any volume; a bucket's first period (a new store, or one
+-- of layout 7) counts on yesterday's tickets (its sequence) each day. That
 -- first record also gives the period before's hashes their expiry (the
 -- end of this period) and drops older ones, so no other intake pays an
 -- EXPIREAT. The bucket's hash hl:{NN}:rid holds the group counts
@@ -614,9 +615,11 @@ end
 
 -- The group count of PERIOD in bucket TAG, set at its first record from
 -- the records of the period before (of PREV groups), whose hashes expire
--- at the end of PERIOD; the hashes of older periods go.
-local function idem_period_new(tag, period, prev, now_s, ttl)
+-- at the end of PERIOD, or with none, from YESTERDAY's number of tickets
+-- (a function giving it); the hashes of older periods go.
+local function idem_period_new(tag, period, prev, now_s, ttl, yesterday)
   local n, meta = 0, tag .. 'rid'
+  if not prev then n = yesterday() * ttl / 86400 end
   for g = 0, (tonumber(prev) or 0) - 1 do
     local key = tag .. 'rid:' .. (period - 1) .. ':' .. g
     n = n + redis.call('HLEN', key)
@@ -639,9 +642,10 @@ local function idem_period_new(tag, period, prev, now_s, ttl)
   return groups
 end
 
--- Writes the record VALUE of request ID into PERIOD (G: idem_find's).
-local function idem_put(tag, id, value, period, g, now_s, ttl)
-  local groups = g[1] or idem_period_new(tag, period, g[2], now_s, ttl)
+-- Writes the record VALUE of request ID into PERIOD (G: idem_find's;
+-- YESTERDAY: idem_period_new's).
+local function idem_put(tag, id, value, period, g, now_s, ttl, yesterday)
+  local groups = g[1] or idem_period_new(tag, period, g[2], now_s, ttl, yesterday)
   redis.call('HSET', idem_group_key(tag, period, id, groups), id, value)
 end
 
@@ -759,7 +763,10 @@ local function intake(keys, args)
   end
   field(HISTORY_COUNT, string.format('%d', entries))
   redis.call('HSET', key, unpack(fields))
-  idem_put(tag, id, ticket .. '|' .. fp, period, groups, now_s, ttl)
+  idem_put(tag, id, ticket .. '|' .. fp, period, groups, now_s, ttl, function()
+    local before = civil_date(math.floor((now / 1000 + tz * 60) / 86400) - 1)
+    return tonumber(redis.call('GET', tag .. 'seq:' .. before) or '0')
+  end)
   outbox(tag, ticket, 'intake', '', state, unit, '', assist, at, at, {'ch', channel, 'ci', phone})
   if #timers > 0 then
     redis.call('ZADD', tag .. 'timers', unpack(timers))

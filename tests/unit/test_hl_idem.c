@@ -3,7 +3,8 @@
  *  real Redis, through hl_intake itself: a retry in the same period, and
  *  in the next one, gets the same ticket; a third period forgets it; a
  *  request's record of layout 7 (a key of its own) is still honoured; a
- *  period's group count follows the records of the period before, whose
+ *  period's group count follows the records of the period before (a
+ *  bucket's first, yesterday's tickets), whose
  *  hashes are given their expiry (the end of the new period) by its first
  *  record. */
 #include "hl_test.h"
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static redisContext *s_rc;
@@ -210,9 +212,31 @@ test_groups (void)
     s_down ();
 }
 
+//  A bucket's first period counts on yesterday's tickets each day.
+static void
+test_first_period (void)
+{
+    if (s_up () != 0)
+        return;
+    const long long ttl = 1000000;           //  11.57 days
+    long long now = s_now_s (), period = now / ttl;
+    time_t yesterday = (time_t) (((now + 480 * 60) / 86400 - 1) * 86400);
+    struct tm tm;
+    gmtime_r (&yesterday, &tm);
+    char key[64], outcome[64], ticket[64], g[32];
+    strftime (key, sizeof key, "hl:{08}:seq:%Y%m%d", &tm);
+    redisReply *r = redisCommand (s_rc, "SET %s 1000", key);
+    freeReplyObject (r);
+    s_intake ("08", "f1", "fp1", "1000000", outcome, ticket);
+    HL_CHECK_STR (outcome, "new");
+    snprintf (g, sizeof g, "g:%lld", period);
+    HL_CHECK (s_int ("HGET hl:{08}:rid %s", g) == 256);     //  11,574 records, 64 a group
+    s_down ();
+}
+
 static const hl_test_case_t s_cases[] = {
     { "window", test_window }, { "layout7_record", test_layout7_record },
-    { "groups", test_groups }, { NULL, NULL }
+    { "groups", test_groups }, { "first_period", test_first_period }, { NULL, NULL }
 };
 
 int
