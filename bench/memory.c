@@ -1,21 +1,26 @@
 /*  bench/memory: Redis bytes per open ticket.
  *
- *      memory --redis ADDR [--total 20000] [--pii-key FILE]
+ *      memory --redis ADDR [--total 20000] [--pii-key FILE] [--consumers 1] [--deliver]
  *
  *  TOTAL tickets go through the store as hotlined puts them there: taken
  *  in with a 300-character complaint (UTF-8, ~900 bytes), a caller of
  *  their own (sealed when a key is given, as deploy/ does), dispatched
  *  with their sign deadline armed; then a realistic mix of open states, a
- *  quarter each: still dispatched; signed; signed and contacted (in
- *  progress); replied and awaiting the visit. Every transition arms the
+ *  quarter each (the oldest furthest along, s_stage): still dispatched;
+ *  signed; signed and contacted (in progress); replied and awaiting the
+ *  visit. Every transition arms the
  *  deadlines it starts in the same step, as hotlined does. Redis's
  *  used_memory before and after, divided by TOTAL, is the figure; one
- *  ticket of each state is broken down by key (MEMORY USAGE).
+ *  ticket of each state is broken down by key (MEMORY USAGE), and every
+ *  key's MEMORY USAGE summed by key shape. --deliver: the units' workers
+ *  connected (s_deliver), so the worker streams hold what a running
+ *  center's do.
  *  bench/run-memory starts a private Redis with the deploy settings.
  */
 #include "hl_bucket.h"
 #include "hl_load.h"
 #include "hl_store.h"
+#include "hl_unitq.h"
 #include "hl_wire.h"
 
 #include <event2/event.h>
@@ -122,11 +127,22 @@ s_intake (s_run_t *r, long i)
     }
 }
 
-//  Ticket I takes step PHASE if its quarter goes that far.
+//  How many steps ticket I takes (0 dispatched, 1 signed, 2 in progress,
+//  3 replied): the oldest quarter furthest along, as tickets move on in
+//  the order they came (so a worker stream's answered entries are its
+//  oldest, as in a running center; its nodes, 100 entries each, are freed
+//  once every entry in them is deleted).
+static int
+s_stage (const s_run_t *r, long i)
+{
+    return 3 - (int) (i * 4 / r->total);
+}
+
+//  Ticket I takes step PHASE if its stage goes that far.
 static void
 s_step (s_run_t *r, long i)
 {
-    if (i % 4 < r->phase || !r->tickets[i][0]) {
+    if (s_stage (r, i) < r->phase || !r->tickets[i][0]) {
         s_finished_one (r);
         return;
     }
@@ -185,6 +201,71 @@ s_start (evutil_socket_t fd, short what, void *arg)
         s_next (r);
 }
 
+//  The workers (--deliver): a hotline runs with its units' workers
+//  connected, so every worker stream entry is delivered (read in the
+//  group, hl_unitq) and, once its ticket is signed, acknowledged and
+//  deleted (hl_unitq_done), as the broker does when a worker answers.
+//  The dispatched quarter's entries stay delivered and unanswered.
+typedef struct {
+    char (*waiting)[HL_STORE_TICKET_MAX];   //  the dispatched tickets, sorted
+    long n_waiting, received, done;
+    hl_unitq_t *unitq;
+} s_workers_t;
+
+static int
+s_ticket_cmp (const void *a, const void *b)
+{
+    return strcmp (a, b);
+}
+
+static void
+s_on_entry (const char *unit, const char *id, const char *ticket, int lead, int claimed,
+            void *arg)
+{
+    (void) lead;
+    (void) claimed;
+    s_workers_t *w = arg;
+    w->received++;
+    if (!bsearch (ticket, w->waiting, (size_t) w->n_waiting, sizeof *w->waiting,
+                  s_ticket_cmp)) {
+        hl_unitq_done (w->unitq, unit, id);
+        w->done++;
+    }
+}
+
+//  Delivers every entry of the run's TOTAL tickets (30 s at most).
+static void
+s_deliver (s_run_t *r, struct event_base *base)
+{
+    s_workers_t w = { .waiting = calloc ((size_t) r->total / 4 + 1, sizeof *w.waiting) };
+    if (!w.waiting)
+        abort ();
+    long expected = 0;
+    for (long i = 0; i < r->total; i++) {
+        expected += r->tickets[i][0] != 0;
+        if (s_stage (r, i) == 0 && r->tickets[i][0])
+            memcpy (w.waiting[w.n_waiting++], r->tickets[i], HL_STORE_TICKET_MAX);
+    }
+    qsort (w.waiting, (size_t) w.n_waiting, sizeof *w.waiting, s_ticket_cmp);
+    char err[256];
+    hl_unitq_opts_t qo = { NULL, "memory", 1000, 600000 };
+    if (!(w.unitq = hl_unitq_new (base, r->store, &qo, s_on_entry, &w, err, sizeof err))) {
+        fprintf (stderr, "memory: %s\n", err);
+        exit (1);
+    }
+    for (size_t u = 0; u < sizeof s_units / sizeof *s_units; u++)
+        hl_unitq_want (w.unitq, s_units[u], (unsigned) r->total);
+    time_t until = time (NULL) + 30;
+    while (w.received < expected && time (NULL) < until)
+        event_base_loop (base, EVLOOP_ONCE);
+    while (hl_store_pending (r->store) > 0 && time (NULL) < until)
+        event_base_loop (base, EVLOOP_ONCE);
+    printf ("delivered to workers: %ld entries, %ld answered (acknowledged and deleted)\n",
+            w.received, w.done);
+    hl_unitq_destroy (&w.unitq);
+    free (w.waiting);
+}
+
 static long long
 s_usage (redisContext *rc, const char *key)
 {
@@ -209,36 +290,84 @@ s_breakdown (redisContext *rc, const char *ticket, const char *state)
     freeReplyObject (n);
 }
 
-//  The lists (hl:{ix}:state|callers:*, and the units' per bucket,
-//  hl:{NN}:unit:*), per ticket, by kind.
+//  A key's shape: the bucket or unit in braces made {NN} or {*}, and only
+//  the component after the braces kept ("hl:{07}:t:HL..." -> "hl:{NN}:t",
+//  "hl:q:{cgj}:o" -> "hl:q:{*}:o"), so that keys of one kind sum together.
 static void
-s_lists (redisContext *rc, long total)
+s_shape (const char *key, char *out, size_t outlen)
 {
-    static const char *kinds[] = { "state", "unit", "caller" };
-    long long bytes[3] = { 0 }, keys[3] = { 0 };
+    size_t o = 0;
+    const char *k = key;
+    while (*k && *k != '{' && o + 1 < outlen)
+        out[o++] = *k++;
+    if (*k == '{') {
+        const char *end = strchr (k, '}');
+        if (!end)
+            end = k + strlen (k) - 1;
+        int digits = end > k + 1 && strspn (k + 1, "0123456789") == (size_t) (end - k - 1);
+        o += (size_t) snprintf (out + o, outlen - o, "%s", digits ? "{NN}" : end == k + 3
+                                && !strncmp (k, "{ix}", 4) ? "{ix}" : "{*}");
+        k = end + 1;
+        if (*k == ':') {
+            const char *next = strchr (k + 1, ':');
+            size_t n = next ? (size_t) (next - k) : strlen (k);
+            if (o < outlen)
+                o += (size_t) snprintf (out + o, outlen - o, "%.*s", (int) n, k);
+        }
+    }
+    out[o < outlen ? o : outlen - 1] = '\0';
+}
+
+#define S_SHAPES 64
+
+typedef struct {
+    char shape[64];
+    char encoding[16];
+    long long bytes, keys;
+} s_shape_t;
+
+//  Every key's MEMORY USAGE summed by shape, per ticket: where the figure
+//  goes (the first key's encoding of each shape shown).
+static void
+s_shapes (redisContext *rc, long total)
+{
+    s_shape_t sh[S_SHAPES];
+    int n = 0;
     char cursor[32] = "0";
     do {
-        redisReply *r = redisCommand (rc, "SCAN %s MATCH hl:{*}:* COUNT 1000", cursor);
+        redisReply *r = redisCommand (rc, "SCAN %s COUNT 1000", cursor);
         if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
             freeReplyObject (r);
             return;
         }
         snprintf (cursor, sizeof cursor, "%s", r->element[0]->str);
         for (size_t i = 0; i < r->element[1]->elements; i++) {
-            const char *key = r->element[1]->element[i]->str, *kind = strchr (key, '}');
-            int indexed = strncmp (key, HL_INDEX_PREFIX, strlen (HL_INDEX_PREFIX)) == 0;
-            for (int k = 0; kind && k < 3; k++)
-                if (strncmp (kind + 2, kinds[k], strlen (kinds[k])) == 0
-                    && (indexed || strcmp (kinds[k], HL_BUCKET_UNIT_LIST) == 0)) {
-                    bytes[k] += s_usage (rc, key);
-                    keys[k]++;
-                }
+            const char *key = r->element[1]->element[i]->str;
+            char shape[64];
+            s_shape (key, shape, sizeof shape);
+            int s = 0;
+            while (s < n && strcmp (sh[s].shape, shape) != 0)
+                s++;
+            if (s == n && n < S_SHAPES) {
+                sh[n] = (s_shape_t) { .keys = 0 };
+                snprintf (sh[n].shape, sizeof sh[n].shape, "%s", shape);
+                redisReply *e = redisCommand (rc, "OBJECT ENCODING %s", key);
+                snprintf (sh[n].encoding, sizeof sh[n].encoding, "%s",
+                          e && e->type == REDIS_REPLY_STRING ? e->str : "?");
+                freeReplyObject (e);
+                n++;
+            }
+            if (s < n) {
+                sh[s].bytes += s_usage (rc, key);
+                sh[s].keys++;
+            }
         }
         freeReplyObject (r);
     } while (strcmp (cursor, "0") != 0);
-    for (int k = 0; k < 3; k++)
-        printf ("  %-12s lists %5lld bytes a ticket (%lld keys)\n", kinds[k],
-                bytes[k] / total, keys[k]);
+    printf ("  MEMORY USAGE by key shape, bytes a ticket (keys, encoding of one):\n");
+    for (int s = 0; s < n; s++)
+        printf ("  %-22s %8.1f  (%lld, %s)\n", sh[s].shape, (double) sh[s].bytes / total,
+                sh[s].keys, sh[s].encoding);
 }
 
 int
@@ -246,12 +375,14 @@ main (int argc, char **argv)
 {
     const char *redis = "127.0.0.1:6379", *pii_key = NULL;
     long total = 20000;
-    int consumers = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp (argv[i], "--redis")) redis = argv[i + 1];
-        else if (!strcmp (argv[i], "--total")) total = atol (argv[i + 1]);
-        else if (!strcmp (argv[i], "--pii-key")) pii_key = argv[i + 1];
-        else if (!strcmp (argv[i], "--consumers")) consumers = atoi (argv[i + 1]);
+    int consumers = 0, deliver = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *value = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp (argv[i], "--deliver")) deliver = 1;
+        else if (value && !strcmp (argv[i], "--redis")) redis = argv[++i];
+        else if (value && !strcmp (argv[i], "--total")) total = atol (argv[++i]);
+        else if (value && !strcmp (argv[i], "--pii-key")) pii_key = argv[++i];
+        else if (value && !strcmp (argv[i], "--consumers")) consumers = atoi (argv[++i]);
         else {
             fprintf (stderr, "memory: unknown option %s\n", argv[i]);
             return 2;
@@ -306,7 +437,15 @@ main (int argc, char **argv)
     //  step (the global lists) and trim what all have acknowledged: the
     //  figure is then the steady state, lists in, consumed entries out.
     long long left = hl_load_outbox_settle (redis, consumers ? 30000 : 0);
+    long long delivered = hl_load_used_memory (rc);
+    if (deliver)
+        s_deliver (&r, r.base);
     long long after = hl_load_used_memory (rc);
+    //  MEMORY USAGE prices a stream's pending entries by a fixed estimate
+    //  per radix tree node (Redis's object.c); used_memory has the real cost.
+    if (deliver)
+        printf ("the delivery changed used_memory by %lld bytes a ticket\n",
+                (after - delivered) / total);
     printf ("tickets: %ld (a quarter each dispatched, signed, in progress, replied), "
             "%ld steps failed\n", total, r.failed);
     printf ("outbox entries left: %lld (%s)\n", left,
@@ -315,8 +454,8 @@ main (int argc, char **argv)
     printf ("redis bytes per open ticket: %lld\n", (after - before) / total);
     static const char *states[] = { "dispatched", "signed", "in_progress", "replied" };
     for (int q = 0; q < 4 && total >= 4; q++)
-        s_breakdown (rc, r.tickets[q], states[q]);
-    s_lists (rc, total);
+        s_breakdown (rc, r.tickets[(3 - q) * total / 4], states[q]);
+    s_shapes (rc, total);
     hl_store_destroy (&r.store);
     hl_pii_destroy (&pii);
     event_base_free (r.base);

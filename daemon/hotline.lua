@@ -19,7 +19,12 @@
 --                                   (history_entry, history_add)
 --   hl:{NN}:merged:<ticket> set     tickets merged into this one
 --   hl:{NN}:seq:<yyyymmdd>  string  the bucket's ticket serial of the day
---   hl:{NN}:idem:<ch>:<rid> string  "<ticket>|<fingerprint>" for idempotency
+--   hl:{NN}:rid             hash    "g:<period>": the groups of a period's idempotency
+--                                   records, and "since" (Idempotency records, below)
+--   hl:{NN}:rid:<period>:<g> hash   "<ch>:<rid>" -> "<ticket>|<fingerprint>", the
+--                                   requests of a period in group g, for idempotency
+--   hl:{NN}:idem:<ch>:<rid> string  the same, one key a request (layout 7 and older:
+--                                   still read until they expire, no longer written)
 --   hl:{NN}:timers          zset    the bucket's SLA reminders (see Timers below)
 --   hl:{NN}:sla:warned      zset    "<ticket>|<milestone>" warned, by due moment
 --   hl:{NN}:sla:overdue     zset    "<ticket>|<milestone>" overdue, by due moment
@@ -49,7 +54,7 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
-local LAYOUT_VERSION = 7
+local LAYOUT_VERSION = 8
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).
 local function civil_date(days)
@@ -563,10 +568,104 @@ local function fig_intake(tag, now, state, unit, sign_due)
 end
 
 
+-- Idempotency records. A request id is remembered for the window
+-- (idem_ttl_s, Redis's clock): a retry within it gets the same ticket.
+-- A key a request cost ~120 bytes (its name, its own expiry entry); a
+-- listpack entry costs ~50. So the records are kept in hashes per bucket,
+-- period and group: a period is a window long (counted from 1970), a
+-- record is written into the current one and read from it and the one
+-- before (so it lives one to two windows). The group is a hash of the
+-- request's name; a period's group count is set at its first record from
+-- the number of records the period before held, ~IDEM_FILL a group, so
+-- that a group stays a listpack (hash-max-listpack-entries, 128 by
+-- default) at any volume; a bucket's first period (a new store, or one
+-- of layout 7) counts on yesterday's tickets (its sequence) each day. That
+-- first record also gives the period before's hashes their expiry (the
+-- end of this period) and drops older ones, so no other intake pays an
+-- EXPIREAT. The bucket's hash hl:{NN}:rid holds the group counts
+-- ("g:<period>") and since when the bucket writes records so
+-- ("since", s): the keys a request of layout 7 are read until a window
+-- after it. Changing the window (idempotency_ttl_days) starts periods of
+-- the new length: records written before the change are not read after.
+local IDEM_FILL = 64
+
+local function idem_group_key(tag, period, id, groups)
+  local g = tonumber(string.sub(redis.sha1hex(id), 1, 7), 16) % tonumber(groups)
+  return tag .. 'rid:' .. period .. ':' .. g
+end
+
+-- The record of request ID ("<ch>:<rid>") in bucket TAG, "<ticket>|<fp>",
+-- or nil, at Redis's clock NOW_S for window TTL (s); OLD is its key of
+-- layout 7. Then the current period and the bucket's HMGET of its group
+-- counts and "since" (for idem_put).
+local function idem_find(tag, old, id, now_s, ttl)
+  local period = math.floor(now_s / ttl)
+  local g = redis.call('HMGET', tag .. 'rid', 'g:' .. period, 'g:' .. (period - 1), 'since')
+  local seen
+  for i = 1, 2 do
+    if not seen and g[i] then
+      seen = redis.call('HGET', idem_group_key(tag, period + 1 - i, id, g[i]), id)
+    end
+  end
+  if not seen and (not g[3] or now_s - tonumber(g[3]) <= ttl) then
+    seen = redis.call('GET', old)
+  end
+  return seen or nil, period, g
+end
+
+-- The group count of PERIOD in bucket TAG, set at its first record from
+-- the records of the period before (of PREV groups), whose hashes expire
+-- at the end of PERIOD, or with none, from YESTERDAY's number of tickets
+-- (a function giving it); the hashes of older periods go.
+local function idem_period_new(tag, period, prev, now_s, ttl, yesterday)
+  local n, meta = 0, tag .. 'rid'
+  if not prev then n = yesterday() * ttl / 86400 end
+  for g = 0, (tonumber(prev) or 0) - 1 do
+    local key = tag .. 'rid:' .. (period - 1) .. ':' .. g
+    n = n + redis.call('HLEN', key)
+    redis.call('EXPIREAT', key, (period + 1) * ttl)
+  end
+  local fields = redis.call('HKEYS', meta)
+  for _, f in ipairs(fields) do
+    local old = tonumber(string.match(f, '^g:(%-?%d+)$'))
+    if old and old < period - 1 then
+      for g = 0, tonumber(redis.call('HGET', meta, f)) - 1 do
+        redis.call('DEL', tag .. 'rid:' .. old .. ':' .. g)
+      end
+      redis.call('HDEL', meta, f)
+    end
+  end
+  local groups = 1
+  while groups * IDEM_FILL < n do groups = groups * 2 end
+  redis.call('HSET', meta, 'g:' .. period, groups)
+  redis.call('HSETNX', meta, 'since', string.format('%d', now_s))
+  return groups
+end
+
+-- Writes the record VALUE of request ID into PERIOD (G: idem_find's;
+-- YESTERDAY: idem_period_new's).
+local function idem_put(tag, id, value, period, g, now_s, ttl, yesterday)
+  local groups = g[1] or idem_period_new(tag, period, g[2], now_s, ttl, yesterday)
+  redis.call('HSET', idem_group_key(tag, period, id, groups), id, value)
+end
+
+-- Forgets request ID's record in bucket TAG (OLD: its key of layout 7),
+-- whichever period holds it (the window is the intake's, not known here).
+local function idem_forget(tag, old, id)
+  redis.call('DEL', old)
+  local g = redis.call('HGETALL', tag .. 'rid')
+  for i = 1, #g, 2 do
+    local period = string.match(g[i], '^g:(%-?%d+)$')
+    if period then redis.call('HDEL', idem_group_key(tag, period, id, g[i + 1]), id) end
+  end
+end
+
 -- hl_intake: store a new ticket, or recognise a resubmission.
 --
--- KEYS[1]: the request's idempotency record, hl:{NN}:idem:<channel>:<rid>;
--- its bucket NN is the new ticket's. KEYS[2] (optional): the bucket's
+-- KEYS[1]: the request's idempotency record of layout 7,
+-- hl:{NN}:idem:<channel>:<rid>, read while such records last; the request
+-- is named and its bucket NN (the new ticket's) taken from it, and its
+-- record now kept in the bucket's rid hashes (Idempotency records). KEYS[2] (optional): the bucket's
 -- sequence of the day the ticket is numbered on, hl:{NN}:seq:<yyyymmdd>
 -- (hotlined's clock; declared so that Redis Cluster moves it with the
 -- slot before a number is drawn from it); none: the day of "now".
@@ -589,7 +688,14 @@ local function intake(keys, args)
   if not tag then
     return {'outcome', 'err', 'code', 'bad_value', 'message', 'KEYS[1]: no bucket tag'}
   end
-  local seen = redis.call('GET', idem)
+  local id, ttl = string.sub(idem, #tag + 6), tonumber(p.idem_ttl_s)
+  if string.sub(idem, #tag + 1, #tag + 5) ~= 'idem:' or not ttl or ttl < 1 then
+    return {'outcome', 'err', 'code', 'bad_value', 'message',
+            'KEYS[1]: not a request\'s idempotency record, or idem_ttl_s not a count of seconds'}
+  end
+  local clock = now_ms(nil)                 -- Redis's: the window's
+  local now_s = math.floor(clock / 1000)
+  local seen, period, groups = idem_find(tag, idem, id, now_s, ttl)
   if seen then
     local sep = string.find(seen, '|', 1, true)
     local ticket = string.sub(seen, 1, sep - 1)
@@ -601,7 +707,7 @@ local function intake(keys, args)
             'unit', t[3] or '', 'assist', t[4] or ''}
   end
 
-  local now = now_ms(p.now_ms)
+  local now = (p.now_ms or '') ~= '' and tonumber(p.now_ms) or clock
   local at = string.format('%d', now)       -- the moment as stored (digits)
   local day = civil_date(math.floor((now / 1000 + tz * 60) / 86400))
   if keys[2] then
@@ -657,7 +763,10 @@ local function intake(keys, args)
   end
   field(HISTORY_COUNT, string.format('%d', entries))
   redis.call('HSET', key, unpack(fields))
-  redis.call('SET', idem, ticket .. '|' .. fp, 'EX', p.idem_ttl_s)
+  idem_put(tag, id, ticket .. '|' .. fp, period, groups, now_s, ttl, function()
+    local before = civil_date(math.floor((now / 1000 + tz * 60) / 86400) - 1)
+    return tonumber(redis.call('GET', tag .. 'seq:' .. before) or '0')
+  end)
   outbox(tag, ticket, 'intake', '', state, unit, '', assist, at, at, {'ch', channel, 'ci', phone})
   if #timers > 0 then
     redis.call('ZADD', tag .. 'timers', unpack(timers))
@@ -1869,7 +1978,9 @@ end
 -- out of the global lists (hl_outbox). F: its fields as hl_retire read them.
 local function evict(tag, k, ticket, f, now)
   redis.call('DEL', k)
-  if f[4] and f[5] then redis.call('DEL', tag .. 'idem:' .. f[4] .. ':' .. f[5]) end
+  if f[4] and f[5] then
+    idem_forget(tag, tag .. 'idem:' .. f[4] .. ':' .. f[5], f[4] .. ':' .. f[5])
+  end
   local reminders, marks = {}, {}
   for _, m in ipairs(MILESTONES) do
     marks[#marks + 1] = ticket .. '|' .. m

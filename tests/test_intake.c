@@ -3,8 +3,10 @@
  */
 #include "hl_bucket.h"
 #include "hl_client.h"
+#include "hl_layout.h"
 #include "hl_lifecycle.h"
 #include "hl_load.h"
+#include "hl_store.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
 #include "hl_textpack.h"
@@ -1017,6 +1019,13 @@ s_units_back_to_layout_5 (hl_testenv_t *env)
     return n;
 }
 
+//  The layout of this build's library (daemon/hotline.lua's LAYOUT_VERSION).
+static int
+s_layout (void)
+{
+    return hl_layout_of_library (hl_store_functions, hl_store_functions_len);
+}
+
 //  hotlined must refuse the store as it is now: exit 3 with the reason.
 static void
 s_check_refused (hl_testenv_t *env, const char *what)
@@ -1024,7 +1033,9 @@ s_check_refused (hl_testenv_t *env, const char *what)
     hl_testenv_daemon_spawn (env, NULL);
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 3);
     HL_CHECK (s_log_has (env, what));
-    HL_CHECK (s_log_has (env, "newer than this hotlined knows (layout 7)"));
+    char known[64];
+    snprintf (known, sizeof known, "newer than this hotlined knows (layout %d)", s_layout ());
+    HL_CHECK (s_log_has (env, known));
 }
 
 static void
@@ -1033,7 +1044,7 @@ test_store_layout (void)
     hl_testenv_t *env = s_env_up ("layout", NULL);
     if (!env)
         return;
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_submit_acked (env, "layout-3"));
     HL_CHECK (s_ticket_count (env) == 1);
     HL_CHECK (s_packed_contents (env) == 1);    //  layout 5: the complaint packed
@@ -1052,7 +1063,7 @@ test_store_layout (void)
     HL_CHECK (s_lists_back_to_layout_2 (env) >= 3);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_log_has (env, "keys moved"));
     HL_CHECK (s_matching (env, "hl:state:*") == 0 && s_matching (env, "hl:caller:*") == 0);
     //  ... and (layout 6) into the caller index's groups.
@@ -1089,7 +1100,7 @@ test_store_layout (void)
     s_redis_do (env, "EXPIRE hl:mi:29441280 3600%s", "");
     s_redis_do (env, "SET hl:layout %s", "1");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_log_has (env, "counter hashes folded into bucket 0"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:m:20251130 hl:mi:29441280 hl:layout:folding") == 0);
     HL_CHECK (s_redis_int (env, "HINCRBY hl:{00}:m:20251130 rsj|dispatched 0") == 4);
@@ -1142,7 +1153,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "2");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_log_has (env, "3 tickets rewritten"));
     //  (then, layout 7, under its short name: hl_lifecycle_stored_name)
     r = redisCommand (rc, "HMGET %s %s sla_sign_start sla_sign_met updated_ms",
@@ -1181,7 +1192,7 @@ test_store_layout (void)
     //  are (nothing to rewrite); packed are only those taken in since.
     s_redis_do (env, "SET hl:layout %s", "4");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (hl_testenv_client (env, show2, &out) == 0);
     HL_CHECK (out && strstr (out, "第二版工单"));
     //  Its clock's moments, whole numbers before layout 5 (offsets since).
@@ -1198,7 +1209,7 @@ test_store_layout (void)
     HL_CHECK (s_units_back_to_layout_5 (env) >= 1);
     s_redis_do (env, "SET hl:layout %s", "5");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_log_has (env, "1 callers' lists moved into their groups"));
     HL_CHECK (s_log_has (env, "units' lists split by bucket"));
     HL_CHECK (s_redis_int (env, "EXISTS hl:layout:callers hl:layout:units") == 0);
@@ -1223,7 +1234,7 @@ test_store_layout (void)
     freeReplyObject (r);
     s_redis_do (env, "SET hl:layout %s", "6");
     HL_CHECK (hl_testenv_daemon_start (env, NULL) == 0);
-    HL_CHECK (s_stored_layout (env) == 7);
+    HL_CHECK (s_stored_layout (env) == s_layout ());
     HL_CHECK (s_log_has (env, "fields stored under their short names"));
     r = redisCommand (rc, "HMGET %s created_ms %s %s sla:visit %s reply",
                       hl_testenv_tkey (five, "t"), hl_lifecycle_stored_name ("created_ms"),
@@ -1256,18 +1267,23 @@ test_store_layout (void)
     HL_CHECK (hl_testenv_daemon_wait (env, 20000) == 0);
 
     //  Data of a newer layout: refused, the mark kept.
-    s_redis_do (env, "SET hl:layout %s", "8");
-    s_check_refused (env, "has data of layout 8");
-    HL_CHECK (s_stored_layout (env) == 8);
+    char newer[16], ours[16], what[64], future[160];
+    snprintf (newer, sizeof newer, "%d", s_layout () + 1);
+    snprintf (ours, sizeof ours, "%d", s_layout ());
+    s_redis_do (env, "SET hl:layout %s", newer);
+    snprintf (what, sizeof what, "has data of layout %s", newer);
+    s_check_refused (env, what);
+    HL_CHECK (s_stored_layout (env) == s_layout () + 1);
 
     //  A newer Function library loaded by a newer hotlined: refused, and
     //  not replaced by ours.
-    s_redis_do (env, "SET hl:layout %s", "7");
-    s_redis_do (env, "FUNCTION LOAD REPLACE %s",
-                "#!lua name=hotline\n"
-                "local LAYOUT_VERSION = 9\n"
-                "redis.register_function('hl_from_the_future', function() return 1 end)\n");
-    s_check_refused (env, "has a Function library of layout 9");
+    s_redis_do (env, "SET hl:layout %s", ours);
+    snprintf (future, sizeof future, "#!lua name=hotline\nlocal LAYOUT_VERSION = %d\n"
+              "redis.register_function('hl_from_the_future', function() return 1 end)\n",
+              s_layout () + 2);
+    s_redis_do (env, "FUNCTION LOAD REPLACE %s", future);
+    snprintf (what, sizeof what, "has a Function library of layout %d", s_layout () + 2);
+    s_check_refused (env, what);
     r = redisCommand (hl_testenv_redis (env), "FCALL hl_from_the_future 0");
     HL_CHECK (r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
     if (r)

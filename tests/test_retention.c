@@ -93,14 +93,14 @@ s_listed (hl_testenv_t *env, const char *kind, const char *name, const char *tic
 }
 
 //  The keys matching PATTERN: how many, and the entries of their sorted
-//  sets in *ENTRIES (if not NULL).
+//  sets or hashes in *ENTRIES (if not NULL; COUNT: "ZCARD %s" or "HLEN %s").
 static long long
-s_keys (hl_testenv_t *env, const char *pattern, long long *entries)
+s_keys (hl_testenv_t *env, const char *pattern, const char *count, long long *entries)
 {
     redisReply *keys = redisCommand (hl_testenv_redis (env), "KEYS %s", pattern);
     long long n = keys && keys->type == REDIS_REPLY_ARRAY ? (long long) keys->elements : -1;
     for (long long i = 0; entries && i < n; i++)
-        *entries += s_redis_int (env, "ZCARD %s", keys->element[i]->str);
+        *entries += s_redis_int (env, count, keys->element[i]->str);
     if (keys)
         freeReplyObject (keys);
     return n;
@@ -111,7 +111,7 @@ static long long
 s_caller_entries (hl_testenv_t *env)
 {
     long long n = 0;
-    s_keys (env, HL_INDEX_PREFIX HL_CALLERIX_KIND ":*", &n);
+    s_keys (env, HL_INDEX_PREFIX HL_CALLERIX_KIND ":*", "ZCARD %s", &n);
     return n;
 }
 
@@ -162,7 +162,9 @@ test_retention (void)
          waited += 100)
         usleep (100 * 1000);
     HL_CHECK (!s_listed (env, "state", "answered_directly", closed));
-    HL_CHECK (s_keys (env, "hl:{*}:idem:*", NULL) == 2);
+    long long records = 0;           //  the period's group hashes, hl:{NN}:rid:<period>:<g>
+    s_keys (env, "hl:{*}:rid:*:*", "HLEN %s", &records);
+    HL_CHECK (records == 2);
     //  the open one's and the late one's, once the evict entry is applied
     for (int waited = 0; s_caller_entries (env) != 2 && waited < 5000; waited += 100)
         usleep (100 * 1000);
