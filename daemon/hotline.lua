@@ -223,9 +223,17 @@ end
 -- Fields (the contract: t ticket, k kind (intake, the action, timer), f and s
 -- the state before and after, u and pu the lead unit after and before, as
 -- the assisting units, c created_ms, at the step's moment; EXTRA more pairs.
+-- pu is left out when it is u, as when it is empty (most steps: ~30 bytes
+-- of an entry's ~270, in the AOF and the stream); readers take a missing pu
+-- as u and a missing as as none, and entries written before, which carry
+-- both, read as they did.
 local function outbox(tag, ticket, kind, from, to, unit, pu, assist, created, at, extra)
+  unit, pu, assist = unit or '', pu or '', assist or ''
   local e = {'XADD', tag .. TICKET.outbox, '*', 't', ticket, 'k', kind, 'f', from, 's', to,
-             'u', unit or '', 'pu', pu or '', 'as', assist or '', 'c', created, 'at', at}
+             'u', unit}
+  if pu ~= unit then e[#e + 1], e[#e + 2] = 'pu', pu end
+  if assist ~= '' then e[#e + 1], e[#e + 2] = 'as', assist end
+  e[#e + 1], e[#e + 2], e[#e + 3], e[#e + 4] = 'c', created, 'at', at
   if extra then
     for i = 1, #extra do e[#e + 1] = extra[i] end
   end
@@ -2149,6 +2157,59 @@ local function unitq_push(keys, args)
   return ids
 end
 
+-- hl_index_apply: the moves of tickets in sorted-set lists that one read of
+-- the outbox's idx group makes (daemon/hl_ixmoves: the state lists, the
+-- units' lists, the callers' groups), in one call instead of a ZADD or ZREM
+-- command each. A member's last move in a key wins, as if each had been sent
+-- on its own in order; then each key gets one ZREM and one ZADD. Applying the
+-- same rows again ends where once does (a batch read again).
+-- KEYS: the lists (one slot on a cluster)
+-- ARGV: 'columns', the names of a row's columns (space-separated: key, its
+-- place in KEYS, 1 the first; op, ZADD or ZREM; score, the ZADD's score,
+-- '' for ZREM; member), then the rows in the order they were made
+-- returns how many rows were applied
+local INDEX_COLUMNS = {'key', 'op', 'score', 'member'}
+
+-- Values a ZADD or ZREM takes at once: unpack has a stack limit (~8,000).
+local INDEX_CHUNK = 2000
+
+local function index_call(verb, key, values)
+  for i = 1, #values, INDEX_CHUNK do
+    redis.call(verb, key, unpack(values, i, math.min(i + INDEX_CHUNK - 1, #values)))
+  end
+end
+
+local function index_apply(keys, args)
+  local moves, err = rows(args, INDEX_COLUMNS)
+  if not moves then return redis.error_reply(err) end
+  local last = {}
+  for _, r in ipairs(moves) do
+    local i = tonumber(r.key)
+    if not i or not keys[i] then
+      return redis.error_reply('ERR hl_index_apply: key ' .. r.key .. ' names no key')
+    end
+    if r.op ~= 'ZREM' and (r.op ~= 'ZADD' or not tonumber(r.score)) then
+      return redis.error_reply('ERR hl_index_apply: op ' .. r.op .. ' score ' .. r.score
+                               .. ': ZADD with a number or ZREM')
+    end
+    last[i] = last[i] or {}
+    last[i][r.member] = r
+  end
+  for i, members in pairs(last) do
+    local add, rem = {}, {}
+    for member, r in pairs(members) do
+      if r.op == 'ZADD' then
+        add[#add + 1], add[#add + 2] = r.score, member
+      else
+        rem[#rem + 1] = member
+      end
+    end
+    if #rem > 0 then index_call('ZREM', keys[i], rem) end
+    if #add > 0 then index_call('ZADD', keys[i], add) end
+  end
+  return #moves
+end
+
 -- hl_outbox_figures: a bucket's backlog per group.
 -- KEYS[1]: the outbox, hl:{NN}:out
 -- returns {group, pending, behind, ...}
@@ -2199,5 +2260,6 @@ redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
 redis.register_function('hl_outbox_rewind', outbox_rewind)
 redis.register_function('hl_unitq_push', unitq_push)
+redis.register_function('hl_index_apply', index_apply)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}
