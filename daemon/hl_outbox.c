@@ -25,8 +25,12 @@
 //  buckets are held (a bucket taken over is read from then on at latest).
 #define S_BLOCK_MS 1000
 
-//  A bucket's outbox is trimmed (and its backlog read) at most this often
-//  by each group, after entries were applied.
+//  A bucket's outbox is trimmed (and its backlog read) at most this often,
+//  by a group that applied entries since its own last trim. Why not each
+//  group on its own clock: a trim counts every group's acknowledgements,
+//  so three trims a second per bucket did the work of one (bench/RESULTS.md,
+//  "the Redis time of a ticket's life, cut"); a group whose trim was
+//  skipped stays due and trims at its next read after the period.
 #define S_TRIM_EVERY_MS 1000
 
 //  After a read that brought entries but filled no batch, the next one
@@ -146,7 +150,6 @@ struct s_group {
     unsigned char claim[HL_TICKET_BUCKETS];     //  take over others' pending first
     unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
     unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
-    int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
     int full;                    //  the latest read brought a whole batch
@@ -212,6 +215,7 @@ struct hl_outbox {
     hl_metrics_t *metrics;
     unsigned char held[HL_TICKET_BUCKETS];
     uint64_t backlog[HL_TICKET_BUCKETS][S_GROUPS];   //  per bucket, at its last trim
+    int64_t trimmed_ms[HL_TICKET_BUCKETS];           //  by any group
     char groups_arg[128];        //  every group's name, comma-separated
     s_group_t groups[S_GROUPS];
     int closing;
@@ -634,16 +638,17 @@ s_part_pending (s_part_t *p)
 }
 
 //  The trims due: of each bucket part P reads whose entries its group
-//  applied since its last trim, at most every S_TRIM_EVERY_MS.
+//  applied since its last trim, at most every S_TRIM_EVERY_MS by any group.
 static void
 s_trim_due (s_part_t *p, hl_redis_t *redis)
 {
     s_group_t *g = p->g;
     int64_t now = s_now_ms ();
     for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
-        if (!s_part_has (p, b) || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
+        if (!s_part_has (p, b) || !g->dirty[b]
+            || now - g->owner->trimmed_ms[b] < S_TRIM_EVERY_MS)
             continue;
-        g->trimmed_ms[b] = now;
+        g->owner->trimmed_ms[b] = now;
         g->dirty[b] = 0;
         char key[HL_BUCKET_KEY_MAX];
         hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);

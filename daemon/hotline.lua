@@ -1995,19 +1995,27 @@ end
 -- Each group of an outbox: its name, entries delivered and not acknowledged
 -- (pending), entries not yet delivered (behind), and the oldest id it still
 -- needs (low). NIL when the outbox does not exist.
+-- (the stream's last id, for a group whose lag Redis cannot tell: read
+-- only then, XINFO STREAM answers with whole entries)
+local function last_id(key)
+  local info = redis.call('XINFO', 'STREAM', key)
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+end
+
 local function outbox_groups(key)
   if redis.call('EXISTS', key) == 0 then return nil end
-  local info, last = redis.call('XINFO', 'STREAM', key), nil
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = info[i + 1] end
-  end
-  local out = {}
+  local out, last = {}, nil
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
     local f = {}
     for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
     local delivered = f['last-delivered-id']
     local behind = f.lag
-    if type(behind) ~= 'number' then behind = delivered == last and 0 or 1 end
+    if type(behind) ~= 'number' then
+      last = last or last_id(key)
+      behind = delivered == last and 0 or 1
+    end
     local low
     if f.pending > 0 then
       low = redis.call('XPENDING', key, f.name)[2]
