@@ -34,7 +34,8 @@
 --                                   time (kept by hotlined from the outbox, below;
 --                                   hl_store merges the buckets' lists)
 -- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
--- their own so that one read sees them; written by no Function:
+-- their own so that one read sees them; written by no step, only by the
+-- idx group's hl_index_apply:
 --   hl:{ix}:callers:<group> zset    callers' tickets, "<caller>|<created_ms>|<ticket>"
 --                                   at score 0, read by lexical range; the caller a
 --                                   keyed hash of the number, made by hotlined, and
@@ -2187,35 +2188,61 @@ local function index_call(verb, key, values)
   end
 end
 
+-- Where each of NEED is in a row of ARGS ('columns', names, rows), and the
+-- row's width; nil and the reason if ARGS is no whole rows of them. (Not
+-- rows(): a table per row cost this call more than the moves themselves.)
+local function columns_at(args, need)
+  if args[1] ~= 'columns' or not args[2] then
+    return nil, nil, 'ERR rows: ARGV must start with columns and their names'
+  end
+  local at, width = {}, 0
+  for name in string.gmatch(args[2], '%S+') do
+    width = width + 1
+    at[name] = width - 1
+  end
+  if width == 0 or (#args - 2) % width ~= 0 then
+    return nil, nil, 'ERR rows: ' .. (#args - 2) .. ' values are no whole rows of ' .. width
+  end
+  for _, name in ipairs(need) do
+    if not at[name] then return nil, nil, 'ERR rows: no column ' .. name end
+  end
+  return at, width
+end
+
 local function index_apply(keys, args)
-  local moves, err = rows(args, INDEX_COLUMNS)
-  if not moves then return redis.error_reply(err) end
-  local last = {}
-  for _, r in ipairs(moves) do
-    local i = tonumber(r.key)
-    if not i or not keys[i] then
-      return redis.error_reply('ERR hl_index_apply: key ' .. r.key .. ' names no key')
+  local at, width, err = columns_at(args, INDEX_COLUMNS)
+  if not at then return redis.error_reply(err) end
+  local ck, co, cs, cm = at.key, at.op, at.score, at.member
+  local last = {}                        -- per key: member -> score, or false (ZREM)
+  for i = 3, #args, width do
+    local k, op, score = tonumber(args[i + ck]), args[i + co], args[i + cs]
+    if not k or not keys[k] then
+      return redis.error_reply('ERR hl_index_apply: key ' .. args[i + ck] .. ' names no key')
     end
-    if r.op ~= 'ZREM' and (r.op ~= 'ZADD' or not tonumber(r.score)) then
-      return redis.error_reply('ERR hl_index_apply: op ' .. r.op .. ' score ' .. r.score
+    if op ~= 'ZREM' and (op ~= 'ZADD' or not tonumber(score)) then
+      return redis.error_reply('ERR hl_index_apply: op ' .. op .. ' score ' .. score
                                .. ': ZADD with a number or ZREM')
     end
-    last[i] = last[i] or {}
-    last[i][r.member] = r
+    local members = last[k]
+    if not members then
+      members = {}
+      last[k] = members
+    end
+    members[args[i + cm]] = op == 'ZADD' and score
   end
-  for i, members in pairs(last) do
-    local add, rem = {}, {}
-    for member, r in pairs(members) do
-      if r.op == 'ZADD' then
-        add[#add + 1], add[#add + 2] = r.score, member
+  for k, members in pairs(last) do
+    local add, rem, na, nr = {}, {}, 0, 0
+    for member, score in pairs(members) do
+      if score then
+        add[na + 1], add[na + 2], na = score, member, na + 2
       else
-        rem[#rem + 1] = member
+        rem[nr + 1], nr = member, nr + 1
       end
     end
-    if #rem > 0 then index_call('ZREM', keys[i], rem) end
-    if #add > 0 then index_call('ZADD', keys[i], add) end
+    if nr > 0 then index_call('ZREM', keys[k], rem) end
+    if na > 0 then index_call('ZADD', keys[k], add) end
   end
-  return #moves
+  return (#args - 2) / width
 end
 
 -- hl_outbox_figures: a bucket's backlog per group.
