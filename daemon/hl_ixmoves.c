@@ -17,7 +17,7 @@
 #define S_PER_ROW 4
 
 typedef struct {
-    char *key, *score, *member;  //  score NULL: ZREM
+    char *key, *score, *member;  //  one allocation (at key); score NULL: ZREM
     int slot;
     size_t seq;                  //  the order it was added in
 } s_move_t;
@@ -39,11 +39,8 @@ hl_ixmoves_new (void)
 static void
 s_clear (hl_ixmoves_t *self)
 {
-    for (size_t i = 0; i < self->n; i++) {
+    for (size_t i = 0; i < self->n; i++)
         free (self->moves[i].key);
-        free (self->moves[i].score);
-        free (self->moves[i].member);
-    }
     self->n = 0;
 }
 
@@ -60,15 +57,6 @@ hl_ixmoves_destroy (hl_ixmoves_t **self_p)
     *self_p = NULL;
 }
 
-static char *
-s_dup (const char *s)
-{
-    char *d = strdup (s);
-    if (!d)
-        abort ();
-    return d;
-}
-
 void
 hl_ixmoves_add (hl_ixmoves_t *self, const char *key, const char *score, const char *member)
 {
@@ -79,10 +67,14 @@ hl_ixmoves_add (hl_ixmoves_t *self, const char *key, const char *score, const ch
         if (!self->moves)
             abort ();
     }
-    self->moves[self->n] = (s_move_t) {
-        s_dup (key), score ? s_dup (score) : NULL, s_dup (member),
-        hl_rslot_keyslot (key, strlen (key)), self->n
-    };
+    size_t kl = strlen (key) + 1, sl = score ? strlen (score) + 1 : 0, ml = strlen (member) + 1;
+    char *at = malloc (kl + sl + ml);
+    if (!at)
+        abort ();
+    s_move_t *m = &self->moves[self->n];
+    *m = (s_move_t) { memcpy (at, key, kl), score ? memcpy (at + kl, score, sl) : NULL,
+                      memcpy (at + kl + sl, member, ml), hl_rslot_keyslot (key, kl - 1),
+                      self->n };
     self->n++;
 }
 

@@ -423,18 +423,26 @@ s_stream (hl_unitq_t *self, const char *unit)
     return s;
 }
 
+//  Room for one more of SIZE bytes at *ARRAY (N used of *CAP; FIRST the
+//  first capacity).
+static void
+s_room (void **array, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : first;
+    *array = realloc (*array, *cap * size);
+    if (!*array)
+        abort ();
+}
+
 static void
 s_hold (s_stream_t *s, const char *id, const char *ticket)
 {
     for (size_t i = 0; i < s->n_held; i++)
         if (strcmp (s->held[i].id, id) == 0)
             return;                      //  read again (claimed back)
-    if (s->n_held == s->cap_held) {
-        s->cap_held = s->cap_held ? s->cap_held * 2 : 16;
-        s->held = realloc (s->held, s->cap_held * sizeof *s->held);
-        if (!s->held)
-            abort ();
-    }
+    s_room ((void **) &s->held, s->n_held, &s->cap_held, sizeof *s->held, 16);
     s_held_t *h = &s->held[s->n_held++];
     snprintf (h->id, sizeof h->id, "%s", id);
     snprintf (h->ticket, sizeof h->ticket, "%s", ticket);
@@ -463,12 +471,7 @@ s_unhold (s_stream_t *s, const char *id, char ticket[HL_STORE_TICKET_MAX])
 static void
 s_ack (hl_unitq_t *self, s_stream_t *s, const char *id)
 {
-    if (s->n_acks == s->cap_acks) {
-        s->cap_acks = s->cap_acks ? s->cap_acks * 2 : 16;
-        s->acks = realloc (s->acks, s->cap_acks * sizeof *s->acks);
-        if (!s->acks)
-            abort ();
-    }
+    s_room ((void **) &s->acks, s->n_acks, &s->cap_acks, sizeof *s->acks, 16);
     snprintf (s->acks[s->n_acks++], HL_UNITQ_ID_MAX, "%s", id);
     if (self->acks)
         event_active (self->acks, EV_TIMEOUT, 0);
@@ -1055,12 +1058,7 @@ hl_unitq_ensure (hl_unitq_t *self, const char *unit, const char *ticket, int64_t
         s_ensure_now (self, s, ticket, at_ms);
         return;
     }
-    if (s->n_asked == s->cap_asked) {
-        s->cap_asked = s->cap_asked ? s->cap_asked * 2 : 64;
-        s->asked = realloc (s->asked, s->cap_asked * sizeof *s->asked);
-        if (!s->asked)
-            abort ();
-    }
+    s_room ((void **) &s->asked, s->n_asked, &s->cap_asked, sizeof *s->asked, 64);
     snprintf (s->asked[s->n_asked++], HL_STORE_TICKET_MAX, "%s", ticket);
     if (s->loading)
         return;

@@ -40,6 +40,7 @@ s_record (int argc, const char **argv, void *arg)
     return c->fail_at && argc > 3 && strcmp (argv[3], c->fail_at) == 0 ? -1 : 0;
 }
 
+//  T1 into S_A and its unit's list, then from S_A to S_B.
 static void
 s_some (hl_ixmoves_t *m)
 {
@@ -112,14 +113,11 @@ s_score (redisContext *rc, const char *key, const char *member)
     return v;
 }
 
-//  A life's moves: intake, sign, reply; T2 taken in and evicted.
+//  A life's moves: intake, sign, reply (s_some); T2 taken in and evicted.
 static void
 s_life (hl_ixmoves_t *m)
 {
-    hl_ixmoves_add (m, S_A, "100", "T1");
-    hl_ixmoves_add (m, S_U, "100", "T1");
-    hl_ixmoves_add (m, S_A, NULL, "T1");
-    hl_ixmoves_add (m, S_B, "100", "T1");
+    s_some (m);
     hl_ixmoves_add (m, S_A, "200", "T2");
     hl_ixmoves_add (m, S_A, NULL, "T2");
     hl_ixmoves_add (m, S_B, "300", "T1");      //  the last score wins
