@@ -139,6 +139,8 @@ int
 hl_ixmoves_flush (hl_ixmoves_t *self, int by_slot, hl_ixmoves_send_fn *send, void *arg)
 {
     assert (self && send);
+    if (self->n == 0)
+        return 0;                        //  (qsort may not be given no array)
     qsort (self->moves, self->n, sizeof *self->moves, s_cmp);
     int rc = 0;
     for (size_t first = 0, i = 1; first < self->n; i++)
