@@ -3,6 +3,7 @@
 #include "hl_archiver.h"
 #include "hl_bucket.h"
 #include "hl_callerix.h"
+#include "hl_ixmoves.h"
 #include "hl_lifecycle.h"
 #include "hl_log.h"
 #include "hl_messenger.h"
@@ -24,8 +25,12 @@
 //  buckets are held (a bucket taken over is read from then on at latest).
 #define S_BLOCK_MS 1000
 
-//  A bucket's outbox is trimmed (and its backlog read) at most this often
-//  by each group, after entries were applied.
+//  A bucket's outbox is trimmed (and its backlog read) at most this often,
+//  by a group that applied entries since its own last trim. Why not each
+//  group on its own clock: a trim counts every group's acknowledgements,
+//  so three trims a second per bucket did the work of one (bench/RESULTS.md,
+//  "the Redis time of a ticket's life, cut"); a group whose trim was
+//  skipped stays due and trims at its next read after the period.
 #define S_TRIM_EVERY_MS 1000
 
 //  After a read that brought entries but filled no batch, the next one
@@ -43,7 +48,7 @@
 #define S_RETRY_MS 200
 
 //  One entry, by its field names (daemon/hotline.lua, outbox): "" for a
-//  field it does not have.
+//  field it does not have, but pu (the unit before) is u when missing.
 typedef struct {
     const char *id;
     const char *t, *k, *f, *s, *u, *pu, *as, *c, *at, *ch, *ci, *m, *lv, *due;
@@ -145,7 +150,6 @@ struct s_group {
     unsigned char claim[HL_TICKET_BUCKETS];     //  take over others' pending first
     unsigned char pending[HL_TICKET_BUCKETS];   //  read our pending (id 0) first
     unsigned char dirty[HL_TICKET_BUCKETS];     //  applied since its last trim
-    int64_t trimmed_ms[HL_TICKET_BUCKETS];
     int inflight;                //  archive batches not yet answered
     int arch_failed;             //  one of them failed: the next read waits
     int full;                    //  the latest read brought a whole batch
@@ -174,6 +178,21 @@ struct s_queue {
     size_t n_entries, cap_entries;
 };
 
+//  One stream's entries of a read applied on the read's connection, to be
+//  acknowledged once the read's list moves were sent (s_acks_send): the
+//  strings point into the read's reply.
+typedef struct {
+    const char *key;
+    int bucket;
+    const char **ids;
+    size_t n;
+} s_ack_t;
+
+typedef struct {
+    s_ack_t *items;
+    size_t n, cap;
+} s_acks_t;
+
 //  One trim on its way.
 typedef struct {
     hl_outbox_t *owner;
@@ -189,11 +208,14 @@ struct hl_outbox {
     hl_messenger_t *messenger;   //  NULL: no callers' messages, no notify group
     hl_store_t *unitq;           //  NULL: no worker queues, no q group
     struct s_queue queue;        //  the q group's entries of the read gone through
+    hl_ixmoves_t *moves;         //  the idx group's list moves of the read gone through
+    s_acks_t acks;               //  the entries of a standalone read, acknowledged after
     struct s_archbatch *archbatches;     //  offered to the archiver, not yet answered
     hl_feed_t *feed;
     hl_metrics_t *metrics;
     unsigned char held[HL_TICKET_BUCKETS];
     uint64_t backlog[HL_TICKET_BUCKETS][S_GROUPS];   //  per bucket, at its last trim
+    int64_t trimmed_ms[HL_TICKET_BUCKETS];           //  by any group
     char groups_arg[128];        //  every group's name, comma-separated
     s_group_t groups[S_GROUPS];
     int closing;
@@ -209,6 +231,7 @@ s_now_ms (void)
 
 static void s_read (s_group_t *g);
 static void s_send (s_sink_t *sink, int argc, const char **argv);
+static void s_moves_send (hl_outbox_t *self, s_sink_t *sink);
 static hl_redis_t *s_part_redis (const s_part_t *p);
 
 //  1 for a group that reads without acknowledging and keeps a cursor of
@@ -244,41 +267,36 @@ s_groups_arg (hl_outbox_t *self)
 //  'restore'); out of every list when it leaves Redis ('evict', after its
 //  retention time). ZADD and ZREM are
 //  idempotent, and a batch applied again in order ends where it ended.
+//  The moves of a read are gathered (self->moves) and sent together once
+//  it was gone through (s_moves_send): one Function call, not a command
+//  each.
 static void
-s_zcmd (s_sink_t *redis, const char *verb, const char *kind, const char *name,
-        const char *score, const char *ticket)
+s_zcmd (hl_outbox_t *self, const char *kind, const char *name, const char *score,
+        const char *ticket)
 {
     char key[HL_BUCKET_KEY_MAX + 64];
     snprintf (key, sizeof key, "%s%s:%s", HL_INDEX_PREFIX, kind, name);
-    const char *argv[] = { verb, key, score, ticket };
-    if (score)
-        s_send (redis, 4, argv);
-    else {
-        argv[2] = ticket;
-        s_send (redis, 3, argv);
-    }
+    hl_ixmoves_add (self->moves, key, score, ticket);
 }
 
 //  The ticket in its bucket's list of UNIT (hl:{NN}:unit:<code>, a
 //  listpack while a unit leads a few hundred open tickets of a bucket;
 //  hl_store merges the buckets' lists).
 static void
-s_unit_cmd (s_sink_t *redis, const char *verb, const char *unit, const char *score,
-            const char *ticket)
+s_unit_cmd (hl_outbox_t *self, const char *unit, const char *score, const char *ticket)
 {
     char key[HL_BUCKET_KEY_MAX];
     int bucket = hl_bucket_of_ticket (ticket, strlen (ticket));
     if (bucket < 0 || hl_bucket_key (key, sizeof key, bucket, HL_BUCKET_UNIT_LIST, unit,
                                      strlen (unit)) < 0)
         return;
-    const char *argv[] = { verb, key, score ? score : ticket, ticket };
-    s_send (redis, score ? 4 : 3, argv);
+    hl_ixmoves_add (self->moves, key, score, ticket);
 }
 
 //  The ticket's member in its caller's group of the caller index
-//  (hl_callerix): added, or removed (VERB "ZREM").
+//  (hl_callerix): added, or removed (ADD 0).
 static void
-s_caller_cmd (s_sink_t *redis, const char *verb, const s_entry_t *e)
+s_caller_cmd (hl_outbox_t *self, int add, const s_entry_t *e)
 {
     char key[HL_CALLERIX_KEY_MAX], member[HL_CALLERIX_MEMBER_MAX];
     if (hl_callerix_key (key, sizeof key, e->ci) < 0
@@ -286,11 +304,7 @@ s_caller_cmd (s_sink_t *redis, const char *verb, const s_entry_t *e)
         hl_warning ("outbox: ticket %s: caller index %s not kept (no such member)", e->t, e->ci);
         return;
     }
-    const char *add[] = { verb, key, "0", member }, *rem[] = { verb, key, member };
-    if (strcmp (verb, "ZADD") == 0)
-        s_send (redis, 4, add);
-    else
-        s_send (redis, 3, rem);
+    hl_ixmoves_add (self->moves, key, add ? "0" : NULL, member);
 }
 
 static int
@@ -303,27 +317,27 @@ s_open (const char *state)
 static void
 s_apply_idx (hl_outbox_t *self, s_sink_t *redis, const s_entry_t *e)
 {
-    (void) self;
+    (void) redis;
     if (!*e->t || !*e->s || !*e->c)
         return;
     if (strcmp (e->k, "evict") == 0) {
-        s_zcmd (redis, "ZREM", "state", e->s, NULL, e->t);
+        s_zcmd (self, "state", e->s, NULL, e->t);
         if (*e->u)
-            s_unit_cmd (redis, "ZREM", e->u, NULL, e->t);
+            s_unit_cmd (self, e->u, NULL, e->t);
         if (*e->ci)
-            s_caller_cmd (redis, "ZREM", e);
+            s_caller_cmd (self, 0, e);
         return;
     }
     if (*e->f && strcmp (e->f, e->s) != 0)
-        s_zcmd (redis, "ZREM", "state", e->f, NULL, e->t);
-    s_zcmd (redis, "ZADD", "state", e->s, e->c, e->t);
+        s_zcmd (self, "state", e->f, NULL, e->t);
+    s_zcmd (self, "state", e->s, e->c, e->t);
     int open_to = s_open (e->s), open_from = *e->f && s_open (e->f);
     if (*e->pu && (strcmp (e->pu, e->u) != 0 || !open_to))
-        s_unit_cmd (redis, "ZREM", e->pu, NULL, e->t);
+        s_unit_cmd (self, e->pu, NULL, e->t);
     if (*e->u && open_to && (strcmp (e->u, e->pu) != 0 || !open_from))
-        s_unit_cmd (redis, "ZADD", e->u, e->c, e->t);
+        s_unit_cmd (self, e->u, e->c, e->t);
     if (*e->ci)
-        s_caller_cmd (redis, "ZADD", e);
+        s_caller_cmd (self, 1, e);
 }
 
 //  Live events: a new ticket, a transition, a fired reminder (a ticket
@@ -536,7 +550,7 @@ s_slot (s_entry_t *e, const char *name, size_t len)
 static int
 s_entry (const redisReply *entry, s_entry_t *e)
 {
-    *e = (s_entry_t) { .t = "", .k = "", .f = "", .s = "", .u = "", .pu = "", .as = "",
+    *e = (s_entry_t) { .t = "", .k = "", .f = "", .s = "", .u = "", .pu = NULL, .as = "",
                        .c = "", .at = "", .ch = "", .ci = "", .m = "", .lv = "", .due = "" };
     e->id = entry->element[0]->str;
     const redisReply *kv = entry->element[1];
@@ -550,6 +564,10 @@ s_entry (const redisReply *entry, s_entry_t *e)
         if (slot)
             *slot = value->str;
     }
+    //  A step leaves pu out when its ticket kept its unit (daemon/hotline.lua,
+    //  outbox); entries from before carry it.
+    if (!e->pu)
+        e->pu = e->u;
     return 0;
 }
 
@@ -620,16 +638,17 @@ s_part_pending (s_part_t *p)
 }
 
 //  The trims due: of each bucket part P reads whose entries its group
-//  applied since its last trim, at most every S_TRIM_EVERY_MS.
+//  applied since its last trim, at most every S_TRIM_EVERY_MS by any group.
 static void
 s_trim_due (s_part_t *p, hl_redis_t *redis)
 {
     s_group_t *g = p->g;
     int64_t now = s_now_ms ();
     for (int b = 0; b < HL_TICKET_BUCKETS; b++) {
-        if (!s_part_has (p, b) || !g->dirty[b] || now - g->trimmed_ms[b] < S_TRIM_EVERY_MS)
+        if (!s_part_has (p, b) || !g->dirty[b]
+            || now - g->owner->trimmed_ms[b] < S_TRIM_EVERY_MS)
             continue;
-        g->trimmed_ms[b] = now;
+        g->owner->trimmed_ms[b] = now;
         g->dirty[b] = 0;
         char key[HL_BUCKET_KEY_MAX];
         hl_bucket_own_key (key, sizeof key, b, HL_OUTBOX_KIND);
@@ -800,6 +819,22 @@ s_send (s_sink_t *sink, int argc, const char **argv)
         sink->batch->failed = 1;
 }
 
+static int
+s_send_moves (int argc, const char **argv, void *arg)
+{
+    s_send (arg, argc, argv);
+    return 0;
+}
+
+//  The list moves gathered from a read's entries, sent to SINK: on the
+//  read's connection, one call (a standalone Redis); through the store,
+//  one call per slot (a cluster: the {ix} lists and the bucket's own).
+static void
+s_moves_send (hl_outbox_t *self, s_sink_t *sink)
+{
+    hl_ixmoves_flush (self->moves, sink->batch != NULL, s_send_moves, sink);
+}
+
 //  The entries of BUCKET's outbox KEY offered to the archiver, each its
 //  ticket (the archiver reads each ticket once a batch, as it is then);
 //  or, for an applier on a cluster, applied through the store.
@@ -840,12 +875,37 @@ s_archive_stream (s_group_t *g, const char *key, int bucket, const redisReply *e
         if (rc < 0)
             b->failed = 1;
     }
+    s_sink_t sink = { NULL, self->store, b };
+    s_moves_send (self, &sink);
     s_archbatch_settle (b);
 }
 
+//  A stream's entries IDS (N, taken) to acknowledge after the read's moves.
+static void
+s_acks_add (s_acks_t *acks, const char *key, int bucket, const char **ids, size_t n)
+{
+    s_grow ((void **) &acks->items, acks->n, &acks->cap, sizeof *acks->items);
+    acks->items[acks->n++] = (s_ack_t) { key, bucket, ids, n };
+}
+
+//  Every entry of the read of group G acknowledged (on the read's
+//  connection, behind its list moves).
+static void
+s_acks_send (s_group_t *g)
+{
+    s_acks_t *acks = &g->owner->acks;
+    for (size_t i = 0; i < acks->n; i++) {
+        s_ack_t *a = &acks->items[i];
+        s_xack (g, a->key, a->bucket, a->ids, a->n);
+        free (a->ids);
+    }
+    acks->n = 0;
+}
+
 //  One stream's part of a read ([key, [entry, ...]]) on REDIS: each entry
-//  applied, then all acknowledged. 1 if it was a whole batch (more may be
-//  waiting).
+//  applied (its list moves gathered), and held to be acknowledged once the
+//  read's moves were sent (s_on_read). 1 if it was a whole batch (more may
+//  be waiting).
 static int
 s_apply_stream (s_group_t *g, hl_redis_t *redis, const redisReply *stream)
 {
@@ -885,11 +945,12 @@ s_apply_stream (s_group_t *g, hl_redis_t *redis, const redisReply *stream)
         }
         ids[acks++] = entry->element[0]->str;
     }
-    if (s_table[g->row].noack)
+    if (s_table[g->row].noack) {
         g->dirty[bucket] = 1;
+        free (ids);
+    }
     else
-        s_xack (g, key, bucket, ids, acks);
-    free (ids);
+        s_acks_add (&self->acks, key, bucket, ids, acks);
     return full;
 }
 
@@ -955,6 +1016,9 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
     if (reply->type == REDIS_REPLY_ARRAY)
         for (size_t i = 0; i < reply->elements; i++)
             full |= s_apply_stream (g, redis, reply->element[i]);
+    s_sink_t sink = { redis, g->owner->store, NULL };
+    s_moves_send (g->owner, &sink);
+    s_acks_send (g);
     s_queue_flush (g->owner);
     g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
@@ -1156,6 +1220,7 @@ hl_outbox_new (struct event_base *base, hl_store_t *store, const char *consumer,
     snprintf (self->consumer, sizeof self->consumer, "%s", consumer);
     self->feed = feed;
     self->metrics = metrics;
+    self->moves = hl_ixmoves_new ();
     s_groups_arg (self);
     for (size_t i = 0; i < S_GROUPS; i++) {
         s_group_t *g = &self->groups[i];
@@ -1195,6 +1260,8 @@ hl_outbox_destroy (hl_outbox_t **self_p)
     }
     free (self->queue.items);
     free (self->queue.entries);
+    hl_ixmoves_destroy (&self->moves);
+    free (self->acks.items);
     free (self);
     *self_p = NULL;
 }

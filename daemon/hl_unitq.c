@@ -15,6 +15,7 @@
 #define S_RETRY_MS 200               //  after a failed read
 
 #define S_TOUCH_BATCH 100            //  ids per XCLAIM
+#define S_ACK_BATCH 256              //  ids per XACK and XDEL
 #define S_PUSH_TRIES 10              //  sends of an entry Redis did not take
 
 //  Items one hl_unitq_push call takes at most. Why: a read of the q group
@@ -60,6 +61,8 @@ struct s_stream {
     char (*asked)[HL_STORE_TICKET_MAX];
     size_t n_asked, cap_asked;
     s_reader_t reader;           //  on a cluster: the stream's own read
+    char (*acks)[HL_UNITQ_ID_MAX];       //  entries done, to acknowledge and delete
+    size_t n_acks, cap_acks;
 };
 
 struct hl_unitq {
@@ -77,6 +80,7 @@ struct hl_unitq {
     int ensuring;                //  between hl_unitq_ensure and _end
     struct event *touch;         //  keeps held entries ours, claims dead ones'
     struct event *retry;         //  reads again after a failure
+    struct event *acks;          //  sends the entries done in this pass of the loop
 };
 
 //  A group command whose reply is about one stream.
@@ -419,18 +423,26 @@ s_stream (hl_unitq_t *self, const char *unit)
     return s;
 }
 
+//  Room for one more of SIZE bytes at *ARRAY (N used of *CAP; FIRST the
+//  first capacity).
+static void
+s_room (void **array, size_t n, size_t *cap, size_t size, size_t first)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : first;
+    *array = realloc (*array, *cap * size);
+    if (!*array)
+        abort ();
+}
+
 static void
 s_hold (s_stream_t *s, const char *id, const char *ticket)
 {
     for (size_t i = 0; i < s->n_held; i++)
         if (strcmp (s->held[i].id, id) == 0)
             return;                      //  read again (claimed back)
-    if (s->n_held == s->cap_held) {
-        s->cap_held = s->cap_held ? s->cap_held * 2 : 16;
-        s->held = realloc (s->held, s->cap_held * sizeof *s->held);
-        if (!s->held)
-            abort ();
-    }
+    s_room ((void **) &s->held, s->n_held, &s->cap_held, sizeof *s->held, 16);
     s_held_t *h = &s->held[s->n_held++];
     snprintf (h->id, sizeof h->id, "%s", id);
     snprintf (h->ticket, sizeof h->ticket, "%s", ticket);
@@ -451,18 +463,53 @@ s_unhold (s_stream_t *s, const char *id, char ticket[HL_STORE_TICKET_MAX])
     return 0;
 }
 
-//  XACK and XDEL of ID, pipelined; their replies say nothing worth
-//  hearing (an entry acknowledged twice is acknowledged).
+//  ID of S to be acknowledged and deleted (s_acks_send). Why gathered:
+//  a worker's answers come many a pass of the loop (a read's worth of
+//  briefs answered together), and one XACK and one XDEL per stream and
+//  pass cost Redis less than two commands per entry (bench/RESULTS.md,
+//  "the Redis time of a ticket's life, cut").
 static void
 s_ack (hl_unitq_t *self, s_stream_t *s, const char *id)
 {
-    const char *ack[] = { "XACK", s->key, S_GROUP, id };
-    const char *del[] = { "XDEL", s->key, id };
-    if (s_ctl (self, s->key, 4, ack, NULL, NULL) == 0)
-        s_ctl (self, s->key, 3, del, NULL, NULL);
-    else
-        hl_notice ("worker stream %s: entry %s not acknowledged (Redis not connected); "
-                   "it will be delivered again", s->key, id);
+    s_room ((void **) &s->acks, s->n_acks, &s->cap_acks, sizeof *s->acks, 16);
+    snprintf (s->acks[s->n_acks++], HL_UNITQ_ID_MAX, "%s", id);
+    if (self->acks)
+        event_active (self->acks, EV_TIMEOUT, 0);
+}
+
+//  XACK and XDEL of the entries S has done, pipelined, up to S_ACK_BATCH
+//  a command; their replies say nothing worth hearing (an entry
+//  acknowledged twice is acknowledged).
+static void
+s_acks_stream (const void *key, size_t len, void *value, void *arg)
+{
+    (void) key;
+    (void) len;
+    s_stream_t *s = value;
+    hl_unitq_t *self = arg;
+    for (size_t at = 0; at < s->n_acks; ) {
+        const char *ack[3 + S_ACK_BATCH], *del[2 + S_ACK_BATCH];
+        ack[0] = "XACK", ack[1] = s->key, ack[2] = S_GROUP;
+        del[0] = "XDEL", del[1] = s->key;
+        size_t n = 0;
+        for (; at < s->n_acks && n < S_ACK_BATCH; at++, n++)
+            ack[3 + n] = del[2 + n] = s->acks[at];
+        if (s_ctl (self, s->key, 3 + (int) n, ack, NULL, NULL) == 0)
+            s_ctl (self, s->key, 2 + (int) n, del, NULL, NULL);
+        else
+            hl_notice ("worker stream %s: %zu entries not acknowledged (Redis not connected); "
+                       "they will be delivered again", s->key, n);
+    }
+    s->n_acks = 0;
+}
+
+static void
+s_on_acks (evutil_socket_t fd, short what, void *arg)
+{
+    (void) fd;
+    (void) what;
+    hl_unitq_t *self = arg;
+    hl_table_foreach (self->streams, s_acks_stream, self);
 }
 
 void
@@ -1011,12 +1058,7 @@ hl_unitq_ensure (hl_unitq_t *self, const char *unit, const char *ticket, int64_t
         s_ensure_now (self, s, ticket, at_ms);
         return;
     }
-    if (s->n_asked == s->cap_asked) {
-        s->cap_asked = s->cap_asked ? s->cap_asked * 2 : 64;
-        s->asked = realloc (s->asked, s->cap_asked * sizeof *s->asked);
-        if (!s->asked)
-            abort ();
-    }
+    s_room ((void **) &s->asked, s->n_asked, &s->cap_asked, sizeof *s->asked, 64);
     snprintf (s->asked[s->n_asked++], HL_STORE_TICKET_MAX, "%s", ticket);
     if (s->loading)
         return;
@@ -1098,9 +1140,10 @@ hl_unitq_new (struct event_base *base, hl_store_t *store, const hl_unitq_opts_t 
     self->streams = hl_table_new ();
     self->touch = event_new (base, -1, EV_PERSIST, s_on_touch, self);
     self->retry = evtimer_new (base, s_on_retry, self);
+    self->acks = event_new (base, -1, 0, s_on_acks, self);
     int third = opts->claim_idle_ms / 3;
     struct timeval tv = { third / 1000, (third % 1000) * 1000 };
-    if (!self->touch || !self->retry || event_add (self->touch, &tv) != 0) {
+    if (!self->touch || !self->retry || !self->acks || event_add (self->touch, &tv) != 0) {
         snprintf (err, errlen, "cannot start the worker streams' timers");
         hl_unitq_destroy (&self);
         return NULL;
@@ -1127,6 +1170,7 @@ s_free_stream (const void *key, size_t len, void *value, void *arg)
     s_stream_t *s = value;
     free (s->held);
     free (s->asked);
+    free (s->acks);
     hl_table_destroy (&s->present);
     free (s);
 }
@@ -1149,6 +1193,8 @@ hl_unitq_destroy (hl_unitq_t **self_p)
     //  Dead first: the links' waiting callbacks fire (with NULL) and do
     //  nothing; group commands routed through the store may still be
     //  answered later, and the object is freed with the last of them.
+    if (self->streams)
+        s_on_acks (-1, 0, self);         //  the entries done so far, sent
     self->dead = 1;
     hl_table_foreach (self->streams, s_close_stream, NULL);
     hl_slotlink_destroy (&self->reader.link);
@@ -1156,7 +1202,9 @@ hl_unitq_destroy (hl_unitq_t **self_p)
         event_free (self->touch);
     if (self->retry)
         event_free (self->retry);
-    self->touch = self->retry = NULL;
+    if (self->acks)
+        event_free (self->acks);
+    self->touch = self->retry = self->acks = NULL;
     if (self->calls == 0)
         s_free (self);
     *self_p = NULL;

@@ -39,7 +39,8 @@
 --                                   time (kept by hotlined from the outbox, below;
 --                                   hl_store merges the buckets' lists)
 -- Kept by hotlined from the outboxes (daemon/hl_outbox), under one tag of
--- their own so that one read sees them; written by no Function:
+-- their own so that one read sees them; written by no step, only by the
+-- idx group's hl_index_apply:
 --   hl:{ix}:callers:<group> zset    callers' tickets, "<caller>|<created_ms>|<ticket>"
 --                                   at score 0, read by lexical range; the caller a
 --                                   keyed hash of the number, made by hotlined, and
@@ -228,9 +229,17 @@ end
 -- Fields (the contract: t ticket, k kind (intake, the action, timer), f and s
 -- the state before and after, u and pu the lead unit after and before, as
 -- the assisting units, c created_ms, at the step's moment; EXTRA more pairs.
+-- pu is left out when it is u, as when it is empty (most steps: ~30 bytes
+-- of an entry's ~270, in the AOF and the stream); readers take a missing pu
+-- as u and a missing as as none, and entries written before, which carry
+-- both, read as they did.
 local function outbox(tag, ticket, kind, from, to, unit, pu, assist, created, at, extra)
+  unit, pu, assist = unit or '', pu or '', assist or ''
   local e = {'XADD', tag .. TICKET.outbox, '*', 't', ticket, 'k', kind, 'f', from, 's', to,
-             'u', unit or '', 'pu', pu or '', 'as', assist or '', 'c', created, 'at', at}
+             'u', unit}
+  if pu ~= unit then e[#e + 1], e[#e + 2] = 'pu', pu end
+  if assist ~= '' then e[#e + 1], e[#e + 2] = 'as', assist end
+  e[#e + 1], e[#e + 2], e[#e + 3], e[#e + 4] = 'c', created, 'at', at
   if extra then
     for i = 1, #extra do e[#e + 1] = extra[i] end
   end
@@ -2098,19 +2107,27 @@ end
 -- Each group of an outbox: its name, entries delivered and not acknowledged
 -- (pending), entries not yet delivered (behind), and the oldest id it still
 -- needs (low). NIL when the outbox does not exist.
+-- (the stream's last id, for a group whose lag Redis cannot tell: read
+-- only then, XINFO STREAM answers with whole entries)
+local function last_id(key)
+  local info = redis.call('XINFO', 'STREAM', key)
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then return info[i + 1] end
+  end
+end
+
 local function outbox_groups(key)
   if redis.call('EXISTS', key) == 0 then return nil end
-  local info, last = redis.call('XINFO', 'STREAM', key), nil
-  for i = 1, #info, 2 do
-    if info[i] == 'last-generated-id' then last = info[i + 1] end
-  end
-  local out = {}
+  local out, last = {}, nil
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', key)) do
     local f = {}
     for i = 1, #g, 2 do f[g[i]] = g[i + 1] end
     local delivered = f['last-delivered-id']
     local behind = f.lag
-    if type(behind) ~= 'number' then behind = delivered == last and 0 or 1 end
+    if type(behind) ~= 'number' then
+      last = last or last_id(key)
+      behind = delivered == last and 0 or 1
+    end
     local low
     if f.pending > 0 then
       low = redis.call('XPENDING', key, f.name)[2]
@@ -2260,6 +2277,85 @@ local function unitq_push(keys, args)
   return ids
 end
 
+-- hl_index_apply: the moves of tickets in sorted-set lists that one read of
+-- the outbox's idx group makes (daemon/hl_ixmoves: the state lists, the
+-- units' lists, the callers' groups), in one call instead of a ZADD or ZREM
+-- command each. A member's last move in a key wins, as if each had been sent
+-- on its own in order; then each key gets one ZREM and one ZADD. Applying the
+-- same rows again ends where once does (a batch read again).
+-- KEYS: the lists (one slot on a cluster)
+-- ARGV: 'columns', the names of a row's columns (space-separated: key, its
+-- place in KEYS, 1 the first; op, ZADD or ZREM; score, the ZADD's score,
+-- '' for ZREM; member), then the rows in the order they were made
+-- returns how many rows were applied
+local INDEX_COLUMNS = {'key', 'op', 'score', 'member'}
+
+-- Values a ZADD or ZREM takes at once: unpack has a stack limit (~8,000).
+local INDEX_CHUNK = 2000
+
+local function index_call(verb, key, values)
+  for i = 1, #values, INDEX_CHUNK do
+    redis.call(verb, key, unpack(values, i, math.min(i + INDEX_CHUNK - 1, #values)))
+  end
+end
+
+-- Where each of NEED is in a row of ARGS ('columns', names, rows), and the
+-- row's width; nil and the reason if ARGS is no whole rows of them. (Not
+-- rows(): a table per row cost this call more than the moves themselves.)
+local function columns_at(args, need)
+  if args[1] ~= 'columns' or not args[2] then
+    return nil, nil, 'ERR rows: ARGV must start with columns and their names'
+  end
+  local at, width = {}, 0
+  for name in string.gmatch(args[2], '%S+') do
+    width = width + 1
+    at[name] = width - 1
+  end
+  if width == 0 or (#args - 2) % width ~= 0 then
+    return nil, nil, 'ERR rows: ' .. (#args - 2) .. ' values are no whole rows of ' .. width
+  end
+  for _, name in ipairs(need) do
+    if not at[name] then return nil, nil, 'ERR rows: no column ' .. name end
+  end
+  return at, width
+end
+
+local function index_apply(keys, args)
+  local at, width, err = columns_at(args, INDEX_COLUMNS)
+  if not at then return redis.error_reply(err) end
+  local ck, co, cs, cm = at.key, at.op, at.score, at.member
+  local last = {}                        -- per key: member -> score, or false (ZREM)
+  for i = 3, #args, width do
+    local k, op, score = tonumber(args[i + ck]), args[i + co], args[i + cs]
+    if not k or not keys[k] then
+      return redis.error_reply('ERR hl_index_apply: key ' .. args[i + ck] .. ' names no key')
+    end
+    if op ~= 'ZREM' and (op ~= 'ZADD' or not tonumber(score)) then
+      return redis.error_reply('ERR hl_index_apply: op ' .. op .. ' score ' .. score
+                               .. ': ZADD with a number or ZREM')
+    end
+    local members = last[k]
+    if not members then
+      members = {}
+      last[k] = members
+    end
+    members[args[i + cm]] = op == 'ZADD' and score
+  end
+  for k, members in pairs(last) do
+    local add, rem, na, nr = {}, {}, 0, 0
+    for member, score in pairs(members) do
+      if score then
+        add[na + 1], add[na + 2], na = score, member, na + 2
+      else
+        rem[nr + 1], nr = member, nr + 1
+      end
+    end
+    if nr > 0 then index_call('ZREM', keys[k], rem) end
+    if na > 0 then index_call('ZADD', keys[k], add) end
+  end
+  return (#args - 2) / width
+end
+
 -- hl_outbox_figures: a bucket's backlog per group.
 -- KEYS[1]: the outbox, hl:{NN}:out
 -- returns {group, pending, behind, ...}
@@ -2310,5 +2406,6 @@ redis.register_function('hl_ticket_restore', ticket_restore)
 redis.register_function('hl_outbox_trim', outbox_trim)
 redis.register_function('hl_outbox_rewind', outbox_rewind)
 redis.register_function('hl_unitq_push', unitq_push)
+redis.register_function('hl_index_apply', index_apply)
 redis.register_function{function_name = 'hl_outbox_figures', callback = outbox_figures,
                         flags = {'no-writes'}}

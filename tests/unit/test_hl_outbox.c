@@ -156,8 +156,14 @@ test_apply (void)
     HL_CHECK (heard.events == 1 && strstr (heard.last, "\"state\":\"dispatched\""));
 
     //  Signed, then closed: out of the states left, out of its unit's list.
+    //  The close as a step writes it now: no pu (its unit kept: pu is u)
+    //  and no as (none); the sign as entries before carried them.
     s_append (env, t, "sign", "dispatched", "signed", "rsj", "rsj");
-    s_append (env, t, "close", "signed", "closed", "rsj", "rsj");
+    redisReply *c = redisCommand (hl_testenv_redis (env), "XADD " S_OUT " * t %s k close "
+                                  "f signed s closed u rsj c 1764460800000 at 1764460802000", t);
+    HL_CHECK (c && c->type == REDIS_REPLY_STRING);
+    if (c)
+        freeReplyObject (c);
     HL_CHECK (s_run_drained (base, env) == 0);
     HL_CHECK (!s_in (env, S_STATE "dispatched", t) && !s_in (env, S_STATE "signed", t));
     HL_CHECK (s_in (env, S_STATE "closed", t) && !s_in (env, s_unit (t, "rsj"), t));
