@@ -39,16 +39,6 @@
 //  to the outbox's lag (target: p99 < 50 ms).
 #define S_GATHER_MS 5
 
-//  The appliers' groups (the lists, idx, and the live events, ev) gather
-//  longer: nobody waits on them the way a worker waits on q, and each read
-//  costs Redis its 64 keys and each bucket in it an XACK whatever it
-//  brings. Through hotlined at 2,000-8,000 tickets/s, at 5 ms they read
-//  0.052-0.058 times a ticket (and 0.68-0.72 XACK), a fifth of Redis's
-//  time per ticket, against the ceiling's reads, which lag and carry
-//  full batches (bench/RESULTS.md, the intake ratio, part 4). Their lag
-//  grows by this much at most (target: p99 < 50 ms).
-#define S_APPLY_GATHER_MS 15
-
 //  A read Redis refused is tried again after this long.
 #define S_RETRY_MS 200
 
@@ -739,7 +729,7 @@ s_archbatch_ack (s_archbatch_t *b)
 //  Every batch of an offering group's read answered: the next read now
 //  if the read was a whole batch or its answers took a round trip (they
 //  gathered entries meanwhile), else (nothing in it to do) after
-//  S_GATHER_MS (the appliers S_APPLY_GATHER_MS, s_on_read); after S_ARCH_RETRY_MS if one
+//  S_GATHER_MS, as the appliers (s_on_read); after S_ARCH_RETRY_MS if one
 //  failed.
 static void
 s_arch_next (s_group_t *g)
@@ -968,7 +958,7 @@ s_on_read (hl_redis_t *redis, redisReply *reply, void *arg)
     s_queue_flush (g->owner);
     g->in_read = 0;
     if (reply->type == REDIS_REPLY_ARRAY && !full && s_table[g->row].apply)
-        s_wait (p, S_APPLY_GATHER_MS);
+        s_wait (p, S_GATHER_MS);
     else
         s_read (g);
 }
