@@ -6,15 +6,13 @@
 #include <assert.h>
 #include <hiredis/adapters/libevent.h>
 #include <hiredis/async.h>
-#include <hiredis/sds.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-//  The buffers a connection keeps between passes rather than growing them
-//  again from empty (s_keep_room, the reader's maxbuf): at most this much
-//  each.
+//  How much of its reply buffer a connection keeps once the replies in it
+//  were read, rather than freeing it and growing it again from empty.
 #define S_KEEP_BUF (256 * 1024)
 
 typedef enum {
@@ -317,7 +315,7 @@ s_connect (hl_redis_t *self)
     //  above 16 KB, the default): an outbox group's read brings tens to
     //  hundreds of KB, and the buffer grew again from empty for each one,
     //  by reallocations that made glibc consolidate its free chunks
-    //  (perf on hotlined, bench/RESULTS.md, the intake ratio, part 4).
+    //  (perf on hotlined; bench/RESULTS.md, the intake ratio, part 4).
     ac->c.reader->maxbuf = S_KEEP_BUF;
     redisLibeventAttach (ac, self->base);
     redisAsyncSetConnectCallback (ac, s_on_connect);
@@ -491,22 +489,6 @@ hl_redis_destroy (hl_redis_t **self_p)
     *self_p = NULL;
 }
 
-//  hiredis frees its output buffer once all of it was written, and the
-//  next pass's commands grew it again from empty, a reallocation each
-//  time it doubled (5-8 % of hotlined's samples with the consolidations
-//  they set off; bench/RESULTS.md, the intake ratio, part 3). The room the
-//  last pass needed, up to S_KEEP_BUF, is made again at once.
-static void
-s_keep_room (hl_redis_t *self, size_t wrote)
-{
-    redisContext *c = self->ac ? &self->ac->c : NULL;
-    if (!c || !c->obuf || sdslen (c->obuf) != 0 || sdsavail (c->obuf) >= wrote)
-        return;
-    c->obuf = sdsMakeRoomFor (c->obuf, wrote < S_KEEP_BUF ? wrote : S_KEEP_BUF);
-    if (!c->obuf)
-        abort ();
-}
-
 //  Why the commands of a pass of the loop are written at its end rather
 //  than when the loop next finds the socket writable: the same one write,
 //  without a pass of its own, and hiredis's adding and removing of its
@@ -521,11 +503,8 @@ s_on_flush (evutil_socket_t fd, short what, void *arg)
     (void) fd;
     (void) what;
     hl_redis_t *self = arg;
-    if (self->ac && (self->ac->c.flags & REDIS_CONNECTED)) {
-        size_t wrote = sdslen (self->ac->c.obuf);
+    if (self->ac && (self->ac->c.flags & REDIS_CONNECTED))
         redisAsyncHandleWrite (self->ac);
-        s_keep_room (self, wrote);
-    }
 }
 
 int
