@@ -33,8 +33,9 @@ typedef struct {
     long inflight_all;       //  over all sockets
     s_request_t *req;
     long next;               //  next request never sent
-    uint8_t *frames;         //  every request encoded before the run, one after another
+    uint8_t *frames;         //  with preencode: every request, one after another
     size_t *frame_at;        //  where request i starts in frames (total + 1 of them)
+    uint8_t frame[8192];     //  without: the request being sent
     long finished;           //  acked + refused
     int64_t start_us;
 } s_run_t;
@@ -109,7 +110,7 @@ hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen)
     return hotline__envelope__pack (&env, out);
 }
 
-//  Every request encoded once, before the clock starts: the generator
+//  Every request encoded once, before the clock starts (preencode): the generator
 //  shares the cores with hotlined and Redis, and encoding each send (and
 //  resend) was its cost, not theirs (bench/RESULTS.md, the intake ratio).
 static int
@@ -145,8 +146,13 @@ static void
 s_send (s_run_t *run, long i)
 {
     void *socket = run->sockets[i % run->o->clients];
-    zmq_send (socket, run->frames + run->frame_at[i], run->frame_at[i + 1] - run->frame_at[i],
-              ZMQ_DONTWAIT);
+    if (run->frames)
+        zmq_send (socket, run->frames + run->frame_at[i], run->frame_at[i + 1] - run->frame_at[i],
+                  ZMQ_DONTWAIT);
+    else {
+        size_t len = hl_load_pack_request (run->o->run_id, i, run->frame, sizeof run->frame);
+        zmq_send (socket, run->frame, len, ZMQ_DONTWAIT);
+    }
     run->stirred[i % run->o->clients] = 1;      //  a send can take an answer's signal
     if (run->req[i].state != S_IN_FLIGHT) {
         run->inflight[i % run->o->clients]++;
@@ -340,7 +346,7 @@ s_setup (s_run_t *run)
     run->r->acked_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
     if (!run->sockets || !run->inflight || !run->fds || !run->stirred || !run->req
         || !run->r->latency_us || !run->r->tickets || !run->r->due_us || !run->r->acked_us
-        || s_encode_all (run) != 0)
+        || (o->preencode && s_encode_all (run) != 0))
         return -1;
     for (int c = 0; c < o->clients; c++) {
         run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);

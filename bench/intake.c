@@ -492,6 +492,7 @@ main (int argc, char **argv)
     o.keys = curve ? &keys : NULL;
     int depth = o.clients * o.window;
     o.batch = batch >= 0 ? batch : depth / 4;
+    o.preencode = 1;             //  (the encoding is not the daemon's cost)
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
     cpu1 = cpu2 = cpu3 = cpu0;
     if (cmdstats)
