@@ -405,7 +405,7 @@ s_cmdstats (const char *redis, const char *what, long tickets)
             char name[64];
             double calls = 0, usec = 0;
             if (sscanf (at, "cmdstat_%63[^:]:calls=%lf,usec=%lf", name, &calls, &usec) == 3
-                && calls / (double) tickets >= 0.005)
+                && (calls / (double) tickets >= 0.005 || usec / (double) tickets >= 0.05))
                 printf (" %s %.3f (%.1f µs)", name, calls / (double) tickets,
                         usec / (double) tickets);
         }
