@@ -40,7 +40,6 @@ typedef struct {
     int64_t start_us;
 } s_run_t;
 
-
 static const char *s_categories[] = { "HB.03", "GA.03", "ZJ.01", "SB.01", "YB.02", "LD.01",
                                       "SC.01", "GY.01", "CG.01", "JY.01" };
 static const char *s_areas[] = { "441702", "441704", "441721", "441781", "441790" };
@@ -221,9 +220,9 @@ s_request_index (const Hotline__Envelope *env, const char *run_id)
 {
     size_t plen = strlen (run_id);
     if (!env->has_request_id || env->request_id.len <= plen + 1 || env->request_id.len > 60
-        || memcmp (env->request_id.data, run_id, plen) != 0)
+        || env->request_id.len - plen - 1 > 18 || memcmp (env->request_id.data, run_id, plen) != 0)
         return -1;
-    long i = 0;
+    long i = 0;                  //  (at most 18 digits: no overflow)
     for (size_t k = plen + 1; k < env->request_id.len; k++) {
         uint8_t d = env->request_id.data[k];
         if (d < '0' || d > '9')
