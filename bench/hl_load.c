@@ -33,9 +33,11 @@ typedef struct {
     long inflight_all;       //  over all sockets
     s_request_t *req;
     long next;               //  next request never sent
+    uint8_t *frames;         //  with preencode: every request, one after another
+    size_t *frame_at;        //  where request i starts in frames (total + 1 of them)
+    uint8_t frame[8192];     //  without: the request being sent
     long finished;           //  acked + refused
     int64_t start_us;
-    uint8_t frame[8192];
 } s_run_t;
 
 static const char *s_categories[] = { "HB.03", "GA.03", "ZJ.01", "SB.01", "YB.02", "LD.01",
@@ -107,12 +109,49 @@ hl_load_pack_request (const char *run_id, long i, uint8_t *out, size_t outlen)
     return hotline__envelope__pack (&env, out);
 }
 
+//  Every request encoded once, before the clock starts (preencode): the generator
+//  shares the cores with hotlined and Redis, and encoding each send (and
+//  resend) was its cost, not theirs (bench/RESULTS.md, the intake ratio).
+static int
+s_encode_all (s_run_t *run)
+{
+    const hl_load_opts_t *o = run->o;
+    size_t room = (size_t) o->total * 512, used = 0;
+    run->frames = malloc (room);
+    run->frame_at = calloc ((size_t) o->total + 1, sizeof *run->frame_at);
+    if (!run->frames || !run->frame_at)
+        return -1;
+    for (long i = 0; i < o->total; i++) {
+        uint8_t frame[8192];
+        size_t len = hl_load_pack_request (o->run_id, i, frame, sizeof frame);
+        if (len == 0)
+            return -1;
+        if (used + len > room) {
+            room *= 2;
+            uint8_t *more = realloc (run->frames, room);
+            if (!more)
+                return -1;
+            run->frames = more;
+        }
+        memcpy (run->frames + used, frame, len);
+        run->frame_at[i] = used;
+        used += len;
+        run->frame_at[i + 1] = used;
+    }
+    return 0;
+}
+
 static void
 s_send (s_run_t *run, long i)
 {
-    size_t len = hl_load_pack_request (run->o->run_id, i, run->frame, sizeof run->frame);
     void *socket = run->sockets[i % run->o->clients];
-    zmq_send (socket, run->frame, len, ZMQ_DONTWAIT);
+    if (run->frames)
+        zmq_send (socket, run->frames + run->frame_at[i], run->frame_at[i + 1] - run->frame_at[i],
+                  ZMQ_DONTWAIT);
+    else {
+        size_t len = hl_load_pack_request (run->o->run_id, i, run->frame, sizeof run->frame);
+        zmq_send (socket, run->frame, len, ZMQ_DONTWAIT);
+    }
     run->stirred[i % run->o->clients] = 1;      //  a send can take an answer's signal
     if (run->req[i].state != S_IN_FLIGHT) {
         run->inflight[i % run->o->clients]++;
@@ -181,12 +220,16 @@ s_request_index (const Hotline__Envelope *env, const char *run_id)
 {
     size_t plen = strlen (run_id);
     if (!env->has_request_id || env->request_id.len <= plen + 1 || env->request_id.len > 60
-        || memcmp (env->request_id.data, run_id, plen) != 0)
+        || env->request_id.len - plen - 1 > 18 || memcmp (env->request_id.data, run_id, plen) != 0)
         return -1;
-    char digits[64];
-    snprintf (digits, sizeof digits, "%.*s", (int) (env->request_id.len - plen - 1),
-              env->request_id.data + plen + 1);
-    return strtol (digits, NULL, 10);
+    long i = 0;                  //  (at most 18 digits: no overflow)
+    for (size_t k = plen + 1; k < env->request_id.len; k++) {
+        uint8_t d = env->request_id.data[k];
+        if (d < '0' || d > '9')
+            return -1;
+        i = i * 10 + (d - '0');
+    }
+    return i;
 }
 
 static void
@@ -301,7 +344,8 @@ s_setup (s_run_t *run)
     run->r->due_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
     run->r->acked_us = calloc ((size_t) o->total + 1, sizeof (int64_t));
     if (!run->sockets || !run->inflight || !run->fds || !run->stirred || !run->req
-        || !run->r->latency_us || !run->r->tickets || !run->r->due_us || !run->r->acked_us)
+        || !run->r->latency_us || !run->r->tickets || !run->r->due_us || !run->r->acked_us
+        || (o->preencode && s_encode_all (run) != 0))
         return -1;
     for (int c = 0; c < o->clients; c++) {
         run->sockets[c] = zmq_socket (run->ctx, ZMQ_DEALER);
@@ -332,6 +376,8 @@ s_teardown (s_run_t *run)
     free (run->fds);
     free (run->stirred);
     free (run->req);
+    free (run->frames);
+    free (run->frame_at);
 }
 
 int

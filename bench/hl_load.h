@@ -28,6 +28,10 @@ typedef struct {
     int resend_ms;            //  resend a request unanswered this long
     int deadline_ms;          //  stop after this long in any case
     const char *run_id;       //  request id prefix, unique per run
+    int preencode;            //  encode every request before the run starts
+                              //  (a bench's: setting up then takes ~1 s per
+                              //  100,000 requests, which a test's timing would
+                              //  not expect)
     const hl_curve_client_t *keys;  //  CURVE keys, or NULL
 } hl_load_opts_t;
 

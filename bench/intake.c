@@ -13,7 +13,8 @@
  *     possible, new requests leave once B slots are free (default a quarter
  *     of the depth; 1: one per answer), which keeps the generator's own
  *     system calls, paid on the same cores, low.
- *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1.
+ *  Prints tickets/s, ack latency p50/p99/p999 and the ratio of 2 to 1;
+ *  with --commandstats also Redis's commands per ticket in each phase.
  *  bench/run-intake starts a private Redis and hotlined and calls this.
  *  On a Redis Cluster --redis names its nodes, comma-separated: the
  *  ceiling's store then sends each complaint to its bucket's master, one
@@ -385,6 +386,37 @@ s_cpu_print (const char *what, const s_cpu_t *a, const s_cpu_t *b, long tickets)
     return total;
 }
 
+//  Redis's own work of a phase, command by command (INFO commandstats
+//  of the first node of REDIS, reset before the phase): what hotlined
+//  makes Redis do besides the Function, load-free (the calls per ticket)
+//  and the time of each call (inflated on a busy machine).
+static void
+s_cmdstats (const char *redis, const char *what, long tickets)
+{
+    char host[200];
+    int port = 0;
+    if (sscanf (redis, "%199[^:,]:%d", host, &port) != 2)
+        return;
+    redisContext *rc = redisConnect (host, port);
+    redisReply *r = rc && !rc->err ? redisCommand (rc, "INFO commandstats") : NULL;
+    if (what && r && r->type == REDIS_REPLY_STRING && tickets > 0) {
+        printf ("redis commands per ticket, %s:", what);
+        for (const char *at = strstr (r->str, "cmdstat_"); at; at = strstr (at + 1, "cmdstat_")) {
+            char name[64];
+            double calls = 0, usec = 0;
+            if (sscanf (at, "cmdstat_%63[^:]:calls=%lf,usec=%lf", name, &calls, &usec) == 3
+                && (calls / (double) tickets >= 0.005 || usec / (double) tickets >= 0.05))
+                printf (" %s %.3f (%.1f µs)", name, calls / (double) tickets,
+                        usec / (double) tickets);
+        }
+        printf ("\n");
+    }
+    freeReplyObject (r);
+    freeReplyObject (rc && !rc->err ? redisCommand (rc, "CONFIG RESETSTAT") : NULL);
+    if (rc)
+        redisFree (rc);
+}
+
 //  "PID [PID ...]" (at most S_CPU_PIDS) into C: the Redis processes, then
 //  hotlined.
 static void
@@ -408,6 +440,7 @@ main (int argc, char **argv)
     const char *dispatch = "deploy/etc/dispatch.conf";
     const char *sla = "deploy/etc/sla.conf", *calendar = "deploy/etc/calendar";
     int skip_ceiling = 0;
+    int cmdstats = 0;
     int batch = -1;              //  -1: a quarter of the depth
     double searches = 0;
     s_cpu_t cpu0 = { 0 }, cpu1, cpu2, cpu3;
@@ -427,6 +460,7 @@ main (int argc, char **argv)
         else if (!strcmp (argv[i], "--rate")) o.rate = atof (v), i++;
         else if (!strcmp (argv[i], "--batch")) batch = atoi (v), i++;
         else if (!strcmp (argv[i], "--no-ceiling")) skip_ceiling = 1;
+        else if (!strcmp (argv[i], "--commandstats")) cmdstats = 1;
         else if (!strcmp (argv[i], "--searches")) searches = atof (v), i++;
         else if (!strcmp (argv[i], "--poll")) {
             sscanf (v, "%63[^:]:%d", pollers.host, &pollers.port);
@@ -438,7 +472,7 @@ main (int argc, char **argv)
             fprintf (stderr, "usage: intake --endpoint E --redis ADDR [--clients M] "
                      "[--window W] [--total N] [--rate R] [--batch B] [--no-ceiling] "
                      "[--searches S] [--dispatch F] [--sla F] [--calendar-dir D] "
-                     "[--cpu-pids \"REDIS... HOTLINED\"]\n");
+                     "[--commandstats] [--cpu-pids \"REDIS... HOTLINED\"]\n");
             return 1;
         }
     }
@@ -458,8 +492,11 @@ main (int argc, char **argv)
     o.keys = curve ? &keys : NULL;
     int depth = o.clients * o.window;
     o.batch = batch >= 0 ? batch : depth / 4;
+    o.preencode = 1;             //  (the encoding is not the daemon's cost)
     double c50 = 0, c99 = 0, c999 = 0, ceiling = 0;
     cpu1 = cpu2 = cpu3 = cpu0;
+    if (cmdstats)
+        s_cmdstats (redis, NULL, 0);
     if (!skip_ceiling) {
         s_cpu_read (&cpu0);
         ceiling = s_run_ceiling (redis, dispatch, sla, calendar, o.total, depth, &c50, &c99,
@@ -475,6 +512,8 @@ main (int argc, char **argv)
         s_cpu_read (&cpu1);
         printf ("outbox after the ceiling: %lld entries left, %.0f ms waited\n", left,
                 (s_now_s () - t0) * 1000);
+        if (cmdstats)
+            s_cmdstats (redis, "ceiling", o.total);
     }
     s_searches_t agents = { .endpoint = o.endpoint, .rate = searches };
     pthread_t agents_thread;
@@ -492,6 +531,8 @@ main (int argc, char **argv)
     s_cpu_read (&cpu3);
     printf ("outbox after hotlined's run: %lld entries left, %.0f ms waited\n", left,
             (s_now_s () - t0) * 1000);
+    if (cmdstats)
+        s_cmdstats (redis, "hotlined", r.acked);
     if (pollers.rate > 0) {
         pollers.stop = 1;
         pthread_join (pollers_thread, NULL);

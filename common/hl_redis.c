@@ -11,6 +11,10 @@
 #include <string.h>
 #include <time.h>
 
+//  How much of its reply buffer a connection keeps once the replies in it
+//  were read, rather than freeing it and growing it again from empty.
+#define S_KEEP_BUF (256 * 1024)
+
 typedef enum {
     S_DOWN,          //  no context; reconnect timer armed
     S_CONNECTING,    //  context exists, TCP/unix connect in progress
@@ -307,6 +311,12 @@ s_connect (hl_redis_t *self)
         return;
     }
     ac->data = self;
+    //  The reply buffer is kept up to this size once read (hiredis frees it
+    //  above 16 KB, the default): an outbox group's read brings tens to
+    //  hundreds of KB, and the buffer grew again from empty for each one,
+    //  by reallocations that made glibc consolidate its free chunks
+    //  (perf on hotlined; bench/RESULTS.md, the intake ratio, part 4).
+    ac->c.reader->maxbuf = S_KEEP_BUF;
     redisLibeventAttach (ac, self->base);
     redisAsyncSetConnectCallback (ac, s_on_connect);
     redisAsyncSetDisconnectCallback (ac, s_on_disconnect);
