@@ -60,7 +60,7 @@ struct hl_store {
 //  The complaint's text fields, stored under their proto names in the
 //  ticket hash. One table serves both directions so the two cannot drift.
 //  PACKED: the long free text, stored packed where that is shorter
-//  (hl_textpack: two bytes a Chinese character instead of three); only
+//  (hl_textpack: 1.5 bytes a common Chinese character instead of three); only
 //  hotlined reads these fields, no Function looks into them.
 typedef struct {
     const char *name;

@@ -55,8 +55,10 @@
 
 -- The layout of this library and of the keys it writes (daemon/hl_layout.h):
 -- raise it with any change an older hotlined would misread or misuse.
--- 8: idempotency records grouped in hashes per bucket and period; the idx
--- group's moves through hl_index_apply, which an older library lacks.
+-- 8: idempotency records grouped in hashes per bucket and period; texts in
+-- hl_textpack's 12-bit form (0xFD), which an older reader would show as
+-- bytes; the idx group's moves through hl_index_apply, which an older
+-- library lacks.
 local LAYOUT_VERSION = 8
 
 -- Days since 1970-01-01 to a civil date (proleptic Gregorian calendar).

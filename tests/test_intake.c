@@ -9,6 +9,7 @@
 #include "hl_store.h"
 #include "hl_test.h"
 #include "hl_testenv.h"
+#include "hl_textpack.h"
 #include "hl_wire.h"
 
 #include <pthread.h>
@@ -115,7 +116,7 @@ s_matching (hl_testenv_t *env, const char *pattern)
 }
 
 //  Tickets whose complaint is stored packed (hl_textpack: its first byte
-//  is 0xFE, which UTF-8 never has).
+//  is one UTF-8 never has).
 static int
 s_packed_contents (hl_testenv_t *env)
 {
@@ -124,7 +125,7 @@ s_packed_contents (hl_testenv_t *env)
     int n = 0;
     for (size_t i = 0; keys && keys->type == REDIS_REPLY_ARRAY && i < keys->elements; i++) {
         redisReply *r = redisCommand (rc, "HGET %s content", keys->element[i]->str);
-        n += r && r->type == REDIS_REPLY_STRING && r->len && (unsigned char) r->str[0] == 0xFE;
+        n += r && r->type == REDIS_REPLY_STRING && hl_textpack_is_packed (r->str, r->len);
         if (r)
             freeReplyObject (r);
     }
