@@ -144,7 +144,8 @@ hl_ixmoves_flush (hl_ixmoves_t *self, int by_slot, hl_ixmoves_send_fn *send, voi
     qsort (self->moves, self->n, sizeof *self->moves, s_cmp);
     int rc = 0;
     for (size_t first = 0, i = 1; first < self->n; i++)
-        if (i == self->n || (by_slot && self->moves[i].slot != self->moves[first].slot)) {
+        if (i == self->n || i - first == HL_IXMOVES_CALL_MAX
+            || (by_slot && self->moves[i].slot != self->moves[first].slot)) {
             if (s_send_call (self->moves + first, i - first, send, arg) != 0)
                 rc = -1;
             first = i;

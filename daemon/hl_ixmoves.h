@@ -39,10 +39,19 @@ size_t hl_ixmoves_size (const hl_ixmoves_t *self);
 //  (valid during the call only). 0, or -1 if it could not be sent.
 typedef int (hl_ixmoves_send_fn) (int argc, const char **argv, void *arg);
 
-//  The moves as calls to SEND: one call of every move if BY_SLOT is 0 (a
-//  standalone Redis, where any keys may go together), else one per hash
-//  slot of the keys (Redis Cluster). Empties the object. 0, or -1 if a
-//  call could not be sent (the others were).
+//  Moves in one call at most. Why: a call blocks Redis for its whole
+//  length; a read that caught up with a backlog (64 streams x 256 entries)
+//  made calls of ~58,000 arguments that held Redis 15-64 ms, stalling
+//  intake behind them (bench/RESULTS.md, the slow log). 512 moves are
+//  ~1.5 ms. Calls of one flush go out in order on one connection, so a
+//  key's moves split over two calls still end where they would in one.
+#define HL_IXMOVES_CALL_MAX 512
+
+//  The moves as calls to SEND: calls of every move if BY_SLOT is 0 (a
+//  standalone Redis, where any keys may go together), else of each hash
+//  slot of the keys (Redis Cluster), at most HL_IXMOVES_CALL_MAX moves a
+//  call. Empties the object. 0, or -1 if a call could not be sent (the
+//  others were).
 int hl_ixmoves_flush (hl_ixmoves_t *self, int by_slot, hl_ixmoves_send_fn *send, void *arg);
 
 #endif

@@ -82,6 +82,12 @@ test_calls (void)
     s_some (m);
     HL_CHECK (hl_ixmoves_flush (m, 1, s_record, &c) == -1 && c.calls == 2);
     HL_CHECK (hl_ixmoves_size (m) == 0);
+    //  No call of more than HL_IXMOVES_CALL_MAX moves.
+    c = (s_calls_t) { 0 };
+    for (int i = 0; i <= HL_IXMOVES_CALL_MAX; i++)
+        hl_ixmoves_add (m, S_A, "1", "T1");
+    HL_CHECK (hl_ixmoves_flush (m, 0, s_record, &c) == 0 && c.calls == 2);
+    HL_CHECK (c.argc[1] == 3 + 1 + 2 + 4);       //  the one move left over
     hl_ixmoves_destroy (&m);
     hl_ixmoves_destroy (&m);
     HL_CHECK (m == NULL);
@@ -173,6 +179,17 @@ test_apply (void)
     }
     HL_CHECK (hl_ixmoves_flush (m, 0, s_send, &l) == 0);
     HL_CHECK (hl_teststore_int (&ts, "ZCARD %s", S_B) == 5001);
+    //  Split over calls (HL_IXMOVES_CALL_MAX), a key's moves still end as
+    //  in order: added, then all removed but the last one added.
+    for (int i = 0; i < 3 * HL_IXMOVES_CALL_MAX; i++) {
+        char member[16];
+        snprintf (member, sizeof member, "M%d", i % 700);
+        hl_ixmoves_add (m, S_B, i < 700 ? "2" : NULL, member);
+    }
+    hl_ixmoves_add (m, S_B, "3", "M0");
+    HL_CHECK (hl_ixmoves_flush (m, 0, s_send, &l) == 0);
+    HL_CHECK (s_score (l.rc, S_B, "M0") == 3 && s_score (l.rc, S_B, "M1") == -1);
+    HL_CHECK (hl_teststore_int (&ts, "ZCARD %s", S_B) == 5001 - 700 + 1);
     hl_ixmoves_destroy (&m);
     if (l.last)
         freeReplyObject (l.last);
